@@ -1,0 +1,217 @@
+//! Parties and the agreement they form: who shares, and the figures a key splits by.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::error::{Problems, SplitError};
+
+/// A party's identifier, e.g. a municipality code (`0180`) or `region-stockholm`.
+///
+/// Never empty and never with surrounding spaces; ids order as strings, which is the order that
+/// breaks ties in a split. Cheap to clone.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct PartyId(Arc<str>);
+
+impl PartyId {
+    /// A party id from text.
+    ///
+    /// # Errors
+    /// [`SplitError::BadPartyId`] when the text is empty or has leading or trailing spaces.
+    pub fn new(id: &str) -> Result<PartyId, SplitError> {
+        if id.is_empty() || id.trim() != id {
+            return Err(SplitError::BadPartyId { id: id.to_owned() });
+        }
+        Ok(PartyId(Arc::from(id)))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PartyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for PartyId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<PartyId, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        PartyId::new(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Where an input value came from, as the caller names it (e.g. `Parties!C7`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct SourceRef(Arc<str>);
+
+impl SourceRef {
+    /// A source reference.
+    pub fn new(place: &str) -> SourceRef {
+        SourceRef(Arc::from(place))
+    }
+
+    /// The reference as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A value and, when the caller knows it, where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Sourced<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was read, e.g. `Parties!C7`.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub source: Option<SourceRef>,
+}
+
+impl<T> Sourced<T> {
+    /// A value with no known source.
+    pub fn new(value: T) -> Sourced<T> {
+        Sourced {
+            value,
+            source: None,
+        }
+    }
+
+    /// A value read from `source`.
+    pub fn at(value: T, source: &str) -> Sourced<T> {
+        Sourced {
+            value,
+            source: Some(SourceRef::new(source)),
+        }
+    }
+}
+
+/// Inhabitants at a reference date (SCB statistics), the basis of the population key (R1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Population {
+    /// Number of inhabitants.
+    pub count: u64,
+    /// The date the count refers to, e.g. 2016-12-31.
+    pub reference_date: Option<NaiveDate>,
+    /// Where the count was read.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub source: Option<SourceRef>,
+}
+
+/// A member organisation of the agreement: municipality, region, federation or other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Party {
+    /// Its id.
+    pub id: PartyId,
+    /// Its name, e.g. `Stockholms kommun`.
+    pub name: String,
+    /// Its inhabitants, for the population key.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub population: Option<Population>,
+    /// Its users of the system, for the users key (R3).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub users: Option<Sourced<u64>>,
+    /// Any other named figures a weight key can split by (e.g. `beds`, `licences`).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub figures: BTreeMap<String, Sourced<Decimal>>,
+}
+
+impl Party {
+    /// A party with an id and a name and no figures yet.
+    pub fn new(id: PartyId, name: &str) -> Party {
+        Party {
+            id,
+            name: name.to_owned(),
+            population: None,
+            users: None,
+            figures: BTreeMap::new(),
+        }
+    }
+
+    /// The same party with a population.
+    pub fn with_population(mut self, count: u64, reference_date: Option<NaiveDate>) -> Party {
+        self.population = Some(Population {
+            count,
+            reference_date,
+            source: None,
+        });
+        self
+    }
+
+    /// The same party with a number of users.
+    pub fn with_users(mut self, users: u64) -> Party {
+        self.users = Some(Sourced::new(users));
+        self
+    }
+
+    /// The same party with a named figure.
+    pub fn with_figure(mut self, name: &str, value: Decimal) -> Party {
+        self.figures.insert(name.to_owned(), Sourced::new(value));
+        self
+    }
+}
+
+/// The parties of an agreement, with distinct ids, ordered by id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Agreement {
+    parties: Vec<Party>,
+}
+
+impl Agreement {
+    /// An agreement among `parties`, in any order.
+    ///
+    /// # Errors
+    /// [`SplitError::DuplicateParty`] for each id that occurs more than once, all reported.
+    pub fn new(mut parties: Vec<Party>) -> Result<Agreement, Problems> {
+        parties.sort_by(|a, b| a.id.cmp(&b.id));
+        let problems: Vec<SplitError> = parties
+            .windows(2)
+            .filter(|w| w[0].id == w[1].id)
+            .map(|w| SplitError::DuplicateParty {
+                party: w[1].id.clone(),
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(Problems::new(problems));
+        }
+        Ok(Agreement { parties })
+    }
+
+    /// The parties, ordered by id.
+    pub fn parties(&self) -> &[Party] {
+        &self.parties
+    }
+
+    /// The party with this id.
+    pub fn party(&self, id: &PartyId) -> Option<&Party> {
+        self.parties
+            .binary_search_by(|p| p.id.cmp(id))
+            .ok()
+            .map(|i| &self.parties[i])
+    }
+
+    /// True when a party has this id.
+    pub fn contains(&self, id: &PartyId) -> bool {
+        self.party(id).is_some()
+    }
+}

@@ -1,0 +1,248 @@
+//! Errors that name the pool and party they concern, and findings that do not stop a run.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use crate::agreement::{PartyId, SourceRef};
+use crate::money::Money;
+
+/// A pool's identifier as the caller names it, e.g. `system-2020`.
+pub type PoolId = std::sync::Arc<str>;
+
+/// What is wrong with a split's input. Every variant names the pool and, where one is concerned,
+/// the party; a source reference is added when the caller supplied one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SplitError {
+    /// A party id is empty or has surrounding spaces.
+    #[error("party id {id:?} must be non-empty text without leading or trailing spaces")]
+    BadPartyId {
+        /// The id found.
+        id: String,
+    },
+    /// Two parties of the agreement share an id.
+    #[error("party {party}: the id occurs more than once")]
+    DuplicateParty {
+        /// The repeated id.
+        party: PartyId,
+    },
+    /// A pool names the same participant twice.
+    #[error("pool {pool}: party {party} is named more than once among the participants")]
+    DuplicateParticipant {
+        /// The pool.
+        pool: PoolId,
+        /// The repeated party.
+        party: PartyId,
+    },
+    /// A pool's participant list is empty.
+    #[error("pool {pool}: the participant set is empty")]
+    NoParticipants {
+        /// The pool.
+        pool: PoolId,
+    },
+    /// A pool names a party that is not in the agreement.
+    #[error("pool {pool}: party {party} ({role}) is not a party of the agreement")]
+    UnknownParty {
+        /// The pool.
+        pool: PoolId,
+        /// The unknown party.
+        party: PartyId,
+        /// What the pool names it as: participant, absorbing party, payer, fixed amount.
+        role: &'static str,
+    },
+    /// A party's figure for the pool's key is missing.
+    #[error("pool {pool}: party {party} has no {figure}, which the key needs")]
+    MissingFigure {
+        /// The pool.
+        pool: PoolId,
+        /// The party.
+        party: PartyId,
+        /// Which figure: population, users or a named figure.
+        figure: String,
+    },
+    /// A weight is zero or negative.
+    #[error("pool {pool}: party {party}{}: {figure} must be above 0, found {value}", at(.place))]
+    NonPositiveWeight {
+        /// The pool.
+        pool: PoolId,
+        /// The party.
+        party: PartyId,
+        /// Which figure.
+        figure: String,
+        /// The value found.
+        value: Decimal,
+        /// Where it was read.
+        place: Option<SourceRef>,
+    },
+    /// A cap is zero or negative.
+    #[error("pool {pool}: the cap must be above 0, found {cap}")]
+    NonPositiveCap {
+        /// The pool.
+        pool: PoolId,
+        /// The cap found.
+        cap: Money,
+    },
+    /// A `lou` cap needs the billing year, and the pool has none.
+    #[error("pool {pool}: a lou cap needs the pool's billing year")]
+    CapWithoutYear {
+        /// The pool.
+        pool: PoolId,
+    },
+    /// No threshold was in force on the first day of the billing year.
+    #[error("pool {pool}: no direct-award threshold was in force on 1 January {year}")]
+    NoThreshold {
+        /// The pool.
+        pool: PoolId,
+        /// The billing year.
+        year: i32,
+    },
+    /// Fixed amounts per party do not add up to the pool's amount.
+    #[error(
+        "pool {pool}: fixed amounts add up to {sum}, the pool is {amount}: {} by {}",
+        if .sum > .amount { "over" } else { "short" },
+        (*.sum - *.amount).abs()
+    )]
+    FixedAmountsDoNotAddUp {
+        /// The pool.
+        pool: PoolId,
+        /// What the fixed amounts add up to.
+        sum: Money,
+        /// The pool's amount.
+        amount: Money,
+    },
+    /// A participant has no fixed amount in a pool with the fixed key.
+    #[error("pool {pool}: party {party} has no fixed amount")]
+    MissingFixedAmount {
+        /// The pool.
+        pool: PoolId,
+        /// The party.
+        party: PartyId,
+    },
+    /// The users counted across all organisations are fewer than the parties' own users.
+    #[error(
+        "pool {pool}: {total} users in all organisations is fewer than the {parties} users of the parties"
+    )]
+    TooFewTotalUsers {
+        /// The pool.
+        pool: PoolId,
+        /// The total given.
+        total: u64,
+        /// The parties' users added up.
+        parties: u64,
+    },
+    /// The threshold table given is not usable.
+    #[error("threshold table: {reason}")]
+    BadThresholdTable {
+        /// Why.
+        reason: String,
+    },
+    /// The amount and weights are too large to split exactly in 128 bits.
+    #[error("pool {pool}: amount {amount} with these weights is too large to split exactly")]
+    TooLarge {
+        /// The pool.
+        pool: PoolId,
+        /// The pool's amount.
+        amount: Money,
+    },
+}
+
+fn at(source: &Option<SourceRef>) -> String {
+    source
+        .as_ref()
+        .map(|s| format!(" at {s}"))
+        .unwrap_or_default()
+}
+
+/// Every problem found in one input, reported together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problems(Vec<SplitError>);
+
+impl Problems {
+    /// Problems from a list.
+    pub fn new(problems: Vec<SplitError>) -> Problems {
+        Problems(problems)
+    }
+
+    /// The problems, in the order found.
+    pub fn problems(&self) -> &[SplitError] {
+        &self.0
+    }
+
+    /// The problems, owned.
+    pub fn into_vec(self) -> Vec<SplitError> {
+        self.0
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+impl From<SplitError> for Problems {
+    fn from(e: SplitError) -> Problems {
+        Problems(vec![e])
+    }
+}
+
+/// Something worth a look that does not stop the split, returned beside the result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "finding", rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Finding {
+    /// The populations in one pool refer to different dates.
+    MixedPopulationDates {
+        /// The pool.
+        pool: PoolId,
+        /// Each reference date (or none) with how many parties use it.
+        dates: Vec<(Option<chrono::NaiveDate>, usize)>,
+    },
+    /// Part of a cost per user is borne by organisations outside the agreement (R3).
+    BorneOutside {
+        /// The pool.
+        pool: PoolId,
+        /// The amount nobody in the agreement pays.
+        amount: Money,
+    },
+    /// Excess above a cap that nobody pays.
+    Uncovered {
+        /// The pool.
+        pool: PoolId,
+        /// The unallocated amount.
+        amount: Money,
+    },
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Finding::MixedPopulationDates { pool, dates } => {
+                write!(f, "pool {pool}: populations refer to different dates:")?;
+                for (date, n) in dates {
+                    match date {
+                        Some(d) => write!(f, " {d} ({n})")?,
+                        None => write!(f, " no date ({n})")?,
+                    }
+                }
+                Ok(())
+            }
+            Finding::BorneOutside { pool, amount } => write!(
+                f,
+                "pool {pool}: {amount} is borne by users outside the agreement"
+            ),
+            Finding::Uncovered { pool, amount } => {
+                write!(f, "pool {pool}: {amount} above the caps is not allocated")
+            }
+        }
+    }
+}

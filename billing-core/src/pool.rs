@@ -1,0 +1,964 @@
+//! Cost pools and their allocation: keys (R1, R3, R12), subsets (R14) and caps (R2).
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::agreement::{Agreement, PartyId, SourceRef, Sourced};
+use crate::apportion::{apportion_distinct, integer_weights, ApportionError};
+use crate::error::{Finding, PoolId, Problems, SplitError};
+use crate::money::{ratio_to_decimal, Currency, Money};
+use crate::thresholds::{Threshold, ThresholdTable};
+
+/// A cost to be shared: an amount for a period, a key, the parties that share it and an optional
+/// cap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Pool {
+    /// Its id, e.g. `system-2020`.
+    pub id: PoolId,
+    /// What it pays for, in words.
+    pub name: String,
+    /// The amount to share; negative for a credit.
+    pub amount: Money,
+    /// The currency of the amount.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub currency: Currency,
+    /// The calendar year the amount is billed for; a `lou` cap needs it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub year: Option<i32>,
+    /// How it is split.
+    pub key: Key,
+    /// Who shares it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub participants: Participants,
+    /// The most one party pays, and where the excess goes.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub cap: Option<Cap>,
+    /// Where the amount was read.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub source: Option<SourceRef>,
+}
+
+impl Pool {
+    /// A pool shared by all parties with no cap.
+    pub fn new(id: &str, name: &str, amount: Money, key: Key) -> Pool {
+        Pool {
+            id: PoolId::from(id),
+            name: name.to_owned(),
+            amount,
+            currency: Currency::SEK,
+            year: None,
+            key,
+            participants: Participants::All,
+            cap: None,
+            source: None,
+        }
+    }
+}
+
+/// How a pool is split.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "key", rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Key {
+    /// In proportion to population (R1).
+    Population,
+    /// In proportion to users (R3). With `total_users`, the count of every user of the system
+    /// including organisations outside the agreement, each party pays `A · users / total` and the
+    /// rest is borne outside.
+    Users {
+        /// Users in all organisations, parties or not.
+        #[cfg_attr(feature = "serde", serde(default))]
+        total_users: Option<Sourced<u64>>,
+    },
+    /// The same for every participant.
+    Equal,
+    /// In proportion to a named figure of each party.
+    Weight {
+        /// The figure's name, as in [`crate::Party::figures`].
+        figure: String,
+    },
+    /// A fixed amount per party; they must add up to the pool.
+    Fixed {
+        /// Each participant's amount.
+        amounts: BTreeMap<PartyId, Sourced<Money>>,
+    },
+    /// One party pays all.
+    Direct {
+        /// The payer.
+        party: PartyId,
+    },
+}
+
+impl Key {
+    /// The key's name, as shown in explanations.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Key::Population => "population",
+            Key::Users { .. } => "users",
+            Key::Equal => "equal",
+            Key::Weight { .. } => "weight",
+            Key::Fixed { .. } => "fixed",
+            Key::Direct { .. } => "direct",
+        }
+    }
+
+    fn figure(&self) -> String {
+        match self {
+            Key::Weight { figure } => figure.clone(),
+            Key::Fixed { .. } => "fixed amount".to_owned(),
+            Key::Equal | Key::Direct { .. } => "share".to_owned(),
+            other => other.name().to_owned(),
+        }
+    }
+}
+
+/// The parties that share a pool (R14).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Participants {
+    /// Every party of the agreement.
+    #[default]
+    All,
+    /// Only these; the others pay nothing for the pool.
+    Only(Vec<PartyId>),
+}
+
+/// A cap on what one party pays for a pool in a year, and the policy for what is cut off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Cap {
+    /// The limit.
+    pub limit: CapLimit,
+    /// Where the excess goes.
+    pub excess: ExcessPolicy,
+}
+
+/// The amount of a cap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CapLimit {
+    /// A fixed amount.
+    Fixed(Money),
+    /// The direct-award threshold in force on the first day of the pool's year.
+    Lou,
+}
+
+/// Where the excess above a cap goes (R2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ExcessPolicy {
+    /// One named party pays all of it (`absorb:<party>`).
+    Absorb(PartyId),
+    /// Shared among the uncapped parties by the same key until nobody is above the cap.
+    Redistribute,
+    /// Nobody pays it; it is reported as unallocated.
+    Uncovered,
+}
+
+impl std::fmt::Display for ExcessPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExcessPolicy::Absorb(p) => write!(f, "absorb:{p}"),
+            ExcessPolicy::Redistribute => f.write_str("redistribute"),
+            ExcessPolicy::Uncovered => f.write_str("uncovered"),
+        }
+    }
+}
+
+/// An exact fraction of one öre-denominated amount: `num / den` öre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ratio {
+    num: i128,
+    den: i128,
+}
+
+impl Ratio {
+    /// Zero.
+    pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
+
+    /// A whole amount of money as a ratio.
+    pub fn whole(amount: Money) -> Ratio {
+        Ratio {
+            num: amount.ore(),
+            den: 1,
+        }
+    }
+
+    /// True when the value is zero.
+    pub fn is_zero(&self) -> bool {
+        self.num == 0
+    }
+
+    pub(crate) fn new(num: i128, den: i128) -> Ratio {
+        Ratio { num, den }
+    }
+
+    /// The numerator, in öre.
+    pub fn numerator(&self) -> i128 {
+        self.num
+    }
+
+    /// The denominator.
+    pub fn denominator(&self) -> i128 {
+        self.den
+    }
+
+    /// The value in currency units (kronor), to 28 significant digits.
+    pub fn kronor(&self) -> Decimal {
+        ratio_to_decimal(self.num, self.den)
+            .map(|ore| ore / Decimal::ONE_HUNDRED)
+            .unwrap_or_default()
+    }
+
+    /// The value in öre, to 28 significant digits.
+    pub fn ore(&self) -> Decimal {
+        ratio_to_decimal(self.num, self.den).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Ratio {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.kronor())
+    }
+}
+
+/// The cap applied to a pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct AppliedCap {
+    /// The amount.
+    pub limit: Money,
+    /// The threshold it came from, for a `lou` cap.
+    pub threshold: Option<Threshold>,
+    /// The excess policy.
+    pub excess: ExcessPolicy,
+}
+
+/// One round of water-filling under `redistribute`: the amount still to share, the basis of the
+/// parties still uncapped, and who went over the cap in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Round {
+    /// 1 for the first.
+    pub number: u32,
+    /// The amount shared in this round among the parties not yet capped.
+    pub amount: Money,
+    /// Their basis added up.
+    pub basis_total: Decimal,
+    /// The parties whose share went over the cap in this round.
+    pub capped: Vec<PartyId>,
+}
+
+/// The part of a pool borne by users outside the agreement (R3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Outside {
+    /// Users in all organisations.
+    pub total_users: Sourced<u64>,
+    /// The parties' users added up.
+    pub parties_users: u64,
+    /// What the parties pay together: the pool split between them and the rest, to öre.
+    pub parties_amount: Money,
+    /// What is borne outside.
+    pub amount: Money,
+    /// The parties' exact share together, before rounding.
+    pub parties_exact: Ratio,
+}
+
+/// One participant's part of a pool, with everything needed to explain it (R16).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Part {
+    /// The party.
+    pub party: PartyId,
+    /// Its figure for the key (population, users, weight, fixed amount; 1 for equal and direct).
+    pub basis: Decimal,
+    /// Where the figure was read.
+    pub basis_source: Option<SourceRef>,
+    /// Its exact share of the amount split, by key, before any cap.
+    pub exact_share: Ratio,
+    /// Its exact share in the split that was rounded: the same as `exact_share`, except under
+    /// `redistribute` after a cap, where it is the share of what was left for the uncapped.
+    pub final_share: Ratio,
+    /// `final_share` truncated to öre.
+    pub truncated: Money,
+    /// The remainder rank (1 = largest) among the parties of the rounded split; `None` for a
+    /// party fixed at the cap under `redistribute`.
+    pub remainder_rank: Option<usize>,
+    /// Whether it got one of the leftover öre.
+    pub extra_ore: bool,
+    /// The share after rounding, before the cap.
+    pub rounded: Money,
+    /// The round of water-filling in which it went over the cap, or 1 when capped under
+    /// `absorb` or `uncovered`.
+    pub capped_in_round: Option<u32>,
+    /// What was cut off above the cap: whole öre under `absorb` and `uncovered` (rounded share
+    /// less the cap), the exact excess in its capping round under `redistribute`.
+    pub excess: Ratio,
+    /// What it pays for the pool.
+    pub amount: Money,
+}
+
+/// A pool split among its participants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Allocation {
+    /// The pool's id.
+    pub pool: PoolId,
+    /// The pool's name.
+    pub name: String,
+    /// The pool's amount.
+    pub amount: Money,
+    /// Its currency.
+    pub currency: Currency,
+    /// The key's name.
+    pub key: &'static str,
+    /// The name of the figure the key reads (population, users, …).
+    pub figure: String,
+    /// The participants' basis added up.
+    pub basis_total: Decimal,
+    /// The amount split among the participants (the pool less what is borne outside).
+    pub split_amount: Money,
+    /// The part borne outside the agreement, under a users key with a total.
+    pub outside: Option<Outside>,
+    /// The cap, if any.
+    pub cap: Option<AppliedCap>,
+    /// Rounds of water-filling, under `redistribute`.
+    pub rounds: Vec<Round>,
+    /// How many öre the remainder rule handed out in the rounded split.
+    pub leftover_ore: usize,
+    /// The parts, ordered by party id.
+    pub parts: Vec<Part>,
+    /// The party that absorbed the excess, and how much.
+    pub absorbed: Option<(PartyId, Money)>,
+    /// Excess that nobody pays.
+    pub uncovered: Money,
+    /// Where the pool's amount was read.
+    pub source: Option<SourceRef>,
+}
+
+impl Allocation {
+    /// The part of `party`, if it shares the pool.
+    pub fn part(&self, party: &PartyId) -> Option<&Part> {
+        self.parts
+            .binary_search_by(|p| p.party.cmp(party))
+            .ok()
+            .map(|i| &self.parts[i])
+    }
+
+    /// What `party` pays for this pool: its part plus any excess it absorbed.
+    pub fn amount_for(&self, party: &PartyId) -> Money {
+        let part = self.part(party).map(|p| p.amount).unwrap_or_default();
+        let absorbed = match &self.absorbed {
+            Some((p, amount)) if p == party => *amount,
+            _ => Money::ZERO,
+        };
+        part + absorbed
+    }
+
+    /// The parts added up (without absorbed, uncovered or outside amounts).
+    pub fn allocated(&self) -> Money {
+        self.parts.iter().map(|p| p.amount).sum()
+    }
+}
+
+/// Splits `pool` among the parties of `agreement` by its key, subset and cap.
+///
+/// Returns the allocation and the findings that do not stop it. The result satisfies, exactly:
+/// parts + absorbed + uncovered + borne outside = the pool's amount; and after rounding no party
+/// is above its cap.
+///
+/// # Errors
+/// Every problem with the pool at once ([`Problems`]): unknown or repeated participants, an empty
+/// participant set, missing or non-positive figures, a cap of zero or below, a `lou` cap without
+/// a year or threshold, an unknown absorbing party, fixed amounts that do not add up, a users
+/// total below the parties' users, or amounts too large for exact arithmetic.
+pub fn allocate(
+    agreement: &Agreement,
+    pool: &Pool,
+    thresholds: &ThresholdTable,
+) -> Result<(Allocation, Vec<Finding>), Problems> {
+    let mut problems = Vec::new();
+    let members = participants(agreement, pool, &mut problems);
+    let claims = claims(agreement, pool, &members, &mut problems);
+    let cap = applied_cap(agreement, pool, thresholds, &mut problems);
+    let outside = outside_split(pool, &claims, &mut problems);
+    if !problems.is_empty() {
+        return Err(Problems::new(problems));
+    }
+    let mut findings = population_dates(agreement, pool, &members);
+
+    let split_amount = outside.as_ref().map_or(pool.amount, |o| {
+        Money::from_ore(sign(pool.amount) * o.parties_amount.ore())
+    });
+    let too_large = |_| SplitError::TooLarge {
+        pool: pool.id.clone(),
+        amount: pool.amount,
+    };
+    let mut allocation = Allocation {
+        pool: pool.id.clone(),
+        name: pool.name.clone(),
+        amount: pool.amount,
+        currency: pool.currency,
+        key: pool.key.name(),
+        figure: pool.key.figure(),
+        basis_total: claims.iter().map(|c| c.weight).sum(),
+        split_amount,
+        outside,
+        cap: cap.clone(),
+        rounds: Vec::new(),
+        leftover_ore: 0,
+        parts: Vec::with_capacity(claims.len()),
+        absorbed: None,
+        uncovered: Money::ZERO,
+        source: pool.source.clone(),
+    };
+
+    match &cap {
+        Some(cap) if cap.excess == ExcessPolicy::Redistribute => {
+            water_fill(&mut allocation, &claims, cap.limit).map_err(too_large)?;
+        }
+        _ => {
+            let (parts, leftover) = rounded_parts(&claims, split_amount).map_err(too_large)?;
+            allocation.parts = parts;
+            allocation.leftover_ore = leftover;
+            if let Some(cap) = &cap {
+                clip(&mut allocation, cap);
+            }
+        }
+    }
+
+    if let Some(o) = &allocation.outside {
+        if !o.amount.is_zero() {
+            findings.push(Finding::BorneOutside {
+                pool: pool.id.clone(),
+                amount: Money::from_ore(sign(pool.amount) * o.amount.ore()),
+            });
+        }
+    }
+    if !allocation.uncovered.is_zero() {
+        findings.push(Finding::Uncovered {
+            pool: pool.id.clone(),
+            amount: allocation.uncovered,
+        });
+    }
+    Ok((allocation, findings))
+}
+
+/// Allocates every pool, collecting the problems of all of them.
+///
+/// # Errors
+/// The problems of every pool that could not be allocated, all together.
+pub fn allocate_all(
+    agreement: &Agreement,
+    pools: &[Pool],
+    thresholds: &ThresholdTable,
+) -> Result<(Vec<Allocation>, Vec<Finding>), Problems> {
+    let mut allocations = Vec::with_capacity(pools.len());
+    let mut findings = Vec::new();
+    let mut problems = Vec::new();
+    for pool in pools {
+        match allocate(agreement, pool, thresholds) {
+            Ok((a, f)) => {
+                allocations.push(a);
+                findings.extend(f);
+            }
+            Err(p) => problems.extend(p.into_vec()),
+        }
+    }
+    if problems.is_empty() {
+        Ok((allocations, findings))
+    } else {
+        Err(Problems::new(problems))
+    }
+}
+
+/// A participant and its figure for the key.
+struct Claim {
+    party: PartyId,
+    weight: Decimal,
+    source: Option<SourceRef>,
+}
+
+/// +1 or −1 öre, the direction of an amount (zero counts as positive).
+fn sign(amount: Money) -> i128 {
+    if amount.is_negative() {
+        -1
+    } else {
+        1
+    }
+}
+
+/// The agreement indices of the pool's participants, in id order.
+fn participants(agreement: &Agreement, pool: &Pool, problems: &mut Vec<SplitError>) -> Vec<usize> {
+    let index = |id: &PartyId| {
+        agreement
+            .parties()
+            .binary_search_by(|p| p.id.cmp(id))
+            .ok()
+    };
+    let unknown = |party: &PartyId, role| SplitError::UnknownParty {
+        pool: pool.id.clone(),
+        party: party.clone(),
+        role,
+    };
+    if let Key::Direct { party } = &pool.key {
+        return match index(party) {
+            Some(i) => vec![i],
+            None => {
+                problems.push(unknown(party, "payer"));
+                Vec::new()
+            }
+        };
+    }
+    let mut members = match &pool.participants {
+        Participants::All => (0..agreement.parties().len()).collect(),
+        Participants::Only(ids) => {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                match index(id) {
+                    Some(i) => found.push(i),
+                    None => problems.push(unknown(id, "participant")),
+                }
+            }
+            found
+        }
+    };
+    members.sort_unstable();
+    for w in members.windows(2).filter(|w| w[0] == w[1]) {
+        problems.push(SplitError::DuplicateParticipant {
+            pool: pool.id.clone(),
+            party: agreement.parties()[w[0]].id.clone(),
+        });
+    }
+    members.dedup();
+    let named_none = matches!(&pool.participants, Participants::Only(ids) if ids.is_empty());
+    if members.is_empty() && (named_none || agreement.parties().is_empty()) {
+        problems.push(SplitError::NoParticipants {
+            pool: pool.id.clone(),
+        });
+    }
+    members
+}
+
+/// Each participant's figure for the key, checked.
+fn claims(
+    agreement: &Agreement,
+    pool: &Pool,
+    members: &[usize],
+    problems: &mut Vec<SplitError>,
+) -> Vec<Claim> {
+    let parties = agreement.parties();
+    let figure = pool.key.figure();
+    let mut out = Vec::with_capacity(members.len());
+    if let Key::Fixed { amounts } = &pool.key {
+        for id in amounts.keys() {
+            let known = agreement.contains(id);
+            let member = parties
+                .binary_search_by(|p| p.id.cmp(id))
+                .is_ok_and(|i| members.binary_search(&i).is_ok());
+            if !known || !member {
+                problems.push(SplitError::UnknownParty {
+                    pool: pool.id.clone(),
+                    party: id.clone(),
+                    role: if known {
+                        "fixed amount for a non-participant"
+                    } else {
+                        "fixed amount"
+                    },
+                });
+            }
+        }
+        let sum: Money = amounts.values().map(|a| a.value).sum();
+        if sum != pool.amount {
+            problems.push(SplitError::FixedAmountsDoNotAddUp {
+                pool: pool.id.clone(),
+                sum,
+                amount: pool.amount,
+            });
+        }
+    }
+    for &i in members {
+        let party = &parties[i];
+        let missing = || SplitError::MissingFigure {
+            pool: pool.id.clone(),
+            party: party.id.clone(),
+            figure: figure.clone(),
+        };
+        let found: Option<(Decimal, Option<SourceRef>)> = match &pool.key {
+            Key::Population => party
+                .population
+                .as_ref()
+                .map(|p| (Decimal::from(p.count), p.source.clone())),
+            Key::Users { .. } => party
+                .users
+                .as_ref()
+                .map(|u| (Decimal::from(u.value), u.source.clone())),
+            Key::Equal | Key::Direct { .. } => Some((Decimal::ONE, None)),
+            Key::Weight { figure } => party
+                .figures
+                .get(figure)
+                .map(|f| (f.value, f.source.clone())),
+            Key::Fixed { amounts } => match amounts.get(&party.id) {
+                // A credit's fixed amounts are negative: the weight is the amount in the
+                // direction of the pool.
+                Some(a) => Some((
+                    Money::from_ore(sign(pool.amount) * a.value.ore()).to_decimal(),
+                    a.source.clone(),
+                )),
+                None => {
+                    problems.push(SplitError::MissingFixedAmount {
+                        pool: pool.id.clone(),
+                        party: party.id.clone(),
+                    });
+                    continue;
+                }
+            },
+        };
+        let Some((weight, source)) = found else {
+            problems.push(missing());
+            continue;
+        };
+        if weight <= Decimal::ZERO {
+            problems.push(SplitError::NonPositiveWeight {
+                pool: pool.id.clone(),
+                party: party.id.clone(),
+                figure: figure.clone(),
+                value: weight,
+                place: source,
+            });
+            continue;
+        }
+        out.push(Claim {
+            party: party.id.clone(),
+            weight,
+            source,
+        });
+    }
+    out
+}
+
+fn applied_cap(
+    agreement: &Agreement,
+    pool: &Pool,
+    thresholds: &ThresholdTable,
+    problems: &mut Vec<SplitError>,
+) -> Option<AppliedCap> {
+    let cap = pool.cap.as_ref()?;
+    if let ExcessPolicy::Absorb(party) = &cap.excess {
+        if !agreement.contains(party) {
+            problems.push(SplitError::UnknownParty {
+                pool: pool.id.clone(),
+                party: party.clone(),
+                role: "absorbing party",
+            });
+        }
+    }
+    let (limit, threshold) = match &cap.limit {
+        CapLimit::Fixed(limit) => (*limit, None),
+        CapLimit::Lou => {
+            let Some(year) = pool.year else {
+                problems.push(SplitError::CapWithoutYear {
+                    pool: pool.id.clone(),
+                });
+                return None;
+            };
+            let Some(threshold) = thresholds.for_year(year) else {
+                problems.push(SplitError::NoThreshold {
+                    pool: pool.id.clone(),
+                    year,
+                });
+                return None;
+            };
+            (threshold.amount, Some(threshold))
+        }
+    };
+    if !limit.is_positive() {
+        problems.push(SplitError::NonPositiveCap {
+            pool: pool.id.clone(),
+            cap: limit,
+        });
+        return None;
+    }
+    Some(AppliedCap {
+        limit,
+        threshold,
+        excess: cap.excess.clone(),
+    })
+}
+
+/// Under a users key with a total: the pool split between the parties together and the users
+/// outside them, to öre (R3).
+fn outside_split(
+    pool: &Pool,
+    claims: &[Claim],
+    problems: &mut Vec<SplitError>,
+) -> Option<Outside> {
+    let Key::Users {
+        total_users: Some(total),
+    } = &pool.key
+    else {
+        return None;
+    };
+    let parties_users: u64 = claims
+        .iter()
+        .map(|c| u64::try_from(c.weight.mantissa()).unwrap_or(0))
+        .sum();
+    if total.value < parties_users {
+        problems.push(SplitError::TooFewTotalUsers {
+            pool: pool.id.clone(),
+            total: total.value,
+            parties: parties_users,
+        });
+        return None;
+    }
+    let outside_users = total.value - parties_users;
+    let amount = pool.amount.abs();
+    let mut halves = [
+        (0u8, Decimal::from(parties_users)),
+        (1u8, Decimal::from(outside_users)),
+    ]
+    .to_vec();
+    halves.retain(|(_, w)| !w.is_zero());
+    let split = apportion_distinct(amount, &halves).ok()?;
+    let (parties_amount, amount_outside) = if outside_users == 0 {
+        (amount, Money::ZERO)
+    } else if parties_users == 0 {
+        (Money::ZERO, amount)
+    } else {
+        (split.portions()[0].amount(), split.portions()[1].amount())
+    };
+    Some(Outside {
+        total_users: total.clone(),
+        parties_users,
+        parties_amount,
+        amount: amount_outside,
+        parties_exact: Ratio {
+            num: amount.ore() * i128::from(parties_users),
+            den: i128::from(total.value.max(1)),
+        },
+    })
+}
+
+fn population_dates(agreement: &Agreement, pool: &Pool, members: &[usize]) -> Vec<Finding> {
+    if pool.key != Key::Population {
+        return Vec::new();
+    }
+    let mut dates: BTreeMap<Option<chrono::NaiveDate>, usize> = BTreeMap::new();
+    for &i in members {
+        if let Some(p) = &agreement.parties()[i].population {
+            *dates.entry(p.reference_date).or_default() += 1;
+        }
+    }
+    if dates.len() > 1 {
+        vec![Finding::MixedPopulationDates {
+            pool: pool.id.clone(),
+            dates: dates.into_iter().collect(),
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Splits `amount` among `claims` by largest remainder, uncapped. The claims are in id order,
+/// so their position breaks ties the way ids do.
+fn rounded_parts(claims: &[Claim], amount: Money) -> Result<(Vec<Part>, usize), ApportionError> {
+    let keyed: Vec<(usize, Decimal)> = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.weight))
+        .collect();
+    let result = apportion_distinct(amount, &keyed)?;
+    let mut ranked: Vec<(Reverse<i128>, usize)> = result
+        .portions()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (Reverse(p.remainder_numerator()), i))
+        .collect();
+    ranked.sort_unstable();
+    let mut ranks = vec![0usize; claims.len()];
+    for (rank, (_, i)) in ranked.iter().enumerate() {
+        ranks[*i] = rank + 1;
+    }
+    let parts = claims
+        .iter()
+        .zip(result.portions())
+        .enumerate()
+        .map(|(i, (claim, portion))| {
+            let (num, den) = result.share_ratio(i);
+            let share = Ratio { num, den };
+            Part {
+                party: claim.party.clone(),
+                basis: claim.weight,
+                basis_source: claim.source.clone(),
+                exact_share: share,
+                final_share: share,
+                truncated: portion.truncated(),
+                remainder_rank: Some(ranks[i]),
+                extra_ore: portion.extra_ore(),
+                rounded: portion.amount(),
+                capped_in_round: None,
+                excess: Ratio::ZERO,
+                amount: portion.amount(),
+            }
+        })
+        .collect();
+    Ok((parts, result.leftover_ore()))
+}
+
+/// Cuts every part above the cap down to it; the excess goes to the absorbing party or is left
+/// uncovered.
+fn clip(allocation: &mut Allocation, cap: &AppliedCap) {
+    let mut excess_total = Money::ZERO;
+    for part in &mut allocation.parts {
+        if part.rounded.abs() > cap.limit {
+            let limit = Money::from_ore(sign(part.rounded) * cap.limit.ore());
+            let excess = part.rounded - limit;
+            part.excess = Ratio::whole(excess);
+            part.amount = limit;
+            part.capped_in_round = Some(1);
+            excess_total += excess;
+        }
+    }
+    match &cap.excess {
+        ExcessPolicy::Absorb(party) => {
+            allocation.absorbed = Some((party.clone(), excess_total));
+        }
+        _ => allocation.uncovered = excess_total,
+    }
+}
+
+/// `redistribute`: water-filling in exact integers. In each round every party whose share of
+/// what is left goes over the cap is fixed at the cap; the rest is shared again among the others,
+/// until nobody goes over. Then what is left is split to öre among the uncapped by largest
+/// remainder: as each uncapped exact share is at most the cap, no rounded part exceeds it.
+fn water_fill(
+    allocation: &mut Allocation,
+    claims: &[Claim],
+    limit: Money,
+) -> Result<(), ApportionError> {
+    let amount = allocation.split_amount;
+    let too_large = ApportionError::TooLarge { total: amount };
+    let keyed: Vec<(usize, Decimal)> = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.weight))
+        .collect();
+    let weights = integer_weights(&keyed)?.ok_or(too_large.clone())?;
+    let weight_total = weights
+        .iter()
+        .try_fold(0i128, |acc, w| acc.checked_add(*w))
+        .ok_or(too_large.clone())?;
+    let s = sign(amount);
+    let cap = limit.ore();
+
+    let mut order: Vec<usize> = (0..claims.len()).collect();
+    order.sort_unstable_by_key(|&i| (Reverse(weights[i]), i));
+    let mut remaining = amount.ore().abs();
+    let mut weight_left = weight_total;
+    let mut basis_left: Decimal = claims.iter().map(|c| c.weight).sum();
+    let mut capped = 0;
+    let mut round_of: Vec<Option<(u32, Ratio)>> = vec![None; claims.len()];
+    let mut rounds = Vec::new();
+    loop {
+        let start = capped;
+        while let Some(&i) = order.get(capped) {
+            let share = remaining.checked_mul(weights[i]).ok_or(too_large.clone())?;
+            let at_cap = cap.checked_mul(weight_left).ok_or(too_large.clone())?;
+            if share <= at_cap {
+                break;
+            }
+            capped += 1;
+        }
+        if capped == start {
+            break;
+        }
+        let number = u32::try_from(rounds.len() + 1).unwrap_or(u32::MAX);
+        rounds.push(Round {
+            number,
+            amount: Money::from_ore(s * remaining),
+            basis_total: basis_left,
+            capped: order[start..capped]
+                .iter()
+                .map(|&i| claims[i].party.clone())
+                .collect(),
+        });
+        let (round_amount, round_weight) = (remaining, weight_left);
+        for &i in &order[start..capped] {
+            // Exact excess in this round: amount · w / W − cap, over the common denominator W.
+            let excess = Ratio {
+                num: s * (round_amount * weights[i] - cap * round_weight),
+                den: round_weight,
+            };
+            round_of[i] = Some((number, excess));
+            remaining -= cap;
+            weight_left -= weights[i];
+            basis_left -= claims[i].weight;
+        }
+    }
+
+    let uncapped: Vec<usize> = (0..claims.len()).filter(|&i| round_of[i].is_none()).collect();
+    let subset: Vec<Claim> = uncapped
+        .iter()
+        .map(|&i| Claim {
+            party: claims[i].party.clone(),
+            weight: claims[i].weight,
+            source: claims[i].source.clone(),
+        })
+        .collect();
+    let mut rounded = if subset.is_empty() {
+        allocation.uncovered = Money::from_ore(s * remaining);
+        Vec::new()
+    } else {
+        let (parts, leftover) = rounded_parts(&subset, Money::from_ore(s * remaining))?;
+        allocation.leftover_ore = leftover;
+        parts
+    }
+    .into_iter();
+
+    let mut parts = Vec::with_capacity(claims.len());
+    for (i, claim) in claims.iter().enumerate() {
+        let first = Ratio {
+            num: s * amount.ore().abs().checked_mul(weights[i]).ok_or(too_large.clone())?,
+            den: weight_total,
+        };
+        let part = match round_of[i] {
+            None => match rounded.next() {
+                Some(mut part) => {
+                    part.exact_share = first;
+                    part
+                }
+                None => continue,
+            },
+            Some((round, excess)) => {
+                let at_cap = Money::from_ore(s * cap);
+                Part {
+                    party: claim.party.clone(),
+                    basis: claim.weight,
+                    basis_source: claim.source.clone(),
+                    exact_share: first,
+                    final_share: Ratio::whole(at_cap),
+                    truncated: at_cap,
+                    remainder_rank: None,
+                    extra_ore: false,
+                    rounded: at_cap,
+                    capped_in_round: Some(round),
+                    excess,
+                    amount: at_cap,
+                }
+            }
+        };
+        parts.push(part);
+    }
+    allocation.parts = parts;
+    allocation.rounds = rounds;
+    Ok(())
+}
