@@ -153,6 +153,16 @@ impl Allocation {
             group_thousands(&o.parties_users.to_string()),
             None,
         ));
+        let per_user = self.amount.abs().to_decimal() / Decimal::from(o.total_users.value.max(1));
+        steps.push(Step::computed(
+            "cost per user",
+            format!(
+                "{} / {}",
+                self.amount.abs().to_swedish(),
+                group_thousands(&o.total_users.value.to_string())
+            ),
+            swedish_decimal(per_user, 10),
+        ));
         steps.push(Step::computed(
             "the parties' exact share together",
             format!(
@@ -288,7 +298,7 @@ impl Allocation {
             .count();
         steps.push(Step::computed(
             "truncated to öre",
-            ratio(&part.final_share),
+            format!("{} kr", ratio(&part.final_share)),
             part.truncated.to_swedish(),
         ));
         let rank = part.remainder_rank.unwrap_or_default();
@@ -298,16 +308,17 @@ impl Allocation {
         } else {
             "no öre added".to_owned()
         };
-        steps.push(Step::computed(
-            "remainder rule",
+        let rule = if self.leftover_ore == 0 {
+            "the truncated shares add up to the amount: no öre left over".to_owned()
+        } else {
             format!(
-                "remainder {} öre ranks {rank} of {splitters}; {} öre left over go to ranks 1–{}",
+                "remainder {} öre ranks {rank} of {splitters}; the {} öre left over go to ranks 1–{}",
                 swedish_decimal(remainder.ore().abs(), 6),
                 self.leftover_ore,
                 self.leftover_ore
-            ),
-            verdict,
-        ));
+            )
+        };
+        steps.push(Step::computed("remainder rule", rule, verdict));
         steps.push(Step::input("rounded share", part.rounded.to_swedish(), None));
     }
 }
