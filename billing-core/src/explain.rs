@@ -153,12 +153,12 @@ impl Allocation {
             group_thousands(&o.parties_users.to_string()),
             None,
         ));
-        let per_user = self.amount.abs().to_decimal() / Decimal::from(o.total_users.value.max(1));
+        let per_user = self.amount.to_decimal() / Decimal::from(o.total_users.value.max(1));
         steps.push(Step::computed(
             "cost per user",
             format!(
                 "{} / {}",
-                self.amount.abs().to_swedish(),
+                self.amount.to_swedish(),
                 group_thousands(&o.total_users.value.to_string())
             ),
             swedish_decimal(per_user, 10),
@@ -167,7 +167,7 @@ impl Allocation {
             "the parties' exact share together",
             format!(
                 "{} × {} / {}",
-                self.amount.abs().to_swedish(),
+                self.amount.to_swedish(),
                 o.parties_users,
                 o.total_users.value
             ),

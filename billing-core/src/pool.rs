@@ -265,9 +265,10 @@ pub struct Outside {
     pub total_users: Sourced<u64>,
     /// The parties' users added up.
     pub parties_users: u64,
-    /// What the parties pay together: the pool split between them and the rest, to öre.
+    /// What the parties pay together: the pool split between them and the rest, to öre
+    /// (negative for a credit, like the pool).
     pub parties_amount: Money,
-    /// What is borne outside.
+    /// What is borne outside (negative for a credit).
     pub amount: Money,
     /// The parties' exact share together, before rounding.
     pub parties_exact: Ratio,
@@ -396,9 +397,7 @@ pub fn allocate(
     }
     let mut findings = population_dates(agreement, pool, &members);
 
-    let split_amount = outside.as_ref().map_or(pool.amount, |o| {
-        Money::from_ore(sign(pool.amount) * o.parties_amount.ore())
-    });
+    let split_amount = outside.as_ref().map_or(pool.amount, |o| o.parties_amount);
     let too_large = |_| SplitError::TooLarge {
         pool: pool.id.clone(),
         amount: pool.amount,
@@ -440,7 +439,7 @@ pub fn allocate(
         if !o.amount.is_zero() {
             findings.push(Finding::BorneOutside {
                 pool: pool.id.clone(),
-                amount: Money::from_ore(sign(pool.amount) * o.amount.ore()),
+                amount: o.amount,
             });
         }
     }
@@ -736,13 +735,14 @@ fn outside_split(
     } else {
         (split.portions()[0].amount(), split.portions()[1].amount())
     };
+    let s = sign(pool.amount);
     Some(Outside {
         total_users: total.clone(),
         parties_users,
-        parties_amount,
-        amount: amount_outside,
+        parties_amount: Money::from_ore(s * parties_amount.ore()),
+        amount: Money::from_ore(s * amount_outside.ore()),
         parties_exact: Ratio {
-            num: amount.ore() * i128::from(parties_users),
+            num: s * amount.ore() * i128::from(parties_users),
             den: i128::from(total.value.max(1)),
         },
     })
