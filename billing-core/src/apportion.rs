@@ -67,11 +67,6 @@ impl Portion {
     pub fn extra_ore(&self) -> bool {
         self.extra_ore
     }
-
-    /// The truncated remainder as a numerator over [`Apportionment::weight_total`], in öre.
-    pub(crate) fn remainder_numerator(&self) -> i128 {
-        self.remainder
-    }
 }
 
 /// The result of [`apportion`]: one [`Portion`] per claim, in the input order.
@@ -181,12 +176,12 @@ pub(crate) fn apportion_distinct<K: Ord>(
     let mut handed_out = 0i128;
     for &w in &weights {
         let product = amount.checked_mul(w).ok_or(too_large.clone())?;
-        let quotient = product / weight_total;
+        let (quotient, remainder) = div_rem(product, weight_total);
         handed_out += quotient;
         portions.push(Portion {
             amount: Money::from_ore(sign * quotient),
             truncated: Money::from_ore(sign * quotient),
-            remainder: product % weight_total,
+            remainder,
             extra_ore: false,
         });
     }
@@ -238,12 +233,34 @@ pub(crate) fn integer_weights<K>(claims: &[(K, Decimal)]) -> Result<Option<Vec<i
                 weight: *weight,
             });
         }
-        scale = scale.max(weight.normalize().scale());
+        scale = scale.max(weight.scale());
     }
-    Ok(claims
-        .iter()
-        .map(|(_, w)| decimal_to_i128_at_scale(w.normalize(), scale))
-        .collect())
+    let at = |scale, normal: bool| -> Option<Vec<i128>> {
+        claims
+            .iter()
+            .map(|(_, w)| {
+                let w = if normal { w.normalize() } else { *w };
+                decimal_to_i128_at_scale(w, scale)
+            })
+            .collect()
+    };
+    if scale == 0 {
+        return Ok(at(0, false));
+    }
+    // Trailing zeros (`1.500`) only make the integers larger: drop them when they are in the way.
+    Ok(at(scale, false).or_else(|| {
+        let scale = claims.iter().map(|(_, w)| w.normalize().scale()).max()?;
+        at(scale, true)
+    }))
+}
+
+/// `a / b` and `a % b` for non-negative operands, in 64-bit arithmetic when both fit: a 128-bit
+/// division is several times slower and the usual split (öre × population) fits 64 bits.
+fn div_rem(a: i128, b: i128) -> (i128, i128) {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => (i128::from(a / b), i128::from(a % b)),
+        _ => (a / b, a % b),
+    }
 }
 
 fn first_duplicate<K: Ord>(claims: &[(K, Decimal)]) -> Option<(usize, usize)> {

@@ -228,7 +228,7 @@ impl Allocation {
         if redistributed {
             self.explain_rounds(part, steps);
         }
-        if part.remainder_rank.is_some() {
+        if part.rounded_by_remainder {
             self.explain_rounding(part, steps);
         }
         if !redistributed && part.capped_in_round.is_some() {
@@ -294,14 +294,14 @@ impl Allocation {
         let splitters = self
             .parts
             .iter()
-            .filter(|p| p.remainder_rank.is_some())
+            .filter(|p| p.rounded_by_remainder)
             .count();
         steps.push(Step::computed(
             "truncated to öre",
             format!("{} kr", ratio(&part.final_share)),
             part.truncated.to_swedish(),
         ));
-        let rank = part.remainder_rank.unwrap_or_default();
+        let rank = self.remainder_rank(part).unwrap_or_default();
         let remainder = part.final_share.minus(part.truncated);
         let verdict = if part.extra_ore {
             "one öre added".to_owned()

@@ -398,6 +398,9 @@ impl Default for RoundingPolicy {
 /// A decimal as an `i128` of units of `10^-scale`, if it fits.
 pub(crate) fn decimal_to_i128_at_scale(value: Decimal, scale: u32) -> Option<i128> {
     let own = value.scale();
+    if own == scale {
+        return Some(value.mantissa());
+    }
     if own > scale {
         return None;
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::agreement::{Agreement, PartyId, SourceRef, Sourced};
-use crate::apportion::{apportion_distinct, integer_weights, ApportionError};
+use crate::apportion::{apportion_distinct, integer_weights, ApportionError, Apportionment};
 use crate::error::{Finding, PoolId, Problems, SplitError};
 use crate::money::{ratio_to_decimal, Currency, Money};
 use crate::thresholds::{Threshold, ThresholdTable};
@@ -291,9 +291,9 @@ pub struct Part {
     pub final_share: Ratio,
     /// `final_share` truncated to öre.
     pub truncated: Money,
-    /// The remainder rank (1 = largest) among the parties of the rounded split; `None` for a
-    /// party fixed at the cap under `redistribute`.
-    pub remainder_rank: Option<usize>,
+    /// Whether it took part in the rounded split (every part, except one fixed at the cap under
+    /// `redistribute`); see [`Allocation::remainder_rank`].
+    pub rounded_by_remainder: bool,
     /// Whether it got one of the leftover öre.
     pub extra_ore: bool,
     /// The share after rounding, before the cap.
@@ -306,6 +306,14 @@ pub struct Part {
     pub excess: Ratio,
     /// What it pays for the pool.
     pub amount: Money,
+}
+
+impl Part {
+    /// The remainder after truncation, as a numerator over the split's common denominator.
+    fn remainder_ore_numerator(&self) -> i128 {
+        (self.final_share.numerator() - self.truncated.ore() * self.final_share.denominator())
+            .abs()
+    }
 }
 
 /// A pool split among its participants.
@@ -365,6 +373,27 @@ impl Allocation {
         part + absorbed
     }
 
+    /// The rank (1 = largest) of `part`'s remainder after truncation among the parts of the
+    /// rounded split, ties ranked by party id: the order in which the leftover öre were handed
+    /// out. `None` for a part fixed at the cap. Computed on demand, in O(n), so the split itself
+    /// never sorts every party.
+    pub fn remainder_rank(&self, part: &Part) -> Option<usize> {
+        if !part.rounded_by_remainder {
+            return None;
+        }
+        let mine = part.remainder_ore_numerator();
+        let before = self
+            .parts
+            .iter()
+            .filter(|p| p.rounded_by_remainder)
+            .filter(|p| {
+                let theirs = p.remainder_ore_numerator();
+                theirs > mine || (theirs == mine && p.party < part.party)
+            })
+            .count();
+        Some(before + 1)
+    }
+
     /// The parts added up (without absorbed, uncovered or outside amounts).
     pub fn allocated(&self) -> Money {
         self.parts.iter().map(|p| p.amount).sum()
@@ -409,7 +438,7 @@ pub fn allocate(
         currency: pool.currency,
         key: pool.key.name(),
         figure: pool.key.figure(),
-        basis_total: claims.iter().map(|c| c.weight).sum(),
+        basis_total: basis_total(&claims),
         split_amount,
         outside,
         cap: cap.clone(),
@@ -480,11 +509,23 @@ pub fn allocate_all(
     }
 }
 
-/// A participant and its figure for the key.
-struct Claim {
-    party: PartyId,
+/// The claims' weights added up, in integers at their common scale when they fit (the usual
+/// case, and much cheaper than adding decimals one by one).
+fn basis_total(claims: &[Claim]) -> Decimal {
+    let scale = claims.iter().map(|c| c.weight.scale()).max().unwrap_or(0);
+    let exact = claims.iter().try_fold(0i128, |acc, c| {
+        crate::money::decimal_to_i128_at_scale(c.weight, scale).and_then(|w| acc.checked_add(w))
+    });
+    exact
+        .and_then(|total| Decimal::try_from_i128_with_scale(total, scale).ok())
+        .unwrap_or_else(|| claims.iter().map(|c| c.weight).sum())
+}
+
+/// A participant and its figure for the key, borrowed from the agreement.
+struct Claim<'a> {
+    party: &'a PartyId,
     weight: Decimal,
-    source: Option<SourceRef>,
+    source: Option<&'a SourceRef>,
 }
 
 /// +1 or −1 öre, the direction of an amount (zero counts as positive).
@@ -531,7 +572,9 @@ fn participants(agreement: &Agreement, pool: &Pool, problems: &mut Vec<SplitErro
             found
         }
     };
-    members.sort_unstable();
+    if matches!(pool.participants, Participants::Only(_)) {
+        members.sort_unstable();
+    }
     for w in members.windows(2).filter(|w| w[0] == w[1]) {
         problems.push(SplitError::DuplicateParticipant {
             pool: pool.id.clone(),
@@ -549,12 +592,12 @@ fn participants(agreement: &Agreement, pool: &Pool, problems: &mut Vec<SplitErro
 }
 
 /// Each participant's figure for the key, checked.
-fn claims(
-    agreement: &Agreement,
-    pool: &Pool,
+fn claims<'a>(
+    agreement: &'a Agreement,
+    pool: &'a Pool,
     members: &[usize],
     problems: &mut Vec<SplitError>,
-) -> Vec<Claim> {
+) -> Vec<Claim<'a>> {
     let parties = agreement.parties();
     let figure = pool.key.figure();
     let mut out = Vec::with_capacity(members.len());
@@ -592,26 +635,26 @@ fn claims(
             party: party.id.clone(),
             figure: figure.clone(),
         };
-        let found: Option<(Decimal, Option<SourceRef>)> = match &pool.key {
+        let found: Option<(Decimal, Option<&SourceRef>)> = match &pool.key {
             Key::Population => party
                 .population
                 .as_ref()
-                .map(|p| (Decimal::from(p.count), p.source.clone())),
+                .map(|p| (Decimal::from(p.count), p.source.as_ref())),
             Key::Users { .. } => party
                 .users
                 .as_ref()
-                .map(|u| (Decimal::from(u.value), u.source.clone())),
+                .map(|u| (Decimal::from(u.value), u.source.as_ref())),
             Key::Equal | Key::Direct { .. } => Some((Decimal::ONE, None)),
             Key::Weight { figure } => party
                 .figures
                 .get(figure)
-                .map(|f| (f.value, f.source.clone())),
+                .map(|f| (f.value, f.source.as_ref())),
             Key::Fixed { amounts } => match amounts.get(&party.id) {
                 // A credit's fixed amounts are negative: the weight is the amount in the
                 // direction of the pool.
                 Some(a) => Some((
                     Money::from_ore(sign(pool.amount) * a.value.ore()).to_decimal(),
-                    a.source.clone(),
+                    a.source.as_ref(),
                 )),
                 None => {
                     problems.push(SplitError::MissingFixedAmount {
@@ -632,12 +675,12 @@ fn claims(
                 party: party.id.clone(),
                 figure: figure.clone(),
                 value: weight,
-                place: source,
+                place: source.cloned(),
             });
             continue;
         }
         out.push(Claim {
-            party: party.id.clone(),
+            party: &party.id,
             weight,
             source,
         });
@@ -749,7 +792,17 @@ fn outside_split(
 }
 
 fn population_dates(agreement: &Agreement, pool: &Pool, members: &[usize]) -> Vec<Finding> {
-    if pool.key != Key::Population {
+    if !matches!(pool.key, Key::Population) {
+        return Vec::new();
+    }
+    let date = |i: &usize| {
+        agreement.parties()[*i]
+            .population
+            .as_ref()
+            .map(|p| p.reference_date)
+    };
+    let first = members.first().and_then(date);
+    if members.iter().all(|i| date(i) == first) {
         return Vec::new();
     }
     let mut dates: BTreeMap<Option<chrono::NaiveDate>, usize> = BTreeMap::new();
@@ -777,41 +830,33 @@ fn rounded_parts(claims: &[Claim], amount: Money) -> Result<(Vec<Part>, usize), 
         .map(|(i, c)| (i, c.weight))
         .collect();
     let result = apportion_distinct(amount, &keyed)?;
-    let mut ranked: Vec<(Reverse<i128>, usize)> = result
-        .portions()
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (Reverse(p.remainder_numerator()), i))
-        .collect();
-    ranked.sort_unstable();
-    let mut ranks = vec![0usize; claims.len()];
-    for (rank, (_, i)) in ranked.iter().enumerate() {
-        ranks[*i] = rank + 1;
-    }
     let parts = claims
         .iter()
-        .zip(result.portions())
         .enumerate()
-        .map(|(i, (claim, portion))| {
-            let (num, den) = result.share_ratio(i);
-            let share = Ratio { num, den };
-            Part {
-                party: claim.party.clone(),
-                basis: claim.weight,
-                basis_source: claim.source.clone(),
-                exact_share: share,
-                final_share: share,
-                truncated: portion.truncated(),
-                remainder_rank: Some(ranks[i]),
-                extra_ore: portion.extra_ore(),
-                rounded: portion.amount(),
-                capped_in_round: None,
-                excess: Ratio::ZERO,
-                amount: portion.amount(),
-            }
-        })
+        .map(|(i, claim)| rounded_part(claim, &result, i))
         .collect();
     Ok((parts, result.leftover_ore()))
+}
+
+/// The part of `claim`, which is claim `index` of the rounded split `result`.
+fn rounded_part(claim: &Claim, result: &Apportionment, index: usize) -> Part {
+    let portion = &result.portions()[index];
+    let (num, den) = result.share_ratio(index);
+    let share = Ratio { num, den };
+    Part {
+        party: claim.party.clone(),
+        basis: claim.weight,
+        basis_source: claim.source.cloned(),
+        exact_share: share,
+        final_share: share,
+        truncated: portion.truncated(),
+        rounded_by_remainder: true,
+        extra_ore: portion.extra_ore(),
+        rounded: portion.amount(),
+        capped_in_round: None,
+        excess: Ratio::ZERO,
+        amount: portion.amount(),
+    }
 }
 
 /// Cuts every part above the cap down to it; the excess goes to the absorbing party or is left
@@ -860,25 +905,44 @@ fn water_fill(
     let s = sign(amount);
     let cap = limit.ore();
 
-    let mut order: Vec<usize> = (0..claims.len()).collect();
-    order.sort_unstable_by_key(|&i| (Reverse(weights[i]), i));
+    // The parties still under the cap, in id order. A round scans them all; rounds are few in
+    // practice, and should an input need many, the rest are sorted by weight once so that each
+    // further round takes a prefix: never worse than O(n log n) overall.
+    let mut uncapped: Vec<usize> = (0..claims.len()).collect();
+    let mut by_weight = false;
     let mut remaining = amount.ore().abs();
     let mut weight_left = weight_total;
-    let mut basis_left: Decimal = claims.iter().map(|c| c.weight).sum();
-    let mut capped = 0;
+    let mut basis_left = allocation.basis_total;
     let mut round_of: Vec<Option<(u32, Ratio)>> = vec![None; claims.len()];
     let mut rounds = Vec::new();
     loop {
-        let start = capped;
-        while let Some(&i) = order.get(capped) {
-            let share = remaining.checked_mul(weights[i]).ok_or(too_large.clone())?;
-            let at_cap = cap.checked_mul(weight_left).ok_or(too_large.clone())?;
-            if share <= at_cap {
-                break;
+        let at_cap = cap.checked_mul(weight_left).ok_or(too_large.clone())?;
+        let over = |i: usize| {
+            remaining
+                .checked_mul(weights[i])
+                .map(|share| share > at_cap)
+                .ok_or(too_large.clone())
+        };
+        let mut newly = Vec::new();
+        if by_weight {
+            let mut k = 0;
+            while k < uncapped.len() && over(uncapped[k])? {
+                k += 1;
             }
-            capped += 1;
+            newly.extend(uncapped.drain(..k));
+            newly.sort_unstable();
+        } else {
+            let mut keep = Vec::with_capacity(uncapped.len());
+            for &i in &uncapped {
+                if over(i)? {
+                    newly.push(i);
+                } else {
+                    keep.push(i);
+                }
+            }
+            uncapped = keep;
         }
-        if capped == start {
+        if newly.is_empty() {
             break;
         }
         let number = u32::try_from(rounds.len() + 1).unwrap_or(u32::MAX);
@@ -886,13 +950,10 @@ fn water_fill(
             number,
             amount: Money::from_ore(s * remaining),
             basis_total: basis_left,
-            capped: order[start..capped]
-                .iter()
-                .map(|&i| claims[i].party.clone())
-                .collect(),
+            capped: newly.iter().map(|&i| claims[i].party.clone()).collect(),
         });
         let (round_amount, round_weight) = (remaining, weight_left);
-        for &i in &order[start..capped] {
+        for &i in &newly {
             // Exact excess in this round: amount · w / W − cap, over the common denominator W.
             let excess = Ratio {
                 num: s * (round_amount * weights[i] - cap * round_weight),
@@ -903,51 +964,53 @@ fn water_fill(
             weight_left -= weights[i];
             basis_left -= claims[i].weight;
         }
+        if !by_weight && rounds.len() >= 8 {
+            uncapped.sort_unstable_by_key(|&i| (Reverse(weights[i]), i));
+            by_weight = true;
+        }
     }
 
-    let uncapped: Vec<usize> = (0..claims.len()).filter(|&i| round_of[i].is_none()).collect();
-    let subset: Vec<Claim> = uncapped
-        .iter()
-        .map(|&i| Claim {
-            party: claims[i].party.clone(),
-            weight: claims[i].weight,
-            source: claims[i].source.clone(),
-        })
+    // What is left is split among the uncapped, still in id order.
+    let keyed: Vec<(usize, Decimal)> = (0..claims.len())
+        .filter(|&i| round_of[i].is_none())
+        .map(|i| (i, claims[i].weight))
         .collect();
-    let mut rounded = if subset.is_empty() {
-        allocation.uncovered = Money::from_ore(s * remaining);
-        Vec::new()
+    let rest = Money::from_ore(s * remaining);
+    let result = if keyed.is_empty() {
+        allocation.uncovered = rest;
+        None
     } else {
-        let (parts, leftover) = rounded_parts(&subset, Money::from_ore(s * remaining))?;
-        allocation.leftover_ore = leftover;
-        parts
-    }
-    .into_iter();
+        let result = apportion_distinct(rest, &keyed)?;
+        allocation.leftover_ore = result.leftover_ore();
+        Some(result)
+    };
 
     let mut parts = Vec::with_capacity(claims.len());
+    let mut next = 0;
     for (i, claim) in claims.iter().enumerate() {
         let first = Ratio {
             num: s * amount.ore().abs().checked_mul(weights[i]).ok_or(too_large.clone())?,
             den: weight_total,
         };
-        let part = match round_of[i] {
-            None => match rounded.next() {
-                Some(mut part) => {
-                    part.exact_share = first;
-                    part
+        let part = match (round_of[i], &result) {
+            (None, Some(result)) => {
+                next += 1;
+                Part {
+                    exact_share: first,
+                    ..rounded_part(claim, result, next - 1)
                 }
-                None => continue,
-            },
-            Some((round, excess)) => {
+            }
+            (None, None) => continue,
+            (Some((round, excess)), _) => {
                 let at_cap = Money::from_ore(s * cap);
                 Part {
                     party: claim.party.clone(),
                     basis: claim.weight,
-                    basis_source: claim.source.clone(),
+                    basis_source: claim.source.cloned(),
                     exact_share: first,
                     final_share: Ratio::whole(at_cap),
                     truncated: at_cap,
-                    remainder_rank: None,
+                    rounded_by_remainder: false,
                     extra_ore: false,
                     rounded: at_cap,
                     capped_in_round: Some(round),
