@@ -48,3 +48,5 @@ pub use pool::{
     Part, Participants, Pool, Ratio, Round,
 };
 pub use thresholds::{Threshold, ThresholdTable};
+
+pub mod calendar;

@@ -1,0 +1,171 @@
+//! Corrections on the next invoice (R7): correction(P) = actual(P) − what was billed for P.
+//!
+//! - `next_invoice_count`: actual(P) = n(e−1) · h · Σ_{d∈P, member(d)} m(d) / |P|, with n(e−1)
+//!   the users on the last day of P on which the party is a member.
+//! - `pro_rata_days`: actual(P) = h · Σ_u Σ_{d∈P, u registered, member(d)} m(d) / |P|.
+//!
+//! actual(P) is rounded to öre once; the correction is the difference of two whole amounts, so
+//! advance + correction = actual exactly.
+
+use chrono::NaiveDate;
+
+use crate::calendar::advance::{
+    first_year_span, member_days, member_span, Ctx, FeeLine, FeeLineKind, Weighted,
+};
+use crate::calendar::error::CalendarError;
+use crate::calendar::membership::Membership;
+use crate::calendar::register::Users;
+use crate::calendar::CorrectionPolicy;
+use crate::explain::{swedish_decimal, Step};
+use crate::money::{group_thousands, Money};
+
+/// What was billed for one party and period: the issued lines added up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Billed {
+    pub(crate) amount: Money,
+    pub(crate) lines: usize,
+    pub(crate) dates: Vec<NaiveDate>,
+}
+
+/// The correction line of `m` for the period of `ctx`.
+pub(crate) fn correction_line(
+    ctx: &Ctx<'_>,
+    m: &Membership,
+    users: Users<'_>,
+    billed: Option<&Billed>,
+) -> Result<FeeLine, CalendarError> {
+    let party = m.party();
+    let period = ctx.period;
+    let mut steps = ctx.fee_steps();
+    steps.push(Step {
+        label: "correction policy".to_owned(),
+        formula: None,
+        value: ctx.config.policy.to_string(),
+        source: None,
+    });
+    let span = member_span(m, period);
+    let (exact, actual) = match (ctx.config.policy, users, span) {
+        (_, _, None) => {
+            steps.push(Step {
+                label: format!("{party} is not a member in the period"),
+                formula: None,
+                value: "0".to_owned(),
+                source: None,
+            });
+            (rust_decimal::Decimal::ZERO, Money::ZERO)
+        }
+        (CorrectionPolicy::NextInvoiceCount, _, Some(_)) => {
+            let last = m
+                .last_day()
+                .map_or(period.last_day(), |l| l.min(period.last_day()));
+            let n = users.users_on(party, last);
+            let days = member_days(m, period);
+            let (exact, actual) = ctx.amount(party, n, &days, "actual amount")?;
+            steps.push(Step {
+                label: format!("users of {party} on {last}, n(e−1)"),
+                formula: None,
+                value: group_thousands(&n.to_string()),
+                source: None,
+            });
+            steps.push(Step {
+                label: "member days weighted by the fee multiplier, Σ m(d)".to_owned(),
+                formula: Some(days.formula()),
+                value: swedish_decimal(days.value(), 10),
+                source: None,
+            });
+            steps.push(Step {
+                label: "actual amount".to_owned(),
+                formula: Some(format!(
+                    "n × F × Σ m(d) / ({} × |P|) = {} × {} × {} / ({} × {})",
+                    ctx.per_year,
+                    n,
+                    ctx.fee.amount().to_swedish(),
+                    swedish_decimal(days.value(), 10),
+                    ctx.per_year,
+                    period.days()
+                )),
+                value: swedish_decimal(exact, 10),
+                source: None,
+            });
+            (exact, actual)
+        }
+        (CorrectionPolicy::ProRataDays, Users::Counts(_), Some(_)) => {
+            return Err(CalendarError::CountsNeedNextInvoiceCount);
+        }
+        (CorrectionPolicy::ProRataDays, Users::Register(register), Some((a, b))) => {
+            let total = register.user_days_between(party, a, b);
+            let (first, multiplier) = match first_year_span(m) {
+                Some((fa, fb, mult)) => (
+                    register.user_days_between(party, a.max(fa), b.min(fb)),
+                    mult,
+                ),
+                None => (0, rust_decimal::Decimal::ONE),
+            };
+            let too_large = || CalendarError::TooLarge {
+                party: party.clone(),
+                period,
+                what: "user-days",
+            };
+            let first = i64::try_from(first).map_err(|_| too_large())?;
+            let other = i64::try_from(total)
+                .map_err(|_| too_large())?
+                .saturating_sub(first);
+            let days = Weighted::new(first, other, multiplier).ok_or_else(too_large)?;
+            let (exact, actual) = ctx.amount(party, 1, &days, "actual amount")?;
+            steps.push(Step {
+                label: format!("user-days of {party} while a member, weighted by the fee multiplier, Σ_u Σ_d m(d)"),
+                formula: Some(days.formula()),
+                value: swedish_decimal(days.value(), 10),
+                source: None,
+            });
+            steps.push(Step {
+                label: "actual amount".to_owned(),
+                formula: Some(format!(
+                    "F × Σ_u Σ_d m(d) / ({} × |P|) = {} × {} / ({} × {})",
+                    ctx.per_year,
+                    ctx.fee.amount().to_swedish(),
+                    swedish_decimal(days.value(), 10),
+                    ctx.per_year,
+                    period.days()
+                )),
+                value: swedish_decimal(exact, 10),
+                source: None,
+            });
+            (exact, actual)
+        }
+    };
+    steps.push(ctx.rounding_step(exact, actual));
+    let billed_amount = billed.map_or(Money::ZERO, |b| b.amount);
+    let issued = match billed {
+        Some(b) => {
+            let dates: Vec<String> = b.dates.iter().map(|d| d.to_string()).collect();
+            format!("{} line(s) issued on {}", b.lines, dates.join(", "))
+        }
+        None => "nothing issued".to_owned(),
+    };
+    steps.push(Step {
+        label: format!("billed for {period}"),
+        formula: Some(issued),
+        value: billed_amount.to_swedish(),
+        source: None,
+    });
+    let amount = actual - billed_amount;
+    steps.push(Step {
+        label: "correction".to_owned(),
+        formula: Some(format!(
+            "actual − billed = {} − {}",
+            actual.to_swedish(),
+            billed_amount.to_swedish()
+        )),
+        value: amount.to_swedish(),
+        source: None,
+    });
+    Ok(FeeLine {
+        party: party.clone(),
+        kind: FeeLineKind::Correction,
+        period,
+        invoice_date: ctx.invoice_date,
+        amount,
+        explanation: ctx.explanation(party, amount, steps),
+    })
+}

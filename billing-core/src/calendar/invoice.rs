@@ -1,0 +1,585 @@
+//! Invoice assembly (R15): for one invoice date, one invoice per party with every line due that
+//! day, VAT per line and per rate, an optional öresavrundning line, and a credit note when the
+//! total is negative.
+//!
+//! Amounts keep their sign: a credit note's lines and totals are negative, and a writer of a
+//! format that wants positive credit-note amounts flips them at the edge. Numbers and OCR
+//! references are assigned by the caller ([`Invoice::with_number`]), who owns the unbroken
+//! series.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::agreement::PartyId;
+use crate::calendar::advance::{FeeLine, FeeLineKind};
+use crate::calendar::error::{CalendarError, CalendarProblems};
+use crate::calendar::ids::{ocr_reference, OrgNumber};
+use crate::calendar::period::Period;
+use crate::calendar::policy_words;
+use crate::explain::{Explanation, Step};
+use crate::money::{Currency, Money, RoundingPolicy};
+use crate::pool::Allocation;
+
+/// A VAT rate: 0, 6, 12 or 25 %, or outside the scope of VAT.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum VatRate {
+    /// 0 % (the default for cost sharing between municipalities).
+    #[default]
+    Zero,
+    /// 6 %.
+    Six,
+    /// 12 %.
+    Twelve,
+    /// 25 %.
+    TwentyFive,
+    /// Outside the scope of VAT: no VAT and reported apart from 0 %.
+    OutsideScope,
+}
+
+impl VatRate {
+    /// The rate in percent (0 outside the scope).
+    pub fn percent(&self) -> Decimal {
+        Decimal::from(match self {
+            VatRate::Zero | VatRate::OutsideScope => 0,
+            VatRate::Six => 6,
+            VatRate::Twelve => 12,
+            VatRate::TwentyFive => 25,
+        })
+    }
+}
+
+impl fmt::Display for VatRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VatRate::OutsideScope => f.write_str("outside the scope of VAT"),
+            other => write!(f, "{} %", other.percent()),
+        }
+    }
+}
+
+/// What an invoice line bills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum LineKind {
+    /// A user fee in advance (R6).
+    Advance,
+    /// A correction of an earlier period's user fee (R7).
+    Correction,
+    /// A party's part of a pool (the splits of R1–R3, R12–R14).
+    Pool,
+    /// Any other line, e.g. transactions (R11) or a provider's cost (R10).
+    Other,
+}
+
+/// One line of an invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct InvoiceLine {
+    /// What it bills.
+    pub kind: LineKind,
+    /// In words.
+    pub description: String,
+    /// The period it pays for, if any.
+    pub period: Option<Period>,
+    /// The amount before VAT.
+    pub amount: Money,
+    /// Its VAT rate.
+    pub vat_rate: VatRate,
+    /// Its VAT, rounded to öre.
+    pub vat: Money,
+    /// How the amount was derived (R16).
+    pub explanation: Explanation,
+}
+
+/// The lines of one VAT rate added up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VatTotal {
+    /// The rate.
+    pub rate: VatRate,
+    /// The lines' amounts added up.
+    pub base: Money,
+    /// The lines' VAT added up.
+    pub vat: Money,
+}
+
+/// An invoice or, when its total is negative, a credit note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum InvoiceKind {
+    /// A total of zero or more.
+    Invoice,
+    /// A negative total (kreditfaktura).
+    CreditNote,
+}
+
+/// One invoice from an issuer to a buyer on one date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Invoice {
+    /// Invoice or credit note.
+    pub kind: InvoiceKind,
+    /// Its number in the issuer's series, once assigned.
+    pub number: Option<u64>,
+    /// Its OCR payment reference, once assigned.
+    pub ocr: Option<String>,
+    /// Who issues it.
+    pub issuer: PartyId,
+    /// The issuer's organisation number, when known.
+    pub issuer_org: Option<OrgNumber>,
+    /// Who pays it.
+    pub buyer: PartyId,
+    /// The buyer's organisation number, when known.
+    pub buyer_org: Option<OrgNumber>,
+    /// The issue date.
+    pub issue_date: NaiveDate,
+    /// The due date.
+    pub due_date: NaiveDate,
+    /// The currency.
+    pub currency: Currency,
+    /// The lines.
+    pub lines: Vec<InvoiceLine>,
+    /// Amounts and VAT per rate, by rate.
+    pub vat_totals: Vec<VatTotal>,
+    /// The lines added up, before VAT.
+    pub net_total: Money,
+    /// The VAT added up.
+    pub vat_total: Money,
+    /// The öresavrundning line, when the payable total is rounded to whole kronor.
+    pub rounding: Option<Money>,
+    /// What is to be paid: lines + VAT + rounding.
+    pub payable: Money,
+}
+
+impl Invoice {
+    /// The same invoice with its number and an OCR reference made from the number (with a
+    /// length digit when asked).
+    ///
+    /// # Errors
+    /// [`CalendarError::BadOcr`] when the number is too long for an OCR reference.
+    pub fn with_number(
+        mut self,
+        number: u64,
+        length_digit: bool,
+    ) -> Result<Invoice, CalendarError> {
+        self.ocr = Some(ocr_reference(&number.to_string(), length_digit)?);
+        self.number = Some(number);
+        Ok(self)
+    }
+}
+
+/// A pool's allocation that falls due on a date, with its VAT rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DuePool {
+    /// The allocation (from [`crate::allocate`]).
+    pub allocation: Allocation,
+    /// The invoice date it is billed on.
+    pub due: NaiveDate,
+    /// Its VAT rate.
+    pub vat: VatRate,
+}
+
+/// Any other line for a party on a date, e.g. transactions: the amount and its explanation are
+/// the caller's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ExtraLine {
+    /// The party billed.
+    pub party: PartyId,
+    /// The invoice date it is billed on.
+    pub due: NaiveDate,
+    /// In words.
+    pub description: String,
+    /// The period it pays for, if any.
+    pub period: Option<Period>,
+    /// The amount before VAT.
+    pub amount: Money,
+    /// Its VAT rate.
+    pub vat: VatRate,
+    /// How the amount was derived.
+    pub explanation: Explanation,
+}
+
+/// How invoices are assembled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceOptions {
+    /// The VAT rate of user-fee lines (0 % by default).
+    pub fee_vat: VatRate,
+    /// The rounding of each line's VAT (to öre, half away from zero).
+    pub vat_rounding: RoundingPolicy,
+    /// Öresavrundning of the payable total (e.g. to whole kronor), shown as its own line; `None`
+    /// keeps the öre.
+    pub total_rounding: Option<RoundingPolicy>,
+    /// Days from the issue date to the due date (30).
+    pub due_days: u32,
+    /// The invoices' currency; pools in another currency are an error.
+    pub currency: Currency,
+    /// Organisation numbers of issuers and buyers, when known.
+    pub org_numbers: BTreeMap<PartyId, OrgNumber>,
+    /// Whether the issuer gets an invoice for its own lines (true: one invoice per party).
+    pub bill_issuer: bool,
+}
+
+impl Default for InvoiceOptions {
+    fn default() -> InvoiceOptions {
+        InvoiceOptions {
+            fee_vat: VatRate::Zero,
+            vat_rounding: RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO,
+            total_rounding: None,
+            due_days: 30,
+            currency: Currency::SEK,
+            org_numbers: BTreeMap::new(),
+            bill_issuer: true,
+        }
+    }
+}
+
+/// The invoices `issuer` sends on `date`: one per party with at least one non-zero line due
+/// that day, among the user-fee lines billed on `date`, the pools due on `date` and the other
+/// lines due on `date`. Invoices are ordered by buyer; lines by corrections, advances, pools
+/// (by pool id) and other lines in the order given.
+///
+/// # Errors
+/// [`CalendarError::BadInvoiceLine`] for a pool in another currency than the invoices', and
+/// [`CalendarError::DateOutOfRange`] for a due date beyond the calendar; all at once.
+pub fn assemble_invoices(
+    date: NaiveDate,
+    issuer: &PartyId,
+    fee_lines: &[FeeLine],
+    pools: &[DuePool],
+    extra: &[ExtraLine],
+    options: &InvoiceOptions,
+) -> Result<Vec<Invoice>, CalendarProblems> {
+    let mut problems = Vec::new();
+    let mut by_buyer: BTreeMap<PartyId, Vec<(u8, InvoiceLine)>> = BTreeMap::new();
+    let mut push = |party: &PartyId, order: u8, line: InvoiceLine| {
+        if !line.amount.is_zero() {
+            by_buyer
+                .entry(party.clone())
+                .or_default()
+                .push((order, line));
+        }
+    };
+
+    for f in fee_lines.iter().filter(|f| f.invoice_date == date) {
+        let (kind, order, description) = match f.kind {
+            FeeLineKind::Correction => (
+                LineKind::Correction,
+                0,
+                format!("correction of the user fee for {}", f.period),
+            ),
+            FeeLineKind::Advance => (
+                LineKind::Advance,
+                1,
+                format!("user fee in advance for {}", f.period),
+            ),
+        };
+        let line = line(
+            kind,
+            description,
+            Some(f.period),
+            f.amount,
+            options.fee_vat,
+            f.explanation.clone(),
+            options,
+        );
+        push(&f.party, order, line);
+    }
+
+    let mut due_pools: Vec<&DuePool> = pools.iter().filter(|p| p.due == date).collect();
+    due_pools.sort_by(|a, b| a.allocation.pool.cmp(&b.allocation.pool));
+    for p in due_pools {
+        let a = &p.allocation;
+        if a.currency != options.currency {
+            for part in &a.parts {
+                problems.push(CalendarError::BadInvoiceLine {
+                    party: part.party.clone(),
+                    date,
+                    what: format!(
+                        "pool {} is in {}, the invoice in {}",
+                        a.pool, a.currency, options.currency
+                    ),
+                });
+            }
+            continue;
+        }
+        let mut payers: Vec<&PartyId> = a.parts.iter().map(|p| &p.party).collect();
+        if let Some((absorber, _)) = &a.absorbed {
+            payers.push(absorber);
+        }
+        payers.sort();
+        payers.dedup();
+        for party in payers {
+            let amount = a.amount_for(party);
+            let explanation = a.explain(party).unwrap_or_else(|| Explanation {
+                pool: a.pool.clone(),
+                party: party.clone(),
+                amount,
+                steps: Vec::new(),
+            });
+            let description = format!("{} ({})", a.name, a.pool);
+            push(
+                party,
+                2,
+                line(
+                    LineKind::Pool,
+                    description,
+                    None,
+                    amount,
+                    p.vat,
+                    explanation,
+                    options,
+                ),
+            );
+        }
+    }
+
+    for e in extra.iter().filter(|e| e.due == date) {
+        let line = line(
+            LineKind::Other,
+            e.description.clone(),
+            e.period,
+            e.amount,
+            e.vat,
+            e.explanation.clone(),
+            options,
+        );
+        push(&e.party, 3, line);
+    }
+
+    let due_date = date.checked_add_days(Days::new(u64::from(options.due_days)));
+    let mut invoices = Vec::with_capacity(by_buyer.len());
+    for (buyer, mut lines) in by_buyer {
+        if buyer == *issuer && !options.bill_issuer {
+            continue;
+        }
+        let Some(due_date) = due_date else {
+            problems.push(CalendarError::DateOutOfRange {
+                what: format!("the due date of the invoice to {buyer} on {date}"),
+            });
+            continue;
+        };
+        // A stable sort keeps the given order within each kind of line.
+        lines.sort_by_key(|(order, _)| *order);
+        let lines: Vec<InvoiceLine> = lines.into_iter().map(|(_, l)| l).collect();
+        invoices.push(invoice(issuer, buyer, date, due_date, lines, options));
+    }
+    CalendarProblems::check(invoices, problems)
+}
+
+fn line(
+    kind: LineKind,
+    description: String,
+    period: Option<Period>,
+    amount: Money,
+    vat_rate: VatRate,
+    explanation: Explanation,
+    options: &InvoiceOptions,
+) -> InvoiceLine {
+    let exact = amount.to_decimal() * vat_rate.percent() / Decimal::ONE_HUNDRED;
+    // |amount| ≤ 10^15 kronor, so its VAT is within range and the fallback never happens.
+    let vat = Money::round(exact, options.vat_rounding).unwrap_or(Money::ZERO);
+    InvoiceLine {
+        kind,
+        description,
+        period,
+        amount,
+        vat_rate,
+        vat,
+        explanation,
+    }
+}
+
+/// Totals, VAT per rate, rounding and kind of one invoice from its lines.
+fn invoice(
+    issuer: &PartyId,
+    buyer: PartyId,
+    date: NaiveDate,
+    due_date: NaiveDate,
+    lines: Vec<InvoiceLine>,
+    options: &InvoiceOptions,
+) -> Invoice {
+    let mut per_rate: BTreeMap<VatRate, (Money, Money)> = BTreeMap::new();
+    for l in &lines {
+        let t = per_rate.entry(l.vat_rate).or_default();
+        t.0 += l.amount;
+        t.1 += l.vat;
+    }
+    let vat_totals: Vec<VatTotal> = per_rate
+        .into_iter()
+        .map(|(rate, (base, vat))| VatTotal { rate, base, vat })
+        .collect();
+    let net_total: Money = lines.iter().map(|l| l.amount).sum();
+    let vat_total: Money = lines.iter().map(|l| l.vat).sum();
+    let total = net_total + vat_total;
+    let rounding = options.total_rounding.map(|p| p.round_money(total) - total);
+    let payable = total + rounding.unwrap_or(Money::ZERO);
+    let kind = if total.is_negative() {
+        InvoiceKind::CreditNote
+    } else {
+        InvoiceKind::Invoice
+    };
+    Invoice {
+        kind,
+        number: None,
+        ocr: None,
+        issuer: issuer.clone(),
+        issuer_org: options.org_numbers.get(issuer).copied(),
+        buyer_org: options.org_numbers.get(&buyer).copied(),
+        buyer,
+        issue_date: date,
+        due_date,
+        currency: options.currency,
+        lines,
+        vat_totals,
+        net_total,
+        vat_total,
+        rounding,
+        payable,
+    }
+}
+
+/// The explanation of an öresavrundning, for a writer that shows it as a line.
+pub fn rounding_explanation(invoice: &Invoice, policy: RoundingPolicy) -> Option<Explanation> {
+    let rounding = invoice.rounding?;
+    let total = invoice.net_total + invoice.vat_total;
+    Some(Explanation {
+        pool: "öresavrundning".into(),
+        party: invoice.buyer.clone(),
+        amount: rounding,
+        steps: vec![
+            Step {
+                label: "lines and VAT".to_owned(),
+                formula: None,
+                value: total.to_swedish(),
+                source: None,
+            },
+            Step {
+                label: format!("payable rounded {}", policy_words(policy)),
+                formula: None,
+                value: invoice.payable.to_swedish(),
+                source: None,
+            },
+            Step {
+                label: "öresavrundning".to_owned(),
+                formula: Some("payable − (lines + VAT)".to_owned()),
+                value: rounding.to_swedish(),
+                source: None,
+            },
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn pid(id: &str) -> PartyId {
+        PartyId::new(id).unwrap()
+    }
+
+    fn extra(party: &str, ore: i128, vat: VatRate) -> ExtraLine {
+        ExtraLine {
+            party: pid(party),
+            due: day(2011, 7, 1),
+            description: "x".to_owned(),
+            period: None,
+            amount: Money::from_ore(ore),
+            vat,
+            explanation: Explanation {
+                pool: "x".into(),
+                party: pid(party),
+                amount: Money::from_ore(ore),
+                steps: Vec::new(),
+            },
+        }
+    }
+
+    fn assemble(lines: &[ExtraLine], options: &InvoiceOptions) -> Vec<Invoice> {
+        assemble_invoices(day(2011, 7, 1), &pid("coord"), &[], &[], lines, options).unwrap()
+    }
+
+    #[test]
+    fn vat_per_line_and_per_rate() {
+        let lines = [
+            extra("a", 10_001, VatRate::TwentyFive), // 100.01 → VAT 25.0025 → 25.00
+            extra("a", 10_003, VatRate::TwentyFive), // 100.03 → 25.0075 → 25.01
+            extra("a", 5_000, VatRate::Six),         // 50.00 → 3.00
+            extra("a", 700, VatRate::OutsideScope),
+        ];
+        let inv = &assemble(&lines, &InvoiceOptions::default())[0];
+        let totals: Vec<String> = inv
+            .vat_totals
+            .iter()
+            .map(|t| format!("{}: {} + {}", t.rate, t.base, t.vat))
+            .collect();
+        assert_eq!(
+            totals,
+            [
+                "6 %: 50.00 + 3.00",
+                "25 %: 200.04 + 50.01",
+                "outside the scope of VAT: 7.00 + 0.00"
+            ]
+        );
+        assert_eq!(inv.payable.to_string(), "310.05");
+        assert_eq!(inv.rounding, None);
+    }
+
+    #[test]
+    fn ore_rounding_is_its_own_line_and_credit_notes_round_the_same_way() {
+        let options = InvoiceOptions {
+            total_rounding: Some(RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO),
+            ..InvoiceOptions::default()
+        };
+        let inv = assemble(
+            &[
+                extra("a", 12_349, VatRate::Zero),
+                extra("b", -12_350, VatRate::Zero),
+            ],
+            &options,
+        );
+        assert_eq!(inv[0].rounding, Some(Money::from_ore(-49)));
+        assert_eq!(inv[0].payable.to_string(), "123.00");
+        assert_eq!(inv[0].kind, InvoiceKind::Invoice);
+        assert_eq!(inv[1].rounding, Some(Money::from_ore(-50)));
+        assert_eq!(inv[1].payable.to_string(), "-124.00");
+        assert_eq!(inv[1].kind, InvoiceKind::CreditNote);
+        let why = rounding_explanation(&inv[1], RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO).unwrap();
+        assert_eq!(why.amount, Money::from_ore(-50));
+    }
+
+    #[test]
+    fn zero_lines_and_other_dates_are_left_out() {
+        let mut later = extra("b", 100, VatRate::Zero);
+        later.due = day(2011, 7, 2);
+        let inv = assemble(
+            &[extra("a", 0, VatRate::Zero), later],
+            &InvoiceOptions::default(),
+        );
+        assert!(inv.is_empty());
+    }
+
+    #[test]
+    fn numbers_come_with_an_ocr_reference() {
+        let inv = assemble(
+            &[extra("a", 100, VatRate::Zero)],
+            &InvoiceOptions::default(),
+        );
+        let numbered = inv[0].clone().with_number(1234567890, true).unwrap();
+        assert_eq!(numbered.ocr.as_deref(), Some("123456789023"));
+        assert_eq!(numbered.due_date, day(2011, 7, 31));
+    }
+}

@@ -1,0 +1,108 @@
+//! The agreement calendar (seed 004, DOMAIN.md R4–R10 and the invoices of R15): user fees from
+//! a yearly budget, half-yearly advance invoices, corrections on the next invoice, entry and
+//! exit, the providers' arrears settlement, and the assembly of each party's invoice.
+//!
+//! Still pure: dates, the user register and the lines issued earlier are arguments.
+//!
+//! # Example: the second worked example of R7
+//!
+//! ```
+//! use billing_core::calendar::*;
+//! use billing_core::{Agreement, Money, Party, PartyId};
+//! use chrono::NaiveDate;
+//!
+//! let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+//! let id = |s: &str| PartyId::new(s).unwrap();
+//! let agreement = Agreement::new(vec![
+//!     Party::new(id("a"), "A"), Party::new(id("b"), "B"), Party::new(id("new"), "New"),
+//! ]).unwrap();
+//! let founding = ["a", "b"].map(|p| Membership::founding(id(p), day(2010, 1, 1)));
+//! let mut members = Members::new(founding.to_vec(), &agreement).unwrap();
+//! let entry = EntryRequest { party: id("new"), joining: day(2011, 4, 1), approvals: vec![id("a"), id("b")] };
+//! members.admit(&entry, &EntryRule::default()).unwrap();
+//!
+//! let rows: Vec<Registration> = (0..4)
+//!     .map(|u| Registration::new(id("new"), UserId::new(&u.to_string()), day(2011, 4, 1), None))
+//!     .collect();
+//! let register = Register::new(&rows, &agreement).unwrap();
+//! let fees = FeeSchedule::new(vec![AnnualFee::given(day(2010, 1, 1), Money::from_kronor(12_000), None)]).unwrap();
+//!
+//! let dates = [day(2011, 1, 1), day(2011, 7, 1), day(2012, 1, 1)];
+//! let lines = bill_dates(&dates, &CalendarConfig::default(), &fees, &members,
+//!                        Users::Register(&register), &[]).unwrap();
+//! let new: Vec<String> = lines.iter().filter(|l| l.party == id("new"))
+//!     .map(|l| format!("{} {:?} {}", l.invoice_date, l.kind, l.amount)).collect();
+//! assert_eq!(new, [
+//!     "2011-07-01 Correction 24132.60",
+//!     "2011-07-01 Advance 48000.00",
+//!     "2012-01-01 Correction 0.00",
+//!     "2012-01-01 Advance 36000.00",
+//! ]);
+//! ```
+
+use std::fmt;
+
+use crate::money::{RoundingMode, RoundingPolicy, RoundingUnit};
+
+pub mod advance;
+pub mod correction;
+pub mod error;
+pub mod fee;
+pub mod ids;
+pub mod invoice;
+pub mod membership;
+pub mod period;
+pub mod register;
+pub mod settlement;
+
+pub use advance::{bill_dates, fee_lines, CalendarConfig, FeeLine, FeeLineKind};
+pub use error::{CalendarError, CalendarProblems};
+pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
+pub use ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
+pub use invoice::{
+    assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceKind, InvoiceLine, InvoiceOptions,
+    LineKind, VatRate, VatTotal,
+};
+pub use membership::{
+    extraction_pool, EntryRequest, EntryRule, ExitRule, FirstYear, Members, Membership,
+};
+pub use period::{Period, PeriodStarts};
+pub use register::{Register, Registration, UserCount, UserCounts, UserId, Users};
+pub use settlement::{
+    arrears_invoices, cash_flow, CashEntry, PartyTimeline, ProviderCost, SettlementDays,
+};
+
+/// How a period's correction is computed (R7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CorrectionPolicy {
+    /// The seed's simple rule: the users on the period's last day, for the whole period.
+    #[default]
+    NextInvoiceCount,
+    /// Each user for the days it was registered.
+    ProRataDays,
+}
+
+impl fmt::Display for CorrectionPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CorrectionPolicy::NextInvoiceCount => "next_invoice_count",
+            CorrectionPolicy::ProRataDays => "pro_rata_days",
+        })
+    }
+}
+
+/// A rounding policy in words, e.g. `to öre, half away from zero`.
+pub(crate) fn policy_words(policy: RoundingPolicy) -> String {
+    let unit = match policy.unit() {
+        RoundingUnit::Ore => "to öre",
+        RoundingUnit::Krona => "to whole kronor",
+    };
+    let mode = match policy.mode() {
+        RoundingMode::HalfAwayFromZero => "half away from zero",
+        RoundingMode::HalfEven => "half to even",
+        RoundingMode::TowardZero => "toward zero",
+    };
+    format!("{unit}, {mode}")
+}

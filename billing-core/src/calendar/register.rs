@@ -1,0 +1,443 @@
+//! The user register (R4): who is a registered user of which party, from which day to which day.
+//!
+//! Users are counted as distinct ids per party: a person registered twice for the same party
+//! counts once, a person working for two parties counts once for each. User ids are kept only
+//! to tell users apart; no count, error, `Debug` output or explanation ever shows one.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::agreement::{Agreement, PartyId, SourceRef};
+use crate::calendar::error::{CalendarError, CalendarProblems};
+
+/// A user's identifier, possibly a personal identity number: compared, never shown.
+///
+/// It has no `Display` and no `Serialize`, and its `Debug` hides the value, so a user id cannot
+/// leak into a report, a log or an error message by accident.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserId(Box<str>);
+
+impl UserId {
+    /// A user id from text.
+    pub fn new(id: &str) -> UserId {
+        UserId(Box::from(id))
+    }
+}
+
+impl fmt::Debug for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserId(..)")
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for UserId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<UserId, D::Error> {
+        String::deserialize(deserializer).map(|s| UserId(s.into_boxed_str()))
+    }
+}
+
+/// One row of the user register: a user working for a party from a first day to an optional last
+/// day, both included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
+pub struct Registration {
+    /// The party the user works for (the licensing party, for users of an organisation below it).
+    pub party: PartyId,
+    /// The user.
+    pub user: UserId,
+    /// An organisation below the party, e.g. a private care provider it licenses (R4).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub organisation: Option<String>,
+    /// The first day of the registration.
+    pub first_day: NaiveDate,
+    /// The last day, if the registration has ended.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub last_day: Option<NaiveDate>,
+    /// Where the row was read, e.g. `Users!A8`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub source: Option<SourceRef>,
+}
+
+impl Registration {
+    /// A registration with no organisation below the party and no source.
+    pub fn new(
+        party: PartyId,
+        user: UserId,
+        first_day: NaiveDate,
+        last_day: Option<NaiveDate>,
+    ) -> Registration {
+        Registration {
+            party,
+            user,
+            organisation: None,
+            first_day,
+            last_day,
+            source: None,
+        }
+    }
+}
+
+/// Day numbers (days since 1 January of year 1) make interval arithmetic plain integers.
+pub(crate) fn day_number(day: NaiveDate) -> i64 {
+    i64::from(chrono::Datelike::num_days_from_ce(&day))
+}
+
+/// The last day of a registration without one: later than any date.
+const OPEN: i64 = i64::MAX / 4;
+
+/// The register of one party: each user's registrations merged into disjoint intervals.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct PartyUsers {
+    /// (first day, last day) as day numbers, both included, sorted by first day. Intervals of one
+    /// user never overlap; intervals of different users may.
+    intervals: Vec<(i64, i64)>,
+    /// The first days, sorted.
+    starts: Vec<i64>,
+    /// The last days, sorted.
+    ends: Vec<i64>,
+}
+
+impl PartyUsers {
+    fn users_on(&self, day: i64) -> u64 {
+        let started = self.starts.partition_point(|&s| s <= day);
+        let ended = self.ends.partition_point(|&e| e < day);
+        (started - ended) as u64
+    }
+
+    fn user_days(&self, first: i64, last: i64) -> u64 {
+        if last < first {
+            return 0;
+        }
+        let upto = self.intervals.partition_point(|&(s, _)| s <= last);
+        self.intervals[..upto]
+            .iter()
+            .map(|&(s, e)| {
+                let (a, b) = (s.max(first), e.min(last));
+                if b >= a {
+                    (b - a + 1) as u64
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+}
+
+/// The validated user register: distinct users per party and day, and user-days per span.
+///
+/// The result does not depend on the order of the rows.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Register {
+    parties: BTreeMap<PartyId, PartyUsers>,
+    rows: usize,
+}
+
+impl fmt::Debug for Register {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Register")
+            .field("rows", &self.rows)
+            .field("parties", &self.parties.len())
+            .finish()
+    }
+}
+
+impl Register {
+    /// Validates `rows` against the parties of `agreement` and builds the register.
+    ///
+    /// # Errors
+    /// Every bad row at once: [`CalendarError::UnknownParty`] for a party the agreement does not
+    /// know and [`CalendarError::RegistrationEndsBeforeStart`] for a last day before the first,
+    /// each naming the row number (from 1) and source, never the user.
+    pub fn new(rows: &[Registration], agreement: &Agreement) -> Result<Register, CalendarProblems> {
+        let mut problems = Vec::new();
+        let ids: Vec<&PartyId> = agreement.parties().iter().map(|p| &p.id).collect();
+        let mut keyed: Vec<(usize, &UserId, i64, i64)> = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let number = i + 1;
+            let Ok(party) = ids.binary_search(&&row.party) else {
+                problems.push(CalendarError::UnknownParty {
+                    party: row.party.clone(),
+                    what: match &row.source {
+                        Some(s) => format!("register row {number} ({s})"),
+                        None => format!("register row {number}"),
+                    },
+                });
+                continue;
+            };
+            if let Some(last) = row.last_day.filter(|l| *l < row.first_day) {
+                problems.push(CalendarError::RegistrationEndsBeforeStart {
+                    party: row.party.clone(),
+                    row: number,
+                    place: row.source.clone(),
+                    first_day: row.first_day,
+                    last_day: last,
+                });
+                continue;
+            }
+            let last = row.last_day.map_or(OPEN, day_number);
+            keyed.push((party, &row.user, day_number(row.first_day), last));
+        }
+        if !problems.is_empty() {
+            return Err(CalendarProblems::new(problems));
+        }
+        keyed.sort_unstable();
+
+        let mut parties: BTreeMap<PartyId, PartyUsers> = BTreeMap::new();
+        let mut i = 0;
+        while i < keyed.len() {
+            let (party, _, _, _) = keyed[i];
+            let mut users = PartyUsers::default();
+            while i < keyed.len() && keyed[i].0 == party {
+                // One user of this party: merge overlapping and adjacent registrations.
+                let user = keyed[i].1;
+                let (mut s, mut e) = (keyed[i].2, keyed[i].3);
+                i += 1;
+                while i < keyed.len() && keyed[i].0 == party && keyed[i].1 == user {
+                    let (s2, e2) = (keyed[i].2, keyed[i].3);
+                    if s2 <= e.saturating_add(1) {
+                        e = e.max(e2);
+                    } else {
+                        users.intervals.push((s, e));
+                        (s, e) = (s2, e2);
+                    }
+                    i += 1;
+                }
+                users.intervals.push((s, e));
+            }
+            users.intervals.sort_unstable();
+            users.starts = users.intervals.iter().map(|iv| iv.0).collect();
+            users.ends = users.intervals.iter().map(|iv| iv.1).collect();
+            users.ends.sort_unstable();
+            parties.insert(ids[party].clone(), users);
+        }
+        Ok(Register {
+            parties,
+            rows: rows.len(),
+        })
+    }
+
+    /// How many rows the register was built from.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The distinct users of `party` registered on `day`.
+    pub fn users_on(&self, party: &PartyId, day: NaiveDate) -> u64 {
+        self.parties
+            .get(party)
+            .map_or(0, |u| u.users_on(day_number(day)))
+    }
+
+    /// The distinct users of all parties on `day`, a person counted once per party (the N of
+    /// R5 at the budget's reference date).
+    pub fn total_users_on(&self, day: NaiveDate) -> u64 {
+        let d = day_number(day);
+        self.parties.values().map(|u| u.users_on(d)).sum()
+    }
+
+    /// [`Register::user_days`] between two day numbers.
+    pub(crate) fn user_days_between(&self, party: &PartyId, first: i64, last: i64) -> u64 {
+        self.parties
+            .get(party)
+            .map_or(0, |u| u.user_days(first, last))
+    }
+
+    /// The user-days of `party` from `first` to `last`, both included: for each distinct user,
+    /// the days on which it was registered.
+    pub fn user_days(&self, party: &PartyId, first: NaiveDate, last: NaiveDate) -> u64 {
+        self.parties
+            .get(party)
+            .map_or(0, |u| u.user_days(day_number(first), day_number(last)))
+    }
+}
+
+/// A number of users of a party from a date on, the simpler input of R4.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct UserCount {
+    /// The party.
+    pub party: PartyId,
+    /// The first day the count holds.
+    pub date: NaiveDate,
+    /// The number of users.
+    pub count: u64,
+    /// Where it was read.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub source: Option<SourceRef>,
+}
+
+/// Users per party as counts by date: a count holds from its date until the party's next count;
+/// before a party's first count it has no users.
+///
+/// Enough for the `next_invoice_count` policy, which needs users on single days; `pro_rata_days`
+/// needs user-days and so the full [`Register`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserCounts {
+    parties: BTreeMap<PartyId, Vec<(NaiveDate, u64)>>,
+}
+
+impl UserCounts {
+    /// Validates `rows` against the parties of `agreement`.
+    ///
+    /// # Errors
+    /// Every problem at once: [`CalendarError::UnknownParty`] and
+    /// [`CalendarError::DuplicateUserCount`] for two counts of one party on one date.
+    pub fn new(rows: &[UserCount], agreement: &Agreement) -> Result<UserCounts, CalendarProblems> {
+        let mut problems = Vec::new();
+        let mut parties: BTreeMap<PartyId, Vec<(NaiveDate, u64)>> = BTreeMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            if !agreement.contains(&row.party) {
+                problems.push(CalendarError::UnknownParty {
+                    party: row.party.clone(),
+                    what: format!("user count row {}", i + 1),
+                });
+                continue;
+            }
+            parties
+                .entry(row.party.clone())
+                .or_default()
+                .push((row.date, row.count));
+        }
+        for (party, counts) in &mut parties {
+            counts.sort_unstable();
+            for w in counts.windows(2) {
+                if w[0].0 == w[1].0 {
+                    let source = rows
+                        .iter()
+                        .rev()
+                        .find(|r| &r.party == party && r.date == w[1].0)
+                        .and_then(|r| r.source.clone());
+                    problems.push(CalendarError::DuplicateUserCount {
+                        party: party.clone(),
+                        date: w[1].0,
+                        place: source,
+                    });
+                }
+            }
+        }
+        CalendarProblems::check(UserCounts { parties }, problems)
+    }
+
+    /// The users of `party` on `day`: its latest count on or before that day.
+    pub fn users_on(&self, party: &PartyId, day: NaiveDate) -> u64 {
+        let Some(counts) = self.parties.get(party) else {
+            return 0;
+        };
+        let upto = counts.partition_point(|(d, _)| *d <= day);
+        upto.checked_sub(1).map_or(0, |i| counts[i].1)
+    }
+}
+
+/// Where the users come from: the full register or counts per date.
+#[derive(Clone, Copy, Debug)]
+pub enum Users<'a> {
+    /// The user register (both correction policies).
+    Register(&'a Register),
+    /// Counts per party and date (`next_invoice_count` only).
+    Counts(&'a UserCounts),
+}
+
+impl Users<'_> {
+    /// The users of `party` on `day`.
+    pub fn users_on(&self, party: &PartyId, day: NaiveDate) -> u64 {
+        match self {
+            Users::Register(r) => r.users_on(party, day),
+            Users::Counts(c) => c.users_on(party, day),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agreement::Party;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn pid(id: &str) -> PartyId {
+        PartyId::new(id).unwrap()
+    }
+
+    fn agreement() -> Agreement {
+        Agreement::new(vec![Party::new(pid("a"), "A"), Party::new(pid("b"), "B")]).unwrap()
+    }
+
+    fn reg(party: &str, user: &str, first: NaiveDate, last: Option<NaiveDate>) -> Registration {
+        Registration::new(pid(party), UserId::new(user), first, last)
+    }
+
+    #[test]
+    fn distinct_ids_per_party() {
+        let rows = [
+            // The same person twice for a, overlapping: counts once.
+            reg("a", "p1", day(2011, 1, 1), Some(day(2011, 3, 31))),
+            reg("a", "p1", day(2011, 3, 1), None),
+            // The same person for b too: counts once for b.
+            reg("b", "p1", day(2011, 1, 1), None),
+            reg("a", "p2", day(2011, 2, 1), Some(day(2011, 2, 10))),
+        ];
+        let r = Register::new(&rows, &agreement()).unwrap();
+        assert_eq!(r.users_on(&pid("a"), day(2011, 3, 15)), 1);
+        assert_eq!(r.users_on(&pid("a"), day(2011, 2, 10)), 2);
+        assert_eq!(r.users_on(&pid("a"), day(2011, 2, 11)), 1);
+        assert_eq!(r.total_users_on(day(2011, 3, 15)), 2);
+        // p1 for all of January–March (90 days) once, plus p2 10 days.
+        assert_eq!(
+            r.user_days(&pid("a"), day(2011, 1, 1), day(2011, 3, 31)),
+            100
+        );
+    }
+
+    #[test]
+    fn bad_rows_name_row_and_party_never_the_user() {
+        let mut late = reg("a", "190101-0101", day(2011, 5, 1), Some(day(2011, 4, 30)));
+        late.source = Some(SourceRef::new("Users!A3"));
+        let rows = [reg("zz", "190101-0101", day(2011, 1, 1), None), late];
+        let err = Register::new(&rows, &agreement()).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(
+            text,
+            "2 problems\n  register row 1: party zz is not a party of the agreement\n  \
+             register row 2 (Users!A3): party a: last day 2011-04-30 is before first day 2011-05-01"
+        );
+        assert!(!format!("{err:?}").contains("190101"));
+        assert!(!format!("{:?}", rows[0]).contains("190101"));
+    }
+
+    #[test]
+    fn counts_hold_until_the_next_count() {
+        let count = |party: &str, date, count| UserCount {
+            party: pid(party),
+            date,
+            count,
+            source: None,
+        };
+        let c = UserCounts::new(
+            &[
+                count("a", day(2011, 1, 1), 10),
+                count("a", day(2011, 3, 1), 11),
+            ],
+            &agreement(),
+        )
+        .unwrap();
+        assert_eq!(c.users_on(&pid("a"), day(2010, 12, 31)), 0);
+        assert_eq!(c.users_on(&pid("a"), day(2011, 2, 28)), 10);
+        assert_eq!(c.users_on(&pid("a"), day(2011, 6, 30)), 11);
+        let twice = UserCounts::new(
+            &[
+                count("a", day(2011, 1, 1), 10),
+                count("a", day(2011, 1, 1), 11),
+            ],
+            &agreement(),
+        );
+        assert_eq!(
+            twice.unwrap_err().to_string(),
+            "1 problem\n  user counts: party a has two counts for 2011-01-01"
+        );
+    }
+}
