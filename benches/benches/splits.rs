@@ -1,15 +1,21 @@
 //! Split benchmarks (issue 3): one pool among the 290 municipalities, among 100,000 synthetic
 //! parties, capped with `redistribute` among the 290, and the growth from 1,000 to 100,000.
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use benches::{municipalities, synthetic};
-use billing_core::{
-    allocate, Cap, CapLimit, ExcessPolicy, Key, Money, Pool, ThresholdTable,
-};
+use billing_core::{allocate, Cap, CapLimit, ExcessPolicy, Key, Money, Pool, ThresholdTable};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
 fn pool(cap: Option<ExcessPolicy>) -> Pool {
-    let mut pool = Pool::new("system", "System", Money::from_ore(123_456_789_01), Key::Population);
+    let mut pool = Pool::new(
+        "system",
+        "System",
+        Money::from_ore(12_345_678_901),
+        Key::Population,
+    );
     pool.year = Some(2020);
     pool.cap = cap.map(|excess| Cap {
         limit: CapLimit::Lou,
@@ -26,9 +32,10 @@ fn splits(c: &mut Criterion) {
         b.iter(|| allocate(black_box(&sweden), black_box(&plain), &thresholds))
     });
     let capped = pool(Some(ExcessPolicy::Redistribute));
-    c.bench_function("population/290 municipalities, lou cap, redistribute", |b| {
-        b.iter(|| allocate(black_box(&sweden), black_box(&capped), &thresholds))
-    });
+    c.bench_function(
+        "population/290 municipalities, lou cap, redistribute",
+        |b| b.iter(|| allocate(black_box(&sweden), black_box(&capped), &thresholds)),
+    );
 
     let mut group = c.benchmark_group("population/synthetic");
     group.sample_size(20);

@@ -44,8 +44,11 @@ pub fn synthetic(n: usize) -> Agreement {
             // 2,000 to about 1,000,000 inhabitants, skewed toward small.
             let r = (state >> 33) % 1000;
             let population = 2_000 + r * r;
-            Party::new(PartyId::new(&format!("p{i:06}")).expect("an id"), "synthetic")
-                .with_population(population, None)
+            Party::new(
+                PartyId::new(&format!("p{i:06}")).expect("an id"),
+                "synthetic",
+            )
+            .with_population(population, None)
         })
         .collect();
     Agreement::new(parties).expect("distinct ids")

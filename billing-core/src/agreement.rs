@@ -83,7 +83,10 @@ pub struct Sourced<T> {
     /// The value.
     pub value: T,
     /// Where it was read, e.g. `Parties!C7`.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub source: Option<SourceRef>,
 }
 
@@ -114,7 +117,10 @@ pub struct Population {
     /// The date the count refers to, e.g. 2016-12-31.
     pub reference_date: Option<NaiveDate>,
     /// Where the count was read.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub source: Option<SourceRef>,
 }
 

@@ -109,7 +109,11 @@ impl Apportionment {
         let ore = ratio_to_decimal(p.remainder, self.weight_total)?
             .checked_add(p.truncated.to_decimal() * Decimal::ONE_HUNDRED)?;
         let share = ore / Decimal::ONE_HUNDRED;
-        Some(if self.total.is_negative() { -share } else { share })
+        Some(if self.total.is_negative() {
+            -share
+        } else {
+            share
+        })
     }
 
     /// The remainder of claim `index` after truncation, as a fraction of one öre (0 ≤ r < 1).
@@ -224,7 +228,9 @@ fn compare_remainders<K: Ord>(ra: i128, ka: &K, rb: i128, kb: &K) -> Ordering {
 }
 
 /// The weights as integers at one common scale, or `None` if they do not fit 128 bits.
-pub(crate) fn integer_weights<K>(claims: &[(K, Decimal)]) -> Result<Option<Vec<i128>>, ApportionError> {
+pub(crate) fn integer_weights<K>(
+    claims: &[(K, Decimal)],
+) -> Result<Option<Vec<i128>>, ApportionError> {
     let mut scale = 0;
     for (index, (_, weight)) in claims.iter().enumerate() {
         if *weight <= Decimal::ZERO {
@@ -335,10 +341,7 @@ mod tests {
         let claims = [("a", dec!(1)), ("b", dec!(1)), ("c", dec!(1))];
         let result = apportion(Money::from_ore(10000), &claims).unwrap();
         assert_eq!(result.leftover_ore(), 1);
-        assert_eq!(
-            result.exact_share(0).unwrap().round_dp(6),
-            dec!(33.333333)
-        );
+        assert_eq!(result.exact_share(0).unwrap().round_dp(6), dec!(33.333333));
         assert_eq!(result.remainder_ore(2).unwrap().round_dp(4), dec!(0.3333));
         assert_eq!(result.remainder_rank(&claims, 0), Some(1));
         assert_eq!(result.remainder_rank(&claims, 2), Some(3));
@@ -366,7 +369,10 @@ mod tests {
         );
         let huge = Decimal::MAX;
         assert!(matches!(
-            apportion(Money::from_kronor(1_000_000), &[("a", huge), ("b", dec!(0.0000001))]),
+            apportion(
+                Money::from_kronor(1_000_000),
+                &[("a", huge), ("b", dec!(0.0000001))]
+            ),
             Err(ApportionError::TooLarge { .. })
         ));
     }

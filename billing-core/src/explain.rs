@@ -291,11 +291,7 @@ impl Allocation {
     }
 
     fn explain_rounding(&self, part: &Part, steps: &mut Vec<Step>) {
-        let splitters = self
-            .parts
-            .iter()
-            .filter(|p| p.rounded_by_remainder)
-            .count();
+        let splitters = self.parts.iter().filter(|p| p.rounded_by_remainder).count();
         steps.push(Step::computed(
             "truncated to öre",
             format!("{} kr", ratio(&part.final_share)),
@@ -319,13 +315,20 @@ impl Allocation {
             )
         };
         steps.push(Step::computed("remainder rule", rule, verdict));
-        steps.push(Step::input("rounded share", part.rounded.to_swedish(), None));
+        steps.push(Step::input(
+            "rounded share",
+            part.rounded.to_swedish(),
+            None,
+        ));
     }
 }
 
 impl Ratio {
     /// This value less a whole amount.
     pub fn minus(&self, amount: Money) -> Ratio {
-        Ratio::new(self.numerator() - amount.ore() * self.denominator(), self.denominator())
+        Ratio::new(
+            self.numerator() - amount.ore() * self.denominator(),
+            self.denominator(),
+        )
     }
 }

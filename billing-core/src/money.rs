@@ -144,7 +144,7 @@ impl Money {
 pub(crate) fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);
@@ -441,11 +441,23 @@ mod tests {
         assert_eq!(Money::round(dec!(0.005), even).unwrap(), Money::ZERO);
         assert_eq!(Money::round(dec!(0.015), even).unwrap(), Money::from_ore(2));
         let trunc = RoundingPolicy::ORE_TOWARD_ZERO;
-        assert_eq!(Money::round(dec!(-0.019), trunc).unwrap(), Money::from_ore(-1));
+        assert_eq!(
+            Money::round(dec!(-0.019), trunc).unwrap(),
+            Money::from_ore(-1)
+        );
         let krona = RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO;
-        assert_eq!(krona.round_money(Money::from_ore(12349)), Money::from_ore(12300));
-        assert_eq!(krona.round_money(Money::from_ore(12350)), Money::from_ore(12400));
-        assert_eq!(krona.round_money(Money::from_ore(-12350)), Money::from_ore(-12400));
+        assert_eq!(
+            krona.round_money(Money::from_ore(12349)),
+            Money::from_ore(12300)
+        );
+        assert_eq!(
+            krona.round_money(Money::from_ore(12350)),
+            Money::from_ore(12400)
+        );
+        assert_eq!(
+            krona.round_money(Money::from_ore(-12350)),
+            Money::from_ore(-12400)
+        );
     }
 
     #[test]

@@ -311,8 +311,7 @@ pub struct Part {
 impl Part {
     /// The remainder after truncation, as a numerator over the split's common denominator.
     fn remainder_ore_numerator(&self) -> i128 {
-        (self.final_share.numerator() - self.truncated.ore() * self.final_share.denominator())
-            .abs()
+        (self.final_share.numerator() - self.truncated.ore() * self.final_share.denominator()).abs()
     }
 }
 
@@ -539,12 +538,7 @@ fn sign(amount: Money) -> i128 {
 
 /// The agreement indices of the pool's participants, in id order.
 fn participants(agreement: &Agreement, pool: &Pool, problems: &mut Vec<SplitError>) -> Vec<usize> {
-    let index = |id: &PartyId| {
-        agreement
-            .parties()
-            .binary_search_by(|p| p.id.cmp(id))
-            .ok()
-    };
+    let index = |id: &PartyId| agreement.parties().binary_search_by(|p| p.id.cmp(id)).ok();
     let unknown = |party: &PartyId, role| SplitError::UnknownParty {
         pool: pool.id.clone(),
         party: party.clone(),
@@ -739,11 +733,7 @@ fn applied_cap(
 
 /// Under a users key with a total: the pool split between the parties together and the users
 /// outside them, to öre (R3).
-fn outside_split(
-    pool: &Pool,
-    claims: &[Claim],
-    problems: &mut Vec<SplitError>,
-) -> Option<Outside> {
+fn outside_split(pool: &Pool, claims: &[Claim], problems: &mut Vec<SplitError>) -> Option<Outside> {
     let Key::Users {
         total_users: Some(total),
     } = &pool.key
@@ -989,7 +979,11 @@ fn water_fill(
     let mut next = 0;
     for (i, claim) in claims.iter().enumerate() {
         let first = Ratio {
-            num: s * amount.ore().abs().checked_mul(weights[i]).ok_or(too_large.clone())?,
+            num: s * amount
+                .ore()
+                .abs()
+                .checked_mul(weights[i])
+                .ok_or(too_large.clone())?,
             den: weight_total,
         };
         let part = match (round_of[i], &result) {

@@ -128,6 +128,9 @@ mod tests {
             "threshold table: threshold from 2024-01-01 is 0.00"
         );
         let table = ThresholdTable::new(vec![t(800_000)]).unwrap();
-        assert_eq!(table.for_year(2025).unwrap().amount, Money::from_kronor(800_000));
+        assert_eq!(
+            table.for_year(2025).unwrap().amount,
+            Money::from_kronor(800_000)
+        );
     }
 }

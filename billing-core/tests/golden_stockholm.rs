@@ -90,7 +90,12 @@ fn stockholm_county_2020_under_each_policy() {
         }
         for part in &a.parts {
             let party = agreement.party(&part.party).unwrap();
-            writeln!(csv, "{name},{},{},{},{}", part.party, party.name, part.basis, part.amount).unwrap();
+            writeln!(
+                csv,
+                "{name},{},{},{},{}",
+                part.party, party.name, part.basis, part.amount
+            )
+            .unwrap();
         }
         if let Some((party, amount)) = &a.absorbed {
             writeln!(csv, "{name},{party},absorbed,,{amount}").unwrap();

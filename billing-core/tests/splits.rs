@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use billing_core::{
     allocate, allocate_all, Agreement, Cap, CapLimit, ExcessPolicy, Finding, Key, Money,
-    Participants, Party, PartyId, Pool, SplitError, Sourced, ThresholdTable,
+    Participants, Party, PartyId, Pool, Sourced, SplitError, ThresholdTable,
 };
 use chrono::NaiveDate;
 
@@ -58,8 +58,16 @@ fn check(agreement: &Agreement, pool: &Pool, expected: &[&str]) {
         got.push(format!("outside={}", o.amount));
     }
     assert_eq!(got, expected);
-    let outside = allocation.outside.as_ref().map(|o| o.amount).unwrap_or_default();
-    let absorbed = allocation.absorbed.as_ref().map(|a| a.1).unwrap_or_default();
+    let outside = allocation
+        .outside
+        .as_ref()
+        .map(|o| o.amount)
+        .unwrap_or_default();
+    let absorbed = allocation
+        .absorbed
+        .as_ref()
+        .map(|a| a.1)
+        .unwrap_or_default();
     assert_eq!(
         allocation.allocated() + absorbed + allocation.uncovered + outside,
         pool.amount,
@@ -71,12 +79,7 @@ fn check(agreement: &Agreement, pool: &Pool, expected: &[&str]) {
 fn r2_exact_shares_without_a_cap() {
     let mut pool = r2_pool(ExcessPolicy::Uncovered);
     pool.cap = None;
-    let expected = [
-        "A=1200000.00",
-        "B=500000.00",
-        "C=200000.00",
-        "D=100000.00",
-    ];
+    let expected = ["A=1200000.00", "B=500000.00", "C=200000.00", "D=100000.00"];
     check(&r2_agreement(), &pool, &expected);
 }
 
@@ -89,17 +92,16 @@ fn r2_absorb_by_the_region() {
         "D=100000.00",
         "absorbed:R=500000.00",
     ];
-    check(&r2_agreement(), &r2_pool(ExcessPolicy::Absorb(id("R"))), &expected);
+    check(
+        &r2_agreement(),
+        &r2_pool(ExcessPolicy::Absorb(id("R"))),
+        &expected,
+    );
 }
 
 #[test]
 fn r2_redistribute_water_fills_in_two_rounds() {
-    let expected = [
-        "A=700000.00",
-        "B=700000.00",
-        "C=400000.00",
-        "D=200000.00",
-    ];
+    let expected = ["A=700000.00", "B=700000.00", "C=400000.00", "D=200000.00"];
     let agreement = r2_agreement();
     let pool = r2_pool(ExcessPolicy::Redistribute);
     check(&agreement, &pool, &expected);
@@ -164,7 +166,10 @@ fn redistribute_with_everybody_capped_leaves_the_rest_uncovered() {
 /// municipalities, who together pay 418,461.54 kr (the seed's "425 tkr" assumed 250 kr a user).
 #[test]
 fn r3_users_outside_the_parties() {
-    let agreement = Agreement::new(vec![Party::new(id("kommunerna"), "Kommunerna").with_users(1_700)]).unwrap();
+    let agreement = Agreement::new(vec![
+        Party::new(id("kommunerna"), "Kommunerna").with_users(1_700)
+    ])
+    .unwrap();
     let key = Key::Users {
         total_users: Some(Sourced::at(13_000, "Pools!F2")),
     };
@@ -183,7 +188,10 @@ fn r3_users_outside_the_parties() {
         }]
     );
     let text = allocation.explain(&id("kommunerna")).unwrap().to_string();
-    assert!(text.contains("cost per user: 3 200 000,00 / 13 000 = 246,1538461538"), "{text}");
+    assert!(
+        text.contains("cost per user: 3 200 000,00 / 13 000 = 246,1538461538"),
+        "{text}"
+    );
     assert!(text.contains("(Pools!F2)"), "{text}");
     assert!(text.contains("amount: 418 461,54"), "{text}");
 }
@@ -200,7 +208,12 @@ fn r3_the_parties_together_pay_the_rounded_total_whatever_their_number() {
     check(
         &agreement,
         &pool,
-        &["x=246153.85", "y=123076.92", "z=49230.77", "outside=2781538.46"],
+        &[
+            "x=246153.85",
+            "y=123076.92",
+            "z=49230.77",
+            "outside=2781538.46",
+        ],
     );
 }
 
@@ -244,7 +257,12 @@ fn r12_and_r14_keys() {
     weight.participants = Participants::Only(vec![id("2"), id("1")]);
     check(&agreement, &weight, &["1=250.00", "2=750.00"]);
 
-    let direct = Pool::new("x", "extraction", kr("12345.67"), Key::Direct { party: id("3") });
+    let direct = Pool::new(
+        "x",
+        "extraction",
+        kr("12345.67"),
+        Key::Direct { party: id("3") },
+    );
     check(&agreement, &direct, &["3=12345.67"]);
 
     let amounts: BTreeMap<PartyId, Sourced<Money>> = [
@@ -347,7 +365,9 @@ fn explanation_of_the_absorbing_party() {
     let (allocation, _) = allocate(&agreement, &pool, &ThresholdTable::default()).unwrap();
     let text = allocation.explain(&id("R")).unwrap().to_string();
     assert!(
-        text.contains("absorbs the excess above the cap: 1 capped part(s), sum of their excess = 500 000,00"),
+        text.contains(
+            "absorbs the excess above the cap: 1 capped part(s), sum of their excess = 500 000,00"
+        ),
         "{text}"
     );
     assert_eq!(allocation.amount_for(&id("R")), kr("500000"));
