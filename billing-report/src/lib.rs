@@ -1,0 +1,5 @@
+//! `billing-report`: reads the finance officer's workbook (xlsx, ods or a folder of CSV files),
+//! validates it, computes through `billing-core`, and writes invoices (xlsx, csv, json) and
+//! explanations. The binary in `main.rs` is a thin command-line layer over this library.
+
+pub mod transactions;
