@@ -55,6 +55,9 @@ pub mod period;
 pub mod register;
 pub mod settlement;
 
+/// The date type of every calendar argument, re-exported so callers need no `chrono` of their own.
+pub use chrono::NaiveDate;
+
 pub use advance::{bill_dates, fee_lines, CalendarConfig, FeeLine, FeeLineKind};
 pub use error::{CalendarError, CalendarProblems};
 pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
