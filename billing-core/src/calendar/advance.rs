@@ -391,6 +391,8 @@ pub(crate) fn member_days(m: &Membership, period: Period) -> Weighted {
         None => (0, Decimal::ONE),
     };
     let other = b - a + 1 - first;
+    // Cannot fail: at most a period's days (a few hundred) times a decimal mantissa (< 2^96)
+    // stays far below i128::MAX.
     Weighted::new(first, other, multiplier).unwrap_or(ZERO_DAYS)
 }
 
