@@ -50,3 +50,9 @@ pub use pool::{
 pub use thresholds::{Threshold, ThresholdTable};
 
 pub mod calendar;
+
+pub mod transactions;
+pub use transactions::{
+    fee_review, price_counts, price_tally, Cooperation, Count, FeeReview, Kind, PricedLine, Tally,
+    Tariff, TariffTable, TransactionError, TransactionProblems, UnitPrice,
+};

@@ -1,0 +1,305 @@
+//! Cooperations with a member limit and one fee (R13, seed 000), and the yearly fee review.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::agreement::PartyId;
+use crate::money::Money;
+use crate::pool::{Key, Participants, Pool};
+use crate::transactions::error::{TransactionError, TransactionProblems};
+use crate::transactions::pricing::{price_counts, yearly, Count, PricedLine};
+use crate::transactions::tariff::{Kind, TariffTable};
+
+/// A group of parties that share one instance of the system (an iKomet "course") and pay one
+/// fee for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Cooperation {
+    id: String,
+    name: String,
+    members: Vec<PartyId>,
+    limit: usize,
+    administrator: Option<PartyId>,
+}
+
+impl Cooperation {
+    /// A cooperation of `members` (in the order given) that may have at most `limit` members,
+    /// with the party of its administrator (course-admin) when known.
+    ///
+    /// # Errors
+    /// [`TransactionError::TooManyMembers`] naming the cooperation and every member when there
+    /// are more than `limit`; [`TransactionError::BadCooperation`] for no members, a member
+    /// named twice, or an administrator's party that is not a member.
+    pub fn new(
+        id: &str,
+        name: &str,
+        members: Vec<PartyId>,
+        limit: usize,
+        administrator: Option<PartyId>,
+    ) -> Result<Cooperation, TransactionError> {
+        let bad = |what: String| TransactionError::BadCooperation {
+            cooperation: id.to_owned(),
+            what,
+        };
+        if members.is_empty() {
+            return Err(bad("it has no members".to_owned()));
+        }
+        if members.len() > limit {
+            return Err(TransactionError::TooManyMembers {
+                cooperation: id.to_owned(),
+                members,
+                limit,
+            });
+        }
+        let mut sorted: Vec<&PartyId> = members.iter().collect();
+        sorted.sort();
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(bad(format!("member {} is named more than once", w[0])));
+        }
+        if let Some(admin) = administrator.as_ref().filter(|a| !members.contains(a)) {
+            return Err(bad(format!(
+                "the administrator's party {admin} is not a member"
+            )));
+        }
+        Ok(Cooperation {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            members,
+            limit,
+            administrator,
+        })
+    }
+
+    /// Its id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its members, in the order given.
+    pub fn members(&self) -> &[PartyId] {
+        &self.members
+    }
+
+    /// The most members it may have.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The party of its administrator, who sees every member's personal data.
+    pub fn administrator(&self) -> Option<&PartyId> {
+        self.administrator.as_ref()
+    }
+
+    /// The members that need a data-processing agreement (personuppgiftsbiträdesavtal) with the
+    /// administrator's party: every member but that party. Empty when no administrator is named.
+    pub fn need_processing_agreement(&self) -> Vec<PartyId> {
+        match &self.administrator {
+            Some(admin) => self
+                .members
+                .iter()
+                .filter(|m| *m != admin)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The pool of the cooperation's fee for `year`, shared by its members with `key` (R13:
+    /// [`Key::Equal`] by default). Split it with [`crate::allocate`].
+    pub fn fee_pool(&self, fee: Money, year: i32, key: Key) -> Pool {
+        let mut pool = Pool::new(
+            &format!("fee:{}:{year}", self.id),
+            &format!("{} fee {year}", self.name),
+            fee,
+            key,
+        );
+        pool.year = Some(year);
+        pool.participants = Participants::Only(self.members.clone());
+        pool
+    }
+}
+
+/// A cost that a fee is meant to cover, counted by one kind of transaction and priced as
+/// another: e.g. every `login` sends an SMS code, priced as `sms`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CoveredCost {
+    /// The kind counted, e.g. `login`.
+    pub counted: Kind,
+    /// The kind whose tariff prices it, e.g. `sms`.
+    pub priced_as: Kind,
+}
+
+/// Whether the fees covered the costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Outcome {
+    /// The fees were more than the costs.
+    Surplus,
+    /// The fees were less than the costs.
+    Deficit,
+    /// The fees were exactly the costs.
+    Balanced,
+}
+
+/// One covered cost of the review: its transactions and what they cost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ReviewedCost {
+    /// What was counted and how it was priced.
+    pub cost: CoveredCost,
+    /// Transactions counted in the year, all members.
+    pub count: u64,
+    /// What they cost.
+    pub amount: Money,
+    /// The priced lines: per member and price.
+    pub lines: Vec<PricedLine>,
+}
+
+/// The fee review of one cooperation for one year (R13): the fees charged against the costs
+/// they are meant to cover.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct FeeReview {
+    /// The cooperation's id.
+    pub cooperation: String,
+    /// Its name.
+    pub name: String,
+    /// The year reviewed.
+    pub year: i32,
+    /// Its members.
+    pub members: Vec<PartyId>,
+    /// The fees charged for the year, all members together.
+    pub fees_charged: Money,
+    /// Each covered cost.
+    pub costs: Vec<ReviewedCost>,
+    /// The covered costs added up.
+    pub total_costs: Money,
+    /// Fees less costs: above zero a surplus, below zero a deficit.
+    pub balance: Money,
+    /// Surplus, deficit or balanced.
+    pub outcome: Outcome,
+    /// The fee that would have covered the costs exactly: the costs.
+    pub covering_fee: Money,
+}
+
+/// Reviews the fee of `cooperation` for `year`: the counts of its members in that year (by the
+/// first day of each count) of each covered kind, priced at the tariff of the kind it is priced
+/// as on each count's dates, against `fees_charged`.
+///
+/// # Errors
+/// The problems of pricing ([`price_counts`]) at once, e.g. a login on a day without an SMS
+/// price, and [`TransactionError::DateOutOfRange`] for a year outside the calendar.
+pub fn fee_review(
+    cooperation: &Cooperation,
+    year: i32,
+    fees_charged: Money,
+    counts: &[Count],
+    tariffs: &TariffTable,
+    covered: &[CoveredCost],
+) -> Result<FeeReview, TransactionProblems> {
+    if NaiveDate::from_ymd_opt(year, 1, 1).is_none() {
+        return Err(TransactionError::DateOutOfRange {
+            what: format!("year {year}"),
+        }
+        .into());
+    }
+    let mut problems = Vec::new();
+    let mut costs = Vec::new();
+    for cost in covered {
+        let relabelled: Vec<Count> = counts
+            .iter()
+            .filter(|c| c.kind == cost.counted && c.period.start().year() == year)
+            .filter(|c| cooperation.members.contains(&c.party))
+            .map(|c| Count {
+                kind: cost.priced_as.clone(),
+                ..c.clone()
+            })
+            .collect();
+        match price_counts(&relabelled, tariffs, &yearly()) {
+            Ok(lines) => {
+                let count = lines.iter().map(|l| u128::from(l.count)).sum::<u128>();
+                costs.push(ReviewedCost {
+                    cost: cost.clone(),
+                    count: u64::try_from(count).unwrap_or(u64::MAX),
+                    amount: lines.iter().map(|l| l.amount).sum(),
+                    lines,
+                });
+            }
+            Err(p) => problems.extend(p.into_vec()),
+        }
+    }
+    let total_costs: Money = costs.iter().map(|c| c.amount).sum();
+    let balance = fees_charged - total_costs;
+    let outcome = if balance.is_positive() {
+        Outcome::Surplus
+    } else if balance.is_negative() {
+        Outcome::Deficit
+    } else {
+        Outcome::Balanced
+    };
+    let review = FeeReview {
+        cooperation: cooperation.id.clone(),
+        name: cooperation.name.clone(),
+        year,
+        members: cooperation.members.clone(),
+        fees_charged,
+        costs,
+        total_costs,
+        balance,
+        outcome,
+        covering_fee: total_costs,
+    };
+    TransactionProblems::check(review, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pid(p: &str) -> PartyId {
+        PartyId::new(p).unwrap()
+    }
+
+    #[test]
+    fn a_fourth_member_is_refused_by_name() {
+        let members = ["0880", "0881", "0882", "0883"].map(pid).to_vec();
+        let err = Cooperation::new("ikomet-kalmar", "iKomet Kalmar", members, 3, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cooperation ikomet-kalmar may have at most 3 members, found 4: 0880, 0881, 0882, 0883"
+        );
+    }
+
+    #[test]
+    fn members_and_administrator_are_checked() {
+        let c = |m: &[&str], admin: Option<&str>| {
+            Cooperation::new(
+                "c",
+                "C",
+                m.iter().map(|p| pid(p)).collect(),
+                3,
+                admin.map(pid),
+            )
+        };
+        assert_eq!(
+            c(&[], None).unwrap_err().to_string(),
+            "cooperation c: it has no members"
+        );
+        assert_eq!(
+            c(&["a", "a"], None).unwrap_err().to_string(),
+            "cooperation c: member a is named more than once"
+        );
+        assert_eq!(
+            c(&["a"], Some("b")).unwrap_err().to_string(),
+            "cooperation c: the administrator's party b is not a member"
+        );
+        let ok = c(&["a", "b", "c"], Some("b")).unwrap();
+        assert_eq!(ok.need_processing_agreement(), [pid("a"), pid("c")]);
+    }
+}

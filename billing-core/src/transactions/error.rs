@@ -1,0 +1,280 @@
+//! Errors of tariffs, pricing, aggregation, fixed costs and cooperations: each names the kind,
+//! party, date, period or cooperation concerned and what is wrong.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::agreement::{PartyId, SourceRef};
+use crate::calendar::Period;
+use crate::error::SplitError;
+use crate::transactions::tariff::Kind;
+
+/// What is wrong with a transaction input, a tariff, a fixed cost or a cooperation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransactionError {
+    /// A kind of transaction is empty or holds characters a file could not carry.
+    #[error("transaction kind {kind:?} must be non-empty text without spaces, commas or quotes")]
+    BadKind {
+        /// The kind found.
+        kind: String,
+    },
+    /// A unit price is negative or has more than 4 decimals.
+    #[error("tariff {kind}{}: unit price must be 0 or more with at most 4 decimals, found {price}", at(.place))]
+    BadPrice {
+        /// The kind.
+        kind: Kind,
+        /// The price found.
+        price: Decimal,
+        /// Where it was read.
+        place: Option<SourceRef>,
+    },
+    /// A tariff's last day is before its first day.
+    #[error("tariff {kind}{}: valid to {valid_to} is before valid from {valid_from}", at(.place))]
+    TariffEndsBeforeStart {
+        /// The kind.
+        kind: Kind,
+        /// First day.
+        valid_from: NaiveDate,
+        /// Last day.
+        valid_to: NaiveDate,
+        /// Where it was read.
+        place: Option<SourceRef>,
+    },
+    /// Two tariffs of one kind are valid on the same day.
+    #[error(
+        "tariffs for {kind} overlap: {first}{} and {second}{} are both valid on {day}",
+        at(.first_place), at(.second_place)
+    )]
+    OverlappingTariffs {
+        /// The kind.
+        kind: Kind,
+        /// The validity of the earlier one, e.g. `2017-01-01..2017-12-31`.
+        first: String,
+        /// Where it was read.
+        first_place: Option<SourceRef>,
+        /// The validity of the later one.
+        second: String,
+        /// Where it was read.
+        second_place: Option<SourceRef>,
+        /// The first day both are valid.
+        day: NaiveDate,
+    },
+    /// A transaction's kind has no tariff at all.
+    #[error("party {party}: {count} {kind} transaction(s) from {first_day}: no tariff for {kind}")]
+    UnknownKind {
+        /// The kind.
+        kind: Kind,
+        /// A party with such transactions.
+        party: PartyId,
+        /// The first day with such transactions.
+        first_day: NaiveDate,
+        /// How many transactions.
+        count: u64,
+    },
+    /// Transactions fall on days when no price of their kind is valid.
+    #[error(
+        "party {party}: {count} {kind} transaction(s) on {days} day(s) from {first_day} to \
+         {last_day} have no valid price"
+    )]
+    NoPrice {
+        /// The party.
+        party: PartyId,
+        /// The kind.
+        kind: Kind,
+        /// The first day without a price that has transactions.
+        first_day: NaiveDate,
+        /// The last such day in the same run.
+        last_day: NaiveDate,
+        /// Days in the run with transactions.
+        days: usize,
+        /// Transactions on those days.
+        count: u64,
+    },
+    /// A pre-counted row's period crosses a change of price, so the count cannot be priced.
+    #[error(
+        "party {party}: the count of {kind} for {period}{} spans a price change on {change}: \
+         give one count per price",
+        at(.place)
+    )]
+    CountSpansPriceChange {
+        /// The party.
+        party: PartyId,
+        /// The kind.
+        kind: Kind,
+        /// The row's period.
+        period: Period,
+        /// The first day of the new price (or of no price).
+        change: NaiveDate,
+        /// Where the row was read.
+        place: Option<SourceRef>,
+    },
+    /// A pre-counted row's period crosses the end of a billing period.
+    #[error(
+        "party {party}: the count of {kind} for {period}{} spans two billing periods ({billing} \
+         ends before it does)",
+        at(.place)
+    )]
+    CountSpansBillingPeriods {
+        /// The party.
+        party: PartyId,
+        /// The kind.
+        kind: Kind,
+        /// The row's period.
+        period: Period,
+        /// The billing period that contains the row's first day.
+        billing: Period,
+        /// Where the row was read.
+        place: Option<SourceRef>,
+    },
+    /// A party index or kind index is outside the tally it is counted in.
+    #[error(
+        "tally of {parties} parties and {kinds} kinds has no cell for party #{party}, kind #{kind}"
+    )]
+    OutOfTally {
+        /// The party index.
+        party: usize,
+        /// The kind index.
+        kind: usize,
+        /// Parties in the tally.
+        parties: usize,
+        /// Kinds in the tally.
+        kinds: usize,
+    },
+    /// A count does not fit 64 bits.
+    #[error("party {party}: the count of {kind} on {date} is beyond 2^64")]
+    CountOverflow {
+        /// The party.
+        party: PartyId,
+        /// The kind.
+        kind: Kind,
+        /// The day, or the first day of the period.
+        date: NaiveDate,
+    },
+    /// Transactions span more distinct months than the tally was allowed to hold.
+    #[error(
+        "the transactions fall in more than {limit} distinct months ({month} is one too many): \
+         split the input by year"
+    )]
+    TooManyMonths {
+        /// The limit.
+        limit: usize,
+        /// The month that was one too many, e.g. `2031-04`.
+        month: String,
+    },
+    /// An amount is beyond what money can hold.
+    #[error("{what}: the amount is beyond ±10^15")]
+    AmountTooLarge {
+        /// What was being computed.
+        what: String,
+    },
+    /// A date computation left the calendar.
+    #[error("{what} is outside the calendar")]
+    DateOutOfRange {
+        /// What was being computed.
+        what: String,
+    },
+    /// A fixed cost is spread over zero months or runs for zero months.
+    #[error("cost {cost}: {what} must be at least 1 month, found 0")]
+    ZeroMonths {
+        /// The cost's pool id.
+        cost: String,
+        /// Which figure.
+        what: &'static str,
+    },
+    /// A fixed cost cannot be split among the parties.
+    #[error("cost {cost}: {problem}")]
+    Split {
+        /// The cost's pool id.
+        cost: String,
+        /// Why.
+        problem: Box<SplitError>,
+    },
+    /// A cooperation has more members than it may.
+    #[error(
+        "cooperation {cooperation} may have at most {limit} members, found {}: {}",
+        .members.len(), names(.members)
+    )]
+    TooManyMembers {
+        /// The cooperation.
+        cooperation: String,
+        /// Its members, in the order given.
+        members: Vec<PartyId>,
+        /// The most it may have.
+        limit: usize,
+    },
+    /// A cooperation has no members, or names one twice.
+    #[error("cooperation {cooperation}: {what}")]
+    BadCooperation {
+        /// The cooperation.
+        cooperation: String,
+        /// What is wrong.
+        what: String,
+    },
+}
+
+fn at(place: &Option<SourceRef>) -> String {
+    place
+        .as_ref()
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default()
+}
+
+fn names(parties: &[PartyId]) -> String {
+    let names: Vec<&str> = parties.iter().map(PartyId::as_str).collect();
+    names.join(", ")
+}
+
+/// Every problem found in one input, reported together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransactionProblems(Vec<TransactionError>);
+
+impl TransactionProblems {
+    /// Problems from a list.
+    pub fn new(problems: Vec<TransactionError>) -> TransactionProblems {
+        TransactionProblems(problems)
+    }
+
+    /// The problems, in the order found.
+    pub fn problems(&self) -> &[TransactionError] {
+        &self.0
+    }
+
+    /// The problems, owned.
+    pub fn into_vec(self) -> Vec<TransactionError> {
+        self.0
+    }
+
+    /// `Ok(value)` when `problems` is empty, else all of them.
+    ///
+    /// # Errors
+    /// The problems, when there are any.
+    pub fn check<T>(value: T, problems: Vec<TransactionError>) -> Result<T, TransactionProblems> {
+        if problems.is_empty() {
+            Ok(value)
+        } else {
+            Err(TransactionProblems(problems))
+        }
+    }
+}
+
+impl fmt::Display for TransactionProblems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransactionProblems {}
+
+impl From<TransactionError> for TransactionProblems {
+    fn from(e: TransactionError) -> TransactionProblems {
+        TransactionProblems(vec![e])
+    }
+}
