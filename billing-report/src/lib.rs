@@ -2,4 +2,9 @@
 //! validates it, computes through `billing-core`, and writes invoices (xlsx, csv, json) and
 //! explanations. The binary in `main.rs` is a thin command-line layer over this library.
 
+pub mod compute;
+pub mod input;
+pub mod output;
+pub mod register;
 pub mod transactions;
+pub mod workbook;

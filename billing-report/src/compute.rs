@@ -1,0 +1,419 @@
+//! From a validated workbook to the invoices due on one date, through `billing-core`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use billing_core::calendar::{
+    annual_fee, arrears_invoices, assemble_invoices, cash_flow, fee_lines, AnnualFee,
+    CalendarConfig, DuePool, EntryRequest, EntryRule, ExitRule, FeeLine, FeeSchedule, Invoice,
+    InvoiceOptions, Members, Membership, PartyTimeline, Register, SettlementDays, UserCounts,
+    Users,
+};
+use billing_core::{allocate, apportion, Allocation, Money, PartyId, RoundingPolicy};
+
+use crate::input::{Problem, Severity};
+use crate::workbook::Input;
+
+/// What was issued before: the register's record, the input corrections are computed against.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// The user-fee lines issued, on any date.
+    pub fee_lines: Vec<FeeLine>,
+    /// The invoice dates on which invoices were issued.
+    pub dates: BTreeSet<NaiveDate>,
+}
+
+/// The invoices due on one date, and what the overview shows.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    /// The invoice date.
+    pub date: NaiveDate,
+    /// The coordinator's invoices to the parties, then the providers' arrears invoices.
+    pub invoices: Vec<Invoice>,
+    /// The pools (instalments) due on the date, split.
+    pub allocations: Vec<Allocation>,
+    /// The user-fee lines billed on the date (recorded when issued).
+    pub fee_lines: Vec<FeeLine>,
+    /// The annual fees in force.
+    pub fees: Vec<AnnualFee>,
+    /// Findings of the splits, in words.
+    pub findings: Vec<String>,
+    /// Money in and out per party, from the agreement's start to the date.
+    pub timeline: Vec<PartyTimeline>,
+    /// Invoice dates before this one that the register has not recorded and that were assumed
+    /// billed as computed.
+    pub assumed_dates: Vec<NaiveDate>,
+}
+
+/// Computes the invoices due on `date`.
+///
+/// # Errors
+/// Every problem found, as located as the core allows (party, pool, date).
+pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draft, Vec<Problem>> {
+    let problem = |message: String| Problem {
+        severity: Severity::Error,
+        file: input.path.display().to_string(),
+        sheet: None,
+        cell: None,
+        found: None,
+        message,
+    };
+    let mut problems = Vec::new();
+    let members = members(input, &mut problems);
+    let options = options(input);
+    let config = CalendarConfig {
+        periods: input.settings.periods.clone(),
+        policy: input.settings.correction,
+        rounding: RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO,
+    };
+
+    // User fees: every period start from the agreement's start, each date's lines becoming
+    // "issued" for the next unless the register recorded what was really issued.
+    let register = if input.registrations.is_empty() {
+        None
+    } else {
+        match Register::new(&input.registrations, &input.agreement) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
+                None
+            }
+        }
+    };
+    let counts = if input.user_counts.is_empty() {
+        None
+    } else {
+        match UserCounts::new(&input.user_counts, &input.agreement) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
+                None
+            }
+        }
+    };
+    let users = match (&register, &counts) {
+        (Some(r), _) => Some(Users::Register(r)),
+        (None, Some(c)) => Some(Users::Counts(c)),
+        _ => None,
+    };
+    let mut fees = Vec::new();
+    for b in &input.budgets {
+        let n = b.users.or_else(|| {
+            users.map(|u| {
+                input
+                    .agreement
+                    .parties()
+                    .iter()
+                    .map(|p| u.users_on(&p.id, b.budget.reference_date))
+                    .sum()
+            })
+        });
+        match annual_fee(
+            &b.budget,
+            n.unwrap_or(0),
+            RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO,
+        ) {
+            Ok(f) => fees.push(f),
+            Err(e) => problems.push(problem(e.to_string())),
+        }
+    }
+    if let (Some(fee), Some(start)) = (&input.settings.annual_fee, input.settings.start) {
+        fees.push(AnnualFee::given(start, fee.value, fee.source.clone()));
+    }
+
+    let mut new_fee_lines = Vec::new();
+    let mut assumed_dates = Vec::new();
+    let mut all_fee_lines = history.fee_lines.clone();
+    let schedule = if fees.is_empty() {
+        None
+    } else {
+        match FeeSchedule::new(fees.clone()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                problems.push(problem(e.to_string()));
+                None
+            }
+        }
+    };
+    let period_starts: Vec<NaiveDate> = match (input.settings.start, &members) {
+        (Some(start), Some(_)) => {
+            let first = input
+                .settings
+                .periods
+                .containing(start)
+                .map(|p| p.start())
+                .unwrap_or(start);
+            input.settings.periods.starts_between(first, date)
+        }
+        _ => Vec::new(),
+    };
+    if let (Some(schedule), Some(users), Some(members)) = (&schedule, users, &members) {
+        for &d in &period_starts {
+            if d < date && history.dates.contains(&d) {
+                continue;
+            }
+            match fee_lines(d, &config, schedule, members, users, &all_fee_lines) {
+                Ok(lines) => {
+                    if d == date {
+                        new_fee_lines = lines.clone();
+                    } else {
+                        assumed_dates.push(d);
+                    }
+                    all_fee_lines.extend(lines);
+                }
+                Err(e) => {
+                    problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
+                    break;
+                }
+            }
+        }
+    }
+
+    // Pools, and invoices for every billing date up to this one (for the cash-flow timeline).
+    let mut billing_dates: BTreeSet<NaiveDate> = period_starts.iter().copied().collect();
+    billing_dates.extend(input.pools.iter().flat_map(|p| p.due.iter().copied()));
+    let settlement = SettlementDays::default();
+    let mut day = input.settings.start.unwrap_or(date);
+    while day <= date {
+        if settlement.is_settlement_day(day) {
+            billing_dates.insert(day);
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    billing_dates.retain(|d| *d <= date);
+    billing_dates.insert(date);
+
+    let mut draft_invoices = Vec::new();
+    let mut all_invoices = Vec::new();
+    let mut allocations = Vec::new();
+    let mut findings = Vec::new();
+    for &d in &billing_dates {
+        let mut day_findings = Vec::new();
+        let due = due_pools(input, d, &mut problems, &mut day_findings);
+        let fee_for_day: Vec<FeeLine> = all_fee_lines
+            .iter()
+            .filter(|l| l.invoice_date == d)
+            .cloned()
+            .collect();
+        let mut invoices =
+            match assemble_invoices(d, &input.settings.issuer, &fee_for_day, &due, &[], &options) {
+                Ok(i) => i,
+                Err(e) => {
+                    problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
+                    Vec::new()
+                }
+            };
+        if settlement.is_settlement_day(d) && !input.provider_costs.is_empty() {
+            match arrears_invoices(
+                d,
+                &input.agreement,
+                &input.settings.issuer,
+                &input.provider_costs,
+                &settlement,
+                &options,
+            ) {
+                Ok(a) => invoices.extend(a),
+                Err(e) => problems.extend(e.problems().iter().map(|p| problem(p.to_string()))),
+            }
+        }
+        if d == date {
+            draft_invoices = invoices.clone();
+            allocations = due.into_iter().map(|p| p.allocation).collect();
+            findings = day_findings;
+        }
+        all_invoices.extend(invoices);
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let timeline = cash_flow(&all_invoices, &input.provider_costs);
+    Ok(Draft {
+        date,
+        invoices: draft_invoices,
+        allocations,
+        fee_lines: new_fee_lines,
+        fees,
+        findings,
+        timeline,
+        assumed_dates,
+    })
+}
+
+/// The memberships: founding parties from the start, later ones admitted with their
+/// approvals, notices recorded.
+fn members(input: &Input, problems: &mut Vec<Problem>) -> Option<Members> {
+    let start = input.settings.start?;
+    let problem = |place: &str, message: String| {
+        let (sheet, cell) = place.split_once('!').unwrap_or(("Parties", ""));
+        Problem {
+            severity: Severity::Error,
+            file: input.path.display().to_string(),
+            sheet: Some(sheet.to_owned()),
+            cell: Some(cell.to_owned()),
+            found: None,
+            message,
+        }
+    };
+    let founding: Vec<Membership> = input
+        .parties
+        .iter()
+        .filter(|(_, p)| p.joined.is_none_or(|j| j <= start))
+        .map(|(id, _)| Membership::founding(id.clone(), start))
+        .collect();
+    let mut members = match Members::new(founding, &input.agreement) {
+        Ok(m) => m,
+        Err(e) => {
+            problems.extend(
+                e.problems()
+                    .iter()
+                    .map(|p| problem("Parties!", p.to_string())),
+            );
+            return None;
+        }
+    };
+    let rule = EntryRule {
+        multiplier: input.settings.first_year_multiplier,
+        ..EntryRule::default()
+    };
+    let mut later: Vec<(&PartyId, NaiveDate)> = input
+        .parties
+        .iter()
+        .filter_map(|(id, p)| p.joined.filter(|j| *j > start).map(|j| (id, j)))
+        .collect();
+    later.sort_by_key(|(_, j)| *j);
+    for (id, joining) in later {
+        let info = &input.parties[id];
+        let request = EntryRequest {
+            party: id.clone(),
+            joining,
+            approvals: info.approved_by.clone(),
+        };
+        if let Err(e) = members.admit(&request, &rule) {
+            problems.extend(
+                e.problems()
+                    .iter()
+                    .map(|p| problem(&info.place, p.to_string())),
+            );
+        }
+    }
+    let exit = ExitRule {
+        notice_months: input.settings.notice_months,
+    };
+    for (id, info) in &input.parties {
+        if let Some(notice) = info.notice_given {
+            if let Err(e) = members.give_notice(id, notice, &exit) {
+                problems.push(problem(&info.place, e.to_string()));
+            }
+        }
+    }
+    Some(members)
+}
+
+/// The invoice options from the settings.
+pub fn options(input: &Input) -> InvoiceOptions {
+    InvoiceOptions {
+        fee_vat: input.settings.fee_vat,
+        total_rounding: input
+            .settings
+            .round_totals
+            .then_some(RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO),
+        due_days: input.settings.payment_days,
+        currency: input.settings.currency,
+        org_numbers: input
+            .parties
+            .iter()
+            .filter_map(|(id, p)| p.org.clone().map(|o| (id.clone(), o)))
+            .collect(),
+        ..InvoiceOptions::default()
+    }
+}
+
+/// The pools (or instalments of pools) due on `date`, split.
+fn due_pools(
+    input: &Input,
+    date: NaiveDate,
+    problems: &mut Vec<Problem>,
+    findings: &mut Vec<String>,
+) -> Vec<DuePool> {
+    let mut out = Vec::new();
+    for p in &input.pools {
+        let Some(k) = p.due.iter().position(|d| *d == date) else {
+            continue;
+        };
+        let mut pool = p.pool.clone();
+        if p.due.len() > 1 {
+            // Equal instalments, to the öre, by the largest-remainder rule.
+            let claims: Vec<(usize, Decimal)> =
+                (0..p.due.len()).map(|i| (i, Decimal::ONE)).collect();
+            match apportion(pool.amount, &claims) {
+                Ok(a) => pool.amount = a.portions()[k].amount(),
+                Err(e) => {
+                    problems.push(located(input, &p.place, e.to_string()));
+                    continue;
+                }
+            }
+            pool.name = format!("{} (instalment {} of {})", pool.name, k + 1, p.due.len());
+            if let Key::Fixed { .. } = pool.key {
+                problems.push(located(
+                    input,
+                    &p.place,
+                    "a pool with the fixed key cannot be billed in instalments".to_owned(),
+                ));
+                continue;
+            }
+        }
+        match allocate(&input.agreement, &pool, &input.thresholds) {
+            Ok((allocation, f)) => {
+                findings.extend(f.iter().map(|f| f.to_string()));
+                out.push(DuePool {
+                    allocation,
+                    due: date,
+                    vat: p.vat,
+                });
+            }
+            Err(e) => {
+                for x in e.problems() {
+                    problems.push(located(input, &p.place, x.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+use billing_core::Key;
+
+fn located(input: &Input, place: &str, message: String) -> Problem {
+    let (sheet, cell) = place.split_once('!').unwrap_or(("Pools", ""));
+    Problem {
+        severity: Severity::Error,
+        file: input.path.display().to_string(),
+        sheet: Some(sheet.to_owned()),
+        cell: Some(cell.to_owned()),
+        found: None,
+        message,
+    }
+}
+
+/// The parties' amounts per pool, for the overview: pool id → party → amount.
+pub fn matrix(allocations: &[Allocation]) -> BTreeMap<String, BTreeMap<PartyId, Money>> {
+    allocations
+        .iter()
+        .map(|a| {
+            let mut row: BTreeMap<PartyId, Money> = a
+                .parts
+                .iter()
+                .map(|p| (p.party.clone(), p.amount))
+                .collect();
+            if let Some((party, amount)) = &a.absorbed {
+                *row.entry(party.clone()).or_default() += *amount;
+            }
+            (a.pool.to_string(), row)
+        })
+        .collect()
+}

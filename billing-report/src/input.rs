@@ -1,0 +1,678 @@
+//! Reading tables from a workbook (xlsx, ods) or a folder of CSV files, and turning their cells
+//! into exact values with the place they came from.
+//!
+//! This is the only place where spreadsheet numbers (`f64`) exist. The rule for a number cell:
+//! it is read as the decimal of its 15 significant digits — what Excel itself displays and
+//! stores — so `0.1+0.2`, kept in the file as `0.30000000000000004`, is read as `0.3`. Money must
+//! then have at most two decimals; a cell such as `10.005` is an error, never a silent rounding.
+//! Text cells may hold numbers in Swedish form (`1 234 567,50`, `−12`) or plain form
+//! (`1234567.50`); dates are Excel dates or ISO text (`2011-07-01`).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use billing_core::{Money, SourceRef};
+
+/// Whether a problem stops the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The input cannot be used as it is.
+    Error,
+    /// Worth a look; the run goes on.
+    Warning,
+}
+
+/// One problem in the input, with where it is and what was found.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file.
+    pub file: String,
+    /// The sheet, if the problem is inside one.
+    pub sheet: Option<String>,
+    /// The cell (`C7`), or the row (`7`), if the problem is that precise.
+    pub cell: Option<String>,
+    /// What was found, as text (never a user id).
+    pub found: Option<String>,
+    /// What is wrong or what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{kind}: {}", self.file)?;
+        match (&self.sheet, &self.cell) {
+            (Some(sheet), Some(cell)) => write!(f, ": {sheet}!{cell}")?,
+            (Some(sheet), None) => write!(f, ": {sheet}")?,
+            _ => {}
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(found) = &self.found {
+            write!(f, ", found {found:?}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found so far, errors and warnings.
+#[derive(Clone, Debug, Default)]
+pub struct Problems {
+    list: Vec<Problem>,
+}
+
+impl Problems {
+    /// Adds a problem.
+    pub fn push(&mut self, problem: Problem) {
+        self.list.push(problem);
+    }
+
+    /// Adds a whole-file error.
+    pub fn file_error(&mut self, file: &str, message: impl Into<String>) {
+        self.push(Problem {
+            severity: Severity::Error,
+            file: file.to_owned(),
+            sheet: None,
+            cell: None,
+            found: None,
+            message: message.into(),
+        });
+    }
+
+    /// The problems in the order found.
+    pub fn list(&self) -> &[Problem] {
+        &self.list
+    }
+
+    /// The problems, owned.
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.list
+    }
+
+    /// True when at least one is an error.
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    /// How many errors.
+    pub fn error_count(&self) -> usize {
+        self.list
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count()
+    }
+}
+
+/// A cell's raw content, as the reader gave it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Raw {
+    /// Nothing.
+    Empty,
+    /// Text.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A spreadsheet number (a double): only ever turned into a decimal by this module.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// An Excel date-time as its serial day number.
+    Date(f64),
+    /// An error value such as `#REF!`.
+    Error(String),
+}
+
+impl Raw {
+    fn from_calamine(data: &Data) -> Raw {
+        match data {
+            Data::Empty => Raw::Empty,
+            Data::String(s) if s.trim().is_empty() => Raw::Empty,
+            Data::String(s) => Raw::Text(s.clone()),
+            Data::Int(i) => Raw::Int(*i),
+            Data::Float(f) => Raw::Float(*f),
+            Data::Bool(b) => Raw::Bool(*b),
+            Data::DateTime(d) => Raw::Date(d.as_f64()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Text(s.clone()),
+            Data::Error(e) => Raw::Error(e.to_string()),
+        }
+    }
+
+    /// The content as it would show in the cell, for messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Raw::Empty => String::new(),
+            Raw::Text(s) => s.clone(),
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => float_decimal(*f).map_or_else(|| f.to_string(), |d| d.to_string()),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Date(serial) => {
+                excel_date(*serial).map_or_else(|| serial.to_string(), |d| d.to_string())
+            }
+            Raw::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// One sheet: a header row and data rows, with the file and sheet names for messages.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// The file it was read from.
+    pub file: String,
+    /// The sheet's name as written in the file.
+    pub sheet: String,
+    /// The header texts, by column.
+    pub headers: Vec<String>,
+    /// The data rows (blank rows left out).
+    pub rows: Vec<Row>,
+    first_column: u32,
+}
+
+/// A data row.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Its 1-based row number in the sheet.
+    pub number: u32,
+    /// Its cells, by column (missing cells are empty).
+    pub cells: Vec<Raw>,
+}
+
+impl Table {
+    /// The name of a cell of this table, e.g. `C7`.
+    pub fn cell_name(&self, row: u32, column: usize) -> String {
+        // A column the sheet does not have (an absent optional one) is named by its row alone.
+        match u32::try_from(column) {
+            Ok(c) if c < 16_384 => format!("{}{row}", column_letters(self.first_column + c)),
+            _ => row.to_string(),
+        }
+    }
+}
+
+/// `0` → `A`, `25` → `Z`, `26` → `AA`.
+pub fn column_letters(mut column: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (column % 26) as u8);
+        if column < 26 {
+            break;
+        }
+        column = column / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The tables of one input: a workbook's sheets or a folder's CSV files.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The path given.
+    pub path: PathBuf,
+    /// The tables, by sheet name.
+    pub tables: Vec<Table>,
+}
+
+impl Source {
+    /// The table whose sheet name is one of `names` (case and spaces ignored).
+    pub fn table(&self, names: &[&str]) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|t| names.iter().any(|n| same_name(&t.sheet, n)))
+    }
+}
+
+/// Compares names ignoring case, spaces, underscores and hyphens: `Notice given`,
+/// `notice_given` and `NoticeGiven` are the same header.
+pub fn same_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    norm(a) == norm(b)
+}
+
+/// Reads every sheet of a workbook, or every `*.csv` of a folder. A file that cannot be read at
+/// all is one problem naming it, and no tables.
+pub fn read_source(path: &Path, problems: &mut Problems) -> Source {
+    let tables = if path.is_dir() {
+        read_csv_folder(path, problems)
+    } else {
+        read_workbook(path, problems)
+    };
+    Source {
+        path: path.to_owned(),
+        tables,
+    }
+}
+
+fn read_workbook(path: &Path, problems: &mut Problems) -> Vec<Table> {
+    let file = path.display().to_string();
+    match std::fs::metadata(path) {
+        Err(e) => {
+            problems.file_error(&file, format!("cannot be read: {e}"));
+            return Vec::new();
+        }
+        Ok(m) if m.len() == 0 => {
+            problems.file_error(&file, "the file is empty, expected an xlsx or ods workbook");
+            return Vec::new();
+        }
+        Ok(_) => {}
+    }
+    let mut workbook = match calamine::open_workbook_auto(path) {
+        Ok(w) => w,
+        Err(e) => {
+            problems.file_error(&file, format!("not a readable xlsx or ods workbook ({e})"));
+            return Vec::new();
+        }
+    };
+    let mut tables = Vec::new();
+    for sheet in workbook.sheet_names() {
+        match workbook.worksheet_range(&sheet) {
+            Ok(range) => {
+                let (first_row, first_column) = range.start().unwrap_or((0, 0));
+                let mut rows = range.rows().enumerate().map(|(i, cells)| Row {
+                    number: first_row + i as u32 + 1,
+                    cells: cells.iter().map(Raw::from_calamine).collect(),
+                });
+                let headers = rows
+                    .next()
+                    .map(|r| r.cells.iter().map(Raw::shown).collect())
+                    .unwrap_or_default();
+                tables.push(Table {
+                    file: file.clone(),
+                    sheet: sheet.clone(),
+                    headers,
+                    rows: rows
+                        .filter(|r| r.cells.iter().any(|c| *c != Raw::Empty))
+                        .collect(),
+                    first_column,
+                });
+            }
+            Err(e) => problems.push(Problem {
+                severity: Severity::Error,
+                file: file.clone(),
+                sheet: Some(sheet.clone()),
+                cell: None,
+                found: None,
+                message: format!("the sheet cannot be read ({e})"),
+            }),
+        }
+    }
+    tables
+}
+
+fn read_csv_folder(path: &Path, problems: &mut Problems) -> Vec<Table> {
+    let entries = match std::fs::read_dir(path) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.file_error(&path.display().to_string(), format!("cannot be read: {e}"));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|f| read_csv_table(f, problems))
+        .collect()
+}
+
+/// Reads one CSV file as a table named after the file (`Parties.csv` → `Parties`). A comma or a
+/// semicolon (as Swedish Excel writes) separates the fields.
+pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
+    let file = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.file_error(&file, format!("cannot be read: {e}"));
+            return None;
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        problems.file_error(
+            &file,
+            "is not UTF-8 text, expected a CSV file saved as UTF-8",
+        );
+        return None;
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let sheet = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut headers = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let number = i as u32 + 1;
+        match record {
+            Ok(record) => {
+                let cells: Vec<Raw> = record
+                    .iter()
+                    .map(|s| {
+                        if s.trim().is_empty() {
+                            Raw::Empty
+                        } else {
+                            Raw::Text(s.to_owned())
+                        }
+                    })
+                    .collect();
+                if i == 0 {
+                    headers = cells.iter().map(Raw::shown).collect();
+                } else if cells.iter().any(|c| *c != Raw::Empty) {
+                    rows.push(Row { number, cells });
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(number as u64, |p| p.line());
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    file: file.clone(),
+                    sheet: Some(sheet.clone()),
+                    cell: Some(line.to_string()),
+                    found: None,
+                    message: format!("not valid CSV on line {line} ({e})"),
+                });
+                return None;
+            }
+        }
+    }
+    // A quote left open swallows the rest of the file into one field: the csv reader accepts
+    // it, so look for a field that spans lines where no field should.
+    for row in &rows {
+        if let Some((col, Raw::Text(t))) = row
+            .cells
+            .iter()
+            .enumerate()
+            .find(|(_, c)| matches!(c, Raw::Text(t) if t.contains('\n')))
+        {
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: file.clone(),
+                sheet: Some(sheet.clone()),
+                cell: Some(format!("{}{}", column_letters(col as u32), row.number)),
+                found: Some(t.chars().take(40).collect()),
+                message: "a field runs over several lines: is a quote (\") left open?".to_owned(),
+            });
+            return None;
+        }
+    }
+    Some(Table {
+        file,
+        sheet,
+        headers,
+        rows,
+        first_column: 0,
+    })
+}
+
+/// A spreadsheet number as the decimal of its 15 significant digits, or `None` if it is not
+/// finite.
+pub fn float_decimal(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    let text = format!("{value:.14e}");
+    Decimal::from_scientific(&text).ok().map(|d| d.normalize())
+}
+
+/// An Excel serial day number (1900 date system) as a date, if it is a whole day in range.
+pub fn excel_date(serial: f64) -> Option<NaiveDate> {
+    let days = float_decimal(serial)?;
+    if !days.fract().is_zero() || days < Decimal::ONE || days > Decimal::from(2_958_465) {
+        return None;
+    }
+    let days: i64 = days.try_into().ok()?;
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
+}
+
+/// Parses a number written as text, in Swedish (`1 234 567,50`) or plain (`1234567.50`) form.
+pub fn parse_decimal_text(text: &str) -> Option<Decimal> {
+    let mut t: String = text
+        .trim()
+        .trim_end_matches("kr")
+        .trim_end_matches(':')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
+        .collect();
+    t = t.replace('\u{2212}', "-");
+    if t.contains(',') {
+        if t.contains('.') {
+            return None;
+        }
+        t = t.replace(',', ".");
+    }
+    if t.is_empty() || t.starts_with('.') || t.ends_with('.') {
+        return None;
+    }
+    t.parse::<Decimal>().ok().map(|d| d.normalize())
+}
+
+/// Parses a date written as text: ISO `YYYY-MM-DD` (a time part after it is refused).
+pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// A cell being read, for typed access with located problems.
+pub struct CellRef<'a> {
+    /// The table.
+    pub table: &'a Table,
+    /// The row.
+    pub row: &'a Row,
+    /// The column index.
+    pub column: usize,
+}
+
+impl CellRef<'_> {
+    /// The raw content.
+    pub fn raw(&self) -> &Raw {
+        self.row.cells.get(self.column).unwrap_or(&Raw::Empty)
+    }
+
+    /// The cell's name, e.g. `C7`.
+    pub fn name(&self) -> String {
+        self.table.cell_name(self.row.number, self.column)
+    }
+
+    /// The place for explanations: `Sheet!C7`.
+    pub fn source(&self) -> SourceRef {
+        SourceRef::new(&format!("{}!{}", self.table.sheet, self.name()))
+    }
+
+    /// A problem at this cell.
+    pub fn problem(
+        &self,
+        severity: Severity,
+        message: impl Into<String>,
+        show_value: bool,
+    ) -> Problem {
+        Problem {
+            severity,
+            file: self.table.file.clone(),
+            sheet: Some(self.table.sheet.clone()),
+            cell: Some(self.name()),
+            found: show_value.then(|| self.raw().shown()),
+            message: message.into(),
+        }
+    }
+
+    fn error(&self, problems: &mut Problems, message: impl Into<String>) {
+        let show = !matches!(self.raw(), Raw::Empty);
+        problems.push(self.problem(Severity::Error, message, show));
+    }
+
+    /// True when the cell is empty.
+    pub fn is_empty(&self) -> bool {
+        matches!(self.raw(), Raw::Empty)
+    }
+
+    /// Text, or `None` when empty. Numbers are shown as they read.
+    pub fn text(&self, problems: &mut Problems, what: &str) -> Option<String> {
+        match self.raw() {
+            Raw::Empty => None,
+            Raw::Error(_) => {
+                self.error(problems, format!("{what} must be text, not an error value"));
+                None
+            }
+            raw => Some(raw.shown().trim().to_owned()),
+        }
+    }
+
+    /// A decimal number.
+    pub fn decimal(&self, problems: &mut Problems, what: &str) -> Option<Decimal> {
+        let value = match self.raw() {
+            Raw::Empty => return None,
+            Raw::Int(i) => Some(Decimal::from(*i)),
+            Raw::Float(f) => float_decimal(*f),
+            Raw::Text(t) => parse_decimal_text(t),
+            _ => None,
+        };
+        if value.is_none() {
+            self.error(problems, format!("{what} must be a number"));
+        }
+        value
+    }
+
+    /// An amount of money: a number with at most two decimals.
+    pub fn money(&self, problems: &mut Problems, what: &str) -> Option<Money> {
+        let value = self.decimal(problems, what)?;
+        match Money::exact(value) {
+            Ok(m) => Some(m),
+            Err(_) => {
+                self.error(
+                    problems,
+                    format!("{what} must be an amount with at most 2 decimals (öre)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A whole number of at least `min`.
+    pub fn whole(&self, problems: &mut Problems, what: &str, min: u64) -> Option<u64> {
+        let value = match self.raw() {
+            Raw::Empty => return None,
+            Raw::Int(i) => Some(Decimal::from(*i)),
+            Raw::Float(f) => float_decimal(*f),
+            Raw::Text(t) => parse_decimal_text(t),
+            _ => None,
+        };
+        let whole = value
+            .filter(|d| d.fract().is_zero())
+            .and_then(|d| u64::try_from(d).ok())
+            .filter(|n| *n >= min);
+        if whole.is_none() {
+            self.error(
+                problems,
+                format!("{what} must be a whole number of at least {min}"),
+            );
+        }
+        whole
+    }
+
+    /// A date: an Excel date, or ISO text.
+    pub fn date(&self, problems: &mut Problems, what: &str) -> Option<NaiveDate> {
+        let value = match self.raw() {
+            Raw::Empty => return None,
+            Raw::Date(serial) | Raw::Float(serial) => excel_date(*serial),
+            Raw::Int(i) => excel_date(*i as f64),
+            Raw::Text(t) => parse_date_text(t),
+            _ => None,
+        };
+        if value.is_none() {
+            self.error(problems, format!("{what} must be a date (YYYY-MM-DD)"));
+        }
+        value
+    }
+
+    /// Yes or no: `yes`/`ja`/`true`/`1`/`x` or `no`/`nej`/`false`/`0`.
+    pub fn yes_no(&self, problems: &mut Problems, what: &str) -> Option<bool> {
+        let value = match self.raw() {
+            Raw::Empty => return None,
+            Raw::Bool(b) => Some(*b),
+            Raw::Int(1) => Some(true),
+            Raw::Int(0) => Some(false),
+            Raw::Text(t) => match t.trim().to_lowercase().as_str() {
+                "yes" | "ja" | "true" | "sant" | "1" | "x" => Some(true),
+                "no" | "nej" | "false" | "falskt" | "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        if value.is_none() {
+            self.error(problems, format!("{what} must be yes or no"));
+        }
+        value
+    }
+
+    /// Records that the cell is required and empty.
+    pub fn required(&self, problems: &mut Problems, what: &str) {
+        problems.push(self.problem(Severity::Error, format!("{what} is required"), false));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn float_cells_lose_their_binary_noise() {
+        // 0.1 + 0.2 as a double, as a spreadsheet keeps a computed cell.
+        let noisy = "0.30000000000000004".parse::<f64>().unwrap();
+        assert_eq!(float_decimal(noisy), Some(dec!(0.3)));
+        assert_eq!(
+            float_decimal("1234567.5".parse().unwrap()),
+            Some(dec!(1234567.5))
+        );
+        assert_eq!(float_decimal(f64::NAN), None);
+    }
+
+    #[test]
+    fn swedish_and_plain_numbers() {
+        assert_eq!(parse_decimal_text("1 234 567,50"), Some(dec!(1234567.5)));
+        assert_eq!(parse_decimal_text("1\u{a0}234,5 kr"), Some(dec!(1234.5)));
+        assert_eq!(parse_decimal_text("\u{2212}12"), Some(dec!(-12)));
+        assert_eq!(parse_decimal_text("1234.50"), Some(dec!(1234.5)));
+        assert_eq!(parse_decimal_text("1.234,50"), None);
+        assert_eq!(parse_decimal_text("abc"), None);
+        assert_eq!(parse_decimal_text(""), None);
+    }
+
+    #[test]
+    fn excel_serial_dates() {
+        assert_eq!(excel_date(40179.0), NaiveDate::from_ymd_opt(2010, 1, 1));
+        assert_eq!(excel_date(40179.5), None);
+        assert_eq!(excel_date(-1.0), None);
+    }
+
+    #[test]
+    fn column_names() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(27), "AB");
+    }
+}

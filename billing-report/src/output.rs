@@ -1,0 +1,667 @@
+//! Writing a run's outputs: one invoice workbook per invoice, the coordinator's overview
+//! workbook, `lines.csv` and `invoices.json`; all into a temporary folder renamed into place.
+//!
+//! Outputs are deterministic: the same input and date give the same bytes (the workbooks'
+//! creation time is the invoice date, never the clock).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+
+use billing_core::calendar::{Invoice, InvoiceKind, VatRate};
+use billing_core::Money;
+
+use crate::compute::{matrix, Draft};
+use crate::input::float_decimal;
+use crate::workbook::Input;
+
+/// An error writing outputs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// A file or folder could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A workbook could not be written.
+    #[error("{path}: {message}")]
+    Xlsx {
+        /// The path.
+        path: String,
+        /// The cause.
+        message: String,
+    },
+    /// The output folder exists and `--force` was not given.
+    #[error("{0} exists: give --force to replace it, or choose another folder")]
+    Exists(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes `files` (relative path → bytes) into `out` atomically: into a temporary sibling
+/// folder first, renamed into place at the end. An existing `out` is replaced only with
+/// `force`, and only after the new folder is complete.
+///
+/// # Errors
+/// [`OutputError::Exists`] without `force`, and any I/O error (the temporary folder is removed).
+pub fn write_folder(
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+    force: bool,
+) -> Result<(), OutputError> {
+    if out.exists() && !force {
+        return Err(OutputError::Exists(out.display().to_string()));
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+        }
+        for (rel, bytes) in files {
+            let path = tmp.join(rel);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+        }
+        if out.exists() {
+            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+            std::fs::rename(out, &old).map_err(io(out))?;
+            std::fs::rename(&tmp, out).map_err(io(out))?;
+            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+        } else {
+            std::fs::rename(&tmp, out).map_err(io(out))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// The file name of an invoice's workbook.
+pub fn invoice_file(invoice: &Invoice) -> String {
+    match invoice.number {
+        Some(n) => format!("invoices/{}-{n}-{}.xlsx", invoice.issuer, invoice.buyer),
+        None => format!("invoices/{}-{}.xlsx", invoice.issuer, invoice.buyer),
+    }
+}
+
+/// Every output file of a draft or an issue, as bytes.
+///
+/// # Errors
+/// A workbook that cannot be written, or an amount that cannot be written exactly.
+pub fn render(
+    input: &Input,
+    draft: &Draft,
+    final_issue: bool,
+) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+    let mut files = Vec::new();
+    for invoice in &draft.invoices {
+        let name = invoice_file(invoice);
+        let bytes =
+            invoice_workbook(input, draft, invoice, final_issue).map_err(|e| xlsx(&name, e))?;
+        files.push((name, bytes));
+    }
+    files.push((
+        "overview.xlsx".to_owned(),
+        overview_workbook(input, draft).map_err(|e| xlsx("overview.xlsx", e))?,
+    ));
+    files.push(("lines.csv".to_owned(), lines_csv(input, draft)?));
+    files.push((
+        "invoices.json".to_owned(),
+        invoices_json(input, draft, final_issue)?,
+    ));
+    Ok(files)
+}
+
+fn xlsx(path: &str, e: rust_xlsxwriter::XlsxError) -> OutputError {
+    OutputError::Xlsx {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// A money amount as the spreadsheet double that reads back as exactly the same öre; an error
+/// when there is none (never a silent rounding).
+fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
+    let f: f64 = m
+        .to_string()
+        .parse()
+        .map_err(|_| rust_xlsxwriter::XlsxError::ParameterError(format!("amount {m}")))?;
+    if float_decimal(f) != Some(m.to_decimal().normalize()) {
+        return Err(rust_xlsxwriter::XlsxError::ParameterError(format!(
+            "amount {m} cannot be written exactly as a spreadsheet number"
+        )));
+    }
+    Ok(f)
+}
+
+struct Styles {
+    bold: Format,
+    money: Format,
+    money_bold: Format,
+    title: Format,
+}
+
+fn styles() -> Styles {
+    Styles {
+        bold: Format::new().set_bold(),
+        money: Format::new()
+            .set_num_format("# ##0.00")
+            .set_align(FormatAlign::Right),
+        money_bold: Format::new().set_num_format("# ##0.00").set_bold(),
+        title: Format::new().set_bold().set_font_size(16),
+    }
+}
+
+fn new_workbook(draft: &Draft, title: &str) -> Workbook {
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&draft.date)).unwrap_or(2000),
+        u8::try_from(chrono::Datelike::month(&draft.date)).unwrap_or(1),
+        u8::try_from(chrono::Datelike::day(&draft.date)).unwrap_or(1),
+    )
+    .unwrap_or_else(|_| ExcelDateTime::from_ymd(2000, 1, 1).unwrap_or_default());
+    let props = DocProperties::new()
+        .set_title(title)
+        .set_author("billing-report")
+        .set_creation_datetime(&created);
+    wb.set_properties(&props);
+    wb
+}
+
+fn party_name(input: &Input, id: &billing_core::PartyId) -> String {
+    input
+        .parties
+        .get(id)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| id.to_string())
+}
+
+fn invoice_workbook(
+    input: &Input,
+    draft: &Draft,
+    inv: &Invoice,
+    final_issue: bool,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let s = styles();
+    let mut wb = new_workbook(draft, "Invoice");
+    let ws = wb.add_worksheet().set_name("Faktura")?;
+    ws.set_column_width(0, 46)?;
+    ws.set_column_width(1, 24)?;
+    ws.set_column_width(2, 16)?;
+    ws.set_column_width(3, 10)?;
+    ws.set_column_width(4, 14)?;
+    let title = match (inv.kind, final_issue) {
+        (InvoiceKind::Invoice, true) => "FAKTURA",
+        (InvoiceKind::CreditNote, true) => "KREDITFAKTURA",
+        (InvoiceKind::Invoice, false) => "FAKTURA – UTKAST (draft, not issued)",
+        (InvoiceKind::CreditNote, false) => "KREDITFAKTURA – UTKAST (draft, not issued)",
+    };
+    ws.write_string_with_format(0, 0, title, &s.title)?;
+    let mut r = 2;
+    let mut kv = |ws: &mut Worksheet, k: &str, v: &str| -> Result<(), rust_xlsxwriter::XlsxError> {
+        ws.write_string_with_format(r, 0, k, &s.bold)?;
+        ws.write_string(r, 1, v)?;
+        r += 1;
+        Ok(())
+    };
+    kv(ws, "Avtal (agreement)", &input.settings.name)?;
+    kv(ws, "Utfärdare (issuer)", &party_name(input, &inv.issuer))?;
+    if let Some(org) = &inv.issuer_org {
+        kv(ws, "Utfärdarens org.nr", &org.to_string())?;
+        kv(ws, "Momsregistreringsnummer", &org.vat_number())?;
+    }
+    if let Some(bg) = &input.settings.bankgiro {
+        kv(ws, "Bankgiro", bg)?;
+    }
+    kv(ws, "Köpare (buyer)", &party_name(input, &inv.buyer))?;
+    kv(ws, "Köparens id", inv.buyer.as_str())?;
+    if let Some(org) = &inv.buyer_org {
+        kv(ws, "Köparens org.nr", &org.to_string())?;
+    }
+    kv(
+        ws,
+        "Fakturanummer (number)",
+        &inv.number
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "– (draft)".to_owned()),
+    )?;
+    kv(ws, "Fakturadatum (issue date)", &inv.issue_date.to_string())?;
+    kv(ws, "Förfallodatum (due date)", &inv.due_date.to_string())?;
+    kv(
+        ws,
+        "OCR-referens (payment reference)",
+        inv.ocr.as_deref().unwrap_or("– (draft)"),
+    )?;
+    kv(ws, "Valuta (currency)", inv.currency.code())?;
+    r += 1;
+    for (c, h) in [
+        "Beskrivning (description)",
+        "Period",
+        "Belopp (amount)",
+        "Moms %",
+        "Moms (VAT)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
+    }
+    r += 1;
+    for line in &inv.lines {
+        ws.write_string(r, 0, &line.description)?;
+        ws.write_string(r, 1, line.period.map(|p| p.to_string()).unwrap_or_default())?;
+        ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money)?;
+        ws.write_string(r, 3, vat_text(line.vat_rate))?;
+        ws.write_number_with_format(r, 4, money_f64(line.vat)?, &s.money)?;
+        r += 1;
+    }
+    r += 1;
+    let mut total = |ws: &mut Worksheet,
+                     k: &str,
+                     m: Money,
+                     bold: bool|
+     -> Result<(), rust_xlsxwriter::XlsxError> {
+        ws.write_string_with_format(r, 0, k, &s.bold)?;
+        ws.write_number_with_format(
+            r,
+            2,
+            money_f64(m)?,
+            if bold { &s.money_bold } else { &s.money },
+        )?;
+        r += 1;
+        Ok(())
+    };
+    total(ws, "Summa exkl. moms (net)", inv.net_total, false)?;
+    for v in &inv.vat_totals {
+        total(
+            ws,
+            &format!("Moms {} på {}", vat_text(v.rate), v.base.to_swedish()),
+            v.vat,
+            false,
+        )?;
+    }
+    if let Some(rounding) = inv.rounding {
+        total(ws, "Öresavrundning", rounding, false)?;
+    }
+    total(ws, "Att betala (payable)", inv.payable, true)?;
+
+    // The basis of every line: how it was derived, with the party's own figures only.
+    let ws = wb.add_worksheet().set_name("Underlag")?;
+    ws.set_column_width(0, 60)?;
+    ws.set_column_width(1, 60)?;
+    ws.set_column_width(2, 24)?;
+    ws.set_column_width(3, 22)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        "Underlag per rad (how each line was derived)",
+        &s.title,
+    )?;
+    let mut r = 2;
+    for (c, h) in [
+        "Steg (step)",
+        "Beräkning (formula)",
+        "Värde (value)",
+        "Källa (source)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
+    }
+    r += 1;
+    for line in &inv.lines {
+        ws.write_string_with_format(r, 0, &line.description, &s.bold)?;
+        ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money_bold)?;
+        r += 1;
+        for step in &line.explanation.steps {
+            ws.write_string(r, 0, &step.label)?;
+            ws.write_string(r, 1, step.formula.as_deref().unwrap_or(""))?;
+            ws.write_string(r, 2, &step.value)?;
+            ws.write_string(r, 3, step.source.as_ref().map(|s| s.as_str()).unwrap_or(""))?;
+            r += 1;
+        }
+        r += 1;
+    }
+    wb.save_to_buffer()
+}
+
+fn vat_text(rate: VatRate) -> String {
+    match rate {
+        VatRate::OutsideScope => "utanför".to_owned(),
+        other => format!("{}", other.percent()),
+    }
+}
+
+fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let s = styles();
+    let mut wb = new_workbook(draft, "Overview");
+
+    // Parties × pools.
+    let ws = wb.add_worksheet().set_name("Summary")?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{}: invoices due {}", input.settings.name, draft.date),
+        &s.title,
+    )?;
+    let m = matrix(&draft.allocations);
+    let pools: Vec<&String> = m.keys().collect();
+    let header_row = 2;
+    ws.write_string_with_format(header_row, 0, "Party", &s.bold)?;
+    ws.write_string_with_format(header_row, 1, "Name", &s.bold)?;
+    for (j, p) in pools.iter().enumerate() {
+        ws.write_string_with_format(header_row, 2 + j as u16, p.as_str(), &s.bold)?;
+    }
+    let fee_col = 2 + pools.len() as u16;
+    ws.write_string_with_format(header_row, fee_col, "User fees", &s.bold)?;
+    ws.write_string_with_format(header_row, fee_col + 1, "Invoice payable", &s.bold)?;
+    ws.set_column_width(1, 30)?;
+    let mut r = header_row + 1;
+    let mut column_totals = vec![Money::ZERO; pools.len() + 2];
+    for party in input.agreement.parties() {
+        ws.write_string(r, 0, party.id.as_str())?;
+        ws.write_string(r, 1, &party.name)?;
+        for (j, p) in pools.iter().enumerate() {
+            let a = m[*p].get(&party.id).copied().unwrap_or_default();
+            ws.write_number_with_format(r, 2 + j as u16, money_f64(a)?, &s.money)?;
+            column_totals[j] += a;
+        }
+        let fees: Money = draft
+            .fee_lines
+            .iter()
+            .filter(|l| l.party == party.id)
+            .map(|l| l.amount)
+            .sum();
+        ws.write_number_with_format(r, fee_col, money_f64(fees)?, &s.money)?;
+        column_totals[pools.len()] += fees;
+        let payable: Money = draft
+            .invoices
+            .iter()
+            .filter(|i| i.buyer == party.id && i.issuer == input.settings.issuer)
+            .map(|i| i.payable)
+            .sum();
+        ws.write_number_with_format(r, fee_col + 1, money_f64(payable)?, &s.money)?;
+        column_totals[pools.len() + 1] += payable;
+        r += 1;
+    }
+    ws.write_string_with_format(r, 0, "Total", &s.bold)?;
+    for (j, t) in column_totals.iter().enumerate() {
+        ws.write_number_with_format(r, 2 + j as u16, money_f64(*t)?, &s.money_bold)?;
+    }
+
+    // Pools: amount, allocated, absorbed, uncovered, outside.
+    let ws = wb.add_worksheet().set_name("Pools")?;
+    let heads = [
+        "Pool",
+        "Name",
+        "Key",
+        "Amount",
+        "Cap",
+        "Excess policy",
+        "Allocated",
+        "Absorbed by",
+        "Absorbed",
+        "Uncovered",
+        "Borne outside",
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+    }
+    for (i, a) in draft.allocations.iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, a.pool.as_ref())?;
+        ws.write_string(r, 1, &a.name)?;
+        ws.write_string(r, 2, a.key)?;
+        ws.write_number_with_format(r, 3, money_f64(a.amount)?, &s.money)?;
+        if let Some(cap) = &a.cap {
+            ws.write_number_with_format(r, 4, money_f64(cap.limit)?, &s.money)?;
+            ws.write_string(r, 5, cap.excess.to_string())?;
+        }
+        ws.write_number_with_format(r, 6, money_f64(a.allocated())?, &s.money)?;
+        if let Some((p, amount)) = &a.absorbed {
+            ws.write_string(r, 7, p.as_str())?;
+            ws.write_number_with_format(r, 8, money_f64(*amount)?, &s.money)?;
+        }
+        ws.write_number_with_format(r, 9, money_f64(a.uncovered)?, &s.money)?;
+        let outside = a.outside.as_ref().map(|o| o.amount).unwrap_or_default();
+        ws.write_number_with_format(r, 10, money_f64(outside)?, &s.money)?;
+    }
+
+    // Invoices.
+    let ws = wb.add_worksheet().set_name("Invoices")?;
+    for (c, h) in [
+        "Issuer", "Buyer", "Kind", "Number", "Net", "VAT", "Rounding", "Payable", "Due",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+    }
+    for (i, inv) in draft.invoices.iter().enumerate() {
+        let r = 1 + i as u32;
+        ws.write_string(r, 0, inv.issuer.as_str())?;
+        ws.write_string(r, 1, inv.buyer.as_str())?;
+        ws.write_string(r, 2, kind_text(inv.kind))?;
+        ws.write_string(r, 3, inv.number.map(|n| n.to_string()).unwrap_or_default())?;
+        ws.write_number_with_format(r, 4, money_f64(inv.net_total)?, &s.money)?;
+        ws.write_number_with_format(r, 5, money_f64(inv.vat_total)?, &s.money)?;
+        ws.write_number_with_format(r, 6, money_f64(inv.rounding.unwrap_or_default())?, &s.money)?;
+        ws.write_number_with_format(r, 7, money_f64(inv.payable)?, &s.money)?;
+        ws.write_string(r, 8, inv.due_date.to_string())?;
+    }
+
+    // Cash flow.
+    let ws = wb.add_worksheet().set_name("Cash flow")?;
+    for (c, h) in ["Party", "Date", "In", "Out", "Balance"].iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+    }
+    let mut r = 1;
+    for t in &draft.timeline {
+        for e in &t.entries {
+            ws.write_string(r, 0, t.party.as_str())?;
+            ws.write_string(r, 1, e.date.to_string())?;
+            ws.write_number_with_format(r, 2, money_f64(e.incoming)?, &s.money)?;
+            ws.write_number_with_format(r, 3, money_f64(e.outgoing)?, &s.money)?;
+            ws.write_number_with_format(r, 4, money_f64(e.balance)?, &s.money)?;
+            r += 1;
+        }
+    }
+
+    // Findings and the fee.
+    let ws = wb.add_worksheet().set_name("Findings")?;
+    ws.write_string_with_format(0, 0, "Finding", &s.bold)?;
+    let mut r = 1;
+    for f in &draft.findings {
+        ws.write_string(r, 0, f)?;
+        r += 1;
+    }
+    for d in &draft.assumed_dates {
+        ws.write_string(
+            r,
+            0,
+            format!("no invoices of {d} in the register: assumed billed as computed"),
+        )?;
+        r += 1;
+    }
+    for fee in &draft.fees {
+        ws.write_string(
+            r,
+            0,
+            format!(
+                "annual user fee from {}: {}",
+                fee.valid_from(),
+                fee.amount().to_swedish()
+            ),
+        )?;
+        r += 1;
+    }
+    wb.save_to_buffer()
+}
+
+fn kind_text(kind: InvoiceKind) -> &'static str {
+    match kind {
+        InvoiceKind::Invoice => "invoice",
+        InvoiceKind::CreditNote => "credit_note",
+    }
+}
+
+/// One row per invoice line, for import into a finance system.
+fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let to_err = |e: csv::Error| OutputError::Xlsx {
+        path: "lines.csv".to_owned(),
+        message: e.to_string(),
+    };
+    w.write_record([
+        "invoice_number",
+        "kind",
+        "issuer",
+        "buyer",
+        "buyer_org",
+        "issue_date",
+        "due_date",
+        "ocr",
+        "line",
+        "line_kind",
+        "description",
+        "period_start",
+        "period_end",
+        "amount",
+        "vat_rate",
+        "vat",
+        "currency",
+    ])
+    .map_err(to_err)?;
+    for inv in &draft.invoices {
+        let org = input
+            .parties
+            .get(&inv.buyer)
+            .and_then(|p| p.org.as_ref())
+            .map(|o| o.to_string())
+            .unwrap_or_default();
+        let mut rows: Vec<[String; 17]> = inv
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                [
+                    inv.number.map(|n| n.to_string()).unwrap_or_default(),
+                    kind_text(inv.kind).to_owned(),
+                    inv.issuer.to_string(),
+                    inv.buyer.to_string(),
+                    org.clone(),
+                    inv.issue_date.to_string(),
+                    inv.due_date.to_string(),
+                    inv.ocr.clone().unwrap_or_default(),
+                    (i + 1).to_string(),
+                    format!("{:?}", l.kind).to_lowercase(),
+                    l.description.clone(),
+                    l.period.map(|p| p.start().to_string()).unwrap_or_default(),
+                    l.period
+                        .map(|p| p.last_day().to_string())
+                        .unwrap_or_default(),
+                    l.amount.to_string(),
+                    vat_text(l.vat_rate),
+                    l.vat.to_string(),
+                    inv.currency.to_string(),
+                ]
+            })
+            .collect();
+        if let Some(rounding) = inv.rounding {
+            rows.push([
+                inv.number.map(|n| n.to_string()).unwrap_or_default(),
+                kind_text(inv.kind).to_owned(),
+                inv.issuer.to_string(),
+                inv.buyer.to_string(),
+                org.clone(),
+                inv.issue_date.to_string(),
+                inv.due_date.to_string(),
+                inv.ocr.clone().unwrap_or_default(),
+                (inv.lines.len() + 1).to_string(),
+                "rounding".to_owned(),
+                "Öresavrundning".to_owned(),
+                String::new(),
+                String::new(),
+                rounding.to_string(),
+                "0".to_owned(),
+                "0.00".to_owned(),
+                inv.currency.to_string(),
+            ]);
+        }
+        for row in rows {
+            w.write_record(&row).map_err(to_err)?;
+        }
+    }
+    w.into_inner().map_err(|e| OutputError::Xlsx {
+        path: "lines.csv".to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// The invoices with their lines and explanations, and the run's context.
+fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<u8>, OutputError> {
+    let value = serde_json::json!({
+        "agreement": input.settings.name,
+        "date": draft.date,
+        "status": if final_issue { "issued" } else { "draft" },
+        "currency": input.settings.currency,
+        "invoices": draft.invoices,
+        "allocations": draft.allocations,
+        "findings": draft.findings,
+        "assumed_billed_dates": draft.assumed_dates,
+    });
+    let mut text = serde_json::to_string_pretty(&value).map_err(|e| OutputError::Xlsx {
+        path: "invoices.json".to_owned(),
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    Ok(text.into_bytes())
+}
+
+/// A short summary of a run for the terminal.
+pub fn summary(draft: &Draft, out: &Path) -> String {
+    let mut s = String::new();
+    let total: Money = draft.invoices.iter().map(|i| i.payable).sum();
+    let _ = writeln!(
+        s,
+        "{} invoice(s) due {}, payable {} in all, written to {}",
+        draft.invoices.len(),
+        draft.date,
+        total.to_swedish(),
+        out.display()
+    );
+    for f in &draft.findings {
+        let _ = writeln!(s, "finding: {f}");
+    }
+    s
+}
+
+/// The default output folder for a date: `out/<date>` beside the input.
+pub fn default_out(input: &Path, date: chrono::NaiveDate) -> PathBuf {
+    let dir = input.parent().unwrap_or(Path::new("."));
+    dir.join("out").join(date.to_string())
+}

@@ -1,0 +1,382 @@
+//! The invoice register: an embedded SQLite database that records every issued invoice, keeps
+//! one unbroken number series per issuer, and tells later runs what was billed.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, Period};
+use billing_core::{Money, PartyId};
+
+use crate::compute::History;
+
+/// An error of the register.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// SQLite failed.
+    #[error("register {path}: {message}")]
+    Db {
+        /// The database file.
+        path: String,
+        /// The cause.
+        message: String,
+    },
+    /// Invoices of this date were issued before.
+    #[error("register {path}: invoices dated {date} were already issued (numbers {numbers}); nothing was issued again")]
+    AlreadyIssued {
+        /// The database file.
+        path: String,
+        /// The date.
+        date: NaiveDate,
+        /// The numbers issued then.
+        numbers: String,
+    },
+    /// A value in the register is not what it should be.
+    #[error("register {path}: {message}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The register's default place: `<input>.register.sqlite` next to the input.
+pub fn default_path(input: &Path) -> PathBuf {
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "agreement".to_owned());
+    input.with_file_name(format!("{name}.register.sqlite"))
+}
+
+/// An open register.
+pub struct InvoiceRegister {
+    conn: Connection,
+    path: String,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS series (
+    issuer TEXT PRIMARY KEY,
+    next_number INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS invoices (
+    issuer TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    buyer TEXT NOT NULL,
+    date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    net TEXT NOT NULL,
+    vat TEXT NOT NULL,
+    rounding TEXT NOT NULL,
+    payable TEXT NOT NULL,
+    ocr TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (issuer, number),
+    UNIQUE (issuer, buyer, date)
+);
+CREATE TABLE IF NOT EXISTS fee_lines (
+    party TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    invoice_date TEXT NOT NULL,
+    amount TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS issue_dates (
+    date TEXT PRIMARY KEY
+);
+";
+
+impl InvoiceRegister {
+    /// Opens (or creates) the register at `path`.
+    ///
+    /// # Errors
+    /// [`RegisterError::Db`] when SQLite cannot open or set it up.
+    pub fn open(path: &Path) -> Result<InvoiceRegister, RegisterError> {
+        let name = path.display().to_string();
+        let db = |e: rusqlite::Error| RegisterError::Db {
+            path: name.clone(),
+            message: e.to_string(),
+        };
+        let conn = Connection::open(path).map_err(db)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        Ok(InvoiceRegister { conn, path: name })
+    }
+
+    /// Opens the register only if it exists (a draft never creates one).
+    ///
+    /// # Errors
+    /// As [`InvoiceRegister::open`].
+    pub fn open_existing(path: &Path) -> Result<Option<InvoiceRegister>, RegisterError> {
+        if path.exists() {
+            Self::open(path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn db(&self, e: rusqlite::Error) -> RegisterError {
+        RegisterError::Db {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn corrupt(&self, message: String) -> RegisterError {
+        RegisterError::Corrupt {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// What was issued: the user-fee lines and the dates, for corrections.
+    ///
+    /// # Errors
+    /// SQLite errors, and values that do not read back.
+    pub fn history(&self) -> Result<History, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT party, kind, period_start, period_end, invoice_date, amount FROM fee_lines ORDER BY rowid")
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| self.db(e))?;
+        let mut history = History::default();
+        for row in rows {
+            let (party, kind, start, end, date, amount) = row.map_err(|e| self.db(e))?;
+            let parse_date = |s: &str| NaiveDate::from_str(s).ok();
+            let line = (|| {
+                let period = Period::new(parse_date(&start)?, parse_date(&end)?)?;
+                let kind = match kind.as_str() {
+                    "advance" => FeeLineKind::Advance,
+                    "correction" => FeeLineKind::Correction,
+                    _ => return None,
+                };
+                Some(FeeLine::issued(
+                    PartyId::new(&party).ok()?,
+                    kind,
+                    period,
+                    parse_date(&date)?,
+                    Money::from_str(&amount).ok()?,
+                ))
+            })();
+            match line {
+                Some(l) => history.fee_lines.push(l),
+                None => {
+                    return Err(self.corrupt(format!(
+                        "a fee line of party {party} on {date} does not read back"
+                    )))
+                }
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT date FROM issue_dates")
+            .map_err(|e| self.db(e))?;
+        let dates: BTreeSet<NaiveDate> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.db(e))?
+            .filter_map(|d| d.ok().and_then(|d| NaiveDate::from_str(&d).ok()))
+            .collect();
+        history.dates = dates;
+        Ok(history)
+    }
+
+    /// The numbers of invoices issued on `date`, if any.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn issued_on(&self, date: NaiveDate) -> Result<Vec<(String, u64)>, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT issuer, number FROM invoices WHERE date = ?1 ORDER BY issuer, number")
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map(params![date.to_string()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(|e| self.db(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (issuer, n) = r.map_err(|e| self.db(e))?;
+            out.push((issuer, u64::try_from(n).unwrap_or(0)));
+        }
+        let marked: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT date FROM issue_dates WHERE date = ?1",
+                params![date.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.db(e))?;
+        if out.is_empty() && marked.is_some() {
+            out.push(("(no invoices)".to_owned(), 0));
+        }
+        Ok(out)
+    }
+
+    /// Numbers the invoices, records them, their user-fee lines and the date in one
+    /// transaction, then calls `publish` (which writes the outputs); the transaction commits
+    /// only if `publish` succeeds. Returns the numbered invoices.
+    ///
+    /// # Errors
+    /// [`RegisterError::AlreadyIssued`] when the date was issued before (the register is left
+    /// unchanged), SQLite errors, or `publish`'s error.
+    pub fn issue<E: From<RegisterError>>(
+        &mut self,
+        date: NaiveDate,
+        invoices: Vec<Invoice>,
+        fee_lines: &[FeeLine],
+        first_number: &dyn Fn(&PartyId) -> u64,
+        length_digit: bool,
+        publish: impl FnOnce(&[Invoice]) -> Result<(), E>,
+    ) -> Result<Vec<Invoice>, E> {
+        let issued = self.issued_on(date)?;
+        if !issued.is_empty() {
+            return Err(RegisterError::AlreadyIssued {
+                path: self.path.clone(),
+                date,
+                numbers: issued
+                    .iter()
+                    .map(|(i, n)| format!("{i} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into());
+        }
+        let path = self.path.clone();
+        let db = move |e: rusqlite::Error| RegisterError::Db {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(db.clone())?;
+        let mut numbered = Vec::with_capacity(invoices.len());
+        for invoice in invoices {
+            let issuer = invoice.issuer.to_string();
+            let next: Option<i64> = tx
+                .query_row(
+                    "SELECT next_number FROM series WHERE issuer = ?1",
+                    params![issuer],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db.clone())?;
+            let number = match next {
+                Some(n) => u64::try_from(n).unwrap_or(1),
+                None => first_number(&invoice.issuer),
+            };
+            let invoice =
+                invoice
+                    .with_number(number, length_digit)
+                    .map_err(|e| RegisterError::Corrupt {
+                        path: self.path.clone(),
+                        message: e.to_string(),
+                    })?;
+            let json = serde_json::to_string(&invoice).unwrap_or_default();
+            tx.execute(
+                "INSERT INTO invoices (issuer, number, buyer, date, due_date, kind, net, vat, rounding, payable, ocr, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    issuer,
+                    i64::try_from(number).unwrap_or(i64::MAX),
+                    invoice.buyer.to_string(),
+                    date.to_string(),
+                    invoice.due_date.to_string(),
+                    format!("{:?}", invoice.kind).to_lowercase(),
+                    invoice.net_total.to_string(),
+                    invoice.vat_total.to_string(),
+                    invoice.rounding.unwrap_or_default().to_string(),
+                    invoice.payable.to_string(),
+                    invoice.ocr.clone().unwrap_or_default(),
+                    json,
+                ],
+            )
+            .map_err(db.clone())?;
+            tx.execute(
+                "INSERT INTO series (issuer, next_number) VALUES (?1, ?2)
+                 ON CONFLICT(issuer) DO UPDATE SET next_number = excluded.next_number",
+                params![issuer, i64::try_from(number + 1).unwrap_or(i64::MAX)],
+            )
+            .map_err(db.clone())?;
+            numbered.push(invoice);
+        }
+        for l in fee_lines.iter().filter(|l| l.invoice_date == date) {
+            tx.execute(
+                "INSERT INTO fee_lines (party, kind, period_start, period_end, invoice_date, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    l.party.to_string(),
+                    match l.kind {
+                        FeeLineKind::Advance => "advance",
+                        FeeLineKind::Correction => "correction",
+                    },
+                    l.period.start().to_string(),
+                    l.period.end().to_string(),
+                    l.invoice_date.to_string(),
+                    l.amount.to_string(),
+                ],
+            )
+            .map_err(db.clone())?;
+        }
+        tx.execute(
+            "INSERT INTO issue_dates (date) VALUES (?1)",
+            params![date.to_string()],
+        )
+        .map_err(db.clone())?;
+        publish(&numbered)?;
+        tx.commit().map_err(db)?;
+        Ok(numbered)
+    }
+
+    /// Every issued invoice as rows: issuer, number, buyer, date, due date, kind, net, VAT,
+    /// rounding, payable, OCR.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn rows(&self) -> Result<Vec<[String; 11]>, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT issuer, number, buyer, date, due_date, kind, net, vat, rounding, payable, ocr FROM invoices ORDER BY issuer, number")
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok([
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?.to_string(),
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, String>(10)?,
+                ])
+            })
+            .map_err(|e| self.db(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.db(e))
+    }
+}
+
+/// The column names of [`InvoiceRegister::rows`].
+pub const REGISTER_COLUMNS: [&str; 11] = [
+    "issuer", "number", "buyer", "date", "due_date", "kind", "net", "vat", "rounding", "payable",
+    "ocr",
+];

@@ -1,0 +1,1388 @@
+//! The agreement workbook: its sheets and columns (English names, Swedish aliases), and the
+//! model read from it, validated as a whole so that every problem is reported at once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use billing_core::calendar::{
+    Budget, BudgetLine, CorrectionPolicy, OrgNumber, PeriodStarts, ProviderCost, Registration,
+    UserCount, UserId, VatRate,
+};
+use billing_core::{
+    allocate, Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party,
+    PartyId, Pool, Population, Sourced, Threshold, ThresholdTable,
+};
+
+use crate::input::{read_source, same_name, CellRef, Problem, Problems, Severity, Source, Table};
+
+/// A sheet of the workbook: its English name, Swedish aliases, whether it must be there, what it
+/// holds, and its columns.
+pub struct SheetSpec {
+    /// The English name.
+    pub name: &'static str,
+    /// Other accepted names (Swedish).
+    pub aliases: &'static [&'static str],
+    /// Whether the workbook must have it.
+    pub required: bool,
+    /// What it holds, for the template's instructions.
+    pub about: &'static str,
+    /// Its columns.
+    pub columns: &'static [ColumnSpec],
+}
+
+/// A column: its English header, Swedish aliases, whether it is required, what it holds and an
+/// example value.
+pub struct ColumnSpec {
+    /// The English header.
+    pub name: &'static str,
+    /// Other accepted headers (Swedish).
+    pub aliases: &'static [&'static str],
+    /// Whether every row must fill it (a missing required column is an error).
+    pub required: bool,
+    /// What it holds.
+    pub about: &'static str,
+}
+
+const fn col(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    about: &'static str,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        aliases,
+        required,
+        about,
+    }
+}
+
+/// Every sheet the workbook may hold.
+pub const SHEETS: &[SheetSpec] = &[
+    SheetSpec {
+        name: "Settings",
+        aliases: &["Inställningar"],
+        required: true,
+        about: "The agreement's settings, one per row: setting and value.",
+        columns: &[
+            col("setting", &["inställning"], true, "the setting's name (see the instructions)"),
+            col("value", &["värde"], false, "its value"),
+        ],
+    },
+    SheetSpec {
+        name: "Parties",
+        aliases: &["Parter", "Huvudmän"],
+        required: true,
+        about: "The member organisations: municipalities, regions, federations.",
+        columns: &[
+            col("id", &["part", "kod"], true, "a short unique id, e.g. the municipality code 0880"),
+            col("name", &["namn"], true, "the organisation's name"),
+            col("org_nr", &["organisationsnummer", "orgnr"], false, "organisation number NNNNNN-NNNN"),
+            col("kind", &["typ"], false, "municipality, region, federation or other"),
+            col("population", &["folkmängd", "invånare"], false, "inhabitants, for the population key"),
+            col("population_date", &["folkmängd_datum", "referensdatum"], false, "the date the population refers to"),
+            col("users", &["användare", "antal_användare"], false, "users, for pools with the users key"),
+            col("joined", &["inträde", "inträdesdatum"], false, "the first day of membership (empty: from the start)"),
+            col("approved_by", &["godkänd_av"], false, "for a party joining later: the ids of the parties that approved, separated by commas"),
+            col("notice_given", &["uppsägning", "uppsagd"], false, "the date notice was given"),
+            col("roles", &["roller"], false, "coordinator, operator, manager (separated by commas)"),
+        ],
+    },
+    SheetSpec {
+        name: "Pools",
+        aliases: &["Kostnadsposter", "Kostnader"],
+        required: false,
+        about: "The costs to share: amount, key, who shares, cap, due date.",
+        columns: &[
+            col("id", &["post", "kod"], true, "a short unique id, e.g. system-2020"),
+            col("name", &["namn", "benämning"], true, "what the cost is for"),
+            col("amount", &["belopp"], true, "the amount to share, in kronor"),
+            col("due", &["förfallodag", "faktureras"], true, "the invoice date(s) it is billed on; several dates (separated by ;) split it in equal instalments"),
+            col("key", &["nyckel", "fördelningsnyckel"], true, "population, users, equal, weight:<figure>, fixed or direct:<party>"),
+            col("participants", &["deltagare"], false, "ids of the parties that share it (empty: all)"),
+            col("cap", &["tak"], false, "empty, lou, or an amount"),
+            col("excess", &["överskott"], false, "absorb:<party>, redistribute or uncovered (when capped)"),
+            col("year", &["år"], false, "the billing year (needed for a lou cap)"),
+            col("vat", &["moms"], false, "0, 6, 12, 25 or outside (default 0)"),
+            col("total_users", &["användare_totalt"], false, "for the users key: users in all organisations, parties or not"),
+            col("period_from", &["period_från"], false, "first day of the period it covers"),
+            col("period_to", &["period_till"], false, "last day of the period it covers"),
+        ],
+    },
+    SheetSpec {
+        name: "Figures",
+        aliases: &["Nyckeltal"],
+        required: false,
+        about: "Named figures per party for weight:<figure> keys.",
+        columns: &[
+            col("party", &["part"], true, "the party's id"),
+            col("figure", &["nyckeltal"], true, "the figure's name"),
+            col("value", &["värde"], true, "its value, above 0"),
+        ],
+    },
+    SheetSpec {
+        name: "FixedAmounts",
+        aliases: &["Fasta belopp"],
+        required: false,
+        about: "Amounts per party for pools with the fixed key; they must add up to the pool.",
+        columns: &[
+            col("pool", &["post"], true, "the pool's id"),
+            col("party", &["part"], true, "the party's id"),
+            col("amount", &["belopp"], true, "the party's amount"),
+        ],
+    },
+    SheetSpec {
+        name: "Budget",
+        aliases: &["Budget"],
+        required: false,
+        about: "Budget lines; the annual user fee is the budget divided by the users (R5).",
+        columns: &[
+            col("valid_from", &["gäller_från"], true, "the first day the fee from this budget applies"),
+            col("line", &["post", "kostnadsslag"], true, "what the line pays for"),
+            col("amount", &["belopp"], true, "the line's amount"),
+            col("reference_date", &["referensdatum"], false, "the day users are counted (default: valid_from)"),
+            col("users", &["användare"], false, "the number of users N, if not counted from the register"),
+            col("inferred", &["härledd"], false, "yes when the figure is inferred, not read from a source"),
+        ],
+    },
+    SheetSpec {
+        name: "Users",
+        aliases: &["Användarregister", "Användare"],
+        required: false,
+        about: "The user register: one row per registration (ids are never printed).",
+        columns: &[
+            col("party", &["part"], true, "the party the user works for"),
+            col("user_id", &["användar_id", "användare"], true, "the user's id"),
+            col("first_day", &["från", "första_dag"], true, "the first day of the registration"),
+            col("last_day", &["till", "sista_dag"], false, "the last day (empty: still active)"),
+            col("organisation", &["organisation", "enhet"], false, "an organisation below the party, e.g. a licensed care provider"),
+        ],
+    },
+    SheetSpec {
+        name: "UserCounts",
+        aliases: &["Antal användare"],
+        required: false,
+        about: "Instead of a register: users per party and date (next_invoice_count only).",
+        columns: &[
+            col("party", &["part"], true, "the party's id"),
+            col("date", &["datum"], true, "the day counted"),
+            col("count", &["antal"], true, "the number of users"),
+        ],
+    },
+    SheetSpec {
+        name: "Thresholds",
+        aliases: &["Tröskelvärden", "Direktupphandlingsgräns"],
+        required: false,
+        about: "An override of the direct-award thresholds (LOU) used by lou caps.",
+        columns: &[
+            col("in_force_from", &["gäller_från"], true, "the first day the threshold applies"),
+            col("amount", &["belopp"], true, "the threshold"),
+        ],
+    },
+    SheetSpec {
+        name: "ProviderCosts",
+        aliases: &["Leverantörskostnader"],
+        required: false,
+        about: "The operator's and managers' actual costs, invoiced to the coordinator in arrears (R10).",
+        columns: &[
+            col("provider", &["leverantör"], true, "the providing party's id"),
+            col("description", &["beskrivning"], true, "what the cost is"),
+            col("incurred", &["datum"], true, "the day the cost was incurred"),
+            col("amount", &["belopp"], true, "the amount"),
+            col("vat", &["moms"], false, "0 (default), 6, 12, 25 or outside"),
+        ],
+    },
+];
+
+/// The settings the Settings sheet may hold, with Swedish aliases and what they mean.
+pub const SETTINGS: &[(&str, &[&str], &str)] = &[
+    ("name", &["namn"], "the agreement's name (required)"),
+    (
+        "issuer",
+        &["utfärdare", "samordnare"],
+        "the id of the coordinating party that issues the invoices (required)",
+    ),
+    (
+        "start",
+        &["startdatum", "avtalet_gäller_från"],
+        "the first day of the agreement (required with user fees)",
+    ),
+    ("currency", &["valuta"], "SEK (default) or another ISO code"),
+    (
+        "period_starts",
+        &["periodstarter"],
+        "billing period starts as MM-DD, separated by commas (default 01-01, 07-01)",
+    ),
+    (
+        "correction_policy",
+        &["korrigering"],
+        "next_invoice_count (default) or pro_rata_days",
+    ),
+    (
+        "payment_days",
+        &["betalningsvillkor", "betalningsdagar"],
+        "days from issue to due date (default 30)",
+    ),
+    (
+        "fee_vat",
+        &["moms_användaravgift"],
+        "the VAT rate of user fees: 0 (default), 6, 12, 25 or outside",
+    ),
+    (
+        "round_totals",
+        &["öresavrundning"],
+        "yes to round payable totals to whole kronor (default no)",
+    ),
+    (
+        "member_limit",
+        &["max_medlemmar"],
+        "the most parties the agreement allows (empty: no limit)",
+    ),
+    (
+        "first_year_multiplier",
+        &["första_året_faktor"],
+        "the user-fee multiplier in a new member's first year (default 2)",
+    ),
+    (
+        "notice_months",
+        &["uppsägningstid_månader"],
+        "months from notice to the last day (default 12)",
+    ),
+    (
+        "first_invoice_number",
+        &["första_fakturanummer"],
+        "the first number of the issuer's invoice series (default 1)",
+    ),
+    (
+        "ocr_length_digit",
+        &["ocr_längdsiffra"],
+        "yes (default) to put a length digit in OCR references",
+    ),
+    (
+        "bankgiro",
+        &["bankgiro"],
+        "the issuer's bankgiro number, printed on invoices",
+    ),
+    (
+        "annual_fee",
+        &["årsavgift"],
+        "the annual user fee, when it is given rather than computed from a budget",
+    ),
+];
+
+/// What kind of organisation a party is.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PartyInfo {
+    /// Its name.
+    pub name: String,
+    /// Its organisation number, validated.
+    pub org: Option<OrgNumber>,
+    /// Municipality, region, federation, other.
+    pub kind: String,
+    /// When it joined (None: from the start).
+    pub joined: Option<NaiveDate>,
+    /// Who approved its entry.
+    pub approved_by: Vec<PartyId>,
+    /// When it gave notice.
+    pub notice_given: Option<NaiveDate>,
+    /// Its roles: coordinator, operator, manager.
+    pub roles: Vec<String>,
+    /// Where its row is, e.g. `Parties!A5`.
+    pub place: String,
+}
+
+/// The agreement's settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The agreement's name.
+    pub name: String,
+    /// The issuing coordinator.
+    pub issuer: PartyId,
+    /// The first day of the agreement.
+    pub start: Option<NaiveDate>,
+    /// The currency.
+    pub currency: Currency,
+    /// Billing period starts.
+    pub periods: PeriodStarts,
+    /// The correction policy.
+    pub correction: CorrectionPolicy,
+    /// Days to pay.
+    pub payment_days: u32,
+    /// VAT of user fees.
+    pub fee_vat: VatRate,
+    /// Round payable totals to whole kronor.
+    pub round_totals: bool,
+    /// The most parties allowed.
+    pub member_limit: Option<u64>,
+    /// First-year multiplier.
+    pub first_year_multiplier: Decimal,
+    /// Months of notice.
+    pub notice_months: u32,
+    /// The first invoice number of the series.
+    pub first_invoice_number: u64,
+    /// Whether OCR references carry a length digit.
+    pub ocr_length_digit: bool,
+    /// The issuer's bankgiro.
+    pub bankgiro: Option<String>,
+    /// A given annual fee, instead of a budget.
+    pub annual_fee: Option<Sourced<Money>>,
+}
+
+/// A pool as read, with its due dates and VAT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolInput {
+    /// The pool.
+    pub pool: Pool,
+    /// The invoice dates it is billed on (instalments when several).
+    pub due: Vec<NaiveDate>,
+    /// Its VAT rate.
+    pub vat: VatRate,
+    /// Where its row is.
+    pub place: String,
+}
+
+/// A budget and, when given, its user count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BudgetInput {
+    /// The budget.
+    pub budget: Budget,
+    /// N, when given in the sheet rather than counted from the register.
+    pub users: Option<u64>,
+}
+
+/// Everything read from one agreement workbook, validated.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The file or folder read.
+    pub path: std::path::PathBuf,
+    /// The settings.
+    pub settings: Settings,
+    /// The parties as billing-core sees them.
+    pub agreement: Agreement,
+    /// What else is known of each party.
+    pub parties: BTreeMap<PartyId, PartyInfo>,
+    /// The pools.
+    pub pools: Vec<PoolInput>,
+    /// The budgets, by the day they apply from.
+    pub budgets: Vec<BudgetInput>,
+    /// The user register.
+    pub registrations: Vec<Registration>,
+    /// User counts, instead of a register.
+    pub user_counts: Vec<UserCount>,
+    /// The LOU thresholds.
+    pub thresholds: ThresholdTable,
+    /// Providers' costs (R10).
+    pub provider_costs: Vec<ProviderCost>,
+}
+
+/// Reads and validates an agreement workbook (xlsx, ods, or a folder of CSV files). Returns the
+/// input and its warnings, or every problem found (errors and warnings).
+///
+/// # Errors
+/// Every problem of the workbook, when at least one is an error.
+pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
+    let mut problems = Problems::default();
+    let source = read_source(path, &mut problems);
+    if source.tables.is_empty() {
+        if !problems.has_errors() {
+            problems.file_error(&path.display().to_string(), "holds no sheets");
+        }
+        return Err(problems.into_vec());
+    }
+    let sheets = Sheets::locate(&source, &mut problems);
+    let input = sheets.read(&source, &mut problems);
+    match input {
+        Some(input) if !problems.has_errors() => Ok((input, problems.into_vec())),
+        _ => Err(problems.into_vec()),
+    }
+}
+
+/// The tables found for each sheet and the column index of each known header.
+struct Sheets<'a> {
+    found: BTreeMap<&'static str, (&'a Table, BTreeMap<&'static str, usize>)>,
+}
+
+impl<'a> Sheets<'a> {
+    fn locate(source: &'a Source, problems: &mut Problems) -> Sheets<'a> {
+        let file = source.path.display().to_string();
+        let mut found = BTreeMap::new();
+        for spec in SHEETS {
+            let mut names = vec![spec.name];
+            names.extend_from_slice(spec.aliases);
+            let Some(table) = source.table(&names) else {
+                if spec.required {
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: file.clone(),
+                        sheet: Some(spec.name.to_owned()),
+                        cell: None,
+                        found: None,
+                        message: format!(
+                            "the sheet {} is missing (also accepted: {})",
+                            spec.name,
+                            spec.aliases.join(", ")
+                        ),
+                    });
+                }
+                continue;
+            };
+            let mut columns = BTreeMap::new();
+            for c in spec.columns {
+                let index = table.headers.iter().position(|h| {
+                    same_name(h, c.name) || c.aliases.iter().any(|a| same_name(h, a))
+                });
+                match index {
+                    Some(i) => {
+                        columns.insert(c.name, i);
+                    }
+                    None if c.required => problems.push(Problem {
+                        severity: Severity::Error,
+                        file: table.file.clone(),
+                        sheet: Some(table.sheet.clone()),
+                        cell: Some("1".to_owned()),
+                        found: None,
+                        message: format!(
+                            "the column {} is missing from the header row{}",
+                            c.name,
+                            if c.aliases.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (also accepted: {})", c.aliases.join(", "))
+                            }
+                        ),
+                    }),
+                    None => {}
+                }
+            }
+            for (i, h) in table.headers.iter().enumerate() {
+                let known = spec
+                    .columns
+                    .iter()
+                    .any(|c| same_name(h, c.name) || c.aliases.iter().any(|a| same_name(h, a)));
+                if !known && !h.trim().is_empty() {
+                    problems.push(Problem {
+                        severity: Severity::Warning,
+                        file: table.file.clone(),
+                        sheet: Some(table.sheet.clone()),
+                        cell: Some(table.cell_name(1, i)),
+                        found: Some(h.clone()),
+                        message: "unknown column, ignored".to_owned(),
+                    });
+                }
+            }
+            found.insert(spec.name, (table, columns));
+        }
+        Sheets { found }
+    }
+
+    /// The rows of a sheet with a lookup for its columns.
+    fn rows(&self, sheet: &str) -> Vec<RowReader<'a>> {
+        match self.found.get(sheet) {
+            Some((table, columns)) => table
+                .rows
+                .iter()
+                .map(|row| RowReader {
+                    table,
+                    row,
+                    columns: columns.clone(),
+                })
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn has(&self, sheet: &str) -> bool {
+        self.found.contains_key(sheet)
+    }
+
+    fn read(&self, source: &Source, problems: &mut Problems) -> Option<Input> {
+        let settings = self.settings(problems);
+        let (agreement, parties) = self.parties(problems);
+        let thresholds = self.thresholds(problems);
+        let known: BTreeSet<PartyId> = parties.keys().cloned().collect();
+        let agreement = agreement?;
+        let settings = settings?;
+        if !known.contains(&settings.issuer) {
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: source.path.display().to_string(),
+                sheet: Some("Settings".to_owned()),
+                cell: None,
+                found: Some(settings.issuer.to_string()),
+                message: "the issuer must be one of the parties".to_owned(),
+            });
+        }
+        if let Some(limit) = settings.member_limit {
+            if known.len() as u64 > limit {
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    file: source.path.display().to_string(),
+                    sheet: Some("Parties".to_owned()),
+                    cell: None,
+                    found: Some(known.len().to_string()),
+                    message: format!(
+                        "the agreement {} allows at most {limit} members; the members are {}",
+                        settings.name,
+                        known
+                            .iter()
+                            .map(|p| p.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        let pools = self.pools(&agreement, &known, &thresholds, settings.currency, problems);
+        let budgets = self.budgets(problems);
+        let registrations = self.registrations(&known, problems);
+        let user_counts = self.user_counts(&known, problems);
+        let provider_costs = self.provider_costs(&known, problems);
+        if settings.start.is_none() && (!budgets.is_empty() || settings.annual_fee.is_some()) {
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: source.path.display().to_string(),
+                sheet: Some("Settings".to_owned()),
+                cell: None,
+                found: None,
+                message: "start (the first day of the agreement) is required with user fees"
+                    .to_owned(),
+            });
+        }
+        Some(Input {
+            path: source.path.clone(),
+            settings,
+            agreement,
+            parties,
+            pools,
+            budgets,
+            registrations,
+            user_counts,
+            thresholds,
+            provider_costs,
+        })
+    }
+
+    fn settings(&self, problems: &mut Problems) -> Option<Settings> {
+        let mut values: BTreeMap<&'static str, RowReader<'a>> = BTreeMap::new();
+        for r in self.rows("Settings") {
+            let Some(name) = r.text("setting", problems) else {
+                continue;
+            };
+            let known = SETTINGS.iter().find(|(n, aliases, _)| {
+                same_name(&name, n) || aliases.iter().any(|a| same_name(&name, a))
+            });
+            match known {
+                Some((n, _, _)) => {
+                    if values.insert(n, r.clone()).is_some() {
+                        problems.push(r.cell("setting").problem(
+                            Severity::Error,
+                            format!("the setting {n} is given twice"),
+                            true,
+                        ));
+                    }
+                }
+                None => problems.push(r.cell("setting").problem(
+                    Severity::Warning,
+                    "unknown setting, ignored",
+                    true,
+                )),
+            }
+        }
+        let text = |key: &str, problems: &mut Problems| {
+            values.get(key).and_then(|r| r.text("value", problems))
+        };
+        let missing = |key: &str, problems: &mut Problems| {
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: self
+                    .found
+                    .get("Settings")
+                    .map(|t| t.0.file.clone())
+                    .unwrap_or_default(),
+                sheet: Some("Settings".to_owned()),
+                cell: None,
+                found: None,
+                message: format!("the setting {key} is required"),
+            });
+        };
+        let name = text("name", problems);
+        if name.is_none() && self.has("Settings") {
+            missing("name", problems);
+        }
+        let issuer = match text("issuer", problems) {
+            Some(id) => party_id(&values["issuer"], "value", &id, problems),
+            None => {
+                if self.has("Settings") {
+                    missing("issuer", problems);
+                }
+                None
+            }
+        };
+        let start = values
+            .get("start")
+            .and_then(|r| r.date("value", "start", problems));
+        let currency = match text("currency", problems) {
+            Some(c) => match Currency::new(&c) {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    problems.push(values["currency"].cell("value").problem(
+                        Severity::Error,
+                        "currency must be a three-letter ISO code such as SEK",
+                        true,
+                    ));
+                    None
+                }
+            },
+            None => Some(Currency::SEK),
+        };
+        let periods = match text("period_starts", problems) {
+            Some(t) => {
+                let parsed: Option<Vec<(u32, u32)>> = t
+                    .split([',', ';'])
+                    .map(|s| {
+                        let (m, d) = s.trim().split_once('-')?;
+                        Some((m.trim().parse().ok()?, d.trim().parse().ok()?))
+                    })
+                    .collect();
+                match parsed.and_then(|p| PeriodStarts::new(p).ok()) {
+                    Some(p) => Some(p),
+                    None => {
+                        problems.push(values["period_starts"].cell("value").problem(
+                            Severity::Error,
+                            "period_starts must be MM-DD dates separated by commas, e.g. 01-01, 07-01",
+                            true,
+                        ));
+                        None
+                    }
+                }
+            }
+            None => Some(PeriodStarts::half_years()),
+        };
+        let correction = match text("correction_policy", problems).as_deref() {
+            None | Some("next_invoice_count") => Some(CorrectionPolicy::NextInvoiceCount),
+            Some("pro_rata_days") => Some(CorrectionPolicy::ProRataDays),
+            Some(_) => {
+                problems.push(values["correction_policy"].cell("value").problem(
+                    Severity::Error,
+                    "correction_policy must be next_invoice_count or pro_rata_days",
+                    true,
+                ));
+                None
+            }
+        };
+        let whole = |key: &str, default: u64, min: u64, problems: &mut Problems| {
+            values
+                .get(key)
+                .map(|r| r.cell("value").whole(problems, key, min))
+                .unwrap_or(Some(default))
+        };
+        let payment_days = whole("payment_days", 30, 0, problems);
+        let notice_months = whole("notice_months", 12, 0, problems);
+        let first_invoice_number = whole("first_invoice_number", 1, 1, problems);
+        let member_limit = values
+            .get("member_limit")
+            .and_then(|r| r.cell("value").whole(problems, "member_limit", 1));
+        let fee_vat = match values.get("fee_vat") {
+            Some(r) => r.vat("value", problems),
+            None => Some(VatRate::Zero),
+        };
+        let yes_no = |key: &str, default: bool, problems: &mut Problems| {
+            values
+                .get(key)
+                .map(|r| r.cell("value").yes_no(problems, key))
+                .unwrap_or(Some(default))
+        };
+        let round_totals = yes_no("round_totals", false, problems);
+        let ocr_length_digit = yes_no("ocr_length_digit", true, problems);
+        let first_year_multiplier = match values.get("first_year_multiplier") {
+            Some(r) => r
+                .cell("value")
+                .decimal(problems, "first_year_multiplier")
+                .filter(|d| *d >= Decimal::ONE),
+            None => Some(Decimal::TWO),
+        };
+        let annual_fee = values.get("annual_fee").and_then(|r| {
+            let c = r.cell("value");
+            c.money(problems, "annual_fee").map(|m| Sourced {
+                value: m,
+                source: Some(c.source()),
+            })
+        });
+        Some(Settings {
+            name: name?,
+            issuer: issuer?,
+            start,
+            currency: currency?,
+            periods: periods?,
+            correction: correction?,
+            payment_days: u32::try_from(payment_days?).ok()?,
+            fee_vat: fee_vat?,
+            round_totals: round_totals?,
+            member_limit,
+            first_year_multiplier: first_year_multiplier?,
+            notice_months: u32::try_from(notice_months?).ok()?,
+            first_invoice_number: first_invoice_number?,
+            ocr_length_digit: ocr_length_digit?,
+            bankgiro: text("bankgiro", problems),
+            annual_fee,
+        })
+    }
+
+    fn parties(
+        &self,
+        problems: &mut Problems,
+    ) -> (Option<Agreement>, BTreeMap<PartyId, PartyInfo>) {
+        let mut list = Vec::new();
+        let mut info = BTreeMap::new();
+        let mut places: BTreeMap<PartyId, String> = BTreeMap::new();
+        let rows = self.rows("Parties");
+        for r in &rows {
+            let Some(id) = r.required_text("id", "id", problems) else {
+                continue;
+            };
+            let Some(id) = party_id(r, "id", &id, problems) else {
+                continue;
+            };
+            if let Some(first) = places.get(&id) {
+                problems.push(r.cell("id").problem(
+                    Severity::Error,
+                    format!("the party id is used twice (first at {first})"),
+                    true,
+                ));
+                continue;
+            }
+            places.insert(id.clone(), r.cell("id").source().to_string());
+            let name = r
+                .required_text("name", "name", problems)
+                .unwrap_or_default();
+            let mut party = Party::new(id.clone(), &name);
+            if let Some(count) = r.whole("population", "population", 1, problems) {
+                party.population = Some(Population {
+                    count,
+                    reference_date: r.date("population_date", "population_date", problems),
+                    source: Some(r.cell("population").source()),
+                });
+            }
+            if let Some(users) = r.whole("users", "users", 0, problems) {
+                party.users = Some(Sourced {
+                    value: users,
+                    source: Some(r.cell("users").source()),
+                });
+            }
+            let org = r
+                .text("org_nr", problems)
+                .and_then(|t| match OrgNumber::parse(&t) {
+                    Ok(o) => Some(o),
+                    Err(e) => {
+                        problems.push(r.cell("org_nr").problem(
+                            Severity::Error,
+                            format!("not a valid organisation number: {e}"),
+                            true,
+                        ));
+                        None
+                    }
+                });
+            let roles: Vec<String> = r
+                .text("roles", problems)
+                .map(|t| split_list(&t).map(|s| s.to_lowercase()).collect())
+                .unwrap_or_default();
+            for role in &roles {
+                if ![
+                    "coordinator",
+                    "operator",
+                    "manager",
+                    "samordnare",
+                    "driftansvarig",
+                    "förvaltare",
+                ]
+                .contains(&role.as_str())
+                {
+                    problems.push(r.cell("roles").problem(
+                        Severity::Error,
+                        "roles must be coordinator, operator or manager, separated by commas",
+                        true,
+                    ));
+                }
+            }
+            let approved_by = r
+                .text("approved_by", problems)
+                .map(|t| {
+                    split_list(&t)
+                        .filter_map(|s| party_id(r, "approved_by", s, problems))
+                        .collect()
+                })
+                .unwrap_or_default();
+            info.insert(
+                id.clone(),
+                PartyInfo {
+                    name,
+                    org,
+                    kind: r
+                        .text("kind", problems)
+                        .unwrap_or_else(|| "municipality".to_owned()),
+                    joined: r.date("joined", "joined", problems),
+                    approved_by,
+                    notice_given: r.date("notice_given", "notice_given", problems),
+                    roles,
+                    place: r.cell("id").source().to_string(),
+                },
+            );
+            list.push(party);
+        }
+        for r in self.rows("Figures") {
+            let (Some(party), Some(figure)) = (
+                r.required_text("party", "party", problems),
+                r.required_text("figure", "figure", problems),
+            ) else {
+                continue;
+            };
+            let value = r.decimal("value", "value", problems);
+            let Some(p) = list.iter_mut().find(|p| p.id.as_str() == party) else {
+                problems.push(
+                    r.cell("party")
+                        .problem(Severity::Error, "unknown party", true),
+                );
+                continue;
+            };
+            if let Some(value) = value {
+                p.figures.insert(
+                    figure,
+                    Sourced {
+                        value,
+                        source: Some(r.cell("value").source()),
+                    },
+                );
+            }
+        }
+        for (id, i) in &info {
+            for a in &i.approved_by {
+                if !info.contains_key(a) {
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: rows
+                            .first()
+                            .map(|r| r.table.file.clone())
+                            .unwrap_or_default(),
+                        sheet: Some("Parties".to_owned()),
+                        cell: None,
+                        found: Some(a.to_string()),
+                        message: format!("party {id} is approved by an unknown party"),
+                    });
+                }
+            }
+        }
+        if list.is_empty() && self.has("Parties") {
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: self.found["Parties"].0.file.clone(),
+                sheet: Some(self.found["Parties"].0.sheet.clone()),
+                cell: None,
+                found: None,
+                message: "there are no parties".to_owned(),
+            });
+        }
+        (Agreement::new(list).ok(), info)
+    }
+
+    fn thresholds(&self, problems: &mut Problems) -> ThresholdTable {
+        let rows = self.rows("Thresholds");
+        if rows.is_empty() {
+            return ThresholdTable::swedish_lou();
+        }
+        let entries: Vec<Threshold> = rows
+            .iter()
+            .filter_map(|r| {
+                let from = r.date("in_force_from", "in_force_from", problems);
+                let amount = r.money("amount", "amount", problems);
+                if let Some(a) = amount.filter(|a| !a.is_positive()) {
+                    problems.push(r.cell("amount").problem(
+                        Severity::Error,
+                        format!("a threshold must be above 0, found {a}"),
+                        false,
+                    ));
+                }
+                Some(Threshold {
+                    in_force_from: from?,
+                    amount: amount?,
+                })
+            })
+            .collect();
+        ThresholdTable::new(entries).unwrap_or_else(|e| {
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: self.found["Thresholds"].0.file.clone(),
+                sheet: Some("Thresholds".to_owned()),
+                cell: None,
+                found: None,
+                message: e.to_string(),
+            });
+            ThresholdTable::swedish_lou()
+        })
+    }
+
+    fn pools(
+        &self,
+        agreement: &Agreement,
+        known: &BTreeSet<PartyId>,
+        thresholds: &ThresholdTable,
+        currency: Currency,
+        problems: &mut Problems,
+    ) -> Vec<PoolInput> {
+        let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
+        for r in self.rows("FixedAmounts") {
+            let pool = r.required_text("pool", "pool", problems);
+            let party = r
+                .required_text("party", "party", problems)
+                .and_then(|p| party_id(&r, "party", &p, problems));
+            let amount = r.money("amount", "amount", problems);
+            if let (Some(pool), Some(party), Some(amount)) = (pool, party, amount) {
+                fixed.entry(pool).or_default().insert(
+                    party,
+                    Sourced {
+                        value: amount,
+                        source: Some(r.cell("amount").source()),
+                    },
+                );
+            }
+        }
+        let mut out = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for r in self.rows("Pools") {
+            let Some(id) = r.required_text("id", "id", problems) else {
+                continue;
+            };
+            let place = r.cell("id").source().to_string();
+            if let Some(first) = seen.insert(id.clone(), place.clone()) {
+                problems.push(r.cell("id").problem(
+                    Severity::Error,
+                    format!("the pool id is used twice (first at {first})"),
+                    true,
+                ));
+                continue;
+            }
+            let name = r
+                .required_text("name", "name", problems)
+                .unwrap_or_default();
+            let amount = r.money("amount", "amount", problems);
+            if r.cell("amount").is_empty() {
+                r.cell("amount").required(problems, "amount");
+            }
+            let due = r.dates("due", problems);
+            let key = r.required_text("key", "key", problems).and_then(|k| {
+                let (kind, arg) = match k.split_once(':') {
+                    Some((a, b)) => (a.trim().to_lowercase(), Some(b.trim().to_owned())),
+                    None => (k.trim().to_lowercase(), None),
+                };
+                let key = match (kind.as_str(), arg) {
+                    ("population" | "folkmängd", None) => Some(Key::Population),
+                    ("users" | "användare", None) => Some(Key::Users {
+                        total_users: r.whole("total_users", "total_users", 1, problems).map(|n| Sourced {
+                            value: n,
+                            source: Some(r.cell("total_users").source()),
+                        }),
+                    }),
+                    ("equal" | "lika", None) => Some(Key::Equal),
+                    ("weight" | "vikt", Some(figure)) => Some(Key::Weight { figure }),
+                    ("fixed" | "fast", None) => Some(Key::Fixed {
+                        amounts: fixed.get(&id).cloned().unwrap_or_default(),
+                    }),
+                    ("direct" | "direkt", Some(p)) => {
+                        party_id(&r, "key", &p, problems).map(|party| Key::Direct { party })
+                    }
+                    _ => None,
+                };
+                if key.is_none() {
+                    problems.push(r.cell("key").problem(
+                        Severity::Error,
+                        "key must be population, users, equal, weight:<figure>, fixed or direct:<party>",
+                        true,
+                    ));
+                }
+                key
+            });
+            let participants = match r.text("participants", problems) {
+                Some(t) => {
+                    let ids: Vec<PartyId> = split_list(&t)
+                        .filter_map(|s| party_id(&r, "participants", s, problems))
+                        .collect();
+                    for p in ids.iter().filter(|p| !known.contains(*p)) {
+                        problems.push(r.cell("participants").problem(
+                            Severity::Error,
+                            format!("participant {p} is not a party"),
+                            true,
+                        ));
+                    }
+                    Participants::Only(ids)
+                }
+                None => Participants::All,
+            };
+            let excess = match r.text("excess", problems) {
+                None => None,
+                Some(t) => {
+                    let t = t.trim().to_lowercase();
+                    let policy = if let Some(p) = t.strip_prefix("absorb:") {
+                        party_id(&r, "excess", p.trim(), problems).map(ExcessPolicy::Absorb)
+                    } else if t == "redistribute" {
+                        Some(ExcessPolicy::Redistribute)
+                    } else if t == "uncovered" {
+                        Some(ExcessPolicy::Uncovered)
+                    } else {
+                        problems.push(r.cell("excess").problem(
+                            Severity::Error,
+                            "excess must be absorb:<party>, redistribute or uncovered",
+                            true,
+                        ));
+                        None
+                    };
+                    policy.map(Some).unwrap_or(None)
+                }
+            };
+            let cap = match r.text("cap", problems) {
+                None => None,
+                Some(t) if t.trim().eq_ignore_ascii_case("lou") => Some(CapLimit::Lou),
+                Some(_) => r.money("cap", "cap", problems).map(CapLimit::Fixed),
+            };
+            if cap.is_some() && excess.is_none() && r.cell("excess").is_empty() {
+                problems.push(r.cell("excess").problem(
+                    Severity::Error,
+                    "a capped pool needs an excess policy: absorb:<party>, redistribute or uncovered",
+                    false,
+                ));
+            }
+            let year = r
+                .whole("year", "year", 1900, problems)
+                .and_then(|y| i32::try_from(y).ok());
+            let vat = if r.cell("vat").is_empty() {
+                Some(VatRate::Zero)
+            } else {
+                r.vat("vat", problems)
+            };
+            let (Some(amount), Some(key), Some(vat)) = (amount, key, vat) else {
+                continue;
+            };
+            if due.is_empty() {
+                if !r.cell("due").is_empty() {
+                    continue;
+                }
+                r.cell("due").required(problems, "due");
+                continue;
+            }
+            let mut pool = Pool::new(&id, &name, amount, key);
+            pool.currency = currency;
+            pool.year = year;
+            pool.participants = participants;
+            pool.cap = cap.zip(excess).map(|(limit, excess)| Cap { limit, excess });
+            pool.source = Some(r.cell("amount").source());
+            // Surface the split's own problems now, at the pool's row.
+            if let Err(e) = allocate(agreement, &pool, thresholds) {
+                for p in e.problems() {
+                    problems.push(r.cell("id").problem(Severity::Error, p.to_string(), false));
+                }
+            }
+            out.push(PoolInput {
+                pool,
+                due,
+                vat,
+                place,
+            });
+        }
+        out
+    }
+
+    fn budgets(&self, problems: &mut Problems) -> Vec<BudgetInput> {
+        let mut by_date: BTreeMap<NaiveDate, BudgetInput> = BTreeMap::new();
+        for r in self.rows("Budget") {
+            let valid_from = r.date("valid_from", "valid_from", problems);
+            if r.cell("valid_from").is_empty() {
+                r.cell("valid_from").required(problems, "valid_from");
+            }
+            let line = r.required_text("line", "line", problems);
+            let amount = r.money("amount", "amount", problems);
+            let reference = r.date("reference_date", "reference_date", problems);
+            let users = r.whole("users", "users", 1, problems);
+            let inferred = r.yes_no("inferred", "inferred", problems).unwrap_or(false);
+            let (Some(valid_from), Some(line), Some(amount)) = (valid_from, line, amount) else {
+                continue;
+            };
+            let entry = by_date.entry(valid_from).or_insert_with(|| BudgetInput {
+                budget: Budget {
+                    name: format!("budget from {valid_from}"),
+                    valid_from,
+                    reference_date: reference.unwrap_or(valid_from),
+                    lines: Vec::new(),
+                },
+                users: None,
+            });
+            if let Some(reference) = reference {
+                entry.budget.reference_date = reference;
+            }
+            if users.is_some() {
+                entry.users = users;
+            }
+            entry.budget.lines.push(BudgetLine {
+                name: line,
+                amount,
+                inferred,
+                source: Some(r.cell("amount").source()),
+            });
+        }
+        by_date.into_values().collect()
+    }
+
+    fn registrations(
+        &self,
+        known: &BTreeSet<PartyId>,
+        problems: &mut Problems,
+    ) -> Vec<Registration> {
+        let mut out = Vec::new();
+        for r in self.rows("Users") {
+            let party = r.required_text("party", "party", problems).and_then(|p| {
+                let id = party_id(&r, "party", &p, problems)?;
+                if known.contains(&id) {
+                    Some(id)
+                } else {
+                    problems.push(
+                        r.cell("party")
+                            .problem(Severity::Error, "unknown party", true),
+                    );
+                    None
+                }
+            });
+            // The user id is never shown in a message: it may be a personal identity number.
+            let user = match r.cell("user_id").raw() {
+                crate::input::Raw::Empty => {
+                    r.cell("user_id").required(problems, "user_id");
+                    None
+                }
+                raw => Some(raw.shown()),
+            };
+            let first = r.date("first_day", "first_day", problems);
+            if r.cell("first_day").is_empty() {
+                r.cell("first_day").required(problems, "first_day");
+            }
+            let last = r.date("last_day", "last_day", problems);
+            if let (Some(f), Some(l)) = (first, last) {
+                if l < f {
+                    problems.push(r.cell("last_day").problem(
+                        Severity::Error,
+                        format!("the last day is before the first day ({f})"),
+                        true,
+                    ));
+                    continue;
+                }
+            }
+            let (Some(party), Some(user), Some(first)) = (party, user, first) else {
+                continue;
+            };
+            let mut reg = Registration::new(party, UserId::new(user.trim()), first, last);
+            reg.organisation = r.text("organisation", problems);
+            reg.source = Some(r.cell("party").source());
+            out.push(reg);
+        }
+        out
+    }
+
+    fn user_counts(&self, known: &BTreeSet<PartyId>, problems: &mut Problems) -> Vec<UserCount> {
+        let mut out = Vec::new();
+        for r in self.rows("UserCounts") {
+            let party = r
+                .required_text("party", "party", problems)
+                .and_then(|p| party_id(&r, "party", &p, problems));
+            if let Some(p) = &party {
+                if !known.contains(p) {
+                    problems.push(
+                        r.cell("party")
+                            .problem(Severity::Error, "unknown party", true),
+                    );
+                }
+            }
+            let date = r.date("date", "date", problems);
+            let count = r.whole("count", "count", 0, problems);
+            if let (Some(party), Some(date), Some(count)) = (party, date, count) {
+                out.push(UserCount {
+                    party,
+                    date,
+                    count,
+                    source: Some(r.cell("count").source()),
+                });
+            }
+        }
+        out
+    }
+
+    fn provider_costs(
+        &self,
+        known: &BTreeSet<PartyId>,
+        problems: &mut Problems,
+    ) -> Vec<ProviderCost> {
+        let mut out = Vec::new();
+        for r in self.rows("ProviderCosts") {
+            let provider = r
+                .required_text("provider", "provider", problems)
+                .and_then(|p| party_id(&r, "provider", &p, problems));
+            if let Some(p) = &provider {
+                if !known.contains(p) {
+                    problems.push(r.cell("provider").problem(
+                        Severity::Error,
+                        "unknown party",
+                        true,
+                    ));
+                }
+            }
+            let description = r.required_text("description", "description", problems);
+            let incurred = r.date("incurred", "incurred", problems);
+            let amount = r.money("amount", "amount", problems);
+            if let (Some(provider), Some(description), Some(incurred), Some(amount)) =
+                (provider, description, incurred, amount)
+            {
+                out.push(ProviderCost {
+                    provider,
+                    description,
+                    incurred,
+                    amount,
+                    vat: if r.cell("vat").is_empty() {
+                        VatRate::Zero
+                    } else {
+                        r.vat("vat", problems).unwrap_or_default()
+                    },
+                    source: Some(r.cell("amount").source()),
+                });
+            }
+        }
+        out
+    }
+}
+
+fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split([',', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn party_id(
+    r: &RowReader<'_>,
+    column: &str,
+    text: &str,
+    problems: &mut Problems,
+) -> Option<PartyId> {
+    match PartyId::new(text.trim()) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            problems.push(
+                r.cell(column)
+                    .problem(Severity::Error, "not a valid party id", true),
+            );
+            None
+        }
+    }
+}
+
+/// A row with its sheet's column lookup.
+#[derive(Clone)]
+struct RowReader<'a> {
+    table: &'a Table,
+    row: &'a crate::input::Row,
+    columns: BTreeMap<&'static str, usize>,
+}
+
+impl<'a> RowReader<'a> {
+    fn cell(&self, column: &str) -> CellRef<'a> {
+        CellRef {
+            table: self.table,
+            row: self.row,
+            // An absent optional column reads as empty cells beyond the row.
+            column: self.columns.get(column).copied().unwrap_or(usize::MAX),
+        }
+    }
+
+    fn text(&self, column: &str, problems: &mut Problems) -> Option<String> {
+        self.cell(column).text(problems, column)
+    }
+
+    fn required_text(&self, column: &str, what: &str, problems: &mut Problems) -> Option<String> {
+        let cell = self.cell(column);
+        if cell.is_empty() {
+            if self.columns.contains_key(column) {
+                cell.required(problems, what);
+            }
+            return None;
+        }
+        cell.text(problems, what)
+    }
+
+    fn decimal(&self, column: &str, what: &str, problems: &mut Problems) -> Option<Decimal> {
+        self.cell(column).decimal(problems, what)
+    }
+
+    fn money(&self, column: &str, what: &str, problems: &mut Problems) -> Option<Money> {
+        self.cell(column).money(problems, what)
+    }
+
+    fn whole(&self, column: &str, what: &str, min: u64, problems: &mut Problems) -> Option<u64> {
+        self.cell(column).whole(problems, what, min)
+    }
+
+    fn date(&self, column: &str, what: &str, problems: &mut Problems) -> Option<NaiveDate> {
+        self.cell(column).date(problems, what)
+    }
+
+    fn yes_no(&self, column: &str, what: &str, problems: &mut Problems) -> Option<bool> {
+        self.cell(column).yes_no(problems, what)
+    }
+
+    /// One or more dates separated by `;` in one cell (or one date cell).
+    fn dates(&self, column: &str, problems: &mut Problems) -> Vec<NaiveDate> {
+        let cell = self.cell(column);
+        match cell.raw() {
+            crate::input::Raw::Text(t) if t.contains(';') => {
+                let parsed: Option<Vec<NaiveDate>> =
+                    t.split(';').map(crate::input::parse_date_text).collect();
+                match parsed {
+                    Some(mut d) => {
+                        d.sort();
+                        d
+                    }
+                    None => {
+                        problems.push(cell.problem(
+                            Severity::Error,
+                            format!("{column} must be dates (YYYY-MM-DD) separated by ;"),
+                            true,
+                        ));
+                        Vec::new()
+                    }
+                }
+            }
+            _ => cell.date(problems, column).into_iter().collect(),
+        }
+    }
+
+    fn vat(&self, column: &str, problems: &mut Problems) -> Option<VatRate> {
+        let cell = self.cell(column);
+        let text = cell
+            .raw()
+            .shown()
+            .trim()
+            .trim_end_matches('%')
+            .trim()
+            .to_lowercase();
+        let rate = match text.as_str() {
+            "0" | "" => Some(VatRate::Zero),
+            "6" => Some(VatRate::Six),
+            "12" => Some(VatRate::Twelve),
+            "25" => Some(VatRate::TwentyFive),
+            "outside" | "utanför" => Some(VatRate::OutsideScope),
+            _ => None,
+        };
+        if rate.is_none() {
+            problems.push(cell.problem(
+                Severity::Error,
+                format!("{column} must be 0, 6, 12, 25 or outside"),
+                true,
+            ));
+        }
+        rate
+    }
+}
