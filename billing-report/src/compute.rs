@@ -125,7 +125,14 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
 
     let mut new_fee_lines = Vec::new();
     let mut assumed_dates = Vec::new();
-    let mut all_fee_lines = history.fee_lines.clone();
+    // Lines issued on this date or later are left out: the date is recomputed as a draft
+    // against what was issued before it (the same figures `issue` recorded, now explained).
+    let mut all_fee_lines: Vec<FeeLine> = history
+        .fee_lines
+        .iter()
+        .filter(|l| l.invoice_date < date)
+        .cloned()
+        .collect();
     let schedule = if fees.is_empty() {
         None
     } else {
@@ -327,7 +334,7 @@ pub fn options(input: &Input) -> InvoiceOptions {
         org_numbers: input
             .parties
             .iter()
-            .filter_map(|(id, p)| p.org.clone().map(|o| (id.clone(), o)))
+            .filter_map(|(id, p)| p.org.map(|o| (id.clone(), o)))
             .collect(),
         ..InvoiceOptions::default()
     }
@@ -416,4 +423,44 @@ pub fn matrix(allocations: &[Allocation]) -> BTreeMap<String, BTreeMap<PartyId, 
             (a.pool.to_string(), row)
         })
         .collect()
+}
+
+/// Every date on which the workbook bills something, up to its last: period starts from the
+/// agreement's start, pool due dates and settlement days. `check` computes the last one, which
+/// computes them all.
+pub fn billing_dates(input: &Input) -> Vec<NaiveDate> {
+    let mut last = input.settings.start;
+    let mut consider = |d: NaiveDate| last = Some(last.map_or(d, |l| l.max(d)));
+    for p in &input.pools {
+        p.due.iter().copied().for_each(&mut consider);
+    }
+    for r in &input.registrations {
+        consider(r.first_day);
+        if let Some(l) = r.last_day {
+            consider(l);
+        }
+    }
+    for c in &input.user_counts {
+        consider(c.date);
+    }
+    let Some(last) = last else {
+        return Vec::new();
+    };
+    let mut dates: BTreeSet<NaiveDate> = input
+        .pools
+        .iter()
+        .flat_map(|p| p.due.iter().copied())
+        .collect();
+    if let Some(start) = input.settings.start {
+        if let Ok(p) = input.settings.periods.containing(last) {
+            let first = input
+                .settings
+                .periods
+                .containing(start)
+                .map(|p| p.start())
+                .unwrap_or(start);
+            dates.extend(input.settings.periods.starts_between(first, p.end()));
+        }
+    }
+    dates.into_iter().collect()
 }

@@ -6,5 +6,6 @@ pub mod compute;
 pub mod input;
 pub mod output;
 pub mod register;
+pub mod template;
 pub mod transactions;
 pub mod workbook;

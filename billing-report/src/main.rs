@@ -1,12 +1,23 @@
 //! `billing-report`: the finance officer's workbook in, invoices out.
 //!
-//! Exit codes: 0 success, 1 errors in the input, 2 usage or I/O errors.
+//! Exit codes: 0 success (warnings may have been printed), 1 errors in the input (or invoices
+//! already issued for the date), 2 usage or I/O errors.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use billing_report::compute::{compute, Draft, History};
+use billing_report::input::{Problem, Severity};
+use billing_report::output::{default_out, render, summary, write_folder, OutputError};
+use billing_report::register::{default_path, InvoiceRegister, RegisterError};
+use billing_report::workbook::{load, Input};
+
 /// From the finance officer's workbook to invoices that an auditor can reproduce.
+///
+/// Exit codes: 0 success, 1 errors in the input, 2 usage or I/O errors.
 #[derive(Debug, Parser)]
 #[command(name = "billing-report", version, about, long_about = None)]
 struct Cli {
@@ -19,20 +30,374 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a ready-to-fill agreement workbook.
+    Template {
+        /// The workbook to write (xlsx).
+        file: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Report every problem in an agreement workbook at once (exit 1 on errors, 0 with only
+    /// warnings).
+    Check {
+        /// The agreement workbook (xlsx, ods) or a folder of CSV files.
+        input: PathBuf,
+    },
+    /// Write a draft of the invoices due on a date; nothing is recorded.
+    Run(RunArgs),
+    /// Issue the invoices due on a date: number them, record them in the invoice register, and
+    /// write them.
+    Issue(RunArgs),
+    /// Explain how each line of a party's invoice on a date was derived.
+    Explain {
+        /// The agreement workbook.
+        input: PathBuf,
+        /// The party (buyer) whose invoice to explain.
+        #[arg(long)]
+        party: String,
+        /// The invoice date.
+        #[arg(long)]
+        date: NaiveDate,
+        /// The invoice register (default: `<input>.register.sqlite` beside the input).
+        #[arg(long)]
+        register: Option<PathBuf>,
+    },
+    /// The invoice register.
+    Register {
+        #[command(subcommand)]
+        command: RegisterCommand,
+    },
     /// Aggregate a transactions file into counts per party, kind and month.
     Transactions(billing_report::transactions::TransactionsArgs),
 }
 
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The agreement workbook (xlsx, ods) or a folder of CSV files.
+    input: PathBuf,
+    /// The invoice date (YYYY-MM-DD).
+    #[arg(long)]
+    date: NaiveDate,
+    /// The output folder (default: `out/<date>` beside the input).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    force: bool,
+    /// The invoice register (default: `<input>.register.sqlite` beside the input).
+    #[arg(long)]
+    register: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum RegisterCommand {
+    /// Write the register as `register.xlsx` and `register.csv` into a folder.
+    Export {
+        /// The agreement workbook whose register to export.
+        input: PathBuf,
+        /// The output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The invoice register (default: `<input>.register.sqlite` beside the input).
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Replace the output folder if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// A failure: input problems (exit 1) or anything else (exit 2).
+enum Failure {
+    Input(Vec<Problem>),
+    Refused(String),
+    Other(String),
+}
+
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Failure {
+        Failure::Other(e.to_string())
+    }
+}
+
+impl From<RegisterError> for Failure {
+    fn from(e: RegisterError) -> Failure {
+        match e {
+            RegisterError::AlreadyIssued { .. } => Failure::Refused(e.to_string()),
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Transactions(args) => billing_report::transactions::run(args, cli.quiet),
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Template { file, force } => billing_report::template::write_template(&file, force)
+            .map(|()| {
+                say(quiet, &format!("wrote {}", file.display()));
+            })
+            .map_err(|e| Failure::Other(e.to_string())),
+        Command::Check { input } => check(&input, quiet),
+        Command::Run(args) => run(&args, false, quiet),
+        Command::Issue(args) => run(&args, true, quiet),
+        Command::Explain {
+            input,
+            party,
+            date,
+            register,
+        } => explain(&input, &party, date, register.as_deref()),
+        Command::Register {
+            command:
+                RegisterCommand::Export {
+                    input,
+                    out,
+                    register,
+                    force,
+                },
+        } => export(&input, &out, register.as_deref(), force, quiet),
+        Command::Transactions(args) => {
+            return match billing_report::transactions::run(&args, quiet) {
+                Ok(code) => code,
+                Err(message) => {
+                    eprintln!("billing-report: {message}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     };
     match result {
-        Ok(code) => code,
-        Err(message) => {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(problems)) => {
+            print_problems(&problems);
+            ExitCode::from(1)
+        }
+        Err(Failure::Refused(message)) => {
+            eprintln!("billing-report: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Other(message)) => {
             eprintln!("billing-report: {message}");
             ExitCode::from(2)
         }
     }
+}
+
+fn say(quiet: bool, text: &str) {
+    if !quiet {
+        eprintln!("{}", text.trim_end());
+    }
+}
+
+fn print_problems(problems: &[Problem]) {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    eprintln!("{errors} error(s), {warnings} warning(s)");
+}
+
+fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {
+    let (input, warnings) = load(path).map_err(Failure::Input)?;
+    if !quiet {
+        for w in &warnings {
+            eprintln!("{w}");
+        }
+    }
+    Ok(input)
+}
+
+fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
+    let input = load_input(path, quiet)?;
+    // A workbook is only fine if it also computes: run every billing date once, as a draft.
+    let dates: Vec<NaiveDate> = billing_report::compute::billing_dates(&input);
+    if let Some(last) = dates.last() {
+        compute(&input, *last, &History::default()).map_err(Failure::Input)?;
+    }
+    say(
+        quiet,
+        &format!(
+            "{}: no errors ({} parties, {} pools, {} registrations)",
+            path.display(),
+            input.agreement.parties().len(),
+            input.pools.len(),
+            input.registrations.len()
+        ),
+    );
+    Ok(())
+}
+
+fn history(input: &Path, register: Option<&Path>) -> Result<History, Failure> {
+    let path = register
+        .map(Path::to_owned)
+        .unwrap_or_else(|| default_path(input));
+    Ok(match InvoiceRegister::open_existing(&path)? {
+        Some(r) => r.history()?,
+        None => History::default(),
+    })
+}
+
+fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
+    let input = load_input(&args.input, quiet)?;
+    let register_path = args
+        .register
+        .clone()
+        .unwrap_or_else(|| default_path(&args.input));
+    let history = history(&args.input, Some(&register_path))?;
+    let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.input, args.date));
+    if !final_issue {
+        let files = render(&input, &draft, false)?;
+        write_folder(&out, &files, args.force)?;
+        say(quiet, &summary(&draft, &out));
+        return Ok(());
+    }
+    issue_checks(&input, &draft)?;
+    if out.exists() && !args.force {
+        return Err(OutputError::Exists(out.display().to_string()).into());
+    }
+    let mut register = InvoiceRegister::open(&register_path)?;
+    let first = input.settings.first_invoice_number;
+    let issuer = input.settings.issuer.clone();
+    let first_number =
+        move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
+    let fee_lines = draft.fee_lines.clone();
+    let numbered = register.issue(
+        args.date,
+        draft.invoices.clone(),
+        &fee_lines,
+        &first_number,
+        input.settings.ocr_length_digit,
+        |numbered| -> Result<(), Failure> {
+            let issued = Draft {
+                invoices: numbered.to_vec(),
+                ..draft.clone()
+            };
+            let files = render(&input, &issued, true)?;
+            write_folder(&out, &files, args.force)?;
+            Ok(())
+        },
+    )?;
+    let issued = Draft {
+        invoices: numbered,
+        ..draft
+    };
+    say(quiet, &summary(&issued, &out));
+    say(quiet, &format!("recorded in {}", register_path.display()));
+    Ok(())
+}
+
+/// Issuing needs what a real invoice needs: valid organisation numbers of issuer and buyers.
+fn issue_checks(input: &Input, draft: &Draft) -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    for inv in &draft.invoices {
+        for (role, party) in [("issuer", &inv.issuer), ("buyer", &inv.buyer)] {
+            let info = input.parties.get(party);
+            if info.and_then(|p| p.org.as_ref()).is_none() {
+                let place = info.map(|p| p.place.clone()).unwrap_or_default();
+                let (sheet, cell) = place.split_once('!').unwrap_or(("Parties", ""));
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    file: input.path.display().to_string(),
+                    sheet: Some(sheet.to_owned()),
+                    cell: Some(cell.to_owned()),
+                    found: None,
+                    message: format!(
+                        "party {party} is the {role} of an invoice and needs a valid org_nr to issue it"
+                    ),
+                });
+            }
+        }
+    }
+    problems.dedup();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Input(problems))
+    }
+}
+
+fn explain(
+    path: &Path,
+    party: &str,
+    date: NaiveDate,
+    register: Option<&Path>,
+) -> Result<(), Failure> {
+    let input = load_input(path, true)?;
+    let history = history(path, register)?;
+    let draft = compute(&input, date, &history).map_err(Failure::Input)?;
+    let invoices: Vec<_> = draft
+        .invoices
+        .iter()
+        .filter(|i| i.buyer.as_str() == party)
+        .collect();
+    if invoices.is_empty() {
+        return Err(Failure::Other(format!(
+            "party {party} has no invoice on {date}"
+        )));
+    }
+    for inv in invoices {
+        println!(
+            "invoice from {} to {} on {}: payable {} {}",
+            inv.issuer,
+            inv.buyer,
+            inv.issue_date,
+            inv.payable.to_swedish(),
+            inv.currency
+        );
+        for (i, line) in inv.lines.iter().enumerate() {
+            println!();
+            println!(
+                "line {}: {}: {} (VAT {} {})",
+                i + 1,
+                line.description,
+                line.amount.to_swedish(),
+                line.vat_rate,
+                line.vat.to_swedish()
+            );
+            print!("{}", line.explanation);
+        }
+        if let Some(r) = inv.rounding {
+            println!();
+            println!(
+                "öresavrundning: payable total rounded to whole kronor: {}",
+                r.to_swedish()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn export(
+    input: &Path,
+    out: &Path,
+    register: Option<&Path>,
+    force: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let path = register
+        .map(Path::to_owned)
+        .unwrap_or_else(|| default_path(input));
+    let Some(reg) = InvoiceRegister::open_existing(&path)? else {
+        return Err(Failure::Other(format!(
+            "{}: no register there",
+            path.display()
+        )));
+    };
+    let rows = reg.rows()?;
+    let files = billing_report::output::register_files(&rows)?;
+    write_folder(out, &files, force)?;
+    say(
+        quiet,
+        &format!("{} invoice(s) exported to {}", rows.len(), out.display()),
+    );
+    Ok(())
 }

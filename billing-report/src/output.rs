@@ -665,3 +665,92 @@ pub fn default_out(input: &Path, date: chrono::NaiveDate) -> PathBuf {
     let dir = input.parent().unwrap_or(Path::new("."));
     dir.join("out").join(date.to_string())
 }
+
+/// Writes one file atomically: to a temporary sibling, renamed into place. An existing file is
+/// replaced only with `force`.
+///
+/// # Errors
+/// [`OutputError::Exists`] without `force`, and any I/O error.
+pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), OutputError> {
+    if path.exists() && !force {
+        return Err(OutputError::Exists(path.display().to_string()));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        OutputError::Io {
+            path: path.display().to_string(),
+            source: e,
+        }
+    })
+}
+
+/// The register as `register.xlsx` and `register.csv`.
+///
+/// # Errors
+/// A workbook or CSV that cannot be written.
+pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+    use crate::register::REGISTER_COLUMNS;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |m: String| OutputError::Xlsx {
+        path: "register".to_owned(),
+        message: m,
+    };
+    w.write_record(REGISTER_COLUMNS)
+        .map_err(|e| err(e.to_string()))?;
+    for r in rows {
+        w.write_record(r).map_err(|e| err(e.to_string()))?;
+    }
+    let csv_bytes = w.into_inner().map_err(|e| err(e.to_string()))?;
+    let xlsx_bytes = (|| -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut wb = Workbook::new();
+        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+        wb.set_properties(
+            &DocProperties::new()
+                .set_title("Invoice register")
+                .set_creation_datetime(&created),
+        );
+        let s = styles();
+        let ws = wb.add_worksheet().set_name("Register")?;
+        for (c, h) in REGISTER_COLUMNS.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+        }
+        for (i, r) in rows.iter().enumerate() {
+            for (c, v) in r.iter().enumerate() {
+                let row = 1 + i as u32;
+                match c {
+                    1 => {
+                        ws.write_number(row, c as u16, v.parse::<f64>().unwrap_or_default())?;
+                    }
+                    6..=9 => match v.parse::<Money>() {
+                        Ok(m) => {
+                            ws.write_number_with_format(row, c as u16, money_f64(m)?, &s.money)?;
+                        }
+                        Err(_) => {
+                            ws.write_string(row, c as u16, v)?;
+                        }
+                    },
+                    _ => {
+                        ws.write_string(row, c as u16, v)?;
+                    }
+                }
+            }
+        }
+        wb.save_to_buffer()
+    })()
+    .map_err(|e| err(e.to_string()))?;
+    Ok(vec![
+        ("register.csv".to_owned(), csv_bytes),
+        ("register.xlsx".to_owned(), xlsx_bytes),
+    ])
+}

@@ -948,7 +948,7 @@ impl<'a> Sheets<'a> {
                 );
             }
         }
-        let mut out = Vec::new();
+        let mut out: Vec<PoolInput> = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for r in self.rows("Pools") {
             let Some(id) = r.required_text("id", "id", problems) else {
@@ -1088,6 +1088,23 @@ impl<'a> Sheets<'a> {
                 vat,
                 place,
             });
+        }
+        for pool in fixed.keys() {
+            let is_fixed = out
+                .iter()
+                .any(|p| p.pool.id.as_ref() == pool && matches!(p.pool.key, Key::Fixed { .. }));
+            if !is_fixed {
+                if let Some((table, _)) = self.found.get("FixedAmounts") {
+                    problems.push(Problem {
+                        severity: Severity::Warning,
+                        file: table.file.clone(),
+                        sheet: Some(table.sheet.clone()),
+                        cell: None,
+                        found: Some(pool.clone()),
+                        message: "fixed amounts for a pool that is not a pool with the fixed key, ignored".to_owned(),
+                    });
+                }
+            }
         }
         out
     }
