@@ -2,10 +2,12 @@
 //! validates it, computes through `billing-core`, and writes invoices (xlsx, csv, json) and
 //! explanations. The binary in `main.rs` is a thin command-line layer over this library.
 
+pub mod audit;
 pub mod compute;
 pub mod input;
 pub mod output;
 pub mod register;
 pub mod template;
 pub mod transactions;
+pub mod verify;
 pub mod workbook;

@@ -70,6 +70,9 @@ enum Command {
     },
     /// Aggregate a transactions file into counts per party, kind and month.
     Transactions(billing_report::transactions::TransactionsArgs),
+    /// Recompute a run from its input and compare it with an output folder written before
+    /// (exit 1 on any difference).
+    Verify(billing_report::verify::VerifyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -157,6 +160,15 @@ fn main() -> ExitCode {
                     force,
                 },
         } => export(&input, &out, register.as_deref(), force, quiet),
+        Command::Verify(args) => {
+            return match billing_report::verify::run(&args, quiet) {
+                Ok(code) => code,
+                Err(message) => {
+                    eprintln!("billing-report: {message}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Transactions(args) => {
             return match billing_report::transactions::run(&args, quiet) {
                 Ok(code) => code,

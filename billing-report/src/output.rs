@@ -127,6 +127,14 @@ pub fn render(
         "overview.xlsx".to_owned(),
         overview_workbook(input, draft).map_err(|e| xlsx("overview.xlsx", e))?,
     ));
+    if let Some(audit) =
+        crate::audit::audit_workbook(input, draft).map_err(|message| OutputError::Xlsx {
+            path: "audit.xlsx".to_owned(),
+            message,
+        })?
+    {
+        files.push(("audit.xlsx".to_owned(), audit));
+    }
     files.push(("lines.csv".to_owned(), lines_csv(input, draft)?));
     files.push((
         "invoices.json".to_owned(),

@@ -1,0 +1,148 @@
+//! The small files beside a transactions file: the parties and the tariffs (CSV, with a header).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use billing_core::transactions::{Kind, Tariff, TariffTable, TransactionProblems, UnitPrice};
+use billing_core::{PartyId, SourceRef};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// What is wrong with a parties or tariffs file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// The file could not be read as CSV.
+    #[error("{}: {source}", .path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: csv::Error,
+    },
+    /// Cells are bad: every one is listed.
+    #[error("{}: {}", .path.display(), .problems.join(&format!("\n  {}: ", .path.display())))]
+    Cells {
+        /// The file.
+        path: PathBuf,
+        /// Each problem, with its line and column.
+        problems: Vec<String>,
+    },
+    /// The tariffs do not make a table (overlaps, ends before starts).
+    #[error("{}: {source}", .path.display())]
+    Tariffs {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: TransactionProblems,
+    },
+}
+
+/// The party ids in the first column of a CSV file with a header (e.g.
+/// `municipalities-2016.csv`: `code,name,county,population`).
+///
+/// # Errors
+/// [`FileError::Csv`] when the file cannot be read, [`FileError::Cells`] for bad or repeated ids.
+pub fn read_parties(path: &Path) -> Result<Vec<PartyId>, FileError> {
+    let csv = |source| FileError::Csv {
+        path: path.to_owned(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(csv)?;
+    let mut parties = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(csv)?;
+        let line = i + 2;
+        let id = record.get(0).unwrap_or("");
+        match PartyId::new(id) {
+            Ok(p) if !seen.insert(p.clone()) => {
+                problems.push(format!("line {line}: party {p} occurs more than once"))
+            }
+            Ok(p) => parties.push(p),
+            Err(e) => problems.push(format!("line {line}, column 1: {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(parties)
+    } else {
+        Err(FileError::Cells {
+            path: path.to_owned(),
+            problems,
+        })
+    }
+}
+
+/// Tariffs from a CSV file with the header `kind,unit_price,valid_from,valid_to` (dates as
+/// `YYYY-MM-DD`, `valid_to` the last valid day or empty for no end, prices as `0.30`).
+///
+/// # Errors
+/// [`FileError::Csv`], [`FileError::Cells`] for every bad cell, and [`FileError::Tariffs`] for
+/// overlapping tariffs of one kind.
+pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
+    let csv = |source| FileError::Csv {
+        path: path.to_owned(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(csv)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tariffs = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(csv)?;
+        let line = i + 2;
+        if record.len() != 4 {
+            problems.push(format!("line {line}: expected 4 fields, found {}", record.len()));
+            continue;
+        }
+        let cell = |c: usize| record.get(c).unwrap_or("");
+        let mut bad = |col: &str, what: &str, found: &str| {
+            problems.push(format!("line {line}, {col}: {what}, found {found:?}"));
+        };
+        let kind = Kind::new(cell(0));
+        let price = Decimal::from_str(cell(1)).ok().and_then(UnitPrice::new);
+        let from = NaiveDate::parse_from_str(cell(2), "%Y-%m-%d").ok();
+        let to = match cell(3) {
+            "" => Some(None),
+            t => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().map(Some),
+        };
+        if kind.is_err() {
+            bad("kind", "must be a name without spaces or commas", cell(0));
+        }
+        if price.is_none() {
+            bad("unit_price", "must be 0 or more with at most 4 decimals", cell(1));
+        }
+        if from.is_none() {
+            bad("valid_from", "must be a date YYYY-MM-DD", cell(2));
+        }
+        if to.is_none() {
+            bad("valid_to", "must be a date YYYY-MM-DD or empty", cell(3));
+        }
+        if let (Ok(kind), Some(price), Some(from), Some(to)) = (kind, price, from, to) {
+            let mut t = Tariff::new(kind, price, from, to);
+            t.source = Some(SourceRef::new(&format!("{name}:{line}")));
+            tariffs.push(t);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(FileError::Cells {
+            path: path.to_owned(),
+            problems,
+        });
+    }
+    TariffTable::new(tariffs).map_err(|source| FileError::Tariffs {
+        path: path.to_owned(),
+        source,
+    })
+}
