@@ -40,7 +40,8 @@ pub struct Step {
 }
 
 impl Step {
-    fn input(label: impl Into<String>, value: String, source: Option<&SourceRef>) -> Step {
+    /// An input value and where it was read.
+    pub fn input(label: impl Into<String>, value: String, source: Option<&SourceRef>) -> Step {
         Step {
             label: label.into(),
             formula: None,
@@ -49,7 +50,8 @@ impl Step {
         }
     }
 
-    fn computed(label: impl Into<String>, formula: String, value: String) -> Step {
+    /// A computed value and how it was computed.
+    pub fn computed(label: impl Into<String>, formula: String, value: String) -> Step {
         Step {
             label: label.into(),
             formula: Some(formula),
