@@ -44,21 +44,15 @@ pub enum TransactionError {
         place: Option<SourceRef>,
     },
     /// Two tariffs of one kind are valid on the same day.
-    #[error(
-        "tariffs for {kind} overlap: {first}{} and {second}{} are both valid on {day}",
-        at(.first_place), at(.second_place)
-    )]
+    #[error("tariffs for {kind} overlap: {first} and {second} are both valid on {day}")]
     OverlappingTariffs {
         /// The kind.
         kind: Kind,
-        /// The validity of the earlier one, e.g. `2017-01-01..2017-12-31`.
+        /// The validity of the earlier one and where it was read, e.g.
+        /// `2017-01-01..2017-12-31 (Tariffs!A2)`.
         first: String,
-        /// Where it was read.
-        first_place: Option<SourceRef>,
-        /// The validity of the later one.
+        /// The validity of the later one and where it was read.
         second: String,
-        /// Where it was read.
-        second_place: Option<SourceRef>,
         /// The first day both are valid.
         day: NaiveDate,
     },

@@ -188,10 +188,8 @@ impl TariffTable {
                 if a.valid_to.is_none_or(|to| to >= b.valid_from) {
                     problems.push(TransactionError::OverlappingTariffs {
                         kind: a.kind.clone(),
-                        first: a.validity(),
-                        first_place: a.source.clone(),
-                        second: b.validity(),
-                        second_place: b.source.clone(),
+                        first: format!("{}{}", a.validity(), place(&a.source)),
+                        second: format!("{}{}", b.validity(), place(&b.source)),
                         day: b.valid_from,
                     });
                 }
@@ -234,6 +232,13 @@ impl TariffTable {
             (a, b) => a.or(b),
         }
     }
+}
+
+fn place(source: &Option<SourceRef>) -> String {
+    source
+        .as_ref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

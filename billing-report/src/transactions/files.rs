@@ -103,7 +103,10 @@ pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
         let record = record.map_err(csv)?;
         let line = i + 2;
         if record.len() != 4 {
-            problems.push(format!("line {line}: expected 4 fields, found {}", record.len()));
+            problems.push(format!(
+                "line {line}: expected 4 fields, found {}",
+                record.len()
+            ));
             continue;
         }
         let cell = |c: usize| record.get(c).unwrap_or("");
@@ -121,7 +124,11 @@ pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
             bad("kind", "must be a name without spaces or commas", cell(0));
         }
         if price.is_none() {
-            bad("unit_price", "must be 0 or more with at most 4 decimals", cell(1));
+            bad(
+                "unit_price",
+                "must be 0 or more with at most 4 decimals",
+                cell(1),
+            );
         }
         if from.is_none() {
             bad("valid_from", "must be a date YYYY-MM-DD", cell(2));

@@ -91,7 +91,9 @@ impl Catalog {
 
     #[inline]
     fn kind(&self, name: &[u8]) -> Option<usize> {
-        self.kinds.iter().position(|k| k.as_str().as_bytes() == name)
+        self.kinds
+            .iter()
+            .position(|k| k.as_str().as_bytes() == name)
     }
 }
 
@@ -272,7 +274,7 @@ pub enum ReadError {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: TransactionError,
+        source: Box<TransactionError>,
     },
 }
 
@@ -399,7 +401,7 @@ fn read_rows(
         if let Some(source) = scan.fatal {
             return Err(ReadError::Tally {
                 path: path.to_owned(),
-                source,
+                source: Box::new(source),
             });
         }
         for (line, problem) in scan.errors {
@@ -414,7 +416,7 @@ fn read_rows(
             None => total = Some(scan.tally),
             Some(t) => t.merge(&scan.tally).map_err(|source| ReadError::Tally {
                 path: path.to_owned(),
-                source,
+                source: Box::new(source),
             })?,
         }
     }
@@ -521,7 +523,14 @@ fn scan_range(
                 continue;
             }
         }
-        let stop = scan_lines(&buf[at..complete], pos + at as u64, end, &mut scan, catalog, options);
+        let stop = scan_lines(
+            &buf[at..complete],
+            pos + at as u64,
+            end,
+            &mut scan,
+            catalog,
+            options,
+        );
         if stop || eof || scan.fatal.is_some() {
             return Ok(scan);
         }
@@ -530,13 +539,7 @@ fn scan_range(
             if pos + at as u64 >= end {
                 return Ok(scan);
             }
-            push_error(
-                &mut scan,
-                options,
-                RowProblem::TooLong {
-                    limit: buf.len(),
-                },
-            );
+            push_error(&mut scan, options, RowProblem::TooLong { limit: buf.len() });
             scan.lines += 1;
             skipping_long = true;
             pos += filled as u64;
@@ -616,9 +619,11 @@ fn parse_row(line: &[u8], catalog: &Catalog) -> Result<(Day, usize, usize), RowP
             found: Shown::new(party_code),
         })?;
     let kind_name = unquote(kind);
-    let kind = catalog.kind(kind_name).ok_or_else(|| RowProblem::UnknownKind {
-        found: Shown::new(kind_name),
-    })?;
+    let kind = catalog
+        .kind(kind_name)
+        .ok_or_else(|| RowProblem::UnknownKind {
+            found: Shown::new(kind_name),
+        })?;
     Ok((day, party, kind))
 }
 
@@ -674,7 +679,11 @@ fn parse_date(d: &[u8]) -> Option<Day> {
     if d.len() != 10 || d[4] != b'-' || d[7] != b'-' {
         return None;
     }
-    Day::new(digits::<4>(d)?, digits::<2>(&d[5..])?, digits::<2>(&d[8..])?)
+    Day::new(
+        digits::<4>(d)?,
+        digits::<2>(&d[5..])?,
+        digits::<2>(&d[8..])?,
+    )
 }
 
 fn parse_period(text: &[u8]) -> Option<Period> {
@@ -770,10 +779,7 @@ fn read_counts<R: BufRead>(
     Ok(counts)
 }
 
-fn parse_count(
-    line: &[u8],
-    catalog: &Catalog,
-) -> Result<(PartyId, Kind, Period, u64), RowProblem> {
+fn parse_count(line: &[u8], catalog: &Catalog) -> Result<(PartyId, Kind, Period, u64), RowProblem> {
     let fields: Vec<&[u8]> = line.split(|&b| b == b',').map(unquote).collect();
     let [party, kind, period, count] = fields[..] else {
         return Err(RowProblem::Fields {
