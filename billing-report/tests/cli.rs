@@ -1,0 +1,413 @@
+//! The command line over the test-data cases: check, template, run, issue, explain, register
+//! export; exit codes, determinism, `--force`, `--help`, and no user id in any output.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use billing_core::calendar::ocr_is_valid;
+use common::*;
+
+/// Every case checks clean, as a workbook and as a CSV folder.
+#[test]
+fn check_passes_on_every_case() {
+    for (case, _) in CASES {
+        let dir = case_dir(case);
+        for input in [dir.join("agreement.xlsx"), dir.clone()] {
+            let r = cli(&["check", s(&input)]).expect(0);
+            assert!(r.stderr.contains("no errors"), "{case}: {}", r.stderr);
+        }
+    }
+    let r = cli(&["check", s(&case_dir("stockholm-2020"))]).expect(0);
+    assert!(
+        r.stderr
+            .contains("no errors (27 parties, 3 pools, 0 registrations)"),
+        "{}",
+        r.stderr
+    );
+    let r = cli(&["check", s(&case_dir("kalmar-2010").join("agreement.xlsx"))]).expect(0);
+    assert!(
+        r.stderr
+            .contains("no errors (14 parties, 2 pools, 105 registrations)"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A fresh template passes `check` as it is, and `run` on it writes invoices.
+#[test]
+fn template_then_check_passes() {
+    let t = tmp();
+    let file = t.path().join("avtal.xlsx");
+    cli(&["template", s(&file)]).expect(0);
+    assert!(file.exists());
+    let r = cli(&["check", s(&file)]).expect(0);
+    assert!(r.stderr.contains("no errors"), "{}", r.stderr);
+    // A second template over it needs --force.
+    let r = cli(&["template", s(&file)]).expect(2);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    cli(&["template", s(&file), "--force"]).expect(0);
+    let out = t.path().join("out");
+    cli(&["run", s(&file), "--date", "2026-01-01", "--out", s(&out)]).expect(0);
+    assert!(out.join("lines.csv").exists());
+}
+
+/// `check` exits 1 on a workbook with an error and names the file and the cell.
+#[test]
+fn check_fails_with_exit_1_on_an_error() {
+    let t = tmp();
+    let dir = t.path().join("ikomet");
+    copy_case_csv("ikomet-3", &dir);
+    let pools = dir.join("Pools.csv");
+    let text = std::fs::read_to_string(&pools)
+        .unwrap()
+        .replace("5000.00", "fem tusen");
+    std::fs::write(&pools, text).unwrap();
+    let r = cli(&["check", s(&dir)]).expect(1);
+    assert!(
+        r.stderr
+            .contains("Pools.csv: Pools!C2: amount must be a number, found \"fem tusen\""),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("1 error(s)"), "{}", r.stderr);
+}
+
+/// Two runs of the same input and date give the same bytes in every file.
+#[test]
+fn outputs_are_deterministic() {
+    let t = tmp();
+    let input = case_dir("kalmar-2010").join("agreement.xlsx");
+    let reg = t.path().join("none.sqlite");
+    let (a, b) = (t.path().join("a"), t.path().join("b"));
+    for out in [&a, &b] {
+        cli(&[
+            "run",
+            s(&input),
+            "--date",
+            "2011-07-01",
+            "--out",
+            s(out),
+            "--register",
+            s(&reg),
+        ])
+        .expect(0);
+    }
+    let files = files_under(&a);
+    assert_eq!(files.len(), 17, "{files:?}"); // 14 invoices, overview, lines, json
+    assert_eq!(files, files_under(&b));
+    for f in &files {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+/// An existing output folder is replaced only with --force; without it nothing changes.
+#[test]
+fn force_is_needed_to_overwrite() {
+    let t = tmp();
+    let input = case_dir("ikomet-3").join("agreement.xlsx");
+    let reg = t.path().join("none.sqlite");
+    let out = t.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("mine.txt"), "keep me").unwrap();
+    let args = |force: bool| {
+        let mut a = vec![
+            "run",
+            s(&input),
+            "--date",
+            "2019-03-01",
+            "--out",
+            s(&out),
+            "--register",
+            s(&reg),
+        ];
+        if force {
+            a.push("--force");
+        }
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let run = |force: bool| {
+        let a = args(force);
+        cli(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let r = run(false).expect(2);
+    assert!(
+        r.stderr.contains("exists: give --force to replace it"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(files_under(&out), vec!["mine.txt"]);
+    run(true).expect(0);
+    assert!(!out.join("mine.txt").exists());
+    assert!(out.join("lines.csv").exists());
+    // No temporary folder is left beside it.
+    let left: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// `--help` works on the program and every subcommand.
+#[test]
+fn help_on_every_subcommand() {
+    let r = cli(&["--help"]).expect(0);
+    for sub in ["template", "check", "run", "issue", "explain", "register"] {
+        assert!(r.stdout.contains(sub), "{sub}: {}", r.stdout);
+    }
+    for sub in [
+        &["template"][..],
+        &["check"],
+        &["run"],
+        &["issue"],
+        &["explain"],
+        &["register"],
+        &["register", "export"],
+        &["transactions"],
+        &["verify"],
+    ] {
+        let mut args = sub.to_vec();
+        args.push("--help");
+        let r = cli(&args).expect(0);
+        assert!(
+            r.stdout.contains("Usage: billing-report"),
+            "{sub:?}: {}",
+            r.stdout
+        );
+    }
+    // A bad argument is a usage error: exit 2.
+    cli(&["run", "x.xlsx", "--date", "2019-02-30"]).expect(2);
+}
+
+/// Copies a case's CSV tables into a fresh folder for issuing (the register goes beside it).
+fn issuing_copy(case: &str, t: &Path) -> PathBuf {
+    let dir = t.join(case);
+    copy_case_csv(case, &dir);
+    dir
+}
+
+/// The register as exported CSV.
+fn export(input: &Path, t: &Path, name: &str) -> String {
+    let out = t.join(name);
+    cli(&["register", "export", s(input), "--out", s(&out)]).expect(0);
+    std::fs::read_to_string(out.join("register.csv")).unwrap()
+}
+
+/// Issuing numbers the coordinator's invoices 1001, 1002, … in one unbroken series across
+/// invoice dates, with valid OCR references; the providers' arrears invoices get their own
+/// series from 1.
+#[test]
+fn issue_numbers_run_unbroken_across_dates() {
+    let t = tmp();
+    let input = issuing_copy("kalmar-2010", t.path());
+    let mut numbers = Vec::new();
+    for date in ["2010-01-01", "2010-05-31", "2010-07-01"] {
+        let out = t.path().join(format!("issued-{date}"));
+        let r = cli(&["issue", s(&input), "--date", date, "--out", s(&out)]).expect(0);
+        assert!(r.stderr.contains("recorded in"), "{}", r.stderr);
+        for l in lines(&out.join("lines.csv")) {
+            let ocr = &l["ocr"];
+            assert!(ocr_is_valid(ocr, true), "{date}: OCR {ocr}");
+            if l["issuer"] == "0880" && l["line"] == "1" {
+                numbers.push(l["invoice_number"].parse::<u64>().unwrap());
+            }
+        }
+        let json = std::fs::read_to_string(out.join("invoices.json")).unwrap();
+        assert!(json.contains("\"status\": \"issued\""));
+    }
+    // 13 members on 2010-01-01 and on 2010-07-01.
+    assert_eq!(numbers, (1001..1027).collect::<Vec<u64>>());
+    let register = export(&input, t.path(), "export");
+    let rows: Vec<&str> = register.lines().skip(1).collect();
+    assert_eq!(rows.len(), 26 + 2, "{register}");
+    // Emmaboda (operator) and Vimmerby (manager) invoice the coordinator on 2010-05-31, each
+    // starting its own series at 1.
+    assert!(
+        rows.iter().any(|r| r.starts_with("0862,1,0880,2010-05-31")),
+        "{register}"
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("0884,1,0880,2010-05-31")),
+        "{register}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("0880,1026,gyf-kalmarsund,2010-07-01")),
+        "{register}"
+    );
+}
+
+/// Issuing a date twice is refused with exit 1, writes nothing and leaves the register as it
+/// was; the next date continues the series.
+#[test]
+fn issuing_twice_is_refused_and_the_register_is_unchanged() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let first = t.path().join("first");
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&first),
+    ])
+    .expect(0);
+    let before = export(&input, t.path(), "before");
+    let first_bytes: Vec<Vec<u8>> = files_under(&first)
+        .iter()
+        .map(|f| std::fs::read(first.join(f)).unwrap())
+        .collect();
+
+    let again = t.path().join("again");
+    let r = cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&again),
+    ])
+    .expect(1);
+    assert!(
+        r.stderr
+            .contains("invoices dated 2017-07-01 were already issued (numbers 0191 1"),
+        "{}",
+        r.stderr
+    );
+    assert!(!again.exists());
+    // Not even with --force over the first output.
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&first),
+        "--force",
+    ])
+    .expect(1);
+    let after: Vec<Vec<u8>> = files_under(&first)
+        .iter()
+        .map(|f| std::fs::read(first.join(f)).unwrap())
+        .collect();
+    assert_eq!(first_bytes, after, "the first output is untouched");
+    assert_eq!(before, export(&input, t.path(), "after"));
+
+    // The next month continues the series: 1..8, then 9..16.
+    let second = t.path().join("second");
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-08-01",
+        "--out",
+        s(&second),
+    ])
+    .expect(0);
+    let register = export(&input, t.path(), "later");
+    let numbers: Vec<u64> = register
+        .lines()
+        .skip(1)
+        .map(|r| r.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=16).collect::<Vec<u64>>());
+}
+
+/// `explain` gives every figure of a line with its source cells, and no user id: the region
+/// joining Kalmar's agreement on 2011-04-01 pays R7's worked example 2.
+#[test]
+fn explain_shows_the_figures_and_no_user_id() {
+    let t = tmp();
+    let input = case_dir("kalmar-2010").join("agreement.xlsx");
+    let reg = t.path().join("none.sqlite");
+    let r = cli(&[
+        "explain",
+        s(&input),
+        "--party",
+        "landstinget-kalmar",
+        "--date",
+        "2011-07-01",
+        "--register",
+        s(&reg),
+    ])
+    .expect(0);
+    for figure in [
+        "payable 72 133,00 SEK",
+        "correction of the user fee for 2011-01-01..2011-06-30: 24 132,60",
+        "user fee in advance for 2011-07-01..2011-12-31: 48 000,00",
+        "Licenser (inferred): 225 000,00 (Budget!C2)",
+        "B / N = 1 080 000,00 / 90",
+        "91 × 2 + 0 × 1 = 182",
+        "öresavrundning: payable total rounded to whole kronor: 0,40",
+    ] {
+        assert!(r.stdout.contains(figure), "{figure}:\n{}", r.stdout);
+    }
+    assert!(!r.stdout.contains("lt-u"), "{}", r.stdout);
+    // A party without an invoice on the date is an error, not an empty answer.
+    let r = cli(&[
+        "explain",
+        s(&input),
+        "--party",
+        "nobody",
+        "--date",
+        "2011-07-01",
+        "--register",
+        s(&reg),
+    ])
+    .expect(2);
+    assert!(
+        r.stderr
+            .contains("party nobody has no invoice on 2011-07-01"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// No user id from the Users sheet appears in any output file, workbook cell or message.
+#[test]
+fn no_user_id_in_any_output() {
+    let t = tmp();
+    let case = case_dir("kalmar-2010");
+    let ids: Vec<String> = read_csv(&case.join("Users.csv"))[1..]
+        .iter()
+        .map(|r| r[1].clone())
+        .collect();
+    assert_eq!(ids.len(), 105);
+    let out = t.path().join("out");
+    let r = cli(&[
+        "run",
+        s(&case.join("agreement.xlsx")),
+        "--date",
+        "2012-07-01",
+        "--out",
+        s(&out),
+        "--register",
+        s(&t.path().join("none.sqlite")),
+    ])
+    .expect(0);
+    let mut texts = vec![r.stderr, r.stdout];
+    for f in files_under(&out) {
+        let p = out.join(&f);
+        if f.ends_with(".xlsx") {
+            for (_, rows) in grid(&p) {
+                for row in rows {
+                    texts.extend(row.iter().map(|c| c.to_string()));
+                }
+            }
+        } else {
+            texts.push(std::fs::read_to_string(&p).unwrap());
+        }
+    }
+    let all = texts.join("\n");
+    assert!(all.contains("Högsby"), "the scan reads the outputs");
+    for id in &ids {
+        assert!(!all.contains(id.as_str()), "user id {id} in the outputs");
+    }
+}
