@@ -119,8 +119,10 @@ pub struct ReadOptions {
     pub max_errors: usize,
     /// Distinct months a file may span.
     pub max_months: usize,
-    /// Bytes read at a time by each thread.
+    /// Bytes read at a time by each thread; also the longest row accepted.
     pub buffer: usize,
+    /// The fewest bytes a thread's range may have: a smaller file is read by fewer threads.
+    pub min_range: u64,
 }
 
 impl Default for ReadOptions {
@@ -130,6 +132,7 @@ impl Default for ReadOptions {
             max_errors: 20,
             max_months: 120,
             buffer: 1 << 20,
+            min_range: 1 << 20,
         }
     }
 }
@@ -369,8 +372,7 @@ fn read_rows(
 ) -> Result<Tally, ReadError> {
     let threads = options.threads.max(1) as u64;
     let body = size.saturating_sub(header_len);
-    // Ranges of at least 1 MiB each, so a small file is read by one thread.
-    let n = threads.min(body / (1 << 20)).max(1);
+    let n = threads.min(body / options.min_range.max(1)).max(1);
     let bounds: Vec<u64> = (0..=n).map(|i| header_len + body * i / n).collect();
     let scans: Vec<io::Result<Scan>> = std::thread::scope(|s| {
         let handles: Vec<_> = bounds
