@@ -1055,6 +1055,19 @@ impl<'a> Sheets<'a> {
             let year = r
                 .whole("year", "year", 1900, problems)
                 .and_then(|y| i32::try_from(y).ok());
+            // The period a pool covers is shown to the reader, not computed with, but it must
+            // still be a period: two dates, the last not before the first.
+            let period_from = r.date("period_from", "period_from", problems);
+            let period_to = r.date("period_to", "period_to", problems);
+            if let (Some(f), Some(t)) = (period_from, period_to) {
+                if t < f {
+                    problems.push(r.cell("period_to").problem(
+                        Severity::Error,
+                        format!("the period ends before it starts ({f})"),
+                        true,
+                    ));
+                }
+            }
             let vat = if r.cell("vat").is_empty() {
                 Some(VatRate::Zero)
             } else {
