@@ -1187,6 +1187,16 @@ impl<'a> Sheets<'a> {
                     r.cell("user_id").required(problems, "user_id");
                     None
                 }
+                // An error value (#REF!, #N/A) is not an id: it would make every such row one
+                // user. Showing it is safe, it is not an id.
+                crate::input::Raw::Error(_) => {
+                    problems.push(r.cell("user_id").problem(
+                        Severity::Error,
+                        "user_id must be text or a number, not an error value",
+                        true,
+                    ));
+                    None
+                }
                 raw => Some(raw.shown()),
             };
             let first = r.date("first_day", "first_day", problems);
