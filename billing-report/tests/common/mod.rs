@@ -149,6 +149,8 @@ pub enum Typed {
     Text(String),
     Number(Decimal),
     Date(chrono::NaiveDate),
+    /// A formula whose cached result is an error value such as `#REF!` (written as `=#REF!`).
+    ErrorCell(String),
 }
 
 /// Numbers become number cells unless they carry a leading zero (municipality codes such as
@@ -156,6 +158,9 @@ pub enum Typed {
 pub fn typed(field: &str) -> Typed {
     if field.trim().is_empty() {
         return Typed::Empty;
+    }
+    if let Some(e) = field.strip_prefix('=').filter(|e| e.starts_with('#')) {
+        return Typed::ErrorCell(e.to_owned());
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(field, "%Y-%m-%d") {
         if field.len() == 10 {
@@ -213,6 +218,10 @@ pub fn tables_to_xlsx(sheets: &[(String, Vec<Vec<String>>)]) -> Vec<u8> {
                     Typed::Date(d) => {
                         let x = ExcelDateTime::parse_from_str(&d.to_string()).unwrap();
                         ws.write_datetime_with_format(r, c, &x, &date).unwrap();
+                    }
+                    Typed::ErrorCell(e) => {
+                        let f = rust_xlsxwriter::Formula::new("=1/0").set_result(e);
+                        ws.write_formula(r, c, f).unwrap();
                     }
                 }
             }

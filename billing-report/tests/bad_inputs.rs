@@ -1,0 +1,531 @@
+//! A generated corpus of broken inputs. Each starts from a good test-data case and breaks one
+//! thing, as a CSV folder or as an xlsx workbook written with rust_xlsxwriter. For each: `check`
+//! and `issue` exit 1, the message names the file and, where there is one, the sheet!cell and
+//! the value found; nothing is written (no output folder, no register); and no message holds a
+//! user id. One workbook with 5 different errors reports all 5 in one run.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A case's tables, by sheet name.
+type Tables = BTreeMap<String, Vec<Vec<String>>>;
+
+fn tables(case: &str) -> Tables {
+    let dir = case_dir(case);
+    csv_files(&dir)
+        .into_iter()
+        .map(|(name, stem)| (stem, read_csv(&dir.join(name))))
+        .collect()
+}
+
+/// `E7` → (row index 6, column index 4).
+fn at(cell: &str) -> (usize, usize) {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    let row: usize = cell[letters.len()..].parse().unwrap();
+    let col = letters
+        .bytes()
+        .fold(0usize, |acc, b| acc * 26 + usize::from(b - b'A' + 1))
+        - 1;
+    (row - 1, col)
+}
+
+fn set(t: &mut Tables, sheet: &str, cell: &str, value: &str) {
+    let (r, c) = at(cell);
+    let rows = t
+        .get_mut(sheet)
+        .unwrap_or_else(|| panic!("no sheet {sheet}"));
+    let row = &mut rows[r];
+    if row.len() <= c {
+        row.resize(c + 1, String::new());
+    }
+    row[c] = value.to_owned();
+}
+
+fn drop_column(t: &mut Tables, sheet: &str, header: &str) {
+    let rows = t.get_mut(sheet).unwrap();
+    let c = rows[0].iter().position(|h| h == header).unwrap();
+    for r in rows.iter_mut() {
+        if r.len() > c {
+            r.remove(c);
+        }
+    }
+}
+
+fn drop_row(t: &mut Tables, sheet: &str, row: usize) {
+    t.get_mut(sheet).unwrap().remove(row - 1);
+}
+
+fn push_row(t: &mut Tables, sheet: &str, row: &[&str]) {
+    t.get_mut(sheet)
+        .unwrap()
+        .push(row.iter().map(|s| (*s).to_owned()).collect());
+}
+
+/// How a broken input is written.
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    Csv,
+    Xlsx,
+}
+
+/// How the input is broken.
+enum Break {
+    /// A change to the tables of a case.
+    Tables(&'static str, fn(&mut Tables)),
+    /// Raw bytes for the file (xlsx) or for one CSV file (its name and bytes) over a case.
+    FileBytes(&'static [u8]),
+    CsvBytes(&'static str, &'static str, &'static [u8]),
+    /// An empty folder.
+    EmptyFolder,
+}
+
+struct Bad {
+    name: &'static str,
+    form: Form,
+    brk: Break,
+    /// Texts the error output must hold, besides the file's name.
+    expect: &'static [&'static str],
+}
+
+/// Writes a broken input into `dir`; returns the input path and the file its messages name.
+fn write(bad: &Bad, dir: &Path) -> (PathBuf, String) {
+    let root = dir.join(bad.name);
+    std::fs::create_dir_all(&root).unwrap();
+    match (&bad.brk, bad.form) {
+        (Break::Tables(case, f), form) => {
+            let mut t = tables(case);
+            f(&mut t);
+            match form {
+                Form::Csv => {
+                    let folder = root.join("avtal");
+                    std::fs::create_dir_all(&folder).unwrap();
+                    for (sheet, rows) in &t {
+                        write_csv(&folder.join(format!("{sheet}.csv")), rows);
+                    }
+                    (folder, String::new())
+                }
+                Form::Xlsx => {
+                    let file = root.join("avtal.xlsx");
+                    let sheets: Vec<(String, Vec<Vec<String>>)> = t.into_iter().collect();
+                    std::fs::write(&file, tables_to_xlsx(&sheets)).unwrap();
+                    let name = s(&file).to_owned();
+                    (file, name)
+                }
+            }
+        }
+        (Break::FileBytes(bytes), _) => {
+            let file = root.join("avtal.xlsx");
+            std::fs::write(&file, bytes).unwrap();
+            let name = s(&file).to_owned();
+            (file, name)
+        }
+        (Break::CsvBytes(case, name, bytes), _) => {
+            let folder = root.join("avtal");
+            copy_case_csv(case, &folder);
+            std::fs::write(folder.join(name), bytes).unwrap();
+            let file = s(&folder.join(name)).to_owned();
+            (folder, file)
+        }
+        (Break::EmptyFolder, _) => {
+            let folder = root.join("avtal");
+            std::fs::create_dir_all(&folder).unwrap();
+            let name = s(&folder).to_owned();
+            (folder, name)
+        }
+    }
+}
+
+fn corpus() -> Vec<Bad> {
+    use Break::*;
+    use Form::*;
+    vec![
+        Bad {
+            name: "missing-sheet-parties",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| {
+                t.remove("Parties");
+            }),
+            expect: &["Parties: the sheet Parties is missing (also accepted: Parter, Huvudmän)"],
+        },
+        Bad {
+            name: "missing-sheet-settings",
+            form: Xlsx,
+            brk: Tables("ikomet-3", |t| {
+                t.remove("Settings");
+            }),
+            expect: &["Settings: the sheet Settings is missing"],
+        },
+        Bad {
+            name: "missing-column-amount",
+            form: Csv,
+            brk: Tables("stockholm-2020", |t| drop_column(t, "Pools", "amount")),
+            expect: &["Pools.csv: Pools!1: the column amount is missing from the header row (also accepted: belopp)"],
+        },
+        Bad {
+            name: "missing-column-users-party",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| drop_column(t, "Users", "party")),
+            expect: &["Users!1: the column party is missing"],
+        },
+        Bad {
+            name: "text-in-population",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "E2", "sex tusen")),
+            expect: &["Parties.csv: Parties!E2: population must be a whole number of at least 1, found \"sex tusen\""],
+        },
+        Bad {
+            name: "text-in-amount-xlsx",
+            form: Xlsx,
+            brk: Tables("stockholm-2020", |t| set(t, "Pools", "C2", "två miljoner")),
+            expect: &["Pools!C2: amount must be a number, found \"två miljoner\""],
+        },
+        Bad {
+            name: "negative-population",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "E3", "-12")),
+            expect: &["Parties!E3: population must be a whole number of at least 1, found \"-12\""],
+        },
+        Bad {
+            name: "negative-population-xlsx",
+            form: Xlsx,
+            brk: Tables("social-emergency-8", |t| set(t, "Parties", "E4", "-12")),
+            expect: &["Parties!E4: population must be a whole number of at least 1, found \"-12\""],
+        },
+        Bad {
+            name: "fractional-population",
+            form: Xlsx,
+            brk: Tables("stockholm-2020", |t| set(t, "Parties", "E2", "43891.5")),
+            expect: &["Parties!E2: population must be a whole number of at least 1, found \"43891.5\""],
+        },
+        Bad {
+            name: "duplicate-party-id",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "A3", "0821")),
+            expect: &["Parties!A3: the party id is used twice (first at Parties!A2), found \"0821\""],
+        },
+        Bad {
+            name: "duplicate-pool-id",
+            form: Xlsx,
+            brk: Tables("stockholm-2020", |t| set(t, "Pools", "A3", "system-2020")),
+            expect: &["Pools!A3: the pool id is used twice (first at Pools!A2), found \"system-2020\""],
+        },
+        Bad {
+            name: "unknown-party-in-register",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Users", "A2", "0999")),
+            expect: &["Users.csv: Users!A2: unknown party, found \"0999\""],
+        },
+        Bad {
+            name: "unknown-party-in-register-xlsx",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Users", "A50", "0999")),
+            expect: &["Users!A50: unknown party, found \"0999\""],
+        },
+        Bad {
+            name: "reversed-registration-dates",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Users", "D2", "2009-12-31")),
+            expect: &["Users!D2: the last day is before the first day (2010-01-01), found \"2009-12-31\""],
+        },
+        Bad {
+            name: "reversed-pool-period",
+            form: Xlsx,
+            brk: Tables("social-emergency-8", |t| set(t, "Pools", "G6", "2018-01-01")),
+            expect: &["Pools!H6: the period ends before it starts (2018-01-01), found \"2017-12-31\""],
+        },
+        Bad {
+            name: "impossible-date",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Users", "C2", "2010-02-30")),
+            expect: &["Users!C2: first_day must be a date (YYYY-MM-DD), found \"2010-02-30\""],
+        },
+        Bad {
+            name: "ref-error-in-amount",
+            form: Xlsx,
+            brk: Tables("stockholm-2020", |t| set(t, "Pools", "C2", "=#REF!")),
+            expect: &["Pools!C2: amount must be a number, found \"#REF!\""],
+        },
+        Bad {
+            name: "div0-error-in-population",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "E2", "=#DIV/0!")),
+            expect: &["Parties!E2: population must be a whole number of at least 1, found \"#DIV/0!\""],
+        },
+        Bad {
+            name: "na-error-in-party-id",
+            form: Xlsx,
+            brk: Tables("ikomet-3", |t| set(t, "Parties", "A2", "=#N/A")),
+            expect: &["Parties!A2: id must be text, not an error value, found \"#N/A\""],
+        },
+        Bad {
+            name: "empty-file",
+            form: Xlsx,
+            brk: FileBytes(b""),
+            expect: &["the file is empty, expected an xlsx or ods workbook"],
+        },
+        Bad {
+            name: "not-a-workbook",
+            form: Xlsx,
+            brk: FileBytes(b"id,name\n0180,Stockholm\n"),
+            expect: &["not a readable xlsx or ods workbook"],
+        },
+        Bad {
+            name: "truncated-zip",
+            form: Xlsx,
+            brk: FileBytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00"),
+            expect: &["not a readable xlsx or ods workbook"],
+        },
+        Bad {
+            name: "csv-stray-quote",
+            form: Csv,
+            brk: CsvBytes(
+                "ikomet-3",
+                "Parties.csv",
+                b"id,name,org_nr,kind,roles\n0120,\"V\xc3\xa4rmd\xc3\xb6 kommun,212000-1207,municipality,\n0138,Tyres\xc3\xb6 kommun,212000-1389,municipality,\n0182,Nacka kommun,212000-1827,municipality,coordinator\n",
+            ),
+            expect: &["Parties!B2: a field runs over several lines: is a quote (\") left open?"],
+        },
+        Bad {
+            name: "csv-not-utf8",
+            form: Csv,
+            brk: CsvBytes(
+                "ikomet-3",
+                "Parties.csv",
+                b"id,name,org_nr,kind,roles\n0120,V\xe4rmd\xf6 kommun,212000-1207,municipality,\n",
+            ),
+            expect: &["is not UTF-8 text, expected a CSV file saved as UTF-8"],
+        },
+        Bad {
+            name: "empty-folder",
+            form: Csv,
+            brk: EmptyFolder,
+            expect: &["holds no sheets"],
+        },
+        Bad {
+            name: "money-with-three-decimals",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C3", "50000.005")),
+            expect: &["Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\""],
+        },
+        Bad {
+            name: "unknown-key",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| set(t, "Pools", "E2", "inhabitants")),
+            expect: &["Pools!E2: key must be population, users, equal, weight:<figure>, fixed or direct:<party>, found \"inhabitants\""],
+        },
+        Bad {
+            name: "cap-without-excess-policy",
+            form: Xlsx,
+            brk: Tables("stockholm-2020", |t| set(t, "Pools", "H2", "")),
+            expect: &["Pools!H2: a capped pool needs an excess policy"],
+        },
+        Bad {
+            name: "absorbed-by-unknown-party",
+            form: Csv,
+            brk: Tables("stockholm-2020", |t| set(t, "Pools", "H2", "absorb:99")),
+            expect: &["Pools!A2: ", "99"],
+        },
+        Bad {
+            name: "bad-org-number-check-digit",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| set(t, "Parties", "C3", "212000-1388")),
+            expect: &["Parties!C3: not a valid organisation number", "found \"212000-1388\""],
+        },
+        Bad {
+            name: "issuer-not-a-party",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| set(t, "Settings", "B3", "0999")),
+            expect: &["Settings: the issuer must be one of the parties, found \"0999\""],
+        },
+        Bad {
+            name: "missing-required-setting",
+            form: Xlsx,
+            brk: Tables("social-emergency-8", |t| drop_row(t, "Settings", 2)),
+            expect: &["Settings: the setting name is required"],
+        },
+        Bad {
+            name: "unknown-correction-policy",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "B5", "pro_rata")),
+            expect: &["Settings!B5: correction_policy must be next_invoice_count or pro_rata_days, found \"pro_rata\""],
+        },
+        Bad {
+            name: "vat-rate-not-swedish",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "H2", "20")),
+            expect: &["Pools!H2: vat must be 0, 6, 12, 25 or outside, found \"20\""],
+        },
+        Bad {
+            name: "unknown-participant",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "F2", "0821, 0999")),
+            expect: &["Pools!F2: participant 0999 is not a party"],
+        },
+        Bad {
+            name: "too-many-members",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| {
+                push_row(t, "Parties", &["0188", "Norrtälje kommun", "212000-1884", "municipality", ""])
+            }),
+            expect: &["Parties: the agreement iKomet-kurs Nacka, Värmdö, Tyresö allows at most 3 members; the members are 0120, 0138, 0182, 0188, found \"4\""],
+        },
+        Bad {
+            name: "entry-without-majority",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "H15", "0880, 0881")),
+            expect: &["Parties!A15: entry of party landstinget-kalmar on 2011-04-01: 2 of 13 existing parties approved"],
+        },
+        Bad {
+            name: "unknown-provider",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "ProviderCosts", "A2", "0999")),
+            expect: &["ProviderCosts!A2: unknown party, found \"0999\""],
+        },
+        Bad {
+            name: "budget-line-without-date",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "A4", "")),
+            expect: &["Budget!A4: valid_from is required"],
+        },
+        Bad {
+            name: "first-invoice-number-zero",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "B7", "0")),
+            expect: &["Settings!B7: first_invoice_number must be a whole number of at least 1, found \"0\""],
+        },
+        Bad {
+            name: "user-id-missing",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Users", "B9", "")),
+            expect: &["Users!B9: user_id is required"],
+        },
+        Bad {
+            name: "user-id-error-cell",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Users", "B9", "=#REF!")),
+            expect: &["Users!B9: user_id must be text or a number, not an error value, found \"#REF!\""],
+        },
+        Bad {
+            name: "direct-to-unknown-party",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "E3", "direct:0999")),
+            expect: &["Pools!A3: ", "0999"],
+        },
+        Bad {
+            name: "notice-from-unknown-date",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "I13", "15 maj 2011")),
+            expect: &["Parties!I13: notice_given must be a date (YYYY-MM-DD), found \"15 maj 2011\""],
+        },
+    ]
+}
+
+#[test]
+fn every_bad_input_gives_a_located_error_and_writes_nothing() {
+    let t = tmp();
+    let user_ids: Vec<String> = read_csv(&case_dir("kalmar-2010").join("Users.csv"))[1..]
+        .iter()
+        .map(|r| r[1].clone())
+        .collect();
+    let corpus = corpus();
+    assert!(corpus.len() >= 30, "{} bad inputs", corpus.len());
+    let mut failures = Vec::new();
+    for bad in &corpus {
+        let (input, file) = write(bad, t.path());
+        let out = t.path().join(bad.name).join("out");
+        let register = t.path().join(bad.name).join("register.sqlite");
+        let check = cli(&["check", s(&input)]);
+        let issue = cli(&[
+            "issue",
+            s(&input),
+            "--date",
+            "2020-03-01",
+            "--out",
+            s(&out),
+            "--register",
+            s(&register),
+        ]);
+        for (what, r) in [("check", &check), ("issue", &issue)] {
+            let mut wrong = Vec::new();
+            if r.code != 1 {
+                wrong.push(format!("exit {}", r.code));
+            }
+            let file = if file.is_empty() { s(&input) } else { &file };
+            if !r.stderr.contains(file) {
+                wrong.push(format!("does not name {file}"));
+            }
+            for e in bad.expect {
+                if !r.stderr.contains(e) {
+                    wrong.push(format!("lacks {e:?}"));
+                }
+            }
+            if !r.stderr.contains("error(s)") {
+                wrong.push("no count of errors".to_owned());
+            }
+            if r.stderr.contains("panicked") {
+                wrong.push("panicked".to_owned());
+            }
+            if let Some(id) = user_ids.iter().find(|id| r.stderr.contains(id.as_str())) {
+                wrong.push(format!("shows the user id {id}"));
+            }
+            if !wrong.is_empty() {
+                failures.push(format!(
+                    "{} ({what}): {}\n{}",
+                    bad.name,
+                    wrong.join("; "),
+                    r.stderr
+                ));
+            }
+        }
+        if out.exists() || register.exists() {
+            failures.push(format!("{}: wrote output or a register", bad.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// One workbook with five different errors in four sheets (none a consequence of another): all five in one run.
+#[test]
+fn five_errors_are_all_reported_at_once() {
+    let t = tmp();
+    let mut tb = tables("kalmar-2010");
+    set(&mut tb, "Parties", "E2", "sex tusen"); // text in a number cell
+    set(&mut tb, "Parties", "C5", "212000-8601"); // a wrong check digit
+    set(&mut tb, "Pools", "C2", "=#REF!"); // an error cell
+    set(&mut tb, "Users", "D20", "2009-12-31"); // a registration ending before it starts
+    set(&mut tb, "Budget", "C3", "50000.005"); // an amount below öre
+    let file = t.path().join("five.xlsx");
+    let sheets: Vec<(String, Vec<Vec<String>>)> = tb.into_iter().collect();
+    std::fs::write(&file, tables_to_xlsx(&sheets)).unwrap();
+    let out = t.path().join("out");
+    for args in [
+        vec!["check", s(&file)],
+        vec!["run", s(&file), "--date", "2011-07-01", "--out", s(&out)],
+    ] {
+        let r = cli(&args).expect(1);
+        let errors: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 5, "{}", r.stderr);
+        for e in [
+            "Parties!E2: population must be a whole number of at least 1, found \"sex tusen\"",
+            "Parties!C5: not a valid organisation number",
+            "Pools!C2: amount must be a number, found \"#REF!\"",
+            "Users!D20: the last day is before the first day (2010-01-01), found \"2009-12-31\"",
+            "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+        ] {
+            assert!(r.stderr.contains(e), "{e}\n{}", r.stderr);
+        }
+        for l in &errors {
+            assert!(l.contains(s(&file)), "{l}");
+        }
+        assert!(r.stderr.contains("5 error(s)"), "{}", r.stderr);
+    }
+    assert!(!out.exists());
+}
