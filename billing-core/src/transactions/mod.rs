@@ -34,7 +34,7 @@
 //! let lines = price_tally(&tally, &tariffs, &monthly()).unwrap();
 //! let shown: Vec<String> = lines.iter().map(|l| format!("{} {}", l.description(), l.amount)).collect();
 //! assert_eq!(shown, [
-//!     "login 2017-04-01..2017-04-15: 100 × 0,3 kr 30.00",
+//!     "login 2017-04-01..2017-04-15: 100 × 0,30 kr 30.00",
 //!     "login 2017-04-16..2017-04-30: 10 × 0,35 kr 3.50",
 //! ]);
 //! ```

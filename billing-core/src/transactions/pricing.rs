@@ -65,7 +65,7 @@ impl PricedLine {
             self.kind,
             self.priced_days,
             group_thousands(&self.count.to_string()),
-            swedish_decimal(self.unit_price.kronor(), 4)
+            price_sv(self.unit_price)
         )
     }
 
@@ -81,7 +81,7 @@ impl PricedLine {
         let mut price = step(
             &format!("unit price of {} valid {}", self.kind, self.priced_days),
             None,
-            format!("{} kr", swedish_decimal(self.unit_price.kronor(), 4)),
+            format!("{} kr", price_sv(self.unit_price)),
         );
         price.source = self.tariff_source.clone();
         Explanation {
@@ -100,7 +100,7 @@ impl PricedLine {
                     Some(format!(
                         "{} × {}",
                         group_thousands(&self.count.to_string()),
-                        swedish_decimal(self.unit_price.kronor(), 4)
+                        price_sv(self.unit_price)
                     )),
                     swedish_decimal(self.exact, 4),
                 ),
@@ -125,6 +125,11 @@ impl PricedLine {
             explanation: self.explanation(),
         }
     }
+}
+
+/// A unit price the Swedish way, with at least two decimals: `0,30`, `0,0875`.
+fn price_sv(price: UnitPrice) -> String {
+    price.to_string().replace('.', ",")
 }
 
 /// Billing periods of one calendar month each.
@@ -445,9 +450,9 @@ mod tests {
         assert_eq!(
             show(&lines),
             [
-                "a login 2017-04-01..2017-04-15: 11 × 0,3 kr 3.3 3.30",
+                "a login 2017-04-01..2017-04-15: 11 × 0,30 kr 3.3 3.30",
                 "a login 2017-04-16..2017-04-30: 103 × 0,35 kr 36.05 36.05",
-                "a signature 2017-05-01..2017-05-31: 3 × 1,5 kr 4.5 4.50",
+                "a signature 2017-05-01..2017-05-31: 3 × 1,50 kr 4.5 4.50",
             ]
         );
         let why = lines[1].explanation().to_string();
@@ -465,7 +470,7 @@ mod tests {
         assert_eq!(
             show(&lines),
             [
-                "a login 2017-04-01..2017-04-15: 11 × 0,3 kr 3.3 3.30",
+                "a login 2017-04-01..2017-04-15: 11 × 0,30 kr 3.3 3.30",
                 "a login 2017-05-01..2017-05-31: 7 × 0,35 kr 2.45 2.45",
             ]
         );
