@@ -1,14 +1,1508 @@
 //! The audit workbook (R16, issue 7): every computed figure of a run as a live spreadsheet
 //! formula over the inputs, with the engine's value as its cached result.
+//!
+//! An auditor opens `audit.xlsx` in Excel or LibreOffice, which recomputes every formula; the
+//! figures must come out as the engine's, to the öre. The inputs are copied in as values (yellow
+//! cells) with a note of the cell they were read from in the agreement workbook.
+//!
+//! Spreadsheet arithmetic is IEEE double, so every money step is done in whole öre, as integers,
+//! which doubles hold exactly below 2^53:
+//! - a split truncates `|A|·w / W` by the exact integer remainder
+//!   `X = |A|·w − ROUND(|A|·w / W, 0)·W`, plus `W` when negative (never `INT` or `MOD` of a
+//!   quotient, which LibreOffice rounds to 15 digits first);
+//! - ranks compare those integer remainders with `SUMPRODUCT`, ties going to the row above (rows
+//!   are in party-id order, the engine's tie rule);
+//! - every rounding to öre is `ROUND(integer / divisor, 0)` in öre, where a tie `x.5` is exact.
+//!
+//! The workbook is first built as an [`AuditBook`] (cells, formulas and cached values), then
+//! written; tests alter a formula of the book to show that a recalculation catches it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook};
+
+use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, LineKind, VatRate};
+use billing_core::{Allocation, ExcessPolicy, Money, PartyId};
 
 use crate::compute::Draft;
 use crate::workbook::Input;
 
-/// The audit workbook of a run, as bytes; `None` while it is not built.
+/// A whole audit workbook before it is written.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditBook {
+    /// The sheets, in order.
+    pub sheets: Vec<Sheet>,
+}
+
+/// One sheet of the audit workbook.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sheet {
+    /// Its name (at most 31 characters).
+    pub name: String,
+    /// Its cells, in any order.
+    pub cells: Vec<Cell>,
+    /// Column widths, in characters.
+    pub widths: Vec<(u16, f64)>,
+}
+
+/// One cell: where, what, and how it looks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    /// Row, 0-based.
+    pub row: u32,
+    /// Column, 0-based.
+    pub col: u16,
+    /// What it holds.
+    pub content: Content,
+    /// How it is formatted.
+    pub style: Style,
+}
+
+/// What a cell holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// A text: a label, a header, an id, a note.
+    Text(String),
+    /// An input copied in as a value.
+    Input(f64),
+    /// A computed figure: the formula (without `=`) and the engine's value.
+    Formula {
+        /// The formula, e.g. `ROUND(B5*100,0)`.
+        formula: String,
+        /// The engine's value, written as the formula's cached result.
+        cached: Cached,
+    },
+}
+
+/// The cached result of a formula.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cached {
+    /// A number (amounts in kronor, öre, counts, date serials).
+    Number(f64),
+    /// A text.
+    Text(String),
+}
+
+/// How a cell is formatted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// No format.
+    Plain,
+    /// The sheet's title.
+    Title,
+    /// A column header or a label.
+    Header,
+    /// A short explanation, in italics.
+    Note,
+    /// Kronor with two decimals.
+    Money,
+    /// A whole number (öre, counts, weights, ranks).
+    Integer,
+    /// An exact share or other fraction, with ten decimals.
+    Fraction,
+    /// A date.
+    Date,
+}
+
+/// A formula cell whose recalculated value differs from the engine's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    /// The sheet.
+    pub sheet: String,
+    /// The cell, e.g. `M7`.
+    pub cell: String,
+    /// The formula.
+    pub formula: String,
+    /// The engine's value.
+    pub engine: String,
+    /// The value the spreadsheet computed.
+    pub recalculated: String,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}!{}: ={} gives {}, the engine {}",
+            self.sheet, self.cell, self.formula, self.recalculated, self.engine
+        )
+    }
+}
+
+/// The audit workbook of a run, as bytes.
 ///
 /// # Errors
 /// A workbook that cannot be written.
 pub fn audit_workbook(input: &Input, draft: &Draft) -> Result<Option<Vec<u8>>, String> {
-    let _ = (input, draft);
-    Ok(None)
+    let book = build(input, draft);
+    write(&book).map(Some)
+}
+
+/// Builds the audit workbook of a run: an about sheet, one sheet per pool split, the user fees
+/// and the invoices.
+pub fn build(input: &Input, draft: &Draft) -> AuditBook {
+    let mut sheets = Vec::new();
+    let mut pool_refs = BTreeMap::new();
+    let mut pool_sheets = Vec::new();
+    for (i, a) in draft.allocations.iter().enumerate() {
+        let (sheet, refs) = pool_sheet(i + 1, a);
+        pool_refs.insert(a.pool.to_string(), refs);
+        pool_sheets.push(sheet);
+    }
+    let (fee_sheet, fee_refs) = fee_sheet(input, draft);
+    sheets.push(about_sheet(input, draft, &pool_sheets));
+    sheets.extend(pool_sheets);
+    sheets.push(fee_sheet);
+    sheets.push(invoice_sheet(input, draft, &pool_refs, &fee_refs));
+    AuditBook { sheets }
+}
+
+/// Writes the book as xlsx.
+///
+/// # Errors
+/// A sheet name or cell rust_xlsxwriter refuses.
+pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut wb = Workbook::new();
+    let input_fill = rust_xlsxwriter::Color::RGB(0xFF_F2_CC);
+    let format = |style: Style, input: bool| -> Format {
+        let f = match style {
+            Style::Plain => Format::new(),
+            Style::Title => Format::new().set_bold().set_font_size(14),
+            Style::Header => Format::new()
+                .set_bold()
+                .set_border_bottom(FormatBorder::Thin)
+                .set_text_wrap(),
+            Style::Note => Format::new().set_italic(),
+            Style::Money => Format::new()
+                .set_num_format("#,##0.00")
+                .set_align(FormatAlign::Right),
+            Style::Integer => Format::new().set_num_format("0"),
+            Style::Fraction => Format::new().set_num_format("0.0000000000"),
+            Style::Date => Format::new().set_num_format("yyyy-mm-dd"),
+        };
+        if input {
+            f.set_background_color(input_fill)
+        } else {
+            f
+        }
+    };
+    for sheet in &book.sheets {
+        let ws = wb.add_worksheet().set_name(&sheet.name).map_err(e)?;
+        for &(col, width) in &sheet.widths {
+            ws.set_column_width(col, width).map_err(e)?;
+        }
+        for c in &sheet.cells {
+            match &c.content {
+                Content::Text(t) => {
+                    ws.write_string_with_format(c.row, c.col, t, &format(c.style, false))
+                        .map_err(e)?;
+                }
+                Content::Input(x) => {
+                    ws.write_number_with_format(c.row, c.col, *x, &format(c.style, true))
+                        .map_err(e)?;
+                }
+                Content::Formula { formula, cached } => {
+                    let result = match cached {
+                        Cached::Number(x) => number_text(*x),
+                        Cached::Text(t) => t.clone(),
+                    };
+                    let f = Formula::new(format!("={formula}")).set_result(result);
+                    ws.write_formula_with_format(c.row, c.col, f, &format(c.style, false))
+                        .map_err(e)?;
+                }
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(e)
+}
+
+/// Compares every formula of `book` with the values of the same cells in `recalculated`, a copy
+/// of the workbook that a spreadsheet program has recalculated and saved as xlsx. Numbers are
+/// equal when they differ by less than a millionth (or 10^-13 of their size): every figure on
+/// öre lands exactly, so any öre off is a difference.
+///
+/// # Errors
+/// A file that cannot be read or a sheet that is missing.
+pub fn recalculation_differences(
+    book: &AuditBook,
+    recalculated: &Path,
+) -> Result<Vec<Difference>, String> {
+    use calamine::{open_workbook_auto, Data, DataType, Reader};
+    let mut wb =
+        open_workbook_auto(recalculated).map_err(|e| format!("{}: {e}", recalculated.display()))?;
+    let mut out = Vec::new();
+    for sheet in &book.sheets {
+        let range = wb
+            .worksheet_range(&sheet.name)
+            .map_err(|e| format!("{}: sheet {}: {e}", recalculated.display(), sheet.name))?;
+        for c in &sheet.cells {
+            let Content::Formula { formula, cached } = &c.content else {
+                continue;
+            };
+            let got = range.get_value((c.row, u32::from(c.col)));
+            let same = match (cached, got) {
+                (Cached::Number(x), Some(d)) => d.as_f64().is_some_and(|y| close(*x, y)),
+                (Cached::Text(t), Some(Data::String(s))) => t == s,
+                (Cached::Text(t), None) => t.is_empty(),
+                _ => false,
+            };
+            if !same {
+                out.push(Difference {
+                    sheet: sheet.name.clone(),
+                    cell: a1(c.row, c.col),
+                    formula: formula.clone(),
+                    engine: match cached {
+                        Cached::Number(x) => number_text(*x),
+                        Cached::Text(t) => t.clone(),
+                    },
+                    recalculated: got.map(|d| d.to_string()).unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+// Spreadsheet values are doubles at the edge of the program: comparing them needs a tolerance.
+#[allow(clippy::float_arithmetic)]
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6_f64.max(a.abs() * 1e-13)
+}
+
+/// A number as the text of a cached result: the shortest text that reads back as the same
+/// double.
+fn number_text(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cell addresses and the sheet builder.
+
+/// `A`, `B`, …, `Z`, `AA`, … for a 0-based column.
+fn col_name(col: u16) -> String {
+    let mut n = u32::from(col) + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        s.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// `B7` for row 6, column 1.
+fn a1(row: u32, col: u16) -> String {
+    format!("{}{}", col_name(col), row + 1)
+}
+
+/// `$B$7`.
+fn abs(row: u32, col: u16) -> String {
+    format!("${}${}", col_name(col), row + 1)
+}
+
+/// `B$7:B$9`: a column's rows, fixed rows.
+fn column_range(col: u16, first: u32, last: u32) -> String {
+    let c = col_name(col);
+    format!("{c}${}:{c}${}", first + 1, last + 1)
+}
+
+/// `'Pool 1'!$B$7`.
+fn external(sheet: &str, cell: &str) -> String {
+    format!("'{}'!{cell}", sheet.replace('\'', "''"))
+}
+
+/// Days since 1899-12-30: a spreadsheet date.
+#[allow(dead_code)]
+fn serial(d: NaiveDate) -> f64 {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+    (d - base).num_days() as f64
+}
+
+fn kr(m: Money) -> f64 {
+    m.to_string().parse().unwrap_or(f64::NAN)
+}
+
+fn dec(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(f64::NAN)
+}
+
+fn int(x: i128) -> f64 {
+    x as f64
+}
+
+/// Above this, an integer is no longer exact in a double.
+const EXACT_LIMIT: i128 = 1 << 53;
+
+impl Sheet {
+    fn new(name: &str) -> Sheet {
+        Sheet {
+            name: name.to_owned(),
+            cells: Vec::new(),
+            widths: Vec::new(),
+        }
+    }
+
+    fn put(&mut self, row: u32, col: u16, content: Content, style: Style) {
+        self.cells.push(Cell {
+            row,
+            col,
+            content,
+            style,
+        });
+    }
+
+    fn text(&mut self, row: u32, col: u16, text: impl Into<String>, style: Style) {
+        self.put(row, col, Content::Text(text.into()), style);
+    }
+
+    fn input(&mut self, row: u32, col: u16, value: f64, style: Style) {
+        self.put(row, col, Content::Input(value), style);
+    }
+
+    fn formula(&mut self, row: u32, col: u16, formula: String, cached: f64, style: Style) {
+        self.put(
+            row,
+            col,
+            Content::Formula {
+                formula,
+                cached: Cached::Number(cached),
+            },
+            style,
+        );
+    }
+
+    fn formula_text(&mut self, row: u32, col: u16, formula: String, cached: &str) {
+        self.put(
+            row,
+            col,
+            Content::Formula {
+                formula,
+                cached: Cached::Text(cached.to_owned()),
+            },
+            Style::Plain,
+        );
+    }
+
+    fn headers(&mut self, row: u32, heads: &[&str]) {
+        for (c, h) in heads.iter().enumerate() {
+            self.text(row, c as u16, *h, Style::Header);
+        }
+    }
+
+    /// A title and a text saying what the sheet computes.
+    fn heading(&mut self, title: &str, about: &[&str]) -> u32 {
+        self.text(0, 0, title, Style::Title);
+        for (i, line) in about.iter().enumerate() {
+            self.text(1 + i as u32, 0, *line, Style::Note);
+        }
+        2 + about.len() as u32 + 1
+    }
+}
+
+/// A column of parameters: label in A, value in B, note in C. Each call takes the next row and
+/// returns the value's absolute address.
+struct Params {
+    row: u32,
+}
+
+impl Params {
+    fn input(
+        &mut self,
+        s: &mut Sheet,
+        label: &str,
+        value: f64,
+        style: Style,
+        note: &str,
+    ) -> String {
+        let r = self.row;
+        self.row += 1;
+        s.text(r, 0, label, Style::Plain);
+        s.input(r, 1, value, style);
+        if !note.is_empty() {
+            s.text(r, 2, note, Style::Note);
+        }
+        abs(r, 1)
+    }
+
+    fn formula(
+        &mut self,
+        s: &mut Sheet,
+        label: &str,
+        formula: String,
+        cached: f64,
+        style: Style,
+        note: &str,
+    ) -> String {
+        let r = self.row;
+        self.row += 1;
+        s.text(r, 0, label, Style::Plain);
+        s.formula(r, 1, formula, cached, style);
+        if !note.is_empty() {
+            s.text(r, 2, note, Style::Note);
+        }
+        abs(r, 1)
+    }
+}
+
+fn source_note(source: Option<&billing_core::SourceRef>) -> String {
+    source
+        .map(|s| format!("from {s}"))
+        .unwrap_or_else(|| "input".to_owned())
+}
+
+/// `ROUND(P/W,0)` as Excel and LibreOffice compute it on non-negative integers: half up.
+fn round_div(p: i128, w: i128) -> i128 {
+    if w == 0 {
+        0
+    } else {
+        (2 * p + w).div_euclid(2 * w)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The about sheet.
+
+fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet]) -> Sheet {
+    let mut s = Sheet::new("About");
+    s.widths = vec![(0, 28.0), (1, 90.0)];
+    let mut r = s.heading(
+        &format!("Audit workbook: {}, invoices due {}", input.settings.name, draft.date),
+        &[
+            "Every computed figure in this workbook is a formula over the inputs; the stored results are the engine's.",
+            "Recalculate (LibreOffice: Data > Calculate > Recalculate Hard; Excel: Ctrl+Alt+F9) and every figure must stay the same, to the öre.",
+            "Yellow cells are inputs copied from the agreement workbook; the note beside each says which cell it was read from.",
+            "Money steps are computed in whole öre (integers), so that spreadsheet arithmetic is exact; kronor columns are öre / 100.",
+        ],
+    );
+    s.text(r, 0, "Sheet", Style::Header);
+    s.text(r, 1, "What it computes", Style::Header);
+    r += 1;
+    for (sheet, what) in pools.iter().map(|p| (p.name.as_str(), "a pool split: shares, truncation to öre, remainder ranks, the öre they earn, caps and excess")).chain([
+        ("Fees", "user fees: the annual fee, member days as date arithmetic, multipliers, advances and corrections (actual − billed)"),
+        ("Invoices", "invoice lines (from the pool and fee sheets), VAT per line, totals per VAT rate, öresavrundning and the payable total"),
+    ]) {
+        s.text(r, 0, sheet, Style::Plain);
+        s.text(r, 1, what, Style::Plain);
+        r += 1;
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pool sheets.
+
+/// Where a pool sheet holds each party's amount and the absorbed excess.
+struct PoolRefs {
+    sheet: String,
+    amount: BTreeMap<PartyId, String>,
+    absorbed: Option<(PartyId, String)>,
+}
+
+// Columns of the parts table.
+const C_PARTY: u16 = 0;
+const C_NAME: u16 = 1;
+const C_BASIS: u16 = 2;
+const C_SOURCE: u16 = 3;
+const C_WEIGHT: u16 = 4;
+const C_EXACT: u16 = 5;
+const C_FLAGS: u16 = 6;
+
+#[allow(clippy::too_many_lines)]
+fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
+    let name = format!("Pool {n}");
+    let mut s = Sheet::new(&name);
+    let redistribute = matches!(&a.cap, Some(c) if c.excess == ExcessPolicy::Redistribute);
+    let clipped = a.cap.is_some() && !redistribute;
+    let mut about = vec![
+        "Splits the pool by the largest-remainder method: each party's exact share |A|·w/W is truncated to öre,",
+        "and the öre left over go one each to the largest remainders (ties: the party whose id sorts first, i.e. the row above).",
+    ];
+    if a.outside.is_some() {
+        about.push("Users key with a total: the parties together pay |A|·(their users)/(all users), split to öre between parties and outside first.");
+    }
+    if redistribute {
+        about.push("Cap with redistribute: in each round, a party not yet capped goes over when R·w > cap·W (R öre left, W weight left);");
+        about.push("it pays the cap and leaves the round; the rest is split among the others. Rounds repeat until nobody goes over.");
+    } else if clipped {
+        about.push("Cap: a party whose rounded share is above the cap pays the cap; the excess goes where the pool's policy says.");
+    }
+    let mut r = s.heading(&format!("Pool {}: {}", a.pool, a.name), &about);
+    s.widths = vec![
+        (0, 30.0),
+        (1, 22.0),
+        (2, 18.0),
+        (3, 16.0),
+        (4, 16.0),
+        (5, 18.0),
+    ];
+
+    let sign: i128 = if a.amount.is_negative() { -1 } else { 1 };
+    let amount_abs = a.amount.ore().abs();
+    let mut p = Params { row: r };
+    let amt = p.input(
+        &mut s,
+        "Amount of the pool A (kr)",
+        kr(a.amount),
+        Style::Money,
+        &source_note(a.source.as_ref()),
+    );
+    let sgn = p.formula(
+        &mut s,
+        "Sign of A (−1: a credit)",
+        format!("IF({amt}<0,-1,1)"),
+        int(sign),
+        Style::Integer,
+        "a credit is split as its absolute value, then signed",
+    );
+    let aore = p.formula(
+        &mut s,
+        "|A| in öre",
+        format!("ABS(ROUND({amt}*100,0))"),
+        int(amount_abs),
+        Style::Integer,
+        "",
+    );
+    // The scale that makes every basis a whole number (the engine's integer weights).
+    let scale = a
+        .parts
+        .iter()
+        .map(|p| p.basis.normalize().scale())
+        .max()
+        .unwrap_or(0);
+    let unit = 10i128.pow(scale);
+    let scale_ref = p.input(
+        &mut s,
+        "Weight scale 10^d",
+        int(unit),
+        Style::Integer,
+        "makes every basis a whole number: d = the most decimals of a basis",
+    );
+    let cap_ore_value = a.cap.as_ref().map(|c| c.limit.ore()).unwrap_or(0);
+    let cap_ore = if let Some(cap) = &a.cap {
+        let note = match &cap.threshold {
+            Some(t) => format!(
+                "lou: the direct-award threshold in force from {} (first day of the year)",
+                t.in_force_from
+            ),
+            None => "fixed cap from the Pools sheet".to_owned(),
+        };
+        let c = p.input(&mut s, "Cap (kr)", kr(cap.limit), Style::Money, &note);
+        p.formula(
+            &mut s,
+            "Cap in öre",
+            format!("ROUND({c}*100,0)"),
+            int(cap_ore_value),
+            Style::Integer,
+            "",
+        )
+    } else {
+        String::new()
+    };
+    if let Some(cap) = &a.cap {
+        let r0 = p.row;
+        p.row += 1;
+        s.text(r0, 0, "Excess policy", Style::Plain);
+        s.text(r0, 1, cap.excess.to_string(), Style::Plain);
+    }
+    let total_users = a.outside.as_ref().map(|o| {
+        p.input(
+            &mut s,
+            "Users in all organisations",
+            o.total_users.value as f64,
+            Style::Integer,
+            &source_note(o.total_users.source.as_ref()),
+        )
+    });
+    r = p.row + 1;
+
+    // The parts table, with rows known before it is written so that the totals below it can be
+    // referred to.
+    let parts = &a.parts;
+    let n_parts = parts.len() as u32;
+    let head = r;
+    let first = head + 1;
+    let last = first + n_parts.max(1) - 1;
+    let rounds = if redistribute { a.rounds.len() + 1 } else { 0 };
+    // Columns after the round flags.
+    let c_capround = C_FLAGS + rounds as u16;
+    let c_excess_exact = c_capround + 1;
+    let c_p = if redistribute {
+        c_excess_exact + 1
+    } else {
+        C_FLAGS
+    };
+    let c_x = c_p + 1;
+    let c_rem = c_x + 1;
+    let c_trunc_ore = c_rem + 1;
+    let c_rank = c_trunc_ore + 1;
+    let c_extra = c_rank + 1;
+    let c_final = c_extra + 1;
+    let c_trunc = c_final + 1;
+    let c_rounded = c_trunc + 1;
+    let (c_over, c_excess, c_amount) = if clipped {
+        (c_rounded + 1, c_rounded + 2, c_rounded + 3)
+    } else {
+        (0, 0, c_rounded + 1)
+    };
+
+    // Totals below the table.
+    let mut t = last + 2;
+    let mut next = || {
+        let x = t;
+        t += 1;
+        x
+    };
+    let row_basis_total = next();
+    let row_w_total = next();
+    let outside_rows = a.outside.as_ref().map(|_| {
+        let rows: Vec<u32> = (0..11).map(|_| next()).collect();
+        rows
+    });
+    let row_split = next();
+    let row_leftover = next();
+    let row_allocated = next();
+    let row_absorbed = if matches!(&a.cap, Some(c) if matches!(c.excess, ExcessPolicy::Absorb(_))) {
+        Some(next())
+    } else {
+        None
+    };
+    let row_uncovered = next();
+    let row_check = next();
+    let rounds_head = if redistribute {
+        next();
+        Some(next())
+    } else {
+        None
+    };
+
+    let w_total_ref = abs(row_w_total, 1);
+    let split_ref = abs(row_split, 1);
+    let leftover_ref = abs(row_leftover, 1);
+    let range = |c: u16| column_range(c, first, last);
+
+    // Integer weights and the values of the water-filling, as the spreadsheet computes them.
+    let weights: Vec<i128> = parts
+        .iter()
+        .map(|p| {
+            (p.basis * Decimal::from_i128_with_scale(unit, 0))
+                .round()
+                .to_i128()
+                .unwrap_or(0)
+        })
+        .collect();
+    let w_total: i128 = weights.iter().sum();
+    let split_ore = a.split_amount.ore().abs();
+    let mut round_r = vec![split_ore];
+    let mut round_w = vec![w_total];
+    for k in 1..=rounds {
+        let capped: Vec<usize> = (0..parts.len())
+            .filter(|&i| parts[i].capped_in_round == Some(k as u32))
+            .collect();
+        let rk = round_r[k - 1] - cap_ore_value * capped.len() as i128;
+        let wk = round_w[k - 1] - capped.iter().map(|&i| weights[i]).sum::<i128>();
+        round_r.push(rk);
+        round_w.push(wk);
+    }
+    let (rf_ref, wf_ref, rf, wf) = match rounds_head {
+        Some(h) => (
+            abs(h + rounds as u32, 1),
+            abs(h + rounds as u32, 2),
+            round_r[rounds - 1],
+            round_w[rounds - 1],
+        ),
+        None => (split_ref.clone(), w_total_ref.clone(), split_ore, w_total),
+    };
+    // Round k (1-based) lives on row rounds_head + k; R_k in B, W_k in C.
+    let round_cell = |k: usize, col: u16| abs(rounds_head.unwrap_or(0) + k as u32, col);
+    if rf.abs().max(wf) > 0 && (rf.checked_mul(wf).is_none_or(|x| x >= EXACT_LIMIT)) {
+        s.text(
+            2,
+            4,
+            "note: |A|·W reaches 2^53, beyond exact spreadsheet arithmetic; small differences are possible",
+            Style::Note,
+        );
+    }
+
+    // Headers.
+    let mut heads: Vec<String> = vec![
+        "Party".into(),
+        "Name".into(),
+        format!("Basis ({})", a.figure),
+        "Source".into(),
+        "Weight w (basis × 10^d)".into(),
+        "Exact share (kr) A·w/W".into(),
+    ];
+    for k in 1..=rounds {
+        heads.push(format!("Over the cap in round {k}"));
+    }
+    if redistribute {
+        heads.push("Capped in round".into());
+        heads.push("Excess in its round (kr, exact)".into());
+    }
+    heads.extend(
+        [
+            "R·w (öre × W)",
+            "R·w − ROUND(R·w/W)·W",
+            "Remainder (öre × W)",
+            "Truncated (öre)",
+            "Remainder rank",
+            "Extra öre",
+            "Share split (kr, exact)",
+            "Truncated (kr)",
+            "Rounded (kr)",
+        ]
+        .map(String::from),
+    );
+    if clipped {
+        heads.extend(["Over the cap", "Excess (kr)"].map(String::from));
+    }
+    heads.push("Amount (kr)".into());
+    let heads_ref: Vec<&str> = heads.iter().map(String::as_str).collect();
+    s.headers(head, &heads_ref);
+    s.text(
+        head - 1,
+        c_p,
+        "Rounded split: R = öre to split, W = weight of those who share it",
+        Style::Note,
+    );
+
+    let mut refs = PoolRefs {
+        sheet: name.clone(),
+        amount: BTreeMap::new(),
+        absorbed: None,
+    };
+    let leftover = a.leftover_ore as i128;
+    for (i, part) in parts.iter().enumerate() {
+        let row = first + i as u32;
+        let cell = |c: u16| a1(row, c);
+        let w = weights[i];
+        s.text(row, C_PARTY, part.party.as_str(), Style::Plain);
+        s.text(row, C_NAME, "", Style::Plain);
+        let basis_style = if scale == 0 {
+            Style::Integer
+        } else {
+            Style::Fraction
+        };
+        s.input(row, C_BASIS, dec(part.basis), basis_style);
+        s.text(
+            row,
+            C_SOURCE,
+            part.basis_source
+                .as_ref()
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "by key".to_owned()),
+            Style::Note,
+        );
+        s.formula(
+            row,
+            C_WEIGHT,
+            format!("ROUND({}*{scale_ref},0)", cell(C_BASIS)),
+            int(w),
+            Style::Integer,
+        );
+        s.formula(
+            row,
+            C_EXACT,
+            format!("{sgn}*{split_ref}*{}/{w_total_ref}/100", cell(C_WEIGHT)),
+            dec(part.exact_share.kronor()),
+            Style::Fraction,
+        );
+        let capped_flag = if redistribute {
+            let mut prev = Vec::new();
+            for k in 1..=rounds {
+                let c = C_FLAGS + (k - 1) as u16;
+                let over = format!(
+                    "{}*{}>{cap_ore}*{}",
+                    round_cell(k, 1),
+                    cell(C_WEIGHT),
+                    round_cell(k, 2)
+                );
+                let f = if prev.is_empty() {
+                    format!("IF({over},1,0)")
+                } else {
+                    format!("IF(AND({}=0,{over}),1,0)", prev.join("+"))
+                };
+                s.formula(
+                    row,
+                    c,
+                    f,
+                    if part.capped_in_round == Some(k as u32) {
+                        1.0
+                    } else {
+                        0.0
+                    },
+                    Style::Integer,
+                );
+                prev.push(cell(c));
+            }
+            let round_no: Vec<String> = (1..=rounds)
+                .map(|k| format!("{k}*{}", cell(C_FLAGS + (k - 1) as u16)))
+                .collect();
+            s.formula(
+                row,
+                c_capround,
+                round_no.join("+"),
+                f64::from(part.capped_in_round.unwrap_or(0)),
+                Style::Integer,
+            );
+            let terms: Vec<String> = (1..=rounds)
+                .map(|k| {
+                    format!(
+                        "{}*({}*{}-{cap_ore}*{})/MAX({},1)",
+                        cell(C_FLAGS + (k - 1) as u16),
+                        round_cell(k, 1),
+                        cell(C_WEIGHT),
+                        round_cell(k, 2),
+                        round_cell(k, 2)
+                    )
+                })
+                .collect();
+            s.formula(
+                row,
+                c_excess_exact,
+                format!("{sgn}*({})/100", terms.join("+")),
+                dec(part.excess.kronor()),
+                Style::Fraction,
+            );
+            Some(cell(c_capround))
+        } else {
+            None
+        };
+        let capped = part.capped_in_round.is_some() && redistribute;
+        // R·w, its integer remainder and truncation.
+        let pw = if capped { 0 } else { rf * w };
+        let x = pw - round_div(pw, wf) * wf;
+        let rem = if capped {
+            -1
+        } else if x < 0 {
+            x + wf
+        } else {
+            x
+        };
+        let wrap = |f: String, otherwise: &str| match &capped_flag {
+            Some(c) => format!("IF({c}>0,{otherwise},{f})"),
+            None => f,
+        };
+        s.formula(
+            row,
+            c_p,
+            wrap(format!("{rf_ref}*{}", cell(C_WEIGHT)), "0"),
+            int(pw),
+            Style::Integer,
+        );
+        s.formula(
+            row,
+            c_x,
+            format!("{p}-ROUND({p}/MAX({wf_ref},1),0)*{wf_ref}", p = cell(c_p)),
+            int(x),
+            Style::Integer,
+        );
+        s.formula(
+            row,
+            c_rem,
+            wrap(format!("IF({x}<0,{x}+{wf_ref},{x})", x = cell(c_x)), "-1"),
+            int(rem),
+            Style::Integer,
+        );
+        let trunc_ore = if capped {
+            cap_ore_value
+        } else if wf == 0 {
+            0
+        } else {
+            (pw - rem) / wf
+        };
+        s.formula(
+            row,
+            c_trunc_ore,
+            wrap(
+                format!("({}-{})/MAX({wf_ref},1)", cell(c_p), cell(c_rem)),
+                &cap_ore,
+            ),
+            int(trunc_ore),
+            Style::Integer,
+        );
+        let rank = a.remainder_rank(part).unwrap_or(0);
+        let rem_range = range(c_rem);
+        let rem_upto = format!("{}${}:{}", col_name(c_rem), first + 1, cell(c_rem));
+        s.formula(
+            row,
+            c_rank,
+            wrap(
+                format!(
+                    "SUMPRODUCT(({rem_range}>{r})*1)+SUMPRODUCT(({rem_upto}={r})*1)",
+                    r = cell(c_rem)
+                ),
+                "0",
+            ),
+            rank as f64,
+            Style::Integer,
+        );
+        s.formula(
+            row,
+            c_extra,
+            format!("IF(AND({k}>0,{k}<={leftover_ref}),1,0)", k = cell(c_rank)),
+            if part.extra_ore { 1.0 } else { 0.0 },
+            Style::Integer,
+        );
+        s.formula(
+            row,
+            c_final,
+            wrap(
+                format!("{sgn}*{}/MAX({wf_ref},1)/100", cell(c_p)),
+                &format!("{sgn}*{cap_ore}/100"),
+            ),
+            dec(part.final_share.kronor()),
+            Style::Fraction,
+        );
+        s.formula(
+            row,
+            c_trunc,
+            format!("{sgn}*{}/100", cell(c_trunc_ore)),
+            kr(part.truncated),
+            Style::Money,
+        );
+        s.formula(
+            row,
+            c_rounded,
+            format!("{sgn}*({}+{})/100", cell(c_trunc_ore), cell(c_extra)),
+            kr(part.rounded),
+            Style::Money,
+        );
+        if clipped {
+            let ore = format!("({}+{})", cell(c_trunc_ore), cell(c_extra));
+            s.formula(
+                row,
+                c_over,
+                format!("IF({ore}>{cap_ore},1,0)"),
+                f64::from(part.capped_in_round.unwrap_or(0)),
+                Style::Integer,
+            );
+            s.formula(
+                row,
+                c_excess,
+                format!("{sgn}*{}*({ore}-{cap_ore})/100", cell(c_over)),
+                kr(part.rounded - part.amount),
+                Style::Money,
+            );
+            s.formula(
+                row,
+                c_amount,
+                format!("{sgn}*MIN({ore},{cap_ore})/100"),
+                kr(part.amount),
+                Style::Money,
+            );
+        } else {
+            s.formula(
+                row,
+                c_amount,
+                format!("{sgn}*({}+{})/100", cell(c_trunc_ore), cell(c_extra)),
+                kr(part.amount),
+                Style::Money,
+            );
+        }
+        refs.amount
+            .insert(part.party.clone(), external(&name, &abs(row, c_amount)));
+    }
+
+    // Totals.
+    let label = |s: &mut Sheet, row: u32, text: &str| s.text(row, 0, text, Style::Plain);
+    label(&mut s, row_basis_total, "Σ basis");
+    s.formula(
+        row_basis_total,
+        1,
+        format!("SUM({})", range(C_BASIS)),
+        dec(a.basis_total),
+        Style::Fraction,
+    );
+    label(&mut s, row_w_total, "Σ weights W");
+    s.formula(
+        row_w_total,
+        1,
+        format!("SUM({})", range(C_WEIGHT)),
+        int(w_total),
+        Style::Integer,
+    );
+    if let (Some(o), Some(rows), Some(tu)) = (&a.outside, &outside_rows, &total_users) {
+        // The pool split between the parties' users and the users outside, to öre, by the same
+        // largest-remainder rule over two claims (parties first on a tie).
+        let pu = abs(row_basis_total, 1);
+        let total = o.total_users.value as i128;
+        let parties = o.parties_users as i128;
+        let outside = total - parties;
+        let p1 = amount_abs * parties;
+        let x1 = p1 - round_div(p1, total) * total;
+        let r1 = if x1 < 0 { x1 + total } else { x1 };
+        let t1 = if total == 0 { 0 } else { (p1 - r1) / total };
+        let p2 = amount_abs * outside;
+        let x2 = p2 - round_div(p2, total) * total;
+        let r2 = if x2 < 0 { x2 + total } else { x2 };
+        let t2 = if total == 0 { 0 } else { (p2 - r2) / total };
+        let lo = amount_abs - t1 - t2;
+        let rw = |i: usize| abs(rows[i], 1);
+        let lines: [(&str, String, f64, Style); 11] = [
+            ("Users outside the parties", format!("{tu}-{pu}"), int(outside), Style::Integer),
+            ("|A| × parties' users", format!("{aore}*{pu}"), int(p1), Style::Integer),
+            (
+                "… remainder over all users",
+                format!("{p}-ROUND({p}/MAX({tu},1),0)*{tu}+IF({p}-ROUND({p}/MAX({tu},1),0)*{tu}<0,{tu},0)", p = rw(1)),
+                int(r1),
+                Style::Integer,
+            ),
+            ("… truncated (öre)", format!("({}-{})/MAX({tu},1)", rw(1), rw(2)), int(t1), Style::Integer),
+            ("|A| × users outside", format!("{aore}*{}", rw(0)), int(p2), Style::Integer),
+            (
+                "… remainder over all users",
+                format!("{p}-ROUND({p}/MAX({tu},1),0)*{tu}+IF({p}-ROUND({p}/MAX({tu},1),0)*{tu}<0,{tu},0)", p = rw(4)),
+                int(r2),
+                Style::Integer,
+            ),
+            ("… truncated (öre)", format!("({}-{})/MAX({tu},1)", rw(4), rw(5)), int(t2), Style::Integer),
+            ("Öre left over (0 or 1)", format!("{aore}-{}-{}", rw(3), rw(6)), int(lo), Style::Integer),
+            (
+                "Parties' exact share together (kr)",
+                format!("{sgn}*{}/MAX({tu},1)/100", rw(1)),
+                dec(o.parties_exact.kronor()),
+                Style::Fraction,
+            ),
+            (
+                "Parties pay together (kr)",
+                format!("{sgn}*{split_ref}/100"),
+                kr(o.parties_amount),
+                Style::Money,
+            ),
+            (
+                "Borne outside the agreement (kr)",
+                format!("{sgn}*({aore}-{split_ref})/100"),
+                kr(o.amount),
+                Style::Money,
+            ),
+        ];
+        for (i, (text, f, v, st)) in lines.into_iter().enumerate() {
+            label(&mut s, rows[i], text);
+            s.formula(rows[i], 1, f, v, st);
+        }
+        label(&mut s, row_split, "Öre split among the parties");
+        s.formula(
+            row_split,
+            1,
+            format!("{}+IF(AND({}>=1,{}>={}),1,0)", rw(3), rw(7), rw(2), rw(5)),
+            int(split_ore),
+            Style::Integer,
+        );
+    } else {
+        label(&mut s, row_split, "Öre split among the parties");
+        s.formula(row_split, 1, aore.clone(), int(split_ore), Style::Integer);
+    }
+    label(&mut s, row_leftover, "Öre left over after truncation");
+    s.formula(
+        row_leftover,
+        1,
+        format!(
+            "IF({wf_ref}=0,0,{rf_ref}-SUMPRODUCT(({}>0)*{}))",
+            range(c_rank),
+            range(c_trunc_ore)
+        ),
+        int(leftover),
+        Style::Integer,
+    );
+    label(&mut s, row_allocated, "Σ amounts of the parties (kr)");
+    s.formula(
+        row_allocated,
+        1,
+        format!("ROUND(SUM({}),2)", range(c_amount)),
+        kr(a.allocated()),
+        Style::Money,
+    );
+    let mut check_terms = vec![abs(row_allocated, 1)];
+    if let (Some(row), Some((party, amount))) = (row_absorbed, &a.absorbed) {
+        label(&mut s, row, &format!("Excess absorbed by {party} (kr)"));
+        s.formula(
+            row,
+            1,
+            format!("ROUND(SUM({}),2)", range(c_excess)),
+            kr(*amount),
+            Style::Money,
+        );
+        check_terms.push(abs(row, 1));
+        refs.absorbed = Some((party.clone(), external(&name, &abs(row, 1))));
+    }
+    label(&mut s, row_uncovered, "Uncovered: nobody pays (kr)");
+    let uncovered_formula = match &a.cap {
+        Some(c) if c.excess == ExcessPolicy::Uncovered => {
+            format!("ROUND(SUM({}),2)", range(c_excess))
+        }
+        Some(c) if c.excess == ExcessPolicy::Redistribute => {
+            format!("IF({wf_ref}=0,{sgn}*{rf_ref}/100,0)")
+        }
+        _ => "0".to_owned(),
+    };
+    s.formula(
+        row_uncovered,
+        1,
+        uncovered_formula,
+        kr(a.uncovered),
+        Style::Money,
+    );
+    check_terms.push(abs(row_uncovered, 1));
+    if let Some(rows) = &outside_rows {
+        check_terms.push(abs(rows[10], 1));
+    }
+    label(
+        &mut s,
+        row_check,
+        "Check: parts + absorbed + uncovered + outside = A",
+    );
+    s.formula(
+        row_check,
+        1,
+        format!("ROUND({},2)", check_terms.join("+")),
+        kr(a.amount),
+        Style::Money,
+    );
+
+    if let Some(h) = rounds_head {
+        s.text(h - 1, 0, "Water-filling rounds", Style::Header);
+        s.headers(
+            h,
+            &[
+                "Round",
+                "Öre left R",
+                "Weight left W",
+                "Amount shared in the round (kr)",
+                "Parties over the cap",
+                "Their weights",
+            ],
+        );
+        for k in 1..=rounds {
+            let row = h + k as u32;
+            let flags = range(C_FLAGS + (k - 1) as u16);
+            s.input(row, 0, k as f64, Style::Integer);
+            let (rf_k, wf_k) = if k == 1 {
+                (split_ref.clone(), w_total_ref.clone())
+            } else {
+                (
+                    format!("{}-{cap_ore}*{}", abs(row - 1, 1), abs(row - 1, 4)),
+                    format!("{}-{}", abs(row - 1, 2), abs(row - 1, 5)),
+                )
+            };
+            s.formula(row, 1, rf_k, int(round_r[k - 1]), Style::Integer);
+            s.formula(row, 2, wf_k, int(round_w[k - 1]), Style::Integer);
+            s.formula(
+                row,
+                3,
+                format!("{sgn}*{}/100", abs(row, 1)),
+                a.rounds
+                    .get(k - 1)
+                    .map(|r| kr(r.amount))
+                    .unwrap_or(kr(Money::from_ore(sign * round_r[k - 1]))),
+                Style::Money,
+            );
+            let newly = parts
+                .iter()
+                .filter(|p| p.capped_in_round == Some(k as u32))
+                .count();
+            s.formula(
+                row,
+                4,
+                format!("SUM({flags})"),
+                newly as f64,
+                Style::Integer,
+            );
+            let newly_w: i128 = (0..parts.len())
+                .filter(|&i| parts[i].capped_in_round == Some(k as u32))
+                .map(|i| weights[i])
+                .sum();
+            s.formula(
+                row,
+                5,
+                format!("SUMPRODUCT({flags},{})", range(C_WEIGHT)),
+                int(newly_w),
+                Style::Integer,
+            );
+        }
+        s.text(
+            h + rounds as u32 + 1,
+            0,
+            "The last round has nobody over the cap: its R and W are split among the others above.",
+            Style::Note,
+        );
+    }
+    (s, refs)
+}
+
+// ---------------------------------------------------------------------------------------------
+// User fees.
+
+/// Where the fee sheet holds each fee line's amount, by (party, kind, period start).
+type FeeRefs = BTreeMap<(PartyId, FeeLineKind, NaiveDate), String>;
+
+fn fee_sheet(_input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
+    let mut s = Sheet::new("Fees");
+    s.widths = vec![(0, 14.0), (1, 14.0), (2, 50.0), (3, 16.0)];
+    let mut r = s.heading(
+        "User fees",
+        &["The user-fee lines billed on the invoice date, as the engine computed them (inputs)."],
+    );
+    s.headers(r, &["Party", "Kind", "Period", "Amount (kr)"]);
+    r += 1;
+    let mut refs = FeeRefs::new();
+    for l in &draft.fee_lines {
+        fee_line_row(&mut s, r, l);
+        refs.insert(
+            (l.party.clone(), l.kind, l.period.start()),
+            external("Fees", &abs(r, 3)),
+        );
+        r += 1;
+    }
+    (s, refs)
+}
+
+fn fee_line_row(s: &mut Sheet, r: u32, l: &FeeLine) {
+    s.text(r, 0, l.party.as_str(), Style::Plain);
+    s.text(
+        r,
+        1,
+        match l.kind {
+            FeeLineKind::Advance => "advance",
+            FeeLineKind::Correction => "correction",
+        },
+        Style::Plain,
+    );
+    s.text(r, 2, l.period.to_string(), Style::Plain);
+    s.input(r, 3, kr(l.amount), Style::Money);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invoices.
+
+fn vat_label(rate: VatRate) -> &'static str {
+    match rate {
+        VatRate::Zero => "0",
+        VatRate::Six => "6",
+        VatRate::Twelve => "12",
+        VatRate::TwentyFive => "25",
+        VatRate::OutsideScope => "outside",
+    }
+}
+
+fn kind_label(kind: LineKind) -> &'static str {
+    match kind {
+        LineKind::Advance => "advance",
+        LineKind::Correction => "correction",
+        LineKind::Pool => "pool",
+        _ => "other",
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn invoice_sheet(
+    input: &Input,
+    draft: &Draft,
+    pools: &BTreeMap<String, PoolRefs>,
+    fees: &FeeRefs,
+) -> Sheet {
+    let mut s = Sheet::new("Invoices");
+    s.widths = vec![
+        (0, 46.0),
+        (1, 12.0),
+        (2, 16.0),
+        (3, 10.0),
+        (4, 10.0),
+        (5, 16.0),
+        (6, 14.0),
+    ];
+    let mut r = s.heading(
+        "Invoices",
+        &[
+            "Each invoice: its lines (taken from the pool and fee sheets), VAT per line in öre = ROUND(amount in öre × rate / 100, 0),",
+            "the totals per VAT rate (SUMIF), the net and VAT totals, the öresavrundning ROUND(total, 0) − total when the agreement rounds, and the payable total.",
+        ],
+    );
+    let rounds = input.settings.round_totals;
+    for inv in &draft.invoices {
+        s.text(
+            r,
+            0,
+            format!(
+                "Invoice from {} to {}{}",
+                inv.issuer,
+                inv.buyer,
+                inv.number
+                    .map(|n| format!(", number {n}"))
+                    .unwrap_or_default()
+            ),
+            Style::Title,
+        );
+        r += 1;
+        s.headers(
+            r,
+            &[
+                "Line",
+                "Kind",
+                "Amount (kr)",
+                "VAT rate",
+                "VAT %",
+                "Amount (öre)",
+                "VAT (kr)",
+            ],
+        );
+        r += 1;
+        let first = r;
+        for line in &inv.lines {
+            s.text(r, 0, &line.description, Style::Plain);
+            s.text(r, 1, kind_label(line.kind), Style::Plain);
+            let reference = line_reference(inv, line, pools, fees);
+            match reference {
+                Some(f) => s.formula(r, 2, f, kr(line.amount), Style::Money),
+                None => s.input(r, 2, kr(line.amount), Style::Money),
+            }
+            s.text(r, 3, vat_label(line.vat_rate), Style::Plain);
+            s.input(r, 4, dec(line.vat_rate.percent()), Style::Integer);
+            s.formula(
+                r,
+                5,
+                format!("ROUND({}*100,0)", a1(r, 2)),
+                int(line.amount.ore()),
+                Style::Integer,
+            );
+            s.formula(
+                r,
+                6,
+                format!("ROUND({}*{}/100,0)/100", a1(r, 5), a1(r, 4)),
+                kr(line.vat),
+                Style::Money,
+            );
+            r += 1;
+        }
+        let last = r.saturating_sub(1).max(first);
+        let amounts = column_range(2, first, last);
+        let vats = column_range(6, first, last);
+        let labels = column_range(3, first, last);
+        r += 1;
+        let total_row = |s: &mut Sheet, r: &mut u32, text: &str, f: String, v: f64| {
+            s.text(*r, 0, text, Style::Header);
+            s.formula(*r, 2, f, v, Style::Money);
+            *r += 1;
+            abs(*r - 1, 2)
+        };
+        let net = total_row(
+            &mut s,
+            &mut r,
+            "Net total (Σ lines)",
+            format!("ROUND(SUM({amounts}),2)"),
+            kr(inv.net_total),
+        );
+        for v in &inv.vat_totals {
+            let label = vat_label(v.rate);
+            s.text(r, 3, label, Style::Plain);
+            s.formula(
+                r,
+                5,
+                format!("ROUND(SUMIF({labels},\"{label}\",{amounts}),2)"),
+                kr(v.base),
+                Style::Money,
+            );
+            total_row(
+                &mut s,
+                &mut r,
+                &format!("VAT {} on base (F)", v.rate),
+                format!("ROUND(SUMIF({labels},\"{label}\",{vats}),2)"),
+                kr(v.vat),
+            );
+        }
+        let vat = total_row(
+            &mut s,
+            &mut r,
+            "VAT total (Σ VAT)",
+            format!("ROUND(SUM({vats}),2)"),
+            kr(inv.vat_total),
+        );
+        let total = total_row(
+            &mut s,
+            &mut r,
+            "Total with VAT",
+            format!("ROUND({net}+{vat},2)"),
+            kr(inv.net_total + inv.vat_total),
+        );
+        let mut payable_terms = total.clone();
+        if rounds {
+            let rounding = total_row(
+                &mut s,
+                &mut r,
+                "Öresavrundning",
+                format!("ROUND(ROUND({total},0)-{total},2)"),
+                kr(inv.rounding.unwrap_or_default()),
+            );
+            payable_terms = format!("{total}+{rounding}");
+        }
+        total_row(
+            &mut s,
+            &mut r,
+            "Payable",
+            format!("ROUND({payable_terms},2)"),
+            kr(inv.payable),
+        );
+        s.text(r, 0, "Kind", Style::Header);
+        s.formula_text(
+            r,
+            2,
+            format!("IF({total}<0,\"credit note\",\"invoice\")"),
+            match inv.kind {
+                billing_core::calendar::InvoiceKind::CreditNote => "credit note",
+                _ => "invoice",
+            },
+        );
+        r += 3;
+    }
+    s
+}
+
+/// The formula that takes a line's amount from the sheet that computes it, when one does.
+fn line_reference(
+    inv: &Invoice,
+    line: &billing_core::calendar::InvoiceLine,
+    pools: &BTreeMap<String, PoolRefs>,
+    fees: &FeeRefs,
+) -> Option<String> {
+    match line.kind {
+        LineKind::Pool => {
+            let refs = pools.get(line.explanation.pool.as_ref())?;
+            let mut terms = Vec::new();
+            if let Some(a) = refs.amount.get(&inv.buyer) {
+                terms.push(a.clone());
+            }
+            if let Some((party, a)) = &refs.absorbed {
+                if *party == inv.buyer {
+                    terms.push(a.clone());
+                }
+            }
+            let _ = &refs.sheet;
+            match terms.len() {
+                0 => None,
+                1 => Some(terms.remove(0)),
+                _ => Some(format!("ROUND({},2)", terms.join("+"))),
+            }
+        }
+        LineKind::Advance | LineKind::Correction => {
+            let kind = if line.kind == LineKind::Advance {
+                FeeLineKind::Advance
+            } else {
+                FeeLineKind::Correction
+            };
+            let period = line.period?;
+            fees.get(&(inv.buyer.clone(), kind, period.start()))
+                .cloned()
+        }
+        _ => None,
+    }
 }

@@ -1,0 +1,186 @@
+//! The audit workbook recalculated by an independent calculator: LibreOffice (headless) opens
+//! every audit workbook with a full recalculation forced, and every formula must give the
+//! engine's figure, to the öre. A workbook with one formula altered must not pass.
+//!
+//! LibreOffice is the Debian package `libreoffice-calc-nogui` (`.ci/run` installs it). Without
+//! `soffice` on PATH these tests fail when `CI` is set, and say loudly that they did not run
+//! otherwise.
+
+mod audit_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use billing_report::audit::{self, AuditBook, Content};
+
+use audit_support::{case_books, generated_inputs, scratch};
+
+/// Whether `soffice` can run; panics with the reason under CI.
+fn soffice() -> bool {
+    let ok = Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        let message = "soffice (LibreOffice) is not on PATH: install it with \
+             `apt-get install -y --no-install-recommends libreoffice-calc-nogui` \
+             (.ci/run does this)";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("NOT RUN: {message}");
+    }
+    ok
+}
+
+/// Writes each book as `<name>.xlsx`, recalculates them all in one LibreOffice run, and
+/// returns the recalculated files in the same order.
+fn recalculate(dir: &Path, books: &[(String, AuditBook)]) -> Vec<PathBuf> {
+    let input = dir.join("in");
+    let output = dir.join("out");
+    std::fs::create_dir_all(&input).expect("scratch folder");
+    let mut files = Vec::new();
+    for (name, book) in books {
+        let path = input.join(format!("{name}.xlsx"));
+        std::fs::write(
+            &path,
+            audit::write(book).expect("the audit workbook writes"),
+        )
+        .expect("write the workbook");
+        files.push(path);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/libreoffice-recalc");
+    let started = Instant::now();
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&output)
+        .args(&files)
+        .status()
+        .expect("run scripts/libreoffice-recalc");
+    eprintln!(
+        "LibreOffice recalculated {} workbook(s) in {:.2} s",
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(status.success(), "scripts/libreoffice-recalc failed");
+    books
+        .iter()
+        .map(|(name, _)| output.join(format!("{name}.xlsx")))
+        .collect()
+}
+
+fn formula_count(book: &AuditBook) -> usize {
+    book.sheets
+        .iter()
+        .flat_map(|s| &s.cells)
+        .filter(|c| matches!(c.content, Content::Formula { .. }))
+        .count()
+}
+
+#[test]
+fn libreoffice_recomputes_every_audit_figure_to_the_ore() {
+    if !soffice() {
+        return;
+    }
+    let dir = scratch("audit-lo-all");
+    let mut books = Vec::new();
+    for (name, input, dates) in generated_inputs(&dir) {
+        books.extend(case_books(&name, &input, &dates));
+    }
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cases");
+    if let Ok(entries) = std::fs::read_dir(&cases) {
+        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for case in entries {
+            for input in audit_support::case_inputs(&case) {
+                let name = case
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                books.extend(case_books(&name, &input, &[]));
+            }
+        }
+    }
+    assert!(books.len() >= 4, "too few workbooks: {}", books.len());
+    let recalculated = recalculate(&dir, &books);
+    let mut failures = Vec::new();
+    let mut formulas = 0;
+    for ((name, book), path) in books.iter().zip(&recalculated) {
+        formulas += formula_count(book);
+        let differences =
+            audit::recalculation_differences(book, path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        failures.extend(differences.iter().map(|d| format!("{name}: {d}")));
+    }
+    eprintln!(
+        "{} workbook(s), {formulas} formulas, {} difference(s)",
+        books.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} difference(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Alters one formula of a book: the first formula of `sheet` containing `find`.
+fn altered(book: &AuditBook, sheet: &str, find: &str, replace: &str) -> (AuditBook, String) {
+    let mut book = book.clone();
+    let s = book
+        .sheets
+        .iter_mut()
+        .find(|s| s.name == sheet)
+        .unwrap_or_else(|| panic!("no sheet {sheet}"));
+    let cell = s
+        .cells
+        .iter_mut()
+        .find(|c| matches!(&c.content, Content::Formula { formula, .. } if formula.contains(find)))
+        .unwrap_or_else(|| panic!("no formula with {find} in {sheet}"));
+    let Content::Formula { formula, .. } = &mut cell.content else {
+        unreachable!("matched a formula above");
+    };
+    let before = formula.clone();
+    *formula = formula.replacen(find, replace, 1);
+    let what = format!("{sheet}!{}: {before} → {formula}", cell.row + 1);
+    (book, what)
+}
+
+#[test]
+fn libreoffice_catches_a_wrong_formula() {
+    if !soffice() {
+        return;
+    }
+    let dir = scratch("audit-lo-mutants");
+    let inputs = generated_inputs(&dir);
+    let (name, input, dates) = &inputs[0];
+    let (_, book) = case_books(name, input, dates)
+        .into_iter()
+        .next()
+        .expect("a book");
+    // Each mutation is a plausible slip: a tie broken the wrong way, VAT truncated instead of
+    // rounded, a cap applied as a floor, the excess lost, a remainder not corrected.
+    let mutations = [
+        ("Pool 1", "=I", "<>I"),
+        ("Pool 4", ">I", "<I"),
+        ("Invoices", "/100,0)/100", "/100-0.5,0)/100"),
+        ("Pool 2", "MIN(", "MAX("),
+        ("Pool 3", ">$B$", "<$B$"),
+        ("Pool 5", "<0,$B$", ">0,$B$"),
+    ];
+    let mut books = vec![("unaltered".to_owned(), book.clone())];
+    let mut what = Vec::new();
+    for (i, (sheet, find, replace)) in mutations.iter().enumerate() {
+        let (b, w) = altered(&book, sheet, find, replace);
+        books.push((format!("mutant-{i}"), b));
+        what.push(w);
+    }
+    let recalculated = recalculate(&dir, &books);
+    let clean = audit::recalculation_differences(&books[0].1, &recalculated[0]).expect("read");
+    assert!(clean.is_empty(), "the unaltered book differs: {clean:?}");
+    for (i, w) in what.iter().enumerate() {
+        let found = audit::recalculation_differences(&books[i + 1].1, &recalculated[i + 1])
+            .expect("read back");
+        eprintln!("{w}: {} difference(s)", found.len());
+        assert!(!found.is_empty(), "altered formula not caught: {w}");
+    }
+}

@@ -1,0 +1,161 @@
+//! Inputs shared by the audit and verify tests: small agreements written as CSV folders, the
+//! testdata cases, and their audit books.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use billing_report::audit::{self, AuditBook};
+use billing_report::compute::{billing_dates, compute, History};
+use billing_report::workbook::load;
+
+/// A fresh scratch folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+fn write_folder(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("input folder");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write a CSV file");
+    }
+    dir.to_owned()
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
+}
+
+/// Small agreements that between them use every key, every cap policy, users outside the
+/// parties, credits, ties, instalments, VAT rates, öresavrundning and user fees.
+pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
+    let caps = write_folder(
+        &dir.join("caps"),
+        &[
+            (
+                "Settings.csv",
+                "setting,value\nname,Testavtal\nissuer,a\nstart,2026-01-01\nround_totals,yes\nannual_fee,12000\n",
+            ),
+            (
+                "Parties.csv",
+                "id,name,population,users\na,Alfa,600000,10\nb,Beta,250000,3\nc,Gamma,100000,2\nd,Delta,50000,1\ne,Epsilon,1,1\n",
+            ),
+            (
+                "Pools.csv",
+                "id,name,amount,due,key,participants,cap,excess,year,vat,total_users\n\
+                 p1,Tre lika,100.00,2026-01-01,equal,\"a,b,c\",,,,25,\n\
+                 p2,Tak absorb,2000000,2026-01-01,population,\"a,b,c,d\",700000,absorb:e,2026,0,\n\
+                 p3,Tak redistribute,2000000,2026-01-01,population,\"a,b,c,d\",700000,redistribute,2026,0,\n\
+                 p4,Tak uncovered,2000000.01,2026-01-01,population,\"a,b,c,d\",lou,uncovered,2026,0,\n\
+                 p5,Användare,3200000,2026-01-01,users,,,,,0,13000\n\
+                 p6,Kredit,-1000.01,2026-01-01,population,,,,,12,\n",
+            ),
+            (
+                "Users.csv",
+                "party,user_id,first_day,last_day\na,u1,2025-06-01,\na,u2,2026-02-01,\nb,u3,2025-01-01,2026-03-31\n",
+            ),
+        ],
+    );
+    let keys = write_folder(
+        &dir.join("keys"),
+        &[
+            (
+                "Settings.csv",
+                "setting,value\nname,Nycklar\nissuer,c\nstart,2026-01-01\n",
+            ),
+            (
+                "Parties.csv",
+                "id,name,population\na,Alfa,600000\nb,Beta,250000\nc,Gamma,100000\nd,Delta,50000\ne,Epsilon,1\n",
+            ),
+            (
+                "Figures.csv",
+                "party,figure,value\na,area,1.5\nb,area,2.25\nc,area,0.333\n",
+            ),
+            (
+                "FixedAmounts.csv",
+                "pool,party,amount\nq3,a,100\nq3,b,200.50\n",
+            ),
+            (
+                "Pools.csv",
+                "id,name,amount,due,key,participants,cap,excess,year,vat,total_users\n\
+                 q1,Kurs,5000,2026-01-01,equal,\"a,b,c\",,,,0,\n\
+                 q2,Yta,1000.00,2026-01-01,weight:area,\"a,b,c\",,,,6,\n\
+                 q3,Fast,300.50,2026-01-01,fixed,\"a,b\",,,,0,\n\
+                 q4,Utdrag,1234.56,2026-01-01,direct:c,,,,,25,\n\
+                 q5,Start,1000.00,2026-01-01;2026-07-01;2027-01-01,population,,,,,0,\n\
+                 q6,Tre rundor,2500000,2026-01-01,population,,700000,redistribute,2026,0,\n\
+                 q7,Alla i taket,5000000,2026-01-01,population,\"a,b\",1000000,redistribute,2026,0,\n\
+                 q8,Återbetalning,-100.00,2026-01-01,equal,\"a,b,c\",,,,25,\n",
+            ),
+        ],
+    );
+    vec![
+        ("caps".to_owned(), caps, vec![date("2026-01-01")]),
+        (
+            "keys".to_owned(),
+            keys,
+            vec![date("2026-01-01"), date("2026-07-01")],
+        ),
+    ]
+}
+
+/// The agreement inputs of a testdata case folder: `agreement.xlsx`/`.ods`, CSV folders
+/// inside it, or the folder itself when it holds CSV files.
+pub fn case_inputs(case: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for name in ["agreement.xlsx", "agreement.ods"] {
+        if case.join(name).is_file() {
+            out.push(case.join(name));
+        }
+    }
+    let has_settings = |d: &Path| d.join("Settings.csv").is_file();
+    if out.is_empty() {
+        if has_settings(case) {
+            out.push(case.to_owned());
+        } else if let Ok(entries) = std::fs::read_dir(case) {
+            let mut dirs: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir() && has_settings(p))
+                .collect();
+            dirs.sort();
+            out.extend(dirs);
+        }
+    }
+    out
+}
+
+/// The audit books of an input on `dates` (default: its first and last billing date), each
+/// named `<name>-<date>`. Inputs that do not load or compute are left out with a note.
+pub fn case_books(name: &str, input: &Path, dates: &[NaiveDate]) -> Vec<(String, AuditBook)> {
+    let input = match load(input) {
+        Ok((i, _)) => i,
+        Err(problems) => {
+            eprintln!(
+                "{name}: does not load ({} problem(s)), left out",
+                problems.len()
+            );
+            return Vec::new();
+        }
+    };
+    let mut dates = dates.to_vec();
+    if dates.is_empty() {
+        let all = billing_dates(&input);
+        dates.extend(all.first());
+        dates.extend(all.last().filter(|l| Some(*l) != all.first()));
+    }
+    let mut out = Vec::new();
+    for d in dates {
+        match compute(&input, d, &History::default()) {
+            Ok(draft) => out.push((format!("{name}-{d}"), audit::build(&input, &draft))),
+            Err(problems) => eprintln!(
+                "{name} on {d}: does not compute ({} problem(s)), left out",
+                problems.len()
+            ),
+        }
+    }
+    out
+}
