@@ -1,8 +1,25 @@
 //! `billing-report verify`: recomputes a run from its input and compares it with an output
 //! folder written before, reporting every difference.
+//!
+//! The date and the status (draft or issued) are read from the folder's `invoices.json`; an
+//! issued folder keeps the invoice numbers it was given (from its `invoices.json`, the register
+//! never hands a number out twice). Every file is recomputed in memory and compared by content:
+//! CSV files field by field, JSON value by value (with its path), workbooks as cell grids
+//! (sheet and cell), anything else byte for byte.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use calamine::{Data, Reader, Xlsx};
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::compute::{compute, Draft, History};
+use crate::register::{default_path, InvoiceRegister};
+use crate::workbook::load;
 
 /// Arguments of `billing-report verify`.
 #[derive(Debug, clap::Args)]
@@ -11,13 +28,414 @@ pub struct VerifyArgs {
     pub input: PathBuf,
     /// The output folder to check.
     pub outdir: PathBuf,
+    /// The invoice register (default: `<input>.register.sqlite` beside the input).
+    #[arg(long)]
+    pub register: Option<PathBuf>,
 }
 
-/// Runs `billing-report verify`.
+/// One difference between a recomputed file and the file in the folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// The file, relative to the folder.
+    pub file: String,
+    /// Where in it: `row 3, amount`, `invoices[0].payable`, `Faktura!C17`, or empty for the
+    /// whole file.
+    pub place: String,
+    /// The recomputed value.
+    pub expected: String,
+    /// The value in the folder.
+    pub found: String,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.place.is_empty() {
+            write!(f, "{}: ", self.file)?;
+        } else {
+            write!(f, "{}: {}: ", self.file, self.place)?;
+        }
+        write!(
+            f,
+            "recomputed {}, found {}",
+            shown(&self.expected),
+            shown(&self.found)
+        )
+    }
+}
+
+fn shown(s: &str) -> String {
+    if s.is_empty() {
+        "(empty)".to_owned()
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// Runs `billing-report verify`: exit 0 when the folder is what the input gives, 1 when
+/// anything differs (every difference printed).
 ///
 /// # Errors
-/// Not yet: the command is not built.
+/// An input that does not load or compute, or a folder without a readable `invoices.json`
+/// (exit 2 in `main`).
 pub fn run(args: &VerifyArgs, quiet: bool) -> Result<ExitCode, String> {
-    let _ = (args, quiet);
-    Err("the verify command is not built yet".to_owned())
+    let differences = verify(&args.input, &args.outdir, args.register.as_deref())?;
+    for d in &differences {
+        println!("{d}");
+    }
+    if !quiet || !differences.is_empty() {
+        let summary = if differences.is_empty() {
+            format!(
+                "{}: the same as recomputed from {}",
+                args.outdir.display(),
+                args.input.display()
+            )
+        } else {
+            format!(
+                "{}: {} difference(s) from what {} gives",
+                args.outdir.display(),
+                differences.len(),
+                args.input.display()
+            )
+        };
+        eprintln!("{summary}");
+    }
+    Ok(if differences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Recomputes the run that wrote `outdir` and returns every difference.
+///
+/// # Errors
+/// As [`run`].
+pub fn verify(
+    input: &Path,
+    outdir: &Path,
+    register: Option<&Path>,
+) -> Result<Vec<Difference>, String> {
+    let json_path = outdir.join("invoices.json");
+    let text =
+        std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let json: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let date = json
+        .get("date")
+        .and_then(Value::as_str)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or_else(|| format!("{}: no date", json_path.display()))?;
+    let issued = json.get("status").and_then(Value::as_str) == Some("issued");
+
+    let (loaded, _) = load(input).map_err(|problems| problem_text(input, &problems))?;
+    let register = register.map_or_else(|| default_path(input), Path::to_owned);
+    let history = match InvoiceRegister::open_existing(&register).map_err(|e| e.to_string())? {
+        Some(r) => r.history().map_err(|e| e.to_string())?,
+        None => History::default(),
+    };
+    let mut draft =
+        compute(&loaded, date, &history).map_err(|problems| problem_text(input, &problems))?;
+    if issued {
+        draft = numbered(draft, &json, loaded.settings.ocr_length_digit)?;
+    }
+    let files = crate::output::render(&loaded, &draft, issued).map_err(|e| e.to_string())?;
+    compare_folder(&files, outdir)
+}
+
+fn problem_text(input: &Path, problems: &[crate::input::Problem]) -> String {
+    let mut s = format!("{}: cannot recompute:", input.display());
+    for p in problems {
+        s.push_str("\n  ");
+        s.push_str(&p.to_string());
+    }
+    s
+}
+
+/// The draft's invoices with the numbers the folder's invoices were issued under, matched by
+/// issuer and buyer.
+fn numbered(draft: Draft, json: &Value, length_digit: bool) -> Result<Draft, String> {
+    let mut numbers: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for inv in json
+        .get("invoices")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = |k: &str| inv.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        if let Some(n) = inv.get("number").and_then(Value::as_u64) {
+            numbers.insert((field("issuer"), field("buyer")), n);
+        }
+    }
+    let mut invoices = Vec::with_capacity(draft.invoices.len());
+    for inv in draft.invoices {
+        let key = (inv.issuer.to_string(), inv.buyer.to_string());
+        match numbers.get(&key) {
+            Some(&n) => invoices.push(
+                inv.with_number(n, length_digit)
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => invoices.push(inv),
+        }
+    }
+    Ok(Draft { invoices, ..draft })
+}
+
+/// Compares recomputed files (relative path → bytes) with the files of `outdir`.
+///
+/// # Errors
+/// A file of the folder that cannot be read.
+pub fn compare_folder(
+    expected: &[(String, Vec<u8>)],
+    outdir: &Path,
+) -> Result<Vec<Difference>, String> {
+    let mut out = Vec::new();
+    let mut present = BTreeSet::new();
+    list_files(outdir, outdir, &mut present)?;
+    for (name, bytes) in expected {
+        let path = outdir.join(name);
+        if !present.remove(name) {
+            out.push(Difference {
+                file: name.clone(),
+                place: String::new(),
+                expected: "a file".to_owned(),
+                found: "no file".to_owned(),
+            });
+            continue;
+        }
+        let found = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if *bytes == found {
+            continue;
+        }
+        out.extend(compare_file(name, bytes, &found));
+    }
+    for name in present {
+        out.push(Difference {
+            file: name,
+            place: String::new(),
+            expected: "no file".to_owned(),
+            found: "a file".to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+fn list_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = entry.path();
+        if path.is_dir() {
+            list_files(root, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.insert(rel.join("/"));
+        }
+    }
+    Ok(())
+}
+
+/// The differences between two versions of one file, by its kind.
+pub fn compare_file(name: &str, expected: &[u8], found: &[u8]) -> Vec<Difference> {
+    let diff = |place: String, e: String, f: String| Difference {
+        file: name.to_owned(),
+        place,
+        expected: e,
+        found: f,
+    };
+    let lower = name.to_lowercase();
+    let result = if lower.ends_with(".csv") {
+        compare_csv(expected, found, &diff)
+    } else if lower.ends_with(".json") {
+        compare_json(expected, found, &diff)
+    } else if lower.ends_with(".xlsx") {
+        compare_xlsx(expected, found, &diff)
+    } else {
+        Err(String::new())
+    };
+    match result {
+        Ok(d) => d,
+        Err(why) => vec![diff(
+            String::new(),
+            format!("{} bytes", expected.len()),
+            if why.is_empty() {
+                format!("{} other bytes", found.len())
+            } else {
+                format!("{} bytes that cannot be read: {why}", found.len())
+            },
+        )],
+    }
+}
+
+type Diff<'a> = dyn Fn(String, String, String) -> Difference + 'a;
+
+fn compare_csv(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Difference>, String> {
+    let records = |bytes: &[u8]| -> Result<Vec<csv::StringRecord>, String> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes)
+            .records()
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())
+    };
+    let e = records(expected)?;
+    let f = records(found)?;
+    let header = e.first().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for i in 0..e.len().max(f.len()) {
+        let (a, b) = (e.get(i), f.get(i));
+        let width = a.map_or(0, |r| r.len()).max(b.map_or(0, |r| r.len()));
+        for j in 0..width {
+            let x = a.and_then(|r| r.get(j)).unwrap_or("");
+            let y = b.and_then(|r| r.get(j)).unwrap_or("");
+            if x != y || a.is_none() || b.is_none() {
+                let column = header
+                    .get(j)
+                    .map_or_else(|| format!("field {}", j + 1), str::to_owned);
+                out.push(diff(
+                    format!("row {}, {column}", i + 1),
+                    if a.is_none() {
+                        "no line".to_owned()
+                    } else {
+                        x.to_owned()
+                    },
+                    if b.is_none() {
+                        "no line".to_owned()
+                    } else {
+                        y.to_owned()
+                    },
+                ));
+                if a.is_none() || b.is_none() {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn compare_json(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Difference>, String> {
+    let e: Value = serde_json::from_slice(expected).map_err(|e| e.to_string())?;
+    let f: Value = serde_json::from_slice(found).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    json_walk("", &e, &f, diff, &mut out);
+    Ok(out)
+}
+
+fn json_walk(path: &str, e: &Value, f: &Value, diff: &Diff, out: &mut Vec<Difference>) {
+    let absent = || "(absent)".to_owned();
+    match (e, f) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => json_walk(&p, x, y, diff, out),
+                    (Some(x), None) => out.push(diff(p, x.to_string(), absent())),
+                    (None, Some(y)) => out.push(diff(p, absent(), y.to_string())),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for i in 0..a.len().max(b.len()) {
+                let p = format!("{path}[{i}]");
+                match (a.get(i), b.get(i)) {
+                    (Some(x), Some(y)) => json_walk(&p, x, y, diff, out),
+                    (Some(x), None) => out.push(diff(p, x.to_string(), absent())),
+                    (None, Some(y)) => out.push(diff(p, absent(), y.to_string())),
+                    (None, None) => {}
+                }
+            }
+        }
+        _ if e != f => out.push(diff(path.to_owned(), scalar(e), scalar(f))),
+        _ => {}
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn compare_xlsx(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Difference>, String> {
+    let e = grids(expected)?;
+    let f = grids(found)?;
+    let mut out = Vec::new();
+    let names: BTreeSet<&String> = e.keys().chain(f.keys()).collect();
+    for name in names {
+        match (e.get(name), f.get(name)) {
+            (Some(a), Some(b)) => {
+                let cells: BTreeSet<&(u32, u32)> = a.keys().chain(b.keys()).collect();
+                for cell in cells {
+                    let x = a.get(cell).map(String::as_str).unwrap_or("");
+                    let y = b.get(cell).map(String::as_str).unwrap_or("");
+                    if x != y {
+                        out.push(diff(
+                            format!("{name}!{}", cell_name(cell.0, cell.1)),
+                            x.to_owned(),
+                            y.to_owned(),
+                        ));
+                    }
+                }
+            }
+            (Some(_), None) => out.push(diff(
+                format!("sheet {name}"),
+                "a sheet".to_owned(),
+                "no sheet".to_owned(),
+            )),
+            (None, Some(_)) => out.push(diff(
+                format!("sheet {name}"),
+                "no sheet".to_owned(),
+                "a sheet".to_owned(),
+            )),
+            (None, None) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Every non-empty cell of every sheet, as text: (row, column) → value.
+type Grids = BTreeMap<String, BTreeMap<(u32, u32), String>>;
+
+fn grids(bytes: &[u8]) -> Result<Grids, String> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut out = Grids::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).map_err(|e| e.to_string())?;
+        let mut cells = BTreeMap::new();
+        for (r, c, v) in range.used_cells() {
+            let text = match v {
+                Data::Empty => continue,
+                Data::String(s) => s.clone(),
+                Data::Float(f) => format!("{f}"),
+                Data::Int(i) => i.to_string(),
+                other => other.to_string(),
+            };
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            cells.insert((r0 + r as u32, c0 + c as u32), text);
+        }
+        out.insert(name, cells);
+    }
+    Ok(out)
+}
+
+fn cell_name(row: u32, col: u32) -> String {
+    let mut n = col + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        letters.push(char::from(b'A' + ((n - 1) % 26) as u8));
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
 }

@@ -1,0 +1,190 @@
+//! `billing-report verify`: an untouched output folder passes; one öre changed in `lines.csv`
+//! or in an invoice workbook is found, with file, place and both values, and exit code 1.
+
+mod audit_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{Data, Reader, Xlsx};
+
+use audit_support::{generated_inputs, scratch};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(args)
+        .output()
+        .expect("run billing-report")
+}
+
+fn text(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// A draft output folder of the `caps` agreement on 2026-01-01.
+fn draft_output(test: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(test);
+    let inputs = generated_inputs(&dir);
+    let (_, input, dates) = &inputs[0];
+    let out = dir.join("out");
+    let date = dates[0].to_string();
+    let run = cli(&["run", text(input), "--date", &date, "--out", text(&out)]);
+    assert!(run.status.success(), "run: {run:?}");
+    (input.clone(), out)
+}
+
+fn verify(input: &Path, out: &Path) -> (i32, String) {
+    let o = cli(&["verify", text(input), text(out)]);
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    (o.status.code().unwrap_or(-1), stdout)
+}
+
+/// Rewrites a workbook cell by cell (values only) with one number changed.
+fn rewrite_xlsx(path: &Path, sheet: &str, change: impl Fn(f64) -> Option<f64>) -> String {
+    let bytes = std::fs::read(path).expect("read the workbook");
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx");
+    let mut out = rust_xlsxwriter::Workbook::new();
+    let mut changed = String::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).expect("a sheet");
+        let ws = out.add_worksheet();
+        ws.set_name(&name).expect("the sheet's name");
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (r, c, v) in range.used_cells() {
+            let (r, c) = (r0 + r as u32, (c0 as usize + c) as u16);
+            match v {
+                Data::Float(f) => {
+                    let new = if name == sheet && changed.is_empty() {
+                        change(*f)
+                    } else {
+                        None
+                    };
+                    if let Some(n) = new {
+                        changed = format!("{name} row {} col {}: {f} → {n}", r + 1, c + 1);
+                    }
+                    ws.write_number(r, c, new.unwrap_or(*f)).expect("a number");
+                }
+                Data::Int(i) => {
+                    ws.write_number(r, c, *i as f64).expect("a number");
+                }
+                Data::Empty => {}
+                other => {
+                    ws.write_string(r, c, other.to_string()).expect("a text");
+                }
+            }
+        }
+    }
+    std::fs::write(path, out.save_to_buffer().expect("save")).expect("write the workbook");
+    changed
+}
+
+#[test]
+fn an_untouched_output_passes() {
+    let (input, out) = draft_output("verify-untouched");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
+#[test]
+fn one_ore_changed_in_lines_csv_is_found() {
+    let (input, out) = draft_output("verify-lines-csv");
+    let path = out.join("lines.csv");
+    let csv = std::fs::read_to_string(&path).expect("lines.csv");
+    assert!(csv.contains(",33.34,25,8.34,"), "{csv}");
+    std::fs::write(&path, csv.replacen(",33.34,25,8.34,", ",33.35,25,8.34,", 1)).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.trim(),
+        r#"lines.csv: row 3, amount: recomputed "33.34", found "33.35""#
+    );
+}
+
+#[test]
+fn one_ore_changed_in_an_invoice_workbook_is_found() {
+    let (input, out) = draft_output("verify-invoice-xlsx");
+    let path = out.join("invoices/a-b.xlsx");
+    // Beta's share of the equal split of 100 kr: 33.33 → 33.32.
+    let changed = rewrite_xlsx(&path, "Faktura", |f| (f == 33.33).then_some(33.32));
+    assert!(
+        !changed.is_empty(),
+        "no cell of 33.33 in {}",
+        path.display()
+    );
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(r#"invoices/a-b.xlsx: Faktura!C"#)
+            && stdout.contains(r#"recomputed "33.33", found "33.32""#),
+        "{changed}:\n{stdout}"
+    );
+    // Only that cell: rewriting a workbook keeps every other value.
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+}
+
+#[test]
+fn a_changed_audit_figure_and_a_missing_file_are_found() {
+    let (input, out) = draft_output("verify-audit");
+    std::fs::remove_file(out.join("overview.xlsx")).expect("remove");
+    let changed = rewrite_xlsx(&out.join("audit.xlsx"), "Pool 1", |f| {
+        (f == 33.34).then_some(33.35)
+    });
+    assert!(!changed.is_empty());
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(r#"overview.xlsx: recomputed "a file", found "no file""#),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#"audit.xlsx: Pool 1!"#), "{stdout}");
+}
+
+#[test]
+fn a_folder_without_invoices_json_is_an_error() {
+    let (input, out) = draft_output("verify-no-json");
+    std::fs::remove_file(out.join("invoices.json")).expect("remove");
+    let o = cli(&["verify", text(&input), text(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invoices.json"));
+}
+
+#[test]
+fn an_issued_output_passes_with_its_numbers() {
+    let dir = scratch("verify-issued");
+    let input = dir.join("agreement");
+    std::fs::create_dir_all(&input).expect("folder");
+    for (name, body) in [
+        (
+            "Settings.csv",
+            "setting,value\nname,Utfärdat\nissuer,0180\nstart,2026-01-01\nfirst_invoice_number,1001\n",
+        ),
+        (
+            "Parties.csv",
+            "id,name,org_nr,population\n0180,Stockholm,212000-0142,900000\n1480,Göteborg,212000-1355,580000\n1280,Malmö,212000-1124,350000\n",
+        ),
+        (
+            "Pools.csv",
+            "id,name,amount,due,key\nsys,System,1000000.01,2026-01-01,population\n",
+        ),
+    ] {
+        std::fs::write(input.join(name), body).expect("write");
+    }
+    let out = dir.join("out");
+    let issue = cli(&[
+        "issue",
+        text(&input),
+        "--date",
+        "2026-01-01",
+        "--out",
+        text(&out),
+    ]);
+    assert!(issue.status.success(), "issue: {issue:?}");
+    let json = std::fs::read_to_string(out.join("invoices.json")).expect("invoices.json");
+    assert!(json.contains("\"number\": 1001"), "{json}");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 0, "{stdout}");
+    // Issuing again would take new numbers; verify must not: the register is unchanged.
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 0, "{stdout}");
+}
