@@ -174,7 +174,7 @@ pub(crate) fn apportion_distinct<K: Ord>(
         .try_fold(0i128, |acc, w| acc.checked_add(*w))
         .ok_or(too_large.clone())?;
 
-    let amount = total.ore().abs();
+    let amount = total.ore().checked_abs().ok_or(too_large.clone())?;
     let sign = if total.is_negative() { -1 } else { 1 };
     let mut portions = Vec::with_capacity(claims.len());
     let mut handed_out = 0i128;

@@ -177,7 +177,7 @@ impl Allocation {
         ));
         steps.push(Step::computed(
             "the parties together pay, to öre",
-            "largest remainder between the parties and the users outside".to_owned(),
+            "one largest-remainder split among the parties and the users outside".to_owned(),
             o.parties_amount.to_swedish(),
         ));
         steps.push(Step::input(
@@ -199,14 +199,16 @@ impl Allocation {
             swedish_decimal(self.basis_total, 10),
             None,
         ));
+        let (amount, total) = match &self.outside {
+            Some(o) => (
+                self.amount,
+                group_thousands(&o.total_users.value.to_string()),
+            ),
+            None => (self.split_amount, swedish_decimal(self.basis_total, 10)),
+        };
         steps.push(Step::computed(
             "exact share",
-            format!(
-                "{} × {} / {}",
-                self.split_amount.to_swedish(),
-                basis,
-                swedish_decimal(self.basis_total, 10)
-            ),
+            format!("{} × {} / {}", amount.to_swedish(), basis, total),
             ratio(&part.exact_share),
         ));
         if let Some(cap) = &self.cap {

@@ -42,6 +42,12 @@ pub enum MoneyError {
         /// The value found.
         value: Decimal,
     },
+    /// Text that is not a decimal number.
+    #[error("amount must be a decimal number such as 1234.50, found {text:?}")]
+    NotADecimal {
+        /// The text found.
+        text: String,
+    },
     /// A currency code is not three letters A–Z.
     #[error("currency code must be three letters A-Z, found {code:?}")]
     BadCurrency {
@@ -54,9 +60,24 @@ impl Money {
     /// Zero.
     pub const ZERO: Money = Money { ore: 0 };
 
-    /// An amount of `ore` öre.
+    /// An amount of `ore` öre. The caller keeps `|ore|` within 10^17 (10^15 kronor), as every
+    /// amount read through [`Money::exact`], [`Money::round`] or serde is; beyond that, results
+    /// saturate rather than panic. Use [`Money::try_from_ore`] for an amount not yet checked.
     pub const fn from_ore(ore: i128) -> Money {
         Money { ore }
+    }
+
+    /// An amount of `ore` öre, checked.
+    ///
+    /// # Errors
+    /// [`MoneyError::OutOfRange`] beyond ±10^17 öre.
+    pub fn try_from_ore(ore: i128) -> Result<Money, MoneyError> {
+        if ore.unsigned_abs() > MAX_ABS_ORE.unsigned_abs() {
+            return Err(MoneyError::OutOfRange {
+                value: Decimal::try_from_i128_with_scale(ore, 2).unwrap_or(Decimal::MAX),
+            });
+        }
+        Ok(Money { ore })
     }
 
     /// An amount of whole kronor.
@@ -73,8 +94,13 @@ impl Money {
 
     /// The amount as a decimal with exactly two decimals.
     pub fn to_decimal(self) -> Decimal {
-        // |ore| is at most a few times MAX_ABS_ORE, well inside Decimal's 96-bit mantissa.
-        Decimal::from_i128_with_scale(self.ore, 2)
+        // A checked amount is far inside Decimal's 96-bit mantissa; an unchecked one beyond it
+        // saturates instead of panicking.
+        Decimal::try_from_i128_with_scale(self.ore, 2).unwrap_or(if self.ore < 0 {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        })
     }
 
     /// Converts a decimal that is already whole öre, without rounding.
@@ -111,7 +137,7 @@ impl Money {
     /// The absolute amount.
     pub const fn abs(self) -> Money {
         Money {
-            ore: self.ore.abs(),
+            ore: self.ore.saturating_abs(),
         }
     }
 
@@ -167,9 +193,8 @@ impl FromStr for Money {
     /// Parses a plain decimal such as `1234.5` or `-0.01` exactly; more than two decimals is an
     /// error, never a silent rounding.
     fn from_str(s: &str) -> Result<Money, MoneyError> {
-        let value = Decimal::from_str(s.trim()).map_err(|_| MoneyError::NotWholeOre {
-            value: Decimal::ZERO,
-        })?;
+        let value = Decimal::from_str(s.trim())
+            .map_err(|_| MoneyError::NotADecimal { text: s.to_owned() })?;
         Money::exact(value)
     }
 }
@@ -207,7 +232,9 @@ impl SubAssign for Money {
 impl Neg for Money {
     type Output = Money;
     fn neg(self) -> Money {
-        Money { ore: -self.ore }
+        Money {
+            ore: self.ore.saturating_neg(),
+        }
     }
 }
 
@@ -483,6 +510,17 @@ mod tests {
         assert_eq!(Money::from_ore(-1).to_swedish(), "-0,01");
         assert_eq!(Money::from_ore(99_900).to_swedish(), "999,00");
         assert_eq!("-12.3".parse::<Money>().unwrap(), Money::from_ore(-1230));
+        assert_eq!(
+            "abc".parse::<Money>().unwrap_err().to_string(),
+            "amount must be a decimal number such as 1234.50, found \"abc\""
+        );
+        // Regression: an unchecked huge amount saturates instead of panicking.
+        let huge = Money::from_ore(i128::MIN);
+        assert!(huge.abs().is_positive());
+        assert!((-huge).is_positive());
+        assert_eq!(huge.to_decimal(), Decimal::MIN);
+        assert!(Money::try_from_ore(i128::MAX).is_err());
+        assert_eq!(Money::try_from_ore(5), Ok(Money::from_ore(5)));
     }
 
     #[test]

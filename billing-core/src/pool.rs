@@ -419,17 +419,48 @@ pub fn allocate(
     let members = participants(agreement, pool, &mut problems);
     let claims = claims(agreement, pool, &members, &mut problems);
     let cap = applied_cap(agreement, pool, thresholds, &mut problems);
-    let outside = outside_split(pool, &claims, &mut problems);
+    let users = outside_users(pool, &claims, &mut problems);
+    let basis_total = basis_total(&claims);
+    if basis_total.is_none() && problems.is_empty() {
+        problems.push(SplitError::TooLarge {
+            pool: pool.id.clone(),
+            amount: pool.amount,
+        });
+    }
     if !problems.is_empty() {
         return Err(Problems::new(problems));
     }
     let mut findings = population_dates(agreement, pool, &members);
-
-    let split_amount = outside.as_ref().map_or(pool.amount, |o| o.parties_amount);
     let too_large = |_| SplitError::TooLarge {
         pool: pool.id.clone(),
         amount: pool.amount,
     };
+
+    // One largest-remainder split over the parties, and under a users key with a total, the
+    // users outside them as one more claimant (sorting after every party in a tie): each party
+    // pays A · users / all users to within an öre (R3).
+    let outside_weight = users
+        .as_ref()
+        .filter(|u| u.outside > 0)
+        .map(|u| Decimal::from(u.outside));
+    let redistribute = matches!(&cap, Some(c) if c.excess == ExcessPolicy::Redistribute);
+    let first = if !redistribute || outside_weight.is_some() {
+        Some(rounded_parts(&claims, pool.amount, outside_weight).map_err(too_large)?)
+    } else {
+        None
+    };
+    let outside_amount = first.as_ref().map_or(Money::ZERO, |f| f.2);
+    let outside = users.map(|u| Outside {
+        parties_exact: Ratio {
+            num: pool.amount.ore() * i128::from(u.parties),
+            den: i128::from(u.total.value.max(1)),
+        },
+        total_users: u.total,
+        parties_users: u.parties,
+        parties_amount: pool.amount - outside_amount,
+        amount: outside_amount,
+    });
+    let split_amount = pool.amount - outside_amount;
     let mut allocation = Allocation {
         pool: pool.id.clone(),
         name: pool.name.clone(),
@@ -437,7 +468,7 @@ pub fn allocate(
         currency: pool.currency,
         key: pool.key.name(),
         figure: pool.key.figure(),
-        basis_total: basis_total(&claims),
+        basis_total: basis_total.unwrap_or_default(),
         split_amount,
         outside,
         cap: cap.clone(),
@@ -449,18 +480,18 @@ pub fn allocate(
         source: pool.source.clone(),
     };
 
-    match &cap {
-        Some(cap) if cap.excess == ExcessPolicy::Redistribute => {
+    match (&cap, first) {
+        (Some(cap), _) if redistribute => {
             water_fill(&mut allocation, &claims, cap.limit).map_err(too_large)?;
         }
-        _ => {
-            let (parts, leftover) = rounded_parts(&claims, split_amount).map_err(too_large)?;
+        (cap, Some((parts, leftover, _))) => {
             allocation.parts = parts;
             allocation.leftover_ore = leftover;
-            if let Some(cap) = &cap {
+            if let Some(cap) = cap {
                 clip(&mut allocation, cap);
             }
         }
+        (_, None) => {}
     }
 
     if let Some(o) = &allocation.outside {
@@ -509,15 +540,20 @@ pub fn allocate_all(
 }
 
 /// The claims' weights added up, in integers at their common scale when they fit (the usual
-/// case, and much cheaper than adding decimals one by one).
-fn basis_total(claims: &[Claim]) -> Decimal {
+/// case, and much cheaper than adding decimals one by one); `None` when the sum does not fit a
+/// decimal.
+fn basis_total(claims: &[Claim]) -> Option<Decimal> {
     let scale = claims.iter().map(|c| c.weight.scale()).max().unwrap_or(0);
     let exact = claims.iter().try_fold(0i128, |acc, c| {
         crate::money::decimal_to_i128_at_scale(c.weight, scale).and_then(|w| acc.checked_add(w))
     });
     exact
         .and_then(|total| Decimal::try_from_i128_with_scale(total, scale).ok())
-        .unwrap_or_else(|| claims.iter().map(|c| c.weight).sum())
+        .or_else(|| {
+            claims
+                .iter()
+                .try_fold(Decimal::ZERO, |acc, c| acc.checked_add(c.weight))
+        })
 }
 
 /// A participant and its figure for the key, borrowed from the agreement.
@@ -731,53 +767,50 @@ fn applied_cap(
     })
 }
 
-/// Under a users key with a total: the pool split between the parties together and the users
-/// outside them, to öre (R3).
-fn outside_split(pool: &Pool, claims: &[Claim], problems: &mut Vec<SplitError>) -> Option<Outside> {
+/// The users of a users key with a total: all of them, the parties', and those outside.
+struct UsersOutside {
+    total: Sourced<u64>,
+    parties: u64,
+    outside: u64,
+}
+
+/// Under a users key with a total: how many users the parties have and how many are outside
+/// them (R3), checked.
+fn outside_users(
+    pool: &Pool,
+    claims: &[Claim],
+    problems: &mut Vec<SplitError>,
+) -> Option<UsersOutside> {
     let Key::Users {
         total_users: Some(total),
     } = &pool.key
     else {
         return None;
     };
-    let parties_users: u64 = claims
-        .iter()
-        .map(|c| u64::try_from(c.weight.mantissa()).unwrap_or(0))
-        .sum();
-    if total.value < parties_users {
+    let parties = claims.iter().try_fold(0u64, |acc, c| {
+        u64::try_from(c.weight.mantissa())
+            .ok()
+            .and_then(|u| acc.checked_add(u))
+    });
+    let Some(parties) = parties else {
+        problems.push(SplitError::TooLarge {
+            pool: pool.id.clone(),
+            amount: pool.amount,
+        });
+        return None;
+    };
+    if total.value < parties {
         problems.push(SplitError::TooFewTotalUsers {
             pool: pool.id.clone(),
             total: total.value,
-            parties: parties_users,
+            parties,
         });
         return None;
     }
-    let outside_users = total.value - parties_users;
-    let amount = pool.amount.abs();
-    let mut halves = [
-        (0u8, Decimal::from(parties_users)),
-        (1u8, Decimal::from(outside_users)),
-    ]
-    .to_vec();
-    halves.retain(|(_, w)| !w.is_zero());
-    let split = apportion_distinct(amount, &halves).ok()?;
-    let (parties_amount, amount_outside) = if outside_users == 0 {
-        (amount, Money::ZERO)
-    } else if parties_users == 0 {
-        (Money::ZERO, amount)
-    } else {
-        (split.portions()[0].amount(), split.portions()[1].amount())
-    };
-    let s = sign(pool.amount);
-    Some(Outside {
-        total_users: total.clone(),
-        parties_users,
-        parties_amount: Money::from_ore(s * parties_amount.ore()),
-        amount: Money::from_ore(s * amount_outside.ore()),
-        parties_exact: Ratio {
-            num: s * amount.ore() * i128::from(parties_users),
-            den: i128::from(total.value.max(1)),
-        },
+    Some(UsersOutside {
+        total: total.clone(),
+        parties,
+        outside: total.value - parties,
     })
 }
 
@@ -811,21 +844,34 @@ fn population_dates(agreement: &Agreement, pool: &Pool, members: &[usize]) -> Ve
     }
 }
 
-/// Splits `amount` among `claims` by largest remainder, uncapped. The claims are in id order,
-/// so their position breaks ties the way ids do.
-fn rounded_parts(claims: &[Claim], amount: Money) -> Result<(Vec<Part>, usize), ApportionError> {
-    let keyed: Vec<(usize, Decimal)> = claims
+/// Splits `amount` among `claims` by largest remainder, uncapped, with the users outside the
+/// parties as one more claimant when `outside` is given. The claims are in id order, so their
+/// position breaks ties the way ids do; the outside claimant comes last. Returns the parts, the
+/// öre handed out by remainder, and the amount borne outside.
+fn rounded_parts(
+    claims: &[Claim],
+    amount: Money,
+    outside: Option<Decimal>,
+) -> Result<(Vec<Part>, usize, Money), ApportionError> {
+    let mut keyed: Vec<(usize, Decimal)> = claims
         .iter()
         .enumerate()
         .map(|(i, c)| (i, c.weight))
         .collect();
+    if let Some(w) = outside {
+        keyed.push((claims.len(), w));
+    }
     let result = apportion_distinct(amount, &keyed)?;
     let parts = claims
         .iter()
         .enumerate()
         .map(|(i, claim)| rounded_part(claim, &result, i))
         .collect();
-    Ok((parts, result.leftover_ore()))
+    let outside_amount = match outside {
+        Some(_) => result.portions()[claims.len()].amount(),
+        None => Money::ZERO,
+    };
+    Ok((parts, result.leftover_ore(), outside_amount))
 }
 
 /// The part of `claim`, which is claim `index` of the rounded split `result`.

@@ -217,6 +217,53 @@ fn r3_the_parties_together_pay_the_rounded_total_whatever_their_number() {
     );
 }
 
+/// Regression: R3 was split in two stages (parties against outside, then among the parties), so
+/// c, whose exact share 14.76 × 8 / 16 = 7.38 is whole öre, paid 7.39.
+#[test]
+fn r3_a_whole_ore_share_is_paid_exactly() {
+    let p = |name: &str, users| Party::new(id(name), name).with_users(users);
+    let agreement = Agreement::new(vec![p("a", 1), p("b", 1), p("c", 8)]).unwrap();
+    let key = Key::Users {
+        total_users: Some(Sourced::new(16)),
+    };
+    let pool = Pool::new("u", "support", kr("14.76"), key);
+    check(
+        &agreement,
+        &pool,
+        &["a=0.92", "b=0.92", "c=7.38", "outside=5.54"],
+    );
+}
+
+/// Regression: weights whose sum overflows a decimal panicked in the basis total.
+#[test]
+fn weights_too_large_to_add_are_an_error() {
+    let big: rust_decimal::Decimal = "50000000000000000000000000000".parse().unwrap();
+    let agreement = Agreement::new(vec![
+        Party::new(id("a"), "a").with_figure("w", big),
+        Party::new(id("b"), "b").with_figure("w", big),
+    ])
+    .unwrap();
+    let pool = Pool::new("w", "w", kr("1"), Key::Weight { figure: "w".into() });
+    assert_eq!(
+        problems(&agreement, &pool),
+        ["pool w: amount 1.00 with these weights is too large to split exactly"]
+    );
+    // So does a users total beyond 64 bits.
+    let agreement = Agreement::new(vec![
+        Party::new(id("a"), "a").with_users(u64::MAX),
+        Party::new(id("b"), "b").with_users(1),
+    ])
+    .unwrap();
+    let key = Key::Users {
+        total_users: Some(Sourced::new(5)),
+    };
+    let pool = Pool::new("u", "u", kr("1"), key);
+    assert_eq!(
+        problems(&agreement, &pool),
+        ["pool u: amount 1.00 with these weights is too large to split exactly"]
+    );
+}
+
 #[test]
 fn money_examples_of_the_domain() {
     let p = |name: &str| Party::new(id(name), name);
