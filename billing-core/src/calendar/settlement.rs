@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::agreement::{Agreement, PartyId, SourceRef};
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
-use crate::calendar::period::PeriodStarts;
+use crate::calendar::period::{Period, PeriodStarts};
 use crate::explain::{Explanation, Step};
 use crate::money::Money;
 
@@ -77,13 +77,33 @@ impl SettlementDays {
             };
             after.push((next.month(), next.day()));
         }
+        if let Some(w) = days.windows(2).find(|w| w[0] == w[1]) {
+            return Err(CalendarError::BadPeriodStarts {
+                reason: format!("settlement day {:02}-{:02} is given twice", w[0].0, w[0].1),
+            });
+        }
         let windows = PeriodStarts::new(after)?;
         Ok(SettlementDays { days, windows })
     }
 
-    /// True when `date` is a settlement day.
+    /// True when `date` is a settlement day: its month and day are one of the configured ones.
+    /// (Compared directly: a day after 28 February is 29 February in a leap year.)
     pub fn is_settlement_day(&self, date: NaiveDate) -> bool {
-        date.succ_opt().is_some_and(|d| self.windows.is_start(d))
+        self.days.contains(&(date.month(), date.day()))
+    }
+
+    /// The costs settled on `date`: from the day after the previous settlement day up to and
+    /// including `date`.
+    fn window_ending(&self, date: NaiveDate) -> Option<Period> {
+        let mut day = date.pred_opt()?;
+        // A settlement day comes at least once a year.
+        for _ in 0..366 {
+            if self.is_settlement_day(day) {
+                return Period::new(day.succ_opt()?, date.succ_opt()?);
+            }
+            day = day.pred_opt()?;
+        }
+        None
     }
 
     fn words(&self) -> String {
@@ -117,7 +137,11 @@ pub fn arrears_invoices(
         }
         .into());
     }
-    let window = days.windows.containing(date)?;
+    let window = days
+        .window_ending(date)
+        .ok_or_else(|| CalendarError::DateOutOfRange {
+            what: format!("the settlement window ending {date}"),
+        })?;
     let mut problems = Vec::new();
     if !agreement.contains(coordinator) {
         problems.push(CalendarError::UnknownParty {
@@ -337,5 +361,26 @@ mod tests {
         let op = &flow[1];
         assert_eq!(op.balance_on(day(2011, 5, 30)), Money::from_kronor(-11));
         assert_eq!(op.balance_on(day(2011, 5, 31)), Money::from_kronor(-1));
+    }
+
+    /// Regression: a settlement day of 28 February was refused in leap years (the day after it
+    /// was compared) and 29 February accepted instead.
+    #[test]
+    fn last_day_of_february_settles_in_leap_years_too() {
+        let days = SettlementDays::new(vec![(2, 28), (8, 31)]).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(days.is_settlement_day(day(2012, 2, 28)));
+        assert!(!days.is_settlement_day(day(2012, 2, 29)));
+        assert_eq!(
+            days.window_ending(day(2012, 2, 28))
+                .map(|p| (p.start(), p.last_day())),
+            Some((day(2011, 9, 1), day(2012, 2, 28)))
+        );
+        assert_eq!(
+            days.window_ending(day(2012, 8, 31))
+                .map(|p| (p.start(), p.last_day())),
+            Some((day(2012, 2, 29), day(2012, 8, 31)))
+        );
+        assert!(SettlementDays::new(vec![(5, 31), (5, 31)]).is_err());
     }
 }
