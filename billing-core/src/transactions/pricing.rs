@@ -268,6 +268,7 @@ pub fn price_tally(
             problems.push(e);
         }
     };
+    let mut run: Option<Run> = None;
     for (day, p, k, n) in tally.iter() {
         let bp = match current_bp.filter(|bp| bp.contains(day)) {
             Some(bp) => bp,
@@ -287,15 +288,23 @@ pub fn price_tally(
         let (party, kind) = (&tally.parties()[p], &tally.kinds()[k]);
         match tariffs.price_on(kind, day) {
             Some(t) => {
-                let key = (party.clone(), kind.clone(), bp, t.valid_from);
-                let sum = groups.entry(key).or_insert(0);
-                match sum.checked_add(n) {
-                    Some(s) => *sum = s,
-                    None => problems.push(TransactionError::CountOverflow {
-                        party: party.clone(),
-                        kind: kind.clone(),
-                        date: day,
-                    }),
+                // Days come by party, kind and date: add up a run of days of one line before
+                // touching the map, which then sees one entry per line.
+                let same = matches!(&run, Some((rp, rk, rbp, rfrom, _))
+                    if *rp == p && *rk == k && *rbp == bp && *rfrom == t.valid_from);
+                if !same {
+                    flush_run(&mut run, tally, &mut groups, &mut problems);
+                    run = Some((p, k, bp, t.valid_from, 0));
+                }
+                if let Some(r) = run.as_mut() {
+                    match r.4.checked_add(n) {
+                        Some(sum) => r.4 = sum,
+                        None => problems.push(TransactionError::CountOverflow {
+                            party: party.clone(),
+                            kind: kind.clone(),
+                            date: day,
+                        }),
+                    }
                 }
             }
             None => {
@@ -315,8 +324,37 @@ pub fn price_tally(
         }
     }
     flush(&mut unpriced, &mut problems);
+    flush_run(&mut run, tally, &mut groups, &mut problems);
     let lines = lines(groups, tariffs, &mut problems);
     TransactionProblems::check(lines, problems)
+}
+
+/// Days of one line being added up: party and kind indices, billing period, tariff start, count.
+type Run = (usize, usize, Period, NaiveDate, u64);
+
+fn flush_run(
+    run: &mut Option<Run>,
+    tally: &Tally,
+    groups: &mut BTreeMap<LineKey, u64>,
+    problems: &mut Vec<TransactionError>,
+) {
+    let Some((p, k, bp, from, n)) = run.take() else {
+        return;
+    };
+    let (Some(party), Some(kind)) = (tally.parties().get(p), tally.kinds().get(k)) else {
+        return;
+    };
+    let sum = groups
+        .entry((party.clone(), kind.clone(), bp, from))
+        .or_insert(0);
+    match sum.checked_add(n) {
+        Some(s) => *sum = s,
+        None => problems.push(TransactionError::CountOverflow {
+            party: party.clone(),
+            kind: kind.clone(),
+            date: bp.start(),
+        }),
+    }
 }
 
 fn day_period(day: NaiveDate) -> Period {
