@@ -246,6 +246,7 @@ pub fn recalculation_differences(
             };
             let got = range.get_value((c.row, u32::from(c.col)));
             let same = match (cached, got) {
+                (Cached::Number(x), Some(Data::DateTime(d))) => close(*x, d.as_f64()),
                 (Cached::Number(x), Some(d)) => d.as_f64().is_some_and(|y| close(*x, y)),
                 (Cached::Text(t), Some(Data::String(s))) => t == s,
                 (Cached::Text(t), None) => t.is_empty(),
@@ -322,7 +323,6 @@ fn external(sheet: &str, cell: &str) -> String {
 }
 
 /// Days since 1899-12-30: a spreadsheet date.
-#[allow(dead_code)]
 fn serial(d: NaiveDate) -> f64 {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
     (d - base).num_days() as f64
@@ -508,6 +508,55 @@ struct PoolRefs {
     absorbed: Option<(PartyId, String)>,
 }
 
+/// One row of a parts table: a party, or the users outside the agreement (R3), with the
+/// engine's figures.
+struct Row {
+    label: String,
+    party: Option<PartyId>,
+    basis: Decimal,
+    source: String,
+    exact: f64,
+    final_share: f64,
+    truncated: f64,
+    rounded: f64,
+    amount: f64,
+    excess_clip: f64,
+    excess_exact: f64,
+    extra: bool,
+    capped_in_round: Option<u32>,
+    rank: usize,
+}
+
+fn rows_of(a: &Allocation, redistribute: bool) -> Vec<Row> {
+    a.parts
+        .iter()
+        .map(|p| Row {
+            label: p.party.to_string(),
+            party: Some(p.party.clone()),
+            basis: p.basis,
+            source: p
+                .basis_source
+                .as_ref()
+                .map(|x| format!("from {x}"))
+                .unwrap_or_else(|| "by key".to_owned()),
+            exact: dec(p.exact_share.kronor()),
+            final_share: dec(p.final_share.kronor()),
+            truncated: kr(p.truncated),
+            rounded: kr(p.rounded),
+            amount: kr(p.amount),
+            excess_clip: if redistribute {
+                0.0
+            } else {
+                kr(p.rounded - p.amount)
+            },
+            excess_exact: dec(p.excess.kronor()),
+            extra: p.extra_ore,
+            capped_in_round: p.capped_in_round,
+            rank: a.remainder_rank(p).unwrap_or(0),
+        })
+        .collect()
+}
+
 // Columns of the parts table.
 const C_PARTY: u16 = 0;
 const C_NAME: u16 = 1;
@@ -628,7 +677,58 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
     // The parts table, with rows known before it is written so that the totals below it can be
     // referred to.
     let parts = &a.parts;
-    let n_parts = parts.len() as u32;
+    let scale = a
+        .parts
+        .iter()
+        .map(|p| p.basis.normalize().scale())
+        .max()
+        .unwrap_or(0);
+    let unit = 10i128.pow(scale);
+    // Under a users key with a total, the users outside the agreement are one more claimant of
+    // the one split, sorting after every party on a tie (R3): the last row.
+    let outside_users = a
+        .outside
+        .as_ref()
+        .filter(|o| !redistribute && o.total_users.value > o.parties_users)
+        .map(|o| i128::from(o.total_users.value - o.parties_users));
+    let mut rows = rows_of(a, redistribute);
+    let mut weights: Vec<i128> = parts
+        .iter()
+        .map(|p| {
+            (p.basis * Decimal::from_i128_with_scale(unit, 0))
+                .round()
+                .to_i128()
+                .unwrap_or(0)
+        })
+        .collect();
+    if let (Some(u), Some(o)) = (outside_users, &a.outside) {
+        weights.push(u * unit);
+        let w_all: i128 = weights.iter().sum();
+        let pw = amount_abs * u * unit;
+        let trunc = if w_all == 0 { 0 } else { pw / w_all };
+        rows.push(Row {
+            label: "(users outside the agreement)".to_owned(),
+            party: None,
+            basis: Decimal::from_i128_with_scale(u, 0),
+            source: "all users less the parties' users".to_owned(),
+            exact: dec(Decimal::from_i128_with_scale(sign * pw, 0)
+                / Decimal::from_i128_with_scale(w_all.max(1), 0)
+                / Decimal::ONE_HUNDRED),
+            final_share: 0.0,
+            truncated: kr(Money::from_ore(sign * trunc)),
+            rounded: kr(o.amount),
+            amount: kr(o.amount),
+            excess_clip: 0.0,
+            excess_exact: 0.0,
+            extra: o.amount.ore().abs() > trunc,
+            capped_in_round: None,
+            rank: 0,
+        });
+        let last = rows.len() - 1;
+        rows[last].final_share = rows[last].exact;
+    }
+    let n_parts = rows.len() as u32;
+    let n_party_rows = parts.len() as u32;
     let head = r;
     let first = head + 1;
     let last = first + n_parts.max(1) - 1;
@@ -665,7 +765,7 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
     let row_basis_total = next();
     let row_w_total = next();
     let outside_rows = a.outside.as_ref().map(|_| {
-        let rows: Vec<u32> = (0..11).map(|_| next()).collect();
+        let rows: Vec<u32> = (0..3).map(|_| next()).collect();
         rows
     });
     let row_split = next();
@@ -691,17 +791,25 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
     let range = |c: u16| column_range(c, first, last);
 
     // Integer weights and the values of the water-filling, as the spreadsheet computes them.
-    let weights: Vec<i128> = parts
-        .iter()
-        .map(|p| {
-            (p.basis * Decimal::from_i128_with_scale(unit, 0))
-                .round()
-                .to_i128()
-                .unwrap_or(0)
-        })
-        .collect();
     let w_total: i128 = weights.iter().sum();
-    let split_ore = a.split_amount.ore().abs();
+    let split_ore = if outside_users.is_some() {
+        amount_abs
+    } else {
+        a.split_amount.ore().abs()
+    };
+    if outside_users.is_some() {
+        // The engine ranks the parties among themselves; with the outside claimant the
+        // spreadsheet ranks every row of the one split.
+        let rem: Vec<i128> = weights
+            .iter()
+            .map(|w| (split_ore * w).rem_euclid(w_total.max(1)))
+            .collect();
+        for i in 0..rows.len() {
+            let greater = rem.iter().filter(|x| **x > rem[i]).count();
+            let tied_before = rem[..=i].iter().filter(|x| **x == rem[i]).count();
+            rows[i].rank = greater + tied_before;
+        }
+    }
     let mut round_r = vec![split_ore];
     let mut round_w = vec![w_total];
     for k in 1..=rounds {
@@ -782,27 +890,28 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
         absorbed: None,
     };
     let leftover = a.leftover_ore as i128;
-    for (i, part) in parts.iter().enumerate() {
+    for (i, part) in rows.iter().enumerate() {
         let row = first + i as u32;
         let cell = |c: u16| a1(row, c);
         let w = weights[i];
-        s.text(row, C_PARTY, part.party.as_str(), Style::Plain);
+        s.text(row, C_PARTY, &part.label, Style::Plain);
         s.text(row, C_NAME, "", Style::Plain);
         let basis_style = if scale == 0 {
             Style::Integer
         } else {
             Style::Fraction
         };
-        s.input(row, C_BASIS, dec(part.basis), basis_style);
-        s.text(
-            row,
-            C_SOURCE,
-            part.basis_source
-                .as_ref()
-                .map(|x| x.to_string())
-                .unwrap_or_else(|| "by key".to_owned()),
-            Style::Note,
-        );
+        match (&part.party, &total_users) {
+            (None, Some(tu)) => s.formula(
+                row,
+                C_BASIS,
+                format!("{tu}-{}", abs(row_basis_total, 1)),
+                dec(part.basis),
+                basis_style,
+            ),
+            _ => s.input(row, C_BASIS, dec(part.basis), basis_style),
+        }
+        s.text(row, C_SOURCE, &part.source, Style::Note);
         s.formula(
             row,
             C_WEIGHT,
@@ -814,7 +923,7 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
             row,
             C_EXACT,
             format!("{sgn}*{split_ref}*{}/{w_total_ref}/100", cell(C_WEIGHT)),
-            dec(part.exact_share.kronor()),
+            part.exact,
             Style::Fraction,
         );
         let capped_flag = if redistribute {
@@ -871,7 +980,7 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
                 row,
                 c_excess_exact,
                 format!("{sgn}*({})/100", terms.join("+")),
-                dec(part.excess.kronor()),
+                part.excess_exact,
                 Style::Fraction,
             );
             Some(cell(c_capround))
@@ -931,7 +1040,7 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
             int(trunc_ore),
             Style::Integer,
         );
-        let rank = a.remainder_rank(part).unwrap_or(0);
+        let rank = part.rank;
         let rem_range = range(c_rem);
         let rem_upto = format!("{}${}:{}", col_name(c_rem), first + 1, cell(c_rem));
         s.formula(
@@ -951,7 +1060,7 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
             row,
             c_extra,
             format!("IF(AND({k}>0,{k}<={leftover_ref}),1,0)", k = cell(c_rank)),
-            if part.extra_ore { 1.0 } else { 0.0 },
+            if part.extra { 1.0 } else { 0.0 },
             Style::Integer,
         );
         s.formula(
@@ -961,21 +1070,21 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
                 format!("{sgn}*{}/MAX({wf_ref},1)/100", cell(c_p)),
                 &format!("{sgn}*{cap_ore}/100"),
             ),
-            dec(part.final_share.kronor()),
+            part.final_share,
             Style::Fraction,
         );
         s.formula(
             row,
             c_trunc,
             format!("{sgn}*{}/100", cell(c_trunc_ore)),
-            kr(part.truncated),
+            part.truncated,
             Style::Money,
         );
         s.formula(
             row,
             c_rounded,
             format!("{sgn}*({}+{})/100", cell(c_trunc_ore), cell(c_extra)),
-            kr(part.rounded),
+            part.rounded,
             Style::Money,
         );
         if clipped {
@@ -983,7 +1092,11 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
             s.formula(
                 row,
                 c_over,
-                format!("IF({ore}>{cap_ore},1,0)"),
+                if part.party.is_some() {
+                    format!("IF({ore}>{cap_ore},1,0)")
+                } else {
+                    "0".to_owned()
+                },
                 f64::from(part.capped_in_round.unwrap_or(0)),
                 Style::Integer,
             );
@@ -991,14 +1104,14 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
                 row,
                 c_excess,
                 format!("{sgn}*{}*({ore}-{cap_ore})/100", cell(c_over)),
-                kr(part.rounded - part.amount),
+                part.excess_clip,
                 Style::Money,
             );
             s.formula(
                 row,
                 c_amount,
                 format!("{sgn}*MIN({ore},{cap_ore})/100"),
-                kr(part.amount),
+                part.amount,
                 Style::Money,
             );
         } else {
@@ -1006,12 +1119,14 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
                 row,
                 c_amount,
                 format!("{sgn}*({}+{})/100", cell(c_trunc_ore), cell(c_extra)),
-                kr(part.amount),
+                part.amount,
                 Style::Money,
             );
         }
-        refs.amount
-            .insert(part.party.clone(), external(&name, &abs(row, c_amount)));
+        if let Some(party) = &part.party {
+            refs.amount
+                .insert(party.clone(), external(&name, &abs(row, c_amount)));
+        }
     }
 
     // Totals.
@@ -1020,7 +1135,10 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
     s.formula(
         row_basis_total,
         1,
-        format!("SUM({})", range(C_BASIS)),
+        format!(
+            "SUM({})",
+            column_range(C_BASIS, first, first + n_party_rows.max(1) - 1)
+        ),
         dec(a.basis_total),
         Style::Fraction,
     );
@@ -1032,75 +1150,50 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
         int(w_total),
         Style::Integer,
     );
-    if let (Some(o), Some(rows), Some(tu)) = (&a.outside, &outside_rows, &total_users) {
-        // The pool split between the parties' users and the users outside, to öre, by the same
-        // largest-remainder rule over two claims (parties first on a tie).
+    if let (Some(o), Some(orows), Some(tu)) = (&a.outside, &outside_rows, &total_users) {
         let pu = abs(row_basis_total, 1);
-        let total = o.total_users.value as i128;
-        let parties = o.parties_users as i128;
-        let outside = total - parties;
-        let p1 = amount_abs * parties;
-        let x1 = p1 - round_div(p1, total) * total;
-        let r1 = if x1 < 0 { x1 + total } else { x1 };
-        let t1 = if total == 0 { 0 } else { (p1 - r1) / total };
-        let p2 = amount_abs * outside;
-        let x2 = p2 - round_div(p2, total) * total;
-        let r2 = if x2 < 0 { x2 + total } else { x2 };
-        let t2 = if total == 0 { 0 } else { (p2 - r2) / total };
-        let lo = amount_abs - t1 - t2;
-        let rw = |i: usize| abs(rows[i], 1);
-        let lines: [(&str, String, f64, Style); 11] = [
-            ("Users outside the parties", format!("{tu}-{pu}"), int(outside), Style::Integer),
-            ("|A| × parties' users", format!("{aore}*{pu}"), int(p1), Style::Integer),
-            (
-                "… remainder over all users",
-                format!("{p}-ROUND({p}/MAX({tu},1),0)*{tu}+IF({p}-ROUND({p}/MAX({tu},1),0)*{tu}<0,{tu},0)", p = rw(1)),
-                int(r1),
-                Style::Integer,
-            ),
-            ("… truncated (öre)", format!("({}-{})/MAX({tu},1)", rw(1), rw(2)), int(t1), Style::Integer),
-            ("|A| × users outside", format!("{aore}*{}", rw(0)), int(p2), Style::Integer),
-            (
-                "… remainder over all users",
-                format!("{p}-ROUND({p}/MAX({tu},1),0)*{tu}+IF({p}-ROUND({p}/MAX({tu},1),0)*{tu}<0,{tu},0)", p = rw(4)),
-                int(r2),
-                Style::Integer,
-            ),
-            ("… truncated (öre)", format!("({}-{})/MAX({tu},1)", rw(4), rw(5)), int(t2), Style::Integer),
-            ("Öre left over (0 or 1)", format!("{aore}-{}-{}", rw(3), rw(6)), int(lo), Style::Integer),
-            (
-                "Parties' exact share together (kr)",
-                format!("{sgn}*{}/MAX({tu},1)/100", rw(1)),
-                dec(o.parties_exact.kronor()),
-                Style::Fraction,
-            ),
-            (
-                "Parties pay together (kr)",
-                format!("{sgn}*{split_ref}/100"),
-                kr(o.parties_amount),
-                Style::Money,
-            ),
-            (
-                "Borne outside the agreement (kr)",
-                format!("{sgn}*({aore}-{split_ref})/100"),
-                kr(o.amount),
-                Style::Money,
-            ),
-        ];
-        for (i, (text, f, v, st)) in lines.into_iter().enumerate() {
-            label(&mut s, rows[i], text);
-            s.formula(rows[i], 1, f, v, st);
-        }
-        label(&mut s, row_split, "Öre split among the parties");
+        label(&mut s, orows[0], "Parties' exact share together (kr)");
         s.formula(
-            row_split,
+            orows[0],
             1,
-            format!("{}+IF(AND({}>=1,{}>={}),1,0)", rw(3), rw(7), rw(2), rw(5)),
-            int(split_ore),
-            Style::Integer,
+            format!("{sgn}*{aore}*{pu}/MAX({tu},1)/100"),
+            dec(o.parties_exact.kronor()),
+            Style::Fraction,
         );
+        label(&mut s, orows[1], "Parties pay together (kr)");
+        s.formula(
+            orows[1],
+            1,
+            format!(
+                "ROUND(SUM({}),2)",
+                column_range(c_amount, first, first + n_party_rows.max(1) - 1)
+            ),
+            kr(o.parties_amount),
+            Style::Money,
+        );
+        label(&mut s, orows[2], "Borne outside the agreement (kr)");
+        if outside_users.is_some() {
+            s.formula(orows[2], 1, abs(last, c_amount), kr(o.amount), Style::Money);
+        } else if redistribute {
+            s.input(orows[2], 1, kr(o.amount), Style::Money);
+            s.text(
+                orows[2],
+                2,
+                "from the engine's first split over the parties and the users outside",
+                Style::Note,
+            );
+        } else {
+            s.formula(orows[2], 1, "0".to_owned(), 0.0, Style::Money);
+        }
+        label(&mut s, row_split, "Öre to split");
+        let f = if redistribute {
+            format!("{aore}-ABS(ROUND({}*100,0))", abs(orows[2], 1))
+        } else {
+            aore.clone()
+        };
+        s.formula(row_split, 1, f, int(split_ore), Style::Integer);
     } else {
-        label(&mut s, row_split, "Öre split among the parties");
+        label(&mut s, row_split, "Öre to split");
         s.formula(row_split, 1, aore.clone(), int(split_ore), Style::Integer);
     }
     label(&mut s, row_leftover, "Öre left over after truncation");
@@ -1119,7 +1212,10 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
     s.formula(
         row_allocated,
         1,
-        format!("ROUND(SUM({}),2)", range(c_amount)),
+        format!(
+            "ROUND(SUM({}),2)",
+            column_range(c_amount, first, first + n_party_rows.max(1) - 1)
+        ),
         kr(a.allocated()),
         Style::Money,
     );
@@ -1155,7 +1251,7 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
     );
     check_terms.push(abs(row_uncovered, 1));
     if let Some(rows) = &outside_rows {
-        check_terms.push(abs(rows[10], 1));
+        check_terms.push(abs(rows[2], 1));
     }
     label(
         &mut s,
@@ -1246,40 +1342,446 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
 /// Where the fee sheet holds each fee line's amount, by (party, kind, period start).
 type FeeRefs = BTreeMap<(PartyId, FeeLineKind, NaiveDate), String>;
 
-fn fee_sheet(_input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
+/// A number as the engine's explanations print it (`60 000,00`, `-1 234,5`, `2`).
+fn swedish_number(s: &str) -> Option<Decimal> {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
+        .map(|c| match c {
+            ',' => '.',
+            '−' => '-',
+            other => other,
+        })
+        .collect();
+    t.parse().ok()
+}
+
+/// What a fee line's explanation says: users counted, (user-)days in the first year and after
+/// it with the multiplier, and what was billed before.
+#[derive(Default)]
+struct FeeFigures {
+    n: u64,
+    user_days: bool,
+    first: i64,
+    other: i64,
+    billed: Money,
+}
+
+fn fee_figures(l: &FeeLine) -> FeeFigures {
+    let mut f = FeeFigures::default();
+    for step in &l.explanation.steps {
+        if step.label.starts_with("users of ") {
+            f.n = swedish_number(&step.value)
+                .and_then(|d| d.to_u64())
+                .unwrap_or(0);
+        } else if step.label.starts_with("member days weighted")
+            || step.label.starts_with("user-days of")
+        {
+            f.user_days = step.label.starts_with("user-days of");
+            let formula = step.formula.clone().unwrap_or_default();
+            let parts: Vec<&str> = formula.split(" + ").collect();
+            let first_factor = |p: &str| {
+                p.split(" × ")
+                    .next()
+                    .and_then(swedish_number)
+                    .and_then(|d| d.to_i64())
+                    .unwrap_or(0)
+            };
+            if parts.len() == 2 {
+                f.first = first_factor(parts[0]);
+                f.other = first_factor(parts[1]);
+            } else {
+                f.other = first_factor(&formula);
+            }
+        } else if step.label.starts_with("billed for ") {
+            f.billed = swedish_number(&step.value)
+                .and_then(|d| {
+                    Money::round(d, billing_core::RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO).ok()
+                })
+                .unwrap_or_default();
+        }
+    }
+    if f.user_days {
+        f.n = 1;
+    }
+    f
+}
+
+/// `d` plus `months` months, clamped to the month's last day, as a spreadsheet formula.
+fn add_months_formula(d: &str, months: u32) -> String {
+    format!(
+        "DATE(YEAR({d}),MONTH({d})+{months},MIN(DAY({d}),DAY(DATE(YEAR({d}),MONTH({d})+{months}+1,0))))"
+    )
+}
+
+#[allow(clippy::too_many_lines)]
+fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
     let mut s = Sheet::new("Fees");
-    s.widths = vec![(0, 14.0), (1, 14.0), (2, 50.0), (3, 16.0)];
+    s.widths = vec![(0, 26.0), (1, 14.0), (2, 14.0), (3, 14.0)];
+    for c in 4..=22 {
+        s.widths.push((c, 13.0));
+    }
     let mut r = s.heading(
         "User fees",
-        &["The user-fee lines billed on the invoice date, as the engine computed them (inputs)."],
+        &[
+            "The annual fee F = ROUND(B / N) from its budget (or as given), then per line: |P| = last day − start + 1; member days = MIN/MAX of the",
+            "period and the membership (first year: from joining until 12 months later; last day: notice + notice months); Σ m(d) = first-year days × multiplier + other days.",
+            "Advance = ROUND(n × F × Σ m(d) / (k × |P|)) to öre; correction = actual − billed, actual by the same formula for the users at the period's end",
+            "(next_invoice_count) or the users' registered days while a member (pro_rata_days); billed is what earlier invoices charged for the period (an input).",
+        ],
     );
-    s.headers(r, &["Party", "Kind", "Period", "Amount (kr)"]);
-    r += 1;
     let mut refs = FeeRefs::new();
+    let per_year = input.settings.periods.per_year();
+    let mut p = Params { row: r };
+    let k_ref = p.input(
+        &mut s,
+        "Periods a year k",
+        per_year as f64,
+        Style::Integer,
+        "Settings: period_starts",
+    );
+    let start_ref = input.settings.start.map(|d| {
+        p.input(
+            &mut s,
+            "The agreement's first day",
+            serial(d),
+            Style::Date,
+            "Settings: start",
+        )
+    });
+    let mult = input.settings.first_year_multiplier.normalize();
+    let unit = 10i128.pow(mult.scale());
+    let mult_ref = p.input(
+        &mut s,
+        "First-year multiplier",
+        dec(mult),
+        Style::Fraction,
+        "Settings: first_year_multiplier",
+    );
+    let unit_ref = p.input(
+        &mut s,
+        "Multiplier scale 10^d",
+        int(unit),
+        Style::Integer,
+        "makes the multiplier a whole number",
+    );
+    let mult_int = mult.mantissa();
+    let mult_int_ref = p.formula(
+        &mut s,
+        "Multiplier × 10^d",
+        format!("ROUND({mult_ref}*{unit_ref},0)"),
+        int(mult_int),
+        Style::Integer,
+        "",
+    );
+    r = p.row + 1;
+
+    // The annual fees.
+    let mut fee_cells: Vec<(NaiveDate, String)> = Vec::new();
+    s.text(r, 0, "Annual fees", Style::Header);
+    r += 1;
+    for fee in &draft.fees {
+        let budget = input
+            .budgets
+            .iter()
+            .find(|b| b.budget.valid_from == fee.valid_from());
+        s.text(
+            r,
+            0,
+            format!("Fee from {}", fee.valid_from()),
+            Style::Header,
+        );
+        r += 1;
+        let cell = if let Some(b) = budget {
+            let first = r;
+            for line in &b.budget.lines {
+                s.text(r, 0, &line.name, Style::Plain);
+                s.input(r, 1, kr(line.amount), Style::Money);
+                s.text(r, 2, source_note(line.source.as_ref()), Style::Note);
+                r += 1;
+            }
+            let last = r.saturating_sub(1).max(first);
+            s.text(r, 0, "Budget B", Style::Plain);
+            s.formula(
+                r,
+                1,
+                format!("ROUND(SUM({}),2)", column_range(1, first, last)),
+                kr(b.budget.total()),
+                Style::Money,
+            );
+            let b_ref = abs(r, 1);
+            r += 1;
+            let n = b.users.unwrap_or_else(|| {
+                fee.steps()
+                    .iter()
+                    .find(|st| st.label.starts_with("users N"))
+                    .and_then(|st| swedish_number(&st.value))
+                    .and_then(|d| d.to_u64())
+                    .unwrap_or(0)
+            });
+            s.text(
+                r,
+                0,
+                format!("Users N on {}", b.budget.reference_date),
+                Style::Plain,
+            );
+            s.input(r, 1, n as f64, Style::Integer);
+            s.text(
+                r,
+                2,
+                if b.users.is_some() {
+                    "Budget sheet: users"
+                } else {
+                    "counted in the user register"
+                },
+                Style::Note,
+            );
+            let n_ref = abs(r, 1);
+            r += 1;
+            s.text(r, 0, "Annual fee F = B / N", Style::Plain);
+            s.formula(
+                r,
+                1,
+                format!("ROUND(ROUND({b_ref}*100,0)/{n_ref},0)/100"),
+                kr(fee.amount()),
+                Style::Money,
+            );
+            r += 1;
+            abs(r - 1, 1)
+        } else {
+            s.text(r, 0, "Annual fee F (given)", Style::Plain);
+            s.input(r, 1, kr(fee.amount()), Style::Money);
+            s.text(
+                r,
+                2,
+                fee.steps()
+                    .first()
+                    .and_then(|st| st.source.as_ref())
+                    .map_or_else(
+                        || "Settings: annual_fee".to_owned(),
+                        |x| format!("from {x}"),
+                    ),
+                Style::Note,
+            );
+            r += 1;
+            abs(r - 1, 1)
+        };
+        fee_cells.push((fee.valid_from(), cell));
+    }
+    r += 1;
+
+    s.headers(
+        r,
+        &[
+            "Party",
+            "Line",
+            "Period start",
+            "Period last day",
+            "|P| days",
+            "Member from",
+            "First year until (excl.)",
+            "Last day (notice)",
+            "First member day in P",
+            "Last member day in P",
+            "Member days",
+            "First-year days",
+            "Other days",
+            "Users n",
+            "First-year (user-)days used",
+            "Other (user-)days used",
+            "Σ m(d) × 10^d",
+            "Fee F (kr)",
+            "Actual or advance (kr)",
+            "Billed before (kr)",
+            "Amount (kr)",
+        ],
+    );
+    r += 1;
     for l in &draft.fee_lines {
-        fee_line_row(&mut s, r, l);
+        let f = fee_figures(l);
+        let party = input.parties.get(&l.party);
+        let period = l.period;
+        let c = |col: u16| a1(r, col);
+        s.text(r, 0, l.party.as_str(), Style::Plain);
+        s.text(
+            r,
+            1,
+            match l.kind {
+                FeeLineKind::Advance => "advance",
+                FeeLineKind::Correction => "correction",
+            },
+            Style::Plain,
+        );
+        s.input(r, 2, serial(period.start()), Style::Date);
+        s.input(r, 3, serial(period.last_day()), Style::Date);
+        s.formula(
+            r,
+            4,
+            format!("{}-{}+1", c(3), c(2)),
+            period.days() as f64,
+            Style::Integer,
+        );
+        // The membership, from the Parties sheet: joining (or the agreement's start), the
+        // first year of a later joiner, the last day after notice.
+        let start = input.settings.start.unwrap_or(period.start());
+        let joined = party.and_then(|p| p.joined).filter(|j| *j > start);
+        let from = joined.unwrap_or(start);
+        match (joined, &start_ref) {
+            (None, Some(sr)) => s.formula(r, 5, sr.clone(), serial(from), Style::Date),
+            _ => s.input(r, 5, serial(from), Style::Date),
+        }
+        let until = joined.and_then(|j| j.checked_add_months(chrono::Months::new(12)));
+        if let Some(u) = until {
+            s.formula(r, 6, add_months_formula(&c(5), 12), serial(u), Style::Date);
+        }
+        let notice = party.and_then(|p| p.notice_given);
+        let last_day = notice
+            .and_then(|n| n.checked_add_months(chrono::Months::new(input.settings.notice_months)));
+        if let (Some(nd), Some(ld)) = (notice, last_day) {
+            // The notice date itself is an input: put it in a note column.
+            s.text(
+                r,
+                21,
+                format!(
+                    "notice given {nd} ({})",
+                    party.map(|p| p.place.as_str()).unwrap_or("")
+                ),
+                Style::Note,
+            );
+            s.input(r, 22, serial(nd), Style::Date);
+            s.formula(
+                r,
+                7,
+                add_months_formula(&c(22), input.settings.notice_months),
+                serial(ld),
+                Style::Date,
+            );
+        }
+        let a = period.start().max(from);
+        let b = last_day.map_or(period.last_day(), |ld| ld.min(period.last_day()));
+        let days = ((b - a).num_days() + 1).max(0);
+        s.formula(
+            r,
+            8,
+            format!("MAX({},{})", c(2), c(5)),
+            serial(a),
+            Style::Date,
+        );
+        s.formula(
+            r,
+            9,
+            format!("IF({h}=\"\",{d},MIN({d},{h}))", h = c(7), d = c(3)),
+            serial(b),
+            Style::Date,
+        );
+        s.formula(
+            r,
+            10,
+            format!("MAX(0,{}-{}+1)", c(9), c(8)),
+            days as f64,
+            Style::Integer,
+        );
+        let first_days = until.map_or(0, |u| {
+            let fb = u.pred_opt().unwrap_or(u);
+            ((b.min(fb) - a).num_days() + 1).clamp(0, days)
+        });
+        s.formula(
+            r,
+            11,
+            format!(
+                "IF({g}=\"\",0,MIN({k},MAX(0,MIN({j},{g}-1)-{i}+1)))",
+                g = c(6),
+                i = c(8),
+                j = c(9),
+                k = c(10)
+            ),
+            first_days as f64,
+            Style::Integer,
+        );
+        s.formula(
+            r,
+            12,
+            format!("{}-{}", c(10), c(11)),
+            (days - first_days) as f64,
+            Style::Integer,
+        );
+        s.input(r, 13, f.n as f64, Style::Integer);
+        let note_n = if f.user_days {
+            "user-days from the register"
+        } else {
+            "users counted in the register"
+        };
+        s.text(r, 23, note_n, Style::Note);
+        if f.user_days {
+            s.input(r, 14, f.first as f64, Style::Integer);
+            s.input(r, 15, f.other as f64, Style::Integer);
+        } else {
+            s.formula(r, 14, c(11), f.first as f64, Style::Integer);
+            s.formula(r, 15, c(12), f.other as f64, Style::Integer);
+        }
+        let weighted = i128::from(f.first) * mult_int + i128::from(f.other) * unit;
+        let weighted_used = if until.is_some() || f.user_days {
+            weighted
+        } else {
+            i128::from(f.first + f.other) * unit
+        };
+        s.formula(
+            r,
+            16,
+            format!("{}*{mult_int_ref}+{}*{unit_ref}", c(14), c(15)),
+            int(weighted_used),
+            Style::Integer,
+        );
+        let fee = fee_cells
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= period.start())
+            .map(|(_, cell)| cell.clone());
+        let fee_value = draft
+            .fees
+            .iter()
+            .filter(|x| x.valid_from() <= period.start())
+            .max_by_key(|x| x.valid_from())
+            .map(|x| kr(x.amount()))
+            .unwrap_or(0.0);
+        match fee {
+            Some(fr) => s.formula(r, 17, fr, fee_value, Style::Money),
+            None => s.input(r, 17, fee_value, Style::Money),
+        }
+        let billed = if l.kind == FeeLineKind::Correction {
+            f.billed
+        } else {
+            Money::ZERO
+        };
+        let actual = l.amount + billed;
+        s.formula(
+            r,
+            18,
+            format!(
+                "ROUND({n}*ROUND({fee}*100,0)*{w}/({k_ref}*{p}*{unit_ref}),0)/100",
+                n = c(13),
+                fee = c(17),
+                w = c(16),
+                p = c(4)
+            ),
+            kr(actual),
+            Style::Money,
+        );
+        s.input(r, 19, kr(billed), Style::Money);
+        s.formula(
+            r,
+            20,
+            format!("ROUND({}-{},2)", c(18), c(19)),
+            kr(l.amount),
+            Style::Money,
+        );
         refs.insert(
-            (l.party.clone(), l.kind, l.period.start()),
-            external("Fees", &abs(r, 3)),
+            (l.party.clone(), l.kind, period.start()),
+            external("Fees", &abs(r, 20)),
         );
         r += 1;
     }
     (s, refs)
-}
-
-fn fee_line_row(s: &mut Sheet, r: u32, l: &FeeLine) {
-    s.text(r, 0, l.party.as_str(), Style::Plain);
-    s.text(
-        r,
-        1,
-        match l.kind {
-            FeeLineKind::Advance => "advance",
-            FeeLineKind::Correction => "correction",
-        },
-        Style::Plain,
-    );
-    s.text(r, 2, l.period.to_string(), Style::Plain);
-    s.input(r, 3, kr(l.amount), Style::Money);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -152,33 +152,50 @@ fn libreoffice_catches_a_wrong_formula() {
     }
     let dir = scratch("audit-lo-mutants");
     let inputs = generated_inputs(&dir);
-    let (name, input, dates) = &inputs[0];
-    let (_, book) = case_books(name, input, dates)
-        .into_iter()
-        .next()
-        .expect("a book");
-    // Each mutation is a plausible slip: a tie broken the wrong way, VAT truncated instead of
-    // rounded, a cap applied as a floor, the excess lost, a remainder not corrected.
+    let book_of = |name: &str, date: &str| {
+        let (n, input, _) = inputs
+            .iter()
+            .find(|i| i.0 == name)
+            .expect("a generated input");
+        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("a date");
+        case_books(n, input, &[date])
+            .into_iter()
+            .next()
+            .expect("a book")
+            .1
+    };
+    let originals = [book_of("caps", "2026-01-01"), book_of("fees", "2012-01-01")];
+    // Each mutation is a plausible slip: a tie broken the wrong way, a remainder compared the
+    // wrong way, VAT truncated instead of rounded, a cap applied as a floor, a round's test
+    // inverted, the users outside miscounted, a first year a month short, a budget summed
+    // with the wrong sign.
     let mutations = [
-        ("Pool 1", "=I", "<>I"),
-        ("Pool 4", ">I", "<I"),
-        ("Invoices", "/100,0)/100", "/100-0.5,0)/100"),
-        ("Pool 2", "MIN(", "MAX("),
-        ("Pool 3", ">$B$", "<$B$"),
-        ("Pool 5", "<0,$B$", ">0,$B$"),
+        (0, "Pool 1", "=I", "<>I"),
+        (0, "Pool 4", ">I", "<I"),
+        (0, "Invoices", "/100,0)/100", "/100-0.5,0)/100"),
+        (0, "Pool 2", "MIN(", "MAX("),
+        (0, "Pool 3", ">$B$", "<$B$"),
+        (0, "Pool 5", "-$B$", "-1-$B$"),
+        (1, "Fees", "+12,", "+11,"),
+        (1, "Fees", "ROUND(S", "ROUND(-S"),
     ];
-    let mut books = vec![("unaltered".to_owned(), book.clone())];
+    let mut books = vec![
+        ("unaltered-0".to_owned(), originals[0].clone()),
+        ("unaltered-1".to_owned(), originals[1].clone()),
+    ];
     let mut what = Vec::new();
-    for (i, (sheet, find, replace)) in mutations.iter().enumerate() {
-        let (b, w) = altered(&book, sheet, find, replace);
+    for (i, (book, sheet, find, replace)) in mutations.iter().enumerate() {
+        let (b, w) = altered(&originals[*book], sheet, find, replace);
         books.push((format!("mutant-{i}"), b));
         what.push(w);
     }
     let recalculated = recalculate(&dir, &books);
-    let clean = audit::recalculation_differences(&books[0].1, &recalculated[0]).expect("read");
-    assert!(clean.is_empty(), "the unaltered book differs: {clean:?}");
+    for k in 0..2 {
+        let clean = audit::recalculation_differences(&books[k].1, &recalculated[k]).expect("read");
+        assert!(clean.is_empty(), "the unaltered book differs: {clean:?}");
+    }
     for (i, w) in what.iter().enumerate() {
-        let found = audit::recalculation_differences(&books[i + 1].1, &recalculated[i + 1])
+        let found = audit::recalculation_differences(&books[i + 2].1, &recalculated[i + 2])
             .expect("read back");
         eprintln!("{w}: {} difference(s)", found.len());
         assert!(!found.is_empty(), "altered formula not caught: {w}");

@@ -25,7 +25,10 @@ fn text(p: &Path) -> &str {
 fn draft_output(test: &str) -> (PathBuf, PathBuf) {
     let dir = scratch(test);
     let inputs = generated_inputs(&dir);
-    let (_, input, dates) = &inputs[0];
+    let (_, input, dates) = inputs
+        .iter()
+        .find(|i| i.0 == "caps")
+        .expect("the caps input");
     let out = dir.join("out");
     let date = dates[0].to_string();
     let run = cli(&["run", text(input), "--date", &date, "--out", text(&out)]);

@@ -93,7 +93,57 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
             ),
         ],
     );
+    let fees = |name: &str, policy: &str| {
+        let mut users = String::from("party,user_id,first_day,last_day\n");
+        for i in 0..10 {
+            let last = if i == 0 { "2011-05-31" } else { "" };
+            users.push_str(&format!("a,a{i},2010-06-01,{last}\n"));
+        }
+        users.push_str("a,a10,2011-03-01,\n");
+        for i in 0..4 {
+            users.push_str(&format!("b,b{i},2011-04-01,\n"));
+        }
+        users.push_str("c,c0,2010-01-01,\nc,c1,2010-01-01,2011-08-15\nc,c2,2011-09-30,\n");
+        write_folder(
+            &dir.join(name),
+            &[
+                (
+                    "Settings.csv",
+                    &format!("setting,value\nname,Kalmar\nissuer,a\nstart,2011-01-01\ncorrection_policy,{policy}\nround_totals,yes\nfee_vat,25\n"),
+                ),
+                (
+                    "Parties.csv",
+                    "id,name,joined,approved_by,notice_given\na,Kalmar,,,\nb,Borgholm,2011-04-01,\"a,c\",\nc,Högsby,,,2011-03-15\n",
+                ),
+                (
+                    "Budget.csv",
+                    "valid_from,line,amount,reference_date,users\n\
+                     2011-01-01,licences,225000,2010-12-31,90\n\
+                     2011-01-01,system managers,520000,2010-12-31,90\n\
+                     2011-01-01,operations,335000.01,2010-12-31,90\n\
+                     2012-01-01,all,1100000,2011-12-31,\n",
+                ),
+                ("Users.csv", &users),
+            ],
+        )
+    };
+    let fee_dates = vec![
+        date("2011-01-01"),
+        date("2011-07-01"),
+        date("2012-01-01"),
+        date("2012-07-01"),
+    ];
     vec![
+        (
+            "fees".to_owned(),
+            fees("fees", "next_invoice_count"),
+            fee_dates.clone(),
+        ),
+        (
+            "fees-pro-rata".to_owned(),
+            fees("fees-pro-rata", "pro_rata_days"),
+            fee_dates,
+        ),
         ("caps".to_owned(), caps, vec![date("2026-01-01")]),
         (
             "keys".to_owned(),
