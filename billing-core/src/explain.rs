@@ -295,7 +295,9 @@ impl Allocation {
     }
 
     fn explain_rounding(&self, part: &Part, steps: &mut Vec<Step>) {
-        let splitters = self.parts.iter().filter(|p| p.rounded_by_remainder).count();
+        // The users outside, when they took part, are one more claimant in the ranking.
+        let splitters = self.parts.iter().filter(|p| p.rounded_by_remainder).count()
+            + usize::from(self.outside_in_split().is_some());
         steps.push(Step::computed(
             "truncated to öre",
             format!("{} kr", ratio(&part.final_share)),

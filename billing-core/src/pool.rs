@@ -272,6 +272,9 @@ pub struct Outside {
     pub amount: Money,
     /// The parties' exact share together, before rounding.
     pub parties_exact: Ratio,
+    /// The outside users' exact share, before rounding: they take part in the split as one more
+    /// claimant.
+    pub exact: Ratio,
 }
 
 /// One participant's part of a pool, with everything needed to explain it (R16).
@@ -390,7 +393,26 @@ impl Allocation {
                 theirs > mine || (theirs == mine && p.party < part.party)
             })
             .count();
-        Some(before + 1)
+        // The users outside took part in the same split, after every party in a tie.
+        let outside_before = self.outside_in_split().is_some_and(|o| {
+            // Its amount may include an öre; the remainder is of the truncated share.
+            let theirs = o.exact.numerator().abs() % o.exact.denominator().max(1);
+            theirs * part.final_share.denominator() > mine * o.exact.denominator()
+        });
+        Some(before + 1 + usize::from(outside_before))
+    }
+
+    /// The users outside the parties, when they took part in the rounded split as a claimant.
+    pub fn outside_in_split(&self) -> Option<&Outside> {
+        self.outside
+            .as_ref()
+            .filter(|o| !o.exact.is_zero() && self.rounds.is_empty() && !self.is_redistributed())
+    }
+
+    fn is_redistributed(&self) -> bool {
+        self.cap
+            .as_ref()
+            .is_some_and(|c| c.excess == ExcessPolicy::Redistribute)
     }
 
     /// The parts added up (without absorbed, uncovered or outside amounts).
@@ -449,8 +471,12 @@ pub fn allocate(
     } else {
         None
     };
-    let outside_amount = first.as_ref().map_or(Money::ZERO, |f| f.2);
+    let (outside_amount, outside_exact) = first
+        .as_ref()
+        .and_then(|f| f.2)
+        .unwrap_or((Money::ZERO, Ratio::ZERO));
     let outside = users.map(|u| Outside {
+        exact: outside_exact,
         parties_exact: Ratio {
             num: pool.amount.ore() * i128::from(u.parties),
             den: i128::from(u.total.value.max(1)),
@@ -852,7 +878,7 @@ fn rounded_parts(
     claims: &[Claim],
     amount: Money,
     outside: Option<Decimal>,
-) -> Result<(Vec<Part>, usize, Money), ApportionError> {
+) -> Result<(Vec<Part>, usize, Option<(Money, Ratio)>), ApportionError> {
     let mut keyed: Vec<(usize, Decimal)> = claims
         .iter()
         .enumerate()
@@ -867,11 +893,11 @@ fn rounded_parts(
         .enumerate()
         .map(|(i, claim)| rounded_part(claim, &result, i))
         .collect();
-    let outside_amount = match outside {
-        Some(_) => result.portions()[claims.len()].amount(),
-        None => Money::ZERO,
-    };
-    Ok((parts, result.leftover_ore(), outside_amount))
+    let outside_share = outside.map(|_| {
+        let (num, den) = result.share_ratio(claims.len());
+        (result.portions()[claims.len()].amount(), Ratio { num, den })
+    });
+    Ok((parts, result.leftover_ore(), outside_share))
 }
 
 /// The part of `claim`, which is claim `index` of the rounded split `result`.

@@ -177,6 +177,18 @@ proptest! {
     }
 
     #[test]
+    fn the_remainder_rank_explains_who_got_the_leftover_ore(case in case()) {
+        // Ranks count every claimant of the split, the users outside included: a part got an
+        // öre exactly when its rank is within the öre left over.
+        let case = Case { cap: None, ..case };
+        let a = run(&case, &identity(&case));
+        for part in &a.parts {
+            let rank = a.remainder_rank(part).unwrap();
+            prop_assert_eq!(part.extra_ore, rank <= a.leftover_ore, "rank {} of leftover {}", rank, a.leftover_ore);
+        }
+    }
+
+    #[test]
     fn apportion_permutes_with_its_claims(
         (claims, order, total) in prop::collection::vec((any::<u16>(), 1u32..1000), 1..60)
             .prop_map(|mut v| { v.sort(); v.dedup_by_key(|c| c.0); v })

@@ -216,11 +216,13 @@ fn invoice_workbook(
     let s = styles();
     let mut wb = new_workbook(draft, "Invoice");
     let ws = wb.add_worksheet().set_name("Faktura")?;
-    ws.set_column_width(0, 46)?;
-    ws.set_column_width(1, 24)?;
-    ws.set_column_width(2, 16)?;
-    ws.set_column_width(3, 10)?;
-    ws.set_column_width(4, 14)?;
+    // A4 (paper size 9), one page wide, so that it prints as an invoice.
+    ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
+    ws.set_column_width(0, 34)?;
+    ws.set_column_width(1, 34)?;
+    ws.set_column_width(2, 15)?;
+    ws.set_column_width(3, 8)?;
+    ws.set_column_width(4, 13)?;
     let title = match (inv.kind, final_issue) {
         (InvoiceKind::Invoice, true) => "FAKTURA",
         (InvoiceKind::CreditNote, true) => "KREDITFAKTURA",
@@ -304,9 +306,13 @@ fn invoice_workbook(
     };
     total(ws, "Summa exkl. moms (net)", inv.net_total, false)?;
     for v in &inv.vat_totals {
+        let rate = match v.rate {
+            VatRate::OutsideScope => "utanför momsens tillämpningsområde".to_owned(),
+            other => format!("{} %", other.percent()),
+        };
         total(
             ws,
-            &format!("Moms {} på {}", vat_text(v.rate), v.base.to_swedish()),
+            &format!("Moms {rate} på {}", v.base.to_swedish()),
             v.vat,
             false,
         )?;
@@ -318,6 +324,9 @@ fn invoice_workbook(
 
     // The basis of every line: how it was derived, with the party's own figures only.
     let ws = wb.add_worksheet().set_name("Underlag")?;
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 60)?;
     ws.set_column_width(1, 60)?;
     ws.set_column_width(2, 24)?;
