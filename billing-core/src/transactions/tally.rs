@@ -172,6 +172,18 @@ impl Tally {
         }
     }
 
+    /// Adds every (day, party index, kind index, count) of `rows`, stopping at the first error.
+    ///
+    /// # Errors
+    /// As [`Tally::add`].
+    pub fn add_all<I>(&mut self, rows: I) -> Result<(), TransactionError>
+    where
+        I: IntoIterator<Item = (Day, usize, usize, u64)>,
+    {
+        rows.into_iter()
+            .try_for_each(|(day, party, kind, count)| self.add(day, party, kind, count))
+    }
+
     /// Adds a transaction by party and kind named rather than numbered: a convenience for
     /// small inputs, with a linear search of each list.
     ///
@@ -416,8 +428,8 @@ mod tests {
         let mut b = tally(12);
         let d = Day::new(2017, 4, 9).unwrap();
         a.add(d, 0, 0, 1).unwrap();
-        b.add(d, 0, 0, 2).unwrap();
-        b.add(Day::new(2016, 1, 1).unwrap(), 1, 1, 7).unwrap();
+        b.add_all([(d, 0, 0, 2), (Day::new(2016, 1, 1).unwrap(), 1, 1, 7)])
+            .unwrap();
         a.merge(&b).unwrap();
         assert_eq!(a.total(), 10);
         assert_eq!(a.iter().count(), 2);
