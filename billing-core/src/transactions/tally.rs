@@ -11,7 +11,9 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 
 use crate::agreement::PartyId;
+use crate::calendar::Period;
 use crate::transactions::error::TransactionError;
+use crate::transactions::pricing::Count;
 use crate::transactions::tariff::Kind;
 
 /// A calendar day as year, month and day, checked on construction and cheap to make from
@@ -246,6 +248,22 @@ impl Tally {
                     .map(move |(d, n)| (start + chrono::Days::new(d as u64), party, kind, *n))
             })
         })
+    }
+
+    /// Every non-zero count as a [`Count`] of one day, by party, kind and day: the input of
+    /// [`crate::transactions::fee_review`] and [`crate::transactions::price_counts`].
+    pub fn day_counts(&self) -> Vec<Count> {
+        self.iter()
+            .filter_map(|(day, p, k, count)| {
+                Some(Count {
+                    party: self.parties.get(p)?.clone(),
+                    kind: self.kinds.get(k)?.clone(),
+                    period: Period::new(day, day.succ_opt()?)?,
+                    count,
+                    source: None,
+                })
+            })
+            .collect()
     }
 
     /// The counts added up per party, kind and calendar month, as (first day of the month,
