@@ -870,6 +870,10 @@ fn population_dates(agreement: &Agreement, pool: &Pool, members: &[usize]) -> Ve
     }
 }
 
+/// The parts of a rounded split, the öre handed out by remainder, and the amount and exact
+/// share of the users outside when they took part.
+type RoundedSplit = (Vec<Part>, usize, Option<(Money, Ratio)>);
+
 /// Splits `amount` among `claims` by largest remainder, uncapped, with the users outside the
 /// parties as one more claimant when `outside` is given. The claims are in id order, so their
 /// position breaks ties the way ids do; the outside claimant comes last. Returns the parts, the
@@ -878,7 +882,7 @@ fn rounded_parts(
     claims: &[Claim],
     amount: Money,
     outside: Option<Decimal>,
-) -> Result<(Vec<Part>, usize, Option<(Money, Ratio)>), ApportionError> {
+) -> Result<RoundedSplit, ApportionError> {
     let mut keyed: Vec<(usize, Decimal)> = claims
         .iter()
         .enumerate()

@@ -168,6 +168,15 @@ pub fn build(input: &Input, draft: &Draft) -> AuditBook {
 pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
+    // Fixed metadata: without a creation time the writer takes the clock, and the same input
+    // would give different bytes.
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(e)?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_title("Audit workbook")
+            .set_author("billing-report")
+            .set_creation_datetime(&created),
+    );
     let input_fill = rust_xlsxwriter::Color::RGB(0xFF_F2_CC);
     let format = |style: Style, input: bool| -> Format {
         let f = match style {

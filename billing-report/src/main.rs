@@ -272,6 +272,14 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         say(quiet, &summary(&draft, &out));
         return Ok(());
     }
+    if draft.invoices.is_empty() {
+        // Nothing is due: nothing is numbered, recorded or written, and the date stays open.
+        say(
+            quiet,
+            &format!("no invoices are due on {}: nothing issued", args.date),
+        );
+        return Ok(());
+    }
     issue_checks(&input, &draft)?;
     if out.exists() && !args.force {
         return Err(OutputError::Exists(out.display().to_string()).into());
