@@ -7,11 +7,16 @@ use rust_decimal::Decimal;
 
 use billing_core::calendar::{
     annual_fee, arrears_invoices, assemble_invoices, cash_flow, fee_lines, AnnualFee,
-    CalendarConfig, DuePool, EntryRequest, EntryRule, ExitRule, FeeLine, FeeSchedule, Invoice,
-    InvoiceOptions, Members, Membership, PartyTimeline, Register, SettlementDays, UserCounts,
-    Users,
+    CalendarConfig, DuePool, EntryRequest, EntryRule, ExitRule, ExtraLine, FeeLine, FeeSchedule,
+    Invoice, InvoiceOptions, Members, Membership, PartyTimeline, Register, SettlementDays,
+    UserCounts, Users,
 };
+use billing_core::transactions::{fee_review, Count, FeeReview, PricedLine};
 use billing_core::{allocate, apportion, Allocation, Money, PartyId, RoundingPolicy};
+use std::sync::atomic::AtomicU64;
+
+use crate::transactions::price;
+use crate::transactions::reader::{read_file, Catalog, ReadOptions, Transactions};
 
 use crate::input::{Problem, Severity};
 use crate::workbook::Input;
@@ -45,6 +50,8 @@ pub struct Draft {
     /// Invoice dates before this one that the register has not recorded and that were assumed
     /// billed as computed.
     pub assumed_dates: Vec<NaiveDate>,
+    /// The fee review of every cooperation whose fee covers counted transactions (R13).
+    pub fee_reviews: Vec<FeeReview>,
 }
 
 /// Computes the invoices due on `date`.
@@ -178,8 +185,14 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
         }
     }
 
+    // Transactions (R11): read and priced once; each period's lines are billed in arrears, on
+    // the first day after it.
+    let (priced, counts) = transactions(input, &mut problems);
+    let fee_reviews = fee_reviews(input, &counts, &mut problems);
+
     // Pools, and invoices for every billing date up to this one (for the cash-flow timeline).
     let mut billing_dates: BTreeSet<NaiveDate> = period_starts.iter().copied().collect();
+    billing_dates.extend(priced.iter().map(|l| l.billing_period.end()));
     billing_dates.extend(input.pools.iter().flat_map(|p| p.due.iter().copied()));
     let settlement = SettlementDays::default();
     let mut day = input.settings.start.unwrap_or(date);
@@ -207,14 +220,25 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
             .filter(|l| l.invoice_date == d)
             .cloned()
             .collect();
-        let mut invoices =
-            match assemble_invoices(d, &input.settings.issuer, &fee_for_day, &due, &[], &options) {
-                Ok(i) => i,
-                Err(e) => {
-                    problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
-                    Vec::new()
-                }
-            };
+        let extra: Vec<ExtraLine> = priced
+            .iter()
+            .filter(|l| l.billing_period.end() == d)
+            .map(|l| l.to_extra_line(d, input.settings.transactions_vat))
+            .collect();
+        let mut invoices = match assemble_invoices(
+            d,
+            &input.settings.issuer,
+            &fee_for_day,
+            &due,
+            &extra,
+            &options,
+        ) {
+            Ok(i) => i,
+            Err(e) => {
+                problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
+                Vec::new()
+            }
+        };
         if settlement.is_settlement_day(d) && !input.provider_costs.is_empty() {
             match arrears_invoices(
                 d,
@@ -248,7 +272,83 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
         findings,
         timeline,
         assumed_dates,
+        fee_reviews,
     })
+}
+
+/// The transactions file priced, and its counts per party, kind and day; nothing without one.
+fn transactions(input: &Input, problems: &mut Vec<Problem>) -> (Vec<PricedLine>, Vec<Count>) {
+    let Some(path) = &input.transactions_path else {
+        return (Vec::new(), Vec::new());
+    };
+    let file = path.display().to_string();
+    let problem = |message: String| Problem {
+        severity: Severity::Error,
+        file: file.clone(),
+        sheet: None,
+        cell: None,
+        found: None,
+        message,
+    };
+    let Some(tariffs) = &input.tariffs else {
+        problems.push(problem(
+            "a transactions file needs the Tariffs sheet to price it".to_owned(),
+        ));
+        return (Vec::new(), Vec::new());
+    };
+    let catalog = Catalog::new(
+        input
+            .agreement
+            .parties()
+            .iter()
+            .map(|p| p.id.clone())
+            .collect(),
+        tariffs.kinds().cloned().collect(),
+    );
+    let read = read_file(path, &catalog, &ReadOptions::default(), &AtomicU64::new(0));
+    let t = match read {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(problem(e.to_string()));
+            return (Vec::new(), Vec::new());
+        }
+    };
+    let counts = match &t {
+        Transactions::Rows(tally) => tally.day_counts(),
+        Transactions::Counted(c) => c.clone(),
+    };
+    match price(&t, tariffs, input.settings.transactions_period.starts()) {
+        Ok(lines) => (lines, counts),
+        Err(message) => {
+            problems.push(problem(message));
+            (Vec::new(), counts)
+        }
+    }
+}
+
+/// The fee review of each cooperation with a fee and covered costs (R13).
+fn fee_reviews(input: &Input, counts: &[Count], problems: &mut Vec<Problem>) -> Vec<FeeReview> {
+    let mut out = Vec::new();
+    let Some(tariffs) = &input.tariffs else {
+        return out;
+    };
+    for c in &input.cooperations {
+        let (Some(fee), Some(year)) = (c.fee, c.year) else {
+            continue;
+        };
+        if c.covers.is_empty() {
+            continue;
+        }
+        match fee_review(&c.cooperation, year, fee, counts, tariffs, &c.covers) {
+            Ok(r) => out.push(r),
+            Err(e) => problems.extend(
+                e.problems()
+                    .iter()
+                    .map(|p| located(input, &c.place, p.to_string())),
+            ),
+        }
+    }
+    out
 }
 
 /// The memberships: founding parties from the start, later ones admitted with their

@@ -91,6 +91,9 @@ struct RunArgs {
     /// The invoice register (default: `<input>.register.sqlite` beside the input).
     #[arg(long)]
     register: Option<PathBuf>,
+    /// The transactions file to bill, instead of the one the workbook names.
+    #[arg(long)]
+    transactions: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -255,7 +258,10 @@ fn history(input: &Path, register: Option<&Path>) -> Result<History, Failure> {
 }
 
 fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
-    let input = load_input(&args.input, quiet)?;
+    let mut input = load_input(&args.input, quiet)?;
+    if let Some(t) = &args.transactions {
+        input.transactions_path = Some(t.clone());
+    }
     let register_path = args
         .register
         .clone()

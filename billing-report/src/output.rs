@@ -508,6 +508,82 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         }
     }
 
+    // The fee review of each cooperation (R13).
+    if !draft.fee_reviews.is_empty() {
+        let ws = wb.add_worksheet().set_name("Fee review")?;
+        let heads = [
+            "Cooperation",
+            "Name",
+            "Year",
+            "Members",
+            "Fees charged",
+            "Cost",
+            "Count",
+            "Cost amount",
+            "Total costs",
+            "Surplus (+) / deficit (−)",
+            "Outcome",
+            "Fee that would have covered the costs",
+            "Needs a data-processing agreement with the administrator",
+        ];
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+        }
+        let mut r = 1;
+        for review in &draft.fee_reviews {
+            let coop = input
+                .cooperations
+                .iter()
+                .find(|c| c.cooperation.id() == review.cooperation);
+            let needs: Vec<String> = coop
+                .map(|c| {
+                    c.cooperation
+                        .need_processing_agreement()
+                        .iter()
+                        .map(|p| p.to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            ws.write_string(r, 0, &review.cooperation)?;
+            ws.write_string(r, 1, &review.name)?;
+            ws.write_number(r, 2, f64::from(review.year))?;
+            ws.write_string(
+                r,
+                3,
+                review
+                    .members
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )?;
+            ws.write_number_with_format(r, 4, money_f64(review.fees_charged)?, &s.money)?;
+            for cost in &review.costs {
+                ws.write_string(
+                    r,
+                    5,
+                    format!(
+                        "{} priced as {}",
+                        cost.cost.counted.as_str(),
+                        cost.cost.priced_as.as_str()
+                    ),
+                )?;
+                ws.write_number(r, 6, cost.count as f64)?;
+                ws.write_number_with_format(r, 7, money_f64(cost.amount)?, &s.money)?;
+                r += 1;
+            }
+            let r0 = r.saturating_sub(1).max(1);
+            ws.write_number_with_format(r0, 8, money_f64(review.total_costs)?, &s.money_bold)?;
+            ws.write_number_with_format(r0, 9, money_f64(review.balance)?, &s.money_bold)?;
+            ws.write_string(r0, 10, format!("{:?}", review.outcome).to_lowercase())?;
+            ws.write_number_with_format(r0, 11, money_f64(review.covering_fee)?, &s.money)?;
+            ws.write_string(r0, 12, needs.join(", "))?;
+            if review.costs.is_empty() {
+                r += 1;
+            }
+        }
+    }
+
     // Findings and the fee.
     let ws = wb.add_worksheet().set_name("Findings")?;
     ws.write_string_with_format(0, 0, "Finding", &s.bold)?;
@@ -650,6 +726,7 @@ fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<
         "allocations": draft.allocations,
         "findings": draft.findings,
         "assumed_billed_dates": draft.assumed_dates,
+        "fee_reviews": draft.fee_reviews,
     });
     let mut text = serde_json::to_string_pretty(&value).map_err(|e| OutputError::Xlsx {
         path: "invoices.json".to_owned(),

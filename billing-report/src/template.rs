@@ -66,6 +66,18 @@ fn example(sheet: &str) -> Vec<V> {
         "Users" => vec![T("0180"), T("user-1"), D(2026, 1, 1), E, E],
         "UserCounts" => vec![T("0180"), D(2026, 1, 1), N(10.0)],
         "Thresholds" => vec![D(2022, 2, 1), M(700_000.0)],
+        "Tariffs" => vec![T("login"), N(0.3), D(2026, 1, 1), E],
+        "Cooperations" => vec![
+            T("course-1"),
+            T("Exempelsamverkan"),
+            T("0180"),
+            N(3.0),
+            T("0180"),
+            E,
+            E,
+            E,
+            E,
+        ],
         "ProviderCosts" => vec![
             T("0180"),
             T("Drift första halvåret"),

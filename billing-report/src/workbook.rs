@@ -11,6 +11,7 @@ use billing_core::calendar::{
     Budget, BudgetLine, CorrectionPolicy, OrgNumber, PeriodStarts, ProviderCost, Registration,
     UserCount, UserId, VatRate,
 };
+use billing_core::transactions::{Cooperation, CoveredCost, Kind, Tariff, TariffTable, UnitPrice};
 use billing_core::{
     allocate, Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party,
     PartyId, Pool, Population, Sourced, Threshold, ThresholdTable,
@@ -195,6 +196,35 @@ pub const SHEETS: &[SheetSpec] = &[
             col("vat", &["moms"], false, "0 (default), 6, 12, 25 or outside"),
         ],
     },
+    SheetSpec {
+        name: "Tariffs",
+        aliases: &["Taxor", "Priser"],
+        required: false,
+        about: "Unit prices of transactions (R11): each transaction is priced at the price valid on its date.",
+        columns: &[
+            col("kind", &["typ", "transaktion"], true, "the kind: login, signature, sms, …"),
+            col("price", &["pris", "styckpris"], true, "the price of one transaction, in kronor (up to 4 decimals)"),
+            col("valid_from", &["gäller_från"], true, "the first day the price applies"),
+            col("valid_to", &["gäller_till"], false, "the last day it applies (empty: no end)"),
+        ],
+    },
+    SheetSpec {
+        name: "Cooperations",
+        aliases: &["Samverkan", "Samarbeten"],
+        required: false,
+        about: "Cooperations with a member limit and one fee split among the members (R13), and what the fee is meant to cover.",
+        columns: &[
+            col("id", &["kod"], true, "a short unique id"),
+            col("name", &["namn"], true, "the cooperation's name"),
+            col("members", &["medlemmar"], true, "the member parties' ids, separated by commas"),
+            col("member_limit", &["max_medlemmar"], true, "the most members allowed"),
+            col("administrator", &["administratör"], false, "the party whose administrator sees every member's data"),
+            col("fee", &["avgift"], false, "the fee per cooperation and year"),
+            col("year", &["år"], false, "the year the fee is for"),
+            col("due", &["förfallodag", "faktureras"], false, "the invoice date(s) of the fee"),
+            col("covers", &["täcker"], false, "what the fee covers, as counted:priced pairs, e.g. login:sms (each login sends an SMS)"),
+        ],
+    },
 ];
 
 /// The settings the Settings sheet may hold, with Swedish aliases and what they mean.
@@ -271,6 +301,9 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
         &["årsavgift"],
         "the annual user fee, when it is given rather than computed from a budget",
     ),
+    ("transactions_file", &["transaktionsfil"], "the transactions CSV (timestamp,party,kind or party,kind,period,count), relative to the workbook's folder"),
+    ("transactions_period", &["transaktionsperiod"], "how transactions are billed in arrears: month (default), half-year or year"),
+    ("transactions_vat", &["moms_transaktioner"], "the VAT rate of transaction lines: 0 (default), 6, 12, 25 or outside"),
 ];
 
 /// What kind of organisation a party is.
@@ -329,6 +362,29 @@ pub struct Settings {
     pub bankgiro: Option<String>,
     /// A given annual fee, instead of a budget.
     pub annual_fee: Option<Sourced<Money>>,
+    /// The transactions file, as written in the workbook (relative to its folder).
+    pub transactions_file: Option<String>,
+    /// How transactions are billed.
+    pub transactions_period: crate::transactions::BillingPeriod,
+    /// The VAT of transaction lines.
+    pub transactions_vat: VatRate,
+}
+
+/// A cooperation with its fee and what the fee covers (R13).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CooperationInput {
+    /// The cooperation (member limit checked).
+    pub cooperation: Cooperation,
+    /// The fee per year, if charged.
+    pub fee: Option<Money>,
+    /// The year of the fee.
+    pub year: Option<i32>,
+    /// The invoice dates of the fee.
+    pub due: Vec<NaiveDate>,
+    /// What the fee covers: counted kind priced as another.
+    pub covers: Vec<CoveredCost>,
+    /// Where its row is.
+    pub place: String,
 }
 
 /// A pool as read, with its due dates and VAT.
@@ -376,6 +432,13 @@ pub struct Input {
     pub thresholds: ThresholdTable,
     /// Providers' costs (R10).
     pub provider_costs: Vec<ProviderCost>,
+    /// Transaction tariffs (R11), when the workbook has them.
+    pub tariffs: Option<TariffTable>,
+    /// Cooperations (R13).
+    pub cooperations: Vec<CooperationInput>,
+    /// The transactions file to bill (R11): `transactions_file` resolved against the workbook's
+    /// folder, or the file given on the command line.
+    pub transactions_path: Option<std::path::PathBuf>,
 }
 
 /// Reads and validates an agreement workbook (xlsx, ods, or a folder of CSV files). Returns the
@@ -540,6 +603,40 @@ impl<'a> Sheets<'a> {
         let registrations = self.registrations(&known, problems);
         let user_counts = self.user_counts(&known, problems);
         let provider_costs = self.provider_costs(&known, problems);
+        let tariffs = self.tariffs(problems);
+        let cooperations = self.cooperations(&known, problems);
+        // A cooperation's fee is a pool among its members, equal by default (R13).
+        let mut pools = pools;
+        for c in &cooperations {
+            if let (Some(fee), Some(year)) = (c.fee, c.year) {
+                let mut pool = c.cooperation.fee_pool(fee, year, Key::Equal);
+                pool.currency = settings.currency;
+                if let Err(e) = allocate(&agreement, &pool, &thresholds) {
+                    for p in e.problems() {
+                        problems.push(Problem {
+                            severity: Severity::Error,
+                            file: source.path.display().to_string(),
+                            sheet: Some("Cooperations".to_owned()),
+                            cell: c.place.split_once('!').map(|(_, cell)| cell.to_owned()),
+                            found: None,
+                            message: p.to_string(),
+                        });
+                    }
+                }
+                pools.push(PoolInput {
+                    pool,
+                    due: c.due.clone(),
+                    vat: VatRate::Zero,
+                    place: c.place.clone(),
+                });
+            }
+        }
+        let base = if source.path.is_dir() {
+            source.path.clone()
+        } else {
+            source.path.parent().map(Path::to_owned).unwrap_or_default()
+        };
+        let transactions_path = settings.transactions_file.as_ref().map(|f| base.join(f));
         if settings.start.is_none() && (!budgets.is_empty() || settings.annual_fee.is_some()) {
             problems.push(Problem {
                 severity: Severity::Error,
@@ -562,6 +659,9 @@ impl<'a> Sheets<'a> {
             user_counts,
             thresholds,
             provider_costs,
+            tariffs,
+            cooperations,
+            transactions_path,
         })
     }
 
@@ -711,7 +811,27 @@ impl<'a> Sheets<'a> {
                 source: Some(c.source()),
             })
         });
+        let transactions_period = match text("transactions_period", problems).as_deref() {
+            None | Some("month") => Some(crate::transactions::BillingPeriod::Month),
+            Some("half-year") => Some(crate::transactions::BillingPeriod::HalfYear),
+            Some("year") => Some(crate::transactions::BillingPeriod::Year),
+            Some(_) => {
+                problems.push(values["transactions_period"].cell("value").problem(
+                    Severity::Error,
+                    "transactions_period must be month, half-year or year",
+                    true,
+                ));
+                None
+            }
+        };
+        let transactions_vat = match values.get("transactions_vat") {
+            Some(r) => r.vat("value", problems),
+            None => Some(VatRate::Zero),
+        };
         Some(Settings {
+            transactions_file: text("transactions_file", problems),
+            transactions_period: transactions_period?,
+            transactions_vat: transactions_vat?,
             name: name?,
             issuer: issuer?,
             start,
@@ -1290,6 +1410,153 @@ impl<'a> Sheets<'a> {
                     },
                     source: Some(r.cell("amount").source()),
                 });
+            }
+        }
+        out
+    }
+}
+
+impl Sheets<'_> {
+    fn tariffs(&self, problems: &mut Problems) -> Option<TariffTable> {
+        if !self.has("Tariffs") {
+            return None;
+        }
+        let mut list = Vec::new();
+        for r in self.rows("Tariffs") {
+            let kind =
+                r.required_text("kind", "kind", problems)
+                    .and_then(|k| match Kind::new(&k) {
+                        Ok(k) => Some(k),
+                        Err(e) => {
+                            problems.push(r.cell("kind").problem(
+                                Severity::Error,
+                                e.to_string(),
+                                true,
+                            ));
+                            None
+                        }
+                    });
+            let price = r.decimal("price", "price", problems).and_then(|p| {
+                let price = UnitPrice::new(p);
+                if price.is_none() {
+                    problems.push(r.cell("price").problem(
+                        Severity::Error,
+                        "price must be 0 or more with at most 4 decimals",
+                        true,
+                    ));
+                }
+                price
+            });
+            let from = r.date("valid_from", "valid_from", problems);
+            if r.cell("valid_from").is_empty() {
+                r.cell("valid_from").required(problems, "valid_from");
+            }
+            let to = r.date("valid_to", "valid_to", problems);
+            if let (Some(kind), Some(price), Some(from)) = (kind, price, from) {
+                let mut t = Tariff::new(kind, price, from, to);
+                t.source = Some(r.cell("price").source());
+                list.push(t);
+            }
+        }
+        match TariffTable::new(list) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let file = self.found["Tariffs"].0.file.clone();
+                for p in e.problems() {
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: file.clone(),
+                        sheet: Some("Tariffs".to_owned()),
+                        cell: None,
+                        found: None,
+                        message: p.to_string(),
+                    });
+                }
+                None
+            }
+        }
+    }
+
+    fn cooperations(
+        &self,
+        known: &BTreeSet<PartyId>,
+        problems: &mut Problems,
+    ) -> Vec<CooperationInput> {
+        let mut out = Vec::new();
+        for r in self.rows("Cooperations") {
+            let id = r.required_text("id", "id", problems);
+            let name = r.required_text("name", "name", problems);
+            let members: Vec<PartyId> = r
+                .required_text("members", "members", problems)
+                .map(|t| {
+                    split_list(&t)
+                        .filter_map(|s| party_id(&r, "members", s, problems))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for m in members.iter().filter(|m| !known.contains(*m)) {
+                problems.push(r.cell("members").problem(
+                    Severity::Error,
+                    format!("member {m} is not a party"),
+                    true,
+                ));
+            }
+            let limit = r.whole("member_limit", "member_limit", 1, problems);
+            if r.cell("member_limit").is_empty() {
+                r.cell("member_limit").required(problems, "member_limit");
+            }
+            let administrator = r
+                .text("administrator", problems)
+                .and_then(|a| party_id(&r, "administrator", &a, problems));
+            let fee = r.money("fee", "fee", problems);
+            let year = r
+                .whole("year", "year", 1900, problems)
+                .and_then(|y| i32::try_from(y).ok());
+            let due = r.dates("due", problems);
+            if fee.is_some() && (year.is_none() || due.is_empty()) {
+                problems.push(r.cell("fee").problem(
+                    Severity::Error,
+                    "a cooperation fee needs its year and due date",
+                    false,
+                ));
+            }
+            let mut covers = Vec::new();
+            if let Some(t) = r.text("covers", problems) {
+                for pair in split_list(&t) {
+                    let parsed = pair.split_once(':').and_then(|(a, b)| {
+                        Some(CoveredCost {
+                            counted: Kind::new(a.trim()).ok()?,
+                            priced_as: Kind::new(b.trim()).ok()?,
+                        })
+                    });
+                    match parsed {
+                        Some(c) => covers.push(c),
+                        None => problems.push(r.cell("covers").problem(
+                            Severity::Error,
+                            "covers must be counted:priced pairs such as login:sms, separated by commas",
+                            true,
+                        )),
+                    }
+                }
+            }
+            let (Some(id), Some(name), Some(limit)) = (id, name, limit) else {
+                continue;
+            };
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            match Cooperation::new(&id, &name, members, limit, administrator) {
+                Ok(cooperation) => out.push(CooperationInput {
+                    cooperation,
+                    fee,
+                    year,
+                    due,
+                    covers,
+                    place: r.cell("id").source().to_string(),
+                }),
+                Err(e) => problems.push(r.cell("members").problem(
+                    Severity::Error,
+                    e.to_string(),
+                    true,
+                )),
             }
         }
         out

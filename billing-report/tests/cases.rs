@@ -24,6 +24,7 @@ use common::*;
 /// numbers as numbers, dates as dates.
 #[test]
 fn every_case_workbook_reads_back_as_its_csv_tables() {
+    let _lock = golden_lock();
     for (case, _) in CASES {
         let dir = case_dir(case);
         let xlsx = dir.join("agreement.xlsx");
@@ -93,6 +94,7 @@ fn draft(case: &str, input: &Path, date: &str, out: &Path, register: &Path) {
 /// Every golden date of every case, from the workbook; and the CSV folder gives the same.
 #[test]
 fn every_case_matches_its_golden_outputs() {
+    let _lock = golden_lock();
     let t = tmp();
     let mut failures = Vec::new();
     for (case, dates) in CASES {
@@ -302,4 +304,78 @@ fn ikomet_fee_is_split_equally() {
             ("0182".to_owned(), dec("1666.66")),
         ])
     );
+}
+
+/// iKomet with its transactions (seeds 000, R13): the fee review of the cooperation read from the
+/// workbook's Cooperations and Tariffs sheets and its logins file agrees with billing-core's
+/// golden fee review (testdata/transactions/seed-000, recomputed by its check.py with exact
+/// fractions): 11,269 logins priced as SMS cost 5,301.35 kr, so the 5,000 kr fee leaves a
+/// deficit of 301.35 kr, and 5,301.35 kr would have covered the costs.
+#[test]
+fn ikomet_fee_review_agrees_with_the_transactions_golden() {
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            case_dir("ikomet-fee-review").join("expected/2019-03-01/invoices.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let review = &json["fee_reviews"][0];
+    let core: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            testdata().join("transactions/seed-000/expected/fee-review-2019.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for field in [
+        "fees_charged",
+        "total_costs",
+        "balance",
+        "outcome",
+        "covering_fee",
+    ] {
+        assert_eq!(review[field], core[field], "{field}");
+    }
+    assert_eq!(review["costs"][0]["count"], 11269);
+    assert_eq!(review["total_costs"], "5301.35");
+    assert_eq!(review["balance"], "-301.35");
+    let parts = pool_amounts("ikomet-fee-review", "2019-03-01", "fee:ikomet-1:2019");
+    assert_eq!(
+        parts.values().copied().collect::<Vec<_>>(),
+        [dec("1666.67"), dec("1666.67"), dec("1666.66")]
+    );
+}
+
+/// R13: a fourth member of a cooperation for at most three is refused, naming the cooperation
+/// and its members, and nothing is written.
+#[test]
+fn a_fourth_cooperation_member_is_refused() {
+    let t = tmp();
+    let dir = t.path().join("four");
+    copy_case_csv("ikomet-fee-review", &dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::copy(
+        case_dir("ikomet-fee-review").join("data/logins.csv"),
+        dir.join("data/logins.csv"),
+    )
+    .unwrap();
+    let parties = std::fs::read_to_string(dir.join("Parties.csv")).unwrap()
+        + "0880,Kalmar kommun,212000-0746,municipality,\n";
+    std::fs::write(dir.join("Parties.csv"), parties).unwrap();
+    let coops = std::fs::read_to_string(dir.join("Cooperations.csv"))
+        .unwrap()
+        .replace("0834, 0840, 0885", "0834, 0840, 0885, 0880");
+    std::fs::write(dir.join("Cooperations.csv"), coops).unwrap();
+    let out = t.path().join("out");
+    let run = cli(&["run", s(&dir), "--date", "2019-03-01", "--out", s(&out)]).expect(1);
+    assert!(
+        run.stderr.contains("Cooperations!C2") && run.stderr.contains("ikomet-1"),
+        "{}",
+        run.stderr
+    );
+    for member in ["0834", "0840", "0885", "0880"] {
+        assert!(run.stderr.contains(member), "{}", run.stderr);
+    }
+    assert!(!out.exists());
 }

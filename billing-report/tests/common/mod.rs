@@ -31,7 +31,15 @@ pub const CASES: &[(&str, &[&str])] = &[
     ("stockholm-2020", &["2020-03-01", "2021-03-01"]),
     ("social-emergency-8", &["2017-07-01", "2017-08-01"]),
     ("ikomet-3", &["2019-03-01"]),
+    ("ikomet-fee-review", &["2019-03-01"]),
 ];
+
+/// Serialises the tests that read or rewrite the cases' workbooks: under `UPDATE_GOLDEN=1` one
+/// test rewrites `agreement.xlsx` while another reads it.
+pub fn golden_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// True when the golden files are to be rewritten.
 pub fn update_golden() -> bool {
