@@ -134,6 +134,24 @@ impl Allocation {
             ));
         }
         let amount = self.amount_for(party);
+        if let Some(i) = &self.instalment {
+            let whole = part.and_then(|p| p.whole_amount).unwrap_or_default()
+                + if absorbs {
+                    i.whole_absorbed.unwrap_or_default()
+                } else {
+                    Money::ZERO
+                };
+            steps.push(Step::computed(
+                format!("instalment {} of {}", i.number, i.of),
+                format!(
+                    "{} for the whole pool of {} in {} equal instalments, the odd öre to the earliest",
+                    whole.to_swedish(),
+                    i.whole_amount.to_swedish(),
+                    i.of
+                ),
+                amount.to_swedish(),
+            ));
+        }
         steps.push(Step::input("amount", amount.to_swedish(), None));
         Some(Explanation {
             pool: self.pool.clone(),

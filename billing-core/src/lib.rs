@@ -44,8 +44,8 @@ pub use error::{Finding, PoolId, Problems, SplitError};
 pub use explain::{Explanation, Step};
 pub use money::{Currency, Money, MoneyError, RoundingMode, RoundingPolicy, RoundingUnit};
 pub use pool::{
-    allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Key, Outside,
-    Part, Participants, Pool, Ratio, Round,
+    allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key,
+    Outside, Part, Participants, Pool, Ratio, Round,
 };
 pub use thresholds::{Threshold, ThresholdTable};
 

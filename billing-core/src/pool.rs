@@ -309,6 +309,9 @@ pub struct Part {
     pub excess: Ratio,
     /// What it pays for the pool.
     pub amount: Money,
+    /// In an instalment of the pool, what it pays for the whole pool, of which `amount` is the
+    /// instalment's part.
+    pub whole_amount: Option<Money>,
 }
 
 impl Part {
@@ -354,6 +357,28 @@ pub struct Allocation {
     pub uncovered: Money,
     /// Where the pool's amount was read.
     pub source: Option<SourceRef>,
+    /// Which instalment of the pool this is, when it is billed in several.
+    pub instalment: Option<Instalment>,
+}
+
+/// One of several instalments of a pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Instalment {
+    /// 1 for the first.
+    pub number: usize,
+    /// How many there are.
+    pub of: usize,
+    /// The whole pool's amount.
+    pub whole_amount: Money,
+    /// What the absorbing party absorbs of the whole pool.
+    pub whole_absorbed: Option<Money>,
+    /// What nobody pays of the whole pool.
+    pub whole_uncovered: Money,
+    /// What is borne outside of the whole pool.
+    pub whole_outside: Option<Money>,
+    /// The whole pool's name.
+    pub whole_name: String,
 }
 
 impl Allocation {
@@ -413,6 +438,83 @@ impl Allocation {
         self.cap
             .as_ref()
             .is_some_and(|c| c.excess == ExcessPolicy::Redistribute)
+    }
+
+    /// The allocation billed in `n` equal instalments (n ≥ 1): every amount — each part, the
+    /// absorbed, uncovered and outside amounts — split in `n` to the öre, the odd öre to the
+    /// earliest instalments. The pool is split and capped once, as a whole, so a party's
+    /// instalments add up to exactly what it pays for the whole pool, and a cap holds for the
+    /// year however the pool is billed.
+    pub fn instalments(&self, n: usize) -> Vec<Allocation> {
+        let n = n.max(1);
+        let spread = |amount: Money| -> Vec<Money> {
+            let claims: Vec<(usize, Decimal)> = (0..n).map(|i| (i, Decimal::ONE)).collect();
+            match apportion_distinct(amount, &claims) {
+                Ok(a) => a.portions().iter().map(|p| p.amount()).collect(),
+                // Never for n ≥ 1 and an amount that was split once already.
+                Err(_) => std::iter::once(amount)
+                    .chain(std::iter::repeat_n(Money::ZERO, n - 1))
+                    .collect(),
+            }
+        };
+        let parts: Vec<Vec<Money>> = self.parts.iter().map(|p| spread(p.amount)).collect();
+        let absorbed = self.absorbed.as_ref().map(|(_, a)| spread(*a));
+        let uncovered = spread(self.uncovered);
+        let outside = self.outside.as_ref().map(|o| spread(o.amount));
+        (0..n)
+            .map(|k| {
+                let mut a = self.clone();
+                for (part, pieces) in a.parts.iter_mut().zip(&parts) {
+                    part.whole_amount = Some(part.amount);
+                    part.amount = pieces[k];
+                }
+                if let (Some((_, amount)), Some(pieces)) = (a.absorbed.as_mut(), &absorbed) {
+                    *amount = pieces[k];
+                }
+                a.uncovered = uncovered[k];
+                if let (Some(o), Some(pieces)) = (a.outside.as_mut(), &outside) {
+                    o.amount = pieces[k];
+                }
+                let outside_k = a.outside.as_ref().map(|o| o.amount).unwrap_or_default();
+                let absorbed_k = a.absorbed.as_ref().map(|x| x.1).unwrap_or_default();
+                a.amount = a.allocated() + absorbed_k + a.uncovered + outside_k;
+                a.instalment = Some(Instalment {
+                    number: k + 1,
+                    of: n,
+                    whole_amount: self.amount,
+                    whole_absorbed: self.absorbed.as_ref().map(|x| x.1),
+                    whole_uncovered: self.uncovered,
+                    whole_outside: self.outside.as_ref().map(|o| o.amount),
+                    whole_name: self.name.clone(),
+                });
+                a.name = format!("{} (instalment {} of {n})", self.name, k + 1);
+                a
+            })
+            .collect()
+    }
+
+    /// The whole pool's allocation that this instalment is part of (itself when it is not an
+    /// instalment).
+    pub fn whole(&self) -> Allocation {
+        let Some(i) = &self.instalment else {
+            return self.clone();
+        };
+        let mut a = self.clone();
+        for part in &mut a.parts {
+            part.amount = part.whole_amount.unwrap_or(part.amount);
+            part.whole_amount = None;
+        }
+        if let (Some((_, amount)), Some(whole)) = (a.absorbed.as_mut(), i.whole_absorbed) {
+            *amount = whole;
+        }
+        a.uncovered = i.whole_uncovered;
+        if let (Some(o), Some(whole)) = (a.outside.as_mut(), i.whole_outside) {
+            o.amount = whole;
+        }
+        a.amount = i.whole_amount;
+        a.name = i.whole_name.clone();
+        a.instalment = None;
+        a
     }
 
     /// The parts added up (without absorbed, uncovered or outside amounts).
@@ -504,6 +606,7 @@ pub fn allocate(
         absorbed: None,
         uncovered: Money::ZERO,
         source: pool.source.clone(),
+        instalment: None,
     };
 
     match (&cap, first) {
@@ -922,6 +1025,7 @@ fn rounded_part(claim: &Claim, result: &Apportionment, index: usize) -> Part {
         capped_in_round: None,
         excess: Ratio::ZERO,
         amount: portion.amount(),
+        whole_amount: None,
     }
 }
 
@@ -1086,6 +1190,7 @@ fn water_fill(
                     capped_in_round: Some(round),
                     excess,
                     amount: at_cap,
+                    whole_amount: None,
                 }
             }
         };

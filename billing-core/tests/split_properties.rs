@@ -189,6 +189,30 @@ proptest! {
     }
 
     #[test]
+    fn instalments_add_up_to_the_whole_pool_party_by_party(case in case(), n in 1usize..13) {
+        // A pool billed in n instalments: each party's instalments add up to exactly what it
+        // pays for the whole pool (so a yearly cap holds), differ by at most one öre, and each
+        // instalment adds up to its own amount.
+        let whole = run(&case, &identity(&case));
+        let parts = whole.instalments(n);
+        prop_assert_eq!(parts.len(), n);
+        for (i, part) in whole.parts.iter().enumerate() {
+            let pieces: Vec<Money> = parts.iter().map(|a| a.parts[i].amount).collect();
+            prop_assert_eq!(pieces.iter().copied().sum::<Money>(), part.amount);
+            let (lo, hi) = (pieces.iter().min().unwrap(), pieces.iter().max().unwrap());
+            prop_assert!((*hi - *lo).ore() <= 1);
+        }
+        let total: Money = parts.iter().map(|a| a.amount).sum();
+        prop_assert_eq!(total, whole.amount);
+        for a in &parts {
+            let outside = a.outside.as_ref().map(|o| o.amount).unwrap_or_default();
+            let absorbed = a.absorbed.as_ref().map(|x| x.1).unwrap_or_default();
+            prop_assert_eq!(a.allocated() + absorbed + a.uncovered + outside, a.amount);
+            prop_assert_eq!(&a.whole(), &whole);
+        }
+    }
+
+    #[test]
     fn apportion_permutes_with_its_claims(
         (claims, order, total) in prop::collection::vec((any::<u16>(), 1u32..1000), 1..60)
             .prop_map(|mut v| { v.sort(); v.dedup_by_key(|c| c.0); v })

@@ -558,3 +558,30 @@ fn allocate_all_collects_the_problems_of_every_pool() {
         "2 problems\n  pool one: party ? (payer) is not a party of the agreement\n  pool two: party ? (payer) is not a party of the agreement"
     );
 }
+
+/// R2 with a pool billed in instalments: the pool is capped as a whole (A pays 700,000 for the
+/// year, not 700,000 in each instalment), and each instalment explains its part.
+#[test]
+fn a_capped_pool_in_instalments_holds_the_cap_for_the_year() {
+    let agreement = r2_agreement();
+    let pool = r2_pool(ExcessPolicy::Absorb(id("R")));
+    let (whole, _) = allocate(&agreement, &pool, &ThresholdTable::default()).unwrap();
+    let thirds = whole.instalments(3);
+    let a: Vec<String> = thirds
+        .iter()
+        .map(|t| t.amount_for(&id("A")).to_string())
+        .collect();
+    assert_eq!(a, ["233333.34", "233333.33", "233333.33"]);
+    let r: Vec<String> = thirds
+        .iter()
+        .map(|t| t.amount_for(&id("R")).to_string())
+        .collect();
+    assert_eq!(r, ["166666.67", "166666.67", "166666.66"]);
+    let text = thirds[2].explain(&id("A")).unwrap().to_string();
+    assert!(
+        text.contains("instalment 3 of 3: 700 000,00 for the whole pool of 2 000 000,00 in 3 equal instalments, the odd öre to the earliest = 233 333,33"),
+        "{text}"
+    );
+    let text = thirds[0].explain(&id("R")).unwrap().to_string();
+    assert!(text.contains("instalment 1 of 3: 500 000,00"), "{text}");
+}

@@ -511,6 +511,95 @@ fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet]) -> Sheet {
 // Pool sheets.
 
 /// Where a pool sheet holds each party's amount and the absorbed excess.
+/// The instalment block of a pool sheet: each party's amount for the whole pool spread in equal
+/// instalments to the öre, the odd öre to the earliest; the invoice refers to this instalment.
+fn instalment_block(
+    s: &mut Sheet,
+    sheet: &str,
+    billed: &Allocation,
+    inst: &billing_core::Instalment,
+    refs: &mut PoolRefs,
+) {
+    let top = s.cells.iter().map(|c| c.row).max().unwrap_or(0) + 2;
+    s.text(
+        top,
+        0,
+        format!("Instalment {} of {}", inst.number, inst.of),
+        Style::Header,
+    );
+    s.text(
+        top + 1,
+        0,
+        "Each amount for the whole pool in öre W: INT(|W|/n), plus one öre in the first MOD(|W|,n) instalments; signed like W.",
+        Style::Note,
+    );
+    s.headers(
+        top + 2,
+        &[
+            "Party",
+            "Whole pool (kr)",
+            "Instalments n",
+            "This instalment k",
+            "This instalment (kr)",
+        ],
+    );
+    let mut row = top + 3;
+    let mut lines: Vec<(PartyId, String, Money, bool)> = Vec::new();
+    for part in &billed.parts {
+        if let Some(cell) = refs.amount.get(&part.party) {
+            lines.push((part.party.clone(), cell.clone(), part.amount, false));
+        }
+    }
+    if let (Some((party, amount)), Some((_, cell))) = (&billed.absorbed, &refs.absorbed) {
+        lines.push((party.clone(), cell.clone(), *amount, true));
+    }
+    for (party, whole_ref, amount, absorbed) in lines {
+        s.text(
+            row,
+            0,
+            if absorbed {
+                format!("{party} (absorbed)")
+            } else {
+                party.to_string()
+            },
+            Style::Plain,
+        );
+        let whole_value = if absorbed {
+            inst.whole_absorbed.unwrap_or_default()
+        } else {
+            billed
+                .parts
+                .iter()
+                .find(|p| p.party == party)
+                .and_then(|p| p.whole_amount)
+                .unwrap_or_default()
+        };
+        s.formula(row, 1, whole_ref.clone(), kr(whole_value), Style::Money);
+        s.input(row, 2, inst.of as f64, Style::Integer);
+        s.input(row, 3, inst.number as f64, Style::Integer);
+        let w = format!("ROUND(ABS({})*100,0)", abs(row, 1));
+        s.formula(
+            row,
+            4,
+            format!(
+                "IF({b}<0,-1,1)*(INT({w}/{n})+IF({k}<=MOD({w},{n}),1,0))/100",
+                b = abs(row, 1),
+                n = abs(row, 2),
+                k = abs(row, 3),
+            ),
+            kr(amount),
+            Style::Money,
+        );
+        let cell = external(sheet, &abs(row, 4));
+        if absorbed {
+            refs.absorbed = Some((party, cell));
+        } else {
+            refs.amount.insert(party, cell);
+        }
+        row += 1;
+    }
+}
+
 struct PoolRefs {
     sheet: String,
     amount: BTreeMap<PartyId, String>,
@@ -576,7 +665,10 @@ const C_EXACT: u16 = 5;
 const C_FLAGS: u16 = 6;
 
 #[allow(clippy::too_many_lines)]
-fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
+fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
+    // An instalment is computed from the whole pool's split, then spread: the sheet shows both.
+    let whole = billed.whole();
+    let a = &whole;
     let name = format!("Pool {n}");
     let mut s = Sheet::new(&name);
     let redistribute = matches!(&a.cap, Some(c) if c.excess == ExcessPolicy::Redistribute);
@@ -1341,6 +1433,9 @@ fn pool_sheet(n: usize, a: &Allocation) -> (Sheet, PoolRefs) {
             "The last round has nobody over the cap: its R and W are split among the others above.",
             Style::Note,
         );
+    }
+    if let Some(inst) = &billed.instalment {
+        instalment_block(&mut s, &name, billed, inst, &mut refs);
     }
     (s, refs)
 }

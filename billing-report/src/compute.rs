@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use billing_core::calendar::{
     annual_fee, arrears_invoices, assemble_invoices, cash_flow, fee_lines, AnnualFee,
@@ -12,7 +11,7 @@ use billing_core::calendar::{
     UserCounts, Users,
 };
 use billing_core::transactions::{fee_review, Count, FeeReview, PricedLine};
-use billing_core::{allocate, apportion, Allocation, Money, PartyId, RoundingPolicy};
+use billing_core::{allocate, Allocation, Money, PartyId, RoundingPolicy};
 use std::sync::atomic::AtomicU64;
 
 use crate::transactions::price;
@@ -452,31 +451,41 @@ fn due_pools(
         let Some(k) = p.due.iter().position(|d| *d == date) else {
             continue;
         };
+        // Instalments: without a cap, each instalment is the pool's amount split in n to the öre
+        // and then split by key, so every instalment adds up to its share of the pool. With a
+        // cap, the pool is split and capped as a whole and each party's amount spread in n, so
+        // the cap holds for the year however the pool is billed.
+        let n = p.due.len();
         let mut pool = p.pool.clone();
-        if p.due.len() > 1 {
-            // Equal instalments, to the öre, by the largest-remainder rule.
-            let claims: Vec<(usize, Decimal)> =
-                (0..p.due.len()).map(|i| (i, Decimal::ONE)).collect();
-            match apportion(pool.amount, &claims) {
+        if n > 1 && pool.cap.is_none() {
+            let claims: Vec<(usize, rust_decimal::Decimal)> =
+                (0..n).map(|i| (i, rust_decimal::Decimal::ONE)).collect();
+            match billing_core::apportion(pool.amount, &claims) {
                 Ok(a) => pool.amount = a.portions()[k].amount(),
                 Err(e) => {
                     problems.push(located(input, &p.place, e.to_string()));
                     continue;
                 }
             }
-            pool.name = format!("{} (instalment {} of {})", pool.name, k + 1, p.due.len());
-            if let Key::Fixed { .. } = pool.key {
+            pool.name = format!("{} (instalment {} of {n})", pool.name, k + 1);
+            if let billing_core::Key::Fixed { .. } = pool.key {
                 problems.push(located(
                     input,
                     &p.place,
-                    "a pool with the fixed key cannot be billed in instalments".to_owned(),
+                    "a pool with the fixed key cannot be billed in instalments unless capped"
+                        .to_owned(),
                 ));
                 continue;
             }
         }
         match allocate(&input.agreement, &pool, &input.thresholds) {
-            Ok((allocation, f)) => {
+            Ok((whole, f)) => {
                 findings.extend(f.iter().map(|f| f.to_string()));
+                let allocation = if n > 1 && pool.cap.is_some() {
+                    whole.instalments(n).swap_remove(k)
+                } else {
+                    whole
+                };
                 out.push(DuePool {
                     allocation,
                     due: date,
@@ -492,8 +501,6 @@ fn due_pools(
     }
     out
 }
-
-use billing_core::Key;
 
 fn located(input: &Input, place: &str, message: String) -> Problem {
     let (sheet, cell) = place.split_once('!').unwrap_or(("Pools", ""));

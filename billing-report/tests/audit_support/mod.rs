@@ -89,7 +89,8 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
                  q5,Start,1000.00,2026-01-01;2026-07-01;2027-01-01,population,,,,,0,\n\
                  q6,Tre rundor,2500000,2026-01-01,population,,700000,redistribute,2026,0,\n\
                  q7,Alla i taket,5000000,2026-01-01,population,\"a,b\",1000000,redistribute,2026,0,\n\
-                 q8,Återbetalning,-100.00,2026-01-01,equal,\"a,b,c\",,,,25,\n",
+                 q8,Återbetalning,-100.00,2026-01-01,equal,\"a,b,c\",,,,25,\n\
+                 q9,Tak i rater,2000000.05,2026-01-01;2026-07-01;2027-01-01,population,\"a,b,c,d\",700000,absorb:e,2026,0,\n",
             ),
         ],
     );
