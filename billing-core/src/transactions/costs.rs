@@ -109,6 +109,9 @@ pub fn recurring_lines(
     if fee.months == 0 {
         return Err(zero_months(&fee.pool, "the number of months charged").into());
     }
+    if fee.pool.cap.is_some() {
+        return capped_recurring_lines(agreement, fee, thresholds);
+    }
     let (allocation, findings) = split(agreement, &fee.pool, thresholds)?;
     let mut lines = Vec::new();
     for n in 0..fee.months {
@@ -123,6 +126,62 @@ pub fn recurring_lines(
             ));
             lines.push(cost_line(&allocation, party, month, amount, explanation));
         }
+    }
+    Ok((lines, findings))
+}
+
+/// A capped recurring fee: the cap is on a party's amount in a calendar year (R2), so the months
+/// of each year are split and capped together — the monthly amount times the months charged in
+/// that year — and each party's yearly amount spread over those months (to öre, the leftover
+/// öre to the earliest).
+fn capped_recurring_lines(
+    agreement: &Agreement,
+    fee: &RecurringFee,
+    thresholds: &ThresholdTable,
+) -> Result<(Vec<CostLine>, Vec<Finding>), TransactionProblems> {
+    let months = (0..fee.months)
+        .map(|n| nth_month(fee.first_month, n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut lines = Vec::new();
+    let mut findings = Vec::new();
+    let mut start = 0;
+    while start < months.len() {
+        let year = months[start].start().year();
+        let end = start
+            + months[start..]
+                .iter()
+                .take_while(|m| m.start().year() == year)
+                .count();
+        let in_year = &months[start..end];
+        let count = u32::try_from(in_year.len()).unwrap_or(u32::MAX);
+        let mut pool = fee.pool.clone();
+        pool.amount = Money::from_ore(fee.pool.amount.ore() * i128::from(count));
+        pool.year = Some(year);
+        pool.name = format!("{} {year} ({count} months)", fee.pool.name);
+        let (allocation, f) = split(agreement, &pool, thresholds)?;
+        findings.extend(f);
+        for party in payers(&allocation) {
+            let share = allocation.amount_for(&party);
+            for (i, (month, amount)) in in_year.iter().zip(spread(share, count)).enumerate() {
+                let mut explanation = explain(&allocation, &party, amount);
+                explanation.steps.push(step(
+                    &format!("capped for {year}: month {} of {count} ({month})", i + 1),
+                    Some(format!(
+                        "{} for {year} / {count}, leftover öre to the earliest months",
+                        share.to_swedish()
+                    )),
+                    amount.to_swedish(),
+                ));
+                lines.push(cost_line(
+                    &allocation,
+                    party.clone(),
+                    *month,
+                    amount,
+                    explanation,
+                ));
+            }
+        }
+        start = end;
     }
     Ok((lines, findings))
 }
@@ -347,5 +406,58 @@ mod tests {
             err.to_string(),
             "1 problem\n  cost monthly: the number of months charged must be at least 1 month, found 0"
         );
+    }
+
+    /// Regression (review): a capped monthly fee was capped month by month, so a party could
+    /// pay the yearly cap every month. 100,000 kr a month paid by `a` alone, lou cap, 2023
+    /// (700,000 kr): a pays 700,000 for the 12 months of 2023 and the excess is uncovered.
+    #[test]
+    fn a_capped_recurring_fee_is_capped_per_calendar_year() {
+        use crate::pool::{Cap, CapLimit, ExcessPolicy};
+        let mut pool = Pool::new(
+            "monthly",
+            "Monthly",
+            Money::from_kronor(100_000),
+            Key::Direct {
+                party: PartyId::new("a").unwrap(),
+            },
+        );
+        pool.cap = Some(Cap {
+            limit: CapLimit::Lou,
+            excess: ExcessPolicy::Uncovered,
+        });
+        let fee = RecurringFee {
+            pool,
+            first_month: day(2023, 7, 1),
+            months: 12,
+        };
+        let (lines, findings) =
+            recurring_lines(&agreement(), &fee, &ThresholdTable::swedish_lou()).unwrap();
+        let year = |y| -> Money {
+            lines
+                .iter()
+                .filter(|l| l.month.start().year() == y)
+                .map(|l| l.amount)
+                .sum()
+        };
+        // July–December 2023: 600,000 under the cap; January–June 2024: 600,000 under it too.
+        assert_eq!(year(2023), Money::from_kronor(600_000));
+        assert_eq!(year(2024), Money::from_kronor(600_000));
+        assert!(findings.is_empty());
+        let whole_year = RecurringFee {
+            first_month: day(2023, 1, 1),
+            ..fee
+        };
+        let (lines, findings) =
+            recurring_lines(&agreement(), &whole_year, &ThresholdTable::swedish_lou()).unwrap();
+        let total: Money = lines.iter().map(|l| l.amount).sum();
+        assert_eq!(total, Money::from_kronor(700_000));
+        assert_eq!(lines.len(), 12);
+        assert_eq!(lines[0].amount.to_string(), "58333.34");
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(lines[11]
+            .explanation
+            .to_string()
+            .contains("capped for 2023: month 12 of 12"));
     }
 }
