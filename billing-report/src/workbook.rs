@@ -1142,12 +1142,17 @@ impl<'a> Sheets<'a> {
             let excess = match r.text("excess", problems) {
                 None => None,
                 Some(t) => {
-                    let t = t.trim().to_lowercase();
-                    let policy = if let Some(p) = t.strip_prefix("absorb:") {
-                        party_id(&r, "excess", p.trim(), problems).map(ExcessPolicy::Absorb)
-                    } else if t == "redistribute" {
+                    // Only the policy's name is case-blind: the absorbing party's id keeps its case.
+                    let t = t.trim();
+                    let (name, party) = match t.split_once(':') {
+                        Some((n, p)) => (n.trim().to_lowercase(), Some(p.trim())),
+                        None => (t.to_lowercase(), None),
+                    };
+                    let policy = if let (true, Some(p)) = (name == "absorb", party) {
+                        party_id(&r, "excess", p, problems).map(ExcessPolicy::Absorb)
+                    } else if name == "redistribute" && party.is_none() {
                         Some(ExcessPolicy::Redistribute)
-                    } else if t == "uncovered" {
+                    } else if name == "uncovered" && party.is_none() {
                         Some(ExcessPolicy::Uncovered)
                     } else {
                         problems.push(r.cell("excess").problem(
@@ -1157,7 +1162,7 @@ impl<'a> Sheets<'a> {
                         ));
                         None
                     };
-                    policy.map(Some).unwrap_or(None)
+                    policy
                 }
             };
             let cap = match r.text("cap", problems) {

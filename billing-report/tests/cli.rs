@@ -459,3 +459,37 @@ fn swedish_csv_folder_gives_the_same_invoices() {
         std::fs::read_to_string(expected).unwrap()
     );
 }
+
+/// Regression: the excess policy was lower-cased whole, so `absorb:E` named a party `e` that
+/// did not exist; only the policy's name is case-blind.
+#[test]
+fn an_absorbing_party_keeps_the_case_of_its_id() {
+    let t = tmp();
+    let dir = t.path().join("case");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Settings.csv"),
+        "setting,value\nname,Test\nissuer,R\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Parties.csv"),
+        "id,name,population\nA,Alfa,600000\nB,Beta,400000\nR,Region,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Pools.csv"),
+        "id,name,amount,due,key,participants,cap,excess\np,System,2000000,2026-01-01,population,\"A,B\",700000,ABSORB:R\n",
+    )
+    .unwrap();
+    cli(&["check", s(&dir)]).expect(0);
+    let out = t.path().join("out");
+    cli(&["run", s(&dir), "--date", "2026-01-01", "--out", s(&out)]).expect(0);
+    let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
+    assert!(lines.contains(",R,R,,2026-01-01,"), "{lines}");
+    // A 1,200,000 and B 800,000 capped at 700,000: R absorbs 500,000 + 100,000.
+    assert!(
+        lines.contains(",R,R,,2026-01-01,2026-01-31,,1,pool,System (p),,,600000.00"),
+        "{lines}"
+    );
+}
