@@ -233,7 +233,7 @@ pub(crate) fn integer_weights<K>(
 ) -> Result<Option<Vec<i128>>, ApportionError> {
     let mut scale = 0;
     for (index, (_, weight)) in claims.iter().enumerate() {
-        if *weight <= Decimal::ZERO {
+        if weight.is_sign_negative() || weight.is_zero() {
             return Err(ApportionError::NonPositiveWeight {
                 index,
                 weight: *weight,

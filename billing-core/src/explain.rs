@@ -135,7 +135,7 @@ impl Allocation {
         }
         let amount = self.amount_for(party);
         if let Some(i) = &self.instalment {
-            let whole = part.and_then(|p| p.whole_amount).unwrap_or_default()
+            let whole = self.whole_part(party).unwrap_or_default()
                 + if absorbs {
                     i.whole_absorbed.unwrap_or_default()
                 } else {

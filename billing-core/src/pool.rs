@@ -309,9 +309,6 @@ pub struct Part {
     pub excess: Ratio,
     /// What it pays for the pool.
     pub amount: Money,
-    /// In an instalment of the pool, what it pays for the whole pool, of which `amount` is the
-    /// instalment's part.
-    pub whole_amount: Option<Money>,
 }
 
 impl Part {
@@ -371,6 +368,8 @@ pub struct Instalment {
     pub of: usize,
     /// The whole pool's amount.
     pub whole_amount: Money,
+    /// What each party pays for the whole pool, in the order of the parts.
+    pub whole_parts: Vec<Money>,
     /// What the absorbing party absorbs of the whole pool.
     pub whole_absorbed: Option<Money>,
     /// What nobody pays of the whole pool.
@@ -465,7 +464,6 @@ impl Allocation {
             .map(|k| {
                 let mut a = self.clone();
                 for (part, pieces) in a.parts.iter_mut().zip(&parts) {
-                    part.whole_amount = Some(part.amount);
                     part.amount = pieces[k];
                 }
                 if let (Some((_, amount)), Some(pieces)) = (a.absorbed.as_mut(), &absorbed) {
@@ -482,6 +480,7 @@ impl Allocation {
                     number: k + 1,
                     of: n,
                     whole_amount: self.amount,
+                    whole_parts: self.parts.iter().map(|p| p.amount).collect(),
                     whole_absorbed: self.absorbed.as_ref().map(|x| x.1),
                     whole_uncovered: self.uncovered,
                     whole_outside: self.outside.as_ref().map(|o| o.amount),
@@ -500,9 +499,8 @@ impl Allocation {
             return self.clone();
         };
         let mut a = self.clone();
-        for part in &mut a.parts {
-            part.amount = part.whole_amount.unwrap_or(part.amount);
-            part.whole_amount = None;
+        for (part, whole) in a.parts.iter_mut().zip(&i.whole_parts) {
+            part.amount = *whole;
         }
         if let (Some((_, amount)), Some(whole)) = (a.absorbed.as_mut(), i.whole_absorbed) {
             *amount = whole;
@@ -515,6 +513,14 @@ impl Allocation {
         a.name = i.whole_name.clone();
         a.instalment = None;
         a
+    }
+
+    /// What `party` pays for the whole pool when this is an instalment of it (its part, without
+    /// what it absorbs).
+    pub fn whole_part(&self, party: &PartyId) -> Option<Money> {
+        let i = self.instalment.as_ref()?;
+        let index = self.parts.binary_search_by(|p| p.party.cmp(party)).ok()?;
+        i.whole_parts.get(index).copied()
     }
 
     /// The parts added up (without absorbed, uncovered or outside amounts).
@@ -828,7 +834,7 @@ fn claims<'a>(
             problems.push(missing());
             continue;
         };
-        if weight <= Decimal::ZERO {
+        if weight.is_sign_negative() || weight.is_zero() {
             problems.push(SplitError::NonPositiveWeight {
                 pool: pool.id.clone(),
                 party: party.id.clone(),
@@ -1025,7 +1031,6 @@ fn rounded_part(claim: &Claim, result: &Apportionment, index: usize) -> Part {
         capped_in_round: None,
         excess: Ratio::ZERO,
         amount: portion.amount(),
-        whole_amount: None,
     }
 }
 
@@ -1190,7 +1195,6 @@ fn water_fill(
                     capped_in_round: Some(round),
                     excess,
                     amount: at_cap,
-                    whole_amount: None,
                 }
             }
         };

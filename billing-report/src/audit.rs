@@ -567,12 +567,7 @@ fn instalment_block(
         let whole_value = if absorbed {
             inst.whole_absorbed.unwrap_or_default()
         } else {
-            billed
-                .parts
-                .iter()
-                .find(|p| p.party == party)
-                .and_then(|p| p.whole_amount)
-                .unwrap_or_default()
+            billed.whole_part(&party).unwrap_or_default()
         };
         s.formula(row, 1, whole_ref.clone(), kr(whole_value), Style::Money);
         s.input(row, 2, inst.of as f64, Style::Integer);
