@@ -186,7 +186,12 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
 
     // Transactions (R11): read and priced once; each period's lines are billed in arrears, on
     // the first day after it.
-    let (priced, counts) = transactions(input, &mut problems);
+    // Counts per day are only needed for a fee review: a long file's day counts are large.
+    let need_counts = input
+        .cooperations
+        .iter()
+        .any(|c| c.fee.is_some() && !c.covers.is_empty());
+    let (priced, counts) = transactions(input, need_counts, &mut problems);
     let fee_reviews = fee_reviews(input, &counts, &mut problems);
 
     // Pools, and invoices for every billing date up to this one (for the cash-flow timeline).
@@ -255,9 +260,15 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
             draft_invoices = invoices.clone();
             allocations = due.into_iter().map(|p| p.allocation).collect();
             findings = day_findings;
+        } else if !invoices.is_empty() && !history.dates.contains(&d) {
+            // Something fell due on an earlier date that the register has not recorded: pools,
+            // transactions or user fees of that date are taken as billed then, and said so.
+            assumed_dates.push(d);
         }
         all_invoices.extend(invoices);
     }
+    assumed_dates.sort_unstable();
+    assumed_dates.dedup();
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -276,7 +287,11 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
 }
 
 /// The transactions file priced, and its counts per party, kind and day; nothing without one.
-fn transactions(input: &Input, problems: &mut Vec<Problem>) -> (Vec<PricedLine>, Vec<Count>) {
+fn transactions(
+    input: &Input,
+    need_counts: bool,
+    problems: &mut Vec<Problem>,
+) -> (Vec<PricedLine>, Vec<Count>) {
     let Some(path) = &input.transactions_path else {
         return (Vec::new(), Vec::new());
     };
@@ -313,6 +328,7 @@ fn transactions(input: &Input, problems: &mut Vec<Problem>) -> (Vec<PricedLine>,
         }
     };
     let counts = match &t {
+        Transactions::Rows(_) if !need_counts => Vec::new(),
         Transactions::Rows(tally) => tally.day_counts(),
         Transactions::Counted(c) => c.clone(),
     };

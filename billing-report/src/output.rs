@@ -751,6 +751,14 @@ pub fn summary(draft: &Draft, out: &Path) -> String {
     for f in &draft.findings {
         let _ = writeln!(s, "finding: {f}");
     }
+    if let (Some(first), Some(last)) = (draft.assumed_dates.first(), draft.assumed_dates.last()) {
+        let _ = writeln!(
+            s,
+            "note: {} earlier billing date(s) from {first} to {last} are not in the invoice register; \
+             what fell due then was taken as billed (see overview.xlsx, Findings)",
+            draft.assumed_dates.len()
+        );
+    }
     s
 }
 
