@@ -241,7 +241,7 @@ pub fn recalculation_differences(
     book: &AuditBook,
     recalculated: &Path,
 ) -> Result<Vec<Difference>, String> {
-    use calamine::{open_workbook_auto, Data, DataType, Reader};
+    use calamine::{open_workbook_auto, Data, Reader};
     let mut wb =
         open_workbook_auto(recalculated).map_err(|e| format!("{}: {e}", recalculated.display()))?;
     let mut out = Vec::new();
@@ -256,7 +256,11 @@ pub fn recalculation_differences(
             let got = range.get_value((c.row, u32::from(c.col)));
             let same = match (cached, got) {
                 (Cached::Number(x), Some(Data::DateTime(d))) => close(*x, d.as_f64()),
-                (Cached::Number(x), Some(d)) => d.as_f64().is_some_and(|y| close(*x, y)),
+                (Cached::Number(x), Some(Data::Float(y))) => close(*x, *y),
+                (Cached::Number(x), Some(Data::Int(y))) => close(*x, *y as f64),
+                // A text or a boolean where a number is expected is a difference, even when it
+                // reads as the same number.
+                (Cached::Number(_), _) => false,
                 (Cached::Text(t), Some(Data::String(s))) => t == s,
                 (Cached::Text(t), None) => t.is_empty(),
                 _ => false,

@@ -201,3 +201,39 @@ fn libreoffice_catches_a_wrong_formula() {
         assert!(!found.is_empty(), "altered formula not caught: {w}");
     }
 }
+
+/// B8: the comparison read a text (or a boolean) where a number was expected as that number
+/// (calamine's `as_f64` parses strings), so a formula LibreOffice turned into text passed.
+#[test]
+fn a_number_recalculated_as_text_or_boolean_is_a_difference() {
+    use billing_report::audit::{Cached, Cell, Sheet, Style};
+    let dir = scratch("audit-text-for-number");
+    let cell = |row: u32, cached: f64| Cell {
+        row,
+        col: 0,
+        content: Content::Formula {
+            formula: "1+0".to_owned(),
+            cached: Cached::Number(cached),
+        },
+        style: Style::Plain,
+    };
+    let book = AuditBook {
+        sheets: vec![Sheet {
+            name: "S".to_owned(),
+            cells: vec![cell(0, 1.0), cell(1, 1.0), cell(2, 1.0), cell(3, 1.0)],
+            widths: Vec::new(),
+        }],
+    };
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("S").expect("name");
+    ws.write_number(0, 0, 1.0).expect("number");
+    ws.write_string(1, 0, "1").expect("text");
+    ws.write_boolean(2, 0, true).expect("boolean");
+    ws.write_string(3, 0, "1.0").expect("text");
+    let path = dir.join("recalculated.xlsx");
+    std::fs::write(&path, wb.save_to_buffer().expect("save")).expect("write");
+    let found = audit::recalculation_differences(&book, &path).expect("read back");
+    let cells: Vec<&str> = found.iter().map(|d| d.cell.as_str()).collect();
+    assert_eq!(cells, ["A2", "A3", "A4"], "{found:?}");
+}
