@@ -144,7 +144,7 @@ fn bad_rows_are_listed_with_line_numbers() {
              FILE:5: unknown kind \"fax\"\n  \
              FILE:6: expected 3 fields, found 2\n  \
              FILE:7: expected 3 fields, found 4\n  \
-             FILE:8: unknown party (not shown: it looks like a personal identity number)",
+             FILE:8: unknown party (a 12-digit number, not shown)",
             "{threads} threads"
         );
     }
@@ -192,7 +192,7 @@ fn a_wrong_header_is_named() {
             &options(1, 64, 20)
         ),
         "FILE:1: the header must be \"timestamp,party,kind\" or \"party,kind,period,count\", \
-         found \"time,who,what\""
+         found a first line of 3 fields (not shown)"
     );
     assert!(error("", &options(1, 64, 20)).contains("the header must be"));
 }
@@ -403,5 +403,74 @@ fn the_command_counts_prices_and_exits_1_on_bad_rows() {
         String::from_utf8_lossy(&failed.stderr),
         "billing-report: 1 problem\n  party 0191: 1 login transaction(s) on 1 day(s) from \
          2016-04-01 to 2016-04-01 have no valid price\n"
+    );
+}
+
+/// Regression (A2, R4): a file without a header whose first row holds a personal identity
+/// number printed that row in the header error.
+#[test]
+fn identity_number_in_a_missing_header_is_not_shown() {
+    let message = error(
+        "2025-01-01T00:00:03,191212121212,login\n",
+        &options(1, 64, 20),
+    );
+    assert_eq!(
+        message,
+        "FILE:1: the header must be \"timestamp,party,kind\" or \"party,kind,period,count\", \
+         found a first line of 3 fields that starts with a digit, like a data row (is the header \
+         missing? the line is not shown)"
+    );
+    assert!(!message.contains("1212"), "{message}");
+    assert!(error("", &options(1, 64, 20)).ends_with("found an empty file"));
+}
+
+/// Regression (A2, R4): a quoted identity number in the timestamp field was shown, since the
+/// check saw the quotes; one with a space, or a row separated by semicolons, was shown too.
+#[test]
+fn identity_numbers_in_bad_rows_are_not_shown() {
+    let content = "timestamp,party,kind\n\
+        \"19121212-1212\",0114,login\n\
+        2017-04-01,191212 1212,login\n\
+        19121212-1212;0114;login,0191,login\n\
+        2017-04-01,0191,x121212-1212y\n";
+    let message = error(content, &options(1, 4096, 20));
+    assert_eq!(
+        message,
+        "FILE: 4 bad rows\n  \
+         FILE:2: bad timestamp (a 12-digit number, not shown)\n  \
+         FILE:3: unknown party (a 10-digit number, not shown)\n  \
+         FILE:4: bad timestamp \"(a 12-digit number, not shown);0114;login\"\n  \
+         FILE:5: unknown kind \"x(a 10-digit number, not shown)y\""
+    );
+    let counts = "party,kind,period,count\n\
+        19121212-1212,login,2017-04,1\n\
+        0191,login,2017-04,191212-1212\n";
+    let message = error(counts, &options(1, 4096, 20));
+    assert!(!message.contains("1212"), "{message}");
+}
+
+/// Regression (A2, R4): the parties and tariffs files echoed bad cells whole.
+#[test]
+fn identity_numbers_in_parties_and_tariffs_files_are_not_shown() {
+    use billing_report::transactions::files::{read_parties, read_tariffs};
+    let parties = TempFile::new(
+        "parties-pnr.csv",
+        b"code,name\n19121212-1212,a\n19121212-1212,b\n\" 191212-1212\",c\n",
+    );
+    let message = read_parties(&parties.0).unwrap_err().to_string();
+    assert!(!message.contains("1212"), "{message}");
+    assert!(
+        message.contains("line 3: party (a 12-digit number, not shown) occurs more than once"),
+        "{message}"
+    );
+    let tariffs = TempFile::new(
+        "tariffs-pnr.csv",
+        b"kind,unit_price,valid_from,valid_to\nlogin,191212-1212,19121212-1212,\n",
+    );
+    let message = read_tariffs(&tariffs.0).unwrap_err().to_string();
+    assert!(!message.contains("1212"), "{message}");
+    assert!(
+        message.contains("unit_price: must be 0 or more with at most 4 decimals, found (a 10-digit number, not shown)"),
+        "{message}"
     );
 }

@@ -1,10 +1,15 @@
 //! The small files beside a transactions file: the parties and the tariffs (CSV, with a header).
+//!
+//! Cell contents in messages go through [`Shown`], which hides anything that may be a personal
+//! identity number (R4).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use billing_core::transactions::{Kind, Tariff, TariffTable, TransactionProblems, UnitPrice};
 use billing_core::{PartyId, SourceRef};
+
+use crate::transactions::reader::Shown;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -60,11 +65,16 @@ pub fn read_parties(path: &Path) -> Result<Vec<PartyId>, FileError> {
         let line = i + 2;
         let id = record.get(0).unwrap_or("");
         match PartyId::new(id) {
-            Ok(p) if !seen.insert(p.clone()) => {
-                problems.push(format!("line {line}: party {p} occurs more than once"))
-            }
+            Ok(p) if !seen.insert(p.clone()) => problems.push(format!(
+                "line {line}: party {} occurs more than once",
+                Shown::text(p.as_str())
+            )),
             Ok(p) => parties.push(p),
-            Err(e) => problems.push(format!("line {line}, column 1: {e}")),
+            Err(_) => problems.push(format!(
+                "line {line}, column 1: a party id must be non-empty text without leading or \
+                 trailing spaces, found {}",
+                Shown::text(id)
+            )),
         }
     }
     if problems.is_empty() {
@@ -111,7 +121,10 @@ pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
         }
         let cell = |c: usize| record.get(c).unwrap_or("");
         let mut bad = |col: &str, what: &str, found: &str| {
-            problems.push(format!("line {line}, {col}: {what}, found {found:?}"));
+            problems.push(format!(
+                "line {line}, {col}: {what}, found {}",
+                Shown::text(found)
+            ));
         };
         let kind = Kind::new(cell(0));
         let price = Decimal::from_str(cell(1)).ok().and_then(UnitPrice::new);

@@ -13,8 +13,8 @@
 //! Memory is the buffers plus one block of counters per month seen, whatever the file's size.
 //!
 //! Blank lines are skipped. Bad rows are collected with their line numbers up to a limit, with
-//! a count of the rest. No row's content is echoed when it looks like a personal identity
-//! number (R4).
+//! a count of the rest. No run of 10 or more digits is ever echoed (it may be a personal identity
+//! number, R4), and the first line is described, never shown, when it is not a header.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -201,26 +201,90 @@ impl fmt::Display for RowProblem {
     }
 }
 
-/// A field's text as it may be shown in a message: quoted and cut to 32 characters, or withheld
-/// when it looks like a personal identity number.
+/// A field's text as it may be shown in a message: quoted and cut to 32 characters, with every
+/// run of 10 or more digits (ignoring `-`, `+` and spaces between them) replaced by a
+/// description, since it may be a personal identity number (R4: `191212-1212`,
+/// `19121212-1212`, `191212 1212`, wherever it stands in the text).
+///
+/// Runs of 11 or 13 and more digits are hidden too: a longer run may hold an identity number,
+/// and nothing these files carry legitimately has that many digits in a row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shown(String);
 
+/// A piece of text to show: a character, or a run of digits that is not shown.
+enum Piece {
+    Char(char),
+    Hidden(usize),
+}
+
+/// The fewest digits in a run that is not shown.
+const HIDDEN_DIGITS: usize = 10;
+
 impl Shown {
-    fn new(bytes: &[u8]) -> Shown {
-        let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
-        let others = bytes
-            .iter()
-            .filter(|b| !b.is_ascii_digit() && !matches!(b, b'-' | b'+'))
-            .count();
-        if (digits == 10 || digits == 12) && others == 0 {
-            return Shown("(not shown: it looks like a personal identity number)".to_owned());
-        }
-        let text = String::from_utf8_lossy(bytes);
-        let cut: String = text.chars().take(32).collect();
-        let more = if cut.len() < text.len() { "…" } else { "" };
-        Shown(format!("{:?}", format!("{cut}{more}")))
+    /// The text of `bytes` (lossily decoded), masked and cut.
+    pub(crate) fn new(bytes: &[u8]) -> Shown {
+        Shown::text(&String::from_utf8_lossy(bytes))
     }
+
+    /// `text`, masked and cut.
+    pub(crate) fn text(text: &str) -> Shown {
+        let pieces = mask(text);
+        if let [Piece::Hidden(n)] = pieces[..] {
+            return Shown(hidden(n));
+        }
+        let mut out = String::new();
+        for piece in pieces.iter().take(32) {
+            match piece {
+                Piece::Char(c) => out.push(*c),
+                Piece::Hidden(n) => out.push_str(&hidden(*n)),
+            }
+        }
+        if pieces.len() > 32 {
+            out.push('…');
+        }
+        Shown(format!("{out:?}"))
+    }
+}
+
+fn hidden(digits: usize) -> String {
+    format!("(a {digits}-digit number, not shown)")
+}
+
+/// The characters of `text`, with each run of [`HIDDEN_DIGITS`] or more ASCII digits (which may
+/// be separated by `-`, `+` or spaces) as one hidden piece.
+fn mask(text: &str) -> Vec<Piece> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut pieces = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            pieces.push(Piece::Char(chars[i]));
+            i += 1;
+            continue;
+        }
+        // The run: digits, and separators that are followed (after more separators) by a digit.
+        let mut end = i;
+        let mut digits = 0;
+        let mut j = i;
+        while j < chars.len() {
+            if chars[j].is_ascii_digit() {
+                digits += 1;
+                end = j + 1;
+                j += 1;
+            } else if matches!(chars[j], '-' | '+' | ' ') {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if digits >= HIDDEN_DIGITS {
+            pieces.push(Piece::Hidden(digits));
+        } else {
+            pieces.extend(chars[i..end].iter().map(|c| Piece::Char(*c)));
+        }
+        i = end;
+    }
+    pieces
 }
 
 impl fmt::Display for Shown {
@@ -258,8 +322,9 @@ pub enum ReadError {
     Header {
         /// The file.
         path: PathBuf,
-        /// The header found.
-        found: Shown,
+        /// What the first line is, in words: never its content, which may be a data row with
+        /// a personal identity number (R4).
+        found: String,
     },
     /// Rows are bad.
     #[error("{}", rows_message(.path, .errors, *.more))]
@@ -346,8 +411,28 @@ pub fn read_file(
     } else {
         Err(ReadError::Header {
             path: path.to_owned(),
-            found: Shown::new(&text),
+            found: describe_header(&text, got == 0),
         })
+    }
+}
+
+/// The first line in words, without its content (R4).
+fn describe_header(text: &[u8], empty_file: bool) -> String {
+    if empty_file {
+        return "an empty file".to_owned();
+    }
+    if text.is_empty() {
+        return "an empty first line".to_owned();
+    }
+    let fields = text.iter().filter(|&&b| b == b',').count() + 1;
+    let plural = if fields == 1 { "" } else { "s" };
+    if text.first().is_some_and(u8::is_ascii_digit) {
+        format!(
+            "a first line of {fields} field{plural} that starts with a digit, like a data row \
+             (is the header missing? the line is not shown)"
+        )
+    } else {
+        format!("a first line of {fields} field{plural} (not shown)")
     }
 }
 
@@ -612,7 +697,7 @@ fn parse_row(line: &[u8], catalog: &Catalog) -> Result<(Day, usize, usize), RowP
         });
     };
     let day = parse_timestamp(ts).ok_or_else(|| RowProblem::BadTimestamp {
-        found: Shown::new(ts),
+        found: Shown::new(unquote(ts)),
     })?;
     let party_code = unquote(party);
     let party = catalog
@@ -857,15 +942,29 @@ mod tests {
 
     #[test]
     fn identity_numbers_are_not_shown() {
+        let shown = |t: &str| Shown::text(t).to_string();
+        assert_eq!(shown("19121212-1212"), "(a 12-digit number, not shown)");
+        assert_eq!(shown("121212-1212"), "(a 10-digit number, not shown)");
+        assert_eq!(shown("191212 1212"), "(a 10-digit number, not shown)");
+        assert_eq!(shown("121212+1212"), "(a 10-digit number, not shown)");
         assert_eq!(
-            Shown::new(b"19121212-1212").to_string(),
-            "(not shown: it looks like a personal identity number)"
+            shown("19121212-1212;0114;login"),
+            "\"(a 12-digit number, not shown);0114;login\""
         );
         assert_eq!(
-            Shown::new(b"121212-1212").to_string(),
-            "(not shown: it looks like a personal identity number)"
+            shown("x 2025-01-01t00:00:03,191212121212,login"),
+            "\"x 2025-01-01t00:00:03,(a 12-digit number, not shown),login\""
         );
-        assert_eq!(Shown::new(b"0191").to_string(), "\"0191\"");
+        // Cut after masking: a long field never shows a part of a number.
+        let long = format!("{}19121212-1212", "a".repeat(30));
+        assert_eq!(
+            shown(&long),
+            format!("\"{}(a 12-digit number, not shown)\"", "a".repeat(30))
+        );
+        assert_eq!(shown("0191"), "\"0191\"");
+        assert_eq!(shown("2017-04-01"), "\"2017-04-01\"");
+        assert_eq!(shown("123456789"), "\"123456789\"");
+        assert_eq!(shown(&"x".repeat(40)), format!("\"{}…\"", "x".repeat(32)));
     }
 
     #[test]
