@@ -206,7 +206,21 @@ pub fn compare_folder(
         if *bytes == found {
             continue;
         }
-        out.extend(compare_file(name, bytes, &found));
+        let differences = compare_file(name, bytes, &found);
+        if differences.is_empty() {
+            // The same content read back from other bytes (e.g. a workbook zipped again): the
+            // writer is deterministic, so other bytes are still not what the input gives.
+            out.push(Difference {
+                file: name.clone(),
+                place: String::new(),
+                expected: format!("{} bytes", bytes.len()),
+                found: format!(
+                    "{} other bytes (the same cells and formulas read back)",
+                    found.len()
+                ),
+            });
+        }
+        out.extend(differences);
     }
     for name in present {
         out.push(Difference {
@@ -371,6 +385,34 @@ fn compare_xlsx(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Differ
     let e = grids(expected)?;
     let f = grids(found)?;
     let mut out = Vec::new();
+    compare_grids(&e, &f, diff, &mut out);
+    // A formula replaced by a constant of the same value (or by another formula that gives it)
+    // keeps every cached value: the formulas are compared too.
+    let ef = formula_grids(expected)?;
+    let ff = formula_grids(found)?;
+    for (name, a) in &ef {
+        let Some(b) = ff.get(name) else {
+            continue;
+        };
+        let cells: BTreeSet<&(u32, u32)> = a.keys().chain(b.keys()).collect();
+        for cell in cells {
+            let (x, y) = (a.get(cell), b.get(cell));
+            if x != y {
+                let shown = |f: Option<&String>| {
+                    f.map_or_else(|| "no formula".to_owned(), |f| format!("={f}"))
+                };
+                out.push(diff(
+                    format!("{name}!{} (formula)", cell_name(cell.0, cell.1)),
+                    shown(x),
+                    shown(y),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn compare_grids(e: &Grids, f: &Grids, diff: &Diff, out: &mut Vec<Difference>) {
     let names: BTreeSet<&String> = e.keys().chain(f.keys()).collect();
     for name in names {
         match (e.get(name), f.get(name)) {
@@ -400,6 +442,22 @@ fn compare_xlsx(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Differ
             )),
             (None, None) => {}
         }
+    }
+}
+
+/// Every formula of every sheet: (row, column) → the formula without `=`.
+fn formula_grids(bytes: &[u8]) -> Result<Grids, String> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut out = Grids::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_formula(&name).map_err(|e| e.to_string())?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let cells = range
+            .used_cells()
+            .filter(|(_, _, f)| !f.is_empty())
+            .map(|(r, c, f)| ((r0 + r as u32, c0 + c as u32), f.clone()))
+            .collect();
+        out.insert(name, cells);
     }
     Ok(out)
 }

@@ -191,3 +191,41 @@ fn an_issued_output_passes_with_its_numbers() {
     let (code, stdout) = verify(&input, &out);
     assert_eq!(code, 0, "{stdout}");
 }
+
+/// B2: verify compared only the cached values of workbooks, so an audit workbook whose
+/// formulas were all replaced by their values passed.
+#[test]
+fn a_formula_replaced_by_its_value_is_found() {
+    let (input, out) = draft_output("verify-formula-as-value");
+    let path = out.join("audit.xlsx");
+    rewrite_xlsx(&path, "", |_| None);
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("audit.xlsx: Pool 1!") && l.contains("(formula)"))
+        .unwrap_or_else(|| panic!("no formula difference in Pool 1:\n{stdout}"));
+    assert!(
+        line.contains(r#"recomputed "="#) && line.ends_with(r#"found "no formula""#),
+        "{line}"
+    );
+}
+
+/// B2: a file whose bytes differ but whose content reads back the same was not reported, and
+/// verify exited 0.
+#[test]
+fn a_workbook_with_other_bytes_and_the_same_cells_is_found() {
+    let (input, out) = draft_output("verify-other-bytes");
+    let path = out.join("overview.xlsx");
+    let mut bytes = std::fs::read(&path).expect("overview.xlsx");
+    // Trailing bytes after the zip's end record: the workbook still reads back the same.
+    bytes.extend_from_slice(b"\0\0");
+    std::fs::write(&path, &bytes).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("overview.xlsx: recomputed \"")
+            && stdout.contains("other bytes (the same cells and formulas read back)"),
+        "{stdout}"
+    );
+}
