@@ -474,3 +474,55 @@ fn identity_numbers_in_parties_and_tariffs_files_are_not_shown() {
         "{message}"
     );
 }
+
+/// Regression (A3): after a blank line the parties and tariffs files reported the line before
+/// the real one (the csv crate skips blank lines), in messages and in `Tariff.source`.
+#[test]
+fn line_numbers_after_a_blank_line_in_parties_and_tariffs_files() {
+    use billing_report::transactions::files::{read_parties, read_tariffs};
+    let parties = TempFile::new("parties-blank.csv", b"code,name\n\n0191,a\n\n\n0191,b\n");
+    let message = read_parties(&parties.0).unwrap_err().to_string();
+    assert!(
+        message.ends_with("line 6: party \"0191\" occurs more than once"),
+        "{message}"
+    );
+    let tariffs = TempFile::new(
+        "tariffs-blank.csv",
+        b"kind,unit_price,valid_from,valid_to\n\nlogin,0.30,2017-01-01,\n\nsms,x,2017-01-01,\n",
+    );
+    let message = read_tariffs(&tariffs.0).unwrap_err().to_string();
+    assert!(
+        message.ends_with(
+            "line 5, unit_price: must be 0 or more with at most 4 decimals, found \"x\""
+        ),
+        "{message}"
+    );
+    let tariffs = TempFile::new(
+        "tariffs-blank-ok.csv",
+        b"kind,unit_price,valid_from,valid_to\n\nlogin,0.30,2017-01-01,\n\n\nsms,0.10,2017-01-01,\n",
+    );
+    let table = read_tariffs(&tariffs.0).unwrap();
+    let source = |k: &str| {
+        let kind = Kind::new(k).unwrap();
+        let t = &table.tariffs(&kind)[0];
+        t.source
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(source("login"), "3");
+    assert_eq!(source("sms"), "6");
+    let crlf = TempFile::new(
+        "parties-crlf.csv",
+        b"code,name\r\n\r\n0191,a\r\n\"0114\",\"two\r\nlines\"\r\n\r\n0191,b\r\n",
+    );
+    let message = read_parties(&crlf.0).unwrap_err().to_string();
+    assert!(
+        message.ends_with("line 7: party \"0191\" occurs more than once"),
+        "{message}"
+    );
+}

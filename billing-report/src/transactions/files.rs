@@ -53,16 +53,17 @@ pub fn read_parties(path: &Path) -> Result<Vec<PartyId>, FileError> {
         path: path.to_owned(),
         source,
     };
+    let bytes = std::fs::read(path).map_err(|e| csv(e.into()))?;
+    let lines = Lines::new(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(path)
-        .map_err(csv)?;
+        .from_reader(bytes.as_slice());
     let mut parties = Vec::new();
     let mut problems = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(csv)?;
-        let line = i + 2;
+        let line = lines.of(&record, i);
         let id = record.get(0).unwrap_or("");
         match PartyId::new(id) {
             Ok(p) if !seen.insert(p.clone()) => problems.push(format!(
@@ -98,11 +99,12 @@ pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
         path: path.to_owned(),
         source,
     };
+    let bytes = std::fs::read(path).map_err(|e| csv(e.into()))?;
+    let lines = Lines::new(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(csv)?;
+        .from_reader(bytes.as_slice());
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -111,7 +113,7 @@ pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
     let mut problems = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(csv)?;
-        let line = i + 2;
+        let line = lines.of(&record, i);
         if record.len() != 4 {
             problems.push(format!(
                 "line {line}: expected 4 fields, found {}",
@@ -165,4 +167,41 @@ pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// The line numbers of a small file's records.
+///
+/// The csv crate skips blank lines, so a record's index is not its line; and its
+/// `Position::line` of the first record after blank lines is the first blank line's
+/// (rust-csv issue 208). The record's byte offset has the same flaw, but a record never starts
+/// on a blank line: its line is the first non-blank line at or after that offset.
+struct Lines<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines { bytes }
+    }
+
+    /// The line of `record`, the `index`th record after the header (from 1).
+    fn of(&self, record: &csv::StringRecord, index: usize) -> u64 {
+        let Some(start) = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .filter(|b| *b <= self.bytes.len())
+        else {
+            return index as u64 + 2;
+        };
+        let mut at = start;
+        loop {
+            match self.bytes.get(at..) {
+                Some([b'\n', ..]) => at += 1,
+                Some([b'\r', b'\n', ..]) => at += 2,
+                _ => break,
+            }
+        }
+        let before = self.bytes.get(..at).unwrap_or(&[]);
+        before.iter().filter(|&&b| b == b'\n').count() as u64 + 1
+    }
 }
