@@ -298,37 +298,44 @@ fn compare_csv(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Differe
     let e = records(expected)?;
     let f = records(found)?;
     let header = e.first().cloned().unwrap_or_default();
+    let no_line = || "no line".to_owned();
     let mut out = Vec::new();
     for i in 0..e.len().max(f.len()) {
-        let (a, b) = (e.get(i), f.get(i));
-        let width = a.map_or(0, |r| r.len()).max(b.map_or(0, |r| r.len()));
-        for j in 0..width {
-            let x = a.and_then(|r| r.get(j)).unwrap_or("");
-            let y = b.and_then(|r| r.get(j)).unwrap_or("");
-            if x != y || a.is_none() || b.is_none() {
-                let column = header
-                    .get(j)
-                    .map_or_else(|| format!("field {}", j + 1), str::to_owned);
-                out.push(diff(
-                    format!("row {}, {column}", i + 1),
-                    if a.is_none() {
-                        "no line".to_owned()
-                    } else {
-                        x.to_owned()
-                    },
-                    if b.is_none() {
-                        "no line".to_owned()
-                    } else {
-                        y.to_owned()
-                    },
-                ));
-                if a.is_none() || b.is_none() {
-                    break;
+        match (e.get(i), f.get(i)) {
+            (Some(a), Some(b)) => {
+                // A missing field (e.g. one extra trailing empty field) is a difference even
+                // though it reads as empty.
+                for j in 0..a.len().max(b.len()) {
+                    let (x, y) = (a.get(j), b.get(j));
+                    if x != y {
+                        let column = header
+                            .get(j)
+                            .map_or_else(|| format!("field {}", j + 1), str::to_owned);
+                        let field = |v: Option<&str>| {
+                            v.map_or_else(|| "no field".to_owned(), str::to_owned)
+                        };
+                        out.push(diff(format!("row {}, {column}", i + 1), field(x), field(y)));
+                    }
                 }
             }
+            (Some(a), None) => out.push(diff(format!("row {}", i + 1), csv_line(a), no_line())),
+            (None, Some(b)) => out.push(diff(format!("row {}", i + 1), no_line(), csv_line(b))),
+            (None, None) => {}
         }
     }
     Ok(out)
+}
+
+/// A record as its CSV line, without the line end.
+fn csv_line(record: &csv::StringRecord) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if w.write_record(record).is_err() {
+        return record.iter().collect::<Vec<_>>().join(",");
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches(['\r', '\n'])
+        .to_owned()
 }
 
 fn compare_json(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Difference>, String> {
@@ -412,21 +419,21 @@ fn compare_xlsx(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Differ
     Ok(out)
 }
 
-fn compare_grids(e: &Grids, f: &Grids, diff: &Diff, out: &mut Vec<Difference>) {
+fn compare_grids(e: &ValueGrids, f: &ValueGrids, diff: &Diff, out: &mut Vec<Difference>) {
     let names: BTreeSet<&String> = e.keys().chain(f.keys()).collect();
     for name in names {
         match (e.get(name), f.get(name)) {
             (Some(a), Some(b)) => {
                 let cells: BTreeSet<&(u32, u32)> = a.keys().chain(b.keys()).collect();
                 for cell in cells {
-                    let x = a.get(cell).map(String::as_str).unwrap_or("");
-                    let y = b.get(cell).map(String::as_str).unwrap_or("");
+                    let (x, xk) = a.get(cell).map_or(("", ""), |(t, k)| (t.as_str(), *k));
+                    let (y, yk) = b.get(cell).map_or(("", ""), |(t, k)| (t.as_str(), *k));
+                    let place = format!("{name}!{}", cell_name(cell.0, cell.1));
                     if x != y {
-                        out.push(diff(
-                            format!("{name}!{}", cell_name(cell.0, cell.1)),
-                            x.to_owned(),
-                            y.to_owned(),
-                        ));
+                        out.push(diff(place, x.to_owned(), y.to_owned()));
+                    } else if xk != yk {
+                        // The same text, another type: e.g. a number rewritten as text.
+                        out.push(diff(place, format!("{x} ({xk})"), format!("{y} ({yk})")));
                     }
                 }
             }
@@ -462,22 +469,28 @@ fn formula_grids(bytes: &[u8]) -> Result<Grids, String> {
     Ok(out)
 }
 
-/// Every non-empty cell of every sheet, as text: (row, column) → value.
+/// Per sheet: (row, column) → text.
 type Grids = BTreeMap<String, BTreeMap<(u32, u32), String>>;
 
-fn grids(bytes: &[u8]) -> Result<Grids, String> {
+/// Every non-empty cell of every sheet, as text and its type: (row, column) → (value, type).
+type ValueGrids = BTreeMap<String, BTreeMap<(u32, u32), (String, &'static str)>>;
+
+fn grids(bytes: &[u8]) -> Result<ValueGrids, String> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let mut out = Grids::new();
+    let mut out = ValueGrids::new();
     for name in wb.sheet_names() {
         let range = wb.worksheet_range(&name).map_err(|e| e.to_string())?;
         let mut cells = BTreeMap::new();
         for (r, c, v) in range.used_cells() {
             let text = match v {
                 Data::Empty => continue,
-                Data::String(s) => s.clone(),
-                Data::Float(f) => format!("{f}"),
-                Data::Int(i) => i.to_string(),
-                other => other.to_string(),
+                Data::String(s) => (s.clone(), "text"),
+                Data::Float(f) => (format!("{f}"), "number"),
+                Data::Int(i) => (i.to_string(), "number"),
+                Data::Bool(b) => (b.to_string(), "boolean"),
+                Data::DateTime(d) => (d.to_string(), "date"),
+                Data::Error(e) => (e.to_string(), "error"),
+                other => (other.to_string(), "date"),
             };
             let (r0, c0) = range.start().unwrap_or((0, 0));
             cells.insert((r0 + r as u32, c0 + c as u32), text);

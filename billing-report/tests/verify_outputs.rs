@@ -44,6 +44,12 @@ fn verify(input: &Path, out: &Path) -> (i32, String) {
 
 /// Rewrites a workbook cell by cell (values only) with one number changed.
 fn rewrite_xlsx(path: &Path, sheet: &str, change: impl Fn(f64) -> Option<f64>) -> String {
+    rewrite_xlsx_with(path, sheet, |f| change(f).map(Data::Float))
+}
+
+/// Rewrites a workbook cell by cell (values only, each of its type) with the first number of
+/// `sheet` that `change` answers replaced by its answer.
+fn rewrite_xlsx_with(path: &Path, sheet: &str, change: impl Fn(f64) -> Option<Data>) -> String {
     let bytes = std::fs::read(path).expect("read the workbook");
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx");
     let mut out = rust_xlsxwriter::Workbook::new();
@@ -62,13 +68,29 @@ fn rewrite_xlsx(path: &Path, sheet: &str, change: impl Fn(f64) -> Option<f64>) -
                     } else {
                         None
                     };
-                    if let Some(n) = new {
-                        changed = format!("{name} row {} col {}: {f} → {n}", r + 1, c + 1);
+                    match new {
+                        Some(n) => {
+                            changed = format!("{name} row {} col {}: {f} → {n:?}", r + 1, c + 1);
+                            match n {
+                                Data::Float(x) => ws.write_number(r, c, x).expect("a number"),
+                                other => ws.write_string(r, c, other.to_string()).expect("a text"),
+                            };
+                        }
+                        None => {
+                            ws.write_number(r, c, *f).expect("a number");
+                        }
                     }
-                    ws.write_number(r, c, new.unwrap_or(*f)).expect("a number");
                 }
                 Data::Int(i) => {
                     ws.write_number(r, c, *i as f64).expect("a number");
+                }
+                Data::Bool(b) => {
+                    ws.write_boolean(r, c, *b).expect("a boolean");
+                }
+                Data::DateTime(d) => {
+                    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+                    ws.write_number_with_format(r, c, d.as_f64(), &date)
+                        .expect("a date");
                 }
                 Data::Empty => {}
                 other => {
@@ -228,4 +250,65 @@ fn a_workbook_with_other_bytes_and_the_same_cells_is_found() {
             && stdout.contains("other bytes (the same cells and formulas read back)"),
         "{stdout}"
     );
+}
+
+/// B9: a CSV line with one more (empty) field than recomputed read the same as the line
+/// without it.
+#[test]
+fn an_extra_trailing_empty_field_in_a_csv_line_is_found() {
+    let (input, out) = draft_output("verify-csv-extra-field");
+    let path = out.join("lines.csv");
+    let csv = std::fs::read_to_string(&path).expect("lines.csv");
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    lines[2].push(',');
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.trim().starts_with("lines.csv: row 3, field ")
+            && stdout
+                .trim()
+                .ends_with(r#": recomputed "no field", found (empty)"#),
+        "{stdout}"
+    );
+}
+
+/// B9: a missing CSV line was reported with its first field only, not the line.
+#[test]
+fn a_missing_csv_line_is_reported_with_its_content() {
+    let (input, out) = draft_output("verify-csv-missing-line");
+    let path = out.join("lines.csv");
+    let csv = std::fs::read_to_string(&path).expect("lines.csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    let (last, kept) = lines.split_last().expect("lines");
+    std::fs::write(&path, kept.join("\n") + "\n").expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "lines.csv: row {}: recomputed {:?}, found \"no line\"",
+            lines.len(),
+            last
+        )
+    );
+}
+
+/// B9: a number of a workbook rewritten as the same text passed.
+#[test]
+fn a_number_rewritten_as_text_in_a_workbook_is_found() {
+    let (input, out) = draft_output("verify-number-as-text");
+    let path = out.join("invoices/a-b.xlsx");
+    let changed = rewrite_xlsx_with(&path, "Faktura", |f| {
+        (f == 33.33).then(|| Data::String("33.33".to_owned()))
+    });
+    assert!(!changed.is_empty(), "no cell of 33.33");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("invoices/a-b.xlsx: Faktura!C")
+            && stdout.contains(r#"recomputed "33.33 (number)", found "33.33 (text)""#),
+        "{changed}:\n{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
 }
