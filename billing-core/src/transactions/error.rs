@@ -57,7 +57,10 @@ pub enum TransactionError {
         day: NaiveDate,
     },
     /// A transaction's kind has no tariff at all.
-    #[error("party {party}: {count} {kind} transaction(s) from {first_day}: no tariff for {kind}")]
+    #[error(
+        "party {party}: {count} {kind} transaction(s) from {first_day}{}: no tariff for {kind}",
+        at(.place)
+    )]
     UnknownKind {
         /// The kind.
         kind: Kind,
@@ -67,11 +70,14 @@ pub enum TransactionError {
         first_day: NaiveDate,
         /// How many transactions.
         count: u64,
+        /// Where the row was read (pre-counted rows), e.g. `counts.csv:12`.
+        place: Option<SourceRef>,
     },
     /// Transactions fall on days when no price of their kind is valid.
     #[error(
         "party {party}: {count} {kind} transaction(s) on {days} day(s) from {first_day} to \
-         {last_day} have no valid price"
+         {last_day}{} have no valid price",
+        at(.place)
     )]
     NoPrice {
         /// The party.
@@ -86,6 +92,8 @@ pub enum TransactionError {
         days: usize,
         /// Transactions on those days.
         count: u64,
+        /// Where the row was read (pre-counted rows), e.g. `counts.csv:12`.
+        place: Option<SourceRef>,
     },
     /// A pre-counted row's period crosses a change of price, so the count cannot be priced.
     #[error(

@@ -182,10 +182,8 @@ pub fn price_counts(
             });
             continue;
         }
-        let Some(tariff) = tariffs.price_on(&c.kind, start) else {
-            problems.push(no_price(tariffs, c, c.period.days()));
-            continue;
-        };
+        // A price change inside the period comes first: when the first day has no price but a
+        // later day has one, "no valid price" would be wrong for part of the count.
         if let Some(change) = tariffs
             .next_change_after(&c.kind, start)
             .filter(|d| *d < c.period.end())
@@ -199,6 +197,10 @@ pub fn price_counts(
             });
             continue;
         }
+        let Some(tariff) = tariffs.price_on(&c.kind, start) else {
+            problems.push(no_price(tariffs, c, c.period.days()));
+            continue;
+        };
         let key = (c.party.clone(), c.kind.clone(), bp, tariff.valid_from);
         let sum = groups.entry(key).or_insert(0);
         match sum.checked_add(c.count) {
@@ -221,6 +223,7 @@ fn no_price(tariffs: &TariffTable, c: &Count, days: i64) -> TransactionError {
             party: c.party.clone(),
             first_day: c.period.start(),
             count: c.count,
+            place: c.source.clone(),
         }
     } else {
         TransactionError::NoPrice {
@@ -230,6 +233,7 @@ fn no_price(tariffs: &TariffTable, c: &Count, days: i64) -> TransactionError {
             last_day: c.period.last_day(),
             days: usize::try_from(days).unwrap_or(usize::MAX),
             count: c.count,
+            place: c.source.clone(),
         }
     }
 }
@@ -534,6 +538,48 @@ mod tests {
                 "party b: 2 signature transaction(s) on 31 day(s) from 2018-01-01 to 2018-01-31 \
                  have no valid price",
                 "party b: 2 sms transaction(s) from 2018-01-01: no tariff for sms",
+            ]
+        );
+    }
+
+    /// Regression (A4): a count whose first day has no price but a later day has one was
+    /// reported as having no valid price; it spans a price change. sms priced from 2019-01-10,
+    /// a count for January 2019.
+    #[test]
+    fn a_count_from_before_the_first_price_spans_a_price_change() {
+        let table = TariffTable::new(vec![Tariff::new(
+            kind("sms"),
+            UnitPrice::from_ore(50),
+            day(2019, 1, 10),
+            None,
+        )])
+        .unwrap();
+        let mut c = count("a", "sms", day(2019, 1, 1), day(2019, 1, 31), 5);
+        c.source = Some(SourceRef::new("counts.csv:7"));
+        let err = price_counts(&[c], &table, &monthly()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "1 problem\n  party a: the count of sms for 2019-01-01..2019-01-31 (counts.csv:7) \
+             spans a price change on 2019-01-10: give one count per price"
+        );
+    }
+
+    /// Regression (A4): "no valid price" and "no tariff" errors of pre-counted rows did not say
+    /// which row they came from.
+    #[test]
+    fn unpriced_counts_name_their_row() {
+        let mut late = count("b", "signature", day(2018, 1, 1), day(2018, 1, 31), 2);
+        late.source = Some(SourceRef::new("counts.csv:3"));
+        let mut fax = count("b", "fax", day(2018, 1, 1), day(2018, 1, 1), 2);
+        fax.source = Some(SourceRef::new("counts.csv:4"));
+        let err = price_counts(&[late, fax], &table(), &monthly()).unwrap_err();
+        let text: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "party b: 2 signature transaction(s) on 31 day(s) from 2018-01-01 to 2018-01-31 \
+                 (counts.csv:3) have no valid price",
+                "party b: 2 fax transaction(s) from 2018-01-01 (counts.csv:4): no tariff for fax",
             ]
         );
     }
