@@ -183,9 +183,14 @@ impl TariffTable {
         }
         for list in by_kind.values_mut() {
             list.sort_by_key(|t| t.valid_from);
-            for w in list.windows(2) {
-                let (a, b) = (&w[0], &w[1]);
-                if a.valid_to.is_none_or(|to| to >= b.valid_from) {
+            // Every pair, not only neighbours: a long tariff may overlap several later ones
+            // (2017–2019 overlaps both January 2018 and June 2018 onwards). `open` holds the
+            // earlier tariffs still valid on the current one's first day; as tariffs come by
+            // first day, one that ends before it ends before every later one too.
+            let mut open: Vec<&Tariff> = Vec::new();
+            for b in list.iter() {
+                open.retain(|a| a.valid_to.is_none_or(|to| to >= b.valid_from));
+                for a in &open {
                     problems.push(TransactionError::OverlappingTariffs {
                         kind: a.kind.clone(),
                         first: format!("{}{}", a.validity(), place(&a.source)),
@@ -193,6 +198,7 @@ impl TariffTable {
                         day: b.valid_from,
                     });
                 }
+                open.push(b);
             }
         }
         TransactionProblems::check(TariffTable { by_kind }, problems)
@@ -288,6 +294,31 @@ mod tests {
                 "tariff login: valid to 2018-01-01 is before valid from 2019-01-01",
                 "tariffs for sms overlap: 2019-01-01..2019-12-31 and 2019-09-16.. are both valid \
                  on 2019-09-16",
+            ]
+        );
+    }
+
+    /// Regression (A5): only neighbouring tariffs were compared, so A 2017–2019 overlapping
+    /// B (January 2018) and C (from June 2018) reported A/B but not A/C.
+    #[test]
+    fn a_long_tariff_overlapping_several_later_ones_is_reported_with_each() {
+        let err = TariffTable::new(vec![
+            tariff("login", 30, day(2017, 1, 1), Some(day(2019, 12, 31))),
+            tariff("login", 35, day(2018, 1, 1), Some(day(2018, 1, 31))),
+            tariff("login", 40, day(2018, 6, 1), None),
+            tariff("login", 45, day(2020, 1, 1), None),
+        ])
+        .unwrap_err();
+        let text: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "tariffs for login overlap: 2017-01-01..2019-12-31 and 2018-01-01..2018-01-31 \
+                 are both valid on 2018-01-01",
+                "tariffs for login overlap: 2017-01-01..2019-12-31 and 2018-06-01.. are both \
+                 valid on 2018-06-01",
+                "tariffs for login overlap: 2018-06-01.. and 2020-01-01.. are both valid on \
+                 2020-01-01",
             ]
         );
     }
