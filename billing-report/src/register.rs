@@ -54,6 +54,19 @@ pub fn default_path(input: &Path) -> PathBuf {
     input.with_file_name(format!("{name}.register.sqlite"))
 }
 
+/// One invoice as the register recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedInvoice {
+    /// The issuer's party id.
+    pub issuer: String,
+    /// The buyer's party id.
+    pub buyer: String,
+    /// Its number in the issuer's series.
+    pub number: u64,
+    /// Its OCR payment reference.
+    pub ocr: String,
+}
+
 /// An open register.
 pub struct InvoiceRegister {
     conn: Connection,
@@ -230,6 +243,31 @@ impl InvoiceRegister {
             out.push(("(no invoices)".to_owned(), 0));
         }
         Ok(out)
+    }
+
+    /// The invoices issued on `date`: (issuer, buyer, number, OCR reference), by issuer and
+    /// number.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn invoices_on(&self, date: NaiveDate) -> Result<Vec<IssuedInvoice>, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT issuer, buyer, number, ocr FROM invoices WHERE date = ?1 ORDER BY issuer, number",
+            )
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map(params![date.to_string()], |r| {
+                Ok(IssuedInvoice {
+                    issuer: r.get(0)?,
+                    buyer: r.get(1)?,
+                    number: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                    ocr: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.db(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.db(e))
     }
 
     /// Numbers the invoices, records them, their user-fee lines and the date in one

@@ -2,8 +2,9 @@
 //! folder written before, reporting every difference.
 //!
 //! The date and the status (draft or issued) are read from the folder's `invoices.json`; an
-//! issued folder keeps the invoice numbers it was given (from its `invoices.json`, the register
-//! never hands a number out twice). Every file is recomputed in memory and compared by content:
+//! issued folder is recomputed with the invoice numbers and OCR references the invoice register
+//! recorded for (issuer, buyer, date), never with the folder's own: a folder claiming numbers the
+//! register did not issue differs. Every file is recomputed in memory and compared by content:
 //! CSV files field by field, JSON value by value (with its path), workbooks as cell grids
 //! (sheet and cell), anything else byte for byte.
 
@@ -18,7 +19,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::compute::{compute, Draft, History};
-use crate::register::{default_path, InvoiceRegister};
+use crate::register::{default_path, InvoiceRegister, IssuedInvoice};
 use crate::workbook::load;
 
 /// Arguments of `billing-report verify`.
@@ -129,17 +130,39 @@ pub fn verify(
 
     let (loaded, _) = load(input).map_err(|problems| problem_text(input, &problems))?;
     let register = register.map_or_else(|| default_path(input), Path::to_owned);
-    let history = match InvoiceRegister::open_existing(&register).map_err(|e| e.to_string())? {
+    let opened = InvoiceRegister::open_existing(&register).map_err(|e| e.to_string())?;
+    let history = match &opened {
         Some(r) => r.history().map_err(|e| e.to_string())?,
         None => History::default(),
     };
     let mut draft =
         compute(&loaded, date, &history).map_err(|problems| problem_text(input, &problems))?;
+    let mut out = Vec::new();
     if issued {
-        draft = numbered(draft, &json, loaded.settings.ocr_length_digit)?;
+        // The numbers and OCR references are the register's, never the folder's: a folder
+        // that claims numbers the register did not issue differs.
+        let recorded = match &opened {
+            Some(r) => r.invoices_on(date).map_err(|e| e.to_string())?,
+            None => Vec::new(),
+        };
+        let (d, unmatched) = numbered(draft, &recorded, loaded.settings.ocr_length_digit)?;
+        draft = d;
+        let name = register.file_name().map_or_else(
+            || "register".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        for r in unmatched {
+            out.push(Difference {
+                file: name.clone(),
+                place: format!("invoice {} {} to {} on {date}", r.issuer, r.number, r.buyer),
+                expected: "no such invoice recomputed".to_owned(),
+                found: "issued".to_owned(),
+            });
+        }
     }
     let files = crate::output::render(&loaded, &draft, issued).map_err(|e| e.to_string())?;
-    compare_folder(&files, outdir)
+    out.extend(compare_folder(&files, outdir)?);
+    Ok(out)
 }
 
 fn problem_text(input: &Path, problems: &[crate::input::Problem]) -> String {
@@ -151,33 +174,34 @@ fn problem_text(input: &Path, problems: &[crate::input::Problem]) -> String {
     s
 }
 
-/// The draft's invoices with the numbers the folder's invoices were issued under, matched by
-/// issuer and buyer.
-fn numbered(draft: Draft, json: &Value, length_digit: bool) -> Result<Draft, String> {
-    let mut numbers: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for inv in json
-        .get("invoices")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let field = |k: &str| inv.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-        if let Some(n) = inv.get("number").and_then(Value::as_u64) {
-            numbers.insert((field("issuer"), field("buyer")), n);
-        }
-    }
+/// The draft's invoices with the numbers and OCR references the register recorded for them,
+/// matched by issuer and buyer (the register holds one invoice per issuer, buyer and date);
+/// invoices the register did not issue stay unnumbered. Also returns the register's invoices
+/// that no recomputed invoice matches.
+fn numbered(
+    draft: Draft,
+    recorded: &[IssuedInvoice],
+    length_digit: bool,
+) -> Result<(Draft, Vec<IssuedInvoice>), String> {
+    let mut by_pair: BTreeMap<(String, String), &IssuedInvoice> = recorded
+        .iter()
+        .map(|r| ((r.issuer.clone(), r.buyer.clone()), r))
+        .collect();
     let mut invoices = Vec::with_capacity(draft.invoices.len());
     for inv in draft.invoices {
-        let key = (inv.issuer.to_string(), inv.buyer.to_string());
-        match numbers.get(&key) {
-            Some(&n) => invoices.push(
-                inv.with_number(n, length_digit)
-                    .map_err(|e| e.to_string())?,
-            ),
+        match by_pair.remove(&(inv.issuer.to_string(), inv.buyer.to_string())) {
+            Some(r) => {
+                let mut inv = inv
+                    .with_number(r.number, length_digit)
+                    .map_err(|e| e.to_string())?;
+                inv.ocr = Some(r.ocr.clone());
+                invoices.push(inv);
+            }
             None => invoices.push(inv),
         }
     }
-    Ok(Draft { invoices, ..draft })
+    let unmatched = by_pair.into_values().cloned().collect();
+    Ok((Draft { invoices, ..draft }, unmatched))
 }
 
 /// Compares recomputed files (relative path → bytes) with the files of `outdir`.

@@ -312,3 +312,57 @@ fn a_number_rewritten_as_text_in_a_workbook_is_found() {
     );
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
 }
+
+/// B3: an issued folder was recomputed with the numbers it claimed itself, so a folder whose
+/// register was lost (or never issued those numbers) passed.
+#[test]
+fn an_issued_folder_claiming_numbers_the_register_did_not_issue_is_found() {
+    let dir = scratch("verify-issued-unregistered");
+    let input = dir.join("agreement");
+    std::fs::create_dir_all(&input).expect("folder");
+    for (name, body) in [
+        (
+            "Settings.csv",
+            "setting,value\nname,Utfärdat\nissuer,0180\nstart,2026-01-01\nfirst_invoice_number,1001\n",
+        ),
+        (
+            "Parties.csv",
+            "id,name,org_nr,population\n0180,Stockholm,212000-0142,900000\n1480,Göteborg,212000-1355,580000\n",
+        ),
+        (
+            "Pools.csv",
+            "id,name,amount,due,key\nsys,System,1000,2026-01-01,population\n",
+        ),
+    ] {
+        std::fs::write(input.join(name), body).expect("write");
+    }
+    let out = dir.join("out");
+    let register = dir.join("register.sqlite");
+    let issue = cli(&[
+        "issue",
+        text(&input),
+        "--date",
+        "2026-01-01",
+        "--out",
+        text(&out),
+        "--register",
+        text(&register),
+    ]);
+    assert!(issue.status.success(), "issue: {issue:?}");
+    let with = |reg: &Path| {
+        let o = cli(&["verify", text(&input), text(&out), "--register", text(reg)]);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = with(&register);
+    assert_eq!(code, Some(0), "{stdout}");
+    // Another register, which issued nothing on the date: the folder's numbers are not its.
+    let (code, stdout) = with(&dir.join("other.sqlite"));
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("invoices.json: invoices[0].number: recomputed \"null\", found \"1001\""),
+        "{stdout}"
+    );
+}
