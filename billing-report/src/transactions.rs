@@ -246,7 +246,8 @@ pub fn write_lines(out: &mut dyn Write, lines: &[PricedLine]) -> io::Result<()> 
 /// and period as given, added up).
 ///
 /// # Errors
-/// When writing fails.
+/// When writing fails, and [`io::ErrorKind::InvalidData`] when a month's count does not fit 64
+/// bits (nothing is written then).
 pub fn write_counts(
     out: &mut dyn Write,
     transactions: &Transactions,
@@ -254,8 +255,11 @@ pub fn write_counts(
 ) -> io::Result<()> {
     match transactions {
         Transactions::Rows(tally) => {
+            let months = tally
+                .per_month()
+                .map_err(|p| io::Error::new(io::ErrorKind::InvalidData, p.to_string()))?;
             writeln!(out, "party,kind,month,count")?;
-            for (month, p, k, n) in tally.per_month() {
+            for (month, p, k, n) in months {
                 let (Some(party), Some(kind)) = (catalog.parties().get(p), catalog.kinds().get(k))
                 else {
                     continue;

@@ -72,6 +72,7 @@ fn tally(content: &str, opts: &ReadOptions) -> Tally {
 
 fn per_month(t: &Tally) -> Vec<String> {
     t.per_month()
+        .unwrap()
         .iter()
         .map(|(m, p, k, n)| {
             format!(

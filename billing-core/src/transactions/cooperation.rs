@@ -194,7 +194,8 @@ pub struct FeeReview {
 ///
 /// # Errors
 /// The problems of pricing ([`price_counts`]) at once, e.g. a login on a day without an SMS
-/// price, and [`TransactionError::DateOutOfRange`] for a year outside the calendar.
+/// price, [`TransactionError::CountTooLarge`] when a covered cost's count for the year does not
+/// fit 64 bits, and [`TransactionError::DateOutOfRange`] for a year outside the calendar.
 pub fn fee_review(
     cooperation: &Cooperation,
     year: i32,
@@ -224,9 +225,18 @@ pub fn fee_review(
         match price_counts(&relabelled, tariffs, &yearly()) {
             Ok(lines) => {
                 let count = lines.iter().map(|l| u128::from(l.count)).sum::<u128>();
+                let Ok(count) = u64::try_from(count) else {
+                    problems.push(TransactionError::CountTooLarge {
+                        what: format!(
+                            "cooperation {}: the count of {} (priced as {}) in {year}",
+                            cooperation.id, cost.counted, cost.priced_as
+                        ),
+                    });
+                    continue;
+                };
                 costs.push(ReviewedCost {
                     cost: cost.clone(),
-                    count: u64::try_from(count).unwrap_or(u64::MAX),
+                    count,
                     amount: lines.iter().map(|l| l.amount).sum(),
                     lines,
                 });
@@ -301,5 +311,43 @@ mod tests {
         );
         let ok = c(&["a", "b", "c"], Some("b")).unwrap();
         assert_eq!(ok.need_processing_agreement(), [pid("a"), pid("c")]);
+    }
+
+    /// Regression (A7): a year's count of a covered cost beyond 2^64 was reported as
+    /// 2^64 − 1. Two members with 2^64 − 1 logins each, SMS at 0 kr.
+    #[test]
+    fn a_yearly_count_beyond_64_bits_is_an_error() {
+        use crate::calendar::Period;
+        use crate::transactions::tariff::{Tariff, UnitPrice};
+        let day = |m, d| NaiveDate::from_ymd_opt(2019, m, d).unwrap();
+        let login = Kind::new("login").unwrap();
+        let sms = Kind::new("sms").unwrap();
+        let tariffs = TariffTable::new(vec![Tariff::new(
+            sms.clone(),
+            UnitPrice::from_ore(0),
+            day(1, 1),
+            None,
+        )])
+        .unwrap();
+        let coop = Cooperation::new("c", "C", vec![pid("a"), pid("b")], 3, None).unwrap();
+        let counts: Vec<Count> = ["a", "b"]
+            .iter()
+            .map(|p| Count {
+                party: pid(p),
+                kind: login.clone(),
+                period: Period::new(day(1, 1), day(1, 2)).unwrap(),
+                count: u64::MAX,
+                source: None,
+            })
+            .collect();
+        let covered = [CoveredCost {
+            counted: login,
+            priced_as: sms,
+        }];
+        let err = fee_review(&coop, 2019, Money::ZERO, &counts, &tariffs, &covered).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "1 problem\n  cooperation c: the count of login (priced as sms) in 2019 is beyond 2^64"
+        );
     }
 }

@@ -155,6 +155,13 @@ pub enum TransactionError {
         /// The day, or the first day of the period.
         date: NaiveDate,
     },
+    /// A sum of counts (a month's, a year's) does not fit 64 bits: reported rather than
+    /// rounded down to 2^64 − 1.
+    #[error("{what} is beyond 2^64")]
+    CountTooLarge {
+        /// The sum in words, e.g. `party 0191: the count of login in 2017-04`.
+        what: String,
+    },
     /// Transactions span more distinct months than the tally was allowed to hold.
     #[error(
         "the transactions fall in more than {limit} distinct months ({month} is one too many): \

@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::agreement::PartyId;
 use crate::calendar::Period;
-use crate::transactions::error::TransactionError;
+use crate::transactions::error::{TransactionError, TransactionProblems};
 use crate::transactions::pricing::Count;
 use crate::transactions::tariff::Kind;
 
@@ -269,21 +269,48 @@ impl Tally {
     /// The counts added up per party, kind and calendar month, as (first day of the month,
     /// party index, kind index, count), by party, kind and month: the equivalent of
     /// `GROUP BY party, kind, month`.
-    pub fn per_month(&self) -> Vec<(NaiveDate, usize, usize, u64)> {
+    ///
+    /// # Errors
+    /// [`TransactionError::CountTooLarge`] for every month whose count does not fit 64 bits (a
+    /// month holds up to 31 days of 2^64 − 1 each).
+    pub fn per_month(&self) -> Result<Vec<(NaiveDate, usize, usize, u64)>, TransactionProblems> {
         let n_kinds = self.kinds.len().max(1);
         let mut out = Vec::new();
+        let mut problems = Vec::new();
         for pk in 0..self.parties.len() * self.kinds.len() {
             for (key, block) in &self.months {
                 let days = block.get(pk * 31..pk * 31 + 31).unwrap_or(&[]);
-                // A month holds at most 31 × 2^64 transactions: add in u128.
                 let n: u128 = days.iter().map(|n| u128::from(*n)).sum();
-                if n > 0 {
-                    let n = u64::try_from(n).unwrap_or(u64::MAX);
-                    out.push((month_start(*key), pk / n_kinds, pk % n_kinds, n));
+                if n == 0 {
+                    continue;
+                }
+                let (party, kind) = (pk / n_kinds, pk % n_kinds);
+                match u64::try_from(n) {
+                    Ok(n) => out.push((month_start(*key), party, kind, n)),
+                    Err(_) => problems.push(TransactionError::CountTooLarge {
+                        what: format!(
+                            "party {}: the count of {} in {}",
+                            self.name_of_party(party),
+                            self.name_of_kind(kind),
+                            month_start(*key).format("%Y-%m")
+                        ),
+                    }),
                 }
             }
         }
-        out
+        TransactionProblems::check(out, problems)
+    }
+
+    fn name_of_party(&self, party: usize) -> String {
+        self.parties
+            .get(party)
+            .map_or_else(|| format!("#{party}"), ToString::to_string)
+    }
+
+    fn name_of_kind(&self, kind: usize) -> String {
+        self.kinds
+            .get(kind)
+            .map_or_else(|| format!("#{kind}"), ToString::to_string)
     }
 
     /// All transactions counted.
@@ -408,6 +435,7 @@ mod tests {
         );
         let months: Vec<String> = t
             .per_month()
+            .unwrap()
             .iter()
             .map(|(day, p, k, n)| format!("{day} {p} {k} {n}"))
             .collect();
@@ -437,6 +465,20 @@ mod tests {
                 .to_string(),
             "the transactions fall in more than 1 distinct months (2017-05 is one too many): \
              split the input by year"
+        );
+    }
+
+    /// Regression (A7): a month whose days add up beyond 2^64 was reported as 2^64 − 1.
+    #[test]
+    fn a_month_count_beyond_64_bits_is_an_error() {
+        let mut t = tally(12);
+        t.add(Day::new(2017, 4, 1).unwrap(), 1, 0, u64::MAX)
+            .unwrap();
+        t.add(Day::new(2017, 4, 2).unwrap(), 1, 0, 1).unwrap();
+        t.add(Day::new(2017, 4, 2).unwrap(), 0, 1, 3).unwrap();
+        assert_eq!(
+            t.per_month().unwrap_err().to_string(),
+            "1 problem\n  party 0114: the count of login in 2017-04 is beyond 2^64"
         );
     }
 
