@@ -846,9 +846,11 @@ fn read_counts<R: BufRead>(
         };
         if read == 1 << 16 && !line.ends_with(b"\n") {
             problem(RowProblem::TooLong { limit: 1 << 16 });
-            // Skip the rest of the long line.
-            let mut rest = Vec::new();
-            let _ = reader.by_ref().read_until(b'\n', &mut rest);
+            let skipped = skip_line(&mut reader).map_err(|source| ReadError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            progress.fetch_add(skipped, Ordering::Relaxed);
             continue;
         }
         match parse_count(text, catalog) {
@@ -864,6 +866,32 @@ fn read_counts<R: BufRead>(
     }
     finish_errors(path, errors, more, options)?;
     Ok(counts)
+}
+
+/// Skips the rest of a line, its newline included, through the reader's own buffer: constant
+/// memory however long the line (a file without newlines is one line). Returns the bytes
+/// skipped.
+fn skip_line<R: BufRead>(reader: &mut R) -> io::Result<u64> {
+    let mut skipped = 0u64;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(skipped);
+        }
+        let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        reader.consume(used);
+        skipped += used as u64;
+        if done {
+            return Ok(skipped);
+        }
+    }
 }
 
 fn parse_count(line: &[u8], catalog: &Catalog) -> Result<(PartyId, Kind, Period, u64), RowProblem> {
@@ -965,6 +993,92 @@ mod tests {
         assert_eq!(shown("2017-04-01"), "\"2017-04-01\"");
         assert_eq!(shown("123456789"), "\"123456789\"");
         assert_eq!(shown(&"x".repeat(40)), format!("\"{}…\"", "x".repeat(32)));
+    }
+
+    /// `len` bytes of `x` (no newline), then `tail`.
+    struct LongLine {
+        left: u64,
+        tail: &'static [u8],
+    }
+
+    impl Read for LongLine {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.left > 0 {
+                let n = buf
+                    .len()
+                    .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+                buf[..n].fill(b'x');
+                self.left -= n as u64;
+                return Ok(n);
+            }
+            let n = buf.len().min(self.tail.len());
+            buf[..n].copy_from_slice(&self.tail[..n]);
+            self.tail = &self.tail[n..];
+            Ok(n)
+        }
+    }
+
+    /// The peak resident memory of this process in KiB, where the system tells it.
+    fn peak_kib() -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// Regression (A6): after "row too long" the pre-counted reader read the rest of the row
+    /// into a vector without bound, so a file without newlines was held in memory whole. A row
+    /// of 256 MiB is skipped with the memory of the buffers, and the row after it is read.
+    #[test]
+    fn a_precounted_row_without_newlines_is_skipped_in_constant_memory() {
+        const LEN: u64 = 256 << 20;
+        let reader = BufReader::with_capacity(
+            1 << 16,
+            LongLine {
+                left: LEN,
+                tail: b"\n0191,login,2017-04,5\n",
+            },
+        );
+        let catalog = Catalog::new(
+            vec![PartyId::new("0191").unwrap()],
+            vec![Kind::new("login").unwrap()],
+        );
+        let progress = AtomicU64::new(0);
+        let before = peak_kib();
+        let err = read_counts(
+            Path::new("counts.csv"),
+            reader,
+            &catalog,
+            &ReadOptions::default(),
+            &progress,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "counts.csv: 1 bad row\n  counts.csv:2: row is longer than 65536 bytes"
+        );
+        assert_eq!(progress.load(Ordering::Relaxed), LEN + 22);
+        if let (Some(before), Some(after)) = (before, peak_kib()) {
+            assert!(
+                after < before + (64 << 10),
+                "peak memory grew from {before} KiB to {after} KiB"
+            );
+        }
+        let reader = BufReader::with_capacity(
+            1 << 16,
+            LongLine {
+                left: 0,
+                tail: b"0191,login,2017-04,5\n",
+            },
+        );
+        let counts = read_counts(
+            Path::new("counts.csv"),
+            reader,
+            &catalog,
+            &ReadOptions::default(),
+            &progress,
+        )
+        .unwrap();
+        assert_eq!(counts.len(), 1);
     }
 
     #[test]
