@@ -43,17 +43,18 @@ impl Cooperation {
         if members.is_empty() {
             return Err(bad("it has no members".to_owned()));
         }
+        // Duplicates first: [a, a, b, c] has three members, not four.
+        let mut sorted: Vec<&PartyId> = members.iter().collect();
+        sorted.sort();
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(bad(format!("member {} is named more than once", w[0])));
+        }
         if members.len() > limit {
             return Err(TransactionError::TooManyMembers {
                 cooperation: id.to_owned(),
                 members,
                 limit,
             });
-        }
-        let mut sorted: Vec<&PartyId> = members.iter().collect();
-        sorted.sort();
-        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-            return Err(bad(format!("member {} is named more than once", w[0])));
         }
         if let Some(admin) = administrator.as_ref().filter(|a| !members.contains(a)) {
             return Err(bad(format!(
@@ -283,6 +284,18 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "cooperation ikomet-kalmar may have at most 3 members, found 4: 0880, 0881, 0882, 0883"
+        );
+    }
+
+    /// Regression: [a, a, b, c] with a limit of 3 was refused as "found 4" members; it names
+    /// a twice.
+    #[test]
+    fn a_member_named_twice_is_reported_before_the_limit() {
+        let members = ["a", "a", "b", "c"].map(pid).to_vec();
+        let err = Cooperation::new("c", "C", members, 3, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cooperation c: member a is named more than once"
         );
     }
 
