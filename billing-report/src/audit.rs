@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook};
 
 use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, LineKind, VatRate};
+use billing_core::transactions::{Outcome, PricedLine};
 use billing_core::{Allocation, ExcessPolicy, Money, PartyId};
 
 use crate::compute::Draft;
@@ -104,6 +105,8 @@ pub enum Style {
     Integer,
     /// An exact share or other fraction, with ten decimals.
     Fraction,
+    /// A unit price in kronor, with four decimals.
+    Price,
     /// A date.
     Date,
 }
@@ -154,10 +157,13 @@ pub fn build(input: &Input, draft: &Draft) -> AuditBook {
         pool_sheets.push(sheet);
     }
     let (fee_sheet, fee_refs) = fee_sheet(input, draft);
+    let (tx_sheet, tx_refs) = transactions_sheet(input, draft);
     sheets.push(about_sheet(input, draft, &pool_sheets));
     sheets.extend(pool_sheets);
     sheets.push(fee_sheet);
-    sheets.push(invoice_sheet(input, draft, &pool_refs, &fee_refs));
+    sheets.extend(tx_sheet);
+    sheets.extend(fee_review_sheet(input, draft));
+    sheets.push(invoice_sheet(input, draft, &pool_refs, &fee_refs, &tx_refs));
     AuditBook { sheets }
 }
 
@@ -192,6 +198,7 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
                 .set_align(FormatAlign::Right),
             Style::Integer => Format::new().set_num_format("0"),
             Style::Fraction => Format::new().set_num_format("0.0000000000"),
+            Style::Price => Format::new().set_num_format("0.0000"),
             Style::Date => Format::new().set_num_format("yyyy-mm-dd"),
         };
         if input {
@@ -502,8 +509,12 @@ fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet]) -> Sheet {
     r += 1;
     for (sheet, what) in pools.iter().map(|p| (p.name.as_str(), "a pool split: shares, truncation to öre, remainder ranks, the öre they earn, caps and excess")).chain([
         ("Fees", "user fees: the annual fee, member days as date arithmetic, multipliers, advances and corrections (actual − billed)"),
-        ("Invoices", "invoice lines (from the pool and fee sheets), VAT per line, totals per VAT rate, öresavrundning and the payable total"),
-    ]) {
+        ("Invoices", "invoice lines (from the pool, fee and transactions sheets), VAT per line, totals per VAT rate, öresavrundning and the payable total"),
+    ].into_iter().chain(
+        (!draft.transaction_lines.is_empty()).then_some(("Transactions", "transaction lines: count × unit price in ten-thousandths of a krona (integers), rounded to öre")),
+    ).chain(
+        (!draft.fee_reviews.is_empty()).then_some(("Fee review", "per cooperation and year: fees charged, the covered costs as counts × prices, total, balance, outcome and the covering fee")),
+    )) {
         s.text(r, 0, sheet, Style::Plain);
         s.text(r, 1, what, Style::Plain);
         r += 1;
@@ -1915,6 +1926,7 @@ fn invoice_sheet(
     draft: &Draft,
     pools: &BTreeMap<String, PoolRefs>,
     fees: &FeeRefs,
+    transactions: &TxRefs,
 ) -> Sheet {
     let mut s = Sheet::new("Invoices");
     s.widths = vec![
@@ -1966,7 +1978,7 @@ fn invoice_sheet(
         for line in &inv.lines {
             s.text(r, 0, &line.description, Style::Plain);
             s.text(r, 1, kind_label(line.kind), Style::Plain);
-            let reference = line_reference(inv, line, pools, fees);
+            let reference = line_reference(inv, line, pools, fees, transactions);
             match reference {
                 Some(f) => s.formula(r, 2, f, kr(line.amount), Style::Money),
                 None => s.input(r, 2, kr(line.amount), Style::Money),
@@ -2078,6 +2090,7 @@ fn line_reference(
     line: &billing_core::calendar::InvoiceLine,
     pools: &BTreeMap<String, PoolRefs>,
     fees: &FeeRefs,
+    transactions: &TxRefs,
 ) -> Option<String> {
     match line.kind {
         LineKind::Pool => {
@@ -2108,6 +2121,294 @@ fn line_reference(
             fees.get(&(inv.buyer.clone(), kind, period.start()))
                 .cloned()
         }
-        _ => None,
+        _ => transactions
+            .get(&(inv.buyer.clone(), line.description.clone()))
+            .cloned(),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions (R11) and the fee review (R13).
+
+/// Where the transactions sheet holds each line's amount, by (party, line description).
+type TxRefs = BTreeMap<(PartyId, String), String>;
+
+/// Writes a table of priced lines from row `r`: count and unit price as inputs, the amount as
+/// integers in ten-thousandths of a krona rounded to öre. Returns the rows written, with the
+/// column of the amount in kronor.
+fn priced_table(
+    s: &mut Sheet,
+    mut r: u32,
+    lines: &[PricedLine],
+    count_note: &str,
+) -> (u32, u32, u32) {
+    s.headers(
+        r,
+        &[
+            "Party",
+            "Kind",
+            "Days priced",
+            "Count n",
+            "Counted in",
+            "Unit price p (kr)",
+            "Price from",
+            "p in 1/10 000 kr",
+            "n × p (1/10 000 kr)",
+            "Amount (öre)",
+            "Amount (kr)",
+        ],
+    );
+    r += 1;
+    let first = r;
+    for l in lines {
+        let c = |col: u16| a1(r, col);
+        let p4 = l.unit_price.ten_thousandths();
+        let product = i128::from(l.count) * p4;
+        s.text(r, 0, l.party.as_str(), Style::Plain);
+        s.text(r, 1, l.kind.as_str(), Style::Plain);
+        s.text(r, 2, l.priced_days.to_string(), Style::Plain);
+        s.input(r, 3, l.count as f64, Style::Integer);
+        s.text(r, 4, count_note, Style::Note);
+        s.input(r, 5, dec(l.unit_price.kronor()), Style::Price);
+        s.text(r, 6, source_note(l.tariff_source.as_ref()), Style::Note);
+        s.formula(
+            r,
+            7,
+            format!("ROUND({}*10000,0)", c(5)),
+            int(p4),
+            Style::Integer,
+        );
+        s.formula(
+            r,
+            8,
+            format!("{}*{}", c(3), c(7)),
+            int(product),
+            Style::Integer,
+        );
+        if product >= EXACT_LIMIT {
+            s.text(
+                r,
+                11,
+                "note: n × p reaches 2^53, beyond exact spreadsheet arithmetic",
+                Style::Note,
+            );
+        }
+        // Half away from zero: n × p is never negative, so half up, and a tie x.5 is exact.
+        s.formula(
+            r,
+            9,
+            format!("ROUND({}/100,0)", c(8)),
+            int(l.amount.ore()),
+            Style::Integer,
+        );
+        s.formula(r, 10, format!("{}/100", c(9)), kr(l.amount), Style::Money);
+        r += 1;
+    }
+    (first, r.saturating_sub(1).max(first), r)
+}
+
+/// Where a transaction count was read: the transactions file, by name.
+fn counted_in(input: &Input) -> String {
+    input
+        .transactions_path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map_or_else(
+            || "the transactions file".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+}
+
+/// The transaction lines billed on the date; none without any.
+fn transactions_sheet(input: &Input, draft: &Draft) -> (Option<Sheet>, TxRefs) {
+    let mut refs = TxRefs::new();
+    if draft.transaction_lines.is_empty() {
+        return (None, refs);
+    }
+    let name = "Transactions";
+    let mut s = Sheet::new(name);
+    s.widths = vec![
+        (0, 14.0),
+        (1, 12.0),
+        (2, 24.0),
+        (3, 12.0),
+        (4, 22.0),
+        (5, 14.0),
+        (6, 22.0),
+    ];
+    for c in 7..=10 {
+        s.widths.push((c, 16.0));
+    }
+    let r = s.heading(
+        "Transactions",
+        &[
+            "Each line: the count n of one kind of transactions by one party over the days one price p was valid, in arrears.",
+            "Amount = n × p rounded to öre half away from zero, computed in whole ten-thousandths of a krona (p has at most 4 decimals) so that it is exact.",
+        ],
+    );
+    let (first, _, _) = priced_table(&mut s, r, &draft.transaction_lines, &counted_in(input));
+    for (i, l) in draft.transaction_lines.iter().enumerate() {
+        refs.insert(
+            (l.party.clone(), l.description()),
+            external(name, &abs(first + i as u32, 10)),
+        );
+    }
+    (Some(s), refs)
+}
+
+fn outcome_label(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Surplus => "surplus",
+        Outcome::Deficit => "deficit",
+        Outcome::Balanced => "balanced",
+    }
+}
+
+/// The fee review of each cooperation (R13); none without any.
+fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
+    if draft.fee_reviews.is_empty() {
+        return None;
+    }
+    let mut s = Sheet::new("Fee review");
+    s.widths = vec![
+        (0, 34.0),
+        (1, 16.0),
+        (2, 24.0),
+        (3, 12.0),
+        (4, 22.0),
+        (5, 14.0),
+        (6, 22.0),
+    ];
+    for c in 7..=10 {
+        s.widths.push((c, 16.0));
+    }
+    let mut r = s.heading(
+        "Fee review",
+        &[
+            "Per cooperation and year: the fees charged against the costs they are meant to cover, each cost the members' counts × the price it is priced at.",
+            "Balance = fees − costs (above zero a surplus, below a deficit); the fee that would have covered the costs is the costs.",
+        ],
+    );
+    let note = counted_in(input);
+    for review in &draft.fee_reviews {
+        let coop = input
+            .cooperations
+            .iter()
+            .find(|c| c.cooperation.id() == review.cooperation);
+        s.text(
+            r,
+            0,
+            format!(
+                "Cooperation {}: {}, {}",
+                review.cooperation, review.name, review.year
+            ),
+            Style::Title,
+        );
+        r += 1;
+        s.text(r, 0, "Members", Style::Plain);
+        s.text(
+            r,
+            1,
+            review
+                .members
+                .iter()
+                .map(PartyId::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            Style::Plain,
+        );
+        r += 1;
+        let mut p = Params { row: r };
+        let fees = p.input(
+            &mut s,
+            "Fees charged (kr)",
+            kr(review.fees_charged),
+            Style::Money,
+            &coop.map_or_else(|| "input".to_owned(), |c| format!("from {}", c.place)),
+        );
+        r = p.row + 1;
+        let mut cost_cells = Vec::new();
+        for cost in &review.costs {
+            s.text(
+                r,
+                0,
+                format!(
+                    "Cost: {} counted, priced as {}",
+                    cost.cost.counted.as_str(),
+                    cost.cost.priced_as.as_str()
+                ),
+                Style::Header,
+            );
+            r += 1;
+            let (first, last, next) = priced_table(&mut s, r, &cost.lines, &note);
+            r = next;
+            s.text(r, 0, "Count", Style::Plain);
+            s.formula(
+                r,
+                3,
+                if cost.lines.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("SUM({})", column_range(3, first, last))
+                },
+                cost.count as f64,
+                Style::Integer,
+            );
+            r += 1;
+            s.text(r, 0, "Cost (kr)", Style::Plain);
+            s.formula(
+                r,
+                10,
+                if cost.lines.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("ROUND(SUM({}),2)", column_range(10, first, last))
+                },
+                kr(cost.amount),
+                Style::Money,
+            );
+            cost_cells.push(abs(r, 10));
+            r += 2;
+        }
+        let mut p = Params { row: r };
+        let total = p.formula(
+            &mut s,
+            "Total costs (kr)",
+            if cost_cells.is_empty() {
+                "0".to_owned()
+            } else {
+                format!("ROUND({},2)", cost_cells.join("+"))
+            },
+            kr(review.total_costs),
+            Style::Money,
+            "",
+        );
+        let balance = p.formula(
+            &mut s,
+            "Balance = fees − costs (kr)",
+            format!("ROUND({fees}-{total},2)"),
+            kr(review.balance),
+            Style::Money,
+            "above zero a surplus, below zero a deficit",
+        );
+        let row = p.row;
+        p.row += 1;
+        s.text(row, 0, "Outcome", Style::Plain);
+        s.formula_text(
+            row,
+            1,
+            format!("IF({balance}>0,\"surplus\",IF({balance}<0,\"deficit\",\"balanced\"))"),
+            outcome_label(review.outcome),
+        );
+        p.formula(
+            &mut s,
+            "Fee that would have covered the costs (kr)",
+            total.clone(),
+            kr(review.covering_fee),
+            Style::Money,
+            "the costs",
+        );
+        r = p.row + 2;
+    }
+    Some(s)
 }

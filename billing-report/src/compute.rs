@@ -51,6 +51,8 @@ pub struct Draft {
     pub assumed_dates: Vec<NaiveDate>,
     /// The fee review of every cooperation whose fee covers counted transactions (R13).
     pub fee_reviews: Vec<FeeReview>,
+    /// The priced transaction lines billed on the date (R11), for the audit workbook.
+    pub transaction_lines: Vec<PricedLine>,
 }
 
 /// Computes the invoices due on `date`.
@@ -283,6 +285,10 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
         timeline,
         assumed_dates,
         fee_reviews,
+        transaction_lines: priced
+            .into_iter()
+            .filter(|l| l.billing_period.end() == date)
+            .collect(),
     })
 }
 

@@ -237,3 +237,85 @@ fn a_number_recalculated_as_text_or_boolean_is_a_difference() {
     let cells: Vec<&str> = found.iter().map(|d| d.cell.as_str()).collect();
     assert_eq!(cells, ["A2", "A3", "A4"], "{found:?}");
 }
+
+/// B1: transaction lines were plain values on the Invoices sheet: they are now formulas on a
+/// Transactions sheet (count and unit price as inputs, the amount computed), referred to.
+#[test]
+fn transaction_lines_are_computed_on_a_transactions_sheet() {
+    let dir = scratch("audit-transactions-sheet");
+    let inputs = generated_inputs(&dir);
+    let (name, input, dates) = inputs
+        .iter()
+        .find(|i| i.0 == "transactions")
+        .expect("the transactions input");
+    let (_, book) = case_books(name, input, dates).remove(0);
+    let sheet = |n: &str| {
+        book.sheets
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap_or_else(|| panic!("no sheet {n}"))
+    };
+    let formulas = |n: &str| -> Vec<(String, f64)> {
+        sheet(n)
+            .cells
+            .iter()
+            .filter_map(|c| match &c.content {
+                Content::Formula {
+                    formula,
+                    cached: audit::Cached::Number(x),
+                } => Some((formula.clone(), *x)),
+                _ => None,
+            })
+            .collect()
+    };
+    let tx = formulas("Transactions");
+    // 2 × 0.0875 = 0.175 rounds half away from zero to 0.18; the large count stays exact.
+    assert!(
+        tx.iter()
+            .any(|(f, x)| f.starts_with("ROUND(") && *x == 18.0),
+        "{tx:?}"
+    );
+    assert!(tx.iter().any(|(_, x)| *x == 296_296_296.30), "{tx:?}");
+    let refs: Vec<_> = formulas("Invoices")
+        .into_iter()
+        .filter(|(f, _)| f.starts_with("'Transactions'!"))
+        .collect();
+    assert_eq!(refs.len(), 5, "{refs:?}");
+}
+
+/// B1: the fee review (R13) was not in the audit workbook: fees, costs as counts × prices,
+/// total, balance, outcome and covering fee are now formulas.
+#[test]
+fn the_fee_review_is_computed_on_its_sheet() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cases/ikomet-fee-review");
+    let input = audit_support::case_inputs(&case).remove(0);
+    let date = chrono::NaiveDate::from_ymd_opt(2019, 3, 1).expect("a date");
+    let (_, book) = case_books("ikomet-fee-review", &input, &[date]).remove(0);
+    let sheet = book
+        .sheets
+        .iter()
+        .find(|s| s.name == "Fee review")
+        .expect("a Fee review sheet");
+    let texts: Vec<String> = sheet
+        .cells
+        .iter()
+        .filter_map(|c| match &c.content {
+            Content::Formula {
+                formula,
+                cached: audit::Cached::Text(t),
+            } => Some(format!("{formula} = {t}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].starts_with("IF("), "{texts:?}");
+    assert!(formula_count_of(sheet) > 10);
+}
+
+fn formula_count_of(sheet: &billing_report::audit::Sheet) -> usize {
+    sheet
+        .cells
+        .iter()
+        .filter(|c| matches!(c.content, Content::Formula { .. }))
+        .count()
+}

@@ -94,6 +94,26 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
             ),
         ],
     );
+    // Transactions (R11) priced at whole öre and at four decimals, with a tie to round half
+    // away from zero (2 × 0.0875 = 0.175), and a large count.
+    let transactions = write_folder(
+        &dir.join("transactions"),
+        &[
+            (
+                "Settings.csv",
+                "setting,value\nname,Transaktioner\nissuer,a\nstart,2026-01-01\ntransactions_file,counts.csv\ntransactions_period,month\n",
+            ),
+            ("Parties.csv", "id,name,population\na,Alfa,600000\nb,Beta,250000\n"),
+            (
+                "Tariffs.csv",
+                "kind,price,valid_from,valid_to\nlogin,0.30,2026-01-01,\nsms,0.0875,2026-01-01,2026-01-15\nsms,0.4525,2026-01-16,\n",
+            ),
+            (
+                "counts.csv",
+                "party,kind,period,count\na,login,2026-01-01,12345\na,sms,2026-01-10,3\na,sms,2026-01-20,7\nb,sms,2026-01-05,2\nb,login,2026-01-31,987654321\n",
+            ),
+        ],
+    );
     let fees = |name: &str, policy: &str| {
         let mut users = String::from("party,user_id,first_day,last_day\n");
         for i in 0..10 {
@@ -146,6 +166,11 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
             fee_dates,
         ),
         ("caps".to_owned(), caps, vec![date("2026-01-01")]),
+        (
+            "transactions".to_owned(),
+            transactions,
+            vec![date("2026-02-01")],
+        ),
         (
             "keys".to_owned(),
             keys,
