@@ -527,3 +527,28 @@ fn line_numbers_after_a_blank_line_in_parties_and_tariffs_files() {
         "{message}"
     );
 }
+
+/// Regression: the tariffs file took `2024-1-1` and `+2024-01-01` (chrono's %Y-%m-%d) while
+/// the transactions file takes only `YYYY-MM-DD`.
+#[test]
+fn tariff_dates_must_be_yyyy_mm_dd() {
+    use billing_report::transactions::files::read_tariffs;
+    let tariffs = TempFile::new(
+        "tariffs-dates.csv",
+        b"kind,unit_price,valid_from,valid_to\nlogin,0.30,2024-1-1,+2024-12-31\n\
+          sms,0.10,2024-02-30,\nfax,0.10,2024-01-01,2024-12-31\n",
+    );
+    let message = read_tariffs(&tariffs.0).unwrap_err().to_string();
+    let lines: Vec<&str> = message
+        .lines()
+        .map(|l| l.rsplit(".csv: ").next().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "line 2, valid_from: must be a date YYYY-MM-DD, found \"2024-1-1\"",
+            "line 2, valid_to: must be a date YYYY-MM-DD or empty, found \"+2024-12-31\"",
+            "line 3, valid_from: must be a date YYYY-MM-DD, found \"2024-02-30\"",
+        ]
+    );
+}

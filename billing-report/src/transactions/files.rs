@@ -9,8 +9,7 @@ use std::str::FromStr;
 use billing_core::transactions::{Kind, Tariff, TariffTable, TransactionProblems, UnitPrice};
 use billing_core::{PartyId, SourceRef};
 
-use crate::transactions::reader::Shown;
-use chrono::NaiveDate;
+use crate::transactions::reader::{strict_date, Shown};
 use rust_decimal::Decimal;
 
 /// What is wrong with a parties or tariffs file.
@@ -130,10 +129,12 @@ pub fn read_tariffs(path: &Path) -> Result<TariffTable, FileError> {
         };
         let kind = Kind::new(cell(0));
         let price = Decimal::from_str(cell(1)).ok().and_then(UnitPrice::new);
-        let from = NaiveDate::parse_from_str(cell(2), "%Y-%m-%d").ok();
+        // Strictly YYYY-MM-DD, like the transactions file: chrono's %Y-%m-%d also takes
+        // 2024-1-1 and +2024-01-01.
+        let from = strict_date(cell(2));
         let to = match cell(3) {
             "" => Some(None),
-            t => NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().map(Some),
+            t => strict_date(t).map(Some),
         };
         if kind.is_err() {
             bad("kind", "must be a name without spaces or commas", cell(0));

@@ -760,6 +760,12 @@ fn parse_timestamp(ts: &[u8]) -> Option<Day> {
     }
 }
 
+/// A date written `YYYY-MM-DD` exactly (10 characters, digits and two dashes, a real day of
+/// years 1–9999): the one date format of the transactions, parties and tariffs files.
+pub(crate) fn strict_date(text: &str) -> Option<NaiveDate> {
+    parse_date(text.as_bytes()).map(|d| d.date())
+}
+
 /// `YYYY-MM-DD` exactly.
 #[inline]
 fn parse_date(d: &[u8]) -> Option<Day> {
