@@ -190,6 +190,10 @@ fn capped_recurring_lines(
 /// spread evenly over the months (to öre, the leftover öre to the earliest months), so that
 /// spreading never changes what a party pays in all.
 ///
+/// A capped cost is capped per calendar year, like a capped recurring fee: the cap is on a
+/// party's amount in a year (R2), so the amount is first spread over the months, and the
+/// months of each calendar year are split and capped together.
+///
 /// # Errors
 /// As [`recurring_lines`].
 pub fn one_off_lines(
@@ -199,6 +203,9 @@ pub fn one_off_lines(
 ) -> Result<(Vec<CostLine>, Vec<Finding>), TransactionProblems> {
     if cost.spread_months == 0 {
         return Err(zero_months(&cost.pool, "the number of months spread over").into());
+    }
+    if cost.pool.cap.is_some() {
+        return capped_one_off_lines(agreement, cost, thresholds);
     }
     let (allocation, findings) = split(agreement, &cost.pool, thresholds)?;
     let months = (0..cost.spread_months)
@@ -236,6 +243,74 @@ pub fn one_off_lines(
                 explanation,
             ));
         }
+    }
+    Ok((lines, findings))
+}
+
+/// A capped one-off cost: the amount spread over its months (leftover öre to the earliest),
+/// the months of each calendar year split and capped together as one pool of that year, and
+/// each party's yearly amount spread over those months.
+fn capped_one_off_lines(
+    agreement: &Agreement,
+    cost: &OneOffCost,
+    thresholds: &ThresholdTable,
+) -> Result<(Vec<CostLine>, Vec<Finding>), TransactionProblems> {
+    let months = (0..cost.spread_months)
+        .map(|n| nth_month(cost.month, n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let monthly = spread(cost.pool.amount, cost.spread_months);
+    let mut lines = Vec::new();
+    let mut findings = Vec::new();
+    let mut start = 0;
+    while start < months.len() {
+        let year = months[start].start().year();
+        let end = start
+            + months[start..]
+                .iter()
+                .take_while(|m| m.start().year() == year)
+                .count();
+        let in_year = &months[start..end];
+        let count = u32::try_from(in_year.len()).unwrap_or(u32::MAX);
+        let mut pool = cost.pool.clone();
+        pool.amount = monthly.get(start..end).unwrap_or(&[]).iter().copied().sum();
+        pool.year = Some(year);
+        if cost.spread_months > 1 {
+            pool.name = format!(
+                "{} {year} ({count} of {} months)",
+                cost.pool.name, cost.spread_months
+            );
+        }
+        let (allocation, f) = split(agreement, &pool, thresholds)?;
+        findings.extend(f);
+        for party in payers(&allocation) {
+            let share = allocation.amount_for(&party);
+            for (i, (month, amount)) in in_year.iter().zip(spread(share, count)).enumerate() {
+                let mut explanation = explain(&allocation, &party, amount);
+                if cost.spread_months > 1 {
+                    explanation.steps.push(step(
+                        &format!(
+                            "spread over {} months, capped for {year}: month {} of {count} \
+                             ({month})",
+                            cost.spread_months,
+                            i + 1
+                        ),
+                        Some(format!(
+                            "{} for {year} / {count}, leftover öre to the earliest months",
+                            share.to_swedish()
+                        )),
+                        amount.to_swedish(),
+                    ));
+                }
+                lines.push(cost_line(
+                    &allocation,
+                    party.clone(),
+                    *month,
+                    amount,
+                    explanation,
+                ));
+            }
+        }
+        start = end;
     }
     Ok((lines, findings))
 }
@@ -459,5 +534,57 @@ mod tests {
             .explanation
             .to_string()
             .contains("capped for 2023: month 12 of 12"));
+    }
+
+    /// Regression: a capped one-off cost spread across calendar years was capped once for the
+    /// whole amount. 1,200,000 kr paid by `a` alone, lou cap, spread over 12 months from July
+    /// 2023: 600,000 in 2023 and 600,000 in 2024, each under its year's cap.
+    #[test]
+    fn a_capped_one_off_cost_is_capped_per_calendar_year() {
+        use crate::pool::{Cap, CapLimit, ExcessPolicy};
+        let mut pool = Pool::new(
+            "start",
+            "Start",
+            Money::from_kronor(1_200_000),
+            Key::Direct {
+                party: PartyId::new("a").unwrap(),
+            },
+        );
+        pool.cap = Some(Cap {
+            limit: CapLimit::Lou,
+            excess: ExcessPolicy::Uncovered,
+        });
+        let cost = OneOffCost {
+            pool,
+            month: day(2023, 7, 1),
+            spread_months: 12,
+        };
+        let (lines, findings) =
+            one_off_lines(&agreement(), &cost, &ThresholdTable::swedish_lou()).unwrap();
+        let year = |y| -> Money {
+            lines
+                .iter()
+                .filter(|l| l.month.start().year() == y)
+                .map(|l| l.amount)
+                .sum()
+        };
+        assert_eq!(year(2023), Money::from_kronor(600_000));
+        assert_eq!(year(2024), Money::from_kronor(600_000));
+        assert_eq!(lines.len(), 12);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(lines[6]
+            .explanation
+            .to_string()
+            .contains("capped for 2024: month 1 of 6"));
+        // Within one year the cap still holds: the same cost spread over January–December 2023.
+        let in_2023 = OneOffCost {
+            month: day(2023, 1, 1),
+            ..cost
+        };
+        let (lines, findings) =
+            one_off_lines(&agreement(), &in_2023, &ThresholdTable::swedish_lou()).unwrap();
+        let total: Money = lines.iter().map(|l| l.amount).sum();
+        assert_eq!(total, Money::from_kronor(700_000));
+        assert_eq!(findings.len(), 1, "{findings:?}");
     }
 }
