@@ -32,9 +32,89 @@ fn soffice() -> bool {
     ok
 }
 
+/// As [`recalculate`], with files copied in as they are (`<name>.xlsx`) in the same run;
+/// returns the recalculated books, then the recalculated files.
+fn recalculate_with(
+    dir: &Path,
+    books: &[(String, AuditBook)],
+    files: &[(String, PathBuf)],
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).expect("scratch folder");
+    for (name, path) in files {
+        std::fs::copy(path, input.join(format!("{name}.xlsx"))).expect("copy a workbook");
+    }
+    let mut extra: Vec<PathBuf> = files
+        .iter()
+        .map(|(name, _)| input.join(format!("{name}.xlsx")))
+        .collect();
+    let all = recalculate_files(dir, books, &mut extra);
+    let (a, b) = all.split_at(books.len());
+    (a.to_vec(), b.to_vec())
+}
+
+/// Spreadsheet values are doubles: equal within a millionth (or 10^-13 of their size).
+#[allow(clippy::float_arithmetic)]
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6_f64.max(a.abs() * 1e-13)
+}
+
+/// The formulas of a committed audit workbook whose value after LibreOffice's recalculation
+/// differs from the value cached in the file: the number of formulas and the differences.
+fn committed_differences(original: &Path, recalculated: &Path) -> (usize, Vec<String>) {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut before = open_workbook_auto(original).expect("the committed workbook");
+    let mut after = open_workbook_auto(recalculated).expect("the recalculated workbook");
+    let mut out = Vec::new();
+    let mut count = 0;
+    for sheet in before.sheet_names() {
+        let formulas = before.worksheet_formula(&sheet).expect("formulas");
+        let cached = before.worksheet_range(&sheet).expect("values");
+        let now = after.worksheet_range(&sheet).expect("recalculated values");
+        let (r0, c0) = formulas.start().unwrap_or((0, 0));
+        for (r, c, f) in formulas.used_cells() {
+            if f.is_empty() {
+                continue;
+            }
+            count += 1;
+            let at = (r0 + r as u32, c0 + c as u32);
+            let (x, y) = (cached.get_value(at), now.get_value(at));
+            let num = |d: Option<&Data>| match d {
+                Some(Data::Float(x)) => Some(*x),
+                Some(Data::Int(i)) => Some(*i as f64),
+                Some(Data::DateTime(d)) => Some(d.as_f64()),
+                _ => None,
+            };
+            let same = match (num(x), num(y)) {
+                (Some(a), Some(b)) => close(a, b),
+                (None, None) => x == y,
+                _ => false,
+            };
+            if !same {
+                out.push(format!(
+                    "{sheet}!R{}C{}: ={f} cached {x:?}, LibreOffice {y:?}",
+                    at.0 + 1,
+                    at.1 + 1
+                ));
+            }
+        }
+    }
+    (count, out)
+}
+
 /// Writes each book as `<name>.xlsx`, recalculates them all in one LibreOffice run, and
 /// returns the recalculated files in the same order.
 fn recalculate(dir: &Path, books: &[(String, AuditBook)]) -> Vec<PathBuf> {
+    recalculate_files(dir, books, &mut Vec::new())
+}
+
+/// Writes each book as `<name>.xlsx`, recalculates them and the `extra` files in one
+/// LibreOffice run, and returns the recalculated files: the books', then the extra ones.
+fn recalculate_files(
+    dir: &Path,
+    books: &[(String, AuditBook)],
+    extra: &mut Vec<PathBuf>,
+) -> Vec<PathBuf> {
     let input = dir.join("in");
     let output = dir.join("out");
     std::fs::create_dir_all(&input).expect("scratch folder");
@@ -48,6 +128,7 @@ fn recalculate(dir: &Path, books: &[(String, AuditBook)]) -> Vec<PathBuf> {
         .expect("write the workbook");
         files.push(path);
     }
+    files.append(extra);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/libreoffice-recalc");
     let started = Instant::now();
     let status = Command::new("bash")
@@ -62,9 +143,10 @@ fn recalculate(dir: &Path, books: &[(String, AuditBook)]) -> Vec<PathBuf> {
         started.elapsed().as_secs_f64()
     );
     assert!(status.success(), "scripts/libreoffice-recalc failed");
-    books
+    files
         .iter()
-        .map(|(name, _)| output.join(format!("{name}.xlsx")))
+        .filter_map(|f| f.file_name())
+        .map(|n| output.join(n))
         .collect()
 }
 
@@ -83,6 +165,7 @@ fn libreoffice_recomputes_every_audit_figure_to_the_ore() {
     }
     let dir = scratch("audit-lo-all");
     let mut books = Vec::new();
+    let mut goldens: Vec<(String, PathBuf)> = Vec::new();
     for (name, input, dates) in generated_inputs(&dir) {
         books.extend(case_books(&name, &input, &dates));
     }
@@ -90,18 +173,36 @@ fn libreoffice_recomputes_every_audit_figure_to_the_ore() {
     if let Ok(entries) = std::fs::read_dir(&cases) {
         let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
-        for case in entries {
-            for input in audit_support::case_inputs(&case) {
-                let name = case
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                books.extend(case_books(&name, &input, &[]));
+        for case in entries.iter().filter(|c| c.is_dir()) {
+            let name = case
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let inputs = audit_support::case_inputs(case);
+            assert!(!inputs.is_empty(), "{name}: no agreement input");
+            // Every date the case has expected outputs of, each computed as `cases.rs` does.
+            let dates = audit_support::expected_dates(case);
+            assert!(!dates.is_empty(), "{name}: no expected/<date>/ folder");
+            for input in inputs {
+                books.extend(case_books(&name, &input, &dates));
+            }
+            for d in &dates {
+                let committed = case.join("expected").join(d.to_string()).join("audit.xlsx");
+                if committed.is_file() {
+                    goldens.push((format!("golden-{name}-{d}"), committed));
+                }
             }
         }
     }
-    assert!(books.len() >= 4, "too few workbooks: {}", books.len());
-    let recalculated = recalculate(&dir, &books);
+    assert!(books.len() >= 20, "too few workbooks: {}", books.len());
+    assert!(
+        goldens.len() >= 10,
+        "too few committed audit workbooks: {}",
+        goldens.len()
+    );
+    let started = Instant::now();
+    let (recalculated, golden_recalculated) = recalculate_with(&dir, &books, &goldens);
+    let seconds = started.elapsed().as_secs_f64();
     let mut failures = Vec::new();
     let mut formulas = 0;
     for ((name, book), path) in books.iter().zip(&recalculated) {
@@ -110,9 +211,22 @@ fn libreoffice_recomputes_every_audit_figure_to_the_ore() {
             audit::recalculation_differences(book, path).unwrap_or_else(|e| panic!("{name}: {e}"));
         failures.extend(differences.iter().map(|d| format!("{name}: {d}")));
     }
+    // The committed audit workbooks, opened as they are: every formula recalculated by
+    // LibreOffice must give the value cached in the file.
+    let mut golden_formulas = 0;
+    for ((name, original), path) in goldens.iter().zip(&golden_recalculated) {
+        let (n, differences) = committed_differences(original, path);
+        golden_formulas += n;
+        failures.extend(differences.iter().map(|d| format!("{name}: {d}")));
+    }
+    assert!(
+        golden_formulas > 0,
+        "no formulas in the committed audit workbooks"
+    );
     eprintln!(
-        "{} workbook(s), {formulas} formulas, {} difference(s)",
+        "{} workbook(s), {formulas} formulas, {} committed workbook(s), {golden_formulas} formulas, {} difference(s), LibreOffice {seconds:.2} s",
         books.len(),
+        goldens.len(),
         failures.len()
     );
     assert!(
@@ -318,4 +432,24 @@ fn formula_count_of(sheet: &billing_report::audit::Sheet) -> usize {
         .iter()
         .filter(|c| matches!(c.content, Content::Formula { .. }))
         .count()
+}
+
+/// B4: a case that did not load or compute was left out of the LibreOffice check with a note,
+/// so the test passed without checking it. It now fails the test.
+#[test]
+fn a_case_that_does_not_load_or_compute_is_not_left_out() {
+    let dir = scratch("audit-case-does-not-load");
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(&bad).expect("folder");
+    std::fs::write(bad.join("Settings.csv"), "setting,value\nname,Trasig\n").expect("write");
+    std::fs::write(
+        bad.join("Pools.csv"),
+        "id,name,amount,due,key\np,P,abc,2026-01-01,equal\n",
+    )
+    .expect("write");
+    let result = std::panic::catch_unwind(|| case_books("bad", &bad, &[]));
+    assert!(
+        result.is_err(),
+        "a broken case was left out instead of failing"
+    );
 }

@@ -204,34 +204,54 @@ pub fn case_inputs(case: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The audit books of an input on `dates` (default: its first and last billing date), each
-/// named `<name>-<date>`. Inputs that do not load or compute are left out with a note.
+/// The dates of a case's expected outputs: the names of `expected/<date>/` folders.
+pub fn expected_dates(case: &Path) -> Vec<NaiveDate> {
+    let mut dates: Vec<NaiveDate> = std::fs::read_dir(case.join("expected"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    NaiveDate::parse_from_str(&e.file_name().to_string_lossy(), "%Y-%m-%d").ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    dates.sort();
+    dates
+}
+
+/// The audit books of an input on `dates` (default: every billing date), each named
+/// `<name>-<date>`. An input that does not load or compute fails the test.
 pub fn case_books(name: &str, input: &Path, dates: &[NaiveDate]) -> Vec<(String, AuditBook)> {
     let input = match load(input) {
         Ok((i, _)) => i,
-        Err(problems) => {
-            eprintln!(
-                "{name}: does not load ({} problem(s)), left out",
-                problems.len()
-            );
-            return Vec::new();
-        }
+        Err(problems) => panic!(
+            "{name}: does not load:\n{}",
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
     };
-    let mut dates = dates.to_vec();
-    if dates.is_empty() {
-        let all = billing_dates(&input);
-        dates.extend(all.first());
-        dates.extend(all.last().filter(|l| Some(*l) != all.first()));
-    }
-    let mut out = Vec::new();
-    for d in dates {
-        match compute(&input, d, &History::default()) {
-            Ok(draft) => out.push((format!("{name}-{d}"), audit::build(&input, &draft))),
-            Err(problems) => eprintln!(
-                "{name} on {d}: does not compute ({} problem(s)), left out",
-                problems.len()
+    let dates = if dates.is_empty() {
+        billing_dates(&input)
+    } else {
+        dates.to_vec()
+    };
+    assert!(!dates.is_empty(), "{name}: no billing dates");
+    dates
+        .into_iter()
+        .map(|d| match compute(&input, d, &History::default()) {
+            Ok(draft) => (format!("{name}-{d}"), audit::build(&input, &draft)),
+            Err(problems) => panic!(
+                "{name} on {d}: does not compute:\n{}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
             ),
-        }
-    }
-    out
+        })
+        .collect()
 }
