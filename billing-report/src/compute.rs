@@ -408,34 +408,50 @@ fn members(input: &Input, problems: &mut Vec<Problem>) -> Option<Members> {
         multiplier: input.settings.first_year_multiplier,
         ..EntryRule::default()
     };
-    let mut later: Vec<(&PartyId, NaiveDate)> = input
-        .parties
-        .iter()
-        .filter_map(|(id, p)| p.joined.filter(|j| *j > start).map(|j| (id, j)))
-        .collect();
-    later.sort_by_key(|(_, j)| *j);
-    for (id, joining) in later {
-        let info = &input.parties[id];
-        let request = EntryRequest {
-            party: id.clone(),
-            joining,
-            approvals: info.approved_by.clone(),
-        };
-        if let Err(e) = members.admit(&request, &rule) {
-            problems.extend(
-                e.problems()
-                    .iter()
-                    .map(|p| problem(&info.place, p.to_string())),
-            );
-        }
-    }
     let exit = ExitRule {
         notice_months: input.settings.notice_months,
     };
-    for (id, info) in &input.parties {
-        if let Some(notice) = info.notice_given {
-            if let Err(e) = members.give_notice(id, notice, &exit) {
-                problems.push(problem(&info.place, e.to_string()));
+    // Entries and notices in the order they happened: an entry's majority counts the parties
+    // that are members on its joining day, so a notice given before it is applied first.
+    enum Event {
+        Notice,
+        Entry,
+    }
+    let mut events: Vec<(NaiveDate, Event, &PartyId)> = Vec::new();
+    for (id, p) in &input.parties {
+        if let Some(j) = p.joined.filter(|j| *j > start) {
+            events.push((j, Event::Entry, id));
+        }
+        if let Some(n) = p.notice_given {
+            events.push((n, Event::Notice, id));
+        }
+    }
+    events.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then((matches!(a.1, Event::Entry) as u8).cmp(&(matches!(b.1, Event::Entry) as u8)))
+            .then(a.2.cmp(b.2))
+    });
+    for (date, event, id) in events {
+        let info = &input.parties[id];
+        match event {
+            Event::Entry => {
+                let request = EntryRequest {
+                    party: id.clone(),
+                    joining: date,
+                    approvals: info.approved_by.clone(),
+                };
+                if let Err(e) = members.admit(&request, &rule) {
+                    problems.extend(
+                        e.problems()
+                            .iter()
+                            .map(|p| problem(&info.place, p.to_string())),
+                    );
+                }
+            }
+            Event::Notice => {
+                if let Err(e) = members.give_notice(id, date, &exit) {
+                    problems.push(problem(&info.place, e.to_string()));
+                }
             }
         }
     }
@@ -558,19 +574,30 @@ pub fn matrix(allocations: &[Allocation]) -> BTreeMap<String, BTreeMap<PartyId, 
 /// agreement's start, pool due dates and settlement days. `check` computes the last one, which
 /// computes them all.
 pub fn billing_dates(input: &Input) -> Vec<NaiveDate> {
-    let mut last = input.settings.start;
-    let mut consider = |d: NaiveDate| last = Some(last.map_or(d, |l| l.max(d)));
+    // The horizon is set by what is billed on dates (pools, costs, cooperation fees) and by the
+    // register, but a register date far ahead ("no end": 9999-12-31) must not make `check`
+    // compute thousands of periods: register dates count up to five years past the rest.
+    let mut anchor = input.settings.start;
+    let consider = |d: NaiveDate, anchor: &mut Option<NaiveDate>| {
+        *anchor = Some(anchor.map_or(d, |l| l.max(d)));
+    };
     for p in &input.pools {
-        p.due.iter().copied().for_each(&mut consider);
+        p.due.iter().for_each(|d| consider(*d, &mut anchor));
     }
-    for r in &input.registrations {
-        consider(r.first_day);
-        if let Some(l) = r.last_day {
-            consider(l);
+    for c in &input.provider_costs {
+        consider(c.incurred, &mut anchor);
+    }
+    let limit = anchor.and_then(|a| a.checked_add_months(chrono::Months::new(60)));
+    let mut last = anchor;
+    let register_days = input
+        .registrations
+        .iter()
+        .flat_map(|r| std::iter::once(r.first_day).chain(r.last_day))
+        .chain(input.user_counts.iter().map(|c| c.date));
+    for d in register_days {
+        if limit.is_none_or(|l| d <= l) {
+            consider(d, &mut last);
         }
-    }
-    for c in &input.user_counts {
-        consider(c.date);
     }
     let Some(last) = last else {
         return Vec::new();
