@@ -71,8 +71,19 @@ pub struct Problems {
 }
 
 impl Problems {
-    /// Adds a problem.
-    pub fn push(&mut self, problem: Problem) {
+    /// Adds a problem. Every problem passes here, so this is where user ids are kept out of
+    /// messages (R4): nothing found in the user register is shown, and anywhere else a run of
+    /// ten or more digits that could be a personal identity number is masked.
+    pub fn push(&mut self, mut problem: Problem) {
+        let private = problem.sheet.as_deref().is_some_and(is_user_sheet)
+            || Path::new(&problem.file)
+                .file_stem()
+                .is_some_and(|s| is_user_sheet(&s.to_string_lossy()));
+        problem.found = if private {
+            None
+        } else {
+            problem.found.map(|f| mask_identity_numbers(&f))
+        };
         self.list.push(problem);
     }
 
@@ -110,6 +121,55 @@ impl Problems {
             .filter(|p| p.severity == Severity::Error)
             .count()
     }
+}
+
+/// The names of the user register (`Users` and its Swedish aliases): whatever it holds may be a
+/// user id, so no value of it is ever shown.
+pub const USER_SHEETS: &[&str] = &["Users", "Användarregister", "Användare"];
+
+/// True when a sheet (or CSV file stem) is the user register.
+pub fn is_user_sheet(name: &str) -> bool {
+    USER_SHEETS.iter().any(|n| same_name(name, n))
+}
+
+/// Masks every run of ten or more digits (`-`, `+` and spaces inside it ignored) with `#`, as
+/// a personal identity number could be one. An organisation number (ten digits whose third and
+/// fourth are 20 or more, which no date of birth has) is left as it is.
+pub fn mask_identity_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, with separators between digits.
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], '-' | '+' | ' '))
+        {
+            if chars[j].is_ascii_digit() {
+                end = j + 1;
+            }
+            j += 1;
+        }
+        let run = &chars[i..end];
+        let digits: Vec<char> = run.iter().copied().filter(char::is_ascii_digit).collect();
+        let org_number = digits.len() == 10
+            && digits[2].to_digit(10).unwrap_or(0) * 10 + digits[3].to_digit(10).unwrap_or(0) >= 20;
+        if digits.len() >= 10 && !org_number {
+            out.extend(
+                run.iter()
+                    .map(|c| if c.is_ascii_digit() { '#' } else { *c }),
+            );
+        } else {
+            out.extend(run.iter());
+        }
+        i = end;
+    }
+    out
 }
 
 /// A cell's raw content, as the reader gave it.
@@ -666,6 +726,33 @@ mod tests {
         assert_eq!(excel_date(40179.0), NaiveDate::from_ymd_opt(2010, 1, 1));
         assert_eq!(excel_date(40179.5), None);
         assert_eq!(excel_date(-1.0), None);
+    }
+
+    #[test]
+    fn identity_numbers_are_masked_in_what_was_found() {
+        assert_eq!(mask_identity_numbers("19121212-1212"), "########-####");
+        assert_eq!(mask_identity_numbers("a 121212 1212 b"), "a ###### #### b");
+        assert_eq!(mask_identity_numbers("121212+1212"), "######+####");
+        // An organisation number (month digits 20 or more) is not a person.
+        assert_eq!(mask_identity_numbers("212000-1388"), "212000-1388");
+        assert_eq!(mask_identity_numbers("123456789"), "123456789");
+        assert_eq!(mask_identity_numbers("2011-07-01"), "2011-07-01");
+    }
+
+    #[test]
+    fn nothing_found_in_the_user_register_is_shown() {
+        let mut problems = Problems::default();
+        for (file, sheet) in [("Users.csv", None), ("x.xlsx", Some("Användarregister"))] {
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: file.to_owned(),
+                sheet: sheet.map(str::to_owned),
+                cell: None,
+                found: Some("abc".to_owned()),
+                message: "m".to_owned(),
+            });
+        }
+        assert!(problems.list().iter().all(|p| p.found.is_none()));
     }
 
     #[test]

@@ -1299,10 +1299,12 @@ impl<'a> Sheets<'a> {
                 if known.contains(&id) {
                     Some(id)
                 } else {
-                    problems.push(
-                        r.cell("party")
-                            .problem(Severity::Error, "unknown party", true),
-                    );
+                    // Not shown: a row missing its party may hold a user id in this column.
+                    problems.push(r.cell("party").problem(
+                        Severity::Error,
+                        "the party is not a party of the agreement",
+                        false,
+                    ));
                     None
                 }
             });

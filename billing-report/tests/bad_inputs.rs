@@ -217,19 +217,19 @@ fn corpus() -> Vec<Bad> {
             name: "unknown-party-in-register",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Users", "A2", "0999")),
-            expect: &["Users.csv: Users!A2: unknown party, found \"0999\""],
+            expect: &["Users.csv: Users!A2: the party is not a party of the agreement\n"],
         },
         Bad {
             name: "unknown-party-in-register-xlsx",
             form: Xlsx,
             brk: Tables("kalmar-2010", |t| set(t, "Users", "A50", "0999")),
-            expect: &["Users!A50: unknown party, found \"0999\""],
+            expect: &["Users!A50: the party is not a party of the agreement\n"],
         },
         Bad {
             name: "reversed-registration-dates",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Users", "D2", "2009-12-31")),
-            expect: &["Users!D2: the last day is before the first day (2010-01-01), found \"2009-12-31\""],
+            expect: &["Users!D2: the last day is before the first day (2010-01-01)\n"],
         },
         Bad {
             name: "reversed-pool-period",
@@ -241,7 +241,7 @@ fn corpus() -> Vec<Bad> {
             name: "impossible-date",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Users", "C2", "2010-02-30")),
-            expect: &["Users!C2: first_day must be a date (YYYY-MM-DD), found \"2010-02-30\""],
+            expect: &["Users!C2: first_day must be a date (YYYY-MM-DD)\n"],
         },
         Bad {
             name: "ref-error-in-amount",
@@ -407,13 +407,42 @@ fn corpus() -> Vec<Bad> {
             name: "user-id-error-cell",
             form: Xlsx,
             brk: Tables("kalmar-2010", |t| set(t, "Users", "B9", "=#REF!")),
-            expect: &["Users!B9: user_id must be text or a number, not an error value, found \"#REF!\""],
+            expect: &["Users!B9: user_id must be text or a number, not an error value\n"],
         },
         Bad {
             name: "direct-to-unknown-party",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "E3", "direct:0999")),
             expect: &["Pools!A3: ", "0999"],
+        },
+        // A register row missing its party column showed the user id as the unknown party (R4).
+        Bad {
+            name: "user-id-shown-as-unknown-party",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| push_row(t, "Users", &["19121212-1212", "2010-01-01"])),
+            expect: &["Users!A107: the party is not a party of the agreement\n"],
+        },
+        // A quote left open in the register showed the text after it, user ids included (R4).
+        Bad {
+            name: "user-id-shown-after-stray-quote",
+            form: Csv,
+            brk: CsvBytes(
+                "kalmar-2010",
+                "Users.csv",
+                b"party,user_id,first_day\n0880,\"19121212-1212,2010-01-01\n0880,19121313-1313,2010-01-01\n",
+            ),
+            expect: &["Users!B2: a field runs over several lines: is a quote (\") left open?\n"],
+        },
+        // A register without its header row showed the first user id as an unknown column (R4).
+        Bad {
+            name: "user-id-shown-as-unknown-column",
+            form: Csv,
+            brk: CsvBytes(
+                "kalmar-2010",
+                "Users.csv",
+                b"0880,19121212-1212,2010-01-01\n0880,19121313-1313,2010-01-01\n",
+            ),
+            expect: &["Users!1: the column party is missing"],
         },
         Bad {
             name: "notice-from-unknown-date",
@@ -423,6 +452,9 @@ fn corpus() -> Vec<Bad> {
         },
     ]
 }
+
+/// User ids the corpus adds to the register, besides the case's own.
+const EXTRA_USER_IDS: &[&str] = &["19121212-1212", "19121313-1313", "1212121212", "1212"];
 
 #[test]
 fn every_bad_input_gives_a_located_error_and_writes_nothing() {
@@ -469,7 +501,12 @@ fn every_bad_input_gives_a_located_error_and_writes_nothing() {
             if r.stderr.contains("panicked") {
                 wrong.push("panicked".to_owned());
             }
-            if let Some(id) = user_ids.iter().find(|id| r.stderr.contains(id.as_str())) {
+            if let Some(id) = user_ids
+                .iter()
+                .map(String::as_str)
+                .chain(EXTRA_USER_IDS.iter().copied())
+                .find(|id| r.stderr.contains(id))
+            {
                 wrong.push(format!("shows the user id {id}"));
             }
             if !wrong.is_empty() {
@@ -496,7 +533,7 @@ fn five_errors_are_all_reported_at_once() {
     set(&mut tb, "Parties", "E2", "sex tusen"); // text in a number cell
     set(&mut tb, "Parties", "C5", "212000-8601"); // a wrong check digit
     set(&mut tb, "Pools", "C2", "=#REF!"); // an error cell
-    set(&mut tb, "Users", "D20", "2009-12-31"); // a registration ending before it starts
+    set(&mut tb, "Users", "D20", "2009-12-31"); // a registration ending before it starts (not shown: R4)
     set(&mut tb, "Budget", "C3", "50000.005"); // an amount below öre
     let file = t.path().join("five.xlsx");
     let sheets: Vec<(String, Vec<Vec<String>>)> = tb.into_iter().collect();
@@ -517,7 +554,7 @@ fn five_errors_are_all_reported_at_once() {
             "Parties!E2: population must be a whole number of at least 1, found \"sex tusen\"",
             "Parties!C5: not a valid organisation number",
             "Pools!C2: amount must be a number, found \"#REF!\"",
-            "Users!D20: the last day is before the first day (2010-01-01), found \"2009-12-31\"",
+            "Users!D20: the last day is before the first day (2010-01-01)\n",
             "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
         ] {
             assert!(r.stderr.contains(e), "{e}\n{}", r.stderr);
