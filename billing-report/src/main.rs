@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand};
 
 use billing_report::compute::{compute, Draft, History};
 use billing_report::input::{Problem, Severity};
-use billing_report::output::{default_out, render, summary, write_folder, OutputError};
+use billing_report::output::{
+    default_out, render, stage_folder, summary, write_folder, OutputError,
+};
 use billing_report::register::{default_path, InvoiceRegister, RegisterError};
 use billing_report::workbook::{load, Input};
 
@@ -296,22 +298,39 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let first_number =
         move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
     let fee_lines = draft.fee_lines.clone();
-    let numbered = register.issue(
+    // The outputs are rendered into a temporary folder while the register's transaction is
+    // open; the transaction commits only when they are complete, and only then are they put
+    // into place: numbered files never exist without their register entry.
+    let (numbered, staged) = register.issue(
         args.date,
         draft.invoices.clone(),
         &fee_lines,
         &first_number,
         input.settings.ocr_length_digit,
-        |numbered| -> Result<(), Failure> {
+        |numbered| -> Result<_, Failure> {
             let issued = Draft {
                 invoices: numbered.to_vec(),
                 ..draft.clone()
             };
             let files = render(&input, &issued, true)?;
-            write_folder(&out, &files, args.force)?;
-            Ok(())
+            Ok(stage_folder(&out, &files, args.force)?)
         },
     )?;
+    if let Err(e) = staged.publish() {
+        let numbers = numbered
+            .iter()
+            .map(|i| format!("{} {}", i.issuer, i.number.unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Failure::Other(format!(
+            "the invoices dated {} are issued and recorded in {} (numbers {numbers}), but their \
+             files could not be put into place: {e}. The register is authoritative: the numbers \
+             are taken and will not be issued again; `billing-report register export` lists \
+             them, and `billing-report run` with the same input and date shows their figures",
+            args.date,
+            register_path.display()
+        )));
+    }
     let issued = Draft {
         invoices: numbered,
         ..draft

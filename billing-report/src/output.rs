@@ -59,7 +59,30 @@ pub fn write_folder(
     files: &[(String, Vec<u8>)],
     force: bool,
 ) -> Result<(), OutputError> {
-    if out.exists() && !force {
+    stage_folder(out, files, force)?.publish()
+}
+
+/// A complete output folder written beside its destination but not yet in place. Dropped
+/// without [`Staged::publish`], it is removed: nothing is ever half-written.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    out: PathBuf,
+    force: bool,
+    published: bool,
+}
+
+/// Writes `files` into a temporary sibling of `out`; [`Staged::publish`] renames it into place.
+///
+/// # Errors
+/// [`OutputError::Exists`] when `out` exists without `force`, and any I/O error (the temporary
+/// folder is removed).
+pub fn stage_folder(
+    out: &Path,
+    files: &[(String, Vec<u8>)],
+    force: bool,
+) -> Result<Staged, OutputError> {
+    if out.symlink_metadata().is_ok() && !force {
         return Err(OutputError::Exists(out.display().to_string()));
     }
     let parent = out
@@ -71,32 +94,76 @@ pub fn write_folder(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    let staged = Staged {
+        tmp: parent.join(format!(".{name}.tmp-{}", std::process::id())),
+        out: out.to_owned(),
+        force,
+        published: false,
+    };
+    if staged.tmp.symlink_metadata().is_ok() {
+        std::fs::remove_dir_all(&staged.tmp).map_err(io(&staged.tmp))?;
+    }
+    for (rel, bytes) in files {
+        let path = staged.tmp.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        for (rel, bytes) in files {
-            let path = tmp.join(rel);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io(dir))?;
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+    }
+    Ok(staged)
+}
+
+impl Staged {
+    /// The final folder.
+    pub fn out(&self) -> &Path {
+        &self.out
+    }
+
+    /// Renames the folder into place, replacing an existing one (with `force`) only once the
+    /// new one is complete. On failure the temporary folder is removed and an existing folder
+    /// is put back.
+    ///
+    /// # Errors
+    /// [`OutputError::Exists`] when the folder appeared meanwhile without `force`, and any I/O
+    /// error.
+    pub fn publish(mut self) -> Result<(), OutputError> {
+        let out = self.out.clone();
+        if out.symlink_metadata().is_ok() {
+            if !self.force {
+                return Err(OutputError::Exists(out.display().to_string()));
             }
-            std::fs::write(&path, bytes).map_err(io(&path))?;
-        }
-        if out.exists() {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            std::fs::rename(out, &old).map_err(io(out))?;
-            std::fs::rename(&tmp, out).map_err(io(out))?;
-            std::fs::remove_dir_all(&old).map_err(io(&old))?;
+            let mut old = self.tmp.as_os_str().to_owned();
+            old.push(".old");
+            let old = PathBuf::from(old);
+            std::fs::rename(&out, &old).map_err(io(&out))?;
+            if let Err(e) = std::fs::rename(&self.tmp, &out) {
+                let _ = std::fs::rename(&old, &out);
+                return Err(OutputError::Io {
+                    path: out.display().to_string(),
+                    source: e,
+                });
+            }
+            self.published = true;
+            let removed = if old.is_dir() {
+                std::fs::remove_dir_all(&old)
+            } else {
+                std::fs::remove_file(&old)
+            };
+            removed.map_err(io(&old))?;
         } else {
-            std::fs::rename(&tmp, out).map_err(io(out))?;
+            std::fs::rename(&self.tmp, &out).map_err(io(&out))?;
+            self.published = true;
         }
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
 }
 
 /// The file name of an invoice's workbook.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, Period};
 use billing_core::{Money, PartyId};
@@ -52,6 +52,32 @@ pub fn default_path(input: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "agreement".to_owned());
     input.with_file_name(format!("{name}.register.sqlite"))
+}
+
+/// The numbers of invoices issued on `date` (a date issued without invoices gives one
+/// placeholder), by issuer and number.
+fn issued_on(conn: &Connection, date: NaiveDate) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn
+        .prepare("SELECT issuer, number FROM invoices WHERE date = ?1 ORDER BY issuer, number")?;
+    let rows = stmt.query_map(params![date.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (issuer, n) = r?;
+        out.push((issuer, u64::try_from(n).unwrap_or(0)));
+    }
+    let marked: Option<String> = conn
+        .query_row(
+            "SELECT date FROM issue_dates WHERE date = ?1",
+            params![date.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if out.is_empty() && marked.is_some() {
+        out.push(("(no invoices)".to_owned(), 0));
+    }
+    Ok(out)
 }
 
 /// One invoice as the register recorded it.
@@ -216,33 +242,7 @@ impl InvoiceRegister {
     /// # Errors
     /// SQLite errors.
     pub fn issued_on(&self, date: NaiveDate) -> Result<Vec<(String, u64)>, RegisterError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT issuer, number FROM invoices WHERE date = ?1 ORDER BY issuer, number")
-            .map_err(|e| self.db(e))?;
-        let rows = stmt
-            .query_map(params![date.to_string()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })
-            .map_err(|e| self.db(e))?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (issuer, n) = r.map_err(|e| self.db(e))?;
-            out.push((issuer, u64::try_from(n).unwrap_or(0)));
-        }
-        let marked: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT date FROM issue_dates WHERE date = ?1",
-                params![date.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.db(e))?;
-        if out.is_empty() && marked.is_some() {
-            out.push(("(no invoices)".to_owned(), 0));
-        }
-        Ok(out)
+        issued_on(&self.conn, date).map_err(|e| self.db(e))
     }
 
     /// The invoices issued on `date`: (issuer, buyer, number, OCR reference), by issuer and
@@ -270,23 +270,35 @@ impl InvoiceRegister {
         rows.collect::<Result<_, _>>().map_err(|e| self.db(e))
     }
 
-    /// Numbers the invoices, records them, their user-fee lines and the date in one
-    /// transaction, then calls `publish` (which writes the outputs); the transaction commits
-    /// only if `publish` succeeds. Returns the numbered invoices.
+    /// Numbers the invoices and records them, their user-fee lines and the date in one
+    /// immediate (write-locked) transaction, in which it first checks that the date was not
+    /// issued before; then calls `stage` with the numbered invoices (which writes the outputs
+    /// somewhere temporary), and commits only if `stage` succeeds. Returns the numbered
+    /// invoices and what `stage` returned, to be put into place once the register holds them.
     ///
     /// # Errors
     /// [`RegisterError::AlreadyIssued`] when the date was issued before (the register is left
-    /// unchanged), SQLite errors, or `publish`'s error.
-    pub fn issue<E: From<RegisterError>>(
+    /// unchanged), SQLite errors (e.g. a register locked by another process), or `stage`'s
+    /// error; in every case nothing is recorded.
+    pub fn issue<S, E: From<RegisterError>>(
         &mut self,
         date: NaiveDate,
         invoices: Vec<Invoice>,
         fee_lines: &[FeeLine],
         first_number: &dyn Fn(&PartyId) -> u64,
         length_digit: bool,
-        publish: impl FnOnce(&[Invoice]) -> Result<(), E>,
-    ) -> Result<Vec<Invoice>, E> {
-        let issued = self.issued_on(date)?;
+        stage: impl FnOnce(&[Invoice]) -> Result<S, E>,
+    ) -> Result<(Vec<Invoice>, S), E> {
+        let path = self.path.clone();
+        let db = move |e: rusqlite::Error| RegisterError::Db {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db.clone())?;
+        let issued = issued_on(&tx, date).map_err(db.clone())?;
         if !issued.is_empty() {
             return Err(RegisterError::AlreadyIssued {
                 path: self.path.clone(),
@@ -299,12 +311,6 @@ impl InvoiceRegister {
             }
             .into());
         }
-        let path = self.path.clone();
-        let db = move |e: rusqlite::Error| RegisterError::Db {
-            path: path.clone(),
-            message: e.to_string(),
-        };
-        let tx = self.conn.transaction().map_err(db.clone())?;
         let mut numbered = Vec::with_capacity(invoices.len());
         for invoice in invoices {
             let issuer = invoice.issuer.to_string();
@@ -377,9 +383,9 @@ impl InvoiceRegister {
             params![date.to_string()],
         )
         .map_err(db.clone())?;
-        publish(&numbered)?;
+        let staged = stage(&numbered)?;
         tx.commit().map_err(db)?;
-        Ok(numbered)
+        Ok((numbered, staged))
     }
 
     /// Every issued invoice as rows: issuer, number, buyer, date, due date, kind, net, VAT,
