@@ -231,6 +231,8 @@ pub struct Table {
     pub sheet: String,
     /// The header texts, by column.
     pub headers: Vec<String>,
+    /// The 1-based row number of the header row.
+    pub header_row: u32,
     /// The data rows (blank rows left out).
     pub rows: Vec<Row>,
     first_column: u32,
@@ -336,27 +338,8 @@ fn read_workbook(path: &Path, problems: &mut Problems) -> Vec<Table> {
     };
     let mut tables = Vec::new();
     for sheet in workbook.sheet_names() {
-        match workbook.worksheet_range(&sheet) {
-            Ok(range) => {
-                let (first_row, first_column) = range.start().unwrap_or((0, 0));
-                let mut rows = range.rows().enumerate().map(|(i, cells)| Row {
-                    number: first_row + i as u32 + 1,
-                    cells: cells.iter().map(Raw::from_calamine).collect(),
-                });
-                let headers = rows
-                    .next()
-                    .map(|r| r.cells.iter().map(Raw::shown).collect())
-                    .unwrap_or_default();
-                tables.push(Table {
-                    file: file.clone(),
-                    sheet: sheet.clone(),
-                    headers,
-                    rows: rows
-                        .filter(|r| r.cells.iter().any(|c| *c != Raw::Empty))
-                        .collect(),
-                    first_column,
-                });
-            }
+        match sheet_cells(&mut workbook, &sheet) {
+            Ok(cells) => tables.push(table_from_cells(&file, &sheet, cells, problems)),
             Err(e) => problems.push(Problem {
                 severity: Severity::Error,
                 file: file.clone(),
@@ -368,6 +351,116 @@ fn read_workbook(path: &Path, problems: &mut Problems) -> Vec<Table> {
         }
     }
     tables
+}
+
+/// The most rows and columns a sheet may span. An agreement's tables are far smaller; a stray
+/// value far below or to the right (`XFD1048576`) would otherwise make a grid of every cell in
+/// between, 2^34 of them.
+pub const MAX_ROWS: u32 = 1_000_000;
+/// See [`MAX_ROWS`].
+pub const MAX_COLUMNS: u32 = 200;
+
+/// The non-empty cells of a sheet as (row, column, content), 0-based. xlsx and xlsb sheets are
+/// read cell by cell, so their size never depends on how far apart the cells are.
+fn sheet_cells(
+    workbook: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>,
+    sheet: &str,
+) -> Result<Vec<(u32, u32, Raw)>, String> {
+    let mut out = Vec::new();
+    let mut add = |position: (u32, u32), data: Data| {
+        let raw = Raw::from_calamine(&data);
+        if raw != Raw::Empty {
+            out.push((position.0, position.1, raw));
+        }
+    };
+    match workbook {
+        calamine::Sheets::Xlsx(x) => {
+            let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| e.to_string())?;
+            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                add(cell.get_position(), Data::from(cell.get_value().clone()));
+            }
+        }
+        calamine::Sheets::Xlsb(x) => {
+            let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| e.to_string())?;
+            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                add(cell.get_position(), Data::from(cell.get_value().clone()));
+            }
+        }
+        other => {
+            let range = other.worksheet_range(sheet).map_err(|e| e.to_string())?;
+            let (first_row, first_column) = range.start().unwrap_or((0, 0));
+            for (r, c, data) in range.used_cells() {
+                add(
+                    (first_row + r as u32, first_column + c as u32),
+                    data.clone(),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A table from a sheet's non-empty cells: the first row holding any is the header row. Cells
+/// beyond [`MAX_ROWS`] or [`MAX_COLUMNS`] are an error naming the farthest, and are left out so
+/// that the rest of the sheet is still checked.
+fn table_from_cells(
+    file: &str,
+    sheet: &str,
+    mut cells: Vec<(u32, u32, Raw)>,
+    problems: &mut Problems,
+) -> Table {
+    let far = cells
+        .iter()
+        .filter(|(r, c, _)| *r >= MAX_ROWS || *c >= MAX_COLUMNS)
+        .max_by_key(|(r, c, _)| (*r, *c));
+    if let Some((r, c, raw)) = far {
+        let count = cells
+            .iter()
+            .filter(|(r, c, _)| *r >= MAX_ROWS || *c >= MAX_COLUMNS)
+            .count();
+        problems.push(Problem {
+            severity: Severity::Error,
+            file: file.to_owned(),
+            sheet: Some(sheet.to_owned()),
+            cell: Some(format!("{}{}", column_letters(*c), u64::from(*r) + 1)),
+            found: Some(raw.shown()),
+            message: format!(
+                "{count} cell(s) lie beyond the table, as far as this one: a sheet may span at \
+                 most {MAX_ROWS} rows and {MAX_COLUMNS} columns; clear them"
+            ),
+        });
+        cells.retain(|(r, c, _)| *r < MAX_ROWS && *c < MAX_COLUMNS);
+    }
+    let first_row = cells.iter().map(|(r, _, _)| *r).min().unwrap_or(0);
+    let first_column = cells.iter().map(|(_, c, _)| *c).min().unwrap_or(0);
+    let width = cells
+        .iter()
+        .map(|(_, c, _)| (c - first_column) as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut by_row: std::collections::BTreeMap<u32, Vec<Raw>> = std::collections::BTreeMap::new();
+    for (r, c, raw) in cells {
+        by_row.entry(r).or_insert_with(|| vec![Raw::Empty; width])[(c - first_column) as usize] =
+            raw;
+    }
+    let headers = by_row
+        .remove(&first_row)
+        .map(|cells| cells.iter().map(Raw::shown).collect())
+        .unwrap_or_default();
+    Table {
+        file: file.to_owned(),
+        sheet: sheet.to_owned(),
+        headers,
+        header_row: first_row + 1,
+        rows: by_row
+            .into_iter()
+            .map(|(r, cells)| Row {
+                number: r + 1,
+                cells,
+            })
+            .collect(),
+        first_column,
+    }
 }
 
 fn read_csv_folder(path: &Path, problems: &mut Problems) -> Vec<Table> {
@@ -483,6 +576,7 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         file,
         sheet,
         headers,
+        header_row: 1,
         rows,
         first_column: 0,
     })

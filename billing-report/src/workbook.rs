@@ -505,7 +505,7 @@ impl<'a> Sheets<'a> {
                         severity: Severity::Error,
                         file: table.file.clone(),
                         sheet: Some(table.sheet.clone()),
-                        cell: Some("1".to_owned()),
+                        cell: Some(table.header_row.to_string()),
                         found: None,
                         message: format!(
                             "the column {} is missing from the header row{}",
@@ -530,7 +530,7 @@ impl<'a> Sheets<'a> {
                         severity: Severity::Warning,
                         file: table.file.clone(),
                         sheet: Some(table.sheet.clone()),
-                        cell: Some(table.cell_name(1, i)),
+                        cell: Some(table.cell_name(table.header_row, i)),
                         found: Some(h.clone()),
                         message: "unknown column, ignored".to_owned(),
                     });

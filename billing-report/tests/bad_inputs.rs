@@ -45,6 +45,16 @@ fn set(t: &mut Tables, sheet: &str, cell: &str, value: &str) {
     row[c] = value.to_owned();
 }
 
+/// Like [`set`], for a cell below the sheet's last row.
+fn set_far(t: &mut Tables, sheet: &str, cell: &str, value: &str) {
+    let (r, _) = at(cell);
+    let rows = t.get_mut(sheet).unwrap();
+    if rows.len() <= r {
+        rows.resize(r + 1, Vec::new());
+    }
+    set(t, sheet, cell, value);
+}
+
 fn drop_column(t: &mut Tables, sheet: &str, header: &str) {
     let rows = t.get_mut(sheet).unwrap();
     let c = rows[0].iter().position(|h| h == header).unwrap();
@@ -443,6 +453,19 @@ fn corpus() -> Vec<Bad> {
                 b"0880,19121212-1212,2010-01-01\n0880,19121313-1313,2010-01-01\n",
             ),
             expect: &["Users!1: the column party is missing"],
+        },
+        // One stray value in the last cell made a grid of 2^34 cells: the process aborted.
+        Bad {
+            name: "stray-cell-far-away",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set_far(t, "Budget", "XFD1048576", "1")),
+            expect: &["Budget!XFD1048576: 1 cell(s) lie beyond the table", "found \"1\""],
+        },
+        Bad {
+            name: "stray-cell-far-right",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "ZZ3", "x")),
+            expect: &["Pools!ZZ3: 1 cell(s) lie beyond the table"],
         },
         Bad {
             name: "notice-from-unknown-date",
