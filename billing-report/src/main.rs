@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use billing_report::compute::{compute, Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
-    default_out, render, stage_folder, summary, write_folder, OutputError,
+    check_target, default_out, render, stage_folder, summary, FolderKind, OutputError,
 };
 use billing_report::register::{default_path, InvoiceRegister, RegisterError};
 use billing_report::workbook::{load, Input};
@@ -84,10 +84,12 @@ struct RunArgs {
     /// The invoice date (YYYY-MM-DD).
     #[arg(long)]
     date: NaiveDate,
-    /// The output folder (default: `out/<date>` beside the input).
+    /// The output folder (default beside the input: `out/<date>-draft` for `run`, `out/<date>`
+    /// for `issue`).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it holds a draft written by billing-report (never issued
+    /// invoices, the input or the register).
     #[arg(long)]
     force: bool,
     /// The invoice register (default: `<input>.register.sqlite` beside the input).
@@ -270,13 +272,20 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         .unwrap_or_else(|| default_path(&args.input));
     let history = history(&args.input, Some(&register_path))?;
     let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
+    let kind = if final_issue {
+        FolderKind::Issued
+    } else {
+        FolderKind::Draft
+    };
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&args.input, args.date));
+        .unwrap_or_else(|| default_out(&args.input, args.date, kind));
+    // `--force` never replaces the input or the register, nor a folder holding them.
+    let protect = [args.input.as_path(), register_path.as_path()];
     if !final_issue {
         let files = render(&input, &draft, false)?;
-        write_folder(&out, &files, args.force)?;
+        stage_folder(&out, &files, kind, args.force, &protect)?.publish()?;
         say(quiet, &summary(&draft, &out));
         return Ok(());
     }
@@ -289,9 +298,12 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         return Ok(());
     }
     issue_checks(&input, &draft)?;
-    if out.exists() && !args.force {
-        return Err(OutputError::Exists(out.display().to_string()).into());
+    // Refuse early what the register and staging would refuse, before the register is
+    // touched (both are checked again when issuing).
+    if let Some(existing) = InvoiceRegister::open_existing(&register_path)? {
+        existing.refuse_issued(args.date)?;
     }
+    check_target(&out, args.force, &protect)?;
     let mut register = InvoiceRegister::open(&register_path)?;
     let first = input.settings.first_invoice_number;
     let issuer = input.settings.issuer.clone();
@@ -313,7 +325,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
                 ..draft.clone()
             };
             let files = render(&input, &issued, true)?;
-            Ok(stage_folder(&out, &files, args.force)?)
+            Ok(stage_folder(&out, &files, kind, args.force, &protect)?)
         },
     )?;
     if let Err(e) = staged.publish() {
@@ -439,7 +451,14 @@ fn export(
     };
     let rows = reg.rows()?;
     let files = billing_report::output::register_files(&rows)?;
-    write_folder(out, &files, force)?;
+    stage_folder(
+        out,
+        &files,
+        FolderKind::RegisterExport,
+        force,
+        &[input, path.as_path()],
+    )?
+    .publish()?;
     say(
         quiet,
         &format!("{} invoice(s) exported to {}", rows.len(), out.display()),

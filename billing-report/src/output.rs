@@ -39,6 +39,96 @@ pub enum OutputError {
     /// The output folder exists and `--force` was not given.
     #[error("{0} exists: give --force to replace it, or choose another folder")]
     Exists(String),
+    /// `--force` was given, but the folder or file is not one it may replace.
+    #[error("{path}: {why}; it was not replaced: choose another folder")]
+    Protected {
+        /// The folder or file.
+        path: String,
+        /// Why it may not be replaced.
+        why: String,
+    },
+}
+
+/// The file in every output folder that says what wrote it and what it holds; `--force`
+/// replaces only a folder whose marker says it holds a draft (or a register export).
+pub const MARKER: &str = ".billing-report";
+
+/// What an output folder holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderKind {
+    /// Draft invoices (`run`): may be replaced with `--force`.
+    Draft,
+    /// Issued invoices (`issue`): never replaced.
+    Issued,
+    /// The register as exported (`register export`): may be replaced with `--force`.
+    RegisterExport,
+}
+
+impl FolderKind {
+    fn status(self) -> &'static str {
+        match self {
+            FolderKind::Draft => "draft",
+            FolderKind::Issued => "issued",
+            FolderKind::RegisterExport => "register-export",
+        }
+    }
+
+    fn marker(self) -> Vec<u8> {
+        format!(
+            "written by billing-report; only a draft or a register export is ever replaced\nstatus: {}\n",
+            self.status()
+        )
+        .into_bytes()
+    }
+}
+
+/// A path made absolute with its symbolic links resolved, as far as it exists.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => resolved(parent).join(name),
+        (_, Some(name)) => std::env::current_dir()
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| path.to_owned()),
+        _ => path.to_owned(),
+    }
+}
+
+/// Whether `out`, which exists, may be replaced with `--force`: a folder whose marker says it
+/// holds a draft or a register export, and which neither is nor contains any of `protect`
+/// (the input, the register).
+fn check_replaceable(out: &Path, protect: &[&Path]) -> Result<(), OutputError> {
+    let refuse = |why: String| OutputError::Protected {
+        path: out.display().to_string(),
+        why,
+    };
+    let canonical = resolved(out);
+    for p in protect {
+        if resolved(p).starts_with(&canonical) {
+            return Err(refuse(format!("it is or contains {}", p.display())));
+        }
+    }
+    if !out.is_dir() {
+        return Err(refuse(
+            "it is not a folder written by billing-report".to_owned(),
+        ));
+    }
+    let marker = std::fs::read_to_string(out.join(MARKER)).unwrap_or_default();
+    let status = marker
+        .lines()
+        .find_map(|l| l.strip_prefix("status: "))
+        .map(str::trim);
+    match status {
+        Some("draft") | Some("register-export") => Ok(()),
+        Some("issued") => Err(refuse(
+            "it holds issued invoices, which are never replaced".to_owned(),
+        )),
+        _ => Err(refuse(format!(
+            "it was not written by billing-report (it has no {MARKER} file saying it holds a draft)"
+        ))),
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -59,7 +149,7 @@ pub fn write_folder(
     files: &[(String, Vec<u8>)],
     force: bool,
 ) -> Result<(), OutputError> {
-    stage_folder(out, files, force)?.publish()
+    stage_folder(out, files, FolderKind::Draft, force, &[])?.publish()
 }
 
 /// A complete output folder written beside its destination but not yet in place. Dropped
@@ -69,22 +159,40 @@ pub struct Staged {
     tmp: PathBuf,
     out: PathBuf,
     force: bool,
+    protect: Vec<PathBuf>,
     published: bool,
 }
 
-/// Writes `files` into a temporary sibling of `out`; [`Staged::publish`] renames it into place.
+/// Whether output may be written to `out`: it does not exist, or `force` is given and it is a
+/// draft (or register export) folder holding none of `protect`.
 ///
 /// # Errors
-/// [`OutputError::Exists`] when `out` exists without `force`, and any I/O error (the temporary
-/// folder is removed).
+/// [`OutputError::Exists`] and [`OutputError::Protected`].
+pub fn check_target(out: &Path, force: bool, protect: &[&Path]) -> Result<(), OutputError> {
+    if out.symlink_metadata().is_ok() {
+        if !force {
+            return Err(OutputError::Exists(out.display().to_string()));
+        }
+        check_replaceable(out, protect)?;
+    }
+    Ok(())
+}
+
+/// Writes `files` and the [`MARKER`] of `kind` into a temporary sibling of `out`;
+/// [`Staged::publish`] renames it into place. An existing `out` is replaced only with `force`,
+/// and only if it is a draft (or register export) folder that holds none of `protect`.
+///
+/// # Errors
+/// [`OutputError::Exists`] when `out` exists without `force`, [`OutputError::Protected`] when
+/// it may not be replaced, and any I/O error (the temporary folder is removed).
 pub fn stage_folder(
     out: &Path,
     files: &[(String, Vec<u8>)],
+    kind: FolderKind,
     force: bool,
+    protect: &[&Path],
 ) -> Result<Staged, OutputError> {
-    if out.symlink_metadata().is_ok() && !force {
-        return Err(OutputError::Exists(out.display().to_string()));
-    }
+    check_target(out, force, protect)?;
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -98,6 +206,7 @@ pub fn stage_folder(
         tmp: parent.join(format!(".{name}.tmp-{}", std::process::id())),
         out: out.to_owned(),
         force,
+        protect: protect.iter().map(|p| p.to_path_buf()).collect(),
         published: false,
     };
     if staged.tmp.symlink_metadata().is_ok() {
@@ -110,6 +219,9 @@ pub fn stage_folder(
         }
         std::fs::write(&path, bytes).map_err(io(&path))?;
     }
+    std::fs::create_dir_all(&staged.tmp).map_err(io(&staged.tmp))?;
+    let marker = staged.tmp.join(MARKER);
+    std::fs::write(&marker, kind.marker()).map_err(io(&marker))?;
     Ok(staged)
 }
 
@@ -129,9 +241,8 @@ impl Staged {
     pub fn publish(mut self) -> Result<(), OutputError> {
         let out = self.out.clone();
         if out.symlink_metadata().is_ok() {
-            if !self.force {
-                return Err(OutputError::Exists(out.display().to_string()));
-            }
+            let protect: Vec<&Path> = self.protect.iter().map(PathBuf::as_path).collect();
+            check_target(&out, self.force, &protect)?;
             let mut old = self.tmp.as_os_str().to_owned();
             old.push(".old");
             let old = PathBuf::from(old);
@@ -829,10 +940,16 @@ pub fn summary(draft: &Draft, out: &Path) -> String {
     s
 }
 
-/// The default output folder for a date: `out/<date>` beside the input.
-pub fn default_out(input: &Path, date: chrono::NaiveDate) -> PathBuf {
+/// The default output folder for a date beside the input: `out/<date>` for issued invoices,
+/// `out/<date>-draft` for a draft, so that a draft never lands where issued invoices are.
+pub fn default_out(input: &Path, date: chrono::NaiveDate, kind: FolderKind) -> PathBuf {
+    let input = resolved(input);
     let dir = input.parent().unwrap_or(Path::new("."));
-    dir.join("out").join(date.to_string())
+    let name = match kind {
+        FolderKind::Issued => date.to_string(),
+        FolderKind::Draft | FolderKind::RegisterExport => format!("{date}-draft"),
+    };
+    dir.join("out").join(name)
 }
 
 /// Writes one file atomically: to a temporary sibling, renamed into place. An existing file is
@@ -841,8 +958,11 @@ pub fn default_out(input: &Path, date: chrono::NaiveDate) -> PathBuf {
 /// # Errors
 /// [`OutputError::Exists`] without `force`, and any I/O error.
 pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), OutputError> {
-    if path.exists() && !force {
-        return Err(OutputError::Exists(path.display().to_string()));
+    if path.symlink_metadata().is_ok() {
+        if !force {
+            return Err(OutputError::Exists(path.display().to_string()));
+        }
+        check_file_replaceable(path)?;
     }
     let parent = path
         .parent()
@@ -862,6 +982,32 @@ pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> Result<(), OutputEr
             source: e,
         }
     })
+}
+
+/// Whether `--force` may replace the file at `path`: never a folder, an invoice register, or a
+/// workbook that has a register beside it (an agreement with issued invoices).
+fn check_file_replaceable(path: &Path) -> Result<(), OutputError> {
+    let refuse = |why: &str| OutputError::Protected {
+        path: path.display().to_string(),
+        why: why.to_owned(),
+    };
+    if path.is_dir() {
+        return Err(refuse("it is a folder"));
+    }
+    let mut head = [0u8; 16];
+    let is_sqlite = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head == *b"SQLite format 3\0";
+    if is_sqlite {
+        return Err(refuse("it is a database (an invoice register?)"));
+    }
+    if crate::register::default_path(path).exists() {
+        return Err(refuse(
+            "it is an agreement with an invoice register beside it",
+        ));
+    }
+    Ok(())
 }
 
 /// The register as `register.xlsx` and `register.csv`.

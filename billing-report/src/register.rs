@@ -80,6 +80,26 @@ fn issued_on(conn: &Connection, date: NaiveDate) -> rusqlite::Result<Vec<(String
     Ok(out)
 }
 
+/// [`RegisterError::AlreadyIssued`] when invoices of `date` are in the register.
+fn refuse_issued(conn: &Connection, path: &str, date: NaiveDate) -> Result<(), RegisterError> {
+    let issued = issued_on(conn, date).map_err(|e| RegisterError::Db {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    if issued.is_empty() {
+        return Ok(());
+    }
+    Err(RegisterError::AlreadyIssued {
+        path: path.to_owned(),
+        date,
+        numbers: issued
+            .iter()
+            .map(|(i, n)| format!("{i} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
 /// One invoice as the register recorded it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuedInvoice {
@@ -245,6 +265,14 @@ impl InvoiceRegister {
         issued_on(&self.conn, date).map_err(|e| self.db(e))
     }
 
+    /// Whether invoices of `date` may be issued: [`RegisterError::AlreadyIssued`] when they were.
+    ///
+    /// # Errors
+    /// That, and SQLite errors.
+    pub fn refuse_issued(&self, date: NaiveDate) -> Result<(), RegisterError> {
+        refuse_issued(&self.conn, &self.path, date)
+    }
+
     /// The invoices issued on `date`: (issuer, buyer, number, OCR reference), by issuer and
     /// number.
     ///
@@ -298,19 +326,7 @@ impl InvoiceRegister {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db.clone())?;
-        let issued = issued_on(&tx, date).map_err(db.clone())?;
-        if !issued.is_empty() {
-            return Err(RegisterError::AlreadyIssued {
-                path: self.path.clone(),
-                date,
-                numbers: issued
-                    .iter()
-                    .map(|(i, n)| format!("{i} {n}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
-            .into());
-        }
+        refuse_issued(&tx, &self.path, date)?;
         let mut numbered = Vec::with_capacity(invoices.len());
         for invoice in invoices {
             let issuer = invoice.issuer.to_string();

@@ -264,6 +264,8 @@ fn list_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> Result<(),
         let path = entry.path();
         if path.is_dir() {
             list_files(root, &path, out)?;
+        } else if path == root.join(crate::output::MARKER) {
+            // What wrote the folder, not an output.
         } else if let Ok(rel) = path.strip_prefix(root) {
             let rel: Vec<String> = rel
                 .components()

@@ -112,7 +112,8 @@ fn outputs_are_deterministic() {
     }
 }
 
-/// An existing output folder is replaced only with --force; without it nothing changes.
+/// An existing output folder is replaced only with --force, and only a draft billing-report
+/// wrote; otherwise nothing changes.
 #[test]
 fn force_is_needed_to_overwrite() {
     let t = tmp();
@@ -148,6 +149,17 @@ fn force_is_needed_to_overwrite() {
         r.stderr
     );
     assert_eq!(files_under(&out), vec!["mine.txt"]);
+    // Not even with --force: the folder was not written by billing-report.
+    let r = run(true).expect(2);
+    assert!(
+        r.stderr.contains("was not written by billing-report"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(files_under(&out), vec!["mine.txt"]);
+    std::fs::remove_dir_all(&out).unwrap();
+    run(false).expect(0);
+    std::fs::write(out.join("mine.txt"), "gone with the draft").unwrap();
     run(true).expect(0);
     assert!(!out.join("mine.txt").exists());
     assert!(out.join("lines.csv").exists());

@@ -136,3 +136,171 @@ fn an_unwritable_output_records_nothing() {
     cli(&["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)]).expect(0);
     assert_eq!(register_rows(&register).len(), 8);
 }
+
+/// Every file under `dir` with its bytes, for "nothing changed" checks.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+/// Regression: `--force` deleted any folder: one holding the input, the register and issued
+/// invoices, or the input folder itself. It now replaces only a draft folder billing-report
+/// wrote (its `.billing-report` marker says so), never one that is or holds the input or the
+/// register, and refuses with exit 2 otherwise.
+#[test]
+fn force_never_deletes_the_input_the_register_or_issued_invoices() {
+    let t = tmp();
+    let fz = t.path().join("fz");
+    let input = issuing_copy("kalmar-2010", &fz);
+    let issued = fz.join("k-out");
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2011-07-01",
+        "--out",
+        s(&issued),
+    ])
+    .expect(0);
+    let before = snapshot(&fz);
+    assert!(before.iter().any(|(f, _)| f.ends_with(".register.sqlite")));
+
+    // The folder holding the input, the register and the issued invoices.
+    let r = cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2012-01-01",
+        "--out",
+        s(&fz),
+        "--force",
+    ])
+    .expect(2);
+    assert!(r.stderr.contains("was not replaced"), "{}", r.stderr);
+    assert_eq!(before, snapshot(&fz));
+    // The input folder itself.
+    cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2012-01-01",
+        "--out",
+        s(&input),
+        "--force",
+    ])
+    .expect(2);
+    assert_eq!(before, snapshot(&fz));
+    // Issued invoices are never replaced by a draft, nor by another issue.
+    let r = cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2011-07-01",
+        "--out",
+        s(&issued),
+        "--force",
+    ])
+    .expect(2);
+    assert!(r.stderr.contains("issued invoices"), "{}", r.stderr);
+    // Not by a register export either.
+    cli(&[
+        "register",
+        "export",
+        s(&input),
+        "--out",
+        s(&issued),
+        "--force",
+    ])
+    .expect(2);
+    cli(&["register", "export", s(&input), "--out", s(&fz), "--force"]).expect(2);
+    assert_eq!(before, snapshot(&fz));
+    assert!(dot_entries(&fz).is_empty(), "{:?}", dot_entries(&fz));
+
+    // A draft folder even one that a marker claims, is not replaced while it holds the register.
+    let draft = fz.join("draft");
+    cli(&["run", s(&input), "--date", "2012-01-01", "--out", s(&draft)]).expect(0);
+    cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2012-01-01",
+        "--out",
+        s(&draft),
+        "--force",
+    ])
+    .expect(0);
+    let register = draft.join("reg.sqlite");
+    std::fs::copy(fz.join("kalmar-2010.register.sqlite"), &register).unwrap();
+    cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2012-01-01",
+        "--out",
+        s(&draft),
+        "--force",
+        "--register",
+        s(&register),
+    ])
+    .expect(2);
+    assert!(register.exists());
+}
+
+/// Regression: after `issue INPUT --date D` wrote `out/D`, `run INPUT --date D --force` wrote
+/// its draft over the issued invoices. Drafts now default to `out/D-draft`, and issued folders
+/// are never replaced.
+#[test]
+fn a_draft_never_replaces_issued_invoices_by_default() {
+    let t = tmp();
+    let input = issuing_copy("kalmar-2010", t.path());
+    cli(&["issue", s(&input), "--date", "2011-07-01"]).expect(0);
+    let issued = t.path().join("out/2011-07-01");
+    let before = snapshot(&issued);
+    assert_eq!(before.len(), 18);
+    let marker = std::fs::read_to_string(issued.join(".billing-report")).unwrap();
+    assert!(marker.contains("status: issued"), "{marker}");
+    cli(&["run", s(&input), "--date", "2011-07-01", "--force"]).expect(0);
+    let draft = t.path().join("out/2011-07-01-draft");
+    assert!(draft.join("lines.csv").exists());
+    let marker = std::fs::read_to_string(draft.join(".billing-report")).unwrap();
+    assert!(marker.contains("status: draft"), "{marker}");
+    cli(&["run", s(&input), "--date", "2011-07-01", "--force"]).expect(0);
+    assert_eq!(before, snapshot(&issued));
+}
+
+/// Regression: `template --force` replaced any file, an agreement with issued invoices or the
+/// register itself.
+#[test]
+fn template_force_never_replaces_an_agreement_or_a_register() {
+    let t = tmp();
+    let input = t.path().join("avtal.xlsx");
+    std::fs::write(&input, csv_folder_to_xlsx(&case_dir("social-emergency-8"))).unwrap();
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&t.path().join("o")),
+    ])
+    .expect(0);
+    let register = t.path().join("avtal.xlsx.register.sqlite");
+    let (agreement, db) = (
+        std::fs::read(&input).unwrap(),
+        std::fs::read(&register).unwrap(),
+    );
+    for file in [&input, &register] {
+        let r = cli(&["template", s(file), "--force"]).expect(2);
+        assert!(r.stderr.contains("was not replaced"), "{}", r.stderr);
+    }
+    assert_eq!(agreement, std::fs::read(&input).unwrap());
+    assert_eq!(db, std::fs::read(&register).unwrap());
+    let fresh = t.path().join("new.xlsx");
+    cli(&["template", s(&fresh)]).expect(0);
+    cli(&["template", s(&fresh), "--force"]).expect(0);
+}

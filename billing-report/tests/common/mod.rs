@@ -296,13 +296,15 @@ pub fn grid_difference(expected: &Path, actual: &Path) -> Option<String> {
     None
 }
 
-/// Every file under `dir`, as paths relative to it, sorted.
+/// Every file under `dir`, as paths relative to it, sorted; not the `.billing-report` marker.
 pub fn files_under(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         for e in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
             let p = e.path();
             if p.is_dir() {
                 walk(base, &p, out);
+            } else if p == base.join(".billing-report") {
+                // The marker saying what wrote the folder, not an output.
             } else {
                 let rel = p
                     .strip_prefix(base)
