@@ -562,29 +562,41 @@ impl<'a> Sheets<'a> {
     }
 
     fn read(&self, source: &Source, problems: &mut Problems) -> Option<Input> {
-        let settings = self.settings(problems);
+        // Every sheet is checked even when Settings or Parties cannot be used, so that one
+        // mistake there does not hide the others.
+        let (settings, setting_cells) = self.settings(problems);
         let (agreement, parties) = self.parties(problems);
         let thresholds = self.thresholds(problems);
         let known: BTreeSet<PartyId> = parties.keys().cloned().collect();
-        let agreement = agreement?;
-        let settings = settings?;
-        if !known.contains(&settings.issuer) {
-            problems.push(Problem {
-                severity: Severity::Error,
-                file: source.path.display().to_string(),
-                sheet: Some("Settings".to_owned()),
-                cell: None,
-                found: Some(settings.issuer.to_string()),
-                message: "the issuer must be one of the parties".to_owned(),
-            });
+        let settings_file = self
+            .found
+            .get("Settings")
+            .map_or_else(|| source.path.display().to_string(), |t| t.0.file.clone());
+        let settings_problem = |key: &str, found: Option<String>, message: String| Problem {
+            severity: Severity::Error,
+            file: settings_file.clone(),
+            sheet: Some("Settings".to_owned()),
+            cell: setting_cells.get(key).cloned(),
+            found,
+            message,
+        };
+        if let Some(settings) = &settings {
+            if !known.is_empty() && !known.contains(&settings.issuer) {
+                problems.push(settings_problem(
+                    "issuer",
+                    Some(settings.issuer.to_string()),
+                    "the issuer must be one of the parties".to_owned(),
+                ));
+            }
         }
-        if let Some(limit) = settings.member_limit {
+        if let Some(limit) = settings.as_ref().and_then(|s| s.member_limit) {
             if known.len() as u64 > limit {
+                let settings = settings.as_ref()?;
                 problems.push(Problem {
                     severity: Severity::Error,
-                    file: source.path.display().to_string(),
-                    sheet: Some("Parties".to_owned()),
-                    cell: None,
+                    file: settings_file.clone(),
+                    sheet: Some("Settings".to_owned()),
+                    cell: setting_cells.get("member_limit").cloned(),
                     found: Some(known.len().to_string()),
                     message: format!(
                         "the agreement {} allows at most {limit} members; the members are {}",
@@ -598,7 +610,8 @@ impl<'a> Sheets<'a> {
                 });
             }
         }
-        let pools = self.pools(&agreement, &known, &thresholds, settings.currency, problems);
+        let currency = settings.as_ref().map_or(Currency::SEK, |s| s.currency);
+        let pools = self.pools(agreement.as_ref(), &known, &thresholds, currency, problems);
         let budgets = self.budgets(problems);
         let registrations = self.registrations(&known, problems);
         let user_counts = self.user_counts(&known, problems);
@@ -610,8 +623,11 @@ impl<'a> Sheets<'a> {
         for c in &cooperations {
             if let (Some(fee), Some(year)) = (c.fee, c.year) {
                 let mut pool = c.cooperation.fee_pool(fee, year, Key::Equal);
-                pool.currency = settings.currency;
-                if let Err(e) = allocate(&agreement, &pool, &thresholds) {
+                pool.currency = currency;
+                let Some(agreement) = &agreement else {
+                    continue;
+                };
+                if let Err(e) = allocate(agreement, &pool, &thresholds) {
                     for p in e.problems() {
                         problems.push(Problem {
                             severity: Severity::Error,
@@ -636,15 +652,18 @@ impl<'a> Sheets<'a> {
         } else {
             source.path.parent().map(Path::to_owned).unwrap_or_default()
         };
+        let settings = settings?;
+        let agreement = agreement?;
         let transactions_path = settings.transactions_file.as_ref().map(|f| base.join(f));
         if settings.start.is_none() && (!budgets.is_empty() || settings.annual_fee.is_some()) {
             problems.push(Problem {
                 severity: Severity::Error,
-                file: source.path.display().to_string(),
+                file: settings_file.clone(),
                 sheet: Some("Settings".to_owned()),
                 cell: None,
                 found: None,
-                message: "start (the first day of the agreement) is required with user fees"
+                message: "the setting start (the first day of the agreement) is required with \
+                          user fees"
                     .to_owned(),
             });
         }
@@ -665,7 +684,11 @@ impl<'a> Sheets<'a> {
         })
     }
 
-    fn settings(&self, problems: &mut Problems) -> Option<Settings> {
+    /// The settings, and the cell of each setting's value (for problems found later).
+    fn settings(
+        &self,
+        problems: &mut Problems,
+    ) -> (Option<Settings>, BTreeMap<&'static str, String>) {
         let mut values: BTreeMap<&'static str, RowReader<'a>> = BTreeMap::new();
         for r in self.rows("Settings") {
             let Some(name) = r.text("setting", problems) else {
@@ -779,8 +802,23 @@ impl<'a> Sheets<'a> {
                 .map(|r| r.cell("value").whole(problems, key, min))
                 .unwrap_or(Some(default))
         };
-        let payment_days = whole("payment_days", 30, 0, problems);
-        let notice_months = whole("notice_months", 12, 0, problems);
+        // A setting kept in 32 bits: a larger number is an error at its cell, not a silence.
+        let whole_u32 = |key: &str, default: u64, problems: &mut Problems| {
+            let n = whole(key, default, 0, problems)?;
+            match u32::try_from(n) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    problems.push(values[key].cell("value").problem(
+                        Severity::Error,
+                        format!("{key} must be a whole number of at most {}", u32::MAX),
+                        true,
+                    ));
+                    None
+                }
+            }
+        };
+        let payment_days = whole_u32("payment_days", 30, problems);
+        let notice_months = whole_u32("notice_months", 12, problems);
         let first_invoice_number = whole("first_invoice_number", 1, 1, problems);
         let member_limit = values
             .get("member_limit")
@@ -798,10 +836,18 @@ impl<'a> Sheets<'a> {
         let round_totals = yes_no("round_totals", false, problems);
         let ocr_length_digit = yes_no("ocr_length_digit", true, problems);
         let first_year_multiplier = match values.get("first_year_multiplier") {
-            Some(r) => r
-                .cell("value")
-                .decimal(problems, "first_year_multiplier")
-                .filter(|d| *d >= Decimal::ONE),
+            Some(r) => {
+                let cell = r.cell("value");
+                let value = cell.decimal(problems, "first_year_multiplier");
+                if value.is_some_and(|d| d < Decimal::ONE) {
+                    problems.push(cell.problem(
+                        Severity::Error,
+                        "first_year_multiplier must be a number of at least 1",
+                        true,
+                    ));
+                }
+                value.filter(|d| *d >= Decimal::ONE)
+            }
             None => Some(Decimal::TWO),
         };
         let annual_fee = values.get("annual_fee").and_then(|r| {
@@ -828,27 +874,36 @@ impl<'a> Sheets<'a> {
             Some(r) => r.vat("value", problems),
             None => Some(VatRate::Zero),
         };
-        Some(Settings {
-            transactions_file: text("transactions_file", problems),
-            transactions_period: transactions_period?,
-            transactions_vat: transactions_vat?,
-            name: name?,
-            issuer: issuer?,
-            start,
-            currency: currency?,
-            periods: periods?,
-            correction: correction?,
-            payment_days: u32::try_from(payment_days?).ok()?,
-            fee_vat: fee_vat?,
-            round_totals: round_totals?,
-            member_limit,
-            first_year_multiplier: first_year_multiplier?,
-            notice_months: u32::try_from(notice_months?).ok()?,
-            first_invoice_number: first_invoice_number?,
-            ocr_length_digit: ocr_length_digit?,
-            bankgiro: text("bankgiro", problems),
-            annual_fee,
-        })
+        let cells = values
+            .iter()
+            .map(|(k, r)| (*k, r.cell("value").name()))
+            .collect();
+        let transactions_file = text("transactions_file", problems);
+        let bankgiro = text("bankgiro", problems);
+        let settings = (|| {
+            Some(Settings {
+                transactions_file,
+                transactions_period: transactions_period?,
+                transactions_vat: transactions_vat?,
+                name: name?,
+                issuer: issuer?,
+                start,
+                currency: currency?,
+                periods: periods?,
+                correction: correction?,
+                payment_days: payment_days?,
+                fee_vat: fee_vat?,
+                round_totals: round_totals?,
+                member_limit,
+                first_year_multiplier: first_year_multiplier?,
+                notice_months: notice_months?,
+                first_invoice_number: first_invoice_number?,
+                ocr_length_digit: ocr_length_digit?,
+                bankgiro,
+                annual_fee,
+            })
+        })();
+        (settings, cells)
     }
 
     fn parties(
@@ -1045,7 +1100,7 @@ impl<'a> Sheets<'a> {
 
     fn pools(
         &self,
-        agreement: &Agreement,
+        agreement: Option<&Agreement>,
         known: &BTreeSet<PartyId>,
         thresholds: &ThresholdTable,
         currency: Currency,
@@ -1215,7 +1270,7 @@ impl<'a> Sheets<'a> {
             pool.cap = cap.zip(excess).map(|(limit, excess)| Cap { limit, excess });
             pool.source = Some(r.cell("amount").source());
             // Surface the split's own problems now, at the pool's row.
-            if let Err(e) = allocate(agreement, &pool, thresholds) {
+            if let Some(Err(e)) = agreement.map(|a| allocate(a, &pool, thresholds)) {
                 for p in e.problems() {
                     problems.push(r.cell("id").problem(Severity::Error, p.to_string(), false));
                 }

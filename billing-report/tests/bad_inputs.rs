@@ -349,7 +349,7 @@ fn corpus() -> Vec<Bad> {
             name: "issuer-not-a-party",
             form: Csv,
             brk: Tables("ikomet-3", |t| set(t, "Settings", "B3", "0999")),
-            expect: &["Settings: the issuer must be one of the parties, found \"0999\""],
+            expect: &["Settings!B3: the issuer must be one of the parties, found \"0999\""],
         },
         Bad {
             name: "missing-required-setting",
@@ -381,7 +381,7 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("ikomet-3", |t| {
                 push_row(t, "Parties", &["0188", "Norrtälje kommun", "212000-1884", "municipality", ""])
             }),
-            expect: &["Parties: the agreement iKomet-kurs Nacka, Värmdö, Tyresö allows at most 3 members; the members are 0120, 0138, 0182, 0188, found \"4\""],
+            expect: &["Settings!B4: the agreement iKomet-kurs Nacka, Värmdö, Tyresö allows at most 3 members; the members are 0120, 0138, 0182, 0188, found \"4\""],
         },
         Bad {
             name: "entry-without-majority",
@@ -467,6 +467,25 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "ZZ3", "x")),
             expect: &["Pools!ZZ3: 1 cell(s) lie beyond the table"],
         },
+        // These settings were refused without a word: "0 error(s)" and exit 1.
+        Bad {
+            name: "first-year-multiplier-below-one",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| push_row(t, "Settings", &["first_year_multiplier", "0.5"])),
+            expect: &["Settings!B10: first_year_multiplier must be a number of at least 1, found \"0.5\""],
+        },
+        Bad {
+            name: "notice-months-beyond-32-bits",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| push_row(t, "Settings", &["notice_months", "5000000000"])),
+            expect: &["Settings!B10: notice_months must be a whole number of at most 4294967295"],
+        },
+        Bad {
+            name: "payment-days-beyond-32-bits",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "B8", "99999999999")),
+            expect: &["Settings!B8: payment_days must be a whole number of at most 4294967295"],
+        },
         Bad {
             name: "notice-from-unknown-date",
             form: Csv,
@@ -546,6 +565,32 @@ fn every_bad_input_gives_a_located_error_and_writes_nothing() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A Settings error hid every problem of the other sheets (the load stopped at it).
+#[test]
+fn a_settings_error_does_not_hide_the_other_sheets() {
+    let t = tmp();
+    let mut tb = tables("kalmar-2010");
+    set(&mut tb, "Settings", "B8", "abc");
+    set(&mut tb, "Pools", "C2", "en miljon");
+    set(&mut tb, "Users", "C5", "2010-13-01");
+    set(&mut tb, "Parties", "E2", "sex tusen");
+    let dir = t.path().join("avtal");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (sheet, rows) in &tb {
+        write_csv(&dir.join(format!("{sheet}.csv")), rows);
+    }
+    let r = cli(&["check", s(&dir)]).expect(1);
+    for e in [
+        "Settings!B8: payment_days must be a whole number of at least 0, found \"abc\"",
+        "Pools!C2: amount must be a number, found \"en miljon\"",
+        "Users!C5: first_day must be a date (YYYY-MM-DD)",
+        "Parties!E2: population must be a whole number of at least 1",
+    ] {
+        assert!(r.stderr.contains(e), "{e}\n{}", r.stderr);
+    }
+    assert!(r.stderr.contains("4 error(s)"), "{}", r.stderr);
 }
 
 /// One workbook with five different errors in four sheets (none a consequence of another): all five in one run.
