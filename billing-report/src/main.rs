@@ -134,7 +134,9 @@ impl From<OutputError> for Failure {
 impl From<RegisterError> for Failure {
     fn from(e: RegisterError) -> Failure {
         match e {
-            RegisterError::AlreadyIssued { .. } => Failure::Refused(e.to_string()),
+            RegisterError::AlreadyIssued { .. } | RegisterError::NotAfterLatest { .. } => {
+                Failure::Refused(e.to_string())
+            }
             other => Failure::Other(other.to_string()),
         }
     }

@@ -35,6 +35,17 @@ pub enum RegisterError {
         /// The numbers issued then.
         numbers: String,
     },
+    /// The date is not after the latest date issued: its numbers would run out of order and
+    /// what was billed since would not be corrected.
+    #[error("register {path}: invoices dated {latest} are already issued; invoices can only be issued for a date after it, not {date}")]
+    NotAfterLatest {
+        /// The database file.
+        path: String,
+        /// The date asked for.
+        date: NaiveDate,
+        /// The latest date issued.
+        latest: NaiveDate,
+    },
     /// A value in the register is not what it should be.
     #[error("register {path}: {message}")]
     Corrupt {
@@ -87,7 +98,21 @@ fn refuse_issued(conn: &Connection, path: &str, date: NaiveDate) -> Result<(), R
         message: e.to_string(),
     })?;
     if issued.is_empty() {
-        return Ok(());
+        let latest: Option<String> = conn
+            .query_row("SELECT MAX(date) FROM issue_dates", [], |r| r.get(0))
+            .map_err(|e| RegisterError::Db {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+        let latest = latest.and_then(|d| NaiveDate::from_str(&d).ok());
+        return match latest {
+            Some(latest) if date <= latest => Err(RegisterError::NotAfterLatest {
+                path: path.to_owned(),
+                date,
+                latest,
+            }),
+            _ => Ok(()),
+        };
     }
     Err(RegisterError::AlreadyIssued {
         path: path.to_owned(),

@@ -304,3 +304,51 @@ fn template_force_never_replaces_an_agreement_or_a_register() {
     cli(&["template", s(&fresh)]).expect(0);
     cli(&["template", s(&fresh), "--force"]).expect(0);
 }
+
+/// Regression: a date at or before the latest issued date was issued, so numbers ran out of
+/// order and what was billed in between was never corrected. It is refused with exit 1, naming
+/// the latest date, and the register is unchanged.
+#[test]
+fn issuing_a_date_before_the_latest_is_refused() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let out = |d: &str| t.path().join(format!("out-{d}"));
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-08-01",
+        "--out",
+        s(&out("a")),
+    ])
+    .expect(0);
+    let before = register_rows(&register);
+    let r = cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&out("b")),
+    ])
+    .expect(1);
+    assert!(
+        r.stderr
+            .contains("invoices dated 2017-08-01 are already issued")
+            && r.stderr.contains("not 2017-07-01"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out("b").exists());
+    assert_eq!(before, register_rows(&register));
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-09-01",
+        "--out",
+        s(&out("c")),
+    ])
+    .expect(0);
+}
