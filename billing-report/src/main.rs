@@ -306,6 +306,22 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         existing.refuse_issued(args.date)?;
     }
     check_target(&out, args.force, &protect)?;
+    let default_register = default_path(&args.input);
+    if !register_path.exists() && default_register.exists() && register_path != default_register {
+        // A new register would start every number series again.
+        return Err(Failure::Refused(format!(
+            "invoices of {} are recorded in {}; {} does not exist and would start the numbers \
+             again: give --register {} or the path of an existing register",
+            args.input.display(),
+            default_register.display(),
+            register_path.display(),
+            default_register.display()
+        )));
+    }
+    say(
+        quiet,
+        &format!("invoice register: {}", register_path.display()),
+    );
     let mut register = InvoiceRegister::open(&register_path)?;
     let first = input.settings.first_invoice_number;
     let issuer = input.settings.issuer.clone();

@@ -56,8 +56,13 @@ pub enum RegisterError {
     },
 }
 
-/// The register's default place: `<input>.register.sqlite` next to the input.
+/// The register's default place: `<input>.register.sqlite` next to the input, from the input's
+/// canonical path, so that `.`, `../k` and `/tmp/k` name the same register.
 pub fn default_path(input: &Path) -> PathBuf {
+    let input = input
+        .canonicalize()
+        .or_else(|_| std::path::absolute(input))
+        .unwrap_or_else(|_| input.to_owned());
     let name = input
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

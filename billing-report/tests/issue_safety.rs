@@ -352,3 +352,62 @@ fn issuing_a_date_before_the_latest_is_refused() {
     ])
     .expect(0);
 }
+
+/// Regression: the default register was derived from the input path as spelt, so issuing
+/// `/tmp/k` and then `.` from inside it used two registers and issued the same date twice
+/// with the same numbers. The path is canonical now, `issue` says which register it uses,
+/// and it refuses to start a new register when the input already has one.
+#[test]
+fn the_register_does_not_depend_on_how_the_input_is_spelt() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let a = t.path().join("a");
+    let r = cli(&["issue", s(&input), "--date", "2017-07-01", "--out", s(&a)]).expect(0);
+    assert!(r.stderr.contains(s(&register)), "{}", r.stderr);
+    let b = t.path().join("b");
+    let r = cli_in(
+        &input,
+        &["issue", ".", "--date", "2017-07-01", "--out", s(&b)],
+    )
+    .expect(1);
+    assert!(r.stderr.contains("already issued"), "{}", r.stderr);
+    assert!(!b.exists());
+    let r = cli_in(
+        &input,
+        &["issue", "../social-emergency-8/", "--date", "2017-07-01"],
+    )
+    .expect(1);
+    assert!(r.stderr.contains("already issued"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_dir(t.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".sqlite"))
+            .count(),
+        1
+    );
+    // A new register beside the one the input has would start the numbers again.
+    let other = t.path().join("other.sqlite");
+    let r = cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-08-01",
+        "--out",
+        s(&b),
+        "--register",
+        s(&other),
+    ])
+    .expect(1);
+    assert!(r.stderr.contains("would start the numbers"), "{}", r.stderr);
+    assert!(!other.exists() && !b.exists());
+    // The next date from inside the folder continues the series.
+    cli_in(
+        &input,
+        &["issue", ".", "--date", "2017-08-01", "--out", s(&b)],
+    )
+    .expect(0);
+    let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
+    assert_eq!(numbers, (1..=16).collect::<Vec<i64>>());
+}
