@@ -185,8 +185,14 @@ pub enum Raw {
     Float(f64),
     /// A boolean.
     Bool(bool),
-    /// An Excel date-time as its serial day number.
-    Date(f64),
+    /// An Excel date-time: its day when it is a whole day in range (in either date system of
+    /// the workbook), and its serial number as stored.
+    Date {
+        /// The day, or `None` for a time of day or a serial out of range.
+        day: Option<NaiveDate>,
+        /// The serial number as stored.
+        serial: f64,
+    },
     /// An error value such as `#REF!`.
     Error(String),
 }
@@ -200,7 +206,10 @@ impl Raw {
             Data::Int(i) => Raw::Int(*i),
             Data::Float(f) => Raw::Float(*f),
             Data::Bool(b) => Raw::Bool(*b),
-            Data::DateTime(d) => Raw::Date(d.as_f64()),
+            Data::DateTime(d) => Raw::Date {
+                day: datetime_day(d),
+                serial: d.as_f64(),
+            },
             Data::DateTimeIso(s) | Data::DurationIso(s) => Raw::Text(s.clone()),
             Data::Error(e) => Raw::Error(e.to_string()),
         }
@@ -214,9 +223,7 @@ impl Raw {
             Raw::Int(i) => i.to_string(),
             Raw::Float(f) => float_decimal(*f).map_or_else(|| f.to_string(), |d| d.to_string()),
             Raw::Bool(b) => b.to_string(),
-            Raw::Date(serial) => {
-                excel_date(*serial).map_or_else(|| serial.to_string(), |d| d.to_string())
-            }
+            Raw::Date { day, serial } => day.map_or_else(|| serial.to_string(), |d| d.to_string()),
             Raw::Error(e) => e.clone(),
         }
     }
@@ -602,6 +609,25 @@ pub fn excel_date(serial: f64) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
 }
 
+/// The day of a date cell, with the workbook's date system (1900 or 1904) and Excel's 1900
+/// leap-year bug handled by calamine; `None` for a time of day or a serial out of range.
+pub fn datetime_day(d: &calamine::ExcelDateTime) -> Option<NaiveDate> {
+    let serial = d.as_f64();
+    if !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    let (y, m, day, h, min, sec, ms) = d.to_ymd_hms_milli();
+    if (h, min, sec, ms) != (0, 0, 0, 0) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(day))
+}
+
+/// The serial numbers of the days a plain number cell may be taken for: 1950-01-01 to
+/// 2200-12-31. A number such as `2011` in a date column is a year typed as a number, not the
+/// 1905 date it would make.
+pub const PLAUSIBLE_DATE_SERIALS: std::ops::RangeInclusive<f64> = 18_264.0..=109_939.0;
+
 /// Parses a number written as text, in Swedish (`1 234 567,50`) or plain (`1234567.50`) form.
 pub fn parse_decimal_text(text: &str) -> Option<Decimal> {
     let mut t: String = text
@@ -748,15 +774,41 @@ impl CellRef<'_> {
 
     /// A date: an Excel date, or ISO text.
     pub fn date(&self, problems: &mut Problems, what: &str) -> Option<NaiveDate> {
-        let value = match self.raw() {
+        let number = match self.raw() {
             Raw::Empty => return None,
-            Raw::Date(serial) | Raw::Float(serial) => excel_date(*serial),
-            Raw::Int(i) => excel_date(*i as f64),
-            Raw::Text(t) => parse_date_text(t),
+            Raw::Date { day, .. } => {
+                if day.is_none() {
+                    self.error(problems, format!("{what} must be a date (a whole day)"));
+                }
+                return *day;
+            }
+            Raw::Float(serial) => Some(*serial),
+            Raw::Int(i) => Some(*i as f64),
+            Raw::Text(t) => {
+                let value = parse_date_text(t);
+                if value.is_none() {
+                    self.error(problems, format!("{what} must be a date (YYYY-MM-DD)"));
+                }
+                return value;
+            }
             _ => None,
         };
+        // A plain number is taken for a date serial only within a plausible range.
+        let value = number
+            .filter(|n| PLAUSIBLE_DATE_SERIALS.contains(n))
+            .and_then(excel_date);
         if value.is_none() {
-            self.error(problems, format!("{what} must be a date (YYYY-MM-DD)"));
+            self.error(
+                problems,
+                format!(
+                    "{what} must be a date (YYYY-MM-DD or a date cell){}",
+                    if number.is_some() {
+                        "; a number is not a date"
+                    } else {
+                        ""
+                    }
+                ),
+            );
         }
         value
     }
@@ -847,6 +899,35 @@ mod tests {
             });
         }
         assert!(problems.list().iter().all(|p| p.found.is_none()));
+    }
+
+    #[test]
+    fn date_cells_of_the_1904_system_are_read_as_their_day() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        // 2010-01-01 is serial 40179 in the 1900 system and 38717 in the 1904 system.
+        let d1900 = Data::DateTime(ExcelDateTime::new(
+            40179.0,
+            ExcelDateTimeType::DateTime,
+            false,
+        ));
+        let d1904 = Data::DateTime(ExcelDateTime::new(
+            38717.0,
+            ExcelDateTimeType::DateTime,
+            true,
+        ));
+        for d in [d1900, d1904] {
+            assert_eq!(Raw::from_calamine(&d).shown(), "2010-01-01", "{d:?}");
+        }
+        // A time of day is not a day.
+        let t = Data::DateTime(ExcelDateTime::new(
+            40179.5,
+            ExcelDateTimeType::DateTime,
+            false,
+        ));
+        assert!(matches!(
+            Raw::from_calamine(&t),
+            Raw::Date { day: None, .. }
+        ));
     }
 
     #[test]

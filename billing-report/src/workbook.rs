@@ -611,7 +611,14 @@ impl<'a> Sheets<'a> {
             }
         }
         let currency = settings.as_ref().map_or(Currency::SEK, |s| s.currency);
-        let pools = self.pools(agreement.as_ref(), &known, &thresholds, currency, problems);
+        let start = settings.as_ref().and_then(|s| s.start);
+        let pools = self.pools(
+            agreement.as_ref(),
+            &known,
+            &thresholds,
+            (currency, start),
+            problems,
+        );
         let budgets = self.budgets(problems);
         let registrations = self.registrations(&known, problems);
         let user_counts = self.user_counts(&known, problems);
@@ -1103,7 +1110,7 @@ impl<'a> Sheets<'a> {
         agreement: Option<&Agreement>,
         known: &BTreeSet<PartyId>,
         thresholds: &ThresholdTable,
-        currency: Currency,
+        (currency, start): (Currency, Option<NaiveDate>),
         problems: &mut Problems,
     ) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
@@ -1146,6 +1153,17 @@ impl<'a> Sheets<'a> {
                 r.cell("amount").required(problems, "amount");
             }
             let due = r.dates("due", problems);
+            // A pool due before the agreement starts is never billed.
+            if let Some(first) = due.first().filter(|d| start.is_some_and(|s| **d < s)) {
+                problems.push(r.cell("due").problem(
+                    Severity::Error,
+                    format!(
+                        "the pool is due on {first}, before the agreement starts ({})",
+                        start.unwrap_or(*first)
+                    ),
+                    true,
+                ));
+            }
             let key = r.required_text("key", "key", problems).and_then(|k| {
                 let (kind, arg) = match k.split_once(':') {
                     Some((a, b)) => (a.trim().to_lowercase(), Some(b.trim().to_owned())),

@@ -486,6 +486,20 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("kalmar-2010", |t| set(t, "Settings", "B8", "99999999999")),
             expect: &["Settings!B8: payment_days must be a whole number of at most 4294967295"],
         },
+        // A year typed as a number in a date column was read as serial 2011, 1905-07-03: the
+        // pool was silently never billed.
+        Bad {
+            name: "number-in-date-column",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "D2", "2011")),
+            expect: &["Pools!D2: due must be a date (YYYY-MM-DD or a date cell); a number is not a date, found \"2011\""],
+        },
+        Bad {
+            name: "pool-due-before-start",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "D2", "2009-07-01")),
+            expect: &["Pools!D2: the pool is due on 2009-07-01, before the agreement starts (2010-01-01), found \"2009-07-01\""],
+        },
         Bad {
             name: "notice-from-unknown-date",
             form: Csv,
