@@ -3,6 +3,8 @@
 //! Exit codes: 0 success (warnings may have been printed), 1 errors in the input (or invoices
 //! already issued for the date), 2 usage or I/O errors.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -134,9 +136,9 @@ impl From<OutputError> for Failure {
 impl From<RegisterError> for Failure {
     fn from(e: RegisterError) -> Failure {
         match e {
-            RegisterError::AlreadyIssued { .. } | RegisterError::NotAfterLatest { .. } => {
-                Failure::Refused(e.to_string())
-            }
+            RegisterError::AlreadyIssued { .. }
+            | RegisterError::NotAfterLatest { .. }
+            | RegisterError::SeriesExhausted { .. } => Failure::Refused(e.to_string()),
             other => Failure::Other(other.to_string()),
         }
     }
@@ -419,8 +421,11 @@ fn explain(
             "party {party} has no invoice on {date}"
         )));
     }
+    // Written whole to a locked stdout; a reader that stops early (`| head`) is a normal end.
+    let mut text = String::new();
     for inv in invoices {
-        println!(
+        let _ = writeln!(
+            text,
             "invoice from {} to {} on {}: payable {} {}",
             inv.issuer,
             inv.buyer,
@@ -429,8 +434,9 @@ fn explain(
             inv.currency
         );
         for (i, line) in inv.lines.iter().enumerate() {
-            println!();
-            println!(
+            let _ = writeln!(text);
+            let _ = writeln!(
+                text,
                 "line {}: {}: {} (VAT {} {})",
                 i + 1,
                 line.description,
@@ -438,17 +444,28 @@ fn explain(
                 line.vat_rate,
                 line.vat.to_swedish()
             );
-            print!("{}", line.explanation);
+            text.push_str(&line.explanation.to_string());
         }
         if let Some(r) = inv.rounding {
-            println!();
-            println!(
+            let _ = writeln!(text);
+            let _ = writeln!(
+                text,
                 "öresavrundning: payable total rounded to whole kronor: {}",
                 r.to_swedish()
             );
         }
     }
-    Ok(())
+    print_stdout(&text)
+}
+
+/// Writes `text` to stdout; a closed pipe is a normal end, not an error.
+fn print_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Other(format!("standard output: {e}"))),
+    }
 }
 
 fn export(

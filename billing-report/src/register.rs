@@ -46,6 +46,16 @@ pub enum RegisterError {
         /// The latest date issued.
         latest: NaiveDate,
     },
+    /// The number series of an issuer would pass [`MAX_NUMBER`].
+    #[error("register {path}: the invoice number series of {issuer} would reach {number}, beyond the largest number 1000000000000; nothing was issued (check first_invoice_number)")]
+    SeriesExhausted {
+        /// The database file.
+        path: String,
+        /// The issuer.
+        issuer: String,
+        /// The number it would have been given.
+        number: u64,
+    },
     /// A value in the register is not what it should be.
     #[error("register {path}: {message}")]
     Corrupt {
@@ -55,6 +65,10 @@ pub enum RegisterError {
         message: String,
     },
 }
+
+/// The largest invoice number issued: a series that would pass it is refused (it is far
+/// beyond any real series, and keeps every number and its successor exact in SQLite).
+pub const MAX_NUMBER: u64 = 1_000_000_000_000;
 
 /// The register's default place: `<input>.register.sqlite` next to the input, from the input's
 /// canonical path, so that `.`, `../k` and `/tmp/k` name the same register.
@@ -369,9 +383,20 @@ impl InvoiceRegister {
                 .optional()
                 .map_err(db.clone())?;
             let number = match next {
-                Some(n) => u64::try_from(n).unwrap_or(1),
+                Some(n) => u64::try_from(n).map_err(|_| RegisterError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!("the next number of issuer {issuer} is {n}"),
+                })?,
                 None => first_number(&invoice.issuer),
             };
+            if number > MAX_NUMBER {
+                return Err(RegisterError::SeriesExhausted {
+                    path: self.path.clone(),
+                    issuer,
+                    number,
+                }
+                .into());
+            }
             let invoice =
                 invoice
                     .with_number(number, length_digit)
@@ -402,7 +427,7 @@ impl InvoiceRegister {
             tx.execute(
                 "INSERT INTO series (issuer, next_number) VALUES (?1, ?2)
                  ON CONFLICT(issuer) DO UPDATE SET next_number = excluded.next_number",
-                params![issuer, i64::try_from(number + 1).unwrap_or(i64::MAX)],
+                params![issuer, i64::try_from(number + 1).unwrap_or(i64::MAX)], // ≤ 10^12 + 1
             )
             .map_err(db.clone())?;
             numbered.push(invoice);

@@ -411,3 +411,88 @@ fn the_register_does_not_depend_on_how_the_input_is_spelt() {
     let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
     assert_eq!(numbers, (1..=16).collect::<Vec<i64>>());
 }
+
+/// Sets `first_invoice_number` in a case copy's Settings.csv.
+fn set_first_number(input: &Path, first: &str) {
+    let path = input.join("Settings.csv");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "first_invoice_number,1\n",
+        &format!("first_invoice_number,{first}\n"),
+    );
+    std::fs::write(&path, text).unwrap();
+}
+
+/// Regression: a first invoice number near the top of u64 made `issue` panic ("attempt to add
+/// with overflow"), and one near the top of i64 failed half way with a UNIQUE error. A series
+/// that would pass 10^12 is refused with exit 1, nothing recorded or written.
+#[test]
+fn a_number_series_past_the_bound_is_refused_without_a_panic() {
+    for first in [
+        "18446744073709551615",
+        "9223372036854775807",
+        "999999999995",
+    ] {
+        let t = tmp();
+        let input = issuing_copy("social-emergency-8", t.path());
+        set_first_number(&input, first);
+        let out = t.path().join("out");
+        let r = cli(&["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)]);
+        assert!(!r.stderr.contains("panicked"), "{first}: {}", r.stderr);
+        let r = r.expect(1);
+        assert!(
+            r.stderr.contains("beyond the largest number"),
+            "{first}: {}",
+            r.stderr
+        );
+        assert!(!out.exists(), "{first}");
+        assert!(register_rows(&register_of(&input)).is_empty(), "{first}");
+        assert!(dot_entries(t.path()).is_empty(), "{first}");
+    }
+    // Up to 10^12 itself is fine: 8 invoices from 999999999993.
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    set_first_number(&input, "999999999993");
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&t.path().join("o")),
+    ])
+    .expect(0);
+    let numbers: Vec<i64> = register_rows(&register_of(&input))
+        .iter()
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(numbers.last(), Some(&1_000_000_000_000));
+}
+
+/// Regression: `explain … | head -1` panicked with "failed printing to stdout: Broken pipe".
+/// A reader that stops early is a normal end: exit 0, no panic.
+#[test]
+fn explain_into_a_closed_pipe_does_not_panic() {
+    let input = case_dir("kalmar-2010").join("agreement.xlsx");
+    let t = tmp();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args([
+            "explain",
+            s(&input),
+            "--party",
+            "landstinget-kalmar",
+            "--date",
+            "2011-07-01",
+            "--register",
+            s(&t.path().join("none.sqlite")),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the program writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
