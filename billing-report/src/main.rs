@@ -193,7 +193,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Input(problems)) => {
-            print_problems(&problems);
+            print_problems(&problems, quiet);
             ExitCode::from(1)
         }
         Err(Failure::Refused(message)) => {
@@ -213,16 +213,23 @@ fn say(quiet: bool, text: &str) {
     }
 }
 
-fn print_problems(problems: &[Problem]) {
+/// The problems of a failed run; with `quiet`, only the errors.
+fn print_problems(problems: &[Problem], quiet: bool) {
     for p in problems {
-        eprintln!("{p}");
+        if !quiet || p.severity == Severity::Error {
+            eprintln!("{p}");
+        }
     }
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)
         .count();
     let warnings = problems.len() - errors;
-    eprintln!("{errors} error(s), {warnings} warning(s)");
+    if quiet {
+        eprintln!("{errors} error(s)");
+    } else {
+        eprintln!("{errors} error(s), {warnings} warning(s)");
+    }
 }
 
 fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {

@@ -496,3 +496,32 @@ fn explain_into_a_closed_pipe_does_not_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// Regression: `--quiet` still printed the warnings when the input had errors; it prints only
+/// the errors.
+#[test]
+fn quiet_prints_only_errors_on_failure() {
+    let t = tmp();
+    let dir = t.path().join("ikomet");
+    copy_case_csv("ikomet-3", &dir);
+    let pools = dir.join("Pools.csv");
+    let text = std::fs::read_to_string(&pools)
+        .unwrap()
+        .replace("5000.00", "fem tusen");
+    std::fs::write(&pools, text).unwrap();
+    let settings = dir.join("Settings.csv");
+    let mut text = std::fs::read_to_string(&settings).unwrap();
+    text.push_str("no_such_setting,1\n");
+    std::fs::write(&settings, text).unwrap();
+    let r = cli(&["check", s(&dir)]).expect(1);
+    assert!(r.stderr.contains("unknown setting"), "{}", r.stderr);
+    for args in [
+        vec!["--quiet", "check", s(&dir)],
+        vec!["run", s(&dir), "--date", "2019-03-01", "--quiet"],
+    ] {
+        let r = cli(&args).expect(1);
+        assert!(r.stderr.contains("fem tusen"), "{}", r.stderr);
+        assert!(!r.stderr.contains("unknown setting"), "{}", r.stderr);
+        assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    }
+}
