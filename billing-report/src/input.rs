@@ -629,7 +629,29 @@ pub fn datetime_day(d: &calamine::ExcelDateTime) -> Option<NaiveDate> {
 pub const PLAUSIBLE_DATE_SERIALS: std::ops::RangeInclusive<f64> = 18_264.0..=109_939.0;
 
 /// Parses a number written as text, in Swedish (`1 234 567,50`) or plain (`1234567.50`) form.
+/// A text that could be read two ways (`150.000`) is refused: see [`parse_number_text`].
 pub fn parse_decimal_text(text: &str) -> Option<Decimal> {
+    parse_number_text(text)
+        .filter(|n| !n.ambiguous)
+        .map(|n| n.value)
+}
+
+/// A number read from text, with how it was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberText {
+    /// The value.
+    pub value: Decimal,
+    /// The decimals as written (`10,50` has 2), before any trailing zero is dropped.
+    pub decimals: u32,
+    /// True for a lone dot followed by exactly three digits (`150.000`, `1.500`): the dot may be
+    /// a thousands separator, as many write it, so the text is read as nothing.
+    pub ambiguous: bool,
+}
+
+/// Parses a number written as text: digits with an optional sign and one decimal comma or dot;
+/// spaces (also non-breaking) group thousands and a trailing `kr` is allowed. Exponents (`1e5`)
+/// and underscores (`1_000`) are not numbers a finance officer writes, and are refused.
+pub fn parse_number_text(text: &str) -> Option<NumberText> {
     let mut t: String = text
         .trim()
         .trim_end_matches("kr")
@@ -638,6 +660,8 @@ pub fn parse_decimal_text(text: &str) -> Option<Decimal> {
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
         .collect();
     t = t.replace('\u{2212}', "-");
+    // A comma is always a decimal comma; a dot is one unless it could group thousands.
+    let dot_is_decimal = t.contains(',');
     if t.contains(',') {
         if t.contains('.') {
             return None;
@@ -647,7 +671,22 @@ pub fn parse_decimal_text(text: &str) -> Option<Decimal> {
     if t.is_empty() || t.starts_with('.') || t.ends_with('.') {
         return None;
     }
-    t.parse::<Decimal>().ok().map(|d| d.normalize())
+    let unsigned = t.strip_prefix(['-', '+']).unwrap_or(&t);
+    if !unsigned.chars().all(|c| c.is_ascii_digit() || c == '.') || unsigned.starts_with('.') {
+        return None;
+    }
+    let (whole, decimals) = match unsigned.split_once('.') {
+        Some((w, d)) if !d.contains('.') => (w, d.len() as u32),
+        Some(_) => return None,
+        None => (unsigned, 0),
+    };
+    let ambiguous = !dot_is_decimal && decimals == 3 && !whole.trim_start_matches('0').is_empty();
+    let value = t.parse::<Decimal>().ok()?.normalize();
+    Some(NumberText {
+        value,
+        decimals,
+        ambiguous,
+    })
 }
 
 /// Parses a date written as text: ISO `YYYY-MM-DD` (a time part after it is refused).
@@ -720,31 +759,94 @@ impl CellRef<'_> {
         }
     }
 
-    /// A decimal number.
-    pub fn decimal(&self, problems: &mut Problems, what: &str) -> Option<Decimal> {
+    /// The cell as a number, with its decimals as written; `None` (and no problem) when empty.
+    /// A problem for anything else that is not a number, or that reads two ways.
+    fn number(
+        &self,
+        problems: &mut Problems,
+        what: &str,
+        allow_ambiguous: bool,
+    ) -> Option<NumberText> {
         let value = match self.raw() {
             Raw::Empty => return None,
-            Raw::Int(i) => Some(Decimal::from(*i)),
-            Raw::Float(f) => float_decimal(*f),
-            Raw::Text(t) => parse_decimal_text(t),
+            Raw::Int(i) => Some(NumberText {
+                value: Decimal::from(*i),
+                decimals: 0,
+                ambiguous: false,
+            }),
+            Raw::Float(f) => float_decimal(*f).map(|value| NumberText {
+                value,
+                decimals: value.scale(),
+                ambiguous: false,
+            }),
+            Raw::Text(t) => parse_number_text(t),
             _ => None,
         };
-        if value.is_none() {
-            self.error(problems, format!("{what} must be a number"));
+        match value {
+            None => {
+                self.error(problems, format!("{what} must be a number"));
+                None
+            }
+            Some(n) if n.ambiguous && !allow_ambiguous => {
+                self.ambiguous(problems, what);
+                None
+            }
+            Some(n) => Some(n),
         }
-        value
     }
 
-    /// An amount of money: a number with at most two decimals.
+    fn ambiguous(&self, problems: &mut Problems, what: &str) {
+        self.error(
+            problems,
+            format!(
+                "{what} is ambiguous: a dot before three digits may group thousands; write \
+                 150 000 or 150000 for a whole number, 150,000 for a decimal"
+            ),
+        );
+    }
+
+    /// A decimal number.
+    pub fn decimal(&self, problems: &mut Problems, what: &str) -> Option<Decimal> {
+        self.number(problems, what, false).map(|n| n.value)
+    }
+
+    /// An amount of money: a number with at most two decimals, as written, below 10^15 in size
+    /// and with at most 15 significant digits (what a spreadsheet cell holds exactly).
     pub fn money(&self, problems: &mut Problems, what: &str) -> Option<Money> {
-        let value = self.decimal(problems, what)?;
-        match Money::exact(value) {
+        let n = self.number(problems, what, true)?;
+        let too_many_decimals = n.decimals > 2 || n.value.normalize().scale() > 2;
+        if n.ambiguous && n.value.normalize().scale() <= 2 {
+            self.ambiguous(problems, what);
+            return None;
+        }
+        if too_many_decimals {
+            self.error(
+                problems,
+                format!("{what} must be an amount with at most 2 decimals (öre)"),
+            );
+            return None;
+        }
+        let significant = n
+            .value
+            .normalize()
+            .mantissa()
+            .unsigned_abs()
+            .to_string()
+            .len();
+        if significant > 15 && Money::exact(n.value).is_ok() {
+            self.error(
+                problems,
+                format!(
+                    "{what} has {significant} significant digits: a spreadsheet holds at most 15 \
+                     exactly"
+                ),
+            );
+            return None;
+        }
+        match Money::exact(n.value) {
             Ok(m) => Some(m),
             Err(_) => {
-                self.error(
-                    problems,
-                    format!("{what} must be an amount with at most 2 decimals (öre)"),
-                );
+                self.error(problems, format!("{what} must be an amount within ±10^15"));
                 None
             }
         }
@@ -756,7 +858,13 @@ impl CellRef<'_> {
             Raw::Empty => return None,
             Raw::Int(i) => Some(Decimal::from(*i)),
             Raw::Float(f) => float_decimal(*f),
-            Raw::Text(t) => parse_decimal_text(t),
+            Raw::Text(t) => match parse_number_text(t) {
+                Some(n) if n.ambiguous => {
+                    self.ambiguous(problems, what);
+                    return None;
+                }
+                n => n.map(|n| n.value),
+            },
             _ => None,
         };
         let whole = value
@@ -863,8 +971,24 @@ mod tests {
         assert_eq!(parse_decimal_text("\u{2212}12"), Some(dec!(-12)));
         assert_eq!(parse_decimal_text("1234.50"), Some(dec!(1234.5)));
         assert_eq!(parse_decimal_text("1.234,50"), None);
+        assert_eq!(parse_decimal_text("0.125"), Some(dec!(0.125)));
+        assert_eq!(parse_decimal_text("150,000"), Some(dec!(150)));
         assert_eq!(parse_decimal_text("abc"), None);
         assert_eq!(parse_decimal_text(""), None);
+    }
+
+    /// `150.000` was read as 150.00 kr and `1.500` as 1.50; `1e5` and `1_000` were numbers.
+    #[test]
+    fn dotted_thousands_exponents_and_underscores_are_refused() {
+        for t in ["150.000", "1.500", "-2.000"] {
+            assert!(parse_number_text(t).unwrap().ambiguous, "{t}");
+            assert_eq!(parse_decimal_text(t), None, "{t}");
+        }
+        for t in ["1e5", "1E5", "1_000", "0x10", "1.2.3", "+-1"] {
+            assert_eq!(parse_number_text(t), None, "{t}");
+        }
+        let n = parse_number_text("10,500").unwrap();
+        assert_eq!((n.value, n.decimals, n.ambiguous), (dec!(10.5), 3, false));
     }
 
     #[test]

@@ -500,6 +500,51 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "D2", "2009-07-01")),
             expect: &["Pools!D2: the pool is due on 2009-07-01, before the agreement starts (2010-01-01), found \"2009-07-01\""],
         },
+        // A dot before three digits groups thousands for many: 150.000 was read as 150.00 kr.
+        Bad {
+            name: "dotted-thousands-in-amount",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "C2", "150.000")),
+            expect: &["Pools!C2: amount is ambiguous: a dot before three digits may group thousands", "found \"150.000\""],
+        },
+        Bad {
+            name: "dotted-thousands-in-population",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "E2", "1.500 ")),
+            expect: &["Parties!E2: population is ambiguous"],
+        },
+        Bad {
+            name: "exponent-in-amount",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "1e5")),
+            expect: &["Budget!C2: amount must be a number, found \"1e5\""],
+        },
+        Bad {
+            name: "underscore-in-amount",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "1_000")),
+            expect: &["Budget!C2: amount must be a number, found \"1_000\""],
+        },
+        Bad {
+            name: "decimal-comma-with-three-decimals",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "10,500")),
+            expect: &["Budget!C2: amount must be an amount with at most 2 decimals (öre), found \"10,500\""],
+        },
+        // An amount beyond 10^15 was reported as having too many decimals.
+        Bad {
+            name: "amount-beyond-range",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "2000000000000000")),
+            expect: &["Budget!C2: amount must be an amount within ±10^15"],
+        },
+        // 16 significant digits passed check and failed at output (exit 2).
+        Bad {
+            name: "amount-beyond-15-digits",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "12345678901234.56")),
+            expect: &["Budget!C2: amount has 16 significant digits: a spreadsheet holds at most 15 exactly"],
+        },
         Bad {
             name: "notice-from-unknown-date",
             form: Csv,
