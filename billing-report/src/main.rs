@@ -161,7 +161,7 @@ fn main() -> ExitCode {
             party,
             date,
             register,
-        } => explain(&input, &party, date, register.as_deref()),
+        } => explain(&input, &party, date, register.as_deref(), quiet),
         Command::Register {
             command:
                 RegisterCommand::Export {
@@ -283,6 +283,11 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         .unwrap_or_else(|| default_path(&args.input));
     let history = history(&args.input, Some(&register_path))?;
     let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
+    if !final_issue {
+        for w in issued_warnings(&register_path, &draft)? {
+            say(quiet, &w);
+        }
+    }
     let kind = if final_issue {
         FolderKind::Issued
     } else {
@@ -379,6 +384,63 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Warnings when the draft's date was issued: its figures are recomputed from the current
+/// input, and where a party's payable differs from the issued invoice, both amounts.
+fn issued_warnings(register: &Path, draft: &Draft) -> Result<Vec<String>, Failure> {
+    let Some(reg) = InvoiceRegister::open_existing(register)? else {
+        return Ok(Vec::new());
+    };
+    let issued = reg.payables_on(draft.date)?;
+    if issued.is_empty() {
+        return Ok(Vec::new());
+    }
+    let numbers = issued
+        .iter()
+        .map(|(issuer, _, n, _)| format!("{issuer} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = vec![format!(
+        "warning: invoices dated {} were issued (numbers {numbers}, register {}); the figures \
+         here are recomputed from the current input, not the issued invoices",
+        draft.date,
+        register.display()
+    )];
+    for (issuer, buyer, number, payable) in &issued {
+        let now = draft
+            .invoices
+            .iter()
+            .find(|i| i.issuer.as_str() == issuer && i.buyer.as_str() == buyer);
+        match now {
+            Some(inv) if inv.payable == *payable => {}
+            Some(inv) => out.push(format!(
+                "warning: invoice {issuer} {number} to {buyer} was issued payable {}; recomputed \
+                 now: {}",
+                payable.to_swedish(),
+                inv.payable.to_swedish()
+            )),
+            None => out.push(format!(
+                "warning: invoice {issuer} {number} to {buyer} was issued payable {}; recomputed \
+                 now: no invoice",
+                payable.to_swedish()
+            )),
+        }
+    }
+    for inv in &draft.invoices {
+        let known = issued
+            .iter()
+            .any(|(i, b, _, _)| inv.issuer.as_str() == i && inv.buyer.as_str() == b);
+        if !known {
+            out.push(format!(
+                "warning: recomputed now, an invoice from {} to {} payable {} that was not issued",
+                inv.issuer,
+                inv.buyer,
+                inv.payable.to_swedish()
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Issuing needs what a real invoice needs: valid organisation numbers of issuer and buyers.
 fn issue_checks(input: &Input, draft: &Draft) -> Result<(), Failure> {
     let mut problems = Vec::new();
@@ -414,10 +476,17 @@ fn explain(
     party: &str,
     date: NaiveDate,
     register: Option<&Path>,
+    quiet: bool,
 ) -> Result<(), Failure> {
     let input = load_input(path, true)?;
     let history = history(path, register)?;
     let draft = compute(&input, date, &history).map_err(Failure::Input)?;
+    let register_path = register
+        .map(Path::to_owned)
+        .unwrap_or_else(|| default_path(path));
+    for w in issued_warnings(&register_path, &draft)? {
+        say(quiet, &w);
+    }
     let invoices: Vec<_> = draft
         .invoices
         .iter()

@@ -309,6 +309,44 @@ impl InvoiceRegister {
         issued_on(&self.conn, date).map_err(|e| self.db(e))
     }
 
+    /// The invoices issued on `date` with their payable totals: (issuer, buyer, number,
+    /// payable), by issuer and number.
+    ///
+    /// # Errors
+    /// SQLite errors, and a payable that does not read back.
+    pub fn payables_on(
+        &self,
+        date: NaiveDate,
+    ) -> Result<Vec<(String, String, u64, Money)>, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT issuer, buyer, number, payable FROM invoices WHERE date = ?1 ORDER BY issuer, number",
+            )
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map(params![date.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.db(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (issuer, buyer, number, payable) = row.map_err(|e| self.db(e))?;
+            let payable = Money::from_str(&payable).map_err(|_| {
+                self.corrupt(format!(
+                    "the payable {payable:?} of invoice {issuer} {number} does not read back"
+                ))
+            })?;
+            out.push((issuer, buyer, u64::try_from(number).unwrap_or(0), payable));
+        }
+        Ok(out)
+    }
+
     /// Whether invoices of `date` may be issued: [`RegisterError::AlreadyIssued`] when they were.
     ///
     /// # Errors

@@ -525,3 +525,80 @@ fn quiet_prints_only_errors_on_failure() {
         assert!(!r.stderr.contains("warning"), "{}", r.stderr);
     }
 }
+
+/// Regression: `explain` and `run` for an issued date recomputed silently and could show other
+/// figures than the issued invoice. They now warn that the date was issued, and name each party
+/// whose recomputed payable differs, with both amounts.
+#[test]
+fn explain_and_run_warn_on_an_issued_date() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let issued = t.path().join("issued");
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&issued),
+    ])
+    .expect(0);
+    let explain = || {
+        cli(&[
+            "explain",
+            s(&input),
+            "--party",
+            "0114",
+            "--date",
+            "2017-07-01",
+        ])
+        .expect(0)
+    };
+    let r = explain();
+    assert!(
+        r.stderr
+            .contains("invoices dated 2017-07-01 were issued (numbers 0191 1")
+            && r.stderr.contains("recomputed from the current input"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("recomputed now"), "{}", r.stderr);
+    // The input changed since: both amounts are named.
+    let pools = input.join("Pools.csv");
+    let text = std::fs::read_to_string(&pools)
+        .unwrap()
+        .replace("50000.00,2017-07-01", "60000.00,2017-07-01");
+    std::fs::write(&pools, text).unwrap();
+    let r = explain();
+    assert!(
+        r.stderr.contains("to 0114 was issued payable"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("recomputed now"), "{}", r.stderr);
+    let r = cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&t.path().join("d")),
+    ])
+    .expect(0);
+    assert!(
+        r.stderr.contains("to 0114 was issued payable"),
+        "{}",
+        r.stderr
+    );
+    // A date not issued has no warning.
+    let r = cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2017-08-01",
+        "--out",
+        s(&t.path().join("e")),
+    ])
+    .expect(0);
+    assert!(!r.stderr.contains("were issued"), "{}", r.stderr);
+}
