@@ -525,8 +525,13 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut headers = Vec::new();
+    let mut header_row = 1;
     for (i, record) in reader.records().enumerate() {
-        let number = i as u32 + 1;
+        let number = record
+            .as_ref()
+            .ok()
+            .and_then(|r| record_line(text.as_bytes(), r))
+            .unwrap_or(i as u32 + 1);
         match record {
             Ok(record) => {
                 let cells: Vec<Raw> = record
@@ -540,6 +545,7 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
                     })
                     .collect();
                 if i == 0 {
+                    header_row = number;
                     headers = cells.iter().map(Raw::shown).collect();
                 } else if cells.iter().any(|c| *c != Raw::Empty) {
                     rows.push(Row { number, cells });
@@ -583,10 +589,28 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         file,
         sheet,
         headers,
-        header_row: 1,
+        header_row,
         rows,
         first_column: 0,
     })
+}
+
+/// The line a CSV record starts on. The csv crate skips blank lines, so a record's index is not
+/// its line, and its `Position::line` after blank lines is wrong (rust-csv issue 208); its byte
+/// offset can point at the blank lines before it, but a record never starts on a blank line: its
+/// line is the first non-blank line at or after that offset.
+fn record_line(bytes: &[u8], record: &csv::StringRecord) -> Option<u32> {
+    let mut at = usize::try_from(record.position()?.byte()).ok()?;
+    loop {
+        match bytes.get(at..) {
+            Some([b'\n', ..]) => at += 1,
+            Some([b'\r', b'\n', ..]) => at += 2,
+            Some(_) => break,
+            None => return None,
+        }
+    }
+    let newlines = bytes.get(..at)?.iter().filter(|&&b| b == b'\n').count();
+    u32::try_from(newlines + 1).ok()
 }
 
 /// A spreadsheet number as the decimal of its 15 significant digits, or `None` if it is not
@@ -1052,6 +1076,24 @@ mod tests {
             Raw::from_calamine(&t),
             Raw::Date { day: None, .. }
         ));
+    }
+
+    /// A table whose header sits below row 1 named its header cells as row 1.
+    #[test]
+    fn the_header_row_is_the_first_row_holding_cells() {
+        let text = |t: &str| Raw::Text(t.to_owned());
+        let cells = vec![
+            (2, 1, text("id")),
+            (2, 2, text("name")),
+            (4, 1, text("a")),
+            (4, 2, text("A")),
+        ];
+        let mut problems = Problems::default();
+        let t = table_from_cells("f.xlsx", "Parties", cells, &mut problems);
+        assert_eq!((t.header_row, t.headers.len()), (3, 2));
+        assert_eq!(t.cell_name(t.header_row, 1), "C3");
+        assert_eq!(t.rows[0].number, 5);
+        assert!(problems.list().is_empty());
     }
 
     #[test]

@@ -545,6 +545,17 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "12345678901234.56")),
             expect: &["Budget!C2: amount has 16 significant digits: a spreadsheet holds at most 15 exactly"],
         },
+        // After a blank line 3, an error on line 6 was reported at Users!C5 (the record index).
+        Bad {
+            name: "row-number-after-blank-lines",
+            form: Csv,
+            brk: CsvBytes(
+                "kalmar-2010",
+                "Pools.csv",
+                b"id,name,amount,due,key\nupgrade-2011,Uppgradering,150000.00,2011-07-01,population\n\n\r\nextra,Extra,abc,2011-07-01,equal\n",
+            ),
+            expect: &["Pools!C5: amount must be a number, found \"abc\""],
+        },
         Bad {
             name: "notice-from-unknown-date",
             form: Csv,
