@@ -1730,6 +1730,15 @@ impl<'a> RowReader<'a> {
                 match parsed {
                     Some(mut d) => {
                         d.sort();
+                        // A date given twice would be one instalment billed, the other lost.
+                        if let Some(w) = d.windows(2).find(|w| w[0] == w[1]) {
+                            problems.push(cell.problem(
+                                Severity::Error,
+                                format!("{column} gives the date {} twice", w[0]),
+                                true,
+                            ));
+                            return Vec::new();
+                        }
                         d
                     }
                     None => {

@@ -556,6 +556,13 @@ fn corpus() -> Vec<Bad> {
             ),
             expect: &["Pools!C5: amount must be a number, found \"abc\""],
         },
+        // A repeated instalment date passed check and billed half the pool.
+        Bad {
+            name: "repeated-instalment-date",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "D2", "2011-07-01;2011-07-01")),
+            expect: &["Pools!D2: due gives the date 2011-07-01 twice, found \"2011-07-01;2011-07-01\""],
+        },
         Bad {
             name: "notice-from-unknown-date",
             form: Csv,
