@@ -952,6 +952,9 @@ impl CellRef<'_> {
             Raw::Bool(b) => Some(*b),
             Raw::Int(1) => Some(true),
             Raw::Int(0) => Some(false),
+            // A number cell, as CSV's "1" and "0" are text: xlsx and CSV agree.
+            Raw::Float(f) if *f == 1.0 => Some(true),
+            Raw::Float(f) if *f == 0.0 => Some(false),
             Raw::Text(t) => match t.trim().to_lowercase().as_str() {
                 "yes" | "ja" | "true" | "sant" | "1" | "x" => Some(true),
                 "no" | "nej" | "false" | "falskt" | "0" => Some(false),

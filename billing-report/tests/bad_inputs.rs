@@ -670,6 +670,18 @@ fn a_settings_error_does_not_hide_the_other_sheets() {
     assert!(r.stderr.contains("4 error(s)"), "{}", r.stderr);
 }
 
+/// round_totals as the number 1 was refused in xlsx while "1" in CSV was accepted.
+#[test]
+fn yes_as_the_number_one_is_read_alike_from_xlsx_and_csv() {
+    let t = tmp();
+    let mut tb = tables("kalmar-2010");
+    set(&mut tb, "Settings", "B6", "1");
+    let file = t.path().join("one.xlsx");
+    let sheets: Vec<(String, Vec<Vec<String>>)> = tb.into_iter().collect();
+    std::fs::write(&file, tables_to_xlsx(&sheets)).unwrap();
+    cli(&["check", s(&file)]).expect(0);
+}
+
 /// One workbook with five different errors in four sheets (none a consequence of another): all five in one run.
 #[test]
 fn five_errors_are_all_reported_at_once() {
