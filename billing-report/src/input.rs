@@ -295,6 +295,14 @@ impl Source {
             .iter()
             .find(|t| names.iter().any(|n| same_name(&t.sheet, n)))
     }
+
+    /// Every table whose sheet name is one of `names`: more than one is an ambiguity.
+    pub fn tables_named(&self, names: &[&str]) -> Vec<&Table> {
+        self.tables
+            .iter()
+            .filter(|t| names.iter().any(|n| same_name(&t.sheet, n)))
+            .collect()
+    }
 }
 
 /// Compares names ignoring case, spaces, underscores and hyphens: `Notice given`,

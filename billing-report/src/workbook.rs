@@ -472,9 +472,48 @@ impl<'a> Sheets<'a> {
     fn locate(source: &'a Source, problems: &mut Problems) -> Sheets<'a> {
         let file = source.path.display().to_string();
         let mut found = BTreeMap::new();
+        // A table that is no sheet of the workbook is ignored, and said so.
+        for t in &source.tables {
+            let known = SHEETS.iter().any(|spec| {
+                same_name(&t.sheet, spec.name)
+                    || spec.aliases.iter().any(|a| same_name(&t.sheet, a))
+            });
+            if !known {
+                problems.push(Problem {
+                    severity: Severity::Warning,
+                    file: t.file.clone(),
+                    sheet: Some(t.sheet.clone()),
+                    cell: None,
+                    found: None,
+                    message: format!(
+                        "unknown sheet, ignored (the sheets are {})",
+                        SHEETS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+        }
         for spec in SHEETS {
             let mut names = vec![spec.name];
             names.extend_from_slice(spec.aliases);
+            let same: Vec<&Table> = source.tables_named(&names);
+            if same.len() > 1 {
+                problems.push(Problem {
+                    severity: Severity::Error,
+                    file: file.clone(),
+                    sheet: Some(spec.name.to_owned()),
+                    cell: None,
+                    found: None,
+                    message: format!(
+                        "the sheet {} is given {} times ({}): keep one",
+                        spec.name,
+                        same.len(),
+                        same.iter()
+                            .map(|t| format!("{} in {}", t.sheet, t.file))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
             let Some(table) = source.table(&names) else {
                 if spec.required {
                     problems.push(Problem {
@@ -1029,6 +1068,17 @@ impl<'a> Sheets<'a> {
                 );
                 continue;
             };
+            if let Some(first) = p.figures.get(&figure) {
+                problems.push(r.cell("figure").problem(
+                    Severity::Error,
+                    format!(
+                        "party {party} has the figure {figure} twice (first at {})",
+                        first.source.as_ref().map(|s| s.as_str()).unwrap_or("?")
+                    ),
+                    true,
+                ));
+                continue;
+            }
             if let Some(value) = value {
                 p.figures.insert(
                     figure,
@@ -1344,10 +1394,34 @@ impl<'a> Sheets<'a> {
                 },
                 users: None,
             });
+            // One budget has one reference date and one user count: rows that disagree are an
+            // error, not a silent last-row-wins.
             if let Some(reference) = reference {
+                if entry.budget.reference_date != reference
+                    && entry.budget.reference_date != valid_from
+                {
+                    problems.push(r.cell("reference_date").problem(
+                        Severity::Error,
+                        format!(
+                            "the budget from {valid_from} already has the reference date {}",
+                            entry.budget.reference_date
+                        ),
+                        true,
+                    ));
+                }
                 entry.budget.reference_date = reference;
             }
-            if users.is_some() {
+            if let Some(n) = users {
+                if entry.users.is_some_and(|m| m != n) {
+                    problems.push(r.cell("users").problem(
+                        Severity::Error,
+                        format!(
+                            "the budget from {valid_from} already has {} users",
+                            entry.users.unwrap_or_default()
+                        ),
+                        true,
+                    ));
+                }
                 entry.users = users;
             }
             entry.budget.lines.push(BudgetLine {
@@ -1563,8 +1637,20 @@ impl Sheets<'_> {
         problems: &mut Problems,
     ) -> Vec<CooperationInput> {
         let mut out = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for r in self.rows("Cooperations") {
             let id = r.required_text("id", "id", problems);
+            if let Some(id) = &id {
+                let place = r.cell("id").source().to_string();
+                if let Some(first) = seen.insert(id.clone(), place) {
+                    problems.push(r.cell("id").problem(
+                        Severity::Error,
+                        format!("the cooperation id is used twice (first at {first})"),
+                        true,
+                    ));
+                    continue;
+                }
+            }
             let name = r.required_text("name", "name", problems);
             let members: Vec<PartyId> = r
                 .required_text("members", "members", problems)

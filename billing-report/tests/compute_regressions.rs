@@ -68,3 +68,51 @@ fn a_far_last_day_does_not_stretch_the_check() {
     let last = dates.last().unwrap().to_string();
     assert!(last.as_str() <= "2017-07-01", "billed up to {last}");
 }
+
+/// Regression: duplicates were merged silently — two tables for one sheet (the first found
+/// won), a repeated Figures row (the last won), budget rows disagreeing on the user count (the
+/// last won). Each is an error now, all reported together; an unknown table is a warning.
+#[test]
+fn duplicates_are_errors_and_unknown_tables_warnings() {
+    let t = tmp();
+    let dir = kalmar_with(&t, "Budget.csv", |text| {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let users = header.iter().position(|h| *h == "users");
+        // Give the first line 90 users and the second 91, if the column exists.
+        if let Some(u) = users {
+            for (i, n) in [(1, "90"), (2, "91")] {
+                let mut cells: Vec<String> = lines[i].split(',').map(str::to_owned).collect();
+                cells[u] = n.to_owned();
+                lines[i] = cells.join(",");
+            }
+        } else {
+            lines[0].push_str(",users");
+            lines[1].push_str(",90");
+            lines[2].push_str(",91");
+            for l in lines.iter_mut().skip(3) {
+                l.push(',');
+            }
+        }
+        lines.join("\n") + "\n"
+    });
+    std::fs::write(
+        dir.join("Figures.csv"),
+        "party,figure,value\n0880,beds,10\n0880,beds,12\n",
+    )
+    .unwrap();
+    std::fs::copy(dir.join("Users.csv"), dir.join("Användarregister.csv")).unwrap();
+    std::fs::write(dir.join("Anvandare.csv"), "a,b\n1,2\n").unwrap();
+    let run = cli(&["check", s(&dir)]).expect(1);
+    let err = &run.stderr;
+    assert!(err.contains("the sheet Users is given 2 times"), "{err}");
+    assert!(
+        err.contains("Figures!B3: party 0880 has the figure beds twice (first at Figures!C2)"),
+        "{err}"
+    );
+    assert!(err.contains("already has 90 users"), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("Anvandare: unknown sheet, ignored"),
+        "{err}"
+    );
+}
