@@ -865,7 +865,20 @@ impl<'a> Sheets<'a> {
         };
         let payment_days = whole_u32("payment_days", 30, problems);
         let notice_months = whole_u32("notice_months", 12, problems);
-        let first_invoice_number = whole("first_invoice_number", 1, 1, problems);
+        let first_invoice_number = whole("first_invoice_number", 1, 1, problems).and_then(|n| {
+            // The register numbers up to 10^12: a series must have room to run.
+            if n >= 1_000_000_000_000 {
+                if let Some(r) = values.get("first_invoice_number") {
+                    problems.push(r.cell("value").problem(
+                        Severity::Error,
+                        "first_invoice_number must be below 1 000 000 000 000",
+                        true,
+                    ));
+                }
+                return None;
+            }
+            Some(n)
+        });
         let member_limit = values
             .get("member_limit")
             .and_then(|r| r.cell("value").whole(problems, "member_limit", 1));
