@@ -9,7 +9,8 @@
 //! which doubles hold exactly below 2^53:
 //! - a split truncates `|A|·w / W` by the exact integer remainder
 //!   `X = |A|·w − ROUND(|A|·w / W, 0)·W`, plus `W` when negative (never `INT` or `MOD` of a
-//!   quotient, which LibreOffice rounds to 15 digits first);
+//!   quotient, which LibreOffice rounds to 15 digits first); when `|A|·w` reaches 2^53, by long
+//!   division in limbs of `|A|` (B7, see `pool_sheet`), each product staying below 2^53;
 //! - ranks compare those integer remainders with `SUMPRODUCT`, ties going to the row above (rows
 //!   are in party-id order, the engine's tie rule);
 //! - every rounding to öre is `ROUND(integer / divisor, 0)` in öre, where a tie `x.5` is exact.
@@ -943,13 +944,102 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     };
     // Round k (1-based) lives on row rounds_head + k; R_k in B, W_k in C.
     let round_cell = |k: usize, col: u16| abs(rounds_head.unwrap_or(0) + k as u32, col);
-    if rf.abs().max(wf) > 0 && (rf.checked_mul(wf).is_none_or(|x| x >= EXACT_LIMIT)) {
+    // Exact split beyond 2^53 (B7). Doubles hold integers exactly below 2^53 only, and R·w
+    // (öre to split × a weight) or R_k·w and cap·W_k (the water-filling test) may exceed it:
+    // R ≈ 10^11 öre × w ≈ 10^6 already does. Then the sheet splits R (and the cap) in two limbs,
+    // R = R_hi·B + R_lo with 0 ≤ R_lo < B, B a power of ten, and divides by long division:
+    // - T_hi = R_hi·w; r_hi, q_hi its remainder and quotient by W (exact: T_hi < 2^53, checked);
+    // - T = r_hi·B + R_lo·w < W·B + B·W = 2·W·B; the remainder of R·w by W is that of T, and the
+    //   truncated share is q_hi·B + (T − remainder)/W.
+    // B is the largest power of ten with 4·W_1·B ≤ 2^53 (W_1 = the total weight, the largest W
+    // of any round), so T < 2^52. The water-filling test R_k·w > cap·W_k is the sign of
+    // H·B + L with H = R_hi·w − C_hi·W_k and L = R_lo·w − C_lo·W_k (cap = C_hi·B + C_lo):
+    // |L| < B·W_1, so when |H| > W_1 the sign is H's, and otherwise |H·B + L| < 2·W_1·B < 2^52
+    // is exact. With every weight w ≤ W_1 this holds while R·W_1·w stays below about 2^104
+    // (R = 10^13 öre, W_1 up to about 10^9); beyond that, the sheet says so.
+    let max_w = weights.iter().copied().max().unwrap_or(0);
+    let over_limit = |a: i128, b: i128| a.checked_mul(b).is_none_or(|x| x >= EXACT_LIMIT);
+    let needs_limbs =
+        over_limit(split_ore, max_w) || (redistribute && over_limit(cap_ore_value, w_total));
+    let limb = if needs_limbs {
+        let mut b: i128 = 1;
+        while w_total > 0 && 4 * w_total * (b * 10) <= EXACT_LIMIT {
+            b *= 10;
+        }
+        let fits =
+            b >= 10 && !over_limit(split_ore / b, max_w) && !over_limit(cap_ore_value / b, w_total);
+        fits.then_some(b)
+    } else {
+        None
+    };
+    if needs_limbs && limb.is_none() {
         s.text(
             2,
             4,
-            "note: |A|·W reaches 2^53, beyond exact spreadsheet arithmetic; small differences are possible",
+            "note: R·w is too large even for the split in limbs; small differences are possible",
             Style::Note,
         );
+    }
+    // The limb rows, below everything else: B, the limbs of R (the rounds table holds them
+    // under redistribute), the limbs of the cap.
+    let limb_top = rounds_head.map_or(t + 1, |h| h + rounds as u32 + 3);
+    let b_ref = abs(limb_top + 1, 1);
+    let (r_hi_ref, r_lo_ref) = match rounds_head {
+        Some(h) => (abs(h + rounds as u32, 6), abs(h + rounds as u32, 7)),
+        None => (abs(limb_top + 2, 1), abs(limb_top + 2, 2)),
+    };
+    let (c_hi_ref, c_lo_ref) = (abs(limb_top + 3, 1), abs(limb_top + 3, 2));
+    // Writes the limbs of `value` (a cell) in B: low in `lo`, high in `hi`.
+    let limbs = |s: &mut Sheet, row: u32, hi: u16, lo: u16, value: &str, v: i128, b: i128| {
+        let x = format!("{value}-ROUND({value}/{b_ref},0)*{b_ref}");
+        s.formula(
+            row,
+            lo,
+            format!("{x}+IF({x}<0,{b_ref},0)"),
+            int(v.rem_euclid(b)),
+            Style::Integer,
+        );
+        s.formula(
+            row,
+            hi,
+            format!("({value}-{})/{b_ref}", a1(row, lo)),
+            int(v.div_euclid(b)),
+            Style::Integer,
+        );
+    };
+    if let Some(b) = limb {
+        s.text(
+            limb_top,
+            0,
+            "Long division in limbs (R·w reaches 2^53, beyond exact doubles)",
+            Style::Header,
+        );
+        s.text(limb_top + 1, 0, "Limb size B", Style::Plain);
+        s.input(limb_top + 1, 1, int(b), Style::Integer);
+        s.text(
+            limb_top + 1,
+            2,
+            "a power of ten with 4·W·B ≤ 2^53: every limb product stays exact",
+            Style::Note,
+        );
+        if rounds_head.is_none() {
+            s.text(
+                limb_top + 2,
+                0,
+                "Öre to split R = R_hi·B + R_lo: R_hi, R_lo",
+                Style::Plain,
+            );
+            limbs(&mut s, limb_top + 2, 1, 2, &split_ref, split_ore, b);
+        }
+        if redistribute {
+            s.text(
+                limb_top + 3,
+                0,
+                "Cap in öre = C_hi·B + C_lo: C_hi, C_lo",
+                Style::Plain,
+            );
+            limbs(&mut s, limb_top + 3, 1, 2, &cap_ore, cap_ore_value, b);
+        }
     }
 
     // Headers.
@@ -986,6 +1076,21 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         heads.extend(["Over the cap", "Excess (kr)"].map(String::from));
     }
     heads.push("Amount (kr)".into());
+    let c_thi = c_amount + 1;
+    let (c_xhi, c_rhi, c_qhi, c_t) = (c_thi + 1, c_thi + 2, c_thi + 3, c_thi + 4);
+    if limb.is_some() {
+        heads[c_x as usize] = "T − ROUND(T/W)·W".into();
+        heads.extend(
+            [
+                "Limbs: T_hi = R_hi·w",
+                "T_hi − ROUND(T_hi/W)·W",
+                "r_hi: remainder of T_hi",
+                "q_hi: quotient of T_hi",
+                "T = r_hi·B + R_lo·w",
+            ]
+            .map(String::from),
+        );
+    }
     let heads_ref: Vec<&str> = heads.iter().map(String::as_str).collect();
     s.headers(head, &heads_ref);
     s.text(
@@ -1041,12 +1146,28 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
             let mut prev = Vec::new();
             for k in 1..=rounds {
                 let c = C_FLAGS + (k - 1) as u16;
-                let over = format!(
-                    "{}*{}>{cap_ore}*{}",
-                    round_cell(k, 1),
-                    cell(C_WEIGHT),
-                    round_cell(k, 2)
-                );
+                let over = if limb.is_some() {
+                    // The sign of H·B + L (see above).
+                    let h = format!(
+                        "({}*{w}-{c_hi_ref}*{wk})",
+                        round_cell(k, 6),
+                        w = cell(C_WEIGHT),
+                        wk = round_cell(k, 2)
+                    );
+                    format!(
+                        "IF(ABS{h}>{w_total_ref},{h}>0,{h}*{b_ref}+{}*{w}-{c_lo_ref}*{wk}>0)",
+                        round_cell(k, 7),
+                        w = cell(C_WEIGHT),
+                        wk = round_cell(k, 2)
+                    )
+                } else {
+                    format!(
+                        "{}*{}>{cap_ore}*{}",
+                        round_cell(k, 1),
+                        cell(C_WEIGHT),
+                        round_cell(k, 2)
+                    )
+                };
                 let f = if prev.is_empty() {
                     format!("IF({over},1,0)")
                 } else {
@@ -1101,7 +1222,23 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         let capped = part.capped_in_round.is_some() && redistribute;
         // R·w, its integer remainder and truncation.
         let pw = if capped { 0 } else { rf * w };
-        let x = pw - round_div(pw, wf) * wf;
+        // Under limbs, the remainder and the truncation come from T (see above).
+        let (t_hi, r_hi, q_hi, t_lo) = match limb {
+            Some(b) => {
+                let t_hi = if capped { 0 } else { rf.div_euclid(b) * w };
+                let x_hi = t_hi - round_div(t_hi, wf) * wf;
+                let r_hi = if x_hi < 0 { x_hi + wf } else { x_hi };
+                let q_hi = (t_hi - r_hi) / wf.max(1);
+                let t_lo = if capped {
+                    0
+                } else {
+                    r_hi * b + rf.rem_euclid(b) * w
+                };
+                (t_hi, r_hi, q_hi, t_lo)
+            }
+            None => (0, 0, 0, pw),
+        };
+        let x = t_lo - round_div(t_lo, wf) * wf;
         let rem = if capped {
             -1
         } else if x < 0 {
@@ -1120,10 +1257,53 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
             int(pw),
             Style::Integer,
         );
+        let t_cell = if limb.is_some() {
+            s.formula(
+                row,
+                c_thi,
+                wrap(format!("{r_hi_ref}*{}", cell(C_WEIGHT)), "0"),
+                int(t_hi),
+                Style::Integer,
+            );
+            s.formula(
+                row,
+                c_xhi,
+                format!("{p}-ROUND({p}/MAX({wf_ref},1),0)*{wf_ref}", p = cell(c_thi)),
+                int(t_hi - round_div(t_hi, wf) * wf),
+                Style::Integer,
+            );
+            s.formula(
+                row,
+                c_rhi,
+                format!("IF({x}<0,{x}+{wf_ref},{x})", x = cell(c_xhi)),
+                int(r_hi),
+                Style::Integer,
+            );
+            s.formula(
+                row,
+                c_qhi,
+                format!("({}-{})/MAX({wf_ref},1)", cell(c_thi), cell(c_rhi)),
+                int(q_hi),
+                Style::Integer,
+            );
+            s.formula(
+                row,
+                c_t,
+                wrap(
+                    format!("{}*{b_ref}+{r_lo_ref}*{}", cell(c_rhi), cell(C_WEIGHT)),
+                    "0",
+                ),
+                int(t_lo),
+                Style::Integer,
+            );
+            cell(c_t)
+        } else {
+            cell(c_p)
+        };
         s.formula(
             row,
             c_x,
-            format!("{p}-ROUND({p}/MAX({wf_ref},1),0)*{wf_ref}", p = cell(c_p)),
+            format!("{p}-ROUND({p}/MAX({wf_ref},1),0)*{wf_ref}", p = t_cell),
             int(x),
             Style::Integer,
         );
@@ -1139,15 +1319,21 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         } else if wf == 0 {
             0
         } else {
-            (pw - rem) / wf
+            q_hi * limb.unwrap_or(0) + (t_lo - rem) / wf
+        };
+        let trunc_formula = if limb.is_some() {
+            format!(
+                "{}*{b_ref}+({t_cell}-{})/MAX({wf_ref},1)",
+                cell(c_qhi),
+                cell(c_rem)
+            )
+        } else {
+            format!("({t_cell}-{})/MAX({wf_ref},1)", cell(c_rem))
         };
         s.formula(
             row,
             c_trunc_ore,
-            wrap(
-                format!("({}-{})/MAX({wf_ref},1)", cell(c_p), cell(c_rem)),
-                &cap_ore,
-            ),
+            wrap(trunc_formula, &cap_ore),
             int(trunc_ore),
             Style::Integer,
         );
@@ -1388,7 +1574,9 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
                 "Amount shared in the round (kr)",
                 "Parties over the cap",
                 "Their weights",
-            ],
+                "R_hi (limbs of R)",
+                "R_lo",
+            ][..if limb.is_some() { 8 } else { 6 }],
         );
         for k in 1..=rounds {
             let row = h + k as u32;
@@ -1404,6 +1592,9 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
             };
             s.formula(row, 1, rf_k, int(round_r[k - 1]), Style::Integer);
             s.formula(row, 2, wf_k, int(round_w[k - 1]), Style::Integer);
+            if let Some(b) = limb {
+                limbs(&mut s, row, 6, 7, &abs(row, 1), round_r[k - 1], b);
+            }
             s.formula(
                 row,
                 3,

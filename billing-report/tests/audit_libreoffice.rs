@@ -278,11 +278,16 @@ fn libreoffice_catches_a_wrong_formula() {
             .expect("a book")
             .1
     };
-    let originals = [book_of("caps", "2026-01-01"), book_of("fees", "2012-01-01")];
+    let originals = [
+        book_of("caps", "2026-01-01"),
+        book_of("fees", "2012-01-01"),
+        book_of("large", "2026-01-01"),
+    ];
     // Each mutation is a plausible slip: a tie broken the wrong way, a remainder compared the
     // wrong way, VAT truncated instead of rounded, a cap applied as a floor, a round's test
     // inverted, the users outside miscounted, a first year a month short, a budget summed
-    // with the wrong sign.
+    // with the wrong sign; in the long division in limbs (B7), the high limb of R taken for the
+    // low one, and the water-filling test's sign inverted when the high limbs decide it.
     let mutations = [
         (0, "Pool 1", "=I", "<>I"),
         (0, "Pool 4", ">I", "<I"),
@@ -292,10 +297,13 @@ fn libreoffice_catches_a_wrong_formula() {
         (0, "Pool 5", "-$B$", "-1-$B$"),
         (1, "Fees", "+12,", "+11,"),
         (1, "Fees", "ROUND(S", "ROUND(-S"),
+        (2, "Pool 1", "+$C$", "+$B$"),
+        (2, "Pool 2", ">0,(", "<0,("),
     ];
     let mut books = vec![
         ("unaltered-0".to_owned(), originals[0].clone()),
         ("unaltered-1".to_owned(), originals[1].clone()),
+        ("unaltered-2".to_owned(), originals[2].clone()),
     ];
     let mut what = Vec::new();
     for (i, (book, sheet, find, replace)) in mutations.iter().enumerate() {
@@ -304,12 +312,13 @@ fn libreoffice_catches_a_wrong_formula() {
         what.push(w);
     }
     let recalculated = recalculate(&dir, &books);
-    for k in 0..2 {
+    for k in 0..originals.len() {
         let clean = audit::recalculation_differences(&books[k].1, &recalculated[k]).expect("read");
         assert!(clean.is_empty(), "the unaltered book differs: {clean:?}");
     }
     for (i, w) in what.iter().enumerate() {
-        let found = audit::recalculation_differences(&books[i + 2].1, &recalculated[i + 2])
+        let n = originals.len();
+        let found = audit::recalculation_differences(&books[i + n].1, &recalculated[i + n])
             .expect("read back");
         eprintln!("{w}: {} difference(s)", found.len());
         assert!(!found.is_empty(), "altered formula not caught: {w}");

@@ -114,6 +114,42 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
             ),
         ],
     );
+    // B7: large pools, where R·w (öre to split × a weight) reaches 2^53 and the pool sheets
+    // divide in limbs: Stockholm county's 26 municipalities by population, a capped pool with
+    // redistribute, and a users key with a large total.
+    let municipalities = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/municipalities-2016.csv"),
+    )
+    .expect("testdata/municipalities-2016.csv");
+    let mut parties = String::from("id,name,population,users\n");
+    for line in municipalities.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() == 4 && f[2] == "Stockholms län" {
+            parties.push_str(&format!("k{},{},{},{}\n", f[0], f[1], f[3], f[3]));
+        }
+    }
+    assert_eq!(
+        parties.lines().count(),
+        27,
+        "Stockholm county's 26 municipalities"
+    );
+    let large = write_folder(
+        &dir.join("large"),
+        &[
+            (
+                "Settings.csv",
+                "setting,value\nname,Stockholms län\nissuer,k0180\nstart,2026-01-01\n",
+            ),
+            ("Parties.csv", &parties),
+            (
+                "Pools.csv",
+                "id,name,amount,due,key,participants,cap,excess,year,vat,total_users\n\
+                 l1,Hela länet,999999999.99,2026-01-01,population,,,,,0,\n\
+                 l2,Tak redistribute,999999999.99,2026-01-01,population,,150000000,redistribute,2026,0,\n\
+                 l3,Användare,987654321.09,2026-01-01,users,,,,,0,5000000\n",
+            ),
+        ],
+    );
     let fees = |name: &str, policy: &str| {
         let mut users = String::from("party,user_id,first_day,last_day\n");
         for i in 0..10 {
@@ -171,6 +207,7 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
             transactions,
             vec![date("2026-02-01")],
         ),
+        ("large".to_owned(), large, vec![date("2026-01-01")]),
         (
             "keys".to_owned(),
             keys,
