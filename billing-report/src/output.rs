@@ -557,6 +557,14 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 
     // Parties × pools.
     let ws = wb.add_worksheet().set_name("Summary")?;
+    // Wide enough for a national pool's amounts (no ### in print), landscape on one page wide.
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    ws.set_column_width(0, 16)?;
+    for c in 2..40u16 {
+        ws.set_column_width(c, 15)?;
+    }
     ws.write_string_with_format(
         0,
         0,
@@ -610,6 +618,12 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 
     // Pools: amount, allocated, absorbed, uncovered, outside.
     let ws = wb.add_worksheet().set_name("Pools")?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    for c in 0..11u16 {
+        ws.set_column_width(c, if c == 1 { 30 } else { 15 })?;
+    }
     let heads = [
         "Pool",
         "Name",
@@ -648,6 +662,9 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 
     // Invoices.
     let ws = wb.add_worksheet().set_name("Invoices")?;
+    for c in 0..9u16 {
+        ws.set_column_width(c, 15)?;
+    }
     for (c, h) in [
         "Issuer", "Buyer", "Kind", "Number", "Net", "VAT", "Rounding", "Payable", "Due",
     ]
@@ -671,6 +688,9 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 
     // Cash flow.
     let ws = wb.add_worksheet().set_name("Cash flow")?;
+    for c in 0..5u16 {
+        ws.set_column_width(c, 15)?;
+    }
     for (c, h) in ["Party", "Date", "In", "Out", "Balance"].iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
     }
@@ -689,6 +709,12 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     // The fee review of each cooperation (R13).
     if !draft.fee_reviews.is_empty() {
         let ws = wb.add_worksheet().set_name("Fee review")?;
+        ws.set_landscape()
+            .set_paper_size(9)
+            .set_print_fit_to_pages(1, 0);
+        for c in 0..13u16 {
+            ws.set_column_width(c, 16)?;
+        }
         let heads = [
             "Cooperation",
             "Name",
@@ -764,6 +790,7 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 
     // Findings and the fee.
     let ws = wb.add_worksheet().set_name("Findings")?;
+    ws.set_column_width(0, 100)?;
     ws.write_string_with_format(0, 0, "Finding", &s.bold)?;
     let mut r = 1;
     for f in &draft.findings {
