@@ -234,6 +234,48 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The steps of an amount counted from users on one day: n, Σ m(d), and
+    /// `n × F × Σ m(d) / (k × |P|)` — the same for an advance (R6) and for the actual amount of
+    /// a correction under `next_invoice_count` (R7).
+    pub(crate) fn count_steps(
+        &self,
+        users_label: String,
+        n: u64,
+        days: &Weighted,
+        amount_label: &str,
+        exact: Decimal,
+        period: Period,
+    ) -> [Step; 3] {
+        [
+            Step {
+                label: users_label,
+                formula: None,
+                value: group_thousands(&n.to_string()),
+                source: None,
+            },
+            Step {
+                label: "member days weighted by the fee multiplier, Σ m(d)".to_owned(),
+                formula: Some(days.formula()),
+                value: swedish_decimal(days.value(), 10),
+                source: None,
+            },
+            Step {
+                label: amount_label.to_owned(),
+                formula: Some(format!(
+                    "n × F × Σ m(d) / ({} × |P|) = {} × {} × {} / ({} × {})",
+                    self.per_year,
+                    n,
+                    self.fee.amount().to_swedish(),
+                    swedish_decimal(days.value(), 10),
+                    self.per_year,
+                    period.days()
+                )),
+                value: swedish_decimal(exact, 10),
+                source: None,
+            },
+        ]
+    }
+
     /// The steps shared by every line of the period: the fee and the fee per period.
     pub(crate) fn fee_steps(&self) -> Vec<Step> {
         let mut steps = self.fee.steps().to_vec();
@@ -426,32 +468,14 @@ fn advance_line(
         return Ok(None);
     }
     let mut steps = ctx.fee_steps();
-    steps.push(Step {
-        label: format!("users of {party} on {start}, n(s)"),
-        formula: None,
-        value: group_thousands(&n.to_string()),
-        source: None,
-    });
-    steps.push(Step {
-        label: "member days weighted by the fee multiplier, Σ m(d)".to_owned(),
-        formula: Some(days.formula()),
-        value: swedish_decimal(days.value(), 10),
-        source: None,
-    });
-    steps.push(Step {
-        label: "advance".to_owned(),
-        formula: Some(format!(
-            "n × F × Σ m(d) / ({} × |P|) = {} × {} × {} / ({} × {})",
-            ctx.per_year,
-            n,
-            ctx.fee.amount().to_swedish(),
-            swedish_decimal(days.value(), 10),
-            ctx.per_year,
-            ctx.period.days()
-        )),
-        value: swedish_decimal(exact, 10),
-        source: None,
-    });
+    steps.extend(ctx.count_steps(
+        format!("users of {party} on {start}, n(s)"),
+        n,
+        &days,
+        "advance",
+        exact,
+        ctx.period,
+    ));
     steps.push(ctx.rounding_step(exact, amount));
     Ok(Some(FeeLine {
         party: party.clone(),

@@ -17,7 +17,7 @@ use crate::calendar::membership::Membership;
 use crate::calendar::register::Users;
 use crate::calendar::CorrectionPolicy;
 use crate::explain::{swedish_decimal, Step};
-use crate::money::{group_thousands, Money};
+use crate::money::Money;
 
 /// What was billed for one party and period: the issued lines added up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -61,32 +61,14 @@ pub(crate) fn correction_line(
             let n = users.users_on(party, last);
             let days = member_days(m, period);
             let (exact, actual) = ctx.amount(party, n, &days, "actual amount")?;
-            steps.push(Step {
-                label: format!("users of {party} on {last}, n(e−1)"),
-                formula: None,
-                value: group_thousands(&n.to_string()),
-                source: None,
-            });
-            steps.push(Step {
-                label: "member days weighted by the fee multiplier, Σ m(d)".to_owned(),
-                formula: Some(days.formula()),
-                value: swedish_decimal(days.value(), 10),
-                source: None,
-            });
-            steps.push(Step {
-                label: "actual amount".to_owned(),
-                formula: Some(format!(
-                    "n × F × Σ m(d) / ({} × |P|) = {} × {} × {} / ({} × {})",
-                    ctx.per_year,
-                    n,
-                    ctx.fee.amount().to_swedish(),
-                    swedish_decimal(days.value(), 10),
-                    ctx.per_year,
-                    period.days()
-                )),
-                value: swedish_decimal(exact, 10),
-                source: None,
-            });
+            steps.extend(ctx.count_steps(
+                format!("users of {party} on {last}, n(e−1)"),
+                n,
+                &days,
+                "actual amount",
+                exact,
+                period,
+            ));
             (exact, actual)
         }
         (CorrectionPolicy::ProRataDays, Users::Counts(_), Some(_)) => {
