@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod compute;
+pub mod document;
 pub mod input;
 pub mod output;
 pub mod register;
