@@ -10,5 +10,6 @@ pub mod output;
 pub mod register;
 pub mod template;
 pub mod transactions;
+pub mod ubl;
 pub mod verify;
 pub mod workbook;
