@@ -8,6 +8,7 @@ pub mod document;
 pub mod input;
 pub mod output;
 pub mod register;
+pub mod sie;
 pub mod template;
 pub mod transactions;
 pub mod ubl;
