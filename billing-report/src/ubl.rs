@@ -179,7 +179,8 @@ pub fn ubl_category(vat: &VatCategory, all_outside: bool) -> UblCategory {
 /// organisation number or postal address, a buyer without buyer reference, a seller charging
 /// VAT without VAT number; [`UblError::Invalid`] for an organisation number that is not ten
 /// digits with a valid Luhn check digit, a Swedish VAT number not of the form `SE` + twelve
-/// digits, a bankgiro that is not 7 or 8 digits; [`UblError::VatMismatch`] when the UBL
+/// digits, a bankgiro that is not 7 or 8 digits, an e-invoice address whose scheme is not four
+/// digits or whose id under `0007` is not a valid organisation number; [`UblError::VatMismatch`] when the UBL
 /// breakdown would not carry the document's VAT.
 pub fn write_ubl(doc: &InvoiceDocument, pdf: Option<(&str, &[u8])>) -> Result<Vec<u8>, UblError> {
     let number = doc.number.ok_or(UblError::Draft)?;
@@ -538,6 +539,26 @@ fn party_ids(party: &DocParty, role: &'static str, number: u64) -> Result<PartyI
             (e.scheme.trim().to_owned(), e.id.trim().to_owned())
         }
         _ => ("0007".to_owned(), org_digits.clone()),
+    };
+    // The EAS scheme is a four-digit ICD code; an id under 0007 is an organisation number and
+    // is checked as one (PEPPOL-COMMON-R049).
+    let scheme_ok =
+        endpoint_scheme.len() == 4 && endpoint_scheme.bytes().all(|b| b.is_ascii_digit());
+    let id_ok = endpoint_scheme != "0007" || org_nr_digits(&endpoint_id).is_some();
+    if !scheme_ok || !id_ok {
+        return Err(UblError::Invalid {
+            number,
+            role,
+            party: party_label(party),
+            what: "e-invoice address",
+            value: format!("{endpoint_scheme}:{endpoint_id}"),
+            why: "must be a four-digit scheme and its id, under 0007 a valid organisation number",
+        });
+    }
+    let endpoint_id = if endpoint_scheme == "0007" {
+        org_nr_digits(&endpoint_id).unwrap_or(endpoint_id)
+    } else {
+        endpoint_id
     };
     Ok(PartyIds {
         org_digits,

@@ -183,6 +183,16 @@ fn english_outside() -> InvoiceDocument {
     rebuild(doc)
 }
 
+/// The example with its user fee for part of a period: 3 × 6 000 kr is not the amount, and
+/// the note says why.
+fn part_period() -> InvoiceDocument {
+    let mut doc = document::example();
+    doc.number = Some(1005);
+    doc.lines[3].amount = money(dec("17013.70"));
+    doc.lines[3].note = Some("3 användare × 6 000,00 kr för 345 av 365 dagar".to_owned());
+    rebuild(doc)
+}
+
 fn out_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ubl");
     std::fs::create_dir_all(&dir).expect("a folder for the UBL files");
@@ -225,13 +235,14 @@ fn every_kind_of_document_passes_the_validator_and_the_projects_checks() {
         ("credit-note.xml", written(&credit_note())),
         ("mixed-rates.xml", written(&mixed_rates())),
         ("english-outside.xml", written(&english_outside())),
+        ("part-period.xml", written(&part_period())),
     ];
     for (name, xml) in &files {
         assert_eq!(check_ubl(xml), Vec::<String>::new(), "{name}");
     }
     let (code, report) = python_validator(&files);
     assert_eq!(code, 0, "{report}");
-    assert!(report.contains("4 passed, 0 failed"), "{report}");
+    assert!(report.contains("5 passed, 0 failed"), "{report}");
 }
 
 #[test]
@@ -459,6 +470,15 @@ fn bad_input_is_refused_with_the_party_named() {
     );
 
     let mut doc = document::example();
+    if let Some(endpoint) = doc.buyer.endpoint.as_mut() {
+        endpoint.id = "2120000143".to_owned();
+    }
+    assert_eq!(
+        refused(&doc),
+        "invoice 1001: buyer Stockholms stad (0180): e-invoice address \"0007:2120000143\" must be a four-digit scheme and its id, under 0007 a valid organisation number"
+    );
+
+    let mut doc = document::example();
     doc.number = None;
     assert!(matches!(write_ubl(&doc, None), Err(UblError::Draft)));
 
@@ -475,12 +495,7 @@ fn bad_input_is_refused_with_the_party_named() {
 
 #[test]
 fn a_line_whose_product_is_not_its_amount_is_written_as_one_at_the_amount() {
-    let mut doc = document::example();
-    // 3 users at 6 000 kr for part of a period: the note says why the amount is not the product.
-    doc.lines[3].amount = money(dec("17013.70"));
-    doc.lines[3].note = Some("3 användare × 6 000,00 kr för 345 av 365 dagar".to_owned());
-    let doc = rebuild(doc);
-    let xml = written(&doc);
+    let xml = written(&part_period());
     assert_eq!(check_ubl(&xml), Vec::<String>::new());
     let text = String::from_utf8(xml).expect("UTF-8");
     assert!(
@@ -491,4 +506,55 @@ fn a_line_whose_product_is_not_its_amount_is_written_as_one_at_the_amount() {
         text.contains(r#"<cbc:PriceAmount currencyID="SEK">17013.7</cbc:PriceAmount>"#),
         "{text}"
     );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any mix of lines at 25, 12 and 6 %, zero rated and exempt, with prices of up to four
+    /// decimals and quantities of up to two: the file keeps every rule exactly.
+    #[test]
+    fn any_consistent_document_gives_a_file_that_keeps_the_rules(
+        lines in proptest::collection::vec(
+            (0u32..5, 1i64..100_000, 0u32..3, 0i64..100_000_000, 0u32..5),
+            1..12,
+        ),
+        credit in proptest::bool::ANY,
+    ) {
+        let exempt = VatCategory {
+            code: VatCode::Exempt,
+            rate: Decimal::ZERO,
+            exemption_reason: Some("Undantagen från skatteplikt".to_owned()),
+            exemption_code: None,
+        };
+        let zero = VatCategory {
+            code: VatCode::ZeroRated,
+            rate: Decimal::ZERO,
+            exemption_reason: None,
+            exemption_code: None,
+        };
+        let mut doc = document::example();
+        doc.lines = lines
+            .iter()
+            .map(|&(category, quantity, quantity_scale, price, price_scale)| {
+                let vat = match category {
+                    0 => standard("25"),
+                    1 => standard("12"),
+                    2 => standard("6"),
+                    3 => zero.clone(),
+                    _ => exempt.clone(),
+                };
+                let quantity = Decimal::new(quantity, quantity_scale).to_string();
+                let price = Decimal::new(price, price_scale).to_string();
+                line("Rad", &quantity, Unit::Piece, &price, &vat)
+            })
+            .collect();
+        if credit {
+            doc.kind = DocumentKind::CreditNote;
+            doc.credited = Some(Credited { number: 1000, issue_date: dec_date("2011-06-01") });
+        }
+        let doc = rebuild(doc);
+        let xml = written(&doc);
+        proptest::prop_assert_eq!(check_ubl(&xml), Vec::<String>::new());
+    }
 }
