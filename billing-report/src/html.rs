@@ -588,9 +588,17 @@ fn write_section(out: &mut String, section: &Section, id: &str, words: Words) {
     }
     if let Some(chart) = &section.chart {
         let table_id = format!("{id}-data");
-        out.push_str("<div class=\"pair\">\n");
+        let table = chart_table(chart, words);
+        // Side by side on a wide screen when the table is narrow enough to be read there;
+        // a wider table goes under its chart, across the page.
+        let layout = if table.columns.len() <= 3 {
+            "pair"
+        } else {
+            "stack"
+        };
+        w(out, format_args!("<div class=\"{layout}\">\n"));
         write_chart(out, chart, id, &table_id, words);
-        write_table(out, &chart_table(chart, words), &table_id, words);
+        write_table(out, &table, &table_id, words);
         out.push_str("</div>\n");
     }
     if let Some(table) = &section.table {
@@ -605,7 +613,7 @@ fn write_table(out: &mut String, table: &Table, id: &str, words: Words) {
         out,
         format_args!(
             "<div class=\"table-box\" role=\"region\" tabindex=\"0\" aria-labelledby=\"{id}-cap\">\n\
-             <table id=\"{id}\">\n<caption id=\"{id}-cap\">{}</caption>\n<thead>\n<tr><th scope=\"col\">{}</th>",
+             <table id=\"{id}\">\n<caption id=\"{id}-cap\"><span>{}</span></caption>\n<thead>\n<tr><th scope=\"col\">{}</th>",
             esc(&table.caption),
             esc(&table.row_heading)
         ),
@@ -797,17 +805,18 @@ fn chart_figures(chart: &Chart, words: Words) -> Table {
 // Charts.
 
 /// The width of every chart in SVG user units; the page scales it to the space it has.
-const WIDTH: i64 = 440;
+const WIDTH: i64 = 400;
 /// The right edge of the bar labels.
-const LABEL_RIGHT: i64 = 136;
-/// The plot area of horizontal bar charts.
-const BAR_X0: i64 = 142;
-const BAR_X1: i64 = 420;
+const LABEL_RIGHT: i64 = 154;
+/// The plot area of horizontal bar charts (room at the right for half a tick label).
+const BAR_X0: i64 = 160;
+const BAR_X1: i64 = 384;
 /// Room above the first bar (tick labels) and below the last (tick labels again).
 const BAR_TOP: i64 = 22;
 const BAR_BOTTOM: i64 = 22;
-/// Characters of a label that fit in the label column at the label font size.
-const LABEL_CHARS: usize = 24;
+/// The width of the label column in thousandths of the label font's size (10.5 units in the
+/// page's CSS): 150 units.
+const LABEL_ROOM: u32 = 150 * 1000 * 2 / 21;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
@@ -834,14 +843,16 @@ fn write_chart(out: &mut String, chart: &Chart, id: &str, table_id: &str, words:
     out.push_str("</svg>\n");
     if !legend.is_empty() {
         out.push_str("<ul class=\"legend\">\n");
-        for (class, name) in &legend {
-            w(
-                out,
-                format_args!(
-                    "<li><svg viewBox=\"0 0 10 10\" width=\"10\" height=\"10\" aria-hidden=\"true\"><rect class=\"{class}\" width=\"10\" height=\"10\"/></svg>{}</li>\n",
-                    esc(name)
+        for (key, name) in &legend {
+            let sample = match key {
+                Key::Area(class) => format!(
+                    "<svg class=\"key\" viewBox=\"0 0 10 10\" width=\"10\" height=\"10\" aria-hidden=\"true\"><rect class=\"{class}\" width=\"10\" height=\"10\"/></svg>"
                 ),
-            );
+                Key::Line(k) => format!(
+                    "<svg class=\"key wide\" viewBox=\"0 0 24 10\" width=\"24\" height=\"10\" aria-hidden=\"true\"><path class=\"line l{k}\" d=\"M0 5 H24\"/></svg>"
+                ),
+            };
+            w(out, format_args!("<li>{sample}{}</li>\n", esc(name)));
         }
         out.push_str("</ul>\n");
     }
@@ -868,7 +879,9 @@ impl Scale {
         let min = min.min(Decimal::ZERO);
         let max = max.max(Decimal::ZERO);
         let step = nice_step(max.checked_sub(min).unwrap_or(Decimal::MAX), intervals);
-        let lo = floor_to(min, step);
+        // The far end of the negative side only as far as needed (to a tenth of a step): a
+        // few small credits should not take a whole step of the width.
+        let lo = floor_to(min, step / Decimal::TEN);
         let hi = ceil_to(max, step);
         let hi = if hi <= lo {
             lo.checked_add(step).unwrap_or(Decimal::MAX)
@@ -895,10 +908,10 @@ impl Scale {
             .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
     }
 
-    /// The ticks, from `lo` to `hi`.
+    /// The ticks: the multiples of the step from `lo` to `hi`.
     fn ticks(&self) -> Vec<Decimal> {
         let mut ticks = Vec::new();
-        let mut t = self.lo;
+        let mut t = ceil_to(self.lo, self.step);
         // At most a few dozen: the step is at least a quarter of the span.
         while t <= self.hi && ticks.len() < 64 {
             ticks.push(t);
@@ -1018,7 +1031,7 @@ fn bar_axis(out: &mut String, scale: &Scale, bottom: i64, unit: &str, divisor: D
 /// A bar's label at the left, shortened with an ellipsis when it would not fit; the full name
 /// is then its tooltip.
 fn bar_label(out: &mut String, label: &str, y_middle: i64) {
-    let short = truncate(label, LABEL_CHARS);
+    let short = truncate(label, LABEL_ROOM);
     let tip = if short == label {
         String::new()
     } else {
@@ -1046,7 +1059,14 @@ fn rect(out: &mut String, class: &str, x0: Decimal, x1: Decimal, y: i64, h: i64,
     );
 }
 
-type Legend = Vec<(String, String)>;
+/// How a legend entry shows its colour: a filled square, or a piece of line (colour class
+/// and dash of the `k`-th series).
+enum Key {
+    Area(String),
+    Line(usize),
+}
+
+type Legend = Vec<(Key, String)>;
 
 fn stacked_svg(c: &StackedBars, words: Words) -> (i64, String, Legend) {
     const ROW: i64 = 16;
@@ -1060,7 +1080,7 @@ fn stacked_svg(c: &StackedBars, words: Words) -> (i64, String, Legend) {
     }
     let rows = count(c.bars.len());
     let bottom = BAR_TOP + rows * ROW;
-    let scale = Scale::new(min, max, BAR_X0, BAR_X1, 4);
+    let scale = Scale::new(min, max, BAR_X0, BAR_X1, 5);
     let (unit, divisor) = money_unit(&scale, words);
     let mut out = String::new();
     bar_axis(&mut out, &scale, bottom, unit, divisor);
@@ -1103,7 +1123,7 @@ fn stacked_svg(c: &StackedBars, words: Words) -> (i64, String, Legend) {
         .categories
         .iter()
         .enumerate()
-        .map(|(j, name)| (format!("c{}", colour(j)), name.clone()))
+        .map(|(j, name)| (Key::Area(format!("c{}", colour(j))), name.clone()))
         .collect();
     (bottom + BAR_BOTTOM, out, legend)
 }
@@ -1128,7 +1148,7 @@ fn paired_svg(c: &PairedBars, _words: Words) -> (i64, String, Legend) {
         }
     }
     let bottom = BAR_TOP + count(c.bars.len()) * ROW;
-    let scale = Scale::new(min, max, BAR_X0, BAR_X1, 4);
+    let scale = Scale::new(min, max, BAR_X0, BAR_X1, 5);
     let mut out = String::new();
     bar_axis(&mut out, &scale, bottom, "%", Decimal::ONE);
     let zero = scale.at(Decimal::ZERO);
@@ -1152,8 +1172,8 @@ fn paired_svg(c: &PairedBars, _words: Words) -> (i64, String, Legend) {
         }
     }
     let legend = vec![
-        ("c0".to_owned(), c.first_name.clone()),
-        ("c1".to_owned(), c.second_name.clone()),
+        (Key::Area("c0".to_owned()), c.first_name.clone()),
+        (Key::Area("c1".to_owned()), c.second_name.clone()),
     ];
     (bottom + BAR_BOTTOM, out, legend)
 }
@@ -1168,7 +1188,7 @@ fn diverging_svg(c: &DivergingBars, words: Words) -> (i64, String, Legend) {
         max = max.max(bar.value.to_decimal());
     }
     let bottom = BAR_TOP + count(c.bars.len()) * ROW;
-    let scale = Scale::new(min, max, BAR_X0, BAR_X1, 4);
+    let scale = Scale::new(min, max, BAR_X0, BAR_X1, 5);
     let (unit, divisor) = money_unit(&scale, words);
     let mut out = String::new();
     bar_axis(&mut out, &scale, bottom, unit, divisor);
@@ -1201,8 +1221,8 @@ fn diverging_svg(c: &DivergingBars, words: Words) -> (i64, String, Legend) {
         );
     }
     let legend = vec![
-        ("up".to_owned(), words.increase.to_owned()),
-        ("down".to_owned(), words.decrease.to_owned()),
+        (Key::Area("up".to_owned()), words.increase.to_owned()),
+        (Key::Area("down".to_owned()), words.decrease.to_owned()),
     ];
     (bottom + BAR_BOTTOM, out, legend)
 }
@@ -1210,7 +1230,7 @@ fn diverging_svg(c: &DivergingBars, words: Words) -> (i64, String, Legend) {
 fn lines_svg(c: &LineChart, words: Words) -> (i64, String, Legend) {
     const HEIGHT: i64 = 250;
     const X0: i64 = 50;
-    const X1: i64 = 430;
+    const X1: i64 = 386;
     const TOP: i64 = 14;
     const BOTTOM: i64 = 222;
     /// Markers and their tooltips only where they do not crowd the line.
@@ -1224,11 +1244,19 @@ fn lines_svg(c: &LineChart, words: Words) -> (i64, String, Legend) {
         .series
         .iter()
         .enumerate()
-        .map(|(k, s)| (format!("c{}", colour(k)), s.name.clone()))
+        .map(|(k, s)| (Key::Line(colour(k)), s.name.clone()))
         .collect();
     let (Some(first), Some(last)) = (dates.first().copied(), dates.last().copied()) else {
         return (HEIGHT, String::new(), legend);
     };
+    // The axis runs over whole months: from the first of the first month to the end of the
+    // last one.
+    let first = first.with_day(1).unwrap_or(first);
+    let last = last
+        .with_day(1)
+        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(last);
     let mut min = Decimal::ZERO;
     let mut max = Decimal::ZERO;
     for (_, v) in c.series.iter().flat_map(|s| &s.points) {
@@ -1402,13 +1430,38 @@ fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX / 1024)
 }
 
-/// `text` cut to at most `max` characters, the last one an ellipsis when cut.
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
+/// `text` cut to fit `room` (thousandths of the font size), ending in an ellipsis when cut.
+fn truncate(text: &str, room: u32) -> String {
+    let total: u32 = text.chars().map(char_width).sum();
+    if total <= room {
         return text.to_owned();
     }
-    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    let mut kept = String::new();
+    let mut used = char_width('…');
+    for ch in text.chars() {
+        used += char_width(ch);
+        if used > room {
+            break;
+        }
+        kept.push(ch);
+    }
     format!("{}…", kept.trim_end())
+}
+
+/// A character's advance in thousandths of the font size, rounded up from DejaVu Sans, the
+/// widest of the usual system sans-serif fonts (Linux's default; Roboto, Segoe UI, San
+/// Francisco and Arial are narrower), so a label that fits here fits everywhere.
+fn char_width(ch: char) -> u32 {
+    match ch {
+        'i' | 'j' | 'l' | 'I' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' => 280,
+        ' ' => 320,
+        'f' | 't' | 'r' | '(' | ')' | '-' | '/' | '"' => 420,
+        's' | 'c' | 'k' | 'z' | 'y' | 'v' | 'x' => 600,
+        'm' | 'w' => 980,
+        'M' | 'W' | '…' => 1000,
+        'A'..='Z' | 'Å' | 'Ä' | 'Ö' | 'É' | 'Ü' | '&' | '%' => 780,
+        _ => 640,
+    }
 }
 
 /// Text for HTML and SVG, in element content and in quoted attributes alike.
@@ -1444,11 +1497,11 @@ h1 { font-size: 1.6rem; line-height: 1.2; margin: 0 0 .3rem; }
 .subtitle { color: #444; margin: 0 0 1rem; }
 section { margin: 2rem 0; }
 h2 { font-size: 1.25rem; margin: 0 0 .5rem; padding-bottom: .2rem; border-bottom: 1px solid #ccc; }
-.pair { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem 2rem; align-items: start; margin-bottom: 1rem; }
+.pair, .stack { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem 2rem; align-items: start; margin-bottom: 1rem; }
 @media (min-width: 1000px) { .pair { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); } }
 figure { margin: 0; min-width: 0; break-inside: avoid; page-break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: .4rem; }
-svg.chart { display: block; width: 100%; height: auto; max-width: 640px; }
+svg.chart { display: block; width: 100%; height: auto; max-width: 600px; }
 svg.chart text { font-family: inherit; }
 .lbl { font-size: 10.5px; fill: #1a1a1a; }
 .tick { font-size: 9.5px; fill: #444; }
@@ -1464,14 +1517,17 @@ svg.chart text { font-family: inherit; }
 .l6 { stroke: #777; stroke-dasharray: 2 2; } .l7 { stroke: #f0e442; }
 .up { fill: #d55e00; } .down { fill: #0072b2; }
 .legend { list-style: none; margin: .5rem 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: .25rem 1.2rem; font-size: .9rem; }
-.legend svg { width: .8em; height: .8em; margin-right: .35em; vertical-align: -.05em; }
+.legend .key { width: .8em; height: .8em; margin-right: .35em; vertical-align: -.05em; }
+.legend .key.wide { width: 2em; }
 .table-box { max-width: 100%; overflow-x: auto; margin-bottom: 1rem; }
 .table-box:focus { outline: 2px solid #0072b2; outline-offset: 2px; }
 table { border-collapse: collapse; font-size: .875rem; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: 0 0 .4rem; }
+caption > span { display: inline-block; position: sticky; left: 0; max-width: calc(100vw - 32px); }
 th, td { padding: .2rem .6rem; border-bottom: 1px solid #e3e3e3; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid #999; vertical-align: bottom; }
 tbody th { font-weight: normal; }
+th[scope="row"] { white-space: nowrap; position: sticky; left: 0; background: #fff; }
 .num { text-align: right; white-space: nowrap; }
 tfoot th, tfoot td { border-top: 2px solid #999; border-bottom: 0; font-weight: 600; }
 @page { size: A4; margin: 15mm; }
