@@ -1521,7 +1521,7 @@ svg.chart text { font-family: inherit; }
 .legend .key.wide { width: 2em; }
 .table-box { max-width: 100%; overflow-x: auto; margin-bottom: 1rem; }
 .table-box:focus { outline: 2px solid #0072b2; outline-offset: 2px; }
-table { border-collapse: collapse; font-size: .875rem; font-variant-numeric: tabular-nums; }
+table { border-collapse: separate; border-spacing: 0; font-size: .875rem; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: 0 0 .4rem; }
 caption > span { display: inline-block; position: sticky; left: 0; max-width: calc(100vw - 32px); }
 th, td { padding: .2rem .6rem; border-bottom: 1px solid #e3e3e3; text-align: left; vertical-align: top; }

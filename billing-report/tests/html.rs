@@ -176,11 +176,11 @@ fn scenario(parties: &[(String, i64)]) -> DivergingBars {
             value: if name.starts_with("Borgholm") {
                 kr(-412_345_67)
             } else if i % 4 == 1 {
-                kr(-(population * 3 + 99))
+                kr(-(population * 150 + 99))
             } else if i % 5 == 2 {
                 Money::ZERO
             } else {
-                kr(population * 7 + 1)
+                kr(population * 500 + 1)
             },
         })
         .collect();
