@@ -15,7 +15,8 @@
 //!   rounded to a hundredth of a user unit, so no floating point is involved anywhere and the
 //!   same model always gives the same bytes.
 //! - **Phones and paper**: charts scale with their `viewBox`, tables scroll sideways inside
-//!   their own box, `@page { size: A4 }` and no break inside a chart when printed.
+//!   their own box, `@page { size: A4 }`; a printed chart is not broken across pages unless it
+//!   is too tall to stay legible on one (more than about 60 bars), then it continues.
 //! - **Many parties**: a bar chart grows in height with the number of bars (290 municipalities
 //!   give a tall chart, never overlapping labels); a long name is shortened with an ellipsis in
 //!   the chart only, and the table and the bar's tooltip carry the full name.
@@ -818,6 +819,10 @@ const BAR_BOTTOM: i64 = 22;
 /// page's CSS): 150 units.
 const LABEL_ROOM: u32 = 150 * 1000 * 2 / 21;
 
+/// The height above which a chart is continued across printed pages rather than shrunk into
+/// one: at 150 mm wide and 250 mm high, 1000 units keep a label at about 7 pt.
+const TALL: i64 = 1000;
+
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
 fn write_chart(out: &mut String, chart: &Chart, id: &str, table_id: &str, words: Words) {
@@ -828,10 +833,13 @@ fn write_chart(out: &mut String, chart: &Chart, id: &str, table_id: &str, words:
         Chart::Lines(c) => lines_svg(c, words),
         Chart::Diverging(c) => diverging_svg(c, words),
     };
+    // On paper a chart is shrunk to fit its page, unbroken, as long as its labels stay legible
+    // there (about 60 bars); a taller one is continued on the next pages at its own scale.
+    let class = if height > TALL { " class=\"tall\"" } else { "" };
     w(
         out,
         format_args!(
-            "<figure>\n<figcaption id=\"{id}-cap\">{cap}</figcaption>\n\
+            "<figure{class}>\n<figcaption id=\"{id}-cap\">{cap}</figcaption>\n\
              <svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" \
              width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"{id}-title\" \
              aria-describedby=\"{table_id}\">\n<title id=\"{id}-title\">{cap}</title>\n<desc>{note}</desc>\n",
@@ -1534,11 +1542,14 @@ tfoot th, tfoot td { border-top: 2px solid #999; border-bottom: 0; font-weight: 
 @media print {
   main { max-width: none; padding: 0; }
   .pair { display: block; }
-  svg.chart { max-width: 100%; max-height: 250mm; }
+  svg.chart { max-width: 150mm; max-height: 250mm; }
+  figure.tall { break-inside: auto; page-break-inside: auto; }
+  figure.tall svg.chart { max-height: none; }
   .table-box { overflow: visible; }
   table { font-size: 8pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   thead { display: table-header-group; }
+  tfoot { display: table-row-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
 }
 "#;

@@ -7,6 +7,9 @@
 //! Chromium is Debian's `chromium` (`.ci/run` installs it). Without it the browser test fails
 //! when `CI` is set, and says loudly that it did not run otherwise.
 
+// Amounts are written in öre as kronor_öre (`45_000_00` is 45 000,00 kr).
+#![allow(clippy::inconsistent_digit_grouping)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -78,7 +81,7 @@ fn costs(i: usize, population: i64) -> Vec<Money> {
     let users = kr(population * 211 + 7_50);
     let transactions = kr(population * 37 + i as i64 * 1_01);
     let fees = kr(if population > 0 { 25_000_00 } else { 10_000_00 });
-    let correction = if i % 3 == 0 {
+    let correction = if i.is_multiple_of(3) {
         kr(-(population * 19 + 3_33))
     } else {
         kr(i as i64 * 1_234_56)
@@ -529,7 +532,7 @@ fn expected_grid(chart: &Chart) -> Vec<Vec<String>> {
             grid
         }
         Chart::Diverging(c) => {
-            let mut grid = vec![header(&["Part"], &[c.value_name.clone()], &[])];
+            let mut grid = vec![header(&["Part"], std::slice::from_ref(&c.value_name), &[])];
             for b in &c.bars {
                 grid.push(vec![b.label.clone(), amount(b.value)]);
             }
