@@ -323,6 +323,22 @@ struct SvgChart {
     tips: Vec<String>,
     /// The bar labels and their baselines.
     labels: Vec<(String, Decimal)>,
+    /// The bars and points with their tooltips: the tooltip and the element's attributes.
+    marks: Vec<(String, BTreeMap<String, String>)>,
+    /// The attributes of the zero lines.
+    zeros: Vec<BTreeMap<String, String>>,
+}
+
+impl SvgChart {
+    /// A number attribute of the mark whose tooltip is `tip`.
+    fn mark(&self, tip: &str, attr: &str) -> Decimal {
+        let (_, attrs) = self
+            .marks
+            .iter()
+            .find(|(t, _)| t == tip)
+            .unwrap_or_else(|| panic!("no mark {tip:?}"));
+        Decimal::from_str(&attrs[attr]).expect("a number")
+    }
 }
 
 /// Reads the page as XML (which it must be) and gathers what the tests look at.
@@ -370,6 +386,11 @@ fn parse(page: &str) -> Read {
                     })
                 }
                 "table" => table = Some((attrs.get("id").cloned().unwrap_or_default(), Vec::new())),
+                "line" if attrs.get("class").map(String::as_str) == Some("zero") => {
+                    if let Some(chart) = out.charts.last_mut() {
+                        chart.zeros.push(attrs.clone());
+                    }
+                }
                 "tr" => {
                     if let Some((_, rows)) = table.as_mut() {
                         rows.push(Vec::new());
@@ -428,8 +449,12 @@ fn parse(page: &str) -> Read {
                             out.titles.insert(id.clone(), text.clone());
                         }
                         if matches!(parent, "rect" | "circle") {
+                            let parent_attrs = stack.last().map(|(_, a, _)| a.clone());
                             if let Some(chart) = out.charts.last_mut() {
                                 chart.tips.push(text.clone());
+                                chart
+                                    .marks
+                                    .push((text.clone(), parent_attrs.unwrap_or_default()));
                             }
                         }
                     }
@@ -783,6 +808,115 @@ fn many_parties_grow_the_chart_and_labels_never_overlap() {
     assert!(table
         .iter()
         .any(|row| row[0] == "Kalmarsunds gymnasieförbund"));
+}
+
+#[test]
+fn negative_values_go_left_of_zero_and_widths_follow_the_values() {
+    let mut stacked = StackedBars::new("Med kredit", vec!["Pooler".into(), "Korrigeringar".into()]);
+    stacked
+        .push("Nybro kommun", vec![kr(100_00), kr(-40_00)])
+        .expect("two values");
+    stacked
+        .push("Emmaboda kommun", vec![kr(-10_00), kr(60_00)])
+        .expect("two values");
+    let diverging = DivergingBars {
+        caption: "Skillnad".into(),
+        value_name: "Skillnad".into(),
+        bars: vec![
+            DivergingBar {
+                label: "Nybro kommun".into(),
+                value: kr(30_00),
+            },
+            DivergingBar {
+                label: "Emmaboda kommun".into(),
+                value: kr(-90_00),
+            },
+        ],
+    };
+    let mut lines = LineChart::new("Saldo");
+    lines
+        .push(
+            "Samordnaren",
+            vec![
+                (date("2011-01-15"), kr(-50_00)),
+                (date("2011-06-30"), kr(150_00)),
+            ],
+        )
+        .expect("increasing dates");
+    let page = ReportPage {
+        title: "Tecken".into(),
+        subtitle: None,
+        language: Language::Sv,
+        sections: [
+            Chart::Stacked(stacked),
+            Chart::Diverging(diverging),
+            Chart::Lines(lines),
+        ]
+        .into_iter()
+        .map(|chart| Section {
+            heading: chart.caption().to_owned(),
+            intro: None,
+            chart: Some(chart),
+            table: None,
+        })
+        .collect(),
+    };
+    let read = parse(&render(&page));
+    let zero_x = |svg: &SvgChart| {
+        let xs: Vec<&String> = svg.zeros.iter().map(|z| &z["x1"]).collect();
+        assert_eq!(xs.len(), 1, "one zero line");
+        Decimal::from_str(xs[0]).expect("a number")
+    };
+    let right = |svg: &SvgChart, tip: &str| svg.mark(tip, "x") + svg.mark(tip, "width");
+    let one_hundredth = Decimal::new(1, 2);
+
+    let svg = &read.charts[0];
+    let zero = zero_x(svg);
+    let pools = "Nybro kommun, Pooler: 100,00 kr";
+    let credit = "Nybro kommun, Korrigeringar: -40,00 kr";
+    assert_eq!(
+        svg.mark(pools, "x"),
+        zero,
+        "a positive value starts at zero"
+    );
+    assert_eq!(right(svg, credit), zero, "a negative value ends at zero");
+    let ratio = svg.mark(pools, "width") * Decimal::from(40)
+        - svg.mark(credit, "width") * Decimal::from(100);
+    assert!(
+        ratio.abs() <= Decimal::from(140) * one_hundredth,
+        "widths in proportion: {ratio}"
+    );
+    // The negative value listed first still goes left, the positive one right.
+    assert_eq!(right(svg, "Emmaboda kommun, Pooler: -10,00 kr"), zero);
+    assert_eq!(
+        svg.mark("Emmaboda kommun, Korrigeringar: 60,00 kr", "x"),
+        zero
+    );
+
+    let svg = &read.charts[1];
+    let zero = zero_x(svg);
+    assert_eq!(svg.mark("Nybro kommun, Skillnad: 30,00 kr", "x"), zero);
+    assert_eq!(right(svg, "Emmaboda kommun, Skillnad: -90,00 kr"), zero);
+    assert_eq!(
+        svg.marks
+            .iter()
+            .map(|(_, a)| a["class"].as_str())
+            .collect::<Vec<_>>(),
+        ["up", "down"]
+    );
+
+    let svg = &read.charts[2];
+    let zero = Decimal::from_str(&svg.zeros[0]["y1"]).expect("a number");
+    let low = svg.mark("Samordnaren, 2011-01-15: -50,00 kr", "cy");
+    let high = svg.mark("Samordnaren, 2011-06-30: 150,00 kr", "cy");
+    assert!(
+        high < zero && zero < low,
+        "up is more: {high} < {zero} < {low}"
+    );
+    assert!(
+        svg.mark("Samordnaren, 2011-01-15: -50,00 kr", "cx")
+            < svg.mark("Samordnaren, 2011-06-30: 150,00 kr", "cx")
+    );
 }
 
 #[test]
