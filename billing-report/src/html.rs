@@ -1553,3 +1553,103 @@ tfoot th, tfoot td { border-top: 2px solid #999; border-bottom: 0; font-weight: 
   tr { break-inside: avoid; page-break-inside: avoid; }
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn steps_are_one_two_two_and_a_half_or_five_times_a_power_of_ten() {
+        let check = |span: &str, intervals: u32, step: &str| {
+            assert_eq!(
+                nice_step(d(span), intervals),
+                d(step),
+                "span {span} in {intervals}"
+            );
+        };
+        check("1050000", 5, "250000");
+        check("1050000", 4, "500000");
+        check("100", 5, "20");
+        check("0.03", 4, "0.01");
+        check("7", 5, "2");
+        check("0", 5, "1");
+        check("-5", 5, "1");
+    }
+
+    #[test]
+    fn scales_reach_below_zero_only_as_far_as_needed() {
+        let scale = Scale::new(d("-1265"), d("1050000"), 160, 384, 5);
+        assert_eq!(
+            (scale.lo, scale.hi, scale.step),
+            (d("-25000"), d("1250000"), d("250000"))
+        );
+        assert_eq!(scale.ticks()[0], Decimal::ZERO);
+        assert_eq!(scale.ticks().len(), 6);
+        assert_eq!(scale.at(scale.lo), d("160"));
+        assert_eq!(scale.at(scale.hi), d("384"));
+        // Values outside the domain stay inside the plot.
+        assert_eq!(scale.at(d("99999999")), d("384"));
+    }
+
+    #[test]
+    fn shares_print_in_per_cent_with_two_decimals() {
+        let check = |share: &str, text: &str| assert_eq!(share_text(d(share)), text);
+        check("0.0352", "3,52 %");
+        check("0.03525", "3,53 %");
+        check("1", "100,00 %");
+        check("-0.00001", "0,00 %");
+        check("-0.125", "-12,50 %");
+        check("12.5", "1 250,00 %");
+    }
+
+    #[test]
+    fn labels_are_cut_to_their_column_with_an_ellipsis() {
+        let check = |text: &str, cut: &str| assert_eq!(truncate(text, LABEL_ROOM), cut);
+        check("Skinnskattebergs kommun", "Skinnskattebergs kommun");
+        check("Kalmarsunds gymnasieförbund", "Kalmarsunds gymnasiefö…");
+        check("WWWWWWWWWWWWWWWWWWWWWWWW", "WWWWWWWWWWWWW…");
+        check("", "");
+    }
+
+    #[test]
+    fn date_axes_tick_each_month_quarter_or_year() {
+        let check = |first: &str, last: &str, labels: &[&str]| {
+            let ticks = date_ticks(
+                NaiveDate::from_str(first).unwrap_or_default(),
+                NaiveDate::from_str(last).unwrap_or_default(),
+                SV,
+            );
+            let got: Vec<&str> = ticks.iter().map(|(_, l)| l.as_str()).collect();
+            assert_eq!(got, labels, "{first} to {last}");
+        };
+        check(
+            "2011-01-01",
+            "2011-12-31",
+            &[
+                "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+            ],
+        );
+        check(
+            "2011-11-01",
+            "2012-02-29",
+            &["nov", "dec", "jan 2012", "feb"],
+        );
+        check(
+            "2011-01-01",
+            "2012-12-31",
+            &[
+                "jan 2011", "apr", "jul", "okt", "jan 2012", "apr", "jul", "okt",
+            ],
+        );
+        check(
+            "2010-01-01",
+            "2014-06-30",
+            &["2010", "2011", "2012", "2013", "2014"],
+        );
+    }
+}
