@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod compute;
 pub mod document;
+pub mod html;
 pub mod input;
 pub mod output;
 pub mod register;
