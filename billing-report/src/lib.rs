@@ -7,6 +7,7 @@ pub mod compute;
 pub mod document;
 pub mod input;
 pub mod output;
+pub mod pdf;
 pub mod register;
 pub mod template;
 pub mod transactions;
