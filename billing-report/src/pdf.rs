@@ -212,12 +212,12 @@ impl Column {
 /// The line table's columns: Beskrivning, Period, Antal, Enhet, À-pris, Belopp, Moms. Two
 /// millimetres between columns, so right-aligned amounts never touch their neighbour.
 const LINE_COLUMNS: [Column; 7] = [
-    Column::new(LEFT, 75.0, Align::Left),
-    Column::new(77.0, 97.0, Align::Left),
-    Column::new(99.0, 113.0, Align::Right),
-    Column::new(115.0, 134.0, Align::Left),
-    Column::new(136.0, 155.0, Align::Right),
-    Column::new(157.0, 179.0, Align::Right),
+    Column::new(LEFT, 67.0, Align::Left),
+    Column::new(69.0, 102.5, Align::Left),
+    Column::new(104.0, 116.0, Align::Right),
+    Column::new(118.0, 135.0, Align::Left),
+    Column::new(137.0, 156.0, Align::Right),
+    Column::new(158.0, 179.0, Align::Right),
     Column::new(181.0, RIGHT, Align::Right),
 ];
 
@@ -340,6 +340,24 @@ impl<'a> Composer<'a> {
             .collect())
     }
 
+    /// A figure or a heading in one line: in a smaller size where it does not fit `column`
+    /// (down to 6 pt), so that "12 345 678,00" is never broken at a digit group; wrapped only
+    /// if even that is too wide.
+    fn fitted(&self, text: &str, column: Column, t: Type) -> Result<Vec<Piece>, PdfError> {
+        let mut size = t.size;
+        while size >= 6.0 {
+            if self.fonts.width(text, size, t.style)? <= column.width() {
+                let t = Type { size, ..t };
+                return Ok(vec![Piece {
+                    text: text.to_owned(),
+                    t,
+                }]);
+            }
+            size -= 0.5;
+        }
+        self.pieces(text, column, t)
+    }
+
     /// Starts a new page, headed by a line that says whose invoice it continues.
     fn new_page(&mut self) -> Result<(), PdfError> {
         self.pages.push(Page::default());
@@ -403,7 +421,7 @@ impl<'a> Composer<'a> {
         // The title and the facts, top right.
         self.text(FACTS_LEFT, TOP - 1.0, TITLE, self.kind_label())?;
         let none = || "–".to_owned();
-        let mut facts: Vec<(&str, String)> = vec![
+        let facts: [(&str, String); 6] = [
             (labels.number, self.number_text()),
             (labels.issue_date, document_date(doc.issue_date)),
             (labels.due_date, document_date(doc.due_date)),
@@ -420,9 +438,6 @@ impl<'a> Composer<'a> {
                 doc.seller.reference.clone().unwrap_or_else(none),
             ),
         ];
-        if let Some(credited) = &doc.credited {
-            facts.push((labels.credits_invoice, credited.number.to_string()));
-        }
         let mut y = TOP + 11.0;
         for (label, value) in facts {
             let label_width = FACTS_VALUE - FACTS_LEFT - 2.0;
@@ -459,7 +474,7 @@ impl<'a> Composer<'a> {
         let row: Row = columns
             .iter()
             .zip(titles)
-            .map(|(column, title)| self.pieces(title, *column, TABLE_HEAD))
+            .map(|(column, title)| self.fitted(title, *column, TABLE_HEAD))
             .collect::<Result<_, _>>()?;
         let y = self.y;
         self.push(Op::Shade {
@@ -559,11 +574,11 @@ impl<'a> Composer<'a> {
         Ok(vec![
             first,
             self.pieces(&period_text, period, TABLE)?,
-            self.pieces(&swedish_decimal(line.quantity), quantity, TABLE)?,
+            self.fitted(&swedish_decimal(line.quantity), quantity, TABLE)?,
             self.pieces(line.unit.label(self.doc.language), unit, TABLE)?,
-            self.pieces(&unit_price_text(line.unit_price), price, TABLE)?,
-            self.pieces(&line.amount.to_swedish(), amount, TABLE)?,
-            self.pieces(&rate_text(&line.vat), vat, TABLE)?,
+            self.fitted(&unit_price_text(line.unit_price), price, TABLE)?,
+            self.fitted(&line.amount.to_swedish(), amount, TABLE)?,
+            self.fitted(&rate_text(&line.vat), vat, TABLE)?,
         ])
     }
 
@@ -587,9 +602,9 @@ impl<'a> Composer<'a> {
             };
             rows.push(vec![
                 self.pieces(&what, what_column, TABLE)?,
-                self.pieces(&b.taxable.to_swedish(), taxable_column, TABLE)?,
-                self.pieces(&rate_text(&b.category), rate_column, TABLE)?,
-                self.pieces(&b.vat.to_swedish(), vat_column, TABLE)?,
+                self.fitted(&b.taxable.to_swedish(), taxable_column, TABLE)?,
+                self.fitted(&rate_text(&b.category), rate_column, TABLE)?,
+                self.fitted(&b.vat.to_swedish(), vat_column, TABLE)?,
             ]);
         }
         let first = rows.first().map_or(0.0, row_height);
@@ -649,20 +664,15 @@ impl<'a> Composer<'a> {
             ),
         ];
         let cell_width = WIDTH / 4.0;
-        let text_width = cell_width - 6.0;
         let mut wrapped = Vec::with_capacity(cells.len());
         let mut inner: f32 = 0.0;
-        for (label, value) in &cells {
-            let label_lines = self
-                .fonts
-                .wrap(label, text_width, LABEL.size, LABEL.style)?;
-            let value_lines = self
-                .fonts
-                .wrap(value, text_width, TOTAL.size, TOTAL.style)?;
-            let height = label_lines.len() as f32 * leading(LABEL)
-                + value_lines.len() as f32 * leading(TOTAL);
-            inner = inner.max(height);
-            wrapped.push((label_lines, value_lines));
+        for (i, (label, value)) in cells.iter().enumerate() {
+            let left = LEFT + cell_width * i as f32 + 3.0;
+            let column = Column::new(left, left + cell_width - 6.0, Align::Left);
+            let mut lines = self.pieces(label, column, LABEL)?;
+            lines.extend(self.fitted(value, column, TOTAL)?);
+            inner = inner.max(lines.iter().map(|p| leading(p.t)).sum());
+            wrapped.push(lines);
         }
         let height = inner + 5.0;
         self.ensure(height)?;
@@ -674,7 +684,7 @@ impl<'a> Composer<'a> {
             h: height,
             width: 1.0,
         });
-        for (i, (label_lines, value_lines)) in wrapped.iter().enumerate() {
+        for (i, lines) in wrapped.iter().enumerate() {
             let left = LEFT + cell_width * i as f32;
             if i > 0 {
                 self.push(Op::Rule {
@@ -684,13 +694,9 @@ impl<'a> Composer<'a> {
                 });
             }
             let mut y = top + 2.2;
-            for line in label_lines {
-                self.text(left + 3.0, y, LABEL, line)?;
-                y += leading(LABEL);
-            }
-            for line in value_lines {
-                self.text(left + 3.0, y, TOTAL, line)?;
-                y += leading(TOTAL);
+            for piece in lines {
+                self.text(left + 3.0, y, piece.t, &piece.text)?;
+                y += leading(piece.t);
             }
         }
         self.y = top + height + 4.0;
