@@ -298,6 +298,9 @@ impl<'a> Composer<'a> {
 
     /// Draws one line of `text` with its line box's top at `top`; returns its width in mm.
     fn text(&mut self, x: f32, top: f32, t: Type, text: &str) -> Result<f32, PdfError> {
+        if text.is_empty() {
+            return Ok(0.0);
+        }
         let run = self.fonts.run(text, t.style)?;
         let width = self.fonts.width(text, t.size, t.style)?;
         self.page()
@@ -307,6 +310,9 @@ impl<'a> Composer<'a> {
 
     /// Draws one line of `text` ending at `right`.
     fn text_right(&mut self, right: f32, top: f32, t: Type, text: &str) -> Result<(), PdfError> {
+        if text.is_empty() {
+            return Ok(());
+        }
         let run = self.fonts.run(text, t.style)?;
         self.page()
             .text_right(right, top + ascent(t), t.size, t.style, t.ink, run);

@@ -445,6 +445,8 @@ fn a_draft_says_so_instead_of_a_number() {
     let mut doc = example();
     doc.number = None;
     doc.payment.ocr = None;
+    // A line without a period leaves its cell empty.
+    doc.lines[0].period = None;
     let dir = scratch();
     let path = write(dir.path(), "draft", &render(&doc).unwrap());
     let text = layout_text(&path);
