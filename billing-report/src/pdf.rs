@@ -751,7 +751,7 @@ impl<'a> Composer<'a> {
                     self.pieces(label, columns[0], BODY)?,
                     self.pieces(value, columns[1], BODY)?,
                 ];
-                self.place_row(&columns, None, row, false)?;
+                self.place_row(&columns, None, row, true)?;
             }
             self.y += 5.0;
         }

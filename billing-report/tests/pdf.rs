@@ -549,6 +549,23 @@ fn a_long_description_wraps_inside_its_column_and_appears_whole() {
 }
 
 #[test]
+fn a_long_basis_flows_over_pages_and_keeps_every_row() {
+    let mut doc = example();
+    doc.basis[0].rows = (1..=120)
+        .map(|i| (format!("Underlagsrad {i}"), format!("{i} 000,00 kr")))
+        .collect();
+    let dir = scratch();
+    let path = write(dir.path(), "long-basis", &render(&doc).unwrap());
+    let pages = page_count(&path);
+    assert!(pages >= 4, "120 basis rows on {pages} pages");
+    let text = layout_text(&path);
+    for (label, value) in &doc.basis[0].rows {
+        assert_holds(&text, &[label, value]);
+    }
+    assert_holds(&text, &[&format!("Sida {pages} av {pages}")]);
+}
+
+#[test]
 fn large_figures_are_never_broken_at_a_digit_group() {
     let mut doc = example();
     doc.lines[0].quantity = "1234567".parse().unwrap();
