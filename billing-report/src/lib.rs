@@ -8,6 +8,7 @@ pub mod document;
 pub mod html;
 pub mod input;
 pub mod output;
+pub mod pdf;
 pub mod register;
 pub mod sie;
 pub mod template;
