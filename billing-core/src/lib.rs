@@ -50,6 +50,7 @@ pub use pool::{
 pub use thresholds::{Threshold, ThresholdTable};
 
 pub mod calendar;
+pub mod engine;
 
 pub mod transactions;
 pub use transactions::{

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod compute;
 pub mod input;
+pub mod model;
 pub mod output;
 pub mod register;
 pub mod template;

@@ -124,6 +124,20 @@ pub fn fee_lines(
     users: Users<'_>,
     issued: &[FeeLine],
 ) -> Result<Vec<FeeLine>, CalendarProblems> {
+    lines_due(invoice_date, config, fees, members, users, issued, true)
+}
+
+/// [`fee_lines`], with the correction of the period just ended left out when `correct` is
+/// false (the first date billed with no history: nothing before it was billed or assumed).
+pub(crate) fn lines_due(
+    invoice_date: NaiveDate,
+    config: &CalendarConfig,
+    fees: &FeeSchedule,
+    members: &Members,
+    users: Users<'_>,
+    issued: &[FeeLine],
+    correct: bool,
+) -> Result<Vec<FeeLine>, CalendarProblems> {
     let period = config.periods.starting(invoice_date)?;
     let previous = config.periods.previous(period)?;
     if config.policy == CorrectionPolicy::ProRataDays && matches!(users, Users::Counts(_)) {
@@ -151,8 +165,15 @@ pub fn fee_lines(
     for m in members.memberships() {
         let billed_before = billed.get(m.party());
         let member_days = member_days(m, previous);
-        if member_days.total() > 0 || billed_before.is_some() {
-            let fee = fees.in_force(previous.start());
+        if correct && (member_days.total() > 0 || billed_before.is_some()) {
+            // R6: the fee in force on the period's start or, for a member that joined inside
+            // it, on its first member day.
+            let fee_day = if previous.contains(m.from()) {
+                m.from()
+            } else {
+                previous.start()
+            };
+            let fee = fees.in_force(fee_day);
             match fee {
                 Some(fee) => {
                     let ctx = Ctx {
@@ -173,7 +194,9 @@ pub fn fee_lines(
                 None => {}
             }
         }
-        if member_days_positive(m, period) {
+        // R6: an advance only for a party that is a member on the period's first day; a party
+        // (or an agreement) that starts inside the period pays its days as a correction.
+        if m.is_member_on(period.start()) {
             let Some(fee) = fees.in_force(period.start()) else {
                 problems.push(CalendarError::NoFee { period });
                 continue;
@@ -193,7 +216,7 @@ pub fn fee_lines(
         }
     }
     // A party billed for the period that no longer has a membership gets its billing reversed.
-    for (party, b) in no_membership {
+    for (party, b) in no_membership.into_iter().filter(|_| correct) {
         out.push(reversal_line(party, previous, invoice_date, b));
     }
     CalendarProblems::check(out, problems)
@@ -201,6 +224,10 @@ pub fn fee_lines(
 
 /// [`fee_lines`] for each of `dates` in turn, each date's lines becoming issued lines for the
 /// next. Returns the new lines of all dates, in date order.
+///
+/// With no `issued` lines, the first date starts the billing: the period before it is not
+/// corrected, since nothing was billed or assumed billed for it (no 'correction' of a whole
+/// half-year nobody invoiced).
 ///
 /// # Errors
 /// As [`fee_lines`], for the first date that fails.
@@ -217,9 +244,11 @@ pub fn bill_dates(
     sorted.dedup();
     let mut all: Vec<FeeLine> = issued.to_vec();
     let before = all.len();
+    let mut correct = !issued.is_empty();
     for date in sorted {
-        let lines = fee_lines(date, config, fees, members, users, &all)?;
+        let lines = lines_due(date, config, fees, members, users, &all, correct)?;
         all.extend(lines);
+        correct = true;
     }
     Ok(all.split_off(before))
 }
@@ -436,10 +465,6 @@ pub(crate) fn member_days(m: &Membership, period: Period) -> Weighted {
     // Cannot fail: at most a period's days (a few hundred) times a decimal mantissa (< 2^96)
     // stays far below i128::MAX.
     Weighted::new(first, other, multiplier).unwrap_or(ZERO_DAYS)
-}
-
-fn member_days_positive(m: &Membership, period: Period) -> bool {
-    member_span(m, period).is_some()
 }
 
 const ZERO_DAYS: Weighted = Weighted {

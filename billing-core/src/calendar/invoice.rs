@@ -92,7 +92,8 @@ pub struct InvoiceLine {
     pub amount: Money,
     /// Its VAT rate.
     pub vat_rate: VatRate,
-    /// Its VAT, rounded to öre.
+    /// Its VAT on its own, rounded to öre: for information. The invoice's VAT is computed per
+    /// rate on the sum of the lines (R15, BR-CO-17), so these may differ from it by an öre.
     pub vat: Money,
     /// How the amount was derived (R16).
     pub explanation: Explanation,
@@ -106,7 +107,7 @@ pub struct VatTotal {
     pub rate: VatRate,
     /// The lines' amounts added up.
     pub base: Money,
-    /// The lines' VAT added up.
+    /// The VAT of the rate: `base × rate`, rounded to öre once (BR-CO-17).
     pub vat: Money,
 }
 
@@ -151,7 +152,7 @@ pub struct Invoice {
     pub vat_totals: Vec<VatTotal>,
     /// The lines added up, before VAT.
     pub net_total: Money,
-    /// The VAT added up.
+    /// The VAT of every rate added up.
     pub vat_total: Money,
     /// The öresavrundning line, when the payable total is rounded to whole kronor.
     pub rounding: Option<Money>,
@@ -385,9 +386,7 @@ fn line(
     explanation: Explanation,
     options: &InvoiceOptions,
 ) -> InvoiceLine {
-    let exact = amount.to_decimal() * vat_rate.percent() / Decimal::ONE_HUNDRED;
-    // |amount| ≤ 10^15 kronor, so its VAT is within range and the fallback never happens.
-    let vat = Money::round(exact, options.vat_rounding).unwrap_or(Money::ZERO);
+    let vat = vat_of(amount, vat_rate, options);
     InvoiceLine {
         kind,
         description,
@@ -399,6 +398,13 @@ fn line(
     }
 }
 
+/// The VAT of `amount` at `rate`, rounded under the invoice options.
+fn vat_of(amount: Money, rate: VatRate, options: &InvoiceOptions) -> Money {
+    let exact = amount.to_decimal() * rate.percent() / Decimal::ONE_HUNDRED;
+    // |amount| ≤ 10^15 kronor, so its VAT is within range and the fallback never happens.
+    Money::round(exact, options.vat_rounding).unwrap_or(Money::ZERO)
+}
+
 /// Totals, VAT per rate, rounding and kind of one invoice from its lines.
 fn invoice(
     issuer: &PartyId,
@@ -408,18 +414,22 @@ fn invoice(
     lines: Vec<InvoiceLine>,
     options: &InvoiceOptions,
 ) -> Invoice {
-    let mut per_rate: BTreeMap<VatRate, (Money, Money)> = BTreeMap::new();
+    // R15 (BR-CO-17): the VAT of a rate is computed on the sum of the net lines at that rate,
+    // rounded once; the lines' own VAT is for information and may differ by an öre.
+    let mut per_rate: BTreeMap<VatRate, Money> = BTreeMap::new();
     for l in &lines {
-        let t = per_rate.entry(l.vat_rate).or_default();
-        t.0 += l.amount;
-        t.1 += l.vat;
+        *per_rate.entry(l.vat_rate).or_default() += l.amount;
     }
     let vat_totals: Vec<VatTotal> = per_rate
         .into_iter()
-        .map(|(rate, (base, vat))| VatTotal { rate, base, vat })
+        .map(|(rate, base)| VatTotal {
+            rate,
+            base,
+            vat: vat_of(base, rate, options),
+        })
         .collect();
     let net_total: Money = lines.iter().map(|l| l.amount).sum();
-    let vat_total: Money = lines.iter().map(|l| l.vat).sum();
+    let vat_total: Money = vat_totals.iter().map(|t| t.vat).sum();
     let total = net_total + vat_total;
     let rounding = options.total_rounding.map(|p| p.round_money(total) - total);
     let payable = total + rounding.unwrap_or(Money::ZERO);

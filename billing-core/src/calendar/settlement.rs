@@ -94,6 +94,13 @@ impl SettlementDays {
 
     /// The costs settled on `date`: from the day after the previous settlement day up to and
     /// including `date`.
+    /// The settlement days of `year`, in date order.
+    pub fn days_in_year(&self, year: i32) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.days
+            .iter()
+            .filter_map(move |&(m, d)| NaiveDate::from_ymd_opt(year, m, d))
+    }
+
     fn window_ending(&self, date: NaiveDate) -> Option<Period> {
         let mut day = date.pred_opt()?;
         // A settlement day comes at least once a year.
