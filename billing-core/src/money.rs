@@ -357,7 +357,7 @@ pub struct RoundingPolicy {
 }
 
 impl RoundingPolicy {
-    /// To öre, half away from zero: the rule for invoice lines (DOMAIN.md, money and rounding).
+    /// To öre, half away from zero: the rule for invoice lines (docs/rules.md, money and rounding).
     pub const ORE_HALF_AWAY_FROM_ZERO: RoundingPolicy = RoundingPolicy {
         unit: RoundingUnit::Ore,
         mode: RoundingMode::HalfAwayFromZero,

@@ -1,4 +1,4 @@
-//! The agreement calendar (seed 004, DOMAIN.md R4–R10 and the invoices of R15): user fees from
+//! The agreement calendar (seed 004, docs/rules.md R4–R10 and the invoices of R15): user fees from
 //! a yearly budget, half-yearly advance invoices, corrections on the next invoice, entry and
 //! exit, the providers' arrears settlement, and the assembly of each party's invoice.
 //!

@@ -5,7 +5,7 @@
 //! the costs since the previous settlement day. The coordinator collects user fees in advance
 //! (R6), so it holds a rolling surplus and the providers a deficit; [`cash_flow`] shows both.
 //!
-//! **Decision** (DOMAIN.md is silent): money moves on an invoice's issue date and on the day a
+//! **Decision** (docs/rules.md is silent): money moves on an invoice's issue date and on the day a
 //! cost is incurred; payment terms would shift every date of a kind by the same days.
 
 use std::collections::BTreeMap;

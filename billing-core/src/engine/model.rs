@@ -107,7 +107,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The defaults of DOMAIN R5–R10 and R15 for an agreement coordinated by `issuer`:
+    /// The defaults of docs/rules.md R5–R10 and R15 for an agreement coordinated by `issuer`:
     /// half-years, `next_invoice_count`, öre, 30 days, SEK, first year × 2, 12 months' notice,
     /// settlements on 31 May and 30 November.
     pub fn new(issuer: PartyId, start: Option<NaiveDate>) -> Settings {
