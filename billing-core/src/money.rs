@@ -18,6 +18,11 @@ const MAX_ABS_ORE: i128 = 100_000_000_000_000_000;
 
 /// An exact amount of money, to the öre.
 ///
+/// Two text forms, on purpose: `{}` ([`fmt::Display`]) is the plain form machines read back
+/// (`-1234.50`, as in `lines.csv`, JSON and [`std::str::FromStr`]); [`Money::to_swedish`] is the
+/// form people read (`-1 234,50`), used by every explanation ([`crate::Explanation`]) and
+/// invoice text.
+///
 /// The currency is not part of the value: one agreement, pool or invoice has one currency, and it
 /// is carried there (see [`Currency`]). Keeping it out keeps the arithmetic of a split free of
 /// checks that could never fail.

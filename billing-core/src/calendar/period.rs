@@ -9,7 +9,10 @@ use crate::calendar::error::CalendarError;
 /// A billing period: from its first day up to, not including, the next period's first day.
 ///
 /// Never empty: the constructor refuses an end on or before the start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// `{}` and `{:?}` print the same bounds, the first and the last day, both included
+/// (`2011-01-01..2011-06-30`; `{:?}` wraps them in `Period(…)`), the way invoices show them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {
     start: NaiveDate,
     end: NaiveDate,
@@ -44,6 +47,12 @@ impl Period {
     /// True when `day` is in the period.
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.start <= day && day < self.end
+    }
+}
+
+impl fmt::Debug for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Period({self})")
     }
 }
 
@@ -212,6 +221,15 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// Issue 11: `{:?}` printed the exclusive end (`end: 2011-07-01`) where `{}` printed the
+    /// last day; both now print the same bounds.
+    #[test]
+    fn display_and_debug_print_the_same_bounds() {
+        let p = Period::new(day(2011, 1, 1), day(2011, 7, 1)).unwrap();
+        assert_eq!(p.to_string(), "2011-01-01..2011-06-30");
+        assert_eq!(format!("{p:?}"), "Period(2011-01-01..2011-06-30)");
     }
 
     #[test]
