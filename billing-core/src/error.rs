@@ -4,7 +4,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::agreement::{PartyId, SourceRef};
+use crate::id::{BadPartyId, PartyId, SourceRef};
 use crate::money::Money;
 
 /// A pool's identifier as the caller names it, e.g. `system-2020`.
@@ -244,5 +244,11 @@ impl fmt::Display for Finding {
                 write!(f, "pool {pool}: {amount} above the caps is not allocated")
             }
         }
+    }
+}
+
+impl From<BadPartyId> for SplitError {
+    fn from(e: BadPartyId) -> SplitError {
+        SplitError::BadPartyId { id: e.id }
     }
 }

@@ -101,11 +101,12 @@ pub mod agreement;
 pub mod apportion;
 pub mod error;
 pub mod explain;
+pub mod id;
 pub mod money;
 pub mod pool;
 pub mod thresholds;
 
-pub use agreement::{Agreement, Party, PartyId, Population, SourceRef, Sourced};
+pub use agreement::{Agreement, BadPartyId, Party, PartyId, Population, SourceRef, Sourced};
 pub use apportion::{apportion, ApportionError, Apportionment, Portion};
 pub use error::{Finding, PoolId, Problems, SplitError};
 pub use explain::{Explanation, Step};

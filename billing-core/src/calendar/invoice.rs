@@ -14,8 +14,8 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::agreement::PartyId;
-use crate::calendar::advance::{FeeLine, FeeLineKind};
 use crate::calendar::error::{CalendarError, CalendarProblems};
+use crate::calendar::fee_line::{FeeLine, FeeLineKind};
 use crate::calendar::ids::{ocr_reference, OrgNumber};
 use crate::calendar::period::Period;
 use crate::calendar::policy_words;

@@ -48,19 +48,22 @@ pub mod advance;
 pub mod correction;
 pub mod error;
 pub mod fee;
+pub mod fee_line;
 pub mod ids;
 pub mod invoice;
 pub mod membership;
 pub mod period;
+pub mod period_starts;
 pub mod register;
 pub mod settlement;
 
 /// The date type of every calendar argument, re-exported so callers need no `chrono` of their own.
 pub use chrono::NaiveDate;
 
-pub use advance::{bill_dates, fee_lines, CalendarConfig, FeeLine, FeeLineKind};
+pub use advance::{bill_dates, fee_lines};
 pub use error::{CalendarError, CalendarProblems};
 pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
+pub use fee_line::{CalendarConfig, FeeLine, FeeLineKind};
 pub use ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
 pub use invoice::{
     assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceKind, InvoiceLine, InvoiceOptions,
@@ -69,7 +72,8 @@ pub use invoice::{
 pub use membership::{
     extraction_pool, EntryRequest, EntryRule, ExitRule, FirstYear, Members, Membership,
 };
-pub use period::{Period, PeriodStarts};
+pub use period::Period;
+pub use period_starts::PeriodStarts;
 pub use register::{Register, Registration, UserCount, UserCounts, UserId, Users};
 pub use settlement::{
     arrears_invoices, cash_flow, CashEntry, PartyTimeline, ProviderCost, SettlementDays,
