@@ -123,7 +123,7 @@ fn one_ore_changed_in_lines_csv_is_found() {
     assert_eq!(code, 1, "{stdout}");
     assert_eq!(
         stdout.trim(),
-        r#"lines.csv: row 3, amount: recomputed "33.34", found "33.35""#
+        r#"lines.csv: row 3, amount: recomputed "33.33", found "33.34""#
     );
 }
 
