@@ -11,8 +11,25 @@
 //! - [`engine`]: a whole agreement ([`engine::Model`]) in, the invoices of a date out
 //!   ([`engine::invoices_due`]), with allocations, fee lines, findings, fee reviews and the
 //!   cash-flow timeline.
-//! - The building blocks it uses: [`allocate`] (R1–R3, R12–R14), [`calendar`] (R4–R10, R15)
-//!   and [`transactions`] (R11, R13).
+//! - The building blocks it uses, by rule:
+//!
+//! | rule | module |
+//! |---|---|
+//! | splitting to the öre (largest remainder) | [`mod@apportion`] |
+//! | R1 population, R3 users (and users outside), R12 fixed and one-off pools, R14 subsets | [`pool`] ([`allocate`]) |
+//! | R2 procurement caps | [`pool`] (caps) and [`thresholds`] (the LOU table) |
+//! | R4 who counts as a user | [`calendar::register`] |
+//! | R5 the annual fee | [`calendar::fee`] |
+//! | R6 advances | [`calendar::advance`], the line itself in [`calendar::fee_line`] |
+//! | R7 corrections | [`calendar::correction`] |
+//! | R8 entry, R9 exit | [`calendar::membership`] |
+//! | R10 providers' arrears, cash flow | [`calendar::settlement`] |
+//! | R11 transactions | [`transactions::tariff`], [`transactions::pricing`], [`transactions::tally`] |
+//! | R12 recurring and one-off costs spread | [`transactions::costs`] |
+//! | R13 cooperations and fee reviews | [`transactions::cooperation`] |
+//! | R15 invoices, VAT, öresavrundning, OCR, organisation numbers | [`invoice`], [`invoice::ids`] |
+//! | R16 explanations | [`explain`] |
+//! | the whole agreement on a date | [`engine`] |
 //!
 //! # Example: a whole agreement invoiced on three dates
 //!
@@ -102,6 +119,7 @@ pub mod apportion;
 pub mod error;
 pub mod explain;
 pub mod id;
+pub mod invoice;
 pub mod money;
 pub mod pool;
 pub mod thresholds;

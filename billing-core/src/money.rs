@@ -454,6 +454,20 @@ pub(crate) fn ratio_to_decimal(num: i128, den: i128) -> Option<Decimal> {
     whole.checked_add(rest.checked_div(den)?)
 }
 
+/// A rounding policy in words, e.g. `to öre, half away from zero`.
+pub(crate) fn policy_words(policy: RoundingPolicy) -> String {
+    let unit = match policy.unit() {
+        RoundingUnit::Ore => "to öre",
+        RoundingUnit::Krona => "to whole kronor",
+    };
+    let mode = match policy.mode() {
+        RoundingMode::HalfAwayFromZero => "half away from zero",
+        RoundingMode::HalfEven => "half to even",
+        RoundingMode::TowardZero => "toward zero",
+    };
+    format!("{unit}, {mode}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,9 +13,10 @@ use crate::calendar::membership::Membership;
 use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
 use crate::calendar::register::day_number;
-use crate::calendar::{policy_words, CorrectionPolicy};
+use crate::calendar::CorrectionPolicy;
 use crate::error::PoolId;
 use crate::explain::{swedish_decimal, Explanation, Step};
+use crate::money::policy_words;
 use crate::money::{
     decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingPolicy,
 };

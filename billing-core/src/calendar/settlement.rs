@@ -14,10 +14,10 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::agreement::{Agreement, PartyId, SourceRef};
 use crate::calendar::error::{CalendarError, CalendarProblems};
-use crate::calendar::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
 use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
 use crate::explain::{Explanation, Step};
+use crate::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
 use crate::money::Money;
 
 /// A provider's actual cost (salaries, servers, licences), paid when incurred and invoiced to

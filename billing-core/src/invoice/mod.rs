@@ -7,6 +7,8 @@
 //! references are assigned by the caller ([`Invoice::with_number`]), who owns the unbroken
 //! series.
 
+pub mod ids;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -16,10 +18,10 @@ use rust_decimal::Decimal;
 use crate::agreement::PartyId;
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::fee_line::{FeeLine, FeeLineKind};
-use crate::calendar::ids::{ocr_reference, OrgNumber};
 use crate::calendar::period::Period;
-use crate::calendar::policy_words;
 use crate::explain::{Explanation, Step};
+use crate::invoice::ids::{ocr_reference, OrgNumber};
+use crate::money::policy_words;
 use crate::money::{Currency, Money, RoundingPolicy};
 use crate::pool::Allocation;
 
