@@ -21,6 +21,12 @@ pub enum SplitError {
         /// The id found.
         id: String,
     },
+    /// A pool id is empty or has surrounding spaces (checked like a party id).
+    #[error("pool id {id:?} must be non-empty text without leading or trailing spaces")]
+    BadPoolId {
+        /// The id found.
+        id: String,
+    },
     /// Two parties of the agreement share an id.
     #[error("party {party}: the id occurs more than once")]
     DuplicateParty {

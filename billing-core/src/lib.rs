@@ -131,7 +131,7 @@ pub use explain::{Explanation, Step};
 pub use money::{Currency, Money, MoneyError, RoundingMode, RoundingPolicy, RoundingUnit};
 pub use pool::{
     allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key,
-    Outside, Part, Participants, Pool, Ratio, Round,
+    Outside, Part, Participants, Pool, PoolBuilder, Ratio, Round,
 };
 pub use thresholds::{Threshold, ThresholdTable};
 

@@ -58,6 +58,93 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// A builder for a pool whose id is checked like a party id, with its optional parts
+    /// (participants, cap, year, currency, source) set by name.
+    ///
+    /// ```
+    /// use billing_core::{Cap, CapLimit, ExcessPolicy, Key, Money, Pool};
+    /// let pool = Pool::builder("system-2020", "System", Money::from_kronor(2_000_000), Key::Population)
+    ///     .year(2020)
+    ///     .cap(Cap { limit: CapLimit::Lou, excess: ExcessPolicy::Redistribute })
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(pool.year, Some(2020));
+    /// assert!(Pool::builder(" x", "X", Money::ZERO, Key::Equal).build().is_err());
+    /// ```
+    pub fn builder(id: &str, name: &str, amount: Money, key: Key) -> PoolBuilder {
+        PoolBuilder {
+            id: id.to_owned(),
+            pool: Pool::new(id, name, amount, key),
+        }
+    }
+}
+
+/// Builds a [`Pool`]: see [`Pool::builder`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct PoolBuilder {
+    id: String,
+    pool: Pool,
+}
+
+impl PoolBuilder {
+    /// Only these parties share it (R14); all by default.
+    pub fn participants(mut self, parties: Vec<PartyId>) -> PoolBuilder {
+        self.pool.participants = Participants::Only(parties);
+        self
+    }
+
+    /// The most one party pays in a year, and where the excess goes (R2).
+    pub fn cap(mut self, cap: Cap) -> PoolBuilder {
+        self.pool.cap = Some(cap);
+        self
+    }
+
+    /// The calendar year billed (a `lou` cap needs it).
+    pub fn year(mut self, year: i32) -> PoolBuilder {
+        self.pool.year = Some(year);
+        self
+    }
+
+    /// The currency of the amount (SEK by default).
+    pub fn currency(mut self, currency: Currency) -> PoolBuilder {
+        self.pool.currency = currency;
+        self
+    }
+
+    /// Where the pool was read.
+    pub fn source(mut self, source: SourceRef) -> PoolBuilder {
+        self.pool.source = Some(source);
+        self
+    }
+
+    /// The pool.
+    ///
+    /// # Errors
+    /// [`SplitError::BadPoolId`] for an empty id or one with surrounding spaces, and
+    /// [`SplitError::NonPositiveCap`] for a fixed cap of zero or below. What needs the parties
+    /// (participants, figures, the absorbing party) is checked when it is split ([`allocate`]).
+    pub fn build(self) -> Result<Pool, SplitError> {
+        if self.id.is_empty() || self.id.trim() != self.id {
+            return Err(SplitError::BadPoolId { id: self.id });
+        }
+        if let Some(Cap {
+            limit: CapLimit::Fixed(cap),
+            ..
+        }) = &self.pool.cap
+        {
+            if !cap.is_positive() {
+                return Err(SplitError::NonPositiveCap {
+                    pool: self.pool.id.clone(),
+                    cap: *cap,
+                });
+            }
+        }
+        Ok(self.pool)
+    }
+}
+
 /// How a pool is split.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -233,6 +320,7 @@ impl serde::Serialize for Ratio {
 /// The cap applied to a pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct AppliedCap {
     /// The amount.
     pub limit: Money,
@@ -246,6 +334,7 @@ pub struct AppliedCap {
 /// parties still uncapped, and who went over the cap in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Round {
     /// 1 for the first.
     pub number: u32,
@@ -260,6 +349,7 @@ pub struct Round {
 /// The part of a pool borne by users outside the agreement (R3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Outside {
     /// Users in all organisations.
     pub total_users: Sourced<u64>,
@@ -280,6 +370,7 @@ pub struct Outside {
 /// One participant's part of a pool, with everything needed to explain it (R16).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Part {
     /// The party.
     pub party: PartyId,
@@ -321,6 +412,7 @@ impl Part {
 /// A pool split among its participants.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Allocation {
     /// The pool's id.
     pub pool: PoolId,

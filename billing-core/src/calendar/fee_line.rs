@@ -33,6 +33,69 @@ pub struct CalendarConfig {
     pub rounding: RoundingPolicy,
 }
 
+impl CalendarConfig {
+    /// A builder starting from the defaults (half-years, `next_invoice_count`, öre half away
+    /// from zero).
+    ///
+    /// ```
+    /// use billing_core::calendar::{CalendarConfig, CorrectionPolicy};
+    /// let config = CalendarConfig::builder()
+    ///     .periods(vec![(1, 1), (4, 1), (7, 1), (10, 1)])
+    ///     .policy(CorrectionPolicy::ProRataDays)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.periods.per_year(), 4);
+    /// assert!(CalendarConfig::builder().periods(vec![(2, 30)]).build().is_err());
+    /// ```
+    pub fn builder() -> CalendarConfigBuilder {
+        CalendarConfigBuilder {
+            starts: None,
+            config: CalendarConfig::default(),
+        }
+    }
+}
+
+/// Builds a [`CalendarConfig`]: see [`CalendarConfig::builder`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CalendarConfigBuilder {
+    starts: Option<Vec<(u32, u32)>>,
+    config: CalendarConfig,
+}
+
+impl CalendarConfigBuilder {
+    /// The (month, day) each billing period starts on, checked when built.
+    pub fn periods(mut self, starts: Vec<(u32, u32)>) -> CalendarConfigBuilder {
+        self.starts = Some(starts);
+        self
+    }
+
+    /// How corrections are computed (R7).
+    pub fn policy(mut self, policy: CorrectionPolicy) -> CalendarConfigBuilder {
+        self.config.policy = policy;
+        self
+    }
+
+    /// The rounding of each user-fee line.
+    pub fn rounding(mut self, rounding: RoundingPolicy) -> CalendarConfigBuilder {
+        self.config.rounding = rounding;
+        self
+    }
+
+    /// The configuration.
+    ///
+    /// # Errors
+    /// [`CalendarError::BadPeriodStarts`] for no start, a day that is not in every year, or a
+    /// start given twice.
+    pub fn build(self) -> Result<CalendarConfig, CalendarError> {
+        let mut config = self.config;
+        if let Some(starts) = self.starts {
+            config.periods = PeriodStarts::new(starts)?;
+        }
+        Ok(config)
+    }
+}
+
 /// What a user-fee line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -48,6 +111,7 @@ pub enum FeeLineKind {
 /// an invoice date.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct FeeLine {
     /// The party billed.
     pub party: PartyId,

@@ -60,7 +60,7 @@ pub use chrono::NaiveDate;
 pub use advance::{bill_dates, fee_lines};
 pub use error::{CalendarError, CalendarProblems};
 pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
-pub use fee_line::{CalendarConfig, FeeLine, FeeLineKind};
+pub use fee_line::{CalendarConfig, CalendarConfigBuilder, FeeLine, FeeLineKind};
 // Invoices (R15) are their own module; their items stay reachable from here.
 pub use crate::invoice::ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
 pub use crate::invoice::{

@@ -214,6 +214,7 @@ pub fn arrears_invoices(
 /// One day of a party's cash flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct CashEntry {
     /// The day.
     pub date: NaiveDate,
@@ -228,6 +229,7 @@ pub struct CashEntry {
 /// A party's cash flow by date with its running balance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct PartyTimeline {
     /// The party.
     pub party: PartyId,

@@ -83,6 +83,7 @@ pub enum LineKind {
 /// One line of an invoice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct InvoiceLine {
     /// What it bills.
     pub kind: LineKind,
@@ -104,6 +105,7 @@ pub struct InvoiceLine {
 /// The lines of one VAT rate added up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct VatTotal {
     /// The rate.
     pub rate: VatRate,
@@ -127,6 +129,7 @@ pub enum InvoiceKind {
 /// One invoice from an issuer to a buyer on one date.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Invoice {
     /// Invoice or credit note.
     pub kind: InvoiceKind,

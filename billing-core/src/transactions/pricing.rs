@@ -19,6 +19,7 @@ use crate::transactions::tariff::{Kind, TariffTable, UnitPrice};
 /// Transactions of one kind by one party in one billing period at one price, priced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct PricedLine {
     /// The party billed.
     pub party: PartyId,
