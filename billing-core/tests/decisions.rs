@@ -520,3 +520,36 @@ fn r15_a_credit_of_12_50_rounds_to_13_00() {
     assert_eq!(inv.payable, kr("-13.00"));
     assert_eq!(inv.rounding, Some(kr("-0.50")));
 }
+
+// --- The model as a whole ---------------------------------------------------------------------
+
+/// Every problem of a model at once, each located by its subject and source: an unknown issuer,
+/// a pool id used twice, a pool due before the start (R6), terms for a stranger.
+#[test]
+fn model_problems_are_collected_and_located() {
+    let mut m = model(&["a"], day(2011, 1, 1), 12_000);
+    m.settings.issuer = pid("nobody");
+    let pool = |due| {
+        let mut p = ScheduledPool::new(
+            Pool::new("dup", "Dup", Money::from_kronor(1), Key::Equal),
+            vec![due],
+        );
+        p.source = Some(billing_core::SourceRef::new("Pools!A2"));
+        p
+    };
+    m.pools = vec![pool(day(2011, 7, 1)), pool(day(2010, 7, 1))];
+    m.terms = vec![Terms::new(pid("stranger"))];
+    let problems = billing_core::engine::check(&m);
+    let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        text,
+        [
+            "the issuer nobody is not a party of the agreement",
+            "terms for stranger, which is not a party of the agreement",
+            "Pools!A2: pool dup: the id is used twice",
+            "Pools!A2: pool dup falls due on 2010-07-01, before the agreement's start 2011-01-01",
+        ]
+    );
+    let all = invoices_due(&m, day(2011, 7, 1), &History::default()).unwrap_err();
+    assert!(all.len() >= problems.len());
+}

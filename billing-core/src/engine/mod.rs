@@ -96,7 +96,7 @@ pub fn invoices_due(
     date: NaiveDate,
     history: &History,
 ) -> Result<Billing, Vec<Problem>> {
-    let mut problems = Vec::new();
+    let mut problems = check(model);
     let settings = &model.settings;
     let agreement_problem = |message: String| Problem::new(Subject::Agreement, None, message);
     let members = members(model, &mut problems);
@@ -319,6 +319,71 @@ pub fn invoices_due(
             .cloned()
             .collect(),
     })
+}
+
+/// The problems of `model` that need no date: the issuer, terms, pool ids and due dates. Every
+/// problem at once; [`invoices_due`] reports these with the rest.
+pub fn check(model: &Model) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let settings = &model.settings;
+    if !model.agreement.contains(&settings.issuer) {
+        problems.push(Problem::new(
+            Subject::Agreement,
+            None,
+            format!(
+                "the issuer {} is not a party of the agreement",
+                settings.issuer
+            ),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for t in &model.terms {
+        let problem = |message: String| {
+            Problem::new(Subject::Party(t.party.clone()), t.source.as_ref(), message)
+        };
+        if !model.agreement.contains(&t.party) {
+            problems.push(problem(format!(
+                "terms for {}, which is not a party of the agreement",
+                t.party
+            )));
+        }
+        if !seen.insert(&t.party) {
+            problems.push(problem(format!("party {}: terms are given twice", t.party)));
+        }
+        if t.joined.is_some() && settings.start.is_none() {
+            problems.push(problem(format!(
+                "party {}: a joining date needs the agreement's start",
+                t.party
+            )));
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for p in &model.pools {
+        let problem = |message: String| {
+            Problem::new(Subject::Pool(p.pool.id.clone()), p.source.as_ref(), message)
+        };
+        let id = p.pool.id.as_ref();
+        if id.is_empty() || id.trim() != id {
+            problems.push(problem(format!(
+                "pool id {id:?} must be non-empty text without leading or trailing spaces"
+            )));
+        }
+        if !ids.insert(id) {
+            problems.push(problem(format!("pool {id}: the id is used twice")));
+        }
+        if p.due.is_empty() {
+            problems.push(problem(format!("pool {id}: no due date")));
+        }
+        // R6: no date before the agreement's start is billed.
+        if let Some(start) = settings.start {
+            if let Some(d) = p.due.iter().find(|d| **d < start) {
+                problems.push(problem(format!(
+                    "pool {id} falls due on {d}, before the agreement's start {start}"
+                )));
+            }
+        }
+    }
+    problems
 }
 
 /// Every date on which `model` bills something, up to its last: period starts from the
