@@ -448,6 +448,10 @@ pub struct Allocation {
     pub source: Option<SourceRef>,
     /// Which instalment of the pool this is, when it is billed in several.
     pub instalment: Option<Instalment>,
+    /// Each part's remainder rank, by part, computed once when the split is made (issue 12:
+    /// not a scan of every part for each part).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    ranks: Vec<Option<usize>>,
 }
 
 /// One of several instalments of a pool.
@@ -499,6 +503,35 @@ impl Allocation {
         if !part.rounded_by_remainder {
             return None;
         }
+        match self.parts.binary_search_by(|p| p.party.cmp(&part.party)) {
+            Ok(i) if self.ranks.len() == self.parts.len() && self.parts[i] == *part => {
+                self.ranks[i]
+            }
+            _ => Some(self.rank_among_all(part)),
+        }
+    }
+
+    /// Every part's remainder rank at once: one sort, O(n log n).
+    fn compute_ranks(&self) -> Vec<Option<usize>> {
+        let mut order: Vec<usize> = (0..self.parts.len())
+            .filter(|i| self.parts[*i].rounded_by_remainder)
+            .collect();
+        order.sort_by(|a, b| {
+            let (pa, pb) = (&self.parts[*a], &self.parts[*b]);
+            pb.remainder_ore_numerator()
+                .cmp(&pa.remainder_ore_numerator())
+                .then_with(|| pa.party.cmp(&pb.party))
+        });
+        let mut ranks = vec![None; self.parts.len()];
+        for (position, i) in order.into_iter().enumerate() {
+            let part = &self.parts[i];
+            ranks[i] = Some(position + 1 + usize::from(self.outside_before(part)));
+        }
+        ranks
+    }
+
+    /// The rank of `part` by scanning every part: for a part not of this allocation's split.
+    fn rank_among_all(&self, part: &Part) -> usize {
         let mine = part.remainder_ore_numerator();
         let before = self
             .parts
@@ -509,13 +542,18 @@ impl Allocation {
                 theirs > mine || (theirs == mine && p.party < part.party)
             })
             .count();
-        // The users outside took part in the same split, after every party in a tie.
-        let outside_before = self.outside_in_split().is_some_and(|o| {
+        before + 1 + usize::from(self.outside_before(part))
+    }
+
+    /// Whether the users outside, who took part in the same split after every party in a tie,
+    /// come before `part`.
+    fn outside_before(&self, part: &Part) -> bool {
+        let mine = part.remainder_ore_numerator();
+        self.outside_in_split().is_some_and(|o| {
             // Its amount may include an öre; the remainder is of the truncated share.
             let theirs = o.exact.numerator().abs() % o.exact.denominator().max(1);
             theirs * part.final_share.denominator() > mine * o.exact.denominator()
-        });
-        Some(before + 1 + usize::from(outside_before))
+        })
     }
 
     /// The users outside the parties, when they took part in the rounded split as a claimant.
@@ -705,6 +743,7 @@ pub fn allocate(
         uncovered: Money::ZERO,
         source: pool.source.clone(),
         instalment: None,
+        ranks: Vec::new(),
     };
 
     match (&cap, first) {
@@ -735,6 +774,7 @@ pub fn allocate(
             amount: allocation.uncovered,
         });
     }
+    allocation.ranks = allocation.compute_ranks();
     Ok((allocation, findings))
 }
 
@@ -1295,4 +1335,56 @@ fn water_fill(
     allocation.parts = parts;
     allocation.rounds = rounds;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agreement::Party;
+
+    /// Issue 12: the ranks computed once by sorting are the ranks found by scanning every part,
+    /// with ties, a users key with users outside, and a redistributed cap.
+    #[test]
+    fn ranks_computed_once_agree_with_a_scan() {
+        let parties: Vec<Party> = (0..40u64)
+            .map(|i| {
+                Party::new(PartyId::new(&format!("p{i:02}")).unwrap(), "P")
+                    .with_population(1_000 + (i * 7919) % 3_001, None)
+                    .with_users(1 + i % 3)
+            })
+            .collect();
+        let agreement = Agreement::new(parties).unwrap();
+        let mut pools = vec![
+            Pool::new("equal", "E", Money::from_ore(100_001), Key::Equal),
+            Pool::new("pop", "P", Money::from_ore(123_456_789), Key::Population),
+            Pool::new(
+                "users",
+                "U",
+                Money::from_ore(9_999_999),
+                Key::Users {
+                    total_users: Some(Sourced::new(997)),
+                },
+            ),
+        ];
+        let mut capped = Pool::new("cap", "C", Money::from_kronor(1_000_000), Key::Population);
+        capped.cap = Some(Cap {
+            limit: CapLimit::Fixed(Money::from_kronor(30_000)),
+            excess: ExcessPolicy::Redistribute,
+        });
+        pools.push(capped);
+        for pool in &pools {
+            let (a, _) = allocate(&agreement, pool, &ThresholdTable::swedish_lou()).unwrap();
+            assert_eq!(a.ranks.len(), a.parts.len());
+            for part in &a.parts {
+                let scanned = part.rounded_by_remainder.then(|| a.rank_among_all(part));
+                assert_eq!(
+                    a.remainder_rank(part),
+                    scanned,
+                    "{} {}",
+                    pool.id,
+                    part.party
+                );
+            }
+        }
+    }
 }
