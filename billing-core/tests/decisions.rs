@@ -230,15 +230,24 @@ fn party_joining_inside_a_period_is_not_billed_an_advance_before_it_joins() {
         reg("c", "old", day(2010, 6, 1), None),
         reg("c", "new", day(2011, 4, 1), None),
     ];
-    assert!(fee_lines_of(&due(&m, day(2011, 1, 1)), "c").is_empty());
-    let july = due(&m, day(2011, 7, 1));
-    assert_eq!(
-        fee_lines_of(&july, "c"),
-        [
-            "Correction 2011-01-01 12066.30",
-            "Advance 2011-07-01 24000.00"
-        ]
-    );
+    // Under both policies (R7 decision: only member days count; the old user's days before
+    // the joining day are not user-days of the agreement).
+    for policy in [
+        CorrectionPolicy::NextInvoiceCount,
+        CorrectionPolicy::ProRataDays,
+    ] {
+        m.settings.calendar.policy = policy;
+        assert!(fee_lines_of(&due(&m, day(2011, 1, 1)), "c").is_empty());
+        let july = due(&m, day(2011, 7, 1));
+        assert_eq!(
+            fee_lines_of(&july, "c"),
+            [
+                "Correction 2011-01-01 12066.30",
+                "Advance 2011-07-01 24000.00"
+            ],
+            "{policy}"
+        );
+    }
 }
 
 /// Issue 11 (b): `bill_dates` from 2011-01-01 with nothing issued billed all of H2 2010 as a
