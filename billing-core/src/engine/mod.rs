@@ -386,6 +386,21 @@ pub fn check(model: &Model) -> Vec<Problem> {
     problems
 }
 
+/// The problems of splitting `pool` among `agreement`'s parties (participants, figures, cap,
+/// absorbing party, fixed amounts), found before any date is billed: a reader checks each pool
+/// at its row with this, and the engine checks it again on each due date with the members of
+/// the day (R14).
+///
+/// # Errors
+/// Every problem of the split at once (see [`crate::allocate`]).
+pub fn check_pool(
+    agreement: &crate::Agreement,
+    pool: &crate::Pool,
+    thresholds: &crate::ThresholdTable,
+) -> Result<(), crate::Problems> {
+    allocate(agreement, pool, thresholds).map(|_| ())
+}
+
 /// Every date on which `model` bills something, up to its last: period starts from the
 /// agreement's start, and pool due dates. Computing the last one computes them all, so a
 /// check of the whole agreement computes that one.
