@@ -355,6 +355,21 @@ fn r8_entry_without_majority_is_refused_with_the_count() {
     );
 }
 
+/// Found by the engine properties: a party giving notice on its joining day was told it is
+/// not a party (the notice was applied before the entry).
+#[test]
+fn notice_on_the_joining_day_follows_the_entry() {
+    let mut m = model(&["a", "b"], day(2010, 1, 1), 12_000);
+    m.terms = vec![Terms::new(pid("b"))
+        .joined(day(2010, 3, 1), vec![pid("a"), pid("coord")])
+        .notice(day(2010, 3, 1))];
+    m.registrations = vec![reg("b", "u", day(2010, 3, 1), None)];
+    // A member 2010-03-01 to 2011-03-01 (R9), in its first year all along (R8: × 2):
+    // H1 2010: 1 · 6,000 · (122 · 2) / 181 = 8,088.40.
+    let july = due(&m, day(2010, 7, 1));
+    assert_eq!(fee_lines_of(&july, "b")[0], "Correction 2010-01-01 8088.40");
+}
+
 /// R9 decision: the last member day is the notice date plus the notice months, that day
 /// included, clamped to the month's end.
 #[test]
@@ -482,7 +497,8 @@ fn extra(party: &str, amount: &str, vat: VatRate) -> ExtraLine {
             party: pid(party),
             amount: kr(amount),
             steps: Vec::new(),
-        },
+        }
+        .into(),
     }
 }
 

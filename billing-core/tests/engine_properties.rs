@@ -83,10 +83,13 @@ fn model(s: &Spec) -> Model {
     // The parties that are members on a day approve the entries of that day (R9: a
     // member through the notice day 12 months on).
     let notice = |i: usize| s.notices[i].filter(|_| i != 0);
-    let approving = |day: NaiveDate| -> Vec<PartyId> {
+    // Entries of one day are admitted in id order, so an earlier id approves a later one.
+    let approving = |day: NaiveDate, who: usize| -> Vec<PartyId> {
         let joined = |i: usize| if i == 0 { 0 } else { s.joins[i].unwrap_or(0) };
         (0..n)
-            .filter(|i| *i == 0 || s.joins[*i].is_none_or(|j| at(j) < day))
+            .filter(|i| {
+                *i == 0 || s.joins[*i].is_none_or(|j| at(j) < day || (at(j) == day && *i < who))
+            })
             .filter(|i| {
                 notice(*i).is_none_or(|o| {
                     let last = at(joined(*i) + o).checked_add_months(chrono::Months::new(12));
@@ -100,7 +103,7 @@ fn model(s: &Spec) -> Model {
         .map(|i| {
             let mut t = Terms::new(pid(i));
             if let Some(j) = s.joins[i] {
-                t = t.joined(at(j), approving(at(j)));
+                t = t.joined(at(j), approving(at(j), i));
             }
             if let Some(o) = notice(i) {
                 t = t.notice(at(s.joins[i].unwrap_or(0) + o));

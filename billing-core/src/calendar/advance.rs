@@ -205,7 +205,7 @@ fn advance_line(
         period: ctx.period,
         invoice_date: ctx.invoice_date,
         amount,
-        explanation: ctx.explanation(party, amount, steps),
+        explanation: ctx.explanation(party, amount, steps).into(),
     }))
 }
 
@@ -237,6 +237,7 @@ fn reversal_line(party: &PartyId, period: Period, invoice_date: NaiveDate, b: &B
             party: party.clone(),
             amount,
             steps,
-        },
+        }
+        .into(),
     }
 }

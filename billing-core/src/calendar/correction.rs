@@ -148,6 +148,6 @@ pub(crate) fn correction_line(
         period,
         invoice_date: ctx.invoice_date,
         amount,
-        explanation: ctx.explanation(party, amount, steps),
+        explanation: ctx.explanation(party, amount, steps).into(),
     })
 }

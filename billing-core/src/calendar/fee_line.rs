@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 use crate::agreement::PartyId;
 use crate::calendar::error::CalendarError;
@@ -123,8 +124,8 @@ pub struct FeeLine {
     pub invoice_date: NaiveDate,
     /// The amount, to öre; a correction may be negative.
     pub amount: Money,
-    /// How it was derived (R16).
-    pub explanation: Explanation,
+    /// How it was derived (R16), shared with the invoice line that bills it.
+    pub explanation: Arc<Explanation>,
 }
 
 impl FeeLine {
@@ -154,7 +155,7 @@ impl FeeLine {
             period,
             invoice_date,
             amount,
-            explanation,
+            explanation: explanation.into(),
         }
     }
 }

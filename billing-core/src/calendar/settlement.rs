@@ -190,7 +190,8 @@ pub fn arrears_invoices(
                     party: coordinator.clone(),
                     amount: cost.amount,
                     steps,
-                },
+                }
+                .into(),
             });
     }
     if !problems.is_empty() {

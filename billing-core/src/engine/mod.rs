@@ -543,9 +543,16 @@ fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
             events.push((n, Event::Notice, t));
         }
     }
+    // On one day: other parties' notices, then entries, then the notice of a party that joins
+    // that same day (it must be a member to give notice).
+    let order = |e: &(NaiveDate, Event, &model::Terms)| match e.1 {
+        Event::Notice if e.2.joined == Some(e.0) => 2u8,
+        Event::Notice => 0,
+        Event::Entry => 1,
+    };
     events.sort_by(|a, b| {
         a.0.cmp(&b.0)
-            .then((matches!(a.1, Event::Entry) as u8).cmp(&(matches!(b.1, Event::Entry) as u8)))
+            .then(order(a).cmp(&order(b)))
             .then(a.2.party.cmp(&b.2.party))
     });
     for (date, event, t) in events {

@@ -11,6 +11,7 @@ pub mod ids;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -98,8 +99,8 @@ pub struct InvoiceLine {
     /// Its VAT on its own, rounded to öre: for information. The invoice's VAT is computed per
     /// rate on the sum of the lines (R15, BR-CO-17), so these may differ from it by an öre.
     pub vat: Money,
-    /// How the amount was derived (R16).
-    pub explanation: Explanation,
+    /// How the amount was derived (R16), shared with the line it came from (not copied).
+    pub explanation: Arc<Explanation>,
 }
 
 /// The lines of one VAT rate added up.
@@ -211,8 +212,8 @@ pub struct ExtraLine {
     pub amount: Money,
     /// Its VAT rate.
     pub vat: VatRate,
-    /// How the amount was derived.
-    pub explanation: Explanation,
+    /// How the amount was derived, shared with the invoice line.
+    pub explanation: Arc<Explanation>,
 }
 
 /// How invoices are assembled.
@@ -342,7 +343,7 @@ pub fn assemble_invoices(
                     None,
                     amount,
                     p.vat,
-                    explanation,
+                    Arc::new(explanation),
                     options,
                 ),
             );
@@ -388,7 +389,7 @@ fn line(
     period: Option<Period>,
     amount: Money,
     vat_rate: VatRate,
-    explanation: Explanation,
+    explanation: Arc<Explanation>,
     options: &InvoiceOptions,
 ) -> InvoiceLine {
     let vat = vat_of(amount, vat_rate, options);
@@ -519,7 +520,8 @@ mod tests {
                 party: pid(party),
                 amount: Money::from_ore(ore),
                 steps: Vec::new(),
-            },
+            }
+            .into(),
         }
     }
 

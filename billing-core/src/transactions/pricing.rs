@@ -107,7 +107,7 @@ impl PricedLine {
             period: Some(self.priced_days),
             amount: self.amount,
             vat,
-            explanation: self.explanation(),
+            explanation: std::sync::Arc::new(self.explanation()),
         }
     }
 }
