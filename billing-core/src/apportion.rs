@@ -296,14 +296,14 @@ mod tests {
 
     #[test]
     fn hundred_kronor_among_three_equal() {
-        // DOMAIN.md, money and rounding: 33.34, 33.33, 33.33.
+        // docs/rules.md, money and rounding: 33.34, 33.33, 33.33.
         let equal = [("a", dec!(1)), ("b", dec!(1)), ("c", dec!(1))];
         check("100.00", &equal, &["33.34", "33.33", "33.33"]);
     }
 
     #[test]
     fn ikomet_fee_among_three_members() {
-        // DOMAIN.md: 5,000.00 among 3 gives 1,666.67, 1,666.67, 1,666.66.
+        // docs/rules.md: 5,000.00 among 3 gives 1,666.67, 1,666.67, 1,666.66.
         let equal = [("m1", dec!(1)), ("m2", dec!(1)), ("m3", dec!(1))];
         check("5000.00", &equal, &["1666.67", "1666.67", "1666.66"]);
     }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::agreement::{PartyId, SourceRef};
+use crate::id::{BadPartyId, PartyId, SourceRef};
 use crate::money::Money;
 
 /// A pool's identifier as the caller names it, e.g. `system-2020`.
@@ -18,6 +18,12 @@ pub enum SplitError {
     /// A party id is empty or has surrounding spaces.
     #[error("party id {id:?} must be non-empty text without leading or trailing spaces")]
     BadPartyId {
+        /// The id found.
+        id: String,
+    },
+    /// A pool id is empty or has surrounding spaces (checked like a party id).
+    #[error("pool id {id:?} must be non-empty text without leading or trailing spaces")]
+    BadPoolId {
         /// The id found.
         id: String,
     },
@@ -244,5 +250,11 @@ impl fmt::Display for Finding {
                 write!(f, "pool {pool}: {amount} above the caps is not allocated")
             }
         }
+    }
+}
+
+impl From<BadPartyId> for SplitError {
+    fn from(e: BadPartyId) -> SplitError {
+        SplitError::BadPartyId { id: e.id }
     }
 }

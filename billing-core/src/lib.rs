@@ -5,6 +5,90 @@
 //! öre); every split adds up to its total to the öre; every allocated amount carries how it was
 //! derived ([`Allocation::explain`]).
 //!
+//! The rules it implements (R1–R16, each decision and worked figure) are written in
+//! `docs/rules.md` of the repository.
+//!
+//! - [`engine`]: a whole agreement ([`engine::Model`]) in, the invoices of a date out
+//!   ([`engine::invoices_due`]), with allocations, fee lines, findings, fee reviews and the
+//!   cash-flow timeline.
+//! - The building blocks it uses, by rule:
+//!
+//! | rule | module |
+//! |---|---|
+//! | splitting to the öre (largest remainder) | [`mod@apportion`] |
+//! | R1 population, R3 users (and users outside), R12 fixed and one-off pools, R14 subsets | [`pool`] ([`allocate`]) |
+//! | R2 procurement caps | [`pool`] (caps) and [`thresholds`] (the LOU table) |
+//! | R4 who counts as a user | [`calendar::register`] |
+//! | R5 the annual fee | [`calendar::fee`] |
+//! | R6 advances | [`calendar::advance`], the line itself in [`calendar::fee_line`] |
+//! | R7 corrections | [`calendar::correction`] |
+//! | R8 entry, R9 exit | [`calendar::membership`] |
+//! | R10 providers' arrears, cash flow | [`calendar::settlement`] |
+//! | R11 transactions | [`transactions::tariff`], [`transactions::pricing`], [`transactions::tally`] |
+//! | R12 recurring and one-off costs spread | [`transactions::costs`] |
+//! | R13 cooperations and fee reviews | [`transactions::cooperation`] |
+//! | R15 invoices, VAT, öresavrundning, OCR, organisation numbers | [`invoice`], [`invoice::ids`] |
+//! | R16 explanations | [`explain`] |
+//! | the whole agreement on a date | [`engine`] |
+//!
+//! # Example: a whole agreement invoiced on three dates
+//!
+//! Four parties (the region coordinates), a system cost capped at 700,000 kr per party with
+//! the excess redistributed, a user register, one entry and one notice.
+//!
+//! ```
+//! use billing_core::calendar::{NaiveDate, Registration, UserId};
+//! use billing_core::engine::{invoices_due, History, Model, ScheduledPool, Settings, Terms};
+//! use billing_core::{Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Party, PartyId, Pool,
+//!                    Sourced};
+//!
+//! let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+//! let id = |s: &str| PartyId::new(s).unwrap();
+//! let party = |s: &str, pop| Party::new(id(s), s).with_population(pop, None);
+//! let agreement = Agreement::new(vec![party("region", 150_000), party("a", 600_000),
+//!                                     party("b", 250_000), party("new", 50_000)]).unwrap();
+//! let mut model = Model::new(Settings::new(id("region"), Some(day(2010, 1, 1))), agreement);
+//! model.annual_fee = Some(Sourced::new(Money::from_kronor(12_000)));
+//! model.terms = vec![
+//!     // Joins 2011-04-01 (first year at twice the fee); b's membership ends 2011-06-30.
+//!     Terms::new(id("new")).joined(day(2011, 4, 1), vec![id("region"), id("a"), id("b")]),
+//!     Terms::new(id("b")).notice(day(2010, 6, 30)),
+//! ];
+//! let mut system = Pool::new("system", "System", Money::from_kronor(2_000_000), Key::Population);
+//! system.cap = Some(Cap { limit: CapLimit::Fixed(Money::from_kronor(700_000)),
+//!                         excess: ExcessPolicy::Redistribute });
+//! model.pools = vec![ScheduledPool::new(system, vec![day(2011, 1, 1)])];
+//! for (p, users, from) in [("region", 3, day(2010, 1, 1)), ("a", 10, day(2010, 1, 1)),
+//!                          ("b", 5, day(2010, 1, 1)), ("new", 4, day(2011, 4, 1))] {
+//!     for u in 0..users {
+//!         let user = UserId::new(&format!("{p}-{u}"));
+//!         model.registrations.push(Registration::new(id(p), user, from, None));
+//!     }
+//! }
+//!
+//! let mut history = History::default();
+//! let mut totals = Vec::new();
+//! for date in [day(2011, 1, 1), day(2011, 7, 1), day(2012, 1, 1)] {
+//!     let billing = invoices_due(&model, date, &history).unwrap();
+//!     for i in &billing.invoices {
+//!         totals.push(format!("{date} {} {}", i.buyer, i.payable));
+//!     }
+//!     // The region's own share is computed, never invoiced (R15).
+//!     assert!(billing.issuer_share.is_some());
+//!     // Record what was issued: later corrections are computed against it.
+//!     history.fee_lines.extend(billing.fee_lines);
+//!     history.dates.insert(date);
+//! }
+//! assert_eq!(totals, [
+//!     "2011-01-01 a 760000.00",     // advance 60,000 + the capped system cost 700,000
+//!     "2011-01-01 b 730000.00",     // advance 30,000 for its last half-year + 700,000
+//!     "2011-07-01 a 60000.00",
+//!     "2011-07-01 new 72132.60",    // 4 · 6,000 · 91·2/181 for H1, then 4 · 6,000 · 2 for H2
+//!     "2012-01-01 a 60000.00",
+//!     "2012-01-01 new 36000.00",    // first year until 2012-03-31: 4 · 6,000 · (91·2 + 91)/182
+//! ]);
+//! ```
+//!
 //! # Example: a system cost shared by population, capped at the LOU threshold
 //!
 //! ```
@@ -34,22 +118,25 @@ pub mod agreement;
 pub mod apportion;
 pub mod error;
 pub mod explain;
+pub mod id;
+pub mod invoice;
 pub mod money;
 pub mod pool;
 pub mod thresholds;
 
-pub use agreement::{Agreement, Party, PartyId, Population, SourceRef, Sourced};
+pub use agreement::{Agreement, BadPartyId, Party, PartyId, Population, SourceRef, Sourced};
 pub use apportion::{apportion, ApportionError, Apportionment, Portion};
 pub use error::{Finding, PoolId, Problems, SplitError};
 pub use explain::{Explanation, Step};
 pub use money::{Currency, Money, MoneyError, RoundingMode, RoundingPolicy, RoundingUnit};
 pub use pool::{
     allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key,
-    Outside, Part, Participants, Pool, Ratio, Round,
+    Outside, Part, Participants, Pool, PoolBuilder, Ratio, Round,
 };
 pub use thresholds::{Threshold, ThresholdTable};
 
 pub mod calendar;
+pub mod engine;
 
 pub mod transactions;
 pub use transactions::{

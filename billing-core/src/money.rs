@@ -18,6 +18,11 @@ const MAX_ABS_ORE: i128 = 100_000_000_000_000_000;
 
 /// An exact amount of money, to the öre.
 ///
+/// Two text forms, on purpose: `{}` ([`fmt::Display`]) is the plain form machines read back
+/// (`-1234.50`, as in `lines.csv`, JSON and [`std::str::FromStr`]); [`Money::to_swedish`] is the
+/// form people read (`-1 234,50`), used by every explanation ([`crate::Explanation`]) and
+/// invoice text.
+///
 /// The currency is not part of the value: one agreement, pool or invoice has one currency, and it
 /// is carried there (see [`Currency`]). Keeping it out keeps the arithmetic of a split free of
 /// checks that could never fail.
@@ -357,7 +362,7 @@ pub struct RoundingPolicy {
 }
 
 impl RoundingPolicy {
-    /// To öre, half away from zero: the rule for invoice lines (DOMAIN.md, money and rounding).
+    /// To öre, half away from zero: the rule for invoice lines (docs/rules.md, money and rounding).
     pub const ORE_HALF_AWAY_FROM_ZERO: RoundingPolicy = RoundingPolicy {
         unit: RoundingUnit::Ore,
         mode: RoundingMode::HalfAwayFromZero,
@@ -447,6 +452,20 @@ pub(crate) fn ratio_to_decimal(num: i128, den: i128) -> Option<Decimal> {
     let rest = Decimal::try_from_i128_with_scale(num % den, 0).ok()?;
     let den = Decimal::try_from_i128_with_scale(den, 0).ok()?;
     whole.checked_add(rest.checked_div(den)?)
+}
+
+/// A rounding policy in words, e.g. `to öre, half away from zero`.
+pub(crate) fn policy_words(policy: RoundingPolicy) -> String {
+    let unit = match policy.unit() {
+        RoundingUnit::Ore => "to öre",
+        RoundingUnit::Krona => "to whole kronor",
+    };
+    let mode = match policy.mode() {
+        RoundingMode::HalfAwayFromZero => "half away from zero",
+        RoundingMode::HalfEven => "half to even",
+        RoundingMode::TowardZero => "toward zero",
+    };
+    format!("{unit}, {mode}")
 }
 
 #[cfg(test)]

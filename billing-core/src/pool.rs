@@ -58,6 +58,93 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// A builder for a pool whose id is checked like a party id, with its optional parts
+    /// (participants, cap, year, currency, source) set by name.
+    ///
+    /// ```
+    /// use billing_core::{Cap, CapLimit, ExcessPolicy, Key, Money, Pool};
+    /// let pool = Pool::builder("system-2020", "System", Money::from_kronor(2_000_000), Key::Population)
+    ///     .year(2020)
+    ///     .cap(Cap { limit: CapLimit::Lou, excess: ExcessPolicy::Redistribute })
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(pool.year, Some(2020));
+    /// assert!(Pool::builder(" x", "X", Money::ZERO, Key::Equal).build().is_err());
+    /// ```
+    pub fn builder(id: &str, name: &str, amount: Money, key: Key) -> PoolBuilder {
+        PoolBuilder {
+            id: id.to_owned(),
+            pool: Pool::new(id, name, amount, key),
+        }
+    }
+}
+
+/// Builds a [`Pool`]: see [`Pool::builder`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct PoolBuilder {
+    id: String,
+    pool: Pool,
+}
+
+impl PoolBuilder {
+    /// Only these parties share it (R14); all by default.
+    pub fn participants(mut self, parties: Vec<PartyId>) -> PoolBuilder {
+        self.pool.participants = Participants::Only(parties);
+        self
+    }
+
+    /// The most one party pays in a year, and where the excess goes (R2).
+    pub fn cap(mut self, cap: Cap) -> PoolBuilder {
+        self.pool.cap = Some(cap);
+        self
+    }
+
+    /// The calendar year billed (a `lou` cap needs it).
+    pub fn year(mut self, year: i32) -> PoolBuilder {
+        self.pool.year = Some(year);
+        self
+    }
+
+    /// The currency of the amount (SEK by default).
+    pub fn currency(mut self, currency: Currency) -> PoolBuilder {
+        self.pool.currency = currency;
+        self
+    }
+
+    /// Where the pool was read.
+    pub fn source(mut self, source: SourceRef) -> PoolBuilder {
+        self.pool.source = Some(source);
+        self
+    }
+
+    /// The pool.
+    ///
+    /// # Errors
+    /// [`SplitError::BadPoolId`] for an empty id or one with surrounding spaces, and
+    /// [`SplitError::NonPositiveCap`] for a fixed cap of zero or below. What needs the parties
+    /// (participants, figures, the absorbing party) is checked when it is split ([`allocate`]).
+    pub fn build(self) -> Result<Pool, SplitError> {
+        if self.id.is_empty() || self.id.trim() != self.id {
+            return Err(SplitError::BadPoolId { id: self.id });
+        }
+        if let Some(Cap {
+            limit: CapLimit::Fixed(cap),
+            ..
+        }) = &self.pool.cap
+        {
+            if !cap.is_positive() {
+                return Err(SplitError::NonPositiveCap {
+                    pool: self.pool.id.clone(),
+                    cap: *cap,
+                });
+            }
+        }
+        Ok(self.pool)
+    }
+}
+
 /// How a pool is split.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -233,6 +320,7 @@ impl serde::Serialize for Ratio {
 /// The cap applied to a pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct AppliedCap {
     /// The amount.
     pub limit: Money,
@@ -246,6 +334,7 @@ pub struct AppliedCap {
 /// parties still uncapped, and who went over the cap in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Round {
     /// 1 for the first.
     pub number: u32,
@@ -260,6 +349,7 @@ pub struct Round {
 /// The part of a pool borne by users outside the agreement (R3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Outside {
     /// Users in all organisations.
     pub total_users: Sourced<u64>,
@@ -280,6 +370,7 @@ pub struct Outside {
 /// One participant's part of a pool, with everything needed to explain it (R16).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Part {
     /// The party.
     pub party: PartyId,
@@ -321,6 +412,7 @@ impl Part {
 /// A pool split among its participants.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Allocation {
     /// The pool's id.
     pub pool: PoolId,
@@ -356,6 +448,10 @@ pub struct Allocation {
     pub source: Option<SourceRef>,
     /// Which instalment of the pool this is, when it is billed in several.
     pub instalment: Option<Instalment>,
+    /// Each part's remainder rank, by part, computed once when the split is made (issue 12:
+    /// not a scan of every part for each part).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    ranks: Vec<Option<usize>>,
 }
 
 /// One of several instalments of a pool.
@@ -407,6 +503,35 @@ impl Allocation {
         if !part.rounded_by_remainder {
             return None;
         }
+        match self.parts.binary_search_by(|p| p.party.cmp(&part.party)) {
+            Ok(i) if self.ranks.len() == self.parts.len() && self.parts[i] == *part => {
+                self.ranks[i]
+            }
+            _ => Some(self.rank_among_all(part)),
+        }
+    }
+
+    /// Every part's remainder rank at once: one sort, O(n log n).
+    fn compute_ranks(&self) -> Vec<Option<usize>> {
+        let mut order: Vec<usize> = (0..self.parts.len())
+            .filter(|i| self.parts[*i].rounded_by_remainder)
+            .collect();
+        order.sort_by(|a, b| {
+            let (pa, pb) = (&self.parts[*a], &self.parts[*b]);
+            pb.remainder_ore_numerator()
+                .cmp(&pa.remainder_ore_numerator())
+                .then_with(|| pa.party.cmp(&pb.party))
+        });
+        let mut ranks = vec![None; self.parts.len()];
+        for (position, i) in order.into_iter().enumerate() {
+            let part = &self.parts[i];
+            ranks[i] = Some(position + 1 + usize::from(self.outside_before(part)));
+        }
+        ranks
+    }
+
+    /// The rank of `part` by scanning every part: for a part not of this allocation's split.
+    fn rank_among_all(&self, part: &Part) -> usize {
         let mine = part.remainder_ore_numerator();
         let before = self
             .parts
@@ -417,13 +542,18 @@ impl Allocation {
                 theirs > mine || (theirs == mine && p.party < part.party)
             })
             .count();
-        // The users outside took part in the same split, after every party in a tie.
-        let outside_before = self.outside_in_split().is_some_and(|o| {
+        before + 1 + usize::from(self.outside_before(part))
+    }
+
+    /// Whether the users outside, who took part in the same split after every party in a tie,
+    /// come before `part`.
+    fn outside_before(&self, part: &Part) -> bool {
+        let mine = part.remainder_ore_numerator();
+        self.outside_in_split().is_some_and(|o| {
             // Its amount may include an öre; the remainder is of the truncated share.
             let theirs = o.exact.numerator().abs() % o.exact.denominator().max(1);
             theirs * part.final_share.denominator() > mine * o.exact.denominator()
-        });
-        Some(before + 1 + usize::from(outside_before))
+        })
     }
 
     /// The users outside the parties, when they took part in the rounded split as a claimant.
@@ -613,6 +743,7 @@ pub fn allocate(
         uncovered: Money::ZERO,
         source: pool.source.clone(),
         instalment: None,
+        ranks: Vec::new(),
     };
 
     match (&cap, first) {
@@ -643,6 +774,7 @@ pub fn allocate(
             amount: allocation.uncovered,
         });
     }
+    allocation.ranks = allocation.compute_ranks();
     Ok((allocation, findings))
 }
 
@@ -1203,4 +1335,56 @@ fn water_fill(
     allocation.parts = parts;
     allocation.rounds = rounds;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agreement::Party;
+
+    /// Issue 12: the ranks computed once by sorting are the ranks found by scanning every part,
+    /// with ties, a users key with users outside, and a redistributed cap.
+    #[test]
+    fn ranks_computed_once_agree_with_a_scan() {
+        let parties: Vec<Party> = (0..40u64)
+            .map(|i| {
+                Party::new(PartyId::new(&format!("p{i:02}")).unwrap(), "P")
+                    .with_population(1_000 + (i * 7919) % 3_001, None)
+                    .with_users(1 + i % 3)
+            })
+            .collect();
+        let agreement = Agreement::new(parties).unwrap();
+        let mut pools = vec![
+            Pool::new("equal", "E", Money::from_ore(100_001), Key::Equal),
+            Pool::new("pop", "P", Money::from_ore(123_456_789), Key::Population),
+            Pool::new(
+                "users",
+                "U",
+                Money::from_ore(9_999_999),
+                Key::Users {
+                    total_users: Some(Sourced::new(997)),
+                },
+            ),
+        ];
+        let mut capped = Pool::new("cap", "C", Money::from_kronor(1_000_000), Key::Population);
+        capped.cap = Some(Cap {
+            limit: CapLimit::Fixed(Money::from_kronor(30_000)),
+            excess: ExcessPolicy::Redistribute,
+        });
+        pools.push(capped);
+        for pool in &pools {
+            let (a, _) = allocate(&agreement, pool, &ThresholdTable::swedish_lou()).unwrap();
+            assert_eq!(a.ranks.len(), a.parts.len());
+            for part in &a.parts {
+                let scanned = part.rounded_by_remainder.then(|| a.rank_among_all(part));
+                assert_eq!(
+                    a.remainder_rank(part),
+                    scanned,
+                    "{} {}",
+                    pool.id,
+                    part.party
+                );
+            }
+        }
+    }
 }

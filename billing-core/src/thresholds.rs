@@ -23,7 +23,7 @@ pub struct ThresholdTable {
 }
 
 impl ThresholdTable {
-    /// The table shipped with the library (DOMAIN.md, reference facts): 534,890 kr from 2016,
+    /// The table shipped with the library (docs/rules.md, reference facts): 534,890 kr from 2016,
     /// 586,907 from 2018, 615,312 from 2020, 626,284 from 2022-01-01 and 700,000 from 2022-02-01.
     pub fn swedish_lou() -> ThresholdTable {
         let entry = |y, m, d, kronor| Threshold {

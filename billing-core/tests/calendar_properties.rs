@@ -1,5 +1,6 @@
 //! Properties of the calendar (R4–R9), 1,000 cases each:
-//! - with an unchanged register every correction is zero, under both policies;
+//! - with an unchanged register every correction is zero, under both policies, except the
+//!   first period of a party that joins inside it (R6: billed as its correction);
 //! - under `pro_rata_days`, the advance plus the correction of a period is its actual amount,
 //!   recomputed here day by day;
 //! - the lines do not depend on the order of the register rows;
@@ -170,7 +171,16 @@ proptest! {
         let register = Register::new(&rows_of(&rows), &agreement).unwrap();
         for policy in POLICIES {
             for line in bill(&members, &register, policy) {
-                if line.kind == FeeLineKind::Correction {
+                if line.kind != FeeLineKind::Correction {
+                    continue;
+                }
+                let from = members.get(&line.party).unwrap().from();
+                if line.period.start() < from {
+                    // R6: a party that joins inside a period pays no advance for it; its
+                    // member days are this correction, never a credit.
+                    prop_assert!(line.amount.is_positive() || line.amount.is_zero(),
+                        "{policy}: {}", line.explanation);
+                } else {
                     prop_assert!(line.amount.is_zero(), "{policy}: {}", line.explanation);
                 }
             }

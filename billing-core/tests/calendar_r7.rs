@@ -96,8 +96,8 @@ fn r7_example_1_next_invoice_count() {
         &[day(2011, 1, 1), day(2011, 7, 1)],
         "p",
         &[
-            // The correction of H2 2010 has nothing issued before it in this test: 10 users.
-            "2011-01-01 Correction 2010-07-01 60000.00",
+            // Nothing issued before 2011-01-01: it starts the billing, H2 2010 is not
+            // corrected (issue 11 (b): it was "corrected" by 60,000.00 before).
             "2011-01-01 Advance 2011-01-01 60000.00",
             "2011-07-01 Correction 2011-01-01 0.00",
             "2011-07-01 Advance 2011-07-01 60000.00",
@@ -212,7 +212,7 @@ fn r9_exit_is_pro_rata_to_the_last_day() {
         &[day(2012, 1, 1), day(2012, 7, 1), day(2013, 1, 1)],
         "p",
         &[
-            "2012-01-01 Correction 2011-07-01 18000.00",
+            // The first date billed: H2 2011 is not corrected (issue 11 (b)).
             // 3 · 6,000 · 136 / 182 = 13,450.549… → 13,450.55.
             "2012-01-01 Advance 2012-01-01 13450.55",
             "2012-07-01 Correction 2012-01-01 0.00",

@@ -2194,7 +2194,6 @@ fn invoice_sheet(
         }
         let last = r.saturating_sub(1).max(first);
         let amounts = column_range(2, first, last);
-        let vats = column_range(6, first, last);
         let labels = column_range(3, first, last);
         r += 1;
         let total_row = |s: &mut Sheet, r: &mut u32, text: &str, f: String, v: f64| {
@@ -2210,6 +2209,8 @@ fn invoice_sheet(
             format!("ROUND(SUM({amounts}),2)"),
             kr(inv.net_total),
         );
+        // R15 (BR-CO-17): each rate's VAT is computed on the rate's net sum, rounded once.
+        let mut rate_vats = Vec::new();
         for v in &inv.vat_totals {
             let label = vat_label(v.rate);
             s.text(r, 3, label, Style::Plain);
@@ -2220,19 +2221,24 @@ fn invoice_sheet(
                 kr(v.base),
                 Style::Money,
             );
-            total_row(
+            let base = a1(r, 5);
+            rate_vats.push(total_row(
                 &mut s,
                 &mut r,
                 &format!("VAT {} on base (F)", v.rate),
-                format!("ROUND(SUMIF({labels},\"{label}\",{vats}),2)"),
+                format!("ROUND(ROUND({base}*100,0)*{}/100,0)/100", v.rate.percent()),
                 kr(v.vat),
-            );
+            ));
         }
         let vat = total_row(
             &mut s,
             &mut r,
             "VAT total (Σ VAT)",
-            format!("ROUND(SUM({vats}),2)"),
+            if rate_vats.is_empty() {
+                "0".to_owned()
+            } else {
+                format!("ROUND({},2)", rate_vats.join("+"))
+            },
             kr(inv.vat_total),
         );
         let total = total_row(

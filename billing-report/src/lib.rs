@@ -7,6 +7,7 @@ pub mod compute;
 pub mod document;
 pub mod html;
 pub mod input;
+pub mod model;
 pub mod output;
 pub mod pdf;
 pub mod register;

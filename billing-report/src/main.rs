@@ -487,9 +487,11 @@ fn explain(
     for w in issued_warnings(&register_path, &draft)? {
         say(quiet, &w);
     }
+    // The coordinator's own share is explained too, though never invoiced (R15).
     let invoices: Vec<_> = draft
         .invoices
         .iter()
+        .chain(&draft.issuer_share)
         .filter(|i| i.buyer.as_str() == party)
         .collect();
     if invoices.is_empty() {
@@ -500,15 +502,26 @@ fn explain(
     // Written whole to a locked stdout; a reader that stops early (`| head`) is a normal end.
     let mut text = String::new();
     for inv in invoices {
-        let _ = writeln!(
-            text,
-            "invoice from {} to {} on {}: payable {} {}",
-            inv.issuer,
-            inv.buyer,
-            inv.issue_date,
-            inv.payable.to_swedish(),
-            inv.currency
-        );
+        if inv.issuer == inv.buyer {
+            let _ = writeln!(
+                text,
+                "share borne by the issuer {} on {} (not invoiced): {} {}",
+                inv.issuer,
+                inv.issue_date,
+                inv.payable.to_swedish(),
+                inv.currency
+            );
+        } else {
+            let _ = writeln!(
+                text,
+                "invoice from {} to {} on {}: payable {} {}",
+                inv.issuer,
+                inv.buyer,
+                inv.issue_date,
+                inv.payable.to_swedish(),
+                inv.currency
+            );
+        }
         for (i, line) in inv.lines.iter().enumerate() {
             let _ = writeln!(text);
             let _ = writeln!(

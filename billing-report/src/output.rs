@@ -685,6 +685,17 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         ws.write_number_with_format(r, 7, money_f64(inv.payable)?, &s.money)?;
         ws.write_string(r, 8, inv.due_date.to_string())?;
     }
+    // R15: the coordinator's own share, computed like an invoice, never issued.
+    if let Some(own) = &draft.issuer_share {
+        let r = 1 + draft.invoices.len() as u32;
+        ws.write_string(r, 0, own.issuer.as_str())?;
+        ws.write_string(r, 1, own.buyer.as_str())?;
+        ws.write_string(r, 2, "borne by the issuer (not invoiced)")?;
+        ws.write_number_with_format(r, 4, money_f64(own.net_total)?, &s.money)?;
+        ws.write_number_with_format(r, 5, money_f64(own.vat_total)?, &s.money)?;
+        ws.write_number_with_format(r, 6, money_f64(own.rounding.unwrap_or_default())?, &s.money)?;
+        ws.write_number_with_format(r, 7, money_f64(own.payable)?, &s.money)?;
+    }
 
     // Cash flow.
     let ws = wb.add_worksheet().set_name("Cash flow")?;
@@ -928,6 +939,7 @@ fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<
         "status": if final_issue { "issued" } else { "draft" },
         "currency": input.settings.currency,
         "invoices": draft.invoices,
+        "issuer_share": draft.issuer_share,
         "allocations": draft.allocations,
         "findings": draft.findings,
         "assumed_billed_dates": draft.assumed_dates,

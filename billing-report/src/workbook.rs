@@ -13,8 +13,8 @@ use billing_core::calendar::{
 };
 use billing_core::transactions::{Cooperation, CoveredCost, Kind, Tariff, TariffTable, UnitPrice};
 use billing_core::{
-    allocate, Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party,
-    PartyId, Pool, Population, Sourced, Threshold, ThresholdTable,
+    Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party, PartyId,
+    Pool, Population, Sourced, Threshold, ThresholdTable,
 };
 
 use crate::input::{read_source, same_name, CellRef, Problem, Problems, Severity, Source, Table};
@@ -673,7 +673,7 @@ impl<'a> Sheets<'a> {
                 let Some(agreement) = &agreement else {
                     continue;
                 };
-                if let Err(e) = allocate(agreement, &pool, &thresholds) {
+                if let Err(e) = billing_core::engine::check_pool(agreement, &pool, &thresholds) {
                     for p in e.problems() {
                         problems.push(Problem {
                             severity: Severity::Error,
@@ -1351,7 +1351,9 @@ impl<'a> Sheets<'a> {
             pool.cap = cap.zip(excess).map(|(limit, excess)| Cap { limit, excess });
             pool.source = Some(r.cell("amount").source());
             // Surface the split's own problems now, at the pool's row.
-            if let Some(Err(e)) = agreement.map(|a| allocate(a, &pool, thresholds)) {
+            if let Some(Err(e)) =
+                agreement.map(|a| billing_core::engine::check_pool(a, &pool, thresholds))
+            {
                 for p in e.problems() {
                     problems.push(r.cell("id").problem(Severity::Error, p.to_string(), false));
                 }

@@ -134,13 +134,50 @@ fn dec(s: &str) -> Decimal {
     s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
 
-/// The pool amount per buyer of one pool in a golden `lines.csv`.
+/// The pool amount per party of one pool in a golden `lines.csv`, with the coordinator's own
+/// share from `invoices.json` (R15: computed like an invoice, never issued, so not in
+/// `lines.csv`).
 fn pool_amounts(case: &str, date: &str, pool: &str) -> BTreeMap<String, Decimal> {
-    let path = case_dir(case).join("expected").join(date).join("lines.csv");
-    lines(&path)
+    let dir = case_dir(case).join("expected").join(date);
+    let suffix = format!("({pool})");
+    let mut out: BTreeMap<String, Decimal> = lines(&dir.join("lines.csv"))
         .into_iter()
-        .filter(|l| l["description"].ends_with(&format!("({pool})")))
+        .filter(|l| l["description"].ends_with(&suffix))
         .map(|l| (l["buyer"].clone(), dec(&l["amount"])))
+        .collect();
+    out.extend(
+        issuer_share_lines(case, date)
+            .into_iter()
+            .filter(|(_, d, _)| d.ends_with(&suffix))
+            .map(|(b, _, a)| (b, a)),
+    );
+    out
+}
+
+/// The lines of the coordinator's own share in a golden `invoices.json`: (party, description,
+/// amount).
+fn issuer_share_lines(case: &str, date: &str) -> Vec<(String, String, Decimal)> {
+    let path = case_dir(case)
+        .join("expected")
+        .join(date)
+        .join("invoices.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let share = &json["issuer_share"];
+    if share.is_null() {
+        return Vec::new();
+    }
+    share["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                share["buyer"].as_str().unwrap().to_owned(),
+                l["description"].as_str().unwrap().to_owned(),
+                dec(l["amount"].as_str().unwrap()),
+            )
+        })
         .collect()
 }
 
@@ -194,7 +231,25 @@ fn kalmar_agrees_with_the_core_golden_data() {
             .unwrap(),
         )
         .unwrap();
-        assert_eq!(summary(&ours["invoices"]), summary(&core_json), "{date}");
+        // The core golden data assembles the coordinator's own share as an invoice (the
+        // building block's `bill_issuer`); the report issues it as the issuer's share (R15).
+        let mut issued = ours["invoices"].as_array().unwrap().clone();
+        if !ours["issuer_share"].is_null() {
+            issued.push(ours["issuer_share"].clone());
+        }
+        assert_eq!(
+            summary(&serde_json::Value::Array(issued)),
+            summary(&core_json),
+            "{date}"
+        );
+        assert!(
+            ours["invoices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["buyer"] != i["issuer"]),
+            "R15: the coordinator never invoices itself ({date})"
+        );
     }
     // The figures named in DOMAIN.md: F = 1,080,000 / 90 = 12,000 kr, so 6,000 kr per user and
     // half-year; Kalmar kommun (16 users on 2010-01-01) pays 96,000 in advance.
@@ -203,10 +258,11 @@ fn kalmar_agrees_with_the_core_golden_data() {
             .join("expected/2010-01-01")
             .join("lines.csv"),
     );
-    let kalmar: Decimal = first
+    assert!(first.iter().all(|l| l["buyer"] != "0880"), "R15");
+    let kalmar: Decimal = issuer_share_lines("kalmar-2010", "2010-01-01")
         .iter()
-        .filter(|l| l["buyer"] == "0880")
-        .map(|l| dec(&l["amount"]))
+        .filter(|(b, _, _)| b == "0880")
+        .map(|(_, _, a)| *a)
         .sum();
     assert_eq!(kalmar, dec("96000.00"));
     // The leaver pays the extraction of its data alone, with 25 % VAT (2012-07-01).

@@ -94,7 +94,7 @@ fn outputs_are_deterministic() {
         .expect(0);
     }
     let files = files_under(&a);
-    assert_eq!(files.len(), 18, "{files:?}"); // 14 invoices, overview, audit, lines, json
+    assert_eq!(files.len(), 17, "{files:?}"); // 13 invoices (none to the coordinator), overview, audit, lines, json
     assert_eq!(files, files_under(&b));
     for f in &files {
         if f == "audit.xlsx" {
@@ -240,11 +240,11 @@ fn issue_numbers_run_unbroken_across_dates() {
         let json = std::fs::read_to_string(out.join("invoices.json")).unwrap();
         assert!(json.contains("\"status\": \"issued\""));
     }
-    // 13 members on 2010-01-01 and on 2010-07-01.
-    assert_eq!(numbers, (1001..1027).collect::<Vec<u64>>());
+    // 13 members on 2010-01-01 and on 2010-07-01, 12 invoiced: never the coordinator (R15).
+    assert_eq!(numbers, (1001..1025).collect::<Vec<u64>>());
     let register = export(&input, t.path(), "export");
     let rows: Vec<&str> = register.lines().skip(1).collect();
-    assert_eq!(rows.len(), 26 + 2, "{register}");
+    assert_eq!(rows.len(), 24 + 2, "{register}");
     // Emmaboda (operator) and Vimmerby (manager) invoice the coordinator on 2010-05-31, each
     // starting its own series at 1.
     assert!(
@@ -257,7 +257,7 @@ fn issue_numbers_run_unbroken_across_dates() {
     );
     assert!(
         rows.iter()
-            .any(|r| r.starts_with("0880,1026,gyf-kalmarsund,2010-07-01")),
+            .any(|r| r.starts_with("0880,1024,gyf-kalmarsund,2010-07-01")),
         "{register}"
     );
 }
@@ -336,7 +336,8 @@ fn issuing_twice_is_refused_and_the_register_is_unchanged() {
         .skip(1)
         .map(|r| r.split(',').nth(1).unwrap().parse().unwrap())
         .collect();
-    assert_eq!(numbers, (1..=16).collect::<Vec<u64>>());
+    // 7 invoices a date: the coordinator (Sigtuna) is never invoiced (R15).
+    assert_eq!(numbers, (1..=14).collect::<Vec<u64>>());
 }
 
 /// `explain` gives every figure of a line with its source cells, and no user id: the region
@@ -481,12 +482,12 @@ fn an_absorbing_party_keeps_the_case_of_its_id() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("Settings.csv"),
-        "setting,value\nname,Test\nissuer,R\n",
+        "setting,value\nname,Test\nissuer,C\n",
     )
     .unwrap();
     std::fs::write(
         dir.join("Parties.csv"),
-        "id,name,population\nA,Alfa,600000\nB,Beta,400000\nR,Region,\n",
+        "id,name,population\nA,Alfa,600000\nB,Beta,400000\nR,Region,\nC,Coordinator,\n",
     )
     .unwrap();
     std::fs::write(
@@ -498,10 +499,10 @@ fn an_absorbing_party_keeps_the_case_of_its_id() {
     let out = t.path().join("out");
     cli(&["run", s(&dir), "--date", "2026-01-01", "--out", s(&out)]).expect(0);
     let lines = std::fs::read_to_string(out.join("lines.csv")).unwrap();
-    assert!(lines.contains(",R,R,,2026-01-01,"), "{lines}");
+    assert!(lines.contains(",C,R,,2026-01-01,"), "{lines}");
     // A 1,200,000 and B 800,000 capped at 700,000: R absorbs 500,000 + 100,000.
     assert!(
-        lines.contains(",R,R,,2026-01-01,2026-01-31,,1,pool,System (p),,,600000.00"),
+        lines.contains(",C,R,,2026-01-01,2026-01-31,,1,pool,System (p),,,600000.00"),
         "{lines}"
     );
 }

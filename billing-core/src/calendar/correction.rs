@@ -9,10 +9,10 @@
 
 use chrono::NaiveDate;
 
-use crate::calendar::advance::{
+use crate::calendar::error::CalendarError;
+use crate::calendar::fee_line::{
     first_year_span, member_days, member_span, Ctx, FeeLine, FeeLineKind, Weighted,
 };
-use crate::calendar::error::CalendarError;
 use crate::calendar::membership::Membership;
 use crate::calendar::register::Users;
 use crate::calendar::CorrectionPolicy;
@@ -148,6 +148,6 @@ pub(crate) fn correction_line(
         period,
         invoice_date: ctx.invoice_date,
         amount,
-        explanation: ctx.explanation(party, amount, steps),
+        explanation: ctx.explanation(party, amount, steps).into(),
     })
 }

@@ -148,7 +148,7 @@ pub fn annual_fee(
             "B / N = {} / {}, rounded {}",
             total.to_swedish(),
             users,
-            crate::calendar::policy_words(policy)
+            crate::money::policy_words(policy)
         )),
         value: amount.to_swedish(),
         source: None,

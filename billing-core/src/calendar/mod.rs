@@ -1,6 +1,7 @@
-//! The agreement calendar (seed 004, DOMAIN.md R4–R10 and the invoices of R15): user fees from
-//! a yearly budget, half-yearly advance invoices, corrections on the next invoice, entry and
-//! exit, the providers' arrears settlement, and the assembly of each party's invoice.
+//! The agreement calendar (seed 004, docs/rules.md R4–R10): user fees from a yearly budget,
+//! half-yearly advance invoices, corrections on the next invoice, entry and exit, and the
+//! providers' arrears settlement. Invoice assembly (R15) is [`crate::invoice`]; its items are
+//! re-exported here too.
 //!
 //! Still pure: dates, the user register and the lines issued earlier are arguments.
 //!
@@ -42,34 +43,35 @@
 
 use std::fmt;
 
-use crate::money::{RoundingMode, RoundingPolicy, RoundingUnit};
-
 pub mod advance;
 pub mod correction;
 pub mod error;
 pub mod fee;
-pub mod ids;
-pub mod invoice;
+pub mod fee_line;
 pub mod membership;
 pub mod period;
+pub mod period_starts;
 pub mod register;
 pub mod settlement;
 
 /// The date type of every calendar argument, re-exported so callers need no `chrono` of their own.
 pub use chrono::NaiveDate;
 
-pub use advance::{bill_dates, fee_lines, CalendarConfig, FeeLine, FeeLineKind};
+pub use advance::{bill_dates, fee_lines};
 pub use error::{CalendarError, CalendarProblems};
 pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
-pub use ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
-pub use invoice::{
+pub use fee_line::{CalendarConfig, CalendarConfigBuilder, FeeLine, FeeLineKind};
+// Invoices (R15) are their own module; their items stay reachable from here.
+pub use crate::invoice::ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
+pub use crate::invoice::{
     assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceKind, InvoiceLine, InvoiceOptions,
     LineKind, VatRate, VatTotal,
 };
 pub use membership::{
     extraction_pool, EntryRequest, EntryRule, ExitRule, FirstYear, Members, Membership,
 };
-pub use period::{Period, PeriodStarts};
+pub use period::Period;
+pub use period_starts::PeriodStarts;
 pub use register::{Register, Registration, UserCount, UserCounts, UserId, Users};
 pub use settlement::{
     arrears_invoices, cash_flow, CashEntry, PartyTimeline, ProviderCost, SettlementDays,
@@ -94,18 +96,4 @@ impl fmt::Display for CorrectionPolicy {
             CorrectionPolicy::ProRataDays => "pro_rata_days",
         })
     }
-}
-
-/// A rounding policy in words, e.g. `to öre, half away from zero`.
-pub(crate) fn policy_words(policy: RoundingPolicy) -> String {
-    let unit = match policy.unit() {
-        RoundingUnit::Ore => "to öre",
-        RoundingUnit::Krona => "to whole kronor",
-    };
-    let mode = match policy.mode() {
-        RoundingMode::HalfAwayFromZero => "half away from zero",
-        RoundingMode::HalfEven => "half to even",
-        RoundingMode::TowardZero => "toward zero",
-    };
-    format!("{unit}, {mode}")
 }

@@ -5,7 +5,7 @@
 //! the costs since the previous settlement day. The coordinator collects user fees in advance
 //! (R6), so it holds a rolling surplus and the providers a deficit; [`cash_flow`] shows both.
 //!
-//! **Decision** (DOMAIN.md is silent): money moves on an invoice's issue date and on the day a
+//! **Decision** (docs/rules.md is silent): money moves on an invoice's issue date and on the day a
 //! cost is incurred; payment terms would shift every date of a kind by the same days.
 
 use std::collections::BTreeMap;
@@ -14,9 +14,10 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::agreement::{Agreement, PartyId, SourceRef};
 use crate::calendar::error::{CalendarError, CalendarProblems};
-use crate::calendar::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
-use crate::calendar::period::{Period, PeriodStarts};
+use crate::calendar::period::Period;
+use crate::calendar::period_starts::PeriodStarts;
 use crate::explain::{Explanation, Step};
+use crate::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
 use crate::money::Money;
 
 /// A provider's actual cost (salaries, servers, licences), paid when incurred and invoiced to
@@ -94,6 +95,13 @@ impl SettlementDays {
 
     /// The costs settled on `date`: from the day after the previous settlement day up to and
     /// including `date`.
+    /// The settlement days of `year`, in date order.
+    pub fn days_in_year(&self, year: i32) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.days
+            .iter()
+            .filter_map(move |&(m, d)| NaiveDate::from_ymd_opt(year, m, d))
+    }
+
     fn window_ending(&self, date: NaiveDate) -> Option<Period> {
         let mut day = date.pred_opt()?;
         // A settlement day comes at least once a year.
@@ -182,7 +190,8 @@ pub fn arrears_invoices(
                     party: coordinator.clone(),
                     amount: cost.amount,
                     steps,
-                },
+                }
+                .into(),
             });
     }
     if !problems.is_empty() {
@@ -206,6 +215,7 @@ pub fn arrears_invoices(
 /// One day of a party's cash flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct CashEntry {
     /// The day.
     pub date: NaiveDate,
@@ -220,6 +230,7 @@ pub struct CashEntry {
 /// A party's cash flow by date with its running balance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct PartyTimeline {
     /// The party.
     pub party: PartyId,

@@ -151,6 +151,7 @@ pub enum Outcome {
 /// One covered cost of the review: its transactions and what they cost.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct ReviewedCost {
     /// What was counted and how it was priced.
     pub cost: CoveredCost,
@@ -166,6 +167,7 @@ pub struct ReviewedCost {
 /// they are meant to cover.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct FeeReview {
     /// The cooperation's id.
     pub cooperation: String,

@@ -2,6 +2,7 @@
 //! per month; a one-off cost may be spread over a number of months.
 
 use chrono::{Datelike, Months, NaiveDate};
+use std::sync::Arc;
 
 use crate::agreement::{Agreement, PartyId};
 use crate::calendar::{ExtraLine, Period, VatRate};
@@ -53,7 +54,7 @@ pub struct CostLine {
     /// The amount.
     pub amount: Money,
     /// How it was derived: the split, and the spreading when spread.
-    pub explanation: Explanation,
+    pub explanation: Arc<Explanation>,
 }
 
 impl CostLine {
@@ -394,7 +395,7 @@ fn cost_line(
         party,
         month,
         amount,
-        explanation,
+        explanation: Arc::new(explanation),
     }
 }
 

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::agreement::{PartyId, SourceRef};
 use crate::calendar::Period;
 use crate::error::SplitError;
-use crate::transactions::tariff::Kind;
+use crate::transactions::kind::{BadKind, Kind};
 
 /// What is wrong with a transaction input, a tariff, a fixed cost or a cooperation.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -285,5 +285,11 @@ impl std::error::Error for TransactionProblems {}
 impl From<TransactionError> for TransactionProblems {
     fn from(e: TransactionError) -> TransactionProblems {
         TransactionProblems(vec![e])
+    }
+}
+
+impl From<BadKind> for TransactionError {
+    fn from(e: BadKind) -> TransactionError {
+        TransactionError::BadKind { kind: e.kind }
     }
 }

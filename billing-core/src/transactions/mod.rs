@@ -41,7 +41,9 @@
 
 pub mod cooperation;
 pub mod costs;
+pub mod count;
 pub mod error;
+pub mod kind;
 pub mod pricing;
 pub mod tally;
 pub mod tariff;
@@ -51,6 +53,7 @@ pub use costs::{
     month_of, one_off_lines, recurring_lines, spread, CostLine, OneOffCost, RecurringFee,
 };
 pub use error::{TransactionError, TransactionProblems};
+pub use kind::BadKind;
 pub use pricing::{monthly, price_counts, price_tally, yearly, Count, PricedLine};
 pub use tally::{Day, Tally};
 pub use tariff::{Kind, Tariff, TariffTable, UnitPrice};

@@ -12,29 +12,14 @@ use crate::explain::{swedish_decimal, Explanation, Step};
 use crate::money::{group_thousands, Money, RoundingPolicy};
 use crate::transactions::error::{TransactionError, TransactionProblems};
 use crate::transactions::tally::Tally;
-use crate::transactions::tariff::{Kind, TariffTable, UnitPrice};
 
-/// A number of transactions of one kind by one party over a period: a pre-counted row, or a
-/// run of days of a [`Tally`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Count {
-    /// The party.
-    pub party: PartyId,
-    /// The kind.
-    pub kind: Kind,
-    /// The days counted; all its transactions must share one price and one billing period.
-    pub period: Period,
-    /// How many.
-    pub count: u64,
-    /// Where the row was read, e.g. `counts.csv:12`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub source: Option<SourceRef>,
-}
+pub use crate::transactions::count::Count;
+use crate::transactions::tariff::{Kind, TariffTable, UnitPrice};
 
 /// Transactions of one kind by one party in one billing period at one price, priced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct PricedLine {
     /// The party billed.
     pub party: PartyId,
@@ -122,7 +107,7 @@ impl PricedLine {
             period: Some(self.priced_days),
             amount: self.amount,
             vat,
-            explanation: self.explanation(),
+            explanation: std::sync::Arc::new(self.explanation()),
         }
     }
 }

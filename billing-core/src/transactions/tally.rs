@@ -12,9 +12,9 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::agreement::PartyId;
 use crate::calendar::Period;
+use crate::transactions::count::Count;
 use crate::transactions::error::{TransactionError, TransactionProblems};
-use crate::transactions::pricing::Count;
-use crate::transactions::tariff::Kind;
+use crate::transactions::kind::Kind;
 
 /// A calendar day as year, month and day, checked on construction and cheap to make from
 /// digits: the hot path of a file reader builds one per row without going through a calendar

@@ -4,56 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
-use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 use crate::agreement::SourceRef;
 use crate::transactions::error::{TransactionError, TransactionProblems};
 
-/// A kind of transaction, e.g. `login`, `signature`, `sms`: an open set, named by the tariffs.
-///
-/// Never empty, and without spaces, commas, quotes or control characters, so that it can stand
-/// unquoted in a CSV file and be matched byte for byte.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
-pub struct Kind(CompactString);
-
-impl Kind {
-    /// A kind from its name.
-    ///
-    /// # Errors
-    /// [`TransactionError::BadKind`] for an empty name or one with a space, comma, quote or
-    /// control character.
-    pub fn new(name: &str) -> Result<Kind, TransactionError> {
-        let bad = |c: char| c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | ';');
-        if name.is_empty() || name.chars().any(bad) {
-            return Err(TransactionError::BadKind {
-                kind: name.to_owned(),
-            });
-        }
-        Ok(Kind(CompactString::from(name)))
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for Kind {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Kind, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Kind::new(&text).map_err(serde::de::Error::custom)
-    }
-}
+pub use crate::transactions::kind::Kind;
 
 /// A price per transaction in currency units (kronor): 0 or more, with at most 4 decimals, so
 /// that prices in fractions of an öre (e.g. 0.0875 kr per SMS) are exact.

@@ -101,9 +101,14 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
         &[
             (
                 "Settings.csv",
-                "setting,value\nname,Transaktioner\nissuer,a\nstart,2026-01-01\ntransactions_file,counts.csv\ntransactions_period,month\n",
+                "setting,value\nname,Transaktioner\nissuer,c\nstart,2026-01-01\ntransactions_file,counts.csv\ntransactions_period,month\n",
             ),
-            ("Parties.csv", "id,name,population\na,Alfa,600000\nb,Beta,250000\n"),
+            // The coordinator c has no transactions: every priced line is invoiced (R15: the
+            // issuer's own share would not be).
+            (
+                "Parties.csv",
+                "id,name,population\na,Alfa,600000\nb,Beta,250000\nc,Gamma,100000\n",
+            ),
             (
                 "Tariffs.csv",
                 "kind,price,valid_from,valid_to\nlogin,0.30,2026-01-01,\nsms,0.0875,2026-01-01,2026-01-15\nsms,0.4525,2026-01-16,\n",

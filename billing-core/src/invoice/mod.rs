@@ -7,19 +7,22 @@
 //! references are assigned by the caller ([`Invoice::with_number`]), who owns the unbroken
 //! series.
 
+pub mod ids;
+
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::agreement::PartyId;
-use crate::calendar::advance::{FeeLine, FeeLineKind};
 use crate::calendar::error::{CalendarError, CalendarProblems};
-use crate::calendar::ids::{ocr_reference, OrgNumber};
+use crate::calendar::fee_line::{FeeLine, FeeLineKind};
 use crate::calendar::period::Period;
-use crate::calendar::policy_words;
 use crate::explain::{Explanation, Step};
+use crate::invoice::ids::{ocr_reference, OrgNumber};
+use crate::money::policy_words;
 use crate::money::{Currency, Money, RoundingPolicy};
 use crate::pool::Allocation;
 
@@ -81,6 +84,7 @@ pub enum LineKind {
 /// One line of an invoice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct InvoiceLine {
     /// What it bills.
     pub kind: LineKind,
@@ -92,21 +96,23 @@ pub struct InvoiceLine {
     pub amount: Money,
     /// Its VAT rate.
     pub vat_rate: VatRate,
-    /// Its VAT, rounded to öre.
+    /// Its VAT on its own, rounded to öre: for information. The invoice's VAT is computed per
+    /// rate on the sum of the lines (R15, BR-CO-17), so these may differ from it by an öre.
     pub vat: Money,
-    /// How the amount was derived (R16).
-    pub explanation: Explanation,
+    /// How the amount was derived (R16), shared with the line it came from (not copied).
+    pub explanation: Arc<Explanation>,
 }
 
 /// The lines of one VAT rate added up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct VatTotal {
     /// The rate.
     pub rate: VatRate,
     /// The lines' amounts added up.
     pub base: Money,
-    /// The lines' VAT added up.
+    /// The VAT of the rate: `base × rate`, rounded to öre once (BR-CO-17).
     pub vat: Money,
 }
 
@@ -124,6 +130,7 @@ pub enum InvoiceKind {
 /// One invoice from an issuer to a buyer on one date.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Invoice {
     /// Invoice or credit note.
     pub kind: InvoiceKind,
@@ -151,7 +158,7 @@ pub struct Invoice {
     pub vat_totals: Vec<VatTotal>,
     /// The lines added up, before VAT.
     pub net_total: Money,
-    /// The VAT added up.
+    /// The VAT of every rate added up.
     pub vat_total: Money,
     /// The öresavrundning line, when the payable total is rounded to whole kronor.
     pub rounding: Option<Money>,
@@ -205,8 +212,8 @@ pub struct ExtraLine {
     pub amount: Money,
     /// Its VAT rate.
     pub vat: VatRate,
-    /// How the amount was derived.
-    pub explanation: Explanation,
+    /// How the amount was derived, shared with the invoice line.
+    pub explanation: Arc<Explanation>,
 }
 
 /// How invoices are assembled.
@@ -336,7 +343,7 @@ pub fn assemble_invoices(
                     None,
                     amount,
                     p.vat,
-                    explanation,
+                    Arc::new(explanation),
                     options,
                 ),
             );
@@ -382,12 +389,10 @@ fn line(
     period: Option<Period>,
     amount: Money,
     vat_rate: VatRate,
-    explanation: Explanation,
+    explanation: Arc<Explanation>,
     options: &InvoiceOptions,
 ) -> InvoiceLine {
-    let exact = amount.to_decimal() * vat_rate.percent() / Decimal::ONE_HUNDRED;
-    // |amount| ≤ 10^15 kronor, so its VAT is within range and the fallback never happens.
-    let vat = Money::round(exact, options.vat_rounding).unwrap_or(Money::ZERO);
+    let vat = vat_of(amount, vat_rate, options);
     InvoiceLine {
         kind,
         description,
@@ -399,6 +404,13 @@ fn line(
     }
 }
 
+/// The VAT of `amount` at `rate`, rounded under the invoice options.
+fn vat_of(amount: Money, rate: VatRate, options: &InvoiceOptions) -> Money {
+    let exact = amount.to_decimal() * rate.percent() / Decimal::ONE_HUNDRED;
+    // |amount| ≤ 10^15 kronor, so its VAT is within range and the fallback never happens.
+    Money::round(exact, options.vat_rounding).unwrap_or(Money::ZERO)
+}
+
 /// Totals, VAT per rate, rounding and kind of one invoice from its lines.
 fn invoice(
     issuer: &PartyId,
@@ -408,18 +420,22 @@ fn invoice(
     lines: Vec<InvoiceLine>,
     options: &InvoiceOptions,
 ) -> Invoice {
-    let mut per_rate: BTreeMap<VatRate, (Money, Money)> = BTreeMap::new();
+    // R15 (BR-CO-17): the VAT of a rate is computed on the sum of the net lines at that rate,
+    // rounded once; the lines' own VAT is for information and may differ by an öre.
+    let mut per_rate: BTreeMap<VatRate, Money> = BTreeMap::new();
     for l in &lines {
-        let t = per_rate.entry(l.vat_rate).or_default();
-        t.0 += l.amount;
-        t.1 += l.vat;
+        *per_rate.entry(l.vat_rate).or_default() += l.amount;
     }
     let vat_totals: Vec<VatTotal> = per_rate
         .into_iter()
-        .map(|(rate, (base, vat))| VatTotal { rate, base, vat })
+        .map(|(rate, base)| VatTotal {
+            rate,
+            base,
+            vat: vat_of(base, rate, options),
+        })
         .collect();
     let net_total: Money = lines.iter().map(|l| l.amount).sum();
-    let vat_total: Money = lines.iter().map(|l| l.vat).sum();
+    let vat_total: Money = vat_totals.iter().map(|t| t.vat).sum();
     let total = net_total + vat_total;
     let rounding = options.total_rounding.map(|p| p.round_money(total) - total);
     let payable = total + rounding.unwrap_or(Money::ZERO);
@@ -504,7 +520,8 @@ mod tests {
                 party: pid(party),
                 amount: Money::from_ore(ore),
                 steps: Vec::new(),
-            },
+            }
+            .into(),
         }
     }
 

@@ -1,0 +1,387 @@
+//! A user-fee line (R6, R7) and what computing one needs: the calendar configuration, the
+//! member days of a period weighted by the first-year multiplier (R8), and the exact amount
+//! `n · F · Σ m(d) / (k · |P|)` rounded once. Shared by the advance ([`crate::calendar::advance`])
+//! and the correction ([`crate::calendar::correction`]), which do not import each other back.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+use crate::agreement::PartyId;
+use crate::calendar::error::CalendarError;
+use crate::calendar::fee::AnnualFee;
+use crate::calendar::membership::Membership;
+use crate::calendar::period::Period;
+use crate::calendar::period_starts::PeriodStarts;
+use crate::calendar::register::day_number;
+use crate::calendar::CorrectionPolicy;
+use crate::error::PoolId;
+use crate::explain::{swedish_decimal, Explanation, Step};
+use crate::money::policy_words;
+use crate::money::{
+    decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingPolicy,
+};
+
+/// How the calendar bills user fees.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CalendarConfig {
+    /// The billing periods (half-years from 1 January and 1 July by default).
+    pub periods: PeriodStarts,
+    /// How corrections are computed (R7); `next_invoice_count` by default.
+    pub policy: CorrectionPolicy,
+    /// The rounding of each line (to öre, half away from zero by default).
+    pub rounding: RoundingPolicy,
+}
+
+impl CalendarConfig {
+    /// A builder starting from the defaults (half-years, `next_invoice_count`, öre half away
+    /// from zero).
+    ///
+    /// ```
+    /// use billing_core::calendar::{CalendarConfig, CorrectionPolicy};
+    /// let config = CalendarConfig::builder()
+    ///     .periods(vec![(1, 1), (4, 1), (7, 1), (10, 1)])
+    ///     .policy(CorrectionPolicy::ProRataDays)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(config.periods.per_year(), 4);
+    /// assert!(CalendarConfig::builder().periods(vec![(2, 30)]).build().is_err());
+    /// ```
+    pub fn builder() -> CalendarConfigBuilder {
+        CalendarConfigBuilder {
+            starts: None,
+            config: CalendarConfig::default(),
+        }
+    }
+}
+
+/// Builds a [`CalendarConfig`]: see [`CalendarConfig::builder`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CalendarConfigBuilder {
+    starts: Option<Vec<(u32, u32)>>,
+    config: CalendarConfig,
+}
+
+impl CalendarConfigBuilder {
+    /// The (month, day) each billing period starts on, checked when built.
+    pub fn periods(mut self, starts: Vec<(u32, u32)>) -> CalendarConfigBuilder {
+        self.starts = Some(starts);
+        self
+    }
+
+    /// How corrections are computed (R7).
+    pub fn policy(mut self, policy: CorrectionPolicy) -> CalendarConfigBuilder {
+        self.config.policy = policy;
+        self
+    }
+
+    /// The rounding of each user-fee line.
+    pub fn rounding(mut self, rounding: RoundingPolicy) -> CalendarConfigBuilder {
+        self.config.rounding = rounding;
+        self
+    }
+
+    /// The configuration.
+    ///
+    /// # Errors
+    /// [`CalendarError::BadPeriodStarts`] for no start, a day that is not in every year, or a
+    /// start given twice.
+    pub fn build(self) -> Result<CalendarConfig, CalendarError> {
+        let mut config = self.config;
+        if let Some(starts) = self.starts {
+            config.periods = PeriodStarts::new(starts)?;
+        }
+        Ok(config)
+    }
+}
+
+/// What a user-fee line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum FeeLineKind {
+    /// The advance for the period starting on the invoice date (R6).
+    Advance,
+    /// The correction of an earlier period (R7).
+    Correction,
+}
+
+/// One user-fee line of a party: an advance or a correction, for its charge period, billed on
+/// an invoice date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct FeeLine {
+    /// The party billed.
+    pub party: PartyId,
+    /// Advance or correction.
+    pub kind: FeeLineKind,
+    /// The period the line pays for (a correction names the period it corrects).
+    pub period: Period,
+    /// The invoice date it is billed on.
+    pub invoice_date: NaiveDate,
+    /// The amount, to öre; a correction may be negative.
+    pub amount: Money,
+    /// How it was derived (R16), shared with the invoice line that bills it.
+    pub explanation: Arc<Explanation>,
+}
+
+impl FeeLine {
+    /// A line issued earlier, as read back from the invoices sent (its explanation only says
+    /// so): the input that corrections are computed against.
+    pub fn issued(
+        party: PartyId,
+        kind: FeeLineKind,
+        period: Period,
+        invoice_date: NaiveDate,
+        amount: Money,
+    ) -> FeeLine {
+        let explanation = Explanation {
+            pool: user_fee_pool(period),
+            party: party.clone(),
+            amount,
+            steps: vec![Step {
+                label: format!("issued on {invoice_date}"),
+                formula: None,
+                value: amount.to_swedish(),
+                source: None,
+            }],
+        };
+        FeeLine {
+            party,
+            kind,
+            period,
+            invoice_date,
+            amount,
+            explanation: explanation.into(),
+        }
+    }
+}
+
+/// The id under which user-fee lines explain themselves, e.g. `user-fee 2011-01-01..2011-06-30`.
+pub(crate) fn user_fee_pool(period: Period) -> PoolId {
+    PoolId::from(format!("user-fee {period}"))
+}
+/// What one line's computation needs to know.
+pub(crate) struct Ctx<'a> {
+    pub(crate) config: &'a CalendarConfig,
+    pub(crate) period: Period,
+    pub(crate) fee: &'a AnnualFee,
+    pub(crate) per_year: usize,
+    pub(crate) invoice_date: NaiveDate,
+}
+
+impl Ctx<'_> {
+    /// The steps of an amount counted from users on one day: n, Σ m(d), and
+    /// `n × F × Σ m(d) / (k × |P|)` — the same for an advance (R6) and for the actual amount of
+    /// a correction under `next_invoice_count` (R7).
+    pub(crate) fn count_steps(
+        &self,
+        users_label: String,
+        n: u64,
+        days: &Weighted,
+        amount_label: &str,
+        exact: Decimal,
+        period: Period,
+    ) -> [Step; 3] {
+        [
+            Step {
+                label: users_label,
+                formula: None,
+                value: group_thousands(&n.to_string()),
+                source: None,
+            },
+            Step {
+                label: "member days weighted by the fee multiplier, Σ m(d)".to_owned(),
+                formula: Some(days.formula()),
+                value: swedish_decimal(days.value(), 10),
+                source: None,
+            },
+            Step {
+                label: amount_label.to_owned(),
+                formula: Some(format!(
+                    "n × F × Σ m(d) / ({} × |P|) = {} × {} × {} / ({} × {})",
+                    self.per_year,
+                    n,
+                    self.fee.amount().to_swedish(),
+                    swedish_decimal(days.value(), 10),
+                    self.per_year,
+                    period.days()
+                )),
+                value: swedish_decimal(exact, 10),
+                source: None,
+            },
+        ]
+    }
+
+    /// The steps shared by every line of the period: the fee and the fee per period.
+    pub(crate) fn fee_steps(&self) -> Vec<Step> {
+        let mut steps = self.fee.steps().to_vec();
+        let per_period = self.fee.amount().to_decimal() / Decimal::from(self.per_year as u64);
+        steps.push(Step {
+            label: format!(
+                "fee per user and period h ({} periods a year)",
+                self.per_year
+            ),
+            formula: Some(format!("F / {}", self.per_year)),
+            value: swedish_decimal(per_period, 10),
+            source: None,
+        });
+        steps.push(Step {
+            label: format!("days in period {}, |P|", self.period),
+            formula: None,
+            value: self.period.days().to_string(),
+            source: None,
+        });
+        steps
+    }
+
+    /// `count · F · weighted / (k · |P| · 10^scale)` as an exact fraction in kronor, rounded
+    /// once. `weighted` is Σ m(d) scaled by 10^scale.
+    pub(crate) fn amount(
+        &self,
+        party: &PartyId,
+        count: u64,
+        weighted: &Weighted,
+        what: &'static str,
+    ) -> Result<(Decimal, Money), CalendarError> {
+        let too_large = || CalendarError::TooLarge {
+            party: party.clone(),
+            period: self.period,
+            what,
+        };
+        let num = i128::from(count)
+            .checked_mul(self.fee.amount().ore())
+            .and_then(|x| x.checked_mul(weighted.scaled))
+            .ok_or_else(too_large)?;
+        let den = (self.per_year as i128)
+            .checked_mul(i128::from(self.period.days()))
+            .and_then(|x| x.checked_mul(weighted.unit))
+            .and_then(|x| x.checked_mul(100))
+            .ok_or_else(too_large)?;
+        let exact = ratio_to_decimal(num, den).ok_or_else(too_large)?;
+        let rounded = Money::round(exact, self.config.rounding).map_err(|_| too_large())?;
+        Ok((exact, rounded))
+    }
+
+    pub(crate) fn explanation(
+        &self,
+        party: &PartyId,
+        amount: Money,
+        steps: Vec<Step>,
+    ) -> Explanation {
+        Explanation {
+            pool: user_fee_pool(self.period),
+            party: party.clone(),
+            amount,
+            steps,
+        }
+    }
+
+    pub(crate) fn rounding_step(&self, exact: Decimal, rounded: Money) -> Step {
+        Step {
+            label: format!("rounded {}", policy_words(self.config.rounding)),
+            formula: Some(swedish_decimal(exact, 10)),
+            value: rounded.to_swedish(),
+            source: None,
+        }
+    }
+}
+
+/// Σ m(d) over some days: the days at the first-year multiplier and the days at 1, and their
+/// weighted sum as the integer `scaled / unit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Weighted {
+    /// Days (or user-days) in the first year.
+    pub(crate) first_year: i64,
+    /// Days (or user-days) after it, or of a member with no first year.
+    pub(crate) other: i64,
+    /// The multiplier of the first-year days.
+    pub(crate) multiplier: Decimal,
+    /// Σ m(d) · unit.
+    pub(crate) scaled: i128,
+    /// 10^scale of the multiplier.
+    pub(crate) unit: i128,
+}
+
+impl Weighted {
+    pub(crate) fn new(first_year: i64, other: i64, multiplier: Decimal) -> Option<Weighted> {
+        let m = multiplier.normalize();
+        let unit = 10i128.checked_pow(m.scale())?;
+        let m_int = decimal_to_i128_at_scale(m, m.scale())?;
+        let scaled = i128::from(first_year)
+            .checked_mul(m_int)?
+            .checked_add(i128::from(other).checked_mul(unit)?)?;
+        Some(Weighted {
+            first_year,
+            other,
+            multiplier: m,
+            scaled,
+            unit,
+        })
+    }
+
+    pub(crate) fn total(&self) -> i64 {
+        self.first_year + self.other
+    }
+
+    /// Σ m(d) as a decimal.
+    pub(crate) fn value(&self) -> Decimal {
+        ratio_to_decimal(self.scaled, self.unit).unwrap_or_default()
+    }
+
+    /// `91 × 2 + 90 × 1` or just `181`.
+    pub(crate) fn formula(&self) -> String {
+        if self.first_year == 0 {
+            group_thousands(&self.other.to_string())
+        } else {
+            format!(
+                "{} × {} + {} × 1",
+                group_thousands(&self.first_year.to_string()),
+                swedish_decimal(self.multiplier, 10),
+                group_thousands(&self.other.to_string())
+            )
+        }
+    }
+}
+
+/// The days of `period` on which `m` is a member: (first day, last day) as day numbers.
+pub(crate) fn member_span(m: &Membership, period: Period) -> Option<(i64, i64)> {
+    let first = day_number(period.start().max(m.from()));
+    let last = day_number(match m.last_day() {
+        Some(l) => l.min(period.last_day()),
+        None => period.last_day(),
+    });
+    (last >= first).then_some((first, last))
+}
+
+/// The first-year span of `m` as day numbers, both included, if it has one.
+pub(crate) fn first_year_span(m: &Membership) -> Option<(i64, i64, Decimal)> {
+    let f = m.first_year()?;
+    Some((day_number(m.from()), day_number(f.until) - 1, f.multiplier))
+}
+
+/// Σ_{d∈P, member(d)} m(d) for `m`.
+pub(crate) fn member_days(m: &Membership, period: Period) -> Weighted {
+    let Some((a, b)) = member_span(m, period) else {
+        return Weighted::new(0, 0, Decimal::ONE).unwrap_or(ZERO_DAYS);
+    };
+    let (first, multiplier) = match first_year_span(m) {
+        Some((fa, fb, mult)) => ((b.min(fb) - a.max(fa) + 1).max(0), mult),
+        None => (0, Decimal::ONE),
+    };
+    let other = b - a + 1 - first;
+    // Cannot fail: at most a period's days (a few hundred) times a decimal mantissa (< 2^96)
+    // stays far below i128::MAX.
+    Weighted::new(first, other, multiplier).unwrap_or(ZERO_DAYS)
+}
+
+const ZERO_DAYS: Weighted = Weighted {
+    first_year: 0,
+    other: 0,
+    multiplier: Decimal::ONE,
+    scaled: 0,
+    unit: 1,
+};

@@ -1,0 +1,681 @@
+//! The whole engine: an agreement in ([`Model`]), the invoices of a date out ([`invoices_due`]).
+//!
+//! Given the model, an invoice date and what the register holds of earlier invoices
+//! ([`History`]), [`invoices_due`] works through every billing date from the agreement's start
+//! (period starts, pool due dates, settlement days, the ends of transaction periods): user fees
+//! in advance with corrections (R6–R9), pools split by their keys among the members of the day
+//! (R1–R3, R12–R14), transactions in arrears (R11), the providers' arrears (R10), one invoice
+//! per party and date (R15) and the cash-flow timeline. Dates the register has not recorded
+//! are assumed billed as computed, and said so.
+//!
+//! The rules are described in `docs/rules.md` of the repository.
+
+mod model;
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use crate::agreement::PartyId;
+use crate::apportion::apportion;
+use crate::calendar::advance::lines_due;
+use crate::calendar::{
+    annual_fee, arrears_invoices, assemble_invoices, cash_flow, AnnualFee, DuePool, EntryRequest,
+    ExtraLine, FeeLine, FeeSchedule, Invoice, Members, Membership, PartyTimeline, Register,
+    UserCounts, Users,
+};
+use crate::error::Finding;
+use crate::pool::{allocate, Allocation, Key, Participants};
+use crate::transactions::{fee_review, FeeReview, PricedLine};
+
+pub use model::{
+    BudgetEntry, CooperationTerms, Model, Problem, ScheduledPool, Settings, Subject, Terms,
+};
+
+/// What the register holds of earlier invoices: the input corrections are computed against.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct History {
+    /// The user-fee lines issued, on any date.
+    pub fee_lines: Vec<FeeLine>,
+    /// The invoice dates on which invoices were issued.
+    pub dates: BTreeSet<NaiveDate>,
+}
+
+impl History {
+    /// The history of `fee_lines` issued on `dates`.
+    pub fn new(fee_lines: Vec<FeeLine>, dates: BTreeSet<NaiveDate>) -> History {
+        History { fee_lines, dates }
+    }
+}
+
+/// The invoices due on one date, and what an overview shows.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Billing {
+    /// The invoice date.
+    pub date: NaiveDate,
+    /// The coordinator's invoices to the parties, then the providers' arrears invoices. The
+    /// coordinator never invoices itself (R15).
+    pub invoices: Vec<Invoice>,
+    /// The coordinator's own share on the date, computed like any invoice but never issued:
+    /// no number, not in the cash flow (R15).
+    pub issuer_share: Option<Invoice>,
+    /// The pools (instalments) due on the date, split.
+    pub allocations: Vec<Allocation>,
+    /// The user-fee lines billed on the date, the coordinator's included (record them when
+    /// issued: they are what later corrections are computed against).
+    pub fee_lines: Vec<FeeLine>,
+    /// The annual fees in force.
+    pub fees: Vec<AnnualFee>,
+    /// Findings of the splits.
+    pub findings: Vec<Finding>,
+    /// Money in and out per party, from the agreement's start to the date.
+    pub timeline: Vec<PartyTimeline>,
+    /// Invoice dates before this one that the history does not hold and that were assumed
+    /// billed as computed.
+    pub assumed_dates: Vec<NaiveDate>,
+    /// The fee review of every cooperation whose fee covers counted transactions (R13).
+    pub fee_reviews: Vec<FeeReview>,
+    /// The priced transaction lines billed on the date (R11).
+    pub transaction_lines: Vec<PricedLine>,
+}
+
+/// The invoices of `model` due on `date`, given what was issued before (`history`).
+///
+/// Lines the history holds for `date` or later are left out: the date is computed against
+/// what was issued before it.
+///
+/// # Errors
+/// Every problem found, each located by its [`Subject`] and the caller's source reference:
+/// memberships (an entry without a majority, a notice of a non-member), users, budgets and
+/// fees, pools (every split problem, and named participants that are not members on the due
+/// date, R14), transactions and invoices.
+pub fn invoices_due(
+    model: &Model,
+    date: NaiveDate,
+    history: &History,
+) -> Result<Billing, Vec<Problem>> {
+    let mut problems = check(model);
+    let settings = &model.settings;
+    let agreement_problem = |message: String| Problem::new(Subject::Agreement, None, message);
+    let members = members(model, &mut problems);
+
+    // Users: the register when given, else the counts.
+    let register = if model.registrations.is_empty() {
+        None
+    } else {
+        match Register::new(&model.registrations, &model.agreement) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.extend(
+                    e.problems()
+                        .iter()
+                        .map(|p| agreement_problem(p.to_string())),
+                );
+                None
+            }
+        }
+    };
+    let counts = if model.user_counts.is_empty() {
+        None
+    } else {
+        match UserCounts::new(&model.user_counts, &model.agreement) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                problems.extend(
+                    e.problems()
+                        .iter()
+                        .map(|p| agreement_problem(p.to_string())),
+                );
+                None
+            }
+        }
+    };
+    let users = match (&register, &counts) {
+        (Some(r), _) => Some(Users::Register(r)),
+        (None, Some(c)) => Some(Users::Counts(c)),
+        _ => None,
+    };
+
+    // The annual fees (R5): from each budget, or given.
+    let mut fees = Vec::new();
+    for b in &model.budgets {
+        let n = b.users.or_else(|| {
+            users.map(|u| {
+                model
+                    .agreement
+                    .parties()
+                    .iter()
+                    .map(|p| u.users_on(&p.id, b.budget.reference_date))
+                    .sum()
+            })
+        });
+        match annual_fee(&b.budget, n.unwrap_or(0), settings.fee_rounding) {
+            Ok(f) => fees.push(f),
+            Err(e) => problems.push(agreement_problem(e.to_string())),
+        }
+    }
+    if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
+        fees.push(AnnualFee::given(start, fee.value, fee.source.clone()));
+    }
+    let schedule = if fees.is_empty() {
+        None
+    } else {
+        match FeeSchedule::new(fees.clone()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                problems.push(agreement_problem(e.to_string()));
+                None
+            }
+        }
+    };
+
+    // User fees (R6, R7): every period start from the agreement's start on, none before it; a
+    // period the agreement starts inside is billed as the correction on the next start. Each
+    // date's lines become "issued" for the next unless the history holds what was issued.
+    let mut all_fee_lines: Vec<FeeLine> = history
+        .fee_lines
+        .iter()
+        .filter(|l| l.invoice_date < date)
+        .cloned()
+        .collect();
+    let mut new_fee_lines = Vec::new();
+    let mut assumed_dates = Vec::new();
+    let period_starts = match (settings.start, &members) {
+        (Some(start), Some(_)) => settings.calendar.periods.starts_between(start, date),
+        _ => Vec::new(),
+    };
+    if let (Some(schedule), Some(users), Some(members)) = (&schedule, users, &members) {
+        for &d in &period_starts {
+            if d < date && history.dates.contains(&d) {
+                continue;
+            }
+            let config = &settings.calendar;
+            match lines_due(d, config, schedule, members, users, &all_fee_lines, true) {
+                Ok(lines) => {
+                    if d == date {
+                        new_fee_lines = lines.clone();
+                    } else {
+                        assumed_dates.push(d);
+                    }
+                    all_fee_lines.extend(lines);
+                }
+                Err(e) => {
+                    problems.extend(
+                        e.problems()
+                            .iter()
+                            .map(|p| agreement_problem(p.to_string())),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    let fee_reviews = fee_reviews(model, &mut problems);
+
+    // Every billing date up to this one, for the cash-flow timeline; none before the start.
+    let mut billing_dates: BTreeSet<NaiveDate> = period_starts.iter().copied().collect();
+    billing_dates.extend(
+        model
+            .transaction_lines
+            .iter()
+            .map(|l| l.billing_period.end()),
+    );
+    billing_dates.extend(model.pools.iter().flat_map(|p| p.due.iter().copied()));
+    billing_dates.extend(settlement_days(model, settings.start.unwrap_or(date), date));
+    billing_dates.retain(|d| *d <= date);
+    billing_dates.insert(date);
+
+    let mut invoices_of_date = Vec::new();
+    let mut issuer_share = None;
+    let mut all_invoices = Vec::new();
+    let mut allocations = Vec::new();
+    let mut findings = Vec::new();
+    for &d in &billing_dates {
+        let mut day_findings = Vec::new();
+        let due = due_pools(model, members.as_ref(), d, &mut problems, &mut day_findings);
+        let fee_for_day: Vec<FeeLine> = all_fee_lines
+            .iter()
+            .filter(|l| l.invoice_date == d)
+            .cloned()
+            .collect();
+        let extra: Vec<ExtraLine> = model
+            .transaction_lines
+            .iter()
+            .filter(|l| l.billing_period.end() == d)
+            .map(|l| l.to_extra_line(d, settings.transactions_vat))
+            .collect();
+        let mut options = settings.invoice.clone();
+        options.bill_issuer = true;
+        let mut invoices =
+            match assemble_invoices(d, &settings.issuer, &fee_for_day, &due, &extra, &options) {
+                Ok(i) => i,
+                Err(e) => {
+                    problems.extend(
+                        e.problems()
+                            .iter()
+                            .map(|p| agreement_problem(p.to_string())),
+                    );
+                    Vec::new()
+                }
+            };
+        // R15: the issuer's own share is computed like any invoice but never issued.
+        let own = invoices
+            .iter()
+            .position(|i| i.buyer == settings.issuer)
+            .map(|i| invoices.remove(i));
+        if settings.settlement.is_settlement_day(d) && !model.provider_costs.is_empty() {
+            match arrears_invoices(
+                d,
+                &model.agreement,
+                &settings.issuer,
+                &model.provider_costs,
+                &settings.settlement,
+                &options,
+            ) {
+                Ok(a) => invoices.extend(a),
+                Err(e) => problems.extend(
+                    e.problems()
+                        .iter()
+                        .map(|p| agreement_problem(p.to_string())),
+                ),
+            }
+        }
+        if d == date {
+            invoices_of_date = invoices.clone();
+            issuer_share = own;
+            allocations = due.into_iter().map(|p| p.allocation).collect();
+            findings = day_findings;
+        } else if !invoices.is_empty() && !history.dates.contains(&d) {
+            // Something fell due on an earlier date that the history does not hold: it is
+            // taken as billed then, and said so.
+            assumed_dates.push(d);
+        }
+        all_invoices.extend(invoices);
+    }
+    assumed_dates.sort_unstable();
+    assumed_dates.dedup();
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let timeline = cash_flow(&all_invoices, &model.provider_costs);
+    Ok(Billing {
+        date,
+        invoices: invoices_of_date,
+        issuer_share,
+        allocations,
+        fee_lines: new_fee_lines,
+        fees,
+        findings,
+        timeline,
+        assumed_dates,
+        fee_reviews,
+        transaction_lines: model
+            .transaction_lines
+            .iter()
+            .filter(|l| l.billing_period.end() == date)
+            .cloned()
+            .collect(),
+    })
+}
+
+/// The problems of `model` that need no date: the issuer, terms, pool ids and due dates. Every
+/// problem at once; [`invoices_due`] reports these with the rest.
+pub fn check(model: &Model) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let settings = &model.settings;
+    if !model.agreement.contains(&settings.issuer) {
+        problems.push(Problem::new(
+            Subject::Agreement,
+            None,
+            format!(
+                "the issuer {} is not a party of the agreement",
+                settings.issuer
+            ),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for t in &model.terms {
+        let problem = |message: String| {
+            Problem::new(Subject::Party(t.party.clone()), t.source.as_ref(), message)
+        };
+        if !model.agreement.contains(&t.party) {
+            problems.push(problem(format!(
+                "terms for {}, which is not a party of the agreement",
+                t.party
+            )));
+        }
+        if !seen.insert(&t.party) {
+            problems.push(problem(format!("party {}: terms are given twice", t.party)));
+        }
+        if t.joined.is_some() && settings.start.is_none() {
+            problems.push(problem(format!(
+                "party {}: a joining date needs the agreement's start",
+                t.party
+            )));
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for p in &model.pools {
+        let problem = |message: String| {
+            Problem::new(Subject::Pool(p.pool.id.clone()), p.source.as_ref(), message)
+        };
+        let id = p.pool.id.as_ref();
+        if id.is_empty() || id.trim() != id {
+            problems.push(problem(format!(
+                "pool id {id:?} must be non-empty text without leading or trailing spaces"
+            )));
+        }
+        if !ids.insert(id) {
+            problems.push(problem(format!("pool {id}: the id is used twice")));
+        }
+        if p.due.is_empty() {
+            problems.push(problem(format!("pool {id}: no due date")));
+        }
+        // R6: no date before the agreement's start is billed.
+        if let Some(start) = settings.start {
+            if let Some(d) = p.due.iter().find(|d| **d < start) {
+                problems.push(problem(format!(
+                    "pool {id} falls due on {d}, before the agreement's start {start}"
+                )));
+            }
+        }
+    }
+    problems
+}
+
+/// The problems of splitting `pool` among `agreement`'s parties (participants, figures, cap,
+/// absorbing party, fixed amounts), found before any date is billed: a reader checks each pool
+/// at its row with this, and the engine checks it again on each due date with the members of
+/// the day (R14).
+///
+/// # Errors
+/// Every problem of the split at once (see [`crate::allocate`]).
+pub fn check_pool(
+    agreement: &crate::Agreement,
+    pool: &crate::Pool,
+    thresholds: &crate::ThresholdTable,
+) -> Result<(), crate::Problems> {
+    allocate(agreement, pool, thresholds).map(|_| ())
+}
+
+/// Every date on which `model` bills something, up to its last: period starts from the
+/// agreement's start, and pool due dates. Computing the last one computes them all, so a
+/// check of the whole agreement computes that one.
+pub fn billing_dates(model: &Model) -> Vec<NaiveDate> {
+    // The horizon is set by what is billed on dates (pools, costs) and by the users, but a
+    // register date far ahead ("no end": 9999-12-31) must not make a check compute thousands
+    // of periods: register dates count up to five years past the rest.
+    let settings = &model.settings;
+    let mut anchor = settings.start;
+    let consider = |d: NaiveDate, anchor: &mut Option<NaiveDate>| {
+        *anchor = Some(anchor.map_or(d, |l| l.max(d)));
+    };
+    for p in &model.pools {
+        p.due.iter().for_each(|d| consider(*d, &mut anchor));
+    }
+    for c in &model.provider_costs {
+        consider(c.incurred, &mut anchor);
+    }
+    let limit = anchor.and_then(|a| a.checked_add_months(chrono::Months::new(60)));
+    let mut last = anchor;
+    let register_days = model
+        .registrations
+        .iter()
+        .flat_map(|r| std::iter::once(r.first_day).chain(r.last_day))
+        .chain(model.user_counts.iter().map(|c| c.date));
+    for d in register_days {
+        if limit.is_none_or(|l| d <= l) {
+            consider(d, &mut last);
+        }
+    }
+    let Some(last) = last else {
+        return Vec::new();
+    };
+    let mut dates: BTreeSet<NaiveDate> = model
+        .pools
+        .iter()
+        .flat_map(|p| p.due.iter().copied())
+        .collect();
+    if let Some(start) = settings.start {
+        if let Ok(p) = settings.calendar.periods.containing(last) {
+            dates.extend(settings.calendar.periods.starts_between(start, p.end()));
+        }
+    }
+    dates.into_iter().collect()
+}
+
+/// The settlement days from `first` to `last`, both included, found year by year (not day by
+/// day: a far date must not cost a walk over every day).
+fn settlement_days(model: &Model, first: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    if first > last {
+        return out;
+    }
+    for year in first.year()..=last.year() {
+        out.extend(
+            model
+                .settings
+                .settlement
+                .days_in_year(year)
+                .filter(|d| first <= *d && *d <= last),
+        );
+    }
+    out
+}
+
+/// The fee review of each cooperation with a fee and covered costs (R13).
+fn fee_reviews(model: &Model, problems: &mut Vec<Problem>) -> Vec<FeeReview> {
+    let mut out = Vec::new();
+    let Some(tariffs) = &model.tariffs else {
+        return out;
+    };
+    for c in &model.cooperations {
+        let (Some(fee), Some(year)) = (c.fee, c.year) else {
+            continue;
+        };
+        if c.covers.is_empty() {
+            continue;
+        }
+        match fee_review(
+            &c.cooperation,
+            year,
+            fee,
+            &model.transaction_counts,
+            tariffs,
+            &c.covers,
+        ) {
+            Ok(r) => out.push(r),
+            Err(e) => problems.extend(e.problems().iter().map(|p| {
+                Problem::new(
+                    Subject::Cooperation(c.cooperation.id().to_owned()),
+                    c.source.as_ref(),
+                    p.to_string(),
+                )
+            })),
+        }
+    }
+    out
+}
+
+/// The memberships: founding parties from the start, later ones admitted with their
+/// approvals, notices recorded, in the order they happened.
+fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
+    let start = model.settings.start?;
+    let terms = |id: &PartyId| model.terms.iter().find(|t| t.party == *id);
+    let founding: Vec<Membership> = model
+        .agreement
+        .parties()
+        .iter()
+        .filter(|p| {
+            terms(&p.id)
+                .and_then(|t| t.joined)
+                .is_none_or(|j| j <= start)
+        })
+        .map(|p| Membership::founding(p.id.clone(), start))
+        .collect();
+    let mut members = match Members::new(founding, &model.agreement) {
+        Ok(m) => m,
+        Err(e) => {
+            problems.extend(
+                e.problems()
+                    .iter()
+                    .map(|p| Problem::new(Subject::Parties, None, p.to_string())),
+            );
+            return None;
+        }
+    };
+    // Entries and notices in the order they happened: an entry's majority counts the parties
+    // that are members on its joining day, so a notice given before it is applied first.
+    enum Event {
+        Notice,
+        Entry,
+    }
+    let mut events: Vec<(NaiveDate, Event, &model::Terms)> = Vec::new();
+    for t in &model.terms {
+        if let Some(j) = t.joined.filter(|j| *j > start) {
+            events.push((j, Event::Entry, t));
+        }
+        if let Some(n) = t.notice_given {
+            events.push((n, Event::Notice, t));
+        }
+    }
+    // On one day: other parties' notices, then entries, then the notice of a party that joins
+    // that same day (it must be a member to give notice).
+    let order = |e: &(NaiveDate, Event, &model::Terms)| match e.1 {
+        Event::Notice if e.2.joined == Some(e.0) => 2u8,
+        Event::Notice => 0,
+        Event::Entry => 1,
+    };
+    events.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(order(a).cmp(&order(b)))
+            .then(a.2.party.cmp(&b.2.party))
+    });
+    for (date, event, t) in events {
+        let problem = |message: String| {
+            Problem::new(Subject::Party(t.party.clone()), t.source.as_ref(), message)
+        };
+        match event {
+            Event::Entry => {
+                let request = EntryRequest {
+                    party: t.party.clone(),
+                    joining: date,
+                    approvals: t.approved_by.clone(),
+                };
+                if let Err(e) = members.admit(&request, &model.settings.entry) {
+                    problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
+                }
+            }
+            Event::Notice => {
+                if let Err(e) = members.give_notice(&t.party, date, &model.settings.exit) {
+                    problems.push(problem(e.to_string()));
+                }
+            }
+        }
+    }
+    Some(members)
+}
+
+/// The pools (or instalments of pools) due on `date`, split among the members of the day.
+fn due_pools(
+    model: &Model,
+    members: Option<&Members>,
+    date: NaiveDate,
+    problems: &mut Vec<Problem>,
+    findings: &mut Vec<Finding>,
+) -> Vec<DuePool> {
+    let mut out = Vec::new();
+    for p in &model.pools {
+        let Some(k) = p.due.iter().position(|d| *d == date) else {
+            continue;
+        };
+        let problem = |message: String| {
+            Problem::new(Subject::Pool(p.pool.id.clone()), p.source.as_ref(), message)
+        };
+        // Instalments: without a cap, each instalment is the pool's amount split in n to the öre
+        // and then split by key, so every instalment adds up to its share of the pool. With a
+        // cap, the pool is split and capped as a whole and each party's amount spread in n, so
+        // the cap holds for the year however the pool is billed.
+        let n = p.due.len();
+        let mut pool = p.pool.clone();
+        if n > 1 && pool.cap.is_none() {
+            let claims: Vec<(usize, rust_decimal::Decimal)> =
+                (0..n).map(|i| (i, rust_decimal::Decimal::ONE)).collect();
+            match apportion(pool.amount, &claims) {
+                Ok(a) => pool.amount = a.portions()[k].amount(),
+                Err(e) => {
+                    problems.push(problem(e.to_string()));
+                    continue;
+                }
+            }
+            pool.name = format!("{} (instalment {} of {n})", pool.name, k + 1);
+            if let Key::Fixed { .. } = pool.key {
+                problems.push(problem(
+                    "a pool with the fixed key cannot be billed in instalments unless capped"
+                        .to_owned(),
+                ));
+                continue;
+            }
+        }
+        // R14: "all" is the members on the due date; named participants must be members then.
+        // A direct pool may name a party that has left (R9: its data extraction).
+        if let (Some(members), false) = (members, matches!(pool.key, Key::Direct { .. })) {
+            match &pool.participants {
+                Participants::All => {
+                    let on_day: Vec<PartyId> = model
+                        .agreement
+                        .parties()
+                        .iter()
+                        .filter(|x| members.get(&x.id).is_some_and(|m| m.is_member_on(date)))
+                        .map(|x| x.id.clone())
+                        .collect();
+                    if on_day.len() < model.agreement.parties().len() {
+                        pool.participants = Participants::Only(on_day);
+                    }
+                }
+                Participants::Only(ids) => {
+                    let outside: Vec<&str> = ids
+                        .iter()
+                        .filter(|id| model.agreement.contains(id))
+                        .filter(|id| members.get(id).is_none_or(|m| !m.is_member_on(date)))
+                        .map(PartyId::as_str)
+                        .collect();
+                    if !outside.is_empty() {
+                        problems.push(problem(format!(
+                            "pool {} falls due on {date} but names {} as participant(s), not \
+                             member(s) on that day",
+                            pool.id,
+                            outside.join(", ")
+                        )));
+                        continue;
+                    }
+                }
+            }
+        }
+        match allocate(&model.agreement, &pool, &model.thresholds) {
+            Ok((whole, f)) => {
+                findings.extend(f);
+                let allocation = if n > 1 && pool.cap.is_some() {
+                    whole.instalments(n).swap_remove(k)
+                } else {
+                    whole
+                };
+                out.push(DuePool {
+                    allocation,
+                    due: date,
+                    vat: p.vat,
+                });
+            }
+            Err(e) => {
+                for x in e.problems() {
+                    problems.push(problem(x.to_string()));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,236 @@
+//! Properties of the whole engine over random agreements (entries, notices, a register,
+//! pools with and without participants and caps, several dates):
+//! - the coordinator never receives an invoice (R15), and never an invoice of its own share
+//!   is counted in the cash flow;
+//! - on every date, the pool lines of the invoices and of the issuer's share, plus what is
+//!   absorbed, uncovered or borne outside, add up to the pools due, to the öre;
+//! - nobody is billed a pool on a day it is not a member (R14), except a direct pool;
+//! - the result does not depend on the order of the register rows, terms or pools.
+
+use billing_core::calendar::*;
+use billing_core::engine::{invoices_due, Billing, History, Model, ScheduledPool, Settings, Terms};
+use billing_core::{
+    Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Party, PartyId, Pool, Sourced,
+};
+use chrono::Days;
+use proptest::prelude::*;
+
+fn base() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2010, 1, 1).unwrap()
+}
+
+fn at(offset: u32) -> NaiveDate {
+    base() + Days::new(u64::from(offset))
+}
+
+fn pid(i: usize) -> PartyId {
+    PartyId::new(&format!("p{i}")).unwrap()
+}
+
+#[derive(Clone, Debug)]
+struct Spec {
+    pops: Vec<u64>,
+    /// Per party: a joining offset (an entry), a notice offset.
+    joins: Vec<Option<u32>>,
+    notices: Vec<Option<u32>>,
+    users: Vec<(usize, u32, Option<u32>)>,
+    pools: Vec<(i64, u8, Option<i64>, u32)>,
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (2usize..6).prop_flat_map(|n| {
+        (
+            proptest::collection::vec(1u64..1_000_000, n),
+            proptest::collection::vec(proptest::option::weighted(0.3, 30u32..800), n),
+            proptest::collection::vec(proptest::option::weighted(0.3, 0u32..600), n),
+            proptest::collection::vec((0..n, 0u32..900, proptest::option::of(0u32..600)), 0..20),
+            proptest::collection::vec(
+                (
+                    -100_000i64..5_000_000,
+                    0u8..4,
+                    proptest::option::of(1i64..2_000_000),
+                    0u32..4,
+                ),
+                0..4,
+            ),
+        )
+            .prop_map(|(pops, joins, notices, users, pools)| Spec {
+                pops,
+                joins,
+                notices,
+                users,
+                pools,
+            })
+    })
+}
+
+const DATES: [(i32, u32, u32); 4] = [(2010, 7, 1), (2011, 1, 1), (2011, 7, 1), (2012, 1, 1)];
+
+fn date(i: usize) -> NaiveDate {
+    let (y, m, d) = DATES[i];
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn model(s: &Spec) -> Model {
+    let n = s.pops.len();
+    let parties = (0..n)
+        .map(|i| Party::new(pid(i), "P").with_population(s.pops[i], None))
+        .collect();
+    let agreement = Agreement::new(parties).unwrap();
+    // p0 coordinates and approves every entry with every founding party.
+    let mut m = Model::new(Settings::new(pid(0), Some(base())), agreement);
+    m.annual_fee = Some(Sourced::new(Money::from_kronor(12_000)));
+    // The parties that are members on a day approve the entries of that day (R9: a
+    // member through the notice day 12 months on).
+    let notice = |i: usize| s.notices[i].filter(|_| i != 0);
+    // Entries of one day are admitted in id order, so an earlier id approves a later one.
+    let approving = |day: NaiveDate, who: usize| -> Vec<PartyId> {
+        let joined = |i: usize| if i == 0 { 0 } else { s.joins[i].unwrap_or(0) };
+        (0..n)
+            .filter(|i| {
+                *i == 0 || s.joins[*i].is_none_or(|j| at(j) < day || (at(j) == day && *i < who))
+            })
+            .filter(|i| {
+                notice(*i).is_none_or(|o| {
+                    let last = at(joined(*i) + o).checked_add_months(chrono::Months::new(12));
+                    day <= last.unwrap()
+                })
+            })
+            .map(pid)
+            .collect()
+    };
+    m.terms = (1..n)
+        .map(|i| {
+            let mut t = Terms::new(pid(i));
+            if let Some(j) = s.joins[i] {
+                t = t.joined(at(j), approving(at(j), i));
+            }
+            if let Some(o) = notice(i) {
+                t = t.notice(at(s.joins[i].unwrap_or(0) + o));
+            }
+            t
+        })
+        .collect();
+    m.registrations = s
+        .users
+        .iter()
+        .enumerate()
+        .map(|(u, &(p, first, len))| {
+            Registration::new(
+                pid(p),
+                UserId::new(&format!("u{u}")),
+                at(first),
+                len.map(|l| at(first + l)),
+            )
+        })
+        .collect();
+    m.pools = s
+        .pools
+        .iter()
+        .enumerate()
+        .map(|(k, &(amount, key, cap, when))| {
+            let key = match key {
+                0 => Key::Population,
+                1 => Key::Equal,
+                2 => Key::Direct { party: pid(n - 1) },
+                _ => Key::Population,
+            };
+            let mut pool = Pool::new(&format!("pool{k}"), "Pool", Money::from_kronor(amount), key);
+            if let Some(c) = cap.filter(|_| amount > 0) {
+                pool.cap = Some(Cap {
+                    limit: CapLimit::Fixed(Money::from_kronor(c)),
+                    excess: if k % 2 == 0 {
+                        ExcessPolicy::Redistribute
+                    } else {
+                        ExcessPolicy::Uncovered
+                    },
+                });
+            }
+            ScheduledPool::new(pool, vec![date(when as usize)])
+        })
+        .collect();
+    m
+}
+
+fn summary(b: &Billing) -> Vec<String> {
+    let mut out: Vec<String> = b
+        .invoices
+        .iter()
+        .chain(&b.issuer_share)
+        .map(|i| format!("{} {} {}", i.issuer, i.buyer, i.payable))
+        .collect();
+    out.sort();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_engine_adds_up_and_never_invoices_the_coordinator(s in spec()) {
+        let m = model(&s);
+        let mut history = History::default();
+        for i in 0..DATES.len() {
+            let d = date(i);
+            // Every generated agreement is valid: an error is a failure, not a skipped case.
+            let b = match invoices_due(&m, d, &history) {
+                Ok(b) => b,
+                Err(e) => return Err(TestCaseError::fail(format!("{d}: {e:?}"))),
+            };
+            prop_assert!(b.invoices.iter().all(|inv| inv.buyer != pid(0)));
+            if let Some(own) = &b.issuer_share {
+                prop_assert_eq!(&own.buyer, &pid(0));
+                prop_assert!(own.number.is_none());
+            }
+            // Pools add up: billed parts + absorbed + uncovered + outside = pools due.
+            let due: Money = b.allocations.iter().map(|a| a.amount).sum();
+            let billed: Money = b
+                .invoices
+                .iter()
+                .chain(&b.issuer_share)
+                .flat_map(|inv| &inv.lines)
+                .filter(|l| l.kind == LineKind::Pool)
+                .map(|l| l.amount)
+                .sum();
+            let rest: Money = b
+                .allocations
+                .iter()
+                .map(|a| a.uncovered + a.outside.as_ref().map_or(Money::ZERO, |o| o.amount))
+                .sum();
+            prop_assert_eq!(billed + rest, due, "{}", d);
+            // R14: nobody is billed a pool on a day it is not a member, except a direct pool.
+            for a in &b.allocations {
+                if a.key == "direct" {
+                    continue;
+                }
+                for part in a.parts.iter().filter(|p| !p.amount.is_zero()) {
+                    let i: usize = part.party.as_str()[1..].parse().unwrap();
+                    let joined = s.joins[i].filter(|_| i != 0).map_or(base(), at);
+                    prop_assert!(joined <= d, "{} billed {} before joining", part.party, a.pool);
+                }
+            }
+            history.fee_lines.extend(b.fee_lines.iter().cloned());
+            history.dates.insert(d);
+        }
+    }
+
+    #[test]
+    fn the_engine_does_not_depend_on_input_order(s in spec()) {
+        let m = model(&s);
+        let mut r = m.clone();
+        r.registrations.reverse();
+        r.terms.reverse();
+        r.pools.reverse();
+        for i in 0..DATES.len() {
+            let (a, b) = (
+                invoices_due(&m, date(i), &History::default()),
+                invoices_due(&r, date(i), &History::default()),
+            );
+            match (a, b) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(summary(&a), summary(&b)),
+                (Err(a), Err(b)) => prop_assert_eq!(a.len(), b.len()),
+                (a, b) => prop_assert!(false, "{:?} vs {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
+}
