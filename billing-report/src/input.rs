@@ -726,6 +726,9 @@ pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
 
+/// Amounts are below this many kronor in size (see [`CellRef::money`]).
+pub const MAX_MONEY_KRONOR: i64 = 10_000_000_000_000;
+
 /// A cell being read, for typed access with located problems.
 pub struct CellRef<'a> {
     /// The table.
@@ -858,6 +861,19 @@ impl CellRef<'_> {
             );
             return None;
         }
+        // Every share of an amount is written to the öre in spreadsheets, which hold 15
+        // significant digits exactly: 13 before the decimal comma. A larger amount passed check
+        // and failed when the invoices were written.
+        if n.value.abs() >= Decimal::from(MAX_MONEY_KRONOR) {
+            self.error(
+                problems,
+                format!(
+                    "{what} must be an amount below 10 000 000 000 000 kr (10^13) in size: a \
+                     spreadsheet cannot hold a larger amount exactly to the öre"
+                ),
+            );
+            return None;
+        }
         let significant = n
             .value
             .normalize()
@@ -978,7 +994,16 @@ impl CellRef<'_> {
 
     /// Records that the cell is required and empty.
     pub fn required(&self, problems: &mut Problems, what: &str) {
-        problems.push(self.problem(Severity::Error, format!("{what} is required"), false));
+        let hint = if self.table.file.ends_with(".csv") {
+            ""
+        } else {
+            " (a formula without a saved result reads as empty)"
+        };
+        problems.push(self.problem(
+            Severity::Error,
+            format!("{what} is required, the cell is empty{hint}"),
+            false,
+        ));
     }
 }
 

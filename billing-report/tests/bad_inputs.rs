@@ -536,14 +536,14 @@ fn corpus() -> Vec<Bad> {
             name: "amount-beyond-range",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "2000000000000000")),
-            expect: &["Budget!C2: amount must be an amount within ±10^15"],
+            expect: &["Budget!C2: amount must be an amount below 10 000 000 000 000 kr (10^13)"],
         },
         // 16 significant digits passed check and failed at output (exit 2).
         Bad {
             name: "amount-beyond-15-digits",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "12345678901234.56")),
-            expect: &["Budget!C2: amount has 16 significant digits: a spreadsheet holds at most 15 exactly"],
+            expect: &["Budget!C2: amount must be an amount below 10 000 000 000 000 kr (10^13)"],
         },
         // After a blank line 3, an error on line 6 was reported at Users!C5 (the record index).
         Bad {
@@ -568,6 +568,174 @@ fn corpus() -> Vec<Bad> {
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Parties", "I13", "15 maj 2011")),
             expect: &["Parties!I13: notice_given must be a date (YYYY-MM-DD), found \"15 maj 2011\""],
+        },
+        // --- issue 10, class 1: silently lost or wrong ---
+        // An empty cell in a required column dropped its row: exit 0 and a lower total.
+        Bad {
+            name: "empty-budget-amount",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C3", "")),
+            expect: &["Budget!C3: amount is required, the cell is empty"],
+        },
+        Bad {
+            name: "empty-budget-amount-xlsx",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C4", "")),
+            expect: &["Budget!C4: amount is required, the cell is empty (a formula without a saved result reads as empty)"],
+        },
+        Bad {
+            name: "empty-provider-cost-date",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "ProviderCosts", "C2", "")),
+            expect: &["ProviderCosts!C2: incurred is required, the cell is empty"],
+        },
+        Bad {
+            name: "empty-provider-cost-amount",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "ProviderCosts", "D3", "")),
+            expect: &["ProviderCosts!D3: amount is required, the cell is empty"],
+        },
+        Bad {
+            name: "empty-threshold-amount",
+            form: Csv,
+            brk: Tables("stockholm-2020", |t| {
+                t.insert(
+                    "Thresholds".to_owned(),
+                    vec![
+                        vec!["in_force_from".into(), "amount".into()],
+                        vec!["2016-01-01".into(), "534890".into()],
+                        vec!["2020-01-01".into(), "".into()],
+                    ],
+                );
+            }),
+            expect: &["Thresholds!B3: amount is required, the cell is empty"],
+        },
+        Bad {
+            name: "empty-threshold-date",
+            form: Xlsx,
+            brk: Tables("stockholm-2020", |t| {
+                t.insert(
+                    "Thresholds".to_owned(),
+                    vec![
+                        vec!["in_force_from".into(), "amount".into()],
+                        vec!["".into(), "700000".into()],
+                    ],
+                );
+            }),
+            expect: &["Thresholds!A2: in_force_from is required, the cell is empty"],
+        },
+        Bad {
+            name: "empty-user-count",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| {
+                t.insert(
+                    "UserCounts".to_owned(),
+                    vec![
+                        vec!["party".into(), "date".into(), "count".into()],
+                        vec!["0120".into(), "2019-01-01".into(), "".into()],
+                        vec!["0138".into(), "".into(), "4".into()],
+                    ],
+                );
+            }),
+            expect: &[
+                "UserCounts!C2: count is required, the cell is empty",
+                "UserCounts!B3: date is required, the cell is empty",
+            ],
+        },
+        Bad {
+            name: "empty-tariff-price",
+            form: Csv,
+            brk: Tables("ikomet-fee-review", |t| set(t, "Tariffs", "B3", "")),
+            expect: &["Tariffs!B3: price is required, the cell is empty"],
+        },
+        Bad {
+            name: "empty-pool-due",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "D3", "")),
+            expect: &["Pools!D3: due is required, the cell is empty"],
+        },
+        // An empty setting value exited 1 printing only "0 error(s), 0 warning(s)".
+        Bad {
+            name: "empty-setting-payment-days",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "B8", "")),
+            expect: &["Settings!B8: the setting payment_days has no value"],
+        },
+        Bad {
+            name: "empty-setting-first-invoice-number",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "B7", "")),
+            expect: &["Settings!B7: the setting first_invoice_number has no value"],
+        },
+        Bad {
+            name: "empty-setting-round-totals",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "B6", "")),
+            expect: &["Settings!B6: the setting round_totals has no value"],
+        },
+        Bad {
+            name: "empty-setting-name",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| set(t, "Settings", "B2", "")),
+            expect: &["Settings!B2: the setting name has no value"],
+        },
+        // A misspelt setting was ignored: numbering started at 1 instead of 1001.
+        Bad {
+            name: "misspelt-setting",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "A7", "first_invoice_numbr")),
+            expect: &["Settings!A7: unknown setting: did you mean first_invoice_number?", "found \"first_invoice_numbr\""],
+        },
+        Bad {
+            name: "misspelt-setting-swedish",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Settings", "A8", "betalningsdagr")),
+            expect: &["Settings!A8: unknown setting: did you mean payment_days (betalningsdagar)?"],
+        },
+        // The Pools sheet renamed "Poster": "no errors", and 8 invoices of 39,00 kr in all.
+        Bad {
+            name: "renamed-sheet",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| {
+                let pools = t.remove("Pools").unwrap();
+                t.insert("Poster".to_owned(), pools);
+            }),
+            expect: &["Poster: unknown sheet: did you mean Pools (Kostnadsposter)?"],
+        },
+        Bad {
+            name: "misspelt-sheet-csv",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| {
+                let b = t.remove("Budget").unwrap();
+                t.insert("Budjet".to_owned(), b);
+            }),
+            expect: &["Budjet.csv: Budjet: unknown sheet: did you mean Budget?"],
+        },
+        // A misspelt optional column was "unknown, ignored": the pool was shared by all.
+        Bad {
+            name: "misspelt-column",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "F1", "participant")),
+            expect: &["Pools!F1: unknown column: did you mean participants?", "found \"participant\""],
+        },
+        Bad {
+            name: "misspelt-column-swedish",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "H1", "mons")),
+            expect: &["Pools!H1: unknown column: did you mean vat (moms)?"],
+        },
+        // Amounts of 10^14 kr passed check and failed when the invoices were written (exit 2).
+        Bad {
+            name: "amount-of-10-14-kronor",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "C2", "100000000000000")),
+            expect: &["Pools!C2: amount must be an amount below 10 000 000 000 000 kr (10^13)"],
+        },
+        Bad {
+            name: "amount-of-10-14-kronor-xlsx",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Budget", "C2", "999999999999999")),
+            expect: &["Budget!C2: amount must be an amount below 10 000 000 000 000 kr (10^13)"],
         },
     ]
 }

@@ -513,19 +513,20 @@ fn quiet_prints_only_errors_on_failure() {
         .unwrap()
         .replace("5000.00", "fem tusen");
     std::fs::write(&pools, text).unwrap();
-    let settings = dir.join("Settings.csv");
-    let mut text = std::fs::read_to_string(&settings).unwrap();
-    text.push_str("no_such_setting,1\n");
-    std::fs::write(&settings, text).unwrap();
+    // Fixed amounts for a pool without the fixed key: a warning.
+    std::fs::write(
+        dir.join("FixedAmounts.csv"),
+        "pool,party,amount\nno-such-pool,0120,1.00\n",
+    )
+    .unwrap();
     let r = cli(&["check", s(&dir)]).expect(1);
-    assert!(r.stderr.contains("unknown setting"), "{}", r.stderr);
+    assert!(r.stderr.contains("warning: "), "{}", r.stderr);
     for args in [
         vec!["--quiet", "check", s(&dir)],
         vec!["run", s(&dir), "--date", "2019-03-01", "--quiet"],
     ] {
         let r = cli(&args).expect(1);
         assert!(r.stderr.contains("fem tusen"), "{}", r.stderr);
-        assert!(!r.stderr.contains("unknown setting"), "{}", r.stderr);
         assert!(!r.stderr.contains("warning"), "{}", r.stderr);
     }
 }
