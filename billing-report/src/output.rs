@@ -231,6 +231,11 @@ impl Staged {
         &self.out
     }
 
+    /// The temporary folder holding the complete output until it is published.
+    pub fn tmp(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Renames the folder into place, replacing an existing one (with `force`) only once the
     /// new one is complete. On failure the temporary folder is removed and an existing folder
     /// is put back.

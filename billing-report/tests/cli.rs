@@ -205,9 +205,12 @@ fn help_on_every_subcommand() {
 }
 
 /// Copies a case's CSV tables into a fresh folder for issuing (the register goes beside it).
+/// A copy of a case with its invoice register created (`register init`): `issue` never
+/// creates one by itself.
 fn issuing_copy(case: &str, t: &Path) -> PathBuf {
     let dir = t.join(case);
     copy_case_csv(case, &dir);
+    cli(&["register", "init", s(&dir)]).expect(0);
     dir
 }
 

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use common::*;
 
 /// Copies a case's CSV tables into a fresh folder for issuing (the register goes beside it).
+/// A copy of a case with its invoice register created (`register init`): `issue` never
+/// creates one by itself.
 fn issuing_copy(case: &str, t: &Path) -> PathBuf {
     let dir = t.join(case);
     copy_case_csv(case, &dir);
+    cli(&["register", "init", s(&dir)]).expect(0);
     dir
 }
 
@@ -287,6 +290,7 @@ fn template_force_never_replaces_an_agreement_or_a_register() {
         "2017-07-01",
         "--out",
         s(&t.path().join("o")),
+        "--new-register",
     ])
     .expect(0);
     let register = t.path().join("avtal.xlsx.register.sqlite");
@@ -400,7 +404,33 @@ fn the_register_does_not_depend_on_how_the_input_is_spelt() {
         s(&other),
     ])
     .expect(1);
-    assert!(r.stderr.contains("would start the numbers"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("issue never starts a number series by itself")
+            && r.stderr.contains(&format!("recorded in {}", s(&register))),
+        "{}",
+        r.stderr
+    );
+    assert!(!other.exists() && !b.exists());
+    // Not even when asked to: the other register does not hold numbers 1–8 of issuer 0191.
+    let r = cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-08-01",
+        "--out",
+        s(&b),
+        "--register",
+        s(&other),
+        "--new-register",
+    ])
+    .expect(1);
+    assert!(
+        r.stderr
+            .contains("holds invoice(s) 1, 2, 3, 4, 5, 6, 7, 8 of issuer 0191 that register"),
+        "{}",
+        r.stderr
+    );
     assert!(!other.exists() && !b.exists());
     // The next date from inside the folder continues the series.
     cli_in(
@@ -606,4 +636,107 @@ fn explain_and_run_warn_on_an_issued_date() {
     ])
     .expect(0);
     assert!(!r.stderr.contains("were issued"), "{}", r.stderr);
+}
+
+/// Regression (issue 10): saving the workbook under a new name ("socialjour v2.xlsx") silently
+/// started a new register, and issuing the same date again gave numbers 1001–1008 a second
+/// time. `issue` now never creates a register by itself, names the register of the series, and
+/// refuses a new one while issued invoices of the issuer lie beside it.
+#[test]
+fn a_workbook_saved_under_a_new_name_does_not_start_the_numbers_again() {
+    let t = tmp();
+    let first = t.path().join("socialjour.xlsx");
+    std::fs::write(&first, csv_folder_to_xlsx(&case_dir("social-emergency-8"))).unwrap();
+    // The first issue of a series needs the explicit step.
+    let r = cli(&["issue", s(&first), "--date", "2017-07-01"]).expect(1);
+    assert!(r.stderr.contains("register init"), "{}", r.stderr);
+    assert!(!t.path().join("out").exists());
+    cli(&["register", "init", s(&first)]).expect(0);
+    // `register init` twice is refused: it would start the numbers again.
+    let r = cli(&["register", "init", s(&first)]).expect(1);
+    assert!(r.stderr.contains("exists already"), "{}", r.stderr);
+    cli(&["issue", s(&first), "--date", "2017-07-01"]).expect(0);
+    let register = t.path().join("socialjour.xlsx.register.sqlite");
+    let before = register_rows(&register);
+    assert_eq!(before.len(), 8);
+
+    let second = t.path().join("socialjour v2.xlsx");
+    std::fs::copy(&first, &second).unwrap();
+    for args in [
+        vec!["issue", s(&second), "--date", "2017-07-01"],
+        vec!["issue", s(&second), "--date", "2017-08-01"],
+    ] {
+        let r = cli(&args).expect(1);
+        assert!(
+            r.stderr.contains(&format!("recorded in {}", s(&register))),
+            "{}",
+            r.stderr
+        );
+    }
+    // Asked for a new register, it still refuses: the old register and the issued folder hold
+    // numbers of the same issuer that the new one would not.
+    let r = cli(&[
+        "issue",
+        s(&second),
+        "--date",
+        "2017-08-01",
+        "--new-register",
+    ])
+    .expect(1);
+    assert!(
+        r.stderr.contains("of issuer 0191 that register"),
+        "{}",
+        r.stderr
+    );
+    let r = cli(&["register", "init", s(&second)]).expect(1);
+    assert!(
+        r.stderr.contains("of issuer 0191 that register"),
+        "{}",
+        r.stderr
+    );
+    assert!(!t.path().join("socialjour v2.xlsx.register.sqlite").exists());
+    // With the series' register, the new file continues the numbers.
+    cli(&[
+        "issue",
+        s(&second),
+        "--date",
+        "2017-08-01",
+        "--register",
+        s(&register),
+    ])
+    .expect(0);
+    let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
+    assert_eq!(numbers, (1..=16).collect::<Vec<i64>>());
+}
+
+/// Regression (issue 10): a register served whatever workbook it was given. It records the
+/// agreement and issuer it serves and refuses another.
+#[test]
+fn a_register_refuses_another_agreement() {
+    let t = tmp();
+    let a = t.path().join("a");
+    copy_case_csv("social-emergency-8", &a);
+    cli(&["register", "init", s(&a)]).expect(0);
+    let register = register_of(&a);
+    let b = t.path().join("b");
+    copy_case_csv("ikomet-3", &b);
+    let r = cli(&[
+        "issue",
+        s(&b),
+        "--date",
+        "2019-03-01",
+        "--register",
+        s(&register),
+        "--out",
+        s(&t.path().join("o")),
+    ])
+    .expect(1);
+    assert!(
+        r.stderr.contains("holds the invoice series of issuer 0191")
+            && r.stderr.contains("not of issuer 0182"),
+        "{}",
+        r.stderr
+    );
+    assert!(register_rows(&register).is_empty());
+    assert!(!t.path().join("o").exists());
 }
