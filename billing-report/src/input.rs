@@ -84,6 +84,9 @@ impl Problems {
         } else {
             problem.found.map(|f| mask_identity_numbers(&f))
         };
+        // The message too: a value quoted in it (an id that is not a party, a member list) may
+        // be a personal identity number typed in the wrong column.
+        problem.message = mask_identity_numbers(&problem.message);
         self.list.push(problem);
     }
 
@@ -159,7 +162,40 @@ pub fn mask_identity_numbers(text: &str) -> String {
         let digits: Vec<char> = run.iter().copied().filter(char::is_ascii_digit).collect();
         let org_number = digits.len() == 10
             && digits[2].to_digit(10).unwrap_or(0) * 10 + digits[3].to_digit(10).unwrap_or(0) >= 20;
-        if digits.len() >= 10 && !org_number {
+        // A date (`2011-07-01`, or a date and time) is not an id: it is shown as it is.
+        let groups: Vec<usize> = run
+            .split(|c| !c.is_ascii_digit())
+            .map(<[char]>::len)
+            .collect();
+        let date = groups.len() >= 3
+            && groups[..3] == [4, 2, 2]
+            && run.get(4) == Some(&'-')
+            && run.get(7) == Some(&'-');
+        if date {
+            // The date itself, then the rest (a time) is looked at again on its own.
+            out.extend(run[..10].iter());
+            i += 10;
+            continue;
+        }
+        // The whole part of a decimal number (an amount, `1234567890.50`) is not an id.
+        let decimal = matches!(chars.get(end), Some('.' | ','))
+            && chars.get(end + 1).is_some_and(char::is_ascii_digit)
+            && digits.len() == run.len();
+        // A plain number of 13 digits or more cannot be a personal identity number (10 or 12
+        // digits): it is shown in scientific form, which says what it is without a long run.
+        if digits.len() >= 13 && digits.len() == run.len() && !decimal {
+            let exponent = digits.len() - 1;
+            let mantissa: String = digits[1..4].iter().collect();
+            let mantissa = mantissa.trim_end_matches('0');
+            if mantissa.is_empty() {
+                out.push_str(&format!("{}e{exponent}", digits[0]));
+            } else {
+                out.push_str(&format!("{}.{mantissa}e{exponent} (about)", digits[0]));
+            }
+            i = end;
+            continue;
+        }
+        if digits.len() >= 10 && !org_number && !decimal {
             out.extend(
                 run.iter()
                     .map(|c| if c.is_ascii_digit() { '#' } else { *c }),
@@ -868,8 +904,8 @@ impl CellRef<'_> {
             self.error(
                 problems,
                 format!(
-                    "{what} must be an amount below 10 000 000 000 000 kr (10^13) in size: a \
-                     spreadsheet cannot hold a larger amount exactly to the öre"
+                    "{what} must be an amount below 10^13 kr in size: a spreadsheet cannot hold \
+                     a larger amount exactly to the öre"
                 ),
             );
             return None;
@@ -1067,6 +1103,21 @@ mod tests {
         assert_eq!(mask_identity_numbers("212000-1388"), "212000-1388");
         assert_eq!(mask_identity_numbers("123456789"), "123456789");
         assert_eq!(mask_identity_numbers("2011-07-01"), "2011-07-01");
+        // Not ids: a date and time, and a huge number, say what they are.
+        assert_eq!(
+            mask_identity_numbers("2011-07-01 00:00:00"),
+            "2011-07-01 00:00:00"
+        );
+        assert_eq!(mask_identity_numbers("100000000000000000000"), "1e20");
+        assert_eq!(mask_identity_numbers("123456789012345"), "1.234e14 (about)");
+        assert_eq!(
+            mask_identity_numbers("a 191212121212 b"),
+            "a ############ b"
+        );
+        assert_eq!(
+            mask_identity_numbers("1234567890.50 kr"),
+            "1234567890.50 kr"
+        );
     }
 
     #[test]

@@ -1914,12 +1914,83 @@ fn split_list(text: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
+/// The longest party id: ids name files and lines, and a municipality code or short name is far
+/// shorter.
+pub const MAX_PARTY_ID_CHARS: usize = 64;
+
+/// Why a text cannot be a party id, if it cannot. Ids become parts of file names and CSV fields:
+/// whatever could leave a folder, hide a character or name a device is refused at its cell.
+pub fn party_id_fault(id: &str) -> Option<String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Some("a party id may not be empty".to_owned());
+    }
+    let chars = id.chars().count();
+    if chars > MAX_PARTY_ID_CHARS {
+        return Some(format!(
+            "a party id may be at most {MAX_PARTY_ID_CHARS} characters long, it has {chars}"
+        ));
+    }
+    if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | ':')) {
+        return Some(format!("a party id may not hold the path separator {c:?}"));
+    }
+    if id == "." || id == ".." || id.starts_with('.') {
+        return Some("a party id may not start with a dot".to_owned());
+    }
+    if let Some(c) = id.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "a party id may not hold the control character U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    // Marks that reorder or hide text (bidirectional controls, zero-width characters) make an
+    // id look like another.
+    if let Some(c) = id.chars().find(|c| {
+        matches!(u32::from(*c), 0x061C | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
+    }) {
+        return Some(format!(
+            "a party id may not hold the invisible or direction mark U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| matches!(c, '<' | '>' | '"' | '|' | '?' | '*'))
+    {
+        return Some(format!("a party id may not hold {c:?}"));
+    }
+    let stem = id
+        .split('.')
+        .next()
+        .unwrap_or(id)
+        .trim_end()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return Some(format!(
+            "a party id may not be {stem}, a device name on Windows"
+        ));
+    }
+    None
+}
+
 fn party_id(
     r: &RowReader<'_>,
     column: &str,
     text: &str,
     problems: &mut Problems,
 ) -> Option<PartyId> {
+    if let Some(fault) = party_id_fault(text) {
+        problems.push(r.cell(column).problem(
+            Severity::Error,
+            format!("not a valid party id: {fault}"),
+            true,
+        ));
+        return None;
+    }
     match PartyId::new(text.trim()) {
         Ok(id) => Some(id),
         Err(_) => {
