@@ -300,9 +300,18 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         .register
         .clone()
         .unwrap_or_else(|| default_path(&args.input));
-    if let Some(existing) = InvoiceRegister::open_existing(&register_path)? {
-        finish_publications(&existing, quiet)?;
-    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.input, args.date, kind_of(final_issue)));
+    let pending = match InvoiceRegister::open_existing(&register_path)? {
+        Some(existing) => {
+            finish_publications(&existing, quiet)?;
+            existing.pending()?
+        }
+        None => Vec::new(),
+    };
+    clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
     let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
     if !final_issue {
@@ -310,15 +319,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             say(quiet, &w);
         }
     }
-    let kind = if final_issue {
-        FolderKind::Issued
-    } else {
-        FolderKind::Draft
-    };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.input, args.date, kind));
+    let kind = kind_of(final_issue);
     // `--force` never replaces the input or the register, nor a folder holding them.
     let protect = [args.input.as_path(), register_path.as_path()];
     if !final_issue {
@@ -870,4 +871,66 @@ fn finish_publications(register: &InvoiceRegister, quiet: bool) -> Result<(), Fa
         }
     }
     Ok(())
+}
+
+fn kind_of(final_issue: bool) -> FolderKind {
+    if final_issue {
+        FolderKind::Issued
+    } else {
+        FolderKind::Draft
+    }
+}
+
+/// Removes the temporary folders (`.NAME.tmp-PID`, and `.old` ones) that runs killed before
+/// their register committed left beside `out`, and says so; one still waiting to be published
+/// or of a process still running is left alone.
+fn clean_leftovers(out: &Path, pending: &[billing_report::register::Pending], quiet: bool) {
+    let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_owned());
+    let Some(parent) = abs.parent() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let proc_known = Path::new("/proc/self").exists();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = leftover_pid(&name) else {
+            continue;
+        };
+        let path = e.path();
+        let waiting = pending
+            .iter()
+            .any(|p| std::path::absolute(&p.tmp).unwrap_or_else(|_| p.tmp.clone()) == path);
+        let running = !proc_known || Path::new(&format!("/proc/{pid}")).exists();
+        if waiting || running || !path.is_dir() {
+            continue;
+        }
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => say(
+                quiet,
+                &format!(
+                    "removed {}: a temporary folder of a run that stopped before recording \
+                     anything",
+                    path.display()
+                ),
+            ),
+            Err(e) => say(
+                quiet,
+                &format!(
+                    "warning: {} is a temporary folder of a run that stopped; it could not be \
+                     removed ({e}): remove it by hand",
+                    path.display()
+                ),
+            ),
+        }
+    }
+}
+
+/// The process id in a temporary folder's name: `.2017-07-01.tmp-123` or `….tmp-123.old`.
+fn leftover_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let rest = rest.strip_suffix(".old").unwrap_or(rest);
+    let (_, pid) = rest.rsplit_once(".tmp-")?;
+    pid.parse().ok()
 }

@@ -1029,7 +1029,7 @@ impl<'a> Sheets<'a> {
                 if let Some(r) = values.get("first_invoice_number") {
                     problems.push(r.cell("value").problem(
                         Severity::Error,
-                        "first_invoice_number must be below 1 000 000 000 000",
+                        "first_invoice_number must be below 10^12",
                         true,
                     ));
                 }
