@@ -526,6 +526,7 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     }
     let sheets = Sheets::locate(&source, &mut problems);
     let input = sheets.read(&source, &mut problems);
+    problems.collapse();
     match input {
         Some(input) if !problems.has_errors() => Ok((input, problems.into_vec())),
         _ => {
@@ -1636,7 +1637,7 @@ impl<'a> Sheets<'a> {
                 raw => Some(raw.shown()),
             };
             let first = r.date("first_day", "first_day", problems);
-            let last = r.date("last_day", "last_day", problems);
+            let last = r.end_date("last_day", "last_day", problems).flatten();
             if let (Some(f), Some(l)) = (first, last) {
                 if l < f {
                     problems.push(r.cell("last_day").problem(
@@ -1735,6 +1736,10 @@ impl Sheets<'_> {
             return None;
         }
         let mut list = Vec::new();
+        // A row repeated (the same kind from the same day) is said once per copy here: the
+        // overlap check of the table compares every pair, and 2,000 copies made 2,001,000
+        // problems.
+        let mut seen: BTreeMap<(String, NaiveDate), String> = BTreeMap::new();
         for r in self.rows("Tariffs") {
             let kind =
                 r.required_text("kind", "kind", problems)
@@ -1761,7 +1766,21 @@ impl Sheets<'_> {
                 price
             });
             let from = r.date("valid_from", "valid_from", problems);
-            let to = r.date("valid_to", "valid_to", problems);
+            let to = r.end_date("valid_to", "valid_to", problems).flatten();
+            if let (Some(kind), Some(from)) = (&kind, from) {
+                let place = r.cell("kind").source().to_string();
+                if let Some(first) = seen.get(&(kind.to_string(), from)) {
+                    problems.push(r.cell("valid_from").problem(
+                        Severity::Error,
+                        format!(
+                            "the tariff of {kind} from {from} is given again (first at {first})"
+                        ),
+                        false,
+                    ));
+                    continue;
+                }
+                seen.insert((kind.to_string(), from), place);
+            }
             if let (Some(kind), Some(price), Some(from)) = (kind, price, from) {
                 let mut t = Tariff::new(kind, price, from, to);
                 t.source = Some(r.cell("price").source());
@@ -2083,6 +2102,16 @@ impl<'a> RowReader<'a> {
         self.cell(column).date(problems, what)
     }
 
+    /// An end date: empty or in the year 9999 is no end (see [`CellRef::end_date`]).
+    fn end_date(
+        &self,
+        column: &str,
+        what: &str,
+        problems: &mut Problems,
+    ) -> Option<Option<NaiveDate>> {
+        self.cell(column).end_date(problems, what)
+    }
+
     fn yes_no(&self, column: &str, what: &str, problems: &mut Problems) -> Option<bool> {
         self.cell(column).yes_no(problems, what)
     }
@@ -2097,6 +2126,18 @@ impl<'a> RowReader<'a> {
             crate::input::Raw::Text(t) if t.contains(';') => {
                 let parsed: Option<Vec<NaiveDate>> =
                     t.split(';').map(crate::input::parse_date_text).collect();
+                if let Some(far) = parsed
+                    .iter()
+                    .flatten()
+                    .find(|d| !crate::input::DATE_YEARS.contains(&chrono::Datelike::year(*d)))
+                {
+                    problems.push(cell.problem(
+                        Severity::Error,
+                        format!("{} ({far})", crate::input::beyond_years(column)),
+                        true,
+                    ));
+                    return Vec::new();
+                }
                 match parsed {
                     Some(mut d) => {
                         d.sort();

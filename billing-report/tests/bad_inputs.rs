@@ -820,6 +820,38 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("kalmar-2010", |t| set(t, "Parties", "E2", "100000000000000000000")),
             expect: &["Parties!E2: population must be a whole number of at least 1, found \"1e20\""],
         },
+        // --- issue 10, class 4: time and memory bounded by the input's size ---
+        // A pool due 9999-07-01 made check take 80 s and 2.3 GB.
+        Bad {
+            name: "pool-due-in-9999",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "D3", "9999-07-01")),
+            expect: &["Pools!D3: due must be a date from 1900 to 2200", "found \"9999-07-01\""],
+        },
+        Bad {
+            name: "provider-cost-in-9999-xlsx",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "ProviderCosts", "C2", "9999-01-31")),
+            expect: &["ProviderCosts!C2: incurred must be a date from 1900 to 2200"],
+        },
+        Bad {
+            name: "instalment-in-9999",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "D2", "2011-07-01;9999-07-01")),
+            expect: &["Pools!D2: due must be a date from 1900 to 2200", "(9999-07-01)"],
+        },
+        // 2,000 copies of one tariff row printed 2,001,000 error lines.
+        Bad {
+            name: "repeated-tariff-rows",
+            form: Csv,
+            brk: Tables("ikomet-fee-review", |t| {
+                let row = t["Tariffs"][2].clone();
+                for _ in 0..2000 {
+                    t.get_mut("Tariffs").unwrap().push(row.clone());
+                }
+            }),
+            expect: &["Tariffs!C", "the tariff of sms from 2019-01-01 is given again (first at Tariffs!A3) (2000 times; also at"],
+        },
     ]
 }
 
@@ -973,4 +1005,20 @@ fn five_errors_are_all_reported_at_once() {
         assert!(r.stderr.contains("5 error(s)"), "{}", r.stderr);
     }
     assert!(!out.exists());
+}
+
+/// 9999-12-31, the usual "no end" of exports, is read as no end in a registration's last day
+/// and a tariff's valid_to (and not walked day by day); elsewhere it is refused at its cell.
+#[test]
+fn a_last_day_of_9999_reads_as_no_end() {
+    let t = tmp();
+    let mut tb = tables("kalmar-2010");
+    set(&mut tb, "Users", "D2", "9999-12-31");
+    let dir = t.path().join("avtal");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (sheet, rows) in &tb {
+        write_csv(&dir.join(format!("{sheet}.csv")), rows);
+    }
+    let r = cli(&["check", s(&dir)]).expect(0);
+    assert!(r.stderr.contains("no errors"), "{}", r.stderr);
 }
