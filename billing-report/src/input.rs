@@ -421,6 +421,22 @@ fn read_workbook(path: &Path, problems: &mut Problems) -> Vec<Table> {
         }
         Ok(_) => {}
     }
+    // An ods file is streamed cell by cell (see `crate::ods`): calamine builds a dense grid.
+    if std::fs::File::open(path).is_ok_and(crate::ods::is_ods) {
+        let sheets = std::fs::File::open(path)
+            .map_err(|e| e.to_string())
+            .and_then(crate::ods::read_ods);
+        return match sheets {
+            Ok(sheets) => sheets
+                .into_iter()
+                .map(|(sheet, cells)| table_from_cells(&file, &sheet, cells, problems))
+                .collect(),
+            Err(e) => {
+                problems.file_error(&file, format!("not a readable ods workbook: {e}"));
+                Vec::new()
+            }
+        };
+    }
     let mut workbook = match calamine::open_workbook_auto(path) {
         Ok(w) => w,
         Err(e) => {

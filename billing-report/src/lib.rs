@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod compute;
 pub mod input;
+pub mod ods;
 pub mod output;
 pub mod register;
 pub mod template;

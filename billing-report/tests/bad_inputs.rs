@@ -88,6 +88,8 @@ enum Break {
     Tables(&'static str, fn(&mut Tables)),
     /// Raw bytes for the file (xlsx) or for one CSV file (its name and bytes) over a case.
     FileBytes(&'static [u8]),
+    /// Bytes for the file, made by a function.
+    Generated(fn() -> Vec<u8>),
     CsvBytes(&'static str, &'static str, &'static [u8]),
     /// An empty folder.
     EmptyFolder,
@@ -126,6 +128,12 @@ fn write(bad: &Bad, dir: &Path) -> (PathBuf, String) {
                     (file, name)
                 }
             }
+        }
+        (Break::Generated(make), _) => {
+            let file = root.join("avtal.ods");
+            std::fs::write(&file, make()).unwrap();
+            let name = s(&file).to_owned();
+            (file, name)
         }
         (Break::FileBytes(bytes), _) => {
             let file = root.join("avtal.xlsx");
@@ -852,7 +860,46 @@ fn corpus() -> Vec<Bad> {
             }),
             expect: &["Tariffs!C", "the tariff of sms from 2019-01-01 is given again (first at Tariffs!A3) (2000 times; also at"],
         },
+        // A truncated ods content.xml made the reader loop for ever.
+        Bad {
+            name: "ods-content-cut-short",
+            form: Xlsx,
+            brk: Generated(|| ods_bytes(&ODS_PARTIES[..ODS_PARTIES.len() - 80])),
+            expect: &["not a readable ods workbook: content.xml"],
+        },
+        // One stray cell at CM999998 of an ods took 24 s and 5.7 GB: it is one cell, and its
+        // row is checked like any other.
+        Bad {
+            name: "ods-stray-far-cell",
+            form: Xlsx,
+            brk: Generated(|| {
+                ods_bytes(&ODS_PARTIES.replace(
+                    "</table:table>",
+                    "<table:table-row table:number-rows-repeated=\"999995\"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated=\"90\"/><table:table-cell office:value-type=\"float\" office:value=\"1\"/></table:table-row></table:table>",
+                ))
+            }),
+            expect: &["Parties!A999998: id is required, the cell is empty"],
+        },
     ]
+}
+
+/// A small ods content.xml: a Parties sheet only.
+const ODS_PARTIES: &str = r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="Parties"><table:table-row><table:table-cell office:value-type="string"><text:p>id</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>name</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>0120</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Värmdö kommun</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+
+/// An ods file holding `content` as its content.xml.
+fn ods_bytes(content: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("content.xml", stored).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
 }
 
 /// User ids the corpus adds to the register, besides the case's own.
