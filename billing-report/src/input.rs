@@ -602,12 +602,23 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
             return None;
         }
     };
-    let Ok(text) = String::from_utf8(bytes) else {
-        problems.file_error(
-            &file,
-            "is not UTF-8 text, expected a CSV file saved as UTF-8",
-        );
-        return None;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            problems.file_error(
+                &file,
+                format!(
+                    "is not UTF-8 text, expected a CSV file saved as UTF-8: line {line} holds the \
+                     byte 0x{:02X} (saved as Windows-1252 or Latin-1? save it again as \
+                     \"CSV UTF-8\")",
+                    bytes.get(at).copied().unwrap_or(0)
+                ),
+            );
+            return None;
+        }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let first_line = text.lines().next().unwrap_or("");
@@ -649,8 +660,36 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
                     .collect();
                 if i == 0 {
                     header_row = number;
-                    headers = cells.iter().map(Raw::shown).collect();
+                    headers = cells.iter().map(Raw::shown).collect::<Vec<String>>();
                 } else if cells.iter().any(|c| *c != Raw::Empty) {
+                    // More filled fields than the header names: the columns are shifted (a
+                    // decimal comma in a comma-separated file), and every cell after it would be
+                    // wrong for an unrelated reason. One error for the row, and it is left out.
+                    let filled = cells
+                        .iter()
+                        .rposition(|c| *c != Raw::Empty)
+                        .map_or(0, |p| p + 1);
+                    if filled > headers.len() && !headers.is_empty() {
+                        problems.push(Problem {
+                            severity: Severity::Error,
+                            file: file.clone(),
+                            sheet: Some(sheet.clone()),
+                            cell: Some(number.to_string()),
+                            found: None,
+                            message: format!(
+                                "line {number} has {filled} fields, the header has {}: {}",
+                                headers.len(),
+                                if delimiter == b',' {
+                                    "a decimal comma (1234,50) splits a field in a \
+                                     comma-separated file; separate the fields with ; or quote \
+                                     the number (\"1234,50\")"
+                                } else {
+                                    "is a ; inside a field? quote the field"
+                                }
+                            ),
+                        });
+                        continue;
+                    }
                     rows.push(Row { number, cells });
                 }
             }

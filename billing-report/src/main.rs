@@ -252,6 +252,13 @@ fn print_problems(problems: &[Problem], quiet: bool) {
 }
 
 fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {
+    // A path that is not there is an I/O error (exit 2), as the README says, not an input error.
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Failure::Other(format!(
+            "{}: cannot be read: {e}",
+            path.display()
+        )));
+    }
     let (input, warnings) = load(path).map_err(Failure::Input)?;
     if !quiet {
         for w in &warnings {

@@ -611,7 +611,15 @@ impl<'a> Sheets<'a> {
                 });
             }
             let Some(table) = source.table(&names) else {
-                if spec.required {
+                // A file of that name that could not be read is said once, not again as missing.
+                let unreadable = problems.list().iter().any(|p| {
+                    p.severity == Severity::Error
+                        && p.sheet.is_none()
+                        && Path::new(&p.file).file_stem().is_some_and(|s| {
+                            names.iter().any(|n| same_name(&s.to_string_lossy(), n))
+                        })
+                });
+                if spec.required && !unreadable {
                     problems.push(Problem {
                         severity: Severity::Error,
                         file: file.clone(),
@@ -1288,7 +1296,14 @@ impl<'a> Sheets<'a> {
                 message: "there are no parties".to_owned(),
             });
         }
-        (Agreement::new(list).ok(), info)
+        // No parties (the sheet missing, unreadable or empty, which is said already): nothing to
+        // split, and every split would fail for that one reason.
+        let agreement = if list.is_empty() {
+            None
+        } else {
+            Agreement::new(list).ok()
+        };
+        (agreement, info)
     }
 
     fn thresholds(&self, problems: &mut Problems) -> ThresholdTable {

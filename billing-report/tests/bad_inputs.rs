@@ -315,7 +315,8 @@ fn corpus() -> Vec<Bad> {
                 "Parties.csv",
                 b"id,name,org_nr,kind,roles\n0120,V\xe4rmd\xf6 kommun,212000-1207,municipality,\n",
             ),
-            expect: &["is not UTF-8 text, expected a CSV file saved as UTF-8"],
+            // One error: the contradictory "the sheet Parties is missing" is not said too.
+            expect: &["is not UTF-8 text, expected a CSV file saved as UTF-8: line 2 holds the byte 0xE4", "\n1 error(s)"],
         },
         Bad {
             name: "empty-folder",
@@ -880,6 +881,18 @@ fn corpus() -> Vec<Bad> {
             }),
             expect: &["Parties!A999998: id is required, the cell is empty"],
         },
+        // --- issue 10, class 5: errors at the right place ---
+        // A decimal comma in a comma-separated file shifted the columns: five unrelated errors.
+        Bad {
+            name: "csv-decimal-comma-shifts-columns",
+            form: Csv,
+            brk: CsvBytes(
+                "kalmar-2010",
+                "Budget.csv",
+                b"valid_from,line,amount,reference_date,inferred\n2010-01-01,Licenser,225000,50,2010-01-01,yes\n2010-01-01,Modul,50000.00,2010-01-01,no\n",
+            ),
+            expect: &["Budget!2: line 2 has 6 fields, the header has 5: a decimal comma (1234,50) splits a field in a comma-separated file; separate the fields with ;", "\n1 error(s)"],
+        },
     ]
 }
 
@@ -1068,4 +1081,24 @@ fn a_last_day_of_9999_reads_as_no_end() {
     }
     let r = cli(&["check", s(&dir)]).expect(0);
     assert!(r.stderr.contains("no errors"), "{}", r.stderr);
+}
+
+/// `check nosuch.xlsx` exited 1, but the README promises 2 for I/O errors.
+#[test]
+fn a_missing_input_is_an_io_error() {
+    let t = tmp();
+    let missing = t.path().join("nosuch.xlsx");
+    for args in [
+        vec!["check", s(&missing)],
+        vec!["run", s(&missing), "--date", "2020-01-01"],
+        vec!["issue", s(&missing), "--date", "2020-01-01"],
+    ] {
+        let r = cli(&args).expect(2);
+        assert!(
+            r.stderr.contains("nosuch.xlsx: cannot be read"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0);
 }
