@@ -1518,10 +1518,20 @@ impl<'a> Sheets<'a> {
             pool.participants = participants;
             pool.cap = cap.zip(excess).map(|(limit, excess)| Cap { limit, excess });
             pool.source = Some(r.cell("amount").source());
-            // Surface the split's own problems now, at the pool's row.
+            // Surface the split's own problems now, at the cell of the field at fault (a
+            // negative cap was reported at the pool's id).
             if let Some(Err(e)) = agreement.map(|a| allocate(a, &pool, thresholds)) {
                 for p in e.problems() {
-                    problems.push(r.cell("id").problem(Severity::Error, p.to_string(), false));
+                    let column = split_column(p);
+                    let column = if r.columns.contains_key(column) {
+                        column
+                    } else {
+                        "id"
+                    };
+                    problems.push(
+                        r.cell(column)
+                            .problem(Severity::Error, p.to_string(), false),
+                    );
                 }
             }
             out.push(PoolInput {
@@ -1913,6 +1923,26 @@ impl Sheets<'_> {
             }
         }
         out
+    }
+}
+
+/// The Pools column whose value a split problem is about.
+fn split_column(problem: &billing_core::SplitError) -> &'static str {
+    use billing_core::SplitError as E;
+    match problem {
+        E::DuplicateParticipant { .. } | E::NoParticipants { .. } => "participants",
+        E::UnknownParty { role, .. } => match *role {
+            "participant" => "participants",
+            "absorbing party" => "excess",
+            "payer" => "key",
+            _ => "id",
+        },
+        E::MissingFigure { .. } | E::NonPositiveWeight { .. } => "key",
+        E::NonPositiveCap { .. } => "cap",
+        E::CapWithoutYear { .. } | E::NoThreshold { .. } => "year",
+        E::TooFewTotalUsers { .. } => "total_users",
+        E::TooLarge { .. } => "amount",
+        _ => "id",
     }
 }
 

@@ -346,7 +346,7 @@ fn corpus() -> Vec<Bad> {
             name: "absorbed-by-unknown-party",
             form: Csv,
             brk: Tables("stockholm-2020", |t| set(t, "Pools", "H2", "absorb:99")),
-            expect: &["Pools!A2: ", "99"],
+            expect: &["Pools!H2: ", "99"],
         },
         Bad {
             name: "bad-org-number-check-digit",
@@ -432,7 +432,7 @@ fn corpus() -> Vec<Bad> {
             name: "direct-to-unknown-party",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "E3", "direct:0999")),
-            expect: &["Pools!A3: ", "0999"],
+            expect: &["Pools!E3: ", "0999"],
         },
         // A register row missing its party column showed the user id as the unknown party (R4).
         Bad {
@@ -892,6 +892,20 @@ fn corpus() -> Vec<Bad> {
                 b"valid_from,line,amount,reference_date,inferred\n2010-01-01,Licenser,225000,50,2010-01-01,yes\n2010-01-01,Modul,50000.00,2010-01-01,no\n",
             ),
             expect: &["Budget!2: line 2 has 6 fields, the header has 5: a decimal comma (1234,50) splits a field in a comma-separated file; separate the fields with ;", "\n1 error(s)"],
+        },
+        // A negative cap was reported at the pool's id, Pools!A2.
+        Bad {
+            name: "negative-cap-at-its-cell",
+            form: Csv,
+            brk: Tables("stockholm-2020", |t| set(t, "Pools", "G2", "-5")),
+            expect: &["Pools!G2: pool system-2020: the cap must be above 0"],
+        },
+        // A duplicated participant was reported at the pool's id.
+        Bad {
+            name: "duplicate-participant-at-its-cell",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| set(t, "Pools", "F2", "0821, 0821, 0834")),
+            expect: &["Pools!F2: pool upgrade-2011: party 0821 is named more than once among the participants"],
         },
     ]
 }
