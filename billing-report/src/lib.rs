@@ -8,6 +8,7 @@ pub mod document;
 pub mod html;
 pub mod input;
 pub mod model;
+pub mod ods;
 pub mod output;
 pub mod pdf;
 pub mod register;
@@ -17,3 +18,15 @@ pub mod transactions;
 pub mod ubl;
 pub mod verify;
 pub mod workbook;
+
+/// An internal hook for the crash tests (`tests/issue_safety.rs`): when the environment
+/// variable `BILLING_REPORT_TEST_PAUSE_AT` names this step of `issue`, the process says so on
+/// stderr and waits, so that a test can `kill -9` it exactly there. It never changes what is
+/// written; unset (always, outside the tests) it does nothing.
+#[doc(hidden)]
+pub fn crash_point(step: &str) {
+    if std::env::var_os("BILLING_REPORT_TEST_PAUSE_AT").is_some_and(|v| v == step) {
+        eprintln!("billing-report: test pause at {step}");
+        std::thread::sleep(std::time::Duration::from_secs(600));
+    }
+}

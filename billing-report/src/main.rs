@@ -16,7 +16,7 @@ use billing_report::input::{Problem, Severity};
 use billing_report::output::{
     check_target, default_out, render, stage_folder, summary, FolderKind, OutputError,
 };
-use billing_report::register::{default_path, InvoiceRegister, RegisterError};
+use billing_report::register::{default_path, numbers_in, InvoiceRegister, RegisterError, Serves};
 use billing_report::workbook::{load, Input};
 
 /// From the finance officer's workbook to invoices that an auditor can reproduce.
@@ -100,10 +100,22 @@ struct RunArgs {
     /// The transactions file to bill, instead of the one the workbook names.
     #[arg(long)]
     transactions: Option<PathBuf>,
+    /// `issue` only: create the invoice register (the start of the issuer's number series).
+    /// Without it, `issue` never creates one.
+    #[arg(long)]
+    new_register: bool,
 }
 
 #[derive(Debug, Subcommand)]
 enum RegisterCommand {
+    /// Create the invoice register of an agreement's issuer: the start of its number series.
+    Init {
+        /// The agreement workbook.
+        input: PathBuf,
+        /// Where to create it (default: `<input>.register.sqlite` beside the input).
+        #[arg(long)]
+        register: Option<PathBuf>,
+    },
     /// Write the register as `register.xlsx` and `register.csv` into a folder.
     Export {
         /// The agreement workbook whose register to export.
@@ -138,7 +150,11 @@ impl From<RegisterError> for Failure {
         match e {
             RegisterError::AlreadyIssued { .. }
             | RegisterError::NotAfterLatest { .. }
-            | RegisterError::SeriesExhausted { .. } => Failure::Refused(e.to_string()),
+            | RegisterError::SeriesExhausted { .. }
+            | RegisterError::OtherSeries { .. }
+            | RegisterError::NoRegister { .. }
+            | RegisterError::Exists { .. }
+            | RegisterError::Foreign { .. } => Failure::Refused(e.to_string()),
             other => Failure::Other(other.to_string()),
         }
     }
@@ -162,6 +178,9 @@ fn main() -> ExitCode {
             date,
             register,
         } => explain(&input, &party, date, register.as_deref(), quiet),
+        Command::Register {
+            command: RegisterCommand::Init { input, register },
+        } => init_register(&input, register.as_deref(), quiet),
         Command::Register {
             command:
                 RegisterCommand::Export {
@@ -233,6 +252,13 @@ fn print_problems(problems: &[Problem], quiet: bool) {
 }
 
 fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {
+    // A path that is not there is an I/O error (exit 2), as the README says, not an input error.
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(Failure::Other(format!(
+            "{}: cannot be read: {e}",
+            path.display()
+        )));
+    }
     let (input, warnings) = load(path).map_err(Failure::Input)?;
     if !quiet {
         for w in &warnings {
@@ -281,6 +307,18 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         .register
         .clone()
         .unwrap_or_else(|| default_path(&args.input));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.input, args.date, kind_of(final_issue)));
+    let pending = match InvoiceRegister::open_existing(&register_path)? {
+        Some(existing) => {
+            finish_publications(&existing, quiet)?;
+            existing.pending()?
+        }
+        None => Vec::new(),
+    };
+    clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
     let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
     if !final_issue {
@@ -288,15 +326,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             say(quiet, &w);
         }
     }
-    let kind = if final_issue {
-        FolderKind::Issued
-    } else {
-        FolderKind::Draft
-    };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&args.input, args.date, kind));
+    let kind = kind_of(final_issue);
     // `--force` never replaces the input or the register, nor a folder holding them.
     let protect = [args.input.as_path(), register_path.as_path()];
     if !final_issue {
@@ -314,29 +344,55 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         return Ok(());
     }
     issue_checks(&input, &draft)?;
-    // Refuse early what the register and staging would refuse, before the register is
-    // touched (both are checked again when issuing).
-    if let Some(existing) = InvoiceRegister::open_existing(&register_path)? {
-        existing.refuse_issued(args.date)?;
-    }
+    // The register is the issuer's number series: it is never started silently (a workbook
+    // saved under a new name must not start the numbers again), it serves one issuer and
+    // agreement, and it must hold every invoice of that issuer found beside it.
+    let serves = Serves {
+        agreement: input.settings.name.clone(),
+        issuer: input.settings.issuer.to_string(),
+    };
+    let existing = InvoiceRegister::open_existing(&register_path)?;
+    let held = match &existing {
+        Some(r) => {
+            if args.new_register {
+                return Err(RegisterError::Exists {
+                    path: register_path.display().to_string(),
+                }
+                .into());
+            }
+            r.check_serves(&serves)?;
+            // Refuse early what the register would refuse, before it is touched (checked again
+            // when issuing).
+            r.refuse_issued(args.date)?;
+            r.numbers_of(&serves.issuer)?
+        }
+        None if !args.new_register => {
+            return Err(no_register(&args.input, &register_path, &out, &serves).into())
+        }
+        None => Default::default(),
+    };
+    refuse_foreign(&args.input, &register_path, &out, &serves, &held)?;
     check_target(&out, args.force, &protect)?;
-    let default_register = default_path(&args.input);
-    if !register_path.exists() && default_register.exists() && register_path != default_register {
-        // A new register would start every number series again.
-        return Err(Failure::Refused(format!(
-            "invoices of {} are recorded in {}; {} does not exist and would start the numbers \
-             again: give --register {} or the path of an existing register",
-            args.input.display(),
-            default_register.display(),
-            register_path.display(),
-            default_register.display()
-        )));
-    }
     say(
         quiet,
         &format!("invoice register: {}", register_path.display()),
     );
-    let mut register = InvoiceRegister::open(&register_path)?;
+    let mut register = match existing {
+        Some(r) => r,
+        None => {
+            let r = InvoiceRegister::create(&register_path, &serves)?;
+            say(
+                quiet,
+                &format!(
+                    "created the invoice register {} for issuer {} ({})",
+                    register_path.display(),
+                    serves.issuer,
+                    serves.agreement
+                ),
+            );
+            r
+        }
+    };
     let first = input.settings.first_invoice_number;
     let issuer = input.settings.issuer.clone();
     let first_number =
@@ -357,10 +413,19 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
                 ..draft.clone()
             };
             let files = render(&input, &issued, true)?;
-            Ok(stage_folder(&out, &files, kind, args.force, &protect)?)
+            let staged = stage_folder(&out, &files, kind, args.force, &protect)?;
+            let tmp = staged.tmp().to_owned();
+            let out = std::path::absolute(staged.out()).unwrap_or_else(|_| out.clone());
+            let tmp = std::path::absolute(&tmp).unwrap_or(tmp);
+            Ok((staged, out, tmp))
         },
     )?;
-    if let Err(e) = staged.publish() {
+    billing_report::crash_point("before-rename");
+    let published = staged.publish();
+    if published.is_ok() {
+        register.mark_published(args.date)?;
+    }
+    if let Err(e) = published {
         let numbers = numbered
             .iter()
             .map(|i| format!("{} {}", i.issuer, i.number.unwrap_or_default()))
@@ -588,4 +653,304 @@ fn export(
         &format!("{} invoice(s) exported to {}", rows.len(), out.display()),
     );
     Ok(())
+}
+
+fn init_register(input: &Path, register: Option<&Path>, quiet: bool) -> Result<(), Failure> {
+    let loaded = load_input(input, quiet)?;
+    let path = register
+        .map(Path::to_owned)
+        .unwrap_or_else(|| default_path(input));
+    let serves = Serves {
+        agreement: loaded.settings.name.clone(),
+        issuer: loaded.settings.issuer.to_string(),
+    };
+    let out = default_out(input, NaiveDate::MIN, FolderKind::Issued);
+    refuse_foreign(input, &path, &out, &serves, &Default::default())?;
+    InvoiceRegister::create(&path, &serves)?;
+    say(
+        quiet,
+        &format!(
+            "created the invoice register {} for issuer {} ({}); back it up with the invoices",
+            path.display(),
+            serves.issuer,
+            serves.agreement
+        ),
+    );
+    Ok(())
+}
+
+/// The folders where registers and issued invoices of an agreement are looked for: the input's
+/// folder, the register's, and the parents of the output folder and of the default one.
+fn neighbourhood(input: &Path, register: &Path, out: &Path) -> Vec<PathBuf> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    let input = abs(input);
+    let mut dirs = vec![
+        input.parent().map(Path::to_owned).unwrap_or_default(),
+        abs(register)
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_default(),
+        abs(out).parent().map(Path::to_owned).unwrap_or_default(),
+        input.parent().map(|p| p.join("out")).unwrap_or_default(),
+    ];
+    if input.is_dir() {
+        dirs.push(input.clone());
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Other registers near the input that hold invoices of the issuer: (path, numbers).
+fn registers_near(
+    input: &Path,
+    register: &Path,
+    out: &Path,
+    issuer: &str,
+) -> Vec<(PathBuf, std::collections::BTreeSet<u64>)> {
+    let ours = std::path::absolute(register).unwrap_or_else(|_| register.to_owned());
+    let mut found = Vec::new();
+    for dir in neighbourhood(input, register, out) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let is_db = path
+                .extension()
+                .is_some_and(|x| x == "sqlite" || x == "db" || x == "sqlite3");
+            if !is_db || path == ours || !path.is_file() {
+                continue;
+            }
+            let numbers = numbers_in(&path, issuer);
+            if !numbers.is_empty() {
+                found.push((path, numbers));
+            }
+        }
+    }
+    found
+}
+
+/// Issued output folders near the input: (folder, numbers of the issuer's invoices in it).
+fn issued_folders_near(
+    input: &Path,
+    register: &Path,
+    out: &Path,
+    issuer: &str,
+) -> Vec<(PathBuf, std::collections::BTreeSet<u64>)> {
+    let mut found = Vec::new();
+    for dir in neighbourhood(input, register, out) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let folder = e.path();
+            let marker = std::fs::read_to_string(folder.join(billing_report::output::MARKER))
+                .unwrap_or_default();
+            if !marker.lines().any(|l| l.trim() == "status: issued") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(folder.join("invoices.json")) else {
+                continue;
+            };
+            let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            let numbers: std::collections::BTreeSet<u64> = json["invoices"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|i| i["issuer"].as_str() == Some(issuer))
+                .filter_map(|i| i["number"].as_u64())
+                .collect();
+            if !numbers.is_empty() {
+                found.push((folder, numbers));
+            }
+        }
+    }
+    found
+}
+
+fn number_list(numbers: &std::collections::BTreeSet<u64>) -> String {
+    let mut list: Vec<String> = numbers.iter().take(10).map(u64::to_string).collect();
+    if numbers.len() > 10 {
+        list.push(format!("… ({} in all)", numbers.len()));
+    }
+    list.join(", ")
+}
+
+/// Refuses to issue when invoices of the issuer were issued (in another register, or in an
+/// output folder) that `held` does not hold: the register in use is not the series' register.
+fn refuse_foreign(
+    input: &Path,
+    register: &Path,
+    out: &Path,
+    serves: &Serves,
+    held: &std::collections::BTreeSet<u64>,
+) -> Result<(), Failure> {
+    let found = registers_near(input, register, out, &serves.issuer)
+        .into_iter()
+        .map(|(p, n)| (format!("register {}", p.display()), n))
+        .chain(
+            issued_folders_near(input, register, out, &serves.issuer)
+                .into_iter()
+                .map(|(p, n)| (format!("the issued folder {}", p.display()), n)),
+        );
+    for (where_, numbers) in found {
+        let missing: std::collections::BTreeSet<u64> = numbers.difference(held).copied().collect();
+        if !missing.is_empty() {
+            return Err(RegisterError::Foreign {
+                path: register.display().to_string(),
+                issuer: serves.issuer.clone(),
+                numbers: number_list(&missing),
+                where_,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The refusal when there is no register: where it was looked for, registers of the same
+/// issuer found nearby, and the named step that starts a new series.
+fn no_register(input: &Path, register: &Path, out: &Path, serves: &Serves) -> RegisterError {
+    let near = registers_near(input, register, out, &serves.issuer);
+    let hint = if near.is_empty() {
+        format!(
+            "if this is the first issue of the series of {}, create the register with \
+             `billing-report register init {}` or give --new-register",
+            serves.issuer,
+            input.display()
+        )
+    } else {
+        format!(
+            "invoices of issuer {} are recorded in {}: give --register with that register (a \
+             workbook saved under a new name keeps its register)",
+            serves.issuer,
+            near.iter()
+                .map(|(p, n)| format!("{} (numbers {})", p.display(), number_list(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    RegisterError::NoRegister {
+        message: format!(
+            "there is no invoice register at {}; issue never starts a number series by itself, \
+             nothing was issued: {hint}",
+            register.display()
+        ),
+    }
+}
+
+/// Finishes what an `issue` stopped in the middle of: a folder the register committed but that
+/// was never renamed into place is put there now (it is complete: it was written before the
+/// commit), and said so; leftover temporary folders of runs that recorded nothing are removed.
+fn finish_publications(register: &InvoiceRegister, quiet: bool) -> Result<(), Failure> {
+    let pending = register.pending()?;
+    for p in &pending {
+        let out_exists = p.out.symlink_metadata().is_ok();
+        if p.tmp.is_dir() && !out_exists {
+            std::fs::rename(&p.tmp, &p.out).map_err(|e| {
+                Failure::Other(format!(
+                    "the invoices dated {} are recorded in the register but were never put in \
+                     place; moving {} to {} failed: {e}",
+                    p.date,
+                    p.tmp.display(),
+                    p.out.display()
+                ))
+            })?;
+            register.mark_published(p.date)?;
+            say(
+                quiet,
+                &format!(
+                    "finished publishing the invoices dated {}: an earlier issue recorded them \
+                     and stopped before putting {} in place; moved there from {}",
+                    p.date,
+                    p.out.display(),
+                    p.tmp.display()
+                ),
+            );
+        } else if out_exists && !p.tmp.exists() {
+            // Renamed, but the process stopped before recording it.
+            register.mark_published(p.date)?;
+        } else {
+            return Err(Failure::Refused(format!(
+                "the invoices dated {} are recorded in the register, but their folder {} is \
+                 {} and their complete copy {} is {}: put the copy in place by hand, or ask \
+                 for help; nothing was issued",
+                p.date,
+                p.out.display(),
+                if out_exists { "there" } else { "missing" },
+                p.tmp.display(),
+                if p.tmp.exists() {
+                    "there too"
+                } else {
+                    "missing"
+                },
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn kind_of(final_issue: bool) -> FolderKind {
+    if final_issue {
+        FolderKind::Issued
+    } else {
+        FolderKind::Draft
+    }
+}
+
+/// Removes the temporary folders (`.NAME.tmp-PID`, and `.old` ones) that runs killed before
+/// their register committed left beside `out`, and says so; one still waiting to be published
+/// or of a process still running is left alone.
+fn clean_leftovers(out: &Path, pending: &[billing_report::register::Pending], quiet: bool) {
+    let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_owned());
+    let Some(parent) = abs.parent() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let proc_known = Path::new("/proc/self").exists();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = leftover_pid(&name) else {
+            continue;
+        };
+        let path = e.path();
+        let waiting = pending
+            .iter()
+            .any(|p| std::path::absolute(&p.tmp).unwrap_or_else(|_| p.tmp.clone()) == path);
+        let running = !proc_known || Path::new(&format!("/proc/{pid}")).exists();
+        if waiting || running || !path.is_dir() {
+            continue;
+        }
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => say(
+                quiet,
+                &format!(
+                    "removed {}: a temporary folder of a run that stopped before recording \
+                     anything",
+                    path.display()
+                ),
+            ),
+            Err(e) => say(
+                quiet,
+                &format!(
+                    "warning: {} is a temporary folder of a run that stopped; it could not be \
+                     removed ({e}): remove it by hand",
+                    path.display()
+                ),
+            ),
+        }
+    }
+}
+
+/// The process id in a temporary folder's name: `.2017-07-01.tmp-123` or `….tmp-123.old`.
+fn leftover_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let rest = rest.strip_suffix(".old").unwrap_or(rest);
+    let (_, pid) = rest.rsplit_once(".tmp-")?;
+    pid.parse().ok()
 }

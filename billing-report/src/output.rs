@@ -231,6 +231,11 @@ impl Staged {
         &self.out
     }
 
+    /// The temporary folder holding the complete output until it is published.
+    pub fn tmp(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Renames the folder into place, replacing an existing one (with `force`) only once the
     /// new one is complete. On failure the temporary folder is removed and an existing folder
     /// is put back.
@@ -277,11 +282,61 @@ impl Drop for Staged {
     }
 }
 
-/// The file name of an invoice's workbook.
+/// The file name of an invoice's workbook, from the safe forms of the ids (see [`safe_name`]):
+/// whatever an id holds, the file stays inside `invoices/`.
 pub fn invoice_file(invoice: &Invoice) -> String {
+    let (issuer, buyer) = (
+        safe_name(invoice.issuer.as_str()),
+        safe_name(invoice.buyer.as_str()),
+    );
     match invoice.number {
-        Some(n) => format!("invoices/{}-{n}-{}.xlsx", invoice.issuer, invoice.buyer),
-        None => format!("invoices/{}-{}.xlsx", invoice.issuer, invoice.buyer),
+        Some(n) => format!("invoices/{issuer}-{n}-{buyer}.xlsx"),
+        None => format!("invoices/{issuer}-{buyer}.xlsx"),
+    }
+}
+
+/// A form of `id` that is one plain file-name component on every system: letters (any script),
+/// digits, `-` and `_` are kept, anything else becomes `_`, and it is cut at 64 characters. The
+/// input refuses ids that would need more (path separators, control characters, device names),
+/// so for every id it accepts this is the id itself unless it holds spaces or punctuation.
+pub fn safe_name(id: &str) -> String {
+    let mut out: String = id
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
+/// A text field of a CSV output made safe for spreadsheets: a field that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return would be read as a formula (CSV injection), so it gets a
+/// leading `'` as OWASP recommends. Amounts are never passed here: they stay numbers.
+pub fn csv_text(field: &str) -> String {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    }
+}
+
+/// A text field for a CSV line written by hand: neutralised as [`csv_text`], and quoted when
+/// it holds a separator, a quote or a line end.
+pub fn csv_field(field: &str) -> String {
+    let field = csv_text(field);
+    if field.contains([',', ';', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field
     }
 }
 
@@ -295,8 +350,19 @@ pub fn render(
     final_issue: bool,
 ) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
     let mut files = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
     for invoice in &draft.invoices {
-        let name = invoice_file(invoice);
+        let mut name = invoice_file(invoice);
+        // Two ids with the same safe form (`Region Kalmar`, `Region_Kalmar`) never share a
+        // file: the later one is numbered.
+        let mut n = 2;
+        while !names.insert(name.clone()) {
+            name = format!(
+                "{}-{n}.xlsx",
+                invoice_file(invoice).trim_end_matches(".xlsx")
+            );
+            n += 1;
+        }
         let bytes =
             invoice_workbook(input, draft, invoice, final_issue).map_err(|e| xlsx(&name, e))?;
         files.push((name, bytes));
@@ -880,15 +946,15 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                 [
                     inv.number.map(|n| n.to_string()).unwrap_or_default(),
                     kind_text(inv.kind).to_owned(),
-                    inv.issuer.to_string(),
-                    inv.buyer.to_string(),
+                    csv_text(inv.issuer.as_str()),
+                    csv_text(inv.buyer.as_str()),
                     org.clone(),
                     inv.issue_date.to_string(),
                     inv.due_date.to_string(),
                     inv.ocr.clone().unwrap_or_default(),
                     (i + 1).to_string(),
                     format!("{:?}", l.kind).to_lowercase(),
-                    l.description.clone(),
+                    csv_text(&l.description),
                     l.period.map(|p| p.start().to_string()).unwrap_or_default(),
                     l.period
                         .map(|p| p.last_day().to_string())
@@ -904,8 +970,8 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
             rows.push([
                 inv.number.map(|n| n.to_string()).unwrap_or_default(),
                 kind_text(inv.kind).to_owned(),
-                inv.issuer.to_string(),
-                inv.buyer.to_string(),
+                csv_text(inv.issuer.as_str()),
+                csv_text(inv.buyer.as_str()),
                 org.clone(),
                 inv.issue_date.to_string(),
                 inv.due_date.to_string(),
@@ -1063,7 +1129,16 @@ pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, O
     w.write_record(REGISTER_COLUMNS)
         .map_err(|e| err(e.to_string()))?;
     for r in rows {
-        w.write_record(r).map_err(|e| err(e.to_string()))?;
+        // Ids and kinds are text; number, amounts and dates stay as they are.
+        let safe: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, v)| match c {
+                0 | 2 | 5 | 10 => csv_text(v),
+                _ => v.clone(),
+            })
+            .collect();
+        w.write_record(&safe).map_err(|e| err(e.to_string()))?;
     }
     let csv_bytes = w.into_inner().map_err(|e| err(e.to_string()))?;
     let xlsx_bytes = (|| -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
@@ -1107,4 +1182,44 @@ pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, O
         ("register.csv".to_owned(), csv_bytes),
         ("register.xlsx".to_owned(), xlsx_bytes),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever an id holds, its file name is one component inside `invoices/`.
+    #[test]
+    fn file_names_never_leave_their_folder() {
+        for id in [
+            "../../../../tmp/inj/abs-escape",
+            "..",
+            "a\\b",
+            "a\0b",
+            "CON",
+            "\u{202e}fdp.exe",
+            &"x".repeat(300),
+            "",
+        ] {
+            let name = safe_name(id);
+            assert!(!name.is_empty() && name.chars().count() <= 64, "{id:?}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_'),
+                "{id:?} → {name:?}"
+            );
+        }
+        assert_eq!(safe_name("gyf-kalmarsund"), "gyf-kalmarsund");
+        assert_eq!(safe_name("0880"), "0880");
+    }
+
+    #[test]
+    fn csv_fields_that_start_a_formula_are_neutralised() {
+        for f in ["=1+1", "+1", "-x", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_text(f), format!("'{f}"));
+        }
+        assert_eq!(csv_text("Licenser"), "Licenser");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("=a\"b"), "\"'=a\"\"b\"");
+    }
 }

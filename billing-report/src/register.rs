@@ -56,6 +56,44 @@ pub enum RegisterError {
         /// The number it would have been given.
         number: u64,
     },
+    /// The register serves another agreement or issuer.
+    #[error("register {path} holds the invoice series of issuer {issuer} in the agreement {agreement:?}, not of issuer {wanted_issuer} in {wanted_agreement:?}; nothing was issued: give --register with the register of this agreement")]
+    OtherSeries {
+        /// The database file.
+        path: String,
+        /// The issuer it serves.
+        issuer: String,
+        /// The agreement it serves.
+        agreement: String,
+        /// The issuer asked for.
+        wanted_issuer: String,
+        /// The agreement asked for.
+        wanted_agreement: String,
+    },
+    /// There is no register, and none is to be created.
+    #[error("{message}")]
+    NoRegister {
+        /// What was looked for and found.
+        message: String,
+    },
+    /// A register is to be created where one exists.
+    #[error("register {path} exists already: leave out --new-register (a new register would start the invoice numbers again)")]
+    Exists {
+        /// The database file.
+        path: String,
+    },
+    /// Invoices of this issuer were issued elsewhere, and this register does not hold them.
+    #[error("{where_} holds invoice(s) {numbers} of issuer {issuer} that register {path} does not hold: it is not the register that issued them, and issuing with it would number invoices twice; nothing was issued: give --register with the register that holds them")]
+    Foreign {
+        /// The database file.
+        path: String,
+        /// The issuer.
+        issuer: String,
+        /// The numbers found.
+        numbers: String,
+        /// Where they were found.
+        where_: String,
+    },
     /// A value in the register is not what it should be.
     #[error("register {path}: {message}")]
     Corrupt {
@@ -195,7 +233,57 @@ CREATE TABLE IF NOT EXISTS fee_lines (
 CREATE TABLE IF NOT EXISTS issue_dates (
     date TEXT PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publications (
+    date TEXT PRIMARY KEY,
+    out TEXT NOT NULL,
+    tmp TEXT NOT NULL,
+    published INTEGER NOT NULL
+);
 ";
+
+/// What a register serves: the invoice series of one agreement whose invoices its coordinator
+/// issues (with the providers' arrears series, R10). It is recorded when the register is
+/// created, and a register refuses to issue for another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Serves {
+    /// The agreement's name (the setting `name`).
+    pub agreement: String,
+    /// The issuer's party id (the setting `issuer`).
+    pub issuer: String,
+}
+
+/// An output folder staged by `issue` but not yet renamed into place when the register
+/// committed: the next run finishes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// The invoice date.
+    pub date: NaiveDate,
+    /// The final folder.
+    pub out: PathBuf,
+    /// The complete temporary folder.
+    pub tmp: PathBuf,
+}
+
+/// The invoice numbers of an issuer that some other register holds (read only; a file that is
+/// not a register gives none).
+pub fn numbers_in(path: &Path, issuer: &str) -> BTreeSet<u64> {
+    let Ok(conn) = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return BTreeSet::new();
+    };
+    let Ok(mut stmt) = conn.prepare("SELECT number FROM invoices WHERE issuer = ?1") else {
+        return BTreeSet::new();
+    };
+    let Ok(rows) = stmt.query_map(params![issuer], |r| r.get::<_, i64>(0)) else {
+        return BTreeSet::new();
+    };
+    rows.filter_map(|r| r.ok().and_then(|n| u64::try_from(n).ok()))
+        .collect()
+}
 
 impl InvoiceRegister {
     /// Opens (or creates) the register at `path`.
@@ -211,6 +299,153 @@ impl InvoiceRegister {
         let conn = Connection::open(path).map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
         Ok(InvoiceRegister { conn, path: name })
+    }
+
+    /// Creates a new register at `path` for `serves`: the only way a register (and so a number
+    /// series) starts.
+    ///
+    /// # Errors
+    /// [`RegisterError::Exists`] when there is a file there, and SQLite errors.
+    pub fn create(path: &Path, serves: &Serves) -> Result<InvoiceRegister, RegisterError> {
+        if path.symlink_metadata().is_ok() {
+            return Err(RegisterError::Exists {
+                path: path.display().to_string(),
+            });
+        }
+        let register = Self::open(path)?;
+        register.record_serves(serves)?;
+        Ok(register)
+    }
+
+    fn record_serves(&self, serves: &Serves) -> Result<(), RegisterError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('agreement', ?1), ('issuer', ?2)",
+                params![serves.agreement, serves.issuer],
+            )
+            .map_err(|e| self.db(e))?;
+        Ok(())
+    }
+
+    /// What the register serves, if it says.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn serves(&self) -> Result<Option<Serves>, RegisterError> {
+        let get = |key: &str| -> Result<Option<String>, RegisterError> {
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(|e| self.db(e))
+        };
+        Ok(match (get("agreement")?, get("issuer")?) {
+            (Some(agreement), Some(issuer)) => Some(Serves { agreement, issuer }),
+            _ => None,
+        })
+    }
+
+    /// Refuses a register that serves another agreement or issuer. A register written before
+    /// registers said what they serve is taken for `serves` when its invoices are all of that
+    /// issuer, and says so from then on.
+    ///
+    /// # Errors
+    /// [`RegisterError::OtherSeries`], and SQLite errors.
+    pub fn check_serves(&self, serves: &Serves) -> Result<(), RegisterError> {
+        let other = |issuer: String, agreement: String| RegisterError::OtherSeries {
+            path: self.path.clone(),
+            issuer,
+            agreement,
+            wanted_issuer: serves.issuer.clone(),
+            wanted_agreement: serves.agreement.clone(),
+        };
+        match self.serves()? {
+            Some(s) if s == *serves => Ok(()),
+            Some(s) => Err(other(s.issuer, s.agreement)),
+            None => {
+                let issuers: Vec<String> = self
+                    .conn
+                    .prepare("SELECT DISTINCT issuer FROM invoices")
+                    .and_then(|mut st| {
+                        st.query_map([], |r| r.get::<_, String>(0))?
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .map_err(|e| self.db(e))?;
+                // The coordinator's register also holds the providers' arrears series (R10):
+                // it is the coordinator's when it holds its invoices, or none yet.
+                if !issuers.is_empty() && !issuers.contains(&serves.issuer) {
+                    return Err(other(issuers.join(", "), "(not recorded)".to_owned()));
+                }
+                self.record_serves(serves)
+            }
+        }
+    }
+
+    /// The numbers of an issuer's invoices that this register holds.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn numbers_of(&self, issuer: &str) -> Result<BTreeSet<u64>, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT number FROM invoices WHERE issuer = ?1")
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map(params![issuer], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.db(e))?;
+        let mut out = BTreeSet::new();
+        for r in rows {
+            out.insert(u64::try_from(r.map_err(|e| self.db(e))?).unwrap_or(0));
+        }
+        Ok(out)
+    }
+
+    /// Output folders the register committed but that were never renamed into place (a crash
+    /// between the two).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn pending(&self) -> Result<Vec<Pending>, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT date, out, tmp FROM publications WHERE published = 0 ORDER BY date")
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.db(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (date, o, t) = r.map_err(|e| self.db(e))?;
+            let date = NaiveDate::from_str(&date)
+                .map_err(|_| self.corrupt(format!("a publication dated {date:?}")))?;
+            out.push(Pending {
+                date,
+                out: PathBuf::from(o),
+                tmp: PathBuf::from(t),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records that the output folder of `date` is in place.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn mark_published(&self, date: NaiveDate) -> Result<(), RegisterError> {
+        self.conn
+            .execute(
+                "UPDATE publications SET published = 1 WHERE date = ?1",
+                params![date.to_string()],
+            )
+            .map_err(|e| self.db(e))?;
+        Ok(())
     }
 
     /// Opens the register only if it exists (a draft never creates one).
@@ -397,7 +632,7 @@ impl InvoiceRegister {
         fee_lines: &[FeeLine],
         first_number: &dyn Fn(&PartyId) -> u64,
         length_digit: bool,
-        stage: impl FnOnce(&[Invoice]) -> Result<S, E>,
+        stage: impl FnOnce(&[Invoice]) -> Result<(S, PathBuf, PathBuf), E>,
     ) -> Result<(Vec<Invoice>, S), E> {
         let path = self.path.clone();
         let db = move |e: rusqlite::Error| RegisterError::Db {
@@ -492,8 +727,21 @@ impl InvoiceRegister {
             params![date.to_string()],
         )
         .map_err(db.clone())?;
-        let staged = stage(&numbered)?;
+        let (staged, out, tmp) = stage(&numbered)?;
+        // Where the complete folder waits: if the process dies after the commit and before the
+        // rename, the next run finds it here and finishes the publication.
+        tx.execute(
+            "INSERT OR REPLACE INTO publications (date, out, tmp, published) VALUES (?1, ?2, ?3, 0)",
+            params![
+                date.to_string(),
+                out.to_string_lossy().into_owned(),
+                tmp.to_string_lossy().into_owned()
+            ],
+        )
+        .map_err(db.clone())?;
+        crate::crash_point("before-commit");
         tx.commit().map_err(db)?;
+        crate::crash_point("after-commit");
         Ok((numbered, staged))
     }
 

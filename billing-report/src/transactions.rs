@@ -220,6 +220,8 @@ pub fn price(
     priced.map_err(|p| p.to_string())
 }
 
+use crate::output::csv_field;
+
 /// Writes `party,kind,period_first,period_last,count,unit_price,amount` lines.
 ///
 /// # Errors
@@ -230,8 +232,8 @@ pub fn write_lines(out: &mut dyn Write, lines: &[PricedLine]) -> io::Result<()> 
         writeln!(
             out,
             "{},{},{},{},{},{},{}",
-            l.party,
-            l.kind,
+            csv_field(&l.party.to_string()),
+            csv_field(&l.kind.to_string()),
             l.priced_days.start(),
             l.priced_days.last_day(),
             l.count,
@@ -264,7 +266,13 @@ pub fn write_counts(
                 else {
                     continue;
                 };
-                writeln!(out, "{party},{kind},{},{n}", month.format("%Y-%m"))?;
+                writeln!(
+                    out,
+                    "{},{},{},{n}",
+                    csv_field(&party.to_string()),
+                    csv_field(&kind.to_string()),
+                    month.format("%Y-%m")
+                )?;
             }
         }
         Transactions::Counted(counts) => {
@@ -278,7 +286,9 @@ pub fn write_counts(
             for ((party, kind, period), n) in sums {
                 writeln!(
                     out,
-                    "{party},{kind},{},{},{n}",
+                    "{},{},{},{},{n}",
+                    csv_field(&party.to_string()),
+                    csv_field(&kind.to_string()),
                     period.start(),
                     period.last_day()
                 )?;

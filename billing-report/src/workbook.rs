@@ -306,6 +306,75 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
     ("transactions_vat", &["moms_transaktioner"], "the VAT rate of transaction lines: 0 (default), 6, 12, 25 or outside"),
 ];
 
+/// Sheets a workbook may hold that are not tables: the template's own instructions. They are
+/// never read and never warned about.
+pub const NOTE_SHEETS: &[&str] = &["Instructions", "Instruktioner", "Anvisningar"];
+
+/// The settings whose value may be left empty: `member_limit` (empty: no limit).
+const MAY_BE_EMPTY: &[&str] = &["member_limit"];
+
+/// The known name nearest to `name` (case, spaces, underscores and hyphens ignored), from
+/// `(name, shown as)` candidates: the suggestion of an unknown-name error.
+pub fn nearest_name<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = (&'a str, String)>,
+) -> Option<String> {
+    let norm = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let target = norm(name);
+    candidates
+        .into_iter()
+        .map(|(c, shown)| {
+            let c = norm(c);
+            // A name inside another (`Poster` in `Kostnadsposter`) is nearer than any edit.
+            let inside = target.len() >= 4
+                && c.len() >= 4
+                && (c.windows(target.len()).any(|w| w == target.as_slice())
+                    || target.windows(c.len()).any(|w| w == c.as_slice()));
+            (
+                if inside {
+                    0
+                } else {
+                    edit_distance(&target, &c)
+                },
+                shown,
+            )
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, shown)| shown)
+}
+
+/// Levenshtein distance over characters, in O(a·b) time and O(b) memory (names are short; an
+/// over-long name is cut at 64 characters first).
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let a = &a[..a.len().min(64)];
+    let b = &b[..b.len().min(64)];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// `Name` or `Name (Alias)` when the alias is what the user's text is nearest to.
+fn shown_with(name: &str, alias: &str) -> String {
+    if alias == name {
+        name.to_owned()
+    } else {
+        format!("{name} ({alias})")
+    }
+}
+
 /// What kind of organisation a party is.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PartyInfo {
@@ -457,9 +526,21 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     }
     let sheets = Sheets::locate(&source, &mut problems);
     let input = sheets.read(&source, &mut problems);
+    problems.collapse();
     match input {
         Some(input) if !problems.has_errors() => Ok((input, problems.into_vec())),
-        _ => Err(problems.into_vec()),
+        _ => {
+            // Every refusal names at least one problem: a part that could not be read without
+            // saying why is still an error, never "0 error(s)" and exit 1.
+            if !problems.has_errors() {
+                problems.file_error(
+                    &path.display().to_string(),
+                    "the agreement could not be read, and no cell was found at fault: please \
+                     report this with the file",
+                );
+            }
+            Err(problems.into_vec())
+        }
     }
 }
 
@@ -472,21 +553,36 @@ impl<'a> Sheets<'a> {
     fn locate(source: &'a Source, problems: &mut Problems) -> Sheets<'a> {
         let file = source.path.display().to_string();
         let mut found = BTreeMap::new();
-        // A table that is no sheet of the workbook is ignored, and said so.
+        // A table that is no sheet of the workbook is an error: a renamed sheet (`Poster` for
+        // Pools) would otherwise be left out and its invoices silently not made. The template's
+        // instructions and the transactions file beside the CSV tables are known.
+        let transactions_stem = transactions_file_stem(source);
         for t in &source.tables {
             let known = SHEETS.iter().any(|spec| {
                 same_name(&t.sheet, spec.name)
                     || spec.aliases.iter().any(|a| same_name(&t.sheet, a))
-            });
+            }) || NOTE_SHEETS.iter().any(|n| same_name(&t.sheet, n))
+                || transactions_stem
+                    .as_deref()
+                    .is_some_and(|stem| source.path.is_dir() && same_name(&t.sheet, stem));
             if !known {
+                let nearest = nearest_name(
+                    &t.sheet,
+                    SHEETS.iter().flat_map(|spec| {
+                        std::iter::once((spec.name, spec.name.to_owned()))
+                            .chain(spec.aliases.iter().map(|a| (*a, shown_with(spec.name, a))))
+                    }),
+                )
+                .unwrap_or_default();
                 problems.push(Problem {
-                    severity: Severity::Warning,
+                    severity: Severity::Error,
                     file: t.file.clone(),
                     sheet: Some(t.sheet.clone()),
                     cell: None,
                     found: None,
                     message: format!(
-                        "unknown sheet, ignored (the sheets are {})",
+                        "unknown sheet: did you mean {nearest}? rename it, or remove it from the \
+                         workbook (the sheets are {})",
                         SHEETS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
                     ),
                 });
@@ -515,7 +611,15 @@ impl<'a> Sheets<'a> {
                 });
             }
             let Some(table) = source.table(&names) else {
-                if spec.required {
+                // A file of that name that could not be read is said once, not again as missing.
+                let unreadable = problems.list().iter().any(|p| {
+                    p.severity == Severity::Error
+                        && p.sheet.is_none()
+                        && Path::new(&p.file).file_stem().is_some_and(|s| {
+                            names.iter().any(|n| same_name(&s.to_string_lossy(), n))
+                        })
+                });
+                if spec.required && !unreadable {
                     problems.push(Problem {
                         severity: Severity::Error,
                         file: file.clone(),
@@ -565,13 +669,30 @@ impl<'a> Sheets<'a> {
                     .iter()
                     .any(|c| same_name(h, c.name) || c.aliases.iter().any(|a| same_name(h, a)));
                 if !known && !h.trim().is_empty() {
+                    let nearest = nearest_name(
+                        h,
+                        spec.columns.iter().flat_map(|c| {
+                            std::iter::once((c.name, c.name.to_owned()))
+                                .chain(c.aliases.iter().map(|a| (*a, shown_with(c.name, a))))
+                        }),
+                    )
+                    .unwrap_or_default();
                     problems.push(Problem {
-                        severity: Severity::Warning,
+                        severity: Severity::Error,
                         file: table.file.clone(),
                         sheet: Some(table.sheet.clone()),
                         cell: Some(table.cell_name(table.header_row, i)),
                         found: Some(h.clone()),
-                        message: "unknown column, ignored".to_owned(),
+                        message: format!(
+                            "unknown column: did you mean {nearest}? rename it, or delete the \
+                             column (the columns of {} are {})",
+                            spec.name,
+                            spec.columns
+                                .iter()
+                                .map(|c| c.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     });
                 }
             }
@@ -583,15 +704,26 @@ impl<'a> Sheets<'a> {
     /// The rows of a sheet with a lookup for its columns.
     fn rows(&self, sheet: &str) -> Vec<RowReader<'a>> {
         match self.found.get(sheet) {
-            Some((table, columns)) => table
-                .rows
-                .iter()
-                .map(|row| RowReader {
-                    table,
-                    row,
-                    columns: columns.clone(),
-                })
-                .collect(),
+            Some((table, columns)) => {
+                let required: Vec<&'static str> = SHEETS
+                    .iter()
+                    .filter(|spec| spec.name == sheet)
+                    .flat_map(|spec| spec.columns.iter())
+                    .filter(|c| c.required)
+                    .map(|c| c.name)
+                    .collect();
+                let required: std::rc::Rc<[&'static str]> = required.into();
+                table
+                    .rows
+                    .iter()
+                    .map(|row| RowReader {
+                        table,
+                        row,
+                        columns: columns.clone(),
+                        required: required.clone(),
+                    })
+                    .collect()
+            }
             None => Vec::new(),
         }
     }
@@ -753,17 +885,52 @@ impl<'a> Sheets<'a> {
                         ));
                     }
                 }
-                None => problems.push(r.cell("setting").problem(
-                    Severity::Warning,
-                    "unknown setting, ignored",
-                    true,
-                )),
+                None => {
+                    let nearest = nearest_name(
+                        &name,
+                        SETTINGS.iter().flat_map(|(n, aliases, _)| {
+                            std::iter::once((*n, (*n).to_owned()))
+                                .chain(aliases.iter().map(|a| (*a, shown_with(n, a))))
+                        }),
+                    )
+                    .unwrap_or_default();
+                    problems.push(r.cell("setting").problem(
+                        Severity::Error,
+                        format!(
+                            "unknown setting: did you mean {nearest}? correct it, or delete the \
+                             row (the settings are listed in the template's Instructions sheet)"
+                        ),
+                        true,
+                    ));
+                    continue;
+                }
+            }
+            // An empty value (or a formula whose result was never saved) would silently mean
+            // the default, or stop the run without a word.
+            let value = r.cell("value");
+            if value.is_empty() {
+                let canonical = known.map_or("", |(n, _, _)| *n);
+                if !MAY_BE_EMPTY.contains(&canonical) {
+                    problems.push(value.problem(
+                        Severity::Error,
+                        format!(
+                            "the setting {canonical} has no value (a formula without a saved \
+                             result reads as empty): write its value, or delete the row to use \
+                             the default"
+                        ),
+                        false,
+                    ));
+                }
             }
         }
         let text = |key: &str, problems: &mut Problems| {
             values.get(key).and_then(|r| r.text("value", problems))
         };
         let missing = |key: &str, problems: &mut Problems| {
+            if values.contains_key(key) {
+                // Its row is there with an empty value: said above, at its cell.
+                return;
+            }
             problems.push(Problem {
                 severity: Severity::Error,
                 file: self
@@ -871,7 +1038,7 @@ impl<'a> Sheets<'a> {
                 if let Some(r) = values.get("first_invoice_number") {
                     problems.push(r.cell("value").problem(
                         Severity::Error,
-                        "first_invoice_number must be below 1 000 000 000 000",
+                        "first_invoice_number must be below 10^12",
                         true,
                     ));
                 }
@@ -1129,7 +1296,14 @@ impl<'a> Sheets<'a> {
                 message: "there are no parties".to_owned(),
             });
         }
-        (Agreement::new(list).ok(), info)
+        // No parties (the sheet missing, unreadable or empty, which is said already): nothing to
+        // split, and every split would fail for that one reason.
+        let agreement = if list.is_empty() {
+            None
+        } else {
+            Agreement::new(list).ok()
+        };
+        (agreement, info)
     }
 
     fn thresholds(&self, problems: &mut Problems) -> ThresholdTable {
@@ -1212,9 +1386,6 @@ impl<'a> Sheets<'a> {
                 .required_text("name", "name", problems)
                 .unwrap_or_default();
             let amount = r.money("amount", "amount", problems);
-            if r.cell("amount").is_empty() {
-                r.cell("amount").required(problems, "amount");
-            }
             let due = r.dates("due", problems);
             // A pool due before the agreement starts is never billed.
             if let Some(first) = due.first().filter(|d| start.is_some_and(|s| **d < s)) {
@@ -1338,10 +1509,7 @@ impl<'a> Sheets<'a> {
                 continue;
             };
             if due.is_empty() {
-                if !r.cell("due").is_empty() {
-                    continue;
-                }
-                r.cell("due").required(problems, "due");
+                // Said where it was read: empty, or not dates.
                 continue;
             }
             let mut pool = Pool::new(&id, &name, amount, key);
@@ -1350,12 +1518,22 @@ impl<'a> Sheets<'a> {
             pool.participants = participants;
             pool.cap = cap.zip(excess).map(|(limit, excess)| Cap { limit, excess });
             pool.source = Some(r.cell("amount").source());
-            // Surface the split's own problems now, at the pool's row.
+            // Surface the split's own problems now, at the cell of the field at fault (a
+            // negative cap was reported at the pool's id).
             if let Some(Err(e)) =
                 agreement.map(|a| billing_core::engine::check_pool(a, &pool, thresholds))
             {
                 for p in e.problems() {
-                    problems.push(r.cell("id").problem(Severity::Error, p.to_string(), false));
+                    let column = split_column(p);
+                    let column = if r.columns.contains_key(column) {
+                        column
+                    } else {
+                        "id"
+                    };
+                    problems.push(
+                        r.cell(column)
+                            .problem(Severity::Error, p.to_string(), false),
+                    );
                 }
             }
             out.push(PoolInput {
@@ -1389,9 +1567,6 @@ impl<'a> Sheets<'a> {
         let mut by_date: BTreeMap<NaiveDate, BudgetInput> = BTreeMap::new();
         for r in self.rows("Budget") {
             let valid_from = r.date("valid_from", "valid_from", problems);
-            if r.cell("valid_from").is_empty() {
-                r.cell("valid_from").required(problems, "valid_from");
-            }
             let line = r.required_text("line", "line", problems);
             let amount = r.money("amount", "amount", problems);
             let reference = r.date("reference_date", "reference_date", problems);
@@ -1489,10 +1664,7 @@ impl<'a> Sheets<'a> {
                 raw => Some(raw.shown()),
             };
             let first = r.date("first_day", "first_day", problems);
-            if r.cell("first_day").is_empty() {
-                r.cell("first_day").required(problems, "first_day");
-            }
-            let last = r.date("last_day", "last_day", problems);
+            let last = r.end_date("last_day", "last_day", problems).flatten();
             if let (Some(f), Some(l)) = (first, last) {
                 if l < f {
                     problems.push(r.cell("last_day").problem(
@@ -1591,6 +1763,10 @@ impl Sheets<'_> {
             return None;
         }
         let mut list = Vec::new();
+        // A row repeated (the same kind from the same day) is said once per copy here: the
+        // overlap check of the table compares every pair, and 2,000 copies made 2,001,000
+        // problems.
+        let mut seen: BTreeMap<(String, NaiveDate), String> = BTreeMap::new();
         for r in self.rows("Tariffs") {
             let kind =
                 r.required_text("kind", "kind", problems)
@@ -1617,10 +1793,21 @@ impl Sheets<'_> {
                 price
             });
             let from = r.date("valid_from", "valid_from", problems);
-            if r.cell("valid_from").is_empty() {
-                r.cell("valid_from").required(problems, "valid_from");
+            let to = r.end_date("valid_to", "valid_to", problems).flatten();
+            if let (Some(kind), Some(from)) = (&kind, from) {
+                let place = r.cell("kind").source().to_string();
+                if let Some(first) = seen.get(&(kind.to_string(), from)) {
+                    problems.push(r.cell("valid_from").problem(
+                        Severity::Error,
+                        format!(
+                            "the tariff of {kind} from {from} is given again (first at {first})"
+                        ),
+                        false,
+                    ));
+                    continue;
+                }
+                seen.insert((kind.to_string(), from), place);
             }
-            let to = r.date("valid_to", "valid_to", problems);
             if let (Some(kind), Some(price), Some(from)) = (kind, price, from) {
                 let mut t = Tariff::new(kind, price, from, to);
                 t.source = Some(r.cell("price").source());
@@ -1683,9 +1870,6 @@ impl Sheets<'_> {
                 ));
             }
             let limit = r.whole("member_limit", "member_limit", 1, problems);
-            if r.cell("member_limit").is_empty() {
-                r.cell("member_limit").required(problems, "member_limit");
-            }
             let administrator = r
                 .text("administrator", problems)
                 .and_then(|a| party_id(&r, "administrator", &a, problems));
@@ -1744,10 +1928,119 @@ impl Sheets<'_> {
     }
 }
 
+/// The Pools column whose value a split problem is about.
+fn split_column(problem: &billing_core::SplitError) -> &'static str {
+    use billing_core::SplitError as E;
+    match problem {
+        E::DuplicateParticipant { .. } | E::NoParticipants { .. } => "participants",
+        E::UnknownParty { role, .. } => match *role {
+            "participant" => "participants",
+            "absorbing party" => "excess",
+            "payer" => "key",
+            _ => "id",
+        },
+        E::MissingFigure { .. } | E::NonPositiveWeight { .. } => "key",
+        E::NonPositiveCap { .. } => "cap",
+        E::CapWithoutYear { .. } | E::NoThreshold { .. } => "year",
+        E::TooFewTotalUsers { .. } => "total_users",
+        E::TooLarge { .. } => "amount",
+        _ => "id",
+    }
+}
+
+/// The file stem of the `transactions_file` setting, read straight from the Settings table: in a
+/// CSV folder the transactions file may sit beside the tables and is not a sheet.
+fn transactions_file_stem(source: &Source) -> Option<String> {
+    let settings = source.table(&["Settings", "Inställningar"])?;
+    let (name, value) = (
+        settings
+            .headers
+            .iter()
+            .position(|h| same_name(h, "setting") || same_name(h, "inställning"))?,
+        settings
+            .headers
+            .iter()
+            .position(|h| same_name(h, "value") || same_name(h, "värde"))?,
+    );
+    settings.rows.iter().find_map(|row| {
+        let key = row.cells.get(name)?.shown();
+        if !(same_name(&key, "transactions_file") || same_name(&key, "transaktionsfil")) {
+            return None;
+        }
+        let value = row.cells.get(value)?.shown();
+        Path::new(value.trim())
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+    })
+}
+
 fn split_list(text: &str) -> impl Iterator<Item = &str> {
     text.split([',', ';'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// The longest party id: ids name files and lines, and a municipality code or short name is far
+/// shorter.
+pub const MAX_PARTY_ID_CHARS: usize = 64;
+
+/// Why a text cannot be a party id, if it cannot. Ids become parts of file names and CSV fields:
+/// whatever could leave a folder, hide a character or name a device is refused at its cell.
+pub fn party_id_fault(id: &str) -> Option<String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Some("a party id may not be empty".to_owned());
+    }
+    let chars = id.chars().count();
+    if chars > MAX_PARTY_ID_CHARS {
+        return Some(format!(
+            "a party id may be at most {MAX_PARTY_ID_CHARS} characters long, it has {chars}"
+        ));
+    }
+    if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | ':')) {
+        return Some(format!("a party id may not hold the path separator {c:?}"));
+    }
+    if id == "." || id == ".." || id.starts_with('.') {
+        return Some("a party id may not start with a dot".to_owned());
+    }
+    if let Some(c) = id.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "a party id may not hold the control character U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    // Marks that reorder or hide text (bidirectional controls, zero-width characters) make an
+    // id look like another.
+    if let Some(c) = id.chars().find(|c| {
+        matches!(u32::from(*c), 0x061C | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
+    }) {
+        return Some(format!(
+            "a party id may not hold the invisible or direction mark U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| matches!(c, '<' | '>' | '"' | '|' | '?' | '*'))
+    {
+        return Some(format!("a party id may not hold {c:?}"));
+    }
+    let stem = id
+        .split('.')
+        .next()
+        .unwrap_or(id)
+        .trim_end()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return Some(format!(
+            "a party id may not be {stem}, a device name on Windows"
+        ));
+    }
+    None
 }
 
 fn party_id(
@@ -1756,6 +2049,14 @@ fn party_id(
     text: &str,
     problems: &mut Problems,
 ) -> Option<PartyId> {
+    if let Some(fault) = party_id_fault(text) {
+        problems.push(r.cell(column).problem(
+            Severity::Error,
+            format!("not a valid party id: {fault}"),
+            true,
+        ));
+        return None;
+    }
     match PartyId::new(text.trim()) {
         Ok(id) => Some(id),
         Err(_) => {
@@ -1774,6 +2075,9 @@ struct RowReader<'a> {
     table: &'a Table,
     row: &'a crate::input::Row,
     columns: BTreeMap<&'static str, usize>,
+    /// The sheet's required columns: an empty cell in one is an error at that cell, whichever
+    /// typed reader reads it (an empty amount or date dropped its row without a word).
+    required: std::rc::Rc<[&'static str]>,
 }
 
 impl<'a> RowReader<'a> {
@@ -1786,7 +2090,23 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// True when the cell is empty; an error at it when its column is required (and present:
+    /// a missing column is reported once, at the header row).
+    fn empty(&self, column: &str, what: &str, problems: &mut Problems) -> bool {
+        let cell = self.cell(column);
+        if !cell.is_empty() {
+            return false;
+        }
+        if self.columns.contains_key(column) && self.required.contains(&column) {
+            cell.required(problems, what);
+        }
+        true
+    }
+
     fn text(&self, column: &str, problems: &mut Problems) -> Option<String> {
+        if self.empty(column, column, problems) {
+            return None;
+        }
         self.cell(column).text(problems, column)
     }
 
@@ -1802,19 +2122,41 @@ impl<'a> RowReader<'a> {
     }
 
     fn decimal(&self, column: &str, what: &str, problems: &mut Problems) -> Option<Decimal> {
+        if self.empty(column, what, problems) {
+            return None;
+        }
         self.cell(column).decimal(problems, what)
     }
 
     fn money(&self, column: &str, what: &str, problems: &mut Problems) -> Option<Money> {
+        if self.empty(column, what, problems) {
+            return None;
+        }
         self.cell(column).money(problems, what)
     }
 
     fn whole(&self, column: &str, what: &str, min: u64, problems: &mut Problems) -> Option<u64> {
+        if self.empty(column, what, problems) {
+            return None;
+        }
         self.cell(column).whole(problems, what, min)
     }
 
     fn date(&self, column: &str, what: &str, problems: &mut Problems) -> Option<NaiveDate> {
+        if self.empty(column, what, problems) {
+            return None;
+        }
         self.cell(column).date(problems, what)
+    }
+
+    /// An end date: empty or in the year 9999 is no end (see [`CellRef::end_date`]).
+    fn end_date(
+        &self,
+        column: &str,
+        what: &str,
+        problems: &mut Problems,
+    ) -> Option<Option<NaiveDate>> {
+        self.cell(column).end_date(problems, what)
     }
 
     fn yes_no(&self, column: &str, what: &str, problems: &mut Problems) -> Option<bool> {
@@ -1823,11 +2165,26 @@ impl<'a> RowReader<'a> {
 
     /// One or more dates separated by `;` in one cell (or one date cell).
     fn dates(&self, column: &str, problems: &mut Problems) -> Vec<NaiveDate> {
+        if self.empty(column, column, problems) {
+            return Vec::new();
+        }
         let cell = self.cell(column);
         match cell.raw() {
             crate::input::Raw::Text(t) if t.contains(';') => {
                 let parsed: Option<Vec<NaiveDate>> =
                     t.split(';').map(crate::input::parse_date_text).collect();
+                if let Some(far) = parsed
+                    .iter()
+                    .flatten()
+                    .find(|d| !crate::input::DATE_YEARS.contains(&chrono::Datelike::year(*d)))
+                {
+                    problems.push(cell.problem(
+                        Severity::Error,
+                        format!("{} ({far})", crate::input::beyond_years(column)),
+                        true,
+                    ));
+                    return Vec::new();
+                }
                 match parsed {
                     Some(mut d) => {
                         d.sort();

@@ -205,9 +205,12 @@ fn help_on_every_subcommand() {
 }
 
 /// Copies a case's CSV tables into a fresh folder for issuing (the register goes beside it).
+/// A copy of a case with its invoice register created (`register init`): `issue` never
+/// creates one by itself.
 fn issuing_copy(case: &str, t: &Path) -> PathBuf {
     let dir = t.join(case);
     copy_case_csv(case, &dir);
+    cli(&["register", "init", s(&dir)]).expect(0);
     dir
 }
 
@@ -505,4 +508,38 @@ fn an_absorbing_party_keeps_the_case_of_its_id() {
         lines.contains(",C,R,,2026-01-01,2026-01-31,,1,pool,System (p),,,600000.00"),
         "{lines}"
     );
+}
+
+/// Regression (issue 10): descriptions and names went raw into `lines.csv`, so a pool named
+/// `=cmd|' /C calc'!A0` became a formula when the file was opened in a spreadsheet. Every text
+/// field starting with `=`, `+`, `-`, `@`, a tab or a carriage return is neutralised with a
+/// leading `'`; amounts stay numbers (negative ones too).
+#[test]
+fn csv_outputs_neutralise_formula_injection() {
+    let t = tmp();
+    let input = t.path().join("kalmar");
+    copy_case_csv("kalmar-2010", &input);
+    let pools = input.join("Pools.csv");
+    let text = std::fs::read_to_string(&pools)
+        .unwrap()
+        .replace("Versionsuppgradering 2011", "\"=cmd|' /C calc'!A0\"")
+        .replace("Uttag av Borgholms uppgifter vid utträde", "@SUM(1+1)");
+    std::fs::write(&pools, text).unwrap();
+    let out = t.path().join("out");
+    cli(&["run", s(&input), "--date", "2011-07-01", "--out", s(&out)]).expect(0);
+    let raw = std::fs::read_to_string(out.join("lines.csv")).unwrap();
+    assert!(raw.contains("'=cmd|' /C calc'!A0"), "{raw}");
+    let rows = lines(&out.join("lines.csv"));
+    assert!(!rows.is_empty());
+    for row in &rows {
+        for (column, value) in row {
+            if matches!(column.as_str(), "amount" | "vat") {
+                assert!(value.parse::<f64>().is_ok(), "{column}: {value}");
+                continue;
+            }
+            let formula = value.starts_with(['=', '+', '@', '\t', '\r'])
+                || (value.starts_with('-') && value.parse::<f64>().is_err());
+            assert!(!formula, "{column}: {value:?}");
+        }
+    }
 }

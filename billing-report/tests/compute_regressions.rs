@@ -112,7 +112,8 @@ fn duplicates_are_errors_and_unknown_tables_warnings() {
     );
     assert!(err.contains("already has 90 users"), "{err}");
     assert!(
-        err.contains("warning: ") && err.contains("Anvandare: unknown sheet, ignored"),
+        err.contains("error: ")
+            && err.contains("Anvandare: unknown sheet: did you mean Users (Användare)?"),
         "{err}"
     );
 }

@@ -204,6 +204,7 @@ fn an_issued_output_passes_with_its_numbers() {
         "2026-01-01",
         "--out",
         text(&out),
+        "--new-register",
     ]);
     assert!(issue.status.success(), "issue: {issue:?}");
     let json = std::fs::read_to_string(out.join("invoices.json")).expect("invoices.json");
@@ -348,6 +349,7 @@ fn an_issued_folder_claiming_numbers_the_register_did_not_issue_is_found() {
         text(&out),
         "--register",
         text(&register),
+        "--new-register",
     ]);
     assert!(issue.status.success(), "issue: {issue:?}");
     let with = |reg: &Path| {
