@@ -163,6 +163,7 @@ fn kalmar() -> Kalmar {
                     allocation,
                     due: day(&e["date"]),
                     vat,
+                    period: None,
                 });
             }
             other => panic!("unknown event {other}"),

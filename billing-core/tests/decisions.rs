@@ -492,6 +492,10 @@ fn extra(party: &str, amount: &str, vat: VatRate) -> ExtraLine {
         period: None,
         amount: kr(amount),
         vat,
+        quantity: billing_core::invoice::LineQuantity::lump(
+            kr(amount),
+            billing_core::invoice::LumpReason::Amount,
+        ),
         explanation: billing_core::Explanation {
             pool: "x".into(),
             party: pid(party),

@@ -481,6 +481,7 @@ fn seed_000_fee_and_fee_review() {
         allocation,
         due: day(2019, 1, 1),
         vat: VatRate::Zero,
+        period: None,
     };
     let invoices = assemble_invoices(
         day(2019, 1, 1),

@@ -48,6 +48,7 @@ pub fn model(input: &Input, priced: Vec<PricedLine>, counts: Vec<Count>) -> Mode
         .map(|p| {
             let mut s = ScheduledPool::new(p.pool.clone(), p.due.clone());
             s.vat = p.vat;
+            s.period = p.period;
             s.source = Some(SourceRef::new(&p.place));
             s
         })

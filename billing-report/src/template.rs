@@ -37,6 +37,13 @@ fn example(sheet: &str) -> Vec<V> {
             E,
             E,
             T("coordinator"),
+            T("Exempelgatan 1"),
+            T("111 11"),
+            T("Stockholm"),
+            T("SE"),
+            T("Ekonomikontoret 4711"),
+            E,
+            E,
         ],
         "Pools" => vec![
             T("system-2026"),
@@ -104,6 +111,9 @@ const EXAMPLE_SETTINGS: &[(&str, &str)] = &[
     ("notice_months", "12"),
     ("first_invoice_number", "1001"),
     ("ocr_length_digit", "yes"),
+    ("f_tax", "no"),
+    ("our_reference", "Exempel Exempelsson"),
+    ("language", "sv"),
 ];
 
 /// Writes the template to `path`, atomically.

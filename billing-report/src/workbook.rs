@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use billing_core::calendar::{
-    Budget, BudgetLine, CorrectionPolicy, OrgNumber, PeriodStarts, ProviderCost, Registration,
-    UserCount, UserId, VatRate,
+    Budget, BudgetLine, CorrectionPolicy, OrgNumber, Period, PeriodStarts, ProviderCost,
+    Registration, UserCount, UserId, VatRate,
 };
 use billing_core::transactions::{Cooperation, CoveredCost, Kind, Tariff, TariffTable, UnitPrice};
 use billing_core::{
@@ -90,6 +90,13 @@ pub const SHEETS: &[SheetSpec] = &[
             col("approved_by", &["godkänd_av"], false, "for a party joining later: the ids of the parties that approved, separated by commas"),
             col("notice_given", &["uppsägning", "uppsagd"], false, "the date notice was given"),
             col("roles", &["roller"], false, "coordinator, operator, manager (separated by commas)"),
+            col("street", &["gatuadress", "utdelningsadress", "adress"], false, "street address or box, one line (printed on invoices)"),
+            col("postcode", &["postnummer"], false, "postcode, e.g. 195 85"),
+            col("city", &["ort", "postort"], false, "city (postort)"),
+            col("country", &["land"], false, "ISO country code (default SE)"),
+            col("buyer_reference", &["er_referens", "referens", "fakturareferens"], false, "the reference or routing code the party wants on its invoices (required to issue e-invoices)"),
+            col("peppol_id", &["e-fakturaadress", "peppol"], false, "the Peppol e-invoice address, e.g. 0007:2120000142 (default 0007: + the organisation number)"),
+            col("email", &["e-post", "epost"], false, "an e-mail address for invoices (optional)"),
         ],
     },
     SheetSpec {
@@ -304,6 +311,10 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
     ("transactions_file", &["transaktionsfil"], "the transactions CSV (timestamp,party,kind or party,kind,period,count), relative to the workbook's folder"),
     ("transactions_period", &["transaktionsperiod"], "how transactions are billed in arrears: month (default), half-year or year"),
     ("transactions_vat", &["moms_transaktioner"], "the VAT rate of transaction lines: 0 (default), 6, 12, 25 or outside"),
+    ("f_tax", &["f-skatt", "godkänd_för_f-skatt"], "yes when the issuer is approved for F-tax (printed \"Godkänd för F-skatt\"; default no)"),
+    ("our_reference", &["vår_referens"], "the issuer's contact person, printed as \"Vår referens\""),
+    ("vat_exemption_reason", &["momsundantag", "skäl_för_momsbefrielse"], "why 0 % lines carry no VAT, printed on invoices (default: cost sharing between municipalities, exempt)"),
+    ("language", &["språk"], "the language of invoices: sv (default) or en"),
 ];
 
 /// Sheets a workbook may hold that are not tables: the template's own instructions. They are
@@ -392,8 +403,32 @@ pub struct PartyInfo {
     pub notice_given: Option<NaiveDate>,
     /// Its roles: coordinator, operator, manager.
     pub roles: Vec<String>,
+    /// Its postal address, when given.
+    pub address: Option<PostalAddress>,
+    /// The reference it wants on its invoices ("Er referens").
+    pub buyer_reference: Option<String>,
+    /// Its Peppol e-invoice address `scheme:id`; by default `0007:` + the organisation number.
+    pub peppol_id: Option<String>,
+    /// An e-mail address for invoices.
+    pub email: Option<String>,
+    /// What an e-invoice to this party would lack (organisation number, address, buyer
+    /// reference), each located at its cell: an error on `issue`, a warning on a draft.
+    pub e_invoice_gaps: Vec<Problem>,
     /// Where its row is, e.g. `Parties!A5`.
     pub place: String,
+}
+
+/// A postal address as read from the Parties sheet.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PostalAddress {
+    /// Street and number, or box.
+    pub street: String,
+    /// Postcode.
+    pub postcode: String,
+    /// City (postort).
+    pub city: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
 }
 
 /// The agreement's settings.
@@ -437,6 +472,14 @@ pub struct Settings {
     pub transactions_period: crate::transactions::BillingPeriod,
     /// The VAT of transaction lines.
     pub transactions_vat: VatRate,
+    /// Whether the issuer is approved for F-tax.
+    pub f_tax: bool,
+    /// The issuer's contact ("Vår referens").
+    pub our_reference: Option<String>,
+    /// Why 0 % lines carry no VAT, in words; `None`: the default of the document's language.
+    pub vat_exemption_reason: Option<String>,
+    /// The language of the invoices.
+    pub language: crate::document::Language,
 }
 
 /// A cooperation with its fee and what the fee covers (R13).
@@ -465,6 +508,8 @@ pub struct PoolInput {
     pub due: Vec<NaiveDate>,
     /// Its VAT rate.
     pub vat: VatRate,
+    /// The period it pays for (`period_from`..`period_to`), printed on its invoice lines.
+    pub period: Option<Period>,
     /// Where its row is.
     pub place: String,
 }
@@ -821,6 +866,7 @@ impl<'a> Sheets<'a> {
                     pool,
                     due: c.due.clone(),
                     vat: VatRate::Zero,
+                    period: None,
                     place: c.place.clone(),
                 });
             }
@@ -1106,6 +1152,36 @@ impl<'a> Sheets<'a> {
             .collect();
         let transactions_file = text("transactions_file", problems);
         let bankgiro = text("bankgiro", problems);
+        let f_tax = yes_no("f_tax", false, problems);
+        let our_reference = text("our_reference", problems);
+        let vat_exemption_reason = text("vat_exemption_reason", problems);
+        let language = match text("language", problems).as_deref() {
+            None | Some("sv") => Some(crate::document::Language::Sv),
+            Some("en") => Some(crate::document::Language::En),
+            Some(_) => {
+                problems.push(values["language"].cell("value").problem(
+                    Severity::Error,
+                    "language must be sv or en",
+                    true,
+                ));
+                None
+            }
+        };
+        for (key, value) in [
+            ("our_reference", &our_reference),
+            ("vat_exemption_reason", &vat_exemption_reason),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.contains(['\n', '\r']) || v.chars().count() > MAX_LINE)
+            {
+                problems.push(values[key].cell("value").problem(
+                    Severity::Error,
+                    format!("{key} must be one line of at most {MAX_LINE} characters"),
+                    false,
+                ));
+            }
+        }
         let settings = (|| {
             Some(Settings {
                 transactions_file,
@@ -1127,6 +1203,10 @@ impl<'a> Sheets<'a> {
                 ocr_length_digit: ocr_length_digit?,
                 bankgiro,
                 annual_fee,
+                f_tax: f_tax?,
+                our_reference,
+                vat_exemption_reason,
+                language: language?,
             })
         })();
         (settings, cells)
@@ -1216,9 +1296,15 @@ impl<'a> Sheets<'a> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let contact = party_contact(r, &id, &name, org.as_ref(), problems);
             info.insert(
                 id.clone(),
                 PartyInfo {
+                    address: contact.address,
+                    buyer_reference: contact.buyer_reference,
+                    peppol_id: contact.peppol_id,
+                    email: contact.email,
+                    e_invoice_gaps: contact.gaps,
                     name,
                     org,
                     kind: r
@@ -1487,18 +1573,36 @@ impl<'a> Sheets<'a> {
             let year = r
                 .whole("year", "year", 1900, problems)
                 .and_then(|y| i32::try_from(y).ok());
-            // The period a pool covers is shown to the reader, not computed with, but it must
-            // still be a period: two dates, the last not before the first.
+            // The period a pool covers is shown to the reader on its invoice lines, not
+            // computed with, but it must still be a period: two dates, the last not before the
+            // first.
             let period_from = r.date("period_from", "period_from", problems);
             let period_to = r.date("period_to", "period_to", problems);
-            if let (Some(f), Some(t)) = (period_from, period_to) {
-                if t < f {
+            let mut period = None;
+            match (period_from, period_to) {
+                (Some(f), Some(t)) if t < f => {
                     problems.push(r.cell("period_to").problem(
                         Severity::Error,
                         format!("the period ends before it starts ({f})"),
                         true,
                     ));
                 }
+                (Some(f), Some(t)) => period = t.succ_opt().and_then(|end| Period::new(f, end)),
+                (Some(_), None) if r.cell("period_to").is_empty() => {
+                    problems.push(r.cell("period_to").problem(
+                        Severity::Error,
+                        "a period needs its last day as well as its first",
+                        false,
+                    ));
+                }
+                (None, Some(_)) if r.cell("period_from").is_empty() => {
+                    problems.push(r.cell("period_from").problem(
+                        Severity::Error,
+                        "a period needs its first day as well as its last",
+                        false,
+                    ));
+                }
+                _ => {}
             }
             let vat = if r.cell("vat").is_empty() {
                 Some(VatRate::Zero)
@@ -1540,6 +1644,7 @@ impl<'a> Sheets<'a> {
                 pool,
                 due,
                 vat,
+                period,
                 place,
             });
         }
@@ -2067,6 +2172,147 @@ fn party_id(
             None
         }
     }
+}
+
+/// What the Parties sheet says about how to reach a party.
+struct Contact {
+    address: Option<PostalAddress>,
+    buyer_reference: Option<String>,
+    peppol_id: Option<String>,
+    email: Option<String>,
+    gaps: Vec<Problem>,
+}
+
+/// The longest address line or reference accepted (a Peppol address line allows more, but a
+/// printed address window does not).
+const MAX_LINE: usize = 200;
+
+/// The address, buyer reference and e-invoice address of the party on row `r`. A line with a
+/// line break or over 200 characters, a partial address, a bad country code or a malformed
+/// Peppol id is an error at its cell; what an e-invoice would lack goes to `gaps`.
+fn party_contact(
+    r: &RowReader<'_>,
+    id: &PartyId,
+    name: &str,
+    org: Option<&OrgNumber>,
+    problems: &mut Problems,
+) -> Contact {
+    let line = |column: &'static str, problems: &mut Problems| -> Option<String> {
+        let text = r.text(column, problems)?;
+        if text.contains(['\n', '\r']) {
+            problems.push(r.cell(column).problem(
+                Severity::Error,
+                format!("{column} must be one line, without a line break"),
+                false,
+            ));
+            return None;
+        }
+        if text.chars().count() > MAX_LINE {
+            problems.push(r.cell(column).problem(
+                Severity::Error,
+                format!(
+                    "{column} must be at most {MAX_LINE} characters, found {}",
+                    text.chars().count()
+                ),
+                false,
+            ));
+            return None;
+        }
+        Some(text)
+    };
+    let street = line("street", problems);
+    let postcode = line("postcode", problems);
+    let city = line("city", problems);
+    let country = line("country", problems);
+    let buyer_reference = line("buyer_reference", problems);
+    let email = line("email", problems);
+    let peppol = line("peppol_id", problems);
+    let country = match country {
+        None => Some("SE".to_owned()),
+        Some(c) if c.len() == 2 && c.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Some(c.to_ascii_uppercase())
+        }
+        Some(_) => {
+            problems.push(r.cell("country").problem(
+                Severity::Error,
+                "country must be a two-letter ISO code such as SE",
+                true,
+            ));
+            None
+        }
+    };
+    let any = street.is_some() || postcode.is_some() || city.is_some();
+    let address = match (street, postcode, city, country) {
+        (Some(street), Some(postcode), Some(city), Some(country)) => Some(PostalAddress {
+            street,
+            postcode,
+            city,
+            country,
+        }),
+        (street, postcode, city, _) => {
+            if any {
+                for (column, value) in [("street", &street), ("postcode", &postcode), ("city", &city)] {
+                    if value.is_none() && r.cell(column).is_empty() {
+                        problems.push(r.cell(column).problem(
+                            Severity::Error,
+                            format!("party {id} has part of an address: {column} is needed too"),
+                            false,
+                        ));
+                    }
+                }
+            }
+            None
+        }
+    };
+    let peppol_id = match peppol {
+        Some(p) if is_peppol_id(&p) => Some(p),
+        Some(_) => {
+            problems.push(r.cell("peppol_id").problem(
+                Severity::Error,
+                "peppol_id must be scheme:id, a four-digit scheme such as 0007 and an id of letters and digits, e.g. 0007:2120000142",
+                true,
+            ));
+            None
+        }
+        None => org.map(|o| format!("0007:{}", o.digits())),
+    };
+    let mut gaps = Vec::new();
+    let mut gap = |column: &str, what: &str| {
+        gaps.push(r.cell(column).problem(
+            Severity::Error,
+            format!("party {id} ({name}) has no {what} ({column}): an e-invoice needs it"),
+            false,
+        ));
+    };
+    if org.is_none() && r.cell("org_nr").is_empty() {
+        gap("org_nr", "organisation number");
+    }
+    if !any {
+        gap("street", "postal address");
+    }
+    if buyer_reference.is_none() && r.cell("buyer_reference").is_empty() {
+        gap("buyer_reference", "buyer reference");
+    }
+    Contact {
+        address,
+        buyer_reference,
+        peppol_id,
+        email,
+        gaps,
+    }
+}
+
+/// `scheme:id` with a four-digit ICD scheme and an id of 1–50 letters, digits, `.`, `-`, `_`.
+fn is_peppol_id(text: &str) -> bool {
+    let Some((scheme, id)) = text.split_once(':') else {
+        return false;
+    };
+    scheme.len() == 4
+        && scheme.bytes().all(|b| b.is_ascii_digit())
+        && (1..=50).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 /// A row with its sheet's column lookup.

@@ -22,6 +22,8 @@ use crate::calendar::period::Period;
 use crate::calendar::register::Users;
 use crate::calendar::CorrectionPolicy;
 use crate::explain::{Explanation, Step};
+use crate::invoice::{LineQuantity, LumpReason, Unit};
+use rust_decimal::Decimal;
 
 /// The user-fee lines due on `invoice_date`, a period start: for each party, the correction of
 /// the period just ended (R7) and the advance for the period that starts (R6).
@@ -199,12 +201,34 @@ fn advance_line(
         ctx.period,
     ));
     steps.push(ctx.rounding_step(exact, amount));
+    // Users × the fee per user for the period (with the first-year multiplier) when the party
+    // is a member the whole period; pro rata otherwise, where the price per user would be a
+    // fraction that does not end.
+    let whole_period = days.total() == ctx.period.days();
+    let per_user = exact.checked_div(Decimal::from(n));
+    let quantity = match per_user {
+        Some(price) if whole_period && price.normalize().scale() <= 6 => LineQuantity::counted(
+            Decimal::from(n),
+            Unit::User,
+            price.normalize(),
+            amount,
+            LumpReason::Amount,
+        ),
+        _ => LineQuantity::lump(
+            amount,
+            LumpReason::ProRata {
+                days: days.total(),
+                of: ctx.period.days(),
+            },
+        ),
+    };
     Ok(Some(FeeLine {
         party: party.clone(),
         kind: FeeLineKind::Advance,
         period: ctx.period,
         invoice_date: ctx.invoice_date,
         amount,
+        quantity,
         explanation: ctx.explanation(party, amount, steps).into(),
     }))
 }
@@ -232,6 +256,7 @@ fn reversal_line(party: &PartyId, period: Period, invoice_date: NaiveDate, b: &B
         period,
         invoice_date,
         amount,
+        quantity: LineQuantity::lump(amount, LumpReason::Correction),
         explanation: Explanation {
             pool: user_fee_pool(period),
             party: party.clone(),

@@ -17,6 +17,7 @@ use crate::calendar::membership::Membership;
 use crate::calendar::register::Users;
 use crate::calendar::CorrectionPolicy;
 use crate::explain::{swedish_decimal, Step};
+use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::Money;
 
 /// What was billed for one party and period: the issued lines added up.
@@ -148,6 +149,7 @@ pub(crate) fn correction_line(
         period,
         invoice_date: ctx.invoice_date,
         amount,
+        quantity: LineQuantity::lump(amount, LumpReason::Correction),
         explanation: ctx.explanation(party, amount, steps).into(),
     })
 }

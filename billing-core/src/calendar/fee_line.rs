@@ -17,6 +17,7 @@ use crate::calendar::register::day_number;
 use crate::calendar::CorrectionPolicy;
 use crate::error::PoolId;
 use crate::explain::{swedish_decimal, Explanation, Step};
+use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::policy_words;
 use crate::money::{
     decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingPolicy,
@@ -124,6 +125,8 @@ pub struct FeeLine {
     pub invoice_date: NaiveDate,
     /// The amount, to öre; a correction may be negative.
     pub amount: Money,
+    /// Users × the fee per user for the period, or why the line is a lump sum.
+    pub quantity: LineQuantity,
     /// How it was derived (R16), shared with the invoice line that bills it.
     pub explanation: Arc<Explanation>,
 }
@@ -155,6 +158,13 @@ impl FeeLine {
             period,
             invoice_date,
             amount,
+            quantity: LineQuantity::lump(
+                amount,
+                match kind {
+                    FeeLineKind::Correction => LumpReason::Correction,
+                    FeeLineKind::Advance => LumpReason::Amount,
+                },
+            ),
             explanation: explanation.into(),
         }
     }

@@ -17,7 +17,9 @@ use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
 use crate::explain::{Explanation, Step};
-use crate::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
+use crate::invoice::{
+    assemble_invoices, ExtraLine, Invoice, InvoiceOptions, LineQuantity, LumpReason, VatRate,
+};
 use crate::money::Money;
 
 /// A provider's actual cost (salaries, servers, licences), paid when incurred and invoiced to
@@ -185,6 +187,7 @@ pub fn arrears_invoices(
                 period: Some(window),
                 amount: cost.amount,
                 vat: cost.vat,
+                quantity: LineQuantity::lump(cost.amount, LumpReason::Amount),
                 explanation: Explanation {
                     pool: format!("arrears {window}").into(),
                     party: coordinator.clone(),

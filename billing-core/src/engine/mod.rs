@@ -668,6 +668,7 @@ fn due_pools(
                     allocation,
                     due: date,
                     vat: p.vat,
+                    period: p.period,
                 });
             }
             Err(e) => {

@@ -9,6 +9,7 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use crate::agreement::{Agreement, PartyId, SourceRef, Sourced};
+use crate::calendar::Period;
 use crate::calendar::{
     Budget, CalendarConfig, EntryRule, ExitRule, InvoiceOptions, ProviderCost, Registration,
     SettlementDays, UserCount, VatRate,
@@ -177,6 +178,8 @@ pub struct ScheduledPool {
     pub due: Vec<NaiveDate>,
     /// Its VAT rate.
     pub vat: VatRate,
+    /// The period the pool pays for, when given; printed on its invoice lines.
+    pub period: Option<Period>,
     /// Where the pool was described.
     pub source: Option<SourceRef>,
 }
@@ -188,6 +191,7 @@ impl ScheduledPool {
             pool,
             due,
             vat: VatRate::Zero,
+            period: None,
             source: None,
         }
     }

@@ -81,6 +81,137 @@ pub enum LineKind {
     Other,
 }
 
+/// The unit a line's quantity is counted in.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Unit {
+    /// One piece, a share or a lump sum.
+    Piece,
+    /// A user for a charge period.
+    User,
+    /// A month.
+    Month,
+    /// A day.
+    Day,
+    /// A transaction of the named kind (e.g. `login`, `signature`, `sms`).
+    Transaction(String),
+}
+
+/// A pool share in figures, for saying it in words ("your share 3.52 % of 285 000,00 kr by
+/// population").
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct PoolShare {
+    /// The party's figure for the key (its population, users, weight…).
+    pub basis: Decimal,
+    /// The figures of all parties of the split added up.
+    pub basis_total: Decimal,
+    /// The amount split among the parties.
+    pub pool_amount: Money,
+    /// The key, e.g. `population`, `users`, `equal`, `weight`, `fixed`, `direct`.
+    pub key: &'static str,
+}
+
+impl PoolShare {
+    /// The share in percent, exact (`basis / basis_total × 100`), or `None` for an empty basis.
+    pub fn percent(&self) -> Option<Decimal> {
+        if self.basis_total.is_zero() {
+            return None;
+        }
+        self.basis
+            .checked_mul(Decimal::ONE_HUNDRED)?
+            .checked_div(self.basis_total)
+    }
+}
+
+/// Why a line is one lump sum rather than a quantity times a unit price.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum LumpReason {
+    /// Billed for part of the period only: `days` of the period's `of` days.
+    ProRata {
+        /// The days billed (weighted days, for a first-year multiplier, are counted whole).
+        days: i64,
+        /// The days of the period.
+        of: i64,
+    },
+    /// A correction of what was billed before (R7).
+    Correction,
+    /// A share of a pool (its figures are in [`LineQuantity::share`]).
+    Share,
+    /// An amount given as it is (a provider's cost, an öresavrundning).
+    Amount,
+}
+
+/// How a line's amount is counted: `quantity × unit_price` is the amount to the öre, or the
+/// quantity is 1, the unit price the amount and `lump` says why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct LineQuantity {
+    /// How many units.
+    pub quantity: Decimal,
+    /// The unit.
+    pub unit: Unit,
+    /// The price of one unit, exact.
+    pub unit_price: Decimal,
+    /// For a pool share: its figures.
+    pub share: Option<PoolShare>,
+    /// Why the line is one lump sum, when it is.
+    pub lump: Option<LumpReason>,
+}
+
+impl LineQuantity {
+    /// `quantity × unit_price` in `unit` when that product rounds (half away from zero) to
+    /// `amount` to the öre; otherwise 1 piece × `amount`, with `otherwise` as the reason.
+    pub fn counted(
+        quantity: Decimal,
+        unit: Unit,
+        unit_price: Decimal,
+        amount: Money,
+        otherwise: LumpReason,
+    ) -> LineQuantity {
+        let product = quantity.checked_mul(unit_price).map(|p| {
+            p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        });
+        if product == Some(amount.to_decimal()) {
+            LineQuantity {
+                quantity,
+                unit,
+                unit_price,
+                share: None,
+                lump: None,
+            }
+        } else {
+            LineQuantity::lump(amount, otherwise)
+        }
+    }
+
+    /// 1 piece × `amount`, for `reason`.
+    pub fn lump(amount: Money, reason: LumpReason) -> LineQuantity {
+        LineQuantity {
+            quantity: Decimal::ONE,
+            unit: Unit::Piece,
+            unit_price: amount.to_decimal(),
+            share: None,
+            lump: Some(reason),
+        }
+    }
+
+    /// 1 share × `amount`, with the share's figures.
+    pub fn share(amount: Money, share: PoolShare) -> LineQuantity {
+        LineQuantity {
+            share: Some(share),
+            ..LineQuantity::lump(amount, LumpReason::Share)
+        }
+    }
+}
+
 /// One line of an invoice.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -96,6 +227,8 @@ pub struct InvoiceLine {
     pub amount: Money,
     /// Its VAT rate.
     pub vat_rate: VatRate,
+    /// Quantity, unit and unit price, or why the line is a lump sum.
+    pub quantity: LineQuantity,
     /// Its VAT on its own, rounded to öre: for information. The invoice's VAT is computed per
     /// rate on the sum of the lines (R15, BR-CO-17), so these may differ from it by an öre.
     pub vat: Money,
@@ -193,6 +326,8 @@ pub struct DuePool {
     pub due: NaiveDate,
     /// Its VAT rate.
     pub vat: VatRate,
+    /// The period the pool pays for, when given.
+    pub period: Option<Period>,
 }
 
 /// Any other line for a party on a date, e.g. transactions: the amount and its explanation are
@@ -212,6 +347,8 @@ pub struct ExtraLine {
     pub amount: Money,
     /// Its VAT rate.
     pub vat: VatRate,
+    /// Quantity, unit and unit price, or why the line is a lump sum.
+    pub quantity: LineQuantity,
     /// How the amount was derived, shared with the invoice line.
     pub explanation: Arc<Explanation>,
 }
@@ -294,7 +431,7 @@ pub fn assemble_invoices(
             kind,
             description,
             Some(f.period),
-            f.amount,
+            (f.amount, f.quantity.clone()),
             options.fee_vat,
             f.explanation.clone(),
             options,
@@ -334,14 +471,27 @@ pub fn assemble_invoices(
                 steps: Vec::new(),
             });
             let description = format!("{} ({})", a.name, a.pool);
+            let quantity = match a.parts.iter().find(|p| &p.party == party) {
+                Some(part) => LineQuantity::share(
+                    amount,
+                    PoolShare {
+                        basis: part.basis,
+                        basis_total: a.basis_total,
+                        pool_amount: a.split_amount,
+                        key: a.key,
+                    },
+                ),
+                // Only the absorbing party of a cap pays without a part of its own.
+                None => LineQuantity::lump(amount, LumpReason::Amount),
+            };
             push(
                 party,
                 2,
                 line(
                     LineKind::Pool,
                     description,
-                    None,
-                    amount,
+                    p.period,
+                    (amount, quantity),
                     p.vat,
                     Arc::new(explanation),
                     options,
@@ -355,7 +505,7 @@ pub fn assemble_invoices(
             LineKind::Other,
             e.description.clone(),
             e.period,
-            e.amount,
+            (e.amount, e.quantity.clone()),
             e.vat,
             e.explanation.clone(),
             options,
@@ -387,7 +537,7 @@ fn line(
     kind: LineKind,
     description: String,
     period: Option<Period>,
-    amount: Money,
+    (amount, quantity): (Money, LineQuantity),
     vat_rate: VatRate,
     explanation: Arc<Explanation>,
     options: &InvoiceOptions,
@@ -399,6 +549,7 @@ fn line(
         period,
         amount,
         vat_rate,
+        quantity,
         vat,
         explanation,
     }
@@ -515,6 +666,7 @@ mod tests {
             period: None,
             amount: Money::from_ore(ore),
             vat,
+            quantity: LineQuantity::lump(Money::from_ore(ore), LumpReason::Amount),
             explanation: Explanation {
                 pool: "x".into(),
                 party: pid(party),
@@ -587,6 +739,56 @@ mod tests {
             &InvoiceOptions::default(),
         );
         assert!(inv.is_empty());
+    }
+
+    #[test]
+    fn a_quantity_is_counted_only_when_the_product_is_the_amount() {
+        // 4 812 logins at 0,30 kr are 1 443,60 kr: counted.
+        let q = LineQuantity::counted(
+            Decimal::from(4812),
+            Unit::Transaction("login".to_owned()),
+            Decimal::new(30, 2),
+            Money::from_ore(144_360),
+            LumpReason::Amount,
+        );
+        assert_eq!(
+            (q.quantity, q.unit_price, q.lump),
+            (Decimal::from(4812), Decimal::new(30, 2), None)
+        );
+        // 3 users at 6 000 kr are not 17 999,99 kr: one lump sum with the reason.
+        let reason = LumpReason::ProRata { days: 91, of: 181 };
+        let q = LineQuantity::counted(
+            Decimal::from(3),
+            Unit::User,
+            Decimal::from(6000),
+            Money::from_ore(1_799_999),
+            reason.clone(),
+        );
+        assert_eq!(q.quantity, Decimal::ONE);
+        assert_eq!(q.unit, Unit::Piece);
+        assert_eq!(q.unit_price, Decimal::new(1_799_999, 2));
+        assert_eq!(q.lump, Some(reason));
+    }
+
+    #[test]
+    fn a_pool_share_is_one_share_with_its_percent() {
+        let share = PoolShare {
+            basis: Decimal::from(352),
+            basis_total: Decimal::from(10_000),
+            pool_amount: Money::from_ore(28_500_000),
+            key: "population",
+        };
+        assert_eq!(share.percent(), Some(Decimal::new(352, 2)));
+        let q = LineQuantity::share(Money::from_ore(1_003_200), share);
+        assert_eq!(
+            (q.quantity, q.lump),
+            (Decimal::ONE, Some(LumpReason::Share))
+        );
+        let empty = PoolShare {
+            basis_total: Decimal::ZERO,
+            ..q.share.unwrap()
+        };
+        assert_eq!(empty.percent(), None);
     }
 
     #[test]

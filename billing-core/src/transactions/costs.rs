@@ -8,6 +8,7 @@ use crate::agreement::{Agreement, PartyId};
 use crate::calendar::{ExtraLine, Period, VatRate};
 use crate::error::{Finding, PoolId};
 use crate::explain::{Explanation, Step};
+use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::Money;
 use crate::pool::{allocate, Allocation, Pool};
 use crate::thresholds::ThresholdTable;
@@ -67,6 +68,7 @@ impl CostLine {
             period: Some(self.month),
             amount: self.amount,
             vat,
+            quantity: LineQuantity::lump(self.amount, LumpReason::Amount),
             explanation: self.explanation.clone(),
         }
     }

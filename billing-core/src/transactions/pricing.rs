@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use crate::agreement::{PartyId, SourceRef};
 use crate::calendar::{ExtraLine, Period, PeriodStarts, VatRate};
 use crate::explain::{swedish_decimal, Explanation, Step};
+use crate::invoice::{LineQuantity, LumpReason, Unit};
 use crate::money::{group_thousands, Money, RoundingPolicy};
 use crate::transactions::error::{TransactionError, TransactionProblems};
 use crate::transactions::tally::Tally;
@@ -107,6 +108,13 @@ impl PricedLine {
             period: Some(self.priced_days),
             amount: self.amount,
             vat,
+            quantity: LineQuantity::counted(
+                Decimal::from(self.count),
+                Unit::Transaction(self.kind.as_str().to_owned()),
+                self.unit_price.kronor(),
+                self.amount,
+                LumpReason::Amount,
+            ),
             explanation: std::sync::Arc::new(self.explanation()),
         }
     }
