@@ -288,7 +288,7 @@ impl InvoiceDocument {
     /// - the breakdown has one entry per category used, its taxable sum is the sum of its lines,
     ///   its VAT is the taxable sum × rate rounded to öre half away from zero (BR-CO-17);
     /// - net, VAT and payable totals are the sums of their parts; rounding is under one krona;
-    /// - a credit note names the invoice it credits.
+    /// - a credit note names the invoice it credits, or its note says what it credits.
     pub fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for (i, line) in self.lines.iter().enumerate() {
@@ -397,8 +397,16 @@ impl InvoiceDocument {
         if self.rounding.to_decimal().abs() >= Decimal::ONE {
             problems.push(format!("rounding {} is a krona or more", self.rounding));
         }
-        if self.kind == DocumentKind::CreditNote && self.credited.is_none() {
-            problems.push("a credit note must name the invoice it credits".to_owned());
+        // A credit note of this agreement credits no one invoice: it is the next date's
+        // corrections exceeding what is due. Then its note says so (BT-22) instead.
+        if self.kind == DocumentKind::CreditNote
+            && self.credited.is_none()
+            && self.note.as_deref().is_none_or(str::is_empty)
+        {
+            problems.push(
+                "a credit note must name the invoice it credits or say in a note what it credits"
+                    .to_owned(),
+            );
         }
         problems
     }

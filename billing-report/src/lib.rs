@@ -7,6 +7,7 @@ pub mod compute;
 pub mod document;
 pub mod html;
 pub mod input;
+pub mod invoice_document;
 pub mod model;
 pub mod ods;
 pub mod output;

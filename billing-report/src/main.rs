@@ -321,7 +321,20 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
     let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
+    // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
+    // warning on a draft.
+    let gaps = billing_report::invoice_document::recipient_problems(
+        &input,
+        &draft.invoices,
+        final_issue,
+    );
+    if final_issue && !gaps.is_empty() {
+        return Err(Failure::Input(gaps));
+    }
     if !final_issue {
+        for w in &gaps {
+            say(quiet, &w.to_string());
+        }
         for w in issued_warnings(&register_path, &draft)? {
             say(quiet, &w);
         }

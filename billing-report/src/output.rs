@@ -36,6 +36,14 @@ pub enum OutputError {
         /// The cause.
         message: String,
     },
+    /// An invoice document (PDF, e-invoice) could not be made.
+    #[error("{path}: {message}")]
+    Document {
+        /// The path.
+        path: String,
+        /// The cause.
+        message: String,
+    },
     /// The output folder exists and `--force` was not given.
     #[error("{0} exists: give --force to replace it, or choose another folder")]
     Exists(String),
@@ -365,7 +373,35 @@ pub fn render(
         }
         let bytes =
             invoice_workbook(input, draft, invoice, final_issue).map_err(|e| xlsx(&name, e))?;
+        let stem = name.trim_end_matches(".xlsx").to_owned();
         files.push((name, bytes));
+        // The document people open and send: a PDF beside the workbook, and for an issued
+        // invoice the e-invoice (Peppol BIS Billing 3.0) with the PDF inside.
+        let pdf_name = format!("{stem}.pdf");
+        let doc = crate::invoice_document::invoice_document(input, draft, invoice).map_err(
+            |problems| OutputError::Document {
+                path: pdf_name.clone(),
+                message: problems.join("; "),
+            },
+        )?;
+        let pdf = crate::pdf::render(&doc).map_err(|e| OutputError::Document {
+            path: pdf_name.clone(),
+            message: e.to_string(),
+        })?;
+        if final_issue {
+            let xml_name = format!("{stem}.xml");
+            let attached = pdf_name.rsplit('/').next().unwrap_or(&pdf_name);
+            let xml = crate::ubl::write_ubl(&doc, Some((attached, &pdf))).map_err(|e| {
+                OutputError::Document {
+                    path: xml_name.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            files.push((pdf_name, pdf));
+            files.push((xml_name, xml));
+        } else {
+            files.push((pdf_name, pdf));
+        }
     }
     files.push((
         "overview.xlsx".to_owned(),

@@ -413,7 +413,8 @@ pub struct PartyInfo {
     pub email: Option<String>,
     /// What an e-invoice to this party would lack (organisation number, address, buyer
     /// reference), each located at its cell: an error on `issue`, a warning on a draft.
-    pub e_invoice_gaps: Vec<Problem>,
+    /// Keyed by the column at fault.
+    pub e_invoice_gaps: Vec<(String, Problem)>,
     /// Where its row is, e.g. `Parties!A5`.
     pub place: String,
 }
@@ -2180,7 +2181,7 @@ struct Contact {
     buyer_reference: Option<String>,
     peppol_id: Option<String>,
     email: Option<String>,
-    gaps: Vec<Problem>,
+    gaps: Vec<(String, Problem)>,
 }
 
 /// The longest address line or reference accepted (a Peppol address line allows more, but a
@@ -2278,10 +2279,13 @@ fn party_contact(
     };
     let mut gaps = Vec::new();
     let mut gap = |column: &str, what: &str| {
-        gaps.push(r.cell(column).problem(
-            Severity::Error,
-            format!("party {id} ({name}) has no {what} ({column}): an e-invoice needs it"),
-            false,
+        gaps.push((
+            column.to_owned(),
+            r.cell(column).problem(
+                Severity::Error,
+                format!("party {id} ({name}) has no {what} ({column}): an e-invoice needs it"),
+                false,
+            ),
         ));
     };
     if org.is_none() && r.cell("org_nr").is_empty() {
