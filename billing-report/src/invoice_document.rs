@@ -284,19 +284,37 @@ fn description(input: &Input, draft: &Draft, line: &InvoiceLine, language: Langu
             "Correction of the user fee"
         }
         .to_owned(),
-        LineKind::Pool => draft
-            .allocations
-            .iter()
-            .find(|a| a.pool == line.explanation.pool)
-            .map(|a| a.name.clone())
-            .or_else(|| {
-                input
-                    .pools
-                    .iter()
-                    .find(|p| p.pool.id == line.explanation.pool)
-                    .map(|p| p.pool.name.clone())
-            })
-            .unwrap_or_else(|| line.description.clone()),
+        LineKind::Pool => {
+            let allocation = draft
+                .allocations
+                .iter()
+                .find(|a| a.pool == line.explanation.pool);
+            // The name as the workbook gives it: the core's instalment suffix and a
+            // cooperation's fee pool name ("… fee 2019") are English.
+            let cooperation_fee = input.cooperations.iter().find_map(|c| {
+                let year = c.year?;
+                let id = format!("fee:{}:{year}", c.cooperation.id());
+                (line.explanation.pool.as_ref() == id).then(|| match language {
+                    Language::Sv => format!("{}, avgift {year}", c.cooperation.name()),
+                    Language::En => format!("{}, fee {year}", c.cooperation.name()),
+                })
+            });
+            let name = cooperation_fee
+                .or_else(|| {
+                    input
+                        .pools
+                        .iter()
+                        .find(|p| p.pool.id == line.explanation.pool)
+                        .map(|p| p.pool.name.clone())
+                })
+                .or_else(|| allocation.map(|a| a.name.clone()))
+                .unwrap_or_else(|| line.description.clone());
+            match allocation.and_then(|a| a.instalment.as_ref()) {
+                Some(i) if sv => format!("{name} (delbetalning {} av {})", i.number, i.of),
+                Some(i) => format!("{name} (instalment {} of {})", i.number, i.of),
+                None => name,
+            }
+        }
         _ => match &line.quantity.unit {
             CoreUnit::Transaction(kind) => transaction_words(kind, language),
             _ => line.description.clone(),
@@ -410,9 +428,13 @@ fn basis(input: &Input, draft: &Draft, invoice: &Invoice, language: Language) ->
                 if sv { "Antal" } else { "Quantity" }.to_owned(),
                 swedish_decimal(q.quantity),
             ));
+            let mut price = q.unit_price;
+            if price.scale() < 2 {
+                price.rescale(2);
+            }
             rows.push((
                 if sv { "À-pris" } else { "Unit price" }.to_owned(),
-                format!("{} kr", swedish_decimal(q.unit_price)),
+                format!("{} kr", swedish_decimal(price)),
             ));
         } else if let Some(note) = q.lump.as_ref().and_then(|r| lump_note(r, line.kind, language)) {
             rows.push((if sv { "Beräkning" } else { "Computed" }.to_owned(), note));
