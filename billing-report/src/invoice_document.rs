@@ -60,11 +60,11 @@ pub fn invoice_document(
         .collect();
     let (credit_note_text, subject) = match language {
         Language::Sv => (
-            "Kreditfaktura: det som tidigare fakturerats överstiger det som nu ska betalas",
+            "Kreditfaktura: beloppen nedan krediteras er",
             input.settings.name.clone(),
         ),
         Language::En => (
-            "Credit note: more was invoiced before than is now due",
+            "Credit note: the amounts below are credited to you",
             input.settings.name.clone(),
         ),
     };
@@ -340,6 +340,13 @@ fn transaction_words(kind: &str, language: Language) -> String {
 fn share_note(share: &PoolShare, language: Language) -> String {
     let pool = share.pool_amount.to_swedish();
     let sv = language == Language::Sv;
+    if share.key == "direct" {
+        return if sv {
+            "Kostnaden avser er i sin helhet".to_owned()
+        } else {
+            "The cost is charged to you in full".to_owned()
+        };
+    }
     let key = match (share.key, sv) {
         ("population", true) => "enligt folkmängd",
         ("population", false) => "by population",

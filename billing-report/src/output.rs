@@ -940,6 +940,28 @@ fn kind_text(kind: InvoiceKind) -> &'static str {
     }
 }
 
+/// A line's unit in `lines.csv`: `piece`, `user`, `month`, `day`, or the transaction kind.
+fn unit_text(unit: &billing_core::invoice::Unit) -> String {
+    use billing_core::invoice::Unit;
+    match unit {
+        Unit::User => "user".to_owned(),
+        Unit::Month => "month".to_owned(),
+        Unit::Day => "day".to_owned(),
+        Unit::Transaction(kind) => csv_text(kind),
+        _ => "piece".to_owned(),
+    }
+}
+
+/// The EN 16931 VAT category of a rate, as the invoice documents decide it
+/// ([`crate::invoice_document`]): `E` for 0 %, `O` outside the scope, `S` otherwise.
+fn vat_category(rate: VatRate) -> &'static str {
+    match rate {
+        VatRate::Zero => "E",
+        VatRate::OutsideScope => "O",
+        _ => "S",
+    }
+}
+
 /// One row per invoice line, for import into a finance system.
 fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -965,6 +987,10 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
         "vat_rate",
         "vat",
         "currency",
+        "quantity",
+        "unit",
+        "unit_price",
+        "vat_category",
     ])
     .map_err(to_err)?;
     for inv in &draft.invoices {
@@ -974,7 +1000,7 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
             .and_then(|p| p.org.as_ref())
             .map(|o| o.to_string())
             .unwrap_or_default();
-        let mut rows: Vec<[String; 17]> = inv
+        let mut rows: Vec<[String; 21]> = inv
             .lines
             .iter()
             .enumerate()
@@ -999,6 +1025,10 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                     vat_text(l.vat_rate),
                     l.vat.to_string(),
                     inv.currency.to_string(),
+                    l.quantity.quantity.to_string(),
+                    unit_text(&l.quantity.unit),
+                    l.quantity.unit_price.to_string(),
+                    vat_category(l.vat_rate).to_owned(),
                 ]
             })
             .collect();
@@ -1021,6 +1051,10 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                 "0".to_owned(),
                 "0.00".to_owned(),
                 inv.currency.to_string(),
+                "1".to_owned(),
+                "piece".to_owned(),
+                rounding.to_string(),
+                String::new(),
             ]);
         }
         for row in rows {
@@ -1035,12 +1069,28 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
 
 /// The invoices with their lines and explanations, and the run's context.
 fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<u8>, OutputError> {
+    let mut invoices = serde_json::to_value(&draft.invoices).map_err(|e| OutputError::Xlsx {
+        path: "invoices.json".to_owned(),
+        message: e.to_string(),
+    })?;
+    // The VAT category of each line (EN 16931), beside its rate.
+    for (inv, value) in draft.invoices.iter().zip(invoices.as_array_mut().into_iter().flatten()) {
+        let lines = value.get_mut("lines").and_then(|l| l.as_array_mut());
+        for (line, v) in inv.lines.iter().zip(lines.into_iter().flatten()) {
+            if let Some(o) = v.as_object_mut() {
+                o.insert(
+                    "vat_category".to_owned(),
+                    serde_json::Value::from(vat_category(line.vat_rate)),
+                );
+            }
+        }
+    }
     let value = serde_json::json!({
         "agreement": input.settings.name,
         "date": draft.date,
         "status": if final_issue { "issued" } else { "draft" },
         "currency": input.settings.currency,
-        "invoices": draft.invoices,
+        "invoices": invoices,
         "issuer_share": draft.issuer_share,
         "allocations": draft.allocations,
         "findings": draft.findings,

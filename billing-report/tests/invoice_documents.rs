@@ -264,3 +264,115 @@ fn a_buyer_without_a_reference_is_refused_on_issue_and_a_warning_on_run() {
     );
     assert!(!issued.exists());
 }
+
+/// The VAT decision through the whole path (workbook → issue → invoices.json, lines.csv, PDF,
+/// UBL): three lines of 10,02 kr at 25 % whose VATs, rounded line by line, add up to 7,53 kr
+/// where 25 % of their sum 30,06 kr is 7,52 kr (BR-CO-17); 6 % and 12 %; a line outside the
+/// scope of VAT (category O with its reason); a credit note at 0 % (category E with its
+/// reason), written with positive amounts.
+#[test]
+fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
+    let t = tmp();
+    let dir = t.path().join("vat");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    write(
+        "Settings.csv",
+        "setting,value\nname,Momsprov\nissuer,0182\nfirst_invoice_number,1\n\
+         our_reference,Ekonomienheten (exempel)\nbankgiro,5050-1055\n",
+    );
+    write(
+        "Parties.csv",
+        "id,name,org_nr,kind,roles,street,postcode,city,buyer_reference\n\
+         0120,Värmdö kommun,212000-1207,municipality,,Box 540,940 41,Gustavsberg,Ekonomi 0120\n\
+         0138,Tyresö kommun,212000-1389,municipality,,Box 406,176 59,Tyresö,Ekonomi 0138\n\
+         0182,Nacka kommun,212000-1827,municipality,coordinator,Box 434,484 14,Nacka,Ekonomi 0182\n",
+    );
+    write(
+        "Pools.csv",
+        "id,name,amount,due,key,vat\n\
+         support-jul,\"Support, juli\",10.02,2019-03-01,direct:0120,25\n\
+         support-aug,\"Support, augusti\",10.02,2019-03-01,direct:0120,25\n\
+         support-sep,\"Support, september\",10.02,2019-03-01,direct:0120,25\n\
+         kurs,Kursmaterial,50.00,2019-03-01,direct:0120,6\n\
+         resa,Resa,100.00,2019-03-01,direct:0120,12\n\
+         avgift,Avgift,7.00,2019-03-01,direct:0120,outside\n\
+         kredit,Återbetalning,-500.00,2019-03-01,direct:0138,0\n",
+    );
+    cli(&["register", "init", s(&dir)]).expect(0);
+    let out = t.path().join("out");
+    cli(&["issue", s(&dir), "--date", "2019-03-01", "--out", s(&out)]).expect(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("invoices.json")).unwrap()).unwrap();
+    let inv = &json["invoices"][0];
+    let totals: Vec<String> = inv["vat_totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| format!("{} {} {}", t["rate"], t["base"], t["vat"]))
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            "\"six\" \"50.00\" \"3.00\"",
+            "\"twelve\" \"100.00\" \"12.00\"",
+            "\"twenty_five\" \"30.06\" \"7.52\"",
+            "\"outside_scope\" \"7.00\" \"0.00\"",
+        ]
+    );
+    let line_vat: Money = inv["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["vat_rate"] == "twenty_five")
+        .map(|l| money(&l["vat"]))
+        .sum();
+    assert_eq!(line_vat.to_string(), "7.53", "line by line would be 7.53");
+    assert_eq!(inv["payable"], "209.58");
+    let categories: Vec<String> = lines(&out.join("lines.csv"))
+        .iter()
+        .map(|l| format!("{} {}", l["description"], l["vat_category"]))
+        .collect();
+    assert!(categories.contains(&"Avgift (avgift) O".to_owned()), "{categories:?}");
+    assert!(categories.contains(&"Resa (resa) S".to_owned()), "{categories:?}");
+    assert!(categories.contains(&"Återbetalning (kredit) E".to_owned()), "{categories:?}");
+
+    let text = pdf_text(&out.join("invoices/0182-1-0120.pdf"));
+    for want in [
+        "Utanför mervärdesskattelagens tillämpningsområde",
+        "7,52",
+        "3,00",
+        "12,00",
+        "30,06",
+        "209,58",
+    ] {
+        assert!(text.contains(want), "lacks {want:?}:\n{text}");
+    }
+    assert!(!text.contains("7,53"), "{text}");
+    let credit = pdf_text(&out.join("invoices/0182-2-0138.pdf"));
+    for want in [
+        "Kreditfaktura",
+        "Att erhålla",
+        "500,00",
+        "Momsfri kostnadsfördelning mellan kommuner",
+    ] {
+        assert!(credit.contains(want), "lacks {want:?}:\n{credit}");
+    }
+    assert!(!credit.contains("-500,00 SEK"), "{credit}");
+    let xml = std::fs::read(out.join("invoices/0182-2-0138.xml")).unwrap();
+    assert!(String::from_utf8_lossy(&xml).contains("<CreditNote "));
+    let mut files = Vec::new();
+    for name in ["0182-1-0120.xml", "0182-2-0138.xml"] {
+        let path = out.join("invoices").join(name);
+        assert_eq!(check_ubl(&std::fs::read(&path).unwrap()), Vec::<String>::new(), "{name}");
+        files.push(path);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ubl_check.py");
+    let output = Command::new("python3").arg(script).args(&files).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
