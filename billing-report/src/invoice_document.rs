@@ -78,11 +78,7 @@ pub fn invoice_document(
         issue_date: invoice.issue_date,
         due_date: invoice.due_date,
         currency: invoice.currency.to_string(),
-        seller: doc_party(
-            input,
-            &invoice.issuer,
-            input.settings.our_reference.clone(),
-        ),
+        seller: doc_party(input, &invoice.issuer, input.settings.our_reference.clone()),
         seller_f_tax: input.settings.f_tax,
         buyer: doc_party(
             input,
@@ -387,10 +383,10 @@ fn lump_note(reason: &LumpReason, kind: LineKind, language: Language) -> Option<
         LumpReason::Correction if sv => {
             Some("Faktiskt belopp för perioden minus det som fakturerats tidigare".to_owned())
         }
-        LumpReason::Correction => Some("The period's actual amount less what was invoiced before".to_owned()),
-        _ if kind == LineKind::Advance && sv => {
-            Some("Belopp för perioden".to_owned())
+        LumpReason::Correction => {
+            Some("The period's actual amount less what was invoiced before".to_owned())
         }
+        _ if kind == LineKind::Advance && sv => Some("Belopp för perioden".to_owned()),
         _ => None,
     }
 }
@@ -419,7 +415,12 @@ fn basis(input: &Input, draft: &Draft, invoice: &Invoice, language: Language) ->
                 (_, false) => ("Your figure", "Total of the figures"),
             };
             rows.push((
-                if sv { "Belopp att fördela" } else { "Amount to share" }.to_owned(),
+                if sv {
+                    "Belopp att fördela"
+                } else {
+                    "Amount to share"
+                }
+                .to_owned(),
                 kr(share.pool_amount),
             ));
             rows.push((figure.to_owned(), swedish_decimal(share.basis)));
@@ -443,7 +444,11 @@ fn basis(input: &Input, draft: &Draft, invoice: &Invoice, language: Language) ->
                 if sv { "À-pris" } else { "Unit price" }.to_owned(),
                 format!("{} kr", swedish_decimal(price)),
             ));
-        } else if let Some(note) = q.lump.as_ref().and_then(|r| lump_note(r, line.kind, language)) {
+        } else if let Some(note) = q
+            .lump
+            .as_ref()
+            .and_then(|r| lump_note(r, line.kind, language))
+        {
             rows.push((if sv { "Beräkning" } else { "Computed" }.to_owned(), note));
         }
         rows.push((
@@ -453,7 +458,12 @@ fn basis(input: &Input, draft: &Draft, invoice: &Invoice, language: Language) ->
         out.push(BasisSection { title, rows });
     }
     let total = (
-        if sv { "Summa exkl. moms" } else { "Total excl. VAT" }.to_owned(),
+        if sv {
+            "Summa exkl. moms"
+        } else {
+            "Total excl. VAT"
+        }
+        .to_owned(),
         kr(invoice.net_total),
     );
     out.push(BasisSection {

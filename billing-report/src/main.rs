@@ -323,11 +323,8 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
-    let gaps = billing_report::invoice_document::recipient_problems(
-        &input,
-        &draft.invoices,
-        final_issue,
-    );
+    let gaps =
+        billing_report::invoice_document::recipient_problems(&input, &draft.invoices, final_issue);
     if final_issue && !gaps.is_empty() {
         return Err(Failure::Input(gaps));
     }

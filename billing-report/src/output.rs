@@ -1074,7 +1074,11 @@ fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<
         message: e.to_string(),
     })?;
     // The VAT category of each line (EN 16931), beside its rate.
-    for (inv, value) in draft.invoices.iter().zip(invoices.as_array_mut().into_iter().flatten()) {
+    for (inv, value) in draft
+        .invoices
+        .iter()
+        .zip(invoices.as_array_mut().into_iter().flatten())
+    {
         let lines = value.get_mut("lines").and_then(|l| l.as_array_mut());
         for (line, v) in inv.lines.iter().zip(lines.into_iter().flatten()) {
             if let Some(o) = v.as_object_mut() {

@@ -2252,7 +2252,11 @@ fn party_contact(
         }),
         (street, postcode, city, _) => {
             if any {
-                for (column, value) in [("street", &street), ("postcode", &postcode), ("city", &city)] {
+                for (column, value) in [
+                    ("street", &street),
+                    ("postcode", &postcode),
+                    ("city", &city),
+                ] {
                     if value.is_none() && r.cell(column).is_empty() {
                         problems.push(r.cell(column).problem(
                             Severity::Error,

@@ -185,7 +185,10 @@ fn every_issued_invoice_reads_back_with_its_content_in_swedish() {
                     }
                 }
                 for r in &required {
-                    assert!(text.contains(r.as_str()), "{place}.pdf lacks {r:?}:\n{text}");
+                    assert!(
+                        text.contains(r.as_str()),
+                        "{place}.pdf lacks {r:?}:\n{text}"
+                    );
                 }
                 for e in ENGLISH {
                     assert!(
@@ -248,17 +251,26 @@ fn a_buyer_without_a_reference_is_refused_on_issue_and_a_warning_on_run() {
     let out = t.path().join("out");
     let run = cli(&["run", s(&dir), "--date", "2019-03-01", "--out", s(&out)]).expect(0);
     assert!(
-        run.stderr.contains("party 0138 (Tyresö kommun) has no buyer reference (buyer_reference)"),
+        run.stderr
+            .contains("party 0138 (Tyresö kommun) has no buyer reference (buyer_reference)"),
         "{}",
         run.stderr
     );
     let issued = t.path().join("issued");
-    let r = cli(&["issue", s(&dir), "--date", "2019-03-01", "--out", s(&issued)]);
+    let r = cli(&[
+        "issue",
+        s(&dir),
+        "--date",
+        "2019-03-01",
+        "--out",
+        s(&issued),
+    ]);
     assert_ne!(r.code, 0);
     let cell = format!("I{}", row + 1);
     assert!(
         r.stderr.contains(&cell)
-            && r.stderr.contains("party 0138 (Tyresö kommun) has no buyer reference"),
+            && r.stderr
+                .contains("party 0138 (Tyresö kommun) has no buyer reference"),
         "{}",
         r.stderr
     );
@@ -333,9 +345,18 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
         .iter()
         .map(|l| format!("{} {}", l["description"], l["vat_category"]))
         .collect();
-    assert!(categories.contains(&"Avgift (avgift) O".to_owned()), "{categories:?}");
-    assert!(categories.contains(&"Resa (resa) S".to_owned()), "{categories:?}");
-    assert!(categories.contains(&"Återbetalning (kredit) E".to_owned()), "{categories:?}");
+    assert!(
+        categories.contains(&"Avgift (avgift) O".to_owned()),
+        "{categories:?}"
+    );
+    assert!(
+        categories.contains(&"Resa (resa) S".to_owned()),
+        "{categories:?}"
+    );
+    assert!(
+        categories.contains(&"Återbetalning (kredit) E".to_owned()),
+        "{categories:?}"
+    );
 
     let text = pdf_text(&out.join("invoices/0182-1-0120.pdf"));
     for want in [
@@ -364,11 +385,19 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
     let mut files = Vec::new();
     for name in ["0182-1-0120.xml", "0182-2-0138.xml"] {
         let path = out.join("invoices").join(name);
-        assert_eq!(check_ubl(&std::fs::read(&path).unwrap()), Vec::<String>::new(), "{name}");
+        assert_eq!(
+            check_ubl(&std::fs::read(&path).unwrap()),
+            Vec::<String>::new(),
+            "{name}"
+        );
         files.push(path);
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ubl_check.py");
-    let output = Command::new("python3").arg(script).args(&files).output().unwrap();
+    let output = Command::new("python3")
+        .arg(script)
+        .args(&files)
+        .output()
+        .unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
