@@ -2,6 +2,7 @@
 //! validates it, computes through `billing-core`, and writes invoices (xlsx, csv, json) and
 //! explanations. The binary in `main.rs` is a thin command-line layer over this library.
 
+pub mod accounts;
 pub mod audit;
 pub mod compute;
 pub mod document;

@@ -154,7 +154,9 @@ impl From<RegisterError> for Failure {
             | RegisterError::OtherSeries { .. }
             | RegisterError::NoRegister { .. }
             | RegisterError::Exists { .. }
-            | RegisterError::Foreign { .. } => Failure::Refused(e.to_string()),
+            | RegisterError::Foreign { .. }
+            | RegisterError::NotIssued { .. }
+            | RegisterError::AlreadyCredited { .. } => Failure::Refused(e.to_string()),
             other => Failure::Other(other.to_string()),
         }
     }
@@ -423,7 +425,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     billing_report::crash_point("before-rename");
     let published = staged.publish();
     if published.is_ok() {
-        register.mark_published(args.date)?;
+        register.mark_published(&args.date.to_string())?;
     }
     if let Err(e) = published {
         let numbers = numbered
@@ -852,33 +854,33 @@ fn finish_publications(register: &InvoiceRegister, quiet: bool) -> Result<(), Fa
         if p.tmp.is_dir() && !out_exists {
             std::fs::rename(&p.tmp, &p.out).map_err(|e| {
                 Failure::Other(format!(
-                    "the invoices dated {} are recorded in the register but were never put in \
+                    "{} are recorded in the register but were never put in \
                      place; moving {} to {} failed: {e}",
-                    p.date,
+                    p.what,
                     p.tmp.display(),
                     p.out.display()
                 ))
             })?;
-            register.mark_published(p.date)?;
+            register.mark_published(&p.key)?;
             say(
                 quiet,
                 &format!(
-                    "finished publishing the invoices dated {}: an earlier issue recorded them \
+                    "finished publishing {}: an earlier run recorded them \
                      and stopped before putting {} in place; moved there from {}",
-                    p.date,
+                    p.what,
                     p.out.display(),
                     p.tmp.display()
                 ),
             );
         } else if out_exists && !p.tmp.exists() {
             // Renamed, but the process stopped before recording it.
-            register.mark_published(p.date)?;
+            register.mark_published(&p.key)?;
         } else {
             return Err(Failure::Refused(format!(
-                "the invoices dated {} are recorded in the register, but their folder {} is \
+                "{} are recorded in the register, but their folder {} is \
                  {} and their complete copy {} is {}: put the copy in place by hand, or ask \
                  for help; nothing was issued",
-                p.date,
+                p.what,
                 p.out.display(),
                 if out_exists { "there" } else { "missing" },
                 p.tmp.display(),

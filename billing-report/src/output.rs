@@ -1119,7 +1119,7 @@ fn check_file_replaceable(path: &Path) -> Result<(), OutputError> {
 ///
 /// # Errors
 /// A workbook or CSV that cannot be written.
-pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
     use crate::register::REGISTER_COLUMNS;
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |m: String| OutputError::Xlsx {
@@ -1134,7 +1134,7 @@ pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, O
             .iter()
             .enumerate()
             .map(|(c, v)| match c {
-                0 | 2 | 5 | 10 => csv_text(v),
+                0 | 2 | 5 | 10 | 12 => csv_text(v),
                 _ => v.clone(),
             })
             .collect();
