@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod compute;
+pub mod credit;
 pub mod document;
 pub mod html;
 pub mod input;
@@ -14,6 +15,7 @@ pub mod output;
 pub mod pdf;
 pub mod register;
 pub mod sie;
+pub mod sie_export;
 pub mod template;
 pub mod transactions;
 pub mod ubl;
