@@ -270,15 +270,23 @@ fn credit_text(input: &Input, credit: &Value) -> String {
         out.push_str(&format!(
             "{}: {} kr\n",
             text(line, "description"),
-            money(line, "amount").unwrap_or_default()
+            money(line, "amount").unwrap_or_default().to_swedish()
         ));
     }
-    out.push_str(&format!("\nSumma exklusive moms: {} kr\n", kr("net_total")));
-    out.push_str(&format!("Moms: {} kr\n", kr("vat_total")));
+    out.push_str(&format!(
+        "\nSumma exklusive moms: {} kr\n",
+        kr("net_total").to_swedish()
+    ));
+    out.push_str(&format!("Moms: {} kr\n", kr("vat_total").to_swedish()));
     if credit.get("rounding").is_some_and(|r| !r.is_null()) {
-        out.push_str(&format!("Öresavrundning: {} kr\n", kr("rounding")));
+        out.push_str(&format!("Öresavrundning: {} kr\n", kr("rounding").to_swedish()));
     }
-    out.push_str(&format!("Att återbetala: {} kr\n", -kr("payable")));
+    let payable = kr("payable");
+    if payable < Money::ZERO {
+        out.push_str(&format!("Att återbetala: {} kr\n", (-payable).to_swedish()));
+    } else {
+        out.push_str(&format!("Att betala: {} kr\n", payable.to_swedish()));
+    }
     out
 }
 
