@@ -34,7 +34,9 @@ fn negate(value: &mut Value, key: &str) -> Result<(), String> {
         if v.is_null() {
             return Ok(());
         }
-        let text = v.as_str().ok_or_else(|| format!("{key} is not an amount"))?;
+        let text = v
+            .as_str()
+            .ok_or_else(|| format!("{key} is not an amount"))?;
         let m = Money::from_str(text).map_err(|_| format!("{key} {text:?} is not an amount"))?;
         *v = Value::String((-m).to_string());
     }
@@ -215,7 +217,10 @@ pub fn credit_files(
     let mut files = vec![
         (CREDIT_JSON.to_owned(), json),
         ("lines.csv".to_owned(), credit_lines_csv(input, credit)?),
-        ("kreditfaktura.txt".to_owned(), credit_text(input, credit).into_bytes()),
+        (
+            "kreditfaktura.txt".to_owned(),
+            credit_text(input, credit).into_bytes(),
+        ),
     ];
     if let Some(draft) = reissue {
         for (name, bytes) in render(input, draft, true)? {
@@ -279,7 +284,10 @@ fn credit_text(input: &Input, credit: &Value) -> String {
     ));
     out.push_str(&format!("Moms: {} kr\n", kr("vat_total").to_swedish()));
     if credit.get("rounding").is_some_and(|r| !r.is_null()) {
-        out.push_str(&format!("Öresavrundning: {} kr\n", kr("rounding").to_swedish()));
+        out.push_str(&format!(
+            "Öresavrundning: {} kr\n",
+            kr("rounding").to_swedish()
+        ));
     }
     let payable = kr("payable");
     if payable < Money::ZERO {
@@ -327,17 +335,23 @@ fn credit_lines_csv(input: &Input, credit: &Value) -> Result<Vec<u8>, OutputErro
         .flatten()
         .collect();
     for (i, line) in lines.iter().enumerate() {
-        let pool = line
-            .get("explanation")
-            .map_or("", |e| text(e, "pool"));
+        let pool = line.get("explanation").map_or("", |e| text(e, "pool"));
         let rate = text(line, "vat_rate");
         let booking = input.accounts.booking(pool);
-        let account = booking.account.unwrap_or_else(|| default_income(&chart, rate));
+        let account = booking
+            .account
+            .unwrap_or_else(|| default_income(&chart, rate));
         let period = line.get("period");
         w.write_record([
-            credit.get("number").map(ToString::to_string).unwrap_or_default(),
+            credit
+                .get("number")
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             "credit_note".to_owned(),
-            credit.get("credited").map(ToString::to_string).unwrap_or_default(),
+            credit
+                .get("credited")
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             csv_text(text(credit, "issuer")),
             csv_text(text(credit, "buyer")),
             text(credit, "buyer_org").to_owned(),

@@ -727,10 +727,10 @@ fn export(
         )));
     };
     let loaded = load_input(input, quiet)?;
-    let sie_bytes = billing_report::sie_export::register_sie(&loaded, &reg.documents()?)
-        .map_err(Failure::Refused)?;
+    let sie_bytes = billing_report::sie_export::register_sie(&loaded, &reg.documents()?);
     if let Some(file) = sie {
-        billing_report::output::write_file(file, &sie_bytes, force)?;
+        let bytes = sie_bytes.clone().map_err(Failure::Refused)?;
+        billing_report::output::write_file(file, &bytes, force)?;
         say(quiet, &format!("wrote {}", file.display()));
     }
     let Some(out) = out else {
@@ -739,7 +739,14 @@ fn export(
     let rows = reg.rows()?;
     let mut files = billing_report::output::register_files(&rows)?;
     apply_dialect(&mut files, dialect)?;
-    files.push(("register.se".to_owned(), sie_bytes));
+    match sie_bytes {
+        Ok(bytes) => files.push(("register.se".to_owned(), bytes)),
+        // The register itself is still exported; the bookkeeping file is said missing.
+        Err(why) => say(
+            quiet,
+            &format!("warning: register.se (SIE 4) was not written: {why}"),
+        ),
+    }
     stage_folder(
         out,
         &files,
@@ -774,6 +781,13 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
         )));
     };
     finish_publications(&register, quiet)?;
+    // Temporary folders of credits killed before their commit are removed (their parent is
+    // the same for every credit folder of the default place).
+    let where_ = args
+        .out
+        .clone()
+        .unwrap_or_else(|| billing_report::credit::default_out(&args.input, 0));
+    clean_leftovers(&where_, &register.pending()?, quiet);
     let serves = Serves {
         agreement: input.settings.name.clone(),
         issuer: input.settings.issuer.to_string(),
@@ -843,9 +857,8 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
                 let invoice = draft.invoices.first().ok_or_else(|| {
                     Failure::Other("the corrected invoice went missing".to_owned())
                 })?;
-                documents.push(
-                    credit::reissue_document(invoice, &args.reason).map_err(Failure::Other)?,
-                );
+                documents
+                    .push(credit::reissue_document(invoice, &args.reason).map_err(Failure::Other)?);
                 fee_lines = draft.fee_lines.clone();
             }
             let out = explicit_out

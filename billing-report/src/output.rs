@@ -965,7 +965,9 @@ pub fn apply_dialect(
             .has_headers(false)
             .from_reader(bytes.as_slice());
         let mut out = BOM.to_vec();
-        let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
         let mut amount_columns: Vec<bool> = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let record = record.map_err(err)?;

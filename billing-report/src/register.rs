@@ -874,7 +874,10 @@ impl InvoiceRegister {
         &mut self,
         issuer: &str,
         credited: u64,
-        stage: impl FnOnce(&Recorded, u64) -> Result<(Vec<NewDocument>, Vec<FeeLine>, S, PathBuf, PathBuf), E>,
+        stage: impl FnOnce(
+            &Recorded,
+            u64,
+        ) -> Result<(Vec<NewDocument>, Vec<FeeLine>, S, PathBuf, PathBuf), E>,
     ) -> Result<(Vec<NewDocument>, S), E> {
         let original = self
             .document(issuer, credited)?

@@ -32,6 +32,26 @@ fn money(v: &Value, key: &str, what: &str) -> Result<Money, String> {
     }
 }
 
+/// A text for the SIE file with the typographic characters code page 437 lacks written as
+/// their plain forms (dashes as `-`, curly quotes as straight ones, `…` as `...`, thin and
+/// narrow spaces as spaces, `€` as `EUR`); anything else it cannot hold is still refused by
+/// [`write_sie`], never replaced by `?`.
+pub fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => out.push('\''),
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2033}' => out.push('"'),
+            '\u{2026}' => out.push_str("..."),
+            '\u{2009}' | '\u{200A}' | '\u{202F}' | '\u{2007}' => out.push(' '),
+            '\u{20AC}' => out.push_str("EUR"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -53,7 +73,7 @@ pub fn verification(input: &Input, doc: &Recorded) -> Result<Verification, Strin
         account: chart.receivable,
         cost_centre: None,
         amount: money(json, "payable", &what)?,
-        text: buyer.clone(),
+        text: plain(&buyer),
     }];
     for line in json
         .get("lines")
@@ -69,7 +89,7 @@ pub fn verification(input: &Input, doc: &Recorded) -> Result<Verification, Strin
                 .unwrap_or_else(|| default_income(&chart, text(line, "vat_rate"))),
             cost_centre: booking.cost_centre,
             amount: -money(line, "amount", &what)?,
-            text: text(line, "description").to_owned(),
+            text: plain(text(line, "description")),
         });
     }
     for total in json
@@ -122,7 +142,7 @@ pub fn verification(input: &Input, doc: &Recorded) -> Result<Verification, Strin
         series: SERIES.to_owned(),
         number: doc.number,
         date: doc.date,
-        text: title,
+        text: plain(&title),
         transactions,
     })
 }
@@ -169,7 +189,10 @@ pub fn register_sie(input: &Input, docs: &[Recorded]) -> Result<Vec<u8>, String>
         )
     };
     let years: BTreeSet<i32> = (first.year()..=last.year()).collect();
-    let chart = input.accounts.chart();
+    let mut chart = input.accounts.chart();
+    for name in chart.names.values_mut() {
+        *name = plain(name);
+    }
     let file = SieFile {
         program: (
             "billing-report".to_owned(),
@@ -177,7 +200,7 @@ pub fn register_sie(input: &Input, docs: &[Recorded]) -> Result<Vec<u8>, String>
         ),
         generated: last,
         org_nr: org.to_string(),
-        company: info.name.clone(),
+        company: plain(&info.name),
         fiscal_year: year(last.year()),
         earlier_years: years.iter().rev().skip(1).map(|y| year(*y)).collect(),
         chart,

@@ -220,7 +220,9 @@ fn verify_credit(
     let original = opened
         .document(&issuer, credited)
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{name}: invoice {credited} credited by {number} is not recorded"))?;
+        .ok_or_else(|| {
+            format!("{name}: invoice {credited} credited by {number} is not recorded")
+        })?;
     let rebuilt = crate::credit::credit_note(
         &original,
         number,
@@ -241,7 +243,9 @@ fn verify_credit(
         .documents()
         .map_err(|e| e.to_string())?
         .into_iter()
-        .find(|d| d.kind == RecordedKind::Reissue && d.credits == Some(credited) && d.issuer == issuer);
+        .find(|d| {
+            d.kind == RecordedKind::Reissue && d.credits == Some(credited) && d.issuer == issuer
+        });
     let history = opened.history().map_err(|e| e.to_string())?;
     let draft = match &reissue {
         Some(r) => {

@@ -905,9 +905,11 @@ impl<'a> Sheets<'a> {
                         crate::accounts::NAMES
                             .iter()
                             .map(|n| (*n, (*n).to_owned()))
-                            .chain(pools.iter().map(|p| {
-                                (p.pool.id.as_ref(), p.pool.id.as_ref().to_owned())
-                            })),
+                            .chain(
+                                pools
+                                    .iter()
+                                    .map(|p| (p.pool.id.as_ref(), p.pool.id.as_ref().to_owned())),
+                            ),
                     )
                     .map(|n| format!(" (did you mean {n}?)"))
                     .unwrap_or_default();
@@ -925,7 +927,10 @@ impl<'a> Sheets<'a> {
             let account = account.and_then(|a| match crate::sie::Account::new(&a) {
                 Ok(a) => Some(a),
                 Err(e) => {
-                    problems.push(r.cell("account").problem(Severity::Error, e.to_string(), true));
+                    problems.push(
+                        r.cell("account")
+                            .problem(Severity::Error, e.to_string(), true),
+                    );
                     None
                 }
             });
@@ -934,7 +939,10 @@ impl<'a> Sheets<'a> {
                 if let Some(first) = out.rows.get(&what) {
                     problems.push(r.cell("what").problem(
                         Severity::Error,
-                        format!("{what} is given an account twice (first at {})", first.place),
+                        format!(
+                            "{what} is given an account twice (first at {})",
+                            first.place
+                        ),
                         true,
                     ));
                     continue;

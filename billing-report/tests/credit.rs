@@ -31,7 +31,8 @@ fn agreement(dir: &Path, vaermdoe: u32) -> PathBuf {
 }
 
 fn dec(s: &str) -> Decimal {
-    s.parse().unwrap_or_else(|_| panic!("{s:?} is not a decimal"))
+    s.parse()
+        .unwrap_or_else(|_| panic!("{s:?} is not a decimal"))
 }
 
 /// The payable of each invoice of a register export, by number.
@@ -97,20 +98,9 @@ struct Sie {
 }
 
 fn parse_sie(bytes: &[u8]) -> Sie {
-    // Code page 437: every byte is a character; å ä ö Å Ä Ö are 0x86 0x84 0x94 0x8F 0x8E 0x99.
-    let text: String = bytes
-        .iter()
-        .map(|&b| match b {
-            0x86 => 'å',
-            0x84 => 'ä',
-            0x94 => 'ö',
-            0x8F => 'Å',
-            0x8E => 'Ä',
-            0x99 => 'Ö',
-            b if b < 0x80 => b as char,
-            other => panic!("byte {other:#x} is not expected in this file"),
-        })
-        .collect();
+    use codepage_437::{FromCp437, CP437_CONTROL};
+    // Code page 437: every byte is a character; å ä ö are 0x86 0x84 0x94.
+    let text = String::from_cp437(bytes.to_vec(), &CP437_CONTROL);
     assert!(text.ends_with("\r\n"));
     let mut sie = Sie {
         header: BTreeMap::new(),
@@ -154,7 +144,15 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     let register = t.path().join("avtal.register.sqlite");
     cli(&["register", "init", s(&input)]).expect(0);
     let issued = t.path().join("issued");
-    cli(&["issue", s(&input), "--date", "2019-03-01", "--out", s(&issued)]).expect(0);
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2019-03-01",
+        "--out",
+        s(&issued),
+    ])
+    .expect(0);
     let original_lines = lines(&issued.join("lines.csv"));
     let number_of = |buyer: &str| -> String {
         original_lines
@@ -224,7 +222,10 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     ])
     .expect(0);
     let rows = register_rows(&export.join("register.csv"));
-    assert_eq!(rows.keys().copied().collect::<Vec<_>>(), [1001, 1002, 1003, 1004]);
+    assert_eq!(
+        rows.keys().copied().collect::<Vec<_>>(),
+        [1001, 1002, 1003, 1004]
+    );
     let v: u64 = vaermdoe.parse().unwrap();
     let original = &rows[&v];
     let note = &rows[&1003];
@@ -265,11 +266,16 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         assert_eq!(c["cost_centre"], i["cost_centre"]);
     }
     let words = std::fs::read_to_string(credit_out.join("kreditfaktura.txt")).unwrap();
-    assert!(words.contains(&format!("Krediterar faktura {vaermdoe} av 2019-03-01")), "{words}");
+    assert!(
+        words.contains(&format!("Krediterar faktura {vaermdoe} av 2019-03-01")),
+        "{words}"
+    );
     assert!(words.contains("Orsak: Fel folkmängd för Värmdö"), "{words}");
     let reissued_lines = lines(&credit_out.join("reissue/lines.csv"));
     assert!(reissued_lines.iter().all(|l| l["invoice_number"] == "1004"));
-    assert!(reissued_lines.iter().all(|l| l["issue_date"] == "2019-03-15"));
+    assert!(reissued_lines
+        .iter()
+        .all(|l| l["issue_date"] == "2019-03-15"));
     let reissued_net: Decimal = reissued_lines
         .iter()
         .filter(|l| l["line_kind"] != "rounding")
@@ -290,7 +296,11 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     assert_eq!(sie.header["#FNAMN"], [vec!["Nacka kommun".to_owned()]]);
     assert_eq!(
         sie.header["#RAR"],
-        [vec!["0".to_owned(), "20190101".to_owned(), "20191231".to_owned()]]
+        [vec![
+            "0".to_owned(),
+            "20190101".to_owned(),
+            "20191231".to_owned()
+        ]]
     );
     assert!(sie.header["#DIM"].iter().any(|d| d[0] == "1"));
     assert_eq!(sie.vers.len(), 4);
@@ -314,33 +324,43 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     let reversed: Vec<_> = sie.vers[2].1.iter().map(|t| (t.0.clone(), -t.2)).collect();
     let first = sie.vers.iter().find(|v| v.0[1] == vaermdoe).unwrap();
     assert_eq!(
-        first.1.iter().map(|t| (t.0.clone(), t.2)).collect::<Vec<_>>(),
+        first
+            .1
+            .iter()
+            .map(|t| (t.0.clone(), t.2))
+            .collect::<Vec<_>>(),
         reversed
     );
 
     // verify passes on all of it: the original folder against the input it was issued from,
     // the credit folder against the register and the current input.
-    cli(&[
-        "verify",
-        s(&before),
-        s(&issued),
-        "--register",
-        s(&register),
-    ])
-    .expect(0);
+    cli(&["verify", s(&before), s(&issued), "--register", s(&register)]).expect(0);
     cli(&["verify", s(&input), s(&credit_out)]).expect(0);
     // A tampered credit folder does not.
     let tampered = t.path().join("kredit-ändrad");
     common::replace_folder(&credit_out, &tampered);
     let text = std::fs::read_to_string(tampered.join("lines.csv")).unwrap();
-    std::fs::write(tampered.join("lines.csv"), text.replacen("-3000.00", "-3000.01", 1)).unwrap();
+    std::fs::write(
+        tampered.join("lines.csv"),
+        text.replacen("-3000.00", "-3000.01", 1),
+    )
+    .unwrap();
     cli(&["verify", s(&input), s(&tampered)]).expect(1);
 
     // explain names the credit.
-    let r = cli(&["explain", s(&input), "--party", "0120", "--date", "2019-03-01"]).expect(0);
+    let r = cli(&[
+        "explain",
+        s(&input),
+        "--party",
+        "0120",
+        "--date",
+        "2019-03-01",
+    ])
+    .expect(0);
     assert!(
-        r.stdout
-            .contains(&format!("invoice 0182 {vaermdoe} of 2019-03-01 was credited in full by credit note 1003")),
+        r.stdout.contains(&format!(
+            "invoice 0182 {vaermdoe} of 2019-03-01 was credited in full by credit note 1003"
+        )),
         "{}",
         r.stdout
     );
@@ -381,12 +401,23 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     )
     .unwrap();
     let next = t.path().join("issued-2020");
-    cli(&["issue", s(&input), "--date", "2020-03-01", "--out", s(&next)]).expect(0);
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2020-03-01",
+        "--out",
+        s(&next),
+    ])
+    .expect(0);
     let numbers: BTreeSet<String> = lines(&next.join("lines.csv"))
         .into_iter()
         .map(|l| l["invoice_number"].clone())
         .collect();
-    assert_eq!(numbers, BTreeSet::from(["1005".to_owned(), "1006".to_owned()]));
+    assert_eq!(
+        numbers,
+        BTreeSet::from(["1005".to_owned(), "1006".to_owned()])
+    );
     // Two years now: #RAR 0 is 2020, #RAR -1 2019.
     let sie2 = t.path().join("bok2.se");
     cli(&["register", "export", s(&input), "--sie", s(&sie2)]).expect(0);
@@ -395,7 +426,11 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         sie.header["#RAR"],
         [
             vec!["0".to_owned(), "20200101".to_owned(), "20201231".to_owned()],
-            vec!["-1".to_owned(), "20190101".to_owned(), "20191231".to_owned()]
+            vec![
+                "-1".to_owned(),
+                "20190101".to_owned(),
+                "20191231".to_owned()
+            ]
         ]
     );
     assert_eq!(sie.vers.len(), 6);
@@ -412,9 +447,17 @@ fn an_accounts_sheet_with_a_five_digit_account_or_unknown_name_is_a_located_erro
     .unwrap();
     let r = cli(&["check", s(&input)]).expect(1);
     assert!(r.stderr.contains("Accounts!B2"), "{}", r.stderr);
-    assert!(r.stderr.contains("not a 4-digit BAS account"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not a 4-digit BAS account"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("Accounts!A3"), "{}", r.stderr);
-    assert!(r.stderr.contains("did you mean system-2019"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did you mean system-2019"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("Accounts!B4"), "{}", r.stderr);
     // The Swedish name of the sheet is read the same.
     std::fs::remove_file(input.join("Accounts.csv")).unwrap();
@@ -462,4 +505,180 @@ fn swedish_csv_dialect_opens_in_swedish_excel_and_verifies() {
         assert!(b[amount].contains(','));
     }
     cli(&["verify", s(&input), s(&sv)]).expect(0);
+}
+
+/// Runs `credit` and kills it (SIGKILL) when it pauses at `step`.
+fn credit_killed_at(input: &Path, out: &Path, step: &str) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args([
+            "credit",
+            s(input),
+            "--invoice",
+            "1001",
+            "--reason",
+            "Fel",
+            "--date",
+            "2019-03-15",
+            "--out",
+            s(out),
+        ])
+        .env("BILLING_REPORT_TEST_PAUSE_AT", step)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(&format!("test pause at {step}")) {
+            break;
+        }
+    }
+    assert!(
+        seen.contains("test pause at"),
+        "never paused at {step}:\n{seen}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The hidden entries of a folder (staged folders waiting or left behind).
+fn hidden(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// A credit killed after the register committed is put in place by the next run; one killed
+/// before records nothing, and the next credit takes the same number.
+#[test]
+fn a_killed_credit_is_finished_or_left_unrecorded() {
+    for step in ["before-commit", "after-commit", "before-rename"] {
+        let t = tmp();
+        let input = agreement(&t.path().join("avtal"), 40000);
+        cli(&["register", "init", s(&input)]).expect(0);
+        let issued = t.path().join("issued");
+        cli(&[
+            "issue",
+            s(&input),
+            "--date",
+            "2019-03-01",
+            "--out",
+            s(&issued),
+        ])
+        .expect(0);
+        let out = t.path().join("kredit");
+        credit_killed_at(&input, &out, step);
+        assert!(!out.exists(), "{step}");
+        let export = t.path().join("export");
+        cli(&["register", "export", s(&input), "--out", s(&export)]).expect(0);
+        let rows = register_rows(&export.join("register.csv"));
+        if step == "before-commit" {
+            assert_eq!(rows.len(), 2, "{step}: nothing recorded");
+            cli(&[
+                "credit",
+                s(&input),
+                "--invoice",
+                "1001",
+                "--reason",
+                "Fel",
+                "--date",
+                "2019-03-15",
+                "--out",
+                s(&out),
+            ])
+            .expect(0);
+            assert!(
+                hidden(t.path()).is_empty(),
+                "{step}: {:?}",
+                hidden(t.path())
+            );
+        } else {
+            assert_eq!(rows[&1003]["credits"], "1001", "{step}");
+            assert_eq!(hidden(t.path()).len(), 1, "{step}: the staged folder waits");
+            let r = cli(&[
+                "run",
+                s(&input),
+                "--date",
+                "2019-03-01",
+                "--out",
+                s(&t.path().join("draft")),
+            ])
+            .expect(0);
+            assert!(
+                r.stderr.contains("finished publishing credit note 1003"),
+                "{}",
+                r.stderr
+            );
+            assert!(hidden(t.path()).is_empty(), "{step}");
+        }
+        let json = std::fs::read_to_string(out.join("credit-note.json")).unwrap();
+        assert!(json.contains("\"number\": 1003"), "{step}: {json}");
+        cli(&["verify", s(&input), s(&out)]).expect(0);
+        // Credited once only.
+        let r = cli(&[
+            "credit",
+            s(&input),
+            "--invoice",
+            "1001",
+            "--reason",
+            "Fel",
+            "--date",
+            "2019-03-15",
+        ])
+        .expect(1);
+        assert!(
+            r.stderr.contains("already credited by credit note 1003"),
+            "{}",
+            r.stderr
+        );
+    }
+}
+
+/// The SIE file of a case of `testdata/cases` (two issue dates, user fees and pools with VAT,
+/// the providers' arrears invoices left out) reads back: every verification balances, every
+/// account used is declared, the text is code page 437.
+#[test]
+fn the_sie_file_of_a_case_reads_back_balanced_and_declared() {
+    let t = tmp();
+    let input = t.path().join("social-emergency-8");
+    common::copy_case_csv("social-emergency-8", &input);
+    cli(&["register", "init", s(&input)]).expect(0);
+    for date in ["2017-07-01", "2017-08-01"] {
+        let out = t.path().join(date);
+        cli(&["issue", s(&input), "--date", date, "--out", s(&out)]).expect(0);
+    }
+    let export = t.path().join("export");
+    cli(&["register", "export", s(&input), "--out", s(&export)]).expect(0);
+    let bytes = std::fs::read(export.join("register.se")).unwrap();
+    assert!(
+        bytes.windows(2).all(|w| w[0] != 0xC3),
+        "no UTF-8 sequences in a CP437 file"
+    );
+    let sie = parse_sie(&bytes);
+    let issuer = &lines(&t.path().join("2017-07-01/lines.csv"))[0]["issuer"];
+    let rows: BTreeMap<u64, BTreeMap<String, String>> = lines(&export.join("register.csv"))
+        .into_iter()
+        .filter(|r| &r["issuer"] == issuer)
+        .map(|r| (r["number"].parse().unwrap(), r))
+        .collect();
+    let mine: Vec<u64> = rows.keys().copied().collect();
+    assert!(!mine.is_empty());
+    assert_eq!(sie.vers.len(), mine.len());
+    for (ver, trans) in &sie.vers {
+        let sum: Decimal = trans.iter().map(|t| t.2).sum();
+        assert!(sum.is_zero(), "{ver:?} adds up to {sum}");
+        assert!(trans.iter().all(|t| sie.accounts.contains(&t.0)), "{ver:?}");
+        let number: u64 = ver[1].parse().unwrap();
+        let receivable: Decimal = trans.iter().filter(|t| t.0 == "1510").map(|t| t.2).sum();
+        assert_eq!(receivable, dec(&rows[&number]["payable"]), "{ver:?}");
+    }
+    assert!(sie.accounts.contains("1510"));
 }
