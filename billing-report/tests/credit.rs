@@ -90,11 +90,14 @@ fn fields(line: &str) -> Vec<String> {
     out
 }
 
+/// A verification read back: its #VER fields and its transactions (account, objects, amount).
+type Ver = (Vec<String>, Vec<(String, String, Decimal)>);
+
 struct Sie {
     header: BTreeMap<String, Vec<Vec<String>>>,
     accounts: BTreeSet<String>,
     /// Per #VER: its fields and its transactions (account, objects, amount).
-    vers: Vec<(Vec<String>, Vec<(String, String, Decimal)>)>,
+    vers: Vec<Ver>,
 }
 
 fn parse_sie(bytes: &[u8]) -> Sie {
