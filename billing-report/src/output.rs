@@ -391,7 +391,9 @@ pub fn render(
             path: pdf_name.clone(),
             message: e.to_string(),
         })?;
-        if final_issue {
+        // Only a numbered invoice is an e-invoice (`verify` recomputes an issued folder without
+        // numbers when the register did not issue it: the difference is reported there).
+        if final_issue && invoice.number.is_some() {
             let xml_name = format!("{stem}.xml");
             let attached = pdf_name.rsplit('/').next().unwrap_or(&pdf_name);
             let xml = crate::ubl::write_ubl(&doc, Some((attached, &pdf))).map_err(|e| {

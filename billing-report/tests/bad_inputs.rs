@@ -481,13 +481,13 @@ fn corpus() -> Vec<Bad> {
             name: "first-year-multiplier-below-one",
             form: Csv,
             brk: Tables("kalmar-2010", |t| push_row(t, "Settings", &["first_year_multiplier", "0.5"])),
-            expect: &["Settings!B10: first_year_multiplier must be a number of at least 1, found \"0.5\""],
+            expect: &["Settings!B11: first_year_multiplier must be a number of at least 1, found \"0.5\""],
         },
         Bad {
             name: "notice-months-beyond-32-bits",
             form: Xlsx,
             brk: Tables("kalmar-2010", |t| push_row(t, "Settings", &["notice_months", "5000000000"])),
-            expect: &["Settings!B10: notice_months must be a whole number of at most 4294967295"],
+            expect: &["Settings!B11: notice_months must be a whole number of at most 4294967295"],
         },
         Bad {
             name: "payment-days-beyond-32-bits",

@@ -94,7 +94,7 @@ fn outputs_are_deterministic() {
         .expect(0);
     }
     let files = files_under(&a);
-    assert_eq!(files.len(), 17, "{files:?}"); // 13 invoices (none to the coordinator), overview, audit, lines, json
+    assert_eq!(files.len(), 30, "{files:?}"); // 13 invoices (none to the coordinator) as workbook and PDF, overview, audit, lines, json
     assert_eq!(files, files_under(&b));
     for f in &files {
         if f == "audit.xlsx" {
@@ -424,6 +424,12 @@ fn no_user_id_in_any_output() {
                     texts.extend(row.iter().map(|c| c.to_string()));
                 }
             }
+        } else if f.ends_with(".pdf") {
+            let text = std::process::Command::new("pdftotext")
+                .args(["-layout", s(&p), "-"])
+                .output()
+                .expect("pdftotext runs (poppler-utils)");
+            texts.push(String::from_utf8_lossy(&text.stdout).into_owned());
         } else {
             texts.push(std::fs::read_to_string(&p).unwrap());
         }

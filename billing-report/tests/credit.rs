@@ -17,7 +17,7 @@ const ACCOUNTS: &str =
 
 fn parties(vaermdoe: u32) -> String {
     format!(
-        "id,name,org_nr,population\n0182,Nacka kommun,212000-1827,100000\n0120,Värmdö kommun,212000-1207,{vaermdoe}\n0138,Tyresö kommun,212000-1389,50000\n"
+        "id,name,org_nr,population,street,postcode,city,buyer_reference\n0182,Nacka kommun,212000-1827,100000,Box 1,131 81,Nacka,N1\n0120,Värmdö kommun,212000-1207,{vaermdoe},Box 2,134 81,Gustavsberg,V2\n0138,Tyresö kommun,212000-1389,50000,Box 3,135 81,Tyresö,T3\n"
     )
 }
 

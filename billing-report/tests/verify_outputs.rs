@@ -187,7 +187,7 @@ fn an_issued_output_passes_with_its_numbers() {
         ),
         (
             "Parties.csv",
-            "id,name,org_nr,population\n0180,Stockholm,212000-0142,900000\n1480,Göteborg,212000-1355,580000\n1280,Malmö,212000-1124,350000\n",
+            "id,name,org_nr,population,street,postcode,city,buyer_reference\n0180,Stockholm,212000-0142,900000,Box 1,111 11,Stockholm,A1\n1480,Göteborg,212000-1355,580000,Box 2,411 11,Göteborg,B2\n1280,Malmö,212000-1124,350000,Box 3,211 11,Malmö,C3\n",
         ),
         (
             "Pools.csv",
@@ -329,7 +329,7 @@ fn an_issued_folder_claiming_numbers_the_register_did_not_issue_is_found() {
         ),
         (
             "Parties.csv",
-            "id,name,org_nr,population\n0180,Stockholm,212000-0142,900000\n1480,Göteborg,212000-1355,580000\n",
+            "id,name,org_nr,population,street,postcode,city,buyer_reference\n0180,Stockholm,212000-0142,900000,Box 1,111 11,Stockholm,A1\n1480,Göteborg,212000-1355,580000,Box 2,411 11,Göteborg,B2\n",
         ),
         (
             "Pools.csv",
