@@ -595,7 +595,7 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
         let mut problem = |subject: Subject, message: String| {
             problems.push(Problem::new(subject, source, message));
         };
-        let in_year = |d: &NaiveDate| d.year() == year;
+        let in_year = |d: &NaiveDate| d.year() == year || d.year() == year - 1;
         match &c.change {
             Change::Join {
                 party,
@@ -607,8 +607,8 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                     problem(
                         Subject::Party(party.id.clone()),
                         format!(
-                            "scenario {}: the joining day {day} is outside {year}",
-                            scenario.name
+                            "scenario {}: the joining day {day} is outside {}–{year}, the years the report shows",
+                            scenario.name, year - 1
                         ),
                     );
                     continue;
@@ -637,8 +637,8 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                     problem(
                         Subject::Party(party.clone()),
                         format!(
-                            "scenario {}: the notice day {day} is outside {year}",
-                            scenario.name
+                            "scenario {}: the notice day {day} is outside {}–{year}, the years the report shows",
+                            scenario.name, year - 1
                         ),
                     );
                     continue;
@@ -733,8 +733,8 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                     problem(
                         Subject::Agreement,
                         format!(
-                            "scenario {}: the threshold's first day {from} is outside {year}",
-                            scenario.name
+                            "scenario {}: the threshold's first day {from} is outside {}–{year}, the years the report shows",
+                            scenario.name, year - 1
                         ),
                     );
                     continue;
@@ -763,8 +763,8 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                     problem(
                         Subject::Agreement,
                         format!(
-                            "scenario {}: the budget's first day {from} is outside {year}",
-                            scenario.name
+                            "scenario {}: the budget's first day {from} is outside {}–{year}, the years the report shows",
+                            scenario.name, year - 1
                         ),
                     );
                     continue;
@@ -818,8 +818,8 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                     problem(
                         Subject::Party(party.clone()),
                         format!(
-                            "scenario {}: the day {from} is outside {year}",
-                            scenario.name
+                            "scenario {}: the day {from} is outside {}–{year}, the years the report shows",
+                            scenario.name, year - 1
                         ),
                     );
                     continue;

@@ -1010,13 +1010,24 @@ impl<'a> Sheets<'a> {
                         _ => None,
                     }
                 }
-                "notice" | "leave" | "uppsägning" | "utträde" => match (member(problems), day(problems)) {
+                "notice" | "leave" | "uppsägning" | "utträde" => {
+                    // A party that joins in the same scenario may give notice too.
+                    let joining = r
+                        .text("party", &mut Problems::default())
+                        .and_then(|t| PartyId::new(t.trim()).ok())
+                        .filter(|p| !known.contains(p) && joins.keys().any(|(s, j, _)| *s == name && j == p));
+                    let party = match joining {
+                        Some(p) => Some(p),
+                        None => member(problems),
+                    };
+                    match (party, day(problems)) {
                     (Some(party), Some(day)) => {
                         notices.insert((name.clone(), party.clone(), day), r.cell("date").name());
                         Some((Change::Notice { party, day }, source("date")))
                     }
                     _ => None,
-                },
+                    }
+                }
                 "pool_amount" | "kostnadspost" => match (pool(problems), adjustment(problems)) {
                     (Some(pool), Some(by)) => Some((Change::PoolAmount { pool, by }, source("pool"))),
                     _ => None,
