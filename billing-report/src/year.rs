@@ -60,6 +60,8 @@ fn cost_columns(r: &YearReport) -> Vec<(String, Box<dyn Fn(&PartyYear) -> Money 
     out.push(("Korrigeringar".to_owned(), Box::new(|p| p.corrections)));
     out.push(("Transaktioner".to_owned(), Box::new(|p| p.transactions)));
     out.push(("Samverkansavgifter".to_owned(), Box::new(|p| p.cooperation)));
+    // A cost nobody pays this year is left out (the pools are those charged in the year).
+    out.retain(|(_, get)| r.parties.iter().any(|p| get(p) != Money::ZERO));
     out
 }
 
@@ -98,25 +100,30 @@ pub fn year_page(input: &Input, c: &Comparison) -> Result<ReportPage, String> {
     let mut categories: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
     categories.push("Moms".to_owned());
     let mut stacked = StackedBars::new(format!("Kostnad per part {y}, per kostnadsslag"), categories);
-    let mut heads: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
-    heads.extend(["Moms", "Totalt", "Status"].map(str::to_owned));
-    let mut table = Table::new(format!("Varje parts kostnad {y}"), "Part", heads);
-    let mut sums = vec![Money::ZERO; columns.len() + 2];
+    let heads: Vec<String> = ["Totalt", "Andel av allt före moms", "Status"]
+        .map(str::to_owned)
+        .to_vec();
+    let mut table = Table::new(format!("Varje parts totala kostnad {y}"), "Part", heads);
+    let mut sum = Money::ZERO;
     for p in &r.parties {
         let mut values: Vec<Money> = columns.iter().map(|(_, f)| f(p)).collect();
         values.push(p.vat);
-        stacked.push(label(p), values.clone()).map_err(e)?;
-        values.push(p.total);
-        for (s, v) in sums.iter_mut().zip(&values) {
-            *s += *v;
-        }
-        let mut cells: Vec<Cell> = values.into_iter().map(Cell::Amount).collect();
-        cells.push(Cell::Text(status(p).to_owned()));
-        table.push_row(label(p), cells).map_err(e)?;
+        stacked.push(label(p), values).map_err(e)?;
+        sum += p.total;
+        table
+            .push_row(
+                label(p),
+                vec![
+                    Cell::Amount(p.total),
+                    Cell::Share(share(p.share)),
+                    Cell::Text(status(p).to_owned()),
+                ],
+            )
+            .map_err(e)?;
     }
-    let mut footer: Vec<Cell> = sums.into_iter().map(Cell::Amount).collect();
-    footer.push(Cell::Empty);
-    table.set_footer("Summa", footer).map_err(e)?;
+    table
+        .set_footer("Summa", vec![Cell::Amount(sum), Cell::Empty, Cell::Empty])
+        .map_err(e)?;
     sections.push(Section {
         heading: format!("Vad varje part betalar för {y}"),
         intro: Some(format!(
