@@ -915,8 +915,11 @@ impl<'a> Sheets<'a> {
                 }
                 let id = party_id(&r, "party", &text, problems)?;
                 if !known.contains(&id) {
-                    let hint = nearest_name(id.as_str(), known.iter().map(|k| (k.as_str(), k.to_string())))
-                        .map_or(String::new(), |n| format!(" (did you mean {n}?)"));
+                    let hint = nearest_name(
+                        id.as_str(),
+                        known.iter().map(|k| (k.as_str(), k.to_string())),
+                    )
+                    .map_or(String::new(), |n| format!(" (did you mean {n}?)"));
                     err("party", format!("unknown party {id}{hint}"), problems);
                     return None;
                 }
@@ -924,7 +927,11 @@ impl<'a> Sheets<'a> {
             };
             let need = |column: &str, what: &str, problems: &mut Problems| {
                 if r.cell(column).is_empty() {
-                    err(column, format!("{what} is required for a change of this kind"), problems);
+                    err(
+                        column,
+                        format!("{what} is required for a change of this kind"),
+                        problems,
+                    );
                     true
                 } else {
                     false
@@ -952,13 +959,23 @@ impl<'a> Sheets<'a> {
             let adjustment = |problems: &mut Problems| -> Option<Adjustment> {
                 match (r.cell("value").is_empty(), r.cell("per_cent").is_empty()) {
                     (false, true) => r.money("value", "value", problems).map(Adjustment::Amount),
-                    (true, false) => r.decimal("per_cent", "per_cent", problems).map(Adjustment::Percent),
+                    (true, false) => r
+                        .decimal("per_cent", "per_cent", problems)
+                        .map(Adjustment::Percent),
                     (true, true) => {
-                        err("value", "an amount (value) or a per cent (per_cent) is required".to_owned(), problems);
+                        err(
+                            "value",
+                            "an amount (value) or a per cent (per_cent) is required".to_owned(),
+                            problems,
+                        );
                         None
                     }
                     (false, false) => {
-                        err("per_cent", "give an amount (value) or a per cent (per_cent), not both".to_owned(), problems);
+                        err(
+                            "per_cent",
+                            "give an amount (value) or a per cent (per_cent), not both".to_owned(),
+                            problems,
+                        );
                         None
                     }
                 }
@@ -972,7 +989,11 @@ impl<'a> Sheets<'a> {
                         .filter(|_| !need("party", "the new party's id", problems))
                         .and_then(|t| party_id(&r, "party", &t, problems));
                     if let Some(id) = id.as_ref().filter(|id| known.contains(*id)) {
-                        err("party", format!("{id} is already a party of the agreement"), problems);
+                        err(
+                            "party",
+                            format!("{id} is already a party of the agreement"),
+                            problems,
+                        );
                     }
                     let d = day(problems);
                     let party_name = if need("name", "the new party's name", problems) {
@@ -986,18 +1007,19 @@ impl<'a> Sheets<'a> {
                     } else {
                         r.whole("users", "users", 0, problems)
                     };
-                    let approvals: Vec<PartyId> = if need("approved_by", "the approving parties", problems) {
-                        Vec::new()
-                    } else {
-                        let text = r.text("approved_by", problems).unwrap_or_default();
-                        let ids: Vec<PartyId> = split_list(&text)
-                            .filter_map(|s| party_id(&r, "approved_by", s, problems))
-                            .collect();
-                        for p in ids.iter().filter(|p| !known.contains(*p)) {
-                            err("approved_by", format!("unknown party {p}"), problems);
-                        }
-                        ids
-                    };
+                    let approvals: Vec<PartyId> =
+                        if need("approved_by", "the approving parties", problems) {
+                            Vec::new()
+                        } else {
+                            let text = r.text("approved_by", problems).unwrap_or_default();
+                            let ids: Vec<PartyId> = split_list(&text)
+                                .filter_map(|s| party_id(&r, "approved_by", s, problems))
+                                .collect();
+                            for p in ids.iter().filter(|p| !known.contains(*p)) {
+                                err("approved_by", format!("unknown party {p}"), problems);
+                            }
+                            ids
+                        };
                     match (id.filter(|id| !known.contains(id)), d, party_name, users) {
                         (Some(id), Some(day), Some(party_name), Some(users)) => {
                             joins.insert((name.clone(), id.clone(), day), r.cell("date").name());
@@ -1005,7 +1027,15 @@ impl<'a> Sheets<'a> {
                             if let Some(p) = population {
                                 party = party.with_population(p, Some(day));
                             }
-                            Some((Change::Join { party, day, users, approved_by: approvals }, source("date")))
+                            Some((
+                                Change::Join {
+                                    party,
+                                    day,
+                                    users,
+                                    approved_by: approvals,
+                                },
+                                source("date"),
+                            ))
                         }
                         _ => None,
                     }
@@ -1015,21 +1045,26 @@ impl<'a> Sheets<'a> {
                     let joining = r
                         .text("party", &mut Problems::default())
                         .and_then(|t| PartyId::new(t.trim()).ok())
-                        .filter(|p| !known.contains(p) && joins.keys().any(|(s, j, _)| *s == name && j == p));
+                        .filter(|p| {
+                            !known.contains(p) && joins.keys().any(|(s, j, _)| *s == name && j == p)
+                        });
                     let party = match joining {
                         Some(p) => Some(p),
                         None => member(problems),
                     };
                     match (party, day(problems)) {
-                    (Some(party), Some(day)) => {
-                        notices.insert((name.clone(), party.clone(), day), r.cell("date").name());
-                        Some((Change::Notice { party, day }, source("date")))
-                    }
-                    _ => None,
+                        (Some(party), Some(day)) => {
+                            notices
+                                .insert((name.clone(), party.clone(), day), r.cell("date").name());
+                            Some((Change::Notice { party, day }, source("date")))
+                        }
+                        _ => None,
                     }
                 }
                 "pool_amount" | "kostnadspost" => match (pool(problems), adjustment(problems)) {
-                    (Some(pool), Some(by)) => Some((Change::PoolAmount { pool, by }, source("pool"))),
+                    (Some(pool), Some(by)) => {
+                        Some((Change::PoolAmount { pool, by }, source("pool")))
+                    }
                     _ => None,
                 },
                 "budget" => match (day(problems), adjustment(problems)) {
@@ -1040,20 +1075,29 @@ impl<'a> Sheets<'a> {
                     let p = pool(problems);
                     let limit = if need("value", "the cap (an amount or lou)", problems) {
                         None
-                    } else if r.text("value", problems).is_some_and(|t| t.eq_ignore_ascii_case("lou")) {
+                    } else if r
+                        .text("value", problems)
+                        .is_some_and(|t| t.eq_ignore_ascii_case("lou"))
+                    {
                         Some(CapLimit::Lou)
                     } else {
                         r.money("value", "value", problems).and_then(|m| {
                             if m.is_positive() {
                                 Some(CapLimit::Fixed(m))
                             } else {
-                                err("value", format!("a cap must be above 0, found {m}"), problems);
+                                err(
+                                    "value",
+                                    format!("a cap must be above 0, found {m}"),
+                                    problems,
+                                );
                                 None
                             }
                         })
                     };
                     match (p, limit) {
-                        (Some(pool), Some(limit)) => Some((Change::Cap { pool, limit }, source("pool"))),
+                        (Some(pool), Some(limit)) => {
+                            Some((Change::Cap { pool, limit }, source("pool")))
+                        }
                         _ => None,
                     }
                 }
@@ -1065,8 +1109,12 @@ impl<'a> Sheets<'a> {
                         let text = r.text("value", problems).unwrap_or_default();
                         let t = text.trim().to_lowercase();
                         match t.split_once(':') {
-                            None if t == "redistribute" || t == "omfördela" => Some(ExcessPolicy::Redistribute),
-                            None if t == "uncovered" || t == "otäckt" => Some(ExcessPolicy::Uncovered),
+                            None if t == "redistribute" || t == "omfördela" => {
+                                Some(ExcessPolicy::Redistribute)
+                            }
+                            None if t == "uncovered" || t == "otäckt" => {
+                                Some(ExcessPolicy::Uncovered)
+                            }
                             Some(("absorb" | "bärs_av", who)) => match PartyId::new(who.trim()) {
                                 Ok(id) if known.contains(&id) => Some(ExcessPolicy::Absorb(id)),
                                 _ => {
@@ -1081,7 +1129,9 @@ impl<'a> Sheets<'a> {
                         }
                     };
                     match (p, policy) {
-                        (Some(pool), Some(policy)) => Some((Change::Excess { pool, policy }, source("pool"))),
+                        (Some(pool), Some(policy)) => {
+                            Some((Change::Excess { pool, policy }, source("pool")))
+                        }
                         _ => None,
                     }
                 }
@@ -1093,13 +1143,19 @@ impl<'a> Sheets<'a> {
                         r.money("value", "value", problems).filter(|m| {
                             let ok = m.is_positive();
                             if !ok {
-                                err("value", format!("a threshold must be above 0, found {m}"), problems);
+                                err(
+                                    "value",
+                                    format!("a threshold must be above 0, found {m}"),
+                                    problems,
+                                );
                             }
                             ok
                         })
                     };
                     match (d, amount) {
-                        (Some(from), Some(amount)) => Some((Change::Threshold { from, amount }, source("date"))),
+                        (Some(from), Some(amount)) => {
+                            Some((Change::Threshold { from, amount }, source("date")))
+                        }
                         _ => None,
                     }
                 }
@@ -1111,7 +1167,9 @@ impl<'a> Sheets<'a> {
                         r.whole("value", "value", 0, problems)
                     };
                     match (p, d, n) {
-                        (Some(party), Some(from), Some(users)) => Some((Change::Users { party, from, users }, source("date"))),
+                        (Some(party), Some(from), Some(users)) => {
+                            Some((Change::Users { party, from, users }, source("date")))
+                        }
                         _ => None,
                     }
                 }
@@ -1123,7 +1181,9 @@ impl<'a> Sheets<'a> {
                         r.whole("value", "value", 1, problems)
                     };
                     match (p, n) {
-                        (Some(party), Some(population)) => Some((Change::Population { party, population }, source("party"))),
+                        (Some(party), Some(population)) => {
+                            Some((Change::Population { party, population }, source("party")))
+                        }
                         _ => None,
                     }
                 }
@@ -1139,10 +1199,15 @@ impl<'a> Sheets<'a> {
                         };
                         let key = match (k.as_str(), arg) {
                             ("population" | "folkmängd", None) => Some(Key::Population),
-                            ("users" | "användare", None) => Some(Key::Users { total_users: None }),
+                            ("users" | "användare", None) => {
+                                Some(Key::Users { total_users: None })
+                            }
                             ("equal" | "lika", None) => Some(Key::Equal),
                             ("weight" | "vikt", Some(figure)) => Some(Key::Weight { figure }),
-                            ("direct" | "direkt", Some(who)) => PartyId::new(&who).ok().filter(|id| known.contains(id)).map(|party| Key::Direct { party }),
+                            ("direct" | "direkt", Some(who)) => PartyId::new(&who)
+                                .ok()
+                                .filter(|id| known.contains(id))
+                                .map(|party| Key::Direct { party }),
                             _ => None,
                         };
                         if key.is_none() {
@@ -1151,7 +1216,9 @@ impl<'a> Sheets<'a> {
                         key
                     };
                     match (p, key) {
-                        (Some(pool), Some(key)) => Some((Change::Key { pool, key }, source("pool"))),
+                        (Some(pool), Some(key)) => {
+                            Some((Change::Key { pool, key }, source("pool")))
+                        }
                         _ => None,
                     }
                 }

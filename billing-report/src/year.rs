@@ -6,7 +6,9 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::utility::row_col_to_cell;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
+};
 
 use billing_core::calendar::Invoice;
 use billing_core::invoice::LineKind;
@@ -16,8 +18,8 @@ use billing_core::{Money, PartyId};
 use crate::compute::Draft;
 use crate::document::Language;
 use crate::html::{
-    render, Cell, Chart, DivergingBar, DivergingBars, LineChart, PairedBar, PairedBars,
-    ReportPage, Section, StackedBars, Table,
+    render, Cell, Chart, DivergingBar, DivergingBars, LineChart, PairedBar, PairedBars, ReportPage,
+    Section, StackedBars, Table,
 };
 use crate::output::{money_f64, OutputError};
 use crate::workbook::Input;
@@ -39,7 +41,10 @@ pub fn render_year(input: &Input, c: &Comparison) -> Result<Vec<(String, Vec<u8>
         path: html_name.clone(),
         message,
     })?;
-    Ok(vec![(xlsx_name, xlsx), (html_name, render(&page).into_bytes())])
+    Ok(vec![
+        (xlsx_name, xlsx),
+        (html_name, render(&page).into_bytes()),
+    ])
 }
 
 /// The cost columns of a party's year, in order: each pool, then the user fees, transactions
@@ -56,7 +61,10 @@ fn cost_columns(r: &YearReport) -> Vec<(String, Box<dyn Fn(&PartyYear) -> Money 
             Box::new(move |p: &PartyYear| p.pools.get(&id).copied().unwrap_or(Money::ZERO)),
         ));
     }
-    out.push(("Användaravgift i förskott".to_owned(), Box::new(|p| p.advance)));
+    out.push((
+        "Användaravgift i förskott".to_owned(),
+        Box::new(|p| p.advance),
+    ));
     out.push(("Korrigeringar".to_owned(), Box::new(|p| p.corrections)));
     out.push(("Transaktioner".to_owned(), Box::new(|p| p.transactions)));
     out.push(("Samverkansavgifter".to_owned(), Box::new(|p| p.cooperation)));
@@ -99,7 +107,10 @@ pub fn year_page(input: &Input, c: &Comparison) -> Result<ReportPage, String> {
     let columns = cost_columns(r);
     let mut categories: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
     categories.push("Moms".to_owned());
-    let mut stacked = StackedBars::new(format!("Kostnad per part {y}, per kostnadsslag"), categories);
+    let mut stacked = StackedBars::new(
+        format!("Kostnad per part {y}, per kostnadsslag"),
+        categories,
+    );
     let heads: Vec<String> = ["Totalt", "Andel av allt före moms", "Status"]
         .map(str::to_owned)
         .to_vec();
@@ -197,7 +208,8 @@ pub fn year_page(input: &Input, c: &Comparison) -> Result<ReportPage, String> {
                     Cell::Amount(p.previous_total),
                     Cell::Amount(p.total),
                     Cell::Amount(p.change),
-                    p.change_percent.map_or(Cell::Empty, |x| Cell::Share(share(x))),
+                    p.change_percent
+                        .map_or(Cell::Empty, |x| Cell::Share(share(x))),
                 ],
             )
             .map_err(e)?;
@@ -216,7 +228,9 @@ pub fn year_page(input: &Input, c: &Comparison) -> Result<ReportPage, String> {
             continue;
         }
         let points: Vec<(NaiveDate, Money)> = cf.entries.iter().map(|e| (e.0, e.3)).collect();
-        lines.push(party_name(input, &cf.party), points).map_err(e)?;
+        lines
+            .push(party_name(input, &cf.party), points)
+            .map_err(e)?;
     }
     if !lines.series().is_empty() {
         sections.push(Section {
@@ -299,7 +313,9 @@ fn describe_changes(name: &str, input: &Input) -> String {
         .iter()
         .map(|c| match &c.change {
             Change::Join { party, day, .. } => format!("{} går med {day}", party.name),
-            Change::Notice { party, day } => format!("{} säger upp avtalet {day}", party_name(input, party)),
+            Change::Notice { party, day } => {
+                format!("{} säger upp avtalet {day}", party_name(input, party))
+            }
             Change::PoolAmount { pool, .. } => format!("kostnadsposten {pool} ändras"),
             Change::Budget { from, .. } => format!("budgeten ändras från {from}"),
             Change::Cap { pool, .. } => format!("taket för {pool} ändras"),
@@ -340,7 +356,13 @@ fn formats() -> Formats {
     }
 }
 
-fn write_money(ws: &mut Worksheet, row: u32, col: u16, m: Money, f: &Format) -> Result<(), XlsxError> {
+fn write_money(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    m: Money,
+    f: &Format,
+) -> Result<(), XlsxError> {
     ws.write_number_with_format(row, col, money_f64(m)?, f)?;
     Ok(())
 }
@@ -368,7 +390,13 @@ fn write_sum(
     Ok(())
 }
 
-fn per_cent(ws: &mut Worksheet, row: u32, col: u16, v: Option<Decimal>, f: &Format) -> Result<(), XlsxError> {
+fn per_cent(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: Option<Decimal>,
+    f: &Format,
+) -> Result<(), XlsxError> {
     if let Some(v) = v {
         let x: f64 = v.to_string().parse().unwrap_or(0.0);
         ws.write_number_with_format(row, col, x, f)?;
@@ -391,8 +419,15 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
 
     // Costs: one row per party, live sums.
     let ws = wb.add_worksheet().set_name("Kostnader")?;
-    ws.set_landscape().set_paper_size(9).set_print_fit_to_pages(1, 0);
-    ws.write_string_with_format(0, 0, format!("{}: kostnadsfördelning {y}", input.settings.name), &f.title)?;
+    ws.set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{}: kostnadsfördelning {y}", input.settings.name),
+        &f.title,
+    )?;
     let columns = cost_columns(r);
     let head = 2u32;
     let mut heads = vec!["Part".to_owned(), "Namn".to_owned()];
@@ -439,7 +474,14 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
     let vats: Money = r.parties.iter().map(|p| p.vat).sum();
     write_sum(ws, row, net_col, (first, row - 1), nets, &f.money_bold)?;
     write_sum(ws, row, net_col + 1, (first, row - 1), vats, &f.money_bold)?;
-    write_sum(ws, row, net_col + 2, (first, row - 1), nets + vats, &f.money_bold)?;
+    write_sum(
+        ws,
+        row,
+        net_col + 2,
+        (first, row - 1),
+        nets + vats,
+        &f.money_bold,
+    )?;
 
     // Shares.
     let ws = wb.add_worksheet().set_name("Andelar")?;
@@ -456,7 +498,13 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 0, p.party.as_str())?;
         ws.write_string(row, 1, label(p))?;
         for (j, (id, _)) in pools.iter().enumerate() {
-            per_cent(ws, row, 2 + j as u16, p.pool_shares.get(id).copied(), &f.per_cent)?;
+            per_cent(
+                ws,
+                row,
+                2 + j as u16,
+                p.pool_shares.get(id).copied(),
+                &f.per_cent,
+            )?;
         }
         let k = 2 + pools.len() as u16;
         per_cent(ws, row, k, Some(p.share), &f.per_cent)?;
@@ -465,7 +513,14 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
 
     // Change against the year before.
     let ws = wb.add_worksheet().set_name("Förändring")?;
-    let heads = ["Part", "Namn", &format!("Totalt {}", y - 1), &format!("Totalt {y}"), "Förändring", "Förändring (%)"];
+    let heads = [
+        "Part",
+        "Namn",
+        &format!("Totalt {}", y - 1),
+        &format!("Totalt {y}"),
+        "Förändring",
+        "Förändring (%)",
+    ];
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &f.bold)?;
         ws.set_column_width(i as u16, if i == 1 { 30 } else { 16 })?;
@@ -476,8 +531,12 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 1, label(p))?;
         write_money(ws, row, 2, p.previous_total, &f.money)?;
         write_money(ws, row, 3, p.total, &f.money)?;
-        let change = Formula::new(format!("={}-{}", row_col_to_cell(row, 3), row_col_to_cell(row, 2)))
-            .set_result(p.change.to_string());
+        let change = Formula::new(format!(
+            "={}-{}",
+            row_col_to_cell(row, 3),
+            row_col_to_cell(row, 2)
+        ))
+        .set_result(p.change.to_string());
         ws.write_formula_with_format(row, 4, change, &f.money)?;
         per_cent(ws, row, 5, p.change_percent, &f.per_cent)?;
         row += 1;
@@ -491,7 +550,10 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
 
     // Cash flow.
     let ws = wb.add_worksheet().set_name("Kassaflöde")?;
-    for (i, h) in ["Part", "Namn", "Datum", "In", "Ut", "Saldo"].iter().enumerate() {
+    for (i, h) in ["Part", "Namn", "Datum", "In", "Ut", "Saldo"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string_with_format(0, i as u16, *h, &f.bold)?;
         ws.set_column_width(i as u16, if i == 1 { 30 } else { 16 })?;
     }
@@ -515,7 +577,15 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
 
     // Every line of the year.
     let ws = wb.add_worksheet().set_name("Rader")?;
-    let heads = ["Part", "Fakturadag", "Kostnadsslag", "Text", "Belopp", "Moms", "Status"];
+    let heads = [
+        "Part",
+        "Fakturadag",
+        "Kostnadsslag",
+        "Text",
+        "Belopp",
+        "Moms",
+        "Status",
+    ];
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &f.bold)?;
         ws.set_column_width(i as u16, if i == 3 { 50 } else { 16 })?;
@@ -536,7 +606,12 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 6, s)?;
         row += 1;
     }
-    let amount: Money = r.lines.iter().filter(|l| l.year == y).map(|l| l.amount).sum();
+    let amount: Money = r
+        .lines
+        .iter()
+        .filter(|l| l.year == y)
+        .map(|l| l.amount)
+        .sum();
     let vat: Money = r.lines.iter().filter(|l| l.year == y).map(|l| l.vat).sum();
     ws.write_string_with_format(row, 0, "Summa", &f.bold)?;
     write_sum(ws, row, 4, (1, row - 1), amount, &f.money_bold)?;
@@ -551,14 +626,19 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
             .collect();
         let ws = wb.add_worksheet().set_name(name.trim_end())?;
         ws.write_string_with_format(0, 0, format!("Scenario: {}", s.name), &f.title)?;
-        let heads = ["Part", "Namn", "I dag", "Scenario", "Skillnad", "Procent", "Regel"];
+        let heads = [
+            "Part", "Namn", "I dag", "Scenario", "Skillnad", "Procent", "Regel",
+        ];
         for (i, h) in heads.iter().enumerate() {
             ws.write_string_with_format(2, i as u16, *h, &f.bold)?;
-            ws.set_column_width(i as u16, match i {
-                1 => 30,
-                6 => 70,
-                _ => 16,
-            })?;
+            ws.set_column_width(
+                i as u16,
+                match i {
+                    1 => 30,
+                    6 => 70,
+                    _ => 16,
+                },
+            )?;
         }
         let first = 3u32;
         let mut row = first;
@@ -567,8 +647,12 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(row, 1, &d.name)?;
             write_money(ws, row, 2, d.base, &f.money)?;
             write_money(ws, row, 3, d.scenario, &f.money)?;
-            let diff = Formula::new(format!("={}-{}", row_col_to_cell(row, 3), row_col_to_cell(row, 2)))
-                .set_result(d.difference.to_string());
+            let diff = Formula::new(format!(
+                "={}-{}",
+                row_col_to_cell(row, 3),
+                row_col_to_cell(row, 2)
+            ))
+            .set_result(d.difference.to_string());
             ws.write_formula_with_format(row, 4, diff, &f.money)?;
             per_cent(ws, row, 5, d.percent, &f.per_cent)?;
             ws.write_string(row, 6, d.reasons.join("; "))?;
@@ -610,7 +694,10 @@ pub fn overview_page(input: &Input, draft: &Draft) -> Result<ReportPage, String>
     ]
     .map(str::to_owned)
     .to_vec();
-    let mut stacked = StackedBars::new(format!("Fakturor {d}, per kostnadsslag"), categories.clone());
+    let mut stacked = StackedBars::new(
+        format!("Fakturor {d}, per kostnadsslag"),
+        categories.clone(),
+    );
     let mut heads = categories;
     heads.extend(["Att betala", "Status"].map(str::to_owned));
     let mut table = Table::new(format!("Fakturorna {d}"), "Part", heads);
@@ -624,16 +711,36 @@ pub fn overview_page(input: &Input, draft: &Draft) -> Result<ReportPage, String>
     let mut per_party: Vec<(String, Vec<Money>, Money, bool, &PartyId)> = Vec::new();
     for (inv, own) in invoices {
         let v = by_cost(inv);
-        per_party.push((party_name(input, &inv.buyer), v, inv.payable, own, &inv.buyer));
+        per_party.push((
+            party_name(input, &inv.buyer),
+            v,
+            inv.payable,
+            own,
+            &inv.buyer,
+        ));
     }
     let mut sums = vec![Money::ZERO; 5];
     for (name, v, payable, own, _) in &per_party {
-        let label = if *own { format!("{name} (egen andel)") } else { name.clone() };
+        let label = if *own {
+            format!("{name} (egen andel)")
+        } else {
+            name.clone()
+        };
         stacked.push(label.clone(), v.clone()).map_err(e)?;
         let mut cells: Vec<Cell> = v.iter().copied().map(Cell::Amount).collect();
         cells.push(Cell::Amount(*payable));
-        cells.push(Cell::Text(if *own { "bärs av samordnaren (R15)" } else { "faktura" }.to_owned()));
-        for (s, x) in sums.iter_mut().zip(v.iter().chain(std::iter::once(payable))) {
+        cells.push(Cell::Text(
+            if *own {
+                "bärs av samordnaren (R15)"
+            } else {
+                "faktura"
+            }
+            .to_owned(),
+        ));
+        for (s, x) in sums
+            .iter_mut()
+            .zip(v.iter().chain(std::iter::once(payable)))
+        {
             *s += *x;
         }
         table.push_row(label, cells).map_err(e)?;
@@ -651,7 +758,10 @@ pub fn overview_page(input: &Input, draft: &Draft) -> Result<ReportPage, String>
         chart: Some(Chart::Stacked(stacked)),
         table: Some(table),
     }];
-    let net_total: Money = per_party.iter().map(|p| p.1[..3].iter().copied().sum::<Money>()).sum();
+    let net_total: Money = per_party
+        .iter()
+        .map(|p| p.1[..3].iter().copied().sum::<Money>())
+        .sum();
     let population_total: u64 = input
         .agreement
         .parties()
@@ -691,7 +801,8 @@ pub fn overview_page(input: &Input, draft: &Draft) -> Result<ReportPage, String>
     cash.sort();
     cash.dedup();
     for t in draft.timeline.iter().filter(|t| cash.contains(&&t.party)) {
-        let points: Vec<(NaiveDate, Money)> = t.entries.iter().map(|x| (x.date, x.balance)).collect();
+        let points: Vec<(NaiveDate, Money)> =
+            t.entries.iter().map(|x| (x.date, x.balance)).collect();
         if !points.is_empty() {
             lines.push(party_name(input, &t.party), points).map_err(e)?;
         }
@@ -708,7 +819,12 @@ pub fn overview_page(input: &Input, draft: &Draft) -> Result<ReportPage, String>
     }
     Ok(ReportPage {
         title: format!("Översikt {d}"),
-        subtitle: Some(format!("{}, utkast {} (år {})", input.settings.name, d, d.year())),
+        subtitle: Some(format!(
+            "{}, utkast {} (år {})",
+            input.settings.name,
+            d,
+            d.year()
+        )),
         language: Language::Sv,
         sections,
     })

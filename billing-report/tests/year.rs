@@ -75,7 +75,9 @@ fn golden_kalmar(year: i32) -> BTreeMap<(String, NaiveDate), Money> {
             }
             let date = NaiveDate::from_str(&rec[col("issue_date")]).expect("a date");
             let y = if !rec[col("period_start")].is_empty() {
-                rec[col("period_start")][..4].parse::<i32>().expect("a year")
+                rec[col("period_start")][..4]
+                    .parse::<i32>()
+                    .expect("a year")
             } else if rec[col("description")].contains("(upgrade-2011)") {
                 2011
             } else {
@@ -98,7 +100,11 @@ fn kalmar_2011_totals_are_the_golden_lines_of_2011() {
     let golden_dates: BTreeSet<NaiveDate> = golden.keys().map(|k| k.1).collect();
     // Every golden line of 2011 is in the report, party by party and date by date.
     let mut ours: BTreeMap<(String, NaiveDate), Money> = BTreeMap::new();
-    for l in r.lines.iter().filter(|l| l.year == 2011 && !l.borne_by_issuer) {
+    for l in r
+        .lines
+        .iter()
+        .filter(|l| l.year == 2011 && !l.borne_by_issuer)
+    {
         *ours
             .entry((l.party.to_string(), l.invoice_date))
             .or_insert(Money::ZERO) += l.amount + l.vat;
@@ -110,7 +116,10 @@ fn kalmar_2011_totals_are_the_golden_lines_of_2011() {
         .collect();
     assert_eq!(ours_on_golden, golden, "2011's lines on the golden dates");
     // 2011-07-01: the thirteen invoiced parties' H2 advance, H1 correction and upgrade share.
-    assert!(golden.len() >= 13, "the golden files hold 2011's lines: {golden:?}");
+    assert!(
+        golden.len() >= 13,
+        "the golden files hold 2011's lines: {golden:?}"
+    );
     // The rest of 2011 is billed on the period starts that have no golden folder: the
     // advance of H1 2011 (2011-01-01) and the correction of H2 2011 (2012-01-01).
     let other: BTreeSet<NaiveDate> = ours
@@ -202,7 +211,11 @@ fn kalmar_2012_scenarios_agree_with_a_calculation_by_hand() {
     let budget = scenario(&c, "budget +10 %");
     for party in ["0834", "0860", "0862", "0884"] {
         let n = users_on(party, d("2012-01-01"));
-        assert_eq!(n, users_on(party, d("2012-12-31")), "{party} keeps its users");
+        assert_eq!(
+            n,
+            users_on(party, d("2012-12-31")),
+            "{party} keeps its users"
+        );
         let x = budget
             .differences
             .iter()
@@ -211,7 +224,10 @@ fn kalmar_2012_scenarios_agree_with_a_calculation_by_hand() {
         assert_eq!(x.base, Money::from_kronor(n * 12_000), "{party}");
         assert_eq!(x.scenario, Money::from_kronor(n * 13_200), "{party}");
         assert_eq!(x.percent, Some(Decimal::TEN), "{party}");
-        assert!(x.reasons.iter().any(|r| r.starts_with("budgeten ändras +10 %")));
+        assert!(x
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("budgeten ändras +10 %")));
     }
     // Every party's user fees rise by 10 % within an öre per line (each line is rounded on
     // its own); Borgholm's extraction does not change.
@@ -237,7 +253,8 @@ fn kalmar_2012_scenarios_agree_with_a_calculation_by_hand() {
 
 /// The populations of Stockholm's case, counted from its Parties.csv.
 fn stockholm_populations() -> BTreeMap<String, i64> {
-    let mut r = csv::Reader::from_path(case("stockholm-2020").join("Parties.csv")).expect("Parties");
+    let mut r =
+        csv::Reader::from_path(case("stockholm-2020").join("Parties.csv")).expect("Parties");
     r.records()
         .map(|x| x.expect("a row"))
         .filter(|x| !x[4].is_empty() && &x[0] != "01")
@@ -279,7 +296,8 @@ fn stockholm_2020_lou_threshold_700000_under_each_excess_policy() {
     // By hand: Stockholm's uncapped share is 2,000,000 × 935,619 / total = 824,675.42, above
     // both thresholds (615,312 in force on 2020-01-01, R2; 700,000 in the scenario); no other
     // municipality comes near either.
-    let stockholm_exact = Decimal::from(2_000_000) * Decimal::from(pops["0180"]) / Decimal::from(total);
+    let stockholm_exact =
+        Decimal::from(2_000_000) * Decimal::from(pops["0180"]) / Decimal::from(total);
     assert_eq!(stockholm_exact.round_dp(2), Decimal::new(82_467_542, 2));
     for (p, n) in &pops {
         if p != "0180" {
@@ -289,11 +307,24 @@ fn stockholm_2020_lou_threshold_700000_under_each_excess_policy() {
     // Only Stockholm's capped share changes: 615,312 → 700,000, +84,688.
     for policy in ["absorb", "redistribute", "uncovered"] {
         assert_eq!(pool(policy, "0180"), kr("615312.00"), "{policy}");
-        assert_eq!(pool(&format!("{policy} 700k"), "0180"), kr("700000.00"), "{policy}");
+        assert_eq!(
+            pool(&format!("{policy} 700k"), "0180"),
+            kr("700000.00"),
+            "{policy}"
+        );
     }
     // absorb:01: the region (the issuer: its share is borne, not invoiced) absorbed 209,363.42
     // and now 124,675.42; the other municipalities are unchanged.
-    let region = |s: &str| scenario(&c, s).report.party(&id("01")).expect("region").pools.get("system-2020").copied().unwrap_or(Money::ZERO);
+    let region = |s: &str| {
+        scenario(&c, s)
+            .report
+            .party(&id("01"))
+            .expect("region")
+            .pools
+            .get("system-2020")
+            .copied()
+            .unwrap_or(Money::ZERO)
+    };
     assert_eq!(region("absorb"), kr("209363.42"));
     assert_eq!(region("absorb 700k"), kr("124675.42"));
     // uncovered: nobody else pays more; the uncovered part falls by 84,688.
@@ -306,10 +337,16 @@ fn stockholm_2020_lou_threshold_700000_under_each_excess_policy() {
     // each of them pays 84,688 × population / (total − Stockholm's) less, within an öre.
     let others: i64 = total - pops["0180"];
     for (p, n) in pops.iter().filter(|(p, _)| *p != "0180") {
-        let exact = |cap: i64| Decimal::from(2_000_000 - cap) * Decimal::from(*n) / Decimal::from(others);
+        let exact =
+            |cap: i64| Decimal::from(2_000_000 - cap) * Decimal::from(*n) / Decimal::from(others);
         for (s, cap) in [("redistribute", 615_312), ("redistribute 700k", 700_000)] {
             let off = (pool(s, p).to_decimal() - exact(cap)).abs();
-            assert!(off < Decimal::new(1, 2), "{s} {p}: {} vs {}", pool(s, p), exact(cap));
+            assert!(
+                off < Decimal::new(1, 2),
+                "{s} {p}: {} vs {}",
+                pool(s, p),
+                exact(cap)
+            );
         }
     }
     let sum = |s: &str| -> Money { pops.keys().map(|p| pool(s, p)).sum() };
@@ -317,17 +354,33 @@ fn stockholm_2020_lou_threshold_700000_under_each_excess_policy() {
     assert_eq!(sum("redistribute 700k"), kr("2000000.00"));
     // The rule in words, on the scenario beside the base (the base is absorb:01).
     let s = scenario(&c, "redistribute 700k");
-    let solna = s.differences.iter().find(|x| x.party == id("0184")).expect("Solna");
+    let solna = s
+        .differences
+        .iter()
+        .find(|x| x.party == id("0184"))
+        .expect("Solna");
     assert!(
         solna
             .reasons
             .iter()
-            .any(|r| r.starts_with("omfördelat överskott från Stockholms kommuns takbegränsade andel")),
+            .any(|r| r
+                .starts_with("omfördelat överskott från Stockholms kommuns takbegränsade andel")),
         "{:?}",
         solna.reasons
     );
-    let sthlm = s.differences.iter().find(|x| x.party == id("0180")).expect("Stockholm");
-    assert!(sthlm.reasons.iter().any(|r| r.contains("taket är 700 000,00 kr")), "{:?}", sthlm.reasons);
+    let sthlm = s
+        .differences
+        .iter()
+        .find(|x| x.party == id("0180"))
+        .expect("Stockholm");
+    assert!(
+        sthlm
+            .reasons
+            .iter()
+            .any(|r| r.contains("taket är 700 000,00 kr")),
+        "{:?}",
+        sthlm.reasons
+    );
 }
 
 /// Runs the binary; returns its exit code and stderr.
@@ -435,7 +488,10 @@ fn browse(chromium: &Path, scratch: &Path, args: &[String], file: &Path) -> (boo
             "--v=0",
             "--hide-scrollbars",
         ])
-        .arg(format!("--user-data-dir={}", profile.path().join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            profile.path().join("profile").display()
+        ))
         .args(args)
         .arg(format!("file://{}", file.display()))
         .stdin(Stdio::null())
@@ -455,7 +511,8 @@ fn browse(chromium: &Path, scratch: &Path, args: &[String], file: &Path) -> (boo
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
     (status.success(), read(&out_path), read(&err_path))
 }
 
@@ -480,15 +537,22 @@ fn the_year_report_opens_in_chromium_with_every_chart_and_its_table() {
     let page = std::fs::read_to_string(&html).expect("the page");
     assert!(out.join("year-2012.xlsx").exists() && out.join(".billing-report").exists());
     // The workbook: one sheet per view, live sums.
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(out.join("year-2012.xlsx")).expect("xlsx");
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook(out.join("year-2012.xlsx")).expect("xlsx");
     use calamine::Reader;
     let sheets = wb.sheet_names().to_vec();
     for s in ["Kostnader", "Andelar", "Förändring", "Kassaflöde", "Rader"] {
         assert!(sheets.iter().any(|x| x == s), "{s} in {sheets:?}");
     }
-    assert_eq!(sheets.iter().filter(|s| s.starts_with("Scenario")).count(), 2);
+    assert_eq!(
+        sheets.iter().filter(|s| s.starts_with("Scenario")).count(),
+        2
+    );
     let formulas = wb.worksheet_formula("Kostnader").expect("formulas");
-    assert!(formulas.used_cells().any(|(_, _, f)| f.starts_with("SUM(")), "live sums");
+    assert!(
+        formulas.used_cells().any(|(_, _, f)| f.starts_with("SUM(")),
+        "live sums"
+    );
     // Swedish, self-contained.
     assert!(page.contains("lang=\"sv\""));
     assert!(page.contains("Kostnadsfördelning 2012"));
@@ -511,7 +575,10 @@ fn the_year_report_opens_in_chromium_with_every_chart_and_its_table() {
     let charts = dom.matches("role=\"img\"").count();
     assert_eq!(charts, 6, "six charts");
     for i in 1..=charts {
-        assert!(dom.contains(&format!("<table id=\"s{i}-data\">")), "the table of chart {i}");
+        assert!(
+            dom.contains(&format!("<table id=\"s{i}-data\">")),
+            "the table of chart {i}"
+        );
     }
     // Screenshots at a desktop and a phone width (kept in YEAR_SCREENSHOTS when it names a
     // folder, for a person to look at).
@@ -529,7 +596,10 @@ fn the_year_report_opens_in_chromium_with_every_chart_and_its_table() {
         );
         assert!(ok, "screenshot at {width}: {log}");
         let bytes = std::fs::read(&shot).expect("the screenshot");
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "a PNG at {width}");
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "a PNG at {width}"
+        );
         if let Some(k) = &keep {
             std::fs::create_dir_all(k).expect("the screenshot folder");
             std::fs::copy(&shot, k.join(shot.file_name().expect("a name"))).expect("keep it");
