@@ -64,6 +64,8 @@ pub enum FolderKind {
     RegisterExport,
     /// A year report (`year`): may be replaced with `--force`.
     YearReport,
+    /// A credit note and the corrected invoice (`credit`): never replaced.
+    Credit,
 }
 
 impl FolderKind {
@@ -73,6 +75,7 @@ impl FolderKind {
             FolderKind::Issued => "issued",
             FolderKind::RegisterExport => "register-export",
             FolderKind::YearReport => "year-report",
+            FolderKind::Credit => "credit",
         }
     }
 
@@ -125,7 +128,7 @@ fn check_replaceable(out: &Path, protect: &[&Path]) -> Result<(), OutputError> {
         .map(str::trim);
     match status {
         Some("draft") | Some("register-export") | Some("year-report") => Ok(()),
-        Some("issued") => Err(refuse(
+        Some("issued") | Some("credit") => Err(refuse(
             "it holds issued invoices, which are never replaced".to_owned(),
         )),
         _ => Err(refuse(format!(
@@ -915,6 +918,97 @@ fn kind_text(kind: InvoiceKind) -> &'static str {
     }
 }
 
+/// The income account a line is booked on: its pool's or fee's from the Accounts sheet, else
+/// the BAS chart's for its VAT rate.
+fn booking_account(
+    accounts: &crate::accounts::Accounts,
+    chart: &crate::sie::Chart,
+    line: &billing_core::calendar::InvoiceLine,
+) -> crate::sie::Account {
+    accounts
+        .booking(line.explanation.pool.as_ref())
+        .account
+        .unwrap_or(match line.vat_rate {
+            VatRate::Six => chart.income_6,
+            VatRate::Twelve => chart.income_12,
+            VatRate::TwentyFive => chart.income_25,
+            VatRate::Zero | VatRate::OutsideScope => chart.income_no_vat,
+        })
+}
+
+/// The CSV form of the files written: `Default` (comma, decimal point, UTF-8) or `Sv` (what
+/// Swedish Excel opens: semicolon, decimal comma, UTF-8 with a byte-order mark).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvDialect {
+    /// Comma separated, decimal point.
+    #[default]
+    Default,
+    /// Semicolon separated, decimal comma, UTF-8 with BOM.
+    Sv,
+}
+
+/// The byte-order mark of UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The CSV files among `files` (`lines.csv`, `register.csv`, also in sub-folders) rewritten in
+/// `dialect`: for `Sv`, semicolons, a decimal comma in the amount columns, and a BOM.
+///
+/// # Errors
+/// A CSV file that does not read back.
+pub fn apply_dialect(
+    files: &mut [(String, Vec<u8>)],
+    dialect: CsvDialect,
+) -> Result<(), OutputError> {
+    if dialect == CsvDialect::Default {
+        return Ok(());
+    }
+    const AMOUNTS: &[&str] = &["amount", "vat", "net", "rounding", "payable"];
+    for (name, bytes) in files.iter_mut() {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        if file != "lines.csv" && file != "register.csv" {
+            continue;
+        }
+        let err = |e: csv::Error| OutputError::Xlsx {
+            path: name.clone(),
+            message: e.to_string(),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        let mut out = BOM.to_vec();
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
+        let mut amount_columns: Vec<bool> = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(err)?;
+            if i == 0 {
+                amount_columns = record.iter().map(|h| AMOUNTS.contains(&h)).collect();
+                w.write_record(&record).map_err(err)?;
+                continue;
+            }
+            let row: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(c, v)| {
+                    if amount_columns.get(c).copied().unwrap_or(false) {
+                        v.replace('.', ",")
+                    } else {
+                        v.to_owned()
+                    }
+                })
+                .collect();
+            w.write_record(&row).map_err(err)?;
+        }
+        out.extend(w.into_inner().map_err(|e| OutputError::Xlsx {
+            path: name.clone(),
+            message: e.to_string(),
+        })?);
+        *bytes = out;
+    }
+    Ok(())
+}
+
 /// One row per invoice line, for import into a finance system.
 fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -940,8 +1034,12 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
         "vat_rate",
         "vat",
         "currency",
+        "account",
+        "cost_centre",
+        "counterpart",
     ])
     .map_err(to_err)?;
+    let chart = input.accounts.chart();
     for inv in &draft.invoices {
         let org = input
             .parties
@@ -949,7 +1047,7 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
             .and_then(|p| p.org.as_ref())
             .map(|o| o.to_string())
             .unwrap_or_default();
-        let mut rows: Vec<[String; 17]> = inv
+        let mut rows: Vec<[String; 20]> = inv
             .lines
             .iter()
             .enumerate()
@@ -974,6 +1072,15 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                     vat_text(l.vat_rate),
                     l.vat.to_string(),
                     inv.currency.to_string(),
+                    booking_account(&input.accounts, &chart, l).to_string(),
+                    csv_text(
+                        &input
+                            .accounts
+                            .booking(l.explanation.pool.as_ref())
+                            .cost_centre
+                            .unwrap_or_default(),
+                    ),
+                    org.clone(),
                 ]
             })
             .collect();
@@ -996,6 +1103,9 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                 "0".to_owned(),
                 "0.00".to_owned(),
                 inv.currency.to_string(),
+                chart.rounding.to_string(),
+                String::new(),
+                org.clone(),
             ]);
         }
         for row in rows {
@@ -1066,6 +1176,7 @@ pub fn default_out(input: &Path, date: chrono::NaiveDate, kind: FolderKind) -> P
         FolderKind::Draft | FolderKind::RegisterExport | FolderKind::YearReport => {
             format!("{date}-draft")
         }
+        FolderKind::Credit => format!("{date}-credit"),
     };
     dir.join("out").join(name)
 }
@@ -1132,7 +1243,7 @@ fn check_file_replaceable(path: &Path) -> Result<(), OutputError> {
 ///
 /// # Errors
 /// A workbook or CSV that cannot be written.
-pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
     use crate::register::REGISTER_COLUMNS;
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |m: String| OutputError::Xlsx {
@@ -1147,7 +1258,7 @@ pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, O
             .iter()
             .enumerate()
             .map(|(c, v)| match c {
-                0 | 2 | 5 | 10 => csv_text(v),
+                0 | 2 | 5 | 10 | 12 => csv_text(v),
                 _ => v.clone(),
             })
             .collect();

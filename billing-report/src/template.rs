@@ -80,6 +80,12 @@ fn example(sheet: &str) -> Vec<V> {
             E,
             E,
         ],
+        "Accounts" => vec![
+            T("system-2026"),
+            T("3010"),
+            T("100"),
+            T("Systemkostnader, samverkan"),
+        ],
         "Cooperations" => vec![
             T("course-1"),
             T("Exempelsamverkan"),
