@@ -49,8 +49,11 @@ pub fn render_year(input: &Input, c: &Comparison) -> Result<Vec<(String, Vec<u8>
 
 /// The cost columns of a party's year, in order: each pool, then the user fees, transactions
 /// and cooperation fees; with their Swedish headings.
-fn cost_columns(r: &YearReport) -> Vec<(String, Box<dyn Fn(&PartyYear) -> Money + '_>)> {
-    let mut out: Vec<(String, Box<dyn Fn(&PartyYear) -> Money + '_>)> = Vec::new();
+/// A cost column: its heading and how to read it from a party's year.
+type Column<'a> = (String, Box<dyn Fn(&PartyYear) -> Money + 'a>);
+
+fn cost_columns(r: &YearReport) -> Vec<Column<'_>> {
+    let mut out: Vec<Column<'_>> = Vec::new();
     for (id, name) in &r.pools {
         if id.starts_with("fee:") {
             continue;
@@ -137,12 +140,13 @@ pub fn year_page(input: &Input, c: &Comparison) -> Result<ReportPage, String> {
         .map_err(e)?;
     sections.push(Section {
         heading: format!("Vad varje part betalar för {y}"),
-        intro: Some(format!(
+        intro: Some(
             "Varje rad räknas till det år dess period börjar; en kostnadspost utan period till \
              sitt budgetår, annars till fakturadagen. Öresavrundning ingår inte. \
              Fakturerat: fakturadagen finns i fakturaregistret; prognos: beräknat från \
              avtalet som det ser ut i dag. Samordnarens egen andel faktureras inte (R15)."
-        )),
+                .to_owned(),
+        ),
         chart: Some(Chart::Stacked(stacked)),
         table: Some(table),
     });
@@ -467,7 +471,7 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
     }
     ws.write_string_with_format(row, 0, "Summa", &f.bold)?;
     for (j, (_, get)) in columns.iter().enumerate() {
-        let sum: Money = r.parties.iter().map(|p| get(p)).sum();
+        let sum: Money = r.parties.iter().map(get).sum();
         write_sum(ws, row, 2 + j as u16, (first, row - 1), sum, &f.money_bold)?;
     }
     let nets: Money = r.parties.iter().map(|p| p.net).sum();
