@@ -274,6 +274,25 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         "{words}"
     );
     assert!(words.contains("Orsak: Fel folkmängd för Värmdö"), "{words}");
+    // The PDF says what it credits and why (read back with poppler's pdftotext).
+    let pdf = credit_out.join("kreditfaktura.pdf");
+    let out = std::process::Command::new("pdftotext")
+        .args([s(&pdf), "-"])
+        .output()
+        .expect("pdftotext runs");
+    let pdf_text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(pdf_text.contains("Kreditfaktura"), "{pdf_text}");
+    assert!(
+        pdf_text.contains(&format!("Krediterar faktura {vaermdoe}")),
+        "{pdf_text}"
+    );
+    assert!(
+        pdf_text.contains("Orsak: Fel folkmängd för Värmdö"),
+        "{pdf_text}"
+    );
     let reissued_lines = lines(&credit_out.join("reissue/lines.csv"));
     assert!(reissued_lines.iter().all(|l| l["invoice_number"] == "1004"));
     assert!(reissued_lines
