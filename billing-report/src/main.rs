@@ -697,8 +697,8 @@ fn explain(
         let docs = reg.documents()?;
         for original in docs.iter().filter(|d| {
             d.buyer == party
-                && d.date == date
-                && d.kind == billing_report::register::RecordedKind::Invoice
+                && d.billing_date == date
+                && d.kind != billing_report::register::RecordedKind::Credit
         }) {
             for c in docs
                 .iter()
