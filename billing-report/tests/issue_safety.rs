@@ -264,8 +264,8 @@ fn a_draft_never_replaces_issued_invoices_by_default() {
     cli(&["issue", s(&input), "--date", "2011-07-01"]).expect(0);
     let issued = t.path().join("out/2011-07-01");
     let before = snapshot(&issued);
-    // 13 invoices as workbook, PDF and e-invoice; overview, audit, lines, json.
-    assert_eq!(before.len(), 43);
+    // 13 invoices as workbook, PDF and e-invoice; overview.xlsx and .html, audit, lines, json.
+    assert_eq!(before.len(), 44);
     let marker = std::fs::read_to_string(issued.join(".billing-report")).unwrap();
     assert!(marker.contains("status: issued"), "{marker}");
     cli(&["run", s(&input), "--date", "2011-07-01", "--force"]).expect(0);
