@@ -62,6 +62,8 @@ pub enum FolderKind {
     Issued,
     /// The register as exported (`register export`): may be replaced with `--force`.
     RegisterExport,
+    /// A credit note and the corrected invoice (`credit`): never replaced.
+    Credit,
 }
 
 impl FolderKind {
@@ -70,6 +72,7 @@ impl FolderKind {
             FolderKind::Draft => "draft",
             FolderKind::Issued => "issued",
             FolderKind::RegisterExport => "register-export",
+            FolderKind::Credit => "credit",
         }
     }
 
@@ -122,7 +125,7 @@ fn check_replaceable(out: &Path, protect: &[&Path]) -> Result<(), OutputError> {
         .map(str::trim);
     match status {
         Some("draft") | Some("register-export") => Ok(()),
-        Some("issued") => Err(refuse(
+        Some("issued") | Some("credit") => Err(refuse(
             "it holds issued invoices, which are never replaced".to_owned(),
         )),
         _ => Err(refuse(format!(
@@ -904,6 +907,97 @@ fn kind_text(kind: InvoiceKind) -> &'static str {
     }
 }
 
+/// The income account a line is booked on: its pool's or fee's from the Accounts sheet, else
+/// the BAS chart's for its VAT rate.
+fn booking_account(
+    accounts: &crate::accounts::Accounts,
+    chart: &crate::sie::Chart,
+    line: &billing_core::calendar::InvoiceLine,
+) -> crate::sie::Account {
+    accounts
+        .booking(line.explanation.pool.as_ref())
+        .account
+        .unwrap_or(match line.vat_rate {
+            VatRate::Six => chart.income_6,
+            VatRate::Twelve => chart.income_12,
+            VatRate::TwentyFive => chart.income_25,
+            VatRate::Zero | VatRate::OutsideScope => chart.income_no_vat,
+        })
+}
+
+/// The CSV form of the files written: `Default` (comma, decimal point, UTF-8) or `Sv` (what
+/// Swedish Excel opens: semicolon, decimal comma, UTF-8 with a byte-order mark).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvDialect {
+    /// Comma separated, decimal point.
+    #[default]
+    Default,
+    /// Semicolon separated, decimal comma, UTF-8 with BOM.
+    Sv,
+}
+
+/// The byte-order mark of UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The CSV files among `files` (`lines.csv`, `register.csv`, also in sub-folders) rewritten in
+/// `dialect`: for `Sv`, semicolons, a decimal comma in the amount columns, and a BOM.
+///
+/// # Errors
+/// A CSV file that does not read back.
+pub fn apply_dialect(
+    files: &mut [(String, Vec<u8>)],
+    dialect: CsvDialect,
+) -> Result<(), OutputError> {
+    if dialect == CsvDialect::Default {
+        return Ok(());
+    }
+    const AMOUNTS: &[&str] = &["amount", "vat", "net", "rounding", "payable"];
+    for (name, bytes) in files.iter_mut() {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        if file != "lines.csv" && file != "register.csv" {
+            continue;
+        }
+        let err = |e: csv::Error| OutputError::Xlsx {
+            path: name.clone(),
+            message: e.to_string(),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        let mut out = BOM.to_vec();
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
+        let mut amount_columns: Vec<bool> = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(err)?;
+            if i == 0 {
+                amount_columns = record.iter().map(|h| AMOUNTS.contains(&h)).collect();
+                w.write_record(&record).map_err(err)?;
+                continue;
+            }
+            let row: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(c, v)| {
+                    if amount_columns.get(c).copied().unwrap_or(false) {
+                        v.replace('.', ",")
+                    } else {
+                        v.to_owned()
+                    }
+                })
+                .collect();
+            w.write_record(&row).map_err(err)?;
+        }
+        out.extend(w.into_inner().map_err(|e| OutputError::Xlsx {
+            path: name.clone(),
+            message: e.to_string(),
+        })?);
+        *bytes = out;
+    }
+    Ok(())
+}
+
 /// One row per invoice line, for import into a finance system.
 fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -929,8 +1023,12 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
         "vat_rate",
         "vat",
         "currency",
+        "account",
+        "cost_centre",
+        "counterpart",
     ])
     .map_err(to_err)?;
+    let chart = input.accounts.chart();
     for inv in &draft.invoices {
         let org = input
             .parties
@@ -938,7 +1036,7 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
             .and_then(|p| p.org.as_ref())
             .map(|o| o.to_string())
             .unwrap_or_default();
-        let mut rows: Vec<[String; 17]> = inv
+        let mut rows: Vec<[String; 20]> = inv
             .lines
             .iter()
             .enumerate()
@@ -963,6 +1061,15 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                     vat_text(l.vat_rate),
                     l.vat.to_string(),
                     inv.currency.to_string(),
+                    booking_account(&input.accounts, &chart, l).to_string(),
+                    csv_text(
+                        &input
+                            .accounts
+                            .booking(l.explanation.pool.as_ref())
+                            .cost_centre
+                            .unwrap_or_default(),
+                    ),
+                    org.clone(),
                 ]
             })
             .collect();
@@ -985,6 +1092,9 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                 "0".to_owned(),
                 "0.00".to_owned(),
                 inv.currency.to_string(),
+                chart.rounding.to_string(),
+                String::new(),
+                org.clone(),
             ]);
         }
         for row in rows {
@@ -1053,6 +1163,7 @@ pub fn default_out(input: &Path, date: chrono::NaiveDate, kind: FolderKind) -> P
     let name = match kind {
         FolderKind::Issued => date.to_string(),
         FolderKind::Draft | FolderKind::RegisterExport => format!("{date}-draft"),
+        FolderKind::Credit => format!("{date}-credit"),
     };
     dir.join("out").join(name)
 }
@@ -1119,7 +1230,7 @@ fn check_file_replaceable(path: &Path) -> Result<(), OutputError> {
 ///
 /// # Errors
 /// A workbook or CSV that cannot be written.
-pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
     use crate::register::REGISTER_COLUMNS;
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |m: String| OutputError::Xlsx {
@@ -1134,7 +1245,7 @@ pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, O
             .iter()
             .enumerate()
             .map(|(c, v)| match c {
-                0 | 2 | 5 | 10 => csv_text(v),
+                0 | 2 | 5 | 10 | 12 => csv_text(v),
                 _ => v.clone(),
             })
             .collect();
