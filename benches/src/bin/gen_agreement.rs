@@ -75,7 +75,20 @@ fn day(offset: u64) -> String {
         y += 1;
     }
     let leap = y % 4 == 0;
-    let months = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let months = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     let mut m = 0;
     while d >= months[m] {
         d -= months[m];
@@ -164,10 +177,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows: settings,
     });
 
-    let mut rows = vec![["id", "name", "kind", "population", "population_date", "joined", "notice_given", "roles"]
-        .iter()
-        .map(|h| s(h))
-        .collect::<Vec<_>>()];
+    let mut rows = vec![[
+        "id",
+        "name",
+        "kind",
+        "population",
+        "population_date",
+        "joined",
+        "notice_given",
+        "roles",
+    ]
+    .iter()
+    .map(|h| s(h))
+    .collect::<Vec<_>>()];
     for (i, (id, name, pop)) in parties.iter().enumerate() {
         rows.push(vec![
             id.clone(),
@@ -198,7 +220,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 20 pools: one a year per half of the decade, keys population/users/equal, subsets, caps
     // under absorb, redistribute and uncovered.
     let mut rows = vec![[
-        "id", "name", "amount", "due", "key", "participants", "cap", "excess", "year", "vat",
+        "id",
+        "name",
+        "amount",
+        "due",
+        "key",
+        "participants",
+        "cap",
+        "excess",
+        "year",
+        "vat",
         "total_users",
     ]
     .iter()
@@ -227,12 +258,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             format!("{amount}.{:02}", i * 7 % 100),
             due,
             s(key),
-            if i % 3 == 2 { subset.clone() } else { String::new() },
+            if i % 3 == 2 {
+                subset.clone()
+            } else {
+                String::new()
+            },
             s(cap),
             s(excess),
             s(year),
             s(if i % 5 == 0 { 25 } else { 0 }),
-            if key == "users" { s(a.registrations as u64 * 11 / 10) } else { String::new() },
+            if key == "users" {
+                s(a.registrations as u64 * 11 / 10)
+            } else {
+                String::new()
+            },
         ]);
     }
     tables.push(Table {
@@ -240,14 +279,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows,
     });
 
-    let mut rows = vec![["valid_from", "line", "amount", "reference_date", "inferred"]
-        .iter()
-        .map(|h| s(h))
-        .collect::<Vec<_>>()];
-    for y in 0..10u64 {
-        for (j, (line, amount)) in [("Licenser", 60_000_000u64), ("Drift", 25_000_000), ("Förvaltning", 15_000_000)]
+    let mut rows = vec![
+        ["valid_from", "line", "amount", "reference_date", "inferred"]
             .iter()
-            .enumerate()
+            .map(|h| s(h))
+            .collect::<Vec<_>>(),
+    ];
+    for y in 0..10u64 {
+        for (j, (line, amount)) in [
+            ("Licenser", 60_000_000u64),
+            ("Drift", 25_000_000),
+            ("Förvaltning", 15_000_000),
+        ]
+        .iter()
+        .enumerate()
         {
             rows.push(vec![
                 format!("{}-01-01", 2016 + y),
