@@ -66,7 +66,7 @@ fn day(offset: u64) -> String {
     let mut y = 2016u64;
     let mut d = offset;
     loop {
-        let leap = y % 4 == 0;
+        let leap = y.is_multiple_of(4);
         let len = if leap { 366 } else { 365 };
         if d < len {
             break;
@@ -74,7 +74,7 @@ fn day(offset: u64) -> String {
         d -= len;
         y += 1;
     }
-    let leap = y % 4 == 0;
+    let leap = y.is_multiple_of(4);
     let months = [
         31,
         if leap { 29 } else { 28 },
@@ -188,7 +188,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "roles",
     ]
     .iter()
-    .map(|h| s(h))
+    .map(s)
     .collect::<Vec<_>>()];
     for (i, (id, name, pop)) in parties.iter().enumerate() {
         rows.push(vec![
@@ -233,7 +233,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "total_users",
     ]
     .iter()
-    .map(|h| s(h))
+    .map(s)
     .collect::<Vec<_>>()];
     let subset: Vec<&str> = parties.iter().step_by(5).map(|p| p.0.as_str()).collect();
     let subset = subset.join(", ");
@@ -282,7 +282,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = vec![
         ["valid_from", "line", "amount", "reference_date", "inferred"]
             .iter()
-            .map(|h| s(h))
+            .map(s)
             .collect::<Vec<_>>(),
     ];
     for y in 0..10u64 {
@@ -319,7 +319,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(a.out.join("csv"))?;
     let mut users: Vec<Vec<String>> = vec![["party", "user_id", "first_day", "last_day"]
         .iter()
-        .map(|h| s(h))
+        .map(s)
         .collect()];
     let mut made = 0usize;
     let mut k = 0u64;
