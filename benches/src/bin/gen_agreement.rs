@@ -153,9 +153,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let n = parties.len();
+    let total_pop: u64 = parties.iter().map(|p| p.2).sum();
     let mut rng = Lcg(0x5eed);
-    // Entries and exits: every 23rd party joins later, every 31st gives notice.
-    let joined = |i: usize| (i % 23 == 5).then(|| day(400 + (i as u64 * 37) % 1500));
+    // Exits: every 31st party gives notice.
+    // Entries need approvals by more than half of the members (R-entry): not generated yet.
+    let joined = |_: usize| None::<String>;
     let notice = |i: usize| (i % 31 == 7).then(|| day(900 + (i as u64 * 53) % 1800));
 
     let mut tables = Vec::new();
@@ -183,6 +185,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "kind",
         "population",
         "population_date",
+        "users",
         "joined",
         "notice_given",
         "roles",
@@ -197,6 +200,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             s("municipality"),
             s(pop),
             s("2016-12-31"),
+            s((a.registrations as u64 * pop / total_pop).max(1)),
             joined(i).unwrap_or_default(),
             notice(i).unwrap_or_default(),
             String::new(),
@@ -206,8 +210,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         s("region"),
         s("Regionen"),
         s("region"),
-        String::new(),
-        String::new(),
+        s("1000000"),
+        s("2016-12-31"),
+        s("10"),
         String::new(),
         String::new(),
         s("coordinator"),
@@ -235,7 +240,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     .iter()
     .map(s)
     .collect::<Vec<_>>()];
-    let subset: Vec<&str> = parties.iter().step_by(5).map(|p| p.0.as_str()).collect();
+    // Every fifth party, leaving out those that give notice (they may have left by the due day).
+    let subset: Vec<&str> = parties
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 5 == 0 && notice(*i).is_none())
+        .map(|(_, p)| p.0.as_str())
+        .collect();
     let subset = subset.join(", ");
     for i in 0..20u64 {
         let year = 2016 + i / 2;
@@ -310,7 +321,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Registrations spread by population, with churn: a user starts some day in the decade
     // (most at the start) and a third leave again.
-    let total_pop: u64 = parties.iter().map(|p| p.2).sum();
     let users_path = if a.users_file {
         a.out.join("users.csv")
     } else {
@@ -323,28 +333,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect()];
     let mut made = 0usize;
     let mut k = 0u64;
+    // Every party has at least one user (the users key needs one); the floors' shortfall goes
+    // one each to the parties in order, an excess is taken from the largest.
     let mut quotas: Vec<usize> = parties
         .iter()
-        .map(|p| (a.registrations as u64 * p.2 / total_pop) as usize)
+        .map(|p| ((a.registrations as u64 * p.2 / total_pop) as usize).max(1))
         .collect();
-    // The registrations the floors left go one each to the parties in order.
-    let short = a.registrations.saturating_sub(quotas.iter().sum::<usize>());
+    let sum: usize = quotas.iter().sum();
     let parties_n = quotas.len();
-    for j in 0..short {
+    for j in 0..a.registrations.saturating_sub(sum) {
         quotas[j % parties_n] += 1;
+    }
+    if let Some(largest) = quotas.iter_mut().max() {
+        *largest -= sum.saturating_sub(a.registrations).min(*largest - 1);
     }
     'outer: loop {
         for (i, (id, _, _)) in parties.iter().enumerate() {
             if k as usize >= quotas[i] {
                 continue;
             }
-            let first_floor = joined(i).map_or(0, |_| 400 + (i as u64 * 37) % 1500);
-            let first = if rng.next(3) == 0 {
+            let first_floor = joined(i).map_or(0, |_| 0);
+            let first = if k > 0 && rng.next(3) == 0 {
                 first_floor + rng.next(3000)
             } else {
                 first_floor
             };
-            let last = if rng.next(3) == 0 {
+            let last = if k > 0 && rng.next(3) == 0 {
                 day(first + 30 + rng.next(1500))
             } else {
                 String::new()
