@@ -123,6 +123,19 @@ fn write_csv(path: &Path, rows: &[Vec<String>]) -> std::io::Result<()> {
     w.flush()
 }
 
+/// An organisation number `NNNNNN-NNNC` from nine digits and their Luhn check digit.
+fn org_nr(nine: &str) -> String {
+    let sum: u32 = nine
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0') * if i % 2 == 0 { 2 } else { 1 };
+            d / 10 + d % 10
+        })
+        .sum();
+    format!("{}-{}{}", &nine[..6], &nine[6..], (10 - sum % 10) % 10)
+}
+
 fn s(x: impl ToString) -> String {
     x.to_string()
 }
@@ -182,6 +195,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = vec![[
         "id",
         "name",
+        "org_nr",
         "kind",
         "population",
         "population_date",
@@ -197,6 +211,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows.push(vec![
             id.clone(),
             name.clone(),
+            org_nr(&format!("2120{i:05}")),
             s("municipality"),
             s(pop),
             s("2016-12-31"),
@@ -209,6 +224,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rows.push(vec![
         s("region"),
         s("Regionen"),
+        org_nr("232100001"),
         s("region"),
         s("1000000"),
         s("2016-12-31"),
