@@ -129,7 +129,7 @@ pub fn reissued(
     number: u64,
     date: NaiveDate,
 ) -> Result<Draft, String> {
-    let draft = compute(input, original.date, history).map_err(|problems| {
+    let draft = compute(input, original.billing_date, history).map_err(|problems| {
         problems
             .iter()
             .map(ToString::to_string)
@@ -145,7 +145,7 @@ pub fn reissued(
             format!(
                 "with the current input nothing is due to {} on {}: there is no corrected \
                  invoice to issue; credit without --reissue",
-                original.buyer, original.date
+                original.buyer, original.billing_date
             )
         })?;
     let mut invoice = invoice
@@ -158,7 +158,7 @@ pub fn reissued(
     let fee_lines = draft
         .fee_lines
         .iter()
-        .filter(|l| l.party == invoice.buyer && l.invoice_date == original.date)
+        .filter(|l| l.party == invoice.buyer && l.invoice_date == original.billing_date)
         .cloned()
         .collect();
     Ok(Draft {

@@ -416,6 +416,52 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         assert_eq!(std::fs::read(&register).unwrap(), register_before);
     }
 
+    // The corrected invoice can be credited and corrected again: the lines billed are still
+    // those of the first invoice's date.
+    let again = t.path().join("kredit-2");
+    cli(&[
+        "credit",
+        s(&input),
+        "--invoice",
+        "1004",
+        "--reason",
+        "Fel referens",
+        "--date",
+        "2019-03-20",
+        "--reissue",
+        "--out",
+        s(&again),
+    ])
+    .expect(0);
+    let export2 = t.path().join("export-2");
+    cli(&["register", "export", s(&input), "--out", s(&export2)]).expect(0);
+    let rows2 = register_rows(&export2.join("register.csv"));
+    assert_eq!(rows2[&1005]["credits"], "1004");
+    assert_eq!(rows2[&1005]["kind"], "credit_note");
+    assert_eq!(rows2[&1006]["credits"], "1004");
+    assert_eq!(rows2[&1006]["net"], rows2[&1004]["net"]);
+    assert_eq!(
+        dec(&rows2[&1005]["payable"]),
+        -dec(&rows2[&1004]["payable"])
+    );
+    cli(&["verify", s(&input), s(&again)]).expect(0);
+    cli(&["verify", s(&input), s(&credit_out)]).expect(0);
+    let r = cli(&[
+        "explain",
+        s(&input),
+        "--party",
+        "0120",
+        "--date",
+        "2019-03-01",
+    ])
+    .expect(0);
+    assert!(
+        r.stdout
+            .contains("invoice 0182 1004 of 2019-03-01 was credited in full by credit note 1005"),
+        "{}",
+        r.stdout
+    );
+
     // The next issue continues the series after the corrected invoice.
     std::fs::write(
         input.join("Pools.csv"),
@@ -438,7 +484,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         .collect();
     assert_eq!(
         numbers,
-        BTreeSet::from(["1005".to_owned(), "1006".to_owned()])
+        BTreeSet::from(["1007".to_owned(), "1008".to_owned()])
     );
     // Two years now: #RAR 0 is 2020, #RAR -1 2019.
     let sie2 = t.path().join("bok2.se");
@@ -455,7 +501,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
             ]
         ]
     );
-    assert_eq!(sie.vers.len(), 6);
+    assert_eq!(sie.vers.len(), 8);
 }
 
 #[test]
