@@ -598,7 +598,7 @@ fn explain(
                 line.vat_rate,
                 line.vat.to_swedish()
             );
-            text.push_str(&line.explanation.to_string());
+            text.push_str(&line.explanation.render(input.settings.language));
         }
         if let Some(r) = inv.rounding {
             let _ = writeln!(text);

@@ -13,6 +13,7 @@ use billing_core::calendar::{Invoice, InvoiceKind, VatRate};
 use billing_core::Money;
 
 use crate::compute::{matrix, Draft};
+use crate::document::Labels;
 use crate::input::float_decimal;
 use crate::workbook::Input;
 
@@ -467,11 +468,15 @@ fn invoice_workbook(
     ws.set_column_width(2, 15)?;
     ws.set_column_width(3, 8)?;
     ws.set_column_width(4, 13)?;
-    let title = match (inv.kind, final_issue) {
-        (InvoiceKind::Invoice, true) => "FAKTURA",
-        (InvoiceKind::CreditNote, true) => "KREDITFAKTURA",
-        (InvoiceKind::Invoice, false) => "FAKTURA – UTKAST (draft, not issued)",
-        (InvoiceKind::CreditNote, false) => "KREDITFAKTURA – UTKAST (draft, not issued)",
+    let w = Labels::of(input.settings.language);
+    let kind = match inv.kind {
+        InvoiceKind::Invoice => w.invoice,
+        InvoiceKind::CreditNote => w.credit_note,
+    };
+    let title = if final_issue {
+        kind.to_uppercase()
+    } else {
+        format!("{} – {} ({})", kind.to_uppercase(), w.draft.to_uppercase(), w.not_issued)
     };
     ws.write_string_with_format(0, 0, title, &s.title)?;
     let mut r = 2;
@@ -481,45 +486,37 @@ fn invoice_workbook(
         r += 1;
         Ok(())
     };
-    kv(ws, "Avtal (agreement)", &input.settings.name)?;
-    kv(ws, "Utfärdare (issuer)", &party_name(input, &inv.issuer))?;
+    let draft_mark = format!("– ({})", w.draft.to_lowercase());
+    kv(ws, w.agreement, &input.settings.name)?;
+    kv(ws, w.seller, &party_name(input, &inv.issuer))?;
     if let Some(org) = &inv.issuer_org {
-        kv(ws, "Utfärdarens org.nr", &org.to_string())?;
-        kv(ws, "Momsregistreringsnummer", &org.vat_number())?;
+        kv(ws, &format!("{} ({})", w.org_nr, w.seller.to_lowercase()), &org.to_string())?;
+        kv(ws, w.vat_number, &org.vat_number())?;
     }
     if let Some(bg) = &input.settings.bankgiro {
-        kv(ws, "Bankgiro", bg)?;
+        kv(ws, w.bankgiro, bg)?;
     }
-    kv(ws, "Köpare (buyer)", &party_name(input, &inv.buyer))?;
-    kv(ws, "Köparens id", inv.buyer.as_str())?;
+    kv(ws, w.buyer, &party_name(input, &inv.buyer))?;
+    kv(ws, w.buyer_id, inv.buyer.as_str())?;
     if let Some(org) = &inv.buyer_org {
-        kv(ws, "Köparens org.nr", &org.to_string())?;
+        kv(ws, &format!("{} ({})", w.org_nr, w.buyer.to_lowercase()), &org.to_string())?;
     }
     kv(
         ws,
-        "Fakturanummer (number)",
+        w.number,
         &inv.number
             .map(|n| n.to_string())
-            .unwrap_or_else(|| "– (draft)".to_owned()),
+            .unwrap_or_else(|| draft_mark.clone()),
     )?;
-    kv(ws, "Fakturadatum (issue date)", &inv.issue_date.to_string())?;
-    kv(ws, "Förfallodatum (due date)", &inv.due_date.to_string())?;
-    kv(
-        ws,
-        "OCR-referens (payment reference)",
-        inv.ocr.as_deref().unwrap_or("– (draft)"),
-    )?;
-    kv(ws, "Valuta (currency)", inv.currency.code())?;
+    kv(ws, w.issue_date, &inv.issue_date.to_string())?;
+    kv(ws, w.due_date, &inv.due_date.to_string())?;
+    kv(ws, w.ocr, inv.ocr.as_deref().unwrap_or(&draft_mark))?;
+    kv(ws, w.currency, inv.currency.code())?;
     r += 1;
-    for (c, h) in [
-        "Beskrivning (description)",
-        "Period",
-        "Belopp (amount)",
-        "Moms %",
-        "Moms (VAT)",
-    ]
-    .iter()
-    .enumerate()
+    let vat_pct = format!("{} %", w.vat);
+    for (c, h) in [w.description, w.period, w.amount, &vat_pct, w.vat]
+        .iter()
+        .enumerate()
     {
         ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
     }
@@ -528,7 +525,7 @@ fn invoice_workbook(
         ws.write_string(r, 0, &line.description)?;
         ws.write_string(r, 1, line.period.map(|p| p.to_string()).unwrap_or_default())?;
         ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money)?;
-        ws.write_string(r, 3, vat_text(line.vat_rate))?;
+        ws.write_string(r, 3, vat_text(line.vat_rate, w))?;
         ws.write_number_with_format(r, 4, money_f64(line.vat)?, &s.money)?;
         r += 1;
     }
@@ -548,26 +545,30 @@ fn invoice_workbook(
         r += 1;
         Ok(())
     };
-    total(ws, "Summa exkl. moms (net)", inv.net_total, false)?;
+    total(ws, w.net_total, inv.net_total, false)?;
     for v in &inv.vat_totals {
         let rate = match v.rate {
-            VatRate::OutsideScope => "utanför momsens tillämpningsområde".to_owned(),
+            VatRate::OutsideScope => w.outside_scope.to_owned(),
             other => format!("{} %", other.percent()),
         };
         total(
             ws,
-            &format!("Moms {rate} på {}", v.base.to_swedish()),
+            &format!("{} {rate} {} {}", w.vat, w.on, v.base.to_swedish()),
             v.vat,
             false,
         )?;
     }
     if let Some(rounding) = inv.rounding {
-        total(ws, "Öresavrundning", rounding, false)?;
+        total(ws, w.rounding, rounding, false)?;
     }
-    total(ws, "Att betala (payable)", inv.payable, true)?;
+    let payable = match inv.kind {
+        InvoiceKind::CreditNote if inv.payable.is_negative() => w.to_credit,
+        _ => w.payable,
+    };
+    total(ws, payable, inv.payable, true)?;
 
     // The basis of every line: how it was derived, with the party's own figures only.
-    let ws = wb.add_worksheet().set_name("Underlag")?;
+    let ws = wb.add_worksheet().set_name(w.basis)?;
     ws.set_paper_size(9)
         .set_landscape()
         .set_print_fit_to_pages(1, 0);
@@ -575,22 +576,9 @@ fn invoice_workbook(
     ws.set_column_width(1, 60)?;
     ws.set_column_width(2, 24)?;
     ws.set_column_width(3, 22)?;
-    ws.write_string_with_format(
-        0,
-        0,
-        "Underlag per rad (how each line was derived)",
-        &s.title,
-    )?;
+    ws.write_string_with_format(0, 0, w.basis_per_line, &s.title)?;
     let mut r = 2;
-    for (c, h) in [
-        "Steg (step)",
-        "Beräkning (formula)",
-        "Värde (value)",
-        "Källa (source)",
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (c, h) in [w.step, w.formula, w.value, w.source].iter().enumerate() {
         ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
     }
     r += 1;
@@ -599,9 +587,10 @@ fn invoice_workbook(
         ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money_bold)?;
         r += 1;
         for step in &line.explanation.steps {
-            ws.write_string(r, 0, &step.label)?;
-            ws.write_string(r, 1, step.formula.as_deref().unwrap_or(""))?;
-            ws.write_string(r, 2, &step.value)?;
+            let lang = input.settings.language;
+            ws.write_string(r, 0, step.label.get(lang))?;
+            ws.write_string(r, 1, step.formula.as_ref().map_or("", |f| f.get(lang)))?;
+            ws.write_string(r, 2, step.value.get(lang))?;
             ws.write_string(r, 3, step.source.as_ref().map(|s| s.as_str()).unwrap_or(""))?;
             r += 1;
         }
@@ -610,9 +599,9 @@ fn invoice_workbook(
     wb.save_to_buffer()
 }
 
-fn vat_text(rate: VatRate) -> String {
+fn vat_text(rate: VatRate, w: &Labels) -> String {
     match rate {
-        VatRate::OutsideScope => "utanför".to_owned(),
+        VatRate::OutsideScope => w.outside_short.to_owned(),
         other => format!("{}", other.percent()),
     }
 }
@@ -960,7 +949,7 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                         .map(|p| p.last_day().to_string())
                         .unwrap_or_default(),
                     l.amount.to_string(),
-                    vat_text(l.vat_rate),
+                    vat_text(l.vat_rate, Labels::of(crate::document::Language::Sv)),
                     l.vat.to_string(),
                     inv.currency.to_string(),
                 ]

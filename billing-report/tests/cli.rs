@@ -452,7 +452,7 @@ fn swedish_csv_folder_gives_the_same_invoices() {
         ),
         (
             "Kostnadsposter.csv",
-            "post;benämning;belopp;förfallodag;nyckel;år\n\
+            "post;benämning;belopp;fakturadatum;nyckel;år\n\
              ikomet-2019;iKomet årsavgift 2019;5 000,00;2019-03-01;lika;2019\n",
         ),
         (

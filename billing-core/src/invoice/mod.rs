@@ -20,7 +20,7 @@ use crate::agreement::PartyId;
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::fee_line::{FeeLine, FeeLineKind};
 use crate::calendar::period::Period;
-use crate::explain::{Explanation, Step};
+use crate::explain::{Explanation, Language, Step, Text};
 use crate::invoice::ids::{ocr_reference, OrgNumber};
 use crate::money::policy_words;
 use crate::money::{Currency, Money, RoundingPolicy};
@@ -473,24 +473,24 @@ pub fn rounding_explanation(invoice: &Invoice, policy: RoundingPolicy) -> Option
         party: invoice.buyer.clone(),
         amount: rounding,
         steps: vec![
-            Step {
-                label: "lines and VAT".to_owned(),
-                formula: None,
-                value: total.to_swedish(),
-                source: None,
-            },
-            Step {
-                label: format!("payable rounded {}", policy_words(policy)),
-                formula: None,
-                value: invoice.payable.to_swedish(),
-                source: None,
-            },
-            Step {
-                label: "öresavrundning".to_owned(),
-                formula: Some("payable − (lines + VAT)".to_owned()),
-                value: rounding.to_swedish(),
-                source: None,
-            },
+            Step::input(
+                Text::new("rader och moms", "lines and VAT"),
+                Text::plain(total.to_swedish()),
+                None,
+            ),
+            Step::input(
+                Text::new(
+                    format!("att betala avrundat {}", policy_words(policy).get(Language::Sv)),
+                    format!("payable rounded {}", policy_words(policy).get(Language::En)),
+                ),
+                Text::plain(invoice.payable.to_swedish()),
+                None,
+            ),
+            Step::computed(
+                Text::new("öresavrundning", "rounding"),
+                Text::new("att betala − (rader + moms)", "payable − (lines + VAT)"),
+                Text::plain(rounding.to_swedish()),
+            ),
         ],
     })
 }
