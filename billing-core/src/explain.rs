@@ -96,7 +96,7 @@ pub struct Step {
 /// What a step's figure is, for a writer that rebuilds the computation (the audit workbook).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Figure {
     /// The users counted on one day, n.
     Users(u64),

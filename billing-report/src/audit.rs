@@ -28,7 +28,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook};
 
 use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, LineKind, VatRate};
 use billing_core::transactions::{Outcome, PricedLine};
-use billing_core::{Allocation, ExcessPolicy, Figure, Money, PartyId};
+use billing_core::{Allocation, ExcessPolicy, Figure, Language, Money, PartyId};
 
 use crate::compute::Draft;
 use crate::workbook::Input;
@@ -2139,7 +2139,7 @@ fn invoice_sheet(
         r += 1;
         let first = r;
         for line in &inv.lines {
-            s.text(r, 0, &line.description, Style::Plain);
+            s.text(r, 0, line.description.get(input.settings.language), Style::Plain);
             s.text(r, 1, kind_label(line.kind), Style::Plain);
             let reference = line_reference(inv, line, pools, fees, transactions);
             match reference {
@@ -2291,7 +2291,7 @@ fn line_reference(
                 .cloned()
         }
         _ => transactions
-            .get(&(inv.buyer.clone(), line.description.clone()))
+            .get(&(inv.buyer.clone(), line.description.get(Language::En).to_owned()))
             .cloned(),
     }
 }

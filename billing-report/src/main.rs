@@ -593,7 +593,7 @@ fn explain(
                 text,
                 "line {}: {}: {} (VAT {} {})",
                 i + 1,
-                line.description,
+                line.description.get(input.settings.language),
                 line.amount.to_swedish(),
                 line.vat_rate,
                 line.vat.to_swedish()

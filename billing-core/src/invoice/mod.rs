@@ -88,8 +88,8 @@ pub enum LineKind {
 pub struct InvoiceLine {
     /// What it bills.
     pub kind: LineKind,
-    /// In words.
-    pub description: String,
+    /// In words, in each language a document may be written in.
+    pub description: Text,
     /// The period it pays for, if any.
     pub period: Option<Period>,
     /// The amount before VAT.
@@ -282,12 +282,18 @@ pub fn assemble_invoices(
             FeeLineKind::Correction => (
                 LineKind::Correction,
                 0,
-                format!("correction of the user fee for {}", f.period),
+                Text::new(
+                    format!("korrigering av användaravgiften för {}", f.period),
+                    format!("correction of the user fee for {}", f.period),
+                ),
             ),
             FeeLineKind::Advance => (
                 LineKind::Advance,
                 1,
-                format!("user fee in advance for {}", f.period),
+                Text::new(
+                    format!("användaravgift i förskott för {}", f.period),
+                    format!("user fee in advance for {}", f.period),
+                ),
             ),
         };
         let line = line(
@@ -333,7 +339,7 @@ pub fn assemble_invoices(
                 amount,
                 steps: Vec::new(),
             });
-            let description = format!("{} ({})", a.name, a.pool);
+            let description = Text::plain(format!("{} ({})", a.name, a.pool));
             push(
                 party,
                 2,
@@ -353,7 +359,7 @@ pub fn assemble_invoices(
     for e in extra.iter().filter(|e| e.due == date) {
         let line = line(
             LineKind::Other,
-            e.description.clone(),
+            Text::plain(e.description.clone()),
             e.period,
             e.amount,
             e.vat,
@@ -385,7 +391,7 @@ pub fn assemble_invoices(
 
 fn line(
     kind: LineKind,
-    description: String,
+    description: Text,
     period: Option<Period>,
     amount: Money,
     vat_rate: VatRate,
