@@ -463,7 +463,9 @@ fn invoice_workbook(
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let s = styles();
     let mut wb = new_workbook(draft, "Invoice");
-    let ws = wb.add_worksheet().set_name("Faktura")?;
+    let ws = wb
+        .add_worksheet()
+        .set_name(Labels::of(input.settings.language).invoice)?;
     // A4 (paper size 9), one page wide, so that it prints as an invoice.
     ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 34)?;
@@ -1015,7 +1017,7 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     ws.write_string_with_format(0, 0, tr("Iakttagelse", "Finding"), &s.bold)?;
     let mut r = 1;
     for f in &draft.findings {
-        ws.write_string(r, 0, f)?;
+        ws.write_string(r, 0, f.get(lang))?;
         r += 1;
     }
     for d in &draft.assumed_dates {
@@ -1217,7 +1219,7 @@ pub fn summary(draft: &Draft, out: &Path) -> String {
         out.display()
     );
     for f in &draft.findings {
-        let _ = writeln!(s, "finding: {f}");
+        let _ = writeln!(s, "finding: {}", f.get(Language::En));
     }
     if let (Some(first), Some(last)) = (draft.assumed_dates.first(), draft.assumed_dates.last()) {
         let _ = writeln!(

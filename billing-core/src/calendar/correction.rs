@@ -39,11 +39,11 @@ pub(crate) fn correction_line(
     let mut steps = ctx.fee_steps();
     let policy = match ctx.config.policy {
         CorrectionPolicy::NextInvoiceCount => Text::new(
-            "antal vid nästa faktura (next_invoice_count)",
+            "antal användare vid nästa faktura",
             "next_invoice_count",
         ),
         CorrectionPolicy::ProRataDays => {
-            Text::new("dag för dag (pro_rata_days)", "pro_rata_days")
+            Text::new("användardagar dag för dag", "pro_rata_days")
         }
     };
     steps.push(Step::input(

@@ -128,8 +128,8 @@ pub fn annual_fee(
             };
             Step::input(
                 Text::new(
-                    format!("{}: {}{sv}", budget.name, l.name),
-                    format!("{}: {}{en}", budget.name, l.name),
+                    format!("budget från {}: {}{sv}", budget.valid_from, l.name),
+                    format!("budget from {}: {}{en}", budget.valid_from, l.name),
                 ),
                 Text::plain(l.amount.to_swedish()),
                 l.source.as_ref(),
