@@ -239,7 +239,9 @@ impl Allocation {
                     "absorbs the excess above the cap",
                 ),
                 Text::new(
-                    format!("{capped} andel(ar) vid takbeloppet, summan av deras överskjutande belopp"),
+                    format!(
+                        "{capped} andel(ar) vid takbeloppet, summan av deras överskjutande belopp"
+                    ),
                     format!("{capped} capped part(s), sum of their excess"),
                 ),
                 Text::plain(absorbed.to_swedish()),
@@ -292,7 +294,10 @@ impl Allocation {
         let Some(o) = &self.outside else { return };
         let total = group_thousands(&o.total_users.value.to_string());
         steps.push(Step::input(
-            Text::new("användare i alla organisationer", "users in all organisations"),
+            Text::new(
+                "användare i alla organisationer",
+                "users in all organisations",
+            ),
             Text::plain(total.clone()),
             o.total_users.source.as_ref(),
         ));
@@ -308,7 +313,10 @@ impl Allocation {
             Text::plain(swedish_decimal(per_user, 10)),
         ));
         steps.push(Step::computed(
-            Text::new("parternas exakta andel tillsammans", "the parties' exact share together"),
+            Text::new(
+                "parternas exakta andel tillsammans",
+                "the parties' exact share together",
+            ),
             Text::plain(format!(
                 "{} × {} / {}",
                 self.amount.to_swedish(),
@@ -519,10 +527,7 @@ impl Allocation {
                 "the truncated shares add up to the amount: no öre left over",
             )
         } else {
-            let (rest, left) = (
-                swedish_decimal(remainder.ore().abs(), 6),
-                self.leftover_ore,
-            );
+            let (rest, left) = (swedish_decimal(remainder.ore().abs(), 6), self.leftover_ore);
             Text::new(
                 format!(
                     "resten {rest} öre har plats {rank} av {splitters}; de {left} ören som blir över går till plats 1–{left}"

@@ -465,7 +465,10 @@ pub(crate) fn policy_words(policy: RoundingPolicy) -> crate::explain::Text {
         RoundingMode::HalfEven => ("hälften till jämnt", "half to even"),
         RoundingMode::TowardZero => ("mot noll", "toward zero"),
     };
-    crate::explain::Text::new(format!("{unit_sv}, {mode_sv}"), format!("{unit_en}, {mode_en}"))
+    crate::explain::Text::new(
+        format!("{unit_sv}, {mode_sv}"),
+        format!("{unit_en}, {mode_en}"),
+    )
 }
 
 #[cfg(test)]

@@ -2139,7 +2139,12 @@ fn invoice_sheet(
         r += 1;
         let first = r;
         for line in &inv.lines {
-            s.text(r, 0, line.description.get(input.settings.language), Style::Plain);
+            s.text(
+                r,
+                0,
+                line.description.get(input.settings.language),
+                Style::Plain,
+            );
             s.text(r, 1, kind_label(line.kind), Style::Plain);
             let reference = line_reference(inv, line, pools, fees, transactions);
             match reference {
@@ -2291,7 +2296,10 @@ fn line_reference(
                 .cloned()
         }
         _ => transactions
-            .get(&(inv.buyer.clone(), line.description.get(Language::En).to_owned()))
+            .get(&(
+                inv.buyer.clone(),
+                line.description.get(Language::En).to_owned(),
+            ))
             .cloned(),
     }
 }

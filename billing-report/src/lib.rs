@@ -2,8 +2,10 @@
 //! validates it, computes through `billing-core`, and writes invoices (xlsx, csv, json) and
 //! explanations. The binary in `main.rs` is a thin command-line layer over this library.
 
+pub mod accounts;
 pub mod audit;
 pub mod compute;
+pub mod credit;
 pub mod document;
 pub mod html;
 pub mod input;
@@ -13,6 +15,7 @@ pub mod output;
 pub mod pdf;
 pub mod register;
 pub mod sie;
+pub mod sie_export;
 pub mod template;
 pub mod transactions;
 pub mod ubl;

@@ -14,7 +14,8 @@ use clap::{Parser, Subcommand};
 use billing_report::compute::{compute, Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
-    check_target, default_out, render, stage_folder, summary, FolderKind, OutputError,
+    apply_dialect, check_target, default_out, render, stage_folder, summary, CsvDialect,
+    FolderKind, OutputError,
 };
 use billing_report::register::{default_path, numbers_in, InvoiceRegister, RegisterError, Serves};
 use billing_report::workbook::{load, Input};
@@ -53,6 +54,10 @@ enum Command {
     /// Issue the invoices due on a date: number them, record them in the invoice register, and
     /// write them.
     Issue(RunArgs),
+    /// Credit an issued invoice in full: a credit note with the next number of the series,
+    /// referring to the invoice, recorded in the register and written to its own folder; with
+    /// `--reissue`, the invoice recomputed from the current input is issued after it.
+    Credit(CreditArgs),
     /// Explain how each line of a party's invoice on a date was derived.
     Explain {
         /// The agreement workbook.
@@ -100,10 +105,42 @@ struct RunArgs {
     /// The transactions file to bill, instead of the one the workbook names.
     #[arg(long)]
     transactions: Option<PathBuf>,
+    /// The form of lines.csv: `default` (comma, decimal point) or `sv` (semicolon, decimal
+    /// comma, UTF-8 with BOM: what Swedish Excel opens).
+    #[arg(long, value_enum, default_value = "default")]
+    csv_dialect: CsvDialect,
     /// `issue` only: create the invoice register (the start of the issuer's number series).
     /// Without it, `issue` never creates one.
     #[arg(long)]
     new_register: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct CreditArgs {
+    /// The agreement workbook (xlsx, ods) or a folder of CSV files.
+    input: PathBuf,
+    /// The number of the issued invoice to credit (the issuer's series).
+    #[arg(long)]
+    invoice: u64,
+    /// Why it is credited (printed on the credit note and recorded in the register).
+    #[arg(long)]
+    reason: String,
+    /// The credit note's date (default: today).
+    #[arg(long)]
+    date: Option<NaiveDate>,
+    /// Also issue the corrected invoice, recomputed from the current input for the credited
+    /// invoice's date and buyer, with the number after the credit note's.
+    #[arg(long)]
+    reissue: bool,
+    /// The output folder (default beside the input: `out/credit-<number>`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The invoice register (default: `<input>.register.sqlite` beside the input).
+    #[arg(long)]
+    register: Option<PathBuf>,
+    /// The transactions file to bill in the corrected invoice, instead of the workbook's.
+    #[arg(long)]
+    transactions: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,13 +153,20 @@ enum RegisterCommand {
         #[arg(long)]
         register: Option<PathBuf>,
     },
-    /// Write the register as `register.xlsx` and `register.csv` into a folder.
+    /// Write the register as `register.xlsx`, `register.csv` and `register.se` (SIE 4) into
+    /// a folder, or only the SIE 4 file with `--sie`.
     Export {
         /// The agreement workbook whose register to export.
         input: PathBuf,
         /// The output folder.
+        #[arg(long, required_unless_present = "sie")]
+        out: Option<PathBuf>,
+        /// Write the SIE 4 file (one verification per invoice and credit note) to this file.
         #[arg(long)]
-        out: PathBuf,
+        sie: Option<PathBuf>,
+        /// The form of register.csv: `default` or `sv` (semicolon, decimal comma, BOM).
+        #[arg(long, value_enum, default_value = "default")]
+        csv_dialect: CsvDialect,
         /// The invoice register (default: `<input>.register.sqlite` beside the input).
         #[arg(long)]
         register: Option<PathBuf>,
@@ -154,7 +198,9 @@ impl From<RegisterError> for Failure {
             | RegisterError::OtherSeries { .. }
             | RegisterError::NoRegister { .. }
             | RegisterError::Exists { .. }
-            | RegisterError::Foreign { .. } => Failure::Refused(e.to_string()),
+            | RegisterError::Foreign { .. }
+            | RegisterError::NotIssued { .. }
+            | RegisterError::AlreadyCredited { .. } => Failure::Refused(e.to_string()),
             other => Failure::Other(other.to_string()),
         }
     }
@@ -186,10 +232,20 @@ fn main() -> ExitCode {
                 RegisterCommand::Export {
                     input,
                     out,
+                    sie,
+                    csv_dialect,
                     register,
                     force,
                 },
-        } => export(&input, &out, register.as_deref(), force, quiet),
+        } => export(
+            &input,
+            out.as_deref(),
+            (sie.as_deref(), csv_dialect),
+            register.as_deref(),
+            force,
+            quiet,
+        ),
+        Command::Credit(args) => credit(&args, quiet),
         Command::Verify(args) => {
             return match billing_report::verify::run(&args, quiet) {
                 Ok(code) => code,
@@ -330,7 +386,8 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     // `--force` never replaces the input or the register, nor a folder holding them.
     let protect = [args.input.as_path(), register_path.as_path()];
     if !final_issue {
-        let files = render(&input, &draft, false)?;
+        let mut files = render(&input, &draft, false)?;
+        apply_dialect(&mut files, args.csv_dialect)?;
         stage_folder(&out, &files, kind, args.force, &protect)?.publish()?;
         say(quiet, &summary(&draft, &out));
         return Ok(());
@@ -412,7 +469,8 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
                 invoices: numbered.to_vec(),
                 ..draft.clone()
             };
-            let files = render(&input, &issued, true)?;
+            let mut files = render(&input, &issued, true)?;
+            apply_dialect(&mut files, args.csv_dialect)?;
             let staged = stage_folder(&out, &files, kind, args.force, &protect)?;
             let tmp = staged.tmp().to_owned();
             let out = std::path::absolute(staged.out()).unwrap_or_else(|_| out.clone());
@@ -423,7 +481,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     billing_report::crash_point("before-rename");
     let published = staged.publish();
     if published.is_ok() {
-        register.mark_published(args.date)?;
+        register.mark_published(&args.date.to_string())?;
     }
     if let Err(e) = published {
         let numbers = numbered
@@ -566,6 +624,35 @@ fn explain(
     }
     // Written whole to a locked stdout; a reader that stops early (`| head`) is a normal end.
     let mut text = String::new();
+    if let Some(reg) = InvoiceRegister::open_existing(&register_path)? {
+        let docs = reg.documents()?;
+        for original in docs.iter().filter(|d| {
+            d.buyer == party
+                && d.date == date
+                && d.kind == billing_report::register::RecordedKind::Invoice
+        }) {
+            for c in docs
+                .iter()
+                .filter(|c| c.issuer == original.issuer && c.credits == Some(original.number))
+            {
+                let _ = match c.kind {
+                    billing_report::register::RecordedKind::Credit => writeln!(
+                        text,
+                        "invoice {} {} of {date} was credited in full by credit note {} on {}: {}",
+                        original.issuer, original.number, c.number, c.date, c.reason
+                    ),
+                    _ => writeln!(
+                        text,
+                        "invoice {} {} of {date} was replaced by the corrected invoice {} on {}",
+                        original.issuer, original.number, c.number, c.date
+                    ),
+                };
+            }
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+    }
     for inv in invoices {
         if inv.issuer == inv.buyer {
             let _ = writeln!(
@@ -624,7 +711,8 @@ fn print_stdout(text: &str) -> Result<(), Failure> {
 
 fn export(
     input: &Path,
-    out: &Path,
+    out: Option<&Path>,
+    (sie, dialect): (Option<&Path>, CsvDialect),
     register: Option<&Path>,
     force: bool,
     quiet: bool,
@@ -638,8 +726,27 @@ fn export(
             path.display()
         )));
     };
+    let loaded = load_input(input, quiet)?;
+    let sie_bytes = billing_report::sie_export::register_sie(&loaded, &reg.documents()?);
+    if let Some(file) = sie {
+        let bytes = sie_bytes.clone().map_err(Failure::Refused)?;
+        billing_report::output::write_file(file, &bytes, force)?;
+        say(quiet, &format!("wrote {}", file.display()));
+    }
+    let Some(out) = out else {
+        return Ok(());
+    };
     let rows = reg.rows()?;
-    let files = billing_report::output::register_files(&rows)?;
+    let mut files = billing_report::output::register_files(&rows)?;
+    apply_dialect(&mut files, dialect)?;
+    match sie_bytes {
+        Ok(bytes) => files.push(("register.se".to_owned(), bytes)),
+        // The register itself is still exported; the bookkeeping file is said missing.
+        Err(why) => say(
+            quiet,
+            &format!("warning: register.se (SIE 4) was not written: {why}"),
+        ),
+    }
     stage_folder(
         out,
         &files,
@@ -651,6 +758,158 @@ fn export(
     say(
         quiet,
         &format!("{} invoice(s) exported to {}", rows.len(), out.display()),
+    );
+    Ok(())
+}
+
+/// `billing-report credit`: see [`CreditArgs`].
+fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
+    use billing_report::credit;
+    let mut input = load_input(&args.input, quiet)?;
+    if let Some(t) = &args.transactions {
+        input.transactions_path = Some(t.clone());
+    }
+    let register_path = args
+        .register
+        .clone()
+        .unwrap_or_else(|| default_path(&args.input));
+    let Some(mut register) = InvoiceRegister::open_existing(&register_path)? else {
+        return Err(Failure::Refused(format!(
+            "{}: no invoice register there, so no issued invoice to credit; nothing was \
+             credited (give --register with the register of this agreement)",
+            register_path.display()
+        )));
+    };
+    finish_publications(&register, quiet)?;
+    // Temporary folders of credits killed before their commit are removed (their parent is
+    // the same for every credit folder of the default place).
+    let where_ = args
+        .out
+        .clone()
+        .unwrap_or_else(|| billing_report::credit::default_out(&args.input, 0));
+    clean_leftovers(&where_, &register.pending()?, quiet);
+    let serves = Serves {
+        agreement: input.settings.name.clone(),
+        issuer: input.settings.issuer.to_string(),
+    };
+    register.check_serves(&serves)?;
+    let history = register.history()?;
+    let issuer = serves.issuer.clone();
+    // Refused before anything is staged: an invoice not issued, or credited before (checked
+    // again inside the register's transaction).
+    let original = register
+        .document(&issuer, args.invoice)?
+        .filter(credit::creditable)
+        .ok_or_else(|| RegisterError::NotIssued {
+            path: register_path.display().to_string(),
+            issuer: issuer.clone(),
+            number: args.invoice,
+        })?;
+    if let Some(by) = register.credited_by(&issuer, args.invoice)? {
+        return Err(RegisterError::AlreadyCredited {
+            path: register_path.display().to_string(),
+            issuer,
+            number: args.invoice,
+            by,
+        }
+        .into());
+    }
+    let date = args
+        .date
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    if date < original.date {
+        return Err(Failure::Refused(format!(
+            "the credit note cannot be dated {date}, before the invoice {} it credits ({}); \
+             nothing was credited",
+            args.invoice, original.date
+        )));
+    }
+    let protect = [args.input.as_path(), register_path.as_path()];
+    let explicit_out = args.out.clone();
+    if let Some(out) = &explicit_out {
+        check_target(out, false, &protect)?;
+    }
+    let settings = input.settings.clone();
+    let (documents, (staged, out)) = register.credit(
+        &issuer,
+        args.invoice,
+        |original, first| -> Result<_, Failure> {
+            let note = credit::credit_note(
+                original,
+                first,
+                date,
+                settings.payment_days,
+                &args.reason,
+                settings.ocr_length_digit,
+            )
+            .map_err(Failure::Other)?;
+            let reissue = if args.reissue {
+                Some(
+                    credit::reissued(&input, &history, original, first + 1, date)
+                        .map_err(Failure::Refused)?,
+                )
+            } else {
+                None
+            };
+            let mut documents = vec![note.clone()];
+            let mut fee_lines = Vec::new();
+            if let Some(draft) = &reissue {
+                let invoice = draft.invoices.first().ok_or_else(|| {
+                    Failure::Other("the corrected invoice went missing".to_owned())
+                })?;
+                documents
+                    .push(credit::reissue_document(invoice, &args.reason).map_err(Failure::Other)?);
+                fee_lines = draft.fee_lines.clone();
+            }
+            let out = explicit_out
+                .clone()
+                .unwrap_or_else(|| credit::default_out(&args.input, first));
+            let files = credit::credit_files(&input, &note.json, reissue.as_ref())?;
+            let staged = stage_folder(&out, &files, FolderKind::Credit, false, &protect)?;
+            let abs_out = std::path::absolute(staged.out()).unwrap_or_else(|_| out.clone());
+            let tmp = staged.tmp().to_owned();
+            let abs_tmp = std::path::absolute(&tmp).unwrap_or(tmp);
+            Ok((documents, fee_lines, (staged, out), abs_out, abs_tmp))
+        },
+    )?;
+    let first = documents.first().map_or(0, |d| d.number);
+    billing_report::crash_point("before-rename");
+    staged.publish().map_err(|e| {
+        Failure::Other(format!(
+            "credit note {first} is recorded in {}, but its folder could not be put into \
+             place: {e}. The register is authoritative: the next run puts it in place",
+            register_path.display()
+        ))
+    })?;
+    register.mark_published(&format!("credit {first}"))?;
+    for d in &documents {
+        let what = match d.kind {
+            "credit_note" => format!(
+                "credit note {} crediting invoice {} ({}): {} {}",
+                d.number,
+                args.invoice,
+                original.buyer,
+                d.payable.to_swedish(),
+                settings.currency
+            ),
+            _ => format!(
+                "corrected invoice {} replacing invoice {} ({}): {} {}",
+                d.number,
+                args.invoice,
+                original.buyer,
+                d.payable.to_swedish(),
+                settings.currency
+            ),
+        };
+        say(quiet, &what);
+    }
+    say(
+        quiet,
+        &format!(
+            "wrote {}; recorded in {}",
+            out.display(),
+            register_path.display()
+        ),
     );
     Ok(())
 }
@@ -852,33 +1111,33 @@ fn finish_publications(register: &InvoiceRegister, quiet: bool) -> Result<(), Fa
         if p.tmp.is_dir() && !out_exists {
             std::fs::rename(&p.tmp, &p.out).map_err(|e| {
                 Failure::Other(format!(
-                    "the invoices dated {} are recorded in the register but were never put in \
+                    "{} are recorded in the register but were never put in \
                      place; moving {} to {} failed: {e}",
-                    p.date,
+                    p.what,
                     p.tmp.display(),
                     p.out.display()
                 ))
             })?;
-            register.mark_published(p.date)?;
+            register.mark_published(&p.key)?;
             say(
                 quiet,
                 &format!(
-                    "finished publishing the invoices dated {}: an earlier issue recorded them \
+                    "finished publishing {}: an earlier run recorded them \
                      and stopped before putting {} in place; moved there from {}",
-                    p.date,
+                    p.what,
                     p.out.display(),
                     p.tmp.display()
                 ),
             );
         } else if out_exists && !p.tmp.exists() {
             // Renamed, but the process stopped before recording it.
-            register.mark_published(p.date)?;
+            register.mark_published(&p.key)?;
         } else {
             return Err(Failure::Refused(format!(
-                "the invoices dated {} are recorded in the register, but their folder {} is \
+                "{} are recorded in the register, but their folder {} is \
                  {} and their complete copy {} is {}: put the copy in place by hand, or ask \
                  for help; nothing was issued",
-                p.date,
+                p.what,
                 p.out.display(),
                 if out_exists { "there" } else { "missing" },
                 p.tmp.display(),

@@ -64,6 +64,8 @@ pub enum FolderKind {
     Issued,
     /// The register as exported (`register export`): may be replaced with `--force`.
     RegisterExport,
+    /// A credit note and the corrected invoice (`credit`): never replaced.
+    Credit,
 }
 
 impl FolderKind {
@@ -72,6 +74,7 @@ impl FolderKind {
             FolderKind::Draft => "draft",
             FolderKind::Issued => "issued",
             FolderKind::RegisterExport => "register-export",
+            FolderKind::Credit => "credit",
         }
     }
 
@@ -124,7 +127,7 @@ fn check_replaceable(out: &Path, protect: &[&Path]) -> Result<(), OutputError> {
         .map(str::trim);
     match status {
         Some("draft") | Some("register-export") => Ok(()),
-        Some("issued") => Err(refuse(
+        Some("issued") | Some("credit") => Err(refuse(
             "it holds issued invoices, which are never replaced".to_owned(),
         )),
         _ => Err(refuse(format!(
@@ -481,7 +484,12 @@ fn invoice_workbook(
     let title = if final_issue {
         kind.to_uppercase()
     } else {
-        format!("{} – {} ({})", kind.to_uppercase(), w.draft.to_uppercase(), w.not_issued)
+        format!(
+            "{} – {} ({})",
+            kind.to_uppercase(),
+            w.draft.to_uppercase(),
+            w.not_issued
+        )
     };
     ws.write_string_with_format(0, 0, title, &s.title)?;
     let mut r = 2;
@@ -495,7 +503,11 @@ fn invoice_workbook(
     kv(ws, w.agreement, &input.settings.name)?;
     kv(ws, w.seller, &party_name(input, &inv.issuer))?;
     if let Some(org) = &inv.issuer_org {
-        kv(ws, &format!("{} ({})", w.org_nr, w.seller.to_lowercase()), &org.to_string())?;
+        kv(
+            ws,
+            &format!("{} ({})", w.org_nr, w.seller.to_lowercase()),
+            &org.to_string(),
+        )?;
         kv(ws, w.vat_number, &org.vat_number())?;
     }
     if let Some(bg) = &input.settings.bankgiro {
@@ -504,7 +516,11 @@ fn invoice_workbook(
     kv(ws, w.buyer, &party_name(input, &inv.buyer))?;
     kv(ws, w.buyer_id, inv.buyer.as_str())?;
     if let Some(org) = &inv.buyer_org {
-        kv(ws, &format!("{} ({})", w.org_nr, w.buyer.to_lowercase()), &org.to_string())?;
+        kv(
+            ws,
+            &format!("{} ({})", w.org_nr, w.buyer.to_lowercase()),
+            &org.to_string(),
+        )?;
     }
     kv(
         ws,
@@ -588,12 +604,7 @@ fn invoice_workbook(
     }
     r += 1;
     for line in &inv.lines {
-        ws.write_string_with_format(
-            r,
-            0,
-            line.description.get(input.settings.language),
-            &s.bold,
-        )?;
+        ws.write_string_with_format(r, 0, line.description.get(input.settings.language), &s.bold)?;
         ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money_bold)?;
         r += 1;
         for step in &line.explanation.steps {
@@ -713,7 +724,9 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     // Parties × what their invoice holds: one column per pool (headed by its name), user fees,
     // other lines (transactions, monthly costs), VAT and öresavrundning, which add up to the
     // payable total of the row. The coordinator's own share is a row too, never invoiced (R15).
-    let ws = wb.add_worksheet().set_name(tr("Sammanställning", "Summary"))?;
+    let ws = wb
+        .add_worksheet()
+        .set_name(tr("Sammanställning", "Summary"))?;
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
@@ -742,12 +755,18 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
             .find(|a| a.pool.as_ref() == id)
             .map_or_else(|| id.to_owned(), |a| a.name.clone())
     };
-    let mut heads: Vec<String> = vec![tr("Part", "Party").to_owned(), tr("Namn", "Name").to_owned()];
+    let mut heads: Vec<String> = vec![
+        tr("Part", "Party").to_owned(),
+        tr("Namn", "Name").to_owned(),
+    ];
     heads.extend(summary.pools.iter().map(|p| pool_name(p)));
     heads.extend(
         [
             tr("Användaravgifter", "User fees"),
-            tr("Övriga rader (transaktioner m.m.)", "Other lines (transactions etc.)"),
+            tr(
+                "Övriga rader (transaktioner m.m.)",
+                "Other lines (transactions etc.)",
+            ),
             w.vat,
             w.rounding,
             w.payable,
@@ -786,9 +805,7 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Pools: amount, allocated, absorbed, uncovered, outside.
-    let ws = wb
-        .add_worksheet()
-        .set_name(tr("Kostnadsposter", "Pools"))?;
+    let ws = wb.add_worksheet().set_name(tr("Kostnadsposter", "Pools"))?;
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
@@ -891,9 +908,7 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Cash flow.
-    let ws = wb
-        .add_worksheet()
-        .set_name(tr("Kassaflöde", "Cash flow"))?;
+    let ws = wb.add_worksheet().set_name(tr("Kassaflöde", "Cash flow"))?;
     for c in 0..5u16 {
         ws.set_column_width(c, 15)?;
     }
@@ -942,9 +957,15 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
             tr("Antal", "Count"),
             tr("Kostnadsbelopp", "Cost amount"),
             tr("Summa kostnader", "Total costs"),
-            tr("Överskott (+) / underskott (−)", "Surplus (+) / deficit (−)"),
+            tr(
+                "Överskott (+) / underskott (−)",
+                "Surplus (+) / deficit (−)",
+            ),
             tr("Utfall", "Outcome"),
-            tr("Avgift som hade täckt kostnaderna", "Fee that would have covered the costs"),
+            tr(
+                "Avgift som hade täckt kostnaderna",
+                "Fee that would have covered the costs",
+            ),
             tr(
                 "Behöver personuppgiftsbiträdesavtal med administratören",
                 "Needs a data-processing agreement with the administrator",
@@ -1058,6 +1079,97 @@ fn kind_text(kind: InvoiceKind) -> &'static str {
     }
 }
 
+/// The income account a line is booked on: its pool's or fee's from the Accounts sheet, else
+/// the BAS chart's for its VAT rate.
+fn booking_account(
+    accounts: &crate::accounts::Accounts,
+    chart: &crate::sie::Chart,
+    line: &billing_core::calendar::InvoiceLine,
+) -> crate::sie::Account {
+    accounts
+        .booking(line.explanation.pool.as_ref())
+        .account
+        .unwrap_or(match line.vat_rate {
+            VatRate::Six => chart.income_6,
+            VatRate::Twelve => chart.income_12,
+            VatRate::TwentyFive => chart.income_25,
+            VatRate::Zero | VatRate::OutsideScope => chart.income_no_vat,
+        })
+}
+
+/// The CSV form of the files written: `Default` (comma, decimal point, UTF-8) or `Sv` (what
+/// Swedish Excel opens: semicolon, decimal comma, UTF-8 with a byte-order mark).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvDialect {
+    /// Comma separated, decimal point.
+    #[default]
+    Default,
+    /// Semicolon separated, decimal comma, UTF-8 with BOM.
+    Sv,
+}
+
+/// The byte-order mark of UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The CSV files among `files` (`lines.csv`, `register.csv`, also in sub-folders) rewritten in
+/// `dialect`: for `Sv`, semicolons, a decimal comma in the amount columns, and a BOM.
+///
+/// # Errors
+/// A CSV file that does not read back.
+pub fn apply_dialect(
+    files: &mut [(String, Vec<u8>)],
+    dialect: CsvDialect,
+) -> Result<(), OutputError> {
+    if dialect == CsvDialect::Default {
+        return Ok(());
+    }
+    const AMOUNTS: &[&str] = &["amount", "vat", "net", "rounding", "payable"];
+    for (name, bytes) in files.iter_mut() {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        if file != "lines.csv" && file != "register.csv" {
+            continue;
+        }
+        let err = |e: csv::Error| OutputError::Xlsx {
+            path: name.clone(),
+            message: e.to_string(),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(bytes.as_slice());
+        let mut out = BOM.to_vec();
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
+        let mut amount_columns: Vec<bool> = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(err)?;
+            if i == 0 {
+                amount_columns = record.iter().map(|h| AMOUNTS.contains(&h)).collect();
+                w.write_record(&record).map_err(err)?;
+                continue;
+            }
+            let row: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(c, v)| {
+                    if amount_columns.get(c).copied().unwrap_or(false) {
+                        v.replace('.', ",")
+                    } else {
+                        v.to_owned()
+                    }
+                })
+                .collect();
+            w.write_record(&row).map_err(err)?;
+        }
+        out.extend(w.into_inner().map_err(|e| OutputError::Xlsx {
+            path: name.clone(),
+            message: e.to_string(),
+        })?);
+        *bytes = out;
+    }
+    Ok(())
+}
+
 /// One row per invoice line, for import into a finance system.
 fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -1083,8 +1195,12 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
         "vat_rate",
         "vat",
         "currency",
+        "account",
+        "cost_centre",
+        "counterpart",
     ])
     .map_err(to_err)?;
+    let chart = input.accounts.chart();
     for inv in &draft.invoices {
         let org = input
             .parties
@@ -1092,7 +1208,7 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
             .and_then(|p| p.org.as_ref())
             .map(|o| o.to_string())
             .unwrap_or_default();
-        let mut rows: Vec<[String; 17]> = inv
+        let mut rows: Vec<[String; 20]> = inv
             .lines
             .iter()
             .enumerate()
@@ -1117,6 +1233,15 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                     vat_text(l.vat_rate, Labels::of(crate::document::Language::Sv)),
                     l.vat.to_string(),
                     inv.currency.to_string(),
+                    booking_account(&input.accounts, &chart, l).to_string(),
+                    csv_text(
+                        &input
+                            .accounts
+                            .booking(l.explanation.pool.as_ref())
+                            .cost_centre
+                            .unwrap_or_default(),
+                    ),
+                    org.clone(),
                 ]
             })
             .collect();
@@ -1139,6 +1264,9 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                 "0".to_owned(),
                 "0.00".to_owned(),
                 inv.currency.to_string(),
+                chart.rounding.to_string(),
+                String::new(),
+                org.clone(),
             ]);
         }
         for row in rows {
@@ -1240,6 +1368,7 @@ pub fn default_out(input: &Path, date: chrono::NaiveDate, kind: FolderKind) -> P
     let name = match kind {
         FolderKind::Issued => date.to_string(),
         FolderKind::Draft | FolderKind::RegisterExport => format!("{date}-draft"),
+        FolderKind::Credit => format!("{date}-credit"),
     };
     dir.join("out").join(name)
 }
@@ -1306,7 +1435,7 @@ fn check_file_replaceable(path: &Path) -> Result<(), OutputError> {
 ///
 /// # Errors
 /// A workbook or CSV that cannot be written.
-pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
     use crate::register::REGISTER_COLUMNS;
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |m: String| OutputError::Xlsx {
@@ -1321,7 +1450,7 @@ pub fn register_files(rows: &[[String; 11]]) -> Result<Vec<(String, Vec<u8>)>, O
             .iter()
             .enumerate()
             .map(|(c, v)| match c {
-                0 | 2 | 5 | 10 => csv_text(v),
+                0 | 2 | 5 | 10 | 12 => csv_text(v),
                 _ => v.clone(),
             })
             .collect();

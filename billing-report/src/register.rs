@@ -94,6 +94,28 @@ pub enum RegisterError {
         /// Where they were found.
         where_: String,
     },
+    /// The invoice to credit is not in the register.
+    #[error("register {path}: issuer {issuer} has issued no invoice numbered {number}; nothing was credited")]
+    NotIssued {
+        /// The database file.
+        path: String,
+        /// The issuer.
+        issuer: String,
+        /// The number asked for.
+        number: u64,
+    },
+    /// The invoice to credit was credited before.
+    #[error("register {path}: invoice {number} of issuer {issuer} is already credited by credit note {by}; nothing was credited")]
+    AlreadyCredited {
+        /// The database file.
+        path: String,
+        /// The issuer.
+        issuer: String,
+        /// The invoice.
+        number: u64,
+        /// The credit note.
+        by: u64,
+    },
     /// A value in the register is not what it should be.
     #[error("register {path}: {message}")]
     Corrupt {
@@ -237,6 +259,24 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS credits (
+    issuer TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    credits INTEGER NOT NULL,
+    buyer TEXT NOT NULL,
+    date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    net TEXT NOT NULL,
+    vat TEXT NOT NULL,
+    rounding TEXT NOT NULL,
+    payable TEXT NOT NULL,
+    ocr TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (issuer, number)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS credited_once ON credits (issuer, credits) WHERE kind = 'credit_note';
 CREATE TABLE IF NOT EXISTS publications (
     date TEXT PRIMARY KEY,
     out TEXT NOT NULL,
@@ -260,8 +300,10 @@ pub struct Serves {
 /// committed: the next run finishes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
-    /// The invoice date.
-    pub date: NaiveDate,
+    /// What the folder holds, in words ("the invoices dated 2011-07-01", "credit note 1025").
+    pub what: String,
+    /// Its key in the register: the invoice date, or `credit <number>`.
+    pub key: String,
     /// The final folder.
     pub out: PathBuf,
     /// The complete temporary folder.
@@ -275,7 +317,11 @@ pub fn numbers_in(path: &Path, issuer: &str) -> BTreeSet<u64> {
     else {
         return BTreeSet::new();
     };
-    let Ok(mut stmt) = conn.prepare("SELECT number FROM invoices WHERE issuer = ?1") else {
+    // A register written before credit notes has no `credits` table.
+    let Ok(mut stmt) = conn
+        .prepare("SELECT number FROM invoices WHERE issuer = ?1 UNION SELECT number FROM credits WHERE issuer = ?1")
+        .or_else(|_| conn.prepare("SELECT number FROM invoices WHERE issuer = ?1"))
+    else {
         return BTreeSet::new();
     };
     let Ok(rows) = stmt.query_map(params![issuer], |r| r.get::<_, i64>(0)) else {
@@ -389,7 +435,7 @@ impl InvoiceRegister {
     pub fn numbers_of(&self, issuer: &str) -> Result<BTreeSet<u64>, RegisterError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT number FROM invoices WHERE issuer = ?1")
+            .prepare("SELECT number FROM invoices WHERE issuer = ?1 UNION SELECT number FROM credits WHERE issuer = ?1")
             .map_err(|e| self.db(e))?;
         let rows = stmt
             .query_map(params![issuer], |r| r.get::<_, i64>(0))
@@ -422,11 +468,15 @@ impl InvoiceRegister {
             .map_err(|e| self.db(e))?;
         let mut out = Vec::new();
         for r in rows {
-            let (date, o, t) = r.map_err(|e| self.db(e))?;
-            let date = NaiveDate::from_str(&date)
-                .map_err(|_| self.corrupt(format!("a publication dated {date:?}")))?;
+            let (key, o, t) = r.map_err(|e| self.db(e))?;
+            let what = match (NaiveDate::from_str(&key), key.strip_prefix("credit ")) {
+                (Ok(date), _) => format!("the invoices dated {date}"),
+                (_, Some(n)) if n.parse::<u64>().is_ok() => format!("credit note {n}"),
+                _ => return Err(self.corrupt(format!("a publication dated {key:?}"))),
+            };
             out.push(Pending {
-                date,
+                what,
+                key,
                 out: PathBuf::from(o),
                 tmp: PathBuf::from(t),
             });
@@ -434,15 +484,16 @@ impl InvoiceRegister {
         Ok(out)
     }
 
-    /// Records that the output folder of `date` is in place.
+    /// Records that the output folder of `key` (an invoice date, or `credit <number>`, see
+    /// [`Pending::key`]) is in place.
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn mark_published(&self, date: NaiveDate) -> Result<(), RegisterError> {
+    pub fn mark_published(&self, key: &str) -> Result<(), RegisterError> {
         self.conn
             .execute(
                 "UPDATE publications SET published = 1 WHERE date = ?1",
-                params![date.to_string()],
+                params![key],
             )
             .map_err(|e| self.db(e))?;
         Ok(())
@@ -706,21 +757,7 @@ impl InvoiceRegister {
             numbered.push(invoice);
         }
         for l in fee_lines.iter().filter(|l| l.invoice_date == date) {
-            tx.execute(
-                "INSERT INTO fee_lines (party, kind, period_start, period_end, invoice_date, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    l.party.to_string(),
-                    match l.kind {
-                        FeeLineKind::Advance => "advance",
-                        FeeLineKind::Correction => "correction",
-                    },
-                    l.period.start().to_string(),
-                    l.period.end().to_string(),
-                    l.invoice_date.to_string(),
-                    l.amount.to_string(),
-                ],
-            )
-            .map_err(db.clone())?;
+            insert_fee_line(&tx, l).map_err(db.clone())?;
         }
         tx.execute(
             "INSERT INTO issue_dates (date) VALUES (?1)",
@@ -745,15 +782,220 @@ impl InvoiceRegister {
         Ok((numbered, staged))
     }
 
-    /// Every issued invoice as rows: issuer, number, buyer, date, due date, kind, net, VAT,
-    /// rounding, payable, OCR.
+    /// An issued invoice or credit note of `issuer`'s series as recorded, if there is one by
+    /// that number.
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn rows(&self) -> Result<Vec<[String; 11]>, RegisterError> {
+    pub fn document(&self, issuer: &str, number: u64) -> Result<Option<Recorded>, RegisterError> {
+        Ok(self
+            .documents()?
+            .into_iter()
+            .find(|d| d.issuer == issuer && d.number == number))
+    }
+
+    /// Every invoice, credit note and reissued invoice recorded, by issuer and number.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn documents(&self) -> Result<Vec<Recorded>, RegisterError> {
+        let mut out = Vec::new();
         let mut stmt = self
             .conn
-            .prepare("SELECT issuer, number, buyer, date, due_date, kind, net, vat, rounding, payable, ocr FROM invoices ORDER BY issuer, number")
+            .prepare(
+                "SELECT issuer, number, buyer, date, kind, json, NULL, '' FROM invoices
+                 UNION ALL
+                 SELECT issuer, number, buyer, date, kind, json, credits, reason FROM credits
+                 ORDER BY 1, 2",
+            )
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })
+            .map_err(|e| self.db(e))?;
+        for row in rows {
+            let (issuer, number, buyer, date, kind, json, credits, reason) =
+                row.map_err(|e| self.db(e))?;
+            let date = NaiveDate::from_str(&date).map_err(|_| {
+                self.corrupt(format!("invoice {issuer} {number} is dated {date:?}"))
+            })?;
+            let json: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
+                self.corrupt(format!("invoice {issuer} {number} does not read back: {e}"))
+            })?;
+            let kind = match (credits.is_some(), kind.as_str()) {
+                (true, "credit_note") => RecordedKind::Credit,
+                (true, _) => RecordedKind::Reissue,
+                (false, _) => RecordedKind::Invoice,
+            };
+            out.push(Recorded {
+                issuer,
+                number: u64::try_from(number).unwrap_or(0),
+                buyer,
+                date,
+                kind,
+                credits: credits.and_then(|c| u64::try_from(c).ok()),
+                reason,
+                json,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The number of the credit note that credits invoice `number` of `issuer`, if any.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn credited_by(&self, issuer: &str, number: u64) -> Result<Option<u64>, RegisterError> {
+        credited_by(&self.conn, issuer, number).map_err(|e| self.db(e))
+    }
+
+    /// Records a credit note for invoice `credited` of `issuer` (and, when the caller gives
+    /// one, the corrected invoice issued after it) in one immediate transaction: it checks that
+    /// the invoice is recorded and not credited, takes the next numbers of the series, calls
+    /// `stage` with them (which builds the documents and writes the output folder somewhere
+    /// temporary), records the documents, moves the credited invoice's user-fee lines out of
+    /// what was billed (and the corrected invoice's in), records where the folder waits, and
+    /// commits only then.
+    ///
+    /// # Errors
+    /// [`RegisterError::NotIssued`], [`RegisterError::AlreadyCredited`], SQLite errors, and
+    /// `stage`'s error; in every case nothing is recorded.
+    pub fn credit<S, E: From<RegisterError>>(
+        &mut self,
+        issuer: &str,
+        credited: u64,
+        stage: impl FnOnce(
+            &Recorded,
+            u64,
+        ) -> Result<(Vec<NewDocument>, Vec<FeeLine>, S, PathBuf, PathBuf), E>,
+    ) -> Result<(Vec<NewDocument>, S), E> {
+        let original = self
+            .document(issuer, credited)?
+            .filter(|d| d.kind != RecordedKind::Credit)
+            .ok_or_else(|| RegisterError::NotIssued {
+                path: self.path.clone(),
+                issuer: issuer.to_owned(),
+                number: credited,
+            })?;
+        let path = self.path.clone();
+        let db = move |e: rusqlite::Error| RegisterError::Db {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db.clone())?;
+        if let Some(by) = credited_by(&tx, issuer, credited).map_err(db.clone())? {
+            return Err(RegisterError::AlreadyCredited {
+                path: self.path.clone(),
+                issuer: issuer.to_owned(),
+                number: credited,
+                by,
+            }
+            .into());
+        }
+        let next: i64 = tx
+            .query_row(
+                "SELECT next_number FROM series WHERE issuer = ?1",
+                params![issuer],
+                |r| r.get(0),
+            )
+            .map_err(db.clone())?;
+        let first = u64::try_from(next).map_err(|_| RegisterError::Corrupt {
+            path: self.path.clone(),
+            message: format!("the next number of issuer {issuer} is {next}"),
+        })?;
+        let (documents, fee_lines, staged, out, tmp) = stage(&original, first)?;
+        let mut number = first;
+        for d in &documents {
+            if d.number != number || number > MAX_NUMBER {
+                return Err(RegisterError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!("document numbered {} where {number} was next", d.number),
+                }
+                .into());
+            }
+            tx.execute(
+                "INSERT INTO credits (issuer, number, kind, credits, buyer, date, due_date, reason, net, vat, rounding, payable, ocr, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    issuer,
+                    i64::try_from(d.number).unwrap_or(i64::MAX),
+                    d.kind,
+                    i64::try_from(credited).unwrap_or(i64::MAX),
+                    original.buyer,
+                    d.date.to_string(),
+                    d.due_date.to_string(),
+                    d.reason,
+                    d.net.to_string(),
+                    d.vat.to_string(),
+                    d.rounding.to_string(),
+                    d.payable.to_string(),
+                    d.ocr,
+                    d.json.to_string(),
+                ],
+            )
+            .map_err(db.clone())?;
+            number += 1;
+        }
+        tx.execute(
+            "UPDATE series SET next_number = ?2 WHERE issuer = ?1",
+            params![issuer, i64::try_from(number).unwrap_or(i64::MAX)],
+        )
+        .map_err(db.clone())?;
+        // What was billed for user fees (R7 corrects against it): the credited invoice's lines
+        // are no longer billed; the corrected invoice's are.
+        if original.kind == RecordedKind::Invoice {
+            tx.execute(
+                "DELETE FROM fee_lines WHERE party = ?1 AND invoice_date = ?2",
+                params![original.buyer, original.date.to_string()],
+            )
+            .map_err(db.clone())?;
+        }
+        for l in &fee_lines {
+            insert_fee_line(&tx, l).map_err(db.clone())?;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO publications (date, out, tmp, published) VALUES (?1, ?2, ?3, 0)",
+            params![
+                format!("credit {first}"),
+                out.to_string_lossy().into_owned(),
+                tmp.to_string_lossy().into_owned()
+            ],
+        )
+        .map_err(db.clone())?;
+        crate::crash_point("before-commit");
+        tx.commit().map_err(db)?;
+        crate::crash_point("after-commit");
+        Ok((documents, staged))
+    }
+
+    /// Every issued invoice and credit note as rows: issuer, number, buyer, date, due date,
+    /// kind, net, VAT, rounding, payable, OCR, the invoice a credit note credits (or a
+    /// corrected invoice replaces), and why.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn rows(&self) -> Result<Vec<[String; 13]>, RegisterError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT issuer, number, buyer, date, due_date, kind, net, vat, rounding, payable, ocr, '', '' FROM invoices
+                 UNION ALL
+                 SELECT issuer, number, buyer, date, due_date, CASE kind WHEN 'reissue' THEN 'invoice' ELSE kind END, net, vat, rounding, payable, ocr, CAST(credits AS TEXT), reason FROM credits
+                 ORDER BY 1, 2",
+            )
             .map_err(|e| self.db(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -769,6 +1011,8 @@ impl InvoiceRegister {
                     r.get::<_, String>(8)?,
                     r.get::<_, String>(9)?,
                     r.get::<_, String>(10)?,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, String>(12)?,
                 ])
             })
             .map_err(|e| self.db(e))?;
@@ -776,8 +1020,97 @@ impl InvoiceRegister {
     }
 }
 
+/// Records one user-fee line as billed.
+fn insert_fee_line(conn: &Connection, l: &FeeLine) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO fee_lines (party, kind, period_start, period_end, invoice_date, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            l.party.to_string(),
+            match l.kind {
+                FeeLineKind::Advance => "advance",
+                FeeLineKind::Correction => "correction",
+            },
+            l.period.start().to_string(),
+            l.period.end().to_string(),
+            l.invoice_date.to_string(),
+            l.amount.to_string(),
+        ],
+    )
+}
+
+/// The credit note crediting invoice `number` of `issuer`, if any.
+fn credited_by(conn: &Connection, issuer: &str, number: u64) -> rusqlite::Result<Option<u64>> {
+    let n: Option<i64> = conn
+        .query_row(
+            "SELECT number FROM credits WHERE issuer = ?1 AND credits = ?2 AND kind = 'credit_note'",
+            params![issuer, i64::try_from(number).unwrap_or(i64::MAX)],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(n.and_then(|n| u64::try_from(n).ok()))
+}
+
+/// What a recorded document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordedKind {
+    /// An invoice issued by `issue` (its amounts may be negative: a credit note of R15).
+    Invoice,
+    /// A credit note of an issued invoice (`credit`).
+    Credit,
+    /// The corrected invoice issued after a credit note (`credit --reissue`).
+    Reissue,
+}
+
+/// An invoice or credit note as the register recorded it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recorded {
+    /// The issuer's party id.
+    pub issuer: String,
+    /// Its number in the issuer's series.
+    pub number: u64,
+    /// The buyer's party id.
+    pub buyer: String,
+    /// Its issue date.
+    pub date: NaiveDate,
+    /// What it is.
+    pub kind: RecordedKind,
+    /// For a credit note, the invoice it credits; for a reissue, the invoice it replaces.
+    pub credits: Option<u64>,
+    /// Why it was credited (empty for an invoice).
+    pub reason: String,
+    /// The document as recorded (the invoice's JSON, as in `invoices.json`).
+    pub json: serde_json::Value,
+}
+
+/// A credit note or corrected invoice to record ([`InvoiceRegister::credit`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewDocument {
+    /// Its number: the next of the series.
+    pub number: u64,
+    /// `credit_note` or `reissue`.
+    pub kind: &'static str,
+    /// The issue date.
+    pub date: NaiveDate,
+    /// The due date.
+    pub due_date: NaiveDate,
+    /// Why.
+    pub reason: String,
+    /// The lines added up.
+    pub net: Money,
+    /// The VAT.
+    pub vat: Money,
+    /// The öresavrundning.
+    pub rounding: Money,
+    /// What is to be paid (negative: to be paid back).
+    pub payable: Money,
+    /// Its OCR reference.
+    pub ocr: String,
+    /// The document.
+    pub json: serde_json::Value,
+}
+
 /// The column names of [`InvoiceRegister::rows`].
-pub const REGISTER_COLUMNS: [&str; 11] = [
+pub const REGISTER_COLUMNS: [&str; 13] = [
     "issuer", "number", "buyer", "date", "due_date", "kind", "net", "vat", "rounding", "payable",
-    "ocr",
+    "ocr", "credits", "reason",
 ];

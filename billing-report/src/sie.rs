@@ -62,7 +62,7 @@ pub enum SieError {
         /// Its number.
         number: u64,
     },
-    /// A verification dated outside the fiscal year of the file.
+    /// A verification dated outside the fiscal years of the file.
     #[error(
         "verification {series} {number} is dated {date}, outside the fiscal year {first} – {last}"
     )]
@@ -263,6 +263,9 @@ pub struct SieFile {
     pub company: String,
     /// The first and last day of the fiscal year (#RAR 0).
     pub fiscal_year: (NaiveDate, NaiveDate),
+    /// The fiscal years before it that verifications are dated in, latest first (#RAR -1,
+    /// #RAR -2, …); empty for a file of one year.
+    pub earlier_years: Vec<(NaiveDate, NaiveDate)>,
     /// The chart naming every account used (#KONTO).
     pub chart: Chart,
     /// The cost centres (#DIM 1, #OBJEKT 1); none written when empty.
@@ -411,7 +414,10 @@ pub fn write_sie(file: &SieFile) -> Result<Vec<u8>, SieError> {
                 sum,
             });
         }
-        if v.date < first || v.date > last {
+        let in_a_year = std::iter::once(&file.fiscal_year)
+            .chain(&file.earlier_years)
+            .any(|(f, l)| v.date >= *f && v.date <= *l);
+        if !in_a_year {
             return Err(SieError::OutsideYear {
                 series: v.series.clone(),
                 number: v.number,
@@ -456,6 +462,9 @@ pub fn write_sie(file: &SieFile) -> Result<Vec<u8>, SieError> {
         format!("#FNAMN {}", quote(&file.company)),
         format!("#RAR 0 {} {}", day(first), day(last)),
     ];
+    for (i, (f, l)) in file.earlier_years.iter().enumerate() {
+        lines.push(format!("#RAR -{} {} {}", i + 1, day(*f), day(*l)));
+    }
     for account in &used {
         let name = file.chart.names.get(account).map_or("", String::as_str);
         lines.push(format!("#KONTO {account} {}", quote(name)));

@@ -67,6 +67,12 @@ fn example(sheet: &str) -> Vec<V> {
         "UserCounts" => vec![T("0180"), D(2026, 1, 1), N(10.0)],
         "Thresholds" => vec![D(2022, 2, 1), M(700_000.0)],
         "Tariffs" => vec![T("login"), N(0.3), D(2026, 1, 1), E],
+        "Accounts" => vec![
+            T("system-2026"),
+            T("3010"),
+            T("100"),
+            T("Systemkostnader, samverkan"),
+        ],
         "Cooperations" => vec![
             T("course-1"),
             T("Exempelsamverkan"),

@@ -116,6 +116,9 @@ pub fn verify(
     outdir: &Path,
     register: Option<&Path>,
 ) -> Result<Vec<Difference>, String> {
+    if outdir.join(crate::credit::CREDIT_JSON).is_file() {
+        return verify_credit(input, outdir, register);
+    }
     let json_path = outdir.join("invoices.json");
     let text =
         std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
@@ -160,7 +163,115 @@ pub fn verify(
             });
         }
     }
-    let files = crate::output::render(&loaded, &draft, issued).map_err(|e| e.to_string())?;
+    let mut files = crate::output::render(&loaded, &draft, issued).map_err(|e| e.to_string())?;
+    // A folder written with `--csv-dialect sv` is compared in that form.
+    if std::fs::read(outdir.join("lines.csv")).is_ok_and(|b| b.starts_with(crate::output::BOM)) {
+        crate::output::apply_dialect(&mut files, crate::output::CsvDialect::Sv)
+            .map_err(|e| e.to_string())?;
+    }
+    out.extend(compare_folder(&files, outdir)?);
+    Ok(out)
+}
+
+/// Compares a credit note's folder with what the register recorded: the credit note rebuilt
+/// from the credited invoice as recorded, and the corrected invoice (if any) recomputed from the
+/// input and numbered as recorded.
+fn verify_credit(
+    input: &Path,
+    outdir: &Path,
+    register: Option<&Path>,
+) -> Result<Vec<Difference>, String> {
+    use crate::register::RecordedKind;
+    let json_path = outdir.join(crate::credit::CREDIT_JSON);
+    let text =
+        std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let json: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    let note = json.get("credit_note").cloned().unwrap_or(Value::Null);
+    let number = note
+        .get("number")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("{}: no credit note number", json_path.display()))?;
+    let (loaded, _) = load(input).map_err(|problems| problem_text(input, &problems))?;
+    let register = register.map_or_else(|| default_path(input), Path::to_owned);
+    let name = register.file_name().map_or_else(
+        || "register".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let opened = InvoiceRegister::open_existing(&register)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{}: no register there", register.display()))?;
+    let issuer = loaded.settings.issuer.to_string();
+    let mut out = Vec::new();
+    let recorded = opened
+        .document(&issuer, number)
+        .map_err(|e| e.to_string())?
+        .filter(|d| d.kind == RecordedKind::Credit);
+    let Some(recorded) = recorded else {
+        out.push(Difference {
+            file: name,
+            place: format!("credit note {issuer} {number}"),
+            expected: "recorded in the register".to_owned(),
+            found: "not recorded".to_owned(),
+        });
+        return Ok(out);
+    };
+    let credited = recorded.credits.unwrap_or_default();
+    let original = opened
+        .document(&issuer, credited)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!("{name}: invoice {credited} credited by {number} is not recorded")
+        })?;
+    let rebuilt = crate::credit::credit_note(
+        &original,
+        number,
+        recorded.date,
+        loaded.settings.payment_days,
+        &recorded.reason,
+        loaded.settings.ocr_length_digit,
+    )?;
+    if rebuilt.json != recorded.json {
+        out.push(Difference {
+            file: name.clone(),
+            place: format!("credit note {issuer} {number}"),
+            expected: format!("invoice {credited} negated, payable {}", rebuilt.payable),
+            found: format!("{}", recorded.json.get("payable").unwrap_or(&Value::Null)),
+        });
+    }
+    let reissue = opened
+        .documents()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|d| {
+            d.kind == RecordedKind::Reissue && d.credits == Some(credited) && d.issuer == issuer
+        });
+    let history = opened.history().map_err(|e| e.to_string())?;
+    let draft = match &reissue {
+        Some(r) => {
+            let draft = crate::credit::reissued(&loaded, &history, &original, r.number, r.date)?;
+            let recomputed = draft
+                .invoices
+                .first()
+                .map(|i| serde_json::to_value(i).unwrap_or(Value::Null))
+                .unwrap_or(Value::Null);
+            if recomputed != r.json {
+                out.push(Difference {
+                    file: name.clone(),
+                    place: format!("corrected invoice {issuer} {}", r.number),
+                    expected: format!(
+                        "payable {}",
+                        recomputed.get("payable").unwrap_or(&Value::Null)
+                    ),
+                    found: format!("payable {}", r.json.get("payable").unwrap_or(&Value::Null)),
+                });
+            }
+            Some(draft)
+        }
+        None => None,
+    };
+    let files = crate::credit::credit_files(&loaded, &recorded.json, draft.as_ref())
+        .map_err(|e| e.to_string())?;
     out.extend(compare_folder(&files, outdir)?);
     Ok(out)
 }

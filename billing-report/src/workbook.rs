@@ -226,6 +226,18 @@ pub const SHEETS: &[SheetSpec] = &[
             col("covers", &["täcker"], false, "what the fee covers, as counted:priced pairs, e.g. login:sms (each login sends an SMS)"),
         ],
     },
+    SheetSpec {
+        name: "Accounts",
+        aliases: &["Konton", "Kontoplan"],
+        required: false,
+        about: "Where invoices are booked (SIE 4 export, lines.csv): a four-digit BAS account and an optional cost centre per pool or fee; what is not given keeps the BAS default.",
+        columns: &[
+            col("what", &["vad", "post"], true, "a pool id, user_fee, transactions, cooperation, rounding, receivable, vat_25, vat_12 or vat_6"),
+            col("account", &["konto"], true, "a four-digit BAS account, e.g. 3010"),
+            col("cost_centre", &["kostnadsställe", "objekt"], false, "a cost centre (SIE dimension 1), if any"),
+            col("name", &["namn", "benämning"], false, "the account's name in the SIE file (default: BAS's name)"),
+        ],
+    },
 ];
 
 /// The settings the Settings sheet may hold, with Swedish aliases and what they mean.
@@ -518,6 +530,8 @@ pub struct Input {
     pub tariffs: Option<TariffTable>,
     /// Cooperations (R13).
     pub cooperations: Vec<CooperationInput>,
+    /// Where invoices are booked (the Accounts sheet; empty: the BAS defaults).
+    pub accounts: crate::accounts::Accounts,
     /// The transactions file to bill (R11): `transactions_file` resolved against the workbook's
     /// folder, or the file given on the command line.
     pub transactions_path: Option<std::path::PathBuf>,
@@ -665,20 +679,20 @@ impl<'a> Sheets<'a> {
                         }) =>
                     {
                         problems.push(Problem {
-                        severity: Severity::Error,
-                        file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: Some(table.header_row.to_string()),
-                        found: None,
-                        message: format!(
-                            "the column {} is missing from the header row{}",
-                            c.name,
-                            if c.aliases.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" (also accepted: {})", c.aliases.join(", "))
-                            }
-                        ),
+                            severity: Severity::Error,
+                            file: table.file.clone(),
+                            sheet: Some(table.sheet.clone()),
+                            cell: Some(table.header_row.to_string()),
+                            found: None,
+                            message: format!(
+                                "the column {} is missing from the header row{}",
+                                c.name,
+                                if c.aliases.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" (also accepted: {})", c.aliases.join(", "))
+                                }
+                            ),
                         })
                     }
                     None => {}
@@ -841,6 +855,7 @@ impl<'a> Sheets<'a> {
         let provider_costs = self.provider_costs(&known, problems);
         let tariffs = self.tariffs(problems);
         let cooperations = self.cooperations(&known, problems);
+        let accounts = self.accounts(&pools, problems);
         // A cooperation's fee is a pool among its members, equal by default (R13).
         let mut pools = pools;
         for c in &cooperations {
@@ -903,8 +918,92 @@ impl<'a> Sheets<'a> {
             provider_costs,
             tariffs,
             cooperations,
+            accounts,
             transactions_path,
         })
+    }
+
+    /// The Accounts sheet: every `what` a pool id of the Pools sheet or one of
+    /// [`crate::accounts::NAMES`], given once; every account four BAS digits.
+    fn accounts(&self, pools: &[PoolInput], problems: &mut Problems) -> crate::accounts::Accounts {
+        let mut out = crate::accounts::Accounts::default();
+        for r in self.rows("Accounts") {
+            let what = r.required_text("what", "what", problems);
+            let account = r.required_text("account", "account", problems);
+            let cost_centre = r
+                .text("cost_centre", problems)
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty());
+            let name = r
+                .text("name", problems)
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty());
+            let what = what.map(|w| w.trim().to_owned()).and_then(|w| {
+                let lower = w.to_lowercase();
+                if crate::accounts::NAMES.contains(&lower.as_str()) {
+                    Some(lower)
+                } else if pools.iter().any(|p| p.pool.id.as_ref() == w) {
+                    Some(w)
+                } else {
+                    let nearest = nearest_name(
+                        &w,
+                        crate::accounts::NAMES
+                            .iter()
+                            .map(|n| (*n, (*n).to_owned()))
+                            .chain(
+                                pools
+                                    .iter()
+                                    .map(|p| (p.pool.id.as_ref(), p.pool.id.as_ref().to_owned())),
+                            ),
+                    )
+                    .map(|n| format!(" (did you mean {n}?)"))
+                    .unwrap_or_default();
+                    problems.push(r.cell("what").problem(
+                        Severity::Error,
+                        format!(
+                            "neither a pool id of the Pools sheet nor one of {}{nearest}",
+                            crate::accounts::NAMES.join(", ")
+                        ),
+                        true,
+                    ));
+                    None
+                }
+            });
+            let account = account.and_then(|a| match crate::sie::Account::new(&a) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    problems.push(
+                        r.cell("account")
+                            .problem(Severity::Error, e.to_string(), true),
+                    );
+                    None
+                }
+            });
+            if let (Some(what), Some(account)) = (what, account) {
+                let place = r.cell("what").source().to_string();
+                if let Some(first) = out.rows.get(&what) {
+                    problems.push(r.cell("what").problem(
+                        Severity::Error,
+                        format!(
+                            "{what} is given an account twice (first at {})",
+                            first.place
+                        ),
+                        true,
+                    ));
+                    continue;
+                }
+                out.rows.insert(
+                    what,
+                    crate::accounts::AccountRow {
+                        account,
+                        cost_centre,
+                        name,
+                        place,
+                    },
+                );
+            }
+        }
+        out
     }
 
     /// The settings, and the cell of each setting's value (for problems found later).

@@ -12,24 +12,114 @@ use common::*;
 /// Words of the former English labels, line texts and explanation steps. None is Swedish, and
 /// none occurs in the test data's own names (parties, pools, budget lines).
 const ENGLISH: &[&str] = &[
-    "payable", "description", "issuer", "buyer", "draft", "issued", "share", "remainder",
-    "rule", "users", "annual", "fee", "billed", "advance", "correction", "rounded", "truncated",
-    "instalment", "excess", "participants", "key", "pool", "step", "formula", "value", "source",
-    "amount", "total", "net", "due", "invoice", "invoices", "party", "name", "summary",
-    "findings", "finding", "balance", "allocated", "absorbed", "uncovered", "borne", "cap",
-    "month", "spread", "count", "price", "lines", "vat", "added", "days", "the", "of", "and",
-    "for", "on", "inferred", "budget from", "agreement", "currency", "reference", "kind",
-    "number", "rounding", "user", "fees", "other",
+    "payable",
+    "description",
+    "issuer",
+    "buyer",
+    "draft",
+    "issued",
+    "share",
+    "remainder",
+    "rule",
+    "users",
+    "annual",
+    "fee",
+    "billed",
+    "advance",
+    "correction",
+    "rounded",
+    "truncated",
+    "instalment",
+    "excess",
+    "participants",
+    "key",
+    "pool",
+    "step",
+    "formula",
+    "value",
+    "source",
+    "amount",
+    "total",
+    "net",
+    "due",
+    "invoice",
+    "invoices",
+    "party",
+    "name",
+    "summary",
+    "findings",
+    "finding",
+    "balance",
+    "allocated",
+    "absorbed",
+    "uncovered",
+    "borne",
+    "cap",
+    "month",
+    "spread",
+    "count",
+    "price",
+    "lines",
+    "vat",
+    "added",
+    "days",
+    "the",
+    "of",
+    "and",
+    "for",
+    "on",
+    "inferred",
+    "budget from",
+    "agreement",
+    "currency",
+    "reference",
+    "kind",
+    "number",
+    "rounding",
+    "user",
+    "fees",
+    "other",
 ];
 
 /// Swedish labels an English document must not hold (none occurs in the data).
 const SWEDISH: &[&str] = &[
-    "faktura", "kreditfaktura", "fakturadatum", "förfallodatum", "att betala", "moms",
-    "öresavrundning", "underlag", "beskrivning", "belopp", "köpare", "säljare", "summa",
-    "användaravgift", "användaravgifter", "exakt andel", "avrundat", "förskott", "steg",
-    "beräkning", "värde", "källa", "avtal", "valuta", "sammanställning", "kostnadsposter",
-    "fördelningsnyckel", "folkmängd", "användare", "takbelopp", "fakturerat", "korrigering",
-    "dagar", "perioden", "största-rest-regeln", "namn", "part",
+    "faktura",
+    "kreditfaktura",
+    "fakturadatum",
+    "förfallodatum",
+    "att betala",
+    "moms",
+    "öresavrundning",
+    "underlag",
+    "beskrivning",
+    "belopp",
+    "köpare",
+    "säljare",
+    "summa",
+    "användaravgift",
+    "användaravgifter",
+    "exakt andel",
+    "avrundat",
+    "förskott",
+    "steg",
+    "beräkning",
+    "värde",
+    "källa",
+    "avtal",
+    "valuta",
+    "sammanställning",
+    "kostnadsposter",
+    "fördelningsnyckel",
+    "folkmängd",
+    "användare",
+    "takbelopp",
+    "fakturerat",
+    "korrigering",
+    "dagar",
+    "perioden",
+    "största-rest-regeln",
+    "namn",
+    "part",
 ];
 
 /// The words of a text, lower-cased, split at anything that is not a letter or a hyphen. An id
@@ -76,7 +166,9 @@ fn texts(path: &Path) -> Vec<(String, String)> {
 fn documents(dir: &Path) -> Vec<PathBuf> {
     files_under(dir)
         .into_iter()
-        .filter(|f| f.ends_with(".xlsx") && (f.contains("invoices/") || f.ends_with("overview.xlsx")))
+        .filter(|f| {
+            f.ends_with(".xlsx") && (f.contains("invoices/") || f.ends_with("overview.xlsx"))
+        })
         .map(|f| dir.join(f))
         .collect()
 }
@@ -106,7 +198,12 @@ fn golden_invoices_and_overviews_hold_no_english_word() {
     }
     assert!(files.len() > 40, "only {} documents found", files.len());
     let found = offending(&files, ENGLISH);
-    assert!(found.is_empty(), "{} English texts:\n{}", found.len(), found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "{} English texts:\n{}",
+        found.len(),
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -119,17 +216,38 @@ fn an_english_run_holds_no_swedish_label() {
         let mut text = std::fs::read_to_string(&settings).unwrap();
         text.push_str("language,en\n");
         std::fs::write(&settings, text).unwrap();
-        let date = if case == "kalmar-2010" { "2011-07-01" } else { "2020-03-01" };
+        let date = if case == "kalmar-2010" {
+            "2011-07-01"
+        } else {
+            "2020-03-01"
+        };
         let out = t.path().join(format!("{case}-out"));
         cli(&["run", s(&dir), "--date", date, "--out", s(&out)]).expect(0);
         let files = documents(&out);
         assert!(files.len() > 2, "{case}: {files:?}");
         let found = offending(&files, SWEDISH);
-        assert!(found.is_empty(), "{} Swedish texts:\n{}", found.len(), found.join("\n"));
+        assert!(
+            found.is_empty(),
+            "{} Swedish texts:\n{}",
+            found.len(),
+            found.join("\n")
+        );
         // And the English run says what the Swedish one says, in English.
-        let all: Vec<String> = files.iter().flat_map(|f| texts(f)).map(|(_, t)| t).collect();
-        for label in ["Amount due", "Due date", "Basis of each line", "exact share"] {
-            assert!(all.iter().any(|t| t.contains(label)), "{case}: no {label:?}");
+        let all: Vec<String> = files
+            .iter()
+            .flat_map(|f| texts(f))
+            .map(|(_, t)| t)
+            .collect();
+        for label in [
+            "Amount due",
+            "Due date",
+            "Basis of each line",
+            "exact share",
+        ] {
+            assert!(
+                all.iter().any(|t| t.contains(label)),
+                "{case}: no {label:?}"
+            );
         }
     }
 }
@@ -145,7 +263,10 @@ fn the_swedish_basis_explains_in_swedish() {
         "årlig användaravgift F från 2010-01-01",
         "användaravgift i förskott för 2011-07-01..2011-12-31",
     ] {
-        assert!(all.iter().any(|t| t.contains(label)), "no {label:?} in {all:?}");
+        assert!(
+            all.iter().any(|t| t.contains(label)),
+            "no {label:?} in {all:?}"
+        );
     }
 }
 
@@ -176,7 +297,9 @@ fn every_summary_row_adds_up_to_the_payable() {
                 .position(|c| *c == Data::String("Att betala".to_owned()))
                 .unwrap_or_else(|| panic!("{file}: no Att betala column in {head:?}"));
             assert!(
-                !head.iter().any(|c| matches!(c, Data::String(t) if t.contains(':'))),
+                !head
+                    .iter()
+                    .any(|c| matches!(c, Data::String(t) if t.contains(':'))),
                 "{file}: a pool headed by its id: {head:?}"
             );
             for row in rows.iter().skip(3) {

@@ -127,6 +127,7 @@ fn file() -> SieFile {
         org_nr: "212000-8806".to_owned(),
         company: "Kalmar kommun".to_owned(),
         fiscal_year: (date("2011-01-01"), date("2011-12-31")),
+        earlier_years: Vec::new(),
         chart,
         cost_centres: vec![
             CostCentre {

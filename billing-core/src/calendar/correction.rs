@@ -38,13 +38,10 @@ pub(crate) fn correction_line(
     let period = ctx.period;
     let mut steps = ctx.fee_steps();
     let policy = match ctx.config.policy {
-        CorrectionPolicy::NextInvoiceCount => Text::new(
-            "antal användare vid nästa faktura",
-            "next_invoice_count",
-        ),
-        CorrectionPolicy::ProRataDays => {
-            Text::new("användardagar dag för dag", "pro_rata_days")
+        CorrectionPolicy::NextInvoiceCount => {
+            Text::new("antal användare vid nästa faktura", "next_invoice_count")
         }
+        CorrectionPolicy::ProRataDays => Text::new("användardagar dag för dag", "pro_rata_days"),
     };
     steps.push(Step::input(
         Text::new("korrigeringsregel", "correction policy"),

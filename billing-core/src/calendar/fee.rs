@@ -148,7 +148,10 @@ pub fn annual_fee(
     let day = budget.reference_date;
     steps.push(
         Step::input(
-            Text::new(format!("användare N den {day}"), format!("users N on {day}")),
+            Text::new(
+                format!("användare N den {day}"),
+                format!("users N on {day}"),
+            ),
             Text::plain(group_thousands(&users.to_string())),
             None,
         )
@@ -243,7 +246,16 @@ mod tests {
         ]);
         let fee = annual_fee(&b, 90, RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO).unwrap();
         assert_eq!(fee.amount(), Money::from_kronor(12_000));
-        assert!(fee.steps()[0].label.get(crate::Language::En).contains("(inferred)") && fee.steps()[0].label.get(crate::Language::Sv).contains("(härledd)"));
+        assert!(
+            fee.steps()[0]
+                .label
+                .get(crate::Language::En)
+                .contains("(inferred)")
+                && fee.steps()[0]
+                    .label
+                    .get(crate::Language::Sv)
+                    .contains("(härledd)")
+        );
     }
 
     #[test]

@@ -189,8 +189,12 @@ impl Ctx<'_> {
         period: Period,
     ) -> [Step; 3] {
         [
-            Step::input(users_label, Text::plain(group_thousands(&n.to_string())), None)
-                .with_figure(Figure::Users(n)),
+            Step::input(
+                users_label,
+                Text::plain(group_thousands(&n.to_string())),
+                None,
+            )
+            .with_figure(Figure::Users(n)),
             Step::computed(
                 Text::new(
                     "medlemsdagar viktade med avgiftsfaktorn, Σ m(d)",

@@ -486,7 +486,10 @@ pub fn rounding_explanation(invoice: &Invoice, policy: RoundingPolicy) -> Option
             ),
             Step::input(
                 Text::new(
-                    format!("att betala avrundat {}", policy_words(policy).get(Language::Sv)),
+                    format!(
+                        "att betala avrundat {}",
+                        policy_words(policy).get(Language::Sv)
+                    ),
                     format!("payable rounded {}", policy_words(policy).get(Language::En)),
                 ),
                 Text::plain(invoice.payable.to_swedish()),

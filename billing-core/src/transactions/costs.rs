@@ -176,8 +176,12 @@ fn capped_recurring_lines(
                         format!("capped for {year}: month {i} of {count} ({month})"),
                     ),
                     Some(Text::new(
-                        format!("{share} för {year} / {count}, överblivna ören på de första månaderna"),
-                        format!("{share} for {year} / {count}, leftover öre to the earliest months"),
+                        format!(
+                            "{share} för {year} / {count}, överblivna ören på de första månaderna"
+                        ),
+                        format!(
+                            "{share} for {year} / {count}, leftover öre to the earliest months"
+                        ),
                     )),
                     Text::plain(amount.to_swedish()),
                 ));

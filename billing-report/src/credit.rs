@@ -1,0 +1,416 @@
+//! Correcting an issued invoice: a credit note for it in full (`billing-report credit`), with
+//! the next number of the issuer's series and a reference to the invoice it credits, and, when
+//! the input has changed since, the corrected invoice issued after it (`--reissue`). An issued
+//! invoice is never changed or renumbered: the register keeps it, and records the credit note
+//! (and the corrected invoice) beside it.
+//!
+//! The credit note is built from the invoice as the register recorded it, every amount
+//! negated, so that it cancels exactly what was billed whatever the input says now. The
+//! corrected invoice is recomputed from the current input for the credited invoice's date and
+//! buyer, and dated the day of the credit.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{Days, NaiveDate};
+use serde_json::Value;
+
+use billing_core::calendar::Invoice;
+use billing_core::Money;
+
+use crate::compute::{compute, Draft, History};
+use crate::output::{csv_text, render, OutputError};
+use crate::register::{NewDocument, Recorded, RecordedKind};
+use crate::workbook::Input;
+
+/// The name of the credit note's document in its folder.
+pub const CREDIT_JSON: &str = "credit-note.json";
+
+/// The folder the corrected invoice is written to inside the credit note's folder.
+pub const REISSUE_DIR: &str = "reissue";
+
+fn negate(value: &mut Value, key: &str) -> Result<(), String> {
+    if let Some(v) = value.get_mut(key) {
+        if v.is_null() {
+            return Ok(());
+        }
+        let text = v
+            .as_str()
+            .ok_or_else(|| format!("{key} is not an amount"))?;
+        let m = Money::from_str(text).map_err(|_| format!("{key} {text:?} is not an amount"))?;
+        *v = Value::String((-m).to_string());
+    }
+    Ok(())
+}
+
+fn money(value: &Value, key: &str) -> Result<Money, String> {
+    match value.get(key) {
+        None | Some(Value::Null) => Ok(Money::ZERO),
+        Some(v) => v
+            .as_str()
+            .and_then(|t| Money::from_str(t).ok())
+            .ok_or_else(|| format!("{key} is not an amount")),
+    }
+}
+
+/// The credit note of `original`: its lines, VAT and totals negated, numbered `number` with an
+/// OCR reference, dated `date` and due `payment_days` later, naming the invoice it credits and
+/// why.
+///
+/// # Errors
+/// A recorded invoice that does not read back, or a number too long for an OCR reference.
+pub fn credit_note(
+    original: &Recorded,
+    number: u64,
+    date: NaiveDate,
+    payment_days: u32,
+    reason: &str,
+    length_digit: bool,
+) -> Result<NewDocument, String> {
+    let context = |e: String| format!("invoice {} {}: {e}", original.issuer, original.number);
+    let mut json = original.json.clone();
+    for key in ["net_total", "vat_total", "rounding", "payable"] {
+        negate(&mut json, key).map_err(context)?;
+    }
+    for list in ["lines", "vat_totals"] {
+        if let Some(items) = json.get_mut(list).and_then(Value::as_array_mut) {
+            for item in items {
+                for key in ["amount", "vat", "base"] {
+                    negate(item, key).map_err(context)?;
+                }
+            }
+        }
+    }
+    let ocr = billing_core::invoice::ids::ocr_reference(&number.to_string(), length_digit)
+        .map_err(|e| e.to_string())?;
+    let due_date = date
+        .checked_add_days(Days::new(u64::from(payment_days)))
+        .unwrap_or(date);
+    let obj = json
+        .as_object_mut()
+        .ok_or_else(|| context("not an object".to_owned()))?;
+    obj.insert("kind".to_owned(), Value::from("credit_note"));
+    obj.insert("number".to_owned(), Value::from(number));
+    obj.insert("ocr".to_owned(), Value::from(ocr.clone()));
+    obj.insert("issue_date".to_owned(), Value::from(date.to_string()));
+    obj.insert("due_date".to_owned(), Value::from(due_date.to_string()));
+    obj.insert("credited".to_owned(), Value::from(original.number));
+    obj.insert(
+        "credited_date".to_owned(),
+        Value::from(original.date.to_string()),
+    );
+    obj.insert("reason".to_owned(), Value::from(reason));
+    Ok(NewDocument {
+        number,
+        kind: "credit_note",
+        date,
+        due_date,
+        reason: reason.to_owned(),
+        net: money(&json, "net_total").map_err(context)?,
+        vat: money(&json, "vat_total").map_err(context)?,
+        rounding: money(&json, "rounding").map_err(context)?,
+        payable: money(&json, "payable").map_err(context)?,
+        ocr,
+        json,
+    })
+}
+
+/// The corrected invoice of `original`'s buyer: recomputed from `input` for `original`'s date,
+/// dated `date` (due `payment_days` later) and numbered `number`. Returns the draft holding it
+/// alone, for its files.
+///
+/// # Errors
+/// The input's problems, no invoice due to the buyer on that date with the current input, or
+/// a number too long for an OCR reference.
+pub fn reissued(
+    input: &Input,
+    history: &History,
+    original: &Recorded,
+    number: u64,
+    date: NaiveDate,
+) -> Result<Draft, String> {
+    let draft = compute(input, original.date, history).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    let invoice: Invoice = draft
+        .invoices
+        .iter()
+        .find(|i| i.issuer.as_str() == original.issuer && i.buyer.as_str() == original.buyer)
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "with the current input nothing is due to {} on {}: there is no corrected \
+                 invoice to issue; credit without --reissue",
+                original.buyer, original.date
+            )
+        })?;
+    let mut invoice = invoice
+        .with_number(number, input.settings.ocr_length_digit)
+        .map_err(|e| e.to_string())?;
+    invoice.issue_date = date;
+    invoice.due_date = date
+        .checked_add_days(Days::new(u64::from(input.settings.payment_days)))
+        .unwrap_or(date);
+    let fee_lines = draft
+        .fee_lines
+        .iter()
+        .filter(|l| l.party == invoice.buyer && l.invoice_date == original.date)
+        .cloned()
+        .collect();
+    Ok(Draft {
+        invoices: vec![invoice],
+        issuer_share: None,
+        fee_lines,
+        ..draft
+    })
+}
+
+/// The reissued invoice as the register records it.
+///
+/// # Errors
+/// An invoice without number or OCR reference.
+pub fn reissue_document(invoice: &Invoice, reason: &str) -> Result<NewDocument, String> {
+    let json = serde_json::to_value(invoice).map_err(|e| e.to_string())?;
+    Ok(NewDocument {
+        number: invoice
+            .number
+            .ok_or_else(|| "the corrected invoice has no number".to_owned())?,
+        kind: "reissue",
+        date: invoice.issue_date,
+        due_date: invoice.due_date,
+        reason: reason.to_owned(),
+        net: invoice.net_total,
+        vat: invoice.vat_total,
+        rounding: invoice.rounding.unwrap_or_default(),
+        payable: invoice.payable,
+        ocr: invoice.ocr.clone().unwrap_or_default(),
+        json,
+    })
+}
+
+/// The files of a credit note's folder: `credit-note.json`, `lines.csv` (the credit note's
+/// lines, as `lines.csv` of `issue` has them, each naming the invoice credited), `kreditfaktura.txt`
+/// (the credit note in words, in Swedish), and the corrected invoice's files under `reissue/`.
+///
+/// # Errors
+/// A file that cannot be written.
+pub fn credit_files(
+    input: &Input,
+    credit: &Value,
+    reissue: Option<&Draft>,
+) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+    let err = |path: &str, message: String| OutputError::Xlsx {
+        path: path.to_owned(),
+        message,
+    };
+    let doc = serde_json::json!({
+        "agreement": input.settings.name,
+        "status": "credit",
+        "credit_note": credit,
+    });
+    let mut json = serde_json::to_vec_pretty(&doc).map_err(|e| err(CREDIT_JSON, e.to_string()))?;
+    json.push(b'\n');
+    let mut files = vec![
+        (CREDIT_JSON.to_owned(), json),
+        ("lines.csv".to_owned(), credit_lines_csv(input, credit)?),
+        (
+            "kreditfaktura.txt".to_owned(),
+            credit_text(input, credit).into_bytes(),
+        ),
+    ];
+    if let Some(draft) = reissue {
+        for (name, bytes) in render(input, draft, true)? {
+            files.push((format!("{REISSUE_DIR}/{name}"), bytes));
+        }
+    }
+    Ok(files)
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn party_name(input: &Input, id: &str) -> String {
+    input
+        .parties
+        .iter()
+        .find(|(p, _)| p.as_str() == id)
+        .map_or_else(|| id.to_owned(), |(_, info)| info.name.clone())
+}
+
+/// The credit note in words: who credits whom, which invoice, why, the lines and the totals.
+fn credit_text(input: &Input, credit: &Value) -> String {
+    let kr = |key: &str| money(credit, key).unwrap_or_default();
+    let mut out = String::new();
+    let number = credit.get("number").and_then(Value::as_u64).unwrap_or(0);
+    let credited = credit.get("credited").and_then(Value::as_u64).unwrap_or(0);
+    out.push_str(&format!("Kreditfaktura {number}\n"));
+    out.push_str(&format!(
+        "Krediterar faktura {credited} av {}\n",
+        text(credit, "credited_date")
+    ));
+    out.push_str(&format!("Orsak: {}\n\n", text(credit, "reason")));
+    out.push_str(&format!(
+        "Säljare: {} ({})\n",
+        party_name(input, text(credit, "issuer")),
+        text(credit, "issuer_org")
+    ));
+    out.push_str(&format!(
+        "Köpare: {} ({})\n",
+        party_name(input, text(credit, "buyer")),
+        text(credit, "buyer_org")
+    ));
+    out.push_str(&format!("Fakturadatum: {}\n", text(credit, "issue_date")));
+    out.push_str(&format!("OCR: {}\n\n", text(credit, "ocr")));
+    for line in credit
+        .get("lines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.push_str(&format!(
+            "{}: {} kr\n",
+            text(line, "description"),
+            money(line, "amount").unwrap_or_default().to_swedish()
+        ));
+    }
+    out.push_str(&format!(
+        "\nSumma exklusive moms: {} kr\n",
+        kr("net_total").to_swedish()
+    ));
+    out.push_str(&format!("Moms: {} kr\n", kr("vat_total").to_swedish()));
+    if credit.get("rounding").is_some_and(|r| !r.is_null()) {
+        out.push_str(&format!(
+            "Öresavrundning: {} kr\n",
+            kr("rounding").to_swedish()
+        ));
+    }
+    let payable = kr("payable");
+    if payable < Money::ZERO {
+        out.push_str(&format!("Att återbetala: {} kr\n", (-payable).to_swedish()));
+    } else {
+        out.push_str(&format!("Att betala: {} kr\n", payable.to_swedish()));
+    }
+    out
+}
+
+fn credit_lines_csv(input: &Input, credit: &Value) -> Result<Vec<u8>, OutputError> {
+    let err = |e: csv::Error| OutputError::Xlsx {
+        path: "lines.csv".to_owned(),
+        message: e.to_string(),
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "invoice_number",
+        "kind",
+        "credited",
+        "issuer",
+        "buyer",
+        "buyer_org",
+        "issue_date",
+        "due_date",
+        "ocr",
+        "line",
+        "line_kind",
+        "description",
+        "period_start",
+        "period_end",
+        "amount",
+        "vat_rate",
+        "vat",
+        "account",
+        "cost_centre",
+        "currency",
+    ])
+    .map_err(err)?;
+    let chart = input.accounts.chart();
+    let lines: Vec<&Value> = credit
+        .get("lines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        let pool = line.get("explanation").map_or("", |e| text(e, "pool"));
+        let rate = text(line, "vat_rate");
+        let booking = input.accounts.booking(pool);
+        let account = booking
+            .account
+            .unwrap_or_else(|| default_income(&chart, rate));
+        let period = line.get("period");
+        w.write_record([
+            credit
+                .get("number")
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            "credit_note".to_owned(),
+            credit
+                .get("credited")
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            csv_text(text(credit, "issuer")),
+            csv_text(text(credit, "buyer")),
+            text(credit, "buyer_org").to_owned(),
+            text(credit, "issue_date").to_owned(),
+            text(credit, "due_date").to_owned(),
+            text(credit, "ocr").to_owned(),
+            (i + 1).to_string(),
+            text(line, "kind").to_owned(),
+            csv_text(text(line, "description")),
+            period.map_or("", |p| text(p, "first_day")).to_owned(),
+            period.map_or("", |p| text(p, "last_day")).to_owned(),
+            text(line, "amount").to_owned(),
+            vat_percent(rate).to_owned(),
+            text(line, "vat").to_owned(),
+            account.to_string(),
+            booking.cost_centre.unwrap_or_default(),
+            text(credit, "currency").to_owned(),
+        ])
+        .map_err(err)?;
+    }
+    w.into_inner().map_err(|e| OutputError::Xlsx {
+        path: "lines.csv".to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// The percent of a VAT rate as serialised (`twenty_five` → 25).
+pub fn vat_percent(rate: &str) -> &'static str {
+    match rate {
+        "six" => "6",
+        "twelve" => "12",
+        "twenty_five" => "25",
+        "outside_scope" => "outside",
+        _ => "0",
+    }
+}
+
+/// The chart's income account for a line of VAT `rate` (as serialised).
+pub fn default_income(chart: &crate::sie::Chart, rate: &str) -> crate::sie::Account {
+    match rate {
+        "six" => chart.income_6,
+        "twelve" => chart.income_12,
+        "twenty_five" => chart.income_25,
+        _ => chart.income_no_vat,
+    }
+}
+
+/// Whether a recorded document can be credited: an invoice or a corrected invoice, never a
+/// credit note.
+pub fn creditable(doc: &Recorded) -> bool {
+    doc.kind != RecordedKind::Credit
+}
+
+/// The default folder of a credit note: `out/credit-<number>` beside the input.
+pub fn default_out(input: &Path, number: u64) -> std::path::PathBuf {
+    let input = std::path::absolute(input).unwrap_or_else(|_| input.to_owned());
+    input
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("out")
+        .join(format!("credit-{number}"))
+}
