@@ -698,9 +698,9 @@ fn outcome_words(outcome: &Outcome, lang: Language) -> String {
 }
 
 /// A column wide enough for its heading wrapped on up to three lines, and at least `min`.
-fn column_width(heading: &str, min: u16) -> f64 {
-    let chars = heading.chars().count() as f64;
-    f64::from(min).max((chars / 3.0).ceil() + 2.0).min(40.0)
+fn column_width(heading: &str, min: u16) -> u16 {
+    let chars = u16::try_from(heading.chars().count()).unwrap_or(u16::MAX);
+    min.max(chars.div_ceil(3).saturating_add(2)).min(40)
 }
 
 fn vat_text(rate: VatRate, w: &Labels) -> String {
