@@ -137,6 +137,7 @@ pub use thresholds::{Threshold, ThresholdTable};
 
 pub mod calendar;
 pub mod engine;
+pub mod year;
 
 pub mod transactions;
 pub use transactions::{

@@ -86,6 +86,58 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
     }
 }
 
+/// The year `year` of every party, and of each scenario named in `scenarios` (from the
+/// Scenarios sheet), beside it. The register is only read.
+///
+/// # Errors
+/// Every problem found, at its cell: a scenario's at its row of the Scenarios sheet, a name
+/// that no row of the sheet holds at the sheet.
+pub fn year(
+    input: &Input,
+    year: i32,
+    history: &History,
+    scenarios: &[String],
+) -> Result<billing_core::year::Comparison, Vec<Problem>> {
+    let need_counts = input
+        .cooperations
+        .iter()
+        .any(|c| c.fee.is_some() && !c.covers.is_empty());
+    let mut problems = Vec::new();
+    let mut chosen = Vec::new();
+    for name in scenarios {
+        match input.scenarios.iter().find(|s| s.name == *name) {
+            Some(s) => chosen.push(s.clone()),
+            None => problems.push(Problem {
+                severity: Severity::Error,
+                file: input.path.display().to_string(),
+                sheet: Some("Scenarios".to_owned()),
+                cell: None,
+                found: Some(name.clone()),
+                message: format!(
+                    "no scenario of this name; the Scenarios sheet holds: {}",
+                    if input.scenarios.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        input
+                            .scenarios
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            }),
+        }
+    }
+    let (priced, counts) = transactions(input, need_counts, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let model = crate::model::model(input, priced, counts);
+    billing_core::year::compare(&model, year, history, &chosen)
+        .map_err(|core| core.iter().map(|p| located(input, p)).collect())
+}
+
 /// An engine problem at its cell: the source reference is `Sheet!Cell`; without one, a
 /// party's problem is on the Parties sheet and a pool's or cooperation's on Pools.
 fn located(input: &Input, p: &engine::Problem) -> Problem {
@@ -100,7 +152,11 @@ fn located(input: &Input, p: &engine::Problem) -> Problem {
             (Some(sheet.to_owned()), Some(cell.to_owned()))
         }
         (None, Some(d)) => (Some(d.to_owned()), Some(String::new())),
-        (_, None) => (None, None),
+        (Some(s), None) => match s.as_str().split_once('!') {
+            Some((sheet, cell)) => (Some(sheet.to_owned()), Some(cell.to_owned())),
+            None => (None, None),
+        },
+        (None, None) => (None, None),
     };
     Problem {
         severity: Severity::Error,

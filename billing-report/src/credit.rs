@@ -129,7 +129,7 @@ pub fn reissued(
     number: u64,
     date: NaiveDate,
 ) -> Result<Draft, String> {
-    let draft = compute(input, original.date, history).map_err(|problems| {
+    let draft = compute(input, original.billing_date, history).map_err(|problems| {
         problems
             .iter()
             .map(ToString::to_string)
@@ -145,7 +145,7 @@ pub fn reissued(
             format!(
                 "with the current input nothing is due to {} on {}: there is no corrected \
                  invoice to issue; credit without --reissue",
-                original.buyer, original.date
+                original.buyer, original.billing_date
             )
         })?;
     let mut invoice = invoice
@@ -158,7 +158,7 @@ pub fn reissued(
     let fee_lines = draft
         .fee_lines
         .iter()
-        .filter(|l| l.party == invoice.buyer && l.invoice_date == original.date)
+        .filter(|l| l.party == invoice.buyer && l.invoice_date == original.billing_date)
         .cloned()
         .collect();
     Ok(Draft {
@@ -193,8 +193,9 @@ pub fn reissue_document(invoice: &Invoice, reason: &str) -> Result<NewDocument, 
 }
 
 /// The files of a credit note's folder: `credit-note.json`, `lines.csv` (the credit note's
-/// lines, as `lines.csv` of `issue` has them, each naming the invoice credited), `kreditfaktura.txt`
-/// (the credit note in words, in Swedish), and the corrected invoice's files under `reissue/`.
+/// lines, as `lines.csv` of `issue` has them, each naming the invoice credited), `kreditfaktura.pdf`
+/// ("Krediterar faktura N", the reason, the lines and totals), `kreditfaktura.txt` (the same in
+/// plain words), and the corrected invoice's files under `reissue/`.
 ///
 /// # Errors
 /// A file that cannot be written.
@@ -222,6 +223,10 @@ pub fn credit_files(
             credit_text(input, credit).into_bytes(),
         ),
     ];
+    let doc = credit_document(input, credit)
+        .map_err(|problems| err("kreditfaktura.pdf", problems.join("; ")))?;
+    let pdf = crate::pdf::render(&doc).map_err(|e| err("kreditfaktura.pdf", e.to_string()))?;
+    files.push(("kreditfaktura.pdf".to_owned(), pdf));
     if let Some(draft) = reissue {
         for (name, bytes) in render(input, draft, true)? {
             files.push((format!("{REISSUE_DIR}/{name}"), bytes));
@@ -413,4 +418,139 @@ pub fn default_out(input: &Path, number: u64) -> std::path::PathBuf {
         .unwrap_or(Path::new("."))
         .join("out")
         .join(format!("credit-{number}"))
+}
+
+/// The VAT category of a recorded line's rate (as serialised), as the invoices have them: 0 %
+/// exempt (E) with the reason in words, outside the scope (O), 6, 12 and 25 % standard (S).
+fn category(rate: &str) -> crate::document::VatCategory {
+    use crate::document::{VatCategory, VatCode};
+    use rust_decimal::Decimal;
+    match rate {
+        "six" | "twelve" | "twenty_five" => VatCategory {
+            code: VatCode::Standard,
+            rate: Decimal::from_str(vat_percent(rate)).unwrap_or_default(),
+            exemption_reason: None,
+            exemption_code: None,
+        },
+        "outside_scope" => VatCategory {
+            code: VatCode::OutsideScope,
+            rate: Decimal::ZERO,
+            exemption_reason: Some("Utanför mervärdesskattelagens tillämpningsområde".to_owned()),
+            exemption_code: Some("VATEX-EU-O".to_owned()),
+        },
+        _ => VatCategory {
+            code: VatCode::Exempt,
+            rate: Decimal::ZERO,
+            exemption_reason: Some(
+                "Momsfri kostnadsfördelning mellan kommuner enligt samverkansavtal".to_owned(),
+            ),
+            exemption_code: None,
+        },
+    }
+}
+
+fn doc_party(input: &Input, id: &str) -> crate::document::DocParty {
+    let info = input.parties.iter().find(|(p, _)| p.as_str() == id);
+    let org = info.and_then(|(_, i)| i.org.as_ref());
+    crate::document::DocParty {
+        id: id.to_owned(),
+        name: info.map_or_else(|| id.to_owned(), |(_, i)| i.name.clone()),
+        org_nr: org.map(ToString::to_string),
+        vat_number: org.map(|o| o.vat_number()),
+        address: None,
+        endpoint: None,
+        reference: None,
+    }
+}
+
+/// The credit note as a document (Swedish): every amount of the invoice it credits, written
+/// positive as a credit note has them, each line one lump sum, "Krediterar faktura N" with the
+/// reason as its note.
+///
+/// # Errors
+/// The document's inconsistencies ([`crate::document::InvoiceDocument::check`]), or a recorded
+/// amount that does not read back.
+pub fn credit_document(
+    input: &Input,
+    credit: &Value,
+) -> Result<crate::document::InvoiceDocument, Vec<String>> {
+    use crate::document::{
+        Credited, DocLine, DocumentKind, InvoiceDocument, Language, Payment, Unit, VatBreakdown,
+    };
+    let m = |v: &Value, key: &str| money(v, key).map(|x| -x).map_err(|e| vec![e]);
+    let date = |v: &Value, key: &str| {
+        NaiveDate::from_str(text(v, key)).map_err(|_| vec![format!("{key} is not a date")])
+    };
+    let mut lines = Vec::new();
+    for line in credit
+        .get("lines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let amount = m(line, "amount")?;
+        let period = match line.get("period") {
+            Some(p) if !p.is_null() => Some((date(p, "first_day")?, date(p, "last_day")?)),
+            _ => None,
+        };
+        lines.push(DocLine {
+            description: text(line, "description").to_owned(),
+            note: None,
+            period,
+            quantity: rust_decimal::Decimal::ONE,
+            unit: Unit::Piece,
+            unit_price: amount.to_decimal(),
+            amount,
+            vat: category(text(line, "vat_rate")),
+        });
+    }
+    let mut vat = Vec::new();
+    for total in credit
+        .get("vat_totals")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        vat.push(VatBreakdown {
+            category: category(text(total, "rate")),
+            taxable: m(total, "base")?,
+            vat: m(total, "vat")?,
+        });
+    }
+    let credited = credit.get("credited").and_then(Value::as_u64).unwrap_or(0);
+    let doc = InvoiceDocument {
+        language: Language::Sv,
+        kind: DocumentKind::CreditNote,
+        number: credit.get("number").and_then(Value::as_u64),
+        issue_date: date(credit, "issue_date")?,
+        due_date: date(credit, "due_date")?,
+        currency: text(credit, "currency").to_owned(),
+        seller: doc_party(input, text(credit, "issuer")),
+        seller_f_tax: false,
+        buyer: doc_party(input, text(credit, "buyer")),
+        agreement: input.settings.name.clone(),
+        lines,
+        vat,
+        net_total: m(credit, "net_total")?,
+        vat_total: m(credit, "vat_total")?,
+        rounding: m(credit, "rounding")?,
+        payable: m(credit, "payable")?,
+        payment: Payment {
+            bankgiro: input.settings.bankgiro.clone(),
+            ocr: credit.get("ocr").and_then(Value::as_str).map(str::to_owned),
+            days: input.settings.payment_days,
+        },
+        credited: Some(Credited {
+            number: credited,
+            issue_date: date(credit, "credited_date")?,
+        }),
+        note: Some(format!("Orsak: {}", text(credit, "reason"))),
+        basis: Vec::new(),
+    };
+    let problems = doc.check();
+    if problems.is_empty() {
+        Ok(doc)
+    } else {
+        Err(problems)
+    }
 }

@@ -21,6 +21,7 @@ pub mod transactions;
 pub mod ubl;
 pub mod verify;
 pub mod workbook;
+pub mod year;
 
 /// An internal hook for the crash tests (`tests/issue_safety.rs`): when the environment
 /// variable `BILLING_REPORT_TEST_PAUSE_AT` names this step of `issue`, the process says so on

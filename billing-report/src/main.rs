@@ -82,6 +82,31 @@ enum Command {
     /// Recompute a run from its input and compare it with an output folder written before
     /// (exit 1 on any difference).
     Verify(billing_report::verify::VerifyArgs),
+    /// The yearly allocation report: what every party is charged for a year, by the period each
+    /// line pays for, issued or projected, and what-if scenarios from the Scenarios sheet
+    /// (`year-Y.xlsx` and `year-Y.html`). The register is only read.
+    Year(YearArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct YearArgs {
+    /// The agreement workbook (xlsx, ods) or a folder of CSV files.
+    input: PathBuf,
+    /// The year.
+    #[arg(long)]
+    year: i32,
+    /// The output folder.
+    #[arg(long)]
+    out: PathBuf,
+    /// A scenario of the Scenarios sheet to show beside the base (repeatable).
+    #[arg(long)]
+    scenario: Vec<String>,
+    /// Replace the output folder if it holds a year report or a draft written by billing-report.
+    #[arg(long)]
+    force: bool,
+    /// The invoice register (default: `<input>.register.sqlite` beside the input).
+    #[arg(long)]
+    register: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -246,6 +271,7 @@ fn main() -> ExitCode {
             quiet,
         ),
         Command::Credit(args) => credit(&args, quiet),
+        Command::Year(args) => year(&args, quiet),
         Command::Verify(args) => {
             return match billing_report::verify::run(&args, quiet) {
                 Ok(code) => code,
@@ -352,6 +378,49 @@ fn history(input: &Path, register: Option<&Path>) -> Result<History, Failure> {
         Some(r) => r.history()?,
         None => History::default(),
     })
+}
+
+fn year(args: &YearArgs, quiet: bool) -> Result<(), Failure> {
+    let input = load_input(&args.input, quiet)?;
+    if !(1900..=9998).contains(&args.year) {
+        return Err(Failure::Other(format!(
+            "--year {}: a year from 1900 to 9998 is expected",
+            args.year
+        )));
+    }
+    let register_path = args
+        .register
+        .clone()
+        .unwrap_or_else(|| default_path(&args.input));
+    let history = history(&args.input, Some(&register_path))?;
+    let comparison = billing_report::compute::year(&input, args.year, &history, &args.scenario)
+        .map_err(Failure::Input)?;
+    let files = billing_report::year::render_year(&input, &comparison)?;
+    let protect = [args.input.as_path(), register_path.as_path()];
+    stage_folder(
+        &args.out,
+        &files,
+        billing_report::output::FolderKind::YearReport,
+        args.force,
+        &protect,
+    )?
+    .publish()?;
+    say(
+        quiet,
+        &format!(
+            "{}: the year {} of {} parties{} written to {}",
+            args.input.display(),
+            args.year,
+            comparison.base.parties.len(),
+            if comparison.scenarios.is_empty() {
+                String::new()
+            } else {
+                format!(" with {} scenario(s)", comparison.scenarios.len())
+            },
+            args.out.display()
+        ),
+    );
+    Ok(())
 }
 
 fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
@@ -628,8 +697,8 @@ fn explain(
         let docs = reg.documents()?;
         for original in docs.iter().filter(|d| {
             d.buyer == party
-                && d.date == date
-                && d.kind == billing_report::register::RecordedKind::Invoice
+                && d.billing_date == date
+                && d.kind != billing_report::register::RecordedKind::Credit
         }) {
             for c in docs
                 .iter()

@@ -64,6 +64,8 @@ pub enum FolderKind {
     Issued,
     /// The register as exported (`register export`): may be replaced with `--force`.
     RegisterExport,
+    /// A year report (`year`): may be replaced with `--force`.
+    YearReport,
     /// A credit note and the corrected invoice (`credit`): never replaced.
     Credit,
 }
@@ -74,6 +76,7 @@ impl FolderKind {
             FolderKind::Draft => "draft",
             FolderKind::Issued => "issued",
             FolderKind::RegisterExport => "register-export",
+            FolderKind::YearReport => "year-report",
             FolderKind::Credit => "credit",
         }
     }
@@ -126,7 +129,7 @@ fn check_replaceable(out: &Path, protect: &[&Path]) -> Result<(), OutputError> {
         .find_map(|l| l.strip_prefix("status: "))
         .map(str::trim);
     match status {
-        Some("draft") | Some("register-export") => Ok(()),
+        Some("draft") | Some("register-export") | Some("year-report") => Ok(()),
         Some("issued") | Some("credit") => Err(refuse(
             "it holds issued invoices, which are never replaced".to_owned(),
         )),
@@ -385,6 +388,14 @@ pub fn render(
         files.push(("audit.xlsx".to_owned(), audit));
     }
     files.push(("lines.csv".to_owned(), lines_csv(input, draft)?));
+    let page = crate::year::overview_page(input, draft).map_err(|message| OutputError::Xlsx {
+        path: "overview.html".to_owned(),
+        message,
+    })?;
+    files.push((
+        "overview.html".to_owned(),
+        crate::html::render(&page).into_bytes(),
+    ));
     files.push((
         "invoices.json".to_owned(),
         invoices_json(input, draft, final_issue)?,
@@ -401,7 +412,7 @@ fn xlsx(path: &str, e: rust_xlsxwriter::XlsxError) -> OutputError {
 
 /// A money amount as the spreadsheet double that reads back as exactly the same öre; an error
 /// when there is none (never a silent rounding).
-fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
+pub(crate) fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
     let f: f64 = m
         .to_string()
         .parse()
@@ -1367,7 +1378,9 @@ pub fn default_out(input: &Path, date: chrono::NaiveDate, kind: FolderKind) -> P
     let dir = input.parent().unwrap_or(Path::new("."));
     let name = match kind {
         FolderKind::Issued => date.to_string(),
-        FolderKind::Draft | FolderKind::RegisterExport => format!("{date}-draft"),
+        FolderKind::Draft | FolderKind::RegisterExport | FolderKind::YearReport => {
+            format!("{date}-draft")
+        }
         FolderKind::Credit => format!("{date}-credit"),
     };
     dir.join("out").join(name)

@@ -842,11 +842,25 @@ impl InvoiceRegister {
                 number: u64::try_from(number).unwrap_or(0),
                 buyer,
                 date,
+                billing_date: date,
                 kind,
                 credits: credits.and_then(|c| u64::try_from(c).ok()),
                 reason,
                 json,
             });
+        }
+        // A correction bills the date of the invoice it corrects, through any chain of
+        // corrections (a corrected invoice credited and corrected again); numbers only grow
+        // along a chain, so one pass in number order settles it.
+        let mut dates: std::collections::BTreeMap<(String, u64), NaiveDate> =
+            std::collections::BTreeMap::new();
+        for d in &mut out {
+            if let Some(c) = d.credits {
+                if let Some(root) = dates.get(&(d.issuer.clone(), c)) {
+                    d.billing_date = *root;
+                }
+            }
+            dates.insert((d.issuer.clone(), d.number), d.billing_date);
         }
         Ok(out)
     }
@@ -956,10 +970,10 @@ impl InvoiceRegister {
         .map_err(db.clone())?;
         // What was billed for user fees (R7 corrects against it): the credited invoice's lines
         // are no longer billed; the corrected invoice's are.
-        if original.kind == RecordedKind::Invoice {
+        {
             tx.execute(
                 "DELETE FROM fee_lines WHERE party = ?1 AND invoice_date = ?2",
-                params![original.buyer, original.date.to_string()],
+                params![original.buyer, original.billing_date.to_string()],
             )
             .map_err(db.clone())?;
         }
@@ -1072,6 +1086,9 @@ pub struct Recorded {
     pub buyer: String,
     /// Its issue date.
     pub date: NaiveDate,
+    /// The invoice date whose lines it bills: its own for an invoice; for a credit note or a
+    /// corrected invoice, that of the invoice it (in the end) corrects.
+    pub billing_date: NaiveDate,
     /// What it is.
     pub kind: RecordedKind,
     /// For a credit note, the invoice it credits; for a reissue, the invoice it replaces.

@@ -227,6 +227,25 @@ pub const SHEETS: &[SheetSpec] = &[
         ],
     },
     SheetSpec {
+        name: "Scenarios",
+        aliases: &["Scenarier"],
+        required: false,
+        about: "What-if changes for `billing-report year --scenario NAME`, one change per row; rows with the same scenario name combine. They never touch the invoice register.",
+        columns: &[
+            col("scenario", &["namn_på_scenario", "scenarionamn"], true, "the scenario's name, e.g. budget +10 %"),
+            col("change", &["ändring"], true, "join, notice, pool_amount, budget, cap, excess, threshold, users, population or key (Swedish: inträde, uppsägning, kostnadspost, budget, tak, överskott, tröskelvärde, användare, folkmängd, nyckel)"),
+            col("party", &["part"], false, "the party (join: the new party's id; notice, users, population: a party of the agreement)"),
+            col("pool", &["kostnadspost"], false, "the pool (pool_amount, cap, excess, key)"),
+            col("date", &["datum"], false, "the day the change takes effect (join, notice, budget, threshold, users); within the report's year"),
+            col("value", &["värde"], false, "the new value or the amount of the change: an amount (pool_amount, budget: added; threshold, cap: the new figure or lou), a number (users, population), a policy (excess) or a key"),
+            col("per_cent", &["procent"], false, "a change in per cent instead of an amount (pool_amount, budget), e.g. 10 or -5"),
+            col("name", &["namn"], false, "join: the new party's name"),
+            col("population", &["folkmängd"], false, "join: the new party's population"),
+            col("users", &["användare"], false, "join: the new party's users"),
+            col("approved_by", &["godkänd_av"], false, "join: the parties that approve, separated by commas (R8: more than half of the members)"),
+        ],
+    },
+    SheetSpec {
         name: "Accounts",
         aliases: &["Konton", "Kontoplan"],
         required: false,
@@ -535,6 +554,8 @@ pub struct Input {
     /// The transactions file to bill (R11): `transactions_file` resolved against the workbook's
     /// folder, or the file given on the command line.
     pub transactions_path: Option<std::path::PathBuf>,
+    /// The what-if scenarios of the Scenarios sheet, by name in the order first met.
+    pub scenarios: Vec<billing_core::year::Scenario>,
 }
 
 /// Reads and validates an agreement workbook (xlsx, ods, or a folder of CSV files). Returns the
@@ -855,6 +876,7 @@ impl<'a> Sheets<'a> {
         let provider_costs = self.provider_costs(&known, problems);
         let tariffs = self.tariffs(problems);
         let cooperations = self.cooperations(&known, problems);
+        let scenarios = self.scenarios(&known, &pools, problems);
         let accounts = self.accounts(&pools, problems);
         // A cooperation's fee is a pool among its members, equal by default (R13).
         let mut pools = pools;
@@ -920,7 +942,383 @@ impl<'a> Sheets<'a> {
             cooperations,
             accounts,
             transactions_path,
+            scenarios,
         })
+    }
+
+    /// The Scenarios sheet: each row one change, located; rows of one name combine.
+    fn scenarios(
+        &self,
+        known: &BTreeSet<PartyId>,
+        pools: &[PoolInput],
+        problems: &mut Problems,
+    ) -> Vec<billing_core::year::Scenario> {
+        use billing_core::year::{Adjustment, Change, Scenario, ScenarioChange};
+        let mut out: Vec<Scenario> = Vec::new();
+        // (scenario, party, day) of joins and notices, for contradicting rows.
+        let mut joins: BTreeMap<(String, PartyId, NaiveDate), String> = BTreeMap::new();
+        let mut notices: BTreeMap<(String, PartyId, NaiveDate), String> = BTreeMap::new();
+        let pool_ids: BTreeSet<&str> = pools.iter().map(|p| p.pool.id.as_ref()).collect();
+        for r in self.rows("Scenarios") {
+            let Some(name) = r.required_text("scenario", "scenario", problems) else {
+                continue;
+            };
+            let Some(kind) = r.required_text("change", "change", problems) else {
+                continue;
+            };
+            let err = |column: &str, message: String, problems: &mut Problems| {
+                problems.push(r.cell(column).problem(Severity::Error, message, true));
+            };
+            let member = |problems: &mut Problems| -> Option<PartyId> {
+                let text = r.required_text("party", "party", problems)?;
+                if r.cell("party").is_empty() {
+                    return None;
+                }
+                let id = party_id(&r, "party", &text, problems)?;
+                if !known.contains(&id) {
+                    let hint = nearest_name(
+                        id.as_str(),
+                        known.iter().map(|k| (k.as_str(), k.to_string())),
+                    )
+                    .map_or(String::new(), |n| format!(" (did you mean {n}?)"));
+                    err("party", format!("unknown party {id}{hint}"), problems);
+                    return None;
+                }
+                Some(id)
+            };
+            let need = |column: &str, what: &str, problems: &mut Problems| {
+                if r.cell(column).is_empty() {
+                    err(
+                        column,
+                        format!("{what} is required for a change of this kind"),
+                        problems,
+                    );
+                    true
+                } else {
+                    false
+                }
+            };
+            let pool = |problems: &mut Problems| -> Option<billing_core::PoolId> {
+                if need("pool", "the pool", problems) {
+                    return None;
+                }
+                let id = r.text("pool", problems)?;
+                if !pool_ids.contains(id.as_str()) {
+                    let hint = nearest_name(&id, pool_ids.iter().map(|p| (*p, p.to_string())))
+                        .map_or(String::new(), |n| format!(" (did you mean {n}?)"));
+                    err("pool", format!("unknown pool {id}{hint}"), problems);
+                    return None;
+                }
+                Some(id.as_str().into())
+            };
+            let day = |problems: &mut Problems| -> Option<NaiveDate> {
+                if need("date", "the date", problems) {
+                    return None;
+                }
+                r.date("date", "date", problems)
+            };
+            let adjustment = |problems: &mut Problems| -> Option<Adjustment> {
+                match (r.cell("value").is_empty(), r.cell("per_cent").is_empty()) {
+                    (false, true) => r.money("value", "value", problems).map(Adjustment::Amount),
+                    (true, false) => r
+                        .decimal("per_cent", "per_cent", problems)
+                        .map(Adjustment::Percent),
+                    (true, true) => {
+                        err(
+                            "value",
+                            "an amount (value) or a per cent (per_cent) is required".to_owned(),
+                            problems,
+                        );
+                        None
+                    }
+                    (false, false) => {
+                        err(
+                            "per_cent",
+                            "give an amount (value) or a per cent (per_cent), not both".to_owned(),
+                            problems,
+                        );
+                        None
+                    }
+                }
+            };
+            let source = |column: &str| Some(r.cell(column).source());
+            let lower = kind.trim().to_lowercase();
+            let change = match lower.as_str() {
+                "join" | "inträde" => {
+                    let id = r
+                        .required_text("party", "party", problems)
+                        .filter(|_| !need("party", "the new party's id", problems))
+                        .and_then(|t| party_id(&r, "party", &t, problems));
+                    if let Some(id) = id.as_ref().filter(|id| known.contains(*id)) {
+                        err(
+                            "party",
+                            format!("{id} is already a party of the agreement"),
+                            problems,
+                        );
+                    }
+                    let d = day(problems);
+                    let party_name = if need("name", "the new party's name", problems) {
+                        None
+                    } else {
+                        r.text("name", problems)
+                    };
+                    let population = r.whole("population", "population", 1, problems);
+                    let users = if need("users", "the new party's users", problems) {
+                        None
+                    } else {
+                        r.whole("users", "users", 0, problems)
+                    };
+                    let approvals: Vec<PartyId> =
+                        if need("approved_by", "the approving parties", problems) {
+                            Vec::new()
+                        } else {
+                            let text = r.text("approved_by", problems).unwrap_or_default();
+                            let ids: Vec<PartyId> = split_list(&text)
+                                .filter_map(|s| party_id(&r, "approved_by", s, problems))
+                                .collect();
+                            for p in ids.iter().filter(|p| !known.contains(*p)) {
+                                err("approved_by", format!("unknown party {p}"), problems);
+                            }
+                            ids
+                        };
+                    match (id.filter(|id| !known.contains(id)), d, party_name, users) {
+                        (Some(id), Some(day), Some(party_name), Some(users)) => {
+                            joins.insert((name.clone(), id.clone(), day), r.cell("date").name());
+                            let mut party = Party::new(id, &party_name);
+                            if let Some(p) = population {
+                                party = party.with_population(p, Some(day));
+                            }
+                            Some((
+                                Change::Join {
+                                    party,
+                                    day,
+                                    users,
+                                    approved_by: approvals,
+                                },
+                                source("date"),
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+                "notice" | "leave" | "uppsägning" | "utträde" => {
+                    // A party that joins in the same scenario may give notice too.
+                    let joining = r
+                        .text("party", &mut Problems::default())
+                        .and_then(|t| PartyId::new(t.trim()).ok())
+                        .filter(|p| {
+                            !known.contains(p) && joins.keys().any(|(s, j, _)| *s == name && j == p)
+                        });
+                    let party = match joining {
+                        Some(p) => Some(p),
+                        None => member(problems),
+                    };
+                    match (party, day(problems)) {
+                        (Some(party), Some(day)) => {
+                            notices
+                                .insert((name.clone(), party.clone(), day), r.cell("date").name());
+                            Some((Change::Notice { party, day }, source("date")))
+                        }
+                        _ => None,
+                    }
+                }
+                "pool_amount" | "kostnadspost" => match (pool(problems), adjustment(problems)) {
+                    (Some(pool), Some(by)) => {
+                        Some((Change::PoolAmount { pool, by }, source("pool")))
+                    }
+                    _ => None,
+                },
+                "budget" => match (day(problems), adjustment(problems)) {
+                    (Some(from), Some(by)) => Some((Change::Budget { from, by }, source("date"))),
+                    _ => None,
+                },
+                "cap" | "tak" => {
+                    let p = pool(problems);
+                    let limit = if need("value", "the cap (an amount or lou)", problems) {
+                        None
+                    } else if r
+                        .text("value", problems)
+                        .is_some_and(|t| t.eq_ignore_ascii_case("lou"))
+                    {
+                        Some(CapLimit::Lou)
+                    } else {
+                        r.money("value", "value", problems).and_then(|m| {
+                            if m.is_positive() {
+                                Some(CapLimit::Fixed(m))
+                            } else {
+                                err(
+                                    "value",
+                                    format!("a cap must be above 0, found {m}"),
+                                    problems,
+                                );
+                                None
+                            }
+                        })
+                    };
+                    match (p, limit) {
+                        (Some(pool), Some(limit)) => {
+                            Some((Change::Cap { pool, limit }, source("pool")))
+                        }
+                        _ => None,
+                    }
+                }
+                "excess" | "överskott" => {
+                    let p = pool(problems);
+                    let policy = if need("value", "the excess policy", problems) {
+                        None
+                    } else {
+                        let text = r.text("value", problems).unwrap_or_default();
+                        let t = text.trim().to_lowercase();
+                        match t.split_once(':') {
+                            None if t == "redistribute" || t == "omfördela" => {
+                                Some(ExcessPolicy::Redistribute)
+                            }
+                            None if t == "uncovered" || t == "otäckt" => {
+                                Some(ExcessPolicy::Uncovered)
+                            }
+                            Some(("absorb" | "bärs_av", who)) => match PartyId::new(who.trim()) {
+                                Ok(id) if known.contains(&id) => Some(ExcessPolicy::Absorb(id)),
+                                _ => {
+                                    err("value", format!("unknown party {}", who.trim()), problems);
+                                    None
+                                }
+                            },
+                            _ => {
+                                err("value", "the excess policy must be absorb:<party>, redistribute or uncovered".to_owned(), problems);
+                                None
+                            }
+                        }
+                    };
+                    match (p, policy) {
+                        (Some(pool), Some(policy)) => {
+                            Some((Change::Excess { pool, policy }, source("pool")))
+                        }
+                        _ => None,
+                    }
+                }
+                "threshold" | "tröskelvärde" => {
+                    let d = day(problems);
+                    let amount = if need("value", "the threshold", problems) {
+                        None
+                    } else {
+                        r.money("value", "value", problems).filter(|m| {
+                            let ok = m.is_positive();
+                            if !ok {
+                                err(
+                                    "value",
+                                    format!("a threshold must be above 0, found {m}"),
+                                    problems,
+                                );
+                            }
+                            ok
+                        })
+                    };
+                    match (d, amount) {
+                        (Some(from), Some(amount)) => {
+                            Some((Change::Threshold { from, amount }, source("date")))
+                        }
+                        _ => None,
+                    }
+                }
+                "users" | "användare" => {
+                    let (p, d) = (member(problems), day(problems));
+                    let n = if need("value", "the number of users", problems) {
+                        None
+                    } else {
+                        r.whole("value", "value", 0, problems)
+                    };
+                    match (p, d, n) {
+                        (Some(party), Some(from), Some(users)) => {
+                            Some((Change::Users { party, from, users }, source("date")))
+                        }
+                        _ => None,
+                    }
+                }
+                "population" | "folkmängd" => {
+                    let p = member(problems);
+                    let n = if need("value", "the population", problems) {
+                        None
+                    } else {
+                        r.whole("value", "value", 1, problems)
+                    };
+                    match (p, n) {
+                        (Some(party), Some(population)) => {
+                            Some((Change::Population { party, population }, source("party")))
+                        }
+                        _ => None,
+                    }
+                }
+                "key" | "nyckel" => {
+                    let p = pool(problems);
+                    let key = if need("value", "the key", problems) {
+                        None
+                    } else {
+                        let text = r.text("value", problems).unwrap_or_default();
+                        let (k, arg) = match text.split_once(':') {
+                            Some((a, b)) => (a.trim().to_lowercase(), Some(b.trim().to_owned())),
+                            None => (text.trim().to_lowercase(), None),
+                        };
+                        let key = match (k.as_str(), arg) {
+                            ("population" | "folkmängd", None) => Some(Key::Population),
+                            ("users" | "användare", None) => {
+                                Some(Key::Users { total_users: None })
+                            }
+                            ("equal" | "lika", None) => Some(Key::Equal),
+                            ("weight" | "vikt", Some(figure)) => Some(Key::Weight { figure }),
+                            ("direct" | "direkt", Some(who)) => PartyId::new(&who)
+                                .ok()
+                                .filter(|id| known.contains(id))
+                                .map(|party| Key::Direct { party }),
+                            _ => None,
+                        };
+                        if key.is_none() {
+                            err("value", "a scenario's key must be population, users, equal, weight:<figure> or direct:<party>".to_owned(), problems);
+                        }
+                        key
+                    };
+                    match (p, key) {
+                        (Some(pool), Some(key)) => {
+                            Some((Change::Key { pool, key }, source("pool")))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => {
+                    err(
+                        "change",
+                        "change must be join, notice, pool_amount, budget, cap, excess, threshold, users, population or key".to_owned(),
+                        problems,
+                    );
+                    None
+                }
+            };
+            let Some((change, source)) = change else {
+                continue;
+            };
+            let change = ScenarioChange::new(change, source);
+            match out.iter_mut().find(|s| s.name == name) {
+                Some(s) => s.changes.push(change),
+                None => out.push(Scenario::new(&name, vec![change])),
+            }
+        }
+        // Contradicting rows: a party that joins and gives notice on the same day.
+        for ((scenario, party, day), cell) in &notices {
+            if let Some(join_cell) = joins.get(&(scenario.clone(), party.clone(), *day)) {
+                if let Some(table) = self.found.get("Scenarios").map(|t| &t.0) {
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: table.file.clone(),
+                        sheet: Some(table.sheet.clone()),
+                        cell: Some(cell.clone()),
+                        found: Some(day.to_string()),
+                        message: format!(
+                            "scenario {scenario}: {party} joins ({join_cell}) and gives notice on the same day {day}"
+                        ),
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The Accounts sheet: every `what` a pool id of the Pools sheet or one of

@@ -94,7 +94,7 @@ fn outputs_are_deterministic() {
         .expect(0);
     }
     let files = files_under(&a);
-    assert_eq!(files.len(), 17, "{files:?}"); // 13 invoices (none to the coordinator), overview, audit, lines, json
+    assert_eq!(files.len(), 18, "{files:?}"); // 13 invoices (none to the coordinator), overview (xlsx, html), audit, lines, json
     assert_eq!(files, files_under(&b));
     for f in &files {
         if f == "audit.xlsx" {

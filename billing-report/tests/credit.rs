@@ -274,6 +274,25 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         "{words}"
     );
     assert!(words.contains("Orsak: Fel folkmängd för Värmdö"), "{words}");
+    // The PDF says what it credits and why (read back with poppler's pdftotext).
+    let pdf = credit_out.join("kreditfaktura.pdf");
+    let out = std::process::Command::new("pdftotext")
+        .args([s(&pdf), "-"])
+        .output()
+        .expect("pdftotext runs");
+    let pdf_text = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(pdf_text.contains("Kreditfaktura"), "{pdf_text}");
+    assert!(
+        pdf_text.contains(&format!("Krediterar faktura {vaermdoe}")),
+        "{pdf_text}"
+    );
+    assert!(
+        pdf_text.contains("Orsak: Fel folkmängd för Värmdö"),
+        "{pdf_text}"
+    );
     let reissued_lines = lines(&credit_out.join("reissue/lines.csv"));
     assert!(reissued_lines.iter().all(|l| l["invoice_number"] == "1004"));
     assert!(reissued_lines
@@ -397,6 +416,52 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         assert_eq!(std::fs::read(&register).unwrap(), register_before);
     }
 
+    // The corrected invoice can be credited and corrected again: the lines billed are still
+    // those of the first invoice's date.
+    let again = t.path().join("kredit-2");
+    cli(&[
+        "credit",
+        s(&input),
+        "--invoice",
+        "1004",
+        "--reason",
+        "Fel referens",
+        "--date",
+        "2019-03-20",
+        "--reissue",
+        "--out",
+        s(&again),
+    ])
+    .expect(0);
+    let export2 = t.path().join("export-2");
+    cli(&["register", "export", s(&input), "--out", s(&export2)]).expect(0);
+    let rows2 = register_rows(&export2.join("register.csv"));
+    assert_eq!(rows2[&1005]["credits"], "1004");
+    assert_eq!(rows2[&1005]["kind"], "credit_note");
+    assert_eq!(rows2[&1006]["credits"], "1004");
+    assert_eq!(rows2[&1006]["net"], rows2[&1004]["net"]);
+    assert_eq!(
+        dec(&rows2[&1005]["payable"]),
+        -dec(&rows2[&1004]["payable"])
+    );
+    cli(&["verify", s(&input), s(&again)]).expect(0);
+    cli(&["verify", s(&input), s(&credit_out)]).expect(0);
+    let r = cli(&[
+        "explain",
+        s(&input),
+        "--party",
+        "0120",
+        "--date",
+        "2019-03-01",
+    ])
+    .expect(0);
+    assert!(
+        r.stdout
+            .contains("invoice 0182 1004 of 2019-03-01 was credited in full by credit note 1005"),
+        "{}",
+        r.stdout
+    );
+
     // The next issue continues the series after the corrected invoice.
     std::fs::write(
         input.join("Pools.csv"),
@@ -419,7 +484,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         .collect();
     assert_eq!(
         numbers,
-        BTreeSet::from(["1005".to_owned(), "1006".to_owned()])
+        BTreeSet::from(["1007".to_owned(), "1008".to_owned()])
     );
     // Two years now: #RAR 0 is 2020, #RAR -1 2019.
     let sie2 = t.path().join("bok2.se");
@@ -436,7 +501,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
             ]
         ]
     );
-    assert_eq!(sie.vers.len(), 6);
+    assert_eq!(sie.vers.len(), 8);
 }
 
 #[test]
