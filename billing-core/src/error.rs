@@ -229,6 +229,42 @@ pub enum Finding {
     },
 }
 
+impl Finding {
+    /// The finding in words, in each language a document may be written in.
+    pub fn text(&self) -> crate::explain::Text {
+        use crate::explain::Text;
+        match self {
+            Finding::MixedPopulationDates { pool, dates } => {
+                let (mut sv, mut en) = (
+                    format!("kostnadspost {pool}: folkmängderna avser olika datum:"),
+                    format!("pool {pool}: populations refer to different dates:"),
+                );
+                for (date, n) in dates {
+                    match date {
+                        Some(d) => {
+                            sv.push_str(&format!(" {d} ({n})"));
+                            en.push_str(&format!(" {d} ({n})"));
+                        }
+                        None => {
+                            sv.push_str(&format!(" inget datum ({n})"));
+                            en.push_str(&format!(" no date ({n})"));
+                        }
+                    }
+                }
+                Text::new(sv, en)
+            }
+            Finding::BorneOutside { pool, amount } => Text::new(
+                format!("kostnadspost {pool}: {amount} bärs av användare utanför avtalet"),
+                format!("pool {pool}: {amount} is borne by users outside the agreement"),
+            ),
+            Finding::Uncovered { pool, amount } => Text::new(
+                format!("kostnadspost {pool}: {amount} över takbeloppen fördelas inte"),
+                format!("pool {pool}: {amount} above the caps is not allocated"),
+            ),
+        }
+    }
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

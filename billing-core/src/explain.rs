@@ -23,65 +23,163 @@ pub struct Explanation {
     pub steps: Vec<Step>,
 }
 
+/// The language a document is written in: one per document, never mixed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Language {
+    /// Swedish, the default.
+    #[default]
+    Sv,
+    /// English, on request.
+    En,
+}
+
+/// Words of an explanation in each language a document may be written in. The library builds
+/// both where it knows what the words mean; a writer picks one with [`Text::get`], so that no
+/// writer ever translates by matching English wording. Figures, dates and ids are the same in
+/// both ([`Text::plain`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Text {
+    sv: String,
+    en: String,
+}
+
+impl Text {
+    /// Swedish and English words for the same thing.
+    pub fn new(sv: impl Into<String>, en: impl Into<String>) -> Text {
+        Text {
+            sv: sv.into(),
+            en: en.into(),
+        }
+    }
+
+    /// Text that reads the same in every language: a figure, a date, an id, a name.
+    pub fn plain(text: impl Into<String>) -> Text {
+        let text = text.into();
+        Text {
+            sv: text.clone(),
+            en: text,
+        }
+    }
+
+    /// The words in `language`.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::Sv => &self.sv,
+            Language::En => &self.en,
+        }
+    }
+}
+
 /// One step of a derivation: an input, a computed value or a rounding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Step {
     /// What the value is, in words.
-    pub label: String,
+    pub label: Text,
     /// How it was computed, if it was, e.g. `2 000 000,00 × 935 619 / 2 269 060`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub formula: Option<String>,
+    pub formula: Option<Text>,
     /// The value, formatted the Swedish way.
-    pub value: String,
+    pub value: Text,
     /// Where an input was read, e.g. `Parties!C7`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub source: Option<SourceRef>,
+    /// The figure the step states, where a writer may need it as a number rather than as
+    /// words (e.g. the users counted, the annual fee): never parsed back from the wording.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub figure: Option<Figure>,
+}
+
+/// What a step's figure is, for a writer that rebuilds the computation (the audit workbook).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Figure {
+    /// The users counted on one day, n.
+    Users(u64),
+    /// Member days weighted by the fee multiplier, Σ m(d) (`user_days`: summed over users).
+    WeightedDays {
+        /// Whether the days are user-days (pro rata) rather than member days.
+        user_days: bool,
+        /// Days (or user-days) in the first year, at the first-year multiplier.
+        first_year: i64,
+        /// Days (or user-days) at the multiplier 1.
+        other: i64,
+    },
+    /// What was billed before for the period.
+    Billed(Money),
+    /// The users N of a budget at its reference date.
+    BudgetUsers(u64),
 }
 
 impl Step {
     /// An input value and where it was read.
-    pub fn input(label: impl Into<String>, value: String, source: Option<&SourceRef>) -> Step {
+    pub fn input(label: Text, value: Text, source: Option<&SourceRef>) -> Step {
         Step {
-            label: label.into(),
+            label,
             formula: None,
             value,
             source: source.cloned(),
+            figure: None,
         }
     }
 
     /// A computed value and how it was computed.
-    pub fn computed(label: impl Into<String>, formula: String, value: String) -> Step {
+    pub fn computed(label: Text, formula: Text, value: Text) -> Step {
         Step {
-            label: label.into(),
+            label,
             formula: Some(formula),
             value,
             source: None,
+            figure: None,
         }
+    }
+
+    /// The step with the figure it states.
+    pub fn with_figure(mut self, figure: Figure) -> Step {
+        self.figure = Some(figure);
+        self
+    }
+}
+
+impl Explanation {
+    /// The derivation as plain text in `language`.
+    pub fn render(&self, language: Language) -> String {
+        let (pool, party) = match language {
+            Language::Sv => ("kostnadspost", "part"),
+            Language::En => ("pool", "party"),
+        };
+        let mut out = format!(
+            "{pool} {}, {party} {}: {}\n",
+            self.pool,
+            self.party,
+            self.amount.to_swedish()
+        );
+        for step in &self.steps {
+            out.push_str("  ");
+            out.push_str(step.label.get(language));
+            out.push_str(": ");
+            if let Some(formula) = &step.formula {
+                out.push_str(formula.get(language));
+                out.push_str(" = ");
+            }
+            out.push_str(step.value.get(language));
+            if let Some(source) = &step.source {
+                out.push_str(&format!(" ({source})"));
+            }
+            out.push('\n');
+        }
+        out
     }
 }
 
 impl fmt::Display for Explanation {
+    /// The derivation in English (see [`Explanation::render`] for another language).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "pool {}, party {}: {}",
-            self.pool,
-            self.party,
-            self.amount.to_swedish()
-        )?;
-        for step in &self.steps {
-            write!(f, "  {}: ", step.label)?;
-            if let Some(formula) = &step.formula {
-                write!(f, "{formula} = ")?;
-            }
-            f.write_str(&step.value)?;
-            if let Some(source) = &step.source {
-                write!(f, " ({source})")?;
-            }
-            writeln!(f)?;
-        }
-        Ok(())
+        f.write_str(&self.render(Language::En))
     }
 }
 
@@ -116,21 +214,37 @@ impl Allocation {
             return None;
         }
         let mut steps = vec![Step::input(
-            format!("pool {} ({})", self.name, self.pool),
-            format!("{} {}", self.amount.to_swedish(), self.currency),
+            Text::new(
+                format!("kostnadspost {} ({})", self.name, self.pool),
+                format!("pool {} ({})", self.name, self.pool),
+            ),
+            Text::plain(format!("{} {}", self.amount.to_swedish(), self.currency)),
             self.source.as_ref(),
         )];
-        steps.push(Step::input("key", self.key.to_owned(), None));
+        steps.push(Step::input(
+            Text::new("fördelningsnyckel", "key"),
+            key_text(self.key),
+            None,
+        ));
         self.explain_outside(&mut steps);
         if let Some(part) = part {
             self.explain_part(part, &mut steps);
         }
         if let Some((_, absorbed)) = self.absorbed.as_ref().filter(|_| absorbs) {
             let capped = self.parts.iter().filter(|p| p.capped_in_round.is_some());
+            let capped = capped.count();
             steps.push(Step::computed(
-                "absorbs the excess above the cap",
-                format!("{} capped part(s), sum of their excess", capped.count()),
-                absorbed.to_swedish(),
+                Text::new(
+                    "bär det överskjutande beloppet över takbeloppet",
+                    "absorbs the excess above the cap",
+                ),
+                Text::new(
+                    format!(
+                        "{capped} andel(ar) vid takbeloppet, summan av deras överskjutande belopp"
+                    ),
+                    format!("{capped} capped part(s), sum of their excess"),
+                ),
+                Text::plain(absorbed.to_swedish()),
             ));
         }
         let amount = self.amount_for(party);
@@ -142,17 +256,32 @@ impl Allocation {
                     Money::ZERO
                 };
             steps.push(Step::computed(
-                format!("instalment {} of {}", i.number, i.of),
-                format!(
-                    "{} for the whole pool of {} in {} equal instalments, the odd öre to the earliest",
-                    whole.to_swedish(),
-                    i.whole_amount.to_swedish(),
-                    i.of
+                Text::new(
+                    format!("delbetalning {} av {}", i.number, i.of),
+                    format!("instalment {} of {}", i.number, i.of),
                 ),
-                amount.to_swedish(),
+                Text::new(
+                    format!(
+                        "{} för hela kostnadsposten på {} i {} lika delbetalningar, udda ören på de första",
+                        whole.to_swedish(),
+                        i.whole_amount.to_swedish(),
+                        i.of
+                    ),
+                    format!(
+                        "{} for the whole pool of {} in {} equal instalments, the odd öre to the earliest",
+                        whole.to_swedish(),
+                        i.whole_amount.to_swedish(),
+                        i.of
+                    ),
+                ),
+                Text::plain(amount.to_swedish()),
             ));
         }
-        steps.push(Step::input("amount", amount.to_swedish(), None));
+        steps.push(Step::input(
+            Text::new("belopp", "amount"),
+            Text::plain(amount.to_swedish()),
+            None,
+        ));
         Some(Explanation {
             pool: self.pool.clone(),
             party: party.clone(),
@@ -163,58 +292,75 @@ impl Allocation {
 
     fn explain_outside(&self, steps: &mut Vec<Step>) {
         let Some(o) = &self.outside else { return };
+        let total = group_thousands(&o.total_users.value.to_string());
         steps.push(Step::input(
-            "users in all organisations",
-            group_thousands(&o.total_users.value.to_string()),
+            Text::new(
+                "användare i alla organisationer",
+                "users in all organisations",
+            ),
+            Text::plain(total.clone()),
             o.total_users.source.as_ref(),
         ));
         steps.push(Step::input(
-            "users of the parties",
-            group_thousands(&o.parties_users.to_string()),
+            Text::new("parternas användare", "users of the parties"),
+            Text::plain(group_thousands(&o.parties_users.to_string())),
             None,
         ));
         let per_user = self.amount.to_decimal() / Decimal::from(o.total_users.value.max(1));
         steps.push(Step::computed(
-            "cost per user",
-            format!(
-                "{} / {}",
-                self.amount.to_swedish(),
-                group_thousands(&o.total_users.value.to_string())
-            ),
-            swedish_decimal(per_user, 10),
+            Text::new("kostnad per användare", "cost per user"),
+            Text::plain(format!("{} / {total}", self.amount.to_swedish())),
+            Text::plain(swedish_decimal(per_user, 10)),
         ));
         steps.push(Step::computed(
-            "the parties' exact share together",
-            format!(
+            Text::new(
+                "parternas exakta andel tillsammans",
+                "the parties' exact share together",
+            ),
+            Text::plain(format!(
                 "{} × {} / {}",
                 self.amount.to_swedish(),
                 o.parties_users,
                 o.total_users.value
-            ),
-            ratio(&o.parties_exact),
+            )),
+            Text::plain(ratio(&o.parties_exact)),
         ));
         steps.push(Step::computed(
-            "the parties together pay, to öre",
-            "one largest-remainder split among the parties and the users outside".to_owned(),
-            o.parties_amount.to_swedish(),
+            Text::new(
+                "parterna betalar tillsammans, på öret",
+                "the parties together pay, to öre",
+            ),
+            Text::new(
+                "en fördelning enligt största rest mellan parterna och användarna utanför",
+                "one largest-remainder split among the parties and the users outside",
+            ),
+            Text::plain(o.parties_amount.to_swedish()),
         ));
         steps.push(Step::input(
-            "borne outside the agreement",
-            o.amount.to_swedish(),
+            Text::new("bärs utanför avtalet", "borne outside the agreement"),
+            Text::plain(o.amount.to_swedish()),
             None,
         ));
     }
 
     fn explain_part(&self, part: &Part, steps: &mut Vec<Step>) {
         let basis = swedish_decimal(part.basis, 10);
+        let figure = figure_text(self.key, &self.figure);
         steps.push(Step::input(
-            format!("{} of {}", self.figure, part.party),
-            basis.clone(),
+            Text::new(
+                format!("{} för {}", figure.get(Language::Sv), part.party),
+                format!("{} of {}", figure.get(Language::En), part.party),
+            ),
+            Text::plain(basis.clone()),
             part.basis_source.as_ref(),
         ));
+        let n = self.parts.len();
         steps.push(Step::input(
-            format!("{} of all {} participants", self.figure, self.parts.len()),
-            swedish_decimal(self.basis_total, 10),
+            Text::new(
+                format!("{} för alla {n} deltagare", figure.get(Language::Sv)),
+                format!("{} of all {n} participants", figure.get(Language::En)),
+            ),
+            Text::plain(swedish_decimal(self.basis_total, 10)),
             None,
         ));
         let (amount, total) = match &self.outside {
@@ -225,22 +371,40 @@ impl Allocation {
             None => (self.split_amount, swedish_decimal(self.basis_total, 10)),
         };
         steps.push(Step::computed(
-            "exact share",
-            format!("{} × {} / {}", amount.to_swedish(), basis, total),
-            ratio(&part.exact_share),
+            Text::new("exakt andel", "exact share"),
+            Text::plain(format!("{} × {} / {}", amount.to_swedish(), basis, total)),
+            Text::plain(ratio(&part.exact_share)),
         ));
         if let Some(cap) = &self.cap {
             let origin = match &cap.threshold {
-                Some(t) => format!(
-                    "LOU direct-award threshold in force from {}",
-                    t.in_force_from
+                Some(t) => Text::new(
+                    format!(
+                        "LOU:s direktupphandlingsgräns, gällande från {}",
+                        t.in_force_from
+                    ),
+                    format!(
+                        "LOU direct-award threshold in force from {}",
+                        t.in_force_from
+                    ),
                 ),
-                None => "fixed cap".to_owned(),
+                None => Text::new("fast takbelopp", "fixed cap"),
             };
+            let excess = excess_text(&cap.excess);
             steps.push(Step::computed(
-                "cap",
+                Text::new("takbelopp", "cap"),
                 origin,
-                format!("{} (excess: {})", cap.limit.to_swedish(), cap.excess),
+                Text::new(
+                    format!(
+                        "{} (överskjutande belopp: {})",
+                        cap.limit.to_swedish(),
+                        excess.get(Language::Sv)
+                    ),
+                    format!(
+                        "{} (excess: {})",
+                        cap.limit.to_swedish(),
+                        excess.get(Language::En)
+                    ),
+                ),
             ));
         }
         let redistributed = self
@@ -255,41 +419,67 @@ impl Allocation {
         }
         if !redistributed && part.capped_in_round.is_some() {
             let whither = match self.cap.as_ref().map(|c| &c.excess) {
-                Some(ExcessPolicy::Absorb(p)) => format!("paid by {p}"),
-                _ => "left uncovered".to_owned(),
+                Some(ExcessPolicy::Absorb(p)) => {
+                    Text::new(format!("betalas av {p}"), format!("paid by {p}"))
+                }
+                _ => Text::new("täcks inte", "left uncovered"),
             };
             steps.push(Step::computed(
-                format!("above the cap: cut to the cap, the excess {whither}"),
-                format!(
+                Text::new(
+                    format!(
+                        "över takbeloppet: sänkt till takbeloppet, det överskjutande beloppet {}",
+                        whither.get(Language::Sv)
+                    ),
+                    format!(
+                        "above the cap: cut to the cap, the excess {}",
+                        whither.get(Language::En)
+                    ),
+                ),
+                Text::plain(format!(
                     "{} − {}",
                     part.rounded.to_swedish(),
                     part.amount.to_swedish()
-                ),
-                ratio(&part.excess),
+                )),
+                Text::plain(ratio(&part.excess)),
             ));
         }
     }
 
     fn explain_rounds(&self, part: &Part, steps: &mut Vec<Step>) {
+        let figure = figure_text(self.key, &self.figure);
         for round in &self.rounds {
             let here = round.capped.contains(&part.party);
-            let label = format!(
-                "round {}: {} shared by {} of basis {}",
+            let (number, amount, basis) = (
                 round.number,
                 round.amount.to_swedish(),
-                self.figure,
-                swedish_decimal(round.basis_total, 10)
+                swedish_decimal(round.basis_total, 10),
             );
-            let value = if here {
+            let label = Text::new(
                 format!(
-                    "{} of {} capped here, {} among them, {} above the cap and redistributed",
-                    round.capped.len(),
-                    self.parts.len(),
-                    part.party,
-                    ratio(&part.excess)
+                    "omgång {number}: {amount} fördelas efter {} med underlaget {basis}",
+                    figure.get(Language::Sv)
+                ),
+                format!(
+                    "round {number}: {amount} shared by {} of basis {basis}",
+                    figure.get(Language::En)
+                ),
+            );
+            let capped = round.capped.len();
+            let value = if here {
+                let (n, party, excess) = (self.parts.len(), &part.party, ratio(&part.excess));
+                Text::new(
+                    format!(
+                        "{capped} av {n} når takbeloppet här, {party} bland dem, {excess} över takbeloppet och omfördelat"
+                    ),
+                    format!(
+                        "{capped} of {n} capped here, {party} among them, {excess} above the cap and redistributed"
+                    ),
                 )
             } else {
-                format!("{} part(s) capped", round.capped.len())
+                Text::new(
+                    format!("{capped} andel(ar) vid takbeloppet"),
+                    format!("{capped} part(s) capped"),
+                )
             };
             steps.push(Step::input(label, value, None));
             if here {
@@ -300,14 +490,17 @@ impl Allocation {
             let uncapped = self.parts.iter().filter(|p| p.capped_in_round.is_none());
             let basis: Decimal = uncapped.clone().map(|p| p.basis).sum();
             steps.push(Step::computed(
-                "share of what is left after the capped parties",
-                format!(
+                Text::new(
+                    "andel av det som återstår efter andelarna vid takbeloppet",
+                    "share of what is left after the capped parties",
+                ),
+                Text::plain(format!(
                     "{} × {} / {}",
                     uncapped.map(|p| p.rounded).sum::<Money>().to_swedish(),
                     swedish_decimal(part.basis, 10),
                     swedish_decimal(basis, 10)
-                ),
-                ratio(&part.final_share),
+                )),
+                Text::plain(ratio(&part.final_share)),
             ));
         }
     }
@@ -317,33 +510,76 @@ impl Allocation {
         let splitters = self.parts.iter().filter(|p| p.rounded_by_remainder).count()
             + usize::from(self.outside_in_split().is_some());
         steps.push(Step::computed(
-            "truncated to öre",
-            format!("{} kr", ratio(&part.final_share)),
-            part.truncated.to_swedish(),
+            Text::new("avkortat till öre", "truncated to öre"),
+            Text::plain(format!("{} kr", ratio(&part.final_share))),
+            Text::plain(part.truncated.to_swedish()),
         ));
         let rank = self.remainder_rank(part).unwrap_or_default();
         let remainder = part.final_share.minus(part.truncated);
         let verdict = if part.extra_ore {
-            "one öre added".to_owned()
+            Text::new("ett öre läggs till", "one öre added")
         } else {
-            "no öre added".to_owned()
+            Text::new("inget öre läggs till", "no öre added")
         };
         let rule = if self.leftover_ore == 0 {
-            "the truncated shares add up to the amount: no öre left over".to_owned()
+            Text::new(
+                "de avkortade andelarna summerar till beloppet: inga ören över",
+                "the truncated shares add up to the amount: no öre left over",
+            )
         } else {
-            format!(
-                "remainder {} öre ranks {rank} of {splitters}; the {} öre left over go to ranks 1–{}",
-                swedish_decimal(remainder.ore().abs(), 6),
-                self.leftover_ore,
-                self.leftover_ore
+            let (rest, left) = (swedish_decimal(remainder.ore().abs(), 6), self.leftover_ore);
+            Text::new(
+                format!(
+                    "resten {rest} öre har plats {rank} av {splitters}; de {left} ören som blir över går till plats 1–{left}"
+                ),
+                format!(
+                    "remainder {rest} öre ranks {rank} of {splitters}; the {left} öre left over go to ranks 1–{left}"
+                ),
             )
         };
-        steps.push(Step::computed("remainder rule", rule, verdict));
+        steps.push(Step::computed(
+            Text::new("största-rest-regeln", "remainder rule"),
+            rule,
+            verdict,
+        ));
         steps.push(Step::input(
-            "rounded share",
-            part.rounded.to_swedish(),
+            Text::new("avrundad andel", "rounded share"),
+            Text::plain(part.rounded.to_swedish()),
             None,
         ));
+    }
+}
+
+/// A key's name in words.
+fn key_text(key: &str) -> Text {
+    match key {
+        "population" => Text::new("folkmängd", "population"),
+        "users" => Text::new("användare", "users"),
+        "equal" => Text::new("lika delar", "equal"),
+        "weight" => Text::new("vikt", "weight"),
+        "fixed" => Text::new("fasta belopp", "fixed"),
+        "direct" => Text::new("direkt betalning", "direct"),
+        other => Text::plain(other),
+    }
+}
+
+/// The figure a key reads, in words: a named weight figure is the workbook's own name.
+fn figure_text(key: &str, figure: &str) -> Text {
+    match key {
+        "population" => Text::new("folkmängd", "population"),
+        "users" => Text::new("användare", "users"),
+        "fixed" => Text::new("fast belopp", "fixed amount"),
+        "equal" | "direct" => Text::new("andel", "share"),
+        _ => Text::plain(figure),
+    }
+}
+
+/// An excess policy in words.
+fn excess_text(excess: &ExcessPolicy) -> Text {
+    match excess {
+        ExcessPolicy::Absorb(p) => Text::new(format!("bärs av {p}"), format!("absorb:{p}")),
+        ExcessPolicy::Redistribute => Text::new("omfördelas", "redistribute"),
+        ExcessPolicy::Uncovered => Text::new("täcks inte", "uncovered"),
     }
 }
 

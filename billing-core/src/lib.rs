@@ -127,7 +127,7 @@ pub mod thresholds;
 pub use agreement::{Agreement, BadPartyId, Party, PartyId, Population, SourceRef, Sourced};
 pub use apportion::{apportion, ApportionError, Apportionment, Portion};
 pub use error::{Finding, PoolId, Problems, SplitError};
-pub use explain::{Explanation, Step};
+pub use explain::{Explanation, Figure, Language, Step, Text};
 pub use money::{Currency, Money, MoneyError, RoundingMode, RoundingPolicy, RoundingUnit};
 pub use pool::{
     allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key,

@@ -455,17 +455,20 @@ pub(crate) fn ratio_to_decimal(num: i128, den: i128) -> Option<Decimal> {
 }
 
 /// A rounding policy in words, e.g. `to öre, half away from zero`.
-pub(crate) fn policy_words(policy: RoundingPolicy) -> String {
-    let unit = match policy.unit() {
-        RoundingUnit::Ore => "to öre",
-        RoundingUnit::Krona => "to whole kronor",
+pub(crate) fn policy_words(policy: RoundingPolicy) -> crate::explain::Text {
+    let (unit_sv, unit_en) = match policy.unit() {
+        RoundingUnit::Ore => ("till öre", "to öre"),
+        RoundingUnit::Krona => ("till hela kronor", "to whole kronor"),
     };
-    let mode = match policy.mode() {
-        RoundingMode::HalfAwayFromZero => "half away from zero",
-        RoundingMode::HalfEven => "half to even",
-        RoundingMode::TowardZero => "toward zero",
+    let (mode_sv, mode_en) = match policy.mode() {
+        RoundingMode::HalfAwayFromZero => ("hälften bort från noll", "half away from zero"),
+        RoundingMode::HalfEven => ("hälften till jämnt", "half to even"),
+        RoundingMode::TowardZero => ("mot noll", "toward zero"),
     };
-    format!("{unit}, {mode}")
+    crate::explain::Text::new(
+        format!("{unit_sv}, {mode_sv}"),
+        format!("{unit_en}, {mode_en}"),
+    )
 }
 
 #[cfg(test)]

@@ -616,7 +616,8 @@ impl Allocation {
                     whole_outside: self.outside.as_ref().map(|o| o.amount),
                     whole_name: self.name.clone(),
                 });
-                a.name = format!("{} (instalment {} of {n})", self.name, k + 1);
+                // Language-neutral: the explanation says "instalment k of n" in words.
+                a.name = format!("{} ({}/{n})", self.name, k + 1);
                 a
             })
             .collect()

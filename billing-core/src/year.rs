@@ -67,7 +67,7 @@ pub struct YearLine {
     /// What it pays for.
     pub cost: Cost,
     /// The line's text.
-    pub description: String,
+    pub description: crate::explain::Text,
     /// The amount before VAT.
     pub amount: Money,
     /// The line's own VAT, rounded to öre.

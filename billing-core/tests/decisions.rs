@@ -138,7 +138,10 @@ fn r5_inferred_licences_make_the_seed_fee() {
     );
     let fee = annual_fee(&b, 90, RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO).unwrap();
     assert_eq!(fee.amount(), Money::from_kronor(12_000));
-    assert!(fee.steps()[0].label.contains("(inferred)"));
+    assert!(fee.steps()[0]
+        .label
+        .get(billing_core::Language::En)
+        .contains("(inferred)"));
 }
 
 // --- R6 ---------------------------------------------------------------------------------------

@@ -584,4 +584,9 @@ fn a_capped_pool_in_instalments_holds_the_cap_for_the_year() {
     );
     let text = thirds[0].explain(&id("R")).unwrap().to_string();
     assert!(text.contains("instalment 1 of 3: 500 000,00"), "{text}");
+    assert!(thirds[2]
+        .explain(&id("A"))
+        .unwrap()
+        .render(billing_core::Language::Sv)
+        .contains("delbetalning 3 av 3"));
 }

@@ -28,7 +28,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook};
 
 use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, LineKind, VatRate};
 use billing_core::transactions::{Outcome, PricedLine};
-use billing_core::{Allocation, ExcessPolicy, Money, PartyId};
+use billing_core::{Allocation, ExcessPolicy, Figure, Language, Money, PartyId};
 
 use crate::compute::Draft;
 use crate::workbook::Input;
@@ -1647,20 +1647,6 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
 /// Where the fee sheet holds each fee line's amount, by (party, kind, period start).
 type FeeRefs = BTreeMap<(PartyId, FeeLineKind, NaiveDate), String>;
 
-/// A number as the engine's explanations print it (`60 000,00`, `-1 234,5`, `2`).
-fn swedish_number(s: &str) -> Option<Decimal> {
-    let t: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
-        .map(|c| match c {
-            ',' => '.',
-            '−' => '-',
-            other => other,
-        })
-        .collect();
-    t.parse().ok()
-}
-
 /// What a fee line's explanation says: users counted, (user-)days in the first year and after
 /// it with the multiplier, and what was billed before.
 #[derive(Default)]
@@ -1674,36 +1660,21 @@ struct FeeFigures {
 
 fn fee_figures(l: &FeeLine) -> FeeFigures {
     let mut f = FeeFigures::default();
+    // The figures the engine attached to its steps: never parsed back from the wording.
     for step in &l.explanation.steps {
-        if step.label.starts_with("users of ") {
-            f.n = swedish_number(&step.value)
-                .and_then(|d| d.to_u64())
-                .unwrap_or(0);
-        } else if step.label.starts_with("member days weighted")
-            || step.label.starts_with("user-days of")
-        {
-            f.user_days = step.label.starts_with("user-days of");
-            let formula = step.formula.clone().unwrap_or_default();
-            let parts: Vec<&str> = formula.split(" + ").collect();
-            let first_factor = |p: &str| {
-                p.split(" × ")
-                    .next()
-                    .and_then(swedish_number)
-                    .and_then(|d| d.to_i64())
-                    .unwrap_or(0)
-            };
-            if parts.len() == 2 {
-                f.first = first_factor(parts[0]);
-                f.other = first_factor(parts[1]);
-            } else {
-                f.other = first_factor(&formula);
+        match step.figure {
+            Some(Figure::Users(n)) => f.n = n,
+            Some(Figure::WeightedDays {
+                user_days,
+                first_year,
+                other,
+            }) => {
+                f.user_days = user_days;
+                f.first = first_year;
+                f.other = other;
             }
-        } else if step.label.starts_with("billed for ") {
-            f.billed = swedish_number(&step.value)
-                .and_then(|d| {
-                    Money::round(d, billing_core::RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO).ok()
-                })
-                .unwrap_or_default();
+            Some(Figure::Billed(b)) => f.billed = b,
+            _ => {}
         }
     }
     if f.user_days {
@@ -1819,9 +1790,10 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
             let n = b.users.unwrap_or_else(|| {
                 fee.steps()
                     .iter()
-                    .find(|st| st.label.starts_with("users N"))
-                    .and_then(|st| swedish_number(&st.value))
-                    .and_then(|d| d.to_u64())
+                    .find_map(|st| match st.figure {
+                        Some(Figure::BudgetUsers(n)) => Some(n),
+                        _ => None,
+                    })
                     .unwrap_or(0)
             });
             s.text(
@@ -2167,7 +2139,12 @@ fn invoice_sheet(
         r += 1;
         let first = r;
         for line in &inv.lines {
-            s.text(r, 0, &line.description, Style::Plain);
+            s.text(
+                r,
+                0,
+                line.description.get(input.settings.language),
+                Style::Plain,
+            );
             s.text(r, 1, kind_label(line.kind), Style::Plain);
             let reference = line_reference(inv, line, pools, fees, transactions);
             match reference {
@@ -2319,7 +2296,10 @@ fn line_reference(
                 .cloned()
         }
         _ => transactions
-            .get(&(inv.buyer.clone(), line.description.clone()))
+            .get(&(
+                inv.buyer.clone(),
+                line.description.get(Language::En).to_owned(),
+            ))
             .cloned(),
     }
 }

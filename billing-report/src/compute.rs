@@ -38,7 +38,7 @@ pub struct Draft {
     /// The annual fees in force.
     pub fees: Vec<AnnualFee>,
     /// Findings of the splits, in words.
-    pub findings: Vec<String>,
+    pub findings: Vec<billing_core::Text>,
     /// Money in and out per party, from the agreement's start to the date.
     pub timeline: Vec<PartyTimeline>,
     /// Invoice dates before this one that the register has not recorded and that were assumed
@@ -71,7 +71,7 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
             allocations: b.allocations,
             fee_lines: b.fee_lines,
             fees: b.fees,
-            findings: b.findings.iter().map(|f| f.to_string()).collect(),
+            findings: b.findings.iter().map(|f| f.text()).collect(),
             timeline: b.timeline,
             assumed_dates: b.assumed_dates,
             fee_reviews: b.fee_reviews,

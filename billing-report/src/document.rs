@@ -16,15 +16,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use billing_core::Money;
 
-/// The language of a document: one per document, never mixed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Language {
-    /// Swedish, the default.
-    #[default]
-    Sv,
-    /// English, on request (`language` setting `en`).
-    En,
-}
+/// The language of a document: one per document, never mixed (`language` setting, `sv` by
+/// default). The library builds its explanations in both; a writer picks this one.
+pub use billing_core::Language;
 
 /// An invoice, or a credit note for an earlier invoice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -658,6 +652,30 @@ pub struct Labels {
     pub page: &'static str,
     /// "av" (page N of M).
     pub of: &'static str,
+    /// "Avtal": the agreement an invoice is billed under.
+    pub agreement: &'static str,
+    /// "Köparens id" (the party's id in the agreement).
+    pub buyer_id: &'static str,
+    /// "Valuta".
+    pub currency: &'static str,
+    /// "ej utfärdad": what a draft is.
+    pub not_issued: &'static str,
+    /// "Underlag per rad": the heading of the basis sheet.
+    pub basis_per_line: &'static str,
+    /// "Steg" (a step of a derivation).
+    pub step: &'static str,
+    /// "Beräkning".
+    pub formula: &'static str,
+    /// "Värde".
+    pub value: &'static str,
+    /// "Källa" (the cell a figure was read from).
+    pub source: &'static str,
+    /// "utanför momsens tillämpningsområde".
+    pub outside_scope: &'static str,
+    /// "utanför" (short, in a VAT column).
+    pub outside_short: &'static str,
+    /// "på" (VAT at a rate on a base).
+    pub on: &'static str,
 }
 
 impl Labels {
@@ -707,6 +725,18 @@ const SV: Labels = Labels {
     basis: "Underlag",
     page: "Sida",
     of: "av",
+    agreement: "Avtal",
+    buyer_id: "Köparens id",
+    currency: "Valuta",
+    not_issued: "ej utfärdad",
+    basis_per_line: "Underlag per rad",
+    step: "Steg",
+    formula: "Beräkning",
+    value: "Värde",
+    source: "Källa",
+    outside_scope: "utanför momsens tillämpningsområde",
+    outside_short: "utanför",
+    on: "på",
 };
 
 const EN: Labels = Labels {
@@ -746,6 +776,18 @@ const EN: Labels = Labels {
     basis: "Basis",
     page: "Page",
     of: "of",
+    agreement: "Agreement",
+    buyer_id: "Buyer id",
+    currency: "Currency",
+    not_issued: "not issued",
+    basis_per_line: "Basis of each line",
+    step: "Step",
+    formula: "Computation",
+    value: "Value",
+    source: "Source",
+    outside_scope: "outside the scope of VAT",
+    outside_short: "outside",
+    on: "on",
 };
 
 /// A decimal the Swedish way (`1 234,5`; `0,30`), keeping every decimal it has: for quantities

@@ -304,7 +304,7 @@ fn description(input: &Input, draft: &Draft, line: &InvoiceLine, language: Langu
                         .map(|p| p.pool.name.clone())
                 })
                 .or_else(|| allocation.map(|a| a.name.clone()))
-                .unwrap_or_else(|| line.description.clone());
+                .unwrap_or_else(|| line.description.get(language).to_owned());
             match allocation.and_then(|a| a.instalment.as_ref()) {
                 Some(i) if sv => format!("{name} (delbetalning {} av {})", i.number, i.of),
                 Some(i) => format!("{name} (instalment {} of {})", i.number, i.of),
@@ -313,7 +313,7 @@ fn description(input: &Input, draft: &Draft, line: &InvoiceLine, language: Langu
         }
         _ => match &line.quantity.unit {
             CoreUnit::Transaction(kind) => transaction_words(kind, language),
-            _ => line.description.clone(),
+            _ => line.description.get(language).to_owned(),
         },
     }
 }

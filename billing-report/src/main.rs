@@ -759,12 +759,12 @@ fn explain(
                 text,
                 "line {}: {}: {} (VAT {} {})",
                 i + 1,
-                line.description,
+                line.description.get(input.settings.language),
                 line.amount.to_swedish(),
                 line.vat_rate,
                 line.vat.to_swedish()
             );
-            text.push_str(&line.explanation.to_string());
+            text.push_str(&line.explanation.render(input.settings.language));
         }
         if let Some(r) = inv.rounding {
             let _ = writeln!(text);

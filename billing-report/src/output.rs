@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
-use billing_core::calendar::{Invoice, InvoiceKind, VatRate};
-use billing_core::Money;
+use billing_core::calendar::{Invoice, InvoiceKind, LineKind, VatRate};
+use billing_core::transactions::Outcome;
+use billing_core::{ExcessPolicy, Money};
 
-use crate::compute::{matrix, Draft};
+use crate::compute::Draft;
+use crate::document::{Labels, Language};
 use crate::input::float_decimal;
 use crate::workbook::Input;
 
@@ -462,6 +464,7 @@ pub(crate) fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
 }
 
 struct Styles {
+    bold_wrap: Format,
     bold: Format,
     money: Format,
     money_bold: Format,
@@ -471,6 +474,7 @@ struct Styles {
 fn styles() -> Styles {
     Styles {
         bold: Format::new().set_bold(),
+        bold_wrap: Format::new().set_bold().set_text_wrap(),
         money: Format::new()
             .set_num_format("# ##0.00")
             .set_align(FormatAlign::Right),
@@ -511,7 +515,9 @@ fn invoice_workbook(
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let s = styles();
     let mut wb = new_workbook(draft, "Invoice");
-    let ws = wb.add_worksheet().set_name("Faktura")?;
+    let ws = wb
+        .add_worksheet()
+        .set_name(Labels::of(input.settings.language).invoice)?;
     // A4 (paper size 9), one page wide, so that it prints as an invoice.
     ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 34)?;
@@ -519,11 +525,20 @@ fn invoice_workbook(
     ws.set_column_width(2, 15)?;
     ws.set_column_width(3, 8)?;
     ws.set_column_width(4, 13)?;
-    let title = match (inv.kind, final_issue) {
-        (InvoiceKind::Invoice, true) => "FAKTURA",
-        (InvoiceKind::CreditNote, true) => "KREDITFAKTURA",
-        (InvoiceKind::Invoice, false) => "FAKTURA – UTKAST (draft, not issued)",
-        (InvoiceKind::CreditNote, false) => "KREDITFAKTURA – UTKAST (draft, not issued)",
+    let w = Labels::of(input.settings.language);
+    let kind = match inv.kind {
+        InvoiceKind::Invoice => w.invoice,
+        InvoiceKind::CreditNote => w.credit_note,
+    };
+    let title = if final_issue {
+        kind.to_uppercase()
+    } else {
+        format!(
+            "{} – {} ({})",
+            kind.to_uppercase(),
+            w.draft.to_uppercase(),
+            w.not_issued
+        )
     };
     ws.write_string_with_format(0, 0, title, &s.title)?;
     let mut r = 2;
@@ -533,54 +548,54 @@ fn invoice_workbook(
         r += 1;
         Ok(())
     };
-    kv(ws, "Avtal (agreement)", &input.settings.name)?;
-    kv(ws, "Utfärdare (issuer)", &party_name(input, &inv.issuer))?;
+    let draft_mark = format!("– ({})", w.draft.to_lowercase());
+    kv(ws, w.agreement, &input.settings.name)?;
+    kv(ws, w.seller, &party_name(input, &inv.issuer))?;
     if let Some(org) = &inv.issuer_org {
-        kv(ws, "Utfärdarens org.nr", &org.to_string())?;
-        kv(ws, "Momsregistreringsnummer", &org.vat_number())?;
+        kv(
+            ws,
+            &format!("{} ({})", w.org_nr, w.seller.to_lowercase()),
+            &org.to_string(),
+        )?;
+        kv(ws, w.vat_number, &org.vat_number())?;
     }
     if let Some(bg) = &input.settings.bankgiro {
-        kv(ws, "Bankgiro", bg)?;
+        kv(ws, w.bankgiro, bg)?;
     }
-    kv(ws, "Köpare (buyer)", &party_name(input, &inv.buyer))?;
-    kv(ws, "Köparens id", inv.buyer.as_str())?;
+    kv(ws, w.buyer, &party_name(input, &inv.buyer))?;
+    kv(ws, w.buyer_id, inv.buyer.as_str())?;
     if let Some(org) = &inv.buyer_org {
-        kv(ws, "Köparens org.nr", &org.to_string())?;
+        kv(
+            ws,
+            &format!("{} ({})", w.org_nr, w.buyer.to_lowercase()),
+            &org.to_string(),
+        )?;
     }
     kv(
         ws,
-        "Fakturanummer (number)",
+        w.number,
         &inv.number
             .map(|n| n.to_string())
-            .unwrap_or_else(|| "– (draft)".to_owned()),
+            .unwrap_or_else(|| draft_mark.clone()),
     )?;
-    kv(ws, "Fakturadatum (issue date)", &inv.issue_date.to_string())?;
-    kv(ws, "Förfallodatum (due date)", &inv.due_date.to_string())?;
-    kv(
-        ws,
-        "OCR-referens (payment reference)",
-        inv.ocr.as_deref().unwrap_or("– (draft)"),
-    )?;
-    kv(ws, "Valuta (currency)", inv.currency.code())?;
+    kv(ws, w.issue_date, &inv.issue_date.to_string())?;
+    kv(ws, w.due_date, &inv.due_date.to_string())?;
+    kv(ws, w.ocr, inv.ocr.as_deref().unwrap_or(&draft_mark))?;
+    kv(ws, w.currency, inv.currency.code())?;
     r += 1;
-    for (c, h) in [
-        "Beskrivning (description)",
-        "Period",
-        "Belopp (amount)",
-        "Moms %",
-        "Moms (VAT)",
-    ]
-    .iter()
-    .enumerate()
+    let vat_pct = format!("{} %", w.vat);
+    for (c, h) in [w.description, w.period, w.amount, &vat_pct, w.vat]
+        .iter()
+        .enumerate()
     {
         ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
     }
     r += 1;
     for line in &inv.lines {
-        ws.write_string(r, 0, &line.description)?;
+        ws.write_string(r, 0, line.description.get(input.settings.language))?;
         ws.write_string(r, 1, line.period.map(|p| p.to_string()).unwrap_or_default())?;
         ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money)?;
-        ws.write_string(r, 3, vat_text(line.vat_rate))?;
+        ws.write_string(r, 3, vat_text(line.vat_rate, w))?;
         ws.write_number_with_format(r, 4, money_f64(line.vat)?, &s.money)?;
         r += 1;
     }
@@ -600,26 +615,30 @@ fn invoice_workbook(
         r += 1;
         Ok(())
     };
-    total(ws, "Summa exkl. moms (net)", inv.net_total, false)?;
+    total(ws, w.net_total, inv.net_total, false)?;
     for v in &inv.vat_totals {
         let rate = match v.rate {
-            VatRate::OutsideScope => "utanför momsens tillämpningsområde".to_owned(),
+            VatRate::OutsideScope => w.outside_scope.to_owned(),
             other => format!("{} %", other.percent()),
         };
         total(
             ws,
-            &format!("Moms {rate} på {}", v.base.to_swedish()),
+            &format!("{} {rate} {} {}", w.vat, w.on, v.base.to_swedish()),
             v.vat,
             false,
         )?;
     }
     if let Some(rounding) = inv.rounding {
-        total(ws, "Öresavrundning", rounding, false)?;
+        total(ws, w.rounding, rounding, false)?;
     }
-    total(ws, "Att betala (payable)", inv.payable, true)?;
+    let payable = match inv.kind {
+        InvoiceKind::CreditNote if inv.payable.is_negative() => w.to_credit,
+        _ => w.payable,
+    };
+    total(ws, payable, inv.payable, true)?;
 
     // The basis of every line: how it was derived, with the party's own figures only.
-    let ws = wb.add_worksheet().set_name("Underlag")?;
+    let ws = wb.add_worksheet().set_name(w.basis)?;
     ws.set_paper_size(9)
         .set_landscape()
         .set_print_fit_to_pages(1, 0);
@@ -627,33 +646,21 @@ fn invoice_workbook(
     ws.set_column_width(1, 60)?;
     ws.set_column_width(2, 24)?;
     ws.set_column_width(3, 22)?;
-    ws.write_string_with_format(
-        0,
-        0,
-        "Underlag per rad (how each line was derived)",
-        &s.title,
-    )?;
+    ws.write_string_with_format(0, 0, w.basis_per_line, &s.title)?;
     let mut r = 2;
-    for (c, h) in [
-        "Steg (step)",
-        "Beräkning (formula)",
-        "Värde (value)",
-        "Källa (source)",
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (c, h) in [w.step, w.formula, w.value, w.source].iter().enumerate() {
         ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
     }
     r += 1;
     for line in &inv.lines {
-        ws.write_string_with_format(r, 0, &line.description, &s.bold)?;
+        ws.write_string_with_format(r, 0, line.description.get(input.settings.language), &s.bold)?;
         ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money_bold)?;
         r += 1;
         for step in &line.explanation.steps {
-            ws.write_string(r, 0, &step.label)?;
-            ws.write_string(r, 1, step.formula.as_deref().unwrap_or(""))?;
-            ws.write_string(r, 2, &step.value)?;
+            let lang = input.settings.language;
+            ws.write_string(r, 0, step.label.get(lang))?;
+            ws.write_string(r, 1, step.formula.as_ref().map_or("", |f| f.get(lang)))?;
+            ws.write_string(r, 2, step.value.get(lang))?;
             ws.write_string(r, 3, step.source.as_ref().map(|s| s.as_str()).unwrap_or(""))?;
             r += 1;
         }
@@ -662,9 +669,92 @@ fn invoice_workbook(
     wb.save_to_buffer()
 }
 
-fn vat_text(rate: VatRate) -> String {
+/// The Summary sheet's figures: the pools met on the invoices (by id, in order), and per invoice
+/// one amount per pool, then user fees, other lines, VAT, öresavrundning and the payable total,
+/// so that every row's amounts before the last add up to the last.
+struct Summary {
+    pools: Vec<String>,
+    amounts: Vec<Vec<Money>>,
+}
+
+fn summary_rows(invoices: &[&Invoice]) -> Summary {
+    let mut pools: Vec<String> = invoices
+        .iter()
+        .flat_map(|i| &i.lines)
+        .filter(|l| l.kind == LineKind::Pool)
+        .map(|l| l.explanation.pool.to_string())
+        .collect();
+    pools.sort();
+    pools.dedup();
+    let amounts = invoices
+        .iter()
+        .map(|inv| {
+            let mut row = vec![Money::ZERO; pools.len() + 5];
+            for l in &inv.lines {
+                let column = match l.kind {
+                    LineKind::Pool => pools
+                        .iter()
+                        .position(|p| *p == l.explanation.pool.as_ref())
+                        .unwrap_or(pools.len() + 1),
+                    LineKind::Advance | LineKind::Correction => pools.len(),
+                    _ => pools.len() + 1,
+                };
+                row[column] += l.amount;
+            }
+            row[pools.len() + 2] = inv.vat_total;
+            row[pools.len() + 3] = inv.rounding.unwrap_or_default();
+            row[pools.len() + 4] = inv.payable;
+            row
+        })
+        .collect();
+    Summary { pools, amounts }
+}
+
+/// A key's name in the document's language.
+fn key_words(key: &str, lang: Language) -> &str {
+    match (key, lang) {
+        ("population", Language::Sv) => "folkmängd",
+        ("users", Language::Sv) => "användare",
+        ("equal", Language::Sv) => "lika delar",
+        ("weight", Language::Sv) => "vikt",
+        ("fixed", Language::Sv) => "fasta belopp",
+        ("direct", Language::Sv) => "direkt betalning",
+        (other, _) => other,
+    }
+}
+
+/// An excess policy in the document's language.
+fn excess_words(excess: &ExcessPolicy, lang: Language) -> String {
+    match (excess, lang) {
+        (ExcessPolicy::Absorb(p), Language::Sv) => format!("bärs av {p}"),
+        (ExcessPolicy::Redistribute, Language::Sv) => "omfördelas".to_owned(),
+        (ExcessPolicy::Uncovered, Language::Sv) => "täcks inte".to_owned(),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// A fee review's outcome in the document's language.
+fn outcome_words(outcome: &Outcome, lang: Language) -> String {
+    let en = format!("{outcome:?}").to_lowercase();
+    match lang {
+        Language::En => en,
+        Language::Sv => match outcome {
+            Outcome::Surplus => "överskott".to_owned(),
+            Outcome::Deficit => "underskott".to_owned(),
+            Outcome::Balanced => "i balans".to_owned(),
+        },
+    }
+}
+
+/// A column wide enough for its heading wrapped on up to three lines, and at least `min`.
+fn column_width(heading: &str, min: u16) -> u16 {
+    let chars = u16::try_from(heading.chars().count()).unwrap_or(u16::MAX);
+    min.max(chars.div_ceil(3).saturating_add(2)).min(40)
+}
+
+fn vat_text(rate: VatRate, w: &Labels) -> String {
     match rate {
-        VatRate::OutsideScope => "utanför".to_owned(),
+        VatRate::OutsideScope => w.outside_short.to_owned(),
         other => format!("{}", other.percent()),
     }
 }
@@ -673,69 +763,98 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     let s = styles();
     let mut wb = new_workbook(draft, "Overview");
 
-    // Parties × pools.
-    let ws = wb.add_worksheet().set_name("Summary")?;
-    // Wide enough for a national pool's amounts (no ### in print), landscape on one page wide.
+    let lang = input.settings.language;
+    let tr = |sv: &'static str, en: &'static str| match lang {
+        Language::Sv => sv,
+        Language::En => en,
+    };
+    let w = Labels::of(lang);
+
+    // Parties × what their invoice holds: one column per pool (headed by its name), user fees,
+    // other lines (transactions, monthly costs), VAT and öresavrundning, which add up to the
+    // payable total of the row. The coordinator's own share is a row too, never invoiced (R15).
+    let ws = wb
+        .add_worksheet()
+        .set_name(tr("Sammanställning", "Summary"))?;
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
-    ws.set_column_width(0, 16)?;
-    for c in 2..40u16 {
-        ws.set_column_width(c, 15)?;
-    }
     ws.write_string_with_format(
         0,
         0,
-        format!("{}: invoices due {}", input.settings.name, draft.date),
+        format!(
+            "{}: {} {}",
+            input.settings.name,
+            tr("fakturor med fakturadatum", "invoices dated"),
+            draft.date
+        ),
         &s.title,
     )?;
-    let m = matrix(&draft.allocations);
-    let pools: Vec<&String> = m.keys().collect();
+    let rows: Vec<&Invoice> = draft
+        .invoices
+        .iter()
+        .filter(|i| i.issuer == input.settings.issuer)
+        .chain(&draft.issuer_share)
+        .collect();
+    let summary = summary_rows(&rows);
+    let pool_name = |id: &str| {
+        draft
+            .allocations
+            .iter()
+            .find(|a| a.pool.as_ref() == id)
+            .map_or_else(|| id.to_owned(), |a| a.name.clone())
+    };
+    let mut heads: Vec<String> = vec![
+        tr("Part", "Party").to_owned(),
+        tr("Namn", "Name").to_owned(),
+    ];
+    heads.extend(summary.pools.iter().map(|p| pool_name(p)));
+    heads.extend(
+        [
+            tr("Användaravgifter", "User fees"),
+            tr(
+                "Övriga rader (transaktioner m.m.)",
+                "Other lines (transactions etc.)",
+            ),
+            w.vat,
+            w.rounding,
+            w.payable,
+            tr("Anmärkning", "Note"),
+        ]
+        .map(str::to_owned),
+    );
     let header_row = 2;
-    ws.write_string_with_format(header_row, 0, "Party", &s.bold)?;
-    ws.write_string_with_format(header_row, 1, "Name", &s.bold)?;
-    for (j, p) in pools.iter().enumerate() {
-        ws.write_string_with_format(header_row, 2 + j as u16, p.as_str(), &s.bold)?;
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(header_row, c as u16, h, &s.bold_wrap)?;
+        ws.set_column_width(c as u16, column_width(h, if c == 1 { 30 } else { 15 }))?;
     }
-    let fee_col = 2 + pools.len() as u16;
-    ws.write_string_with_format(header_row, fee_col, "User fees", &s.bold)?;
-    ws.write_string_with_format(header_row, fee_col + 1, "Invoice payable", &s.bold)?;
-    ws.set_column_width(1, 30)?;
+    ws.set_row_height(header_row, 45)?;
+    let n = summary.pools.len() + 5;
     let mut r = header_row + 1;
-    let mut column_totals = vec![Money::ZERO; pools.len() + 2];
-    for party in input.agreement.parties() {
-        ws.write_string(r, 0, party.id.as_str())?;
-        ws.write_string(r, 1, &party.name)?;
-        for (j, p) in pools.iter().enumerate() {
-            let a = m[*p].get(&party.id).copied().unwrap_or_default();
-            ws.write_number_with_format(r, 2 + j as u16, money_f64(a)?, &s.money)?;
-            column_totals[j] += a;
+    let mut totals = vec![Money::ZERO; n];
+    for (inv, amounts) in rows.iter().zip(&summary.amounts) {
+        ws.write_string(r, 0, inv.buyer.as_str())?;
+        ws.write_string(r, 1, party_name(input, &inv.buyer))?;
+        for (j, a) in amounts.iter().enumerate() {
+            ws.write_number_with_format(r, 2 + j as u16, money_f64(*a)?, &s.money)?;
+            totals[j] += *a;
         }
-        let fees: Money = draft
-            .fee_lines
-            .iter()
-            .filter(|l| l.party == party.id)
-            .map(|l| l.amount)
-            .sum();
-        ws.write_number_with_format(r, fee_col, money_f64(fees)?, &s.money)?;
-        column_totals[pools.len()] += fees;
-        let payable: Money = draft
-            .invoices
-            .iter()
-            .filter(|i| i.buyer == party.id && i.issuer == input.settings.issuer)
-            .map(|i| i.payable)
-            .sum();
-        ws.write_number_with_format(r, fee_col + 1, money_f64(payable)?, &s.money)?;
-        column_totals[pools.len() + 1] += payable;
+        if inv.buyer == inv.issuer {
+            ws.write_string(
+                r,
+                2 + n as u16,
+                tr("egen andel, faktureras inte", "own share, not invoiced"),
+            )?;
+        }
         r += 1;
     }
-    ws.write_string_with_format(r, 0, "Total", &s.bold)?;
-    for (j, t) in column_totals.iter().enumerate() {
+    ws.write_string_with_format(r, 0, tr("Summa", "Total"), &s.bold)?;
+    for (j, t) in totals.iter().enumerate() {
         ws.write_number_with_format(r, 2 + j as u16, money_f64(*t)?, &s.money_bold)?;
     }
 
     // Pools: amount, allocated, absorbed, uncovered, outside.
-    let ws = wb.add_worksheet().set_name("Pools")?;
+    let ws = wb.add_worksheet().set_name(tr("Kostnadsposter", "Pools"))?;
     ws.set_landscape()
         .set_paper_size(9)
         .set_print_fit_to_pages(1, 0);
@@ -743,17 +862,17 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         ws.set_column_width(c, if c == 1 { 30 } else { 15 })?;
     }
     let heads = [
-        "Pool",
-        "Name",
-        "Key",
-        "Amount",
-        "Cap",
-        "Excess policy",
-        "Allocated",
-        "Absorbed by",
-        "Absorbed",
-        "Uncovered",
-        "Borne outside",
+        tr("Kostnadspost", "Pool"),
+        tr("Namn", "Name"),
+        tr("Fördelningsnyckel", "Key"),
+        tr("Belopp", "Amount"),
+        tr("Takbelopp", "Cap"),
+        tr("Överskjutande belopp", "Excess policy"),
+        tr("Fördelat", "Allocated"),
+        tr("Bärs av", "Absorbed by"),
+        tr("Buret", "Absorbed"),
+        tr("Ej täckt", "Uncovered"),
+        tr("Bärs utanför avtalet", "Borne outside"),
     ];
     for (c, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
@@ -762,11 +881,11 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         let r = 1 + i as u32;
         ws.write_string(r, 0, a.pool.as_ref())?;
         ws.write_string(r, 1, &a.name)?;
-        ws.write_string(r, 2, a.key)?;
+        ws.write_string(r, 2, key_words(a.key, lang))?;
         ws.write_number_with_format(r, 3, money_f64(a.amount)?, &s.money)?;
         if let Some(cap) = &a.cap {
             ws.write_number_with_format(r, 4, money_f64(cap.limit)?, &s.money)?;
-            ws.write_string(r, 5, cap.excess.to_string())?;
+            ws.write_string(r, 5, excess_words(&cap.excess, lang))?;
         }
         ws.write_number_with_format(r, 6, money_f64(a.allocated())?, &s.money)?;
         if let Some((p, amount)) = &a.absorbed {
@@ -779,12 +898,20 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Invoices.
-    let ws = wb.add_worksheet().set_name("Invoices")?;
+    let ws = wb.add_worksheet().set_name(tr("Fakturor", "Invoices"))?;
     for c in 0..9u16 {
         ws.set_column_width(c, 15)?;
     }
     for (c, h) in [
-        "Issuer", "Buyer", "Kind", "Number", "Net", "VAT", "Rounding", "Payable", "Due",
+        w.seller,
+        w.buyer,
+        tr("Slag", "Kind"),
+        w.number,
+        w.net_total,
+        w.vat,
+        w.rounding,
+        w.payable,
+        w.due_date,
     ]
     .iter()
     .enumerate()
@@ -795,7 +922,14 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         let r = 1 + i as u32;
         ws.write_string(r, 0, inv.issuer.as_str())?;
         ws.write_string(r, 1, inv.buyer.as_str())?;
-        ws.write_string(r, 2, kind_text(inv.kind))?;
+        ws.write_string(
+            r,
+            2,
+            match inv.kind {
+                InvoiceKind::Invoice => w.invoice,
+                InvoiceKind::CreditNote => w.credit_note,
+            },
+        )?;
         ws.write_string(r, 3, inv.number.map(|n| n.to_string()).unwrap_or_default())?;
         ws.write_number_with_format(r, 4, money_f64(inv.net_total)?, &s.money)?;
         ws.write_number_with_format(r, 5, money_f64(inv.vat_total)?, &s.money)?;
@@ -808,7 +942,14 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         let r = 1 + draft.invoices.len() as u32;
         ws.write_string(r, 0, own.issuer.as_str())?;
         ws.write_string(r, 1, own.buyer.as_str())?;
-        ws.write_string(r, 2, "borne by the issuer (not invoiced)")?;
+        ws.write_string(
+            r,
+            2,
+            tr(
+                "bärs av utfärdaren (faktureras inte)",
+                "borne by the issuer (not invoiced)",
+            ),
+        )?;
         ws.write_number_with_format(r, 4, money_f64(own.net_total)?, &s.money)?;
         ws.write_number_with_format(r, 5, money_f64(own.vat_total)?, &s.money)?;
         ws.write_number_with_format(r, 6, money_f64(own.rounding.unwrap_or_default())?, &s.money)?;
@@ -816,11 +957,20 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Cash flow.
-    let ws = wb.add_worksheet().set_name("Cash flow")?;
+    let ws = wb.add_worksheet().set_name(tr("Kassaflöde", "Cash flow"))?;
     for c in 0..5u16 {
         ws.set_column_width(c, 15)?;
     }
-    for (c, h) in ["Party", "Date", "In", "Out", "Balance"].iter().enumerate() {
+    for (c, h) in [
+        tr("Part", "Party"),
+        tr("Datum", "Date"),
+        tr("In", "In"),
+        tr("Ut", "Out"),
+        tr("Saldo", "Balance"),
+    ]
+    .iter()
+    .enumerate()
+    {
         ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
     }
     let mut r = 1;
@@ -837,7 +987,9 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 
     // The fee review of each cooperation (R13).
     if !draft.fee_reviews.is_empty() {
-        let ws = wb.add_worksheet().set_name("Fee review")?;
+        let ws = wb
+            .add_worksheet()
+            .set_name(tr("Avgiftsprövning", "Fee review"))?;
         ws.set_landscape()
             .set_paper_size(9)
             .set_print_fit_to_pages(1, 0);
@@ -845,19 +997,28 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
             ws.set_column_width(c, 16)?;
         }
         let heads = [
-            "Cooperation",
-            "Name",
-            "Year",
-            "Members",
-            "Fees charged",
-            "Cost",
-            "Count",
-            "Cost amount",
-            "Total costs",
-            "Surplus (+) / deficit (−)",
-            "Outcome",
-            "Fee that would have covered the costs",
-            "Needs a data-processing agreement with the administrator",
+            tr("Samverkan", "Cooperation"),
+            tr("Namn", "Name"),
+            tr("År", "Year"),
+            tr("Medlemmar", "Members"),
+            tr("Debiterade avgifter", "Fees charged"),
+            tr("Kostnad", "Cost"),
+            tr("Antal", "Count"),
+            tr("Kostnadsbelopp", "Cost amount"),
+            tr("Summa kostnader", "Total costs"),
+            tr(
+                "Överskott (+) / underskott (−)",
+                "Surplus (+) / deficit (−)",
+            ),
+            tr("Utfall", "Outcome"),
+            tr(
+                "Avgift som hade täckt kostnaderna",
+                "Fee that would have covered the costs",
+            ),
+            tr(
+                "Behöver personuppgiftsbiträdesavtal med administratören",
+                "Needs a data-processing agreement with the administrator",
+            ),
         ];
         for (c, h) in heads.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
@@ -896,8 +1057,9 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
                     r,
                     5,
                     format!(
-                        "{} priced as {}",
+                        "{} {} {}",
                         cost.cost.counted.as_str(),
+                        tr("prissatt som", "priced as"),
                         cost.cost.priced_as.as_str()
                     ),
                 )?;
@@ -908,7 +1070,7 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
             let r0 = r.saturating_sub(1).max(1);
             ws.write_number_with_format(r0, 8, money_f64(review.total_costs)?, &s.money_bold)?;
             ws.write_number_with_format(r0, 9, money_f64(review.balance)?, &s.money_bold)?;
-            ws.write_string(r0, 10, format!("{:?}", review.outcome).to_lowercase())?;
+            ws.write_string(r0, 10, outcome_words(&review.outcome, lang))?;
             ws.write_number_with_format(r0, 11, money_f64(review.covering_fee)?, &s.money)?;
             ws.write_string(r0, 12, needs.join(", "))?;
             if review.costs.is_empty() {
@@ -918,19 +1080,28 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Findings and the fee.
-    let ws = wb.add_worksheet().set_name("Findings")?;
+    let ws = wb
+        .add_worksheet()
+        .set_name(tr("Iakttagelser", "Findings"))?;
     ws.set_column_width(0, 100)?;
-    ws.write_string_with_format(0, 0, "Finding", &s.bold)?;
+    ws.write_string_with_format(0, 0, tr("Iakttagelse", "Finding"), &s.bold)?;
     let mut r = 1;
     for f in &draft.findings {
-        ws.write_string(r, 0, f)?;
+        ws.write_string(r, 0, f.get(lang))?;
         r += 1;
     }
     for d in &draft.assumed_dates {
         ws.write_string(
             r,
             0,
-            format!("no invoices of {d} in the register: assumed billed as computed"),
+            match lang {
+                Language::Sv => format!(
+                    "inga fakturor daterade {d} i fakturaregistret: antas fakturerade som beräknat"
+                ),
+                Language::En => {
+                    format!("no invoices of {d} in the register: assumed billed as computed")
+                }
+            },
         )?;
         r += 1;
     }
@@ -939,7 +1110,8 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
             r,
             0,
             format!(
-                "annual user fee from {}: {}",
+                "{} {}: {}",
+                tr("årlig användaravgift från", "annual user fee from"),
                 fee.valid_from(),
                 fee.amount().to_swedish()
             ),
@@ -1135,13 +1307,13 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                     inv.ocr.clone().unwrap_or_default(),
                     (i + 1).to_string(),
                     format!("{:?}", l.kind).to_lowercase(),
-                    csv_text(&l.description),
+                    csv_text(l.description.get(input.settings.language)),
                     l.period.map(|p| p.start().to_string()).unwrap_or_default(),
                     l.period
                         .map(|p| p.last_day().to_string())
                         .unwrap_or_default(),
                     l.amount.to_string(),
-                    vat_text(l.vat_rate),
+                    vat_text(l.vat_rate, Labels::of(crate::document::Language::Sv)),
                     l.vat.to_string(),
                     inv.currency.to_string(),
                     booking_account(&input.accounts, &chart, l).to_string(),
@@ -1232,12 +1404,45 @@ fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<
         "assumed_billed_dates": draft.assumed_dates,
         "fee_reviews": draft.fee_reviews,
     });
+    let value = in_language(value, input.settings.language);
     let mut text = serde_json::to_string_pretty(&value).map_err(|e| OutputError::Xlsx {
         path: "invoices.json".to_owned(),
         message: e.to_string(),
     })?;
     text.push('\n');
     Ok(text.into_bytes())
+}
+
+/// The JSON with every [`billing_core::Text`] (serialized as `{"sv": …, "en": …}`) replaced by
+/// its words in `language`, so that the file holds one language, as a plain string per text.
+fn in_language(value: serde_json::Value, language: Language) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let is_text = map.len() == 2
+                && map.get("sv").is_some_and(Value::is_string)
+                && map.get("en").is_some_and(Value::is_string);
+            if is_text {
+                let key = match language {
+                    Language::Sv => "sv",
+                    Language::En => "en",
+                };
+                return map.get(key).cloned().unwrap_or(Value::Null);
+            }
+            Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, in_language(v, language)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| in_language(v, language))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// A short summary of a run for the terminal.
@@ -1253,7 +1458,7 @@ pub fn summary(draft: &Draft, out: &Path) -> String {
         out.display()
     );
     for f in &draft.findings {
-        let _ = writeln!(s, "finding: {f}");
+        let _ = writeln!(s, "finding: {}", f.get(Language::En));
     }
     if let (Some(first), Some(last)) = (draft.assumed_dates.first(), draft.assumed_dates.last()) {
         let _ = writeln!(

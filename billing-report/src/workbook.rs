@@ -17,6 +17,7 @@ use billing_core::{
     Pool, Population, Sourced, Threshold, ThresholdTable,
 };
 
+use crate::document::Language;
 use crate::input::{read_source, same_name, CellRef, Problem, Problems, Severity, Source, Table};
 
 /// A sheet of the workbook: its English name, Swedish aliases, whether it must be there, what it
@@ -108,7 +109,7 @@ pub const SHEETS: &[SheetSpec] = &[
             col("id", &["post", "kod"], true, "a short unique id, e.g. system-2020"),
             col("name", &["namn", "benämning"], true, "what the cost is for"),
             col("amount", &["belopp"], true, "the amount to share, in kronor"),
-            col("due", &["förfallodag", "faktureras"], true, "the invoice date(s) it is billed on; several dates (separated by ;) split it in equal instalments"),
+            col("due", &["fakturadatum", "faktureras"], true, "the invoice date(s) it is billed on; several dates (separated by ;) split it in equal instalments"),
             col("key", &["nyckel", "fördelningsnyckel"], true, "population, users, equal, weight:<figure>, fixed or direct:<party>"),
             col("participants", &["deltagare"], false, "ids of the parties that share it (empty: all)"),
             col("cap", &["tak"], false, "empty, lou, or an amount"),
@@ -228,7 +229,7 @@ pub const SHEETS: &[SheetSpec] = &[
             col("administrator", &["administratör"], false, "the party whose administrator sees every member's data"),
             col("fee", &["avgift"], false, "the fee per cooperation and year"),
             col("year", &["år"], false, "the year the fee is for"),
-            col("due", &["förfallodag", "faktureras"], false, "the invoice date(s) of the fee"),
+            col("due", &["fakturadatum", "faktureras"], false, "the invoice date(s) of the fee"),
             col("covers", &["täcker"], false, "what the fee covers, as counted:priced pairs, e.g. login:sms (each login sends an SMS)"),
         ],
     },
@@ -341,16 +342,25 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
     ),
     ("transactions_file", &["transaktionsfil"], "the transactions CSV (timestamp,party,kind or party,kind,period,count), relative to the workbook's folder"),
     ("transactions_period", &["transaktionsperiod"], "how transactions are billed in arrears: month (default), half-year or year"),
+    (
+        "language",
+        &["språk"],
+        "the language of the invoices, the overview and the audit workbook: sv (default) or en",
+    ),
     ("transactions_vat", &["moms_transaktioner"], "the VAT rate of transaction lines: 0 (default), 6, 12, 25 or outside"),
     ("f_tax", &["f-skatt", "godkänd_för_f-skatt"], "yes when the issuer is approved for F-tax (printed \"Godkänd för F-skatt\"; default no)"),
     ("our_reference", &["vår_referens"], "the issuer's contact person, printed as \"Vår referens\""),
     ("vat_exemption_reason", &["momsundantag", "skäl_för_momsbefrielse"], "why 0 % lines carry no VAT, printed on invoices (default: cost sharing between municipalities, exempt)"),
-    ("language", &["språk"], "the language of invoices: sv (default) or en"),
 ];
 
 /// Sheets a workbook may hold that are not tables: the template's own instructions. They are
 /// never read and never warned about.
 pub const NOTE_SHEETS: &[&str] = &["Instructions", "Instruktioner", "Anvisningar"];
+
+/// Headers that once were accepted and now mean something else, as `(old header, column)`:
+/// "förfallodag" is the payment due date, not the invoice date the `due` column holds. A
+/// workbook still using one gets an error that names the header to use, never a silent reading.
+const RETIRED_HEADERS: &[(&str, &str)] = &[("förfallodag", "due")];
 
 /// The settings whose value may be left empty: `member_limit` (empty: no limit).
 const MAY_BE_EMPTY: &[&str] = &["member_limit"];
@@ -510,8 +520,8 @@ pub struct Settings {
     pub our_reference: Option<String>,
     /// Why 0 % lines carry no VAT, in words; `None`: the default of the document's language.
     pub vat_exemption_reason: Option<String>,
-    /// The language of the invoices.
-    pub language: crate::document::Language,
+    /// The language of every document written (invoices, overview, audit workbook).
+    pub language: Language,
 }
 
 /// A cooperation with its fee and what the fee covers (R13).
@@ -725,22 +735,30 @@ impl<'a> Sheets<'a> {
                     Some(i) => {
                         columns.insert(c.name, i);
                     }
-                    None if c.required => problems.push(Problem {
-                        severity: Severity::Error,
-                        file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: Some(table.header_row.to_string()),
-                        found: None,
-                        message: format!(
-                            "the column {} is missing from the header row{}",
-                            c.name,
-                            if c.aliases.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" (also accepted: {})", c.aliases.join(", "))
-                            }
-                        ),
-                    }),
+                    None if c.required
+                        && !table.headers.iter().any(|h| {
+                            RETIRED_HEADERS
+                                .iter()
+                                .any(|(old, col)| *col == c.name && same_name(h, old))
+                        }) =>
+                    {
+                        problems.push(Problem {
+                            severity: Severity::Error,
+                            file: table.file.clone(),
+                            sheet: Some(table.sheet.clone()),
+                            cell: Some(table.header_row.to_string()),
+                            found: None,
+                            message: format!(
+                                "the column {} is missing from the header row{}",
+                                c.name,
+                                if c.aliases.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" (also accepted: {})", c.aliases.join(", "))
+                                }
+                            ),
+                        })
+                    }
                     None => {}
                 }
             }
@@ -749,6 +767,30 @@ impl<'a> Sheets<'a> {
                     .columns
                     .iter()
                     .any(|c| same_name(h, c.name) || c.aliases.iter().any(|a| same_name(h, a)));
+                let retired = RETIRED_HEADERS.iter().find(|(old, col)| {
+                    same_name(h, old) && spec.columns.iter().any(|c| c.name == *col)
+                });
+                if let (false, Some((_, col))) = (known, retired) {
+                    let aliases = spec
+                        .columns
+                        .iter()
+                        .find(|c| c.name == *col)
+                        .map(|c| c.aliases.join(" or "))
+                        .unwrap_or_default();
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: table.file.clone(),
+                        sheet: Some(table.sheet.clone()),
+                        cell: Some(table.cell_name(table.header_row, i)),
+                        found: Some(h.clone()),
+                        message: format!(
+                            "\"{}\" means the payment due date, but this column holds the \
+                             invoice date: rename the header to {col} (or {aliases})",
+                            h.trim()
+                        ),
+                    });
+                    continue;
+                }
                 if !known && !h.trim().is_empty() {
                     let nearest = nearest_name(
                         h,
@@ -1644,6 +1686,23 @@ impl<'a> Sheets<'a> {
             Some(r) => r.vat("value", problems),
             None => Some(VatRate::Zero),
         };
+        let language = match text("language", problems).as_deref().map(str::trim) {
+            None => Some(Language::Sv),
+            Some(t) if t.eq_ignore_ascii_case("sv") || t.eq_ignore_ascii_case("svenska") => {
+                Some(Language::Sv)
+            }
+            Some(t) if t.eq_ignore_ascii_case("en") || t.eq_ignore_ascii_case("english") => {
+                Some(Language::En)
+            }
+            Some(_) => {
+                problems.push(values["language"].cell("value").problem(
+                    Severity::Error,
+                    "language must be sv (Swedish, the default) or en (English)",
+                    true,
+                ));
+                None
+            }
+        };
         let cells = values
             .iter()
             .map(|(k, r)| (*k, r.cell("value").name()))
@@ -1653,18 +1712,6 @@ impl<'a> Sheets<'a> {
         let f_tax = yes_no("f_tax", false, problems);
         let our_reference = text("our_reference", problems);
         let vat_exemption_reason = text("vat_exemption_reason", problems);
-        let language = match text("language", problems).as_deref() {
-            None | Some("sv") => Some(crate::document::Language::Sv),
-            Some("en") => Some(crate::document::Language::En),
-            Some(_) => {
-                problems.push(values["language"].cell("value").problem(
-                    Severity::Error,
-                    "language must be sv or en",
-                    true,
-                ));
-                None
-            }
-        };
         for (key, value) in [
             ("our_reference", &our_reference),
             ("vat_exemption_reason", &vat_exemption_reason),

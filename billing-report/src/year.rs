@@ -599,7 +599,7 @@ fn year_workbook(input: &Input, c: &Comparison) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 0, l.party.as_str())?;
         ws.write_string(row, 1, l.invoice_date.to_string())?;
         ws.write_string(row, 2, cost_name(&l.cost))?;
-        ws.write_string(row, 3, &l.description)?;
+        ws.write_string(row, 3, l.description.get(Language::Sv))?;
         write_money(ws, row, 4, l.amount, &f.money)?;
         write_money(ws, row, 5, l.vat, &f.money)?;
         let s = match (l.borne_by_issuer, l.issued) {

@@ -189,6 +189,24 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("kalmar-2010", |t| drop_column(t, "Users", "party")),
             expect: &["Users!1: the column party is missing"],
         },
+        // Regression: "förfallodag" (the payment due date) was accepted for the column that
+        // holds the invoice date.
+        Bad {
+            name: "retired-header-forfallodag",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| {
+                let rows = t.get_mut("Pools").unwrap();
+                let c = rows[0].iter().position(|h| h == "due").unwrap();
+                rows[0][c] = "förfallodag".to_owned();
+            }),
+            expect: &["Pools!D1: \"förfallodag\" means the payment due date, but this column holds the invoice date: rename the header to due (or fakturadatum or faktureras)"],
+        },
+        Bad {
+            name: "unknown-language",
+            form: Xlsx,
+            brk: Tables("ikomet-3", |t| push_row(t, "Settings", &["språk", "de"])),
+            expect: &["language must be sv (Swedish, the default) or en (English), found \"de\""],
+        },
         Bad {
             name: "text-in-population",
             form: Csv,

@@ -363,9 +363,11 @@ fn explain_shows_the_figures_and_no_user_id() {
     .expect(0);
     for figure in [
         "payable 72 133,00 SEK",
-        "correction of the user fee for 2011-01-01..2011-06-30: 24 132,60",
-        "user fee in advance for 2011-07-01..2011-12-31: 48 000,00",
-        "Licenser (inferred): 225 000,00 (Budget!C2)",
+        // The lines and their explanations in the workbook's language (Swedish by default).
+        "korrigering av användaravgiften för 2011-01-01..2011-06-30: 24 132,60",
+        "användaravgift i förskott för 2011-07-01..2011-12-31: 48 000,00",
+        "Licenser (härledd): 225 000,00 (Budget!C2)",
+        "årlig användaravgift F från 2010-01-01",
         "B / N = 1 080 000,00 / 90",
         "91 × 2 + 0 × 1 = 182",
         "öresavrundning: payable total rounded to whole kronor: 0,40",
@@ -458,7 +460,7 @@ fn swedish_csv_folder_gives_the_same_invoices() {
         ),
         (
             "Kostnadsposter.csv",
-            "post;benämning;belopp;förfallodag;nyckel;år\n\
+            "post;benämning;belopp;fakturadatum;nyckel;år\n\
              ikomet-2019;iKomet årsavgift 2019;5 000,00;2019-03-01;lika;2019\n",
         ),
         (

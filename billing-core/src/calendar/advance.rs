@@ -21,7 +21,7 @@ use crate::calendar::membership::{Members, Membership};
 use crate::calendar::period::Period;
 use crate::calendar::register::Users;
 use crate::calendar::CorrectionPolicy;
-use crate::explain::{Explanation, Step};
+use crate::explain::{Explanation, Step, Text};
 use crate::invoice::{LineQuantity, LumpReason, Unit};
 use rust_decimal::Decimal;
 
@@ -193,10 +193,13 @@ fn advance_line(
     }
     let mut steps = ctx.fee_steps();
     steps.extend(ctx.count_steps(
-        format!("users of {party} on {start}, n(s)"),
+        Text::new(
+            format!("användare hos {party} den {start}, n(s)"),
+            format!("users of {party} on {start}, n(s)"),
+        ),
         n,
         &days,
-        "advance",
+        Text::new("förskott", "advance"),
         exact,
         ctx.period,
     ));
@@ -237,18 +240,26 @@ fn advance_line(
 fn reversal_line(party: &PartyId, period: Period, invoice_date: NaiveDate, b: &Billed) -> FeeLine {
     let amount = -b.amount;
     let steps = vec![
-        Step {
-            label: format!("billed for {period}"),
-            formula: Some(format!("{} line(s) issued", b.lines)),
-            value: b.amount.to_swedish(),
-            source: None,
-        },
-        Step {
-            label: "no membership in the period: correction".to_owned(),
-            formula: Some("0 − billed".to_owned()),
-            value: amount.to_swedish(),
-            source: None,
-        },
+        Step::computed(
+            Text::new(
+                format!("fakturerat för {period}"),
+                format!("billed for {period}"),
+            ),
+            Text::new(
+                format!("{} rad(er) fakturerade", b.lines),
+                format!("{} line(s) issued", b.lines),
+            ),
+            Text::plain(b.amount.to_swedish()),
+        )
+        .with_figure(crate::explain::Figure::Billed(b.amount)),
+        Step::computed(
+            Text::new(
+                "inget medlemskap i perioden: korrigering",
+                "no membership in the period: correction",
+            ),
+            Text::new("0 − fakturerat", "0 − billed"),
+            Text::plain(amount.to_swedish()),
+        ),
     ];
     FeeLine {
         party: party.clone(),

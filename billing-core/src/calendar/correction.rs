@@ -16,7 +16,7 @@ use crate::calendar::fee_line::{
 use crate::calendar::membership::Membership;
 use crate::calendar::register::Users;
 use crate::calendar::CorrectionPolicy;
-use crate::explain::{swedish_decimal, Step};
+use crate::explain::{swedish_decimal, Figure, Step, Text};
 use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::Money;
 
@@ -38,21 +38,28 @@ pub(crate) fn correction_line(
     let party = m.party();
     let period = ctx.period;
     let mut steps = ctx.fee_steps();
-    steps.push(Step {
-        label: "correction policy".to_owned(),
-        formula: None,
-        value: ctx.config.policy.to_string(),
-        source: None,
-    });
+    let policy = match ctx.config.policy {
+        CorrectionPolicy::NextInvoiceCount => {
+            Text::new("antal användare vid nästa faktura", "next_invoice_count")
+        }
+        CorrectionPolicy::ProRataDays => Text::new("användardagar dag för dag", "pro_rata_days"),
+    };
+    steps.push(Step::input(
+        Text::new("korrigeringsregel", "correction policy"),
+        policy,
+        None,
+    ));
     let span = member_span(m, period);
     let (exact, actual) = match (ctx.config.policy, users, span) {
         (_, _, None) => {
-            steps.push(Step {
-                label: format!("{party} is not a member in the period"),
-                formula: None,
-                value: "0".to_owned(),
-                source: None,
-            });
+            steps.push(Step::input(
+                Text::new(
+                    format!("{party} är inte medlem i perioden"),
+                    format!("{party} is not a member in the period"),
+                ),
+                Text::plain("0"),
+                None,
+            ));
             (rust_decimal::Decimal::ZERO, Money::ZERO)
         }
         (CorrectionPolicy::NextInvoiceCount, _, Some(_)) => {
@@ -63,10 +70,13 @@ pub(crate) fn correction_line(
             let days = member_days(m, period);
             let (exact, actual) = ctx.amount(party, n, &days, "actual amount")?;
             steps.extend(ctx.count_steps(
-                format!("users of {party} on {last}, n(e−1)"),
+                Text::new(
+                    format!("användare hos {party} den {last}, n(e−1)"),
+                    format!("users of {party} on {last}, n(e−1)"),
+                ),
                 n,
                 &days,
-                "actual amount",
+                Text::new("faktiskt belopp", "actual amount"),
                 exact,
                 period,
             ));
@@ -95,15 +105,20 @@ pub(crate) fn correction_line(
                 .saturating_sub(first);
             let days = Weighted::new(first, other, multiplier).ok_or_else(too_large)?;
             let (exact, actual) = ctx.amount(party, 1, &days, "actual amount")?;
-            steps.push(Step {
-                label: format!("user-days of {party} while a member, weighted by the fee multiplier, Σ_u Σ_d m(d)"),
-                formula: Some(days.formula()),
-                value: swedish_decimal(days.value(), 10),
-                source: None,
-            });
-            steps.push(Step {
-                label: "actual amount".to_owned(),
-                formula: Some(format!(
+            steps.push(
+                Step::computed(
+                    Text::new(
+                        format!("användardagar hos {party} under medlemskapet, viktade med avgiftsfaktorn, Σ_u Σ_d m(d)"),
+                        format!("user-days of {party} while a member, weighted by the fee multiplier, Σ_u Σ_d m(d)"),
+                    ),
+                    Text::plain(days.formula()),
+                    Text::plain(swedish_decimal(days.value(), 10)),
+                )
+                .with_figure(days.figure(true)),
+            );
+            steps.push(Step::computed(
+                Text::new("faktiskt belopp", "actual amount"),
+                Text::plain(format!(
                     "F × Σ_u Σ_d m(d) / ({} × |P|) = {} × {} / ({} × {})",
                     ctx.per_year,
                     ctx.fee.amount().to_swedish(),
@@ -111,9 +126,8 @@ pub(crate) fn correction_line(
                     ctx.per_year,
                     period.days()
                 )),
-                value: swedish_decimal(exact, 10),
-                source: None,
-            });
+                Text::plain(swedish_decimal(exact, 10)),
+            ));
             (exact, actual)
         }
     };
@@ -122,27 +136,35 @@ pub(crate) fn correction_line(
     let issued = match billed {
         Some(b) => {
             let dates: Vec<String> = b.dates.iter().map(|d| d.to_string()).collect();
-            format!("{} line(s) issued on {}", b.lines, dates.join(", "))
+            let dates = dates.join(", ");
+            Text::new(
+                format!("{} rad(er) fakturerade den {dates}", b.lines),
+                format!("{} line(s) issued on {dates}", b.lines),
+            )
         }
-        None => "nothing issued".to_owned(),
+        None => Text::new("inget fakturerat", "nothing issued"),
     };
-    steps.push(Step {
-        label: format!("billed for {period}"),
-        formula: Some(issued),
-        value: billed_amount.to_swedish(),
-        source: None,
-    });
+    steps.push(
+        Step::computed(
+            Text::new(
+                format!("fakturerat för {period}"),
+                format!("billed for {period}"),
+            ),
+            issued,
+            Text::plain(billed_amount.to_swedish()),
+        )
+        .with_figure(Figure::Billed(billed_amount)),
+    );
     let amount = actual - billed_amount;
-    steps.push(Step {
-        label: "correction".to_owned(),
-        formula: Some(format!(
-            "actual − billed = {} − {}",
-            actual.to_swedish(),
-            billed_amount.to_swedish()
-        )),
-        value: amount.to_swedish(),
-        source: None,
-    });
+    let figures = format!("{} − {}", actual.to_swedish(), billed_amount.to_swedish());
+    steps.push(Step::computed(
+        Text::new("korrigering", "correction"),
+        Text::new(
+            format!("faktiskt − fakturerat = {figures}"),
+            format!("actual − billed = {figures}"),
+        ),
+        Text::plain(amount.to_swedish()),
+    ));
     Ok(FeeLine {
         party: party.clone(),
         kind: FeeLineKind::Correction,

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use crate::agreement::SourceRef;
 use crate::calendar::error::CalendarError;
-use crate::explain::Step;
+use crate::explain::{Language, Step, Text};
 use crate::money::{group_thousands, Money, RoundingPolicy};
 
 /// One cost line of a budget (licences, modules, consultants, system managers, ...).
@@ -61,12 +61,14 @@ impl AnnualFee {
         AnnualFee {
             valid_from,
             amount,
-            steps: vec![Step {
-                label: format!("annual user fee F from {valid_from}"),
-                formula: None,
-                value: amount.to_swedish(),
-                source,
-            }],
+            steps: vec![Step::input(
+                Text::new(
+                    format!("årlig användaravgift F från {valid_from}"),
+                    format!("annual user fee F from {valid_from}"),
+                ),
+                Text::plain(amount.to_swedish()),
+                source.as_ref(),
+            )],
         }
     }
 
@@ -118,41 +120,56 @@ pub fn annual_fee(
     let mut steps: Vec<Step> = budget
         .lines
         .iter()
-        .map(|l| Step {
-            label: format!(
-                "{}: {}{}",
-                budget.name,
-                l.name,
-                if l.inferred { " (inferred)" } else { "" }
-            ),
-            formula: None,
-            value: l.amount.to_swedish(),
-            source: l.source.clone(),
+        .map(|l| {
+            let (sv, en) = if l.inferred {
+                (" (härledd)", " (inferred)")
+            } else {
+                ("", "")
+            };
+            Step::input(
+                Text::new(
+                    format!("budget från {}: {}{sv}", budget.valid_from, l.name),
+                    format!("budget from {}: {}{en}", budget.valid_from, l.name),
+                ),
+                Text::plain(l.amount.to_swedish()),
+                l.source.as_ref(),
+            )
         })
         .collect();
-    steps.push(Step {
-        label: "budget B".to_owned(),
-        formula: Some(format!("sum of {} lines", budget.lines.len())),
-        value: total.to_swedish(),
-        source: None,
-    });
-    steps.push(Step {
-        label: format!("users N on {}", budget.reference_date),
-        formula: None,
-        value: group_thousands(&users.to_string()),
-        source: None,
-    });
-    steps.push(Step {
-        label: format!("annual user fee F from {}", budget.valid_from),
-        formula: Some(format!(
-            "B / N = {} / {}, rounded {}",
-            total.to_swedish(),
-            users,
-            crate::money::policy_words(policy)
-        )),
-        value: amount.to_swedish(),
-        source: None,
-    });
+    let n_lines = budget.lines.len();
+    steps.push(Step::computed(
+        Text::new("budget B", "budget B"),
+        Text::new(
+            format!("summan av {n_lines} rader"),
+            format!("sum of {n_lines} lines"),
+        ),
+        Text::plain(total.to_swedish()),
+    ));
+    let day = budget.reference_date;
+    steps.push(
+        Step::input(
+            Text::new(
+                format!("användare N den {day}"),
+                format!("users N on {day}"),
+            ),
+            Text::plain(group_thousands(&users.to_string())),
+            None,
+        )
+        .with_figure(crate::explain::Figure::BudgetUsers(users)),
+    );
+    let rounded = crate::money::policy_words(policy);
+    let b_n = format!("B / N = {} / {}", total.to_swedish(), users);
+    steps.push(Step::computed(
+        Text::new(
+            format!("årlig användaravgift F från {}", budget.valid_from),
+            format!("annual user fee F from {}", budget.valid_from),
+        ),
+        Text::new(
+            format!("{b_n}, avrundat {}", rounded.get(Language::Sv)),
+            format!("{b_n}, rounded {}", rounded.get(Language::En)),
+        ),
+        Text::plain(amount.to_swedish()),
+    ));
     Ok(AnnualFee {
         valid_from: budget.valid_from,
         amount,
@@ -229,7 +246,16 @@ mod tests {
         ]);
         let fee = annual_fee(&b, 90, RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO).unwrap();
         assert_eq!(fee.amount(), Money::from_kronor(12_000));
-        assert!(fee.steps()[0].label.contains("(inferred)"));
+        assert!(
+            fee.steps()[0]
+                .label
+                .get(crate::Language::En)
+                .contains("(inferred)")
+                && fee.steps()[0]
+                    .label
+                    .get(crate::Language::Sv)
+                    .contains("(härledd)")
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::calendar::period_starts::PeriodStarts;
 use crate::calendar::register::day_number;
 use crate::calendar::CorrectionPolicy;
 use crate::error::PoolId;
-use crate::explain::{swedish_decimal, Explanation, Step};
+use crate::explain::{swedish_decimal, Explanation, Figure, Language, Step, Text};
 use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::policy_words;
 use crate::money::{
@@ -145,12 +145,14 @@ impl FeeLine {
             pool: user_fee_pool(period),
             party: party.clone(),
             amount,
-            steps: vec![Step {
-                label: format!("issued on {invoice_date}"),
-                formula: None,
-                value: amount.to_swedish(),
-                source: None,
-            }],
+            steps: vec![Step::input(
+                Text::new(
+                    format!("fakturerat den {invoice_date}"),
+                    format!("issued on {invoice_date}"),
+                ),
+                Text::plain(amount.to_swedish()),
+                None,
+            )],
         };
         FeeLine {
             party,
@@ -189,29 +191,32 @@ impl Ctx<'_> {
     /// a correction under `next_invoice_count` (R7).
     pub(crate) fn count_steps(
         &self,
-        users_label: String,
+        users_label: Text,
         n: u64,
         days: &Weighted,
-        amount_label: &str,
+        amount_label: Text,
         exact: Decimal,
         period: Period,
     ) -> [Step; 3] {
         [
-            Step {
-                label: users_label,
-                formula: None,
-                value: group_thousands(&n.to_string()),
-                source: None,
-            },
-            Step {
-                label: "member days weighted by the fee multiplier, Σ m(d)".to_owned(),
-                formula: Some(days.formula()),
-                value: swedish_decimal(days.value(), 10),
-                source: None,
-            },
-            Step {
-                label: amount_label.to_owned(),
-                formula: Some(format!(
+            Step::input(
+                users_label,
+                Text::plain(group_thousands(&n.to_string())),
+                None,
+            )
+            .with_figure(Figure::Users(n)),
+            Step::computed(
+                Text::new(
+                    "medlemsdagar viktade med avgiftsfaktorn, Σ m(d)",
+                    "member days weighted by the fee multiplier, Σ m(d)",
+                ),
+                Text::plain(days.formula()),
+                Text::plain(swedish_decimal(days.value(), 10)),
+            )
+            .with_figure(days.figure(false)),
+            Step::computed(
+                amount_label,
+                Text::plain(format!(
                     "n × F × Σ m(d) / ({} × |P|) = {} × {} × {} / ({} × {})",
                     self.per_year,
                     n,
@@ -220,9 +225,8 @@ impl Ctx<'_> {
                     self.per_year,
                     period.days()
                 )),
-                value: swedish_decimal(exact, 10),
-                source: None,
-            },
+                Text::plain(swedish_decimal(exact, 10)),
+            ),
         ]
     }
 
@@ -230,21 +234,24 @@ impl Ctx<'_> {
     pub(crate) fn fee_steps(&self) -> Vec<Step> {
         let mut steps = self.fee.steps().to_vec();
         let per_period = self.fee.amount().to_decimal() / Decimal::from(self.per_year as u64);
-        steps.push(Step {
-            label: format!(
-                "fee per user and period h ({} periods a year)",
-                self.per_year
+        let k = self.per_year;
+        steps.push(Step::computed(
+            Text::new(
+                format!("avgift per användare och period h ({k} perioder per år)"),
+                format!("fee per user and period h ({k} periods a year)"),
             ),
-            formula: Some(format!("F / {}", self.per_year)),
-            value: swedish_decimal(per_period, 10),
-            source: None,
-        });
-        steps.push(Step {
-            label: format!("days in period {}, |P|", self.period),
-            formula: None,
-            value: self.period.days().to_string(),
-            source: None,
-        });
+            Text::plain(format!("F / {k}")),
+            Text::plain(swedish_decimal(per_period, 10)),
+        ));
+        let period = self.period;
+        steps.push(Step::input(
+            Text::new(
+                format!("dagar i perioden {period}, |P|"),
+                format!("days in period {period}, |P|"),
+            ),
+            Text::plain(period.days().to_string()),
+            None,
+        ));
         steps
     }
 
@@ -291,12 +298,15 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn rounding_step(&self, exact: Decimal, rounded: Money) -> Step {
-        Step {
-            label: format!("rounded {}", policy_words(self.config.rounding)),
-            formula: Some(swedish_decimal(exact, 10)),
-            value: rounded.to_swedish(),
-            source: None,
-        }
+        let words = policy_words(self.config.rounding);
+        Step::computed(
+            Text::new(
+                format!("avrundat {}", words.get(Language::Sv)),
+                format!("rounded {}", words.get(Language::En)),
+            ),
+            Text::plain(swedish_decimal(exact, 10)),
+            Text::plain(rounded.to_swedish()),
+        )
     }
 }
 
@@ -343,6 +353,15 @@ impl Weighted {
     }
 
     /// `91 × 2 + 90 × 1` or just `181`.
+    /// The days as a structured figure of an explanation step.
+    pub(crate) fn figure(&self, user_days: bool) -> Figure {
+        Figure::WeightedDays {
+            user_days,
+            first_year: self.first_year,
+            other: self.other,
+        }
+    }
+
     pub(crate) fn formula(&self) -> String {
         if self.first_year == 0 {
             group_thousands(&self.other.to_string())

@@ -16,7 +16,7 @@ use crate::agreement::{Agreement, PartyId, SourceRef};
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
-use crate::explain::{Explanation, Step};
+use crate::explain::{Explanation, Step, Text};
 use crate::invoice::{
     assemble_invoices, ExtraLine, Invoice, InvoiceOptions, LineQuantity, LumpReason, VatRate,
 };
@@ -171,12 +171,14 @@ pub fn arrears_invoices(
         if !window.contains(cost.incurred) || cost.provider == *coordinator {
             continue;
         }
-        let steps = vec![Step {
-            label: format!("actual cost incurred on {}", cost.incurred),
-            formula: None,
-            value: cost.amount.to_swedish(),
-            source: cost.source.clone(),
-        }];
+        let steps = vec![Step::input(
+            Text::new(
+                format!("faktisk kostnad uppkommen den {}", cost.incurred),
+                format!("actual cost incurred on {}", cost.incurred),
+            ),
+            Text::plain(cost.amount.to_swedish()),
+            cost.source.as_ref(),
+        )];
         by_provider
             .entry(&cost.provider)
             .or_default()

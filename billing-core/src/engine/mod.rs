@@ -612,7 +612,8 @@ fn due_pools(
                     continue;
                 }
             }
-            pool.name = format!("{} (instalment {} of {n})", pool.name, k + 1);
+            // Language-neutral: a name is printed as it is in every language.
+            pool.name = format!("{} ({}/{n})", pool.name, k + 1);
             if let Key::Fixed { .. } = pool.key {
                 problems.push(problem(
                     "a pool with the fixed key cannot be billed in instalments unless capped"

@@ -20,7 +20,7 @@ use crate::agreement::PartyId;
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::fee_line::{FeeLine, FeeLineKind};
 use crate::calendar::period::Period;
-use crate::explain::{Explanation, Step};
+use crate::explain::{Explanation, Language, Step, Text};
 use crate::invoice::ids::{ocr_reference, OrgNumber};
 use crate::money::policy_words;
 use crate::money::{Currency, Money, RoundingPolicy};
@@ -219,8 +219,8 @@ impl LineQuantity {
 pub struct InvoiceLine {
     /// What it bills.
     pub kind: LineKind,
-    /// In words.
-    pub description: String,
+    /// In words, in each language a document may be written in.
+    pub description: Text,
     /// The period it pays for, if any.
     pub period: Option<Period>,
     /// The amount before VAT.
@@ -419,12 +419,18 @@ pub fn assemble_invoices(
             FeeLineKind::Correction => (
                 LineKind::Correction,
                 0,
-                format!("correction of the user fee for {}", f.period),
+                Text::new(
+                    format!("korrigering av användaravgiften för {}", f.period),
+                    format!("correction of the user fee for {}", f.period),
+                ),
             ),
             FeeLineKind::Advance => (
                 LineKind::Advance,
                 1,
-                format!("user fee in advance for {}", f.period),
+                Text::new(
+                    format!("användaravgift i förskott för {}", f.period),
+                    format!("user fee in advance for {}", f.period),
+                ),
             ),
         };
         let line = line(
@@ -470,7 +476,7 @@ pub fn assemble_invoices(
                 amount,
                 steps: Vec::new(),
             });
-            let description = format!("{} ({})", a.name, a.pool);
+            let description = Text::plain(format!("{} ({})", a.name, a.pool));
             let quantity = match a.parts.iter().find(|p| &p.party == party) {
                 Some(part) => LineQuantity::share(
                     amount,
@@ -503,7 +509,7 @@ pub fn assemble_invoices(
     for e in extra.iter().filter(|e| e.due == date) {
         let line = line(
             LineKind::Other,
-            e.description.clone(),
+            Text::plain(e.description.clone()),
             e.period,
             (e.amount, e.quantity.clone()),
             e.vat,
@@ -535,7 +541,7 @@ pub fn assemble_invoices(
 
 fn line(
     kind: LineKind,
-    description: String,
+    description: Text,
     period: Option<Period>,
     (amount, quantity): (Money, LineQuantity),
     vat_rate: VatRate,
@@ -624,24 +630,27 @@ pub fn rounding_explanation(invoice: &Invoice, policy: RoundingPolicy) -> Option
         party: invoice.buyer.clone(),
         amount: rounding,
         steps: vec![
-            Step {
-                label: "lines and VAT".to_owned(),
-                formula: None,
-                value: total.to_swedish(),
-                source: None,
-            },
-            Step {
-                label: format!("payable rounded {}", policy_words(policy)),
-                formula: None,
-                value: invoice.payable.to_swedish(),
-                source: None,
-            },
-            Step {
-                label: "öresavrundning".to_owned(),
-                formula: Some("payable − (lines + VAT)".to_owned()),
-                value: rounding.to_swedish(),
-                source: None,
-            },
+            Step::input(
+                Text::new("rader och moms", "lines and VAT"),
+                Text::plain(total.to_swedish()),
+                None,
+            ),
+            Step::input(
+                Text::new(
+                    format!(
+                        "att betala avrundat {}",
+                        policy_words(policy).get(Language::Sv)
+                    ),
+                    format!("payable rounded {}", policy_words(policy).get(Language::En)),
+                ),
+                Text::plain(invoice.payable.to_swedish()),
+                None,
+            ),
+            Step::computed(
+                Text::new("öresavrundning", "rounding"),
+                Text::new("att betala − (rader + moms)", "payable − (lines + VAT)"),
+                Text::plain(rounding.to_swedish()),
+            ),
         ],
     })
 }

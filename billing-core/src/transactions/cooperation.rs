@@ -114,7 +114,7 @@ impl Cooperation {
     pub fn fee_pool(&self, fee: Money, year: i32, key: Key) -> Pool {
         let mut pool = Pool::new(
             &format!("fee:{}:{year}", self.id),
-            &format!("{} fee {year}", self.name),
+            &format!("{} {year}", self.name),
             fee,
             key,
         );

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::agreement::{Agreement, PartyId};
 use crate::calendar::{ExtraLine, Period, VatRate};
 use crate::error::{Finding, PoolId};
-use crate::explain::{Explanation, Step};
+use crate::explain::{Explanation, Step, Text};
 use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::Money;
 use crate::pool::{allocate, Allocation, Pool};
@@ -122,10 +122,14 @@ pub fn recurring_lines(
         for party in payers(&allocation) {
             let amount = allocation.amount_for(&party);
             let mut explanation = explain(&allocation, &party, amount);
+            let (i, of) = (n + 1, fee.months);
             explanation.steps.push(step(
-                "month charged",
+                Text::new("debiterad månad", "month charged"),
                 None,
-                format!("{month} (month {} of {})", n + 1, fee.months),
+                Text::new(
+                    format!("{month} (månad {i} av {of})"),
+                    format!("{month} (month {i} of {of})"),
+                ),
             ));
             lines.push(cost_line(&allocation, party, month, amount, explanation));
         }
@@ -167,13 +171,21 @@ fn capped_recurring_lines(
             let share = allocation.amount_for(&party);
             for (i, (month, amount)) in in_year.iter().zip(spread(share, count)).enumerate() {
                 let mut explanation = explain(&allocation, &party, amount);
+                let (i, share) = (i + 1, share.to_swedish());
                 explanation.steps.push(step(
-                    &format!("capped for {year}: month {} of {count} ({month})", i + 1),
-                    Some(format!(
-                        "{} for {year} / {count}, leftover öre to the earliest months",
-                        share.to_swedish()
+                    Text::new(
+                        format!("takbelopp för {year}: månad {i} av {count} ({month})"),
+                        format!("capped for {year}: month {i} of {count} ({month})"),
+                    ),
+                    Some(Text::new(
+                        format!(
+                            "{share} för {year} / {count}, överblivna ören på de första månaderna"
+                        ),
+                        format!(
+                            "{share} for {year} / {count}, leftover öre to the earliest months"
+                        ),
                     )),
-                    amount.to_swedish(),
+                    Text::plain(amount.to_swedish()),
                 ));
                 lines.push(cost_line(
                     &allocation,
@@ -224,18 +236,17 @@ pub fn one_off_lines(
         {
             let mut explanation = explain(&allocation, &party, amount);
             if cost.spread_months > 1 {
+                let (n, i, share) = (cost.spread_months, i + 1, share.to_swedish());
                 explanation.steps.push(step(
-                    &format!(
-                        "spread over {} months: month {} ({month})",
-                        cost.spread_months,
-                        i + 1
+                    Text::new(
+                        format!("fördelat på {n} månader: månad {i} ({month})"),
+                        format!("spread over {n} months: month {i} ({month})"),
                     ),
-                    Some(format!(
-                        "{} / {}, leftover öre to the earliest months",
-                        share.to_swedish(),
-                        cost.spread_months
+                    Some(Text::new(
+                        format!("{share} / {n}, överblivna ören på de första månaderna"),
+                        format!("{share} / {n}, leftover öre to the earliest months"),
                     )),
-                    amount.to_swedish(),
+                    Text::plain(amount.to_swedish()),
                 ));
             }
             lines.push(cost_line(
@@ -290,18 +301,17 @@ fn capped_one_off_lines(
             for (i, (month, amount)) in in_year.iter().zip(spread(share, count)).enumerate() {
                 let mut explanation = explain(&allocation, &party, amount);
                 if cost.spread_months > 1 {
+                    let (n, i, share) = (cost.spread_months, i + 1, share.to_swedish());
                     explanation.steps.push(step(
-                        &format!(
-                            "spread over {} months, capped for {year}: month {} of {count} \
-                             ({month})",
-                            cost.spread_months,
-                            i + 1
+                        Text::new(
+                            format!("fördelat på {n} månader, takbelopp för {year}: månad {i} av {count} ({month})"),
+                            format!("spread over {n} months, capped for {year}: month {i} of {count} ({month})"),
                         ),
-                        Some(format!(
-                            "{} for {year} / {count}, leftover öre to the earliest months",
-                            share.to_swedish()
+                        Some(Text::new(
+                            format!("{share} för {year} / {count}, överblivna ören på de första månaderna"),
+                            format!("{share} for {year} / {count}, leftover öre to the earliest months"),
                         )),
-                        amount.to_swedish(),
+                        Text::plain(amount.to_swedish()),
                     ));
                 }
                 lines.push(cost_line(
@@ -375,12 +385,13 @@ fn explain(a: &Allocation, party: &PartyId, amount: Money) -> Explanation {
     e
 }
 
-fn step(label: &str, formula: Option<String>, value: String) -> Step {
+fn step(label: Text, formula: Option<Text>, value: Text) -> Step {
     Step {
-        label: label.to_owned(),
+        label,
         formula,
         value,
         source: None,
+        figure: None,
     }
 }
 

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::agreement::{PartyId, SourceRef};
 use crate::calendar::{ExtraLine, Period, PeriodStarts, VatRate};
-use crate::explain::{swedish_decimal, Explanation, Step};
+use crate::explain::{swedish_decimal, Explanation, Step, Text};
 use crate::invoice::{LineQuantity, LumpReason, Unit};
 use crate::money::{group_thousands, Money, RoundingPolicy};
 use crate::transactions::error::{TransactionError, TransactionProblems};
@@ -58,16 +58,21 @@ impl PricedLine {
     /// How the amount was derived (R16): the count, the price with its validity, the product
     /// and its rounding.
     pub fn explanation(&self) -> Explanation {
-        let step = |label: &str, formula: Option<String>, value: String| Step {
-            label: label.to_owned(),
+        let step = |label: Text, formula: Option<Text>, value: Text| Step {
+            label,
             formula,
             value,
             source: None,
+            figure: None,
         };
+        let (kind, days) = (&self.kind, self.priced_days);
         let mut price = step(
-            &format!("unit price of {} valid {}", self.kind, self.priced_days),
+            Text::new(
+                format!("à-pris för {kind} som gäller {days}"),
+                format!("unit price of {kind} valid {days}"),
+            ),
             None,
-            format!("{} kr", price_sv(self.unit_price)),
+            Text::plain(format!("{} kr", price_sv(self.unit_price))),
         );
         price.source = self.tariff_source.clone();
         Explanation {
@@ -76,24 +81,30 @@ impl PricedLine {
             amount: self.amount,
             steps: vec![
                 step(
-                    &format!("{} transactions in {}", self.kind, self.priced_days),
+                    Text::new(
+                        format!("transaktioner {kind} under {days}"),
+                        format!("{kind} transactions in {days}"),
+                    ),
                     None,
-                    group_thousands(&self.count.to_string()),
+                    Text::plain(group_thousands(&self.count.to_string())),
                 ),
                 price,
                 step(
-                    "count × unit price",
-                    Some(format!(
+                    Text::new("antal × à-pris", "count × unit price"),
+                    Some(Text::plain(format!(
                         "{} × {}",
                         group_thousands(&self.count.to_string()),
                         price_sv(self.unit_price)
-                    )),
-                    swedish_decimal(self.exact, 4),
+                    ))),
+                    Text::plain(swedish_decimal(self.exact, 4)),
                 ),
                 step(
-                    "rounded to öre, half away from zero",
+                    Text::new(
+                        "avrundat till öre, hälften bort från noll",
+                        "rounded to öre, half away from zero",
+                    ),
                     None,
-                    self.amount.to_swedish(),
+                    Text::plain(self.amount.to_swedish()),
                 ),
             ],
         }

@@ -1,0 +1,317 @@
+//! One language per document (issue 13): every invoice workbook and overview of every golden
+//! case (written in Swedish, the default) holds no word of the old English texts, and a run with
+//! `language` `en` holds none of the Swedish labels. Cells are read back with calamine.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use calamine::Data;
+use common::*;
+
+/// Words of the former English labels, line texts and explanation steps. None is Swedish, and
+/// none occurs in the test data's own names (parties, pools, budget lines).
+const ENGLISH: &[&str] = &[
+    "payable",
+    "description",
+    "issuer",
+    "buyer",
+    "draft",
+    "issued",
+    "share",
+    "remainder",
+    "rule",
+    "users",
+    "annual",
+    "fee",
+    "billed",
+    "advance",
+    "correction",
+    "rounded",
+    "truncated",
+    "instalment",
+    "excess",
+    "participants",
+    "key",
+    "pool",
+    "step",
+    "formula",
+    "value",
+    "source",
+    "amount",
+    "total",
+    "net",
+    "due",
+    "invoice",
+    "invoices",
+    "party",
+    "name",
+    "summary",
+    "findings",
+    "finding",
+    "balance",
+    "allocated",
+    "absorbed",
+    "uncovered",
+    "borne",
+    "cap",
+    "month",
+    "spread",
+    "count",
+    "price",
+    "lines",
+    "vat",
+    "added",
+    "days",
+    "the",
+    "of",
+    "and",
+    "for",
+    "on",
+    "inferred",
+    "budget from",
+    "agreement",
+    "currency",
+    "reference",
+    "kind",
+    "number",
+    "rounding",
+    "user",
+    "fees",
+    "other",
+];
+
+/// Swedish labels an English document must not hold (none occurs in the data).
+const SWEDISH: &[&str] = &[
+    "faktura",
+    "kreditfaktura",
+    "fakturadatum",
+    "förfallodatum",
+    "att betala",
+    "moms",
+    "öresavrundning",
+    "underlag",
+    "beskrivning",
+    "belopp",
+    "köpare",
+    "säljare",
+    "summa",
+    "användaravgift",
+    "användaravgifter",
+    "exakt andel",
+    "avrundat",
+    "förskott",
+    "steg",
+    "beräkning",
+    "värde",
+    "källa",
+    "avtal",
+    "valuta",
+    "sammanställning",
+    "kostnadsposter",
+    "fördelningsnyckel",
+    "folkmängd",
+    "användare",
+    "takbelopp",
+    "fakturerat",
+    "korrigering",
+    "dagar",
+    "perioden",
+    "största-rest-regeln",
+    "namn",
+    "part",
+];
+
+/// The words of a text, lower-cased, split at anything that is not a letter or a hyphen. An id
+/// with a colon inside (`fee:ikomet-1:2019`, `transactions:login`) is an identifier, printed as
+/// it is in every language, and is skipped.
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|t| t.trim_matches(|c: char| "(),;".contains(c)))
+        .filter(|t| !t.trim_end_matches(':').contains(':'))
+        .flat_map(|t| t.split(|c: char| !(c.is_alphabetic() || c == '-')))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether `text` holds `phrase` (one or more words) as whole words.
+fn holds(text: &str, phrase: &str) -> bool {
+    let (text, phrase) = (words(text), words(phrase));
+    text.windows(phrase.len()).any(|w| w == phrase.as_slice())
+}
+
+/// Every text cell of a workbook, with its place, and the sheet names.
+fn texts(path: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (sheet, rows) in grid(path) {
+        out.push((format!("sheet name {sheet}"), sheet.clone()));
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if let Data::String(t) = cell {
+                    let place = format!(
+                        "{sheet}!{}{}",
+                        billing_report::input::column_letters(c as u32),
+                        r + 1
+                    );
+                    out.push((place, t.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The invoice workbooks and overviews under `dir`.
+fn documents(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| {
+            f.ends_with(".xlsx") && (f.contains("invoices/") || f.ends_with("overview.xlsx"))
+        })
+        .map(|f| dir.join(f))
+        .collect()
+}
+
+/// Every cell holding one of `forbidden`, as `file place: text (word)`.
+fn offending(files: &[PathBuf], forbidden: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in files {
+        for (place, text) in texts(file) {
+            if let Some(w) = forbidden.iter().find(|w| holds(&text, w)) {
+                found.push(format!("{} {place}: {text:?} ({w})", file.display()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn golden_invoices_and_overviews_hold_no_english_word() {
+    let cases = testdata().join("cases");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&cases).unwrap() {
+        let expected = entry.unwrap().path().join("expected");
+        if expected.is_dir() {
+            files.extend(documents(&expected));
+        }
+    }
+    assert!(files.len() > 40, "only {} documents found", files.len());
+    let found = offending(&files, ENGLISH);
+    assert!(
+        found.is_empty(),
+        "{} English texts:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+#[test]
+fn an_english_run_holds_no_swedish_label() {
+    let t = tmp();
+    for case in ["kalmar-2010", "stockholm-2020"] {
+        let dir = t.path().join(case);
+        copy_case_csv(case, &dir);
+        let settings = dir.join("Settings.csv");
+        let mut text = std::fs::read_to_string(&settings).unwrap();
+        text.push_str("language,en\n");
+        std::fs::write(&settings, text).unwrap();
+        let date = if case == "kalmar-2010" {
+            "2011-07-01"
+        } else {
+            "2020-03-01"
+        };
+        let out = t.path().join(format!("{case}-out"));
+        cli(&["run", s(&dir), "--date", date, "--out", s(&out)]).expect(0);
+        let files = documents(&out);
+        assert!(files.len() > 2, "{case}: {files:?}");
+        let found = offending(&files, SWEDISH);
+        assert!(
+            found.is_empty(),
+            "{} Swedish texts:\n{}",
+            found.len(),
+            found.join("\n")
+        );
+        // And the English run says what the Swedish one says, in English.
+        let all: Vec<String> = files
+            .iter()
+            .flat_map(|f| texts(f))
+            .map(|(_, t)| t)
+            .collect();
+        for label in [
+            "Amount due",
+            "Due date",
+            "Basis of each line",
+            "exact share",
+        ] {
+            assert!(
+                all.iter().any(|t| t.contains(label)),
+                "{case}: no {label:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_swedish_basis_explains_in_swedish() {
+    let file = testdata().join("cases/kalmar-2010/expected/2011-07-01/invoices/0880-0821.xlsx");
+    let all: Vec<String> = texts(&file).into_iter().map(|(_, t)| t).collect();
+    for label in [
+        "Att betala",
+        "Förfallodatum",
+        "Underlag per rad",
+        "årlig användaravgift F från 2010-01-01",
+        "användaravgift i förskott för 2011-07-01..2011-12-31",
+    ] {
+        assert!(
+            all.iter().any(|t| t.contains(label)),
+            "no {label:?} in {all:?}"
+        );
+    }
+}
+
+/// The Summary sheet of every golden overview: per row, the pools, user fees, other lines, VAT
+/// and öresavrundning add up to the payable total, to the öre; pools are headed by name.
+#[test]
+fn every_summary_row_adds_up_to_the_payable() {
+    let cases = testdata().join("cases");
+    let mut rows_checked = 0;
+    for entry in std::fs::read_dir(&cases).unwrap() {
+        let expected = entry.unwrap().path().join("expected");
+        if !expected.is_dir() {
+            continue;
+        }
+        for file in files_under(&expected)
+            .into_iter()
+            .filter(|f| f.ends_with("overview.xlsx"))
+        {
+            let path = expected.join(&file);
+            let sheets = grid(&path);
+            let (_, rows) = sheets
+                .iter()
+                .find(|(n, _)| n == "Sammanställning")
+                .unwrap_or_else(|| panic!("{file}: no Sammanställning sheet"));
+            let head = &rows[2];
+            let payable = head
+                .iter()
+                .position(|c| *c == Data::String("Att betala".to_owned()))
+                .unwrap_or_else(|| panic!("{file}: no Att betala column in {head:?}"));
+            assert!(
+                !head
+                    .iter()
+                    .any(|c| matches!(c, Data::String(t) if t.contains(':'))),
+                "{file}: a pool headed by its id: {head:?}"
+            );
+            for row in rows.iter().skip(3) {
+                let ore = |c: &Data| match c {
+                    Data::Float(f) => (f * 100.0).round() as i64,
+                    _ => 0,
+                };
+                let parts: i64 = row[2..payable].iter().map(ore).sum();
+                assert_eq!(parts, ore(&row[payable]), "{file}: row {row:?}");
+                rows_checked += 1;
+            }
+        }
+    }
+    assert!(rows_checked > 50, "only {rows_checked} rows");
+}
