@@ -153,7 +153,7 @@ fn one_ore_changed_in_an_invoice_workbook_is_found() {
 fn a_changed_audit_figure_and_a_missing_file_are_found() {
     let (input, out) = draft_output("verify-audit");
     std::fs::remove_file(out.join("overview.xlsx")).expect("remove");
-    let changed = rewrite_xlsx(&out.join("audit.xlsx"), "Pool 1", |f| {
+    let changed = rewrite_xlsx(&out.join("audit.xlsx"), "Kostnadspost 1", |f| {
         (f == 33.34).then_some(33.35)
     });
     assert!(!changed.is_empty());
@@ -163,7 +163,10 @@ fn a_changed_audit_figure_and_a_missing_file_are_found() {
         stdout.contains(r#"overview.xlsx: recomputed "a file", found "no file""#),
         "{stdout}"
     );
-    assert!(stdout.contains(r#"audit.xlsx: Pool 1!"#), "{stdout}");
+    assert!(
+        stdout.contains(r#"audit.xlsx: Kostnadspost 1!"#),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -227,7 +230,7 @@ fn a_formula_replaced_by_its_value_is_found() {
     assert_eq!(code, 1, "{stdout}");
     let line = stdout
         .lines()
-        .find(|l| l.starts_with("audit.xlsx: Pool 1!") && l.contains("(formula)"))
+        .find(|l| l.starts_with("audit.xlsx: Kostnadspost 1!") && l.contains("(formula)"))
         .unwrap_or_else(|| panic!("no formula difference in Pool 1:\n{stdout}"));
     assert!(
         line.contains(r#"recomputed "="#) && line.ends_with(r#"found "no formula""#),
