@@ -415,7 +415,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     assert_eq!(tags(&credit_xml, "cbc:ID")[0], "1003");
     assert_eq!(tags(&credit_xml, "cbc:IssueDate")[0], "2019-03-15");
     let reference = &blocks(&credit_xml, "cac:BillingReference")[0];
-    assert_eq!(tags(reference, "cbc:ID"), [vaermdoe.clone()]);
+    assert_eq!(tags(reference, "cbc:ID"), [vaermdoe.as_str()]);
     assert_eq!(tags(reference, "cbc:IssueDate"), ["2019-03-01"]);
     assert_eq!(tags(&credit_xml, "cbc:BuyerReference"), ["V2"]);
     assert_eq!(tags(&credit_xml, "cbc:PaymentID"), [note["ocr"].clone()]);
