@@ -150,9 +150,11 @@ struct CreditArgs {
     /// Why it is credited (printed on the credit note and recorded in the register).
     #[arg(long)]
     reason: String,
-    /// The credit note's date (default: today).
+    /// The credit note's date (YYYY-MM-DD): required, never taken from the clock, so that the
+    /// same run writes the same files; recorded in the register, and the corrected invoice's
+    /// date too.
     #[arg(long)]
-    date: Option<NaiveDate>,
+    date: NaiveDate,
     /// Also issue the corrected invoice, recomputed from the current input for the credited
     /// invoice's date and buyer, with the number after the credit note's.
     #[arg(long)]
@@ -893,9 +895,7 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
         }
         .into());
     }
-    let date = args
-        .date
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let date = args.date;
     if date < original.date {
         return Err(Failure::Refused(format!(
             "the credit note cannot be dated {date}, before the invoice {} it credits ({}); \
