@@ -1670,13 +1670,14 @@ impl<'a> Sheets<'a> {
             })
         });
         let transactions_period = match text("transactions_period", problems).as_deref() {
-            None | Some("month") => Some(crate::transactions::BillingPeriod::Month),
-            Some("half-year") => Some(crate::transactions::BillingPeriod::HalfYear),
-            Some("year") => Some(crate::transactions::BillingPeriod::Year),
+            // The Swedish words as the template's instructions name them.
+            None | Some("month" | "månad") => Some(crate::transactions::BillingPeriod::Month),
+            Some("half-year" | "halvår") => Some(crate::transactions::BillingPeriod::HalfYear),
+            Some("year" | "år") => Some(crate::transactions::BillingPeriod::Year),
             Some(_) => {
                 problems.push(values["transactions_period"].cell("value").problem(
                     Severity::Error,
-                    "transactions_period must be month, half-year or year",
+                    "transactions_period must be month, half-year or year (månad, halvår, år)",
                     true,
                 ));
                 None
@@ -2086,16 +2087,18 @@ impl<'a> Sheets<'a> {
                         Some((n, p)) => (n.trim().to_lowercase(), Some(p.trim())),
                         None => (t.to_lowercase(), None),
                     };
-                    let policy = if let (true, Some(p)) = (name == "absorb", party) {
+                    // The Swedish names as the Scenarios sheet accepts them (the template's).
+                    let absorb = name == "absorb" || name == "bärs_av";
+                    let policy = if let (true, Some(p)) = (absorb, party) {
                         party_id(&r, "excess", p, problems).map(ExcessPolicy::Absorb)
-                    } else if name == "redistribute" && party.is_none() {
+                    } else if (name == "redistribute" || name == "omfördela") && party.is_none() {
                         Some(ExcessPolicy::Redistribute)
-                    } else if name == "uncovered" && party.is_none() {
+                    } else if (name == "uncovered" || name == "otäckt") && party.is_none() {
                         Some(ExcessPolicy::Uncovered)
                     } else {
                         problems.push(r.cell("excess").problem(
                             Severity::Error,
-                            "excess must be absorb:<party>, redistribute or uncovered",
+                            "excess must be absorb:<party>, redistribute or uncovered (bärs_av:<part>, omfördela, otäckt)",
                             true,
                         ));
                         None

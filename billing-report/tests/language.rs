@@ -431,3 +431,56 @@ fn audit_sheets_show_party_names_and_fit_their_figures() {
     assert!(pool_rows > 100, "only {pool_rows} pool rows");
     assert!(numbers > 1000, "only {numbers} numbers");
 }
+
+/// The template is in Swedish: its sheets and columns are named by their Swedish aliases, its
+/// example values are Swedish words the reader accepts, its Instructions sheet explains every
+/// sheet, column and setting in Swedish (the English name only in "(engelska: …)"), and `check`
+/// accepts it as written, without a warning.
+#[test]
+fn the_template_is_in_swedish_and_checks_clean() {
+    let t = tmp();
+    let file = t.path().join("avtal.xlsx");
+    cli(&["template", s(&file)]).expect(0);
+    let r = cli(&["check", s(&file)]).expect(0);
+    assert!(
+        r.stderr.contains("no errors") && !r.stderr.contains("warning"),
+        "{}",
+        r.stderr
+    );
+    let sheets: Vec<String> = grid(&file).into_iter().map(|(n, _)| n).collect();
+    for name in [
+        "Instruktioner",
+        "Inställningar",
+        "Parter",
+        "Kostnadsposter",
+        "Konton",
+    ] {
+        assert!(sheets.iter().any(|n| n == name), "no {name} in {sheets:?}");
+    }
+    // Values and column names the reader takes in English only (the transactions file's
+    // header, the Accounts sheet's `what`), printed as identifiers beside their Swedish words.
+    const IDENTIFIERS: &[&str] = &["rounding", "party", "count", "kind", "timestamp", "period"];
+    let mut found = Vec::new();
+    for (place, text) in texts(&file) {
+        let swedish = text.split("(engelska:").next().unwrap_or_default();
+        let plain: String = swedish
+            .split_whitespace()
+            .map(|t| t.trim_matches(|c: char| "(),;.".contains(c)))
+            .filter(|t| !t.contains([',', ':', '_']) && !IDENTIFIERS.contains(t))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(w) = ENGLISH.iter().find(|w| holds(&plain, w)) {
+            found.push(format!("{place}: {text:?} ({w})"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "English in the template:\n{}",
+        found.join("\n")
+    );
+    let instructions = texts(&file)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("Instruktioner!"))
+        .count();
+    assert!(instructions > 150, "only {instructions} instruction cells");
+}
