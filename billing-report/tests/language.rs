@@ -248,13 +248,77 @@ fn an_english_run_holds_no_swedish_label() {
             "Due date",
             "Basis of each line",
             "exact share",
+            "Your reference",
+            "VAT category",
+            "Exact share (kr) A·w/W",
         ] {
             assert!(
                 all.iter().any(|t| t.contains(label)),
                 "{case}: no {label:?}"
             );
         }
+        // The PDFs' text layer: English labels, no Swedish one.
+        let pdfs: Vec<PathBuf> = files_under(&out)
+            .into_iter()
+            .filter(|f| f.ends_with(".pdf"))
+            .map(|f| out.join(f))
+            .collect();
+        assert!(pdfs.len() > 2, "{case}: {pdfs:?}");
+        for pdf in &pdfs {
+            let text = pdf_text(pdf);
+            for line in text.lines() {
+                if let Some(w) = SWEDISH.iter().find(|w| holds(line, w)) {
+                    panic!("{}: Swedish {w:?} in {line:?}", pdf.display());
+                }
+            }
+            for label in [
+                "Invoice",
+                "Invoice date",
+                "Due date",
+                "Amount due",
+                "Basis",
+                "Page",
+            ] {
+                assert!(
+                    text.contains(label),
+                    "{}: no {label:?}:\n{text}",
+                    pdf.display()
+                );
+            }
+        }
+        // `explain` frames the lines in English too.
+        let buyer = if case == "kalmar-2010" {
+            "0821"
+        } else {
+            "0114"
+        };
+        let r = cli(&[
+            "explain",
+            s(&dir),
+            "--party",
+            buyer,
+            "--date",
+            date,
+            "--register",
+            s(&t.path().join("none.sqlite")),
+        ])
+        .expect(0);
+        assert!(r.stdout.contains("invoice from "), "{}", r.stdout);
+        assert!(r.stdout.contains("line 1: "), "{}", r.stdout);
+        for swedish in ["faktura", "att betala", "rad 1", "moms "] {
+            assert!(!r.stdout.contains(swedish), "{swedish}:\n{}", r.stdout);
+        }
     }
+}
+
+/// The text layer of a PDF, as `pdftotext` (poppler-utils) reads it.
+fn pdf_text(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", s(pdf), "-"])
+        .output()
+        .expect("pdftotext runs (poppler-utils, installed by .ci/run)");
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
