@@ -2830,14 +2830,32 @@ fn party_contact(
     };
     let mut gaps = Vec::new();
     let mut gap = |column: &str, what: &str| {
-        gaps.push((
-            column.to_owned(),
+        // At its cell; where the sheet has no such column, at the cell of the first free
+        // column, where it is to be added (never only the row).
+        let problem = if r.columns.contains_key(column) {
             r.cell(column).problem(
                 Severity::Error,
                 format!("party {id} ({name}) has no {what} ({column}): an e-invoice needs it"),
                 false,
-            ),
-        ));
+            )
+        } else {
+            let free = CellRef {
+                table: r.table,
+                row: r.row,
+                column: r.table.headers.len(),
+            };
+            let header = r.table.cell_name(r.table.header_row, free.column);
+            free.problem(
+                Severity::Error,
+                format!(
+                    "party {id} ({name}) has no {what}: the {} sheet has no {column} column \
+                     (add it, e.g. headed {column} in {header}); an e-invoice needs it",
+                    r.table.sheet
+                ),
+                false,
+            )
+        };
+        gaps.push((column.to_owned(), problem));
     };
     if org.is_none() && r.cell("org_nr").is_empty() {
         gap("org_nr", "organisation number");
