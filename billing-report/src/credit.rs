@@ -452,6 +452,29 @@ pub fn default_income(chart: &crate::sie::Chart, rate: &str) -> crate::sie::Acco
     }
 }
 
+/// What the credit note's e-invoice would lack, at its cell in the Parties sheet, as errors: the
+/// buyer's organisation number, postal address or buyer reference, the issuer's organisation
+/// number or postal address, as the input has them now (the same as `issue` refuses).
+pub fn recipient_problems(input: &Input, issuer: &str, buyer: &str) -> Vec<crate::input::Problem> {
+    let mut out = Vec::new();
+    for (id, is_buyer) in [(issuer, false), (buyer, true)] {
+        let Some((_, info)) = input.parties.iter().find(|(p, _)| p.as_str() == id) else {
+            continue;
+        };
+        for (column, gap) in &info.e_invoice_gaps {
+            if !is_buyer && column == "buyer_reference" {
+                continue;
+            }
+            let mut p = gap.clone();
+            p.severity = crate::input::Severity::Error;
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// Whether a recorded document can be credited: an invoice or a corrected invoice, never a
 /// credit note.
 pub fn creditable(doc: &Recorded) -> bool {

@@ -669,6 +669,36 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         assert_eq!(std::fs::read(&register).unwrap(), register_before);
     }
 
+    // A buyer whose reference is now missing: refused at its cell, nothing written, as issue
+    // refuses it (its credit note is an e-invoice too).
+    let no_reference = agreement(&t.path().join("avtal-utan-referens"), 60000);
+    std::fs::write(
+        no_reference.join("Parties.csv"),
+        parties(60000).replace(",T3\n", ",\n"),
+    )
+    .unwrap();
+    let out = t.path().join("utan-referens");
+    let r = cli(&[
+        "credit",
+        s(&no_reference),
+        "--invoice",
+        &tyresoe,
+        "--reason",
+        "x",
+        "--date",
+        "2019-04-01",
+        "--register",
+        s(&register),
+        "--out",
+        s(&out),
+    ])
+    .expect(1);
+    assert!(r.stderr.contains("Parties"), "{}", r.stderr);
+    assert!(r.stderr.contains("buyer_reference"), "{}", r.stderr);
+    assert!(r.stderr.contains("Tyresö"), "{}", r.stderr);
+    assert!(!out.exists());
+    assert_eq!(std::fs::read(&register).unwrap(), register_before);
+
     // The corrected invoice can be credited and corrected again: the lines billed are still
     // those of the first invoice's date.
     let again = t.path().join("kredit-2");
