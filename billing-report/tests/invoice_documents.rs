@@ -178,11 +178,25 @@ fn every_issued_invoice_reads_back_with_its_content_in_swedish() {
                     flip(money(&inv["net_total"])).to_swedish(),
                     flip(money(&inv["vat_total"])).to_swedish(),
                 ]);
+                // The workbook holds the same content: its amounts are numbers.
+                let mut in_workbook = required.clone();
+                in_workbook.retain(|r| !r.contains(','));
+                let mut amounts = vec![
+                    flip(money(&inv["payable"])),
+                    flip(money(&inv["net_total"])),
+                    flip(money(&inv["vat_total"])),
+                ];
                 for l in inv["lines"].as_array().unwrap() {
                     required.push(flip(money(&l["amount"])).to_swedish());
+                    amounts.push(flip(money(&l["amount"])));
                     if let Some(p) = l["period"].as_object() {
                         required.push(p["first_day"].as_str().unwrap().to_owned());
+                        in_workbook.push(p["first_day"].as_str().unwrap().to_owned());
                     }
+                }
+                for t in inv["vat_totals"].as_array().unwrap() {
+                    amounts.push(flip(money(&t["base"])));
+                    amounts.push(flip(money(&t["vat"])));
                 }
                 for r in &required {
                     assert!(
@@ -212,7 +226,25 @@ fn every_issued_invoice_reads_back_with_its_content_in_swedish() {
                 ubl_files.push(stem.with_extension("xml"));
 
                 let cells = xlsx_text(&stem.with_extension("xlsx"));
-                assert!(cells.contains(&number.to_string()), "{place}.xlsx: number");
+                for r in &in_workbook {
+                    assert!(
+                        cells.contains(r.as_str()),
+                        "{place}.xlsx lacks {r:?}:\n{cells}"
+                    );
+                }
+                for a in &amounts {
+                    let figure: f64 = a.to_string().parse().unwrap();
+                    assert!(
+                        cells.contains(&format!("{figure} ")),
+                        "{place}.xlsx lacks the amount {a}:\n{cells}"
+                    );
+                }
+                for e in ENGLISH {
+                    assert!(
+                        !cells.to_lowercase().contains(&e.to_lowercase()),
+                        "{place}.xlsx holds English {e:?}:\n{cells}"
+                    );
+                }
                 checked += 1;
             }
         }
@@ -291,7 +323,7 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
     write(
         "Settings.csv",
         "setting,value\nname,Momsprov\nissuer,0182\nfirst_invoice_number,1\n\
-         our_reference,Ekonomienheten (exempel)\nbankgiro,5050-1055\n",
+         our_reference,Ekonomienheten (exempel)\nbankgiro,5050-1055\nf_tax,yes\n",
     );
     write(
         "Parties.csv",
@@ -380,6 +412,45 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
         assert!(credit.contains(want), "lacks {want:?}:\n{credit}");
     }
     assert!(!credit.contains("-500,00 SEK"), "{credit}");
+    // The workbooks carry the same: F-skatt, the VAT per rate with its reason, the credit.
+    let cells = xlsx_text(&out.join("invoices/0182-1-0120.xlsx"));
+    for want in [
+        "Godkänd för F-skatt",
+        "Utanför mervärdesskattelagens tillämpningsområde",
+        "Momspliktig försäljning",
+        "Underlag för moms",
+        "7.52 ",
+        "30.06 ",
+        "209.58 ",
+        "Bankgiro 5050-1055",
+        "Er referens Ekonomi 0120",
+        "Vår referens Ekonomienheten (exempel)",
+        "Box 540",
+        "940 41 Gustavsberg",
+    ] {
+        assert!(cells.contains(want), "xlsx lacks {want:?}:\n{cells}");
+    }
+    assert!(!cells.contains("7.53"), "{cells}");
+    assert!(pdf_text(&out.join("invoices/0182-1-0120.pdf")).contains("Godkänd för F-skatt"));
+    let credit_cells = xlsx_text(&out.join("invoices/0182-2-0138.xlsx"));
+    for want in [
+        "KREDITFAKTURA",
+        "Att erhålla",
+        "500 ",
+        "Momsfri kostnadsfördelning mellan kommuner",
+    ] {
+        assert!(
+            credit_cells.contains(want),
+            "xlsx lacks {want:?}:\n{credit_cells}"
+        );
+    }
+    // The invoice sheet writes a credit note's amounts positive (as the PDF and UBL); the basis
+    // sheet after it derives the core's signed share.
+    let invoice_sheet = credit_cells
+        .split("Underlag per rad")
+        .next()
+        .unwrap_or_default();
+    assert!(!invoice_sheet.contains("-500"), "{credit_cells}");
     let xml = std::fs::read(out.join("invoices/0182-2-0138.xml")).unwrap();
     assert!(String::from_utf8_lossy(&xml).contains("<CreditNote "));
     let mut files = Vec::new();
