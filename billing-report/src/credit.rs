@@ -452,6 +452,29 @@ pub fn default_income(chart: &crate::sie::Chart, rate: &str) -> crate::sie::Acco
     }
 }
 
+/// What the credit note's e-invoice would lack, at its cell in the Parties sheet, as errors: the
+/// buyer's organisation number, postal address or buyer reference, the issuer's organisation
+/// number or postal address, as the input has them now (the same as `issue` refuses).
+pub fn recipient_problems(input: &Input, issuer: &str, buyer: &str) -> Vec<crate::input::Problem> {
+    let mut out = Vec::new();
+    for (id, is_buyer) in [(issuer, false), (buyer, true)] {
+        let Some((_, info)) = input.parties.iter().find(|(p, _)| p.as_str() == id) else {
+            continue;
+        };
+        for (column, gap) in &info.e_invoice_gaps {
+            if !is_buyer && column == "buyer_reference" {
+                continue;
+            }
+            let mut p = gap.clone();
+            p.severity = crate::input::Severity::Error;
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// Whether a recorded document can be credited: an invoice or a corrected invoice, never a
 /// credit note.
 pub fn creditable(doc: &Recorded) -> bool {
@@ -638,6 +661,122 @@ fn line_note(line: &Value, language: crate::document::Language) -> Result<Option
     }
 }
 
+/// The basis page ("Underlag", R16) of the credited invoice, from its lines as recorded: per
+/// line the buyer's own figures (its share of a pool, or quantity and unit price, or why the
+/// line is one sum) and its amount, then the totals, as the credited invoice printed them
+/// (`invoice_document`'s basis); only the last total is named for a credit note
+/// ("Att erhålla").
+fn credit_basis(
+    input: &Input,
+    lines: &[(&Value, &crate::document::DocLine)],
+    doc_totals: (Money, Money, Money),
+    credit_note: bool,
+    language: crate::document::Language,
+) -> Result<Vec<crate::document::BasisSection>, String> {
+    use crate::document::{swedish_decimal, BasisSection};
+    let sv = language == crate::document::Language::Sv;
+    let kr = |m: Money| format!("{} kr", m.to_swedish());
+    let mut out = Vec::new();
+    for (line, doc_line) in lines {
+        let title = line_description(input, line, language);
+        let title = match doc_line.period {
+            Some((first, last)) => format!("{title}, {first}–{last}"),
+            None => title,
+        };
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let q = line.get("quantity").unwrap_or(&Value::Null);
+        match q.get("share").filter(|s| !s.is_null()) {
+            Some(share) => {
+                let (figure, total) = match (text(share, "key"), sv) {
+                    ("population", true) => ("Er folkmängd", "Summa folkmängd"),
+                    ("population", false) => ("Your population", "Total population"),
+                    ("users", true) => ("Era användare", "Summa användare"),
+                    ("users", false) => ("Your users", "Total users"),
+                    (_, true) => ("Ert underlag", "Summa underlag"),
+                    (_, false) => ("Your figure", "Total of the figures"),
+                };
+                let basis = decimal(share, "basis")?;
+                let basis_total = decimal(share, "basis_total")?;
+                rows.push((
+                    if sv {
+                        "Belopp att fördela"
+                    } else {
+                        "Amount to share"
+                    }
+                    .to_owned(),
+                    kr(money(share, "pool_amount")?),
+                ));
+                rows.push((figure.to_owned(), swedish_decimal(basis)));
+                rows.push((total.to_owned(), swedish_decimal(basis_total)));
+                if let Some(p) = (!basis_total.is_zero())
+                    .then(|| {
+                        basis
+                            .checked_mul(Decimal::ONE_HUNDRED)?
+                            .checked_div(basis_total)
+                    })
+                    .flatten()
+                {
+                    rows.push((
+                        if sv { "Er andel" } else { "Your share" }.to_owned(),
+                        format!("{} %", swedish_decimal(p.round_dp(4).normalize())),
+                    ));
+                }
+            }
+            None => match recorded_lump(q) {
+                None => {
+                    rows.push((
+                        if sv { "Antal" } else { "Quantity" }.to_owned(),
+                        swedish_decimal(decimal(q, "quantity")?),
+                    ));
+                    let mut price = decimal(q, "unit_price")?;
+                    if price.scale() < 2 {
+                        price.rescale(2);
+                    }
+                    rows.push((
+                        if sv { "À-pris" } else { "Unit price" }.to_owned(),
+                        format!("{} kr", swedish_decimal(price)),
+                    ));
+                }
+                Some(reason) => {
+                    if let Some(note) =
+                        crate::invoice_document::lump_note(&reason, line_kind(line), language)
+                    {
+                        rows.push((if sv { "Beräkning" } else { "Computed" }.to_owned(), note));
+                    }
+                }
+            },
+        }
+        // The line's amount as the credited invoice had it.
+        let amount = money(line, "amount")?;
+        rows.push((if sv { "Belopp" } else { "Amount" }.to_owned(), kr(-amount)));
+        out.push(BasisSection { title, rows });
+    }
+    let (net, vat, payable) = doc_totals;
+    let payable_label = match (credit_note, sv) {
+        (true, true) => "Att erhålla",
+        (true, false) => "Amount credited",
+        (false, true) => "Att betala",
+        (false, false) => "Payable",
+    };
+    out.push(BasisSection {
+        title: if sv { "Summa" } else { "Total" }.to_owned(),
+        rows: vec![
+            (
+                if sv {
+                    "Summa exkl. moms"
+                } else {
+                    "Total excl. VAT"
+                }
+                .to_owned(),
+                kr(net),
+            ),
+            (if sv { "Moms" } else { "VAT" }.to_owned(), kr(vat)),
+            (payable_label.to_owned(), kr(payable)),
+        ],
+    });
+    Ok(out)
+}
+
 /// Whether `credit` (as [`credit_note`] records it, every amount negated) is written as a
 /// credit note: it is, unless the document it credits was itself a credit note (a negative
 /// total), whose credit is an invoice.
@@ -673,12 +812,13 @@ pub fn credit_document(
         NaiveDate::from_str(text(v, key)).map_err(|_| vec![format!("{key} is not a date")])
     };
     let mut lines = Vec::new();
-    for line in credit
+    let recorded: Vec<&Value> = credit
         .get("lines")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-    {
+        .collect();
+    for line in &recorded {
         let amount = m(line, "amount")?;
         let period = match line.get("period") {
             Some(p) if !p.is_null() => Some((date(p, "first_day")?, date(p, "last_day")?)),
@@ -747,6 +887,19 @@ pub fn credit_document(
         Language::Sv => format!("Orsak: {}", text(credit, "reason")),
         Language::En => format!("Reason: {}", text(credit, "reason")),
     };
+    let basis = credit_basis(
+        input,
+        &recorded.iter().copied().zip(&lines).collect::<Vec<_>>(),
+        // The credited invoice's totals, as its basis page had them.
+        (
+            -money(credit, "net_total").map_err(|e| vec![e])?,
+            -money(credit, "vat_total").map_err(|e| vec![e])?,
+            -money(credit, "payable").map_err(|e| vec![e])?,
+        ),
+        credit_note,
+        language,
+    )
+    .map_err(|e| vec![e])?;
     let doc = InvoiceDocument {
         language,
         kind: if credit_note {
@@ -782,7 +935,7 @@ pub fn credit_document(
             issue_date: date(credit, "credited_date")?,
         }),
         note: Some(reason),
-        basis: Vec::new(),
+        basis,
     };
     let problems = doc.check();
     if problems.is_empty() {

@@ -926,6 +926,12 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
         .into());
     }
     let date = args.date;
+    // The credit note is an e-invoice too: a party it would lack something for is refused at
+    // its cell, before anything is recorded or written.
+    let gaps = credit::recipient_problems(&input, &original.issuer, &original.buyer);
+    if !gaps.is_empty() {
+        return Err(Failure::Input(gaps));
+    }
     if date < original.date {
         return Err(Failure::Refused(format!(
             "the credit note cannot be dated {date}, before the invoice {} it credits ({}); \

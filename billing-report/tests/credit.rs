@@ -669,6 +669,36 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         assert_eq!(std::fs::read(&register).unwrap(), register_before);
     }
 
+    // A buyer whose reference is now missing: refused at its cell, nothing written, as issue
+    // refuses it (its credit note is an e-invoice too).
+    let no_reference = agreement(&t.path().join("avtal-utan-referens"), 60000);
+    std::fs::write(
+        no_reference.join("Parties.csv"),
+        parties(60000).replace(",T3\n", ",\n"),
+    )
+    .unwrap();
+    let out = t.path().join("utan-referens");
+    let r = cli(&[
+        "credit",
+        s(&no_reference),
+        "--invoice",
+        &tyresoe,
+        "--reason",
+        "x",
+        "--date",
+        "2019-04-01",
+        "--register",
+        s(&register),
+        "--out",
+        s(&out),
+    ])
+    .expect(1);
+    assert!(r.stderr.contains("Parties"), "{}", r.stderr);
+    assert!(r.stderr.contains("buyer_reference"), "{}", r.stderr);
+    assert!(r.stderr.contains("Tyresö"), "{}", r.stderr);
+    assert!(!out.exists());
+    assert_eq!(std::fs::read(&register).unwrap(), register_before);
+
     // The corrected invoice can be credited and corrected again: the lines billed are still
     // those of the first invoice's date.
     let again = t.path().join("kredit-2");
@@ -1002,4 +1032,140 @@ fn the_sie_file_of_a_case_reads_back_balanced_and_declared() {
         assert_eq!(receivable, dec(&rows[&number]["payable"]), "{ver:?}");
     }
     assert!(sie.accounts.contains("1510"));
+}
+
+/// The basis page of an invoice PDF ("Underlag"), up to its totals.
+fn basis_page(lines: &[String]) -> Vec<String> {
+    let start = lines.iter().position(|l| l == "Underlag").unwrap();
+    let end = start + lines[start..].iter().position(|l| l == "Summa").unwrap();
+    lines[start..end].to_vec()
+}
+
+/// Every issued invoice of the cases (user fees in advance with their periods and users,
+/// pools at 0 and 25 % with their shares, a cooperation's fee, öresavrundning) credited: the
+/// credit note's e-invoice carries the invoice's lines, VAT and totals and passes the checks,
+/// its PDF the invoice's line table and basis page, and `verify` passes on its folder.
+#[test]
+fn every_invoice_of_the_cases_credits_to_a_note_with_its_lines() {
+    let t = tmp();
+    let mut credit_files = Vec::new();
+    for (case, dates) in [
+        (
+            "kalmar-2010",
+            &["2010-01-01", "2011-05-31", "2011-07-01"][..],
+        ),
+        ("social-emergency-8", &["2017-07-01", "2017-08-01"][..]),
+        ("ikomet-fee-review", &["2019-03-01"][..]),
+    ] {
+        let input = t.path().join(case);
+        common::copy_case_csv(case, &input);
+        if case == "ikomet-fee-review" {
+            // The transactions file the workbook names, beside it.
+            common::replace_folder(&common::case_dir(case).join("data"), &input.join("data"));
+        }
+        cli(&["register", "init", s(&input)]).expect(0);
+        let issuer = std::fs::read_to_string(input.join("Settings.csv"))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("issuer,").map(str::to_owned))
+            .unwrap();
+        let mut invoices = Vec::new();
+        for date in dates {
+            let out = t.path().join(format!("{case}-{date}"));
+            cli(&["issue", s(&input), "--date", date, "--out", s(&out)]).expect(0);
+            for f in common::files_under(&out) {
+                let Some(stem) = f
+                    .strip_prefix("invoices/")
+                    .and_then(|f| f.strip_suffix(".xml"))
+                else {
+                    continue;
+                };
+                let parts: Vec<&str> = stem.split('-').collect();
+                if parts[0] == issuer {
+                    invoices.push((parts[1].to_owned(), date, out.join("invoices").join(stem)));
+                }
+            }
+        }
+        // The first invoices of each date (the later ones are alike).
+        invoices.sort_by_key(|(n, _, _)| n.parse::<u64>().unwrap());
+        let mut per_date: BTreeMap<&str, usize> = BTreeMap::new();
+        invoices.retain(|(_, date, _)| {
+            let n = per_date.entry(date).or_default();
+            *n += 1;
+            *n <= 4
+        });
+        assert!(!invoices.is_empty(), "{case}");
+        for (number, date, stem) in invoices {
+            let out = t.path().join(format!("{case}-kredit-{number}"));
+            cli(&[
+                "credit",
+                s(&input),
+                "--invoice",
+                &number,
+                "--reason",
+                "Fel underlag",
+                "--date",
+                "2021-12-31",
+                "--out",
+                s(&out),
+            ])
+            .expect(0);
+            let place = format!("{case} invoice {number}");
+            let invoice_xml = std::fs::read_to_string(stem.with_extension("xml")).unwrap();
+            let credit_path = out.join("kreditfaktura.xml");
+            let credit_xml = std::fs::read_to_string(&credit_path).unwrap();
+            assert_eq!(
+                billing_report::ubl::check_ubl(credit_xml.as_bytes()),
+                Vec::<String>::new(),
+                "{place}"
+            );
+            assert_eq!(
+                tags(&credit_xml, "cbc:CreditNoteTypeCode"),
+                ["381"],
+                "{place}"
+            );
+            let reference = &blocks(&credit_xml, "cac:BillingReference")[0];
+            assert_eq!(tags(reference, "cbc:ID"), [number.as_str()], "{place}");
+            assert_eq!(tags(reference, "cbc:IssueDate"), [*date], "{place}");
+            for part in [
+                "cac:AccountingSupplierParty",
+                "cac:AccountingCustomerParty",
+                "cac:TaxTotal",
+                "cac:LegalMonetaryTotal",
+            ] {
+                assert_eq!(
+                    blocks(&credit_xml, part),
+                    blocks(&invoice_xml, part),
+                    "{place}: {part}"
+                );
+            }
+            let credit_lines: Vec<String> = blocks(&credit_xml, "cac:CreditNoteLine")
+                .iter()
+                .map(|b| {
+                    b.replace("CreditNoteLine", "InvoiceLine")
+                        .replace("CreditedQuantity", "InvoicedQuantity")
+                })
+                .collect();
+            assert_eq!(
+                credit_lines,
+                blocks(&invoice_xml, "cac:InvoiceLine"),
+                "{place}"
+            );
+            credit_files.push(credit_path);
+            let credit_pdf = pdf_lines(&out.join("kreditfaktura.pdf"));
+            let invoice_pdf = pdf_lines(&stem.with_extension("pdf"));
+            assert_eq!(line_table(&credit_pdf), line_table(&invoice_pdf), "{place}");
+            assert_eq!(basis_page(&credit_pdf), basis_page(&invoice_pdf), "{place}");
+            assert!(
+                credit_pdf.contains(&format!(
+                    "Krediterar faktura {number} (fakturadatum {date})"
+                )),
+                "{place}: {credit_pdf:#?}"
+            );
+            cli(&["verify", s(&input), s(&out)]).expect(0);
+        }
+    }
+    assert!(credit_files.len() >= 10, "{}", credit_files.len());
+    let (code, text) = ubl_validator(&credit_files);
+    assert_eq!(code, 0, "{text}");
 }
