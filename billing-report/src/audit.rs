@@ -38,6 +38,8 @@ use crate::workbook::Input;
 pub struct AuditBook {
     /// The sheets, in order.
     pub sheets: Vec<Sheet>,
+    /// The workbook's title (its document properties), in the workbook's language.
+    pub title: String,
 }
 
 /// One sheet of the audit workbook.
@@ -232,7 +234,15 @@ pub fn build(input: &Input, draft: &Draft) -> AuditBook {
     for sheet in &mut sheets {
         fit_widths(sheet);
     }
-    AuditBook { sheets }
+    AuditBook {
+        sheets,
+        title: tr(
+            input.settings.language,
+            "Granskningsunderlag",
+            "Audit workbook",
+        )
+        .to_owned(),
+    }
 }
 
 /// Writes the book as xlsx.
@@ -247,7 +257,7 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
     let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(e)?;
     wb.set_properties(
         &rust_xlsxwriter::DocProperties::new()
-            .set_title("Audit workbook")
+            .set_title(&book.title)
             .set_author("billing-report")
             .set_creation_datetime(&created),
     );
@@ -286,6 +296,28 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
             .set_print_fit_to_pages(1, 0);
         if let Some(row) = sheet.print_header {
             ws.set_repeat_rows(row, row).map_err(e)?;
+        }
+        // A row of wrapped headings as high as its tallest heading: spreadsheet programs keep
+        // the stored height when they open a file, and a wrapped text would be cut.
+        let width = |col: u16| {
+            sheet
+                .widths
+                .iter()
+                .find(|(c, _)| *c == col)
+                .map_or(8.43, |(_, w)| *w)
+        };
+        let mut lines: BTreeMap<u32, usize> = BTreeMap::new();
+        for c in &sheet.cells {
+            if let (Content::Text(t), Style::Header) = (&c.content, c.style) {
+                let n = wrapped_lines(t, width(c.col));
+                let entry = lines.entry(c.row).or_default();
+                *entry = (*entry).max(n);
+            }
+        }
+        for (row, n) in lines {
+            if n > 1 {
+                ws.set_row_height(row, 15.0 * n as f64).map_err(e)?;
+            }
         }
         for c in &sheet.cells {
             match &c.content {
@@ -328,6 +360,26 @@ fn shown_width(x: f64, style: Style) -> usize {
         Style::Integer => whole,
         _ => number_text(x).len().min(11),
     }
+}
+
+/// The lines `text` takes wrapped at word boundaries in a column `width` characters wide (a
+/// character of padding on each side), as a spreadsheet wraps it; at least one.
+pub fn wrapped_lines(text: &str, width: f64) -> usize {
+    let room = (width - 1.0).max(1.0);
+    let mut lines = 1;
+    let mut used = 0.0;
+    for word in text.split_whitespace() {
+        let w = word.chars().count() as f64;
+        if used > 0.0 && used + 1.0 + w > room {
+            lines += 1;
+            used = w;
+        } else if used > 0.0 {
+            used += 1.0 + w;
+        } else {
+            used = w;
+        }
+    }
+    lines
 }
 
 /// The width a heading needs wrapped on at most three lines, never narrower than its longest
@@ -978,7 +1030,17 @@ fn pool_sheet(input: &Input, n: usize, billed: &Allocation) -> (Sheet, PoolRefs)
             t("Överskjutande belopp", "Excess policy"),
             Style::Plain,
         );
-        s.text(r0, 1, excess_words(&cap.excess, l), Style::Plain);
+        let policy = match &cap.excess {
+            ExcessPolicy::Absorb(p) => {
+                format!(
+                    "{} ({})",
+                    excess_words(&cap.excess, l),
+                    party_name(input, p)
+                )
+            }
+            other => excess_words(other, l),
+        };
+        s.text(r0, 1, policy, Style::Plain);
     }
     let total_users = a.outside.as_ref().map(|o| {
         p.input(
