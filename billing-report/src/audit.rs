@@ -3082,3 +3082,39 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
     }
     Some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_wraps_at_words_within_its_column() {
+        assert_eq!(wrapped_lines("Belopp (kr)", 14.0), 1);
+        assert_eq!(wrapped_lines("Rang efter rest", 8.0), 3);
+        // A word longer than the column takes a line of its own, never a part of one.
+        assert_eq!(wrapped_lines("Överskjutande i sin omgång", 10.0), 3);
+        assert_eq!(wrapped_lines("", 10.0), 1);
+    }
+
+    #[test]
+    fn columns_fit_their_numbers_and_headings() {
+        let mut s = Sheet::new("S");
+        s.text(0, 0, "Fördelad andel (kr, exakt)", Style::Header);
+        s.input(1, 0, 1_234_567.5, Style::Money);
+        s.formula(1, 1, "1".to_owned(), -0.123_456_789_1, Style::Fraction);
+        s.text(
+            1,
+            2,
+            "a long note that runs on into the empty cells",
+            Style::Note,
+        );
+        fit_widths(&mut s);
+        let width = |c: u16| s.widths.iter().find(|(x, _)| *x == c).map(|(_, w)| *w);
+        // "1,234,567.50" is 12 characters, the heading's longest word 8, a third of it 9.
+        assert_eq!(width(0), Some(14.0));
+        // "-0.1234567891" is 13 characters.
+        assert_eq!(width(1), Some(15.0));
+        // A text with nothing to its right runs on: its column keeps the least width.
+        assert_eq!(width(2), Some(8.0));
+    }
+}
