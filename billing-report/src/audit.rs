@@ -316,7 +316,7 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
         }
         for (row, n) in lines {
             if n > 1 {
-                ws.set_row_height(row, 15.0 * n as f64).map_err(e)?;
+                ws.set_row_height(row, (15 * n) as f64).map_err(e)?;
             }
         }
         for c in &sheet.cells {
@@ -365,16 +365,17 @@ fn shown_width(x: f64, style: Style) -> usize {
 /// The lines `text` takes wrapped at word boundaries in a column `width` characters wide (a
 /// character of padding on each side), as a spreadsheet wraps it; at least one.
 pub fn wrapped_lines(text: &str, width: f64) -> usize {
-    let room = (width - 1.0).max(1.0);
+    // In whole characters: the column's width less a character of padding.
+    let room = (width as usize).saturating_sub(1).max(1);
     let mut lines = 1;
-    let mut used = 0.0;
+    let mut used = 0;
     for word in text.split_whitespace() {
-        let w = word.chars().count() as f64;
-        if used > 0.0 && used + 1.0 + w > room {
+        let w = word.chars().count();
+        if used > 0 && used + 1 + w > room {
             lines += 1;
             used = w;
-        } else if used > 0.0 {
-            used += 1.0 + w;
+        } else if used > 0 {
+            used += 1 + w;
         } else {
             used = w;
         }

@@ -672,7 +672,7 @@ fn invoice_workbook(
             .max()
             .unwrap_or(1);
         if lines > 1 {
-            ws.set_row_height(r, 15.0 * lines as f64).map(|_| ())
+            ws.set_row_height(r, (15 * lines) as f64).map(|_| ())
         } else {
             Ok(())
         }
