@@ -606,7 +606,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     .unwrap();
     cli(&["verify", s(&input), s(&tampered)]).expect(1);
 
-    // explain names the credit.
+    // explain names the credit (in the agreement's language, Swedish).
     let r = cli(&[
         "explain",
         s(&input),
@@ -618,12 +618,16 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     .expect(0);
     assert!(
         r.stdout.contains(&format!(
-            "invoice 0182 {vaermdoe} of 2019-03-01 was credited in full by credit note 1003"
+            "faktura 0182 {vaermdoe} med fakturadatum 2019-03-01 krediterades helt med kreditfaktura 1003"
         )),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("corrected invoice 1004"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("den rättade fakturan 1004"),
+        "{}",
+        r.stdout
+    );
 
     // Refusals: an invoice not issued, one credited before, a credit note: exit 1, nothing
     // written, the register unchanged.
@@ -740,7 +744,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     .expect(0);
     assert!(
         r.stdout
-            .contains("invoice 0182 1004 of 2019-03-01 was credited in full by credit note 1005"),
+            .contains("faktura 0182 1004 med fakturadatum 2019-03-01 krediterades helt med kreditfaktura 1005"),
         "{}",
         r.stdout
     );

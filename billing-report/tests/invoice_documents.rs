@@ -476,3 +476,75 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// A missing address where the documents need it is an error at a cell, never only at a row:
+/// an empty street at its cell; a Parties sheet without the address columns at the cell of the
+/// first free column, where the column is to be added, naming the party and the column.
+#[test]
+fn a_missing_address_is_located_at_its_cell_or_where_its_column_goes() {
+    let t = tmp();
+    // An empty street cell: at that cell.
+    let dir = t.path().join("cell");
+    copy_case_csv("ikomet-3", &dir);
+    let path = dir.join("Parties.csv");
+    let mut rows = read_csv(&path);
+    let street = rows[0].iter().position(|c| c == "street").unwrap();
+    for column in ["street", "postcode", "city"] {
+        let c = rows[0].iter().position(|h| h == column).unwrap();
+        rows[1][c] = String::new();
+    }
+    write_csv(&path, &rows);
+    cli(&["register", "init", s(&dir)]).expect(0);
+    let r = cli(&[
+        "issue",
+        s(&dir),
+        "--date",
+        "2019-03-01",
+        "--out",
+        s(&t.path().join("out-cell")),
+    ]);
+    assert_ne!(r.code, 0);
+    let cell = format!(
+        "Parties!{}2: party 0120 (Värmdö kommun) has no postal address (street)",
+        billing_report::input::column_letters(street as u32)
+    );
+    assert!(r.stderr.contains(&cell), "{cell}\n{}", r.stderr);
+
+    // No address columns at all: at the first free column of the party's row.
+    let dir = t.path().join("column");
+    copy_case_csv("ikomet-3", &dir);
+    let path = dir.join("Parties.csv");
+    let rows: Vec<Vec<String>> = read_csv(&path)
+        .into_iter()
+        .map(|row| {
+            let header = read_csv(&path)[0].clone();
+            row.into_iter()
+                .zip(header)
+                .filter(|(_, h)| !["street", "postcode", "city"].contains(&h.as_str()))
+                .map(|(c, _)| c)
+                .collect()
+        })
+        .collect();
+    let free = billing_report::input::column_letters(rows[0].len() as u32);
+    write_csv(&path, &rows);
+    cli(&["register", "init", s(&dir)]).expect(0);
+    let out = t.path().join("out-column");
+    let r = cli(&["issue", s(&dir), "--date", "2019-03-01", "--out", s(&out)]);
+    assert_ne!(r.code, 0);
+    for (row, party) in [(2, "0120 (Värmdö kommun)"), (3, "0138 (Tyresö kommun)")] {
+        let want = format!(
+            "Parties!{free}{row}: party {party} has no postal address: the Parties sheet has no \
+             street column (add it, e.g. headed street in {free}1)"
+        );
+        assert!(r.stderr.contains(&want), "{want}\n{}", r.stderr);
+    }
+    assert!(!out.exists());
+    // A draft only warns, at the same cells.
+    let draft = t.path().join("draft");
+    let r = cli(&["run", s(&dir), "--date", "2019-03-01", "--out", s(&draft)]).expect(0);
+    assert!(
+        r.stderr.contains("warning: ") && r.stderr.contains(&format!("Parties!{free}2")),
+        "{}",
+        r.stderr
+    );
+}

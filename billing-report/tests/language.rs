@@ -248,13 +248,77 @@ fn an_english_run_holds_no_swedish_label() {
             "Due date",
             "Basis of each line",
             "exact share",
+            "Your reference",
+            "VAT category",
+            "Exact share (kr) A·w/W",
         ] {
             assert!(
                 all.iter().any(|t| t.contains(label)),
                 "{case}: no {label:?}"
             );
         }
+        // The PDFs' text layer: English labels, no Swedish one.
+        let pdfs: Vec<PathBuf> = files_under(&out)
+            .into_iter()
+            .filter(|f| f.ends_with(".pdf"))
+            .map(|f| out.join(f))
+            .collect();
+        assert!(pdfs.len() > 2, "{case}: {pdfs:?}");
+        for pdf in &pdfs {
+            let text = pdf_text(pdf);
+            for line in text.lines() {
+                if let Some(w) = SWEDISH.iter().find(|w| holds(line, w)) {
+                    panic!("{}: Swedish {w:?} in {line:?}", pdf.display());
+                }
+            }
+            for label in [
+                "Invoice",
+                "Invoice date",
+                "Due date",
+                "Amount due",
+                "Basis",
+                "Page",
+            ] {
+                assert!(
+                    text.contains(label),
+                    "{}: no {label:?}:\n{text}",
+                    pdf.display()
+                );
+            }
+        }
+        // `explain` frames the lines in English too.
+        let buyer = if case == "kalmar-2010" {
+            "0821"
+        } else {
+            "0114"
+        };
+        let r = cli(&[
+            "explain",
+            s(&dir),
+            "--party",
+            buyer,
+            "--date",
+            date,
+            "--register",
+            s(&t.path().join("none.sqlite")),
+        ])
+        .expect(0);
+        assert!(r.stdout.contains("invoice from "), "{}", r.stdout);
+        assert!(r.stdout.contains("line 1: "), "{}", r.stdout);
+        for swedish in ["faktura", "att betala", "rad 1", "moms "] {
+            assert!(!r.stdout.contains(swedish), "{swedish}:\n{}", r.stdout);
+        }
     }
+}
+
+/// The text layer of a PDF, as `pdftotext` (poppler-utils) reads it.
+fn pdf_text(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", s(pdf), "-"])
+        .output()
+        .expect("pdftotext runs (poppler-utils, installed by .ci/run)");
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
@@ -430,4 +494,57 @@ fn audit_sheets_show_party_names_and_fit_their_figures() {
     }
     assert!(pool_rows > 100, "only {pool_rows} pool rows");
     assert!(numbers > 1000, "only {numbers} numbers");
+}
+
+/// The template is in Swedish: its sheets and columns are named by their Swedish aliases, its
+/// example values are Swedish words the reader accepts, its Instructions sheet explains every
+/// sheet, column and setting in Swedish (the English name only in "(engelska: …)"), and `check`
+/// accepts it as written, without a warning.
+#[test]
+fn the_template_is_in_swedish_and_checks_clean() {
+    let t = tmp();
+    let file = t.path().join("avtal.xlsx");
+    cli(&["template", s(&file)]).expect(0);
+    let r = cli(&["check", s(&file)]).expect(0);
+    assert!(
+        r.stderr.contains("no errors") && !r.stderr.contains("warning"),
+        "{}",
+        r.stderr
+    );
+    let sheets: Vec<String> = grid(&file).into_iter().map(|(n, _)| n).collect();
+    for name in [
+        "Instruktioner",
+        "Inställningar",
+        "Parter",
+        "Kostnadsposter",
+        "Konton",
+    ] {
+        assert!(sheets.iter().any(|n| n == name), "no {name} in {sheets:?}");
+    }
+    // Values and column names the reader takes in English only (the transactions file's
+    // header, the Accounts sheet's `what`), printed as identifiers beside their Swedish words.
+    const IDENTIFIERS: &[&str] = &["rounding", "party", "count", "kind", "timestamp", "period"];
+    let mut found = Vec::new();
+    for (place, text) in texts(&file) {
+        let swedish = text.split("(engelska:").next().unwrap_or_default();
+        let plain: String = swedish
+            .split_whitespace()
+            .map(|t| t.trim_matches(|c: char| "(),;.".contains(c)))
+            .filter(|t| !t.contains([',', ':', '_']) && !IDENTIFIERS.contains(t))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(w) = ENGLISH.iter().find(|w| holds(&plain, w)) {
+            found.push(format!("{place}: {text:?} ({w})"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "English in the template:\n{}",
+        found.join("\n")
+    );
+    let instructions = texts(&file)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("Instruktioner!"))
+        .count();
+    assert!(instructions > 150, "only {instructions} instruction cells");
 }
