@@ -276,7 +276,13 @@ fn credit_text(input: &Input, credit: &Value) -> String {
     let mut out = String::new();
     let number = credit.get("number").and_then(Value::as_u64).unwrap_or(0);
     let credited = credit.get("credited").and_then(Value::as_u64).unwrap_or(0);
-    out.push_str(&format!("Kreditfaktura {number}\n"));
+    let title = if is_credit_note(credit) {
+        "Kreditfaktura"
+    } else {
+        // The credit of a credit note is an invoice.
+        "Faktura"
+    };
+    out.push_str(&format!("{title} {number}\n"));
     out.push_str(&format!(
         "Krediterar faktura {credited} av {}\n",
         text(credit, "credited_date")

@@ -1045,18 +1045,20 @@ fn basis_page(lines: &[String]) -> Vec<String> {
     lines[start..end].to_vec()
 }
 
-/// Every issued invoice of the cases (user fees in advance with their periods and users,
-/// pools at 0 and 25 % with their shares, a cooperation's fee, öresavrundning) credited: the
-/// credit note's e-invoice carries the invoice's lines, VAT and totals and passes the checks,
-/// its PDF the invoice's line table and basis page, and `verify` passes on its folder.
+/// Issued invoices of the cases (user fees in advance with their periods and users,
+/// corrections, pools at 0 and 25 % with their shares and instalments, a cooperation's fee,
+/// öresavrundning, a credit note of corrections) credited: the credit's e-invoice carries the
+/// invoice's lines, VAT and totals and passes the checks, its PDF the invoice's line table and
+/// basis page, and `verify` passes on its folder.
 #[test]
 fn every_invoice_of_the_cases_credits_to_a_note_with_its_lines() {
     let t = tmp();
     let mut credit_files = Vec::new();
+    let mut credits_of_credit_notes = 0;
     for (case, dates) in [
         (
             "kalmar-2010",
-            &["2010-01-01", "2011-05-31", "2011-07-01"][..],
+            &["2010-01-01", "2011-05-31", "2011-07-01", "2012-07-01"][..],
         ),
         ("social-emergency-8", &["2017-07-01", "2017-08-01"][..]),
         ("ikomet-fee-review", &["2019-03-01"][..]),
@@ -1123,11 +1125,15 @@ fn every_invoice_of_the_cases_credits_to_a_note_with_its_lines() {
                 Vec::<String>::new(),
                 "{place}"
             );
-            assert_eq!(
-                tags(&credit_xml, "cbc:CreditNoteTypeCode"),
-                ["381"],
-                "{place}"
-            );
+            // An invoice is credited by a credit note (381); a credit note (a correction that
+            // exceeds what is due) by an invoice (380), its amounts positive either way.
+            let (credit_tag, credit_code) = if invoice_xml.contains("<Invoice xmlns") {
+                ("cbc:CreditNoteTypeCode", "381")
+            } else {
+                credits_of_credit_notes += 1;
+                ("cbc:InvoiceTypeCode", "380")
+            };
+            assert_eq!(tags(&credit_xml, credit_tag), [credit_code], "{place}");
             let reference = &blocks(&credit_xml, "cac:BillingReference")[0];
             assert_eq!(tags(reference, "cbc:ID"), [number.as_str()], "{place}");
             assert_eq!(tags(reference, "cbc:IssueDate"), [*date], "{place}");
@@ -1143,18 +1149,18 @@ fn every_invoice_of_the_cases_credits_to_a_note_with_its_lines() {
                     "{place}: {part}"
                 );
             }
-            let credit_lines: Vec<String> = blocks(&credit_xml, "cac:CreditNoteLine")
-                .iter()
-                .map(|b| {
-                    b.replace("CreditNoteLine", "InvoiceLine")
-                        .replace("CreditedQuantity", "InvoicedQuantity")
-                })
-                .collect();
+            let as_invoice_lines = |xml: &str| -> Vec<String> {
+                let xml = xml
+                    .replace("CreditNoteLine", "InvoiceLine")
+                    .replace("CreditedQuantity", "InvoicedQuantity");
+                blocks(&xml, "cac:InvoiceLine")
+            };
             assert_eq!(
-                credit_lines,
-                blocks(&invoice_xml, "cac:InvoiceLine"),
+                as_invoice_lines(&credit_xml),
+                as_invoice_lines(&invoice_xml),
                 "{place}"
             );
+            assert!(!as_invoice_lines(&credit_xml).is_empty(), "{place}");
             credit_files.push(credit_path);
             let credit_pdf = pdf_lines(&out.join("kreditfaktura.pdf"));
             let invoice_pdf = pdf_lines(&stem.with_extension("pdf"));
@@ -1170,6 +1176,7 @@ fn every_invoice_of_the_cases_credits_to_a_note_with_its_lines() {
         }
     }
     assert!(credit_files.len() >= 10, "{}", credit_files.len());
+    assert!(credits_of_credit_notes >= 1);
     let (code, text) = ubl_validator(&credit_files);
     assert_eq!(code, 0, "{text}");
 }
