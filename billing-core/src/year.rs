@@ -32,7 +32,7 @@ use crate::engine::{billing_dates, invoices_due, History, Model, Problem, Subjec
 use crate::error::PoolId;
 use crate::invoice::{Invoice, LineKind};
 use crate::money::{Money, MoneyError, RoundingPolicy};
-use crate::pool::{Allocation, Cap, CapLimit, ExcessPolicy, Key};
+use crate::pool::{Allocation, Cap, CapLimit, ExcessPolicy, Key, Participants};
 use crate::thresholds::{Threshold, ThresholdTable};
 
 /// What a line of the year pays for.
@@ -473,6 +473,10 @@ pub enum Change {
         users: u64,
         /// The members that approve.
         approved_by: Vec<PartyId>,
+        /// The pools that name their participants which it joins from `day` (R14). A pool
+        /// shared by all takes in every member on its due date, so the party takes part in
+        /// it from its joining day without being named here.
+        pools: Vec<PoolId>,
     },
     /// A party gives notice on `day` (R9).
     Notice {
@@ -602,6 +606,7 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                 day,
                 users,
                 approved_by,
+                pools,
             } => {
                 if !in_year(day) {
                     problem(
@@ -631,6 +636,15 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                 t.source = c.source.clone();
                 m.terms.push(t);
                 add_users(&mut m, &party.id, *day, *users, 0);
+                for id in pools {
+                    join_pool(&mut m, &party.id, *day, id, |s, message| {
+                        problems.push(Problem::new(
+                            s,
+                            source,
+                            format!("scenario {}: {message}", scenario.name),
+                        ));
+                    });
+                }
             }
             Change::Notice { party, day } => {
                 if !in_year(day) {
@@ -876,7 +890,12 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
         Err(e) => problems.extend(e.problems().iter().map(|p| {
             Problem::new(
                 Subject::Parties,
-                None,
+                scenario
+                    .changes
+                    .iter()
+                    .find(|c| matches!(c.change, Change::Join { .. }))
+                    .or(scenario.changes.first())
+                    .and_then(|c| c.source.as_ref()),
                 format!("scenario {}: {p}", scenario.name),
             )
         })),
@@ -885,6 +904,45 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
         Ok(m)
     } else {
         Err(problems)
+    }
+}
+
+/// Makes `party`, joining on `day`, a participant of the pool `id` (R14): a pool that names
+/// its participants gets it named; a pool shared by all takes it in on its own. A direct pool
+/// (billed to one party) and a pool that falls due before the joining day are problems: the
+/// party would be named on a day it is not a member.
+fn join_pool(
+    m: &mut Model,
+    party: &PartyId,
+    day: NaiveDate,
+    id: &PoolId,
+    mut problem: impl FnMut(Subject, String),
+) {
+    let Some(p) = m.pools.iter_mut().find(|p| p.pool.id == *id) else {
+        problem(Subject::Pool(id.clone()), format!("unknown pool {id}"));
+        return;
+    };
+    if let Key::Direct { party: to } = &p.pool.key {
+        problem(
+            Subject::Pool(id.clone()),
+            format!("pool {id} is billed to {to} alone (direct key): {party} cannot join it"),
+        );
+        return;
+    }
+    if let Some(before) = p.due.iter().filter(|d| **d < day).max() {
+        problem(
+            Subject::Pool(id.clone()),
+            format!(
+                "pool {id} falls due on {before}, before {party} joins on {day}: a joining party \
+                 takes part in the pools that fall due from its joining day"
+            ),
+        );
+        return;
+    }
+    if let Participants::Only(ids) = &mut p.pool.participants {
+        if !ids.contains(party) {
+            ids.push(party.clone());
+        }
     }
 }
 
@@ -1023,7 +1081,8 @@ pub fn compare(
         let mut computed = match compute_lines(&changed, year, history) {
             Ok(c) => c,
             Err(p) => {
-                problems.extend(p);
+                // The base computed: the scenario's rows made these problems.
+                problems.extend(p.into_iter().map(|p| at_scenario(s, p)));
                 continue;
             }
         };
@@ -1044,6 +1103,57 @@ pub fn compare(
         })
     } else {
         Err(problems)
+    }
+}
+
+/// A problem the engine found in a scenario's model, located at the scenario's row that made
+/// it: the change that names its pool or party, else a change that touches every pool (a join,
+/// a notice, users, a population, a threshold), else the scenario's first row. Where the engine
+/// read the figure (e.g. the pool's row) stays in the message.
+fn at_scenario(s: &Scenario, p: Problem) -> Problem {
+    let names = |c: &Change| match (&p.subject, c) {
+        (
+            Subject::Pool(id),
+            Change::PoolAmount { pool, .. }
+            | Change::Cap { pool, .. }
+            | Change::Excess { pool, .. }
+            | Change::Key { pool, .. },
+        ) => pool == id,
+        (Subject::Pool(id), Change::Join { pools, .. }) => pools.contains(id),
+        (Subject::Party(id), Change::Join { party, .. }) => party.id == *id,
+        (
+            Subject::Party(id),
+            Change::Notice { party, .. }
+            | Change::Users { party, .. }
+            | Change::Population { party, .. },
+        ) => party == id,
+        (Subject::Agreement, Change::Budget { .. } | Change::Threshold { .. }) => true,
+        _ => false,
+    };
+    let broad = |c: &Change| {
+        matches!(
+            c,
+            Change::Join { .. }
+                | Change::Notice { .. }
+                | Change::Users { .. }
+                | Change::Population { .. }
+                | Change::Threshold { .. }
+        )
+    };
+    let row = s
+        .changes
+        .iter()
+        .find(|c| names(&c.change))
+        .or_else(|| s.changes.iter().find(|c| broad(&c.change)))
+        .or_else(|| s.changes.first());
+    let read_at = p
+        .source
+        .as_ref()
+        .map_or(String::new(), |r| format!(" (read at {r})"));
+    Problem {
+        subject: p.subject.clone(),
+        source: row.and_then(|c| c.source.clone()).or(p.source.clone()),
+        message: format!("scenario {}: {}{read_at}", s.name, p.message),
     }
 }
 

@@ -242,7 +242,7 @@ pub const SHEETS: &[SheetSpec] = &[
             col("scenario", &["namn_på_scenario", "scenarionamn"], true, "the scenario's name, e.g. budget +10 %"),
             col("change", &["ändring"], true, "join, notice, pool_amount, budget, cap, excess, threshold, users, population or key (Swedish: inträde, uppsägning, kostnadspost, budget, tak, överskott, tröskelvärde, användare, folkmängd, nyckel)"),
             col("party", &["part"], false, "the party (join: the new party's id; notice, users, population: a party of the agreement)"),
-            col("pool", &["kostnadspost"], false, "the pool (pool_amount, cap, excess, key)"),
+            col("pool", &["kostnadspost"], false, "the pool (pool_amount, cap, excess, key); join: the pools that name their participants which the new party joins, separated by commas (a pool shared by all takes it in from its joining day)"),
             col("date", &["datum"], false, "the day the change takes effect (join, notice, budget, threshold, users); within the report's year"),
             col("value", &["värde"], false, "the new value or the amount of the change: an amount (pool_amount, budget: added; threshold, cap: the new figure or lou), a number (users, population), a policy (excess) or a key"),
             col("per_cent", &["procent"], false, "a change in per cent instead of an amount (pool_amount, budget), e.g. 10 or -5"),
@@ -1125,7 +1125,33 @@ impl<'a> Sheets<'a> {
                             }
                             ids
                         };
-                    match (id.filter(|id| !known.contains(id)), d, party_name, users) {
+                    // The pools that name their participants which the party joins (R14);
+                    // a pool shared by all takes it in without being named.
+                    let mut joined: Vec<billing_core::PoolId> = Vec::new();
+                    let mut pools_ok = true;
+                    if !r.cell("pool").is_empty() {
+                        let text = r.text("pool", problems).unwrap_or_default();
+                        for p in split_list(&text) {
+                            if !pool_ids.contains(p) {
+                                let hint =
+                                    nearest_name(p, pool_ids.iter().map(|x| (*x, x.to_string())))
+                                        .map_or(String::new(), |n| format!(" (did you mean {n}?)"));
+                                err("pool", format!("unknown pool {p}{hint}"), problems);
+                                pools_ok = false;
+                            } else if joined.iter().any(|j| j.as_ref() == p) {
+                                err("pool", format!("pool {p} is named twice"), problems);
+                                pools_ok = false;
+                            } else {
+                                joined.push(p.into());
+                            }
+                        }
+                    }
+                    match (
+                        id.filter(|id| !known.contains(id) && pools_ok),
+                        d,
+                        party_name,
+                        users,
+                    ) {
                         (Some(id), Some(day), Some(party_name), Some(users)) => {
                             joins.insert((name.clone(), id.clone(), day), r.cell("date").name());
                             let mut party = Party::new(id, &party_name);
@@ -1138,6 +1164,7 @@ impl<'a> Sheets<'a> {
                                     day,
                                     users,
                                     approved_by: approvals,
+                                    pools: joined,
                                 },
                                 source("date"),
                             ))

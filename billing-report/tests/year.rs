@@ -415,6 +415,27 @@ fn bad_scenario_rows_are_located_errors_and_nothing_is_written() {
             "Scenarios!E3",
         ),
         ("amount and per cent", "x,budget,,,2012-01-01,1000,10,,,,\n", "Scenarios!G2"),
+        (
+            "join an unknown pool",
+            "x,join,0999,nosuch,2012-03-01,,,Ny kommun,10000,3,\"0821, 0834, 0840, 0860, 0861, 0862, 0880, 0881\"\n",
+            "Scenarios!D2",
+        ),
+        (
+            "join a pool due before the joining day",
+            "x,join,0999,upgrade-2011,2012-03-01,,,Ny kommun,10000,3,\"0821, 0834, 0840, 0860, 0861, 0862, 0880, 0881\"\n",
+            "Scenarios!E2",
+        ),
+        (
+            "join a direct pool",
+            "x,join,0999,extraction-0885,2012-03-01,,,Ny kommun,10000,3,\"0821, 0834, 0840, 0860, 0861, 0862, 0880, 0881\"\n",
+            "Scenarios!E2",
+        ),
+        // The engine's problem with the pool the scenario changed: at the row that changed it.
+        (
+            "a key the parties have no figures for",
+            "x,budget,,,2012-01-01,,5,,,,\nx,key,,upgrade-2011,,weight:nosuch,,,,,\n",
+            "Scenarios!D3",
+        ),
     ];
     for (what, rows, cell) in cases {
         let dir = with_scenarios("kalmar-2010", &format!("{head}{rows}"));
@@ -603,6 +624,114 @@ fn the_year_report_opens_in_chromium_with_every_chart_and_its_table() {
         if let Some(k) = &keep {
             std::fs::create_dir_all(k).expect("the screenshot folder");
             std::fs::copy(&shot, k.join(shot.file_name().expect("a name"))).expect("keep it");
+        }
+    }
+}
+
+const APPROVALS: &str = "\"0821, 0834, 0840, 0860, 0861, 0862, 0880, 0881\"";
+
+/// The populations of Kalmar's case, counted from its Parties.csv (the parties that have one).
+fn kalmar_populations() -> BTreeMap<String, i64> {
+    let mut r = csv::Reader::from_path(case("kalmar-2010").join("Parties.csv")).expect("Parties");
+    r.records()
+        .map(|x| x.expect("a row"))
+        .filter(|x| !x[4].is_empty())
+        .map(|x| (x[0].to_owned(), x[4].parse::<i64>().expect("a population")))
+        .collect()
+}
+
+#[test]
+fn a_joining_party_takes_part_in_the_named_pools_its_row_lists() {
+    let head = "scenario,change,party,pool,date,value,per_cent,name,population,users,approved_by\n";
+    let rows = format!(
+        "{head}joins the upgrade,join,0999,upgrade-2011,2011-03-01,,,Ny kommun,20000,5,{APPROVALS}\n\
+         joins,join,0999,,2011-03-01,,,Ny kommun,20000,5,{APPROVALS}\n"
+    );
+    let dir = with_scenarios("kalmar-2010", &rows);
+    let c = year(dir.path(), 2011, &["joins the upgrade", "joins"]);
+    let upgrade = |r: &billing_core::year::YearReport, party: &str| -> Money {
+        r.party(&id(party))
+            .and_then(|p| p.pools.get("upgrade-2011").copied())
+            .unwrap_or(Money::ZERO)
+    };
+    // By hand (R1, R14): upgrade-2011 (150,000 kr, due 2011-07-01) names the twelve
+    // municipalities, whose populations add up to 242,301; with Ny kommun's 20,000 the pool is
+    // split over 262,301. Ny kommun: 150,000 × 20,000 / 262,301 = 11,437.24 kr (11,437.2419…).
+    let mut pops = kalmar_populations();
+    assert_eq!(pops.values().sum::<i64>(), 242_301);
+    pops.insert("0999".to_owned(), 20_000);
+    let total = Decimal::from(262_301);
+    let joined = scenario(&c, "joins the upgrade");
+    assert_eq!(upgrade(&joined.report, "0999"), kr("11437.24"));
+    for (p, n) in &pops {
+        let exact = Decimal::from(150_000) * Decimal::from(*n) / total;
+        let off = (upgrade(&joined.report, p).to_decimal() - exact).abs();
+        assert!(
+            off < Decimal::new(1, 2),
+            "{p}: {} vs {exact}",
+            upgrade(&joined.report, p)
+        );
+        if p != "0999" {
+            // Everyone else pays less than as it stands (150,000 × n / 242,301).
+            assert!(upgrade(&joined.report, p) < upgrade(&c.base, p), "{p}");
+        }
+    }
+    let sum: Money = pops.keys().map(|p| upgrade(&joined.report, p)).sum();
+    assert_eq!(sum, kr("150000.00"));
+    // Högsby's difference names the rule.
+    let hogsby = joined
+        .differences
+        .iter()
+        .find(|x| x.party == id("0821"))
+        .expect("Högsby");
+    assert!(
+        hogsby
+            .reasons
+            .iter()
+            .any(|r| r == "omfördelning när Ny kommun går med i avtalet"),
+        "{:?}",
+        hogsby.reasons
+    );
+    // A join row that names no pool: Ny kommun takes no part in a pool that names its
+    // participants, and nobody's share of it changes.
+    let alone = scenario(&c, "joins");
+    assert_eq!(upgrade(&alone.report, "0999"), Money::ZERO);
+    for p in pops.keys() {
+        assert_eq!(upgrade(&alone.report, p), upgrade(&c.base, p), "{p}");
+    }
+    // Ny kommun's user fees are the same in both: the pool is its only difference.
+    let ny = |s: &ScenarioResult| s.report.party(&id("0999")).expect("Ny kommun").clone();
+    assert_eq!(ny(joined).advance, ny(alone).advance);
+    assert_eq!(ny(joined).corrections, ny(alone).corrections);
+    assert_eq!(ny(joined).net - ny(alone).net, kr("11437.24"));
+}
+
+#[test]
+fn a_scenario_that_changes_nothing_has_the_base_figures_line_by_line() {
+    let rows = "scenario,change,party,pool,date,value,per_cent\n\
+        nothing,pool_amount,,upgrade-2011,,0,\n\
+        budget +0 %,budget,,,2011-01-01,,0\n";
+    let dir = with_scenarios("kalmar-2010", rows);
+    for y in [2011, 2012] {
+        let c = year(dir.path(), y, &["nothing", "budget +0 %"]);
+        for s in &c.scenarios {
+            let key = |l: &billing_core::year::YearLine| {
+                (
+                    l.party.clone(),
+                    l.invoice_date,
+                    l.year,
+                    l.amount,
+                    l.vat,
+                    l.issued,
+                )
+            };
+            let base: Vec<_> = c.base.lines.iter().map(key).collect();
+            let ours: Vec<_> = s.report.lines.iter().map(key).collect();
+            assert_eq!(ours, base, "{y} {}", s.name);
+            assert_eq!(s.report.cash_flow, c.base.cash_flow, "{y} {}", s.name);
+            for x in &s.differences {
+                assert_eq!(x.difference, Money::ZERO, "{y} {} {}", s.name, x.party);
+            }
         }
     }
 }
