@@ -246,7 +246,7 @@ const SV_COLUMNS: &[(&str, &str, &str)] = &[
     ("Scenarios", "change", "inträde, uppsägning, kostnadspost, budget, tak, överskott, tröskelvärde, användare, folkmängd eller nyckel (engelska: join, notice, pool_amount, budget, cap, excess, threshold, users, population, key)"),
     ("Scenarios", "party", "parten (inträde: den nya partens id; uppsägning, användare, folkmängd: en part i avtalet)"),
     ("Scenarios", "pool", "kostnadsposten (kostnadspost, tak, överskott, nyckel); inträde: de kostnadsposter med namngivna deltagare som den nya parten går med i, åtskilda med kommatecken (en kostnadspost som delas av alla tar med den från inträdesdagen)"),
-    ("Scenarios", "date", "dagen ändringen gäller från (inträde, uppsägning, budget, tröskelvärde, användare); inom rapportens år"),
+    ("Scenarios", "date", "dagen ändringen gäller från (inträde, uppsägning, budget, tröskelvärde, användare); inom rapportens år eller året före"),
     ("Scenarios", "value", "det nya värdet eller ändringens storlek: ett belopp (kostnadspost, budget: läggs till; tröskelvärde, tak: det nya beloppet eller lou), ett tal (användare, folkmängd), en regel (överskott) eller en nyckel"),
     ("Scenarios", "per_cent", "en ändring i procent i stället för ett belopp (kostnadspost, budget), t.ex. 10 eller -5"),
     ("Scenarios", "name", "inträde: den nya partens namn"),

@@ -243,7 +243,7 @@ pub const SHEETS: &[SheetSpec] = &[
             col("change", &["ändring"], true, "join, notice, pool_amount, budget, cap, excess, threshold, users, population or key (Swedish: inträde, uppsägning, kostnadspost, budget, tak, överskott, tröskelvärde, användare, folkmängd, nyckel)"),
             col("party", &["part"], false, "the party (join: the new party's id; notice, users, population: a party of the agreement)"),
             col("pool", &["kostnadspost"], false, "the pool (pool_amount, cap, excess, key); join: the pools that name their participants which the new party joins, separated by commas (a pool shared by all takes it in from its joining day)"),
-            col("date", &["datum"], false, "the day the change takes effect (join, notice, budget, threshold, users); within the report's year"),
+            col("date", &["datum"], false, "the day the change takes effect (join, notice, budget, threshold, users); within the report's year or the year before (the base and every scenario are computed over the same billing dates, so the difference is the change alone)"),
             col("value", &["värde"], false, "the new value or the amount of the change: an amount (pool_amount, budget: added; threshold, cap: the new figure or lou), a number (users, population), a policy (excess) or a key"),
             col("per_cent", &["procent"], false, "a change in per cent instead of an amount (pool_amount, budget), e.g. 10 or -5"),
             col("name", &["namn"], false, "join: the new party's name"),

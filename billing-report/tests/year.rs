@@ -735,3 +735,49 @@ fn a_scenario_that_changes_nothing_has_the_base_figures_line_by_line() {
         }
     }
 }
+
+#[test]
+fn with_issued_dates_a_scenario_that_changes_nothing_has_the_base_figures() {
+    let rows = "scenario,change,party,pool,date,value,per_cent\n\
+        nothing,pool_amount,,upgrade-2011,,0,\n\
+        budget +0 %,budget,,,2011-07-01,,0\n";
+    let dir = with_scenarios("kalmar-2010", rows);
+    let (input, _) = load(dir.path()).unwrap_or_else(|p| panic!("{p:?}"));
+    // The register as `issue` leaves it after issuing every date up to 2011-07-01.
+    let mut history = History::default();
+    for date in compute::billing_dates(&input)
+        .into_iter()
+        .filter(|x| *x <= d("2011-07-01"))
+    {
+        let draft = compute::compute(&input, date, &history).unwrap_or_else(|p| panic!("{p:?}"));
+        history.fee_lines.extend(draft.fee_lines);
+        history.dates.insert(date);
+    }
+    let names = ["nothing".to_owned(), "budget +0 %".to_owned()];
+    for y in [2011, 2012] {
+        let c = compute::year(&input, y, &history, &names).unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(c.base.lines.iter().any(|l| l.issued), "{y}");
+        assert!(c.base.lines.iter().any(|l| !l.issued), "{y}");
+        for s in &c.scenarios {
+            let key = |l: &billing_core::year::YearLine| {
+                (
+                    l.party.clone(),
+                    l.invoice_date,
+                    l.year,
+                    l.amount,
+                    l.vat,
+                    l.issued,
+                )
+            };
+            let mut base: Vec<_> = c.base.lines.iter().map(key).collect();
+            let mut ours: Vec<_> = s.report.lines.iter().map(key).collect();
+            base.sort();
+            ours.sort();
+            assert_eq!(ours, base, "{y} {}", s.name);
+            assert_eq!(s.report.cash_flow, c.base.cash_flow, "{y} {}", s.name);
+            for x in &s.differences {
+                assert_eq!(x.difference, Money::ZERO, "{y} {} {}", s.name, x.party);
+            }
+        }
+    }
+}
