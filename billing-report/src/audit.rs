@@ -38,6 +38,8 @@ use crate::workbook::Input;
 pub struct AuditBook {
     /// The sheets, in order.
     pub sheets: Vec<Sheet>,
+    /// The workbook's title (its document properties), in the workbook's language.
+    pub title: String,
 }
 
 /// One sheet of the audit workbook.
@@ -232,7 +234,15 @@ pub fn build(input: &Input, draft: &Draft) -> AuditBook {
     for sheet in &mut sheets {
         fit_widths(sheet);
     }
-    AuditBook { sheets }
+    AuditBook {
+        sheets,
+        title: tr(
+            input.settings.language,
+            "Granskningsunderlag",
+            "Audit workbook",
+        )
+        .to_owned(),
+    }
 }
 
 /// Writes the book as xlsx.
@@ -247,7 +257,7 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
     let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(e)?;
     wb.set_properties(
         &rust_xlsxwriter::DocProperties::new()
-            .set_title("Audit workbook")
+            .set_title(&book.title)
             .set_author("billing-report")
             .set_creation_datetime(&created),
     );
@@ -286,6 +296,28 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
             .set_print_fit_to_pages(1, 0);
         if let Some(row) = sheet.print_header {
             ws.set_repeat_rows(row, row).map_err(e)?;
+        }
+        // A row of wrapped headings as high as its tallest heading: spreadsheet programs keep
+        // the stored height when they open a file, and a wrapped text would be cut.
+        let width = |col: u16| {
+            sheet
+                .widths
+                .iter()
+                .find(|(c, _)| *c == col)
+                .map_or(8.43, |(_, w)| *w)
+        };
+        let mut lines: BTreeMap<u32, usize> = BTreeMap::new();
+        for c in &sheet.cells {
+            if let (Content::Text(t), Style::Header) = (&c.content, c.style) {
+                let n = wrapped_lines(t, width(c.col));
+                let entry = lines.entry(c.row).or_default();
+                *entry = (*entry).max(n);
+            }
+        }
+        for (row, n) in lines {
+            if n > 1 {
+                ws.set_row_height(row, (15 * n) as f64).map_err(e)?;
+            }
         }
         for c in &sheet.cells {
             match &c.content {
@@ -328,6 +360,27 @@ fn shown_width(x: f64, style: Style) -> usize {
         Style::Integer => whole,
         _ => number_text(x).len().min(11),
     }
+}
+
+/// The lines `text` takes wrapped at word boundaries in a column `width` characters wide (a
+/// character of padding on each side), as a spreadsheet wraps it; at least one.
+pub fn wrapped_lines(text: &str, width: f64) -> usize {
+    // In whole characters: the column's width less a character of padding.
+    let room = (width as usize).saturating_sub(1).max(1);
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if used > 0 && used + 1 + w > room {
+            lines += 1;
+            used = w;
+        } else if used > 0 {
+            used += 1 + w;
+        } else {
+            used = w;
+        }
+    }
+    lines
 }
 
 /// The width a heading needs wrapped on at most three lines, never narrower than its longest
@@ -978,7 +1031,17 @@ fn pool_sheet(input: &Input, n: usize, billed: &Allocation) -> (Sheet, PoolRefs)
             t("Överskjutande belopp", "Excess policy"),
             Style::Plain,
         );
-        s.text(r0, 1, excess_words(&cap.excess, l), Style::Plain);
+        let policy = match &cap.excess {
+            ExcessPolicy::Absorb(p) => {
+                format!(
+                    "{} ({})",
+                    excess_words(&cap.excess, l),
+                    party_name(input, p)
+                )
+            }
+            other => excess_words(other, l),
+        };
+        s.text(r0, 1, policy, Style::Plain);
     }
     let total_users = a.outside.as_ref().map(|o| {
         p.input(
@@ -3019,4 +3082,40 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
         r = p.row + 2;
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_wraps_at_words_within_its_column() {
+        assert_eq!(wrapped_lines("Belopp (kr)", 14.0), 1);
+        assert_eq!(wrapped_lines("Rang efter rest", 8.0), 3);
+        // A word longer than the column takes a line of its own, never a part of one.
+        assert_eq!(wrapped_lines("Överskjutande i sin omgång", 10.0), 3);
+        assert_eq!(wrapped_lines("", 10.0), 1);
+    }
+
+    #[test]
+    fn columns_fit_their_numbers_and_headings() {
+        let mut s = Sheet::new("S");
+        s.text(0, 0, "Fördelad andel (kr, exakt)", Style::Header);
+        s.input(1, 0, 1_234_567.5, Style::Money);
+        s.formula(1, 1, "1".to_owned(), -0.123_456_789_1, Style::Fraction);
+        s.text(
+            1,
+            2,
+            "a long note that runs on into the empty cells",
+            Style::Note,
+        );
+        fit_widths(&mut s);
+        let width = |c: u16| s.widths.iter().find(|(x, _)| *x == c).map(|(_, w)| *w);
+        // "1,234,567.50" is 12 characters, the heading's longest word 8, a third of it 9.
+        assert_eq!(width(0), Some(14.0));
+        // "-0.1234567891" is 13 characters.
+        assert_eq!(width(1), Some(15.0));
+        // A text with nothing to its right runs on: its column keeps the least width.
+        assert_eq!(width(2), Some(8.0));
+    }
 }

@@ -663,7 +663,22 @@ fn invoice_workbook(
         ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
     }
     r += 1;
+    // Rows of wrapped text as high as their text: spreadsheet programs keep the stored height.
+    // A column 40 characters wide (of digits) holds about 46 of regular text.
+    let tall = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, texts: &[(&str, f64)]| {
+        let lines = texts
+            .iter()
+            .map(|(t, w)| crate::audit::wrapped_lines(t, *w))
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            ws.set_row_height(r, (15 * lines) as f64).map(|_| ())
+        } else {
+            Ok(())
+        }
+    };
     for line in &doc.lines {
+        tall(ws, r, &[(&line.description, 46.0)])?;
         ws.write_string_with_format(r, 0, &line.description, &wrap)?;
         if let Some((first, last)) = line.period {
             ws.write_string(
@@ -690,6 +705,7 @@ fn invoice_workbook(
         )?;
         r += 1;
         if let Some(text) = &line.note {
+            tall(ws, r, &[(text, 46.0)])?;
             ws.write_string_with_format(r, 0, text, &note)?;
             r += 1;
         }
@@ -706,6 +722,16 @@ fn invoice_workbook(
     ] {
         ws.write_string_with_format(r, c, h, &s.bold_wrap)?;
     }
+    tall(
+        ws,
+        r,
+        &[
+            (w.vat_category, 40.0),
+            (w.taxable, 14.0),
+            (w.vat_rate, 15.0),
+            (w.vat, 13.0),
+        ],
+    )?;
     r += 1;
     for b in &doc.vat {
         let what = match (&b.category.exemption_reason, b.category.code) {
@@ -713,6 +739,7 @@ fn invoice_workbook(
             (_, VatCode::Standard) => w.taxable_standard.to_owned(),
             _ => w.vat_zero_rated.to_owned(),
         };
+        tall(ws, r, &[(&what, 46.0)])?;
         ws.write_string_with_format(r, 0, what, &wrap)?;
         ws.write_number_with_format(r, 4, money_f64(b.taxable)?, &s.money)?;
         ws.write_string_with_format(
@@ -883,9 +910,15 @@ fn vat_text(rate: VatRate, w: &Labels) -> String {
 
 fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let s = styles();
-    let mut wb = new_workbook(draft, "Overview");
-
     let lang = input.settings.language;
+    let mut wb = new_workbook(
+        draft,
+        match lang {
+            Language::Sv => "Sammanställning",
+            Language::En => "Overview",
+        },
+    );
+
     let tr = |sv: &'static str, en: &'static str| match lang {
         Language::Sv => sv,
         Language::En => en,
@@ -1466,7 +1499,7 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                 inv.ocr.clone().unwrap_or_default(),
                 (inv.lines.len() + 1).to_string(),
                 "rounding".to_owned(),
-                "Öresavrundning".to_owned(),
+                Labels::of(input.settings.language).rounding.to_owned(),
                 String::new(),
                 String::new(),
                 rounding.to_string(),

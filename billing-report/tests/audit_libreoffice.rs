@@ -347,6 +347,7 @@ fn a_number_recalculated_as_text_or_boolean_is_a_difference() {
             widths: Vec::new(),
             print_header: None,
         }],
+        title: String::new(),
     };
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();

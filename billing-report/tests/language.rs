@@ -435,9 +435,10 @@ fn audit_sheets_show_party_names_and_fit_their_figures() {
                         ) => *x,
                         (Content::Text(t), Style::Header) => {
                             let longest = t.split_whitespace().map(|w| w.chars().count()).max();
-                            let lines = (t.chars().count() as f64 / width(c.col)).ceil();
+                            let room = width(c.col) as usize;
+                            let lines = t.chars().count().div_ceil(room);
                             assert!(
-                                longest.unwrap_or(0) as f64 <= width(c.col) && lines <= 3.0,
+                                longest.unwrap_or(0) <= room && lines <= 3,
                                 "{book_name} {}: heading {t:?} in a column {} wide",
                                 sheet.name,
                                 width(c.col)
@@ -459,7 +460,7 @@ fn audit_sheets_show_party_names_and_fit_their_figures() {
                             _ => whole.len(),
                         };
                     assert!(
-                        shown as f64 + 1.0 <= width(c.col),
+                        shown < width(c.col) as usize,
                         "{book_name} {}: {x} ({:?}) needs {shown} characters, the column is {}",
                         sheet.name,
                         c.style,
