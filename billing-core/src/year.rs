@@ -1153,6 +1153,8 @@ fn at_scenario(s: &Scenario, p: Problem) -> Problem {
     Problem {
         subject: p.subject.clone(),
         source: row.and_then(|c| c.source.clone()).or(p.source.clone()),
+        // The source is the scenario row's cell itself, not a row to find a field in.
+        field: None,
         message: format!("scenario {}: {}{read_at}", s.name, p.message),
     }
 }
