@@ -38,6 +38,8 @@ use crate::workbook::Input;
 pub struct AuditBook {
     /// The sheets, in order.
     pub sheets: Vec<Sheet>,
+    /// The workbook's title (its document properties), in the workbook's language.
+    pub title: String,
 }
 
 /// One sheet of the audit workbook.
@@ -47,8 +49,11 @@ pub struct Sheet {
     pub name: String,
     /// Its cells, in any order.
     pub cells: Vec<Cell>,
-    /// Column widths, in characters.
+    /// Column widths, in characters: at least these; [`write`] widens a column to fit its
+    /// numbers, its texts (up to a limit) and its headings (wrapped on up to three lines).
     pub widths: Vec<(u16, f64)>,
+    /// The row of column headings repeated at the top of every printed page, if any.
+    pub print_header: Option<u32>,
 }
 
 /// One cell: where, what, and how it looks.
@@ -146,14 +151,75 @@ pub fn audit_workbook(input: &Input, draft: &Draft) -> Result<Option<Vec<u8>>, S
     write(&book).map(Some)
 }
 
+/// The words of `language`: the Swedish or the English text (R15: one language per document).
+fn tr(language: Language, sv: &'static str, en: &'static str) -> &'static str {
+    match language {
+        Language::Sv => sv,
+        Language::En => en,
+    }
+}
+
+/// The sheets' names in the workbook's language.
+mod names {
+    use super::{tr, Language};
+
+    pub(super) fn about(l: Language) -> &'static str {
+        tr(l, "Om arbetsboken", "About")
+    }
+    pub(super) fn pool(l: Language, n: usize) -> String {
+        format!("{} {n}", tr(l, "Kostnadspost", "Pool"))
+    }
+    pub(super) fn fees(l: Language) -> &'static str {
+        tr(l, "Användaravgifter", "Fees")
+    }
+    pub(super) fn transactions(l: Language) -> &'static str {
+        tr(l, "Transaktioner", "Transactions")
+    }
+    pub(super) fn fee_review(l: Language) -> &'static str {
+        tr(l, "Avgiftsprövning", "Fee review")
+    }
+    pub(super) fn invoices(l: Language) -> &'static str {
+        tr(l, "Fakturor", "Invoices")
+    }
+}
+
+/// A party as the sheets show it: its id and, beside it, its name from the Parties sheet.
+fn party_name(input: &Input, party: &PartyId) -> String {
+    input
+        .parties
+        .get(party)
+        .map_or_else(String::new, |p| p.name.clone())
+}
+
+/// The figure a key reads, in `lang`: population, users, a share; a weight's figure as named.
+fn figure_words(figure: &str, lang: Language) -> String {
+    match (figure, lang) {
+        ("population", Language::Sv) => "folkmängd".to_owned(),
+        ("users", Language::Sv) => "användare".to_owned(),
+        ("fixed amount", Language::Sv) => "fast belopp".to_owned(),
+        ("share", Language::Sv) => "andel".to_owned(),
+        (other, _) => other.to_owned(),
+    }
+}
+
+/// An excess policy in `lang`.
+fn excess_words(excess: &ExcessPolicy, lang: Language) -> String {
+    match (excess, lang) {
+        (ExcessPolicy::Absorb(p), Language::Sv) => format!("bärs av {p}"),
+        (ExcessPolicy::Redistribute, Language::Sv) => "omfördelas".to_owned(),
+        (ExcessPolicy::Uncovered, Language::Sv) => "täcks inte".to_owned(),
+        (other, _) => other.to_string(),
+    }
+}
+
 /// Builds the audit workbook of a run: an about sheet, one sheet per pool split, the user fees
-/// and the invoices.
+/// and the invoices, in the agreement's language.
 pub fn build(input: &Input, draft: &Draft) -> AuditBook {
     let mut sheets = Vec::new();
     let mut pool_refs = BTreeMap::new();
     let mut pool_sheets = Vec::new();
     for (i, a) in draft.allocations.iter().enumerate() {
-        let (sheet, refs) = pool_sheet(i + 1, a);
+        let (sheet, refs) = pool_sheet(input, i + 1, a);
         pool_refs.insert(a.pool.to_string(), refs);
         pool_sheets.push(sheet);
     }
@@ -165,7 +231,18 @@ pub fn build(input: &Input, draft: &Draft) -> AuditBook {
     sheets.extend(tx_sheet);
     sheets.extend(fee_review_sheet(input, draft));
     sheets.push(invoice_sheet(input, draft, &pool_refs, &fee_refs, &tx_refs));
-    AuditBook { sheets }
+    for sheet in &mut sheets {
+        fit_widths(sheet);
+    }
+    AuditBook {
+        sheets,
+        title: tr(
+            input.settings.language,
+            "Granskningsunderlag",
+            "Audit workbook",
+        )
+        .to_owned(),
+    }
 }
 
 /// Writes the book as xlsx.
@@ -180,7 +257,7 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
     let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(e)?;
     wb.set_properties(
         &rust_xlsxwriter::DocProperties::new()
-            .set_title("Audit workbook")
+            .set_title(&book.title)
             .set_author("billing-report")
             .set_creation_datetime(&created),
     );
@@ -213,6 +290,35 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
         for &(col, width) in &sheet.widths {
             ws.set_column_width(col, width).map_err(e)?;
         }
+        // Printed legibly: A4 landscape, one page wide, the column headings on every page.
+        ws.set_paper_size(9)
+            .set_landscape()
+            .set_print_fit_to_pages(1, 0);
+        if let Some(row) = sheet.print_header {
+            ws.set_repeat_rows(row, row).map_err(e)?;
+        }
+        // A row of wrapped headings as high as its tallest heading: spreadsheet programs keep
+        // the stored height when they open a file, and a wrapped text would be cut.
+        let width = |col: u16| {
+            sheet
+                .widths
+                .iter()
+                .find(|(c, _)| *c == col)
+                .map_or(8.43, |(_, w)| *w)
+        };
+        let mut lines: BTreeMap<u32, usize> = BTreeMap::new();
+        for c in &sheet.cells {
+            if let (Content::Text(t), Style::Header) = (&c.content, c.style) {
+                let n = wrapped_lines(t, width(c.col));
+                let entry = lines.entry(c.row).or_default();
+                *entry = (*entry).max(n);
+            }
+        }
+        for (row, n) in lines {
+            if n > 1 {
+                ws.set_row_height(row, (15 * n) as f64).map_err(e)?;
+            }
+        }
         for c in &sheet.cells {
             match &c.content {
                 Content::Text(t) => {
@@ -236,6 +342,101 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
         }
     }
     wb.save_to_buffer().map_err(e)
+}
+
+/// The widest a column grows to fit a text (a longer text wraps or runs into empty cells).
+const MAX_TEXT_WIDTH: usize = 60;
+
+/// The characters a number takes as its cell format shows it: `1,234,567.00` for money,
+/// `0.1234567890` for a fraction; a spreadsheet shows `###` in a column narrower than that.
+fn shown_width(x: f64, style: Style) -> usize {
+    let whole = format!("{:.0}", x.abs().trunc()).len();
+    let sign = usize::from(x < 0.0);
+    sign + match style {
+        Style::Money => whole + (whole - 1) / 3 + 3,
+        Style::Fraction => whole + 11,
+        Style::Price => whole + 5,
+        Style::Date => 10,
+        Style::Integer => whole,
+        _ => number_text(x).len().min(11),
+    }
+}
+
+/// The lines `text` takes wrapped at word boundaries in a column `width` characters wide (a
+/// character of padding on each side), as a spreadsheet wraps it; at least one.
+pub fn wrapped_lines(text: &str, width: f64) -> usize {
+    // In whole characters: the column's width less a character of padding.
+    let room = (width as usize).saturating_sub(1).max(1);
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if used > 0 && used + 1 + w > room {
+            lines += 1;
+            used = w;
+        } else if used > 0 {
+            used += 1 + w;
+        } else {
+            used = w;
+        }
+    }
+    lines
+}
+
+/// The width a heading needs wrapped on at most three lines, never narrower than its longest
+/// word.
+fn heading_width(text: &str) -> usize {
+    let chars = text.chars().count();
+    let longest = text
+        .split_whitespace()
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0);
+    longest.max(chars.div_ceil(3))
+}
+
+/// Widens the columns of `sheet` so that every number shows in full (never `###`), every
+/// heading fits on up to three lines and every text that has a filled cell to its right shows
+/// in full (up to [`MAX_TEXT_WIDTH`]); a text with an empty cell to its right runs into it.
+fn fit_widths(sheet: &mut Sheet) {
+    let filled: std::collections::BTreeSet<(u32, u16)> =
+        sheet.cells.iter().map(|c| (c.row, c.col)).collect();
+    let mut need: BTreeMap<u16, usize> = BTreeMap::new();
+    for c in &sheet.cells {
+        let chars = |t: &str| t.chars().count();
+        let runs_on = !filled.contains(&(c.row, c.col + 1));
+        let width = match (&c.content, c.style) {
+            (Content::Text(t), Style::Header) => heading_width(t) + 2,
+            (Content::Text(_), Style::Title) => 0,
+            (Content::Text(_), _) if runs_on => 0,
+            (Content::Text(t), _) => chars(t).min(MAX_TEXT_WIDTH) + 1,
+            (Content::Input(x), style) => shown_width(*x, style) + 2,
+            (
+                Content::Formula {
+                    cached: Cached::Number(x),
+                    ..
+                },
+                style,
+            ) => shown_width(*x, style) + 2,
+            (
+                Content::Formula {
+                    cached: Cached::Text(t),
+                    ..
+                },
+                _,
+            ) => chars(t).min(MAX_TEXT_WIDTH) + 2,
+        };
+        let entry = need.entry(c.col).or_default();
+        *entry = (*entry).max(width);
+    }
+    for (col, width) in need {
+        let width = width.max(8) as f64;
+        match sheet.widths.iter_mut().find(|(c, _)| *c == col) {
+            Some((_, w)) => *w = w.max(width),
+            None => sheet.widths.push((col, width)),
+        }
+    }
+    sheet.widths.sort_by_key(|(c, _)| *c);
 }
 
 /// Compares every formula of `book` with the values of the same cells in `recalculated`, a copy
@@ -370,6 +571,7 @@ impl Sheet {
             name: name.to_owned(),
             cells: Vec::new(),
             widths: Vec::new(),
+            print_header: None,
         }
     }
 
@@ -475,10 +677,10 @@ impl Params {
     }
 }
 
-fn source_note(source: Option<&billing_core::SourceRef>) -> String {
+fn source_note(lang: Language, source: Option<&billing_core::SourceRef>) -> String {
     source
-        .map(|s| format!("from {s}"))
-        .unwrap_or_else(|| "input".to_owned())
+        .map(|s| format!("{} {s}", tr(lang, "från", "from")))
+        .unwrap_or_else(|| tr(lang, "indata", "input").to_owned())
 }
 
 /// `ROUND(P/W,0)` as Excel and LibreOffice compute it on non-negative integers: half up.
@@ -494,27 +696,45 @@ fn round_div(p: i128, w: i128) -> i128 {
 // The about sheet.
 
 fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet]) -> Sheet {
-    let mut s = Sheet::new("About");
+    let l = input.settings.language;
+    let t = |sv, en| tr(l, sv, en);
+    let mut s = Sheet::new(names::about(l));
     s.widths = vec![(0, 28.0), (1, 90.0)];
     let mut r = s.heading(
-        &format!("Audit workbook: {}, invoices due {}", input.settings.name, draft.date),
+        &match l {
+            Language::Sv => format!(
+                "Granskningsunderlag: {}, fakturor med fakturadatum {}",
+                input.settings.name, draft.date
+            ),
+            Language::En => format!(
+                "Audit workbook: {}, invoices due {}",
+                input.settings.name, draft.date
+            ),
+        },
         &[
-            "Every computed figure in this workbook is a formula over the inputs; the stored results are the engine's.",
-            "Recalculate (LibreOffice: Data > Calculate > Recalculate Hard; Excel: Ctrl+Alt+F9) and every figure must stay the same, to the öre.",
-            "Yellow cells are inputs copied from the agreement workbook; the note beside each says which cell it was read from.",
-            "Money steps are computed in whole öre (integers), so that spreadsheet arithmetic is exact; kronor columns are öre / 100.",
+            t("Varje beräknat tal i arbetsboken är en formel över indata; de sparade resultaten är programmets.", "Every computed figure in this workbook is a formula over the inputs; the stored results are the engine's."),
+            t("Räkna om (LibreOffice: Data > Beräkna > Ovillkorlig omräkning; Excel: Ctrl+Alt+F9): varje tal ska bli detsamma, på öret.", "Recalculate (LibreOffice: Data > Calculate > Recalculate Hard; Excel: Ctrl+Alt+F9) and every figure must stay the same, to the öre."),
+            t("Gula celler är indata kopierade från avtalsarbetsboken; anteckningen bredvid säger vilken cell de lästes från.", "Yellow cells are inputs copied from the agreement workbook; the note beside each says which cell it was read from."),
+            t("Beloppssteg räknas i hela ören (heltal) så att kalkylbladets aritmetik blir exakt; kronkolumner är öre / 100.", "Money steps are computed in whole öre (integers), so that spreadsheet arithmetic is exact; kronor columns are öre / 100."),
         ],
     );
-    s.text(r, 0, "Sheet", Style::Header);
-    s.text(r, 1, "What it computes", Style::Header);
+    s.text(r, 0, t("Blad", "Sheet"), Style::Header);
+    s.text(
+        r,
+        1,
+        t("Vad det beräknar", "What it computes"),
+        Style::Header,
+    );
+    s.print_header = Some(r);
     r += 1;
-    for (sheet, what) in pools.iter().map(|p| (p.name.as_str(), "a pool split: shares, truncation to öre, remainder ranks, the öre they earn, caps and excess")).chain([
-        ("Fees", "user fees: the annual fee, member days as date arithmetic, multipliers, advances and corrections (actual − billed)"),
-        ("Invoices", "invoice lines (from the pool, fee and transactions sheets), VAT per line, totals per VAT rate, öresavrundning and the payable total"),
+    let pool_what = t("fördelning av en kostnadspost: andelar, avkortning till öre, rang efter rest, de ören de får, tak och överskjutande belopp", "a pool split: shares, truncation to öre, remainder ranks, the öre they earn, caps and excess");
+    for (sheet, what) in pools.iter().map(|p| (p.name.as_str(), pool_what)).chain([
+        (names::fees(l), t("användaravgifter: årsavgiften, medlemsdagar som datumräkning, faktorer, förskott och korrigeringar (faktiskt − fakturerat)", "user fees: the annual fee, member days as date arithmetic, multipliers, advances and corrections (actual − billed)")),
+        (names::invoices(l), t("fakturarader (från bladen för kostnadsposter, avgifter och transaktioner), moms per rad, summor per momssats, öresavrundning och att betala", "invoice lines (from the pool, fee and transactions sheets), VAT per line, totals per VAT rate, rounding and the payable total")),
     ].into_iter().chain(
-        (!draft.transaction_lines.is_empty()).then_some(("Transactions", "transaction lines: count × unit price in ten-thousandths of a krona (integers), rounded to öre")),
+        (!draft.transaction_lines.is_empty()).then_some((names::transactions(l), t("transaktionsrader: antal × à-pris i tiotusendels kronor (heltal), avrundat till öre", "transaction lines: count × unit price in ten-thousandths of a krona (integers), rounded to öre"))),
     ).chain(
-        (!draft.fee_reviews.is_empty()).then_some(("Fee review", "per cooperation and year: fees charged, the covered costs as counts × prices, total, balance, outcome and the covering fee")),
+        (!draft.fee_reviews.is_empty()).then_some((names::fee_review(l), t("per samverkan och år: debiterade avgifter, de täckta kostnaderna som antal × pris, summa, saldo, utfall och den avgift som hade täckt kostnaderna", "per cooperation and year: fees charged, the covered costs as counts × prices, total, balance, outcome and the covering fee"))),
     )) {
         s.text(r, 0, sheet, Style::Plain);
         s.text(r, 1, what, Style::Plain);
@@ -530,33 +750,40 @@ fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet]) -> Sheet {
 /// The instalment block of a pool sheet: each party's amount for the whole pool spread in equal
 /// instalments to the öre, the odd öre to the earliest; the invoice refers to this instalment.
 fn instalment_block(
+    input: &Input,
     s: &mut Sheet,
     sheet: &str,
     billed: &Allocation,
     inst: &billing_core::Instalment,
     refs: &mut PoolRefs,
 ) {
+    let l = input.settings.language;
+    let t = |sv, en| tr(l, sv, en);
     let top = s.cells.iter().map(|c| c.row).max().unwrap_or(0) + 2;
     s.text(
         top,
         0,
-        format!("Instalment {} of {}", inst.number, inst.of),
+        match l {
+            Language::Sv => format!("Delbetalning {} av {}", inst.number, inst.of),
+            Language::En => format!("Instalment {} of {}", inst.number, inst.of),
+        },
         Style::Header,
     );
     s.text(
         top + 1,
         0,
-        "Each amount for the whole pool in öre W: INT(|W|/n), plus one öre in the first MOD(|W|,n) instalments; signed like W.",
+        t("Varje belopp för hela kostnadsposten i öre W: INT(|W|/n), plus ett öre i de första MOD(|W|,n) delbetalningarna; med W:s tecken.", "Each amount for the whole pool in öre W: INT(|W|/n), plus one öre in the first MOD(|W|,n) instalments; signed like W."),
         Style::Note,
     );
     s.headers(
         top + 2,
         &[
-            "Party",
-            "Whole pool (kr)",
-            "Instalments n",
-            "This instalment k",
-            "This instalment (kr)",
+            t("Part", "Party"),
+            t("Namn", "Name"),
+            t("Hela posten (kr)", "Whole pool (kr)"),
+            t("Delbetalningar n", "Instalments n"),
+            t("Denna delbetalning k", "This instalment k"),
+            t("Denna delbetalning (kr)", "This instalment (kr)"),
         ],
     );
     let mut row = top + 3;
@@ -574,34 +801,35 @@ fn instalment_block(
             row,
             0,
             if absorbed {
-                format!("{party} (absorbed)")
+                format!("{party} ({})", t("bär överskjutande belopp", "absorbed"))
             } else {
                 party.to_string()
             },
             Style::Plain,
         );
+        s.text(row, 1, party_name(input, &party), Style::Plain);
         let whole_value = if absorbed {
             inst.whole_absorbed.unwrap_or_default()
         } else {
             billed.whole_part(&party).unwrap_or_default()
         };
-        s.formula(row, 1, whole_ref.clone(), kr(whole_value), Style::Money);
-        s.input(row, 2, inst.of as f64, Style::Integer);
-        s.input(row, 3, inst.number as f64, Style::Integer);
-        let w = format!("ROUND(ABS({})*100,0)", abs(row, 1));
+        s.formula(row, 2, whole_ref.clone(), kr(whole_value), Style::Money);
+        s.input(row, 3, inst.of as f64, Style::Integer);
+        s.input(row, 4, inst.number as f64, Style::Integer);
+        let w = format!("ROUND(ABS({})*100,0)", abs(row, 2));
         s.formula(
             row,
-            4,
+            5,
             format!(
                 "IF({b}<0,-1,1)*(INT({w}/{n})+IF({k}<=MOD({w},{n}),1,0))/100",
-                b = abs(row, 1),
-                n = abs(row, 2),
-                k = abs(row, 3),
+                b = abs(row, 2),
+                n = abs(row, 3),
+                k = abs(row, 4),
             ),
             kr(amount),
             Style::Money,
         );
-        let cell = external(sheet, &abs(row, 4));
+        let cell = external(sheet, &abs(row, 5));
         if absorbed {
             refs.absorbed = Some((party, cell));
         } else {
@@ -636,7 +864,7 @@ struct Row {
     rank: usize,
 }
 
-fn rows_of(a: &Allocation, redistribute: bool) -> Vec<Row> {
+fn rows_of(a: &Allocation, redistribute: bool, lang: Language) -> Vec<Row> {
     a.parts
         .iter()
         .map(|p| Row {
@@ -646,8 +874,8 @@ fn rows_of(a: &Allocation, redistribute: bool) -> Vec<Row> {
             source: p
                 .basis_source
                 .as_ref()
-                .map(|x| format!("from {x}"))
-                .unwrap_or_else(|| "by key".to_owned()),
+                .map(|x| format!("{} {x}", tr(lang, "från", "from")))
+                .unwrap_or_else(|| tr(lang, "enligt nyckeln", "by key").to_owned()),
             exact: dec(p.exact_share.kronor()),
             final_share: dec(p.final_share.kronor()),
             truncated: kr(p.truncated),
@@ -676,28 +904,33 @@ const C_EXACT: u16 = 5;
 const C_FLAGS: u16 = 6;
 
 #[allow(clippy::too_many_lines)]
-fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
+fn pool_sheet(input: &Input, n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
+    let l = input.settings.language;
+    let t = |sv, en| tr(l, sv, en);
     // An instalment is computed from the whole pool's split, then spread: the sheet shows both.
     let whole = billed.whole();
     let a = &whole;
-    let name = format!("Pool {n}");
+    let name = names::pool(l, n);
     let mut s = Sheet::new(&name);
     let redistribute = matches!(&a.cap, Some(c) if c.excess == ExcessPolicy::Redistribute);
     let clipped = a.cap.is_some() && !redistribute;
     let mut about = vec![
-        "Splits the pool by the largest-remainder method: each party's exact share |A|·w/W is truncated to öre,",
-        "and the öre left over go one each to the largest remainders (ties: the party whose id sorts first, i.e. the row above).",
+        t("Fördelar kostnadsposten med största-rest-metoden: varje parts exakta andel |A|·w/W avkortas till öre,", "Splits the pool by the largest-remainder method: each party's exact share |A|·w/W is truncated to öre,"),
+        t("och de ören som blir över går ett var till de största resterna (lika rest: den part vars id sorteras först, dvs. raden ovanför).", "and the öre left over go one each to the largest remainders (ties: the party whose id sorts first, i.e. the row above)."),
     ];
     if a.outside.is_some() {
-        about.push("Users key with a total: the parties together pay |A|·(their users)/(all users), split to öre between parties and outside first.");
+        about.push(t("Användarnyckel med totalt antal: parterna betalar tillsammans |A|·(deras användare)/(alla användare), först fördelat på öret mellan parterna och dem utanför.", "Users key with a total: the parties together pay |A|·(their users)/(all users), split to öre between parties and outside first."));
     }
     if redistribute {
-        about.push("Cap with redistribute: in each round, a party not yet capped goes over when R·w > cap·W (R öre left, W weight left);");
-        about.push("it pays the cap and leaves the round; the rest is split among the others. Rounds repeat until nobody goes over.");
+        about.push(t("Tak med omfördelning: i varje omgång går en part som ännu inte nått taket över när R·w > tak·W (R öre kvar, W vikt kvar);", "Cap with redistribute: in each round, a party not yet capped goes over when R·w > cap·W (R öre left, W weight left);"));
+        about.push(t("den betalar taket och lämnar omgången; resten fördelas på de övriga. Omgångarna upprepas tills ingen går över.", "it pays the cap and leaves the round; the rest is split among the others. Rounds repeat until nobody goes over."));
     } else if clipped {
-        about.push("Cap: a party whose rounded share is above the cap pays the cap; the excess goes where the pool's policy says.");
+        about.push(t("Tak: en part vars avrundade andel är över taket betalar taket; det överskjutande beloppet går dit kostnadspostens regel säger.", "Cap: a party whose rounded share is above the cap pays the cap; the excess goes where the pool's policy says."));
     }
-    let mut r = s.heading(&format!("Pool {}: {}", a.pool, a.name), &about);
+    let mut r = s.heading(
+        &format!("{} {}: {}", t("Kostnadspost", "Pool"), a.pool, a.name),
+        &about,
+    );
     s.widths = vec![
         (0, 30.0),
         (1, 22.0),
@@ -712,22 +945,25 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     let mut p = Params { row: r };
     let amt = p.input(
         &mut s,
-        "Amount of the pool A (kr)",
+        t("Kostnadspostens belopp A (kr)", "Amount of the pool A (kr)"),
         kr(a.amount),
         Style::Money,
-        &source_note(a.source.as_ref()),
+        &source_note(l, a.source.as_ref()),
     );
     let sgn = p.formula(
         &mut s,
-        "Sign of A (−1: a credit)",
+        t("Tecken för A (−1: en kredit)", "Sign of A (−1: a credit)"),
         format!("IF({amt}<0,-1,1)"),
         int(sign),
         Style::Integer,
-        "a credit is split as its absolute value, then signed",
+        t(
+            "en kredit fördelas som sitt absoluta värde och får sedan tecknet",
+            "a credit is split as its absolute value, then signed",
+        ),
     );
     let aore = p.formula(
         &mut s,
-        "|A| in öre",
+        t("|A| i öre", "|A| in öre"),
         format!("ABS(ROUND({amt}*100,0))"),
         int(amount_abs),
         Style::Integer,
@@ -743,24 +979,41 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     let unit = 10i128.pow(scale);
     let scale_ref = p.input(
         &mut s,
-        "Weight scale 10^d",
+        t("Viktskala 10^d", "Weight scale 10^d"),
         int(unit),
         Style::Integer,
-        "makes every basis a whole number: d = the most decimals of a basis",
+        t(
+            "gör varje underlag till ett heltal: d = flest decimaler i ett underlag",
+            "makes every basis a whole number: d = the most decimals of a basis",
+        ),
     );
     let cap_ore_value = a.cap.as_ref().map(|c| c.limit.ore()).unwrap_or(0);
     let cap_ore = if let Some(cap) = &a.cap {
-        let note = match &cap.threshold {
-            Some(t) => format!(
-                "lou: the direct-award threshold in force from {} (first day of the year)",
-                t.in_force_from
+        let note = match (&cap.threshold, l) {
+            (Some(th), Language::Sv) => format!(
+                "lou: direktupphandlingsgränsen som gäller från {} (årets första dag)",
+                th.in_force_from
             ),
-            None => "fixed cap from the Pools sheet".to_owned(),
+            (Some(th), Language::En) => format!(
+                "lou: the direct-award threshold in force from {} (first day of the year)",
+                th.in_force_from
+            ),
+            (None, _) => t(
+                "fast tak från bladet Kostnadsposter",
+                "fixed cap from the Pools sheet",
+            )
+            .to_owned(),
         };
-        let c = p.input(&mut s, "Cap (kr)", kr(cap.limit), Style::Money, &note);
+        let c = p.input(
+            &mut s,
+            t("Tak (kr)", "Cap (kr)"),
+            kr(cap.limit),
+            Style::Money,
+            &note,
+        );
         p.formula(
             &mut s,
-            "Cap in öre",
+            t("Tak i öre", "Cap in öre"),
             format!("ROUND({c}*100,0)"),
             int(cap_ore_value),
             Style::Integer,
@@ -772,16 +1025,34 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     if let Some(cap) = &a.cap {
         let r0 = p.row;
         p.row += 1;
-        s.text(r0, 0, "Excess policy", Style::Plain);
-        s.text(r0, 1, cap.excess.to_string(), Style::Plain);
+        s.text(
+            r0,
+            0,
+            t("Överskjutande belopp", "Excess policy"),
+            Style::Plain,
+        );
+        let policy = match &cap.excess {
+            ExcessPolicy::Absorb(p) => {
+                format!(
+                    "{} ({})",
+                    excess_words(&cap.excess, l),
+                    party_name(input, p)
+                )
+            }
+            other => excess_words(other, l),
+        };
+        s.text(r0, 1, policy, Style::Plain);
     }
     let total_users = a.outside.as_ref().map(|o| {
         p.input(
             &mut s,
-            "Users in all organisations",
+            t(
+                "Användare i alla organisationer",
+                "Users in all organisations",
+            ),
             o.total_users.value as f64,
             Style::Integer,
-            &source_note(o.total_users.source.as_ref()),
+            &source_note(l, o.total_users.source.as_ref()),
         )
     });
     r = p.row + 1;
@@ -803,7 +1074,7 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         .as_ref()
         .filter(|o| !redistribute && o.total_users.value > o.parties_users)
         .map(|o| i128::from(o.total_users.value - o.parties_users));
-    let mut rows = rows_of(a, redistribute);
+    let mut rows = rows_of(a, redistribute, l);
     let mut weights: Vec<i128> = parts
         .iter()
         .map(|p| {
@@ -819,10 +1090,18 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         let pw = amount_abs * u * unit;
         let trunc = if w_all == 0 { 0 } else { pw / w_all };
         rows.push(Row {
-            label: "(users outside the agreement)".to_owned(),
+            label: t(
+                "(användare utanför avtalet)",
+                "(users outside the agreement)",
+            )
+            .to_owned(),
             party: None,
             basis: Decimal::from_i128_with_scale(u, 0),
-            source: "all users less the parties' users".to_owned(),
+            source: t(
+                "alla användare minus parternas användare",
+                "all users less the parties' users",
+            )
+            .to_owned(),
             exact: dec(Decimal::from_i128_with_scale(sign * pw, 0)
                 / Decimal::from_i128_with_scale(w_all.max(1), 0)
                 / Decimal::ONE_HUNDRED),
@@ -868,10 +1147,10 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     };
 
     // Totals below the table.
-    let mut t = last + 2;
+    let mut below = last + 2;
     let mut next = || {
-        let x = t;
-        t += 1;
+        let x = below;
+        below += 1;
         x
     };
     let row_basis_total = next();
@@ -976,13 +1255,13 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         s.text(
             2,
             4,
-            "note: R·w is too large even for the split in limbs; small differences are possible",
+            t("obs: R·w är för stort även för uppdelning i delar; små skillnader är möjliga", "note: R·w is too large even for the split in limbs; small differences are possible"),
             Style::Note,
         );
     }
     // The limb rows, below everything else: B, the limbs of R (the rounds table holds them
     // under redistribute), the limbs of the cap.
-    let limb_top = rounds_head.map_or(t + 1, |h| h + rounds as u32 + 3);
+    let limb_top = rounds_head.map_or(below + 1, |h| h + rounds as u32 + 3);
     let b_ref = abs(limb_top + 1, 1);
     let (r_hi_ref, r_lo_ref) = match rounds_head {
         Some(h) => (abs(h + rounds as u32, 6), abs(h + rounds as u32, 7)),
@@ -1011,22 +1290,36 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         s.text(
             limb_top,
             0,
-            "Long division in limbs (R·w reaches 2^53, beyond exact doubles)",
+            t(
+                "Lång division i delar (R·w når 2^53, bortom exakta flyttal)",
+                "Long division in limbs (R·w reaches 2^53, beyond exact doubles)",
+            ),
             Style::Header,
         );
-        s.text(limb_top + 1, 0, "Limb size B", Style::Plain);
+        s.text(
+            limb_top + 1,
+            0,
+            t("Delstorlek B", "Limb size B"),
+            Style::Plain,
+        );
         s.input(limb_top + 1, 1, int(b), Style::Integer);
         s.text(
             limb_top + 1,
             2,
-            "a power of ten with 4·W·B ≤ 2^53: every limb product stays exact",
+            t(
+                "en tiopotens med 4·W·B ≤ 2^53: varje delprodukt förblir exakt",
+                "a power of ten with 4·W·B ≤ 2^53: every limb product stays exact",
+            ),
             Style::Note,
         );
         if rounds_head.is_none() {
             s.text(
                 limb_top + 2,
                 0,
-                "Öre to split R = R_hi·B + R_lo: R_hi, R_lo",
+                t(
+                    "Öre att fördela R = R_hi·B + R_lo: R_hi, R_lo",
+                    "Öre to split R = R_hi·B + R_lo: R_hi, R_lo",
+                ),
                 Style::Plain,
             );
             limbs(&mut s, limb_top + 2, 1, 2, &split_ref, split_ore, b);
@@ -1035,7 +1328,10 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
             s.text(
                 limb_top + 3,
                 0,
-                "Cap in öre = C_hi·B + C_lo: C_hi, C_lo",
+                t(
+                    "Tak i öre = C_hi·B + C_lo: C_hi, C_lo",
+                    "Cap in öre = C_hi·B + C_lo: C_hi, C_lo",
+                ),
                 Style::Plain,
             );
             limbs(&mut s, limb_top + 3, 1, 2, &cap_ore, cap_ore_value, b);
@@ -1044,48 +1340,67 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
 
     // Headers.
     let mut heads: Vec<String> = vec![
-        "Party".into(),
-        "Name".into(),
-        format!("Basis ({})", a.figure),
-        "Source".into(),
-        "Weight w (basis × 10^d)".into(),
-        "Exact share (kr) A·w/W".into(),
+        t("Part", "Party").into(),
+        t("Namn", "Name").into(),
+        format!(
+            "{} ({})",
+            t("Underlag", "Basis"),
+            figure_words(&a.figure, l)
+        ),
+        t("Källa", "Source").into(),
+        t("Vikt w (underlag × 10^d)", "Weight w (basis × 10^d)").into(),
+        t("Exakt andel (kr) A·w/W", "Exact share (kr) A·w/W").into(),
     ];
     for k in 1..=rounds {
-        heads.push(format!("Over the cap in round {k}"));
+        heads.push(match l {
+            Language::Sv => format!("Över taket i omgång {k}"),
+            Language::En => format!("Over the cap in round {k}"),
+        });
     }
     if redistribute {
-        heads.push("Capped in round".into());
-        heads.push("Excess in its round (kr, exact)".into());
+        heads.push(t("Når taket i omgång", "Capped in round").into());
+        heads.push(
+            t(
+                "Överskjutande i sin omgång (kr, exakt)",
+                "Excess in its round (kr, exact)",
+            )
+            .into(),
+        );
     }
     heads.extend(
         [
-            "R·w (öre × W)",
+            t("R·w (öre × W)", "R·w (öre × W)"),
             "R·w − ROUND(R·w/W)·W",
-            "Remainder (öre × W)",
-            "Truncated (öre)",
-            "Remainder rank",
-            "Extra öre",
-            "Share split (kr, exact)",
-            "Truncated (kr)",
-            "Rounded (kr)",
+            t("Rest (öre × W)", "Remainder (öre × W)"),
+            t("Avkortat (öre)", "Truncated (öre)"),
+            t("Rang efter rest", "Remainder rank"),
+            t("Extra öre", "Extra öre"),
+            t("Fördelad andel (kr, exakt)", "Share split (kr, exact)"),
+            t("Avkortat (kr)", "Truncated (kr)"),
+            t("Avrundat (kr)", "Rounded (kr)"),
         ]
         .map(String::from),
     );
     if clipped {
-        heads.extend(["Over the cap", "Excess (kr)"].map(String::from));
+        heads.extend(
+            [
+                t("Över taket", "Over the cap"),
+                t("Överskjutande (kr)", "Excess (kr)"),
+            ]
+            .map(String::from),
+        );
     }
-    heads.push("Amount (kr)".into());
+    heads.push(t("Belopp (kr)", "Amount (kr)").into());
     let c_thi = c_amount + 1;
     let (c_xhi, c_rhi, c_qhi, c_t) = (c_thi + 1, c_thi + 2, c_thi + 3, c_thi + 4);
     if limb.is_some() {
         heads[c_x as usize] = "T − ROUND(T/W)·W".into();
         heads.extend(
             [
-                "Limbs: T_hi = R_hi·w",
+                t("Delar: T_hi = R_hi·w", "Limbs: T_hi = R_hi·w"),
                 "T_hi − ROUND(T_hi/W)·W",
-                "r_hi: remainder of T_hi",
-                "q_hi: quotient of T_hi",
+                t("r_hi: rest av T_hi", "r_hi: remainder of T_hi"),
+                t("q_hi: kvot av T_hi", "q_hi: quotient of T_hi"),
                 "T = r_hi·B + R_lo·w",
             ]
             .map(String::from),
@@ -1093,10 +1408,14 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     }
     let heads_ref: Vec<&str> = heads.iter().map(String::as_str).collect();
     s.headers(head, &heads_ref);
+    s.print_header = Some(head);
     s.text(
         head - 1,
         c_p,
-        "Rounded split: R = öre to split, W = weight of those who share it",
+        t(
+            "Avrundad fördelning: R = öre att fördela, W = vikten hos dem som delar",
+            "Rounded split: R = öre to split, W = weight of those who share it",
+        ),
         Style::Note,
     );
 
@@ -1111,7 +1430,11 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         let cell = |c: u16| a1(row, c);
         let w = weights[i];
         s.text(row, C_PARTY, &part.label, Style::Plain);
-        s.text(row, C_NAME, "", Style::Plain);
+        let party_label = part
+            .party
+            .as_ref()
+            .map_or_else(String::new, |p| party_name(input, p));
+        s.text(row, C_NAME, party_label, Style::Plain);
         let basis_style = if scale == 0 {
             Style::Integer
         } else {
@@ -1428,7 +1751,7 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
 
     // Totals.
     let label = |s: &mut Sheet, row: u32, text: &str| s.text(row, 0, text, Style::Plain);
-    label(&mut s, row_basis_total, "Σ basis");
+    label(&mut s, row_basis_total, t("Σ underlag", "Σ basis"));
     s.formula(
         row_basis_total,
         1,
@@ -1439,7 +1762,7 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         dec(a.basis_total),
         Style::Fraction,
     );
-    label(&mut s, row_w_total, "Σ weights W");
+    label(&mut s, row_w_total, t("Σ vikter W", "Σ weights W"));
     s.formula(
         row_w_total,
         1,
@@ -1449,7 +1772,14 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     );
     if let (Some(o), Some(orows), Some(tu)) = (&a.outside, &outside_rows, &total_users) {
         let pu = abs(row_basis_total, 1);
-        label(&mut s, orows[0], "Parties' exact share together (kr)");
+        label(
+            &mut s,
+            orows[0],
+            t(
+                "Parternas exakta andel tillsammans (kr)",
+                "Parties' exact share together (kr)",
+            ),
+        );
         s.formula(
             orows[0],
             1,
@@ -1457,7 +1787,14 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
             dec(o.parties_exact.kronor()),
             Style::Fraction,
         );
-        label(&mut s, orows[1], "Parties pay together (kr)");
+        label(
+            &mut s,
+            orows[1],
+            t(
+                "Parterna betalar tillsammans (kr)",
+                "Parties pay together (kr)",
+            ),
+        );
         s.formula(
             orows[1],
             1,
@@ -1468,7 +1805,14 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
             kr(o.parties_amount),
             Style::Money,
         );
-        label(&mut s, orows[2], "Borne outside the agreement (kr)");
+        label(
+            &mut s,
+            orows[2],
+            t(
+                "Bärs utanför avtalet (kr)",
+                "Borne outside the agreement (kr)",
+            ),
+        );
         if outside_users.is_some() {
             s.formula(orows[2], 1, abs(last, c_amount), kr(o.amount), Style::Money);
         } else if redistribute {
@@ -1476,13 +1820,16 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
             s.text(
                 orows[2],
                 2,
-                "from the engine's first split over the parties and the users outside",
+                t(
+                    "från programmets första fördelning över parterna och användarna utanför",
+                    "from the engine's first split over the parties and the users outside",
+                ),
                 Style::Note,
             );
         } else {
             s.formula(orows[2], 1, "0".to_owned(), 0.0, Style::Money);
         }
-        label(&mut s, row_split, "Öre to split");
+        label(&mut s, row_split, t("Öre att fördela", "Öre to split"));
         let f = if redistribute {
             format!("{aore}-ABS(ROUND({}*100,0))", abs(orows[2], 1))
         } else {
@@ -1490,10 +1837,17 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         };
         s.formula(row_split, 1, f, int(split_ore), Style::Integer);
     } else {
-        label(&mut s, row_split, "Öre to split");
+        label(&mut s, row_split, t("Öre att fördela", "Öre to split"));
         s.formula(row_split, 1, aore.clone(), int(split_ore), Style::Integer);
     }
-    label(&mut s, row_leftover, "Öre left over after truncation");
+    label(
+        &mut s,
+        row_leftover,
+        t(
+            "Öre över efter avkortning",
+            "Öre left over after truncation",
+        ),
+    );
     s.formula(
         row_leftover,
         1,
@@ -1505,7 +1859,11 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         int(leftover),
         Style::Integer,
     );
-    label(&mut s, row_allocated, "Σ amounts of the parties (kr)");
+    label(
+        &mut s,
+        row_allocated,
+        t("Σ parternas belopp (kr)", "Σ amounts of the parties (kr)"),
+    );
     s.formula(
         row_allocated,
         1,
@@ -1518,7 +1876,11 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     );
     let mut check_terms = vec![abs(row_allocated, 1)];
     if let (Some(row), Some((party, amount))) = (row_absorbed, &a.absorbed) {
-        label(&mut s, row, &format!("Excess absorbed by {party} (kr)"));
+        let text = match l {
+            Language::Sv => format!("Överskjutande belopp som bärs av {party} (kr)"),
+            Language::En => format!("Excess absorbed by {party} (kr)"),
+        };
+        label(&mut s, row, &text);
         s.formula(
             row,
             1,
@@ -1529,7 +1891,14 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         check_terms.push(abs(row, 1));
         refs.absorbed = Some((party.clone(), external(&name, &abs(row, 1))));
     }
-    label(&mut s, row_uncovered, "Uncovered: nobody pays (kr)");
+    label(
+        &mut s,
+        row_uncovered,
+        t(
+            "Ej täckt: ingen betalar (kr)",
+            "Uncovered: nobody pays (kr)",
+        ),
+    );
     let uncovered_formula = match &a.cap {
         Some(c) if c.excess == ExcessPolicy::Uncovered => {
             format!("ROUND(SUM({}),2)", range(c_excess))
@@ -1553,7 +1922,10 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     label(
         &mut s,
         row_check,
-        "Check: parts + absorbed + uncovered + outside = A",
+        t(
+            "Kontroll: andelar + buret + ej täckt + utanför = A",
+            "Check: parts + absorbed + uncovered + outside = A",
+        ),
     );
     s.formula(
         row_check,
@@ -1564,17 +1936,25 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
     );
 
     if let Some(h) = rounds_head {
-        s.text(h - 1, 0, "Water-filling rounds", Style::Header);
+        s.text(
+            h - 1,
+            0,
+            t("Omgångar av omfördelning", "Water-filling rounds"),
+            Style::Header,
+        );
         s.headers(
             h,
             &[
-                "Round",
-                "Öre left R",
-                "Weight left W",
-                "Amount shared in the round (kr)",
-                "Parties over the cap",
-                "Their weights",
-                "R_hi (limbs of R)",
+                t("Omgång", "Round"),
+                t("Öre kvar R", "Öre left R"),
+                t("Vikt kvar W", "Weight left W"),
+                t(
+                    "Belopp som fördelas i omgången (kr)",
+                    "Amount shared in the round (kr)",
+                ),
+                t("Parter över taket", "Parties over the cap"),
+                t("Deras vikter", "Their weights"),
+                t("R_hi (delar av R)", "R_hi (limbs of R)"),
                 "R_lo",
             ][..if limb.is_some() { 8 } else { 6 }],
         );
@@ -1631,12 +2011,12 @@ fn pool_sheet(n: usize, billed: &Allocation) -> (Sheet, PoolRefs) {
         s.text(
             h + rounds as u32 + 1,
             0,
-            "The last round has nobody over the cap: its R and W are split among the others above.",
+            t("I sista omgången är ingen över taket: dess R och W fördelas på de övriga ovan.", "The last round has nobody over the cap: its R and W are split among the others above."),
             Style::Note,
         );
     }
     if let Some(inst) = &billed.instalment {
-        instalment_block(&mut s, &name, billed, inst, &mut refs);
+        instalment_block(input, &mut s, &name, billed, inst, &mut refs);
     }
     (s, refs)
 }
@@ -1692,59 +2072,66 @@ fn add_months_formula(d: &str, months: u32) -> String {
 
 #[allow(clippy::too_many_lines)]
 fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
-    let mut s = Sheet::new("Fees");
+    let l = input.settings.language;
+    let t = |sv, en| tr(l, sv, en);
+    let sheet_name = names::fees(l);
+    let mut s = Sheet::new(sheet_name);
     s.widths = vec![(0, 26.0), (1, 14.0), (2, 14.0), (3, 14.0)];
     for c in 4..=22 {
         s.widths.push((c, 13.0));
     }
     let mut r = s.heading(
-        "User fees",
+        t("Användaravgifter", "User fees"),
         &[
-            "The annual fee F = ROUND(B / N) from its budget (or as given), then per line: |P| = last day − start + 1; member days = MIN/MAX of the",
-            "period and the membership (first year: from joining until 12 months later; last day: notice + notice months); Σ m(d) = first-year days × multiplier + other days.",
-            "Advance = ROUND(n × F × Σ m(d) / (k × |P|)) to öre; correction = actual − billed, actual by the same formula for the users at the period's end",
-            "(next_invoice_count) or the users' registered days while a member (pro_rata_days); billed is what earlier invoices charged for the period (an input).",
+            t("Årsavgiften F = ROUND(B / N) från dess budget (eller som angiven), sedan per rad: |P| = sista dag − första dag + 1; medlemsdagar = MIN/MAX av", "The annual fee F = ROUND(B / N) from its budget (or as given), then per line: |P| = last day − start + 1; member days = MIN/MAX of the"),
+            t("perioden och medlemskapet (första året: från inträdet till 12 månader senare; sista dag: uppsägning + uppsägningstid); Σ m(d) = dagar första året × faktor + övriga dagar.", "period and the membership (first year: from joining until 12 months later; last day: notice + notice months); Σ m(d) = first-year days × multiplier + other days."),
+            t("Förskott = ROUND(n × F × Σ m(d) / (k × |P|)) till öre; korrigering = faktiskt − fakturerat, faktiskt med samma formel för användarna vid periodens slut (korrigering", "Advance = ROUND(n × F × Σ m(d) / (k × |P|)) to öre; correction = actual − billed, actual by the same formula for the users at the period's end"),
+            t("enligt antal) eller användarnas registrerade dagar som medlem (korrigering pro rata); fakturerat är vad tidigare fakturor debiterat för perioden (indata).", "(next_invoice_count) or the users' registered days while a member (pro_rata_days); billed is what earlier invoices charged for the period (an input)."),
         ],
     );
     let mut refs = FeeRefs::new();
     let per_year = input.settings.periods.per_year();
     let mut p = Params { row: r };
+    let settings = t("Inställningar", "Settings");
     let k_ref = p.input(
         &mut s,
-        "Periods a year k",
+        t("Perioder per år k", "Periods a year k"),
         per_year as f64,
         Style::Integer,
-        "Settings: period_starts",
+        &format!("{settings}: period_starts"),
     );
     let start_ref = input.settings.start.map(|d| {
         p.input(
             &mut s,
-            "The agreement's first day",
+            t("Avtalets första dag", "The agreement's first day"),
             serial(d),
             Style::Date,
-            "Settings: start",
+            &format!("{settings}: start"),
         )
     });
     let mult = input.settings.first_year_multiplier.normalize();
     let unit = 10i128.pow(mult.scale());
     let mult_ref = p.input(
         &mut s,
-        "First-year multiplier",
+        t("Faktor första året", "First-year multiplier"),
         dec(mult),
         Style::Fraction,
-        "Settings: first_year_multiplier",
+        &format!("{settings}: first_year_multiplier"),
     );
     let unit_ref = p.input(
         &mut s,
-        "Multiplier scale 10^d",
+        t("Faktorns skala 10^d", "Multiplier scale 10^d"),
         int(unit),
         Style::Integer,
-        "makes the multiplier a whole number",
+        t(
+            "gör faktorn till ett heltal",
+            "makes the multiplier a whole number",
+        ),
     );
     let mult_int = mult.mantissa();
     let mult_int_ref = p.formula(
         &mut s,
-        "Multiplier × 10^d",
+        t("Faktor × 10^d", "Multiplier × 10^d"),
         format!("ROUND({mult_ref}*{unit_ref},0)"),
         int(mult_int),
         Style::Integer,
@@ -1754,7 +2141,7 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
 
     // The annual fees.
     let mut fee_cells: Vec<(NaiveDate, String)> = Vec::new();
-    s.text(r, 0, "Annual fees", Style::Header);
+    s.text(r, 0, t("Årsavgifter", "Annual fees"), Style::Header);
     r += 1;
     for fee in &draft.fees {
         let budget = input
@@ -1764,7 +2151,7 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
         s.text(
             r,
             0,
-            format!("Fee from {}", fee.valid_from()),
+            format!("{} {}", t("Avgift från", "Fee from"), fee.valid_from()),
             Style::Header,
         );
         r += 1;
@@ -1773,11 +2160,11 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
             for line in &b.budget.lines {
                 s.text(r, 0, &line.name, Style::Plain);
                 s.input(r, 1, kr(line.amount), Style::Money);
-                s.text(r, 2, source_note(line.source.as_ref()), Style::Note);
+                s.text(r, 2, source_note(l, line.source.as_ref()), Style::Note);
                 r += 1;
             }
             let last = r.saturating_sub(1).max(first);
-            s.text(r, 0, "Budget B", Style::Plain);
+            s.text(r, 0, t("Budget B", "Budget B"), Style::Plain);
             s.formula(
                 r,
                 1,
@@ -1799,7 +2186,11 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
             s.text(
                 r,
                 0,
-                format!("Users N on {}", b.budget.reference_date),
+                format!(
+                    "{} {}",
+                    t("Användare N den", "Users N on"),
+                    b.budget.reference_date
+                ),
                 Style::Plain,
             );
             s.input(r, 1, n as f64, Style::Integer);
@@ -1807,15 +2198,23 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
                 r,
                 2,
                 if b.users.is_some() {
-                    "Budget sheet: users"
+                    t("bladet Budget: användare", "Budget sheet: users")
                 } else {
-                    "counted in the user register"
+                    t(
+                        "räknade i användarregistret",
+                        "counted in the user register",
+                    )
                 },
                 Style::Note,
             );
             let n_ref = abs(r, 1);
             r += 1;
-            s.text(r, 0, "Annual fee F = B / N", Style::Plain);
+            s.text(
+                r,
+                0,
+                t("Årsavgift F = B / N", "Annual fee F = B / N"),
+                Style::Plain,
+            );
             s.formula(
                 r,
                 1,
@@ -1826,7 +2225,12 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
             r += 1;
             abs(r - 1, 1)
         } else {
-            s.text(r, 0, "Annual fee F (given)", Style::Plain);
+            s.text(
+                r,
+                0,
+                t("Årsavgift F (angiven)", "Annual fee F (given)"),
+                Style::Plain,
+            );
             s.input(r, 1, kr(fee.amount()), Style::Money);
             s.text(
                 r,
@@ -1835,8 +2239,8 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
                     .first()
                     .and_then(|st| st.source.as_ref())
                     .map_or_else(
-                        || "Settings: annual_fee".to_owned(),
-                        |x| format!("from {x}"),
+                        || format!("{settings}: annual_fee"),
+                        |x| format!("{} {x}", t("från", "from")),
                     ),
                 Style::Note,
             );
@@ -1850,42 +2254,48 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
     s.headers(
         r,
         &[
-            "Party",
-            "Line",
-            "Period start",
-            "Period last day",
-            "|P| days",
-            "Member from",
-            "First year until (excl.)",
-            "Last day (notice)",
-            "First member day in P",
-            "Last member day in P",
-            "Member days",
-            "First-year days",
-            "Other days",
-            "Users n",
-            "First-year (user-)days used",
-            "Other (user-)days used",
+            t("Part", "Party"),
+            t("Rad", "Line"),
+            t("Periodens första dag", "Period start"),
+            t("Periodens sista dag", "Period last day"),
+            t("|P| dagar", "|P| days"),
+            t("Medlem från", "Member from"),
+            t("Första året till (exkl.)", "First year until (excl.)"),
+            t("Sista dag (uppsägning)", "Last day (notice)"),
+            t("Första medlemsdag i P", "First member day in P"),
+            t("Sista medlemsdag i P", "Last member day in P"),
+            t("Medlemsdagar", "Member days"),
+            t("Dagar första året", "First-year days"),
+            t("Övriga dagar", "Other days"),
+            t("Användare n", "Users n"),
+            t(
+                "Använda (användar)dagar första året",
+                "First-year (user-)days used",
+            ),
+            t("Övriga använda (användar)dagar", "Other (user-)days used"),
             "Σ m(d) × 10^d",
-            "Fee F (kr)",
-            "Actual or advance (kr)",
-            "Billed before (kr)",
-            "Amount (kr)",
+            t("Avgift F (kr)", "Fee F (kr)"),
+            t("Faktiskt eller förskott (kr)", "Actual or advance (kr)"),
+            t("Fakturerat tidigare (kr)", "Billed before (kr)"),
+            t("Belopp (kr)", "Amount (kr)"),
+            t("Namn", "Name"),
         ],
     );
+    s.print_header = Some(r);
     r += 1;
-    for l in &draft.fee_lines {
-        let f = fee_figures(l);
-        let party = input.parties.get(&l.party);
-        let period = l.period;
+    for line in &draft.fee_lines {
+        let f = fee_figures(line);
+        let party = input.parties.get(&line.party);
+        let period = line.period;
         let c = |col: u16| a1(r, col);
-        s.text(r, 0, l.party.as_str(), Style::Plain);
+        s.text(r, 0, line.party.as_str(), Style::Plain);
+        s.text(r, 21, party_name(input, &line.party), Style::Plain);
         s.text(
             r,
             1,
-            match l.kind {
-                FeeLineKind::Advance => "advance",
-                FeeLineKind::Correction => "correction",
+            match line.kind {
+                FeeLineKind::Advance => t("förskott", "advance"),
+                FeeLineKind::Correction => t("korrigering", "correction"),
             },
             Style::Plain,
         );
@@ -1918,9 +2328,10 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
             // The notice date itself is an input: put it in a note column.
             s.text(
                 r,
-                21,
+                24,
                 format!(
-                    "notice given {nd} ({})",
+                    "{} {nd} ({})",
+                    t("uppsägning", "notice given"),
                     party.map(|p| p.place.as_str()).unwrap_or("")
                 ),
                 Style::Note,
@@ -1984,9 +2395,15 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
         );
         s.input(r, 13, f.n as f64, Style::Integer);
         let note_n = if f.user_days {
-            "user-days from the register"
+            t(
+                "användardagar från registret",
+                "user-days from the register",
+            )
         } else {
-            "users counted in the register"
+            t(
+                "användare räknade i registret",
+                "users counted in the register",
+            )
         };
         s.text(r, 23, note_n, Style::Note);
         if f.user_days {
@@ -2025,12 +2442,12 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
             Some(fr) => s.formula(r, 17, fr, fee_value, Style::Money),
             None => s.input(r, 17, fee_value, Style::Money),
         }
-        let billed = if l.kind == FeeLineKind::Correction {
+        let billed = if line.kind == FeeLineKind::Correction {
             f.billed
         } else {
             Money::ZERO
         };
-        let actual = l.amount + billed;
+        let actual = line.amount + billed;
         s.formula(
             r,
             18,
@@ -2049,12 +2466,12 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
             r,
             20,
             format!("ROUND({}-{},2)", c(18), c(19)),
-            kr(l.amount),
+            kr(line.amount),
             Style::Money,
         );
         refs.insert(
-            (l.party.clone(), l.kind, period.start()),
-            external("Fees", &abs(r, 20)),
+            (line.party.clone(), line.kind, period.start()),
+            external(sheet_name, &abs(r, 20)),
         );
         r += 1;
     }
@@ -2064,22 +2481,22 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
 // ---------------------------------------------------------------------------------------------
 // Invoices.
 
-fn vat_label(rate: VatRate) -> &'static str {
+fn vat_label(rate: VatRate, lang: Language) -> &'static str {
     match rate {
         VatRate::Zero => "0",
         VatRate::Six => "6",
         VatRate::Twelve => "12",
         VatRate::TwentyFive => "25",
-        VatRate::OutsideScope => "outside",
+        VatRate::OutsideScope => tr(lang, "utanför", "outside"),
     }
 }
 
-fn kind_label(kind: LineKind) -> &'static str {
+fn kind_label(kind: LineKind, lang: Language) -> &'static str {
     match kind {
-        LineKind::Advance => "advance",
-        LineKind::Correction => "correction",
-        LineKind::Pool => "pool",
-        _ => "other",
+        LineKind::Advance => tr(lang, "förskott", "advance"),
+        LineKind::Correction => tr(lang, "korrigering", "correction"),
+        LineKind::Pool => tr(lang, "kostnadspost", "pool"),
+        _ => tr(lang, "övrigt", "other"),
     }
 }
 
@@ -2091,7 +2508,9 @@ fn invoice_sheet(
     fees: &FeeRefs,
     transactions: &TxRefs,
 ) -> Sheet {
-    let mut s = Sheet::new("Invoices");
+    let l = input.settings.language;
+    let t = |sv, en| tr(l, sv, en);
+    let mut s = Sheet::new(names::invoices(l));
     s.widths = vec![
         (0, 46.0),
         (1, 12.0),
@@ -2102,10 +2521,10 @@ fn invoice_sheet(
         (6, 14.0),
     ];
     let mut r = s.heading(
-        "Invoices",
+        t("Fakturor", "Invoices"),
         &[
-            "Each invoice: its lines (taken from the pool and fee sheets), VAT per line in öre = ROUND(amount in öre × rate / 100, 0),",
-            "the totals per VAT rate (SUMIF), the net and VAT totals, the öresavrundning ROUND(total, 0) − total when the agreement rounds, and the payable total.",
+            t("Varje faktura: dess rader (hämtade från bladen för kostnadsposter och avgifter), moms per rad i öre = ROUND(belopp i öre × sats / 100, 0),", "Each invoice: its lines (taken from the pool and fee sheets), VAT per line in öre = ROUND(amount in öre × rate / 100, 0),"),
+            t("summorna per momssats (SUMIF), summa exkl. moms och moms, öresavrundningen ROUND(summa, 0) − summa när avtalet avrundar, och att betala.", "the totals per VAT rate (SUMIF), the net and VAT totals, the rounding ROUND(total, 0) − total when the agreement rounds, and the payable total."),
         ],
     );
     let rounds = input.settings.round_totals;
@@ -2113,27 +2532,41 @@ fn invoice_sheet(
         s.text(
             r,
             0,
-            format!(
-                "Invoice from {} to {}{}",
-                inv.issuer,
-                inv.buyer,
-                inv.number
-                    .map(|n| format!(", number {n}"))
-                    .unwrap_or_default()
-            ),
+            match l {
+                Language::Sv => format!(
+                    "Faktura från {} ({}) till {} ({}){}",
+                    inv.issuer,
+                    party_name(input, &inv.issuer),
+                    inv.buyer,
+                    party_name(input, &inv.buyer),
+                    inv.number
+                        .map(|n| format!(", nummer {n}"))
+                        .unwrap_or_default()
+                ),
+                Language::En => format!(
+                    "Invoice from {} ({}) to {} ({}){}",
+                    inv.issuer,
+                    party_name(input, &inv.issuer),
+                    inv.buyer,
+                    party_name(input, &inv.buyer),
+                    inv.number
+                        .map(|n| format!(", number {n}"))
+                        .unwrap_or_default()
+                ),
+            },
             Style::Title,
         );
         r += 1;
         s.headers(
             r,
             &[
-                "Line",
-                "Kind",
-                "Amount (kr)",
-                "VAT rate",
-                "VAT %",
-                "Amount (öre)",
-                "VAT (kr)",
+                t("Rad", "Line"),
+                t("Slag", "Kind"),
+                t("Belopp (kr)", "Amount (kr)"),
+                t("Momssats", "VAT rate"),
+                t("Moms %", "VAT %"),
+                t("Belopp (öre)", "Amount (öre)"),
+                t("Moms (kr)", "VAT (kr)"),
             ],
         );
         r += 1;
@@ -2145,13 +2578,13 @@ fn invoice_sheet(
                 line.description.get(input.settings.language),
                 Style::Plain,
             );
-            s.text(r, 1, kind_label(line.kind), Style::Plain);
+            s.text(r, 1, kind_label(line.kind, l), Style::Plain);
             let reference = line_reference(inv, line, pools, fees, transactions);
             match reference {
                 Some(f) => s.formula(r, 2, f, kr(line.amount), Style::Money),
                 None => s.input(r, 2, kr(line.amount), Style::Money),
             }
-            s.text(r, 3, vat_label(line.vat_rate), Style::Plain);
+            s.text(r, 3, vat_label(line.vat_rate, l), Style::Plain);
             s.input(r, 4, dec(line.vat_rate.percent()), Style::Integer);
             s.formula(
                 r,
@@ -2182,14 +2615,14 @@ fn invoice_sheet(
         let net = total_row(
             &mut s,
             &mut r,
-            "Net total (Σ lines)",
+            t("Summa exkl. moms (Σ rader)", "Net total (Σ lines)"),
             format!("ROUND(SUM({amounts}),2)"),
             kr(inv.net_total),
         );
         // R15 (BR-CO-17): each rate's VAT is computed on the rate's net sum, rounded once.
         let mut rate_vats = Vec::new();
         for v in &inv.vat_totals {
-            let label = vat_label(v.rate);
+            let label = vat_label(v.rate, l);
             s.text(r, 3, label, Style::Plain);
             s.formula(
                 r,
@@ -2202,7 +2635,10 @@ fn invoice_sheet(
             rate_vats.push(total_row(
                 &mut s,
                 &mut r,
-                &format!("VAT {} on base (F)", v.rate),
+                &match l {
+                    Language::Sv => format!("Moms {label} på underlaget (F)"),
+                    Language::En => format!("VAT {} on base (F)", v.rate),
+                },
                 format!("ROUND(ROUND({base}*100,0)*{}/100,0)/100", v.rate.percent()),
                 kr(v.vat),
             ));
@@ -2210,7 +2646,7 @@ fn invoice_sheet(
         let vat = total_row(
             &mut s,
             &mut r,
-            "VAT total (Σ VAT)",
+            t("Summa moms (Σ moms)", "VAT total (Σ VAT)"),
             if rate_vats.is_empty() {
                 "0".to_owned()
             } else {
@@ -2221,7 +2657,7 @@ fn invoice_sheet(
         let total = total_row(
             &mut s,
             &mut r,
-            "Total with VAT",
+            t("Summa inkl. moms", "Total with VAT"),
             format!("ROUND({net}+{vat},2)"),
             kr(inv.net_total + inv.vat_total),
         );
@@ -2230,7 +2666,7 @@ fn invoice_sheet(
             let rounding = total_row(
                 &mut s,
                 &mut r,
-                "Öresavrundning",
+                t("Öresavrundning", "Rounding"),
                 format!("ROUND(ROUND({total},0)-{total},2)"),
                 kr(inv.rounding.unwrap_or_default()),
             );
@@ -2239,18 +2675,19 @@ fn invoice_sheet(
         total_row(
             &mut s,
             &mut r,
-            "Payable",
+            t("Att betala", "Payable"),
             format!("ROUND({payable_terms},2)"),
             kr(inv.payable),
         );
-        s.text(r, 0, "Kind", Style::Header);
+        s.text(r, 0, t("Slag", "Kind"), Style::Header);
+        let (credit_note, invoice) = (t("kreditfaktura", "credit note"), t("faktura", "invoice"));
         s.formula_text(
             r,
             2,
-            format!("IF({total}<0,\"credit note\",\"invoice\")"),
+            format!("IF({total}<0,\"{credit_note}\",\"{invoice}\")"),
             match inv.kind {
-                billing_core::calendar::InvoiceKind::CreditNote => "credit note",
-                _ => "invoice",
+                billing_core::calendar::InvoiceKind::CreditNote => credit_note,
+                _ => invoice,
             },
         );
         r += 3;
@@ -2314,27 +2751,34 @@ type TxRefs = BTreeMap<(PartyId, String), String>;
 /// integers in ten-thousandths of a krona rounded to öre. Returns the rows written, with the
 /// column of the amount in kronor.
 fn priced_table(
+    input: &Input,
     s: &mut Sheet,
     mut r: u32,
     lines: &[PricedLine],
     count_note: &str,
 ) -> (u32, u32, u32) {
+    let lang = input.settings.language;
+    let t = |sv, en| tr(lang, sv, en);
     s.headers(
         r,
         &[
-            "Party",
-            "Kind",
-            "Days priced",
-            "Count n",
-            "Counted in",
-            "Unit price p (kr)",
-            "Price from",
-            "p in 1/10 000 kr",
-            "n × p (1/10 000 kr)",
-            "Amount (öre)",
-            "Amount (kr)",
+            t("Part", "Party"),
+            t("Slag", "Kind"),
+            t("Prissatta dagar", "Days priced"),
+            t("Antal n", "Count n"),
+            t("Räknat i", "Counted in"),
+            t("À-pris p (kr)", "Unit price p (kr)"),
+            t("Pris från", "Price from"),
+            t("p i 1/10 000 kr", "p in 1/10 000 kr"),
+            t("n × p (1/10 000 kr)", "n × p (1/10 000 kr)"),
+            t("Belopp (öre)", "Amount (öre)"),
+            t("Belopp (kr)", "Amount (kr)"),
+            t("Namn", "Name"),
         ],
     );
+    if s.print_header.is_none() {
+        s.print_header = Some(r);
+    }
     r += 1;
     let first = r;
     for l in lines {
@@ -2342,12 +2786,18 @@ fn priced_table(
         let p4 = l.unit_price.ten_thousandths();
         let product = i128::from(l.count) * p4;
         s.text(r, 0, l.party.as_str(), Style::Plain);
+        s.text(r, 11, party_name(input, &l.party), Style::Plain);
         s.text(r, 1, l.kind.as_str(), Style::Plain);
         s.text(r, 2, l.priced_days.to_string(), Style::Plain);
         s.input(r, 3, l.count as f64, Style::Integer);
         s.text(r, 4, count_note, Style::Note);
         s.input(r, 5, dec(l.unit_price.kronor()), Style::Price);
-        s.text(r, 6, source_note(l.tariff_source.as_ref()), Style::Note);
+        s.text(
+            r,
+            6,
+            source_note(lang, l.tariff_source.as_ref()),
+            Style::Note,
+        );
         s.formula(
             r,
             7,
@@ -2365,8 +2815,11 @@ fn priced_table(
         if product >= EXACT_LIMIT {
             s.text(
                 r,
-                11,
-                "note: n × p reaches 2^53, beyond exact spreadsheet arithmetic",
+                12,
+                t(
+                    "obs: n × p når 2^53, bortom kalkylbladets exakta aritmetik",
+                    "note: n × p reaches 2^53, beyond exact spreadsheet arithmetic",
+                ),
                 Style::Note,
             );
         }
@@ -2391,7 +2844,14 @@ fn counted_in(input: &Input) -> String {
         .as_ref()
         .and_then(|p| p.file_name())
         .map_or_else(
-            || "the transactions file".to_owned(),
+            || {
+                tr(
+                    input.settings.language,
+                    "transaktionsfilen",
+                    "the transactions file",
+                )
+                .to_owned()
+            },
             |n| n.to_string_lossy().into_owned(),
         )
 }
@@ -2402,7 +2862,9 @@ fn transactions_sheet(input: &Input, draft: &Draft) -> (Option<Sheet>, TxRefs) {
     if draft.transaction_lines.is_empty() {
         return (None, refs);
     }
-    let name = "Transactions";
+    let l = input.settings.language;
+    let t = |sv, en| tr(l, sv, en);
+    let name = names::transactions(l);
     let mut s = Sheet::new(name);
     s.widths = vec![
         (0, 14.0),
@@ -2417,13 +2879,19 @@ fn transactions_sheet(input: &Input, draft: &Draft) -> (Option<Sheet>, TxRefs) {
         s.widths.push((c, 16.0));
     }
     let r = s.heading(
-        "Transactions",
+        t("Transaktioner", "Transactions"),
         &[
-            "Each line: the count n of one kind of transactions by one party over the days one price p was valid, in arrears.",
-            "Amount = n × p rounded to öre half away from zero, computed in whole ten-thousandths of a krona (p has at most 4 decimals) so that it is exact.",
+            t("Varje rad: antalet n av ett slag av transaktioner hos en part under de dagar ett pris p gällde, i efterskott.", "Each line: the count n of one kind of transactions by one party over the days one price p was valid, in arrears."),
+            t("Belopp = n × p avrundat till öre (hälften från noll), räknat i hela tiotusendels kronor (p har högst 4 decimaler) så att det blir exakt.", "Amount = n × p rounded to öre half away from zero, computed in whole ten-thousandths of a krona (p has at most 4 decimals) so that it is exact."),
         ],
     );
-    let (first, _, _) = priced_table(&mut s, r, &draft.transaction_lines, &counted_in(input));
+    let (first, _, _) = priced_table(
+        input,
+        &mut s,
+        r,
+        &draft.transaction_lines,
+        &counted_in(input),
+    );
     for (i, l) in draft.transaction_lines.iter().enumerate() {
         refs.insert(
             (l.party.clone(), l.description()),
@@ -2433,11 +2901,11 @@ fn transactions_sheet(input: &Input, draft: &Draft) -> (Option<Sheet>, TxRefs) {
     (Some(s), refs)
 }
 
-fn outcome_label(o: Outcome) -> &'static str {
+fn outcome_label(o: Outcome, lang: Language) -> &'static str {
     match o {
-        Outcome::Surplus => "surplus",
-        Outcome::Deficit => "deficit",
-        Outcome::Balanced => "balanced",
+        Outcome::Surplus => tr(lang, "överskott", "surplus"),
+        Outcome::Deficit => tr(lang, "underskott", "deficit"),
+        Outcome::Balanced => tr(lang, "i balans", "balanced"),
     }
 }
 
@@ -2446,7 +2914,9 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
     if draft.fee_reviews.is_empty() {
         return None;
     }
-    let mut s = Sheet::new("Fee review");
+    let l = input.settings.language;
+    let t = |sv, en| tr(l, sv, en);
+    let mut s = Sheet::new(names::fee_review(l));
     s.widths = vec![
         (0, 34.0),
         (1, 16.0),
@@ -2460,10 +2930,10 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
         s.widths.push((c, 16.0));
     }
     let mut r = s.heading(
-        "Fee review",
+        t("Avgiftsprövning", "Fee review"),
         &[
-            "Per cooperation and year: the fees charged against the costs they are meant to cover, each cost the members' counts × the price it is priced at.",
-            "Balance = fees − costs (above zero a surplus, below a deficit); the fee that would have covered the costs is the costs.",
+            t("Per samverkan och år: de debiterade avgifterna mot de kostnader de ska täcka, varje kostnad medlemmarnas antal × det pris den prissätts till.", "Per cooperation and year: the fees charged against the costs they are meant to cover, each cost the members' counts × the price it is priced at."),
+            t("Saldo = avgifter − kostnader (över noll ett överskott, under ett underskott); den avgift som hade täckt kostnaderna är kostnaderna.", "Balance = fees − costs (above zero a surplus, below a deficit); the fee that would have covered the costs is the costs."),
         ],
     );
     let note = counted_in(input);
@@ -2476,20 +2946,23 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
             r,
             0,
             format!(
-                "Cooperation {}: {}, {}",
-                review.cooperation, review.name, review.year
+                "{} {}: {}, {}",
+                t("Samverkan", "Cooperation"),
+                review.cooperation,
+                review.name,
+                review.year
             ),
             Style::Title,
         );
         r += 1;
-        s.text(r, 0, "Members", Style::Plain);
+        s.text(r, 0, t("Medlemmar", "Members"), Style::Plain);
         s.text(
             r,
             1,
             review
                 .members
                 .iter()
-                .map(PartyId::as_str)
+                .map(|m| format!("{m} ({})", party_name(input, m)))
                 .collect::<Vec<_>>()
                 .join(", "),
             Style::Plain,
@@ -2498,10 +2971,13 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
         let mut p = Params { row: r };
         let fees = p.input(
             &mut s,
-            "Fees charged (kr)",
+            t("Debiterade avgifter (kr)", "Fees charged (kr)"),
             kr(review.fees_charged),
             Style::Money,
-            &coop.map_or_else(|| "input".to_owned(), |c| format!("from {}", c.place)),
+            &coop.map_or_else(
+                || t("indata", "input").to_owned(),
+                |c| format!("{} {}", t("från", "from"), c.place),
+            ),
         );
         r = p.row + 1;
         let mut cost_cells = Vec::new();
@@ -2509,17 +2985,24 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
             s.text(
                 r,
                 0,
-                format!(
-                    "Cost: {} counted, priced as {}",
-                    cost.cost.counted.as_str(),
-                    cost.cost.priced_as.as_str()
-                ),
+                match l {
+                    Language::Sv => format!(
+                        "Kostnad: {} räknade, prissatta som {}",
+                        cost.cost.counted.as_str(),
+                        cost.cost.priced_as.as_str()
+                    ),
+                    Language::En => format!(
+                        "Cost: {} counted, priced as {}",
+                        cost.cost.counted.as_str(),
+                        cost.cost.priced_as.as_str()
+                    ),
+                },
                 Style::Header,
             );
             r += 1;
-            let (first, last, next) = priced_table(&mut s, r, &cost.lines, &note);
+            let (first, last, next) = priced_table(input, &mut s, r, &cost.lines, &note);
             r = next;
-            s.text(r, 0, "Count", Style::Plain);
+            s.text(r, 0, t("Antal", "Count"), Style::Plain);
             s.formula(
                 r,
                 3,
@@ -2532,7 +3015,7 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
                 Style::Integer,
             );
             r += 1;
-            s.text(r, 0, "Cost (kr)", Style::Plain);
+            s.text(r, 0, t("Kostnad (kr)", "Cost (kr)"), Style::Plain);
             s.formula(
                 r,
                 10,
@@ -2550,7 +3033,7 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
         let mut p = Params { row: r };
         let total = p.formula(
             &mut s,
-            "Total costs (kr)",
+            t("Summa kostnader (kr)", "Total costs (kr)"),
             if cost_cells.is_empty() {
                 "0".to_owned()
             } else {
@@ -2562,30 +3045,77 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
         );
         let balance = p.formula(
             &mut s,
-            "Balance = fees − costs (kr)",
+            t(
+                "Saldo = avgifter − kostnader (kr)",
+                "Balance = fees − costs (kr)",
+            ),
             format!("ROUND({fees}-{total},2)"),
             kr(review.balance),
             Style::Money,
-            "above zero a surplus, below zero a deficit",
+            t(
+                "över noll ett överskott, under noll ett underskott",
+                "above zero a surplus, below zero a deficit",
+            ),
         );
         let row = p.row;
         p.row += 1;
-        s.text(row, 0, "Outcome", Style::Plain);
+        s.text(row, 0, t("Utfall", "Outcome"), Style::Plain);
+        let [surplus, deficit, balanced] =
+            [Outcome::Surplus, Outcome::Deficit, Outcome::Balanced].map(|o| outcome_label(o, l));
         s.formula_text(
             row,
             1,
-            format!("IF({balance}>0,\"surplus\",IF({balance}<0,\"deficit\",\"balanced\"))"),
-            outcome_label(review.outcome),
+            format!("IF({balance}>0,\"{surplus}\",IF({balance}<0,\"{deficit}\",\"{balanced}\"))"),
+            outcome_label(review.outcome, l),
         );
         p.formula(
             &mut s,
-            "Fee that would have covered the costs (kr)",
+            t(
+                "Avgift som hade täckt kostnaderna (kr)",
+                "Fee that would have covered the costs (kr)",
+            ),
             total.clone(),
             kr(review.covering_fee),
             Style::Money,
-            "the costs",
+            t("kostnaderna", "the costs"),
         );
         r = p.row + 2;
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_wraps_at_words_within_its_column() {
+        assert_eq!(wrapped_lines("Belopp (kr)", 14.0), 1);
+        assert_eq!(wrapped_lines("Rang efter rest", 8.0), 3);
+        // A word longer than the column takes a line of its own, never a part of one.
+        assert_eq!(wrapped_lines("Överskjutande i sin omgång", 10.0), 3);
+        assert_eq!(wrapped_lines("", 10.0), 1);
+    }
+
+    #[test]
+    fn columns_fit_their_numbers_and_headings() {
+        let mut s = Sheet::new("S");
+        s.text(0, 0, "Fördelad andel (kr, exakt)", Style::Header);
+        s.input(1, 0, 1_234_567.5, Style::Money);
+        s.formula(1, 1, "1".to_owned(), -0.123_456_789_1, Style::Fraction);
+        s.text(
+            1,
+            2,
+            "a long note that runs on into the empty cells",
+            Style::Note,
+        );
+        fit_widths(&mut s);
+        let width = |c: u16| s.widths.iter().find(|(x, _)| *x == c).map(|(_, w)| *w);
+        // "1,234,567.50" is 12 characters, the heading's longest word 8, a third of it 9.
+        assert_eq!(width(0), Some(14.0));
+        // "-0.1234567891" is 13 characters.
+        assert_eq!(width(1), Some(15.0));
+        // A text with nothing to its right runs on: its column keeps the least width.
+        assert_eq!(width(2), Some(8.0));
+    }
 }

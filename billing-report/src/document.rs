@@ -676,6 +676,12 @@ pub struct Labels {
     pub outside_short: &'static str,
     /// "på" (VAT at a rate on a base).
     pub on: &'static str,
+    /// "Momskategori": the heading of the VAT summary's first column.
+    pub vat_category: &'static str,
+    /// "Momspliktig försäljning": a category with VAT charged.
+    pub taxable_standard: &'static str,
+    /// "Nollskattesats": a zero-rated category.
+    pub vat_zero_rated: &'static str,
 }
 
 impl Labels {
@@ -737,6 +743,9 @@ const SV: Labels = Labels {
     outside_scope: "utanför momsens tillämpningsområde",
     outside_short: "utanför",
     on: "på",
+    vat_category: "Momskategori",
+    taxable_standard: "Momspliktig försäljning",
+    vat_zero_rated: "Nollskattesats",
 };
 
 const EN: Labels = Labels {
@@ -788,6 +797,9 @@ const EN: Labels = Labels {
     outside_scope: "outside the scope of VAT",
     outside_short: "outside",
     on: "on",
+    vat_category: "VAT category",
+    taxable_standard: "Standard rated",
+    vat_zero_rated: "Zero rated",
 };
 
 /// A decimal the Swedish way (`1 234,5`; `0,30`), keeping every decimal it has: for quantities

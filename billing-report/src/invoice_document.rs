@@ -144,7 +144,7 @@ pub fn recipient_problems(input: &Input, invoices: &[Invoice], issue: bool) -> V
 }
 
 /// The VAT category of a core rate, with the reason in words where no VAT is charged.
-fn category(input: &Input, rate: VatRate, language: Language) -> VatCategory {
+pub(crate) fn category(input: &Input, rate: VatRate, language: Language) -> VatCategory {
     match rate {
         VatRate::Zero => VatCategory {
             code: VatCode::Exempt,
@@ -188,7 +188,7 @@ pub fn default_exemption_reason(language: Language) -> &'static str {
 }
 
 /// A party of the agreement as the document names it.
-fn doc_party(input: &Input, id: &PartyId, reference: Option<String>) -> DocParty {
+pub(crate) fn doc_party(input: &Input, id: &PartyId, reference: Option<String>) -> DocParty {
     let info: Option<&PartyInfo> = input.parties.get(id);
     let org = info.and_then(|p| p.org.as_ref());
     DocParty {
@@ -319,7 +319,7 @@ fn description(input: &Input, draft: &Draft, line: &InvoiceLine, language: Langu
 }
 
 /// A transaction kind as a line text: "Inloggningar", "Underskrifter", "Sms-koder".
-fn transaction_words(kind: &str, language: Language) -> String {
+pub(crate) fn transaction_words(kind: &str, language: Language) -> String {
     match (kind, language) {
         ("login", Language::Sv) => "Inloggningar".to_owned(),
         ("signature", Language::Sv) => "Underskrifter".to_owned(),
@@ -334,16 +334,34 @@ fn transaction_words(kind: &str, language: Language) -> String {
 
 /// "Er andel 3,52 % av 285 000,00 kr enligt folkmängd".
 fn share_note(share: &PoolShare, language: Language) -> String {
-    let pool = share.pool_amount.to_swedish();
+    share_words(
+        share.basis,
+        share.basis_total,
+        share.pool_amount,
+        share.key,
+        language,
+    )
+}
+
+/// [`share_note`] from the share's figures (a credit note has them as the register recorded
+/// them).
+pub(crate) fn share_words(
+    basis: Decimal,
+    basis_total: Decimal,
+    pool_amount: Money,
+    key: &str,
+    language: Language,
+) -> String {
+    let pool = pool_amount.to_swedish();
     let sv = language == Language::Sv;
-    if share.key == "direct" {
+    if key == "direct" {
         return if sv {
             "Kostnaden avser er i sin helhet".to_owned()
         } else {
             "The cost is charged to you in full".to_owned()
         };
     }
-    let key = match (share.key, sv) {
+    let key = match (key, sv) {
         ("population", true) => "enligt folkmängd",
         ("population", false) => "by population",
         ("users", true) => "enligt antal användare",
@@ -357,7 +375,14 @@ fn share_note(share: &PoolShare, language: Language) -> String {
         (_, true) => "enligt avtalet",
         (_, false) => "under the agreement",
     };
-    match share.percent() {
+    let percent = (!basis_total.is_zero())
+        .then(|| {
+            basis
+                .checked_mul(Decimal::ONE_HUNDRED)?
+                .checked_div(basis_total)
+        })
+        .flatten();
+    match percent {
         Some(p) => {
             let p = swedish_decimal(p.round_dp(2).normalize());
             let p = if sv { p } else { p.replace(',', ".") };
@@ -373,7 +398,7 @@ fn share_note(share: &PoolShare, language: Language) -> String {
 }
 
 /// Why a line is one sum: pro rata days, a correction, a given amount.
-fn lump_note(reason: &LumpReason, kind: LineKind, language: Language) -> Option<String> {
+pub(crate) fn lump_note(reason: &LumpReason, kind: LineKind, language: Language) -> Option<String> {
     let sv = language == Language::Sv;
     match reason {
         LumpReason::ProRata { days, of } if sv => {

@@ -155,9 +155,11 @@ struct CreditArgs {
     /// Why it is credited (printed on the credit note and recorded in the register).
     #[arg(long)]
     reason: String,
-    /// The credit note's date (default: today).
+    /// The credit note's date (YYYY-MM-DD): required, never taken from the clock, so that the
+    /// same run writes the same files; recorded in the register, and the corrected invoice's
+    /// date too.
     #[arg(long)]
-    date: Option<NaiveDate>,
+    date: NaiveDate,
     /// Also issue the corrected invoice, recomputed from the current input for the credited
     /// invoice's date and buyer, with the number after the credit note's.
     #[arg(long)]
@@ -714,6 +716,14 @@ fn explain(
         )));
     }
     // Written whole to a locked stdout; a reader that stops early (`| head`) is a normal end.
+    // In the agreement's language, as the documents it explains (the framing words too).
+    let sv = input.settings.language == billing_report::document::Language::Sv;
+    let vat_words = |rate: billing_core::calendar::VatRate| match rate {
+        billing_core::calendar::VatRate::OutsideScope if sv => {
+            "utanför momsens tillämpningsområde".to_owned()
+        }
+        other => other.to_string(),
+    };
     let mut text = String::new();
     if let Some(reg) = InvoiceRegister::open_existing(&register_path)? {
         let docs = reg.documents()?;
@@ -726,13 +736,23 @@ fn explain(
                 .iter()
                 .filter(|c| c.issuer == original.issuer && c.credits == Some(original.number))
             {
-                let _ = match c.kind {
-                    billing_report::register::RecordedKind::Credit => writeln!(
+                let _ = match (c.kind, sv) {
+                    (billing_report::register::RecordedKind::Credit, true) => writeln!(
+                        text,
+                        "faktura {} {} med fakturadatum {date} krediterades helt med kreditfaktura {} den {}: {}",
+                        original.issuer, original.number, c.number, c.date, c.reason
+                    ),
+                    (billing_report::register::RecordedKind::Credit, false) => writeln!(
                         text,
                         "invoice {} {} of {date} was credited in full by credit note {} on {}: {}",
                         original.issuer, original.number, c.number, c.date, c.reason
                     ),
-                    _ => writeln!(
+                    (_, true) => writeln!(
+                        text,
+                        "faktura {} {} med fakturadatum {date} ersattes av den rättade fakturan {} den {}",
+                        original.issuer, original.number, c.number, c.date
+                    ),
+                    (_, false) => writeln!(
                         text,
                         "invoice {} {} of {date} was replaced by the corrected invoice {} on {}",
                         original.issuer, original.number, c.number, c.date
@@ -745,46 +765,58 @@ fn explain(
         }
     }
     for inv in invoices {
-        if inv.issuer == inv.buyer {
-            let _ = writeln!(
+        let (payable, currency) = (inv.payable.to_swedish(), inv.currency);
+        let _ = match (inv.issuer == inv.buyer, sv) {
+            (true, true) => writeln!(
                 text,
-                "share borne by the issuer {} on {} (not invoiced): {} {}",
-                inv.issuer,
-                inv.issue_date,
-                inv.payable.to_swedish(),
-                inv.currency
-            );
-        } else {
-            let _ = writeln!(
+                "andel som bärs av utfärdaren {} med fakturadatum {} (faktureras inte): {payable} {currency}",
+                inv.issuer, inv.issue_date,
+            ),
+            (true, false) => writeln!(
                 text,
-                "invoice from {} to {} on {}: payable {} {}",
-                inv.issuer,
-                inv.buyer,
-                inv.issue_date,
-                inv.payable.to_swedish(),
-                inv.currency
-            );
-        }
+                "share borne by the issuer {} on {} (not invoiced): {payable} {currency}",
+                inv.issuer, inv.issue_date,
+            ),
+            (false, true) => writeln!(
+                text,
+                "faktura från {} till {} med fakturadatum {}: att betala {payable} {currency}",
+                inv.issuer, inv.buyer, inv.issue_date,
+            ),
+            (false, false) => writeln!(
+                text,
+                "invoice from {} to {} on {}: payable {payable} {currency}",
+                inv.issuer, inv.buyer, inv.issue_date,
+            ),
+        };
         for (i, line) in inv.lines.iter().enumerate() {
             let _ = writeln!(text);
+            let (line_word, vat_word) = if sv { ("rad", "moms") } else { ("line", "VAT") };
             let _ = writeln!(
                 text,
-                "line {}: {}: {} (VAT {} {})",
+                "{line_word} {}: {}: {} ({vat_word} {} {})",
                 i + 1,
                 line.description.get(input.settings.language),
                 line.amount.to_swedish(),
-                line.vat_rate,
+                vat_words(line.vat_rate),
                 line.vat.to_swedish()
             );
             text.push_str(&line.explanation.render(input.settings.language));
         }
         if let Some(r) = inv.rounding {
             let _ = writeln!(text);
-            let _ = writeln!(
-                text,
-                "öresavrundning: payable total rounded to whole kronor: {}",
-                r.to_swedish()
-            );
+            let _ = if sv {
+                writeln!(
+                    text,
+                    "öresavrundning: att betala avrundat till hela kronor: {}",
+                    r.to_swedish()
+                )
+            } else {
+                writeln!(
+                    text,
+                    "rounding: the amount due rounded to whole kronor: {}",
+                    r.to_swedish()
+                )
+            };
         }
     }
     print_stdout(&text)
@@ -905,9 +937,13 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
         }
         .into());
     }
-    let date = args
-        .date
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let date = args.date;
+    // The credit note is an e-invoice too: a party it would lack something for is refused at
+    // its cell, before anything is recorded or written.
+    let gaps = credit::recipient_problems(&input, &original.issuer, &original.buyer);
+    if !gaps.is_empty() {
+        return Err(Failure::Input(gaps));
+    }
     if date < original.date {
         return Err(Failure::Refused(format!(
             "the credit note cannot be dated {date}, before the invoice {} it credits ({}); \

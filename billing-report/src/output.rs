@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook};
 
 use billing_core::calendar::{Invoice, InvoiceKind, LineKind, VatRate};
 use billing_core::transactions::Outcome;
@@ -392,16 +392,9 @@ pub fn render_only(
             n += 1;
         }
         let stem = name.trim_end_matches(".xlsx").to_owned();
-        if only.has(OutputKind::Xlsx) {
-            let bytes =
-                invoice_workbook(input, draft, invoice, final_issue).map_err(|e| xlsx(&name, e))?;
-            files.push((name, bytes));
-        }
-        if !only.has(OutputKind::Pdf) {
-            continue;
-        }
         // The document people open and send: a PDF beside the workbook, and for an issued
-        // invoice the e-invoice (Peppol BIS Billing 3.0) with the PDF inside.
+        // invoice the e-invoice (Peppol BIS Billing 3.0) with the PDF inside. The workbook
+        // carries the same content, from the same document.
         let pdf_name = format!("{stem}.pdf");
         let doc = crate::invoice_document::invoice_document(input, draft, invoice).map_err(
             |problems| OutputError::Document {
@@ -409,6 +402,14 @@ pub fn render_only(
                 message: problems.join("; "),
             },
         )?;
+        if only.has(OutputKind::Xlsx) {
+            let bytes = invoice_workbook(input, draft, invoice, &doc, final_issue)
+                .map_err(|e| xlsx(&name, e))?;
+            files.push((name, bytes));
+        }
+        if !only.has(OutputKind::Pdf) {
+            continue;
+        }
         let pdf = crate::pdf::render(&doc).map_err(|e| OutputError::Document {
             path: pdf_name.clone(),
             message: e.to_string(),
@@ -535,28 +536,58 @@ fn party_name(input: &Input, id: &billing_core::PartyId) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// A decimal as the spreadsheet double that reads back as exactly the same value, if there is
+/// one with at most `decimals` decimals (a quantity, a unit price); `None` when the cell must be
+/// written as text to stay exact.
+fn exact_f64(d: rust_decimal::Decimal, decimals: u32) -> Option<f64> {
+    let d = d.normalize();
+    if d.scale() > decimals {
+        return None;
+    }
+    let f: f64 = d.to_string().parse().ok()?;
+    (float_decimal(f) == Some(d)).then_some(f)
+}
+
+/// The invoice as a workbook: the same content as its PDF (R15, mervärdesskattelagen 17 kap.
+/// 24 §), from the same [`InvoiceDocument`](crate::document::InvoiceDocument): the issuer's and
+/// the buyer's names, postal addresses, organisation and VAT numbers, "Godkänd för F-skatt"
+/// where set, the references, the invoice facts, the lines with period, quantity, unit, unit
+/// price, amount and VAT rate, the VAT per rate with the reason where no VAT is charged, the
+/// totals, öresavrundning, and the payment (bankgiro, OCR, due date); then the basis of every
+/// line on its own sheet.
 fn invoice_workbook(
     input: &Input,
     draft: &Draft,
     inv: &Invoice,
+    doc: &crate::document::InvoiceDocument,
     final_issue: bool,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::document::{document_date, swedish_decimal, DocumentKind, VatCode};
     let s = styles();
-    let mut wb = new_workbook(draft, "Invoice");
-    let ws = wb
-        .add_worksheet()
-        .set_name(Labels::of(input.settings.language).invoice)?;
+    let lang = doc.language;
+    let w = Labels::of(lang);
+    let mut wb = new_workbook(draft, w.invoice);
+    let ws = wb.add_worksheet().set_name(w.invoice)?;
     // A4 (paper size 9), one page wide, so that it prints as an invoice.
     ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
-    ws.set_column_width(0, 34)?;
-    ws.set_column_width(1, 34)?;
-    ws.set_column_width(2, 15)?;
-    ws.set_column_width(3, 8)?;
-    ws.set_column_width(4, 13)?;
-    let w = Labels::of(input.settings.language);
-    let kind = match inv.kind {
-        InvoiceKind::Invoice => w.invoice,
-        InvoiceKind::CreditNote => w.credit_note,
+    for (c, width) in [40.0, 23.0, 10.0, 13.0, 14.0, 15.0, 13.0]
+        .into_iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, width)?;
+    }
+    let wrap = Format::new().set_text_wrap();
+    let note = Format::new().set_italic().set_text_wrap();
+    let price = Format::new()
+        .set_num_format("# ##0.00##")
+        .set_align(FormatAlign::Right);
+    let right = Format::new().set_align(FormatAlign::Right);
+    // A label right-aligned: where it is longer than its column it runs into the empty cells
+    // on its left, never under the figure on its right.
+    let label_right = Format::new().set_bold().set_align(FormatAlign::Right);
+    let kind = match doc.kind {
+        DocumentKind::Invoice => w.invoice,
+        DocumentKind::CreditNote => w.credit_note,
     };
     let title = if final_issue {
         kind.to_uppercase()
@@ -569,101 +600,219 @@ fn invoice_workbook(
         )
     };
     ws.write_string_with_format(0, 0, title, &s.title)?;
-    let mut r = 2;
-    let mut kv = |ws: &mut Worksheet, k: &str, v: &str| -> Result<(), rust_xlsxwriter::XlsxError> {
-        ws.write_string_with_format(r, 0, k, &s.bold)?;
-        ws.write_string(r, 1, v)?;
-        r += 1;
-        Ok(())
-    };
+    // The parties and the invoice facts, as (label, value) rows; an empty row between blocks.
+    let mut facts: Vec<(String, String)> = Vec::new();
+    let mut fact = |k: &str, v: &str| facts.push((k.to_owned(), v.to_owned()));
+    for (heading, p, seller) in [(w.seller, &doc.seller, true), (w.buyer, &doc.buyer, false)] {
+        fact(heading, &p.name);
+        if let Some(a) = &p.address {
+            fact("", &a.street);
+            fact("", &format!("{} {}", a.postcode, a.city));
+            if !a.country.is_empty() && a.country != "SE" {
+                fact("", &a.country);
+            }
+        }
+        if let Some(org) = &p.org_nr {
+            fact(w.org_nr, org);
+        }
+        if let Some(vat) = &p.vat_number {
+            fact(w.vat_number, vat);
+        }
+        if seller {
+            if doc.seller_f_tax {
+                fact("", w.f_tax);
+            }
+            fact(
+                w.seller_reference,
+                doc.seller.reference.as_deref().unwrap_or("–"),
+            );
+        } else {
+            fact(
+                w.buyer_reference,
+                doc.buyer.reference.as_deref().unwrap_or("–"),
+            );
+            fact(w.buyer_id, &doc.buyer.id);
+        }
+        fact("", "");
+    }
     let draft_mark = format!("– ({})", w.draft.to_lowercase());
-    kv(ws, w.agreement, &input.settings.name)?;
-    kv(ws, w.seller, &party_name(input, &inv.issuer))?;
-    if let Some(org) = &inv.issuer_org {
-        kv(
-            ws,
-            &format!("{} ({})", w.org_nr, w.seller.to_lowercase()),
-            &org.to_string(),
-        )?;
-        kv(ws, w.vat_number, &org.vat_number())?;
-    }
-    if let Some(bg) = &input.settings.bankgiro {
-        kv(ws, w.bankgiro, bg)?;
-    }
-    kv(ws, w.buyer, &party_name(input, &inv.buyer))?;
-    kv(ws, w.buyer_id, inv.buyer.as_str())?;
-    if let Some(org) = &inv.buyer_org {
-        kv(
-            ws,
-            &format!("{} ({})", w.org_nr, w.buyer.to_lowercase()),
-            &org.to_string(),
-        )?;
-    }
-    kv(
-        ws,
+    fact(
         w.number,
-        &inv.number
+        &doc.number
             .map(|n| n.to_string())
             .unwrap_or_else(|| draft_mark.clone()),
-    )?;
-    kv(ws, w.issue_date, &inv.issue_date.to_string())?;
-    kv(ws, w.due_date, &inv.due_date.to_string())?;
-    kv(ws, w.ocr, inv.ocr.as_deref().unwrap_or(&draft_mark))?;
-    kv(ws, w.currency, inv.currency.code())?;
+    );
+    fact(w.issue_date, &document_date(doc.issue_date));
+    fact(w.due_date, &document_date(doc.due_date));
+    fact(w.terms, &format!("{} {}", doc.payment.days, w.days_net));
+    fact(w.subject, &doc.agreement);
+    fact(w.currency, &doc.currency);
+    if let Some(c) = &doc.credited {
+        fact(
+            w.credits_invoice,
+            &format!(
+                "{} ({} {})",
+                c.number,
+                w.issue_date.to_lowercase(),
+                document_date(c.issue_date)
+            ),
+        );
+    }
+    let mut r = 2;
+    for (k, v) in &facts {
+        if !k.is_empty() {
+            ws.write_string_with_format(r, 0, k, &s.bold)?;
+        }
+        if !v.is_empty() {
+            ws.write_string(r, 1, v)?;
+        }
+        r += 1;
+    }
+    if let Some(text) = &doc.note {
+        ws.write_string(r, 0, text)?;
+        r += 1;
+    }
     r += 1;
-    let vat_pct = format!("{} %", w.vat);
-    for (c, h) in [w.description, w.period, w.amount, &vat_pct, w.vat]
-        .iter()
-        .enumerate()
+
+    // The lines; a line's note (a share in words, why quantity × price is not the amount) on
+    // the row below its description.
+    for (c, h) in [
+        w.description,
+        w.period,
+        w.quantity,
+        w.unit,
+        w.unit_price,
+        w.amount,
+        w.vat,
+    ]
+    .iter()
+    .enumerate()
     {
         ws.write_string_with_format(r, c as u16, *h, &s.bold)?;
     }
     r += 1;
-    for line in &inv.lines {
-        ws.write_string(r, 0, line.description.get(input.settings.language))?;
-        ws.write_string(r, 1, line.period.map(|p| p.to_string()).unwrap_or_default())?;
-        ws.write_number_with_format(r, 2, money_f64(line.amount)?, &s.money)?;
-        ws.write_string(r, 3, vat_text(line.vat_rate, w))?;
-        ws.write_number_with_format(r, 4, money_f64(line.vat)?, &s.money)?;
+    // Rows of wrapped text as high as their text: spreadsheet programs keep the stored height.
+    // A column 40 characters wide (of digits) holds about 46 of regular text.
+    let tall = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, texts: &[(&str, f64)]| {
+        let lines = texts
+            .iter()
+            .map(|(t, w)| crate::audit::wrapped_lines(t, *w))
+            .max()
+            .unwrap_or(1);
+        if lines > 1 {
+            ws.set_row_height(r, (15 * lines) as f64).map(|_| ())
+        } else {
+            Ok(())
+        }
+    };
+    for line in &doc.lines {
+        tall(ws, r, &[(&line.description, 46.0)])?;
+        ws.write_string_with_format(r, 0, &line.description, &wrap)?;
+        if let Some((first, last)) = line.period {
+            ws.write_string(
+                r,
+                1,
+                format!("{} – {}", document_date(first), document_date(last)),
+            )?;
+        }
+        match exact_f64(line.quantity, 10) {
+            Some(q) => ws.write_number(r, 2, q)?,
+            None => ws.write_string_with_format(r, 2, swedish_decimal(line.quantity), &right)?,
+        };
+        ws.write_string(r, 3, line.unit.label(lang))?;
+        match exact_f64(line.unit_price, 4) {
+            Some(p) => ws.write_number_with_format(r, 4, p, &price)?,
+            None => ws.write_string_with_format(r, 4, swedish_decimal(line.unit_price), &right)?,
+        };
+        ws.write_number_with_format(r, 5, money_f64(line.amount)?, &s.money)?;
+        ws.write_string_with_format(
+            r,
+            6,
+            format!("{} %", swedish_decimal(line.vat.rate)),
+            &right,
+        )?;
+        r += 1;
+        if let Some(text) = &line.note {
+            tall(ws, r, &[(text, 46.0)])?;
+            ws.write_string_with_format(r, 0, text, &note)?;
+            r += 1;
+        }
+    }
+    r += 1;
+
+    // The VAT per rate, computed on the rate's net sum (BR-CO-17), with the reason in words
+    // where no VAT is charged.
+    for (c, h) in [
+        (0, w.vat_category),
+        (4, w.taxable),
+        (5, w.vat_rate),
+        (6, w.vat),
+    ] {
+        ws.write_string_with_format(r, c, h, &s.bold_wrap)?;
+    }
+    tall(
+        ws,
+        r,
+        &[
+            (w.vat_category, 40.0),
+            (w.taxable, 14.0),
+            (w.vat_rate, 15.0),
+            (w.vat, 13.0),
+        ],
+    )?;
+    r += 1;
+    for b in &doc.vat {
+        let what = match (&b.category.exemption_reason, b.category.code) {
+            (Some(reason), _) if !reason.is_empty() => reason.clone(),
+            (_, VatCode::Standard) => w.taxable_standard.to_owned(),
+            _ => w.vat_zero_rated.to_owned(),
+        };
+        tall(ws, r, &[(&what, 46.0)])?;
+        ws.write_string_with_format(r, 0, what, &wrap)?;
+        ws.write_number_with_format(r, 4, money_f64(b.taxable)?, &s.money)?;
+        ws.write_string_with_format(
+            r,
+            5,
+            format!("{} %", swedish_decimal(b.category.rate)),
+            &right,
+        )?;
+        ws.write_number_with_format(r, 6, money_f64(b.vat)?, &s.money)?;
         r += 1;
     }
     r += 1;
-    let mut total = |ws: &mut Worksheet,
-                     k: &str,
-                     m: Money,
-                     bold: bool|
-     -> Result<(), rust_xlsxwriter::XlsxError> {
-        ws.write_string_with_format(r, 0, k, &s.bold)?;
+    let payable_label = match doc.kind {
+        DocumentKind::Invoice => w.payable,
+        DocumentKind::CreditNote => w.to_credit,
+    };
+    for (k, m, bold) in [
+        (w.net_total, doc.net_total, false),
+        (w.vat_total, doc.vat_total, false),
+        (w.rounding, doc.rounding, false),
+        (payable_label, doc.payable, true),
+    ] {
+        ws.write_string_with_format(r, 4, k, &label_right)?;
         ws.write_number_with_format(
             r,
-            2,
+            5,
             money_f64(m)?,
             if bold { &s.money_bold } else { &s.money },
         )?;
         r += 1;
-        Ok(())
-    };
-    total(ws, w.net_total, inv.net_total, false)?;
-    for v in &inv.vat_totals {
-        let rate = match v.rate {
-            VatRate::OutsideScope => w.outside_scope.to_owned(),
-            other => format!("{} %", other.percent()),
-        };
-        total(
-            ws,
-            &format!("{} {rate} {} {}", w.vat, w.on, v.base.to_swedish()),
-            v.vat,
-            false,
-        )?;
     }
-    if let Some(rounding) = inv.rounding {
-        total(ws, w.rounding, rounding, false)?;
+    r += 1;
+
+    // How to pay.
+    let payable_text = format!("{} {}", doc.payable.to_swedish(), doc.currency);
+    for (k, v) in [
+        (w.bankgiro, doc.payment.bankgiro.as_deref().unwrap_or("–")),
+        (w.ocr, doc.payment.ocr.as_deref().unwrap_or(&draft_mark)),
+        (w.due_date, &document_date(doc.due_date)),
+        (payable_label, &payable_text),
+    ] {
+        ws.write_string_with_format(r, 0, k, &s.bold)?;
+        ws.write_string(r, 1, v)?;
+        r += 1;
     }
-    let payable = match inv.kind {
-        InvoiceKind::CreditNote if inv.payable.is_negative() => w.to_credit,
-        _ => w.payable,
-    };
-    total(ws, payable, inv.payable, true)?;
 
     // The basis of every line: how it was derived, with the party's own figures only.
     let ws = wb.add_worksheet().set_name(w.basis)?;
@@ -789,9 +938,15 @@ fn vat_text(rate: VatRate, w: &Labels) -> String {
 
 fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let s = styles();
-    let mut wb = new_workbook(draft, "Overview");
-
     let lang = input.settings.language;
+    let mut wb = new_workbook(
+        draft,
+        match lang {
+            Language::Sv => "Sammanställning",
+            Language::En => "Overview",
+        },
+    );
+
     let tr = |sv: &'static str, en: &'static str| match lang {
         Language::Sv => sv,
         Language::En => en,
@@ -1372,7 +1527,7 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
                 inv.ocr.clone().unwrap_or_default(),
                 (inv.lines.len() + 1).to_string(),
                 "rounding".to_owned(),
-                "Öresavrundning".to_owned(),
+                Labels::of(input.settings.language).rounding.to_owned(),
                 String::new(),
                 String::new(),
                 rounding.to_string(),

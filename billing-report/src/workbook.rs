@@ -1672,13 +1672,14 @@ impl<'a> Sheets<'a> {
             })
         });
         let transactions_period = match text("transactions_period", problems).as_deref() {
-            None | Some("month") => Some(crate::transactions::BillingPeriod::Month),
-            Some("half-year") => Some(crate::transactions::BillingPeriod::HalfYear),
-            Some("year") => Some(crate::transactions::BillingPeriod::Year),
+            // The Swedish words as the template's instructions name them.
+            None | Some("month" | "månad") => Some(crate::transactions::BillingPeriod::Month),
+            Some("half-year" | "halvår") => Some(crate::transactions::BillingPeriod::HalfYear),
+            Some("year" | "år") => Some(crate::transactions::BillingPeriod::Year),
             Some(_) => {
                 problems.push(values["transactions_period"].cell("value").problem(
                     Severity::Error,
-                    "transactions_period must be month, half-year or year",
+                    "transactions_period must be month, half-year or year (månad, halvår, år)",
                     true,
                 ));
                 None
@@ -2088,16 +2089,18 @@ impl<'a> Sheets<'a> {
                         Some((n, p)) => (n.trim().to_lowercase(), Some(p.trim())),
                         None => (t.to_lowercase(), None),
                     };
-                    let policy = if let (true, Some(p)) = (name == "absorb", party) {
+                    // The Swedish names as the Scenarios sheet accepts them (the template's).
+                    let absorb = name == "absorb" || name == "bärs_av";
+                    let policy = if let (true, Some(p)) = (absorb, party) {
                         party_id(&r, "excess", p, problems).map(ExcessPolicy::Absorb)
-                    } else if name == "redistribute" && party.is_none() {
+                    } else if (name == "redistribute" || name == "omfördela") && party.is_none() {
                         Some(ExcessPolicy::Redistribute)
-                    } else if name == "uncovered" && party.is_none() {
+                    } else if (name == "uncovered" || name == "otäckt") && party.is_none() {
                         Some(ExcessPolicy::Uncovered)
                     } else {
                         problems.push(r.cell("excess").problem(
                             Severity::Error,
-                            "excess must be absorb:<party>, redistribute or uncovered",
+                            "excess must be absorb:<party>, redistribute or uncovered (bärs_av:<part>, omfördela, otäckt)",
                             true,
                         ));
                         None
@@ -2829,14 +2832,32 @@ fn party_contact(
     };
     let mut gaps = Vec::new();
     let mut gap = |column: &str, what: &str| {
-        gaps.push((
-            column.to_owned(),
+        // At its cell; where the sheet has no such column, at the cell of the first free
+        // column, where it is to be added (never only the row).
+        let problem = if r.columns.contains_key(column) {
             r.cell(column).problem(
                 Severity::Error,
                 format!("party {id} ({name}) has no {what} ({column}): an e-invoice needs it"),
                 false,
-            ),
-        ));
+            )
+        } else {
+            let free = CellRef {
+                table: r.table,
+                row: r.row,
+                column: r.table.headers.len(),
+            };
+            let header = r.table.cell_name(r.table.header_row, free.column);
+            free.problem(
+                Severity::Error,
+                format!(
+                    "party {id} ({name}) has no {what}: the {} sheet has no {column} column \
+                     (add it, e.g. headed {column} in {header}); an e-invoice needs it",
+                    r.table.sheet
+                ),
+                false,
+            )
+        };
+        gaps.push((column.to_owned(), problem));
     };
     if org.is_none() && r.cell("org_nr").is_empty() {
         gap("org_nr", "organisation number");

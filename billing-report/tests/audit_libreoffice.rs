@@ -289,16 +289,16 @@ fn libreoffice_catches_a_wrong_formula() {
     // with the wrong sign; in the long division in limbs (B7), the high limb of R taken for the
     // low one, and the water-filling test's sign inverted when the high limbs decide it.
     let mutations = [
-        (0, "Pool 1", "=I", "<>I"),
-        (0, "Pool 4", ">I", "<I"),
-        (0, "Invoices", "/100,0)/100", "/100-0.5,0)/100"),
-        (0, "Pool 2", "MIN(", "MAX("),
-        (0, "Pool 3", ">$B$", "<$B$"),
-        (0, "Pool 5", "-$B$", "-1-$B$"),
-        (1, "Fees", "+12,", "+11,"),
-        (1, "Fees", "ROUND(S", "ROUND(-S"),
-        (2, "Pool 1", "+$C$", "+$B$"),
-        (2, "Pool 2", ">0,(", "<0,("),
+        (0, "Kostnadspost 1", "=I", "<>I"),
+        (0, "Kostnadspost 4", ">I", "<I"),
+        (0, "Fakturor", "/100,0)/100", "/100-0.5,0)/100"),
+        (0, "Kostnadspost 2", "MIN(", "MAX("),
+        (0, "Kostnadspost 3", ">$B$", "<$B$"),
+        (0, "Kostnadspost 5", "-$B$", "-1-$B$"),
+        (1, "Användaravgifter", "+12,", "+11,"),
+        (1, "Användaravgifter", "ROUND(S", "ROUND(-S"),
+        (2, "Kostnadspost 1", "+$C$", "+$B$"),
+        (2, "Kostnadspost 2", ">0,(", "<0,("),
     ];
     let mut books = vec![
         ("unaltered-0".to_owned(), originals[0].clone()),
@@ -345,7 +345,9 @@ fn a_number_recalculated_as_text_or_boolean_is_a_difference() {
             name: "S".to_owned(),
             cells: vec![cell(0, 1.0), cell(1, 1.0), cell(2, 1.0), cell(3, 1.0)],
             widths: Vec::new(),
+            print_header: None,
         }],
+        title: String::new(),
     };
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
@@ -391,7 +393,7 @@ fn transaction_lines_are_computed_on_a_transactions_sheet() {
             })
             .collect()
     };
-    let tx = formulas("Transactions");
+    let tx = formulas("Transaktioner");
     // 2 × 0.0875 = 0.175 rounds half away from zero to 0.18; the large count stays exact.
     assert!(
         tx.iter()
@@ -399,9 +401,9 @@ fn transaction_lines_are_computed_on_a_transactions_sheet() {
         "{tx:?}"
     );
     assert!(tx.iter().any(|(_, x)| *x == 296_296_296.30), "{tx:?}");
-    let refs: Vec<_> = formulas("Invoices")
+    let refs: Vec<_> = formulas("Fakturor")
         .into_iter()
-        .filter(|(f, _)| f.starts_with("'Transactions'!"))
+        .filter(|(f, _)| f.starts_with("'Transaktioner'!"))
         .collect();
     assert_eq!(refs.len(), 5, "{refs:?}");
 }
@@ -417,7 +419,7 @@ fn the_fee_review_is_computed_on_its_sheet() {
     let sheet = book
         .sheets
         .iter()
-        .find(|s| s.name == "Fee review")
+        .find(|s| s.name == "Avgiftsprövning")
         .expect("a Fee review sheet");
     let texts: Vec<String> = sheet
         .cells

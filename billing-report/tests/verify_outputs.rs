@@ -131,7 +131,8 @@ fn one_ore_changed_in_lines_csv_is_found() {
 fn one_ore_changed_in_an_invoice_workbook_is_found() {
     let (input, out) = draft_output("verify-invoice-xlsx");
     let path = out.join("invoices/a-b.xlsx");
-    // Beta's share of the equal split of 100 kr: 33.33 → 33.32.
+    // Beta's share of the equal split of 100 kr, first met as the unit price (1 × 33.33 kr):
+    // 33.33 → 33.32.
     let changed = rewrite_xlsx(&path, "Faktura", |f| (f == 33.33).then_some(33.32));
     assert!(
         !changed.is_empty(),
@@ -141,7 +142,7 @@ fn one_ore_changed_in_an_invoice_workbook_is_found() {
     let (code, stdout) = verify(&input, &out);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains(r#"invoices/a-b.xlsx: Faktura!C"#)
+        stdout.contains(r#"invoices/a-b.xlsx: Faktura!E"#)
             && stdout.contains(r#"recomputed "33.33", found "33.32""#),
         "{changed}:\n{stdout}"
     );
@@ -153,7 +154,7 @@ fn one_ore_changed_in_an_invoice_workbook_is_found() {
 fn a_changed_audit_figure_and_a_missing_file_are_found() {
     let (input, out) = draft_output("verify-audit");
     std::fs::remove_file(out.join("overview.xlsx")).expect("remove");
-    let changed = rewrite_xlsx(&out.join("audit.xlsx"), "Pool 1", |f| {
+    let changed = rewrite_xlsx(&out.join("audit.xlsx"), "Kostnadspost 1", |f| {
         (f == 33.34).then_some(33.35)
     });
     assert!(!changed.is_empty());
@@ -163,7 +164,10 @@ fn a_changed_audit_figure_and_a_missing_file_are_found() {
         stdout.contains(r#"overview.xlsx: recomputed "a file", found "no file""#),
         "{stdout}"
     );
-    assert!(stdout.contains(r#"audit.xlsx: Pool 1!"#), "{stdout}");
+    assert!(
+        stdout.contains(r#"audit.xlsx: Kostnadspost 1!"#),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -227,7 +231,7 @@ fn a_formula_replaced_by_its_value_is_found() {
     assert_eq!(code, 1, "{stdout}");
     let line = stdout
         .lines()
-        .find(|l| l.starts_with("audit.xlsx: Pool 1!") && l.contains("(formula)"))
+        .find(|l| l.starts_with("audit.xlsx: Kostnadspost 1!") && l.contains("(formula)"))
         .unwrap_or_else(|| panic!("no formula difference in Pool 1:\n{stdout}"));
     assert!(
         line.contains(r#"recomputed "="#) && line.ends_with(r#"found "no formula""#),
@@ -308,7 +312,7 @@ fn a_number_rewritten_as_text_in_a_workbook_is_found() {
     let (code, stdout) = verify(&input, &out);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains("invoices/a-b.xlsx: Faktura!C")
+        stdout.contains("invoices/a-b.xlsx: Faktura!E")
             && stdout.contains(r#"recomputed "33.33 (number)", found "33.33 (text)""#),
         "{changed}:\n{stdout}"
     );
