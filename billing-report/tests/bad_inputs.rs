@@ -1134,3 +1134,68 @@ fn a_missing_input_is_an_io_error() {
     }
     assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0);
 }
+
+/// `case`'s workbook with `edit` applied to the XML of its first sheet, the rest as it was.
+fn xlsx_with_first_sheet(case: &str, edit: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(case_dir(case).join("agreement.xlsx")).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zout = zip::ZipWriter::new(&mut out);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut file = zin.by_index(i).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let mut content = String::new();
+        file.read_to_string(&mut content).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            content = edit(&content);
+        }
+        zout.start_file(name, deflated).unwrap();
+        zout.write_all(content.as_bytes()).unwrap();
+    }
+    zout.finish().unwrap();
+    out.into_inner()
+}
+
+/// calamine subtracts a sheet's declared dimension's start from its end and accumulates a cell
+/// reference's row and column without checking for overflow: a reversed dimension (`C10:A1`)
+/// or a reference past 2^32 (`A99999999999`) panicked in debug and fuzz builds (found by
+/// `scripts/fuzz`), and a reference past 2^32 wraps around to another cell in release builds.
+/// The workspace builds calamine without overflow checks, as in release; a reference far
+/// beyond the sheet is then an error at the sheet, and a reversed dimension is ignored (the
+/// reader never uses it).
+#[test]
+fn a_corrupt_sheet_dimension_or_cell_reference_never_panics() {
+    let t = tmp();
+    let original = cli(&["check", s(&case_dir("ikomet-3").join("agreement.xlsx"))]);
+    assert_eq!(original.code, 0, "{}", original.stderr);
+    let dimension = |xml: &str| {
+        let start = xml.find("<dimension ref=\"").expect("a dimension") + 16;
+        let end = start + xml[start..].find('"').unwrap();
+        format!("{}C10:A1{}", &xml[..start], &xml[end..])
+    };
+    let far_row = |xml: &str| xml.replacen(" r=\"A2\"", " r=\"A99999999999\"", 1);
+    let far_column = |xml: &str| xml.replacen(" r=\"A2\"", " r=\"AAAAAAAAAAAAAAA2\"", 1);
+    for (name, edit, code) in [
+        (
+            "reversed-dimension",
+            &dimension as &dyn Fn(&str) -> String,
+            0,
+        ),
+        ("far-row", &far_row, 1),
+        ("far-column", &far_column, 1),
+    ] {
+        let path = t.path().join(format!("{name}.xlsx"));
+        let bytes = xlsx_with_first_sheet("ikomet-3", edit);
+        std::fs::write(&path, bytes).unwrap();
+        let r = cli(&["check", s(&path)]);
+        assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
+        assert_eq!(r.code, code, "{name}: {}", r.stderr);
+        if code == 1 {
+            assert!(r.stderr.contains(s(&path)), "{name}: {}", r.stderr);
+            assert!(r.stderr.contains("error(s)"), "{name}: {}", r.stderr);
+        }
+    }
+}
