@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::error::{Problems, SplitError};
+use crate::error::SplitError;
+use crate::problems::Problems;
 
 pub use crate::id::{BadPartyId, PartyId, SourceRef, Sourced};
 
@@ -91,7 +92,7 @@ impl Agreement {
     ///
     /// # Errors
     /// [`SplitError::DuplicateParty`] for each id that occurs more than once, all reported.
-    pub fn new(mut parties: Vec<Party>) -> Result<Agreement, Problems> {
+    pub fn new(mut parties: Vec<Party>) -> Result<Agreement, Problems<SplitError>> {
         parties.sort_by(|a, b| a.id.cmp(&b.id));
         let problems: Vec<SplitError> = parties
             .windows(2)

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::id::{BadPartyId, PartyId, SourceRef};
 use crate::money::Money;
+use crate::problems::{Located, Place};
 
 /// A pool's identifier as the caller names it, e.g. `system-2020`.
 pub type PoolId = std::sync::Arc<str>;
@@ -160,46 +161,6 @@ fn at(source: &Option<SourceRef>) -> String {
         .unwrap_or_default()
 }
 
-/// Every problem found in one input, reported together.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problems(Vec<SplitError>);
-
-impl Problems {
-    /// Problems from a list.
-    pub fn new(problems: Vec<SplitError>) -> Problems {
-        Problems(problems)
-    }
-
-    /// The problems, in the order found.
-    pub fn problems(&self) -> &[SplitError] {
-        &self.0
-    }
-
-    /// The problems, owned.
-    pub fn into_vec(self) -> Vec<SplitError> {
-        self.0
-    }
-}
-
-impl fmt::Display for Problems {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })?;
-        for problem in &self.0 {
-            write!(f, "\n  {problem}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Problems {}
-
-impl From<SplitError> for Problems {
-    fn from(e: SplitError) -> Problems {
-        Problems(vec![e])
-    }
-}
-
 /// Something worth a look that does not stop the split, returned beside the result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -286,6 +247,63 @@ impl fmt::Display for Finding {
                 write!(f, "pool {pool}: {amount} above the caps is not allocated")
             }
         }
+    }
+}
+
+impl SplitError {
+    /// The field of the pool (or, for a party's figure, of the party) at fault: `participants`,
+    /// `key`, `cap`, `year`, `amount`, `total_users`, `excess`, `id`, or the figure's name.
+    pub fn field(&self) -> Option<&'static str> {
+        use SplitError as E;
+        Some(match self {
+            E::BadPartyId { .. } | E::BadPoolId { .. } | E::DuplicateParty { .. } => "id",
+            E::DuplicateParticipant { .. } | E::NoParticipants { .. } => "participants",
+            E::UnknownParty { role, .. } => match *role {
+                "participant" => "participants",
+                "absorbing party" => "excess",
+                "payer" => "key",
+                _ => "id",
+            },
+            E::MissingFigure { .. }
+            | E::NonPositiveWeight { .. }
+            | E::MissingFixedAmount { .. } => "key",
+            E::NonPositiveCap { .. } => "cap",
+            E::CapWithoutYear { .. } | E::NoThreshold { .. } => "year",
+            E::FixedAmountsDoNotAddUp { .. } | E::TooLarge { .. } => "amount",
+            E::TooFewTotalUsers { .. } => "total_users",
+            E::BadThresholdTable { .. } => return None,
+        })
+    }
+}
+
+impl Located for SplitError {
+    /// The pool and party concerned, the pool's field at fault ([`SplitError::field`]) and,
+    /// for a party's weight, where the weight was read.
+    fn place(&self) -> Place<'_> {
+        use SplitError as E;
+        let mut place = match self {
+            E::BadPoolId { id } => Place::pool(id),
+            E::DuplicateParticipant { pool, party }
+            | E::UnknownParty { pool, party, .. }
+            | E::MissingFigure { pool, party, .. }
+            | E::MissingFixedAmount { pool, party } => Place::pool(pool).with_party(party),
+            E::NonPositiveWeight {
+                pool, party, place, ..
+            } => Place::pool(pool)
+                .with_party(party)
+                .with_source(place.as_ref()),
+            E::NoParticipants { pool }
+            | E::NonPositiveCap { pool, .. }
+            | E::CapWithoutYear { pool }
+            | E::NoThreshold { pool, .. }
+            | E::FixedAmountsDoNotAddUp { pool, .. }
+            | E::TooFewTotalUsers { pool, .. }
+            | E::TooLarge { pool, .. } => Place::pool(pool),
+            E::DuplicateParty { party } => Place::party(party),
+            E::BadPartyId { .. } | E::BadThresholdTable { .. } => Place::default(),
+        };
+        place.field = self.field();
+        place
     }
 }
 

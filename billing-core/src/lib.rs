@@ -89,6 +89,42 @@
 //! ]);
 //! ```
 //!
+//! # Errors
+//!
+//! The crate has one error type, [`Error`]: every error a function returns converts into it,
+//! so a caller can write `Result<_, billing_core::Error>` and use `?` on anything. Problems
+//! are collected, not stopped at the first: each function returns every problem of its input
+//! at once, as [`Problems<E>`] (the calendar's [`calendar::CalendarProblems`], the
+//! transactions' [`TransactionProblems`], a split's `Problems<SplitError>`, the engine's list
+//! of [`engine::Problem`]). Every problem tells where it is, as data ([`Place`]: the pool,
+//! party or cooperation, the field at fault, the caller's source reference), so that a caller
+//! can point it at the exact cell it read.
+//!
+//! ```
+//! use billing_core::{allocate, Agreement, Cap, CapLimit, ExcessPolicy, Error, Key, Money,
+//!                    Party, PartyId, Pool, ThresholdTable};
+//!
+//! fn split(cap: i64) -> Result<Money, Error> {
+//!     let party = |id: &str, pop| -> Result<Party, Error> {
+//!         Ok(Party::new(PartyId::new(id)?, id).with_population(pop, None))
+//!     };
+//!     let agreement = Agreement::new(vec![party("a", 600)?, party("b", 400)?])?;
+//!     let mut pool = Pool::new("system", "System", Money::from_kronor(1_000), Key::Population);
+//!     pool.cap = Some(Cap { limit: CapLimit::Fixed(Money::from_kronor(cap)),
+//!                           excess: ExcessPolicy::Redistribute });
+//!     let (allocation, _findings) = allocate(&agreement, &pool, &ThresholdTable::swedish_lou())?;
+//!     // Each kind of error converts: a bad party id, a split's problems, a money error.
+//!     Ok(Money::try_from_ore(allocation.parts.iter().map(|p| p.amount.ore()).sum())?)
+//! }
+//!
+//! assert_eq!(split(800).unwrap(), Money::from_kronor(1_000));
+//! let error = split(0).unwrap_err();
+//! assert_eq!(error.to_string(), "1 problem\n  pool system: the cap must be above 0, found 0.00");
+//! // Where: the pool and the field at fault, as data.
+//! let place = error.places()[0];
+//! assert_eq!((place.pool, place.field), (Some("system"), Some("cap")));
+//! ```
+//!
 //! # Example: a system cost shared by population, capped at the LOU threshold
 //!
 //! ```
@@ -116,23 +152,27 @@
 
 pub mod agreement;
 pub mod apportion;
+mod crate_error;
 pub mod error;
 pub mod explain;
 pub mod id;
 pub mod invoice;
 pub mod money;
 pub mod pool;
+mod problems;
 pub mod thresholds;
 
 pub use agreement::{Agreement, BadPartyId, Party, PartyId, Population, SourceRef, Sourced};
 pub use apportion::{apportion, ApportionError, Apportionment, Portion};
-pub use error::{Finding, PoolId, Problems, SplitError};
+pub use crate_error::Error;
+pub use error::{Finding, PoolId, SplitError};
 pub use explain::{Explanation, Figure, Language, Step, Text};
 pub use money::{Currency, Money, MoneyError, RoundingMode, RoundingPolicy, RoundingUnit};
 pub use pool::{
     allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key,
     Outside, Part, Participants, Pool, PoolBuilder, Ratio, Round,
 };
+pub use problems::{Located, Place, Problems};
 pub use thresholds::{Threshold, ThresholdTable};
 
 pub mod calendar;

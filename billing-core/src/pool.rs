@@ -7,8 +7,9 @@ use rust_decimal::Decimal;
 
 use crate::agreement::{Agreement, PartyId, SourceRef, Sourced};
 use crate::apportion::{apportion_distinct, integer_weights, ApportionError, Apportionment};
-use crate::error::{Finding, PoolId, Problems, SplitError};
+use crate::error::{Finding, PoolId, SplitError};
 use crate::money::{ratio_to_decimal, Currency, Money};
+use crate::problems::Problems;
 use crate::thresholds::{Threshold, ThresholdTable};
 
 /// A cost to be shared: an amount for a period, a key, the parties that share it and an optional
@@ -675,7 +676,7 @@ pub fn allocate(
     agreement: &Agreement,
     pool: &Pool,
     thresholds: &ThresholdTable,
-) -> Result<(Allocation, Vec<Finding>), Problems> {
+) -> Result<(Allocation, Vec<Finding>), Problems<SplitError>> {
     let mut problems = Vec::new();
     let members = participants(agreement, pool, &mut problems);
     let claims = claims(agreement, pool, &members, &mut problems);
@@ -787,7 +788,7 @@ pub fn allocate_all(
     agreement: &Agreement,
     pools: &[Pool],
     thresholds: &ThresholdTable,
-) -> Result<(Vec<Allocation>, Vec<Finding>), Problems> {
+) -> Result<(Vec<Allocation>, Vec<Finding>), Problems<SplitError>> {
     let mut allocations = Vec::with_capacity(pools.len());
     let mut findings = Vec::new();
     let mut problems = Vec::new();

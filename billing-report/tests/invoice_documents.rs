@@ -3,7 +3,8 @@
 //! field R15 requires, in Swedish, no English line text, and the amounts exactly as in
 //! `invoices.json`; each PDF converts to PNG pages (`pdftoppm`); each e-invoice passes
 //! [`check_ubl`] and the PyPI validator (`tests/ubl_check.py`); the workbook holds the number
-//! and the amount to pay.
+//! and the amount to pay; neither shows another party's name, organisation number or street
+//! (R16).
 
 mod common;
 
@@ -244,6 +245,35 @@ fn every_issued_invoice_reads_back_with_its_content_in_swedish() {
                         !cells.to_lowercase().contains(&e.to_lowercase()),
                         "{place}.xlsx holds English {e:?}:\n{cells}"
                     );
+                }
+                // R16: a party's invoice shows its own basis, never another party's details
+                // (name, organisation number, street), on the PDF or in the workbook. A name
+                // that is part of the issuer's or the buyer's own details cannot be told apart.
+                let own = [&seller, &buyer_row]
+                    .iter()
+                    .flat_map(|p| [p["name"].clone(), p["street"].clone()])
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for other in parties
+                    .iter()
+                    .filter(|p| p["id"] != issuer && p["id"] != buyer)
+                {
+                    for field in ["name", "org_nr", "street"] {
+                        let value = other.get(field).map(String::as_str).unwrap_or("");
+                        if value.len() < 4 || own.contains(value) {
+                            continue;
+                        }
+                        assert!(
+                            !text.contains(value),
+                            "{place}.pdf shows {}'s {field} {value:?} (R16):\n{text}",
+                            other["id"]
+                        );
+                        assert!(
+                            !cells.contains(value),
+                            "{place}.xlsx shows {}'s {field} {value:?} (R16):\n{cells}",
+                            other["id"]
+                        );
+                    }
                 }
                 checked += 1;
             }

@@ -2,14 +2,13 @@
 //! what is wrong. None ever contains a user id (R4): registrations are named by their row number
 //! and source.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::agreement::{PartyId, SourceRef};
 use crate::calendar::period::Period;
 use crate::money::Money;
+use crate::problems::{Located, Place, Problems};
 
 /// What is wrong with an input of the calendar (register, budget, memberships, invoice dates).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -246,51 +245,47 @@ fn at(source: &Option<SourceRef>) -> String {
         .unwrap_or_default()
 }
 
-/// Every problem found in one calendar input, reported together.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CalendarProblems(Vec<CalendarError>);
+/// Every problem found in one input, reported together: the crate's one collection of
+/// problems ([`crate::Problems`]) under its former name.
+pub type CalendarProblems = Problems<CalendarError>;
 
-impl CalendarProblems {
-    /// Problems from a list.
-    pub fn new(problems: Vec<CalendarError>) -> CalendarProblems {
-        CalendarProblems(problems)
-    }
-
-    /// The problems, in the order found.
-    pub fn problems(&self) -> &[CalendarError] {
-        &self.0
-    }
-
-    /// The problems, owned.
-    pub fn into_vec(self) -> Vec<CalendarError> {
-        self.0
-    }
-
-    /// `Ok(value)` when `problems` is empty, else all of them.
-    pub(crate) fn check<T>(value: T, problems: Vec<CalendarError>) -> Result<T, CalendarProblems> {
-        if problems.is_empty() {
-            Ok(value)
-        } else {
-            Err(CalendarProblems(problems))
+impl Located for CalendarError {
+    /// The party concerned, the field at fault (`joined`, `approved_by`, `notice_given`,
+    /// `last_day`, …) and where a registration or count was read.
+    fn place(&self) -> Place<'_> {
+        use CalendarError as E;
+        match self {
+            E::RegistrationEndsBeforeStart { party, place, .. } => Place::party(party)
+                .with_field("last_day")
+                .with_source(place.as_ref()),
+            E::UnknownParty { party, .. } => Place::party(party).with_field("party"),
+            E::DuplicateUserCount { party, place, .. } => Place::party(party)
+                .with_field("date")
+                .with_source(place.as_ref()),
+            E::CountsNeedNextInvoiceCount => Place::default().with_field("correction_policy"),
+            E::BudgetWithoutUsers { .. } => Place::default().with_field("users"),
+            E::NonPositiveBudget { .. } => Place::default().with_field("amount"),
+            E::DuplicateFee { .. } => Place::default().with_field("valid_from"),
+            E::BadPeriodStarts { .. } => Place::default().with_field("periods"),
+            E::NotAPeriodStart { .. } | E::NotASettlementDay { .. } => {
+                Place::default().with_field("date")
+            }
+            E::MembershipEndsBeforeStart { party, .. } => {
+                Place::party(party).with_field("last_day")
+            }
+            E::EntryWithoutMajority { party, .. }
+            | E::ApprovalByNonMember { party, .. }
+            | E::DuplicateApproval { party, .. } => Place::party(party).with_field("approved_by"),
+            E::AlreadyMember { party, .. } => Place::party(party).with_field("joined"),
+            E::NonPositiveMultiplier { party, .. } => Place::party(party).with_field("multiplier"),
+            E::NoticeGivenTwice { party, .. } | E::NoticeBeforeMembership { party, .. } => {
+                Place::party(party).with_field("notice_given")
+            }
+            E::DuplicateMembership { party }
+            | E::TooLarge { party, .. }
+            | E::BadInvoiceLine { party, .. } => Place::party(party),
+            E::BadOrgNumber { .. } => Place::default().with_field("org_nr"),
+            E::NoFee { .. } | E::DateOutOfRange { .. } | E::BadOcr { .. } => Place::default(),
         }
-    }
-}
-
-impl fmt::Display for CalendarProblems {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })?;
-        for problem in &self.0 {
-            write!(f, "\n  {problem}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for CalendarProblems {}
-
-impl From<CalendarError> for CalendarProblems {
-    fn from(e: CalendarError) -> CalendarProblems {
-        CalendarProblems(vec![e])
     }
 }

@@ -28,6 +28,7 @@ use crate::error::Finding;
 use crate::invoice::assemble;
 use crate::money::Money;
 use crate::pool::{allocate, Allocation, Key, Participants};
+use crate::problems::Located;
 use crate::transactions::{fee_review, FeeReview, PricedLine};
 
 pub use model::{
@@ -379,19 +380,26 @@ pub fn check(model: &Model) -> Vec<Problem> {
             Problem::new(Subject::Party(t.party.clone()), t.source.as_ref(), message)
         };
         if !model.agreement.contains(&t.party) {
-            problems.push(problem(format!(
-                "terms for {}, which is not a party of the agreement",
-                t.party
-            )));
+            problems.push(
+                problem(format!(
+                    "terms for {}, which is not a party of the agreement",
+                    t.party
+                ))
+                .at(Some("id")),
+            );
         }
         if !seen.insert(&t.party) {
-            problems.push(problem(format!("party {}: terms are given twice", t.party)));
+            problems
+                .push(problem(format!("party {}: terms are given twice", t.party)).at(Some("id")));
         }
         if t.joined.is_some() && settings.start.is_none() {
-            problems.push(problem(format!(
-                "party {}: a joining date needs the agreement's start",
-                t.party
-            )));
+            problems.push(
+                problem(format!(
+                    "party {}: a joining date needs the agreement's start",
+                    t.party
+                ))
+                .at(Some("joined")),
+            );
         }
     }
     let mut ids = BTreeSet::new();
@@ -401,22 +409,28 @@ pub fn check(model: &Model) -> Vec<Problem> {
         };
         let id = p.pool.id.as_ref();
         if id.is_empty() || id.trim() != id {
-            problems.push(problem(format!(
-                "pool id {id:?} must be non-empty text without leading or trailing spaces"
-            )));
+            problems.push(
+                problem(format!(
+                    "pool id {id:?} must be non-empty text without leading or trailing spaces"
+                ))
+                .at(Some("id")),
+            );
         }
         if !ids.insert(id) {
-            problems.push(problem(format!("pool {id}: the id is used twice")));
+            problems.push(problem(format!("pool {id}: the id is used twice")).at(Some("id")));
         }
         if p.due.is_empty() {
-            problems.push(problem(format!("pool {id}: no due date")));
+            problems.push(problem(format!("pool {id}: no due date")).at(Some("due")));
         }
         // R6: no date before the agreement's start is billed.
         if let Some(start) = settings.start {
             if let Some(d) = p.due.iter().find(|d| **d < start) {
-                problems.push(problem(format!(
-                    "pool {id} falls due on {d}, before the agreement's start {start}"
-                )));
+                problems.push(
+                    problem(format!(
+                        "pool {id} falls due on {d}, before the agreement's start {start}"
+                    ))
+                    .at(Some("due")),
+                );
             }
         }
     }
@@ -434,7 +448,7 @@ pub fn check_pool(
     agreement: &crate::Agreement,
     pool: &crate::Pool,
     thresholds: &crate::ThresholdTable,
-) -> Result<(), crate::Problems> {
+) -> Result<(), crate::Problems<crate::SplitError>> {
     allocate(agreement, pool, thresholds).map(|_| ())
 }
 
@@ -604,12 +618,16 @@ fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
                     approvals: t.approved_by.clone(),
                 };
                 if let Err(e) = members.admit(&request, &model.settings.entry) {
-                    problems.extend(e.problems().iter().map(|p| problem(p.to_string())));
+                    problems.extend(
+                        e.problems()
+                            .iter()
+                            .map(|p| problem(p.to_string()).at(p.place().field)),
+                    );
                 }
             }
             Event::Notice => {
                 if let Err(e) = members.give_notice(&t.party, date, &model.settings.exit) {
-                    problems.push(problem(e.to_string()));
+                    problems.push(problem(e.to_string()).at(Some("notice_given")));
                 }
             }
         }
@@ -645,17 +663,20 @@ fn due_pools(
             match apportion(pool.amount, &claims) {
                 Ok(a) => pool.amount = a.portions()[k].amount(),
                 Err(e) => {
-                    problems.push(problem(e.to_string()));
+                    problems.push(problem(e.to_string()).at(Some("amount")));
                     continue;
                 }
             }
             // Language-neutral: a name is printed as it is in every language.
             pool.name = format!("{} ({}/{n})", pool.name, k + 1);
             if let Key::Fixed { .. } = pool.key {
-                problems.push(problem(
-                    "a pool with the fixed key cannot be billed in instalments unless capped"
-                        .to_owned(),
-                ));
+                problems.push(
+                    problem(
+                        "a pool with the fixed key cannot be billed in instalments unless capped"
+                            .to_owned(),
+                    )
+                    .at(Some("due")),
+                );
                 continue;
             }
         }
@@ -683,12 +704,15 @@ fn due_pools(
                         .map(PartyId::as_str)
                         .collect();
                     if !outside.is_empty() {
-                        problems.push(problem(format!(
-                            "pool {} falls due on {date} but names {} as participant(s), not \
-                             member(s) on that day",
-                            pool.id,
-                            outside.join(", ")
-                        )));
+                        problems.push(
+                            problem(format!(
+                                "pool {} falls due on {date} but names {} as participant(s), not \
+                                 member(s) on that day",
+                                pool.id,
+                                outside.join(", ")
+                            ))
+                            .at(Some("participants")),
+                        );
                         continue;
                     }
                 }
@@ -711,7 +735,7 @@ fn due_pools(
             }
             Err(e) => {
                 for x in e.problems() {
-                    problems.push(problem(x.to_string()));
+                    problems.push(problem(x.to_string()).at(x.field()));
                 }
             }
         }

@@ -17,6 +17,7 @@ use crate::calendar::{
 use crate::error::PoolId;
 use crate::money::{Money, RoundingPolicy};
 use crate::pool::Pool;
+use crate::problems::{Located, Place};
 use crate::thresholds::ThresholdTable;
 use crate::transactions::{Cooperation, Count, CoveredCost, PricedLine, TariffTable};
 
@@ -271,6 +272,12 @@ pub struct Problem {
     pub subject: Subject,
     /// The caller's reference of the place, when known.
     pub source: Option<SourceRef>,
+    /// The field of the subject at fault, when the check knows it: a pool's `amount`, `due`,
+    /// `key`, `participants`, `cap`, `year`, `excess`, `total_users`; a party's `joined`,
+    /// `approved_by`, `notice_given`, `population`, `users`. `source` is the place of the
+    /// subject (its row), so a caller that read a table points the problem at this field's cell
+    /// in that row.
+    pub field: Option<&'static str>,
     /// What is wrong, with the numbers.
     pub message: String,
 }
@@ -280,8 +287,34 @@ impl Problem {
         Problem {
             subject,
             source: source.cloned(),
+            field: None,
             message,
         }
+    }
+
+    /// The same problem about `field` of its subject.
+    pub(crate) fn at(mut self, field: Option<&'static str>) -> Problem {
+        self.field = field;
+        self
+    }
+}
+
+impl Located for Problem {
+    fn place(&self) -> Place<'_> {
+        let place = match &self.subject {
+            Subject::Pool(pool) => Place::pool(pool),
+            Subject::Party(party) => Place::party(party),
+            Subject::Cooperation(c) => Place {
+                cooperation: Some(c),
+                ..Place::default()
+            },
+            Subject::Agreement | Subject::Parties => Place::default(),
+        };
+        Place {
+            field: self.field,
+            ..place
+        }
+        .with_source(self.source.as_ref())
     }
 }
 

@@ -1,14 +1,13 @@
 //! Errors of tariffs, pricing, aggregation, fixed costs and cooperations: each names the kind,
 //! party, date, period or cooperation concerned and what is wrong.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::agreement::{PartyId, SourceRef};
 use crate::calendar::Period;
 use crate::error::SplitError;
+use crate::problems::{Located, Place, Problems};
 use crate::transactions::kind::{BadKind, Kind};
 
 /// What is wrong with a transaction input, a tariff, a fixed cost or a cooperation.
@@ -236,55 +235,48 @@ fn names(parties: &[PartyId]) -> String {
     names.join(", ")
 }
 
-/// Every problem found in one input, reported together.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TransactionProblems(Vec<TransactionError>);
+/// Every problem found in one input, reported together: the crate's one collection of
+/// problems ([`crate::Problems`]) under its former name.
+pub type TransactionProblems = Problems<TransactionError>;
 
-impl TransactionProblems {
-    /// Problems from a list.
-    pub fn new(problems: Vec<TransactionError>) -> TransactionProblems {
-        TransactionProblems(problems)
-    }
-
-    /// The problems, in the order found.
-    pub fn problems(&self) -> &[TransactionError] {
-        &self.0
-    }
-
-    /// The problems, owned.
-    pub fn into_vec(self) -> Vec<TransactionError> {
-        self.0
-    }
-
-    /// `Ok(value)` when `problems` is empty, else all of them.
-    ///
-    /// # Errors
-    /// The problems, when there are any.
-    pub fn check<T>(value: T, problems: Vec<TransactionError>) -> Result<T, TransactionProblems> {
-        if problems.is_empty() {
-            Ok(value)
-        } else {
-            Err(TransactionProblems(problems))
+impl Located for TransactionError {
+    /// The party, cost (a pool) or cooperation concerned, the field at fault and where the
+    /// tariff or count was read.
+    fn place(&self) -> Place<'_> {
+        use TransactionError as E;
+        match self {
+            E::BadKind { .. } => Place::default().with_field("kind"),
+            E::BadPrice { place, .. } => Place::default()
+                .with_field("price")
+                .with_source(place.as_ref()),
+            E::TariffEndsBeforeStart { place, .. } => Place::default()
+                .with_field("valid_to")
+                .with_source(place.as_ref()),
+            E::OverlappingTariffs { .. } => Place::default().with_field("valid_from"),
+            E::UnknownKind { party, place, .. } => Place::party(party)
+                .with_field("kind")
+                .with_source(place.as_ref()),
+            E::NoPrice { party, place, .. } => Place::party(party).with_source(place.as_ref()),
+            E::CountSpansPriceChange { party, place, .. }
+            | E::CountSpansBillingPeriods { party, place, .. } => Place::party(party)
+                .with_field("period")
+                .with_source(place.as_ref()),
+            E::CountOverflow { party, .. } => Place::party(party).with_field("count"),
+            E::ZeroMonths { cost, what } => Place::pool(cost).with_field(what),
+            E::Split { problem, .. } => problem.place(),
+            E::TooManyMembers { cooperation, .. } | E::BadCooperation { cooperation, .. } => {
+                Place {
+                    cooperation: Some(cooperation),
+                    field: Some("members"),
+                    ..Place::default()
+                }
+            }
+            E::OutOfTally { .. }
+            | E::CountTooLarge { .. }
+            | E::TooManyMonths { .. }
+            | E::AmountTooLarge { .. }
+            | E::DateOutOfRange { .. } => Place::default(),
         }
-    }
-}
-
-impl fmt::Display for TransactionProblems {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        write!(f, "{n} problem{}", if n == 1 { "" } else { "s" })?;
-        for problem in &self.0 {
-            write!(f, "\n  {problem}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for TransactionProblems {}
-
-impl From<TransactionError> for TransactionProblems {
-    fn from(e: TransactionError) -> TransactionProblems {
-        TransactionProblems(vec![e])
     }
 }
 
