@@ -636,28 +636,36 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    // One row per line at most: the rows are allocated once, not grown (a register has millions).
+    let mut rows = Vec::with_capacity(memchr_count(text.as_bytes(), b'\n') + 1);
     let mut headers = Vec::new();
     let mut header_row = 1;
     let mut lines = LineCounter::default();
-    for (i, record) in reader.records().enumerate() {
-        let number = record
-            .as_ref()
-            .ok()
-            .and_then(|r| lines.record_line(text.as_bytes(), r))
-            .unwrap_or(i as u32 + 1);
-        match record {
-            Ok(record) => {
-                let cells: Vec<Raw> = record
-                    .iter()
-                    .map(|s| {
-                        if s.trim().is_empty() {
-                            Raw::Empty
-                        } else {
-                            Raw::Text(s.to_owned())
-                        }
-                    })
-                    .collect();
+    // One record reused for every line, not one allocated per line.
+    let mut record = csv::StringRecord::new();
+    let mut index: u32 = 0;
+    loop {
+        let i = index;
+        index = index.saturating_add(1);
+        let read = reader.read_record(&mut record);
+        if matches!(read, Ok(false)) {
+            break;
+        }
+        let number = match read {
+            Ok(_) => lines.record_line(text.as_bytes(), &record),
+            Err(_) => None,
+        }
+        .unwrap_or(i.saturating_add(1));
+        match read {
+            Ok(_) => {
+                let mut cells: Vec<Raw> = Vec::with_capacity(record.len());
+                cells.extend(record.iter().map(|s| {
+                    if s.trim().is_empty() {
+                        Raw::Empty
+                    } else {
+                        Raw::Text(s.to_owned())
+                    }
+                }));
                 if i == 0 {
                     header_row = number;
                     headers = cells.iter().map(Raw::shown).collect::<Vec<String>>();
@@ -735,6 +743,11 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         rows,
         first_column: 0,
     })
+}
+
+/// How many times `byte` occurs in `bytes`.
+fn memchr_count(bytes: &[u8], byte: u8) -> usize {
+    bytes.iter().filter(|&&b| b == byte).count()
 }
 
 /// Finds the line each CSV record starts on, counting newlines only once as the file is read

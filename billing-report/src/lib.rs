@@ -13,6 +13,7 @@ pub mod invoice_document;
 pub mod model;
 pub mod ods;
 pub mod output;
+pub mod outputs;
 pub mod pdf;
 pub mod register;
 pub mod sie;

@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand};
 use billing_report::compute::{compute, Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
-    apply_dialect, check_target, default_out, render, stage_folder, summary, CsvDialect,
-    FolderKind, OutputError,
+    apply_dialect, check_target, default_out, render, render_only, stage_folder, summary,
+    CsvDialect, FolderKind, OutputError,
 };
 use billing_report::register::{default_path, numbers_in, InvoiceRegister, RegisterError, Serves};
 use billing_report::workbook::{load, Input};
@@ -138,6 +138,11 @@ struct RunArgs {
     /// Without it, `issue` never creates one.
     #[arg(long)]
     new_register: bool,
+    /// `run` only: write only these outputs, a comma-separated list of json (invoices.json),
+    /// csv (lines.csv), xlsx (the invoice workbooks and overview.xlsx), pdf, audit (audit.xlsx)
+    /// and html (overview.html). `issue` always writes every output.
+    #[arg(long, value_name = "KINDS", value_parser = billing_report::outputs::Outputs::parse)]
+    only: Option<billing_report::outputs::Outputs>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -426,6 +431,12 @@ fn year(args: &YearArgs, quiet: bool) -> Result<(), Failure> {
 }
 
 fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
+    if final_issue && args.only.is_some() {
+        return Err(Failure::Other(
+            "--only is for `run`: `issue` writes every output of the invoices it numbers"
+                .to_owned(),
+        ));
+    }
     let mut input = load_input(&args.input, quiet)?;
     if let Some(t) = &args.transactions {
         input.transactions_path = Some(t.clone());
@@ -467,7 +478,8 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     // `--force` never replaces the input or the register, nor a folder holding them.
     let protect = [args.input.as_path(), register_path.as_path()];
     if !final_issue {
-        let mut files = render(&input, &draft, false)?;
+        let only = args.only.clone().unwrap_or_default();
+        let mut files = render_only(&input, &draft, false, &only)?;
         apply_dialect(&mut files, args.csv_dialect)?;
         stage_folder(&out, &files, kind, args.force, &protect)?.publish()?;
         say(quiet, &summary(&draft, &out));

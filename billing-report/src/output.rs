@@ -16,6 +16,7 @@ use billing_core::{ExcessPolicy, Money};
 use crate::compute::Draft;
 use crate::document::{Labels, Language};
 use crate::input::float_decimal;
+use crate::outputs::{OutputKind, Outputs};
 use crate::workbook::Input;
 
 /// An error writing outputs.
@@ -365,9 +366,20 @@ pub fn render(
     draft: &Draft,
     final_issue: bool,
 ) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+    render_only(input, draft, final_issue, &Outputs::all())
+}
+
+/// [`render`], writing only the outputs of `only` (`run --only`).
+pub fn render_only(
+    input: &Input,
+    draft: &Draft,
+    final_issue: bool,
+    only: &Outputs,
+) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
     let mut files = Vec::new();
     let mut names = std::collections::BTreeSet::new();
-    for invoice in &draft.invoices {
+    let per_invoice = only.has(OutputKind::Xlsx) || only.has(OutputKind::Pdf);
+    for invoice in draft.invoices.iter().filter(|_| per_invoice) {
         let mut name = invoice_file(invoice);
         // Two ids with the same safe form (`Region Kalmar`, `Region_Kalmar`) never share a
         // file: the later one is numbered.
@@ -390,9 +402,14 @@ pub fn render(
                 message: problems.join("; "),
             },
         )?;
-        let bytes = invoice_workbook(input, draft, invoice, &doc, final_issue)
-            .map_err(|e| xlsx(&name, e))?;
-        files.push((name, bytes));
+        if only.has(OutputKind::Xlsx) {
+            let bytes = invoice_workbook(input, draft, invoice, &doc, final_issue)
+                .map_err(|e| xlsx(&name, e))?;
+            files.push((name, bytes));
+        }
+        if !only.has(OutputKind::Pdf) {
+            continue;
+        }
         let pdf = crate::pdf::render(&doc).map_err(|e| OutputError::Document {
             path: pdf_name.clone(),
             message: e.to_string(),
@@ -414,31 +431,42 @@ pub fn render(
             files.push((pdf_name, pdf));
         }
     }
-    files.push((
-        "overview.xlsx".to_owned(),
-        overview_workbook(input, draft).map_err(|e| xlsx("overview.xlsx", e))?,
-    ));
-    if let Some(audit) =
-        crate::audit::audit_workbook(input, draft).map_err(|message| OutputError::Xlsx {
-            path: "audit.xlsx".to_owned(),
-            message,
-        })?
-    {
-        files.push(("audit.xlsx".to_owned(), audit));
+    if only.has(OutputKind::Xlsx) {
+        files.push((
+            "overview.xlsx".to_owned(),
+            overview_workbook(input, draft).map_err(|e| xlsx("overview.xlsx", e))?,
+        ));
     }
-    files.push(("lines.csv".to_owned(), lines_csv(input, draft)?));
-    let page = crate::year::overview_page(input, draft).map_err(|message| OutputError::Xlsx {
-        path: "overview.html".to_owned(),
-        message,
-    })?;
-    files.push((
-        "overview.html".to_owned(),
-        crate::html::render(&page).into_bytes(),
-    ));
-    files.push((
-        "invoices.json".to_owned(),
-        invoices_json(input, draft, final_issue)?,
-    ));
+    if only.has(OutputKind::Audit) {
+        if let Some(audit) =
+            crate::audit::audit_workbook(input, draft).map_err(|message| OutputError::Xlsx {
+                path: "audit.xlsx".to_owned(),
+                message,
+            })?
+        {
+            files.push(("audit.xlsx".to_owned(), audit));
+        }
+    }
+    if only.has(OutputKind::Csv) {
+        files.push(("lines.csv".to_owned(), lines_csv(input, draft)?));
+    }
+    if only.has(OutputKind::Html) {
+        let page =
+            crate::year::overview_page(input, draft).map_err(|message| OutputError::Xlsx {
+                path: "overview.html".to_owned(),
+                message,
+            })?;
+        files.push((
+            "overview.html".to_owned(),
+            crate::html::render(&page).into_bytes(),
+        ));
+    }
+    if only.has(OutputKind::Json) {
+        files.push((
+            "invoices.json".to_owned(),
+            invoices_json(input, draft, final_issue)?,
+        ));
+    }
     Ok(files)
 }
 

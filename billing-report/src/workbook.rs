@@ -842,6 +842,8 @@ impl<'a> Sheets<'a> {
                     .map(|c| c.name)
                     .collect();
                 let required: std::rc::Rc<[&'static str]> = required.into();
+                // Shared by the rows, not copied into each (a register has millions).
+                let columns = std::rc::Rc::new(columns.clone());
                 table
                     .rows
                     .iter()
@@ -2882,7 +2884,7 @@ fn is_peppol_id(text: &str) -> bool {
 struct RowReader<'a> {
     table: &'a Table,
     row: &'a crate::input::Row,
-    columns: BTreeMap<&'static str, usize>,
+    columns: std::rc::Rc<BTreeMap<&'static str, usize>>,
     /// The sheet's required columns: an empty cell in one is an error at that cell, whichever
     /// typed reader reads it (an empty amount or date dropped its row without a word).
     required: std::rc::Rc<[&'static str]>,

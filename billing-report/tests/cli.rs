@@ -112,6 +112,62 @@ fn outputs_are_deterministic() {
     }
 }
 
+/// `run --only json,csv` writes those two files and no workbook or PDF, with the same bytes
+/// as a full run; an unknown kind is an error naming the kinds; `issue` refuses `--only`.
+#[test]
+fn only_writes_the_outputs_asked_for() {
+    let t = tmp();
+    let input = case_dir("kalmar-2010").join("agreement.xlsx");
+    let reg = t.path().join("none.sqlite");
+    let (all, some) = (t.path().join("all"), t.path().join("some"));
+    let run = |out: &Path, only: Option<&str>| {
+        let mut a = vec![
+            "run",
+            s(&input),
+            "--date",
+            "2011-07-01",
+            "--out",
+            s(out),
+            "--register",
+            s(&reg),
+        ];
+        if let Some(o) = only {
+            a.extend(["--only", o]);
+        }
+        cli(&a)
+    };
+    run(&all, None).expect(0);
+    run(&some, Some("json,csv")).expect(0);
+    assert_eq!(files_under(&some), ["invoices.json", "lines.csv"]);
+    for f in ["invoices.json", "lines.csv"] {
+        assert_eq!(
+            std::fs::read(all.join(f)).unwrap(),
+            std::fs::read(some.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let r = run(&t.path().join("bad"), Some("json,docx")).expect(2);
+    assert!(
+        r.stderr.contains("unknown output \"docx\"")
+            && r.stderr.contains("json, csv, xlsx, pdf, audit, html"),
+        "{}",
+        r.stderr
+    );
+    assert!(!t.path().join("bad").exists());
+    let r = cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2011-07-01",
+        "--register",
+        s(&reg),
+        "--only",
+        "json",
+    ])
+    .expect(2);
+    assert!(r.stderr.contains("--only is for `run`"), "{}", r.stderr);
+}
+
 /// An existing output folder is replaced only with --force, and only a draft billing-report
 /// wrote; otherwise nothing changes.
 #[test]

@@ -203,6 +203,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "joined",
         "notice_given",
         "roles",
+        "street",
+        "postcode",
+        "city",
+        "buyer_reference",
     ]
     .iter()
     .map(s)
@@ -219,6 +223,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             joined(i).unwrap_or_default(),
             notice(i).unwrap_or_default(),
             String::new(),
+            format!("Box {}", 100 + i),
+            format!("{} {:02}", 100 + i % 880, i % 100),
+            name.replace(" kommun", ""),
+            format!("REF-{id}"),
         ]);
     }
     rows.push(vec![
@@ -232,6 +240,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         String::new(),
         String::new(),
         s("coordinator"),
+        s("Regionvägen 1"),
+        s("100 00"),
+        s("Regionstad"),
+        s("REF-region"),
     ]);
     tables.push(Table {
         name: "Parties",

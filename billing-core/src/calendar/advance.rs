@@ -45,11 +45,23 @@ pub fn fee_lines(
     users: Users<'_>,
     issued: &[FeeLine],
 ) -> Result<Vec<FeeLine>, CalendarProblems> {
-    lines_due(invoice_date, config, fees, members, users, issued, true)
+    lines_due(
+        invoice_date,
+        config,
+        fees,
+        members,
+        users,
+        issued,
+        true,
+        true,
+    )
 }
 
 /// [`fee_lines`], with the correction of the period just ended left out when `correct` is
-/// false (the first date billed with no history: nothing before it was billed or assumed).
+/// false (the first date billed with no history: nothing before it was billed or assumed), and
+/// the lines unexplained (no steps) when `explain` is false: lines computed only for their
+/// amounts.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn lines_due(
     invoice_date: NaiveDate,
     config: &CalendarConfig,
@@ -58,6 +70,7 @@ pub(crate) fn lines_due(
     users: Users<'_>,
     issued: &[FeeLine],
     correct: bool,
+    explain: bool,
 ) -> Result<Vec<FeeLine>, CalendarProblems> {
     let period = config.periods.starting(invoice_date)?;
     let previous = config.periods.previous(period)?;
@@ -103,6 +116,7 @@ pub(crate) fn lines_due(
                         fee,
                         per_year,
                         invoice_date,
+                        explain,
                     };
                     match correction_line(&ctx, m, users, billed_before) {
                         Ok(line) => out.push(line),
@@ -128,6 +142,7 @@ pub(crate) fn lines_due(
                 fee,
                 per_year,
                 invoice_date,
+                explain,
             };
             match advance_line(&ctx, m, users) {
                 Ok(Some(line)) => out.push(line),
@@ -167,7 +182,7 @@ pub fn bill_dates(
     let before = all.len();
     let mut correct = !issued.is_empty();
     for date in sorted {
-        let lines = lines_due(date, config, fees, members, users, &all, correct)?;
+        let lines = lines_due(date, config, fees, members, users, &all, correct, true)?;
         all.extend(lines);
         correct = true;
     }
@@ -191,19 +206,21 @@ fn advance_line(
     if amount.is_zero() {
         return Ok(None);
     }
-    let mut steps = ctx.fee_steps();
-    steps.extend(ctx.count_steps(
-        Text::new(
-            format!("användare hos {party} den {start}, n(s)"),
-            format!("users of {party} on {start}, n(s)"),
-        ),
-        n,
-        &days,
-        Text::new("förskott", "advance"),
-        exact,
-        ctx.period,
-    ));
-    steps.push(ctx.rounding_step(exact, amount));
+    let mut steps = ctx.steps();
+    steps.extend(|| {
+        ctx.count_steps(
+            Text::new(
+                format!("användare hos {party} den {start}, n(s)"),
+                format!("users of {party} on {start}, n(s)"),
+            ),
+            n,
+            &days,
+            Text::new("förskott", "advance"),
+            exact,
+            ctx.period,
+        )
+    });
+    steps.push(|| ctx.rounding_step(exact, amount));
     // Users × the fee per user for the period (with the first-year multiplier) when the party
     // is a member the whole period; pro rata otherwise, where the price per user would be a
     // fraction that does not end.

@@ -37,29 +37,35 @@ pub(crate) fn correction_line(
 ) -> Result<FeeLine, CalendarError> {
     let party = m.party();
     let period = ctx.period;
-    let mut steps = ctx.fee_steps();
-    let policy = match ctx.config.policy {
-        CorrectionPolicy::NextInvoiceCount => {
-            Text::new("antal användare vid nästa faktura", "next_invoice_count")
-        }
-        CorrectionPolicy::ProRataDays => Text::new("användardagar dag för dag", "pro_rata_days"),
-    };
-    steps.push(Step::input(
-        Text::new("korrigeringsregel", "correction policy"),
-        policy,
-        None,
-    ));
+    let mut steps = ctx.steps();
+    steps.push(|| {
+        let policy = match ctx.config.policy {
+            CorrectionPolicy::NextInvoiceCount => {
+                Text::new("antal användare vid nästa faktura", "next_invoice_count")
+            }
+            CorrectionPolicy::ProRataDays => {
+                Text::new("användardagar dag för dag", "pro_rata_days")
+            }
+        };
+        Step::input(
+            Text::new("korrigeringsregel", "correction policy"),
+            policy,
+            None,
+        )
+    });
     let span = member_span(m, period);
     let (exact, actual) = match (ctx.config.policy, users, span) {
         (_, _, None) => {
-            steps.push(Step::input(
-                Text::new(
-                    format!("{party} är inte medlem i perioden"),
-                    format!("{party} is not a member in the period"),
-                ),
-                Text::plain("0"),
-                None,
-            ));
+            steps.push(|| {
+                Step::input(
+                    Text::new(
+                        format!("{party} är inte medlem i perioden"),
+                        format!("{party} is not a member in the period"),
+                    ),
+                    Text::plain("0"),
+                    None,
+                )
+            });
             (rust_decimal::Decimal::ZERO, Money::ZERO)
         }
         (CorrectionPolicy::NextInvoiceCount, _, Some(_)) => {
@@ -69,17 +75,19 @@ pub(crate) fn correction_line(
             let n = users.users_on(party, last);
             let days = member_days(m, period);
             let (exact, actual) = ctx.amount(party, n, &days, "actual amount")?;
-            steps.extend(ctx.count_steps(
-                Text::new(
-                    format!("användare hos {party} den {last}, n(e−1)"),
-                    format!("users of {party} on {last}, n(e−1)"),
-                ),
-                n,
-                &days,
-                Text::new("faktiskt belopp", "actual amount"),
-                exact,
-                period,
-            ));
+            steps.extend(|| {
+                ctx.count_steps(
+                    Text::new(
+                        format!("användare hos {party} den {last}, n(e−1)"),
+                        format!("users of {party} on {last}, n(e−1)"),
+                    ),
+                    n,
+                    &days,
+                    Text::new("faktiskt belopp", "actual amount"),
+                    exact,
+                    period,
+                )
+            });
             (exact, actual)
         }
         (CorrectionPolicy::ProRataDays, Users::Counts(_), Some(_)) => {
@@ -105,7 +113,7 @@ pub(crate) fn correction_line(
                 .saturating_sub(first);
             let days = Weighted::new(first, other, multiplier).ok_or_else(too_large)?;
             let (exact, actual) = ctx.amount(party, 1, &days, "actual amount")?;
-            steps.push(
+            steps.push(|| {
                 Step::computed(
                     Text::new(
                         format!("användardagar hos {party} under medlemskapet, viktade med avgiftsfaktorn, Σ_u Σ_d m(d)"),
@@ -114,37 +122,39 @@ pub(crate) fn correction_line(
                     Text::plain(days.formula()),
                     Text::plain(swedish_decimal(days.value(), 10)),
                 )
-                .with_figure(days.figure(true)),
-            );
-            steps.push(Step::computed(
-                Text::new("faktiskt belopp", "actual amount"),
-                Text::plain(format!(
-                    "F × Σ_u Σ_d m(d) / ({} × |P|) = {} × {} / ({} × {})",
-                    ctx.per_year,
-                    ctx.fee.amount().to_swedish(),
-                    swedish_decimal(days.value(), 10),
-                    ctx.per_year,
-                    period.days()
-                )),
-                Text::plain(swedish_decimal(exact, 10)),
-            ));
+                .with_figure(days.figure(true))
+            });
+            steps.push(|| {
+                Step::computed(
+                    Text::new("faktiskt belopp", "actual amount"),
+                    Text::plain(format!(
+                        "F × Σ_u Σ_d m(d) / ({} × |P|) = {} × {} / ({} × {})",
+                        ctx.per_year,
+                        ctx.fee.amount().to_swedish(),
+                        swedish_decimal(days.value(), 10),
+                        ctx.per_year,
+                        period.days()
+                    )),
+                    Text::plain(swedish_decimal(exact, 10)),
+                )
+            });
             (exact, actual)
         }
     };
-    steps.push(ctx.rounding_step(exact, actual));
+    steps.push(|| ctx.rounding_step(exact, actual));
     let billed_amount = billed.map_or(Money::ZERO, |b| b.amount);
-    let issued = match billed {
-        Some(b) => {
-            let dates: Vec<String> = b.dates.iter().map(|d| d.to_string()).collect();
-            let dates = dates.join(", ");
-            Text::new(
-                format!("{} rad(er) fakturerade den {dates}", b.lines),
-                format!("{} line(s) issued on {dates}", b.lines),
-            )
-        }
-        None => Text::new("inget fakturerat", "nothing issued"),
-    };
-    steps.push(
+    steps.push(|| {
+        let issued = match billed {
+            Some(b) => {
+                let dates: Vec<String> = b.dates.iter().map(|d| d.to_string()).collect();
+                let dates = dates.join(", ");
+                Text::new(
+                    format!("{} rad(er) fakturerade den {dates}", b.lines),
+                    format!("{} line(s) issued on {dates}", b.lines),
+                )
+            }
+            None => Text::new("inget fakturerat", "nothing issued"),
+        };
         Step::computed(
             Text::new(
                 format!("fakturerat för {period}"),
@@ -153,18 +163,20 @@ pub(crate) fn correction_line(
             issued,
             Text::plain(billed_amount.to_swedish()),
         )
-        .with_figure(Figure::Billed(billed_amount)),
-    );
+        .with_figure(Figure::Billed(billed_amount))
+    });
     let amount = actual - billed_amount;
-    let figures = format!("{} − {}", actual.to_swedish(), billed_amount.to_swedish());
-    steps.push(Step::computed(
-        Text::new("korrigering", "correction"),
-        Text::new(
-            format!("faktiskt − fakturerat = {figures}"),
-            format!("actual − billed = {figures}"),
-        ),
-        Text::plain(amount.to_swedish()),
-    ));
+    steps.push(|| {
+        let figures = format!("{} − {}", actual.to_swedish(), billed_amount.to_swedish());
+        Step::computed(
+            Text::new("korrigering", "correction"),
+            Text::new(
+                format!("faktiskt − fakturerat = {figures}"),
+                format!("actual − billed = {figures}"),
+            ),
+            Text::plain(amount.to_swedish()),
+        )
+    });
     Ok(FeeLine {
         party: party.clone(),
         kind: FeeLineKind::Correction,

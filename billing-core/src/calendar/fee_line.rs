@@ -183,9 +183,48 @@ pub(crate) struct Ctx<'a> {
     pub(crate) fee: &'a AnnualFee,
     pub(crate) per_year: usize,
     pub(crate) invoice_date: NaiveDate,
+    /// Whether the lines are explained (R16). The lines of an earlier date that the engine
+    /// computes only for their amounts (what later dates correct, the cash flow) are not: their
+    /// explanations would be built and dropped unread on every date issued after them.
+    pub(crate) explain: bool,
+}
+
+/// The steps of a line's explanation, built only when the line is explained.
+pub(crate) struct Steps {
+    on: bool,
+    steps: Vec<Step>,
+}
+
+impl Steps {
+    /// Adds the step `f` makes, when the line is explained.
+    pub(crate) fn push(&mut self, f: impl FnOnce() -> Step) {
+        if self.on {
+            self.steps.push(f());
+        }
+    }
+
+    /// Adds the steps `f` makes, when the line is explained.
+    pub(crate) fn extend<I: IntoIterator<Item = Step>>(&mut self, f: impl FnOnce() -> I) {
+        if self.on {
+            self.steps.extend(f());
+        }
+    }
 }
 
 impl Ctx<'_> {
+    /// The steps of a line, starting with the fee's ([`Ctx::fee_steps`]); none when the line is
+    /// not explained.
+    pub(crate) fn steps(&self) -> Steps {
+        Steps {
+            on: self.explain,
+            steps: if self.explain {
+                self.fee_steps()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
     /// The steps of an amount counted from users on one day: n, Σ m(d), and
     /// `n × F × Σ m(d) / (k × |P|)` — the same for an advance (R6) and for the actual amount of
     /// a correction under `next_invoice_count` (R7).
@@ -283,17 +322,12 @@ impl Ctx<'_> {
         Ok((exact, rounded))
     }
 
-    pub(crate) fn explanation(
-        &self,
-        party: &PartyId,
-        amount: Money,
-        steps: Vec<Step>,
-    ) -> Explanation {
+    pub(crate) fn explanation(&self, party: &PartyId, amount: Money, steps: Steps) -> Explanation {
         Explanation {
             pool: user_fee_pool(self.period),
             party: party.clone(),
             amount,
-            steps,
+            steps: steps.steps,
         }
     }
 

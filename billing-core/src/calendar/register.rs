@@ -154,7 +154,11 @@ impl Register {
     pub fn new(rows: &[Registration], agreement: &Agreement) -> Result<Register, CalendarProblems> {
         let mut problems = Vec::new();
         let ids: Vec<&PartyId> = agreement.parties().iter().map(|p| &p.id).collect();
-        let mut keyed: Vec<(usize, &UserId, i64, i64)> = Vec::with_capacity(rows.len());
+        // Users are told apart by a number given to each distinct id, so the rows sort as
+        // integers rather than by comparing id strings.
+        let mut user_numbers: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(rows.len());
+        let mut keyed: Vec<(usize, usize, i64, i64)> = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             let number = i + 1;
             let Ok(party) = ids.binary_search(&&row.party) else {
@@ -178,7 +182,9 @@ impl Register {
                 continue;
             }
             let last = row.last_day.map_or(OPEN, day_number);
-            keyed.push((party, &row.user, day_number(row.first_day), last));
+            let next = user_numbers.len();
+            let user = *user_numbers.entry(&row.user.0).or_insert(next);
+            keyed.push((party, user, day_number(row.first_day), last));
         }
         if !problems.is_empty() {
             return Err(CalendarProblems::new(problems));

@@ -256,20 +256,24 @@ impl PartyTimeline {
 /// one of `costs`, ordered by party: money in and out by date and the running balance. An
 /// invoice a party sends itself counts both ways.
 pub fn cash_flow(invoices: &[Invoice], costs: &[ProviderCost]) -> Vec<PartyTimeline> {
+    cash_flow_of(
+        invoices
+            .iter()
+            .map(|i| (&i.issuer, &i.buyer, i.issue_date, i.payable)),
+        costs,
+    )
+}
+
+/// [`cash_flow`] of invoices given as (issuer, buyer, issue date, payable): all the cash flow
+/// needs of an invoice, so the engine keeps no more of an earlier date's invoices.
+pub(crate) fn cash_flow_of<'a>(
+    invoices: impl Iterator<Item = (&'a PartyId, &'a PartyId, NaiveDate, Money)>,
+    costs: &'a [ProviderCost],
+) -> Vec<PartyTimeline> {
     let mut moves: BTreeMap<&PartyId, BTreeMap<NaiveDate, (Money, Money)>> = BTreeMap::new();
-    for inv in invoices {
-        moves
-            .entry(&inv.issuer)
-            .or_default()
-            .entry(inv.issue_date)
-            .or_default()
-            .0 += inv.payable;
-        moves
-            .entry(&inv.buyer)
-            .or_default()
-            .entry(inv.issue_date)
-            .or_default()
-            .1 += inv.payable;
+    for (issuer, buyer, date, payable) in invoices {
+        moves.entry(issuer).or_default().entry(date).or_default().0 += payable;
+        moves.entry(buyer).or_default().entry(date).or_default().1 += payable;
     }
     for c in costs {
         moves

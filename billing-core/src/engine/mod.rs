@@ -12,19 +12,21 @@
 
 mod model;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
 use crate::agreement::PartyId;
 use crate::apportion::apportion;
 use crate::calendar::advance::lines_due;
+use crate::calendar::settlement::cash_flow_of;
 use crate::calendar::{
-    annual_fee, arrears_invoices, assemble_invoices, cash_flow, AnnualFee, DuePool, EntryRequest,
-    ExtraLine, FeeLine, FeeSchedule, Invoice, Members, Membership, PartyTimeline, Register,
-    UserCounts, Users,
+    annual_fee, arrears_invoices, AnnualFee, DuePool, EntryRequest, ExtraLine, FeeLine,
+    FeeSchedule, Invoice, Members, Membership, PartyTimeline, Register, UserCounts, Users,
 };
 use crate::error::Finding;
+use crate::invoice::assemble;
+use crate::money::Money;
 use crate::pool::{allocate, Allocation, Key, Participants};
 use crate::problems::Located;
 use crate::transactions::{fee_review, FeeReview, PricedLine};
@@ -193,7 +195,20 @@ pub fn invoices_due(
                 continue;
             }
             let config = &settings.calendar;
-            match lines_due(d, config, schedule, members, users, &all_fee_lines, true) {
+            // Only the date's own lines are explained: an earlier date's are computed for their
+            // amounts (what later dates correct, the cash flow), and an explanation built for
+            // each of them would be dropped unread on every date issued after it.
+            let explain = d == date;
+            match lines_due(
+                d,
+                config,
+                schedule,
+                members,
+                users,
+                &all_fee_lines,
+                true,
+                explain,
+            ) {
                 Ok(lines) => {
                     if d == date {
                         new_fee_lines = lines.clone();
@@ -229,19 +244,24 @@ pub fn invoices_due(
     billing_dates.retain(|d| *d <= date);
     billing_dates.insert(date);
 
+    // Each date's lines, taken once (not filtered out of all the lines on every date).
+    let mut fee_lines_by_date: BTreeMap<NaiveDate, Vec<FeeLine>> = BTreeMap::new();
+    for line in all_fee_lines {
+        fee_lines_by_date
+            .entry(line.invoice_date)
+            .or_default()
+            .push(line);
+    }
     let mut invoices_of_date = Vec::new();
     let mut issuer_share = None;
-    let mut all_invoices = Vec::new();
+    // What the cash flow needs of every invoice up to the date: issuer, buyer, date, payable.
+    let mut moves: Vec<(PartyId, PartyId, NaiveDate, Money)> = Vec::new();
     let mut allocations = Vec::new();
     let mut findings = Vec::new();
     for &d in &billing_dates {
         let mut day_findings = Vec::new();
         let due = due_pools(model, members.as_ref(), d, &mut problems, &mut day_findings);
-        let fee_for_day: Vec<FeeLine> = all_fee_lines
-            .iter()
-            .filter(|l| l.invoice_date == d)
-            .cloned()
-            .collect();
+        let fee_for_day = fee_lines_by_date.remove(&d).unwrap_or_default();
         let extra: Vec<ExtraLine> = model
             .transaction_lines
             .iter()
@@ -250,18 +270,28 @@ pub fn invoices_due(
             .collect();
         let mut options = settings.invoice.clone();
         options.bill_issuer = true;
-        let mut invoices =
-            match assemble_invoices(d, &settings.issuer, &fee_for_day, &due, &extra, &options) {
-                Ok(i) => i,
-                Err(e) => {
-                    problems.extend(
-                        e.problems()
-                            .iter()
-                            .map(|p| agreement_problem(p.to_string())),
-                    );
-                    Vec::new()
-                }
-            };
+        // An earlier date's invoices are assembled for the cash flow only: unexplained.
+        let explain = d == date;
+        let assembled = assemble(
+            d,
+            &settings.issuer,
+            &fee_for_day,
+            &due,
+            &extra,
+            &options,
+            explain,
+        );
+        let mut invoices = match assembled {
+            Ok(i) => i,
+            Err(e) => {
+                problems.extend(
+                    e.problems()
+                        .iter()
+                        .map(|p| agreement_problem(p.to_string())),
+                );
+                Vec::new()
+            }
+        };
         // R15: the issuer's own share is computed like any invoice but never issued.
         let own = invoices
             .iter()
@@ -284,8 +314,13 @@ pub fn invoices_due(
                 ),
             }
         }
+        moves.extend(
+            invoices
+                .iter()
+                .map(|i| (i.issuer.clone(), i.buyer.clone(), i.issue_date, i.payable)),
+        );
         if d == date {
-            invoices_of_date = invoices.clone();
+            invoices_of_date = invoices;
             issuer_share = own;
             allocations = due.into_iter().map(|p| p.allocation).collect();
             findings = day_findings;
@@ -294,14 +329,16 @@ pub fn invoices_due(
             // taken as billed then, and said so.
             assumed_dates.push(d);
         }
-        all_invoices.extend(invoices);
     }
     assumed_dates.sort_unstable();
     assumed_dates.dedup();
     if !problems.is_empty() {
         return Err(problems);
     }
-    let timeline = cash_flow(&all_invoices, &model.provider_costs);
+    let timeline = cash_flow_of(
+        moves.iter().map(|(i, b, d, p)| (i, b, *d, *p)),
+        &model.provider_costs,
+    );
     Ok(Billing {
         date,
         invoices: invoices_of_date,

@@ -403,6 +403,20 @@ pub fn assemble_invoices(
     extra: &[ExtraLine],
     options: &InvoiceOptions,
 ) -> Result<Vec<Invoice>, CalendarProblems> {
+    assemble(date, issuer, fee_lines, pools, extra, options, true)
+}
+
+/// [`assemble_invoices`], with the pool lines unexplained (no steps) when `explain` is false:
+/// invoices of an earlier date that the engine assembles only for the cash flow.
+pub(crate) fn assemble(
+    date: NaiveDate,
+    issuer: &PartyId,
+    fee_lines: &[FeeLine],
+    pools: &[DuePool],
+    extra: &[ExtraLine],
+    options: &InvoiceOptions,
+    explain: bool,
+) -> Result<Vec<Invoice>, CalendarProblems> {
     let mut problems = Vec::new();
     let mut by_buyer: BTreeMap<PartyId, Vec<(u8, InvoiceLine)>> = BTreeMap::new();
     let mut push = |party: &PartyId, order: u8, line: InvoiceLine| {
@@ -470,7 +484,8 @@ pub fn assemble_invoices(
         payers.dedup();
         for party in payers {
             let amount = a.amount_for(party);
-            let explanation = a.explain(party).unwrap_or_else(|| Explanation {
+            let explained = if explain { a.explain(party) } else { None };
+            let explanation = explained.unwrap_or_else(|| Explanation {
                 pool: a.pool.clone(),
                 party: party.clone(),
                 amount,
