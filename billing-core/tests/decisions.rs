@@ -349,6 +349,14 @@ fn r8_entry_without_majority_is_refused_with_the_count() {
     m.terms = vec![Terms::new(pid("c")).joined(day(2011, 4, 1), vec![pid("a")])];
     let problems = invoices_due(&m, day(2011, 7, 1), &History::default()).unwrap_err();
     assert_eq!(problems[0].subject, Subject::Party(pid("c")));
+    // The place as data: the party and the field at fault, for the caller to point at.
+    assert_eq!(problems[0].field, Some("approved_by"));
+    let error = billing_core::Error::from(problems.clone());
+    let place = error.places()[0];
+    assert_eq!(
+        (place.party, place.field),
+        (Some(&pid("c")), Some("approved_by"))
+    );
     assert!(
         problems[0]
             .message

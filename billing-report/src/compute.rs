@@ -138,15 +138,30 @@ pub fn year(
         .map_err(|core| core.iter().map(|p| located(input, p)).collect())
 }
 
-/// An engine problem at its cell: the source reference is `Sheet!Cell`; without one, a
-/// party's problem is on the Parties sheet and a pool's or cooperation's on Pools.
+/// An engine problem at its cell: the cell of the field it is about in the row of its pool or
+/// party (`Pools!D5` for a pool's due date), else its source reference `Sheet!Cell`; without
+/// one, a party's problem is on the Parties sheet and a pool's or cooperation's on Pools.
 fn located(input: &Input, p: &engine::Problem) -> Problem {
     let default_sheet = match &p.subject {
         Subject::Parties | Subject::Party(_) => Some("Parties"),
         Subject::Pool(_) | Subject::Cooperation(_) => Some("Pools"),
         _ => None,
     };
-    let (sheet, cell) = match (&p.source, default_sheet) {
+    let cells = match &p.subject {
+        Subject::Pool(id) => input
+            .pools
+            .iter()
+            .find(|x| x.pool.id == *id)
+            .map(|x| &x.cells),
+        Subject::Party(id) => input.parties.get(id).map(|x| &x.cells),
+        _ => None,
+    };
+    let field_cell = p
+        .field
+        .zip(cells)
+        .and_then(|(field, cells)| cells.get(field))
+        .map(|cell| billing_core::SourceRef::new(cell));
+    let (sheet, cell) = match (field_cell.as_ref().or(p.source.as_ref()), default_sheet) {
         (Some(s), Some(d)) => {
             let (sheet, cell) = s.as_str().split_once('!').unwrap_or((d, ""));
             (Some(sheet.to_owned()), Some(cell.to_owned()))

@@ -458,6 +458,9 @@ pub struct PartyInfo {
     pub e_invoice_gaps: Vec<(String, Problem)>,
     /// Where its row is, e.g. `Parties!A5`.
     pub place: String,
+    /// The cell of each column of its row, by column name (`joined` → `Parties!G5`): where a
+    /// problem of the engine about one of its fields is shown.
+    pub cells: BTreeMap<&'static str, String>,
 }
 
 /// A postal address as read from the Parties sheet.
@@ -554,6 +557,9 @@ pub struct PoolInput {
     pub period: Option<Period>,
     /// Where its row is.
     pub place: String,
+    /// The cell of each column of its row, by column name (`amount` → `Pools!C5`): where a
+    /// problem of the engine about one of its fields is shown.
+    pub cells: BTreeMap<&'static str, String>,
 }
 
 /// A budget and, when given, its user count.
@@ -950,6 +956,7 @@ impl<'a> Sheets<'a> {
                     vat: VatRate::Zero,
                     period: None,
                     place: c.place.clone(),
+                    cells: BTreeMap::new(),
                 });
             }
         }
@@ -1890,6 +1897,7 @@ impl<'a> Sheets<'a> {
                     notice_given: r.date("notice_given", "notice_given", problems),
                     roles,
                     place: r.cell("id").source().to_string(),
+                    cells: r.cells(),
                 },
             );
             list.push(party);
@@ -2205,7 +2213,7 @@ impl<'a> Sheets<'a> {
                 agreement.map(|a| billing_core::engine::check_pool(a, &pool, thresholds))
             {
                 for p in e.problems() {
-                    let column = split_column(p);
+                    let column = p.field().unwrap_or("id");
                     let column = if r.columns.contains_key(column) {
                         column
                     } else {
@@ -2223,6 +2231,7 @@ impl<'a> Sheets<'a> {
                 vat,
                 period,
                 place,
+                cells: r.cells(),
             });
         }
         for pool in fixed.keys() {
@@ -2610,26 +2619,6 @@ impl Sheets<'_> {
     }
 }
 
-/// The Pools column whose value a split problem is about.
-fn split_column(problem: &billing_core::SplitError) -> &'static str {
-    use billing_core::SplitError as E;
-    match problem {
-        E::DuplicateParticipant { .. } | E::NoParticipants { .. } => "participants",
-        E::UnknownParty { role, .. } => match *role {
-            "participant" => "participants",
-            "absorbing party" => "excess",
-            "payer" => "key",
-            _ => "id",
-        },
-        E::MissingFigure { .. } | E::NonPositiveWeight { .. } => "key",
-        E::NonPositiveCap { .. } => "cap",
-        E::CapWithoutYear { .. } | E::NoThreshold { .. } => "year",
-        E::TooFewTotalUsers { .. } => "total_users",
-        E::TooLarge { .. } => "amount",
-        _ => "id",
-    }
-}
-
 /// The file stem of the `transactions_file` setting, read straight from the Settings table: in a
 /// CSV folder the transactions file may sit beside the tables and is not a sheet.
 fn transactions_file_stem(source: &Source) -> Option<String> {
@@ -2929,6 +2918,14 @@ struct RowReader<'a> {
 }
 
 impl<'a> RowReader<'a> {
+    /// The cell of each of the sheet's known columns in this row, by column name.
+    fn cells(&self) -> BTreeMap<&'static str, String> {
+        self.columns
+            .keys()
+            .map(|c| (*c, self.cell(c).source().to_string()))
+            .collect()
+    }
+
     fn cell(&self, column: &str) -> CellRef<'a> {
         CellRef {
             table: self.table,

@@ -414,7 +414,8 @@ fn corpus() -> Vec<Bad> {
             name: "entry-without-majority",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Parties", "H15", "0880, 0881")),
-            expect: &["Parties!A15: entry of party landstinget-kalmar on 2011-04-01: 2 of 13 existing parties approved"],
+            // At the approvals' cell, not at the party's id (Parties!A15).
+            expect: &["Parties!H15: entry of party landstinget-kalmar on 2011-04-01: 2 of 13 existing parties approved"],
         },
         Bad {
             name: "unknown-provider",
@@ -917,6 +918,18 @@ fn corpus() -> Vec<Bad> {
             form: Csv,
             brk: Tables("stockholm-2020", |t| set(t, "Pools", "G2", "-5")),
             expect: &["Pools!G2: pool system-2020: the cap must be above 0"],
+        },
+        // A participant that is not yet a member on the due date (R14), found by the engine: at
+        // the pool's participants cell, not at its id (Pools!A2).
+        Bad {
+            name: "participant-not-member-at-its-cell",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| {
+                set(t, "Pools", "D2", "2011-01-01");
+                set(t, "Pools", "E2", "equal");
+                set(t, "Pools", "F2", "0821, landstinget-kalmar");
+            }),
+            expect: &["Pools!F2: pool upgrade-2011 falls due on 2011-01-01 but names landstinget-kalmar as participant(s), not member(s) on that day"],
         },
         // A duplicated participant was reported at the pool's id.
         Bad {
