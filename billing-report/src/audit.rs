@@ -31,6 +31,7 @@ use billing_core::transactions::{Outcome, PricedLine};
 use billing_core::{Allocation, ExcessPolicy, Figure, Language, Money, PartyId};
 
 use crate::compute::Draft;
+use crate::output::excess_words;
 use crate::workbook::Input;
 
 /// A whole audit workbook before it is written.
@@ -199,16 +200,6 @@ fn figure_words(figure: &str, lang: Language) -> String {
         ("fixed amount", Language::Sv) => "fast belopp".to_owned(),
         ("share", Language::Sv) => "andel".to_owned(),
         (other, _) => other.to_owned(),
-    }
-}
-
-/// An excess policy in `lang`.
-fn excess_words(excess: &ExcessPolicy, lang: Language) -> String {
-    match (excess, lang) {
-        (ExcessPolicy::Absorb(p), Language::Sv) => format!("bärs av {p}"),
-        (ExcessPolicy::Redistribute, Language::Sv) => "omfördelas".to_owned(),
-        (ExcessPolicy::Uncovered, Language::Sv) => "täcks inte".to_owned(),
-        (other, _) => other.to_string(),
     }
 }
 

@@ -900,8 +900,8 @@ fn key_words(key: &str, lang: Language) -> &str {
     }
 }
 
-/// An excess policy in the document's language.
-fn excess_words(excess: &ExcessPolicy, lang: Language) -> String {
+/// An excess policy in the document's language (the overview's and audit.xlsx's words).
+pub(crate) fn excess_words(excess: &ExcessPolicy, lang: Language) -> String {
     match (excess, lang) {
         (ExcessPolicy::Absorb(p), Language::Sv) => format!("bärs av {p}"),
         (ExcessPolicy::Redistribute, Language::Sv) => "omfördelas".to_owned(),

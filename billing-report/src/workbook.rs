@@ -1248,22 +1248,17 @@ impl<'a> Sheets<'a> {
                         None
                     } else {
                         let text = r.text("value", problems).unwrap_or_default();
-                        let t = text.trim().to_lowercase();
-                        match t.split_once(':') {
-                            None if t == "redistribute" || t == "omfördela" => {
-                                Some(ExcessPolicy::Redistribute)
-                            }
-                            None if t == "uncovered" || t == "otäckt" => {
-                                Some(ExcessPolicy::Uncovered)
-                            }
-                            Some(("absorb" | "bärs_av", who)) => match PartyId::new(who.trim()) {
+                        match written_excess(&text) {
+                            Some(WrittenExcess::Redistribute) => Some(ExcessPolicy::Redistribute),
+                            Some(WrittenExcess::Uncovered) => Some(ExcessPolicy::Uncovered),
+                            Some(WrittenExcess::Absorb(who)) => match PartyId::new(who) {
                                 Ok(id) if known.contains(&id) => Some(ExcessPolicy::Absorb(id)),
                                 _ => {
-                                    err("value", format!("unknown party {}", who.trim()), problems);
+                                    err("value", format!("unknown party {who}"), problems);
                                     None
                                 }
                             },
-                            _ => {
+                            None => {
                                 err("value", "the excess policy must be absorb:<party>, redistribute or uncovered".to_owned(), problems);
                                 None
                             }
@@ -2117,31 +2112,21 @@ impl<'a> Sheets<'a> {
             };
             let excess = match r.text("excess", problems) {
                 None => None,
-                Some(t) => {
-                    // Only the policy's name is case-blind: the absorbing party's id keeps its case.
-                    let t = t.trim();
-                    let (name, party) = match t.split_once(':') {
-                        Some((n, p)) => (n.trim().to_lowercase(), Some(p.trim())),
-                        None => (t.to_lowercase(), None),
-                    };
-                    // The Swedish names as the Scenarios sheet accepts them (the template's).
-                    let absorb = name == "absorb" || name == "bärs_av";
-                    let policy = if let (true, Some(p)) = (absorb, party) {
+                Some(t) => match written_excess(&t) {
+                    Some(WrittenExcess::Absorb(p)) => {
                         party_id(&r, "excess", p, problems).map(ExcessPolicy::Absorb)
-                    } else if (name == "redistribute" || name == "omfördela") && party.is_none() {
-                        Some(ExcessPolicy::Redistribute)
-                    } else if (name == "uncovered" || name == "otäckt") && party.is_none() {
-                        Some(ExcessPolicy::Uncovered)
-                    } else {
+                    }
+                    Some(WrittenExcess::Redistribute) => Some(ExcessPolicy::Redistribute),
+                    Some(WrittenExcess::Uncovered) => Some(ExcessPolicy::Uncovered),
+                    None => {
                         problems.push(r.cell("excess").problem(
                             Severity::Error,
                             "excess must be absorb:<party>, redistribute or uncovered (bärs_av:<part>, omfördela, otäckt)",
                             true,
                         ));
                         None
-                    };
-                    policy
-                }
+                    }
+                },
             };
             let cap = match r.text("cap", problems) {
                 None => None,
@@ -3083,5 +3068,58 @@ impl<'a> RowReader<'a> {
             ));
         }
         rate
+    }
+}
+
+/// An excess policy as a cell writes it, in English or Swedish (the template's words).
+#[derive(Debug, PartialEq, Eq)]
+enum WrittenExcess<'a> {
+    /// `absorb:<party>` or `bärs_av:<part>`, with the party's id as written.
+    Absorb(&'a str),
+    /// `redistribute` or `omfördela`.
+    Redistribute,
+    /// `uncovered` or `otäckt`.
+    Uncovered,
+}
+
+/// Reads an excess policy for the Pools and the Scenarios sheets alike; `None` when the text is
+/// none of them. Only the policy's name is case-blind: the absorbing party's id keeps its case.
+fn written_excess(text: &str) -> Option<WrittenExcess<'_>> {
+    let text = text.trim();
+    let (name, party) = match text.split_once(':') {
+        Some((n, p)) => (n.trim().to_lowercase(), Some(p.trim())),
+        None => (text.to_lowercase(), None),
+    };
+    match (name.as_str(), party) {
+        ("absorb" | "bärs_av", Some(p)) => Some(WrittenExcess::Absorb(p)),
+        ("redistribute" | "omfördela", None) => Some(WrittenExcess::Redistribute),
+        ("uncovered" | "otäckt", None) => Some(WrittenExcess::Uncovered),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod written_excess_tests {
+    use super::{written_excess, WrittenExcess};
+
+    #[test]
+    fn english_and_swedish_names_case_blind_the_party_as_written() {
+        assert_eq!(
+            written_excess(" Bärs_av: 0180a"),
+            Some(WrittenExcess::Absorb("0180a"))
+        );
+        assert_eq!(
+            written_excess("ABSORB:0180"),
+            Some(WrittenExcess::Absorb("0180"))
+        );
+        assert_eq!(
+            written_excess("Omfördela"),
+            Some(WrittenExcess::Redistribute)
+        );
+        assert_eq!(written_excess("uncovered"), Some(WrittenExcess::Uncovered));
+        assert_eq!(written_excess("otäckt"), Some(WrittenExcess::Uncovered));
+        assert_eq!(written_excess("redistribute:0180"), None);
+        assert_eq!(written_excess("absorb"), None);
+        assert_eq!(written_excess("share"), None);
     }
 }
