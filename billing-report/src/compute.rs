@@ -55,6 +55,35 @@ pub struct Draft {
 /// # Errors
 /// Every problem found, at the cell of the party, pool or cooperation it concerns.
 pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draft, Vec<Problem>> {
+    compute_with(input, input.registrations.clone(), date, history).0
+}
+
+/// As [`compute`], without copying the user register: it is moved into the engine's model and
+/// back into `input` afterwards.
+///
+/// # Errors
+/// As [`compute`].
+pub fn compute_in_place(
+    input: &mut Input,
+    date: NaiveDate,
+    history: &History,
+) -> Result<Draft, Vec<Problem>> {
+    let registrations = std::mem::take(&mut input.registrations);
+    let (draft, registrations) = compute_with(input, registrations, date, history);
+    input.registrations = registrations;
+    draft
+}
+
+/// Computes with `registrations` as the user register, and gives them back.
+fn compute_with(
+    input: &Input,
+    registrations: Vec<billing_core::calendar::Registration>,
+    date: NaiveDate,
+    history: &History,
+) -> (
+    Result<Draft, Vec<Problem>>,
+    Vec<billing_core::calendar::Registration>,
+) {
     // Counts per day are only needed for a fee review: a long file's day counts are large.
     let need_counts = input
         .cooperations
@@ -62,8 +91,8 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
         .any(|c| c.fee.is_some() && !c.covers.is_empty());
     let mut problems = Vec::new();
     let (priced, counts) = transactions(input, need_counts, &mut problems);
-    let model = crate::model::model(input, priced, counts);
-    match engine::invoices_due(&model, date, history) {
+    let model = crate::model::model_with(input, registrations, priced, counts);
+    let draft = match engine::invoices_due(&model, date, history) {
         Ok(b) if problems.is_empty() => Ok(Draft {
             date: b.date,
             invoices: b.invoices,
@@ -83,7 +112,8 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
             out.extend(problems);
             Err(out)
         }
-    }
+    };
+    (draft, model.registrations)
 }
 
 /// The year `year` of every party, and of each scenario named in `scenarios` (from the
@@ -260,5 +290,26 @@ pub fn matrix(allocations: &[Allocation]) -> BTreeMap<String, BTreeMap<PartyId, 
 /// agreement's start, and pool due dates. `check` computes the last one, which computes them
 /// all.
 pub fn billing_dates(input: &Input) -> Vec<NaiveDate> {
-    engine::billing_dates(&crate::model::model(input, Vec::new(), Vec::new()))
+    // Only the register's days bear on the dates: one registration per distinct day stands in
+    // for the register, rather than a copy of it.
+    let days: std::collections::BTreeSet<NaiveDate> = input
+        .registrations
+        .iter()
+        .flat_map(|r| std::iter::once(r.first_day).chain(r.last_day))
+        .collect();
+    let registrations = match input.registrations.first() {
+        Some(r) => days
+            .into_iter()
+            .map(|d| {
+                billing_core::calendar::Registration::new(r.party.clone(), r.user.clone(), d, None)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    engine::billing_dates(&crate::model::model_with(
+        input,
+        registrations,
+        Vec::new(),
+        Vec::new(),
+    ))
 }

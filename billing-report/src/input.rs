@@ -317,9 +317,12 @@ pub struct Table {
     pub headers: Vec<String>,
     /// The 1-based row number of the header row.
     pub header_row: u32,
-    /// The data rows (blank rows left out).
+    /// The data rows (blank rows left out); none when the rows are streamed.
     pub rows: Vec<Row>,
     first_column: u32,
+    /// The CSV file the rows are read from one at a time with [`stream_rows`], instead of
+    /// being held in `rows` (a user register may have millions).
+    pub streamed: Option<PathBuf>,
 }
 
 /// A data row.
@@ -569,6 +572,7 @@ fn table_from_cells(
             })
             .collect(),
         first_column,
+        streamed: None,
     }
 }
 
@@ -585,10 +589,84 @@ fn read_csv_folder(path: &Path, problems: &mut Problems) -> Vec<Table> {
         .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
         .collect();
     files.sort();
-    files
+    let stem = |f: &Path| {
+        f.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    // The settings first: a user register they name as a file is read as that table by the
+    // workbook reader (streamed), never as a table of its own here.
+    let is_settings = |f: &Path| SETTINGS_SHEETS.iter().any(|n| same_name(&stem(f), n));
+    let mut tables: Vec<Table> = files
         .iter()
+        .filter(|f| is_settings(f))
         .filter_map(|f| read_csv_table(f, problems))
-        .collect()
+        .collect();
+    let named: Vec<PathBuf> = USER_FILE_SETTINGS
+        .iter()
+        .filter_map(|(key, aliases, _)| setting_value(&tables, key, aliases))
+        .map(|(value, _, _)| path.join(value.trim()))
+        .collect();
+    for f in files.iter().filter(|f| !is_settings(f)) {
+        if named.iter().any(|n| n == f) {
+            continue;
+        }
+        let table = if STREAMED_SHEETS.iter().any(|n| same_name(&stem(f), n)) {
+            csv_header_table(f, &stem(f), problems)
+        } else {
+            read_csv_table(f, problems)
+        };
+        tables.extend(table);
+    }
+    tables
+}
+
+/// The names of the Settings sheet.
+pub const SETTINGS_SHEETS: &[&str] = &["Settings", "Inställningar"];
+
+/// The tables whose rows are streamed from a CSV file rather than held: the user register and
+/// the user counts (millions of rows).
+pub const STREAMED_SHEETS: &[&str] = &[
+    "Users",
+    "Användarregister",
+    "Användare",
+    "UserCounts",
+    "Antal användare",
+];
+
+/// The settings naming a CSV file that holds a table too large for a sheet: (setting, its
+/// aliases, the table it holds).
+pub const USER_FILE_SETTINGS: &[(&str, &[&str], &str)] = &[
+    ("users_file", &["användarfil"], "Users"),
+    ("user_counts_file", &["antalsfil"], "UserCounts"),
+];
+
+/// The value of the setting `key` (or an alias) as written in the Settings table among
+/// `tables`, with the Settings table and the value cell's name.
+pub fn setting_value<'a>(
+    tables: &'a [Table],
+    key: &str,
+    aliases: &[&str],
+) -> Option<(String, &'a Table, String)> {
+    let settings = tables
+        .iter()
+        .find(|t| SETTINGS_SHEETS.iter().any(|n| same_name(&t.sheet, n)))?;
+    let position = |names: [&str; 2]| {
+        settings
+            .headers
+            .iter()
+            .position(|h| names.iter().any(|n| same_name(h, n)))
+    };
+    let name = position(["setting", "inställning"])?;
+    let value = position(["value", "värde"])?;
+    settings.rows.iter().find_map(|row| {
+        let k = row.cells.get(name)?.shown();
+        if !(same_name(&k, key) || aliases.iter().any(|a| same_name(&k, a))) {
+            return None;
+        }
+        let v = row.cells.get(value).map(Raw::shown).unwrap_or_default();
+        Some((v, settings, settings.cell_name(row.number, value)))
+    })
 }
 
 /// Reads one CSV file as a table named after the file (`Parties.csv` → `Parties`). A comma or a
@@ -742,6 +820,7 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         header_row,
         rows,
         first_column: 0,
+        streamed: None,
     })
 }
 
@@ -796,6 +875,300 @@ impl LineCounter {
             .count();
         self.at = at;
         u32::try_from(self.newlines + 1).ok()
+    }
+}
+
+/// A reader that notes, as the bytes go by, where each non-blank line starts and its number:
+/// a streamed CSV record's line is then known without holding the file (see [`LineCounter`]
+/// for why the csv crate's own line is not used). Only the starts not yet passed are kept,
+/// never more than the csv reader's buffer holds.
+struct LineStarts<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// The number of the line being read (1-based).
+    line: u32,
+    /// The next byte begins a line.
+    at_line_start: bool,
+    /// (byte offset, line number) of each non-blank line start not yet passed.
+    starts: std::collections::VecDeque<(u64, u32)>,
+}
+
+impl<R: std::io::Read> std::io::Read for LineStarts<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                self.line = self.line.saturating_add(1);
+                self.at_line_start = true;
+            } else if self.at_line_start && b != b'\r' {
+                self.starts.push_back((self.offset + i as u64, self.line));
+                self.at_line_start = false;
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineStarts<R> {
+    /// The line of the record starting at byte `start` (records in the order read): the first
+    /// non-blank line at or after it.
+    fn line_of(&mut self, start: u64) -> Option<u32> {
+        while self.starts.front().is_some_and(|(at, _)| *at < start) {
+            self.starts.pop_front();
+        }
+        self.starts.front().map(|(_, line)| *line)
+    }
+}
+
+/// A CSV file read one record at a time: the file is never held whole, line numbers are
+/// tracked as it is read, and every record is checked as [`read_csv_table`] checks a table.
+struct CsvStream {
+    reader: csv::Reader<LineStarts<std::fs::File>>,
+    record: csv::ByteRecord,
+    file: String,
+    sheet: String,
+    delimiter: u8,
+    /// The header's width, once read.
+    width: usize,
+}
+
+impl CsvStream {
+    /// Opens `path` and reads its header row, as (stream, headers, header line).
+    fn open(
+        path: &Path,
+        sheet: &str,
+        problems: &mut Problems,
+    ) -> Option<(CsvStream, Vec<String>, u32)> {
+        use std::io::{BufRead, Read};
+        let file = path.display().to_string();
+        let open = || {
+            std::fs::File::open(path).map_err(|e| Problem {
+                severity: Severity::Error,
+                file: file.clone(),
+                sheet: None,
+                cell: None,
+                found: None,
+                message: format!("cannot be read: {e}"),
+            })
+        };
+        // The delimiter, from the first line (at most 64 KiB of it).
+        let mut first = Vec::new();
+        match open().and_then(|f| {
+            std::io::BufReader::new(f)
+                .take(64 * 1024)
+                .read_until(b'\n', &mut first)
+                .map_err(|e| Problem {
+                    severity: Severity::Error,
+                    file: file.clone(),
+                    sheet: None,
+                    cell: None,
+                    found: None,
+                    message: format!("cannot be read: {e}"),
+                })
+        }) {
+            Ok(_) => {}
+            Err(p) => {
+                problems.push(p);
+                return None;
+            }
+        }
+        let count = |c: u8| first.iter().filter(|&&b| b == c).count();
+        let delimiter = if count(b';') > count(b',') {
+            b';'
+        } else {
+            b','
+        };
+        let inner = match open() {
+            Ok(f) => f,
+            Err(p) => {
+                problems.push(p);
+                return None;
+            }
+        };
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(LineStarts {
+                inner,
+                offset: 0,
+                line: 1,
+                at_line_start: true,
+                starts: std::collections::VecDeque::new(),
+            });
+        let mut stream = CsvStream {
+            reader,
+            record: csv::ByteRecord::new(),
+            file,
+            sheet: sheet.to_owned(),
+            delimiter,
+            width: 0,
+        };
+        let mut row = Row {
+            number: 1,
+            cells: Vec::new(),
+        };
+        match stream.next(&mut row, problems)? {
+            true => {
+                let headers: Vec<String> = row.cells.iter().map(Raw::shown).collect();
+                stream.width = headers.len();
+                Some((stream, headers, row.number))
+            }
+            false => Some((stream, Vec::new(), 1)),
+        }
+    }
+
+    fn problem(&self, cell: String, found: Option<String>, message: String) -> Problem {
+        Problem {
+            severity: Severity::Error,
+            file: self.file.clone(),
+            sheet: Some(self.sheet.clone()),
+            cell: Some(cell),
+            found,
+            message,
+        }
+    }
+
+    /// Reads the next row that holds something into `row`: `Some(false)` at the end of the
+    /// file, `None` after a problem that stops the reading (said in `problems`). A row wider than
+    /// the header is an error and is left out, as in [`read_csv_table`].
+    fn next(&mut self, row: &mut Row, problems: &mut Problems) -> Option<bool> {
+        loop {
+            let read = self.reader.read_byte_record(&mut self.record);
+            let start = self.record.position().map_or(0, csv::Position::byte);
+            let number = self.reader.get_mut().line_of(start);
+            match read {
+                Ok(false) => return Some(false),
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, csv::Position::line);
+                    problems.push(self.problem(
+                        line.to_string(),
+                        None,
+                        format!("not valid CSV on line {line} ({e})"),
+                    ));
+                    return None;
+                }
+            }
+            let number = number.unwrap_or(1);
+            row.number = number;
+            row.cells.clear();
+            for (col, field) in self.record.iter().enumerate() {
+                let field = if number == 1 {
+                    field.strip_prefix(b"\xef\xbb\xbf").unwrap_or(field)
+                } else {
+                    field
+                };
+                let text = match std::str::from_utf8(field) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        problems.push(Problem {
+                            severity: Severity::Error,
+                            file: self.file.clone(),
+                            sheet: None,
+                            cell: None,
+                            found: None,
+                            message: format!(
+                                "is not UTF-8 text, expected a CSV file saved as UTF-8: line \
+                                 {number} holds the byte 0x{:02X} (saved as Windows-1252 or \
+                                 Latin-1? save it again as \"CSV UTF-8\")",
+                                field.get(e.valid_up_to()).copied().unwrap_or(0)
+                            ),
+                        });
+                        return None;
+                    }
+                };
+                // A quote left open swallows the rest of the file into one field.
+                if text.contains('\n') {
+                    problems.push(self.problem(
+                        format!("{}{number}", column_letters(col as u32)),
+                        Some(text.chars().take(40).collect()),
+                        "a field runs over several lines: is a quote (\") left open?".to_owned(),
+                    ));
+                    return None;
+                }
+                row.cells.push(if text.trim().is_empty() {
+                    Raw::Empty
+                } else {
+                    Raw::Text(text.to_owned())
+                });
+            }
+            if self.width == 0 && row.cells.is_empty() {
+                continue;
+            }
+            if self.width == 0 {
+                return Some(true);
+            }
+            let filled = row
+                .cells
+                .iter()
+                .rposition(|c| *c != Raw::Empty)
+                .map_or(0, |p| p + 1);
+            if filled == 0 {
+                continue;
+            }
+            if filled > self.width {
+                problems.push(self.problem(
+                    number.to_string(),
+                    None,
+                    format!(
+                        "line {number} has {filled} fields, the header has {}: {}",
+                        self.width,
+                        if self.delimiter == b',' {
+                            "a decimal comma (1234,50) splits a field in a comma-separated file; \
+                             separate the fields with ; or quote the number (\"1234,50\")"
+                        } else {
+                            "is a ; inside a field? quote the field"
+                        }
+                    ),
+                ));
+                continue;
+            }
+            return Some(true);
+        }
+    }
+}
+
+/// A table of a CSV file whose rows are not held but streamed by [`stream_rows`]: only its
+/// header is read here. `sheet` is the table's name (`Users` for the user register).
+pub fn csv_header_table(path: &Path, sheet: &str, problems: &mut Problems) -> Option<Table> {
+    let (_, headers, header_row) = CsvStream::open(path, sheet, problems)?;
+    Some(Table {
+        file: path.display().to_string(),
+        sheet: sheet.to_owned(),
+        headers,
+        header_row,
+        rows: Vec::new(),
+        first_column: 0,
+        streamed: Some(path.to_owned()),
+    })
+}
+
+/// Calls `each` with every data row of `table`, in order: its held rows, or for a streamed
+/// table each row as it is read from its file (one row alive at a time). A fault that stops the
+/// reading (not CSV, not UTF-8, a quote left open) is a problem at its line.
+pub fn stream_rows(
+    table: &Table,
+    problems: &mut Problems,
+    mut each: impl FnMut(&Table, &Row, &mut Problems),
+) {
+    let Some(path) = &table.streamed else {
+        for row in &table.rows {
+            each(table, row, problems);
+        }
+        return;
+    };
+    let Some((mut stream, _, _)) = CsvStream::open(path, &table.sheet, problems) else {
+        return;
+    };
+    let mut row = Row {
+        number: 0,
+        cells: Vec::new(),
+    };
+    while let Some(true) = stream.next(&mut row, problems) {
+        each(table, &row, problems);
     }
 }
 

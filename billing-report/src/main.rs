@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use billing_report::compute::{compute, Draft, History};
+use billing_report::compute::{compute_in_place, Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
     apply_dialect, check_target, default_out, render, render_only, stage_folder, summary,
@@ -358,11 +358,11 @@ fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {
 }
 
 fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
-    let input = load_input(path, quiet)?;
+    let mut input = load_input(path, quiet)?;
     // A workbook is only fine if it also computes: run every billing date once, as a draft.
     let dates: Vec<NaiveDate> = billing_report::compute::billing_dates(&input);
     if let Some(last) = dates.last() {
-        compute(&input, *last, &History::default()).map_err(Failure::Input)?;
+        compute_in_place(&mut input, *last, &History::default()).map_err(Failure::Input)?;
     }
     say(
         quiet,
@@ -458,7 +458,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     };
     clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
-    let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
+    let draft = compute_in_place(&mut input, args.date, &history).map_err(Failure::Input)?;
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
     let gaps =
@@ -694,9 +694,9 @@ fn explain(
     register: Option<&Path>,
     quiet: bool,
 ) -> Result<(), Failure> {
-    let input = load_input(path, true)?;
+    let mut input = load_input(path, true)?;
     let history = history(path, register)?;
-    let draft = compute(&input, date, &history).map_err(Failure::Input)?;
+    let draft = compute_in_place(&mut input, date, &history).map_err(Failure::Input)?;
     let register_path = register
         .map(Path::to_owned)
         .unwrap_or_else(|| default_path(path));

@@ -278,6 +278,8 @@ const SV_SETTINGS: &[(&str, &str)] = &[
     ("bankgiro", "utfärdarens bankgironummer, skrivs på fakturorna"),
     ("annual_fee", "den årliga användaravgiften, när den anges i stället för att beräknas från en budget"),
     ("transactions_file", "transaktionsfilen i CSV (timestamp,party,kind eller party,kind,period,count), relativt arbetsbokens mapp"),
+    ("users_file", "användarregistret (tabellen Users) som en CSV-fil, när det är för stort för ett blad: relativt arbetsbokens mapp och inuti den"),
+    ("user_counts_file", "antalet användare (tabellen UserCounts) som en CSV-fil, relativt arbetsbokens mapp och inuti den"),
     ("transactions_period", "hur transaktioner faktureras i efterskott: månad (standard), halvår eller år"),
     ("language", "språket i fakturorna, sammanställningen och granskningsunderlaget: sv (standard) eller en"),
     ("transactions_vat", "momssatsen för transaktionsrader: 0 (standard), 6, 12, 25 eller utanför"),

@@ -341,6 +341,8 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
         "the annual user fee, when it is given rather than computed from a budget",
     ),
     ("transactions_file", &["transaktionsfil"], "the transactions CSV (timestamp,party,kind or party,kind,period,count), relative to the workbook's folder"),
+    ("users_file", &["användarfil"], "the user register (the Users table) as a CSV file, when it is too large for a sheet: relative to the workbook's folder and inside it"),
+    ("user_counts_file", &["antalsfil"], "the user counts (the UserCounts table) as a CSV file, relative to the workbook's folder and inside it"),
     ("transactions_period", &["transaktionsperiod"], "how transactions are billed in arrears: month (default), half-year or year"),
     (
         "language",
@@ -614,7 +616,8 @@ pub struct Input {
 /// Every problem of the workbook, when at least one is an error.
 pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     let mut problems = Problems::default();
-    let source = read_source(path, &mut problems);
+    let mut source = read_source(path, &mut problems);
+    attach_user_files(&mut source, &mut problems);
     if source.tables.is_empty() {
         if !problems.has_errors() {
             problems.file_error(&path.display().to_string(), "holds no sheets");
@@ -637,6 +640,93 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
                 );
             }
             Err(problems.into_vec())
+        }
+    }
+}
+
+/// The user register (or the user counts) named by `users_file` (`user_counts_file`) in the
+/// settings: a CSV file inside the workbook's folder, as the Users (UserCounts) table, its rows
+/// streamed when read. A path leaving the folder, a file that is not there, and a table given
+/// both as a sheet and as a file are errors at the setting's value.
+fn attach_user_files(source: &mut Source, problems: &mut Problems) {
+    let base = if source.path.is_dir() {
+        source.path.clone()
+    } else {
+        source.path.parent().map(Path::to_owned).unwrap_or_default()
+    };
+    for (key, aliases, sheet) in crate::input::USER_FILE_SETTINGS {
+        let Some((value, settings, cell)) =
+            crate::input::setting_value(&source.tables, key, aliases)
+        else {
+            continue;
+        };
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            // An empty value is said at its cell by the settings reader.
+            continue;
+        }
+        let at = |message: String| Problem {
+            severity: Severity::Error,
+            file: settings.file.clone(),
+            sheet: Some(settings.sheet.clone()),
+            cell: Some(cell.clone()),
+            found: Some(value.clone()),
+            message,
+        };
+        let relative = Path::new(&value);
+        let file = base.join(relative);
+        let inside = !relative.is_absolute()
+            && relative.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+            // A link may still lead out of the folder.
+            && match (file.canonicalize(), base.canonicalize()) {
+                (Ok(f), Ok(b)) => f.starts_with(b),
+                _ => true,
+            };
+        let names: Vec<&str> = SHEETS
+            .iter()
+            .filter(|spec| spec.name == *sheet)
+            .flat_map(|spec| std::iter::once(spec.name).chain(spec.aliases.iter().copied()))
+            .collect();
+        let problem = if !inside {
+            Some(at(format!(
+                "{key} must name a file inside the workbook's folder ({}), relative to it: no \
+                 absolute path, no .., no link leading out",
+                base.display()
+            )))
+        } else if let Some(t) = source.tables.iter().find(|t| {
+            names.iter().any(|n| same_name(&t.sheet, n)) && t.streamed.as_ref() != Some(&file)
+        }) {
+            Some(at(format!(
+                "the {sheet} table is given twice, as the sheet {} ({}) and as {key}: keep one",
+                t.sheet, t.file
+            )))
+        } else if !file.is_file() {
+            Some(at(format!(
+                "{key} names no file: {} is not there (the path is relative to the \
+                 workbook's folder)",
+                file.display()
+            )))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            problems.push(p);
+            continue;
+        }
+        if source
+            .tables
+            .iter()
+            .any(|t| t.streamed.as_ref() == Some(&file))
+        {
+            continue;
+        }
+        if let Some(table) = crate::input::csv_header_table(&file, sheet, problems) {
+            source.tables.push(table);
         }
     }
 }
@@ -828,6 +918,39 @@ impl<'a> Sheets<'a> {
             found.insert(spec.name, (table, columns));
         }
         Sheets { found }
+    }
+
+    /// Calls `each` with every row of a sheet, with a lookup for its columns: a streamed
+    /// table's rows one at a time as they are read from its file, never all at once.
+    fn each_row(
+        &self,
+        sheet: &str,
+        problems: &mut Problems,
+        mut each: impl FnMut(&RowReader<'_>, &mut Problems),
+    ) {
+        let Some((table, columns)) = self.found.get(sheet) else {
+            return;
+        };
+        let required: Vec<&'static str> = SHEETS
+            .iter()
+            .filter(|spec| spec.name == sheet)
+            .flat_map(|spec| spec.columns.iter())
+            .filter(|c| c.required)
+            .map(|c| c.name)
+            .collect();
+        let required: std::rc::Rc<[&'static str]> = required.into();
+        let columns = std::rc::Rc::new(columns.clone());
+        crate::input::stream_rows(table, problems, |table, row, problems| {
+            each(
+                &RowReader {
+                    table,
+                    row,
+                    columns: columns.clone(),
+                    required: required.clone(),
+                },
+                problems,
+            );
+        });
     }
 
     /// The rows of a sheet with a lookup for its columns.
@@ -2306,9 +2429,9 @@ impl<'a> Sheets<'a> {
         problems: &mut Problems,
     ) -> Vec<Registration> {
         let mut out = Vec::new();
-        for r in self.rows("Users") {
+        self.each_row("Users", problems, |r, problems| {
             let party = r.required_text("party", "party", problems).and_then(|p| {
-                let id = party_id(&r, "party", &p, problems)?;
+                let id = party_id(r, "party", &p, problems)?;
                 if known.contains(&id) {
                     Some(id)
                 } else {
@@ -2348,26 +2471,26 @@ impl<'a> Sheets<'a> {
                         format!("the last day is before the first day ({f})"),
                         true,
                     ));
-                    continue;
+                    return;
                 }
             }
             let (Some(party), Some(user), Some(first)) = (party, user, first) else {
-                continue;
+                return;
             };
             let mut reg = Registration::new(party, UserId::new(user.trim()), first, last);
             reg.organisation = r.text("organisation", problems);
             reg.source = Some(r.cell("party").source());
             out.push(reg);
-        }
+        });
         out
     }
 
     fn user_counts(&self, known: &BTreeSet<PartyId>, problems: &mut Problems) -> Vec<UserCount> {
         let mut out = Vec::new();
-        for r in self.rows("UserCounts") {
+        self.each_row("UserCounts", problems, |r, problems| {
             let party = r
                 .required_text("party", "party", problems)
-                .and_then(|p| party_id(&r, "party", &p, problems));
+                .and_then(|p| party_id(r, "party", &p, problems));
             if let Some(p) = &party {
                 if !known.contains(p) {
                     problems.push(
@@ -2386,7 +2509,7 @@ impl<'a> Sheets<'a> {
                     source: Some(r.cell("count").source()),
                 });
             }
-        }
+        });
         out
     }
 

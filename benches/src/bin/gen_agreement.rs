@@ -7,7 +7,8 @@
 //! ```text
 //! cargo run --release -p benches --bin gen_agreement -- --registrations 200000 --out /tmp/nat
 //! # writes /tmp/nat/csv/*.csv and /tmp/nat/agreement.xlsx (unless --no-xlsx or N > 1,000,000)
-//! # --users-file writes the register as users.csv beside the folder, named by `users_file`
+//! # --users-file: the xlsx workbook (written whatever N) holds no Users sheet and names
+//! # /tmp/nat/users.csv (the register) with the setting `users_file`; the CSV folder keeps Users.csv
 //! ```
 //!
 //! A fixed pseudo-random sequence makes every run write the same bytes.
@@ -174,7 +175,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let notice = |i: usize| (i % 31 == 7).then(|| day(900 + (i as u64 * 53) % 1800));
 
     let mut tables = Vec::new();
-    let mut settings = vec![
+    let settings = vec![
         vec![s("setting"), s("value")],
         vec![s("name"), s("Nationellt avtal (benchmark)")],
         vec![s("issuer"), s("region")],
@@ -184,9 +185,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         vec![s("payment_days"), s("30")],
         vec![s("bankgiro"), s("5050-1055")],
     ];
-    if a.users_file {
-        settings.push(vec![s("users_file"), s("users.csv")]);
-    }
     tables.push(Table {
         name: "Settings",
         rows: settings,
@@ -349,11 +347,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Registrations spread by population, with churn: a user starts some day in the decade
     // (most at the start) and a third leave again.
-    let users_path = if a.users_file {
-        a.out.join("users.csv")
-    } else {
-        a.out.join("csv").join("Users.csv")
-    };
+    let users_path = a.out.join("csv").join("Users.csv");
     std::fs::create_dir_all(a.out.join("csv"))?;
     let mut users: Vec<Vec<String>> = vec![["party", "user_id", "first_day", "last_day"]
         .iter()
@@ -404,12 +398,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for t in &tables {
         write_csv(&a.out.join("csv").join(format!("{}.csv", t.name)), &t.rows)?;
     }
-    if a.xlsx && users.len() <= 1_048_576 && !a.users_file {
+    if a.users_file {
+        std::fs::copy(&users_path, a.out.join("users.csv"))?;
+        if let Some(t) = tables.iter_mut().find(|t| t.name == "Settings") {
+            t.rows.push(vec![s("users_file"), s("users.csv")]);
+        }
+        users.truncate(1);
+    }
+    if a.xlsx && users.len() <= 1_048_576 {
         let mut wb = rust_xlsxwriter::Workbook::new();
-        for t in tables.iter().chain(std::iter::once(&Table {
+        let users = Table {
             name: "Users",
             rows: std::mem::take(&mut users),
-        })) {
+        };
+        let sheets = tables
+            .iter()
+            .chain((users.rows.len() > 1).then_some(&users));
+        for t in sheets {
             let ws = wb.add_worksheet().set_name(t.name)?;
             for (r, row) in t.rows.iter().enumerate() {
                 for (c, v) in row.iter().enumerate() {

@@ -17,12 +17,14 @@ use crate::calendar::error::{CalendarError, CalendarProblems};
 /// It has no `Display` and no `Serialize`, and its `Debug` hides the value, so a user id cannot
 /// leak into a report, a log or an error message by accident.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UserId(Box<str>);
+pub struct UserId(compact_str::CompactString);
 
 impl UserId {
     /// A user id from text.
     pub fn new(id: &str) -> UserId {
-        UserId(Box::from(id))
+        // Held inline up to 24 bytes (an identity number, a login): millions of registrations
+        // are not millions of separate heap strings.
+        UserId(compact_str::CompactString::from(id))
     }
 }
 
@@ -35,7 +37,7 @@ impl fmt::Debug for UserId {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for UserId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<UserId, D::Error> {
-        String::deserialize(deserializer).map(|s| UserId(s.into_boxed_str()))
+        String::deserialize(deserializer).map(|s| UserId(s.into()))
     }
 }
 
@@ -183,7 +185,7 @@ impl Register {
             }
             let last = row.last_day.map_or(OPEN, day_number);
             let next = user_numbers.len();
-            let user = *user_numbers.entry(&row.user.0).or_insert(next);
+            let user = *user_numbers.entry(row.user.0.as_str()).or_insert(next);
             keyed.push((party, user, day_number(row.first_day), last));
         }
         if !problems.is_empty() {
