@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Issue 12 at scale: `check` and `run` of one date (every output, and --only json,csv) with
+#   - 2,901 synthetic parties and 200,000 registrations (target: run under 2 s and 300 MB),
+#   - 2,000,000 registrations of the 290 municipalities, CSV folder and xlsx + `users_file`
+#     (target: check + run under 5 s and 600 MB),
+#   - a parties-growth table: 1k, 3k, 10k, 30k, 100k synthetic parties with 200,000
+#     registrations (target: check + run under 30 s at 100k, growth no worse than n log n).
+#   bash benches/scale.sh [2901|2m|growth ...]     (default: all three)
+# Wall time, CPU time (user + sys: steadier on a shared machine) and peak memory, from
+# /usr/bin/time. Data is generated once under /tmp/scale-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p billing-report
+cargo build --release -q -p benches --bin gen_agreement
+BR=${BR:-$PWD/target/release/billing-report}
+GEN=$PWD/target/release/gen_agreement
+DATE=${DATE:-2020-09-01}
+measure() { # label command...
+  local log; log=$(mktemp)
+  if /usr/bin/time -f '%e %U %S %M' -o "$log" "${@:2}" >/dev/null 2>"$log.err"; then s=ok; else s="exit $? $(head -c 200 "$log.err")"; fi
+  read -r wall user sys mem <"$log"
+  printf '| %-44s | %7s s | %7.2f s | %6d MB | %s |\n' "$1" "$wall" "$(echo "$user + $sys" | bc)" $((mem / 1024)) "$s"
+  rm -f "$log" "$log.err"
+}
+gen() { # dir args...
+  [ -d "$1/csv" ] || "$GEN" --out "$1" "${@:2}" >/dev/null 2>&1
+}
+echo "| step | wall | CPU (user+sys) | peak RSS | status |"
+echo "|---|---|---|---|---|"
+for what in "${@:-2901 2m growth}"; do
+  for w in $what; do
+    case $w in
+      2901)
+        d=/tmp/scale-2901
+        gen $d --synthetic 2901 --registrations 200000 --no-xlsx
+        measure "2,901 parties csv check" $BR check $d/csv --quiet
+        measure "2,901 parties csv run" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet
+        measure "2,901 parties csv run --only json,csv" $BR run $d/csv --date "$DATE" --out $d/out-only --force --quiet --only json,csv
+        ;;
+      2m)
+        d=/tmp/scale-2m
+        gen $d --registrations 2000000 --users-file
+        measure "2M csv check" $BR check $d/csv --quiet
+        measure "2M csv run" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet
+        measure "2M csv run --only json,csv" $BR run $d/csv --date "$DATE" --out $d/out-only --force --quiet --only json,csv
+        measure "2M xlsx + users_file check" $BR check $d/agreement.xlsx --quiet
+        measure "2M xlsx + users_file run" $BR run $d/agreement.xlsx --date "$DATE" --out $d/out-x --force --quiet
+        ;;
+      growth)
+        for n in 1000 3000 10000 30000 100000; do
+          d=/tmp/scale-p$n
+          gen $d --synthetic $n --registrations 200000 --no-xlsx
+          measure "$n parties check" $BR check $d/csv --quiet
+          measure "$n parties run" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet
+        done
+        ;;
+      *) echo "unknown: $w (2901, 2m or growth)" >&2; exit 2 ;;
+    esac
+  done
+done
