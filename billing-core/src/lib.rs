@@ -160,6 +160,8 @@ pub mod invoice;
 pub mod money;
 pub mod pool;
 mod problems;
+mod quantity;
+mod text;
 pub mod thresholds;
 
 pub use agreement::{Agreement, BadPartyId, Party, PartyId, Population, SourceRef, Sourced};

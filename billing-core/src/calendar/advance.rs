@@ -20,9 +20,9 @@ use crate::calendar::fee_line::{
 use crate::calendar::membership::{Members, Membership};
 use crate::calendar::period::Period;
 use crate::calendar::register::Users;
-use crate::calendar::CorrectionPolicy;
+use crate::calendar::fee_line::CorrectionPolicy;
 use crate::explain::{Explanation, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason, Unit};
+use crate::quantity::{LineQuantity, LumpReason, Unit};
 use rust_decimal::Decimal;
 
 /// The user-fee lines due on `invoice_date`, a period start: for each party, the correction of

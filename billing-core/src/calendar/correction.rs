@@ -13,11 +13,12 @@ use crate::calendar::error::CalendarError;
 use crate::calendar::fee_line::{
     first_year_span, member_days, member_span, Ctx, FeeLine, FeeLineKind, Weighted,
 };
+/// How a correction is computed is part of the calendar's configuration.
+pub use crate::calendar::fee_line::CorrectionPolicy;
 use crate::calendar::membership::Membership;
 use crate::calendar::register::Users;
-use crate::calendar::CorrectionPolicy;
 use crate::explain::{swedish_decimal, Figure, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason};
+use crate::quantity::{LineQuantity, LumpReason};
 use crate::money::Money;
 
 /// What was billed for one party and period: the issued lines added up.

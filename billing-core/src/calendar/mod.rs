@@ -41,8 +41,6 @@
 //! ]);
 //! ```
 
-use std::fmt;
-
 pub mod advance;
 pub mod correction;
 pub mod error;
@@ -60,40 +58,19 @@ pub use chrono::NaiveDate;
 pub use advance::{bill_dates, fee_lines};
 pub use error::{CalendarError, CalendarProblems};
 pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
-pub use fee_line::{CalendarConfig, CalendarConfigBuilder, FeeLine, FeeLineKind};
+pub use fee_line::{CalendarConfig, CalendarConfigBuilder, CorrectionPolicy, FeeLine, FeeLineKind};
 // Invoices (R15) are their own module; their items stay reachable from here.
 pub use crate::invoice::ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
 pub use crate::invoice::{
     assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceKind, InvoiceLine, InvoiceOptions,
     LineKind, VatRate, VatTotal,
 };
-pub use membership::{
-    extraction_pool, EntryRequest, EntryRule, ExitRule, FirstYear, Members, Membership,
-};
+pub use membership::entry::{EntryRequest, EntryRule};
+pub use membership::exit::{extraction_pool, ExitRule};
+pub use membership::{FirstYear, Members, Membership};
 pub use period::Period;
 pub use period_starts::PeriodStarts;
 pub use register::{Register, Registration, UserCount, UserCounts, UserId, Users};
 pub use settlement::{
     arrears_invoices, cash_flow, CashEntry, PartyTimeline, ProviderCost, SettlementDays,
 };
-
-/// How a period's correction is computed (R7).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum CorrectionPolicy {
-    /// The seed's simple rule: the users on the period's last day, for the whole period.
-    #[default]
-    NextInvoiceCount,
-    /// Each user for the days it was registered.
-    ProRataDays,
-}
-
-impl fmt::Display for CorrectionPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CorrectionPolicy::NextInvoiceCount => "next_invoice_count",
-            CorrectionPolicy::ProRataDays => "pro_rata_days",
-        })
-    }
-}

@@ -17,10 +17,9 @@ use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
 use crate::explain::{Explanation, Step, Text};
-use crate::invoice::{
-    assemble_invoices, ExtraLine, Invoice, InvoiceOptions, LineQuantity, LumpReason, VatRate,
-};
+use crate::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
 use crate::money::Money;
+use crate::quantity::{LineQuantity, LumpReason};
 
 /// A provider's actual cost (salaries, servers, licences), paid when incurred and invoiced to
 /// the coordinator in arrears.

@@ -8,7 +8,7 @@ use crate::agreement::{Agreement, PartyId};
 use crate::calendar::{ExtraLine, Period, VatRate};
 use crate::error::{Finding, PoolId};
 use crate::explain::{Explanation, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason};
+use crate::quantity::{LineQuantity, LumpReason};
 use crate::money::Money;
 use crate::pool::{allocate, Allocation, Pool};
 use crate::thresholds::ThresholdTable;
