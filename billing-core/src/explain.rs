@@ -1,4 +1,6 @@
-//! How each allocated amount was derived (R16): structured steps, renderable as plain text.
+//! R16 Every figure can be explained: how each allocated amount was derived, as structured
+//! steps renderable as plain text (docs/rules.md, section "R16 Every figure can be
+//! explained").
 
 use std::fmt;
 

@@ -152,6 +152,8 @@
 
 pub mod agreement;
 pub mod apportion;
+pub mod cooperation;
+pub mod costs;
 mod crate_error;
 pub mod error;
 pub mod explain;
@@ -170,9 +172,10 @@ pub use crate_error::Error;
 pub use error::{Finding, PoolId, SplitError};
 pub use explain::{Explanation, Figure, Language, Step, Text};
 pub use money::{Currency, Money, MoneyError, RoundingMode, RoundingPolicy, RoundingUnit};
+pub use pool::split::{allocate, allocate_all};
 pub use pool::{
-    allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key,
-    Outside, Part, Participants, Pool, PoolBuilder, Ratio, Round,
+    Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key, Outside, Part,
+    Participants, Pool, PoolBuilder, Ratio, Round,
 };
 pub use problems::{Located, Place, Problems};
 pub use thresholds::{Threshold, ThresholdTable};

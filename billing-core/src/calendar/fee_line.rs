@@ -18,11 +18,11 @@ use crate::calendar::period_starts::PeriodStarts;
 use crate::calendar::register::day_number;
 use crate::error::PoolId;
 use crate::explain::{swedish_decimal, Explanation, Figure, Language, Step, Text};
-use crate::quantity::{LineQuantity, LumpReason};
 use crate::money::policy_words;
 use crate::money::{
     decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingPolicy,
 };
+use crate::quantity::{LineQuantity, LumpReason};
 
 /// How the calendar bills user fees.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

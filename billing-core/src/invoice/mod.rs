@@ -1,6 +1,7 @@
-//! Invoice assembly (R15): for one invoice date, one invoice per party with every line due that
-//! day, VAT per line and per rate, an optional öresavrundning line, and a credit note when the
-//! total is negative.
+//! R15 Invoices: for one invoice date, one invoice per party with every line due that day, VAT
+//! per line and per rate, an optional öresavrundning line, and a credit note when the total is
+//! negative (docs/rules.md, section "R15 Invoices"; OCR references and organisation numbers in
+//! [`ids`]).
 //!
 //! Amounts keep their sign: a credit note's lines and totals are negative, and a writer of a
 //! format that wants positive credit-note amounts flips them at the edge. Numbers and OCR

@@ -1,6 +1,6 @@
-//! R8 Entry: a party joins when more than half of the parties that are members on its joining
-//! day approve, and pays its user fee times a multiplier (2 by default) in its first year
-//! (docs/rules.md, "R8 Entry").
+//! R8 Entry: a party joins when more than half of the parties that are members on its joining day
+//! approve, and pays its user fee times a multiplier (2 by default) in its first year
+//! (docs/rules.md, section "R8 Entry").
 
 use chrono::{Months, NaiveDate};
 use rust_decimal::Decimal;

@@ -1,5 +1,6 @@
-//! R9 Exit: a party leaves by written notice, its membership ending a notice period (12 months
-//! by default) later, and pays the cost of extracting its data alone (docs/rules.md, "R9 Exit").
+//! R9 Exit: a party leaves by written notice, its membership ending a notice period (12 months by
+//! default) later, and pays the cost of extracting its data alone (docs/rules.md, section "R9
+//! Exit").
 
 use chrono::{Months, NaiveDate};
 

@@ -157,10 +157,10 @@ impl Members {
 mod tests {
     use super::entry::{EntryRequest, EntryRule};
     use super::exit::{extraction_pool, ExitRule};
-    use crate::money::Money;
-    use crate::pool::Key;
     use super::*;
     use crate::agreement::Party;
+    use crate::money::Money;
+    use crate::pool::Key;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
