@@ -478,42 +478,67 @@ fn the_parser_reads_use_trees_and_skips_comments_and_strings() {
     );
 }
 
-/// The rules' headings in `docs/rules.md`: `R1 Population share`, … `R16 …`.
-fn rule_headings() -> Vec<String> {
+/// The rules of `docs/rules.md`: each heading (`R1 Population share`, … `R16 …`) and the text
+/// of its section.
+fn rules() -> Vec<(String, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/rules.md");
-    let rules = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    rules
-        .lines()
-        .filter_map(|l| l.strip_prefix("### R"))
-        .map(|l| format!("R{}", l.trim()))
-        .collect()
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines() {
+        if line.starts_with('#') {
+            out.extend(current.take());
+            if let Some(heading) = line.strip_prefix("### R") {
+                current = Some((format!("R{}", heading.trim()), String::new()));
+            }
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    out.extend(current);
+    out
 }
 
 #[test]
 fn every_rule_has_a_module_whose_doc_starts_with_it() {
-    let headings = rule_headings();
+    let rules = rules();
+    let headings: Vec<&str> = rules.iter().map(|(h, _)| h.as_str()).collect();
     assert_eq!(headings.len(), 16, "{headings:?}");
     let modules = modules();
-    let mut missing = Vec::new();
-    for (n, heading) in (1..=16).zip(&headings) {
+    let src = src_dir();
+    let mut problems = Vec::new();
+    for (n, (heading, section)) in (1..=16).zip(&rules) {
         assert!(heading.starts_with(&format!("R{n} ")), "{heading}");
-        let first_line_words = |doc: &str| doc.replace('\n', " ");
         let owner = modules
             .iter()
-            .find(|(_, m)| first_line_words(&m.doc).starts_with(heading.as_str()));
-        match owner {
-            Some((path, m)) => assert!(
-                m.doc.contains("docs/rules.md"),
-                "{}: the doc of {} names no section of docs/rules.md",
-                m.file.display(),
+            .find(|(_, m)| m.doc.replace('\n', " ").starts_with(heading.as_str()));
+        let Some((path, m)) = owner else {
+            problems.push(format!("{heading}: no module's doc starts with it"));
+            continue;
+        };
+        if !m.doc.contains("docs/rules.md") {
+            problems.push(format!(
+                "{heading}: the doc of {} names no section of docs/rules.md",
                 shown(path)
-            ),
-            None => missing.push(heading.clone()),
+            ));
+        }
+        // docs/rules.md names the module of the rule, by its file.
+        let file = m
+            .file
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !section.contains(&format!("billing-core/src/{file}")) {
+            problems.push(format!(
+                "{heading}: its section in docs/rules.md does not name billing-core/src/{file}"
+            ));
         }
     }
     assert!(
-        missing.is_empty(),
-        "rules with no module whose doc starts with them:\n  {}",
-        missing.join("\n  ")
+        problems.is_empty(),
+        "rules without their module:\n  {}",
+        problems.join("\n  ")
     );
 }

@@ -1,7 +1,18 @@
-//! The agreement calendar (seed 004, docs/rules.md R4–R10): user fees from a yearly budget,
-//! half-yearly advance invoices, corrections on the next invoice, entry and exit, and the
-//! providers' arrears settlement. Invoice assembly (R15) is [`crate::invoice`]; its items are
-//! re-exported here too.
+//! The agreement calendar (seed 004, docs/rules.md R4–R10), one module per rule:
+//!
+//! | rule | module |
+//! |---|---|
+//! | R4 Who counts as a user | [`register`] |
+//! | R5 The annual user fee | [`fee`] |
+//! | R6 Half-yearly invoicing in advance | [`advance`] (the line itself: [`fee_line`]) |
+//! | R7 Corrections on the next invoice | [`correction`] |
+//! | R8 Entry | [`membership::entry`] |
+//! | R9 Exit | [`membership::exit`] |
+//! | R10 Arrears settlement among the providers | [`settlement`] |
+//!
+//! Periods ([`period`], [`period_starts`]) and errors ([`error`]) are shared by them. This module
+//! only re-exports their items. Invoice assembly (R15) is [`crate::invoice`], not part of the
+//! calendar; its items are re-exported here too, under the paths they had before.
 //!
 //! Still pure: dates, the user register and the lines issued earlier are arguments.
 //!

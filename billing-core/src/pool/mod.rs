@@ -9,7 +9,7 @@
 //! | R1 Population share | [`population`] |
 //! | R2 Procurement cap | [`cap`] |
 //! | R3 Cost per user, with users outside the parties | [`users`] |
-//! | R12 Fixed and one-off costs: the fixed key's amounts are checked in [`split`] | [`crate::transactions::costs`] |
+//! | R12 Fixed and one-off costs: the fixed key's amounts are checked in [`split`] | [`crate::costs`] |
 //! | R14 Pools shared by a subset | [`subset`] |
 //!
 //! The modules below import the types of this one; this one imports none of them.
