@@ -943,50 +943,23 @@ impl CsvStream {
     ) -> Option<(CsvStream, Vec<String>, u32)> {
         use std::io::{BufRead, Read};
         let file = path.display().to_string();
-        let open = || {
-            std::fs::File::open(path).map_err(|e| Problem {
-                severity: Severity::Error,
-                file: file.clone(),
-                sheet: None,
-                cell: None,
-                found: None,
-                message: format!("cannot be read: {e}"),
-            })
-        };
-        // The delimiter, from the first line (at most 64 KiB of it).
-        let mut first = Vec::new();
-        match open().and_then(|f| {
+        let opened = std::fs::File::open(path).and_then(|f| {
+            // The delimiter, from the first line (at most 64 KiB of it).
+            let mut first = Vec::new();
             std::io::BufReader::new(f)
                 .take(64 * 1024)
-                .read_until(b'\n', &mut first)
-                .map_err(|e| Problem {
-                    severity: Severity::Error,
-                    file: file.clone(),
-                    sheet: None,
-                    cell: None,
-                    found: None,
-                    message: format!("cannot be read: {e}"),
-                })
-        }) {
-            Ok(_) => {}
-            Err(p) => {
-                problems.push(p);
+                .read_until(b'\n', &mut first)?;
+            Ok((first, std::fs::File::open(path)?))
+        });
+        let (first, inner) = match opened {
+            Ok(o) => o,
+            Err(e) => {
+                problems.file_error(&file, format!("cannot be read: {e}"));
                 return None;
             }
-        }
+        };
         let count = |c: u8| first.iter().filter(|&&b| b == c).count();
-        let delimiter = if count(b';') > count(b',') {
-            b';'
-        } else {
-            b','
-        };
-        let inner = match open() {
-            Ok(f) => f,
-            Err(p) => {
-                problems.push(p);
-                return None;
-            }
-        };
+        let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
