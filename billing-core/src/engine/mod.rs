@@ -584,8 +584,8 @@ pub fn check(model: &Model) -> Vec<Problem> {
 }
 
 /// The problems of splitting `pool` among `agreement`'s parties (participants, figures, cap,
-/// absorbing party, fixed amounts), found before any date is billed: a reader checks each pool
-/// at its row with this, and the engine checks it again on each due date with the members of
+/// absorbing party, fixed amounts), found before any date is billed: [`check`] runs it on every
+/// pool of the model, and the engine splits each pool again on each due date with the members of
 /// the day (R14).
 ///
 /// # Errors
