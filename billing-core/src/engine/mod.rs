@@ -448,7 +448,7 @@ pub fn check(model: &Model) -> Vec<Problem> {
             );
         }
     }
-    let mut ids: BTreeMap<&str, Option<&crate::SourceRef>> = BTreeMap::new();
+    let mut ids: BTreeMap<&str, Option<&crate::id::SourceRef>> = BTreeMap::new();
     for p in &model.pools {
         let problem = |message: String| {
             Problem::new(Subject::Pool(p.pool.id.clone()), p.source.as_ref(), message)
@@ -508,13 +508,14 @@ pub fn check(model: &Model) -> Vec<Problem> {
     // The rows of the register: one pass, as cheap as reading them. The party is not named
     // when the row has a source: a register's party column may hold a user id typed in the
     // wrong column, and the caller shows the cell instead.
-    let row = |what: &str, number: usize, source: Option<&crate::SourceRef>, message: String| {
-        let message = match source {
-            Some(_) => message,
-            None => format!("{what} {number}: {message}"),
+    let row =
+        |what: &str, number: usize, source: Option<&crate::id::SourceRef>, message: String| {
+            let message = match source {
+                Some(_) => message,
+                None => format!("{what} {number}: {message}"),
+            };
+            Problem::new(Subject::Agreement, source, message)
         };
-        Problem::new(Subject::Agreement, source, message)
-    };
     for (i, r) in model.registrations.iter().enumerate() {
         if !agreement.contains(&r.party) {
             let message = match r.source {
@@ -691,7 +692,7 @@ fn fee_reviews(model: &Model, problems: &mut Vec<Problem>) -> Vec<FeeReview> {
             // large) or on its year.
             Err(e) => problems.extend(e.problems().iter().map(|p| {
                 let field = match p {
-                    crate::TransactionError::DateOutOfRange { .. } => "year",
+                    crate::transactions::TransactionError::DateOutOfRange { .. } => "year",
                     _ => "covers",
                 };
                 Problem::new(
