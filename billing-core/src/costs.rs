@@ -46,6 +46,7 @@ pub struct OneOffCost {
 /// One party's part of a fixed cost for one month.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct CostLine {
     /// The cost's pool.
     pub pool: PoolId,

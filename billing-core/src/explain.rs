@@ -1,6 +1,8 @@
 //! R16 Every figure can be explained: how each allocated amount was derived, as structured
 //! steps renderable as plain text (docs/rules.md, section "R16 Every figure can be
-//! explained").
+//! explained"). Amounts in the words of an explanation are written the Swedish way
+//! (`1 234,50`, [`Money::to_swedish`]), not in [`Money`]'s plain `{}` form (`1234.50`); see
+//! [`Explanation`].
 
 use std::fmt;
 
@@ -14,6 +16,11 @@ use crate::pool::{Allocation, ExcessPolicy, Part, Ratio};
 pub use crate::text::{Language, Text};
 
 /// The derivation of one party's amount for one pool.
+///
+/// Amounts in its words are written the way people read them, the Swedish way
+/// ([`Money::to_swedish`]: `1 234 567,50`), while [`Money`]'s `{}` is the plain form machines
+/// read back (`1234567.50`, as in `lines.csv` and JSON): the difference is on purpose, and
+/// documented on [`Money`] too. The `amount` field is a [`Money`]; format it either way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Explanation {
@@ -30,6 +37,7 @@ pub struct Explanation {
 /// One step of a derivation: an input, a computed value or a rounding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Step {
     /// What the value is, in words.
     pub label: Text,

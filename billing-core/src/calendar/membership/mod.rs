@@ -16,6 +16,7 @@ use crate::calendar::error::{CalendarError, CalendarProblems};
 /// not including, `until`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct FirstYear {
     /// The multiplier, e.g. 2.
     pub multiplier: Decimal,
