@@ -29,6 +29,7 @@ pub struct Population {
 /// A member organisation of the agreement: municipality, region, federation or other.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Party {
     /// Its id.
     pub id: PartyId,

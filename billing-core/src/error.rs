@@ -192,8 +192,8 @@ pub enum Finding {
 
 impl Finding {
     /// The finding in words, in each language a document may be written in.
-    pub fn text(&self) -> crate::explain::Text {
-        use crate::explain::Text;
+    pub fn text(&self) -> crate::text::Text {
+        use crate::text::Text;
         match self {
             Finding::MixedPopulationDates { pool, dates } => {
                 let (mut sv, mut en) = (

@@ -1,4 +1,8 @@
-//! How each allocated amount was derived (R16): structured steps, renderable as plain text.
+//! R16 Every figure can be explained: how each allocated amount was derived, as structured
+//! steps renderable as plain text (docs/rules.md, section "R16 Every figure can be
+//! explained"). Amounts in the words of an explanation are written the Swedish way
+//! (`1 234,50`, [`Money::to_swedish`]), not in [`Money`]'s plain `{}` form (`1234.50`); see
+//! [`Explanation`].
 
 use std::fmt;
 
@@ -9,7 +13,14 @@ use crate::error::PoolId;
 use crate::money::{group_thousands, Money};
 use crate::pool::{Allocation, ExcessPolicy, Part, Ratio};
 
+pub use crate::text::{Language, Text};
+
 /// The derivation of one party's amount for one pool.
+///
+/// Amounts in its words are written the way people read them, the Swedish way
+/// ([`Money::to_swedish`]: `1 234 567,50`), while [`Money`]'s `{}` is the plain form machines
+/// read back (`1234567.50`, as in `lines.csv` and JSON): the difference is on purpose, and
+/// documented on [`Money`] too. The `amount` field is a [`Money`]; format it either way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Explanation {
@@ -23,59 +34,10 @@ pub struct Explanation {
     pub steps: Vec<Step>,
 }
 
-/// The language a document is written in: one per document, never mixed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
-pub enum Language {
-    /// Swedish, the default.
-    #[default]
-    Sv,
-    /// English, on request.
-    En,
-}
-
-/// Words of an explanation in each language a document may be written in. The library builds
-/// both where it knows what the words mean; a writer picks one with [`Text::get`], so that no
-/// writer ever translates by matching English wording. Figures, dates and ids are the same in
-/// both ([`Text::plain`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Text {
-    sv: String,
-    en: String,
-}
-
-impl Text {
-    /// Swedish and English words for the same thing.
-    pub fn new(sv: impl Into<String>, en: impl Into<String>) -> Text {
-        Text {
-            sv: sv.into(),
-            en: en.into(),
-        }
-    }
-
-    /// Text that reads the same in every language: a figure, a date, an id, a name.
-    pub fn plain(text: impl Into<String>) -> Text {
-        let text = text.into();
-        Text {
-            sv: text.clone(),
-            en: text,
-        }
-    }
-
-    /// The words in `language`.
-    pub fn get(&self, language: Language) -> &str {
-        match language {
-            Language::Sv => &self.sv,
-            Language::En => &self.en,
-        }
-    }
-}
-
 /// One step of a derivation: an input, a computed value or a rounding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Step {
     /// What the value is, in words.
     pub label: Text,

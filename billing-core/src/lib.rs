@@ -11,24 +11,28 @@
 //! - [`engine`]: a whole agreement ([`engine::Model`]) in, the invoices of a date out
 //!   ([`engine::invoices_due`]), with allocations, fee lines, findings, fee reviews and the
 //!   cash-flow timeline.
-//! - The building blocks it uses, by rule:
+//! - The building blocks it uses, one module per rule (each module's documentation starts with
+//!   its rule; no module imports one that imports it back, which `tests/layout.rs` checks):
 //!
 //! | rule | module |
 //! |---|---|
+//! | R1 Population share | [`pool::population`] (the split: [`allocate`]) |
+//! | R2 Procurement cap | [`pool::cap`], the LOU table in [`thresholds`] |
+//! | R3 Cost per user, with users outside the parties | [`pool::users`] |
+//! | R4 Who counts as a user | [`calendar::register`] |
+//! | R5 The annual user fee | [`calendar::fee`] |
+//! | R6 Half-yearly invoicing in advance | [`calendar::advance`], the line itself in [`calendar::fee_line`] |
+//! | R7 Corrections on the next invoice | [`calendar::correction`] |
+//! | R8 Entry | [`calendar::membership::entry`] |
+//! | R9 Exit | [`calendar::membership::exit`] |
+//! | R10 Arrears settlement among the providers | [`calendar::settlement`] |
+//! | R11 Transactions | [`transactions`] ([`transactions::tariff`], [`transactions::tally`], [`transactions::pricing`]) |
+//! | R12 Fixed and one-off costs | [`costs`] |
+//! | R13 Cooperations with a member limit and one fee | [`cooperation`] |
+//! | R14 Pools shared by a subset | [`pool::subset`] |
+//! | R15 Invoices | [`invoice`], OCR and organisation numbers in [`invoice::ids`] |
+//! | R16 Every figure can be explained | [`explain`] |
 //! | splitting to the öre (largest remainder) | [`mod@apportion`] |
-//! | R1 population, R3 users (and users outside), R12 fixed and one-off pools, R14 subsets | [`pool`] ([`allocate`]) |
-//! | R2 procurement caps | [`pool`] (caps) and [`thresholds`] (the LOU table) |
-//! | R4 who counts as a user | [`calendar::register`] |
-//! | R5 the annual fee | [`calendar::fee`] |
-//! | R6 advances | [`calendar::advance`], the line itself in [`calendar::fee_line`] |
-//! | R7 corrections | [`calendar::correction`] |
-//! | R8 entry, R9 exit | [`calendar::membership`] |
-//! | R10 providers' arrears, cash flow | [`calendar::settlement`] |
-//! | R11 transactions | [`transactions::tariff`], [`transactions::pricing`], [`transactions::tally`] |
-//! | R12 recurring and one-off costs spread | [`transactions::costs`] |
-//! | R13 cooperations and fee reviews | [`transactions::cooperation`] |
-//! | R15 invoices, VAT, öresavrundning, OCR, organisation numbers | [`invoice`], [`invoice::ids`] |
-//! | R16 explanations | [`explain`] |
 //! | the whole agreement on a date | [`engine`] |
 //!
 //! # Example: a whole agreement invoiced on three dates
@@ -152,6 +156,8 @@
 
 pub mod agreement;
 pub mod apportion;
+pub mod cooperation;
+pub mod costs;
 mod crate_error;
 pub mod error;
 pub mod explain;
@@ -160,6 +166,8 @@ pub mod invoice;
 pub mod money;
 pub mod pool;
 mod problems;
+mod quantity;
+mod text;
 pub mod thresholds;
 
 pub use agreement::{Agreement, BadPartyId, Party, PartyId, Population, SourceRef, Sourced};
@@ -168,9 +176,10 @@ pub use crate_error::Error;
 pub use error::{Finding, PoolId, SplitError};
 pub use explain::{Explanation, Figure, Language, Step, Text};
 pub use money::{Currency, Money, MoneyError, RoundingMode, RoundingPolicy, RoundingUnit};
+pub use pool::split::{allocate, allocate_all};
 pub use pool::{
-    allocate, allocate_all, Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key,
-    Outside, Part, Participants, Pool, PoolBuilder, Ratio, Round,
+    Allocation, AppliedCap, Cap, CapLimit, ExcessPolicy, Instalment, Key, Outside, Part,
+    Participants, Pool, PoolBuilder, Ratio, Round,
 };
 pub use problems::{Located, Place, Problems};
 pub use thresholds::{Threshold, ThresholdTable};

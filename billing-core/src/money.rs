@@ -455,7 +455,7 @@ pub(crate) fn ratio_to_decimal(num: i128, den: i128) -> Option<Decimal> {
 }
 
 /// A rounding policy in words, e.g. `to öre, half away from zero`.
-pub(crate) fn policy_words(policy: RoundingPolicy) -> crate::explain::Text {
+pub(crate) fn policy_words(policy: RoundingPolicy) -> crate::text::Text {
     let (unit_sv, unit_en) = match policy.unit() {
         RoundingUnit::Ore => ("till öre", "to öre"),
         RoundingUnit::Krona => ("till hela kronor", "to whole kronor"),
@@ -465,7 +465,7 @@ pub(crate) fn policy_words(policy: RoundingPolicy) -> crate::explain::Text {
         RoundingMode::HalfEven => ("hälften till jämnt", "half to even"),
         RoundingMode::TowardZero => ("mot noll", "toward zero"),
     };
-    crate::explain::Text::new(
+    crate::text::Text::new(
         format!("{unit_sv}, {mode_sv}"),
         format!("{unit_en}, {mode_en}"),
     )

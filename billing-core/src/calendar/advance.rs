@@ -1,5 +1,7 @@
-//! User-fee lines: the advance for the period that starts on an invoice date (R6), and the
-//! correction of the period just ended (R7, in [`crate::calendar::correction`]).
+//! R6 Half-yearly invoicing in advance: on each invoice date, the user fee of the period that
+//! starts then, for the users registered that day (docs/rules.md, section "R6 Half-yearly
+//! invoicing in advance"). The line itself is [`crate::calendar::fee_line`]; the correction of
+//! the period just ended (R7) is [`crate::calendar::correction`].
 //!
 //! Every amount is computed as one exact fraction of integers, `n · F · Σ m(d) / (k · |P|)`
 //! with the multiplier scaled to an integer, and rounded to öre once, under the configured
@@ -14,15 +16,15 @@ use crate::agreement::PartyId;
 use crate::calendar::correction::{correction_line, Billed};
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::fee::FeeSchedule;
+use crate::calendar::fee_line::CorrectionPolicy;
 use crate::calendar::fee_line::{
     member_days, user_fee_pool, CalendarConfig, Ctx, FeeLine, FeeLineKind,
 };
 use crate::calendar::membership::{Members, Membership};
 use crate::calendar::period::Period;
 use crate::calendar::register::Users;
-use crate::calendar::CorrectionPolicy;
 use crate::explain::{Explanation, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason, Unit};
+use crate::quantity::{LineQuantity, LumpReason, Unit};
 use rust_decimal::Decimal;
 
 /// The user-fee lines due on `invoice_date`, a period start: for each party, the correction of

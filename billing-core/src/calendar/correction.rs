@@ -1,4 +1,6 @@
-//! Corrections on the next invoice (R7): correction(P) = actual(P) − what was billed for P.
+//! R7 Corrections on the next invoice: correction(P) = actual(P) − what was billed for P,
+//! billed on the next invoice date (docs/rules.md, section "R7 Corrections on the next
+//! invoice").
 //!
 //! - `next_invoice_count`: actual(P) = n(e−1) · h · Σ_{d∈P, member(d)} m(d) / |P|, with n(e−1)
 //!   the users on the last day of P on which the party is a member.
@@ -10,15 +12,16 @@
 use chrono::NaiveDate;
 
 use crate::calendar::error::CalendarError;
+/// How a correction is computed is part of the calendar's configuration.
+pub use crate::calendar::fee_line::CorrectionPolicy;
 use crate::calendar::fee_line::{
     first_year_span, member_days, member_span, Ctx, FeeLine, FeeLineKind, Weighted,
 };
 use crate::calendar::membership::Membership;
 use crate::calendar::register::Users;
-use crate::calendar::CorrectionPolicy;
 use crate::explain::{swedish_decimal, Figure, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::Money;
+use crate::quantity::{LineQuantity, LumpReason};
 
 /// What was billed for one party and period: the issued lines added up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

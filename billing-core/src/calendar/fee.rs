@@ -1,4 +1,5 @@
-//! The yearly budget and the annual user fee F = B / N (R5).
+//! R5 The annual user fee: the yearly budget B and the annual user fee F = B / N, or a fee
+//! given as it is (docs/rules.md, section "R5 The annual user fee").
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

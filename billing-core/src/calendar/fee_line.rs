@@ -3,6 +3,8 @@
 //! `n · F · Σ m(d) / (k · |P|)` rounded once. Shared by the advance ([`crate::calendar::advance`])
 //! and the correction ([`crate::calendar::correction`]), which do not import each other back.
 
+use std::fmt;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -14,14 +16,13 @@ use crate::calendar::membership::Membership;
 use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
 use crate::calendar::register::day_number;
-use crate::calendar::CorrectionPolicy;
 use crate::error::PoolId;
 use crate::explain::{swedish_decimal, Explanation, Figure, Language, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::policy_words;
 use crate::money::{
     decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingPolicy,
 };
+use crate::quantity::{LineQuantity, LumpReason};
 
 /// How the calendar bills user fees.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -448,3 +449,24 @@ const ZERO_DAYS: Weighted = Weighted {
     scaled: 0,
     unit: 1,
 };
+
+/// How a period's correction is computed (R7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CorrectionPolicy {
+    /// The seed's simple rule: the users on the period's last day, for the whole period.
+    #[default]
+    NextInvoiceCount,
+    /// Each user for the days it was registered.
+    ProRataDays,
+}
+
+impl fmt::Display for CorrectionPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CorrectionPolicy::NextInvoiceCount => "next_invoice_count",
+            CorrectionPolicy::ProRataDays => "pro_rata_days",
+        })
+    }
+}

@@ -1,7 +1,18 @@
-//! The agreement calendar (seed 004, docs/rules.md R4–R10): user fees from a yearly budget,
-//! half-yearly advance invoices, corrections on the next invoice, entry and exit, and the
-//! providers' arrears settlement. Invoice assembly (R15) is [`crate::invoice`]; its items are
-//! re-exported here too.
+//! The agreement calendar (seed 004, docs/rules.md R4–R10), one module per rule:
+//!
+//! | rule | module |
+//! |---|---|
+//! | R4 Who counts as a user | [`register`] |
+//! | R5 The annual user fee | [`fee`] |
+//! | R6 Half-yearly invoicing in advance | [`advance`] (the line itself: [`fee_line`]) |
+//! | R7 Corrections on the next invoice | [`correction`] |
+//! | R8 Entry | [`membership::entry`] |
+//! | R9 Exit | [`membership::exit`] |
+//! | R10 Arrears settlement among the providers | [`settlement`] |
+//!
+//! Periods ([`period`], [`period_starts`]) and errors ([`error`]) are shared by them. This module
+//! only re-exports their items. Invoice assembly (R15) is [`crate::invoice`], not part of the
+//! calendar; its items are re-exported here too, under the paths they had before.
 //!
 //! Still pure: dates, the user register and the lines issued earlier are arguments.
 //!
@@ -41,8 +52,6 @@
 //! ]);
 //! ```
 
-use std::fmt;
-
 pub mod advance;
 pub mod correction;
 pub mod error;
@@ -60,40 +69,19 @@ pub use chrono::NaiveDate;
 pub use advance::{bill_dates, fee_lines};
 pub use error::{CalendarError, CalendarProblems};
 pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
-pub use fee_line::{CalendarConfig, CalendarConfigBuilder, FeeLine, FeeLineKind};
+pub use fee_line::{CalendarConfig, CalendarConfigBuilder, CorrectionPolicy, FeeLine, FeeLineKind};
 // Invoices (R15) are their own module; their items stay reachable from here.
 pub use crate::invoice::ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
 pub use crate::invoice::{
     assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceKind, InvoiceLine, InvoiceOptions,
     LineKind, VatRate, VatTotal,
 };
-pub use membership::{
-    extraction_pool, EntryRequest, EntryRule, ExitRule, FirstYear, Members, Membership,
-};
+pub use membership::entry::{EntryRequest, EntryRule};
+pub use membership::exit::{extraction_pool, ExitRule};
+pub use membership::{FirstYear, Members, Membership};
 pub use period::Period;
 pub use period_starts::PeriodStarts;
 pub use register::{Register, Registration, UserCount, UserCounts, UserId, Users};
 pub use settlement::{
     arrears_invoices, cash_flow, CashEntry, PartyTimeline, ProviderCost, SettlementDays,
 };
-
-/// How a period's correction is computed (R7).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum CorrectionPolicy {
-    /// The seed's simple rule: the users on the period's last day, for the whole period.
-    #[default]
-    NextInvoiceCount,
-    /// Each user for the days it was registered.
-    ProRataDays,
-}
-
-impl fmt::Display for CorrectionPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CorrectionPolicy::NextInvoiceCount => "next_invoice_count",
-            CorrectionPolicy::ProRataDays => "pro_rata_days",
-        })
-    }
-}

@@ -1,4 +1,5 @@
-//! The user register (R4): who is a registered user of which party, from which day to which day.
+//! R4 Who counts as a user: the user register says who is a registered user of which party,
+//! from which day to which day (docs/rules.md, section "R4 Who counts as a user").
 //!
 //! Users are counted as distinct ids per party: a person registered twice for the same party
 //! counts once, a person working for two parties counts once for each. User ids are kept only

@@ -1,4 +1,6 @@
-//! The providers' settlement in arrears (R10) and the cash-flow timeline per party.
+//! R10 Arrears settlement among the providers: the providers' costs invoiced to the
+//! coordinator in arrears on the settlement days, and the cash-flow timeline per party
+//! (docs/rules.md, section "R10 Arrears settlement among the providers").
 //!
 //! The operator and the managers pay their costs as they arise and invoice them to the
 //! coordinator on the settlement days (31 May and 30 November by default), each invoice holding
@@ -17,10 +19,9 @@ use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
 use crate::explain::{Explanation, Step, Text};
-use crate::invoice::{
-    assemble_invoices, ExtraLine, Invoice, InvoiceOptions, LineQuantity, LumpReason, VatRate,
-};
+use crate::invoice::{assemble_invoices, ExtraLine, Invoice, InvoiceOptions, VatRate};
 use crate::money::Money;
+use crate::quantity::{LineQuantity, LumpReason};
 
 /// A provider's actual cost (salaries, servers, licences), paid when incurred and invoiced to
 /// the coordinator in arrears.

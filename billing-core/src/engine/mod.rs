@@ -27,7 +27,8 @@ use crate::calendar::{
 use crate::error::Finding;
 use crate::invoice::assemble;
 use crate::money::Money;
-use crate::pool::{allocate, Allocation, Key, Participants};
+use crate::pool::split::allocate;
+use crate::pool::{Allocation, Key, Participants};
 use crate::problems::Located;
 use crate::transactions::{fee_review, FeeReview, PricedLine};
 
@@ -445,10 +446,10 @@ pub fn check(model: &Model) -> Vec<Problem> {
 /// # Errors
 /// Every problem of the split at once (see [`crate::allocate`]).
 pub fn check_pool(
-    agreement: &crate::Agreement,
-    pool: &crate::Pool,
-    thresholds: &crate::ThresholdTable,
-) -> Result<(), crate::Problems<crate::SplitError>> {
+    agreement: &crate::agreement::Agreement,
+    pool: &crate::pool::Pool,
+    thresholds: &crate::thresholds::ThresholdTable,
+) -> Result<(), crate::problems::Problems<crate::error::SplitError>> {
     allocate(agreement, pool, thresholds).map(|_| ())
 }
 

@@ -1,4 +1,7 @@
-//! Transactions (R11), fixed and one-off costs (R12) and cooperations with one fee (R13).
+//! R11 Transactions: counted transactions priced at the tariff valid on each one's date
+//! (docs/rules.md, section "R11 Transactions"). Fixed and one-off costs (R12) are
+//! [`crate::costs`] and cooperations (R13) [`crate::cooperation`]; their items are re-exported
+//! here too, where they were before.
 //!
 //! The crate stays pure here too: rows come in as values (a [`Tally`] of one row per
 //! transaction, or pre-counted [`Count`]s), never as files; `billing-report` reads the files.
@@ -39,8 +42,6 @@
 //! ]);
 //! ```
 
-pub mod cooperation;
-pub mod costs;
 pub mod count;
 pub mod error;
 pub mod kind;
@@ -48,8 +49,10 @@ pub mod pricing;
 pub mod tally;
 pub mod tariff;
 
-pub use cooperation::{fee_review, Cooperation, CoveredCost, FeeReview, Outcome, ReviewedCost};
-pub use costs::{
+pub use crate::cooperation::{
+    fee_review, Cooperation, CoveredCost, FeeReview, Outcome, ReviewedCost,
+};
+pub use crate::costs::{
     month_of, one_off_lines, recurring_lines, spread, CostLine, OneOffCost, RecurringFee,
 };
 pub use error::{TransactionError, TransactionProblems};

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use crate::agreement::{PartyId, SourceRef};
 use crate::calendar::{ExtraLine, Period, PeriodStarts, VatRate};
 use crate::explain::{swedish_decimal, Explanation, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason, Unit};
 use crate::money::{group_thousands, Money, RoundingPolicy};
+use crate::quantity::{LineQuantity, LumpReason, Unit};
 use crate::transactions::error::{TransactionError, TransactionProblems};
 use crate::transactions::tally::Tally;
 

@@ -62,6 +62,7 @@ impl fmt::Display for UnitPrice {
 /// The unit price of one kind of transaction over a range of days.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Tariff {
     /// The kind it prices.
     pub kind: Kind,

@@ -1,4 +1,6 @@
-//! Cooperations with a member limit and one fee (R13, seed 000), and the yearly fee review.
+//! R13 Cooperations with a member limit and one fee: a cooperation's fee pool and the yearly
+//! fee review (seed 000; docs/rules.md, section "R13 Cooperations with a member limit and one
+//! fee").
 
 use chrono::{Datelike, NaiveDate};
 

@@ -1,18 +1,22 @@
-//! Who is a member when: founding members, entry by majority with a first-year multiplier (R8),
-//! and exit by notice with the data-extraction cost billed to the leaver (R9).
+//! Who is a member when: one [`Membership`] per party, from its first day to its last.
+//!
+//! How a party becomes a member is R8, in [`entry`]; how it stops being one is R9, in [`exit`].
+//! Both change [`Members`] and so live below this module, which imports neither.
 
-use chrono::{Months, NaiveDate};
+pub mod entry;
+pub mod exit;
+
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::agreement::{Agreement, PartyId};
 use crate::calendar::error::{CalendarError, CalendarProblems};
-use crate::money::Money;
-use crate::pool::{Key, Participants, Pool};
 
 /// The first year of a new member (R8): its user fee is multiplied from its joining date until,
 /// not including, `until`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct FirstYear {
     /// The multiplier, e.g. 2.
     pub multiplier: Decimal,
@@ -82,51 +86,6 @@ impl Membership {
     }
 }
 
-/// How entry works (R8): the first-year multiplier and the length of the first year.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct EntryRule {
-    /// The multiplier of the user fee in the first year (2: "dubbel årlig användaravgift").
-    pub multiplier: Decimal,
-    /// The length of the first year in months (12).
-    pub months: u32,
-}
-
-impl Default for EntryRule {
-    fn default() -> EntryRule {
-        EntryRule {
-            multiplier: Decimal::TWO,
-            months: 12,
-        }
-    }
-}
-
-/// How exit works (R9): membership ends this many months after the notice date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ExitRule {
-    /// The notice period in months (12).
-    pub notice_months: u32,
-}
-
-impl Default for ExitRule {
-    fn default() -> ExitRule {
-        ExitRule { notice_months: 12 }
-    }
-}
-
-/// A party's request to join, with the existing parties that approve it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct EntryRequest {
-    /// The party asking to join (it must be a party of the agreement's list).
-    pub party: PartyId,
-    /// Its first day of membership.
-    pub joining: NaiveDate,
-    /// The existing parties that approve.
-    pub approvals: Vec<PartyId>,
-}
-
 /// The memberships of an agreement, one per party, ordered by party id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -193,181 +152,16 @@ impl Members {
             .filter(move |m| m.is_member_on(day))
             .map(|m| &m.party)
     }
-
-    /// Admits a new party when more than half of the parties that are members on its joining
-    /// day approve (R8), with a first year under `rule`. Returns its membership.
-    ///
-    /// # Errors
-    /// [`CalendarError::UnknownParty`] when the party is not in the agreement's list,
-    /// [`CalendarError::AlreadyMember`] when it already has a membership,
-    /// [`CalendarError::ApprovalByNonMember`] and [`CalendarError::DuplicateApproval`] for bad
-    /// approvals, [`CalendarError::NonPositiveMultiplier`], and
-    /// [`CalendarError::EntryWithoutMajority`], which says how many approved of how many.
-    pub fn admit(
-        &mut self,
-        request: &EntryRequest,
-        rule: &EntryRule,
-    ) -> Result<&Membership, CalendarProblems> {
-        let party = &request.party;
-        let joining = request.joining;
-        if self.known.binary_search(party).is_err() {
-            return Err(CalendarError::UnknownParty {
-                party: party.clone(),
-                what: "entry request".to_owned(),
-            }
-            .into());
-        }
-        if self.index(party).is_some() {
-            return Err(CalendarError::AlreadyMember {
-                party: party.clone(),
-                joining,
-            }
-            .into());
-        }
-        let mut problems = Vec::new();
-        if rule.multiplier <= Decimal::ZERO {
-            problems.push(CalendarError::NonPositiveMultiplier {
-                party: party.clone(),
-                multiplier: rule.multiplier,
-            });
-        }
-        let existing: Vec<&PartyId> = self.members_on(joining).collect();
-        let mut approvals: Vec<&PartyId> = request.approvals.iter().collect();
-        approvals.sort();
-        for w in approvals.windows(2).filter(|w| w[0] == w[1]) {
-            problems.push(CalendarError::DuplicateApproval {
-                party: party.clone(),
-                approver: w[0].clone(),
-            });
-        }
-        approvals.dedup();
-        for approver in &approvals {
-            if existing.binary_search(approver).is_err() {
-                problems.push(CalendarError::ApprovalByNonMember {
-                    party: party.clone(),
-                    approver: (*approver).clone(),
-                    joining,
-                });
-            }
-        }
-        if !problems.is_empty() {
-            return Err(CalendarProblems::new(problems));
-        }
-        let needed = existing.len() / 2 + 1;
-        if approvals.len() < needed {
-            return Err(CalendarError::EntryWithoutMajority {
-                party: party.clone(),
-                joining,
-                approved: approvals.len(),
-                existing: existing.len(),
-                needed,
-            }
-            .into());
-        }
-        let until = joining
-            .checked_add_months(Months::new(rule.months))
-            .ok_or_else(|| CalendarError::DateOutOfRange {
-                what: format!("party {party}: the end of its first year"),
-            })?;
-        let membership = Membership {
-            party: party.clone(),
-            from: joining,
-            first_year: Some(FirstYear {
-                multiplier: rule.multiplier,
-                until,
-            }),
-            notice: None,
-            last_day: None,
-        };
-        let at = self.list.partition_point(|m| m.party < *party);
-        self.list.insert(at, membership);
-        Ok(&self.list[at])
-    }
-
-    /// Records `party`'s written notice on `notice`: its last day of membership is the same
-    /// date `rule.notice_months` months later (R9). Returns the last day.
-    ///
-    /// # Errors
-    /// [`CalendarError::UnknownParty`] when the party has no membership,
-    /// [`CalendarError::NoticeGivenTwice`], and [`CalendarError::NoticeBeforeMembership`].
-    pub fn give_notice(
-        &mut self,
-        party: &PartyId,
-        notice: NaiveDate,
-        rule: &ExitRule,
-    ) -> Result<NaiveDate, CalendarError> {
-        let i = self
-            .index(party)
-            .ok_or_else(|| CalendarError::UnknownParty {
-                party: party.clone(),
-                what: format!("notice of {notice}"),
-            })?;
-        let m = &mut self.list[i];
-        if let Some(first) = m.notice {
-            return Err(CalendarError::NoticeGivenTwice {
-                party: party.clone(),
-                first,
-                second: notice,
-            });
-        }
-        if notice < m.from {
-            return Err(CalendarError::NoticeBeforeMembership {
-                party: party.clone(),
-                notice,
-                from: m.from,
-            });
-        }
-        let last_day = notice
-            .checked_add_months(Months::new(rule.notice_months))
-            .ok_or_else(|| CalendarError::DateOutOfRange {
-                what: format!("party {party}: the end of its notice period"),
-            })?;
-        m.notice = Some(notice);
-        m.last_day = Some(m.last_day.map_or(last_day, |l| l.min(last_day)));
-        Ok(last_day)
-    }
-}
-
-/// The cost of extracting a leaving party's data, as a direct pool that it alone pays (R9).
-///
-/// # Errors
-/// [`CalendarError::UnknownParty`] when `party` has no membership, and
-/// [`CalendarError::BadInvoiceLine`] when it has not given notice.
-pub fn extraction_pool(
-    members: &Members,
-    party: &PartyId,
-    id: &str,
-    amount: Money,
-) -> Result<Pool, CalendarError> {
-    let m = members
-        .get(party)
-        .ok_or_else(|| CalendarError::UnknownParty {
-            party: party.clone(),
-            what: format!("data-extraction pool {id}"),
-        })?;
-    let Some(last_day) = m.last_day() else {
-        return Err(CalendarError::BadInvoiceLine {
-            party: party.clone(),
-            date: m.from(),
-            what: format!("data-extraction pool {id}: the party has not given notice"),
-        });
-    };
-    let mut pool = Pool::new(
-        id,
-        &format!("extraction of {party}'s data at exit (last day {last_day})"),
-        amount,
-        Key::Direct {
-            party: party.clone(),
-        },
-    );
-    pool.participants = Participants::Only(vec![party.clone()]);
-    Ok(pool)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::entry::{EntryRequest, EntryRule};
+    use super::exit::{extraction_pool, ExitRule};
     use super::*;
     use crate::agreement::Party;
+    use crate::money::Money;
+    use crate::pool::Key;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

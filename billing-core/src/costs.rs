@@ -1,5 +1,7 @@
-//! Fixed recurring fees and one-off costs (R12): pools like any other, split by any key, billed
-//! per month; a one-off cost may be spread over a number of months.
+//! R12 Fixed and one-off costs: fixed recurring fees and one-off costs are pools like any
+//! other, split by any key, billed per month; a one-off cost may be spread over a number of
+//! months (docs/rules.md, section "R12 Fixed and one-off costs"). A fixed key's amounts
+//! ([`crate::Key::Fixed`]) are checked in [`crate::pool::split`].
 
 use chrono::{Datelike, Months, NaiveDate};
 use std::sync::Arc;
@@ -8,9 +10,10 @@ use crate::agreement::{Agreement, PartyId};
 use crate::calendar::{ExtraLine, Period, VatRate};
 use crate::error::{Finding, PoolId};
 use crate::explain::{Explanation, Step, Text};
-use crate::invoice::{LineQuantity, LumpReason};
 use crate::money::Money;
-use crate::pool::{allocate, Allocation, Pool};
+use crate::pool::split::allocate;
+use crate::pool::{Allocation, Pool};
+use crate::quantity::{LineQuantity, LumpReason};
 use crate::thresholds::ThresholdTable;
 use crate::transactions::error::{TransactionError, TransactionProblems};
 
@@ -43,6 +46,7 @@ pub struct OneOffCost {
 /// One party's part of a fixed cost for one month.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct CostLine {
     /// The cost's pool.
     pub pool: PoolId,
