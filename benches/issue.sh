@@ -18,11 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
 shift || true
-cargo build --release -q -p billing-report
-cargo build --release -q -p benches --bin gen_agreement
+[ -n "${BR:-}" ] || cargo build --release -q -p billing-report
 BR=${BR:-$PWD/target/release/billing-report}
 d=/tmp/national-$n
-[ -d "$d/csv" ] || target/release/gen_agreement --registrations "$n" --out "$d" --no-xlsx >/dev/null
+[ -d "$d/csv" ] || { cargo build --release -q -p benches --bin gen_agreement; target/release/gen_agreement --registrations "$n" --out "$d" --no-xlsx >/dev/null; }
 dates=("$@")
 if [ ${#dates[@]} -eq 0 ]; then
   for y in $(seq 2016 2025); do

@@ -9,7 +9,7 @@
 # `benches/issue.sh` issues every date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p billing-report
+[ -n "${BR:-}" ] || cargo build --release -q -p billing-report
 cargo build --release -q -p benches --bin gen_agreement
 python3 -c 'import pandas, openpyxl' 2>/dev/null || pip install -q pandas openpyxl
 BR=${BR:-target/release/billing-report}
