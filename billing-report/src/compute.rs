@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use billing_core::calendar::{AnnualFee, FeeLine, Invoice, PartyTimeline};
-use billing_core::engine::{self, Subject};
+use billing_core::engine;
 use billing_core::transactions::{Count, FeeReview, PricedLine};
 use billing_core::{Allocation, Money, PartyId};
 use std::sync::atomic::AtomicU64;
@@ -55,35 +55,20 @@ pub struct Draft {
 /// # Errors
 /// Every problem found, at the cell of the party, pool or cooperation it concerns.
 pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draft, Vec<Problem>> {
-    compute_with(input, input.registrations.clone(), date, history).0
+    prepare(input).compute(date, history)
 }
 
-/// As [`compute`], without copying the user register: it is moved into the engine's model and
-/// back into `input` afterwards.
-///
-/// # Errors
-/// As [`compute`].
-pub fn compute_in_place(
-    input: &mut Input,
-    date: NaiveDate,
-    history: &History,
-) -> Result<Draft, Vec<Problem>> {
-    let registrations = std::mem::take(&mut input.registrations);
-    let (draft, registrations) = compute_with(input, registrations, date, history);
-    input.registrations = registrations;
-    draft
+/// The agreement model of a workbook with its transactions read and priced: made once, it
+/// computes any number of dates (`issue --through` issues many dates from one reading).
+pub struct Prepared<'a> {
+    input: &'a Input,
+    model: engine::Model,
+    /// Problems of the transactions file, reported by every date computed.
+    problems: Vec<Problem>,
 }
 
-/// Computes with `registrations` as the user register, and gives them back.
-fn compute_with(
-    input: &Input,
-    registrations: Vec<billing_core::calendar::Registration>,
-    date: NaiveDate,
-    history: &History,
-) -> (
-    Result<Draft, Vec<Problem>>,
-    Vec<billing_core::calendar::Registration>,
-) {
+/// Reads and prices the transactions of `input` and makes its agreement model.
+pub fn prepare(input: &Input) -> Prepared<'_> {
     // Counts per day are only needed for a fee review: a long file's day counts are large.
     let need_counts = input
         .cooperations
@@ -91,29 +76,46 @@ fn compute_with(
         .any(|c| c.fee.is_some() && !c.covers.is_empty());
     let mut problems = Vec::new();
     let (priced, counts) = transactions(input, need_counts, &mut problems);
-    let model = crate::model::model_with(input, registrations, priced, counts);
-    let draft = match engine::invoices_due(&model, date, history) {
-        Ok(b) if problems.is_empty() => Ok(Draft {
-            date: b.date,
-            invoices: b.invoices,
-            issuer_share: b.issuer_share,
-            allocations: b.allocations,
-            fee_lines: b.fee_lines,
-            fees: b.fees,
-            findings: b.findings.iter().map(|f| f.text()).collect(),
-            timeline: b.timeline,
-            assumed_dates: b.assumed_dates,
-            fee_reviews: b.fee_reviews,
-            transaction_lines: b.transaction_lines,
-        }),
-        Ok(_) => Err(problems),
-        Err(core) => {
-            let mut out: Vec<Problem> = core.iter().map(|p| located(input, p)).collect();
-            out.extend(problems);
-            Err(out)
+    let model = crate::model::model(input, priced, counts);
+    Prepared {
+        input,
+        model,
+        problems,
+    }
+}
+
+impl Prepared<'_> {
+    /// Computes the invoices due on `date`, as [`compute`] does.
+    ///
+    /// # Errors
+    /// Every problem found, at the cell of the party, pool or cooperation it concerns.
+    pub fn compute(&self, date: NaiveDate, history: &History) -> Result<Draft, Vec<Problem>> {
+        let (input, problems) = (self.input, &self.problems);
+        match engine::invoices_due(&self.model, date, history) {
+            Ok(b) if problems.is_empty() => Ok(Draft {
+                date: b.date,
+                invoices: b.invoices,
+                issuer_share: b.issuer_share,
+                allocations: b.allocations,
+                fee_lines: b.fee_lines,
+                fees: b.fees,
+                findings: b.findings.iter().map(|f| f.text()).collect(),
+                timeline: b.timeline,
+                assumed_dates: b.assumed_dates,
+                fee_reviews: b.fee_reviews,
+                transaction_lines: b.transaction_lines,
+            }),
+            Ok(_) => Err(problems.clone()),
+            Err(core) => {
+                let mut out: Vec<Problem> = core
+                    .iter()
+                    .map(|p| crate::model::located(input, p))
+                    .collect();
+                out.extend(problems.iter().cloned());
+                Err(out)
+            }
         }
-    };
-    (draft, model.registrations)
+    }
 }
 
 /// The year `year` of every party, and of each scenario named in `scenarios` (from the
@@ -164,53 +166,11 @@ pub fn year(
         return Err(problems);
     }
     let model = crate::model::model(input, priced, counts);
-    billing_core::year::compare(&model, year, history, &chosen)
-        .map_err(|core| core.iter().map(|p| located(input, p)).collect())
-}
-
-/// An engine problem at its cell: the cell of the field it is about in the row of its pool or
-/// party (`Pools!D5` for a pool's due date), else its source reference `Sheet!Cell`; without
-/// one, a party's problem is on the Parties sheet and a pool's or cooperation's on Pools.
-fn located(input: &Input, p: &engine::Problem) -> Problem {
-    let default_sheet = match &p.subject {
-        Subject::Parties | Subject::Party(_) => Some("Parties"),
-        Subject::Pool(_) | Subject::Cooperation(_) => Some("Pools"),
-        _ => None,
-    };
-    let cells = match &p.subject {
-        Subject::Pool(id) => input
-            .pools
-            .iter()
-            .find(|x| x.pool.id == *id)
-            .map(|x| &x.cells),
-        Subject::Party(id) => input.parties.get(id).map(|x| &x.cells),
-        _ => None,
-    };
-    let field_cell = p
-        .field
-        .zip(cells)
-        .and_then(|(field, cells)| cells.get(field))
-        .map(|cell| billing_core::SourceRef::new(cell));
-    let (sheet, cell) = match (field_cell.as_ref().or(p.source.as_ref()), default_sheet) {
-        (Some(s), Some(d)) => {
-            let (sheet, cell) = s.as_str().split_once('!').unwrap_or((d, ""));
-            (Some(sheet.to_owned()), Some(cell.to_owned()))
-        }
-        (None, Some(d)) => (Some(d.to_owned()), Some(String::new())),
-        (Some(s), None) => match s.as_str().split_once('!') {
-            Some((sheet, cell)) => (Some(sheet.to_owned()), Some(cell.to_owned())),
-            None => (None, None),
-        },
-        (None, None) => (None, None),
-    };
-    Problem {
-        severity: Severity::Error,
-        file: input.path.display().to_string(),
-        sheet,
-        cell,
-        found: None,
-        message: p.message.clone(),
-    }
+    billing_core::year::compare(&model, year, history, &chosen).map_err(|core| {
+        core.iter()
+            .map(|p| crate::model::located(input, p))
+            .collect()
+    })
 }
 
 /// The transactions file priced, and its counts per party, kind and day; nothing without one.
@@ -290,26 +250,5 @@ pub fn matrix(allocations: &[Allocation]) -> BTreeMap<String, BTreeMap<PartyId, 
 /// agreement's start, and pool due dates. `check` computes the last one, which computes them
 /// all.
 pub fn billing_dates(input: &Input) -> Vec<NaiveDate> {
-    // Only the register's days bear on the dates: one registration per distinct day stands in
-    // for the register, rather than a copy of it.
-    let days: std::collections::BTreeSet<NaiveDate> = input
-        .registrations
-        .iter()
-        .flat_map(|r| std::iter::once(r.first_day).chain(r.last_day))
-        .collect();
-    let registrations = match input.registrations.first() {
-        Some(r) => days
-            .into_iter()
-            .map(|d| {
-                billing_core::calendar::Registration::new(r.party.clone(), r.user.clone(), d, None)
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    engine::billing_dates(&crate::model::model_with(
-        input,
-        registrations,
-        Vec::new(),
-        Vec::new(),
-    ))
+    engine::billing_dates(&crate::model::model(input, Vec::new(), Vec::new()))
 }

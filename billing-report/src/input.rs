@@ -959,7 +959,11 @@ impl CsvStream {
             }
         };
         let count = |c: u8| first.iter().filter(|&&b| b == c).count();
-        let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+        let delimiter = if count(b';') > count(b',') {
+            b';'
+        } else {
+            b','
+        };
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
