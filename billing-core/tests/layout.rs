@@ -586,8 +586,14 @@ fn the_reexport_check_sees_a_directory_cycle() {
     };
     let files = |d_uses_x: &str| {
         made_up(&[
-            ("lib.rs", "pub mod d;\npub mod x;\npub mod y;\npub use d::c::Own;"),
-            ("d/mod.rs", &format!("pub mod c;\npub use c::Own;\n{d_uses_x}")),
+            (
+                "lib.rs",
+                "pub mod d;\npub mod x;\npub mod y;\npub use d::c::Own;",
+            ),
+            (
+                "d/mod.rs",
+                &format!("pub mod c;\npub use c::Own;\n{d_uses_x}"),
+            ),
             ("d/c.rs", "pub struct Own;"),
             ("x.rs", "use crate::d::c::Own;\npub struct Item(Own);"),
             ("y.rs", "pub use crate::x::Item;"),
