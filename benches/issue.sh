@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Issue 12: `issue` of every date of the national agreement, one after another, into a new
-# register, as a finance officer would over ten years.
+# Issue 12: issuing every date of the national agreement into a new register, as a finance
+# officer taking over ten years of an agreement would.
 #   bash benches/issue.sh [REGISTRATIONS] [DATES...]
-# REGISTRATIONS defaults to 200000; DATES default to the 20 due dates of the generated pools
-# (1 March and 1 September, 2016-2025), which are also the dates whose user fees, corrections
-# and cash flow are computed from the dates before them. ALL_DATES=1 issues the 20 period
-# starts (1 January, 1 July) as well, 40 dates in all.
-# Prints each date's wall time, CPU time and peak memory (/usr/bin/time -v) and the totals
-# (the machine is shared: CPU time is the steadier figure).
+# REGISTRATIONS defaults to 200000.
+# By default: one `issue --through LAST` (LAST the last date given, default 2025-09-01), which
+# reads the input once and issues every due date up to LAST in order, each in its own step:
+# for the generated agreement the 20 pool due dates (1 March and 1 September, 2016-2025) and
+# the 20 period starts (1 January and 1 July) that bill the user fees, 40 dates in all.
+# ONE_BY_ONE=1: one `issue --date` per date instead, as before `--through` existed: by default
+# the 20 due dates only (then the period starts are assumed billed as computed and issue
+# nothing); ALL_DATES=1 issues the 40 dates that `--through` issues.
+# The outputs of both are the same files (billing-report/tests/issue_through.rs).
+# Prints wall time, CPU time and peak memory (/usr/bin/time -v): the machine is shared, CPU
+# time is the steadier figure. ONE_CORE=1 runs on one core (taskset -c 0): no parallel writing.
+# BR=path measures another build of billing-report (e.g. an older one, with ONE_BY_ONE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
 shift || true
-cargo build --release -q -p billing-report
-cargo build --release -q -p benches --bin gen_agreement
-BR=$PWD/target/release/billing-report
+[ -n "${BR:-}" ] || cargo build --release -q -p billing-report
+BR=${BR:-$PWD/target/release/billing-report}
 d=/tmp/national-$n
-[ -d "$d/csv" ] || target/release/gen_agreement --registrations "$n" --out "$d" --no-xlsx >/dev/null
+[ -d "$d/csv" ] || { cargo build --release -q -p benches --bin gen_agreement; target/release/gen_agreement --registrations "$n" --out "$d" --no-xlsx >/dev/null; }
 dates=("$@")
 if [ ${#dates[@]} -eq 0 ]; then
   for y in $(seq 2016 2025); do
@@ -26,28 +31,45 @@ if [ ${#dates[@]} -eq 0 ]; then
     dates+=("$y-09-01")
   done
 fi
+pin=()
+[ -n "${ONE_CORE:-}" ] && pin=(taskset -c 0)
 work=$(mktemp -d /tmp/issue-bench.XXXXXX)
 cp -r "$d/csv" "$work/csv"
 reg=$work/register.sqlite
-total=0
-cpu_total=0
-peak=0
-new=--new-register
-echo "| date | wall s | CPU s (user+sys) | peak RSS MB |"
-echo "|---|---|---|---|"
-for date in "${dates[@]}"; do
-  log=$work/time.log
-  /usr/bin/time -v "$BR" issue "$work/csv" --date "$date" --register "$reg" --out "$work/out-$date" \
-    $new --quiet 2>"$log" >/dev/null || { cat "$log"; exit 1; }
-  new=
+log=$work/time.log
+# Reads /usr/bin/time -v's log: wall seconds, CPU seconds (user+sys), peak RSS in kB.
+figures() {
+  local wall
   wall=$(grep 'Elapsed (wall' "$log" | awk '{print $NF}')
   secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
   mem=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
   cpu=$(grep -E 'User time|System time' "$log" | awk '{s += $NF} END {print s}')
+}
+echo "| what | wall s | CPU s (user+sys) | peak RSS MB |"
+echo "|---|---|---|---|"
+if [ -z "${ONE_BY_ONE:-}" ]; then
+  last=${dates[${#dates[@]}-1]}
+  /usr/bin/time -v "${pin[@]}" "$BR" issue "$work/csv" --through "$last" --register "$reg" \
+    --out "$work/out" --new-register --quiet 2>"$log" >/dev/null || { cat "$log"; exit 1; }
+  figures
+  issued=$(find "$work/out" -mindepth 1 -maxdepth 1 -type d | wc -l)
+  printf '| issue --through %s (%d dates) | %s | %s | %d |\n' "$last" "$issued" "$secs" "$cpu" $((mem / 1024))
+  rm -rf "$work"
+  exit 0
+fi
+total=0
+cpu_total=0
+peak=0
+new=--new-register
+for date in "${dates[@]}"; do
+  /usr/bin/time -v "${pin[@]}" "$BR" issue "$work/csv" --date "$date" --register "$reg" \
+    --out "$work/out-$date" $new --quiet 2>"$log" >/dev/null || { cat "$log"; exit 1; }
+  new=
+  figures
   total=$(echo "$total + $secs" | bc)
   cpu_total=$(echo "$cpu_total + $cpu" | bc)
   [ "$mem" -gt "$peak" ] && peak=$mem
   printf '| %s | %s | %s | %d |\n' "$date" "$secs" "$cpu" $((mem / 1024))
 done
-printf '| all %d dates | %s | %s | %d |\n' "${#dates[@]}" "$total" "$cpu_total" $((peak / 1024))
+printf '| all %d dates one by one | %s | %s | %d |\n' "${#dates[@]}" "$total" "$cpu_total" $((peak / 1024))
 rm -rf "$work"

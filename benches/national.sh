@@ -4,13 +4,15 @@
 # Builds release, generates each agreement under /tmp/national-N, runs `check`, `run` of one
 # date (CSV folder and, where it fits a sheet, xlsx) and the pandas script under
 # /usr/bin/time -v, and prints wall time, CPU time (steadier on a shared machine) and peak
-# memory. `benches/issue.sh` issues every date one after another.
+# memory. `run` writes the files of the invoices on every core (`, one core`: pinned to one
+# with taskset, the CPU time without parallel writing). BR=path measures another build.
+# `benches/issue.sh` issues every date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q -p billing-report
+[ -n "${BR:-}" ] || cargo build --release -q -p billing-report
 cargo build --release -q -p benches --bin gen_agreement
 python3 -c 'import pandas, openpyxl' 2>/dev/null || pip install -q pandas openpyxl
-BR=target/release/billing-report
+BR=${BR:-target/release/billing-report}
 DATE=${DATE:-2020-09-01}
 measure() { # label command...
   local log; log=$(mktemp)
@@ -31,6 +33,7 @@ for n in "${@:-200000 999999 2000000}"; do
     [ -d "$d/csv" ] || target/release/gen_agreement --registrations "$n1" --out "$d" >/dev/null 2>&1
     measure "$n1 csv check" $BR check "$d/csv" --quiet
     measure "$n1 csv run $DATE" $BR run "$d/csv" --date "$DATE" --out "$d/out" --force --quiet
+    measure "$n1 csv run $DATE, one core" taskset -c 0 $BR run "$d/csv" --date "$DATE" --out "$d/out" --force --quiet
     measure "$n1 csv run $DATE --only json,csv" $BR run "$d/csv" --date "$DATE" --out "$d/out-only" --force --quiet --only json,csv
     [ -f "$d/agreement.xlsx" ] && measure "$n1 xlsx run $DATE" $BR run "$d/agreement.xlsx" --date "$DATE" --out "$d/out-x" --force --quiet
     measure "$n1 pandas totals" python3 benches/pandas/totals.py "$d/csv" "$DATE" "$d/out/invoices.json"

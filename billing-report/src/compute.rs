@@ -57,6 +57,20 @@ pub struct Draft {
 /// # Errors
 /// Every problem found, at the cell of the party, pool or cooperation it concerns.
 pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draft, Vec<Problem>> {
+    prepare(input).compute(date, history)
+}
+
+/// The agreement model of a workbook with its transactions read and priced: made once, it
+/// computes any number of dates (`issue --through` issues many dates from one reading).
+pub struct Prepared<'a> {
+    input: &'a Input,
+    model: engine::Model,
+    /// Problems of the transactions file, reported by every date computed.
+    problems: Vec<Problem>,
+}
+
+/// Reads and prices the transactions of `input` and makes its agreement model.
+pub fn prepare(input: &Input) -> Prepared<'_> {
     // Counts per day are only needed for a fee review: a long file's day counts are large.
     let need_counts = input
         .cooperations
@@ -65,25 +79,40 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
     let mut problems = Vec::new();
     let (priced, counts) = transactions(input, need_counts, &mut problems);
     let model = crate::model::model(input, priced, counts);
-    match engine::invoices_due(&model, date, history) {
-        Ok(b) if problems.is_empty() => Ok(Draft {
-            date: b.date,
-            invoices: b.invoices,
-            issuer_share: b.issuer_share,
-            allocations: b.allocations,
-            fee_lines: b.fee_lines,
-            fees: b.fees,
-            findings: b.findings.iter().map(|f| f.text()).collect(),
-            timeline: b.timeline,
-            assumed_dates: b.assumed_dates,
-            fee_reviews: b.fee_reviews,
-            transaction_lines: b.transaction_lines,
-        }),
-        Ok(_) => Err(problems),
-        Err(core) => {
-            let mut out: Vec<Problem> = core.iter().map(|p| located(input, p)).collect();
-            out.extend(problems);
-            Err(out)
+    Prepared {
+        input,
+        model,
+        problems,
+    }
+}
+
+impl Prepared<'_> {
+    /// Computes the invoices due on `date`, as [`compute`] does.
+    ///
+    /// # Errors
+    /// Every problem found, at the cell of the party, pool or cooperation it concerns.
+    pub fn compute(&self, date: NaiveDate, history: &History) -> Result<Draft, Vec<Problem>> {
+        let (input, problems) = (self.input, &self.problems);
+        match engine::invoices_due(&self.model, date, history) {
+            Ok(b) if problems.is_empty() => Ok(Draft {
+                date: b.date,
+                invoices: b.invoices,
+                issuer_share: b.issuer_share,
+                allocations: b.allocations,
+                fee_lines: b.fee_lines,
+                fees: b.fees,
+                findings: b.findings.iter().map(|f| f.text()).collect(),
+                timeline: b.timeline,
+                assumed_dates: b.assumed_dates,
+                fee_reviews: b.fee_reviews,
+                transaction_lines: b.transaction_lines,
+            }),
+            Ok(_) => Err(problems.clone()),
+            Err(core) => {
+                let mut out: Vec<Problem> = core.iter().map(|p| located(input, p)).collect();
+                out.extend(problems.iter().cloned());
+                Err(out)
+            }
         }
     }
 }

@@ -114,10 +114,18 @@ struct RunArgs {
     /// The agreement workbook (xlsx, ods) or a folder of CSV files.
     input: PathBuf,
     /// The invoice date (YYYY-MM-DD).
-    #[arg(long)]
-    date: NaiveDate,
+    #[arg(long, required_unless_present = "through", conflicts_with = "through")]
+    date: Option<NaiveDate>,
+    /// `issue` only: issue every date after the last one in the register, up to and including
+    /// this one, on which something is due (period starts, pool due dates, settlement days…),
+    /// in order, in one run that reads the input once. Each date is its own step, exactly as
+    /// if issued one by one with `--date`: numbered, recorded and written into `<out>/<date>`,
+    /// or not at all.
+    #[arg(long, value_name = "DATE")]
+    through: Option<NaiveDate>,
     /// The output folder (default beside the input: `out/<date>-draft` for `run`, `out/<date>`
-    /// for `issue`).
+    /// for `issue`). With `--through`, the folder that holds one folder per date (default
+    /// `out` beside the input).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Replace the output folder if it holds a draft written by billing-report (never issued
@@ -437,6 +445,15 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
                 .to_owned(),
         ));
     }
+    let date = match (args.date, args.through) {
+        (Some(date), None) => date,
+        (None, Some(through)) if final_issue => return issue_through(args, through, quiet),
+        _ => {
+            return Err(Failure::Other(
+                "--through is for `issue`: `run` writes the draft of one date (--date)".to_owned(),
+            ))
+        }
+    };
     let mut input = load_input(&args.input, quiet)?;
     if let Some(t) = &args.transactions {
         input.transactions_path = Some(t.clone());
@@ -448,7 +465,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&args.input, args.date, kind_of(final_issue)));
+        .unwrap_or_else(|| default_out(&args.input, date, kind_of(final_issue)));
     let pending = match InvoiceRegister::open_existing(&register_path)? {
         Some(existing) => {
             finish_publications(&existing, quiet)?;
@@ -457,147 +474,299 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         None => Vec::new(),
     };
     clean_leftovers(&out, &pending, quiet);
+    if final_issue {
+        let mut step = IssueStep {
+            input: &input,
+            prepared: &billing_report::compute::prepare(&input),
+            args,
+            register_path: &register_path,
+            new_register: args.new_register,
+            checked_foreign: false,
+        };
+        return step.issue(date, &out, quiet).map(|_| ());
+    }
     let history = history(&args.input, Some(&register_path))?;
-    let draft = compute(&input, args.date, &history).map_err(Failure::Input)?;
+    let draft = compute(&input, date, &history).map_err(Failure::Input)?;
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
-    let gaps =
-        billing_report::invoice_document::recipient_problems(&input, &draft.invoices, final_issue);
-    if final_issue && !gaps.is_empty() {
-        return Err(Failure::Input(gaps));
+    let gaps = billing_report::invoice_document::recipient_problems(&input, &draft.invoices, false);
+    for w in &gaps {
+        say(quiet, &w.to_string());
     }
-    if !final_issue {
-        for w in &gaps {
-            say(quiet, &w.to_string());
-        }
-        for w in issued_warnings(&register_path, &draft)? {
-            say(quiet, &w);
-        }
+    for w in issued_warnings(&register_path, &draft)? {
+        say(quiet, &w);
     }
-    let kind = kind_of(final_issue);
     // `--force` never replaces the input or the register, nor a folder holding them.
     let protect = [args.input.as_path(), register_path.as_path()];
-    if !final_issue {
-        let only = args.only.clone().unwrap_or_default();
-        let mut files = render_only(&input, &draft, false, &only)?;
-        apply_dialect(&mut files, args.csv_dialect)?;
-        stage_folder(&out, &files, kind, args.force, &protect)?.publish()?;
-        say(quiet, &summary(&draft, &out));
-        return Ok(());
+    let only = args.only.clone().unwrap_or_default();
+    let mut files = render_only(&input, &draft, false, &only)?;
+    apply_dialect(&mut files, args.csv_dialect)?;
+    stage_folder(&out, &files, FolderKind::Draft, args.force, &protect)?.publish()?;
+    say(quiet, &summary(&draft, &out));
+    Ok(())
+}
+
+/// `issue --through DATE`: every billing date after the register's last issued date up to
+/// `through`, in order, the input read once. Each date is issued exactly as `issue --date`
+/// would issue it (the same checks, numbers, register rows and files), each in its own
+/// transaction and folder: a failure on one date leaves the dates before it issued and
+/// nothing of it or the dates after it.
+fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), Failure> {
+    let mut input = load_input(&args.input, quiet)?;
+    if let Some(t) = &args.transactions {
+        input.transactions_path = Some(t.clone());
     }
-    if draft.invoices.is_empty() {
-        // Nothing is due: nothing is numbered, recorded or written, and the date stays open.
+    let register_path = args
+        .register
+        .clone()
+        .unwrap_or_else(|| default_path(&args.input));
+    let out_of = |date: NaiveDate| match &args.out {
+        Some(dir) => dir.join(date.to_string()),
+        None => default_out(&args.input, date, FolderKind::Issued),
+    };
+    let pending = match InvoiceRegister::open_existing(&register_path)? {
+        Some(existing) => {
+            finish_publications(&existing, quiet)?;
+            existing.pending()?
+        }
+        None => Vec::new(),
+    };
+    // The dates: those before `through` on which the engine bills something the register does
+    // not hold (what a draft of `through` calls assumed billed), and `through` itself when
+    // something is due on it; none before the last date issued, which cannot be issued any more.
+    let history = history(&args.input, Some(&register_path))?;
+    let latest = history.dates.last().copied();
+    let prepared = billing_report::compute::prepare(&input);
+    let last = prepared
+        .compute(through, &history)
+        .map_err(Failure::Input)?;
+    let mut dates = last.assumed_dates.clone();
+    if !last.invoices.is_empty() {
+        dates.push(through);
+    }
+    dates.retain(|d| latest.is_none_or(|l| *d > l));
+    dates.sort_unstable();
+    dates.dedup();
+    if dates.is_empty() {
         say(
             quiet,
-            &format!("no invoices are due on {}: nothing issued", args.date),
+            &format!(
+                "no billing date {}up to {through} is left to issue: nothing issued",
+                latest.map_or_else(String::new, |l| format!("after {l} (the last issued) "))
+            ),
         );
         return Ok(());
     }
-    issue_checks(&input, &draft)?;
-    // The register is the issuer's number series: it is never started silently (a workbook
-    // saved under a new name must not start the numbers again), it serves one issuer and
-    // agreement, and it must hold every invoice of that issuer found beside it.
-    let serves = Serves {
-        agreement: input.settings.name.clone(),
-        issuer: input.settings.issuer.to_string(),
+    // Every folder is checked before the first date is issued, so that a folder in the way of
+    // a later date stops the run before it starts rather than half-way.
+    let protect = [args.input.as_path(), register_path.as_path()];
+    for date in &dates {
+        check_target(&out_of(*date), args.force, &protect)?;
+    }
+    let mut step = IssueStep {
+        input: &input,
+        prepared: &prepared,
+        args,
+        register_path: &register_path,
+        new_register: args.new_register,
+        checked_foreign: false,
     };
-    let existing = InvoiceRegister::open_existing(&register_path)?;
-    let held = match &existing {
-        Some(r) => {
-            if args.new_register {
-                return Err(RegisterError::Exists {
-                    path: register_path.display().to_string(),
-                }
-                .into());
+    let mut issued: Vec<NaiveDate> = Vec::new();
+    for date in dates {
+        let out = out_of(date);
+        clean_leftovers(&out, &pending, quiet);
+        match step.issue(date, &out, quiet) {
+            Ok(true) => issued.push(date),
+            Ok(false) => {}
+            Err(e) if issued.is_empty() => return Err(e),
+            Err(e) => {
+                let list = issued
+                    .iter()
+                    .map(NaiveDate::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let said = |m: String| {
+                    format!("{m}\nissuing {date} failed; the dates before it are issued: {list}")
+                };
+                return Err(match e {
+                    Failure::Input(problems) => {
+                        print_problems(&problems, quiet);
+                        Failure::Refused(said(format!("the input has errors on {date}")))
+                    }
+                    Failure::Refused(m) => Failure::Refused(said(m)),
+                    Failure::Other(m) => Failure::Other(said(m)),
+                });
             }
-            r.check_serves(&serves)?;
-            // Refuse early what the register would refuse, before it is touched (checked again
-            // when issuing).
-            r.refuse_issued(args.date)?;
-            r.numbers_of(&serves.issuer)?
         }
-        None if !args.new_register => {
-            return Err(no_register(&args.input, &register_path, &out, &serves).into())
-        }
-        None => Default::default(),
-    };
-    refuse_foreign(&args.input, &register_path, &out, &serves, &held)?;
-    check_target(&out, args.force, &protect)?;
+    }
     say(
         quiet,
-        &format!("invoice register: {}", register_path.display()),
+        &format!(
+            "issued {} date(s) up to {through}{}",
+            issued.len(),
+            issued
+                .first()
+                .zip(issued.last())
+                .map_or_else(String::new, |(a, b)| format!(" ({a} … {b})"))
+        ),
     );
-    let mut register = match existing {
-        Some(r) => r,
-        None => {
-            let r = InvoiceRegister::create(&register_path, &serves)?;
+    Ok(())
+}
+
+/// What issuing needs besides the date: the input (read once), the arguments, the register.
+struct IssueStep<'a> {
+    input: &'a Input,
+    /// Its model, made once for every date.
+    prepared: &'a billing_report::compute::Prepared<'a>,
+    args: &'a RunArgs,
+    register_path: &'a Path,
+    /// Whether the register is still to be created (`--new-register`, before the first date
+    /// that issues something).
+    new_register: bool,
+    /// Whether the registers and issued folders near the input were checked against the
+    /// register: once per run, since only this run adds to them (each of its numbers recorded
+    /// before its folder is put in place).
+    checked_foreign: bool,
+}
+
+impl IssueStep<'_> {
+    /// Issues the invoices due on `date` into `out`: numbers them, records them and writes
+    /// them, or nothing at all. `Ok(false)` when nothing is due (nothing recorded, the date
+    /// stays open).
+    fn issue(&mut self, date: NaiveDate, out: &Path, quiet: bool) -> Result<bool, Failure> {
+        let (input, args, register_path) = (self.input, self.args, self.register_path);
+        let history = history(&args.input, Some(register_path))?;
+        let draft = self
+            .prepared
+            .compute(date, &history)
+            .map_err(Failure::Input)?;
+        // What an e-invoice to a buyer would lack is an error when the e-invoices are written.
+        let gaps =
+            billing_report::invoice_document::recipient_problems(input, &draft.invoices, true);
+        if !gaps.is_empty() {
+            return Err(Failure::Input(gaps));
+        }
+        let kind = FolderKind::Issued;
+        // `--force` never replaces the input or the register, nor a folder holding them.
+        let protect = [args.input.as_path(), register_path];
+        if draft.invoices.is_empty() {
+            // Nothing is due: nothing is numbered, recorded or written, and the date stays open.
             say(
                 quiet,
-                &format!(
-                    "created the invoice register {} for issuer {} ({})",
-                    register_path.display(),
-                    serves.issuer,
-                    serves.agreement
-                ),
+                &format!("no invoices are due on {date}: nothing issued"),
             );
-            r
+            return Ok(false);
         }
-    };
-    let first = input.settings.first_invoice_number;
-    let issuer = input.settings.issuer.clone();
-    let first_number =
-        move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
-    let fee_lines = draft.fee_lines.clone();
-    // The outputs are rendered into a temporary folder while the register's transaction is
-    // open; the transaction commits only when they are complete, and only then are they put
-    // into place: numbered files never exist without their register entry.
-    let (numbered, staged) = register.issue(
-        args.date,
-        draft.invoices.clone(),
-        &fee_lines,
-        &first_number,
-        input.settings.ocr_length_digit,
-        |numbered| -> Result<_, Failure> {
-            let issued = Draft {
-                invoices: numbered.to_vec(),
-                ..draft.clone()
-            };
-            let mut files = render(&input, &issued, true)?;
-            apply_dialect(&mut files, args.csv_dialect)?;
-            let staged = stage_folder(&out, &files, kind, args.force, &protect)?;
-            let tmp = staged.tmp().to_owned();
-            let out = std::path::absolute(staged.out()).unwrap_or_else(|_| out.clone());
-            let tmp = std::path::absolute(&tmp).unwrap_or(tmp);
-            Ok((staged, out, tmp))
-        },
-    )?;
-    billing_report::crash_point("before-rename");
-    let published = staged.publish();
-    if published.is_ok() {
-        register.mark_published(&args.date.to_string())?;
+        issue_checks(input, &draft)?;
+        // The register is the issuer's number series: it is never started silently (a workbook
+        // saved under a new name must not start the numbers again), it serves one issuer and
+        // agreement, and it must hold every invoice of that issuer found beside it.
+        let serves = Serves {
+            agreement: input.settings.name.clone(),
+            issuer: input.settings.issuer.to_string(),
+        };
+        let existing = InvoiceRegister::open_existing(register_path)?;
+        let held = match &existing {
+            Some(r) => {
+                if self.new_register {
+                    return Err(RegisterError::Exists {
+                        path: register_path.display().to_string(),
+                    }
+                    .into());
+                }
+                r.check_serves(&serves)?;
+                // Refuse early what the register would refuse, before it is touched (checked
+                // again when issuing).
+                r.refuse_issued(date)?;
+                r.numbers_of(&serves.issuer)?
+            }
+            None if !self.new_register => {
+                return Err(no_register(&args.input, register_path, out, &serves).into())
+            }
+            None => Default::default(),
+        };
+        if !self.checked_foreign {
+            refuse_foreign(&args.input, register_path, out, &serves, &held)?;
+            self.checked_foreign = args.through.is_some();
+        }
+        check_target(out, args.force, &protect)?;
+        say(
+            quiet,
+            &format!("invoice register: {}", register_path.display()),
+        );
+        let mut register = match existing {
+            Some(r) => r,
+            None => {
+                let r = InvoiceRegister::create(register_path, &serves)?;
+                self.new_register = false;
+                say(
+                    quiet,
+                    &format!(
+                        "created the invoice register {} for issuer {} ({})",
+                        register_path.display(),
+                        serves.issuer,
+                        serves.agreement
+                    ),
+                );
+                r
+            }
+        };
+        let first = input.settings.first_invoice_number;
+        let issuer = input.settings.issuer.clone();
+        let first_number =
+            move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
+        let fee_lines = draft.fee_lines.clone();
+        // The outputs are rendered into a temporary folder while the register's transaction is
+        // open; the transaction commits only when they are complete, and only then are they
+        // put into place: numbered files never exist without their register entry.
+        let (numbered, staged) = register.issue(
+            date,
+            draft.invoices.clone(),
+            &fee_lines,
+            &first_number,
+            input.settings.ocr_length_digit,
+            |numbered| -> Result<_, Failure> {
+                let issued = Draft {
+                    invoices: numbered.to_vec(),
+                    ..draft.clone()
+                };
+                let mut files = render(input, &issued, true)?;
+                apply_dialect(&mut files, args.csv_dialect)?;
+                let staged = stage_folder(out, &files, kind, args.force, &protect)?;
+                let tmp = staged.tmp().to_owned();
+                let out = std::path::absolute(staged.out()).unwrap_or_else(|_| out.to_owned());
+                let tmp = std::path::absolute(&tmp).unwrap_or(tmp);
+                Ok((staged, out, tmp))
+            },
+        )?;
+        billing_report::crash_point("before-rename");
+        let published = staged.publish();
+        if published.is_ok() {
+            register.mark_published(&date.to_string())?;
+        }
+        if let Err(e) = published {
+            let numbers = numbered
+                .iter()
+                .map(|i| format!("{} {}", i.issuer, i.number.unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Failure::Other(format!(
+                "the invoices dated {date} are issued and recorded in {} (numbers {numbers}), but \
+                 their files could not be put into place: {e}. The register is authoritative: the \
+                 numbers are taken and will not be issued again; `billing-report register export` \
+                 lists them, and `billing-report run` with the same input and date shows their \
+                 figures",
+                register_path.display()
+            )));
+        }
+        let issued = Draft {
+            invoices: numbered,
+            ..draft
+        };
+        say(quiet, &summary(&issued, out));
+        say(quiet, &format!("recorded in {}", register_path.display()));
+        Ok(true)
     }
-    if let Err(e) = published {
-        let numbers = numbered
-            .iter()
-            .map(|i| format!("{} {}", i.issuer, i.number.unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Err(Failure::Other(format!(
-            "the invoices dated {} are issued and recorded in {} (numbers {numbers}), but their \
-             files could not be put into place: {e}. The register is authoritative: the numbers \
-             are taken and will not be issued again; `billing-report register export` lists \
-             them, and `billing-report run` with the same input and date shows their figures",
-            args.date,
-            register_path.display()
-        )));
-    }
-    let issued = Draft {
-        invoices: numbered,
-        ..draft
-    };
-    say(quiet, &summary(&issued, &out));
-    say(quiet, &format!("recorded in {}", register_path.display()));
-    Ok(())
 }
 
 /// Warnings when the draft's date was issued: its figures are recomputed from the current

@@ -370,15 +370,25 @@ pub fn render(
 }
 
 /// [`render`], writing only the outputs of `only` (`run --only`).
+///
+/// The files are made on every core the machine offers ([`in_parallel`]): each invoice's
+/// workbook, PDF and e-invoice is one task, and each whole-draft output (overview, audit, lines,
+/// html, json) another. Every task makes its bytes alone from the same input and draft, and
+/// the files are listed in the same order as when made one after another, so the bytes and
+/// the order do not depend on the number of cores; the error returned is the first one in that
+/// order.
+///
+/// # Errors
+/// A workbook that cannot be written, or an amount that cannot be written exactly.
 pub fn render_only(
     input: &Input,
     draft: &Draft,
     final_issue: bool,
     only: &Outputs,
 ) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
-    let mut files = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     let per_invoice = only.has(OutputKind::Xlsx) || only.has(OutputKind::Pdf);
+    let mut tasks = Vec::new();
     for invoice in draft.invoices.iter().filter(|_| per_invoice) {
         let mut name = invoice_file(invoice);
         // Two ids with the same safe form (`Region Kalmar`, `Region_Kalmar`) never share a
@@ -391,83 +401,189 @@ pub fn render_only(
             );
             n += 1;
         }
-        let stem = name.trim_end_matches(".xlsx").to_owned();
-        // The document people open and send: a PDF beside the workbook, and for an issued
-        // invoice the e-invoice (Peppol BIS Billing 3.0) with the PDF inside. The workbook
-        // carries the same content, from the same document.
-        let pdf_name = format!("{stem}.pdf");
-        let doc = crate::invoice_document::invoice_document(input, draft, invoice).map_err(
-            |problems| OutputError::Document {
-                path: pdf_name.clone(),
-                message: problems.join("; "),
-            },
-        )?;
-        if only.has(OutputKind::Xlsx) {
-            let bytes = invoice_workbook(input, draft, invoice, &doc, final_issue)
-                .map_err(|e| xlsx(&name, e))?;
-            files.push((name, bytes));
-        }
-        if !only.has(OutputKind::Pdf) {
-            continue;
-        }
-        let pdf = crate::pdf::render(&doc).map_err(|e| OutputError::Document {
-            path: pdf_name.clone(),
-            message: e.to_string(),
-        })?;
-        // Only a numbered invoice is an e-invoice (`verify` recomputes an issued folder without
-        // numbers when the register did not issue it: the difference is reported there).
-        if final_issue && invoice.number.is_some() {
-            let xml_name = format!("{stem}.xml");
-            let attached = pdf_name.rsplit('/').next().unwrap_or(&pdf_name);
-            let xml = crate::ubl::write_ubl(&doc, Some((attached, &pdf))).map_err(|e| {
-                OutputError::Document {
-                    path: xml_name.clone(),
-                    message: e.to_string(),
-                }
-            })?;
-            files.push((pdf_name, pdf));
-            files.push((xml_name, xml));
-        } else {
-            files.push((pdf_name, pdf));
-        }
+        tasks.push(Task::Invoice(invoice, name));
     }
-    if only.has(OutputKind::Xlsx) {
-        files.push((
-            "overview.xlsx".to_owned(),
-            overview_workbook(input, draft).map_err(|e| xlsx("overview.xlsx", e))?,
-        ));
-    }
-    if only.has(OutputKind::Audit) {
-        if let Some(audit) =
-            crate::audit::audit_workbook(input, draft).map_err(|message| OutputError::Xlsx {
-                path: "audit.xlsx".to_owned(),
-                message,
-            })?
-        {
-            files.push(("audit.xlsx".to_owned(), audit));
-        }
-    }
-    if only.has(OutputKind::Csv) {
-        files.push(("lines.csv".to_owned(), lines_csv(input, draft)?));
-    }
-    if only.has(OutputKind::Html) {
-        let page =
-            crate::year::overview_page(input, draft).map_err(|message| OutputError::Xlsx {
-                path: "overview.html".to_owned(),
-                message,
-            })?;
-        files.push((
-            "overview.html".to_owned(),
-            crate::html::render(&page).into_bytes(),
-        ));
-    }
-    if only.has(OutputKind::Json) {
-        files.push((
-            "invoices.json".to_owned(),
-            invoices_json(input, draft, final_issue)?,
-        ));
+    tasks.extend(
+        [
+            (OutputKind::Xlsx, Task::Overview),
+            (OutputKind::Audit, Task::Audit),
+            (OutputKind::Csv, Task::Csv),
+            (OutputKind::Html, Task::Html),
+            (OutputKind::Json, Task::Json),
+        ]
+        .into_iter()
+        .filter(|(kind, _)| only.has(*kind))
+        .map(|(_, task)| task),
+    );
+    // The whole-draft outputs are the longest tasks: started first, they do not keep one core
+    // busy while the other waits at the end.
+    let order: Vec<usize> = (0..tasks.len()).rev().collect();
+    let mut made = in_parallel(&order, |&i| {
+        tasks
+            .get(i)
+            .map_or(Ok(Vec::new()), |t| t.make(input, draft, final_issue, only))
+    });
+    made.reverse();
+    let mut files = Vec::new();
+    for task_files in made {
+        files.extend(task_files?);
     }
     Ok(files)
+}
+
+/// One piece of work of [`render_only`].
+enum Task<'a> {
+    /// An invoice's workbook, PDF and (issued) e-invoice, under the workbook's file name.
+    Invoice(&'a Invoice, String),
+    Overview,
+    Audit,
+    Csv,
+    Html,
+    Json,
+}
+
+impl Task<'_> {
+    fn make(
+        &self,
+        input: &Input,
+        draft: &Draft,
+        final_issue: bool,
+        only: &Outputs,
+    ) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+        Ok(match self {
+            Task::Invoice(invoice, name) => {
+                invoice_files(input, draft, invoice, name.clone(), final_issue, only)?
+            }
+            Task::Overview => vec![(
+                "overview.xlsx".to_owned(),
+                overview_workbook(input, draft).map_err(|e| xlsx("overview.xlsx", e))?,
+            )],
+            Task::Audit => crate::audit::audit_workbook(input, draft)
+                .map_err(|message| OutputError::Xlsx {
+                    path: "audit.xlsx".to_owned(),
+                    message,
+                })?
+                .map(|audit| ("audit.xlsx".to_owned(), audit))
+                .into_iter()
+                .collect(),
+            Task::Csv => vec![("lines.csv".to_owned(), lines_csv(input, draft)?)],
+            Task::Html => {
+                let page = crate::year::overview_page(input, draft).map_err(|message| {
+                    OutputError::Xlsx {
+                        path: "overview.html".to_owned(),
+                        message,
+                    }
+                })?;
+                vec![(
+                    "overview.html".to_owned(),
+                    crate::html::render(&page).into_bytes(),
+                )]
+            }
+            Task::Json => vec![(
+                "invoices.json".to_owned(),
+                invoices_json(input, draft, final_issue)?,
+            )],
+        })
+    }
+}
+
+/// One invoice's files: its workbook `name`, its PDF, and for an issued invoice its e-invoice.
+fn invoice_files(
+    input: &Input,
+    draft: &Draft,
+    invoice: &Invoice,
+    name: String,
+    final_issue: bool,
+    only: &Outputs,
+) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+    let mut files = Vec::new();
+    let stem = name.trim_end_matches(".xlsx").to_owned();
+    // The document people open and send: a PDF beside the workbook, and for an issued
+    // invoice the e-invoice (Peppol BIS Billing 3.0) with the PDF inside. The workbook
+    // carries the same content, from the same document.
+    let pdf_name = format!("{stem}.pdf");
+    let doc =
+        crate::invoice_document::invoice_document(input, draft, invoice).map_err(|problems| {
+            OutputError::Document {
+                path: pdf_name.clone(),
+                message: problems.join("; "),
+            }
+        })?;
+    if only.has(OutputKind::Xlsx) {
+        let bytes = invoice_workbook(input, draft, invoice, &doc, final_issue)
+            .map_err(|e| xlsx(&name, e))?;
+        files.push((name, bytes));
+    }
+    if !only.has(OutputKind::Pdf) {
+        return Ok(files);
+    }
+    let pdf = crate::pdf::render(&doc).map_err(|e| OutputError::Document {
+        path: pdf_name.clone(),
+        message: e.to_string(),
+    })?;
+    // Only a numbered invoice is an e-invoice (`verify` recomputes an issued folder without
+    // numbers when the register did not issue it: the difference is reported there).
+    if final_issue && invoice.number.is_some() {
+        let xml_name = format!("{stem}.xml");
+        let attached = pdf_name.rsplit('/').next().unwrap_or(&pdf_name);
+        let xml = crate::ubl::write_ubl(&doc, Some((attached, &pdf))).map_err(|e| {
+            OutputError::Document {
+                path: xml_name.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        files.push((pdf_name, pdf));
+        files.push((xml_name, xml));
+    } else {
+        files.push((pdf_name, pdf));
+    }
+    Ok(files)
+}
+
+/// `f` of every item, in the items' order, computed on as many threads as the machine has
+/// cores (at most one per item): each thread takes the next item not yet taken, so long and
+/// short items share the cores. The results do not depend on the number of threads.
+pub fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for other in others {
+            // A worker only ends by returning (`f` never panics); were one lost all the same,
+            // its items are made below rather than missing.
+            if let Ok(done) = other.join() {
+                all.extend(done);
+            }
+        }
+        for (i, r) in all {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .zip(items)
+        .map(|(r, item)| r.unwrap_or_else(|| f(item)))
+        .collect()
 }
 
 fn xlsx(path: &str, e: rust_xlsxwriter::XlsxError) -> OutputError {
@@ -1587,7 +1703,8 @@ fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<
         "assumed_billed_dates": draft.assumed_dates,
         "fee_reviews": draft.fee_reviews,
     });
-    let value = in_language(value, input.settings.language);
+    let mut value = value;
+    in_language(&mut value, input.settings.language);
     let mut text = serde_json::to_string_pretty(&value).map_err(|e| OutputError::Xlsx {
         path: "invoices.json".to_owned(),
         message: e.to_string(),
@@ -1598,7 +1715,8 @@ fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<
 
 /// The JSON with every [`billing_core::Text`] (serialized as `{"sv": …, "en": …}`) replaced by
 /// its words in `language`, so that the file holds one language, as a plain string per text.
-fn in_language(value: serde_json::Value, language: Language) -> serde_json::Value {
+/// Changed in place: the tree of a national run is large.
+fn in_language(value: &mut serde_json::Value, language: Language) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
@@ -1610,21 +1728,20 @@ fn in_language(value: serde_json::Value, language: Language) -> serde_json::Valu
                     Language::Sv => "sv",
                     Language::En => "en",
                 };
-                return map.get(key).cloned().unwrap_or(Value::Null);
+                let words = map.remove(key).unwrap_or(Value::Null);
+                *value = words;
+                return;
             }
-            Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (k, in_language(v, language)))
-                    .collect(),
-            )
+            for v in map.values_mut() {
+                in_language(v, language);
+            }
         }
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|v| in_language(v, language))
-                .collect(),
-        ),
-        other => other,
+        Value::Array(items) => {
+            for v in items {
+                in_language(v, language);
+            }
+        }
+        _ => {}
     }
 }
 

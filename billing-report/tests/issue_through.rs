@@ -1,0 +1,185 @@
+//! `issue --through DATE` (issue 12): every date up to DATE that is not issued yet, in one run
+//! that reads the input once, gives exactly what issuing those dates one by one gives: the
+//! same files, byte for byte, and the same register.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A copy of a case's CSV tables at `dir/case` with its register created.
+fn issuing_copy(case: &str, dir: &Path) -> PathBuf {
+    let input = dir.join(case);
+    copy_case_csv(case, &input);
+    cli(&["register", "init", s(&input)]).expect(0);
+    input
+}
+
+fn register_of(input: &Path) -> PathBuf {
+    let name = input.file_name().unwrap().to_string_lossy().into_owned();
+    input.with_file_name(format!("{name}.register.sqlite"))
+}
+
+/// Every row of every table of the register, as text, table by table in rowid order. Where a
+/// folder was published (`publications`) is a path of the run, so only its date and state
+/// are kept.
+fn register_content(register: &Path) -> Vec<(String, Vec<String>)> {
+    let conn = rusqlite::Connection::open(register).unwrap();
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    tables.retain(|t| !t.starts_with("sqlite_"));
+    let mut out = Vec::new();
+    for table in tables {
+        let columns = if table == "publications" {
+            "date, published"
+        } else {
+            "*"
+        };
+        let mut stmt = conn
+            .prepare(&format!("SELECT {columns} FROM {table} ORDER BY rowid"))
+            .unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| r.get_ref(i).map(|v| format!("{v:?}")))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap()
+            .map(|r| r.unwrap().join(" | "));
+        out.push((table.clone(), rows.collect()));
+    }
+    out
+}
+
+/// The issued dates' folders under `out`, by name.
+fn issued_folders(out: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Issues `case` through `through` in one run, then date by date in a second copy, and compares
+/// the two: the dates issued, every file's bytes and every register row.
+fn through_equals_one_by_one(case: &str, through: &str) -> Vec<String> {
+    let t = tmp();
+    let all = issuing_copy(case, &t.path().join("all"));
+    let one = issuing_copy(case, &t.path().join("one"));
+    cli(&["issue", s(&all), "--through", through]).expect(0);
+    let dates = issued_folders(&t.path().join("all/out"));
+    assert!(dates.len() > 1, "{case}: issued {dates:?}");
+    for date in &dates {
+        cli(&["issue", s(&one), "--date", date]).expect(0);
+    }
+    let (a, b) = (t.path().join("all/out"), t.path().join("one/out"));
+    assert_eq!(issued_folders(&b), dates);
+    let files = files_under(&a);
+    assert_eq!(files, files_under(&b), "{case}: the same files");
+    assert!(files.iter().any(|f| f.ends_with(".xml")) && files.iter().any(|f| f.ends_with(".pdf")));
+    for f in &files {
+        assert!(
+            std::fs::read(a.join(f)).unwrap() == std::fs::read(b.join(f)).unwrap(),
+            "{case}: {f} differs"
+        );
+    }
+    let (ra, rb) = (
+        register_content(&register_of(&all)),
+        register_content(&register_of(&one)),
+    );
+    assert_eq!(ra, rb, "{case}: the same register");
+    let invoices = &ra.iter().find(|(t, _)| t == "invoices").unwrap().1;
+    assert!(!invoices.is_empty());
+    // Nothing is left to issue through the same date.
+    let again = cli(&["issue", s(&all), "--through", through]).expect(0);
+    assert!(again.stderr.contains("nothing issued"), "{}", again.stderr);
+    assert_eq!(register_content(&register_of(&all)), ra);
+    dates
+}
+
+#[test]
+fn issuing_through_a_date_is_issuing_each_date_one_by_one() {
+    // Kalmar: an entry, a notice, the providers' arrears on a settlement day, an extra pool.
+    let dates = through_equals_one_by_one("kalmar-2010", "2012-07-01");
+    for d in ["2010-01-01", "2011-05-31", "2011-07-01", "2012-07-01"] {
+        assert!(dates.iter().any(|x| x == d), "{d} in {dates:?}");
+    }
+    // Six monthly instalments after the start costs.
+    let dates = through_equals_one_by_one("social-emergency-8", "2017-12-01");
+    assert_eq!(
+        dates,
+        [
+            "2017-07-01",
+            "2017-08-01",
+            "2017-09-01",
+            "2017-10-01",
+            "2017-11-01",
+            "2017-12-01"
+        ]
+    );
+}
+
+#[test]
+fn issuing_through_continues_after_the_last_issued_date() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    cli(&["issue", s(&input), "--date", "2017-07-01"]).expect(0);
+    cli(&["issue", s(&input), "--through", "2017-09-15"]).expect(0);
+    assert_eq!(
+        issued_folders(&t.path().join("out")),
+        ["2017-07-01", "2017-08-01", "2017-09-01"]
+    );
+    // A date before the last issued one is refused, as with `--date`.
+    let r = cli(&["issue", s(&input), "--date", "2017-08-01"]).expect(1);
+    assert!(r.stderr.contains("already issued"), "{}", r.stderr);
+}
+
+#[test]
+fn a_folder_in_the_way_of_a_later_date_stops_the_run_before_anything_is_issued() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let before = register_content(&register);
+    let in_the_way = t.path().join("out/2017-10-01");
+    std::fs::create_dir_all(&in_the_way).unwrap();
+    std::fs::write(in_the_way.join("notes.txt"), "mine").unwrap();
+    let r = cli(&["issue", s(&input), "--through", "2017-12-01"]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("2017-10-01"), "{}", r.stderr);
+    assert_eq!(register_content(&register), before, "nothing recorded");
+    assert_eq!(issued_folders(&t.path().join("out")), ["2017-10-01"]);
+    assert_eq!(
+        std::fs::read_to_string(in_the_way.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn through_is_for_issue_and_not_with_date() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let r = cli(&["run", s(&input), "--through", "2017-12-01"]).expect(2);
+    assert!(
+        r.stderr.contains("--through is for `issue`"),
+        "{}",
+        r.stderr
+    );
+    let r = cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--through",
+        "2017-12-01",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!t.path().join("out").exists());
+}
