@@ -1156,6 +1156,7 @@ fn at_scenario(s: &Scenario, p: Problem) -> Problem {
         // The source is the scenario row's cell itself, not a row to find a field in.
         field: None,
         message: format!("scenario {}: {}{read_at}", s.name, p.message),
+        found: p.found.clone(),
     }
 }
 

@@ -585,10 +585,10 @@ fn model_problems_are_collected_and_located() {
     assert_eq!(
         text,
         [
-            "the issuer nobody is not a party of the agreement",
+            "the issuer must be one of the parties, found \"nobody\"",
             "terms for stranger, which is not a party of the agreement",
-            "Pools!A2: pool dup: the id is used twice",
-            "Pools!A2: pool dup falls due on 2010-07-01, before the agreement's start 2011-01-01",
+            "Pools!A2: the pool id is used twice (first at Pools!A2), found \"dup\"",
+            "Pools!A2: the pool is due on 2010-07-01, before the agreement starts (2011-01-01), found \"2010-07-01\"",
         ]
     );
     let all = invoices_due(&m, day(2011, 7, 1), &History::default()).unwrap_err();

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use billing_core::calendar::{AnnualFee, FeeLine, PartyTimeline};
 use billing_core::cooperation::FeeReview;
-use billing_core::engine::{self, Subject};
+use billing_core::engine;
 use billing_core::invoice::Invoice;
 use billing_core::transactions::{Count, PricedLine};
 use billing_core::{Allocation, Money, PartyId};
@@ -109,7 +109,10 @@ impl Prepared<'_> {
             }),
             Ok(_) => Err(problems.clone()),
             Err(core) => {
-                let mut out: Vec<Problem> = core.iter().map(|p| located(input, p)).collect();
+                let mut out: Vec<Problem> = core
+                    .iter()
+                    .map(|p| crate::model::located(input, p))
+                    .collect();
                 out.extend(problems.iter().cloned());
                 Err(out)
             }
@@ -165,53 +168,11 @@ pub fn year(
         return Err(problems);
     }
     let model = crate::model::model(input, priced, counts);
-    billing_core::year::compare(&model, year, history, &chosen)
-        .map_err(|core| core.iter().map(|p| located(input, p)).collect())
-}
-
-/// An engine problem at its cell: the cell of the field it is about in the row of its pool or
-/// party (`Pools!D5` for a pool's due date), else its source reference `Sheet!Cell`; without
-/// one, a party's problem is on the Parties sheet and a pool's or cooperation's on Pools.
-fn located(input: &Input, p: &engine::Problem) -> Problem {
-    let default_sheet = match &p.subject {
-        Subject::Parties | Subject::Party(_) => Some("Parties"),
-        Subject::Pool(_) | Subject::Cooperation(_) => Some("Pools"),
-        _ => None,
-    };
-    let cells = match &p.subject {
-        Subject::Pool(id) => input
-            .pools
-            .iter()
-            .find(|x| x.pool.id == *id)
-            .map(|x| &x.cells),
-        Subject::Party(id) => input.parties.get(id).map(|x| &x.cells),
-        _ => None,
-    };
-    let field_cell = p
-        .field
-        .zip(cells)
-        .and_then(|(field, cells)| cells.get(field))
-        .map(|cell| billing_core::SourceRef::new(cell));
-    let (sheet, cell) = match (field_cell.as_ref().or(p.source.as_ref()), default_sheet) {
-        (Some(s), Some(d)) => {
-            let (sheet, cell) = s.as_str().split_once('!').unwrap_or((d, ""));
-            (Some(sheet.to_owned()), Some(cell.to_owned()))
-        }
-        (None, Some(d)) => (Some(d.to_owned()), Some(String::new())),
-        (Some(s), None) => match s.as_str().split_once('!') {
-            Some((sheet, cell)) => (Some(sheet.to_owned()), Some(cell.to_owned())),
-            None => (None, None),
-        },
-        (None, None) => (None, None),
-    };
-    Problem {
-        severity: Severity::Error,
-        file: input.path.display().to_string(),
-        sheet,
-        cell,
-        found: None,
-        message: p.message.clone(),
-    }
+    billing_core::year::compare(&model, year, history, &chosen).map_err(|core| {
+        core.iter()
+            .map(|p| crate::model::located(input, p))
+            .collect()
+    })
 }
 
 /// The transactions file priced, and its counts per party, kind and day; nothing without one.

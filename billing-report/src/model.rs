@@ -2,11 +2,14 @@
 //! cell (`Pools!A3`) as the source reference, so a problem the engine finds points back at it.
 
 use billing_core::calendar::{CalendarConfig, EntryRule, ExitRule};
-use billing_core::engine::{BudgetEntry, CooperationTerms, Model, ScheduledPool, Settings, Terms};
+use billing_core::engine::{
+    self, BudgetEntry, CooperationTerms, Model, ScheduledPool, Settings, Subject, Terms,
+};
 use billing_core::invoice::InvoiceOptions;
 use billing_core::transactions::{Count, PricedLine};
 use billing_core::{RoundingPolicy, SourceRef};
 
+use crate::input::{Problem, Severity};
 use crate::workbook::Input;
 
 /// The agreement model of `input`, with the transactions read from its file (`priced` lines
@@ -29,6 +32,8 @@ pub fn model(input: &Input, priced: Vec<PricedLine>, counts: Vec<Count>) -> Mode
         notice_months: s.notice_months,
     };
     settings.transactions_vat = s.transactions_vat;
+    settings.name = s.name.clone();
+    settings.member_limit = s.member_limit;
 
     let mut model = Model::new(settings, input.agreement.clone());
     model.terms = input
@@ -98,5 +103,73 @@ pub fn options(input: &Input) -> InvoiceOptions {
             .filter_map(|(id, p)| p.org.map(|o| (id.clone(), o)))
             .collect(),
         ..InvoiceOptions::default()
+    }
+}
+
+/// A problem of the core at its cell: the cell of the field it is about in the row it names
+/// (`Pools!D5` for a pool's due date, `Users!D7` for a registration's last day, `Settings!B3`
+/// for the issuer), else its subject's row or its source reference; without one, a party's
+/// problem is on the Parties sheet, a pool's or cooperation's on Pools, the agreement's on
+/// Settings.
+pub fn located(input: &Input, p: &engine::Problem) -> Problem {
+    // The agreement's fields are settings, by the core's names (`periods` is `period_starts`).
+    let setting = match (&p.subject, p.field) {
+        (Subject::Agreement, Some("periods")) => Some("period_starts"),
+        (Subject::Agreement, Some(f)) => crate::workbook::SETTINGS
+            .iter()
+            .any(|(name, _, _)| *name == f)
+            .then_some(f),
+        _ => None,
+    };
+    let default_sheet = match &p.subject {
+        Subject::Parties | Subject::Party(_) => Some("Parties"),
+        Subject::Pool(_) | Subject::Cooperation(_) => Some("Pools"),
+        _ if p.source.is_none() && setting.is_some() => Some("Settings"),
+        _ => None,
+    };
+    // The row of the subject, when the reader kept the cells of its fields.
+    let cells = match &p.subject {
+        Subject::Pool(id) => input
+            .pools
+            .iter()
+            .find(|x| p.source.as_ref().is_some_and(|s| s.as_str() == x.place))
+            .or_else(|| input.pools.iter().find(|x| x.pool.id == *id))
+            .map(|x| &x.cells),
+        Subject::Party(id) => input.parties.get(id).map(|x| &x.cells),
+        _ => None,
+    };
+    let field_cell = p
+        .field
+        .zip(cells)
+        .and_then(|(field, cells)| cells.get(field))
+        .cloned();
+    // A setting's cell, or the field's column in the row of the source reference.
+    let field_cell = field_cell.or_else(|| match (&p.subject, &p.source, p.field) {
+        (Subject::Agreement, None, _) => setting.and_then(|f| input.setting_cells.get(f).cloned()),
+        (_, Some(source), Some(field)) => {
+            let (sheet, cell) = source.as_str().split_once('!')?;
+            let row = cell.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            let letters = input.places.get(sheet)?.columns.get(field)?;
+            Some(format!("{sheet}!{letters}{row}"))
+        }
+        _ => None,
+    });
+    let place = field_cell.or_else(|| p.source.as_ref().map(|s| s.as_str().to_owned()));
+    let (sheet, cell) = match place.as_deref().map(|s| s.split_once('!')) {
+        Some(Some((sheet, cell))) => (Some(sheet.to_owned()), Some(cell.to_owned())),
+        // A source that names no cell (a file and line) is the message's own business.
+        _ => (default_sheet.map(str::to_owned), None),
+    };
+    let file = sheet
+        .as_ref()
+        .and_then(|s| input.places.get(s))
+        .map_or_else(|| input.path.display().to_string(), |s| s.file.clone());
+    Problem {
+        severity: Severity::Error,
+        file,
+        sheet,
+        cell,
+        found: p.found.clone(),
+        message: p.message.clone(),
     }
 }

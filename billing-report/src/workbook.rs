@@ -608,6 +608,20 @@ pub struct Input {
     pub transactions_path: Option<std::path::PathBuf>,
     /// The what-if scenarios of the Scenarios sheet, by name in the order first met.
     pub scenarios: Vec<billing_core::year::Scenario>,
+    /// Where each sheet was read, by the sheet's name as its source references give it: for
+    /// pointing a problem the core finds about a field of a row at that field's cell.
+    pub places: BTreeMap<String, SheetPlace>,
+    /// The cell of each setting's value (`issuer` → `Settings!B3`).
+    pub setting_cells: BTreeMap<&'static str, String>,
+}
+
+/// Where a sheet was read: its file and the column letters of each known column.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SheetPlace {
+    /// The file that holds it (the workbook, or the CSV file in a folder).
+    pub file: String,
+    /// The letters of each column it has, by column name (`last_day` → `D`).
+    pub columns: BTreeMap<&'static str, String>,
 }
 
 /// Reads and validates an agreement workbook (xlsx, ods, or a folder of CSV files). Returns the
@@ -626,6 +640,14 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     }
     let sheets = Sheets::locate(&source, &mut problems);
     let input = sheets.read(&source, &mut problems);
+    // One validation: what is wrong with the agreement itself (not with reading a cell) is found
+    // by the core's check of the model, and shown at the cell of the field at fault.
+    if let Some(input) = &input {
+        let model = crate::model::model(input, Vec::new(), Vec::new());
+        for p in billing_core::engine::check(&model) {
+            problems.push(crate::model::located(input, &p));
+        }
+    }
     problems.collapse();
     match input {
         Some(input) if !problems.has_errors() => Ok((input, problems.into_vec())),
@@ -873,63 +895,16 @@ impl<'a> Sheets<'a> {
         let (agreement, parties) = self.parties(problems);
         let thresholds = self.thresholds(problems);
         let known: BTreeSet<PartyId> = parties.keys().cloned().collect();
-        let settings_file = self
-            .found
-            .get("Settings")
-            .map_or_else(|| source.path.display().to_string(), |t| t.0.file.clone());
-        let settings_problem = |key: &str, found: Option<String>, message: String| Problem {
-            severity: Severity::Error,
-            file: settings_file.clone(),
-            sheet: Some("Settings".to_owned()),
-            cell: setting_cells.get(key).cloned(),
-            found,
-            message,
-        };
-        if let Some(settings) = &settings {
-            if !known.is_empty() && !known.contains(&settings.issuer) {
-                problems.push(settings_problem(
-                    "issuer",
-                    Some(settings.issuer.to_string()),
-                    "the issuer must be one of the parties".to_owned(),
-                ));
-            }
-        }
-        if let Some(limit) = settings.as_ref().and_then(|s| s.member_limit) {
-            if known.len() as u64 > limit {
-                let settings = settings.as_ref()?;
-                problems.push(Problem {
-                    severity: Severity::Error,
-                    file: settings_file.clone(),
-                    sheet: Some("Settings".to_owned()),
-                    cell: setting_cells.get("member_limit").cloned(),
-                    found: Some(known.len().to_string()),
-                    message: format!(
-                        "the agreement {} allows at most {limit} members; the members are {}",
-                        settings.name,
-                        known
-                            .iter()
-                            .map(|p| p.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                });
-            }
-        }
+        // The issuer among the parties and the member limit are the core's checks
+        // (`billing_core::engine::check`, run by `load`).
         let currency = settings.as_ref().map_or(Currency::SEK, |s| s.currency);
-        let start = settings.as_ref().and_then(|s| s.start);
-        let pools = self.pools(
-            agreement.as_ref(),
-            &known,
-            &thresholds,
-            (currency, start),
-            problems,
-        );
+        let pools = self.pools(currency, problems);
         let budgets = self.budgets(problems);
-        let registrations = self.registrations(&known, problems);
-        let user_counts = self.user_counts(&known, problems);
-        let provider_costs = self.provider_costs(&known, problems);
+        let registrations = self.registrations(problems);
+        let user_counts = self.user_counts(problems);
+        let provider_costs = self.provider_costs(problems);
         let tariffs = self.tariffs(problems);
-        let cooperations = self.cooperations(&known, problems);
+        let cooperations = self.cooperations(problems);
         let scenarios = self.scenarios(&known, &pools, problems);
         let accounts = self.accounts(&pools, problems);
         // A cooperation's fee is a pool among its members, equal by default (R13).
@@ -938,21 +913,6 @@ impl<'a> Sheets<'a> {
             if let (Some(fee), Some(year)) = (c.fee, c.year) {
                 let mut pool = c.cooperation.fee_pool(fee, year, Key::Equal);
                 pool.currency = currency;
-                let Some(agreement) = &agreement else {
-                    continue;
-                };
-                if let Err(e) = billing_core::engine::check_pool(agreement, &pool, &thresholds) {
-                    for p in e.problems() {
-                        problems.push(Problem {
-                            severity: Severity::Error,
-                            file: source.path.display().to_string(),
-                            sheet: Some("Cooperations".to_owned()),
-                            cell: c.place.split_once('!').map(|(_, cell)| cell.to_owned()),
-                            found: None,
-                            message: p.to_string(),
-                        });
-                    }
-                }
                 pools.push(PoolInput {
                     pool,
                     due: c.due.clone(),
@@ -971,18 +931,33 @@ impl<'a> Sheets<'a> {
         let settings = settings?;
         let agreement = agreement?;
         let transactions_path = settings.transactions_file.as_ref().map(|f| base.join(f));
-        if settings.start.is_none() && (!budgets.is_empty() || settings.annual_fee.is_some()) {
-            problems.push(Problem {
-                severity: Severity::Error,
-                file: settings_file.clone(),
-                sheet: Some("Settings".to_owned()),
-                cell: None,
-                found: None,
-                message: "the setting start (the first day of the agreement) is required with \
-                          user fees"
-                    .to_owned(),
-            });
-        }
+        let places = self
+            .found
+            .values()
+            .map(|(table, columns)| {
+                let columns = columns
+                    .iter()
+                    .map(|(name, i)| {
+                        let cell = table.cell_name(table.header_row, *i);
+                        let letters = cell.trim_end_matches(|c: char| c.is_ascii_digit());
+                        (*name, letters.to_owned())
+                    })
+                    .collect();
+                let place = SheetPlace {
+                    file: table.file.clone(),
+                    columns,
+                };
+                (table.sheet.clone(), place)
+            })
+            .collect();
+        let settings_sheet = self
+            .found
+            .get("Settings")
+            .map_or("Settings", |t| t.0.sheet.as_str());
+        let setting_cells = setting_cells
+            .into_iter()
+            .map(|(k, cell)| (k, format!("{settings_sheet}!{cell}")))
+            .collect();
         Some(Input {
             path: source.path.clone(),
             settings,
@@ -999,6 +974,8 @@ impl<'a> Sheets<'a> {
             accounts,
             transactions_path,
             scenarios,
+            places,
+            setting_cells,
         })
     }
 
@@ -1936,23 +1913,6 @@ impl<'a> Sheets<'a> {
                 );
             }
         }
-        for (id, i) in &info {
-            for a in &i.approved_by {
-                if !info.contains_key(a) {
-                    problems.push(Problem {
-                        severity: Severity::Error,
-                        file: rows
-                            .first()
-                            .map(|r| r.table.file.clone())
-                            .unwrap_or_default(),
-                        sheet: Some("Parties".to_owned()),
-                        cell: None,
-                        found: Some(a.to_string()),
-                        message: format!("party {id} is approved by an unknown party"),
-                    });
-                }
-            }
-        }
         if list.is_empty() && self.has("Parties") {
             problems.push(Problem {
                 severity: Severity::Error,
@@ -2009,14 +1969,10 @@ impl<'a> Sheets<'a> {
         })
     }
 
-    fn pools(
-        &self,
-        agreement: Option<&Agreement>,
-        known: &BTreeSet<PartyId>,
-        thresholds: &ThresholdTable,
-        (currency, start): (Currency, Option<NaiveDate>),
-        problems: &mut Problems,
-    ) -> Vec<PoolInput> {
+    /// The Pools sheet as read. What is wrong with a pool as part of the agreement (an id used
+    /// twice, a due date before the start, a participant that is not a party, every problem of
+    /// its split) is the core's check, run by `load` on the whole model.
+    fn pools(&self, currency: Currency, problems: &mut Problems) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
         for r in self.rows("FixedAmounts") {
             let pool = r.required_text("pool", "pool", problems);
@@ -2035,36 +1991,16 @@ impl<'a> Sheets<'a> {
             }
         }
         let mut out: Vec<PoolInput> = Vec::new();
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for r in self.rows("Pools") {
             let Some(id) = r.required_text("id", "id", problems) else {
                 continue;
             };
             let place = r.cell("id").source().to_string();
-            if let Some(first) = seen.insert(id.clone(), place.clone()) {
-                problems.push(r.cell("id").problem(
-                    Severity::Error,
-                    format!("the pool id is used twice (first at {first})"),
-                    true,
-                ));
-                continue;
-            }
             let name = r
                 .required_text("name", "name", problems)
                 .unwrap_or_default();
             let amount = r.money("amount", "amount", problems);
             let due = r.dates("due", problems);
-            // A pool due before the agreement starts is never billed.
-            if let Some(first) = due.first().filter(|d| start.is_some_and(|s| **d < s)) {
-                problems.push(r.cell("due").problem(
-                    Severity::Error,
-                    format!(
-                        "the pool is due on {first}, before the agreement starts ({})",
-                        start.unwrap_or(*first)
-                    ),
-                    true,
-                ));
-            }
             let key = r.required_text("key", "key", problems).and_then(|k| {
                 let (kind, arg) = match k.split_once(':') {
                     Some((a, b)) => (a.trim().to_lowercase(), Some(b.trim().to_owned())),
@@ -2098,19 +2034,11 @@ impl<'a> Sheets<'a> {
                 key
             });
             let participants = match r.text("participants", problems) {
-                Some(t) => {
-                    let ids: Vec<PartyId> = split_list(&t)
+                Some(t) => Participants::Only(
+                    split_list(&t)
                         .filter_map(|s| party_id(&r, "participants", s, problems))
-                        .collect();
-                    for p in ids.iter().filter(|p| !known.contains(*p)) {
-                        problems.push(r.cell("participants").problem(
-                            Severity::Error,
-                            format!("participant {p} is not a party"),
-                            true,
-                        ));
-                    }
-                    Participants::Only(ids)
-                }
+                        .collect(),
+                ),
                 None => Participants::All,
             };
             let excess = match r.text("excess", problems) {
@@ -2195,24 +2123,6 @@ impl<'a> Sheets<'a> {
             pool.participants = participants;
             pool.cap = cap.zip(excess).map(|(limit, excess)| Cap { limit, excess });
             pool.source = Some(r.cell("amount").source());
-            // Surface the split's own problems now, at the cell of the field at fault (a
-            // negative cap was reported at the pool's id).
-            if let Some(Err(e)) =
-                agreement.map(|a| billing_core::engine::check_pool(a, &pool, thresholds))
-            {
-                for p in e.problems() {
-                    let column = p.field().unwrap_or("id");
-                    let column = if r.columns.contains_key(column) {
-                        column
-                    } else {
-                        "id"
-                    };
-                    problems.push(
-                        r.cell(column)
-                            .problem(Severity::Error, p.to_string(), false),
-                    );
-                }
-            }
             out.push(PoolInput {
                 pool,
                 due,
@@ -2303,27 +2213,14 @@ impl<'a> Sheets<'a> {
         by_date.into_values().collect()
     }
 
-    fn registrations(
-        &self,
-        known: &BTreeSet<PartyId>,
-        problems: &mut Problems,
-    ) -> Vec<Registration> {
+    /// The user register as read; a party the agreement does not know and a last day before the
+    /// first are the core's checks.
+    fn registrations(&self, problems: &mut Problems) -> Vec<Registration> {
         let mut out = Vec::new();
         for r in self.rows("Users") {
-            let party = r.required_text("party", "party", problems).and_then(|p| {
-                let id = party_id(&r, "party", &p, problems)?;
-                if known.contains(&id) {
-                    Some(id)
-                } else {
-                    // Not shown: a row missing its party may hold a user id in this column.
-                    problems.push(r.cell("party").problem(
-                        Severity::Error,
-                        "the party is not a party of the agreement",
-                        false,
-                    ));
-                    None
-                }
-            });
+            let party = r
+                .required_text("party", "party", problems)
+                .and_then(|p| party_id(&r, "party", &p, problems));
             // The user id is never shown in a message: it may be a personal identity number.
             let user = match r.cell("user_id").raw() {
                 crate::input::Raw::Empty => {
@@ -2344,16 +2241,6 @@ impl<'a> Sheets<'a> {
             };
             let first = r.date("first_day", "first_day", problems);
             let last = r.end_date("last_day", "last_day", problems).flatten();
-            if let (Some(f), Some(l)) = (first, last) {
-                if l < f {
-                    problems.push(r.cell("last_day").problem(
-                        Severity::Error,
-                        format!("the last day is before the first day ({f})"),
-                        true,
-                    ));
-                    continue;
-                }
-            }
             let (Some(party), Some(user), Some(first)) = (party, user, first) else {
                 continue;
             };
@@ -2365,20 +2252,12 @@ impl<'a> Sheets<'a> {
         out
     }
 
-    fn user_counts(&self, known: &BTreeSet<PartyId>, problems: &mut Problems) -> Vec<UserCount> {
+    fn user_counts(&self, problems: &mut Problems) -> Vec<UserCount> {
         let mut out = Vec::new();
         for r in self.rows("UserCounts") {
             let party = r
                 .required_text("party", "party", problems)
                 .and_then(|p| party_id(&r, "party", &p, problems));
-            if let Some(p) = &party {
-                if !known.contains(p) {
-                    problems.push(
-                        r.cell("party")
-                            .problem(Severity::Error, "unknown party", true),
-                    );
-                }
-            }
             let date = r.date("date", "date", problems);
             let count = r.whole("count", "count", 0, problems);
             if let (Some(party), Some(date), Some(count)) = (party, date, count) {
@@ -2393,25 +2272,12 @@ impl<'a> Sheets<'a> {
         out
     }
 
-    fn provider_costs(
-        &self,
-        known: &BTreeSet<PartyId>,
-        problems: &mut Problems,
-    ) -> Vec<ProviderCost> {
+    fn provider_costs(&self, problems: &mut Problems) -> Vec<ProviderCost> {
         let mut out = Vec::new();
         for r in self.rows("ProviderCosts") {
             let provider = r
                 .required_text("provider", "provider", problems)
                 .and_then(|p| party_id(&r, "provider", &p, problems));
-            if let Some(p) = &provider {
-                if !known.contains(p) {
-                    problems.push(r.cell("provider").problem(
-                        Severity::Error,
-                        "unknown party",
-                        true,
-                    ));
-                }
-            }
             let description = r.required_text("description", "description", problems);
             let incurred = r.date("incurred", "incurred", problems);
             let amount = r.money("amount", "amount", problems);
@@ -2512,11 +2378,7 @@ impl Sheets<'_> {
         }
     }
 
-    fn cooperations(
-        &self,
-        known: &BTreeSet<PartyId>,
-        problems: &mut Problems,
-    ) -> Vec<CooperationInput> {
+    fn cooperations(&self, problems: &mut Problems) -> Vec<CooperationInput> {
         let mut out = Vec::new();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         for r in self.rows("Cooperations") {
@@ -2541,13 +2403,6 @@ impl Sheets<'_> {
                         .collect()
                 })
                 .unwrap_or_default();
-            for m in members.iter().filter(|m| !known.contains(*m)) {
-                problems.push(r.cell("members").problem(
-                    Severity::Error,
-                    format!("member {m} is not a party"),
-                    true,
-                ));
-            }
             let limit = r.whole("member_limit", "member_limit", 1, problems);
             let administrator = r
                 .text("administrator", problems)

@@ -400,7 +400,7 @@ fn corpus() -> Vec<Bad> {
             name: "unknown-participant",
             form: Xlsx,
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "F2", "0821, 0999")),
-            expect: &["Pools!F2: participant 0999 is not a party"],
+            expect: &["Pools!F2: pool upgrade-2011: party 0999 (participant) is not a party of the agreement"],
         },
         Bad {
             name: "too-many-members",
@@ -458,7 +458,8 @@ fn corpus() -> Vec<Bad> {
             name: "user-id-shown-as-unknown-party",
             form: Csv,
             brk: Tables("kalmar-2010", |t| push_row(t, "Users", &["19121212-1212", "2010-01-01"])),
-            expect: &["Users!A107: the party is not a party of the agreement\n"],
+            // The row is not read (no first day), so its party is not checked until it is.
+            expect: &["Users!C107: first_day is required, the cell is empty\n"],
         },
         // A quote left open in the register showed the text after it, user ids included (R4).
         Bad {
@@ -832,7 +833,7 @@ fn corpus() -> Vec<Bad> {
             name: "personnummer-as-party-of-pool",
             form: Xlsx,
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "F2", "0821, 1212121212")),
-            expect: &["Pools!F2: participant ##########"],
+            expect: &["Pools!F2: pool upgrade-2011: party ########## (participant)"],
         },
         // --- issue 10, class 5: errors at the right place ---
         // A date-time was shown as ####-##-## ##:00:00; it is shown as it is.
@@ -937,6 +938,50 @@ fn corpus() -> Vec<Bad> {
             form: Xlsx,
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "F2", "0821, 0821, 0834")),
             expect: &["Pools!F2: pool upgrade-2011: party 0821 is named more than once among the participants"],
+        },
+        // An approval by a stranger was said at the Parties sheet without a cell: the core's
+        // check names the field, and the approvals' cell is shown.
+        Bad {
+            name: "approval-by-unknown-party-at-its-cell",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| set(t, "Parties", "H15", "0999")),
+            expect: &["Parties!H15: party landstinget-kalmar is approved by an unknown party, found \"0999\""],
+        },
+        Bad {
+            name: "user-fees-without-start",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| drop_row(t, "Settings", 4)),
+            expect: &["Settings: the setting start (the first day of the agreement) is required with user fees\n"],
+        },
+        Bad {
+            name: "user-count-of-unknown-party",
+            form: Xlsx,
+            brk: Tables("ikomet-3", |t| {
+                t.insert(
+                    "UserCounts".to_owned(),
+                    vec![
+                        vec!["party".into(), "date".into(), "count".into()],
+                        vec!["0120".into(), "2019-01-01".into(), "3".into()],
+                        vec!["0999".into(), "2019-01-01".into(), "4".into()],
+                    ],
+                );
+            }),
+            expect: &["UserCounts!A3: unknown party, found \"0999\""],
+        },
+        Bad {
+            name: "cooperation-member-not-a-party",
+            form: Csv,
+            brk: Tables("ikomet-fee-review", |t| set(t, "Cooperations", "C2", "0834, 0840, 0999")),
+            expect: &["Cooperations!C2: member 0999 is not a party"],
+        },
+        Bad {
+            name: "fixed-key-in-instalments",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| {
+                set(t, "Pools", "D2", "2011-07-01; 2012-01-01");
+                set(t, "Pools", "E2", "fixed");
+            }),
+            expect: &["Pools!D2: a pool with the fixed key cannot be billed in instalments unless capped"],
         },
     ]
 }

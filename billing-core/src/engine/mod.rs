@@ -37,6 +37,11 @@ pub use model::{
     BudgetEntry, CooperationTerms, Model, Problem, ScheduledPool, Settings, Subject, Terms,
 };
 
+/// An error that says where it is: what the engine's building blocks return.
+trait LocatedError: Located + std::fmt::Display {}
+
+impl<E: Located + std::fmt::Display> LocatedError for E {}
+
 /// What the register holds of earlier invoices: the input corrections are computed against.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -101,9 +106,17 @@ pub fn invoices_due(
     date: NaiveDate,
     history: &History,
 ) -> Result<Billing, Vec<Problem>> {
+    // A model that is not valid is not computed: what a computation would find in it is noise
+    // beside its problems, and often the same problem again.
     let mut problems = check(model);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let settings = &model.settings;
     let agreement_problem = |message: String| Problem::new(Subject::Agreement, None, message);
+    // A problem of the agreement as a whole, about the field the error names (a setting such as
+    // `correction_policy`, a column such as `date`).
+    let whole = |e: &dyn LocatedError| agreement_problem(e.to_string()).at(e.place().field);
     let members = members(model, &mut problems);
 
     // Users: the register when given, else the counts.
@@ -113,11 +126,7 @@ pub fn invoices_due(
         match Register::new(&model.registrations, &model.agreement) {
             Ok(r) => Some(r),
             Err(e) => {
-                problems.extend(
-                    e.problems()
-                        .iter()
-                        .map(|p| agreement_problem(p.to_string())),
-                );
+                problems.extend(e.problems().iter().map(|p| whole(p)));
                 None
             }
         }
@@ -128,11 +137,7 @@ pub fn invoices_due(
         match UserCounts::new(&model.user_counts, &model.agreement) {
             Ok(c) => Some(c),
             Err(e) => {
-                problems.extend(
-                    e.problems()
-                        .iter()
-                        .map(|p| agreement_problem(p.to_string())),
-                );
+                problems.extend(e.problems().iter().map(|p| whole(p)));
                 None
             }
         }
@@ -158,7 +163,15 @@ pub fn invoices_due(
         });
         match annual_fee(&b.budget, n.unwrap_or(0), settings.fee_rounding) {
             Ok(f) => fees.push(f),
-            Err(e) => problems.push(agreement_problem(e.to_string())),
+            // At the budget's first line: the budget has no place of its own.
+            Err(e) => problems.push(
+                Problem::new(
+                    Subject::Agreement,
+                    b.budget.lines.first().and_then(|l| l.source.as_ref()),
+                    e.to_string(),
+                )
+                .at(e.place().field),
+            ),
         }
     }
     if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
@@ -170,7 +183,7 @@ pub fn invoices_due(
         match FeeSchedule::new(fees.clone()) {
             Ok(s) => Some(s),
             Err(e) => {
-                problems.push(agreement_problem(e.to_string()));
+                problems.push(whole(&e));
                 None
             }
         }
@@ -220,11 +233,7 @@ pub fn invoices_due(
                     all_fee_lines.extend(lines);
                 }
                 Err(e) => {
-                    problems.extend(
-                        e.problems()
-                            .iter()
-                            .map(|p| agreement_problem(p.to_string())),
-                    );
+                    problems.extend(e.problems().iter().map(|p| whole(p)));
                     break;
                 }
             }
@@ -286,11 +295,7 @@ pub fn invoices_due(
         let mut invoices = match assembled {
             Ok(i) => i,
             Err(e) => {
-                problems.extend(
-                    e.problems()
-                        .iter()
-                        .map(|p| agreement_problem(p.to_string())),
-                );
+                problems.extend(e.problems().iter().map(|p| whole(p)));
                 Vec::new()
             }
         };
@@ -309,11 +314,7 @@ pub fn invoices_due(
                 &options,
             ) {
                 Ok(a) => invoices.extend(a),
-                Err(e) => problems.extend(
-                    e.problems()
-                        .iter()
-                        .map(|p| agreement_problem(p.to_string())),
-                ),
+                Err(e) => problems.extend(e.problems().iter().map(|p| whole(p))),
             }
         }
         moves.extend(
@@ -361,27 +362,64 @@ pub fn invoices_due(
     })
 }
 
-/// The problems of `model` that need no date: the issuer, terms, pool ids and due dates. Every
-/// problem at once; [`invoices_due`] reports these with the rest.
+/// The problems of `model` that need no date, every one at once, each located by its subject,
+/// source reference and field: the settings (the issuer, the start with user fees, the member
+/// limit), the terms (unknown parties, terms given twice, approvals by strangers), the pools (ids,
+/// due dates, and every problem of their split among the parties, see [`check_pool`]), the rows
+/// of the user register, the user counts and the providers' costs (parties the agreement does not
+/// know, a registration that ends before it begins) and the cooperations (members that are not
+/// parties). [`invoices_due`] computes nothing for a model with any of these.
+///
+/// A caller that reads the agreement from a file validates it with this alone: the model refuses
+/// what the file would be refused for.
 pub fn check(model: &Model) -> Vec<Problem> {
     let mut problems = Vec::new();
     let settings = &model.settings;
-    if !model.agreement.contains(&settings.issuer) {
-        problems.push(Problem::new(
-            Subject::Agreement,
-            None,
-            format!(
-                "the issuer {} is not a party of the agreement",
-                settings.issuer
-            ),
+    let agreement = &model.agreement;
+    let setting = |field: &'static str, message: String| {
+        Problem::new(Subject::Agreement, None, message).at(Some(field))
+    };
+    if !agreement.contains(&settings.issuer) {
+        problems.push(
+            setting("issuer", "the issuer must be one of the parties".to_owned())
+                .found(&settings.issuer),
+        );
+    }
+    let user_fees = !model.budgets.is_empty() || model.annual_fee.is_some();
+    if settings.start.is_none() && user_fees {
+        problems.push(setting(
+            "start",
+            "the setting start (the first day of the agreement) is required with user fees"
+                .to_owned(),
         ));
+    }
+    if let Some(limit) = settings.member_limit {
+        let parties = agreement.parties();
+        if parties.len() as u64 > limit {
+            let name = if settings.name.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", settings.name)
+            };
+            let ids: Vec<&str> = parties.iter().map(|p| p.id.as_str()).collect();
+            problems.push(
+                setting(
+                    "member_limit",
+                    format!(
+                        "the agreement{name} allows at most {limit} members; the members are {}",
+                        ids.join(", ")
+                    ),
+                )
+                .found(parties.len()),
+            );
+        }
     }
     let mut seen = BTreeSet::new();
     for t in &model.terms {
         let problem = |message: String| {
             Problem::new(Subject::Party(t.party.clone()), t.source.as_ref(), message)
         };
-        if !model.agreement.contains(&t.party) {
+        if !agreement.contains(&t.party) {
             problems.push(
                 problem(format!(
                     "terms for {}, which is not a party of the agreement",
@@ -403,8 +441,15 @@ pub fn check(model: &Model) -> Vec<Problem> {
                 .at(Some("joined")),
             );
         }
+        for a in t.approved_by.iter().filter(|a| !agreement.contains(a)) {
+            problems.push(
+                problem(format!("party {} is approved by an unknown party", t.party))
+                    .at(Some("approved_by"))
+                    .found(a),
+            );
+        }
     }
-    let mut ids = BTreeSet::new();
+    let mut ids: BTreeMap<&str, Option<&crate::id::SourceRef>> = BTreeMap::new();
     for p in &model.pools {
         let problem = |message: String| {
             Problem::new(Subject::Pool(p.pool.id.clone()), p.source.as_ref(), message)
@@ -418,8 +463,18 @@ pub fn check(model: &Model) -> Vec<Problem> {
                 .at(Some("id")),
             );
         }
-        if !ids.insert(id) {
-            problems.push(problem(format!("pool {id}: the id is used twice")).at(Some("id")));
+        match ids.get(id) {
+            Some(first) => {
+                let first = first.map_or(String::new(), |s| format!(" (first at {s})"));
+                problems.push(
+                    problem(format!("the pool id is used twice{first}"))
+                        .at(Some("id"))
+                        .found(id),
+                );
+            }
+            None => {
+                ids.insert(id, p.source.as_ref());
+            }
         }
         if p.due.is_empty() {
             problems.push(problem(format!("pool {id}: no due date")).at(Some("due")));
@@ -429,19 +484,111 @@ pub fn check(model: &Model) -> Vec<Problem> {
             if let Some(d) = p.due.iter().find(|d| **d < start) {
                 problems.push(
                     problem(format!(
-                        "pool {id} falls due on {d}, before the agreement's start {start}"
+                        "the pool is due on {d}, before the agreement starts ({start})"
                     ))
-                    .at(Some("due")),
+                    .at(Some("due"))
+                    .found(d),
                 );
             }
+        }
+        if p.due.len() > 1 && p.pool.cap.is_none() && matches!(p.pool.key, Key::Fixed { .. }) {
+            problems.push(
+                problem(
+                    "a pool with the fixed key cannot be billed in instalments unless capped"
+                        .to_owned(),
+                )
+                .at(Some("due")),
+            );
+        }
+        if let Err(e) = check_pool(agreement, &p.pool, &model.thresholds) {
+            for x in e.problems() {
+                problems.push(problem(x.to_string()).at(x.field()));
+            }
+        }
+    }
+    // The rows of the register: one pass, as cheap as reading them. The party is not named
+    // when the row has a source: a register's party column may hold a user id typed in the
+    // wrong column, and the caller shows the cell instead.
+    let row =
+        |what: &str, number: usize, source: Option<&crate::id::SourceRef>, message: String| {
+            let message = match source {
+                Some(_) => message,
+                None => format!("{what} {number}: {message}"),
+            };
+            Problem::new(Subject::Agreement, source, message)
+        };
+    for (i, r) in model.registrations.iter().enumerate() {
+        if !agreement.contains(&r.party) {
+            let message = match r.source {
+                Some(_) => "the party is not a party of the agreement".to_owned(),
+                None => format!("party {} is not a party of the agreement", r.party),
+            };
+            problems.push(row("register row", i + 1, r.source.as_ref(), message).at(Some("party")));
+        } else if let Some(last) = r.last_day.filter(|l| *l < r.first_day) {
+            problems.push(
+                row(
+                    "register row",
+                    i + 1,
+                    r.source.as_ref(),
+                    format!("the last day is before the first day ({})", r.first_day),
+                )
+                .at(Some("last_day"))
+                .found(last),
+            );
+        }
+    }
+    for (i, c) in model.user_counts.iter().enumerate() {
+        if !agreement.contains(&c.party) {
+            problems.push(
+                row(
+                    "user count",
+                    i + 1,
+                    c.source.as_ref(),
+                    "unknown party".to_owned(),
+                )
+                .at(Some("party"))
+                .found(&c.party),
+            );
+        }
+    }
+    for (i, c) in model.provider_costs.iter().enumerate() {
+        if !agreement.contains(&c.provider) {
+            problems.push(
+                row(
+                    "provider cost",
+                    i + 1,
+                    c.source.as_ref(),
+                    "unknown party".to_owned(),
+                )
+                .at(Some("provider"))
+                .found(&c.provider),
+            );
+        }
+    }
+    for c in &model.cooperations {
+        let id = c.cooperation.id();
+        for m in c
+            .cooperation
+            .members()
+            .iter()
+            .filter(|m| !agreement.contains(m))
+        {
+            problems.push(
+                Problem::new(
+                    Subject::Cooperation(id.to_owned()),
+                    c.source.as_ref(),
+                    format!("member {m} is not a party"),
+                )
+                .at(Some("members")),
+            );
         }
     }
     problems
 }
 
 /// The problems of splitting `pool` among `agreement`'s parties (participants, figures, cap,
-/// absorbing party, fixed amounts), found before any date is billed: a reader checks each pool
-/// at its row with this, and the engine checks it again on each due date with the members of
+/// absorbing party, fixed amounts), found before any date is billed: [`check`] runs it on every
+/// pool of the model, and the engine splits each pool again on each due date with the members of
 /// the day (R14).
 ///
 /// # Errors
@@ -542,12 +689,19 @@ fn fee_reviews(model: &Model, problems: &mut Vec<Problem>) -> Vec<FeeReview> {
             &c.covers,
         ) {
             Ok(r) => out.push(r),
+            // A fee review fails on what the fee covers (a kind without a price, a count too
+            // large) or on its year.
             Err(e) => problems.extend(e.problems().iter().map(|p| {
+                let field = match p {
+                    crate::transactions::TransactionError::DateOutOfRange { .. } => "year",
+                    _ => "covers",
+                };
                 Problem::new(
                     Subject::Cooperation(c.cooperation.id().to_owned()),
                     c.source.as_ref(),
                     p.to_string(),
                 )
+                .at(Some(field))
             })),
         }
     }
@@ -669,18 +823,9 @@ fn due_pools(
                     continue;
                 }
             }
-            // Language-neutral: a name is printed as it is in every language.
+            // Language-neutral: a name is printed as it is in every language. (A pool with the
+            // fixed key is never here: `check` refuses it in instalments unless capped.)
             pool.name = format!("{} ({}/{n})", pool.name, k + 1);
-            if let Key::Fixed { .. } = pool.key {
-                problems.push(
-                    problem(
-                        "a pool with the fixed key cannot be billed in instalments unless capped"
-                            .to_owned(),
-                    )
-                    .at(Some("due")),
-                );
-                continue;
-            }
         }
         // R14: "all" is the members on the due date; named participants must be members then.
         // A direct pool may name a party that has left (R9: its data extraction).

@@ -88,6 +88,10 @@ impl Model {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Settings {
+    /// The agreement's name, for messages (may be empty).
+    pub name: String,
+    /// The most members the agreement allows, when it limits them.
+    pub member_limit: Option<u64>,
     /// The coordinator: issues the invoices, and is never invoiced itself (R15).
     pub issuer: PartyId,
     /// The agreement's first day; without it no user fee is billed. Nothing before it is
@@ -116,6 +120,8 @@ impl Settings {
     /// settlements on 31 May and 30 November.
     pub fn new(issuer: PartyId, start: Option<NaiveDate>) -> Settings {
         Settings {
+            name: String::new(),
+            member_limit: None,
             issuer,
             start,
             calendar: CalendarConfig::default(),
@@ -274,14 +280,20 @@ pub struct Problem {
     pub subject: Subject,
     /// The caller's reference of the place, when known.
     pub source: Option<SourceRef>,
-    /// The field of the subject at fault, when the check knows it: a pool's `amount`, `due`,
-    /// `key`, `participants`, `cap`, `year`, `excess`, `total_users`; a party's `joined`,
-    /// `approved_by`, `notice_given`, `population`, `users`. `source` is the place of the
+    /// The field of the subject at fault, when the check knows it: a pool's `id`, `amount`,
+    /// `due`, `key`, `participants`, `cap`, `year`, `excess`, `total_users`; a party's `id`,
+    /// `joined`, `approved_by`, `notice_given`, `population`, `users`; a cooperation's
+    /// `members`, `fee`, `year`, `covers`; the agreement's settings by name (`issuer`, `start`,
+    /// `member_limit`); for a row of the register, the user counts or the providers' costs
+    /// (subject [`Subject::Agreement`], `source` the row) its column (`party`, `last_day`,
+    /// `provider`). `source` is the place of the
     /// subject (its row), so a caller that read a table points the problem at this field's cell
     /// in that row.
     pub field: Option<&'static str>,
     /// What is wrong, with the numbers.
     pub message: String,
+    /// The value at fault as text, when the problem is about one value (an id, a date).
+    pub found: Option<String>,
 }
 
 impl Problem {
@@ -291,12 +303,19 @@ impl Problem {
             source: source.cloned(),
             field: None,
             message,
+            found: None,
         }
     }
 
     /// The same problem about `field` of its subject.
     pub(crate) fn at(mut self, field: Option<&'static str>) -> Problem {
         self.field = field;
+        self
+    }
+
+    /// The same problem with the value found.
+    pub(crate) fn found(mut self, found: impl fmt::Display) -> Problem {
+        self.found = Some(found.to_string());
         self
     }
 }
@@ -323,8 +342,12 @@ impl Located for Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.source {
-            Some(s) => write!(f, "{s}: {}", self.message),
-            None => f.write_str(&self.message),
+            Some(s) => write!(f, "{s}: {}", self.message)?,
+            None => f.write_str(&self.message)?,
+        }
+        match &self.found {
+            Some(found) => write!(f, ", found {found:?}"),
+            None => Ok(()),
         }
     }
 }

@@ -1,0 +1,229 @@
+//! The model refuses what the workbook reader used to refuse on its own (issue 11, "one
+//! validation"): each check of `engine::check` on a model built in Rust, with the problem's
+//! subject, field and message. `billing-report/tests/bad_inputs.rs` shows the same problems at
+//! the workbook's cells.
+
+use billing_core::calendar::*;
+use billing_core::cooperation::Cooperation;
+use billing_core::engine::{check, invoices_due, History, Model, ScheduledPool, Settings, Terms};
+use billing_core::invoice::VatRate;
+use billing_core::{
+    Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Participants, Party, PartyId, Pool,
+    SourceRef, Sourced,
+};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn pid(id: &str) -> PartyId {
+    PartyId::new(id).unwrap()
+}
+
+/// Parties `coord`, `a` and `b`, starting 2011-01-01, with nothing to bill.
+fn model() -> Model {
+    let parties = ["coord", "a", "b"]
+        .iter()
+        .map(|id| Party::new(pid(id), id).with_population(100, None))
+        .collect();
+    Model::new(
+        Settings::new(pid("coord"), Some(day(2011, 1, 1))),
+        Agreement::new(parties).unwrap(),
+    )
+}
+
+fn pool(id: &str, due: &[NaiveDate], source: &str) -> ScheduledPool {
+    let mut p = ScheduledPool::new(
+        Pool::new(id, id, Money::from_kronor(900), Key::Equal),
+        due.to_vec(),
+    );
+    p.source = Some(SourceRef::new(source));
+    p
+}
+
+/// The model's problems as `subject field: message`, and the same refusal from the engine.
+fn check_model(m: &Model, expected: &[&str]) {
+    let problems = check(m);
+    let got: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{:?} {}: {p}", p.subject, p.field.unwrap_or("-")))
+        .collect();
+    assert_eq!(got, expected);
+    // The engine computes nothing for such a model and reports exactly these problems.
+    let refused = invoices_due(m, day(2012, 1, 1), &History::default()).unwrap_err();
+    assert_eq!(refused, problems);
+}
+
+#[test]
+fn a_valid_model_has_no_problems() {
+    let mut m = model();
+    m.pools = vec![pool("p", &[day(2011, 7, 1)], "Pools!A2")];
+    assert_eq!(check(&m), []);
+}
+
+#[test]
+fn the_issuer_must_be_a_party() {
+    let mut m = model();
+    m.settings.issuer = pid("nobody");
+    check_model(
+        &m,
+        &["Agreement issuer: the issuer must be one of the parties, found \"nobody\""],
+    );
+}
+
+#[test]
+fn user_fees_need_the_start() {
+    let mut m = model();
+    m.settings.start = None;
+    m.annual_fee = Some(Sourced::new(Money::from_kronor(1_000)));
+    check_model(
+        &m,
+        &["Agreement start: the setting start (the first day of the agreement) is required with user fees"],
+    );
+}
+
+#[test]
+fn more_parties_than_the_member_limit() {
+    let mut m = model();
+    m.settings.name = "Kurs".to_owned();
+    m.settings.member_limit = Some(2);
+    check_model(
+        &m,
+        &["Agreement member_limit: the agreement Kurs allows at most 2 members; the members are a, b, coord, found \"3\""],
+    );
+}
+
+#[test]
+fn an_approval_by_a_stranger_is_at_the_approvals() {
+    let mut m = model();
+    let mut t = Terms::new(pid("b")).joined(day(2011, 4, 1), vec![pid("a"), pid("zz")]);
+    t.source = Some(SourceRef::new("Parties!A4"));
+    m.terms = vec![t];
+    check_model(
+        &m,
+        &["Party(PartyId(\"b\")) approved_by: Parties!A4: party b is approved by an unknown party, found \"zz\""],
+    );
+}
+
+#[test]
+fn a_pool_id_used_twice_names_the_first() {
+    let mut m = model();
+    m.pools = vec![
+        pool("p", &[day(2011, 7, 1)], "Pools!A2"),
+        pool("p", &[day(2011, 7, 1)], "Pools!A3"),
+    ];
+    check_model(
+        &m,
+        &["Pool(\"p\") id: Pools!A3: the pool id is used twice (first at Pools!A2), found \"p\""],
+    );
+}
+
+#[test]
+fn a_pool_due_before_the_start_is_at_its_due_date() {
+    let mut m = model();
+    m.pools = vec![pool("p", &[day(2010, 7, 1)], "Pools!A2")];
+    check_model(
+        &m,
+        &["Pool(\"p\") due: Pools!A2: the pool is due on 2010-07-01, before the agreement starts (2011-01-01), found \"2010-07-01\""],
+    );
+}
+
+#[test]
+fn a_fixed_key_in_instalments_needs_a_cap() {
+    let mut m = model();
+    let mut p = pool("p", &[day(2011, 7, 1), day(2012, 1, 1)], "Pools!A2");
+    let amounts = ["coord", "a", "b"]
+        .iter()
+        .map(|id| (pid(id), Sourced::new(Money::from_kronor(300))))
+        .collect();
+    p.pool.key = Key::Fixed { amounts };
+    m.pools = vec![p];
+    check_model(
+        &m,
+        &["Pool(\"p\") due: Pools!A2: a pool with the fixed key cannot be billed in instalments unless capped"],
+    );
+}
+
+/// The split's own problems, found before any date (the reader used to run them per row).
+#[test]
+fn a_pools_split_problems_are_at_their_fields() {
+    let mut m = model();
+    let mut p = pool("p", &[day(2011, 7, 1)], "Pools!A2");
+    p.pool.participants = Participants::Only(vec![pid("a"), pid("zz")]);
+    p.pool.cap = Some(Cap {
+        limit: CapLimit::Fixed(Money::from_kronor(-5)),
+        excess: ExcessPolicy::Redistribute,
+    });
+    m.pools = vec![p];
+    check_model(
+        &m,
+        &[
+            "Pool(\"p\") participants: Pools!A2: pool p: party zz (participant) is not a party of the agreement",
+            "Pool(\"p\") cap: Pools!A2: pool p: the cap must be above 0, found -5.00",
+        ],
+    );
+}
+
+#[test]
+fn register_rows_of_strangers_and_reversed_dates() {
+    let mut m = model();
+    let mut stranger = Registration::new(pid("zz"), UserId::new("u1"), day(2011, 1, 1), None);
+    stranger.source = Some(SourceRef::new("Users!A2"));
+    let mut reversed = Registration::new(
+        pid("a"),
+        UserId::new("u2"),
+        day(2011, 3, 1),
+        Some(day(2011, 2, 1)),
+    );
+    reversed.source = Some(SourceRef::new("Users!A3"));
+    // Without a source the row is named by its number, and the party by its id.
+    let unsourced = Registration::new(pid("yy"), UserId::new("u3"), day(2011, 1, 1), None);
+    m.registrations = vec![stranger, reversed, unsourced];
+    check_model(
+        &m,
+        &[
+            "Agreement party: Users!A2: the party is not a party of the agreement",
+            "Agreement last_day: Users!A3: the last day is before the first day (2011-03-01), found \"2011-02-01\"",
+            "Agreement party: register row 3: party yy is not a party of the agreement",
+        ],
+    );
+}
+
+#[test]
+fn user_counts_and_provider_costs_of_strangers() {
+    let mut m = model();
+    m.user_counts = vec![UserCount {
+        party: pid("zz"),
+        date: day(2011, 1, 1),
+        count: 3,
+        source: Some(SourceRef::new("UserCounts!C2")),
+    }];
+    m.provider_costs = vec![ProviderCost {
+        provider: pid("yy"),
+        description: "servers".to_owned(),
+        incurred: day(2011, 2, 1),
+        amount: Money::from_kronor(100),
+        vat: VatRate::Zero,
+        source: None,
+    }];
+    check_model(
+        &m,
+        &[
+            "Agreement party: UserCounts!C2: unknown party, found \"zz\"",
+            "Agreement provider: provider cost 1: unknown party, found \"yy\"",
+        ],
+    );
+}
+
+#[test]
+fn a_cooperation_member_must_be_a_party() {
+    let mut m = model();
+    let c = Cooperation::new("k", "Kurs", vec![pid("a"), pid("zz")], 3, None).unwrap();
+    let mut terms = billing_core::engine::CooperationTerms::new(c);
+    terms.source = Some(SourceRef::new("Cooperations!A2"));
+    m.cooperations = vec![terms];
+    check_model(
+        &m,
+        &["Cooperation(\"k\") members: Cooperations!A2: member zz is not a party"],
+    );
+}
