@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::agreement::PartyId;
 use crate::money::Money;
-use crate::pool::{Key, Participants, Pool};
+use crate::pool::{Key, Pool};
 use crate::transactions::error::{TransactionError, TransactionProblems};
 use crate::transactions::pricing::{price_counts, yearly, Count, PricedLine};
 use crate::transactions::tariff::{Kind, TariffTable};
@@ -114,15 +114,10 @@ impl Cooperation {
     /// The pool of the cooperation's fee for `year`, shared by its members with `key` (R13:
     /// [`Key::Equal`] by default). Split it with [`crate::allocate`].
     pub fn fee_pool(&self, fee: Money, year: i32, key: Key) -> Pool {
-        let mut pool = Pool::new(
-            &format!("fee:{}:{year}", self.id),
-            &format!("{} {year}", self.name),
-            fee,
-            key,
-        );
-        pool.year = Some(year);
-        pool.participants = Participants::Only(self.members.clone());
-        pool
+        let name = format!("{} {year}", self.name);
+        Pool::new(&format!("fee:{}:{year}", self.id), &name, fee, key)
+            .part_for_year(year, name, fee)
+            .shared_by(self.members.clone())
     }
 }
 

@@ -117,7 +117,7 @@ pub fn recurring_lines(
     if fee.months == 0 {
         return Err(zero_months(&fee.pool, "the number of months charged").into());
     }
-    if fee.pool.cap.is_some() {
+    if fee.pool.cap().is_some() {
         return capped_recurring_lines(agreement, fee, thresholds);
     }
     let (allocation, findings) = split(agreement, &fee.pool, thresholds)?;
@@ -166,10 +166,11 @@ fn capped_recurring_lines(
                 .count();
         let in_year = &months[start..end];
         let count = u32::try_from(in_year.len()).unwrap_or(u32::MAX);
-        let mut pool = fee.pool.clone();
-        pool.amount = Money::from_ore(fee.pool.amount.ore() * i128::from(count));
-        pool.year = Some(year);
-        pool.name = format!("{} {year} ({count} months)", fee.pool.name);
+        let pool = fee.pool.part_for_year(
+            year,
+            format!("{} {year} ({count} months)", fee.pool.name()),
+            Money::from_ore(fee.pool.amount().ore() * i128::from(count)),
+        );
         let (allocation, f) = split(agreement, &pool, thresholds)?;
         findings.extend(f);
         for party in payers(&allocation) {
@@ -224,7 +225,7 @@ pub fn one_off_lines(
     if cost.spread_months == 0 {
         return Err(zero_months(&cost.pool, "the number of months spread over").into());
     }
-    if cost.pool.cap.is_some() {
+    if cost.pool.cap().is_some() {
         return capped_one_off_lines(agreement, cost, thresholds);
     }
     let (allocation, findings) = split(agreement, &cost.pool, thresholds)?;
@@ -277,7 +278,7 @@ fn capped_one_off_lines(
     let months = (0..cost.spread_months)
         .map(|n| nth_month(cost.month, n))
         .collect::<Result<Vec<_>, _>>()?;
-    let monthly = spread(cost.pool.amount, cost.spread_months);
+    let monthly = spread(cost.pool.amount(), cost.spread_months);
     let mut lines = Vec::new();
     let mut findings = Vec::new();
     let mut start = 0;
@@ -290,15 +291,20 @@ fn capped_one_off_lines(
                 .count();
         let in_year = &months[start..end];
         let count = u32::try_from(in_year.len()).unwrap_or(u32::MAX);
-        let mut pool = cost.pool.clone();
-        pool.amount = monthly.get(start..end).unwrap_or(&[]).iter().copied().sum();
-        pool.year = Some(year);
-        if cost.spread_months > 1 {
-            pool.name = format!(
+        let name = if cost.spread_months > 1 {
+            format!(
                 "{} {year} ({count} of {} months)",
-                cost.pool.name, cost.spread_months
-            );
-        }
+                cost.pool.name(),
+                cost.spread_months
+            )
+        } else {
+            cost.pool.name().to_owned()
+        };
+        let pool = cost.pool.part_for_year(
+            year,
+            name,
+            monthly.get(start..end).unwrap_or(&[]).iter().copied().sum(),
+        );
         let (allocation, f) = split(agreement, &pool, thresholds)?;
         findings.extend(f);
         for party in payers(&allocation) {
@@ -353,7 +359,7 @@ fn split(
                 .into_vec()
                 .into_iter()
                 .map(|problem| TransactionError::Split {
-                    cost: pool.id.to_string(),
+                    cost: pool.id().to_string(),
                     problem: Box::new(problem),
                 })
                 .collect(),
@@ -363,7 +369,7 @@ fn split(
 
 fn zero_months(pool: &Pool, what: &'static str) -> TransactionError {
     TransactionError::ZeroMonths {
-        cost: pool.id.to_string(),
+        cost: pool.id().to_string(),
         what,
     }
 }

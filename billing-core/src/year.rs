@@ -32,7 +32,7 @@ use crate::engine::{billing_dates, invoices_due, History, Model, Problem, Subjec
 use crate::error::PoolId;
 use crate::invoice::{Invoice, LineKind};
 use crate::money::{Money, MoneyError, RoundingPolicy};
-use crate::pool::{Allocation, Cap, CapLimit, ExcessPolicy, Key, Participants};
+use crate::pool::{Allocation, Cap, CapLimit, ExcessPolicy, Key, Participants, Pool, PoolBuilder};
 use crate::thresholds::{Threshold, ThresholdTable};
 
 /// What a line of the year pays for.
@@ -214,7 +214,7 @@ fn compute_lines(model: &Model, year: i32, history: &History) -> Result<Computed
     let pool_year: BTreeMap<&str, Option<i32>> = model
         .pools
         .iter()
-        .map(|p| (p.pool.id.as_ref(), p.pool.year))
+        .map(|p| (p.pool.id().as_ref(), p.pool.year()))
         .collect();
     let mut work = history.clone();
     let mut lines = Vec::new();
@@ -310,7 +310,7 @@ fn summarise(model: &Model, year: i32, computed: Computed) -> YearReport {
     let names: BTreeMap<&str, &str> = model
         .pools
         .iter()
-        .map(|p| (p.pool.id.as_ref(), p.pool.name.as_str()))
+        .map(|p| (p.pool.id().as_ref(), p.pool.name()))
         .collect();
     let mut pools: Vec<(PoolId, String)> = Vec::new();
     let mut pool_totals: BTreeMap<PoolId, Money> = BTreeMap::new();
@@ -686,9 +686,13 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                 }
             }
             Change::PoolAmount { pool, by } => {
-                match m.pools.iter_mut().find(|p| p.pool.id == *pool) {
-                    Some(p) => match by.apply(p.pool.amount) {
-                        Ok(a) => p.pool.amount = a,
+                match m.pools.iter_mut().find(|p| *p.pool.id() == *pool) {
+                    Some(p) => match by
+                        .apply(p.pool.amount())
+                        .map_err(|e| e.to_string())
+                        .and_then(|a| changed(&p.pool, |b| b.amount(a)))
+                    {
+                        Ok(changed) => p.pool = changed,
                         Err(e) => problem(
                             Subject::Pool(pool.clone()),
                             format!("scenario {}: {e}", scenario.name),
@@ -700,17 +704,24 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                     ),
                 }
             }
-            Change::Cap { pool, limit } => match m.pools.iter_mut().find(|p| p.pool.id == *pool) {
+            Change::Cap { pool, limit } => match m.pools.iter_mut().find(|p| *p.pool.id() == *pool)
+            {
                 Some(p) => {
                     let excess = p
                         .pool
-                        .cap
-                        .as_ref()
+                        .cap()
                         .map_or(ExcessPolicy::Uncovered, |c| c.excess.clone());
-                    p.pool.cap = Some(Cap {
+                    let cap = Cap {
                         limit: limit.clone(),
                         excess,
-                    });
+                    };
+                    match changed(&p.pool, |b| b.cap(cap)) {
+                        Ok(changed) => p.pool = changed,
+                        Err(e) => problem(
+                            Subject::Pool(pool.clone()),
+                            format!("scenario {}: {e}", scenario.name),
+                        ),
+                    }
                 }
                 None => problem(
                     Subject::Pool(pool.clone()),
@@ -718,9 +729,21 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                 ),
             },
             Change::Excess { pool, policy } => {
-                match m.pools.iter_mut().find(|p| p.pool.id == *pool) {
-                    Some(p) => match &mut p.pool.cap {
-                        Some(cap) => cap.excess = policy.clone(),
+                match m.pools.iter_mut().find(|p| *p.pool.id() == *pool) {
+                    Some(p) => match p.pool.cap() {
+                        Some(cap) => {
+                            let cap = Cap {
+                                limit: cap.limit.clone(),
+                                excess: policy.clone(),
+                            };
+                            match changed(&p.pool, |b| b.cap(cap)) {
+                                Ok(changed) => p.pool = changed,
+                                Err(e) => problem(
+                                    Subject::Pool(pool.clone()),
+                                    format!("scenario {}: {e}", scenario.name),
+                                ),
+                            }
+                        }
                         None => problem(
                             Subject::Pool(pool.clone()),
                             format!(
@@ -735,8 +758,14 @@ pub fn apply(model: &Model, year: i32, scenario: &Scenario) -> Result<Model, Vec
                     ),
                 }
             }
-            Change::Key { pool, key } => match m.pools.iter_mut().find(|p| p.pool.id == *pool) {
-                Some(p) => p.pool.key = key.clone(),
+            Change::Key { pool, key } => match m.pools.iter_mut().find(|p| *p.pool.id() == *pool) {
+                Some(p) => match changed(&p.pool, |b| b.key(key.clone())) {
+                    Ok(changed) => p.pool = changed,
+                    Err(e) => problem(
+                        Subject::Pool(pool.clone()),
+                        format!("scenario {}: {e}", scenario.name),
+                    ),
+                },
                 None => problem(
                     Subject::Pool(pool.clone()),
                     format!("scenario {}: unknown pool {pool}", scenario.name),
@@ -918,11 +947,11 @@ fn join_pool(
     id: &PoolId,
     mut problem: impl FnMut(Subject, String),
 ) {
-    let Some(p) = m.pools.iter_mut().find(|p| p.pool.id == *id) else {
+    let Some(p) = m.pools.iter_mut().find(|p| *p.pool.id() == *id) else {
         problem(Subject::Pool(id.clone()), format!("unknown pool {id}"));
         return;
     };
-    if let Key::Direct { party: to } = &p.pool.key {
+    if let Key::Direct { party: to } = p.pool.key() {
         problem(
             Subject::Pool(id.clone()),
             format!("pool {id} is billed to {to} alone (direct key): {party} cannot join it"),
@@ -939,11 +968,24 @@ fn join_pool(
         );
         return;
     }
-    if let Participants::Only(ids) = &mut p.pool.participants {
+    if let Participants::Only(ids) = p.pool.participants() {
         if !ids.contains(party) {
+            let mut ids = ids.clone();
             ids.push(party.clone());
+            p.pool = p.pool.shared_by(ids);
         }
     }
+}
+
+/// `pool` with a scenario's change, checked as the pool itself is.
+fn changed(pool: &Pool, change: impl FnOnce(PoolBuilder) -> PoolBuilder) -> Result<Pool, String> {
+    change(pool.to_builder()).build().map_err(|e| {
+        e.problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }
 
 /// The users of `party` on `day` in the model's register or counts.

@@ -452,9 +452,13 @@ pub fn check(model: &Model) -> Vec<Problem> {
     let mut ids: BTreeMap<&str, Option<&crate::id::SourceRef>> = BTreeMap::new();
     for p in &model.pools {
         let problem = |message: String| {
-            Problem::new(Subject::Pool(p.pool.id.clone()), p.source.as_ref(), message)
+            Problem::new(
+                Subject::Pool(p.pool.id().clone()),
+                p.source.as_ref(),
+                message,
+            )
         };
-        let id = p.pool.id.as_ref();
+        let id = p.pool.id().as_ref();
         if id.is_empty() || id.trim() != id {
             problems.push(
                 problem(format!(
@@ -491,7 +495,7 @@ pub fn check(model: &Model) -> Vec<Problem> {
                 );
             }
         }
-        if p.due.len() > 1 && p.pool.cap.is_none() && matches!(p.pool.key, Key::Fixed { .. }) {
+        if p.due.len() > 1 && p.pool.cap().is_none() && matches!(p.pool.key(), Key::Fixed { .. }) {
             problems.push(
                 problem(
                     "a pool with the fixed key cannot be billed in instalments unless capped"
@@ -805,7 +809,11 @@ fn due_pools(
             continue;
         };
         let problem = |message: String| {
-            Problem::new(Subject::Pool(p.pool.id.clone()), p.source.as_ref(), message)
+            Problem::new(
+                Subject::Pool(p.pool.id().clone()),
+                p.source.as_ref(),
+                message,
+            )
         };
         // Instalments: without a cap, each instalment is the pool's amount split in n to the öre
         // and then split by key, so every instalment adds up to its share of the pool. With a
@@ -813,24 +821,23 @@ fn due_pools(
         // the cap holds for the year however the pool is billed.
         let n = p.due.len();
         let mut pool = p.pool.clone();
-        if n > 1 && pool.cap.is_none() {
+        if n > 1 && pool.cap().is_none() {
             let claims: Vec<(usize, rust_decimal::Decimal)> =
                 (0..n).map(|i| (i, rust_decimal::Decimal::ONE)).collect();
-            match apportion(pool.amount, &claims) {
-                Ok(a) => pool.amount = a.portions()[k].amount(),
+            // (A pool with the fixed key is never here: `check` refuses it in instalments
+            // unless capped.)
+            match apportion(pool.amount(), &claims) {
+                Ok(a) => pool = pool.instalment(k, n, a.portions()[k].amount()),
                 Err(e) => {
                     problems.push(problem(e.to_string()).at(Some("amount")));
                     continue;
                 }
             }
-            // Language-neutral: a name is printed as it is in every language. (A pool with the
-            // fixed key is never here: `check` refuses it in instalments unless capped.)
-            pool.name = format!("{} ({}/{n})", pool.name, k + 1);
         }
         // R14: "all" is the members on the due date; named participants must be members then.
         // A direct pool may name a party that has left (R9: its data extraction).
-        if let (Some(members), false) = (members, matches!(pool.key, Key::Direct { .. })) {
-            match &pool.participants {
+        if let (Some(members), false) = (members, matches!(pool.key(), Key::Direct { .. })) {
+            match pool.participants() {
                 Participants::All => {
                     let on_day: Vec<PartyId> = model
                         .agreement
@@ -840,7 +847,7 @@ fn due_pools(
                         .map(|x| x.id.clone())
                         .collect();
                     if on_day.len() < model.agreement.parties().len() {
-                        pool.participants = Participants::Only(on_day);
+                        pool = pool.shared_by(on_day);
                     }
                 }
                 Participants::Only(ids) => {
@@ -855,7 +862,7 @@ fn due_pools(
                             problem(format!(
                                 "pool {} falls due on {date} but names {} as participant(s), not \
                                  member(s) on that day",
-                                pool.id,
+                                pool.id(),
                                 outside.join(", ")
                             ))
                             .at(Some("participants")),
@@ -868,7 +875,7 @@ fn due_pools(
         match allocate(&model.agreement, &pool, &model.thresholds) {
             Ok((whole, f)) => {
                 findings.extend(f);
-                let allocation = if n > 1 && pool.cap.is_some() {
+                let allocation = if n > 1 && pool.cap().is_some() {
                     whole.instalments(n).swap_remove(k)
                 } else {
                     whole

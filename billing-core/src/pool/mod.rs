@@ -28,10 +28,18 @@ use crate::agreement::{PartyId, SourceRef, Sourced};
 use crate::apportion::{apportion_distinct, Apportionment};
 use crate::error::{PoolId, SplitError};
 use crate::money::{ratio_to_decimal, Currency, Money};
+use crate::problems::Problems;
 use crate::thresholds::Threshold;
 
 /// A cost to be shared: an amount for a period, a key, the parties that share it and an optional
 /// cap.
+///
+/// Build it with [`Pool::builder`] (or change one with [`Pool::to_builder`]), whose `build`
+/// checks it: the id like a party's id ([`crate::PartyId::new`]), a fixed cap above 0. The amount
+/// may be negative: a credit is a negative pool, split like any other. What needs the parties
+/// (participants, figures, the absorbing party) is checked when it is split
+/// ([`split::allocate`]). Read it through its accessors: the public fields are kept for the
+/// callers that still set them and will become private.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Pool {
@@ -61,7 +69,7 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// A pool shared by all parties with no cap.
+    /// A pool shared by all parties with no cap; its id is not checked (see [`Pool::builder`]).
     pub fn new(id: &str, name: &str, amount: Money, key: Key) -> Pool {
         Pool {
             id: PoolId::from(id),
@@ -73,6 +81,88 @@ impl Pool {
             participants: Participants::All,
             cap: None,
             source: None,
+        }
+    }
+
+    /// Its id, e.g. `system-2020`.
+    pub fn id(&self) -> &PoolId {
+        &self.id
+    }
+
+    /// What it pays for, in words.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The amount to share; negative for a credit.
+    pub fn amount(&self) -> Money {
+        self.amount
+    }
+
+    /// The currency of the amount.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The calendar year the amount is billed for; a `lou` cap needs it.
+    pub fn year(&self) -> Option<i32> {
+        self.year
+    }
+
+    /// How it is split.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// Who shares it.
+    pub fn participants(&self) -> &Participants {
+        &self.participants
+    }
+
+    /// The most one party pays, and where the excess goes.
+    pub fn cap(&self) -> Option<&Cap> {
+        self.cap.as_ref()
+    }
+
+    /// Where the amount was read.
+    pub fn source(&self) -> Option<&SourceRef> {
+        self.source.as_ref()
+    }
+
+    /// A builder holding this pool's parts, to change some and build it again (checked again).
+    pub fn to_builder(&self) -> PoolBuilder {
+        PoolBuilder {
+            id: self.id.to_string(),
+            pool: self.clone(),
+        }
+    }
+
+    /// Instalment `k` (counted from 0) of `n`: the same pool for `amount`, named with its number
+    /// (`System (2/4)`, language-neutral).
+    pub fn instalment(&self, k: usize, n: usize, amount: Money) -> Pool {
+        Pool {
+            name: format!("{} ({}/{n})", self.name, k + 1),
+            amount,
+            ..self.clone()
+        }
+    }
+
+    /// The same pool shared by `parties` only (R14: the members on its due date).
+    pub fn shared_by(&self, parties: Vec<PartyId>) -> Pool {
+        Pool {
+            participants: Participants::Only(parties),
+            ..self.clone()
+        }
+    }
+
+    /// The part of the pool billed for `year`: `amount` under `name` (R12: a cost spread over
+    /// months is split year by year).
+    pub fn part_for_year(&self, year: i32, name: String, amount: Money) -> Pool {
+        Pool {
+            name,
+            amount,
+            year: Some(year),
+            ..self.clone()
         }
     }
 }
@@ -88,7 +178,7 @@ impl Pool {
     ///     .cap(Cap { limit: CapLimit::Lou, excess: ExcessPolicy::Redistribute })
     ///     .build()
     ///     .unwrap();
-    /// assert_eq!(pool.year, Some(2020));
+    /// assert_eq!(pool.year(), Some(2020));
     /// assert!(Pool::builder(" x", "X", Money::ZERO, Key::Equal).build().is_err());
     /// ```
     pub fn builder(id: &str, name: &str, amount: Money, key: Key) -> PoolBuilder {
@@ -111,6 +201,12 @@ impl PoolBuilder {
     /// Only these parties share it (R14); all by default.
     pub fn participants(mut self, parties: Vec<PartyId>) -> PoolBuilder {
         self.pool.participants = Participants::Only(parties);
+        self
+    }
+
+    /// Who shares it, all or some.
+    pub fn shared_by(mut self, participants: Participants) -> PoolBuilder {
+        self.pool.participants = participants;
         self
     }
 
@@ -138,15 +234,29 @@ impl PoolBuilder {
         self
     }
 
+    /// Another amount.
+    pub fn amount(mut self, amount: Money) -> PoolBuilder {
+        self.pool.amount = amount;
+        self
+    }
+
+    /// Another key.
+    pub fn key(mut self, key: Key) -> PoolBuilder {
+        self.pool.key = key;
+        self
+    }
+
     /// The pool.
     ///
     /// # Errors
-    /// [`SplitError::BadPoolId`] for an empty id or one with surrounding spaces, and
-    /// [`SplitError::NonPositiveCap`] for a fixed cap of zero or below. What needs the parties
-    /// (participants, figures, the absorbing party) is checked when it is split ([`split::allocate`]).
-    pub fn build(self) -> Result<Pool, SplitError> {
+    /// Every problem at once: [`SplitError::BadPoolId`] for an empty id or one with surrounding
+    /// spaces, and [`SplitError::NonPositiveCap`] for a fixed cap of zero or below. What needs
+    /// the parties (participants, figures, the absorbing party) is checked when it is split
+    /// ([`split::allocate`]).
+    pub fn build(self) -> Result<Pool, Problems<SplitError>> {
+        let mut problems = Vec::new();
         if self.id.is_empty() || self.id.trim() != self.id {
-            return Err(SplitError::BadPoolId { id: self.id });
+            problems.push(SplitError::BadPoolId { id: self.id });
         }
         if let Some(Cap {
             limit: CapLimit::Fixed(cap),
@@ -154,13 +264,13 @@ impl PoolBuilder {
         }) = &self.pool.cap
         {
             if !cap.is_positive() {
-                return Err(SplitError::NonPositiveCap {
+                problems.push(SplitError::NonPositiveCap {
                     pool: self.pool.id.clone(),
                     cap: *cap,
                 });
             }
         }
-        Ok(self.pool)
+        Problems::check(self.pool, problems)
     }
 }
 

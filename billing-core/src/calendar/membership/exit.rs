@@ -8,7 +8,7 @@ use crate::agreement::PartyId;
 use crate::calendar::error::CalendarError;
 use crate::calendar::membership::Members;
 use crate::money::Money;
-use crate::pool::{Key, Participants, Pool};
+use crate::pool::{Key, Pool};
 
 /// How exit works (R9): membership ends this many months after the notice date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ impl Members {
 ///
 /// # Errors
 /// [`CalendarError::UnknownParty`] when `party` has no membership, and
-/// [`CalendarError::BadInvoiceLine`] when it has not given notice.
+/// [`CalendarError::BadInvoiceLine`] when it has not given notice or `id` is not a good pool id.
 pub fn extraction_pool(
     members: &Members,
     party: &PartyId,
@@ -93,14 +93,19 @@ pub fn extraction_pool(
             what: format!("data-extraction pool {id}: the party has not given notice"),
         });
     };
-    let mut pool = Pool::new(
+    Pool::builder(
         id,
         &format!("extraction of {party}'s data at exit (last day {last_day})"),
         amount,
         Key::Direct {
             party: party.clone(),
         },
-    );
-    pool.participants = Participants::Only(vec![party.clone()]);
-    Ok(pool)
+    )
+    .participants(vec![party.clone()])
+    .build()
+    .map_err(|e| CalendarError::BadInvoiceLine {
+        party: party.clone(),
+        date: m.from(),
+        what: format!("data-extraction pool {id}: {e}"),
+    })
 }
