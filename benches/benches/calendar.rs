@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use benches::municipalities;
 use billing_core::calendar::*;
+use billing_core::invoice::{assemble_invoices, InvoiceOptions};
 use billing_core::{Agreement, Money, PartyId};
 use criterion::{criterion_group, criterion_main, Criterion};
 

@@ -7,9 +7,10 @@ use chrono::{Datelike, Months, NaiveDate};
 use std::sync::Arc;
 
 use crate::agreement::{Agreement, PartyId};
-use crate::calendar::{ExtraLine, Period, VatRate};
+use crate::calendar::Period;
 use crate::error::{Finding, PoolId};
 use crate::explain::{Explanation, Step, Text};
+use crate::invoice::{ExtraLine, VatRate};
 use crate::money::Money;
 use crate::pool::split::allocate;
 use crate::pool::{Allocation, Pool};
@@ -63,7 +64,7 @@ pub struct CostLine {
 }
 
 impl CostLine {
-    /// The line as an invoice line for [`crate::calendar::assemble_invoices`].
+    /// The line as an invoice line for [`crate::invoice::assemble_invoices`].
     pub fn to_extra_line(&self, due: NaiveDate, vat: VatRate) -> ExtraLine {
         ExtraLine {
             party: self.party.clone(),

@@ -189,7 +189,8 @@ pub mod engine;
 pub mod year;
 
 pub mod transactions;
+pub use cooperation::{fee_review, Cooperation, FeeReview};
 pub use transactions::{
-    fee_review, price_counts, price_tally, Cooperation, Count, FeeReview, Kind, PricedLine, Tally,
-    Tariff, TariffTable, TransactionError, TransactionProblems, UnitPrice,
+    price_counts, price_tally, Count, Kind, PricedLine, Tally, Tariff, TariffTable,
+    TransactionError, TransactionProblems, UnitPrice,
 };

@@ -20,6 +20,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use billing_core::calendar::*;
+use billing_core::invoice::{
+    assemble_invoices, DuePool, Invoice, InvoiceKind, InvoiceOptions, VatRate,
+};
 use billing_core::{
     allocate, Agreement, Key, Money, Participants, Party, PartyId, Pool, RoundingPolicy, SourceRef,
     ThresholdTable,

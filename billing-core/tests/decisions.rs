@@ -5,6 +5,7 @@ use billing_core::calendar::*;
 use billing_core::engine::{
     invoices_due, Billing, History, Model, ScheduledPool, Settings, Subject, Terms,
 };
+use billing_core::invoice::{assemble_invoices, ExtraLine, InvoiceKind, InvoiceOptions, VatRate};
 use billing_core::{
     allocate, Agreement, Key, Money, Participants, Party, PartyId, Pool, RoundingPolicy, Sourced,
     ThresholdTable,

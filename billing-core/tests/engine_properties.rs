@@ -9,6 +9,7 @@
 
 use billing_core::calendar::*;
 use billing_core::engine::{invoices_due, Billing, History, Model, ScheduledPool, Settings, Terms};
+use billing_core::invoice::LineKind;
 use billing_core::{
     Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Party, PartyId, Pool, Sourced,
 };

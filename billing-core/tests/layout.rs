@@ -206,19 +206,7 @@ fn modules() -> BTreeMap<String, Module> {
 fn named_paths(code: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
     // `use` trees.
-    let mut from = 0;
-    while let Some(n) = code[from..].find("use ") {
-        let at = from + n;
-        from = at + 4;
-        if at > 0 && is_ident(code.as_bytes()[at - 1]) {
-            continue;
-        }
-        let Some(end) = code[at..].find(';') else {
-            break;
-        };
-        // `a as b` keeps `a`; then whitespace goes.
-        let words: Vec<&str> = code[at + 4..at + end].split_whitespace().collect();
-        let tree: String = words.join(" ").replace(" as ", "@").replace(' ', "");
+    for (_, tree) in use_trees(code) {
         expand(&[], &tree, &mut paths);
     }
     // Inline paths.
@@ -244,6 +232,43 @@ fn named_paths(code: &str) -> Vec<Vec<String>> {
         }
     }
     paths
+}
+
+/// Every `use` tree of a module's code, whitespace removed (`a as b` kept as `a@b`), and whether
+/// it is a re-export: `pub use`, `pub(crate) use`, `pub(super) use`, `pub(in …) use`.
+fn use_trees(code: &str) -> Vec<(bool, String)> {
+    let mut trees = Vec::new();
+    let mut from = 0;
+    while let Some(n) = code[from..].find("use ") {
+        let at = from + n;
+        from = at + 4;
+        if at > 0 && is_ident(code.as_bytes()[at - 1]) {
+            continue;
+        }
+        let Some(end) = code[at..].find(';') else {
+            break;
+        };
+        let words: Vec<&str> = code[at + 4..at + end].split_whitespace().collect();
+        let tree: String = words.join(" ").replace(" as ", "@").replace(' ', "");
+        trees.push((is_pub_before(&code[..at]), tree));
+    }
+    trees
+}
+
+/// Whether the code before a `use` ends with a visibility: `pub` or `pub(…)`.
+fn is_pub_before(before: &str) -> bool {
+    let mut before = before.trim_end();
+    if before.ends_with(')') {
+        let Some(open) = before.rfind('(') else {
+            return false;
+        };
+        before = before[..open].trim_end();
+    }
+    before.ends_with("pub")
+        && !before[..before.len() - 3]
+            .bytes()
+            .next_back()
+            .is_some_and(is_ident)
 }
 
 /// Expands one `use` tree (whitespace removed) under `prefix`.
@@ -359,6 +384,98 @@ fn graph(modules: &BTreeMap<String, Module>) -> BTreeMap<String, BTreeSet<String
         .collect()
 }
 
+/// Whether `module` is `dir` or inside it (`calendar::period` is inside `calendar`; everything
+/// is inside the crate root `""`).
+fn inside(module: &str, dir: &str) -> bool {
+    dir.is_empty() || module == dir || module.starts_with(&format!("{dir}::"))
+}
+
+/// The directory modules (`mod.rs`, and `lib.rs` for the crate root), not their inline modules.
+fn directory_modules(modules: &BTreeMap<String, Module>) -> Vec<String> {
+    let src = src_dir();
+    modules
+        .iter()
+        .filter(|(path, m)| {
+            m.file
+                .file_name()
+                .is_some_and(|n| n == "mod.rs" || n == "lib.rs")
+                && module_path(&src, &m.file) == **path
+        })
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
+/// The cycles a directory module's re-exports close: `dir` re-exports (`pub use`) items of a
+/// module outside the directory that imports, directly or through others, `dir` or a module
+/// inside it. Whoever names `dir::child::Item` passes through `dir` and so through its
+/// re-exports; the directory as a whole then depends on a module that depends on it, although
+/// no single file imports one that imports it back.
+///
+/// One entry per such directory: the directory and, for each module it re-exports from that
+/// leads back, the shortest way back (`[invoice, calendar::period]`).
+fn reexport_cycles(
+    modules: &BTreeMap<String, Module>,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<(String, Vec<Vec<String>>)> {
+    let known: BTreeSet<String> = modules.keys().cloned().collect();
+    let mut found = Vec::new();
+    for dir in directory_modules(modules) {
+        let mut targets = BTreeSet::new();
+        for (is_pub, tree) in use_trees(&modules[&dir].code) {
+            if !is_pub {
+                continue;
+            }
+            let mut paths = Vec::new();
+            expand(&[], &tree, &mut paths);
+            targets.extend(
+                paths
+                    .iter()
+                    .filter_map(|p| resolve(&dir, p, &known))
+                    .filter(|t| !inside(t, &dir)),
+            );
+        }
+        let ways_back: Vec<Vec<String>> = targets
+            .iter()
+            .filter_map(|t| way_into(t, &dir, graph))
+            .collect();
+        if !ways_back.is_empty() {
+            found.push((dir, ways_back));
+        }
+    }
+    found
+}
+
+/// The shortest chain of imports from `start` to a module inside `dir`, both ends included
+/// (breadth first; the graph's order makes it the same every run).
+fn way_into(
+    start: &str,
+    dir: &str,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+) -> Option<Vec<String>> {
+    let mut came_from: BTreeMap<String, String> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start.to_owned()]);
+    let mut seen = BTreeSet::from([start.to_owned()]);
+    while let Some(node) = queue.pop_front() {
+        if inside(&node, dir) {
+            let mut way = vec![node.clone()];
+            let mut at = node;
+            while let Some(prev) = came_from.get(&at) {
+                way.push(prev.clone());
+                at = prev.clone();
+            }
+            way.reverse();
+            return Some(way);
+        }
+        for next in graph.get(&node).into_iter().flatten() {
+            if seen.insert(next.clone()) {
+                came_from.insert(next.clone(), node.clone());
+                queue.push_back(next.clone());
+            }
+        }
+    }
+    None
+}
+
 /// One cycle through each group of modules that import each other, as `a -> b -> a`.
 fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     // Depth-first search; a back edge to a module on the stack closes a cycle.
@@ -418,6 +535,101 @@ fn no_module_imports_one_that_imports_it_back() {
         "modules that import each other back:\n  {}",
         described.join("\n  ")
     );
+}
+
+#[test]
+fn no_directory_reexports_a_module_that_imports_it_back() {
+    let modules = modules();
+    let graph = graph(&modules);
+    let found = reexport_cycles(&modules, &graph);
+    let described: Vec<String> = found
+        .iter()
+        .map(|(dir, ways)| describe_reexport_cycle(dir, ways))
+        .collect();
+    assert!(
+        described.is_empty(),
+        "directories that re-export a module that imports them back:\n  {}",
+        described.join("\n  ")
+    );
+}
+
+fn describe_reexport_cycle(dir: &str, ways: &[Vec<String>]) -> String {
+    let ways: Vec<String> = ways
+        .iter()
+        .map(|w| {
+            let chain: Vec<&str> = w.iter().map(|m| shown(m)).collect();
+            format!("{} -(pub use)-> {}", shown(dir), chain.join(" -> "))
+        })
+        .collect();
+    ways.join("; ")
+}
+
+/// The re-export check sees a cycle that only a directory's re-export closes, and no other: a
+/// directory re-exporting its own child, a private `use`, and a file module's re-export are
+/// none. A made-up crate: `d/mod.rs` re-exports `x`, and `x` imports `d::c`.
+#[test]
+fn the_reexport_check_sees_a_directory_cycle() {
+    let src = src_dir();
+    let made_up = |files: &[(&str, &str)]| -> BTreeMap<String, Module> {
+        files
+            .iter()
+            .map(|(file, code)| {
+                let file = src.join(file);
+                let module = Module {
+                    file: file.clone(),
+                    doc: String::new(),
+                    code: strip(code),
+                };
+                (module_path(&src, &file), module)
+            })
+            .collect()
+    };
+    let files = |d_uses_x: &str| {
+        made_up(&[
+            (
+                "lib.rs",
+                "pub mod d;\npub mod x;\npub mod y;\npub use d::c::Own;",
+            ),
+            (
+                "d/mod.rs",
+                &format!("pub mod c;\npub use c::Own;\n{d_uses_x}"),
+            ),
+            ("d/c.rs", "pub struct Own;"),
+            ("x.rs", "use crate::d::c::Own;\npub struct Item(Own);"),
+            ("y.rs", "pub use crate::x::Item;"),
+        ])
+    };
+    assert_eq!(
+        use_trees(&strip(
+            "pub use a::X;\npub(crate) use crate::b::{Y, Z as W};\nuse crate::c::V;"
+        )),
+        [
+            (true, "a::X".to_owned()),
+            (true, "crate::b::{Y,Z@W}".to_owned()),
+            (false, "crate::c::V".to_owned()),
+        ]
+    );
+
+    let reexporting = files("pub use crate::x::Item;");
+    let edges = graph(&reexporting);
+    assert!(has_edge(&edges, "d", "x") && has_edge(&edges, "x", "d::c"));
+    assert_eq!(cycles(&edges), Vec::<Vec<String>>::new(), "no file cycle");
+    assert_eq!(
+        reexport_cycles(&reexporting, &edges),
+        [(
+            "d".to_owned(),
+            vec![vec!["x".to_owned(), "d::c".to_owned()]]
+        )]
+    );
+
+    let private = files("use crate::x::Item;");
+    assert!(reexport_cycles(&private, &graph(&private)).is_empty());
+    let without = files("");
+    assert!(reexport_cycles(&without, &graph(&without)).is_empty());
+}
+
+fn has_edge(graph: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -> bool {
+    graph.get(from).is_some_and(|d| d.contains(to))
 }
 
 /// The graph is not empty by accident: known imports are found, and a cycle is seen.

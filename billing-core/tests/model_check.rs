@@ -4,8 +4,9 @@
 //! the workbook's cells.
 
 use billing_core::calendar::*;
+use billing_core::cooperation::Cooperation;
 use billing_core::engine::{check, invoices_due, History, Model, ScheduledPool, Settings, Terms};
-use billing_core::transactions::Cooperation;
+use billing_core::invoice::VatRate;
 use billing_core::{
     Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Participants, Party, PartyId, Pool,
     SourceRef, Sourced,

@@ -29,13 +29,15 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use billing_core::calendar::{
-    assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceOptions, Period, VatRate,
+use billing_core::calendar::Period;
+use billing_core::cooperation::{fee_review, Cooperation, CoveredCost};
+use billing_core::costs::{one_off_lines, recurring_lines, CostLine, OneOffCost, RecurringFee};
+use billing_core::invoice::{
+    assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceOptions, VatRate,
 };
 use billing_core::transactions::{
-    fee_review, monthly, one_off_lines, price_counts, price_tally, recurring_lines, Cooperation,
-    CostLine, Count, CoveredCost, Kind, OneOffCost, PricedLine, RecurringFee, Tally, Tariff,
-    TariffTable, TransactionError, UnitPrice,
+    monthly, price_counts, price_tally, Count, Kind, PricedLine, Tally, Tariff, TariffTable,
+    TransactionError, UnitPrice,
 };
 use billing_core::{
     allocate, Agreement, Key, Money, Party, PartyId, Pool, SourceRef, ThresholdTable,

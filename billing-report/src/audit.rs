@@ -26,8 +26,10 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook};
 
-use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, LineKind, VatRate};
-use billing_core::transactions::{Outcome, PricedLine};
+use billing_core::calendar::{FeeLine, FeeLineKind};
+use billing_core::cooperation::Outcome;
+use billing_core::invoice::{Invoice, LineKind, VatRate};
+use billing_core::transactions::PricedLine;
 use billing_core::{Allocation, ExcessPolicy, Figure, Language, Money, PartyId};
 
 use crate::compute::Draft;
@@ -2677,7 +2679,7 @@ fn invoice_sheet(
             2,
             format!("IF({total}<0,\"{credit_note}\",\"{invoice}\")"),
             match inv.kind {
-                billing_core::calendar::InvoiceKind::CreditNote => credit_note,
+                billing_core::invoice::InvoiceKind::CreditNote => credit_note,
                 _ => invoice,
             },
         );
@@ -2689,7 +2691,7 @@ fn invoice_sheet(
 /// The formula that takes a line's amount from the sheet that computes it, when one does.
 fn line_reference(
     inv: &Invoice,
-    line: &billing_core::calendar::InvoiceLine,
+    line: &billing_core::invoice::InvoiceLine,
     pools: &BTreeMap<String, PoolRefs>,
     fees: &FeeRefs,
     transactions: &TxRefs,

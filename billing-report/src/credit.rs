@@ -15,8 +15,7 @@ use std::str::FromStr;
 use chrono::{Days, NaiveDate};
 use serde_json::Value;
 
-use billing_core::calendar::{Invoice, LineKind, VatRate};
-use billing_core::invoice::LumpReason;
+use billing_core::invoice::{Invoice, LineKind, LumpReason, VatRate};
 use billing_core::{Money, PartyId};
 use rust_decimal::Decimal;
 

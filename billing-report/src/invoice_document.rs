@@ -10,8 +10,10 @@
 
 use rust_decimal::Decimal;
 
-use billing_core::calendar::{Invoice, InvoiceKind, InvoiceLine, LineKind, VatRate};
-use billing_core::invoice::{LineQuantity, LumpReason, PoolShare, Unit as CoreUnit};
+use billing_core::invoice::{
+    Invoice, InvoiceKind, InvoiceLine, LineKind, LineQuantity, LumpReason, PoolShare,
+    Unit as CoreUnit, VatRate,
+};
 use billing_core::{Money, PartyId};
 
 use crate::compute::Draft;

@@ -887,8 +887,8 @@ fn explain(
     // Written whole to a locked stdout; a reader that stops early (`| head`) is a normal end.
     // In the agreement's language, as the documents it explains (the framing words too).
     let sv = input.settings.language == billing_report::document::Language::Sv;
-    let vat_words = |rate: billing_core::calendar::VatRate| match rate {
-        billing_core::calendar::VatRate::OutsideScope if sv => {
+    let vat_words = |rate: billing_core::invoice::VatRate| match rate {
+        billing_core::invoice::VatRate::OutsideScope if sv => {
             "utanför momsens tillämpningsområde".to_owned()
         }
         other => other.to_string(),

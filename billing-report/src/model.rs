@@ -1,10 +1,11 @@
 //! The workbook as `billing-core`'s agreement model: a mapping, no rules. Each part keeps its
 //! cell (`Pools!A3`) as the source reference, so a problem the engine finds points back at it.
 
-use billing_core::calendar::{CalendarConfig, EntryRule, ExitRule, InvoiceOptions};
+use billing_core::calendar::{CalendarConfig, EntryRule, ExitRule};
 use billing_core::engine::{
     self, BudgetEntry, CooperationTerms, Model, ScheduledPool, Settings, Subject, Terms,
 };
+use billing_core::invoice::InvoiceOptions;
 use billing_core::transactions::{Count, PricedLine};
 use billing_core::{RoundingPolicy, SourceRef};
 

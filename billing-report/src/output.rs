@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook};
 
-use billing_core::calendar::{Invoice, InvoiceKind, LineKind, VatRate};
-use billing_core::transactions::Outcome;
+use billing_core::cooperation::Outcome;
+use billing_core::invoice::{Invoice, InvoiceKind, LineKind, VatRate};
 use billing_core::{ExcessPolicy, Money};
 
 use crate::compute::Draft;
@@ -1454,7 +1454,7 @@ fn vat_category(rate: VatRate) -> &'static str {
 fn booking_account(
     accounts: &crate::accounts::Accounts,
     chart: &crate::sie::Chart,
-    line: &billing_core::calendar::InvoiceLine,
+    line: &billing_core::invoice::InvoiceLine,
 ) -> crate::sie::Account {
     accounts
         .booking(line.explanation.pool.as_ref())

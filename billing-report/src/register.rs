@@ -8,7 +8,8 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use billing_core::calendar::{FeeLine, FeeLineKind, Invoice, Period};
+use billing_core::calendar::{FeeLine, FeeLineKind, Period};
+use billing_core::invoice::Invoice;
 use billing_core::{Money, PartyId};
 
 use crate::compute::History;

@@ -18,7 +18,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use billing_core::calendar::{PeriodStarts, VatRate};
+use billing_core::calendar::PeriodStarts;
+use billing_core::invoice::VatRate;
 use billing_core::transactions::{
     monthly, price_counts, price_tally, yearly, Kind, PricedLine, TariffTable,
 };
@@ -303,7 +304,7 @@ pub fn extra_lines(
     lines: &[PricedLine],
     due: chrono::NaiveDate,
     vat: VatRate,
-) -> Vec<billing_core::calendar::ExtraLine> {
+) -> Vec<billing_core::invoice::ExtraLine> {
     lines.iter().map(|l| l.to_extra_line(due, vat)).collect()
 }
 

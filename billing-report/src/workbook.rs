@@ -8,10 +8,13 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use billing_core::calendar::{
-    Budget, BudgetLine, CorrectionPolicy, OrgNumber, Period, PeriodStarts, ProviderCost,
-    Registration, UserCount, UserId, VatRate,
+    Budget, BudgetLine, CorrectionPolicy, Period, PeriodStarts, ProviderCost, Registration,
+    UserCount, UserId,
 };
-use billing_core::transactions::{Cooperation, CoveredCost, Kind, Tariff, TariffTable, UnitPrice};
+use billing_core::cooperation::{Cooperation, CoveredCost};
+use billing_core::invoice::ids::OrgNumber;
+use billing_core::invoice::VatRate;
+use billing_core::transactions::{Kind, Tariff, TariffTable, UnitPrice};
 use billing_core::{
     Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party, PartyId,
     Pool, Population, Sourced, Threshold, ThresholdTable,

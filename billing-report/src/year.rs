@@ -10,7 +10,7 @@ use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
 };
 
-use billing_core::calendar::Invoice;
+use billing_core::invoice::Invoice;
 use billing_core::invoice::LineKind;
 use billing_core::year::{Comparison, Cost, PartyYear, YearReport};
 use billing_core::{Money, PartyId};

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use billing_core::calendar::ocr_is_valid;
+use billing_core::invoice::ids::ocr_is_valid;
 use common::*;
 
 /// Every case checks clean, as a workbook and as a CSV folder.

@@ -12,7 +12,8 @@
 //!
 //! Periods ([`period`], [`period_starts`]) and errors ([`error`]) are shared by them. This module
 //! only re-exports their items. Invoice assembly (R15) is [`crate::invoice`], not part of the
-//! calendar; its items are re-exported here too, under the paths they had before.
+//! calendar, and its items are not re-exported here: `invoice` imports the calendar's periods
+//! and fee lines, so a re-export would make the calendar depend on a module that depends on it.
 //!
 //! Still pure: dates, the user register and the lines issued earlier are arguments.
 //!
@@ -70,12 +71,6 @@ pub use advance::{bill_dates, fee_lines};
 pub use error::{CalendarError, CalendarProblems};
 pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
 pub use fee_line::{CalendarConfig, CalendarConfigBuilder, CorrectionPolicy, FeeLine, FeeLineKind};
-// Invoices (R15) are their own module; their items stay reachable from here.
-pub use crate::invoice::ids::{luhn_check_digit, ocr_is_valid, ocr_reference, OrgNumber};
-pub use crate::invoice::{
-    assemble_invoices, DuePool, ExtraLine, Invoice, InvoiceKind, InvoiceLine, InvoiceOptions,
-    LineKind, VatRate, VatTotal,
-};
 pub use membership::entry::{EntryRequest, EntryRule};
 pub use membership::exit::{extraction_pool, ExitRule};
 pub use membership::{FirstYear, Members, Membership};

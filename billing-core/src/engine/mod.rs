@@ -21,16 +21,17 @@ use crate::apportion::apportion;
 use crate::calendar::advance::lines_due;
 use crate::calendar::settlement::cash_flow_of;
 use crate::calendar::{
-    annual_fee, arrears_invoices, AnnualFee, DuePool, EntryRequest, ExtraLine, FeeLine,
-    FeeSchedule, Invoice, Members, Membership, PartyTimeline, Register, UserCounts, Users,
+    annual_fee, arrears_invoices, AnnualFee, EntryRequest, FeeLine, FeeSchedule, Members,
+    Membership, PartyTimeline, Register, UserCounts, Users,
 };
+use crate::cooperation::{fee_review, FeeReview};
 use crate::error::Finding;
-use crate::invoice::assemble;
+use crate::invoice::{assemble, DuePool, ExtraLine, Invoice};
 use crate::money::Money;
 use crate::pool::split::allocate;
 use crate::pool::{Allocation, Key, Participants};
 use crate::problems::Located;
-use crate::transactions::{fee_review, FeeReview, PricedLine};
+use crate::transactions::PricedLine;
 
 pub use model::{
     BudgetEntry, CooperationTerms, Model, Problem, ScheduledPool, Settings, Subject, Terms,

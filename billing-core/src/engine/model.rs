@@ -11,15 +11,17 @@ use chrono::NaiveDate;
 use crate::agreement::{Agreement, PartyId, SourceRef, Sourced};
 use crate::calendar::Period;
 use crate::calendar::{
-    Budget, CalendarConfig, EntryRule, ExitRule, InvoiceOptions, ProviderCost, Registration,
-    SettlementDays, UserCount, VatRate,
+    Budget, CalendarConfig, EntryRule, ExitRule, ProviderCost, Registration, SettlementDays,
+    UserCount,
 };
+use crate::cooperation::{Cooperation, CoveredCost};
 use crate::error::PoolId;
+use crate::invoice::{InvoiceOptions, VatRate};
 use crate::money::{Money, RoundingPolicy};
 use crate::pool::Pool;
 use crate::problems::{Located, Place};
 use crate::thresholds::ThresholdTable;
-use crate::transactions::{Cooperation, Count, CoveredCost, PricedLine, TariffTable};
+use crate::transactions::{Count, PricedLine, TariffTable};
 
 /// The whole agreement: settings, parties and their memberships, pools, fees, users,
 /// transactions, cooperations and the providers' costs.

@@ -1,7 +1,8 @@
 //! R11 Transactions: counted transactions priced at the tariff valid on each one's date
 //! (docs/rules.md, section "R11 Transactions"). Fixed and one-off costs (R12) are
-//! [`crate::costs`] and cooperations (R13) [`crate::cooperation`]; their items are re-exported
-//! here too, where they were before.
+//! [`crate::costs`] and cooperations (R13) [`crate::cooperation`], each the one path of its
+//! items: both import this module's errors and prices, so re-exporting them here would make
+//! `transactions` depend on modules that depend on it.
 //!
 //! The crate stays pure here too: rows come in as values (a [`Tally`] of one row per
 //! transaction, or pre-counted [`Count`]s), never as files; `billing-report` reads the files.
@@ -10,9 +11,12 @@
 //! - [`Tally`]: counts per party, kind and day, with an allocation-free hot path.
 //! - [`price_tally`] and [`price_counts`]: one [`PricedLine`] per party, kind, billing period
 //!   and price, each transaction at the price valid on its date.
-//! - [`recurring_lines`] and [`one_off_lines`]: fixed costs through any key, a one-off cost
+//! - In [`crate::costs`], [`recurring_lines`](crate::costs::recurring_lines) and
+//!   [`one_off_lines`](crate::costs::one_off_lines): fixed costs through any key, a one-off cost
 //!   optionally spread over months.
-//! - [`Cooperation`] and [`fee_review`]: the member limit, the fee pool and the yearly review.
+//! - In [`crate::cooperation`], [`Cooperation`](crate::cooperation::Cooperation) and
+//!   [`fee_review`](crate::cooperation::fee_review): the member limit, the fee pool and the
+//!   yearly review.
 //!
 //! # Example: a month with a price change
 //!
@@ -49,12 +53,6 @@ pub mod pricing;
 pub mod tally;
 pub mod tariff;
 
-pub use crate::cooperation::{
-    fee_review, Cooperation, CoveredCost, FeeReview, Outcome, ReviewedCost,
-};
-pub use crate::costs::{
-    month_of, one_off_lines, recurring_lines, spread, CostLine, OneOffCost, RecurringFee,
-};
 pub use error::{TransactionError, TransactionProblems};
 pub use kind::BadKind;
 pub use pricing::{monthly, price_counts, price_tally, yearly, Count, PricedLine};

@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::agreement::{PartyId, SourceRef};
-use crate::calendar::{ExtraLine, Period, PeriodStarts, VatRate};
+use crate::calendar::{Period, PeriodStarts};
 use crate::explain::{swedish_decimal, Explanation, Step, Text};
+use crate::invoice::{ExtraLine, VatRate};
 use crate::money::{group_thousands, Money, RoundingPolicy};
 use crate::quantity::{LineQuantity, LumpReason, Unit};
 use crate::transactions::error::{TransactionError, TransactionProblems};
@@ -110,7 +111,7 @@ impl PricedLine {
         }
     }
 
-    /// The line as a "later transaction" for [`crate::calendar::assemble_invoices`].
+    /// The line as a "later transaction" for [`crate::invoice::assemble_invoices`].
     pub fn to_extra_line(&self, due: NaiveDate, vat: VatRate) -> ExtraLine {
         ExtraLine {
             party: self.party.clone(),

@@ -251,7 +251,7 @@ impl Tally {
     }
 
     /// Every non-zero count as a [`Count`] of one day, by party, kind and day: the input of
-    /// [`crate::transactions::fee_review`] and [`crate::transactions::price_counts`].
+    /// [`crate::cooperation::fee_review`] and [`crate::transactions::price_counts`].
     pub fn day_counts(&self) -> Vec<Count> {
         self.iter()
             .filter_map(|(day, p, k, count)| {
