@@ -166,9 +166,69 @@ fn ratio(r: &Ratio) -> String {
     swedish_decimal(r.kronor(), 10)
 }
 
+/// What explaining a party's part needs of every part of an allocation, added up once: with
+/// it, explaining every party of a pool is O(n log n), not O(n²) (issue 12). Made by
+/// [`Allocation::explainer`].
+#[derive(Debug)]
+pub struct Explainer<'a> {
+    allocation: &'a Allocation,
+    /// Parts capped (in any round, or under `absorb`/`uncovered`).
+    capped: usize,
+    /// Parts in the rounded split, and the users outside when they took part in it.
+    splitters: usize,
+    /// The uncapped parts' basis and rounded shares added up (under `redistribute`).
+    uncapped_basis: Decimal,
+    uncapped_rounded: Money,
+    /// Each round's capped parties, sorted, for a binary search.
+    rounds_capped: Vec<Vec<&'a PartyId>>,
+}
+
 impl Allocation {
     /// How `party`'s amount for this pool was derived, or `None` if it neither shares the pool
-    /// nor absorbs its excess.
+    /// nor absorbs its excess. O(n) in the parts: to explain many parties of one pool, make
+    /// one [`Allocation::explainer`].
+    pub fn explain(&self, party: &PartyId) -> Option<Explanation> {
+        self.explainer().explain(party)
+    }
+
+    /// The sums over every part that an explanation quotes, computed once for the whole pool.
+    pub fn explainer(&self) -> Explainer<'_> {
+        let uncapped = self.parts.iter().filter(|p| p.capped_in_round.is_none());
+        Explainer {
+            allocation: self,
+            capped: self
+                .parts
+                .iter()
+                .filter(|p| p.capped_in_round.is_some())
+                .count(),
+            splitters: self.parts.iter().filter(|p| p.rounded_by_remainder).count()
+                + usize::from(self.outside_in_split().is_some()),
+            uncapped_basis: uncapped.clone().map(|p| p.basis).sum(),
+            uncapped_rounded: uncapped.map(|p| p.rounded).sum(),
+            rounds_capped: self
+                .rounds
+                .iter()
+                .map(|r| {
+                    let mut capped: Vec<&PartyId> = r.capped.iter().collect();
+                    capped.sort_unstable();
+                    capped
+                })
+                .collect(),
+        }
+    }
+}
+
+impl std::ops::Deref for Explainer<'_> {
+    type Target = Allocation;
+
+    fn deref(&self) -> &Allocation {
+        self.allocation
+    }
+}
+
+impl Explainer<'_> {
+    /// How `party`'s amount for the pool was derived, or `None` if it neither shares the pool
+    /// nor absorbs its excess: the same as [`Allocation::explain`].
     pub fn explain(&self, party: &PartyId) -> Option<Explanation> {
         let part = self.part(party);
         let absorbs = matches!(&self.absorbed, Some((p, _)) if p == party);
@@ -193,8 +253,7 @@ impl Allocation {
             self.explain_part(part, &mut steps);
         }
         if let Some((_, absorbed)) = self.absorbed.as_ref().filter(|_| absorbs) {
-            let capped = self.parts.iter().filter(|p| p.capped_in_round.is_some());
-            let capped = capped.count();
+            let capped = self.capped;
             steps.push(Step::computed(
                 Text::new(
                     "bär det överskjutande beloppet över takbeloppet",
@@ -409,8 +468,8 @@ impl Allocation {
 
     fn explain_rounds(&self, part: &Part, steps: &mut Vec<Step>) {
         let figure = figure_text(self.key, &self.figure);
-        for round in &self.rounds {
-            let here = round.capped.contains(&part.party);
+        for (round, capped) in self.rounds.iter().zip(&self.rounds_capped) {
+            let here = capped.binary_search(&&part.party).is_ok();
             let (number, amount, basis) = (
                 round.number,
                 round.amount.to_swedish(),
@@ -449,8 +508,7 @@ impl Allocation {
             }
         }
         if !self.rounds.is_empty() {
-            let uncapped = self.parts.iter().filter(|p| p.capped_in_round.is_none());
-            let basis: Decimal = uncapped.clone().map(|p| p.basis).sum();
+            let basis = self.uncapped_basis;
             steps.push(Step::computed(
                 Text::new(
                     "andel av det som återstår efter andelarna vid takbeloppet",
@@ -458,7 +516,7 @@ impl Allocation {
                 ),
                 Text::plain(format!(
                     "{} × {} / {}",
-                    uncapped.map(|p| p.rounded).sum::<Money>().to_swedish(),
+                    self.uncapped_rounded.to_swedish(),
                     swedish_decimal(part.basis, 10),
                     swedish_decimal(basis, 10)
                 )),
@@ -469,8 +527,7 @@ impl Allocation {
 
     fn explain_rounding(&self, part: &Part, steps: &mut Vec<Step>) {
         // The users outside, when they took part, are one more claimant in the ranking.
-        let splitters = self.parts.iter().filter(|p| p.rounded_by_remainder).count()
-            + usize::from(self.outside_in_split().is_some());
+        let splitters = self.splitters;
         steps.push(Step::computed(
             Text::new("avkortat till öre", "truncated to öre"),
             Text::plain(format!("{} kr", ratio(&part.final_share))),

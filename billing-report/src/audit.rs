@@ -1188,10 +1188,15 @@ fn pool_sheet(input: &Input, n: usize, billed: &Allocation) -> (Sheet, PoolRefs)
             .iter()
             .map(|w| (split_ore * w).rem_euclid(w_total.max(1)))
             .collect();
-        for i in 0..rows.len() {
-            let greater = rem.iter().filter(|x| **x > rem[i]).count();
-            let tied_before = rem[..=i].iter().filter(|x| **x == rem[i]).count();
-            rows[i].rank = greater + tied_before;
+        // A row's rank is the remainders greater than its own plus the equal ones up to it:
+        // its place in the order of remainders, largest first, ties by row. One sort, not a
+        // count over every row for each row (issue 12).
+        let mut order: Vec<usize> = (0..rem.len()).collect();
+        order.sort_by(|&i, &j| rem[j].cmp(&rem[i]).then(i.cmp(&j)));
+        for (place, i) in order.into_iter().enumerate() {
+            if let Some(row) = rows.get_mut(i) {
+                row.rank = place + 1;
+            }
         }
     }
     let mut round_r = vec![split_ore];

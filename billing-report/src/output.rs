@@ -1670,19 +1670,129 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
 }
 
 /// The invoices with their lines and explanations, and the run's context.
+///
+/// Written one item at a time (each invoice, allocation, finding …): only one item's JSON tree
+/// is alive at once, never the whole file's (at 10,000 parties that tree took about 1 GB for
+/// a 41 MB file). The bytes are those of the whole tree written at once: the keys of the
+/// context come in the order a JSON map sorts them.
 fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<u8>, OutputError> {
-    let mut invoices = serde_json::to_value(&draft.invoices).map_err(|e| OutputError::Xlsx {
+    let language = input.settings.language;
+    // Sorted by key, as serde_json's map (without `preserve_order`) writes them.
+    #[derive(serde::Serialize)]
+    struct Run<'a> {
+        agreement: &'a str,
+        allocations: EachInLanguage<'a, billing_core::Allocation>,
+        assumed_billed_dates: InLanguage<'a, Vec<chrono::NaiveDate>>,
+        currency: InLanguage<'a, billing_core::Currency>,
+        date: InLanguage<'a, chrono::NaiveDate>,
+        fee_reviews: EachInLanguage<'a, billing_core::cooperation::FeeReview>,
+        findings: EachInLanguage<'a, billing_core::Text>,
+        invoices: InvoicesJson<'a>,
+        issuer_share: InLanguage<'a, Option<Invoice>>,
+        status: &'static str,
+    }
+    let run = Run {
+        agreement: &input.settings.name,
+        allocations: EachInLanguage {
+            items: &draft.allocations,
+            language,
+        },
+        assumed_billed_dates: InLanguage {
+            value: &draft.assumed_dates,
+            language,
+        },
+        currency: InLanguage {
+            value: &input.settings.currency,
+            language,
+        },
+        date: InLanguage {
+            value: &draft.date,
+            language,
+        },
+        fee_reviews: EachInLanguage {
+            items: &draft.fee_reviews,
+            language,
+        },
+        findings: EachInLanguage {
+            items: &draft.findings,
+            language,
+        },
+        invoices: InvoicesJson {
+            invoices: &draft.invoices,
+            language,
+        },
+        issuer_share: InLanguage {
+            value: &draft.issuer_share,
+            language,
+        },
+        status: if final_issue { "issued" } else { "draft" },
+    };
+    let mut text = Vec::with_capacity(4096 + draft.invoices.len() * 4096);
+    serde_json::to_writer_pretty(&mut text, &run).map_err(|e| OutputError::Xlsx {
         path: "invoices.json".to_owned(),
         message: e.to_string(),
     })?;
-    // The VAT category of each line (EN 16931), beside its rate.
-    for (inv, value) in draft
-        .invoices
-        .iter()
-        .zip(invoices.as_array_mut().into_iter().flatten())
-    {
+    text.push(b'\n');
+    Ok(text)
+}
+
+/// A value of `invoices.json` in one language: made into a JSON tree of its own, its texts put
+/// in `language` ([`in_language`]), and written.
+struct InLanguage<'a, T> {
+    value: &'a T,
+    language: Language,
+}
+
+impl<T: serde::Serialize> serde::Serialize for InLanguage<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(self.value).map_err(serde::ser::Error::custom)?;
+        in_language(&mut value, self.language);
+        serde::Serialize::serialize(&value, serializer)
+    }
+}
+
+/// A list of `invoices.json`, each item written as [`InLanguage`] one after the other.
+struct EachInLanguage<'a, T> {
+    items: &'a [T],
+    language: Language,
+}
+
+impl<T: serde::Serialize> serde::Serialize for EachInLanguage<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let language = self.language;
+        serializer.collect_seq(
+            self.items
+                .iter()
+                .map(|value| InLanguage { value, language }),
+        )
+    }
+}
+
+/// The invoices of `invoices.json`, each line with the VAT category (EN 16931) beside its rate.
+struct InvoicesJson<'a> {
+    invoices: &'a [Invoice],
+    language: Language,
+}
+
+impl serde::Serialize for InvoicesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.invoices.iter().map(|invoice| OneInvoiceJson {
+            invoice,
+            language: self.language,
+        }))
+    }
+}
+
+struct OneInvoiceJson<'a> {
+    invoice: &'a Invoice,
+    language: Language,
+}
+
+impl serde::Serialize for OneInvoiceJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(self.invoice).map_err(serde::ser::Error::custom)?;
         let lines = value.get_mut("lines").and_then(|l| l.as_array_mut());
-        for (line, v) in inv.lines.iter().zip(lines.into_iter().flatten()) {
+        for (line, v) in self.invoice.lines.iter().zip(lines.into_iter().flatten()) {
             if let Some(o) = v.as_object_mut() {
                 o.insert(
                     "vat_category".to_owned(),
@@ -1690,27 +1800,9 @@ fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<
                 );
             }
         }
+        in_language(&mut value, self.language);
+        serde::Serialize::serialize(&value, serializer)
     }
-    let value = serde_json::json!({
-        "agreement": input.settings.name,
-        "date": draft.date,
-        "status": if final_issue { "issued" } else { "draft" },
-        "currency": input.settings.currency,
-        "invoices": invoices,
-        "issuer_share": draft.issuer_share,
-        "allocations": draft.allocations,
-        "findings": draft.findings,
-        "assumed_billed_dates": draft.assumed_dates,
-        "fee_reviews": draft.fee_reviews,
-    });
-    let mut value = value;
-    in_language(&mut value, input.settings.language);
-    let mut text = serde_json::to_string_pretty(&value).map_err(|e| OutputError::Xlsx {
-        path: "invoices.json".to_owned(),
-        message: e.to_string(),
-    })?;
-    text.push('\n');
-    Ok(text.into_bytes())
 }
 
 /// The JSON with every [`billing_core::Text`] (serialized as `{"sv": …, "en": …}`) replaced by

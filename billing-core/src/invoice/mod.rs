@@ -354,9 +354,10 @@ pub(crate) fn assemble(
         }
         payers.sort();
         payers.dedup();
+        let explainer = explain.then(|| a.explainer());
         for party in payers {
             let amount = a.amount_for(party);
-            let explained = if explain { a.explain(party) } else { None };
+            let explained = explainer.as_ref().and_then(|e| e.explain(party));
             let explanation = explained.unwrap_or_else(|| Explanation {
                 pool: a.pool.clone(),
                 party: party.clone(),
@@ -364,7 +365,9 @@ pub(crate) fn assemble(
                 steps: Vec::new(),
             });
             let description = Text::plain(format!("{} ({})", a.name, a.pool));
-            let quantity = match a.parts.iter().find(|p| &p.party == party) {
+            // The parts are ordered by party: a binary search, not a scan of every part for
+            // every payer (issue 12: quadratic at national scale).
+            let quantity = match a.part(party) {
                 Some(part) => LineQuantity::share(
                     amount,
                     PoolShare {
