@@ -1531,7 +1531,7 @@ impl<'a> Sheets<'a> {
                             .chain(
                                 pools
                                     .iter()
-                                    .map(|p| (p.pool.id().as_ref(), p.pool.id().as_ref().to_owned())),
+                                    .map(|p| (p.pool.id().as_ref(), p.pool.id().to_string())),
                             ),
                     )
                     .map(|n| format!(" (did you mean {n}?)"))
