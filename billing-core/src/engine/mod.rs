@@ -444,8 +444,16 @@ impl<'m> Engine<'m> {
         self.computed.remove(&date);
     }
 
-    /// Adds an issued line to the history held.
+    /// Adds an issued line to the history held: as the register reads it back (what later dates
+    /// read of it is its party, kind, period, date and amount), not its explanation.
     fn hold_issued(&mut self, line: FeeLine) {
+        let line = FeeLine::issued(
+            line.party,
+            line.kind,
+            line.period,
+            line.invoice_date,
+            line.amount,
+        );
         let next_start = line.period.end().succ_opt();
         if next_start.is_none_or(|n| line.invoice_date > n) {
             self.regular = false;
