@@ -10,18 +10,18 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use std::hint::black_box;
 
 fn pool(cap: Option<ExcessPolicy>) -> Pool {
-    let mut pool = Pool::new(
+    let mut pool = Pool::builder(
         "system",
         "System",
         Money::from_ore(12_345_678_901),
         Key::Population,
-    );
-    pool.year = Some(2020);
-    pool.cap = cap.map(|excess| Cap {
-        limit: CapLimit::Lou,
-        excess,
-    });
-    pool
+    )
+    .year(2020);
+    if let Some(excess) = cap {
+        pool = pool.cap(Cap::new(CapLimit::Lou, excess));
+    }
+    // A pool of fixed figures: its id and cap are good.
+    pool.build().expect("a good pool")
 }
 
 fn splits(c: &mut Criterion) {

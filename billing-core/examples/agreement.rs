@@ -32,16 +32,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Terms::new(id("new")?).joined(day(2011, 4, 1)?, vec![id("region")?, id("a")?, id("b")?]),
         Terms::new(id("b")?).notice(day(2010, 6, 30)?),
     ];
-    let mut system = Pool::new(
+    let system = Pool::builder(
         "system-2011",
         "System",
         Money::from_kronor(2_000_000),
         Key::Population,
-    );
-    system.cap = Some(Cap {
-        limit: CapLimit::Fixed(Money::from_kronor(700_000)),
-        excess: ExcessPolicy::Redistribute,
-    });
+    )
+    .cap(Cap::new(
+        CapLimit::Fixed(Money::from_kronor(700_000)),
+        ExcessPolicy::Redistribute,
+    ))
+    .build()?;
     model.pools = vec![ScheduledPool::new(system, vec![day(2011, 1, 1)?])];
     for (p, users, from) in [
         ("region", 3, day(2010, 1, 1)?),

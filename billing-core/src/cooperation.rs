@@ -115,7 +115,8 @@ impl Cooperation {
     /// [`Key::Equal`] by default). Split it with [`crate::allocate`].
     pub fn fee_pool(&self, fee: Money, year: i32, key: Key) -> Pool {
         let name = format!("{} {year}", self.name);
-        Pool::new(&format!("fee:{}:{year}", self.id), &name, fee, key)
+        // `fee:…:<year>` is never empty and never starts or ends with a space.
+        Pool::unchecked(&format!("fee:{}:{year}", self.id), &name, fee, key)
             .part_for_year(year, name, fee)
             .shared_by(self.members.clone())
     }

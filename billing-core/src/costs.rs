@@ -456,7 +456,7 @@ mod tests {
     #[test]
     fn a_spread_one_off_cost_keeps_each_party_total() {
         let cost = OneOffCost {
-            pool: Pool::new("start", "Start", Money::from_kronor(100), Key::Population),
+            pool: Pool::new("start", "Start", Money::from_kronor(100), Key::Population).unwrap(),
             month: day(2017, 11, 15),
             spread_months: 3,
         };
@@ -491,7 +491,7 @@ mod tests {
     #[test]
     fn a_recurring_fee_runs_for_its_months() {
         let fee = RecurringFee {
-            pool: Pool::new("monthly", "Monthly", Money::from_kronor(7_000), Key::Equal),
+            pool: Pool::new("monthly", "Monthly", Money::from_kronor(7_000), Key::Equal).unwrap(),
             first_month: day(2017, 4, 1),
             months: 2,
         };
@@ -514,18 +514,17 @@ mod tests {
     #[test]
     fn a_capped_recurring_fee_is_capped_per_calendar_year() {
         use crate::pool::{Cap, CapLimit, ExcessPolicy};
-        let mut pool = Pool::new(
+        let pool = Pool::builder(
             "monthly",
             "Monthly",
             Money::from_kronor(100_000),
             Key::Direct {
                 party: PartyId::new("a").unwrap(),
             },
-        );
-        pool.cap = Some(Cap {
-            limit: CapLimit::Lou,
-            excess: ExcessPolicy::Uncovered,
-        });
+        )
+        .cap(Cap::new(CapLimit::Lou, ExcessPolicy::Uncovered))
+        .build()
+        .unwrap();
         let fee = RecurringFee {
             pool,
             first_month: day(2023, 7, 1),
@@ -567,18 +566,17 @@ mod tests {
     #[test]
     fn a_capped_one_off_cost_is_capped_per_calendar_year() {
         use crate::pool::{Cap, CapLimit, ExcessPolicy};
-        let mut pool = Pool::new(
+        let pool = Pool::builder(
             "start",
             "Start",
             Money::from_kronor(1_200_000),
             Key::Direct {
                 party: PartyId::new("a").unwrap(),
             },
-        );
-        pool.cap = Some(Cap {
-            limit: CapLimit::Lou,
-            excess: ExcessPolicy::Uncovered,
-        });
+        )
+        .cap(Cap::new(CapLimit::Lou, ExcessPolicy::Uncovered))
+        .build()
+        .unwrap();
         let cost = OneOffCost {
             pool,
             month: day(2023, 7, 1),

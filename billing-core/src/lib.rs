@@ -58,9 +58,10 @@
 //!     Terms::new(id("new")).joined(day(2011, 4, 1), vec![id("region"), id("a"), id("b")]),
 //!     Terms::new(id("b")).notice(day(2010, 6, 30)),
 //! ];
-//! let mut system = Pool::new("system", "System", Money::from_kronor(2_000_000), Key::Population);
-//! system.cap = Some(Cap { limit: CapLimit::Fixed(Money::from_kronor(700_000)),
-//!                         excess: ExcessPolicy::Redistribute });
+//! let system = Pool::builder("system", "System", Money::from_kronor(2_000_000), Key::Population)
+//!     .cap(Cap::new(CapLimit::Fixed(Money::from_kronor(700_000)), ExcessPolicy::Redistribute))
+//!     .build()
+//!     .unwrap();
 //! model.pools = vec![ScheduledPool::new(system, vec![day(2011, 1, 1)])];
 //! for (p, users, from) in [("region", 3, day(2010, 1, 1)), ("a", 10, day(2010, 1, 1)),
 //!                          ("b", 5, day(2010, 1, 1)), ("new", 4, day(2011, 4, 1))] {
@@ -113,11 +114,12 @@
 //!         Ok(Party::new(PartyId::new(id)?, id).with_population(pop, None))
 //!     };
 //!     let agreement = Agreement::new(vec![party("a", 600)?, party("b", 400)?])?;
-//!     let mut pool = Pool::new("system", "System", Money::from_kronor(1_000), Key::Population);
-//!     pool.cap = Some(Cap { limit: CapLimit::Fixed(Money::from_kronor(cap)),
-//!                           excess: ExcessPolicy::Redistribute });
+//!     let pool = Pool::builder("system", "System", Money::from_kronor(1_000), Key::Population)
+//!         .cap(Cap::new(CapLimit::Fixed(Money::from_kronor(cap)), ExcessPolicy::Redistribute))
+//!         .build()?;
 //!     let (allocation, _findings) = allocate(&agreement, &pool, &ThresholdTable::swedish_lou())?;
-//!     // Each kind of error converts: a bad party id, a split's problems, a money error.
+//!     // Each kind of error converts: a bad party id, a pool's or a split's problems, a money
+//!     // error.
 //!     Ok(Money::try_from_ore(allocation.parts.iter().map(|p| p.amount.ore()).sum())?)
 //! }
 //!
@@ -140,9 +142,10 @@
 //!     party("A", 600_000), party("B", 250_000), party("C", 100_000), party("D", 50_000),
 //! ]).unwrap();
 //!
-//! let mut pool = Pool::new("system", "System cost", Money::from_kronor(2_000_000), Key::Population);
-//! pool.cap = Some(Cap { limit: CapLimit::Fixed(Money::from_kronor(700_000)),
-//!                       excess: ExcessPolicy::Redistribute });
+//! let pool = Pool::builder("system", "System cost", Money::from_kronor(2_000_000), Key::Population)
+//!     .cap(Cap::new(CapLimit::Fixed(Money::from_kronor(700_000)), ExcessPolicy::Redistribute))
+//!     .build()
+//!     .unwrap();
 //!
 //! let (allocation, findings) = allocate(&agreement, &pool, &ThresholdTable::swedish_lou()).unwrap();
 //! let paid: Vec<String> = allocation.parts.iter().map(|p| p.amount.to_string()).collect();

@@ -107,12 +107,14 @@ impl<'a, E> IntoIterator for &'a Problems<E> {
 ///
 /// let a = Party::new(PartyId::new("a").unwrap(), "A").with_population(100, None);
 /// let agreement = Agreement::new(vec![a]).unwrap();
-/// let mut pool = Pool::new("system", "System", Money::from_kronor(1_000), Key::Population);
-/// pool.cap = Some(Cap { limit: CapLimit::Fixed(Money::from_kronor(-5)),
-///                       excess: ExcessPolicy::Redistribute });
+/// // A `lou` cap needs the year the pool is billed for.
+/// let pool = Pool::builder("system", "System", Money::from_kronor(1_000), Key::Population)
+///     .cap(Cap::new(CapLimit::Lou, ExcessPolicy::Redistribute))
+///     .build()
+///     .unwrap();
 /// let problems = allocate(&agreement, &pool, &ThresholdTable::swedish_lou()).unwrap_err();
 /// let place = problems.problems()[0].place();
-/// assert_eq!((place.pool, place.field), (Some("system"), Some("cap")));
+/// assert_eq!((place.pool, place.field), (Some("system"), Some("year")));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]

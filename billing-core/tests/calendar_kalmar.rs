@@ -24,7 +24,7 @@ use billing_core::invoice::{
     assemble_invoices, DuePool, Invoice, InvoiceKind, InvoiceOptions, VatRate,
 };
 use billing_core::{
-    allocate, Agreement, Key, Money, Participants, Party, PartyId, Pool, RoundingPolicy, SourceRef,
+    allocate, Agreement, Key, Money, Party, PartyId, Pool, RoundingPolicy, SourceRef,
     ThresholdTable,
 };
 use chrono::NaiveDate;
@@ -148,12 +148,11 @@ fn kalmar() -> Kalmar {
                 let ids: Vec<PartyId> = f[3].split(' ').map(pid).collect();
                 let pool = match f[2] {
                     "direct" => extraction_pool(&members, &ids[0], &e["party"], amount).unwrap(),
-                    _ => {
-                        let mut pool = Pool::new(&e["party"], f[0], amount, Key::Population);
-                        pool.participants = Participants::Only(ids);
-                        pool.year = Some(2011);
-                        pool
-                    }
+                    _ => Pool::builder(&e["party"], f[0], amount, Key::Population)
+                        .participants(ids)
+                        .year(2011)
+                        .build()
+                        .unwrap(),
                 };
                 let (allocation, findings) =
                     allocate(&agreement, &pool, &ThresholdTable::swedish_lou()).unwrap();

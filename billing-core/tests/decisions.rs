@@ -7,8 +7,7 @@ use billing_core::engine::{
 };
 use billing_core::invoice::{assemble_invoices, ExtraLine, InvoiceKind, InvoiceOptions, VatRate};
 use billing_core::{
-    allocate, Agreement, Key, Money, Participants, Party, PartyId, Pool, RoundingPolicy, Sourced,
-    ThresholdTable,
+    allocate, Agreement, Key, Money, Party, PartyId, Pool, RoundingPolicy, Sourced, ThresholdTable,
 };
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -67,7 +66,7 @@ fn r3_outside_users_lose_a_tie_to_the_party() {
     let key = Key::Users {
         total_users: Some(Sourced::new(2)),
     };
-    let pool = Pool::new("support", "Support", Money::from_ore(1), key);
+    let pool = Pool::new("support", "Support", Money::from_ore(1), key).unwrap();
     let (a, _) = allocate(&agreement, &pool, &ThresholdTable::swedish_lou()).unwrap();
     assert_eq!(a.amount_for(&pid("a")), Money::from_ore(1));
     assert_eq!(a.outside.as_ref().unwrap().amount, Money::ZERO);
@@ -85,7 +84,7 @@ fn r3_parties_and_outside_add_up_to_the_pool() {
     let key = Key::Users {
         total_users: Some(Sourced::new(13_000)),
     };
-    let pool = Pool::new("support", "Support", Money::from_kronor(3_200_000), key);
+    let pool = Pool::new("support", "Support", Money::from_kronor(3_200_000), key).unwrap();
     let (a, _) = allocate(&agreement, &pool, &ThresholdTable::swedish_lou()).unwrap();
     let parties = a.amount_for(&pid("a")) + a.amount_for(&pid("b"));
     assert_eq!(parties, kr("418461.54"));
@@ -425,7 +424,7 @@ fn pool_model() -> Model {
 #[test]
 fn r14_all_means_the_members_on_the_due_date() {
     let mut m = pool_model();
-    let pool = Pool::new("upgrade", "Upgrade", Money::from_kronor(300), Key::Equal);
+    let pool = Pool::new("upgrade", "Upgrade", Money::from_kronor(300), Key::Equal).unwrap();
     m.pools = vec![ScheduledPool::new(pool, vec![day(2011, 7, 1)])];
     let b = due(&m, day(2011, 7, 1));
     let parts: Vec<String> = b.allocations[0]
@@ -441,8 +440,10 @@ fn r14_all_means_the_members_on_the_due_date() {
 #[test]
 fn r14_named_participants_who_are_not_members_are_an_error_naming_them() {
     let mut m = pool_model();
-    let mut pool = Pool::new("module", "Module", Money::from_kronor(900), Key::Equal);
-    pool.participants = Participants::Only(vec![pid("a"), pid("left"), pid("late")]);
+    let pool = Pool::builder("module", "Module", Money::from_kronor(900), Key::Equal)
+        .participants(vec![pid("a"), pid("left"), pid("late")])
+        .build()
+        .unwrap();
     let mut scheduled = ScheduledPool::new(pool, vec![day(2011, 7, 1)]);
     scheduled.source = Some(billing_core::SourceRef::new("Pools!A3"));
     m.pools = vec![scheduled];
@@ -464,7 +465,8 @@ fn r14_a_direct_pool_bills_a_party_that_has_left() {
         "Data extraction",
         Money::from_kronor(25_000),
         key,
-    );
+    )
+    .unwrap();
     m.pools = vec![ScheduledPool::new(pool, vec![day(2011, 7, 1)])];
     let b = due(&m, day(2011, 7, 1));
     assert_eq!(payable(&b, "left").as_deref(), Some("25000.00"));
@@ -481,7 +483,7 @@ fn r15_the_issuer_never_invoices_itself() {
         reg("a", "ua", day(2010, 1, 1), None),
         reg("coord", "uc", day(2010, 1, 1), None),
     ];
-    let pool = Pool::new("upgrade", "Upgrade", Money::from_kronor(1_000), Key::Equal);
+    let pool = Pool::new("upgrade", "Upgrade", Money::from_kronor(1_000), Key::Equal).unwrap();
     m.pools = vec![ScheduledPool::new(pool, vec![day(2010, 1, 1)])];
     let b = due(&m, day(2010, 1, 1));
     assert!(b.invoices.iter().all(|i| i.buyer != pid("coord")));
@@ -572,7 +574,7 @@ fn model_problems_are_collected_and_located() {
     m.settings.issuer = pid("nobody");
     let pool = |due| {
         let mut p = ScheduledPool::new(
-            Pool::new("dup", "Dup", Money::from_kronor(1), Key::Equal),
+            Pool::new("dup", "Dup", Money::from_kronor(1), Key::Equal).unwrap(),
             vec![due],
         );
         p.source = Some(billing_core::SourceRef::new("Pools!A2"));

@@ -136,18 +136,19 @@ fn model(s: &Spec) -> Model {
                 2 => Key::Direct { party: pid(n - 1) },
                 _ => Key::Population,
             };
-            let mut pool = Pool::new(&format!("pool{k}"), "Pool", Money::from_kronor(amount), key);
+            let mut pool =
+                Pool::builder(&format!("pool{k}"), "Pool", Money::from_kronor(amount), key);
             if let Some(c) = cap.filter(|_| amount > 0) {
-                pool.cap = Some(Cap {
-                    limit: CapLimit::Fixed(Money::from_kronor(c)),
-                    excess: if k % 2 == 0 {
+                pool = pool.cap(Cap::new(
+                    CapLimit::Fixed(Money::from_kronor(c)),
+                    if k % 2 == 0 {
                         ExcessPolicy::Redistribute
                     } else {
                         ExcessPolicy::Uncovered
                     },
-                });
+                ));
             }
-            ScheduledPool::new(pool, vec![date(when as usize)])
+            ScheduledPool::new(pool.build().unwrap(), vec![date(when as usize)])
         })
         .collect();
     m

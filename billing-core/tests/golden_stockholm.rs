@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use billing_core::{
-    allocate, Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Participants, Party, PartyId,
-    Pool, SourceRef, ThresholdTable,
+    allocate, Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Party, PartyId, Pool, SourceRef,
+    ThresholdTable,
 };
 use chrono::NaiveDate;
 
@@ -49,14 +49,14 @@ fn agreement() -> Agreement {
 }
 
 fn pool(agreement: &Agreement, excess: Option<ExcessPolicy>) -> Pool {
-    let mut pool = Pool::new(
+    let mut pool = Pool::builder(
         "system-2020",
         "IT-stöd vid utskrivning 2020",
         Money::from_kronor(2_000_000),
         Key::Population,
-    );
-    pool.year = Some(2020);
-    pool.participants = Participants::Only(
+    )
+    .year(2020)
+    .participants(
         agreement
             .parties()
             .iter()
@@ -64,11 +64,10 @@ fn pool(agreement: &Agreement, excess: Option<ExcessPolicy>) -> Pool {
             .map(|p| p.id.clone())
             .collect(),
     );
-    pool.cap = excess.map(|excess| Cap {
-        limit: CapLimit::Lou,
-        excess,
-    });
-    pool
+    if let Some(excess) = excess {
+        pool = pool.cap(Cap::new(CapLimit::Lou, excess));
+    }
+    pool.build().unwrap()
 }
 
 #[test]
@@ -104,7 +103,7 @@ fn stockholm_county_2020_under_each_policy() {
             writeln!(csv, "{name},,uncovered,,{}", a.uncovered).unwrap();
         }
         let absorbed = a.absorbed.as_ref().map(|x| x.1).unwrap_or_default();
-        assert_eq!(a.allocated() + absorbed + a.uncovered, pool.amount);
+        assert_eq!(a.allocated() + absorbed + a.uncovered, pool.amount());
     }
     let path = testdata().join("splits/stockholm-2020/expected.csv");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

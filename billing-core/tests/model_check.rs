@@ -8,8 +8,7 @@ use billing_core::cooperation::Cooperation;
 use billing_core::engine::{check, invoices_due, History, Model, ScheduledPool, Settings, Terms};
 use billing_core::invoice::VatRate;
 use billing_core::{
-    Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Participants, Party, PartyId, Pool,
-    SourceRef, Sourced,
+    Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Party, PartyId, Pool, SourceRef, Sourced,
 };
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -34,7 +33,7 @@ fn model() -> Model {
 
 fn pool(id: &str, due: &[NaiveDate], source: &str) -> ScheduledPool {
     let mut p = ScheduledPool::new(
-        Pool::new(id, id, Money::from_kronor(900), Key::Equal),
+        Pool::new(id, id, Money::from_kronor(900), Key::Equal).unwrap(),
         due.to_vec(),
     );
     p.source = Some(SourceRef::new(source));
@@ -136,7 +135,12 @@ fn a_fixed_key_in_instalments_needs_a_cap() {
         .iter()
         .map(|id| (pid(id), Sourced::new(Money::from_kronor(300))))
         .collect();
-    p.pool.key = Key::Fixed { amounts };
+    p.pool = p
+        .pool
+        .to_builder()
+        .key(Key::Fixed { amounts })
+        .build()
+        .unwrap();
     m.pools = vec![p];
     check_model(
         &m,
@@ -149,17 +153,20 @@ fn a_fixed_key_in_instalments_needs_a_cap() {
 fn a_pools_split_problems_are_at_their_fields() {
     let mut m = model();
     let mut p = pool("p", &[day(2011, 7, 1)], "Pools!A2");
-    p.pool.participants = Participants::Only(vec![pid("a"), pid("zz")]);
-    p.pool.cap = Some(Cap {
-        limit: CapLimit::Fixed(Money::from_kronor(-5)),
-        excess: ExcessPolicy::Redistribute,
-    });
+    // A lou cap needs the pool's year; a cap of 0 or below is refused when the pool is built.
+    p.pool = p
+        .pool
+        .to_builder()
+        .participants(vec![pid("a"), pid("zz")])
+        .cap(Cap::new(CapLimit::Lou, ExcessPolicy::Redistribute))
+        .build()
+        .unwrap();
     m.pools = vec![p];
     check_model(
         &m,
         &[
             "Pool(\"p\") participants: Pools!A2: pool p: party zz (participant) is not a party of the agreement",
-            "Pool(\"p\") cap: Pools!A2: pool p: the cap must be above 0, found -5.00",
+            "Pool(\"p\") year: Pools!A2: pool p: a lou cap needs the pool's billing year",
         ],
     );
 }

@@ -10,10 +10,10 @@ fn pid(id: &str) -> PartyId {
 }
 
 fn cap(kronor: i64) -> Cap {
-    Cap {
-        limit: CapLimit::Fixed(Money::from_kronor(kronor)),
-        excess: ExcessPolicy::Redistribute,
-    }
+    Cap::new(
+        CapLimit::Fixed(Money::from_kronor(kronor)),
+        ExcessPolicy::Redistribute,
+    )
 }
 
 #[test]
@@ -79,5 +79,63 @@ fn an_instalment_and_the_members_of_a_day() {
     assert_eq!(
         (part.year(), part.name(), part.amount()),
         (Some(2021), "System 2021", Money::from_kronor(5))
+    );
+}
+
+/// Issue 11: a pool's id is checked like a party's id however the pool is made.
+#[test]
+fn a_bad_id_is_refused_by_new() {
+    for bad in ["", " sys", "sys ", "\tsys"] {
+        assert_eq!(
+            Pool::new(bad, "System", Money::from_kronor(10), Key::Equal),
+            Err(SplitError::BadPoolId { id: bad.to_owned() })
+        );
+    }
+    let pool = Pool::new("sys", "System", Money::from_kronor(10), Key::Equal).unwrap();
+    assert_eq!(
+        (pool.id().as_ref(), pool.participants(), pool.cap()),
+        ("sys", &Participants::All, None)
+    );
+}
+
+/// A deserialized pool is checked like a built one, and the JSON shape is the fields' names.
+#[cfg(feature = "serde")]
+#[test]
+fn a_deserialized_pool_is_checked() {
+    let pool = Pool::builder("sys", "System", Money::from_kronor(10), Key::Equal)
+        .year(2020)
+        .participants(vec![pid("a"), pid("b")])
+        .cap(cap(6))
+        .build()
+        .unwrap();
+    let json = serde_json::to_string(&pool).unwrap();
+    assert_eq!(
+        json,
+        r#"{"id":"sys","name":"System","amount":"10.00","currency":"SEK","year":2020,"key":{"key":"equal"},"participants":{"only":["a","b"]},"cap":{"limit":{"fixed":"6.00"},"excess":"redistribute"},"source":null}"#
+    );
+    assert_eq!(serde_json::from_str::<Pool>(&json).unwrap(), pool);
+    // The optional parts may be left out.
+    let plain: Pool =
+        serde_json::from_str(r#"{"id":"p","name":"P","amount":"1.00","key":{"key":"equal"}}"#)
+            .unwrap();
+    assert_eq!(
+        plain,
+        Pool::new("p", "P", Money::from_kronor(1), Key::Equal).unwrap()
+    );
+
+    let bad_id = json.replace(r#""id":"sys""#, r#""id":" sys""#);
+    let err = serde_json::from_str::<Pool>(&bad_id).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            r#"pool id " sys" must be non-empty text without leading or trailing spaces"#
+        ),
+        "{err}"
+    );
+    let bad_cap = json.replace(r#""fixed":"6.00""#, r#""fixed":"0.00""#);
+    let err = serde_json::from_str::<Pool>(&bad_cap).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("pool sys: the cap must be above 0, found 0.00"),
+        "{err}"
     );
 }

@@ -3,8 +3,8 @@
 //! while a party has room under the cap.
 
 use billing_core::{
-    allocate, apportion, Agreement, Allocation, Cap, CapLimit, ExcessPolicy, Key, Money,
-    Participants, Party, PartyId, Pool, Sourced, ThresholdTable,
+    allocate, apportion, Agreement, Allocation, Cap, CapLimit, ExcessPolicy, Key, Money, Party,
+    PartyId, Pool, Sourced, ThresholdTable,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -69,22 +69,24 @@ fn build(case: &Case, order: &[usize]) -> (Agreement, Pool) {
         2 => Key::Equal,
         _ => Key::Weight { figure: "w".into() },
     };
-    let mut pool = Pool::new("p", "pool", Money::from_ore(i128::from(case.amount)), key);
-    pool.participants = Participants::Only(
-        order
-            .iter()
-            .map(|&i| PartyId::new(&case.parties[i].0).unwrap())
-            .collect(),
-    );
-    pool.cap = case.cap.map(|(cap, policy)| Cap {
-        limit: CapLimit::Fixed(Money::from_ore(i128::from(cap))),
-        excess: match policy {
-            0 => ExcessPolicy::Absorb(PartyId::new("R").unwrap()),
-            1 => ExcessPolicy::Redistribute,
-            _ => ExcessPolicy::Uncovered,
-        },
-    });
-    (Agreement::new(parties).unwrap(), pool)
+    let mut pool = Pool::builder("p", "pool", Money::from_ore(i128::from(case.amount)), key)
+        .participants(
+            order
+                .iter()
+                .map(|&i| PartyId::new(&case.parties[i].0).unwrap())
+                .collect(),
+        );
+    if let Some((cap, policy)) = case.cap {
+        pool = pool.cap(Cap::new(
+            CapLimit::Fixed(Money::from_ore(i128::from(cap))),
+            match policy {
+                0 => ExcessPolicy::Absorb(PartyId::new("R").unwrap()),
+                1 => ExcessPolicy::Redistribute,
+                _ => ExcessPolicy::Uncovered,
+            },
+        ));
+    }
+    (Agreement::new(parties).unwrap(), pool.build().unwrap())
 }
 
 fn run(case: &Case, order: &[usize]) -> Allocation {

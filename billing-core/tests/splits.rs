@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use billing_core::{
-    allocate, allocate_all, Agreement, Cap, CapLimit, ExcessPolicy, Finding, Key, Money,
-    Participants, Party, PartyId, Pool, Sourced, SplitError, ThresholdTable,
+    allocate, allocate_all, Agreement, Cap, CapLimit, ExcessPolicy, Finding, Key, Money, Party,
+    PartyId, Pool, PoolBuilder, Sourced, SplitError, ThresholdTable,
 };
 use chrono::NaiveDate;
 
@@ -30,14 +30,20 @@ fn r2_agreement() -> Agreement {
     .unwrap()
 }
 
+fn r2_builder() -> PoolBuilder {
+    Pool::builder("system", "System cost", kr("2000000"), Key::Population).participants(vec![
+        id("A"),
+        id("B"),
+        id("C"),
+        id("D"),
+    ])
+}
+
 fn r2_pool(excess: ExcessPolicy) -> Pool {
-    let mut pool = Pool::new("system", "System cost", kr("2000000"), Key::Population);
-    pool.participants = Participants::Only(vec![id("A"), id("B"), id("C"), id("D")]);
-    pool.cap = Some(Cap {
-        limit: CapLimit::Fixed(kr("700000")),
-        excess,
-    });
-    pool
+    r2_builder()
+        .cap(Cap::new(CapLimit::Fixed(kr("700000")), excess))
+        .build()
+        .unwrap()
 }
 
 /// Allocates and returns `party=amount` for every part, then `absorbed`/`uncovered` if any.
@@ -70,15 +76,14 @@ fn check(agreement: &Agreement, pool: &Pool, expected: &[&str]) {
         .unwrap_or_default();
     assert_eq!(
         allocation.allocated() + absorbed + allocation.uncovered + outside,
-        pool.amount,
+        pool.amount(),
         "the parts must add up to the pool"
     );
 }
 
 #[test]
 fn r2_exact_shares_without_a_cap() {
-    let mut pool = r2_pool(ExcessPolicy::Uncovered);
-    pool.cap = None;
+    let pool = r2_builder().build().unwrap();
     let expected = ["A=1200000.00", "B=500000.00", "C=200000.00", "D=100000.00"];
     check(&r2_agreement(), &pool, &expected);
 }
@@ -147,11 +152,13 @@ fn r2_uncovered_is_reported() {
 
 #[test]
 fn redistribute_with_everybody_capped_leaves_the_rest_uncovered() {
-    let mut pool = r2_pool(ExcessPolicy::Redistribute);
-    pool.cap = Some(Cap {
-        limit: CapLimit::Fixed(kr("400000")),
-        excess: ExcessPolicy::Redistribute,
-    });
+    let pool = r2_builder()
+        .cap(Cap::new(
+            CapLimit::Fixed(kr("400000")),
+            ExcessPolicy::Redistribute,
+        ))
+        .build()
+        .unwrap();
     let expected = [
         "A=400000.00",
         "B=400000.00",
@@ -173,7 +180,7 @@ fn r3_users_outside_the_parties() {
     let key = Key::Users {
         total_users: Some(Sourced::at(13_000, "Pools!F2")),
     };
-    let pool = Pool::new("support-2019", "Central support", kr("3200000"), key);
+    let pool = Pool::new("support-2019", "Central support", kr("3200000"), key).unwrap();
     check(
         &agreement,
         &pool,
@@ -204,7 +211,7 @@ fn r3_the_parties_together_pay_the_rounded_total_whatever_their_number() {
     let key = Key::Users {
         total_users: Some(Sourced::new(13_000)),
     };
-    let pool = Pool::new("support", "Central support", kr("3200000"), key);
+    let pool = Pool::new("support", "Central support", kr("3200000"), key).unwrap();
     check(
         &agreement,
         &pool,
@@ -226,7 +233,7 @@ fn r3_a_whole_ore_share_is_paid_exactly() {
     let key = Key::Users {
         total_users: Some(Sourced::new(16)),
     };
-    let pool = Pool::new("u", "support", kr("14.76"), key);
+    let pool = Pool::new("u", "support", kr("14.76"), key).unwrap();
     check(
         &agreement,
         &pool,
@@ -243,7 +250,7 @@ fn weights_too_large_to_add_are_an_error() {
         Party::new(id("b"), "b").with_figure("w", big),
     ])
     .unwrap();
-    let pool = Pool::new("w", "w", kr("1"), Key::Weight { figure: "w".into() });
+    let pool = Pool::new("w", "w", kr("1"), Key::Weight { figure: "w".into() }).unwrap();
     assert_eq!(
         problems(&agreement, &pool),
         ["pool w: amount 1.00 with these weights is too large to split exactly"]
@@ -257,7 +264,7 @@ fn weights_too_large_to_add_are_an_error() {
     let key = Key::Users {
         total_users: Some(Sourced::new(5)),
     };
-    let pool = Pool::new("u", "u", kr("1"), key);
+    let pool = Pool::new("u", "u", kr("1"), key).unwrap();
     assert_eq!(
         problems(&agreement, &pool),
         ["pool u: amount 1.00 with these weights is too large to split exactly"]
@@ -270,17 +277,17 @@ fn money_examples_of_the_domain() {
     let agreement = Agreement::new(vec![p("a"), p("b"), p("c")]).unwrap();
     check(
         &agreement,
-        &Pool::new("p", "equal", kr("100.00"), Key::Equal),
+        &Pool::new("p", "equal", kr("100.00"), Key::Equal).unwrap(),
         &["a=33.34", "b=33.33", "c=33.33"],
     );
     check(
         &agreement,
-        &Pool::new("ikomet", "iKomet fee", kr("5000.00"), Key::Equal),
+        &Pool::new("ikomet", "iKomet fee", kr("5000.00"), Key::Equal).unwrap(),
         &["a=1666.67", "b=1666.67", "c=1666.66"],
     );
     check(
         &agreement,
-        &Pool::new("credit", "credit", kr("-100.00"), Key::Equal),
+        &Pool::new("credit", "credit", kr("-100.00"), Key::Equal).unwrap(),
         &["a=-33.34", "b=-33.33", "c=-33.33"],
     );
 }
@@ -293,15 +300,17 @@ fn r12_and_r14_keys() {
         Party::new(id("3"), "three"),
     ])
     .unwrap();
-    let mut weight = Pool::new(
+    let weight = Pool::builder(
         "w",
         "by beds",
         kr("1000"),
         Key::Weight {
             figure: "beds".into(),
         },
-    );
-    weight.participants = Participants::Only(vec![id("2"), id("1")]);
+    )
+    .participants(vec![id("2"), id("1")])
+    .build()
+    .unwrap();
     check(&agreement, &weight, &["1=250.00", "2=750.00"]);
 
     let direct = Pool::new(
@@ -309,7 +318,8 @@ fn r12_and_r14_keys() {
         "extraction",
         kr("12345.67"),
         Key::Direct { party: id("3") },
-    );
+    )
+    .unwrap();
     check(&agreement, &direct, &["3=12345.67"]);
 
     let amounts: BTreeMap<PartyId, Sourced<Money>> = [
@@ -318,18 +328,17 @@ fn r12_and_r14_keys() {
         (id("3"), Sourced::new(kr("899"))),
     ]
     .into();
-    let fixed = Pool::new("f", "fixed", kr("1000"), Key::Fixed { amounts });
+    let fixed = Pool::new("f", "fixed", kr("1000"), Key::Fixed { amounts }).unwrap();
     check(&agreement, &fixed, &["1=100.01", "2=0.99", "3=899.00"]);
 }
 
 #[test]
 fn lou_cap_follows_the_billing_year() {
-    let mut pool = r2_pool(ExcessPolicy::Uncovered);
-    pool.cap = Some(Cap {
-        limit: CapLimit::Lou,
-        excess: ExcessPolicy::Uncovered,
-    });
-    pool.year = Some(2022);
+    let pool = r2_builder()
+        .cap(Cap::new(CapLimit::Lou, ExcessPolicy::Uncovered))
+        .year(2022)
+        .build()
+        .unwrap();
     check(
         &r2_agreement(),
         &pool,
@@ -341,7 +350,7 @@ fn lou_cap_follows_the_billing_year() {
             "uncovered=573716.00",
         ],
     );
-    pool.year = Some(2023);
+    let pool = pool.to_builder().year(2023).build().unwrap();
     check(
         &r2_agreement(),
         &pool,
@@ -364,7 +373,7 @@ fn populations_of_different_dates_are_a_finding() {
         Party::new(id("c"), "c").with_population(100, day(2017)),
     ])
     .unwrap();
-    let pool = Pool::new("p", "p", kr("10"), Key::Population);
+    let pool = Pool::new("p", "p", kr("10"), Key::Population).unwrap();
     let (_, findings) = allocate(&agreement, &pool, &ThresholdTable::default()).unwrap();
     assert_eq!(
         findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
@@ -439,8 +448,11 @@ fn problems(agreement: &Agreement, pool: &Pool) -> Vec<String> {
 fn bad_input_is_a_typed_error_naming_pool_and_party() {
     let agreement = r2_agreement();
 
-    let mut pool = r2_pool(ExcessPolicy::Absorb(id("nobody")));
-    pool.participants = Participants::Only(vec![id("A"), id("X"), id("A")]);
+    let pool = r2_pool(ExcessPolicy::Absorb(id("nobody")))
+        .to_builder()
+        .participants(vec![id("A"), id("X"), id("A")])
+        .build()
+        .unwrap();
     assert_eq!(
         problems(&agreement, &pool),
         [
@@ -450,17 +462,27 @@ fn bad_input_is_a_typed_error_naming_pool_and_party() {
         ]
     );
 
-    pool.participants = Participants::Only(vec![]);
-    pool.cap = Some(Cap {
-        limit: CapLimit::Fixed(Money::ZERO),
-        excess: ExcessPolicy::Uncovered,
-    });
+    let pool = r2_pool(ExcessPolicy::Uncovered)
+        .to_builder()
+        .participants(vec![])
+        .build()
+        .unwrap();
     assert_eq!(
         problems(&agreement, &pool),
-        [
-            "pool system: the participant set is empty",
-            "pool system: the cap must be above 0, found 0.00",
-        ]
+        ["pool system: the participant set is empty"]
+    );
+    // A cap of 0 is refused when the pool is built, before any split.
+    let err = pool
+        .to_builder()
+        .cap(Cap::new(
+            CapLimit::Fixed(Money::ZERO),
+            ExcessPolicy::Uncovered,
+        ))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "1 problem\n  pool system: the cap must be above 0, found 0.00"
     );
 
     // R has no population; a zero weight is refused with where it was read.
@@ -469,7 +491,7 @@ fn bad_input_is_a_typed_error_naming_pool_and_party() {
     let mut parties = agreement.parties().to_vec();
     parties.push(zero);
     let with_zero = Agreement::new(parties).unwrap();
-    let pool = Pool::new("p", "p", kr("10"), Key::Population);
+    let pool = Pool::new("p", "p", kr("10"), Key::Population).unwrap();
     assert_eq!(
         problems(&with_zero, &pool),
         [
@@ -478,16 +500,15 @@ fn bad_input_is_a_typed_error_naming_pool_and_party() {
         ]
     );
 
-    let mut lou = r2_pool(ExcessPolicy::Uncovered);
-    lou.cap = Some(Cap {
-        limit: CapLimit::Lou,
-        excess: ExcessPolicy::Uncovered,
-    });
+    let lou = r2_builder()
+        .cap(Cap::new(CapLimit::Lou, ExcessPolicy::Uncovered))
+        .build()
+        .unwrap();
     assert_eq!(
         problems(&agreement, &lou),
         ["pool system: a lou cap needs the pool's billing year"]
     );
-    lou.year = Some(2010);
+    let lou = lou.to_builder().year(2010).build().unwrap();
     assert_eq!(
         problems(&agreement, &lou),
         ["pool system: no direct-award threshold was in force on 1 January 2010"]
@@ -503,8 +524,10 @@ fn fixed_amounts_must_add_up_and_belong_to_participants() {
         (id("Q"), Sourced::new(kr("1"))),
     ]
     .into();
-    let mut pool = Pool::new("f", "fixed", kr("200"), Key::Fixed { amounts });
-    pool.participants = Participants::Only(vec![id("A"), id("B"), id("C")]);
+    let pool = Pool::builder("f", "fixed", kr("200"), Key::Fixed { amounts })
+        .participants(vec![id("A"), id("B"), id("C")])
+        .build()
+        .unwrap();
     assert_eq!(
         problems(&agreement, &pool),
         [
@@ -521,7 +544,7 @@ fn users_total_below_the_parties_users_is_an_error() {
     let key = Key::Users {
         total_users: Some(Sourced::new(10)),
     };
-    let pool = Pool::new("u", "u", kr("100"), key);
+    let pool = Pool::new("u", "u", kr("100"), key).unwrap();
     assert_eq!(
         problems(&agreement, &pool),
         ["pool u: 10 users in all organisations is fewer than the 20 users of the parties"]
@@ -546,7 +569,7 @@ fn duplicate_party_ids_are_all_reported() {
 #[test]
 fn allocate_all_collects_the_problems_of_every_pool() {
     let agreement = r2_agreement();
-    let bad = |name: &str| Pool::new(name, name, kr("1"), Key::Direct { party: id("?") });
+    let bad = |name: &str| Pool::new(name, name, kr("1"), Key::Direct { party: id("?") }).unwrap();
     let err = allocate_all(
         &agreement,
         &[bad("one"), r2_pool(ExcessPolicy::Uncovered), bad("two")],

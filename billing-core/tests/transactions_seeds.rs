@@ -288,14 +288,16 @@ fn seed_002_social_emergency_service() {
     assert_eq!(priced.iter().map(|l| l.count).sum::<u64>(), rows);
 
     // Start costs: 50,000 + 25,000 + 120,000 + 90,000, once, by population.
-    let mut start = Pool::new(
+    let start = Pool::builder(
         "start-2017",
         "Startkostnad socialjour (Visma 50 000, integrationsagent 25 000, webb 120 000, \
          projektledning 90 000)",
         Money::from_kronor(50_000 + 25_000 + 120_000 + 90_000),
         Key::Population,
-    );
-    start.source = Some(SourceRef::new("seed 002, section 6"));
+    )
+    .source(SourceRef::new("seed 002, section 6"))
+    .build()
+    .unwrap();
     let start = OneOffCost {
         pool: start,
         month: day(2017, 4, 1),
@@ -309,13 +311,15 @@ fn seed_002_social_emergency_service() {
     );
 
     // 5,000 + 2,000 kr a month, by population.
-    let mut monthly_fee = Pool::new(
+    let monthly_fee = Pool::builder(
         "monthly-2017",
         "Månadskostnad socialjour (Visma 5 000, integrationsagent 2 000)",
         Money::from_kronor(7_000),
         Key::Population,
-    );
-    monthly_fee.source = Some(SourceRef::new("seed 002, section 6"));
+    )
+    .source(SourceRef::new("seed 002, section 6"))
+    .build()
+    .unwrap();
     let fee = RecurringFee {
         pool: monthly_fee,
         first_month: day(2017, 4, 1),
@@ -388,7 +392,8 @@ fn seed_002_start_costs_spread_over_six_months() {
         "Start",
         Money::from_kronor(285_000),
         Key::Population,
-    );
+    )
+    .unwrap();
     let once = OneOffCost {
         pool: pool.clone(),
         month: day(2017, 4, 1),

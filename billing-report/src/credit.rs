@@ -615,8 +615,8 @@ fn line_description(input: &Input, line: &Value, language: crate::document::Lang
                     input
                         .pools
                         .iter()
-                        .find(|p| p.pool.id.as_ref() == pool)
-                        .map(|p| p.pool.name.clone())
+                        .find(|p| p.pool.id().as_ref() == pool)
+                        .map(|p| p.pool.name().to_owned())
                 })
                 .unwrap_or_else(|| {
                     recorded

@@ -302,8 +302,8 @@ fn description(input: &Input, draft: &Draft, line: &InvoiceLine, language: Langu
                     input
                         .pools
                         .iter()
-                        .find(|p| p.pool.id == line.explanation.pool)
-                        .map(|p| p.pool.name.clone())
+                        .find(|p| *p.pool.id() == line.explanation.pool)
+                        .map(|p| p.pool.name().to_owned())
                 })
                 .or_else(|| allocation.map(|a| a.name.clone()))
                 .unwrap_or_else(|| line.description.get(language).to_owned());

@@ -144,7 +144,7 @@ pub fn located(input: &Input, p: &engine::Problem) -> Problem {
             .pools
             .iter()
             .find(|x| p.source.as_ref().is_some_and(|s| s.as_str() == x.place))
-            .or_else(|| input.pools.iter().find(|x| x.pool.id == *id))
+            .or_else(|| input.pools.iter().find(|x| x.pool.id() == id))
             .map(|x| &x.cells),
         Subject::Party(id) => input.parties.get(id).map(|x| &x.cells),
         _ => None,

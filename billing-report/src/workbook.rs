@@ -1037,8 +1037,10 @@ impl<'a> Sheets<'a> {
         let mut pools = pools;
         for c in &cooperations {
             if let (Some(fee), Some(year)) = (c.fee, c.year) {
-                let mut pool = c.cooperation.fee_pool(fee, year, Key::Equal);
-                pool.currency = currency;
+                let pool = c
+                    .cooperation
+                    .fee_pool(fee, year, Key::Equal)
+                    .in_currency(currency);
                 pools.push(PoolInput {
                     pool,
                     due: c.due.clone(),
@@ -1117,7 +1119,7 @@ impl<'a> Sheets<'a> {
         // (scenario, party, day) of joins and notices, for contradicting rows.
         let mut joins: BTreeMap<(String, PartyId, NaiveDate), String> = BTreeMap::new();
         let mut notices: BTreeMap<(String, PartyId, NaiveDate), String> = BTreeMap::new();
-        let pool_ids: BTreeSet<&str> = pools.iter().map(|p| p.pool.id.as_ref()).collect();
+        let pool_ids: BTreeSet<&str> = pools.iter().map(|p| p.pool.id().as_ref()).collect();
         for r in self.rows("Scenarios") {
             let Some(name) = r.required_text("scenario", "scenario", problems) else {
                 continue;
@@ -1521,7 +1523,7 @@ impl<'a> Sheets<'a> {
                 let lower = w.to_lowercase();
                 if crate::accounts::NAMES.contains(&lower.as_str()) {
                     Some(lower)
-                } else if pools.iter().any(|p| p.pool.id.as_ref() == w) {
+                } else if pools.iter().any(|p| p.pool.id().as_ref() == w) {
                     Some(w)
                 } else {
                     let nearest = nearest_name(
@@ -1532,7 +1534,7 @@ impl<'a> Sheets<'a> {
                             .chain(
                                 pools
                                     .iter()
-                                    .map(|p| (p.pool.id.as_ref(), p.pool.id.as_ref().to_owned())),
+                                    .map(|p| (p.pool.id().as_ref(), p.pool.id().to_string())),
                             ),
                     )
                     .map(|n| format!(" (did you mean {n}?)"))
@@ -2243,12 +2245,32 @@ impl<'a> Sheets<'a> {
                 // Said where it was read: empty, or not dates.
                 continue;
             }
-            let mut pool = Pool::new(&id, &name, amount, key);
-            pool.currency = currency;
-            pool.year = year;
-            pool.participants = participants;
-            pool.cap = cap.zip(excess).map(|(limit, excess)| Cap { limit, excess });
-            pool.source = Some(r.cell("amount").source());
+            let mut builder = Pool::builder(&id, &name, amount, key)
+                .currency(currency)
+                .shared_by(participants)
+                .source(r.cell("amount").source());
+            if let Some(year) = year {
+                builder = builder.year(year);
+            }
+            let capped = match cap.zip(excess) {
+                Some((limit, excess)) => builder.clone().cap(Cap::new(limit, excess)),
+                None => builder.clone(),
+            };
+            // The pool is checked as it is built (its id, a cap above 0), each problem at the
+            // cell of its field; the rest of its checks still run on it without its cap.
+            let pool = match capped.build() {
+                Ok(pool) => pool,
+                Err(refused) => {
+                    for e in refused.problems() {
+                        let field = e.field().unwrap_or("id");
+                        problems.push(r.cell(field).problem(Severity::Error, e.to_string(), false));
+                    }
+                    match builder.build() {
+                        Ok(pool) => pool,
+                        Err(_) => continue,
+                    }
+                }
+            };
             out.push(PoolInput {
                 pool,
                 due,
@@ -2261,7 +2283,7 @@ impl<'a> Sheets<'a> {
         for pool in fixed.keys() {
             let is_fixed = out
                 .iter()
-                .any(|p| p.pool.id.as_ref() == pool && matches!(p.pool.key, Key::Fixed { .. }));
+                .any(|p| p.pool.id().as_ref() == pool && matches!(p.pool.key(), Key::Fixed { .. }));
             if !is_fixed {
                 if let Some((table, _)) = self.found.get("FixedAmounts") {
                     problems.push(Problem {

@@ -10,10 +10,11 @@
 //! | R9 Exit | [`membership::exit`] |
 //! | R10 Arrears settlement among the providers | [`settlement`] |
 //!
-//! Periods ([`period`], [`period_starts`]) and errors ([`error`]) are shared by them. This module
-//! only re-exports their items. Invoice assembly (R15) is [`crate::invoice`], not part of the
-//! calendar, and its items are not re-exported here: `invoice` imports the calendar's periods
-//! and fee lines, so a re-export would make the calendar depend on a module that depends on it.
+//! Periods ([`Period`], [`PeriodStarts`], each public at this one path) and errors ([`error`])
+//! are shared by them. This module only re-exports their items. Invoice assembly (R15) is
+//! [`crate::invoice`], not part of the calendar, and its items are not re-exported here:
+//! `invoice` imports the calendar's periods and fee lines, so a re-export would make the
+//! calendar depend on a module that depends on it.
 //!
 //! Still pure: dates, the user register and the lines issued earlier are arguments.
 //!
@@ -59,8 +60,8 @@ pub mod error;
 pub mod fee;
 pub mod fee_line;
 pub mod membership;
-pub mod period;
-pub mod period_starts;
+pub(crate) mod period;
+pub(crate) mod period_starts;
 pub mod register;
 pub mod settlement;
 

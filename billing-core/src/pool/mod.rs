@@ -34,43 +34,90 @@ use crate::thresholds::Threshold;
 /// A cost to be shared: an amount for a period, a key, the parties that share it and an optional
 /// cap.
 ///
-/// Build it with [`Pool::builder`] (or change one with [`Pool::to_builder`]), whose `build`
-/// checks it: the id like a party's id ([`crate::PartyId::new`]), a fixed cap above 0. The amount
+/// Make one with [`Pool::new`] (a pool shared by all, no cap) or [`Pool::builder`] (with its
+/// optional parts), and change one with [`Pool::to_builder`]: each checks it, the id like a
+/// party's id ([`crate::PartyId::new`]), a fixed cap above 0, so a `Pool` that exists has passed
+/// these checks (deserializing one, with the `serde` feature, checks it the same way). The amount
 /// may be negative: a credit is a negative pool, split like any other. What needs the parties
 /// (participants, figures, the absorbing party) is checked when it is split
-/// ([`split::allocate`]). Read it through its accessors: the public fields are kept for the
-/// callers that still set them and will become private.
+/// ([`split::allocate`]). Read it through its accessors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "PoolData"))]
+#[non_exhaustive]
 pub struct Pool {
-    /// Its id, e.g. `system-2020`.
-    pub id: PoolId,
-    /// What it pays for, in words.
-    pub name: String,
-    /// The amount to share; negative for a credit.
-    pub amount: Money,
-    /// The currency of the amount.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub currency: Currency,
-    /// The calendar year the amount is billed for; a `lou` cap needs it.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub year: Option<i32>,
-    /// How it is split.
-    pub key: Key,
-    /// Who shares it.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub participants: Participants,
-    /// The most one party pays, and where the excess goes.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub cap: Option<Cap>,
-    /// Where the amount was read.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub source: Option<SourceRef>,
+    id: PoolId,
+    name: String,
+    amount: Money,
+    currency: Currency,
+    year: Option<i32>,
+    key: Key,
+    participants: Participants,
+    cap: Option<Cap>,
+    source: Option<SourceRef>,
+}
+
+/// A pool as written (JSON and other serde formats): the same fields as [`Pool`], read before
+/// they are checked by [`PoolBuilder::build`].
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct PoolData {
+    id: String,
+    name: String,
+    amount: Money,
+    #[serde(default)]
+    currency: Currency,
+    #[serde(default)]
+    year: Option<i32>,
+    key: Key,
+    #[serde(default)]
+    participants: Participants,
+    #[serde(default)]
+    cap: Option<Cap>,
+    #[serde(default)]
+    source: Option<SourceRef>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PoolData> for Pool {
+    type Error = Problems<SplitError>;
+
+    fn try_from(data: PoolData) -> Result<Pool, Problems<SplitError>> {
+        let mut pool = Pool::unchecked(&data.id, &data.name, data.amount, data.key);
+        pool.currency = data.currency;
+        pool.year = data.year;
+        pool.participants = data.participants;
+        pool.cap = data.cap;
+        pool.source = data.source;
+        PoolBuilder { id: data.id, pool }.build()
+    }
 }
 
 impl Pool {
-    /// A pool shared by all parties with no cap; its id is not checked (see [`Pool::builder`]).
-    pub fn new(id: &str, name: &str, amount: Money, key: Key) -> Pool {
+    /// A pool shared by all parties, with no cap and no year, in SEK; [`Pool::builder`] sets
+    /// the optional parts.
+    ///
+    /// ```
+    /// use billing_core::{Key, Money, Pool, SplitError};
+    /// let pool = Pool::new("system-2020", "System", Money::from_kronor(2_000_000), Key::Population)?;
+    /// assert_eq!(pool.id().as_ref(), "system-2020");
+    /// assert!(Pool::new("system ", "System", Money::ZERO, Key::Equal).is_err());
+    /// # Ok::<(), SplitError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SplitError::BadPoolId`] when the id is empty or has leading or trailing spaces: it is
+    /// checked like a party id ([`crate::PartyId::new`]).
+    pub fn new(id: &str, name: &str, amount: Money, key: Key) -> Result<Pool, SplitError> {
+        if !is_good_id(id) {
+            return Err(SplitError::BadPoolId { id: id.to_owned() });
+        }
+        Ok(Pool::unchecked(id, name, amount, key))
+    }
+
+    /// A pool shared by all with no cap, its id not checked: for [`PoolBuilder`], which checks
+    /// it, and for ids made by the crate from checked parts.
+    pub(crate) fn unchecked(id: &str, name: &str, amount: Money, key: Key) -> Pool {
         Pool {
             id: PoolId::from(id),
             name: name.to_owned(),
@@ -155,6 +202,14 @@ impl Pool {
         }
     }
 
+    /// The same pool with its amount in `currency` (a change that needs no check).
+    pub fn in_currency(&self, currency: Currency) -> Pool {
+        Pool {
+            currency,
+            ..self.clone()
+        }
+    }
+
     /// The part of the pool billed for `year`: `amount` under `name` (R12: a cost spread over
     /// months is split year by year).
     pub fn part_for_year(&self, year: i32, name: String, amount: Money) -> Pool {
@@ -175,7 +230,7 @@ impl Pool {
     /// use billing_core::{Cap, CapLimit, ExcessPolicy, Key, Money, Pool};
     /// let pool = Pool::builder("system-2020", "System", Money::from_kronor(2_000_000), Key::Population)
     ///     .year(2020)
-    ///     .cap(Cap { limit: CapLimit::Lou, excess: ExcessPolicy::Redistribute })
+    ///     .cap(Cap::new(CapLimit::Lou, ExcessPolicy::Redistribute))
     ///     .build()
     ///     .unwrap();
     /// assert_eq!(pool.year(), Some(2020));
@@ -184,7 +239,7 @@ impl Pool {
     pub fn builder(id: &str, name: &str, amount: Money, key: Key) -> PoolBuilder {
         PoolBuilder {
             id: id.to_owned(),
-            pool: Pool::new(id, name, amount, key),
+            pool: Pool::unchecked(id, name, amount, key),
         }
     }
 }
@@ -255,7 +310,7 @@ impl PoolBuilder {
     /// ([`split::allocate`]).
     pub fn build(self) -> Result<Pool, Problems<SplitError>> {
         let mut problems = Vec::new();
-        if self.id.is_empty() || self.id.trim() != self.id {
+        if !is_good_id(&self.id) {
             problems.push(SplitError::BadPoolId { id: self.id });
         }
         if let Some(Cap {
@@ -272,6 +327,11 @@ impl PoolBuilder {
         }
         Problems::check(self.pool, problems)
     }
+}
+
+/// A pool id is checked like a party id: not empty, no leading or trailing spaces.
+fn is_good_id(id: &str) -> bool {
+    !id.is_empty() && id.trim() == id
 }
 
 /// How a pool is split.
@@ -345,13 +405,29 @@ pub enum Participants {
 }
 
 /// A cap on what one party pays for a pool in a year, and the policy for what is cut off.
+///
+/// A fixed limit must be above 0: [`PoolBuilder::build`] refuses a pool with one that is not.
+///
+/// ```
+/// use billing_core::{Cap, CapLimit, ExcessPolicy, Money};
+/// let cap = Cap::new(CapLimit::Fixed(Money::from_kronor(600_000)), ExcessPolicy::Redistribute);
+/// assert_eq!(cap.excess, ExcessPolicy::Redistribute);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Cap {
     /// The limit.
     pub limit: CapLimit,
     /// Where the excess goes.
     pub excess: ExcessPolicy,
+}
+
+impl Cap {
+    /// A cap of `limit`, the excess going where `excess` says.
+    pub fn new(limit: CapLimit, excess: ExcessPolicy) -> Cap {
+        Cap { limit, excess }
+    }
 }
 
 /// The amount of a cap.
@@ -586,6 +662,7 @@ pub struct Allocation {
 /// One of several instalments of a pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct Instalment {
     /// 1 for the first.
     pub number: usize,
@@ -846,8 +923,8 @@ mod tests {
             .collect();
         let agreement = Agreement::new(parties).unwrap();
         let mut pools = vec![
-            Pool::new("equal", "E", Money::from_ore(100_001), Key::Equal),
-            Pool::new("pop", "P", Money::from_ore(123_456_789), Key::Population),
+            Pool::new("equal", "E", Money::from_ore(100_001), Key::Equal).unwrap(),
+            Pool::new("pop", "P", Money::from_ore(123_456_789), Key::Population).unwrap(),
             Pool::new(
                 "users",
                 "U",
@@ -855,13 +932,16 @@ mod tests {
                 Key::Users {
                     total_users: Some(Sourced::new(997)),
                 },
-            ),
+            )
+            .unwrap(),
         ];
-        let mut capped = Pool::new("cap", "C", Money::from_kronor(1_000_000), Key::Population);
-        capped.cap = Some(Cap {
-            limit: CapLimit::Fixed(Money::from_kronor(30_000)),
-            excess: ExcessPolicy::Redistribute,
-        });
+        let capped = Pool::builder("cap", "C", Money::from_kronor(1_000_000), Key::Population)
+            .cap(Cap::new(
+                CapLimit::Fixed(Money::from_kronor(30_000)),
+                ExcessPolicy::Redistribute,
+            ))
+            .build()
+            .unwrap();
         pools.push(capped);
         for pool in &pools {
             let (a, _) = allocate(&agreement, pool, &ThresholdTable::swedish_lou()).unwrap();

@@ -256,6 +256,6 @@ mod tests {
         m.give_notice(&p, day(2011, 5, 15), &ExitRule::default())
             .unwrap();
         let pool = extraction_pool(&m, &p, "x", Money::from_kronor(5)).unwrap();
-        assert_eq!(pool.key, Key::Direct { party: p });
+        assert_eq!(pool.key(), &Key::Direct { party: p });
     }
 }
