@@ -1330,7 +1330,9 @@ impl CellRef<'_> {
         place.push_str(&self.table.sheet);
         place.push('!');
         match u32::try_from(self.column) {
-            Ok(c) if c < 26 && self.table.first_column == 0 => place.push(char::from(b'A' + c as u8)),
+            Ok(c) if c < 26 && self.table.first_column == 0 => {
+                place.push(char::from(b'A' + c as u8))
+            }
             Ok(c) if c < 16_384 => place.push_str(&column_letters(self.table.first_column + c)),
             _ => {}
         }
