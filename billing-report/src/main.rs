@@ -488,7 +488,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             ))
         }
     };
-    let (input, register_path) = load_run(args, quiet)?;
+    let (mut input, register_path) = load_run(args, quiet)?;
     let out = args
         .out
         .clone()
