@@ -5,10 +5,15 @@
 //! - on every date, the pool lines of the invoices and of the issuer's share, plus what is
 //!   absorbed, uncovered or borne outside, add up to the pools due, to the öre;
 //! - nobody is billed a pool on a day it is not a member (R14), except a direct pool;
-//! - the result does not depend on the order of the register rows, terms or pools.
+//! - the result does not depend on the order of the register rows, terms or pools;
+//! - an [`Engine`] stepped from date to date, with the dates issued recorded, gives on every
+//!   date exactly what [`invoices_due`] gives with the register's growing history, whatever
+//!   dates are asked, skipped, issued or asked again.
 
 use billing_core::calendar::*;
-use billing_core::engine::{invoices_due, Billing, History, Model, ScheduledPool, Settings, Terms};
+use billing_core::engine::{
+    invoices_due, Billing, Engine, History, Model, ScheduledPool, Settings, Terms,
+};
 use billing_core::invoice::LineKind;
 use billing_core::{
     Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Party, PartyId, Pool, Sourced,
@@ -235,4 +240,80 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn stepping_the_engine_gives_what_each_date_alone_gives(
+        s in spec(),
+        asked in proptest::collection::vec(any::<bool>(), STEPS.len()),
+        issued in proptest::collection::vec(any::<bool>(), STEPS.len()),
+        before in 0usize..3,
+    ) {
+        let m = model(&s);
+        // The register already holds the first `before` period starts, issued one by one.
+        let mut history = History::default();
+        for i in 0..before {
+            let b = invoices_due(&m, date(i), &history)
+                .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            history.fee_lines.extend(b.fee_lines);
+            history.dates.insert(date(i));
+        }
+        let mut engine = Engine::new(&m, &history)
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let last = history.dates.last().copied();
+        for (i, d) in STEPS.iter().map(|&s| step(s)).enumerate() {
+            // A date not asked is assumed billed as computed by the dates after it; a date
+            // the register holds is not issued again (but may be asked, as a draft).
+            if !asked[i] {
+                continue;
+            }
+            let stepped = engine.invoices_due(d);
+            let alone = invoices_due(&m, d, &history);
+            prop_assert_eq!(&stepped, &alone, "{}", d);
+            if let (Ok(b), true) = (stepped, issued[i] && last.is_none_or(|l| d > l)) {
+                engine.record_issued(d, &b.fee_lines);
+                history.fee_lines.extend(b.fee_lines);
+                history.dates.insert(d);
+            }
+        }
+    }
+
+    #[test]
+    fn the_engine_in_any_order_gives_what_each_date_alone_gives(
+        s in spec(),
+        asks in proptest::collection::vec((0..STEPS.len(), any::<bool>()), 1..8),
+    ) {
+        let m = model(&s);
+        let mut history = History::default();
+        let mut engine = Engine::new(&m, &history)
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        for (i, issue) in asks {
+            let d = step(STEPS[i]);
+            let stepped = engine.invoices_due(d);
+            let alone = invoices_due(&m, d, &history);
+            prop_assert_eq!(&stepped, &alone, "{}", d);
+            // Issued, even again or out of order: the engine holds what the history holds.
+            if let (Ok(b), true) = (stepped, issue) {
+                engine.record_issued(d, &b.fee_lines);
+                history.fee_lines.extend(b.fee_lines);
+                history.dates.insert(d);
+            }
+        }
+    }
+}
+
+/// Dates to step through: the period starts of [`DATES`] and dates between them (a pool due
+/// date is always a period start here; the others bill nothing of their own).
+const STEPS: [(i32, u32, u32); 8] = [
+    (2010, 1, 1),
+    (2010, 3, 15),
+    (2010, 7, 1),
+    (2011, 1, 1),
+    (2011, 2, 28),
+    (2011, 7, 1),
+    (2011, 12, 31),
+    (2012, 1, 1),
+];
+
+fn step((y, m, d): (i32, u32, u32)) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }

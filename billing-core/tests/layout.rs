@@ -560,7 +560,7 @@ fn part_of(module: &str, dir: &str) -> Option<String> {
 }
 
 /// A cycle among the parts of one module: `parts` as `a -> b -> a`, and for each step the
-/// import that makes it (`calendar::settlement` imports `invoice`).
+/// import that makes it (`a::x` imports `b`).
 #[derive(Debug, PartialEq)]
 struct PartCycle {
     within: String,

@@ -93,8 +93,43 @@ impl Prepared<'_> {
     /// # Errors
     /// Every problem found, at the cell of the party, pool or cooperation it concerns.
     pub fn compute(&self, date: NaiveDate, history: &History) -> Result<Draft, Vec<Problem>> {
-        let (input, problems) = (self.input, &self.problems);
-        match engine::invoices_due(&self.model, date, history) {
+        self.stepper(history).compute(date)
+    }
+
+    /// The engine of the model with `history` as what the register holds, made once (the model
+    /// checked, its users and fees computed) and stepped from date to date: each date costs its
+    /// own work when the dates are computed in order (see [`engine::Engine`]).
+    pub fn stepper(&self, history: &History) -> Stepper<'_> {
+        Stepper {
+            input: self.input,
+            engine: engine::Engine::new(&self.model, history),
+            problems: &self.problems,
+        }
+    }
+}
+
+/// The engine of a [`Prepared`] model, stepped from date to date (`issue --through`).
+pub struct Stepper<'p> {
+    input: &'p Input,
+    /// The engine, or the problems of the model that stop every date.
+    engine: Result<engine::Engine<'p>, Vec<engine::Problem>>,
+    /// Problems of the transactions file, reported by every date computed.
+    problems: &'p [Problem],
+}
+
+impl Stepper<'_> {
+    /// Computes the invoices due on `date` with the history the stepper was made with and the
+    /// dates recorded since: exactly what [`Prepared::compute`] gives with that history.
+    ///
+    /// # Errors
+    /// Every problem found, at the cell of the party, pool or cooperation it concerns.
+    pub fn compute(&mut self, date: NaiveDate) -> Result<Draft, Vec<Problem>> {
+        let (input, problems) = (self.input, self.problems);
+        let computed = match &mut self.engine {
+            Ok(engine) => engine.invoices_due(date),
+            Err(core) => Err(core.clone()),
+        };
+        match computed {
             Ok(b) if problems.is_empty() => Ok(Draft {
                 date: b.date,
                 invoices: b.invoices,
@@ -108,7 +143,7 @@ impl Prepared<'_> {
                 fee_reviews: b.fee_reviews,
                 transaction_lines: b.transaction_lines,
             }),
-            Ok(_) => Err(problems.clone()),
+            Ok(_) => Err(problems.to_vec()),
             Err(core) => {
                 let mut out: Vec<Problem> = core
                     .iter()
@@ -117,6 +152,14 @@ impl Prepared<'_> {
                 out.extend(problems.iter().cloned());
                 Err(out)
             }
+        }
+    }
+
+    /// Records `date` as issued with the user-fee lines `fee_lines` (what the register records
+    /// when the date is issued): the dates after it are computed against them.
+    pub fn record_issued(&mut self, date: NaiveDate, fee_lines: &[FeeLine]) {
+        if let Ok(engine) = &mut self.engine {
+            engine.record_issued(date, fee_lines);
         }
     }
 }

@@ -365,6 +365,35 @@ fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {
     Ok(input)
 }
 
+/// What `run` and `issue` start from: the input read (with `--transactions` in place of the
+/// workbook's file) and the path of the invoice register.
+fn load_run(args: &RunArgs, quiet: bool) -> Result<(Input, PathBuf), Failure> {
+    let mut input = load_input(&args.input, quiet)?;
+    if let Some(t) = &args.transactions {
+        input.transactions_path = Some(t.clone());
+    }
+    let register_path = args
+        .register
+        .clone()
+        .unwrap_or_else(|| default_path(&args.input));
+    Ok((input, register_path))
+}
+
+/// The publications the register at `register_path` left unfinished, after finishing those it
+/// can (none without a register).
+fn pending_publications(
+    register_path: &Path,
+    quiet: bool,
+) -> Result<Vec<billing_report::register::Pending>, Failure> {
+    Ok(match InvoiceRegister::open_existing(register_path)? {
+        Some(existing) => {
+            finish_publications(&existing, quiet)?;
+            existing.pending()?
+        }
+        None => Vec::new(),
+    })
+}
+
 fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
     let input = load_input(path, quiet)?;
     // A workbook is only fine if it also computes: run every billing date once, as a draft.
@@ -454,30 +483,19 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             ))
         }
     };
-    let mut input = load_input(&args.input, quiet)?;
-    if let Some(t) = &args.transactions {
-        input.transactions_path = Some(t.clone());
-    }
-    let register_path = args
-        .register
-        .clone()
-        .unwrap_or_else(|| default_path(&args.input));
+    let (input, register_path) = load_run(args, quiet)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.input, date, kind_of(final_issue)));
-    let pending = match InvoiceRegister::open_existing(&register_path)? {
-        Some(existing) => {
-            finish_publications(&existing, quiet)?;
-            existing.pending()?
-        }
-        None => Vec::new(),
-    };
+    let pending = pending_publications(&register_path, quiet)?;
     clean_leftovers(&out, &pending, quiet);
     if final_issue {
+        let prepared = billing_report::compute::prepare(&input);
+        let history = history(&args.input, Some(&register_path))?;
         let mut step = IssueStep {
             input: &input,
-            prepared: &billing_report::compute::prepare(&input),
+            stepper: prepared.stepper(&history),
             args,
             register_path: &register_path,
             new_register: args.new_register,
@@ -512,34 +530,24 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
 /// transaction and folder: a failure on one date leaves the dates before it issued and
 /// nothing of it or the dates after it.
 fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), Failure> {
-    let mut input = load_input(&args.input, quiet)?;
-    if let Some(t) = &args.transactions {
-        input.transactions_path = Some(t.clone());
-    }
-    let register_path = args
-        .register
-        .clone()
-        .unwrap_or_else(|| default_path(&args.input));
+    let (input, register_path) = load_run(args, quiet)?;
     let out_of = |date: NaiveDate| match &args.out {
         Some(dir) => dir.join(date.to_string()),
         None => default_out(&args.input, date, FolderKind::Issued),
     };
-    let pending = match InvoiceRegister::open_existing(&register_path)? {
-        Some(existing) => {
-            finish_publications(&existing, quiet)?;
-            existing.pending()?
-        }
-        None => Vec::new(),
-    };
+    let pending = pending_publications(&register_path, quiet)?;
     // The dates: those before `through` on which the engine bills something the register does
     // not hold (what a draft of `through` calls assumed billed), and `through` itself when
     // something is due on it; none before the last date issued, which cannot be issued any more.
     let history = history(&args.input, Some(&register_path))?;
     let latest = history.dates.last().copied();
+    // The input is read, checked and made a model once, and its engine (users, fees) made once:
+    // the engine computes `through` here, then steps from the first date to issue to the last,
+    // each date costing only its own work, each issued date recorded in the engine as in the
+    // register.
     let prepared = billing_report::compute::prepare(&input);
-    let last = prepared
-        .compute(through, &history)
-        .map_err(Failure::Input)?;
+    let mut stepper = prepared.stepper(&history);
+    let last = stepper.compute(through).map_err(Failure::Input)?;
     let mut dates = last.assumed_dates.clone();
     if !last.invoices.is_empty() {
         dates.push(through);
@@ -565,7 +573,7 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
     }
     let mut step = IssueStep {
         input: &input,
-        prepared: &prepared,
+        stepper,
         args,
         register_path: &register_path,
         new_register: args.new_register,
@@ -616,8 +624,9 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
 /// What issuing needs besides the date: the input (read once), the arguments, the register.
 struct IssueStep<'a> {
     input: &'a Input,
-    /// Its model, made once for every date.
-    prepared: &'a billing_report::compute::Prepared<'a>,
+    /// Its engine, made once and stepped from date to date with the register's history; each
+    /// date issued is recorded in it as in the register.
+    stepper: billing_report::compute::Stepper<'a>,
     args: &'a RunArgs,
     register_path: &'a Path,
     /// Whether the register is still to be created (`--new-register`, before the first date
@@ -635,11 +644,7 @@ impl IssueStep<'_> {
     /// stays open).
     fn issue(&mut self, date: NaiveDate, out: &Path, quiet: bool) -> Result<bool, Failure> {
         let (input, args, register_path) = (self.input, self.args, self.register_path);
-        let history = history(&args.input, Some(register_path))?;
-        let draft = self
-            .prepared
-            .compute(date, &history)
-            .map_err(Failure::Input)?;
+        let draft = self.stepper.compute(date).map_err(Failure::Input)?;
         // What an e-invoice to a buyer would lack is an error when the e-invoices are written.
         let gaps =
             billing_report::invoice_document::recipient_problems(input, &draft.invoices, true);
@@ -739,6 +744,8 @@ impl IssueStep<'_> {
                 Ok((staged, out, tmp))
             },
         )?;
+        // Recorded in the register (committed): the engine holds it too, for the dates after.
+        self.stepper.record_issued(date, &fee_lines);
         billing_report::crash_point("before-rename");
         let published = staged.publish();
         if published.is_ok() {

@@ -20,8 +20,8 @@ use crate::agreement::PartyId;
 use crate::apportion::apportion;
 use crate::calendar::advance::lines_due;
 use crate::calendar::{
-    annual_fee, AnnualFee, EntryRequest, FeeLine, FeeSchedule, Members, Membership, Register,
-    UserCounts, Users,
+    annual_fee, AnnualFee, EntryRequest, FeeLine, FeeSchedule, Members, Membership, Period,
+    Register, UserCounts, Users,
 };
 use crate::cooperation::{fee_review, FeeReview};
 use crate::error::Finding;
@@ -60,7 +60,7 @@ impl History {
 }
 
 /// The invoices due on one date, and what an overview shows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Billing {
     /// The invoice date.
@@ -94,7 +94,9 @@ pub struct Billing {
 /// The invoices of `model` due on `date`, given what was issued before (`history`).
 ///
 /// Lines the history holds for `date` or later are left out: the date is computed against
-/// what was issued before it.
+/// what was issued before it. This is [`Engine::new`] followed by one
+/// [`Engine::invoices_due`]: a caller that bills several dates of one model makes the engine
+/// once and steps it from date to date instead.
 ///
 /// # Errors
 /// Every problem found, each located by its [`Subject`] and the caller's source reference:
@@ -106,260 +108,631 @@ pub fn invoices_due(
     date: NaiveDate,
     history: &History,
 ) -> Result<Billing, Vec<Problem>> {
-    // A model that is not valid is not computed: what a computation would find in it is noise
-    // beside its problems, and often the same problem again.
-    let mut problems = check(model);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let settings = &model.settings;
-    let agreement_problem = |message: String| Problem::new(Subject::Agreement, None, message);
-    // A problem of the agreement as a whole, about the field the error names (a setting such as
-    // `correction_policy`, a column such as `date`).
-    let whole = |e: &dyn LocatedError| agreement_problem(e.to_string()).at(e.place().field);
-    let members = members(model, &mut problems);
+    Engine::new(model, history)?.invoices_due(date)
+}
 
-    // Users: the register when given, else the counts.
-    let register = if model.registrations.is_empty() {
-        None
-    } else {
-        match Register::new(&model.registrations, &model.agreement) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                problems.extend(e.problems().iter().map(|p| whole(p)));
-                None
+/// What the cash flow needs of an invoice: issuer, buyer, date, payable.
+type Move = (PartyId, PartyId, NaiveDate, Money);
+
+/// The engine of one agreement, made once and stepped from date to date: the model validated
+/// ([`check`]), the memberships, the users, the annual fees and the fee reviews computed once,
+/// and what every billing date up to the last one computed contributes to later dates (its
+/// user-fee lines, what its invoices move in the cash flow, whether it is a date assumed
+/// billed) carried forward, so that billing the dates of an agreement one after another costs
+/// each date its own work, not the agreement's whole history again.
+///
+/// # The contract
+/// [`Engine::invoices_due`] gives, for any date, exactly what [`invoices_due`] gives for that
+/// date with the history the engine was made with, extended by every date recorded with
+/// [`Engine::record_issued`] since. Dates in increasing order cost only the billing dates
+/// between them; a date before one already computed starts again from the agreement's start
+/// (correct, not fast), and so does every date of a history whose lines are billed after the
+/// period they correct (not a history this engine or the register writes).
+///
+/// When a date is issued, record it with [`Engine::record_issued`]: the register then
+/// holds the date and its fee lines, and the engine holds them too. The lines recorded are
+/// normally those the engine just returned for the date, which it already carries (with the
+/// invoices they make); lines that differ from what the engine computed for their date make it
+/// compute again from that date on.
+///
+/// # Example
+/// ```
+/// use billing_core::calendar::{NaiveDate, Registration, UserId};
+/// use billing_core::engine::{invoices_due, Engine, History, Model, Settings};
+/// use billing_core::{Agreement, Money, Party, PartyId, Sourced};
+///
+/// let id = |s: &str| PartyId::new(s).unwrap();
+/// let agreement = Agreement::new(vec![
+///     Party::new(id("hub"), "Hubbe kommun").with_population(40_000, None),
+///     Party::new(id("ost"), "Östra kommun").with_population(10_000, None),
+/// ])
+/// .unwrap();
+/// let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+/// let mut model = Model::new(Settings::new(id("hub"), Some(start)), agreement);
+/// model.annual_fee = Some(Sourced::new(Money::from_kronor(600)));
+/// for u in 0..12 {
+///     let user = UserId::new(&format!("ost-{u}"));
+///     model.registrations.push(Registration::new(id("ost"), user, start, None));
+/// }
+///
+/// // Issue three half-years one after another: the engine is made once, each date is recorded
+/// // as issued, and every date gives what `invoices_due` gives with the register's history.
+/// let mut engine = Engine::new(&model, &History::default()).unwrap();
+/// let mut history = History::default();
+/// for (y, m) in [(2024, 1), (2024, 7), (2025, 1)] {
+///     let date = NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+///     let billing = engine.invoices_due(date).unwrap();
+///     assert_eq!(billing, invoices_due(&model, date, &history).unwrap());
+///     assert_eq!(billing.invoices.len(), 1);
+///     engine.record_issued(date, &billing.fee_lines);
+///     history.fee_lines.extend(billing.fee_lines.iter().cloned());
+///     history.dates.insert(date);
+/// }
+/// ```
+pub struct Engine<'m> {
+    model: &'m Model,
+    members: Option<Members>,
+    register: Option<Register>,
+    counts: Option<UserCounts>,
+    fees: Vec<AnnualFee>,
+    schedule: Option<FeeSchedule>,
+    fee_reviews: Vec<FeeReview>,
+    /// The problems of the memberships, users and fees: every date reports them.
+    setup_problems: Vec<Problem>,
+    /// The problems of the fee reviews: every date reports them, after its fee lines'.
+    review_problems: Vec<Problem>,
+    /// The transaction lines by the last day of their billing period, in the model's order.
+    transaction_ends: BTreeMap<NaiveDate, Vec<&'m PricedLine>>,
+    /// Every pool due date.
+    pool_dates: BTreeSet<NaiveDate>,
+    /// The fee lines issued: the history's, then those recorded, in that order.
+    issued: Vec<FeeLine>,
+    /// Indices into `issued` by invoice date and by the period a line pays for.
+    issued_by_date: BTreeMap<NaiveDate, Vec<usize>>,
+    issued_by_period: BTreeMap<Period, Vec<usize>>,
+    /// The dates issued.
+    issued_dates: BTreeSet<NaiveDate>,
+    /// Whether every line issued is billed no later than the start of the period after the one
+    /// it pays for (as every line the engine computes): then what a date computes does not
+    /// depend on any later date, and it is carried.
+    regular: bool,
+    /// Every billing date up to this one is carried.
+    carried: Option<NaiveDate>,
+    /// The fee lines computed for the period starts carried, by date (issued or not).
+    computed: BTreeMap<NaiveDate, Vec<FeeLine>>,
+    /// What the invoices of each billing date carried move in the cash flow.
+    moves: BTreeMap<NaiveDate, Vec<Move>>,
+    /// The dates carried that are assumed billed unless issued: period starts whose lines were
+    /// computed, and dates with invoices.
+    assumable: BTreeSet<NaiveDate>,
+}
+
+/// What a step computed, before it is carried.
+struct Step {
+    billing: Billing,
+    lines: BTreeMap<NaiveDate, Vec<FeeLine>>,
+    moves: BTreeMap<NaiveDate, Vec<Move>>,
+    assumable: Vec<NaiveDate>,
+}
+
+/// A problem of the agreement as a whole, about the field the error names (a setting such as
+/// `correction_policy`, a column such as `date`).
+fn whole(e: &dyn LocatedError) -> Problem {
+    Problem::new(Subject::Agreement, None, e.to_string()).at(e.place().field)
+}
+
+impl std::fmt::Debug for Engine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("issued_dates", &self.issued_dates)
+            .field("carried", &self.carried)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'m> Engine<'m> {
+    /// The engine of `model`, with `history` as what the register holds: validates the model and
+    /// computes what every date needs (memberships, users, annual fees, fee reviews) once.
+    ///
+    /// # Errors
+    /// The problems of [`check`]: a model that is not valid is not computed. Problems that only
+    /// computing finds (an entry without a majority, a budget that cannot be computed…) are
+    /// reported by every date, with that date's own.
+    pub fn new(model: &'m Model, history: &History) -> Result<Engine<'m>, Vec<Problem>> {
+        // A model that is not valid is not computed: what a computation would find in it is
+        // noise beside its problems, and often the same problem again.
+        let problems = check(model);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut problems = Vec::new();
+        let settings = &model.settings;
+        let members = members(model, &mut problems);
+
+        // Users: the register when given, else the counts.
+        let register = if model.registrations.is_empty() {
+            None
+        } else {
+            match Register::new(&model.registrations, &model.agreement) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    problems.extend(e.problems().iter().map(|p| whole(p)));
+                    None
+                }
+            }
+        };
+        let counts = if model.user_counts.is_empty() {
+            None
+        } else {
+            match UserCounts::new(&model.user_counts, &model.agreement) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.extend(e.problems().iter().map(|p| whole(p)));
+                    None
+                }
+            }
+        };
+        let users = users_of(register.as_ref(), counts.as_ref());
+
+        // The annual fees (R5): from each budget, or given.
+        let mut fees = Vec::new();
+        for b in &model.budgets {
+            let n = b.users.or_else(|| {
+                users.map(|u| {
+                    model
+                        .agreement
+                        .parties()
+                        .iter()
+                        .map(|p| u.users_on(&p.id, b.budget.reference_date))
+                        .sum()
+                })
+            });
+            match annual_fee(&b.budget, n.unwrap_or(0), settings.fee_rounding) {
+                Ok(f) => fees.push(f),
+                // At the budget's first line: the budget has no place of its own.
+                Err(e) => problems.push(
+                    Problem::new(
+                        Subject::Agreement,
+                        b.budget.lines.first().and_then(|l| l.source.as_ref()),
+                        e.to_string(),
+                    )
+                    .at(e.place().field),
+                ),
             }
         }
-    };
-    let counts = if model.user_counts.is_empty() {
-        None
-    } else {
-        match UserCounts::new(&model.user_counts, &model.agreement) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                problems.extend(e.problems().iter().map(|p| whole(p)));
-                None
+        if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
+            fees.push(AnnualFee::given(start, fee.value, fee.source.clone()));
+        }
+        let schedule = if fees.is_empty() {
+            None
+        } else {
+            match FeeSchedule::new(fees.clone()) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    problems.push(whole(&e));
+                    None
+                }
+            }
+        };
+        let mut review_problems = Vec::new();
+        let fee_reviews = fee_reviews(model, &mut review_problems);
+
+        let mut transaction_ends: BTreeMap<NaiveDate, Vec<&PricedLine>> = BTreeMap::new();
+        for l in &model.transaction_lines {
+            transaction_ends
+                .entry(l.billing_period.end())
+                .or_default()
+                .push(l);
+        }
+        let pool_dates = model
+            .pools
+            .iter()
+            .flat_map(|p| p.due.iter().copied())
+            .collect();
+        let mut engine = Engine {
+            model,
+            members,
+            register,
+            counts,
+            fees,
+            schedule,
+            fee_reviews,
+            setup_problems: problems,
+            review_problems,
+            transaction_ends,
+            pool_dates,
+            issued: Vec::new(),
+            issued_by_date: BTreeMap::new(),
+            issued_by_period: BTreeMap::new(),
+            issued_dates: history.dates.clone(),
+            regular: true,
+            carried: None,
+            computed: BTreeMap::new(),
+            moves: BTreeMap::new(),
+            assumable: BTreeSet::new(),
+        };
+        for line in &history.fee_lines {
+            engine.hold_issued(line.clone());
+        }
+        Ok(engine)
+    }
+
+    /// The invoices due on `date`, given the history the engine was made with and the dates
+    /// recorded since: exactly what [`invoices_due`] gives with that history.
+    ///
+    /// Every billing date after the last date computed, up to `date`, is computed once and
+    /// carried for the dates after it. A date that fails changes nothing of what is carried.
+    ///
+    /// # Errors
+    /// As [`invoices_due`].
+    pub fn invoices_due(&mut self, date: NaiveDate) -> Result<Billing, Vec<Problem>> {
+        if !self.regular || self.carried.is_some_and(|c| date <= c) {
+            self.restart();
+        }
+        let step = self.step(date)?;
+        // The date itself is carried unless the history holds it (or lines dated on it): a
+        // later date computes it against those, not as computed here.
+        let keep_date =
+            !self.issued_dates.contains(&date) && !self.issued_by_date.contains_key(&date);
+        let Step {
+            mut billing,
+            lines,
+            mut moves,
+            assumable,
+        } = step;
+        for (d, l) in lines {
+            if d < date || keep_date {
+                self.computed.insert(d, l);
             }
         }
-    };
-    let users = match (&register, &counts) {
+        let date_moves = if keep_date {
+            Vec::new()
+        } else {
+            moves.remove(&date).unwrap_or_default()
+        };
+        self.moves.extend(moves);
+        self.assumable
+            .extend(assumable.into_iter().filter(|d| *d < date || keep_date));
+        self.carried = if keep_date {
+            Some(date)
+        } else {
+            date.pred_opt()
+        };
+        billing.timeline = cash_flow_of(
+            self.moves
+                .values()
+                .flatten()
+                .chain(&date_moves)
+                .map(|(i, b, d, p)| (i, b, *d, *p)),
+            &self.model.provider_costs,
+        );
+        billing.assumed_dates = self
+            .assumable
+            .range(..date)
+            .filter(|d| !self.issued_dates.contains(d))
+            .copied()
+            .collect();
+        Ok(billing)
+    }
+
+    /// Records `date` as issued with its user-fee `lines` (those dated on it are recorded, as
+    /// the register records them): they become part of the history for every later date.
+    ///
+    /// Record the fee lines this engine returned for the date ([`Billing::fee_lines`]): what it
+    /// carries of the date is then already what the history holds. Other lines, or a date the
+    /// history already holds, make the engine compute again from `date` on.
+    pub fn record_issued(&mut self, date: NaiveDate, lines: &[FeeLine]) {
+        let lines: Vec<FeeLine> = lines
+            .iter()
+            .filter(|l| l.invoice_date == date)
+            .cloned()
+            .collect();
+        if self.carried.is_some_and(|c| date <= c) {
+            let as_carried = !self.issued_dates.contains(&date)
+                && self
+                    .computed
+                    .get(&date)
+                    .map_or(lines.is_empty(), |c| *c == lines);
+            if !as_carried {
+                self.rewind(date);
+            }
+        }
+        for line in lines {
+            self.hold_issued(line);
+        }
+        self.issued_dates.insert(date);
+        self.computed.remove(&date);
+    }
+
+    /// Adds an issued line to the history held: as the register reads it back (what later dates
+    /// read of it is its party, kind, period, date and amount), not its explanation.
+    fn hold_issued(&mut self, line: FeeLine) {
+        let line = FeeLine::issued(
+            line.party,
+            line.kind,
+            line.period,
+            line.invoice_date,
+            line.amount,
+        );
+        let next_start = line.period.end().succ_opt();
+        if next_start.is_none_or(|n| line.invoice_date > n) {
+            self.regular = false;
+        }
+        let i = self.issued.len();
+        self.issued_by_date
+            .entry(line.invoice_date)
+            .or_default()
+            .push(i);
+        self.issued_by_period
+            .entry(line.period)
+            .or_default()
+            .push(i);
+        self.issued.push(line);
+    }
+
+    /// Forgets what is carried of `from` and later.
+    fn rewind(&mut self, from: NaiveDate) {
+        drop(self.computed.split_off(&from));
+        drop(self.moves.split_off(&from));
+        drop(self.assumable.split_off(&from));
+        if self.carried.is_some_and(|c| c >= from) {
+            self.carried = from.pred_opt();
+        }
+    }
+
+    /// Forgets everything carried: the next date is computed from the agreement's start.
+    fn restart(&mut self) {
+        self.computed.clear();
+        self.moves.clear();
+        self.assumable.clear();
+        self.carried = None;
+    }
+
+    /// The users: the register when given, else the counts.
+    fn users(&self) -> Option<Users<'_>> {
+        users_of(self.register.as_ref(), self.counts.as_ref())
+    }
+
+    /// What lines computed on the period start `day` are computed against, for `date`: the
+    /// issued lines before `date`, then the lines computed for earlier dates the history does
+    /// not hold (carried, or computed in this step: `fresh`), each only where it pays for the
+    /// period that ends before `day` (the only lines the computation reads).
+    fn issued_before(
+        &self,
+        day: NaiveDate,
+        date: NaiveDate,
+        fresh: &BTreeMap<NaiveDate, Vec<FeeLine>>,
+    ) -> Vec<FeeLine> {
+        let periods = &self.model.settings.calendar.periods;
+        let Ok(previous) = periods.starting(day).and_then(|p| periods.previous(p)) else {
+            // The computation itself reports why.
+            return Vec::new();
+        };
+        let mut out: Vec<FeeLine> = self
+            .issued_by_period
+            .get(&previous)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.issued[i])
+            .filter(|l| l.invoice_date < date)
+            .cloned()
+            .collect();
+        // A computed line is billed on the start of the period it pays for or of the next.
+        let range = previous.start()..day;
+        let computed = self
+            .computed
+            .range(range.clone())
+            .chain(fresh.range(range))
+            .filter(|(d, _)| !self.issued_dates.contains(d));
+        for (_, lines) in computed {
+            out.extend(lines.iter().filter(|l| l.period == previous).cloned());
+        }
+        out
+    }
+
+    /// Computes every billing date after those carried, up to `date`, without carrying them.
+    fn step(&self, date: NaiveDate) -> Result<Step, Vec<Problem>> {
+        let model = self.model;
+        let settings = &model.settings;
+        let mut problems = self.setup_problems.clone();
+        let after = self.carried;
+        let in_step = |d: &NaiveDate| after.is_none_or(|c| *d > c) && *d <= date;
+
+        // User fees (R6, R7): every period start from the agreement's start on, none before
+        // it; a period the agreement starts inside is billed as the correction on the next
+        // start. Each date's lines become "issued" for the next unless the history holds what
+        // was issued.
+        let mut lines: BTreeMap<NaiveDate, Vec<FeeLine>> = BTreeMap::new();
+        let mut date_lines = Vec::new();
+        let mut assumable = Vec::new();
+        let period_starts: Vec<NaiveDate> = match (settings.start, &self.members) {
+            (Some(start), Some(_)) => settings.calendar.periods.starts_between(start, date),
+            _ => Vec::new(),
+        };
+        if let (Some(schedule), Some(users), Some(members)) =
+            (&self.schedule, self.users(), &self.members)
+        {
+            for &d in period_starts.iter().filter(|d| in_step(d)) {
+                if d < date && self.issued_dates.contains(&d) {
+                    continue;
+                }
+                let issued = self.issued_before(d, date, &lines);
+                // Only the date's own lines are explained: an earlier date's are computed for
+                // their amounts (what later dates correct, the cash flow), and an explanation
+                // built for each of them would be dropped unread.
+                let explain = d == date;
+                match lines_due(
+                    d,
+                    &settings.calendar,
+                    schedule,
+                    members,
+                    users,
+                    &issued,
+                    true,
+                    explain,
+                ) {
+                    Ok(l) => {
+                        if d == date {
+                            date_lines = l.clone();
+                        }
+                        assumable.push(d);
+                        lines.insert(d, l);
+                    }
+                    Err(e) => {
+                        problems.extend(e.problems().iter().map(|p| whole(p)));
+                        break;
+                    }
+                }
+            }
+        }
+        problems.extend(self.review_problems.iter().cloned());
+
+        // Every billing date up to this one, for the cash-flow timeline; none before the
+        // start.
+        let first = settings.start.unwrap_or(date);
+        let first = after
+            .and_then(|c| c.succ_opt())
+            .map_or(first, |a| a.max(first));
+        let mut billing_dates: BTreeSet<NaiveDate> = period_starts.iter().copied().collect();
+        billing_dates.extend(self.transaction_ends.range(..=date).map(|(d, _)| *d));
+        billing_dates.extend(self.pool_dates.range(..=date).copied());
+        billing_dates.extend(settlement_days(model, first, date));
+        billing_dates.insert(date);
+        billing_dates.retain(in_step);
+
+        let mut invoices_of_date = Vec::new();
+        let mut issuer_share = None;
+        let mut moves: BTreeMap<NaiveDate, Vec<Move>> = BTreeMap::new();
+        let mut allocations = Vec::new();
+        let mut findings = Vec::new();
+        let no_lines: Vec<FeeLine> = Vec::new();
+        for &d in &billing_dates {
+            let mut day_findings = Vec::new();
+            let due = due_pools(
+                model,
+                self.members.as_ref(),
+                d,
+                &mut problems,
+                &mut day_findings,
+            );
+            // The issued lines of an earlier date, then those computed for it.
+            let fresh = lines.get(&d).unwrap_or(&no_lines);
+            let issued = self.issued_by_date.get(&d).filter(|_| d < date);
+            let joined: Vec<FeeLine>;
+            let fee_for_day: &[FeeLine] = match issued {
+                Some(held) => {
+                    joined = held
+                        .iter()
+                        .map(|&i| self.issued[i].clone())
+                        .chain(fresh.iter().cloned())
+                        .collect();
+                    &joined
+                }
+                None => fresh,
+            };
+            let extra: Vec<ExtraLine> = self
+                .transaction_ends
+                .get(&d)
+                .into_iter()
+                .flatten()
+                .map(|l| l.to_extra_line(d, settings.transactions_vat))
+                .collect();
+            let mut options = settings.invoice.clone();
+            options.bill_issuer = true;
+            // An earlier date's invoices are assembled for the cash flow only: unexplained.
+            let explain = d == date;
+            let assembled = assemble(
+                d,
+                &settings.issuer,
+                fee_for_day,
+                &due,
+                &extra,
+                &options,
+                explain,
+            );
+            let mut invoices = match assembled {
+                Ok(i) => i,
+                Err(e) => {
+                    problems.extend(e.problems().iter().map(|p| whole(p)));
+                    Vec::new()
+                }
+            };
+            // R15: the issuer's own share is computed like any invoice but never issued.
+            let own = invoices
+                .iter()
+                .position(|i| i.buyer == settings.issuer)
+                .map(|i| invoices.remove(i));
+            if settings.settlement.is_settlement_day(d) && !model.provider_costs.is_empty() {
+                match arrears_invoices(
+                    d,
+                    &model.agreement,
+                    &settings.issuer,
+                    &model.provider_costs,
+                    &settings.settlement,
+                    &options,
+                ) {
+                    Ok(a) => invoices.extend(a),
+                    Err(e) => problems.extend(e.problems().iter().map(|p| whole(p))),
+                }
+            }
+            moves.insert(
+                d,
+                invoices
+                    .iter()
+                    .map(|i| (i.issuer.clone(), i.buyer.clone(), i.issue_date, i.payable))
+                    .collect(),
+            );
+            if !invoices.is_empty() {
+                // Taken as billed on its date unless the history holds it, and said so.
+                assumable.push(d);
+            }
+            if d == date {
+                invoices_of_date = invoices;
+                issuer_share = own;
+                allocations = due.into_iter().map(|p| p.allocation).collect();
+                findings = day_findings;
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Step {
+            billing: Billing {
+                date,
+                invoices: invoices_of_date,
+                issuer_share,
+                allocations,
+                fee_lines: date_lines,
+                fees: self.fees.clone(),
+                findings,
+                timeline: Vec::new(),
+                assumed_dates: Vec::new(),
+                fee_reviews: self.fee_reviews.clone(),
+                transaction_lines: self
+                    .transaction_ends
+                    .get(&date)
+                    .into_iter()
+                    .flatten()
+                    .map(|l| (*l).clone())
+                    .collect(),
+            },
+            lines,
+            moves,
+            assumable,
+        })
+    }
+}
+
+/// The users: the register when given, else the counts.
+fn users_of<'a>(
+    register: Option<&'a Register>,
+    counts: Option<&'a UserCounts>,
+) -> Option<Users<'a>> {
+    match (register, counts) {
         (Some(r), _) => Some(Users::Register(r)),
         (None, Some(c)) => Some(Users::Counts(c)),
         _ => None,
-    };
-
-    // The annual fees (R5): from each budget, or given.
-    let mut fees = Vec::new();
-    for b in &model.budgets {
-        let n = b.users.or_else(|| {
-            users.map(|u| {
-                model
-                    .agreement
-                    .parties()
-                    .iter()
-                    .map(|p| u.users_on(&p.id, b.budget.reference_date))
-                    .sum()
-            })
-        });
-        match annual_fee(&b.budget, n.unwrap_or(0), settings.fee_rounding) {
-            Ok(f) => fees.push(f),
-            // At the budget's first line: the budget has no place of its own.
-            Err(e) => problems.push(
-                Problem::new(
-                    Subject::Agreement,
-                    b.budget.lines.first().and_then(|l| l.source.as_ref()),
-                    e.to_string(),
-                )
-                .at(e.place().field),
-            ),
-        }
     }
-    if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
-        fees.push(AnnualFee::given(start, fee.value, fee.source.clone()));
-    }
-    let schedule = if fees.is_empty() {
-        None
-    } else {
-        match FeeSchedule::new(fees.clone()) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                problems.push(whole(&e));
-                None
-            }
-        }
-    };
-
-    // User fees (R6, R7): every period start from the agreement's start on, none before it; a
-    // period the agreement starts inside is billed as the correction on the next start. Each
-    // date's lines become "issued" for the next unless the history holds what was issued.
-    let mut all_fee_lines: Vec<FeeLine> = history
-        .fee_lines
-        .iter()
-        .filter(|l| l.invoice_date < date)
-        .cloned()
-        .collect();
-    let mut new_fee_lines = Vec::new();
-    let mut assumed_dates = Vec::new();
-    let period_starts = match (settings.start, &members) {
-        (Some(start), Some(_)) => settings.calendar.periods.starts_between(start, date),
-        _ => Vec::new(),
-    };
-    if let (Some(schedule), Some(users), Some(members)) = (&schedule, users, &members) {
-        for &d in &period_starts {
-            if d < date && history.dates.contains(&d) {
-                continue;
-            }
-            let config = &settings.calendar;
-            // Only the date's own lines are explained: an earlier date's are computed for their
-            // amounts (what later dates correct, the cash flow), and an explanation built for
-            // each of them would be dropped unread on every date issued after it.
-            let explain = d == date;
-            match lines_due(
-                d,
-                config,
-                schedule,
-                members,
-                users,
-                &all_fee_lines,
-                true,
-                explain,
-            ) {
-                Ok(lines) => {
-                    if d == date {
-                        new_fee_lines = lines.clone();
-                    } else {
-                        assumed_dates.push(d);
-                    }
-                    all_fee_lines.extend(lines);
-                }
-                Err(e) => {
-                    problems.extend(e.problems().iter().map(|p| whole(p)));
-                    break;
-                }
-            }
-        }
-    }
-
-    let fee_reviews = fee_reviews(model, &mut problems);
-
-    // Every billing date up to this one, for the cash-flow timeline; none before the start.
-    let mut billing_dates: BTreeSet<NaiveDate> = period_starts.iter().copied().collect();
-    billing_dates.extend(
-        model
-            .transaction_lines
-            .iter()
-            .map(|l| l.billing_period.end()),
-    );
-    billing_dates.extend(model.pools.iter().flat_map(|p| p.due.iter().copied()));
-    billing_dates.extend(settlement_days(model, settings.start.unwrap_or(date), date));
-    billing_dates.retain(|d| *d <= date);
-    billing_dates.insert(date);
-
-    // Each date's lines, taken once (not filtered out of all the lines on every date).
-    let mut fee_lines_by_date: BTreeMap<NaiveDate, Vec<FeeLine>> = BTreeMap::new();
-    for line in all_fee_lines {
-        fee_lines_by_date
-            .entry(line.invoice_date)
-            .or_default()
-            .push(line);
-    }
-    let mut invoices_of_date = Vec::new();
-    let mut issuer_share = None;
-    // What the cash flow needs of every invoice up to the date: issuer, buyer, date, payable.
-    let mut moves: Vec<(PartyId, PartyId, NaiveDate, Money)> = Vec::new();
-    let mut allocations = Vec::new();
-    let mut findings = Vec::new();
-    for &d in &billing_dates {
-        let mut day_findings = Vec::new();
-        let due = due_pools(model, members.as_ref(), d, &mut problems, &mut day_findings);
-        let fee_for_day = fee_lines_by_date.remove(&d).unwrap_or_default();
-        let extra: Vec<ExtraLine> = model
-            .transaction_lines
-            .iter()
-            .filter(|l| l.billing_period.end() == d)
-            .map(|l| l.to_extra_line(d, settings.transactions_vat))
-            .collect();
-        let mut options = settings.invoice.clone();
-        options.bill_issuer = true;
-        // An earlier date's invoices are assembled for the cash flow only: unexplained.
-        let explain = d == date;
-        let assembled = assemble(
-            d,
-            &settings.issuer,
-            &fee_for_day,
-            &due,
-            &extra,
-            &options,
-            explain,
-        );
-        let mut invoices = match assembled {
-            Ok(i) => i,
-            Err(e) => {
-                problems.extend(e.problems().iter().map(|p| whole(p)));
-                Vec::new()
-            }
-        };
-        // R15: the issuer's own share is computed like any invoice but never issued.
-        let own = invoices
-            .iter()
-            .position(|i| i.buyer == settings.issuer)
-            .map(|i| invoices.remove(i));
-        if settings.settlement.is_settlement_day(d) && !model.provider_costs.is_empty() {
-            match arrears_invoices(
-                d,
-                &model.agreement,
-                &settings.issuer,
-                &model.provider_costs,
-                &settings.settlement,
-                &options,
-            ) {
-                Ok(a) => invoices.extend(a),
-                Err(e) => problems.extend(e.problems().iter().map(|p| whole(p))),
-            }
-        }
-        moves.extend(
-            invoices
-                .iter()
-                .map(|i| (i.issuer.clone(), i.buyer.clone(), i.issue_date, i.payable)),
-        );
-        if d == date {
-            invoices_of_date = invoices;
-            issuer_share = own;
-            allocations = due.into_iter().map(|p| p.allocation).collect();
-            findings = day_findings;
-        } else if !invoices.is_empty() && !history.dates.contains(&d) {
-            // Something fell due on an earlier date that the history does not hold: it is
-            // taken as billed then, and said so.
-            assumed_dates.push(d);
-        }
-    }
-    assumed_dates.sort_unstable();
-    assumed_dates.dedup();
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let timeline = cash_flow_of(
-        moves.iter().map(|(i, b, d, p)| (i, b, *d, *p)),
-        &model.provider_costs,
-    );
-    Ok(Billing {
-        date,
-        invoices: invoices_of_date,
-        issuer_share,
-        allocations,
-        fee_lines: new_fee_lines,
-        fees,
-        findings,
-        timeline,
-        assumed_dates,
-        fee_reviews,
-        transaction_lines: model
-            .transaction_lines
-            .iter()
-            .filter(|l| l.billing_period.end() == date)
-            .cloned()
-            .collect(),
-    })
 }
 
 /// The problems of `model` that need no date, every one at once, each located by its subject,
