@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use billing_core::calendar::{AnnualFee, FeeLine, PartyTimeline};
+use billing_core::calendar::{AnnualFee, FeeLine};
 use billing_core::cooperation::FeeReview;
 use billing_core::engine;
 use billing_core::invoice::Invoice;
+use billing_core::settlement::PartyTimeline;
 use billing_core::transactions::{Count, PricedLine};
 use billing_core::{Allocation, Money, PartyId};
 use std::sync::atomic::AtomicU64;

@@ -8,12 +8,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use billing_core::calendar::{
-    Budget, BudgetLine, CorrectionPolicy, Period, PeriodStarts, ProviderCost, Registration,
-    UserCount, UserId,
+    Budget, BudgetLine, CorrectionPolicy, Period, PeriodStarts, Registration, UserCount, UserId,
 };
 use billing_core::cooperation::{Cooperation, CoveredCost};
 use billing_core::invoice::ids::OrgNumber;
 use billing_core::invoice::VatRate;
+use billing_core::settlement::ProviderCost;
 use billing_core::transactions::{Kind, Tariff, TariffTable, UnitPrice};
 use billing_core::{
     Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party, PartyId,
