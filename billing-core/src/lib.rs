@@ -25,7 +25,7 @@
 //! | R7 Corrections on the next invoice | [`calendar::correction`] |
 //! | R8 Entry | [`calendar::membership::entry`] |
 //! | R9 Exit | [`calendar::membership::exit`] |
-//! | R10 Arrears settlement among the providers | [`calendar::settlement`] |
+//! | R10 Arrears settlement among the providers | [`settlement`] |
 //! | R11 Transactions | [`transactions`] ([`transactions::tariff`], [`transactions::tally`], [`transactions::pricing`]) |
 //! | R12 Fixed and one-off costs | [`costs`] |
 //! | R13 Cooperations with a member limit and one fee | [`cooperation`] |
@@ -185,10 +185,14 @@ pub use pool::{
     Participants, Pool, PoolBuilder, Ratio, Round,
 };
 pub use problems::{Located, Place, Problems};
+pub use settlement::{
+    arrears_invoices, cash_flow, CashEntry, PartyTimeline, ProviderCost, SettlementDays,
+};
 pub use thresholds::{Threshold, ThresholdTable};
 
 pub mod calendar;
 pub mod engine;
+pub mod settlement;
 pub mod year;
 
 pub mod transactions;

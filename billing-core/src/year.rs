@@ -27,12 +27,13 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::agreement::{Agreement, Party, PartyId, Population, SourceRef, Sourced};
-use crate::calendar::{BudgetLine, PartyTimeline, Registration, UserCount, UserId};
+use crate::calendar::{BudgetLine, Registration, UserCount, UserId};
 use crate::engine::{billing_dates, invoices_due, History, Model, Problem, Subject, Terms};
 use crate::error::PoolId;
 use crate::invoice::{Invoice, LineKind};
 use crate::money::{Money, MoneyError, RoundingPolicy};
 use crate::pool::{Allocation, Cap, CapLimit, ExcessPolicy, Key, Participants, Pool, PoolBuilder};
+use crate::settlement::PartyTimeline;
 use crate::thresholds::{Threshold, ThresholdTable};
 
 /// What a line of the year pays for.

@@ -23,6 +23,7 @@ use billing_core::calendar::*;
 use billing_core::invoice::{
     assemble_invoices, DuePool, Invoice, InvoiceKind, InvoiceOptions, VatRate,
 };
+use billing_core::settlement::{arrears_invoices, cash_flow, ProviderCost, SettlementDays};
 use billing_core::{
     allocate, Agreement, Key, Money, Party, PartyId, Pool, RoundingPolicy, SourceRef,
     ThresholdTable,

@@ -1,6 +1,8 @@
 //! The layout shows the rules (issue 11): every rule R1–R16 of `docs/rules.md` has a module
 //! whose documentation starts with the rule's heading, and no module imports another that
-//! imports it back, directly or through others.
+//! imports it back, directly or through others: neither a file, nor a directory as a whole (a
+//! file of `calendar` importing `invoice` while `invoice` imports a file of `calendar` is a
+//! cycle between the two directories, although no file imports one that imports it back).
 //!
 //! The test reads the crate's `src/` (a test may do I/O; the library may not) and builds the
 //! module graph from the paths the code names: `use` trees and inline paths starting with
@@ -535,6 +537,177 @@ fn no_module_imports_one_that_imports_it_back() {
         "modules that import each other back:\n  {}",
         described.join("\n  ")
     );
+}
+
+/// The part of `dir` that `module` lies in: the child of `dir` that is `module` or holds it
+/// (`calendar::membership::entry` lies in `calendar` of the crate root, and in
+/// `calendar::membership` of `calendar`). `None` for `dir` itself and modules outside it.
+fn part_of(module: &str, dir: &str) -> Option<String> {
+    if module == dir || !inside(module, dir) {
+        return None;
+    }
+    let rest = if dir.is_empty() {
+        module
+    } else {
+        &module[dir.len() + 2..]
+    };
+    let first = rest.split("::").next().unwrap_or(rest);
+    Some(if dir.is_empty() {
+        first.to_owned()
+    } else {
+        format!("{dir}::{first}")
+    })
+}
+
+/// A cycle among the parts of one module: `parts` as `a -> b -> a`, and for each step the
+/// import that makes it (`a::x` imports `b`).
+#[derive(Debug, PartialEq)]
+struct PartCycle {
+    within: String,
+    parts: Vec<String>,
+    imports: Vec<(String, String)>,
+}
+
+/// The cycles among the parts of each module that has submodules (the crate root, every
+/// directory): each part is a child with everything inside it, and part `a` imports part `b`
+/// when a module inside `a` imports one inside `b` through plain `use` or a path. A directory
+/// whose file imports another directory that imports one of its files back is such a cycle even
+/// when no single file is on one; so is a directory and a file module that import each other.
+fn part_cycles(
+    modules: &BTreeMap<String, Module>,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<PartCycle> {
+    let with_parts: BTreeSet<&String> = modules
+        .keys()
+        .filter(|m| modules.keys().any(|c| *c != **m && inside(c, m)))
+        .collect();
+    let mut found = Vec::new();
+    for within in with_parts {
+        let mut parts: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        // The first import (in the graph's order) from one part to another.
+        let mut why: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+        for (from, targets) in graph {
+            let Some(a) = part_of(from, within) else {
+                continue;
+            };
+            for to in targets {
+                let Some(b) = part_of(to, within) else {
+                    continue;
+                };
+                if a != b {
+                    parts.entry(a.clone()).or_default().insert(b.clone());
+                    why.entry((a.clone(), b))
+                        .or_insert_with(|| (from.clone(), to.clone()));
+                }
+            }
+        }
+        for cycle in cycles(&parts) {
+            let imports = cycle
+                .windows(2)
+                .map(|w| why[&(w[0].clone(), w[1].clone())].clone())
+                .collect();
+            found.push(PartCycle {
+                within: within.clone(),
+                parts: cycle,
+                imports,
+            });
+        }
+    }
+    found
+}
+
+fn describe_part_cycle(c: &PartCycle) -> String {
+    let parts: Vec<&str> = c.parts.iter().map(|m| shown(m)).collect();
+    let imports: Vec<String> = c
+        .imports
+        .iter()
+        .map(|(from, to)| format!("{} imports {}", shown(from), shown(to)))
+        .collect();
+    format!(
+        "in {}: {} ({})",
+        shown(&c.within),
+        parts.join(" -> "),
+        imports.join("; ")
+    )
+}
+
+#[test]
+fn no_directory_imports_one_that_imports_it_back() {
+    let modules = modules();
+    let graph = graph(&modules);
+    let described: Vec<String> = part_cycles(&modules, &graph)
+        .iter()
+        .map(describe_part_cycle)
+        .collect();
+    assert!(
+        described.is_empty(),
+        "directories (or a directory and a module) that import each other back:\n  {}",
+        described.join("\n  ")
+    );
+}
+
+/// The part check sees a cycle between two directories that no file closes, names it with the
+/// imports that make it, and sees none once one side is gone. A made-up crate: `a/x.rs` imports
+/// `b`, whose `b/z.rs` imports `a/y.rs`; inside `b`, `b/p/q.rs` imports `b/z.rs`, which imports
+/// `b/p`.
+#[test]
+fn the_part_check_sees_directories_that_import_each_other() {
+    let src = src_dir();
+    let made_up = |a_x: &str| -> BTreeMap<String, Module> {
+        [
+            ("lib.rs", "pub mod a;\npub mod b;"),
+            ("a/mod.rs", "pub mod x;\npub mod y;"),
+            ("a/x.rs", a_x),
+            ("a/y.rs", "pub struct Y;"),
+            ("b/mod.rs", "pub mod p;\npub mod z;\npub use z::Thing;"),
+            ("b/p/mod.rs", "pub mod q;\npub struct P;"),
+            ("b/p/q.rs", "use crate::b::z::Thing;\npub struct Q;"),
+            (
+                "b/z.rs",
+                "use crate::a::y::Y;\npub struct Thing(Y);\npub fn f(_: super::p::P) {}",
+            ),
+        ]
+        .iter()
+        .map(|(file, code)| {
+            let file = src.join(file);
+            let module = Module {
+                file: file.clone(),
+                doc: String::new(),
+                code: strip(code),
+            };
+            (module_path(&src, &file), module)
+        })
+        .collect()
+    };
+    let both = made_up("use crate::b::Thing;\npub fn g(t: Thing) {}");
+    let edges = graph(&both);
+    assert!(has_edge(&edges, "a::x", "b") && has_edge(&edges, "b::z", "a::y"));
+    assert_eq!(cycles(&edges), Vec::<Vec<String>>::new(), "no file cycle");
+    let step = |from: &str, to: &str| (from.to_owned(), to.to_owned());
+    assert_eq!(
+        part_cycles(&both, &edges),
+        [
+            PartCycle {
+                within: String::new(),
+                parts: ["a", "b", "a"].map(str::to_owned).to_vec(),
+                imports: vec![step("a::x", "b"), step("b::z", "a::y")],
+            },
+            PartCycle {
+                within: "b".to_owned(),
+                parts: ["b::p", "b::z", "b::p"].map(str::to_owned).to_vec(),
+                imports: vec![step("b::p::q", "b::z"), step("b::z", "b::p")],
+            },
+        ]
+    );
+    assert_eq!(
+        describe_part_cycle(&part_cycles(&both, &edges)[0]),
+        "in crate: a -> b -> a (a::x imports b; b::z imports a::y)"
+    );
+
+    let one_way = made_up("pub struct X;");
+    let found = part_cycles(&one_way, &graph(&one_way));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].within, "b");
 }
 
 #[test]

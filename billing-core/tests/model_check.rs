@@ -7,6 +7,7 @@ use billing_core::calendar::*;
 use billing_core::cooperation::Cooperation;
 use billing_core::engine::{check, invoices_due, History, Model, ScheduledPool, Settings, Terms};
 use billing_core::invoice::VatRate;
+use billing_core::settlement::ProviderCost;
 use billing_core::{
     Agreement, Cap, CapLimit, ExcessPolicy, Key, Money, Party, PartyId, Pool, SourceRef, Sourced,
 };

@@ -1031,7 +1031,8 @@ impl CsvStream {
             }
             let number = number.unwrap_or(1);
             row.number = number;
-            row.cells.clear();
+            // The cells' strings are reused from row to row: no allocation per cell.
+            let mut used = 0;
             for (col, field) in self.record.iter().enumerate() {
                 let field = if number == 1 {
                     field.strip_prefix(b"\xef\xbb\xbf").unwrap_or(field)
@@ -1066,12 +1067,26 @@ impl CsvStream {
                     ));
                     return None;
                 }
-                row.cells.push(if text.trim().is_empty() {
+                let cell = if text.trim().is_empty() {
                     Raw::Empty
                 } else {
-                    Raw::Text(text.to_owned())
-                });
+                    match row.cells.get_mut(col) {
+                        Some(Raw::Text(old)) => {
+                            let mut t = std::mem::take(old);
+                            t.clear();
+                            t.push_str(text);
+                            Raw::Text(t)
+                        }
+                        _ => Raw::Text(text.to_owned()),
+                    }
+                };
+                match row.cells.get_mut(col) {
+                    Some(slot) => *slot = cell,
+                    None => row.cells.push(cell),
+                }
+                used = col + 1;
             }
+            row.cells.truncate(used);
             if self.width == 0 && row.cells.is_empty() {
                 continue;
             }
@@ -1251,7 +1266,21 @@ pub fn parse_number_text(text: &str) -> Option<NumberText> {
 
 /// Parses a date written as text: ISO `YYYY-MM-DD` (a time part after it is refused).
 pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+    let text = text.trim();
+    // The common form, ten digits and dashes, read directly: chrono's format parser was a
+    // tenth of reading a register of millions of rows. Anything else (a one-digit month, a
+    // sign, a day that does not exist) goes to chrono, so what is accepted is unchanged.
+    if let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = *text.as_bytes() {
+        let digits = [y1, y2, y3, y4, m1, m2, d1, d2];
+        if digits.iter().all(u8::is_ascii_digit) {
+            let n = |d: &[u8]| d.iter().fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
+            let year = n(&digits[..4]) as i32;
+            if let Some(day) = NaiveDate::from_ymd_opt(year, n(&digits[4..6]), n(&digits[6..])) {
+                return Some(day);
+            }
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 /// Amounts are below this many kronor in size (see [`CellRef::money`]).
@@ -1295,7 +1324,20 @@ impl CellRef<'_> {
 
     /// The place for explanations: `Sheet!C7`.
     pub fn source(&self) -> SourceRef {
-        SourceRef::new(&format!("{}!{}", self.table.sheet, self.name()))
+        use std::fmt::Write;
+        // One buffer: a register has a source per row.
+        let mut place = String::with_capacity(self.table.sheet.len() + 12);
+        place.push_str(&self.table.sheet);
+        place.push('!');
+        match u32::try_from(self.column) {
+            Ok(c) if c < 26 && self.table.first_column == 0 => {
+                place.push(char::from(b'A' + c as u8))
+            }
+            Ok(c) if c < 16_384 => place.push_str(&column_letters(self.table.first_column + c)),
+            _ => {}
+        }
+        let _ = write!(place, "{}", self.row.number);
+        SourceRef::new(&place)
     }
 
     /// A problem at this cell.

@@ -401,11 +401,16 @@ fn pending_publications(
 }
 
 fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
-    let input = load_input(path, quiet)?;
+    let mut input = load_input(path, quiet)?;
     // A workbook is only fine if it also computes: run every billing date once, as a draft.
-    let dates: Vec<NaiveDate> = billing_report::compute::billing_dates(&input);
-    if let Some(last) = dates.last() {
-        compute(&input, *last, &History::default()).map_err(Failure::Input)?;
+    // The register is moved into the one model, not copied.
+    let registrations = std::mem::take(&mut input.registrations);
+    let count = registrations.len();
+    let prepared = billing_report::compute::prepare_with(&input, registrations);
+    if let Some(last) = prepared.billing_dates().last() {
+        prepared
+            .compute(*last, &History::default())
+            .map_err(Failure::Input)?;
     }
     say(
         quiet,
@@ -414,7 +419,7 @@ fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
             path.display(),
             input.agreement.parties().len(),
             input.pools.len(),
-            input.registrations.len()
+            count
         ),
     );
     Ok(())
@@ -489,7 +494,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             ))
         }
     };
-    let (input, register_path) = load_run(args, quiet)?;
+    let (mut input, register_path) = load_run(args, quiet)?;
     let out = args
         .out
         .clone()
@@ -510,7 +515,11 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         return step.issue(date, &out, quiet).map(|_| ());
     }
     let history = history(&args.input, Some(&register_path))?;
-    let draft = compute(&input, date, &history).map_err(Failure::Input)?;
+    // The register is moved into the model, not copied: nothing after reads it from the input.
+    let registrations = std::mem::take(&mut input.registrations);
+    let draft = billing_report::compute::prepare_with(&input, registrations)
+        .compute(date, &history)
+        .map_err(Failure::Input)?;
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
     let gaps = billing_report::invoice_document::recipient_problems(&input, &draft.invoices, false);

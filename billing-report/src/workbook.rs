@@ -8,12 +8,12 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use billing_core::calendar::{
-    Budget, BudgetLine, CorrectionPolicy, Period, PeriodStarts, ProviderCost, Registration,
-    UserCount, UserId,
+    Budget, BudgetLine, CorrectionPolicy, Period, PeriodStarts, Registration, UserCount, UserId,
 };
 use billing_core::cooperation::{Cooperation, CoveredCost};
 use billing_core::invoice::ids::OrgNumber;
 use billing_core::invoice::VatRate;
+use billing_core::settlement::ProviderCost;
 use billing_core::transactions::{Kind, Tariff, TariffTable, UnitPrice};
 use billing_core::{
     Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party, PartyId,
@@ -642,14 +642,17 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
         return Err(problems.into_vec());
     }
     let sheets = Sheets::locate(&source, &mut problems);
-    let input = sheets.read(&source, &mut problems);
+    let mut input = sheets.read(&source, &mut problems);
     // One validation: what is wrong with the agreement itself (not with reading a cell) is found
-    // by the core's check of the model, and shown at the cell of the field at fault.
-    if let Some(input) = &input {
-        let model = crate::model::model(input, Vec::new(), Vec::new());
+    // by the core's check of the model, and shown at the cell of the field at fault. The user
+    // register is lent to the model and taken back, not copied (millions of rows).
+    if let Some(input) = &mut input {
+        let registrations = std::mem::take(&mut input.registrations);
+        let mut model = crate::model::model_with(input, registrations, Vec::new(), Vec::new());
         for p in billing_core::engine::check(&model) {
             problems.push(crate::model::located(input, &p));
         }
+        input.registrations = std::mem::take(&mut model.registrations);
     }
     problems.collapse();
     match input {

@@ -1,4 +1,4 @@
-//! The agreement calendar (seed 004, docs/rules.md R4–R10), one module per rule:
+//! The agreement calendar (seed 004, docs/rules.md R4–R9), one module per rule:
 //!
 //! | rule | module |
 //! |---|---|
@@ -8,13 +8,14 @@
 //! | R7 Corrections on the next invoice | [`correction`] |
 //! | R8 Entry | [`membership::entry`] |
 //! | R9 Exit | [`membership::exit`] |
-//! | R10 Arrears settlement among the providers | [`settlement`] |
 //!
 //! Periods ([`Period`], [`PeriodStarts`], each public at this one path) and errors ([`error`])
 //! are shared by them. This module only re-exports their items. Invoice assembly (R15) is
 //! [`crate::invoice`], not part of the calendar, and its items are not re-exported here:
 //! `invoice` imports the calendar's periods and fee lines, so a re-export would make the
-//! calendar depend on a module that depends on it.
+//! calendar depend on a module that depends on it. For the same reason the providers' arrears
+//! settlement (R10), which assembles invoices, is [`crate::settlement`], outside the calendar:
+//! the calendar is imported by `invoice`, which `settlement` imports, and imports neither.
 //!
 //! Still pure: dates, the user register and the lines issued earlier are arguments.
 //!
@@ -63,7 +64,6 @@ pub mod membership;
 pub(crate) mod period;
 pub(crate) mod period_starts;
 pub mod register;
-pub mod settlement;
 
 /// The date type of every calendar argument, re-exported so callers need no `chrono` of their own.
 pub use chrono::NaiveDate;
@@ -78,6 +78,3 @@ pub use membership::{FirstYear, Members, Membership};
 pub use period::Period;
 pub use period_starts::PeriodStarts;
 pub use register::{Register, Registration, UserCount, UserCounts, UserId, Users};
-pub use settlement::{
-    arrears_invoices, cash_flow, CashEntry, PartyTimeline, ProviderCost, SettlementDays,
-};

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 
 use crate::agreement::{Agreement, PartyId, SourceRef};
 use crate::calendar::error::{CalendarError, CalendarProblems};
@@ -157,14 +158,25 @@ impl Register {
     pub fn new(rows: &[Registration], agreement: &Agreement) -> Result<Register, CalendarProblems> {
         let mut problems = Vec::new();
         let ids: Vec<&PartyId> = agreement.parties().iter().map(|p| &p.id).collect();
-        // Users are told apart by a number given to each distinct id, so the rows sort as
-        // integers rather than by comparing id strings.
-        let mut user_numbers: std::collections::HashMap<&str, usize> =
-            std::collections::HashMap::with_capacity(rows.len());
-        let mut keyed: Vec<(usize, usize, i64, i64)> = Vec::with_capacity(rows.len());
+        // Each row's party as its number. The ids are hashed with FxHash (rustc-hash): at
+        // 2,000,000 rows the default SipHash was a quarter of `check`; these maps hold the
+        // workbook's own ids, and a collision would only cost time.
+        let party_numbers: FxHashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let mut party_of: Vec<usize> = Vec::with_capacity(rows.len());
+        // Registers are usually grouped by party: the previous row's party is tried first.
+        let mut previous: Option<(&str, usize)> = None;
         for (i, row) in rows.iter().enumerate() {
             let number = i + 1;
-            let Ok(party) = ids.binary_search(&&row.party) else {
+            let name = row.party.as_str();
+            let party = match previous {
+                Some((p, n)) if p == name => Some(n),
+                _ => party_numbers.get(name).copied(),
+            };
+            let Some(party) = party else {
                 problems.push(CalendarError::UnknownParty {
                     party: row.party.clone(),
                     what: match &row.source {
@@ -174,6 +186,7 @@ impl Register {
                 });
                 continue;
             };
+            previous = Some((name, party));
             if let Some(last) = row.last_day.filter(|l| *l < row.first_day) {
                 problems.push(CalendarError::RegistrationEndsBeforeStart {
                     party: row.party.clone(),
@@ -184,35 +197,64 @@ impl Register {
                 });
                 continue;
             }
-            let last = row.last_day.map_or(OPEN, day_number);
-            let next = user_numbers.len();
-            let user = *user_numbers.entry(row.user.0.as_str()).or_insert(next);
-            keyed.push((party, user, day_number(row.first_day), last));
+            party_of.push(party);
         }
         if !problems.is_empty() {
             return Err(CalendarProblems::new(problems));
         }
-        keyed.sort_unstable();
+
+        // The rows in order of party (a counting sort), so that each party's users are numbered
+        // and sorted apart: small maps and sorts that stay in the cache, rather than one map of
+        // millions of ids.
+        let mut firsts = vec![0usize; ids.len() + 1];
+        for &p in &party_of {
+            firsts[p + 1] += 1;
+        }
+        for p in 0..ids.len() {
+            firsts[p + 1] += firsts[p];
+        }
+        let mut next = firsts.clone();
+        let mut order = vec![0usize; firsts[ids.len()]];
+        for (i, &p) in party_of.iter().enumerate() {
+            order[next[p]] = i;
+            next[p] += 1;
+        }
+        drop(party_of);
 
         let mut parties: BTreeMap<PartyId, PartyUsers> = BTreeMap::new();
-        let mut i = 0;
-        while i < keyed.len() {
-            let (party, _, _, _) = keyed[i];
+        let mut user_numbers: FxHashMap<&str, usize> = FxHashMap::default();
+        // (user number, first day, last day) of one party's rows.
+        let mut keyed: Vec<(usize, i64, i64)> = Vec::new();
+        for (party, id) in ids.iter().enumerate() {
+            let of_party = &order[firsts[party]..firsts[party + 1]];
+            if of_party.is_empty() {
+                continue;
+            }
+            user_numbers.clear();
+            keyed.clear();
+            for &i in of_party {
+                let row = &rows[i];
+                let next = user_numbers.len();
+                let user = *user_numbers.entry(row.user.0.as_str()).or_insert(next);
+                let last = row.last_day.map_or(OPEN, day_number);
+                keyed.push((user, day_number(row.first_day), last));
+            }
+            keyed.sort_unstable();
             let mut users = PartyUsers::default();
-            while i < keyed.len() && keyed[i].0 == party {
+            let mut k = 0;
+            while k < keyed.len() {
                 // One user of this party: merge overlapping and adjacent registrations.
-                let user = keyed[i].1;
-                let (mut s, mut e) = (keyed[i].2, keyed[i].3);
-                i += 1;
-                while i < keyed.len() && keyed[i].0 == party && keyed[i].1 == user {
-                    let (s2, e2) = (keyed[i].2, keyed[i].3);
+                let (user, mut s, mut e) = keyed[k];
+                k += 1;
+                while k < keyed.len() && keyed[k].0 == user {
+                    let (_, s2, e2) = keyed[k];
                     if s2 <= e.saturating_add(1) {
                         e = e.max(e2);
                     } else {
                         users.intervals.push((s, e));
                         (s, e) = (s2, e2);
                     }
-                    i += 1;
+                    k += 1;
                 }
                 users.intervals.push((s, e));
             }
@@ -220,7 +262,7 @@ impl Register {
             users.starts = users.intervals.iter().map(|iv| iv.0).collect();
             users.ends = users.intervals.iter().map(|iv| iv.1).collect();
             users.ends.sort_unstable();
-            parties.insert(ids[party].clone(), users);
+            parties.insert((*id).clone(), users);
         }
         Ok(Register {
             parties,

@@ -19,10 +19,9 @@ use chrono::NaiveDate;
 use crate::agreement::PartyId;
 use crate::apportion::apportion;
 use crate::calendar::advance::lines_due;
-use crate::calendar::settlement::cash_flow_of;
 use crate::calendar::{
-    annual_fee, arrears_invoices, AnnualFee, EntryRequest, FeeLine, FeeSchedule, Members,
-    Membership, PartyTimeline, Period, Register, UserCounts, Users,
+    annual_fee, AnnualFee, EntryRequest, FeeLine, FeeSchedule, Members, Membership, Period,
+    Register, UserCounts, Users,
 };
 use crate::cooperation::{fee_review, FeeReview};
 use crate::error::Finding;
@@ -31,6 +30,7 @@ use crate::money::Money;
 use crate::pool::split::allocate;
 use crate::pool::{Allocation, Key, Participants};
 use crate::problems::Located;
+use crate::settlement::{arrears_invoices, cash_flow_of, PartyTimeline};
 use crate::transactions::PricedLine;
 
 pub use model::{

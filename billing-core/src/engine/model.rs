@@ -10,16 +10,14 @@ use chrono::NaiveDate;
 
 use crate::agreement::{Agreement, PartyId, SourceRef, Sourced};
 use crate::calendar::Period;
-use crate::calendar::{
-    Budget, CalendarConfig, EntryRule, ExitRule, ProviderCost, Registration, SettlementDays,
-    UserCount,
-};
+use crate::calendar::{Budget, CalendarConfig, EntryRule, ExitRule, Registration, UserCount};
 use crate::cooperation::{Cooperation, CoveredCost};
 use crate::error::PoolId;
 use crate::invoice::{InvoiceOptions, VatRate};
 use crate::money::{Money, RoundingPolicy};
 use crate::pool::Pool;
 use crate::problems::{Located, Place};
+use crate::settlement::{ProviderCost, SettlementDays};
 use crate::thresholds::ThresholdTable;
 use crate::transactions::{Count, PricedLine, TariffTable};
 
