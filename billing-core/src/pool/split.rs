@@ -7,7 +7,7 @@ use crate::apportion::{apportion_distinct, ApportionError};
 use crate::error::{Finding, SplitError};
 use crate::money::Money;
 use crate::pool::cap::{applied_cap, clip, water_fill};
-use crate::pool::population::population_dates;
+use crate::pool::population::{population_claim, population_dates};
 use crate::pool::subset::participants;
 use crate::pool::users::outside_users;
 use crate::pool::*;
@@ -224,10 +224,13 @@ fn claims<'a>(
             figure: figure.clone(),
         };
         let found: Option<(Decimal, Option<&SourceRef>)> = match &pool.key {
-            Key::Population => party
-                .population
-                .as_ref()
-                .map(|p| (Decimal::from(p.count), p.source.as_ref())),
+            Key::Population => {
+                match population_claim(pool, party) {
+                    Ok(claim) => out.push(claim),
+                    Err(problem) => problems.push(problem),
+                }
+                continue;
+            }
             Key::Users { .. } => party
                 .users
                 .as_ref()
