@@ -372,8 +372,12 @@ impl<'m> Engine<'m> {
         let step = self.step(date)?;
         // The date itself is carried unless the history holds it (or lines dated on it): a
         // later date computes it against those, not as computed here.
-        let keep_date =
-            !self.issued_dates.contains(&date) && !self.issued_by_date.contains_key(&date);
+        // Nor is a date that a later date computed afresh would not count among its billing
+        // dates (a settlement day asked for when the model has no start, or before it): it is
+        // computed for itself only.
+        let keep_date = !self.issued_dates.contains(&date)
+            && !self.issued_by_date.contains_key(&date)
+            && self.is_billing_date(date);
         let Step {
             mut billing,
             lines,
@@ -528,6 +532,25 @@ impl<'m> Engine<'m> {
             out.extend(lines.iter().filter(|l| l.period == previous).cloned());
         }
         out
+    }
+
+    /// Whether every later date, computed afresh, counts `date` among its billing dates: a
+    /// pool's due date, the end of a transaction period, or, from the agreement's start on, a
+    /// period start or a settlement day (as `step` finds them).
+    fn is_billing_date(&self, date: NaiveDate) -> bool {
+        let settings = &self.model.settings;
+        self.pool_dates.contains(&date)
+            || self.transaction_ends.contains_key(&date)
+            || settings.start.is_some_and(|start| {
+                date >= start
+                    && (!settlement_days(self.model, date, date).is_empty()
+                        || (self.members.is_some()
+                            && !settings
+                                .calendar
+                                .periods
+                                .starts_between(date, date)
+                                .is_empty()))
+            })
     }
 
     /// Computes every billing date after those carried, up to `date`, without carrying them.
