@@ -728,6 +728,11 @@ fn new_workbook(draft: &Draft, title: &str) -> Workbook {
         .set_author("billing-report")
         .set_creation_datetime(&created);
     wb.set_properties(&props);
+    // Deflate at level 1, not the default 6: at 2,901 parties the invoice workbooks and the
+    // overview took 2.65 s of CPU instead of 3.65 s (`run --only xlsx`), for files a quarter
+    // larger (an invoice workbook 10 kB instead of 8 kB; the overview 2.5 MB instead of 1.5 MB).
+    // The cells are the same.
+    wb.set_zip_compression_level(1);
     wb
 }
 
