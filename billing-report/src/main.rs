@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand};
 use billing_report::compute::{compute, Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
-    apply_dialect, check_target, default_out, stage_folder, stage_rendered, summary,
-    CsvDialect, FolderKind, OutputError,
+    apply_dialect, check_target, default_out, stage_folder, stage_rendered, summary, CsvDialect,
+    FolderKind, OutputError,
 };
 use billing_report::register::{default_path, numbers_in, InvoiceRegister, RegisterError, Serves};
 use billing_report::workbook::{load, Input};
