@@ -6,6 +6,8 @@
 #   - a parties-growth table: 1k, 3k, 10k, 30k, 100k synthetic parties with 200,000
 #     registrations (target: check + run under 30 s at 100k, growth no worse than n log n).
 #   bash benches/scale.sh [2901|2m|growth ...]     (default: all three)
+#   GROWTH="1000 10000 100000" bash benches/scale.sh growth    (the growth table's sizes;
+#   default 1000 3000 10000 30000 100000): `check` and `run --only json,csv` of each.
 # Wall time, CPU time (user + sys: steadier on a shared machine) and peak memory, from
 # /usr/bin/time. Data is generated once under /tmp/scale-*.
 set -euo pipefail
@@ -47,11 +49,11 @@ for what in "${@:-2901 2m growth}"; do
         measure "2M xlsx + users_file run" $BR run $d/agreement.xlsx --date "$DATE" --out $d/out-x --force --quiet
         ;;
       growth)
-        for n in 1000 3000 10000 30000 100000; do
+        for n in ${GROWTH:-1000 3000 10000 30000 100000}; do
           d=/tmp/scale-p$n
           gen $d --synthetic $n --registrations 200000 --no-xlsx
           measure "$n parties check" $BR check $d/csv --quiet
-          measure "$n parties run" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet
+          measure "$n parties run --only json,csv" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet --only json,csv
         done
         ;;
       *) echo "unknown: $w (2901, 2m or growth)" >&2; exit 2 ;;
