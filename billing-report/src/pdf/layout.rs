@@ -17,7 +17,9 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::Document;
+use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::GlyphMetrics;
 use skrifa::{FontRef, MetadataProvider};
 
 use super::PdfError;
@@ -42,13 +44,21 @@ pub(super) enum Ink {
     Grey,
 }
 
-/// One embedded face: its bytes (for measuring) and krilla's handle (for drawing and
-/// subsetting).
+/// The characters whose glyph and advance are kept in a dense table per face: Latin, Greek,
+/// Cyrillic and general punctuation (dashes, quotes, the euro sign). Other characters are looked
+/// up in the font's cmap as they come.
+const TABLE_CHARS: u32 = 0x2200;
+
+/// One embedded face: its bytes and metrics (for measuring) and krilla's handle (for drawing
+/// and subsetting).
 struct Face {
-    name: &'static str,
-    data: &'static [u8],
     font: Font,
     units_per_em: f32,
+    charmap: Charmap<'static>,
+    metrics: GlyphMetrics<'static>,
+    /// Glyph id and advance in em of every character below [`TABLE_CHARS`], built once so that
+    /// measuring text never parses the font again; glyph 0 marks a character the face lacks.
+    table: Vec<(u16, f32)>,
 }
 
 /// The two faces every document uses: DejaVu Sans Condensed, regular and bold, shipped inside
@@ -65,16 +75,51 @@ impl Face {
         if units_per_em <= 0.0 {
             return Err(PdfError::Font { name });
         }
-        Ok(Face {
-            name,
-            data,
+        let parsed = FontRef::new(data).map_err(|_| PdfError::Font { name })?;
+        let charmap = parsed.charmap();
+        let metrics = parsed.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let mut face = Face {
             font,
             units_per_em,
-        })
+            charmap,
+            metrics,
+            table: Vec::new(),
+        };
+        face.table = (0..TABLE_CHARS)
+            .map(|code| {
+                char::from_u32(code)
+                    .and_then(|character| face.lookup(character))
+                    .unwrap_or((0, 0.0))
+            })
+            .collect();
+        Ok(face)
+    }
+
+    /// The glyph and advance (in em) of `character` read from the font; `None` where the face
+    /// has no glyph for it (glyph 0 is `.notdef`, the empty box some cmaps map unknown
+    /// characters to).
+    fn lookup(&self, character: char) -> Option<(u16, f32)> {
+        let glyph = self
+            .charmap
+            .map(character)
+            .filter(|glyph| glyph.to_u32() != 0)?;
+        let id = u16::try_from(glyph.to_u32()).ok()?;
+        let advance = self.metrics.advance_width(glyph).unwrap_or(0.0) / self.units_per_em;
+        Some((id, advance))
+    }
+
+    /// The glyph and advance (in em) of `character`, from the table where it is there.
+    fn glyph(&self, character: char) -> Option<(u16, f32)> {
+        match self.table.get(character as usize) {
+            Some(&(0, _)) => None,
+            Some(&found) => Some(found),
+            None => self.lookup(character),
+        }
     }
 }
 
-/// The fonts, parsed once per process (krilla hashes a font's bytes when it is created).
+/// The fonts, parsed once per process (krilla hashes a font's bytes when it is created; the
+/// glyph tables are built here too).
 pub(super) fn fonts() -> Result<&'static Fonts, PdfError> {
     static FONTS: OnceLock<Result<Fonts, PdfError>> = OnceLock::new();
     FONTS
@@ -112,24 +157,18 @@ impl Fonts {
     /// box where a letter should be.
     pub(super) fn run(&self, text: &str, style: Style) -> Result<Run, PdfError> {
         let face = self.face(style);
-        let font = FontRef::new(face.data).map_err(|_| PdfError::Font { name: face.name })?;
-        let charmap = font.charmap();
-        let metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
         let mut glyphs = Vec::with_capacity(text.len());
         let mut em_width = 0.0;
         for (at, character) in text.char_indices() {
-            // Glyph 0 is `.notdef`, the empty box some cmaps map unknown characters to.
-            let glyph = charmap
-                .map(character)
-                .filter(|glyph| glyph.to_u32() != 0)
+            let (glyph, advance) = face
+                .glyph(character)
                 .ok_or_else(|| PdfError::MissingGlyph {
                     character,
                     text: text.to_owned(),
                 })?;
-            let advance = metrics.advance_width(glyph).unwrap_or(0.0) / face.units_per_em;
             em_width += advance;
             glyphs.push(KrillaGlyph::new(
-                GlyphId::new(glyph.to_u32()),
+                GlyphId::new(u32::from(glyph)),
                 advance,
                 0.0,
                 0.0,
@@ -145,14 +184,46 @@ impl Fonts {
         })
     }
 
+    /// The width of `text` in em, its advances added from the left.
+    fn em_width(&self, text: &str, style: Style) -> Result<f32, PdfError> {
+        self.em_after(0.0, text, style, || text.to_owned())
+    }
+
+    /// `start` plus the advances of `text`, added from the left (so a line measured piece by
+    /// piece has the very width it has measured whole); `whole` names the line in an error.
+    fn em_after(
+        &self,
+        start: f32,
+        text: &str,
+        style: Style,
+        whole: impl Fn() -> String,
+    ) -> Result<f32, PdfError> {
+        let face = self.face(style);
+        let mut em = start;
+        for character in text.chars() {
+            let (_, advance) = face
+                .glyph(character)
+                .ok_or_else(|| PdfError::MissingGlyph {
+                    character,
+                    text: whole(),
+                })?;
+            em += advance;
+        }
+        Ok(em)
+    }
+
     /// The width of `text` in millimetres at `size` points.
     pub(super) fn width(&self, text: &str, size: f32, style: Style) -> Result<f32, PdfError> {
-        Ok(self.run(text, style)?.em_width * size / PT_PER_MM)
+        Ok(self.em_width(text, style)? * size / PT_PER_MM)
     }
 
     /// Breaks `text` into lines no wider than `width` millimetres: at spaces where it can, inside
     /// a word only when the word alone is wider than the column, at line breaks always. Nothing
     /// is dropped: the lines joined hold every character of the text but the breaking spaces.
+    ///
+    /// A candidate line is measured by adding the advances of what it adds to the line's width
+    /// so far, in the order a whole measurement adds them, so the breaks are those of measuring
+    /// each candidate whole.
     pub(super) fn wrap(
         &self,
         text: &str,
@@ -160,32 +231,45 @@ impl Fonts {
         size: f32,
         style: Style,
     ) -> Result<Vec<String>, PdfError> {
+        let mm_of = |em: f32| em * size / PT_PER_MM;
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
             let paragraph = paragraph.replace(['\t', '\r'], " ");
             let mut line = String::new();
+            let mut line_em = 0.0;
             for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-                let candidate = if line.is_empty() {
-                    word.to_owned()
+                let candidate_em = if line.is_empty() {
+                    self.em_after(0.0, word, style, || word.to_owned())?
                 } else {
-                    format!("{line} {word}")
+                    let whole = || format!("{line} {word}");
+                    let with_space = self.em_after(line_em, " ", style, whole)?;
+                    self.em_after(with_space, word, style, whole)?
                 };
-                if self.width(&candidate, size, style)? <= width {
-                    line = candidate;
+                if mm_of(candidate_em) <= width {
+                    if !line.is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                    line_em = candidate_em;
                     continue;
                 }
                 if !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
+                    line_em = 0.0;
                 }
                 // The word alone: split it by characters where it is wider than the column.
+                let face = self.face(style);
                 for character in word.chars() {
-                    let mut longer = line.clone();
-                    longer.push(character);
-                    if !line.is_empty() && self.width(&longer, size, style)? > width {
+                    // Every character of the word was measured above.
+                    let advance = face.glyph(character).map_or(0.0, |(_, advance)| advance);
+                    let longer_em = line_em + advance;
+                    if !line.is_empty() && mm_of(longer_em) > width {
                         lines.push(std::mem::take(&mut line));
                         line.push(character);
+                        line_em = 0.0 + advance;
                     } else {
-                        line = longer;
+                        line.push(character);
+                        line_em = longer_em;
                     }
                 }
             }
