@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand};
 use billing_report::compute::{compute, Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
-    apply_dialect, check_target, default_out, render, render_only, stage_folder, summary,
-    CsvDialect, FolderKind, OutputError,
+    apply_dialect, check_target, default_out, stage_folder, stage_rendered, summary, CsvDialect,
+    FolderKind, OutputError,
 };
 use billing_report::register::{default_path, numbers_in, InvoiceRegister, RegisterError, Serves};
 use billing_report::workbook::{load, Input};
@@ -532,9 +532,18 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     // `--force` never replaces the input or the register, nor a folder holding them.
     let protect = [args.input.as_path(), register_path.as_path()];
     let only = args.only.clone().unwrap_or_default();
-    let mut files = render_only(&input, &draft, false, &only)?;
-    apply_dialect(&mut files, args.csv_dialect)?;
-    stage_folder(&out, &files, FolderKind::Draft, args.force, &protect)?.publish()?;
+    stage_rendered(
+        &out,
+        FolderKind::Draft,
+        args.force,
+        &protect,
+        &input,
+        &draft,
+        false,
+        &only,
+        args.csv_dialect,
+    )?
+    .publish()?;
     say(quiet, &summary(&draft, &out));
     Ok(())
 }
@@ -750,9 +759,17 @@ impl IssueStep<'_> {
                     invoices: numbered.to_vec(),
                     ..draft.clone()
                 };
-                let mut files = render(input, &issued, true)?;
-                apply_dialect(&mut files, args.csv_dialect)?;
-                let staged = stage_folder(out, &files, kind, args.force, &protect)?;
+                let staged = stage_rendered(
+                    out,
+                    kind,
+                    args.force,
+                    &protect,
+                    input,
+                    &issued,
+                    true,
+                    &billing_report::outputs::Outputs::all(),
+                    args.csv_dialect,
+                )?;
                 let tmp = staged.tmp().to_owned();
                 let out = std::path::absolute(staged.out()).unwrap_or_else(|_| out.to_owned());
                 let tmp = std::path::absolute(&tmp).unwrap_or(tmp);
