@@ -61,7 +61,7 @@ pub enum PdfError {
     /// The PDF writer failed.
     #[error("the pdf cannot be written: {message}")]
     Write {
-        /// krilla's message.
+        /// The writer's message.
         message: String,
     },
 }

@@ -91,6 +91,7 @@ pub(crate) fn lines_due(
         }
     }
 
+    let (previous_pool, period_pool) = (user_fee_pool(previous), user_fee_pool(period));
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(members.memberships().len() * 2);
     let no_membership: Vec<(&PartyId, &Billed)> = billed
@@ -118,6 +119,7 @@ pub(crate) fn lines_due(
                         fee,
                         per_year,
                         invoice_date,
+                        pool: &previous_pool,
                         explain,
                     };
                     match correction_line(&ctx, m, users, billed_before) {
@@ -144,6 +146,7 @@ pub(crate) fn lines_due(
                 fee,
                 per_year,
                 invoice_date,
+                pool: &period_pool,
                 explain,
             };
             match advance_line(&ctx, m, users) {

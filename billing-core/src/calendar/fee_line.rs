@@ -184,6 +184,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) fee: &'a AnnualFee,
     pub(crate) per_year: usize,
     pub(crate) invoice_date: NaiveDate,
+    /// The user-fee pool of `period` ([`user_fee_pool`]), made once for all the lines of a
+    /// date rather than formatted for each line.
+    pub(crate) pool: &'a PoolId,
     /// Whether the lines are explained (R16). The lines of an earlier date that the engine
     /// computes only for their amounts (what later dates correct, the cash flow) are not: their
     /// explanations would be built and dropped unread on every date issued after them.
@@ -325,7 +328,7 @@ impl Ctx<'_> {
 
     pub(crate) fn explanation(&self, party: &PartyId, amount: Money, steps: Steps) -> Explanation {
         Explanation {
-            pool: user_fee_pool(self.period),
+            pool: self.pool.clone(),
             party: party.clone(),
             amount,
             steps: steps.steps,

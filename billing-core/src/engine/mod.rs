@@ -629,6 +629,9 @@ impl<'m> Engine<'m> {
         let mut allocations = Vec::new();
         let mut findings = Vec::new();
         let no_lines: Vec<FeeLine> = Vec::new();
+        // The options (with every party's organisation number) once, not once per date.
+        let mut options = settings.invoice.clone();
+        options.bill_issuer = true;
         for &d in &billing_dates {
             let mut day_findings = Vec::new();
             let due = due_pools(
@@ -660,8 +663,6 @@ impl<'m> Engine<'m> {
                 .flatten()
                 .map(|l| l.to_extra_line(d, settings.transactions_vat))
                 .collect();
-            let mut options = settings.invoice.clone();
-            options.bill_issuer = true;
             // An earlier date's invoices are assembled for the cash flow only: unexplained.
             let explain = d == date;
             let assembled = assemble(
@@ -1112,7 +1113,13 @@ fn fee_reviews(model: &Model, problems: &mut Vec<Problem>) -> Vec<FeeReview> {
 /// approvals, notices recorded, in the order they happened.
 fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
     let start = model.settings.start?;
-    let terms = |id: &PartyId| model.terms.iter().find(|t| t.party == *id);
+    // Each party's terms (the first given: `check` refuses terms given twice), found by id
+    // rather than by a scan of every party's terms for every party (quadratic at 100,000).
+    let mut by_party: BTreeMap<&PartyId, &model::Terms> = BTreeMap::new();
+    for t in &model.terms {
+        by_party.entry(&t.party).or_insert(t);
+    }
+    let terms = |id: &PartyId| by_party.get(id).copied();
     let founding: Vec<Membership> = model
         .agreement
         .parties()

@@ -302,6 +302,9 @@ pub(crate) fn assemble(
 
     for f in fee_lines.iter().filter(|f| f.invoice_date == date) {
         let (kind, order, description) = match f.kind {
+            // An unexplained invoice is assembled for its totals only: its words are not read.
+            FeeLineKind::Correction if !explain => (LineKind::Correction, 0, unread()),
+            FeeLineKind::Advance if !explain => (LineKind::Advance, 1, unread()),
             FeeLineKind::Correction => (
                 LineKind::Correction,
                 0,
@@ -364,7 +367,11 @@ pub(crate) fn assemble(
                 amount,
                 steps: Vec::new(),
             });
-            let description = Text::plain(format!("{} ({})", a.name, a.pool));
+            let description = if explain {
+                Text::plain(format!("{} ({})", a.name, a.pool))
+            } else {
+                unread()
+            };
             // The parts are ordered by party: a binary search, not a scan of every part for
             // every payer (issue 12: quadratic at national scale).
             let quantity = match a.part(party) {
@@ -427,6 +434,12 @@ pub(crate) fn assemble(
         invoices.push(invoice(issuer, buyer, date, due_date, lines, options));
     }
     CalendarProblems::check(invoices, problems)
+}
+
+/// The description of a line of an unexplained invoice (one assembled for its totals only, see
+/// [`assemble`]): nothing, rather than words formatted for every line and never read.
+fn unread() -> Text {
+    Text::plain(String::new())
 }
 
 fn line(

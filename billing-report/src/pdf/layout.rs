@@ -1,5 +1,6 @@
 //! The drawing layer under the invoice: embedded fonts, text measured with the same advances it
-//! is drawn with, pages as lists of operations in millimetres, and their serialization by krilla.
+//! is drawn with, pages as lists of operations in millimetres, and their serialization with
+//! `pdf-writer` (each face embedded as a subset by `subsetter`, streams deflated by `flate2`).
 //!
 //! Pages are laid out first and written afterwards, so the footer can say "Sida N av M".
 
@@ -7,18 +8,23 @@
 // numbers); no amount of money is computed here, amounts arrive as formatted text.
 #![allow(clippy::float_arithmetic)]
 
+use std::hash::Hasher;
+use std::io::Write;
 use std::sync::OnceLock;
 
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::Metadata;
-use krilla::num::NormalizedF32;
-use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
-use krilla::text::{Font, GlyphId, KrillaGlyph};
-use krilla::Document;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::writers::WMode;
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use siphasher::sip128::{Hasher128, SipHasher13};
+use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
-use skrifa::{FontRef, MetadataProvider};
+use skrifa::metrics::{BoundingBox, GlyphMetrics};
+use skrifa::raw::TableProvider;
+use skrifa::string::StringId;
+use skrifa::{FontRef, GlyphId, MetadataProvider};
+use subsetter::GlyphRemapper;
 
 use super::PdfError;
 
@@ -35,6 +41,19 @@ pub(super) enum Style {
     Bold,
 }
 
+impl Style {
+    /// The face's place in per-face arrays, and its resource name in a page.
+    fn index(self) -> usize {
+        match self {
+            Style::Regular => 0,
+            Style::Bold => 1,
+        }
+    }
+}
+
+/// The resource names of the faces in a page's font dictionary, by [`Style::index`].
+const FONT_NAMES: [&[u8]; 2] = [b"F0", b"F1"];
+
 /// The colour of a run of text: body text, or the grey of labels and notes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Ink {
@@ -42,13 +61,38 @@ pub(super) enum Ink {
     Grey,
 }
 
-/// One embedded face: its bytes (for measuring) and krilla's handle (for drawing and
-/// subsetting).
+/// The characters whose glyph and advance are kept in a dense table per face: Latin, Greek,
+/// Cyrillic and general punctuation (dashes, quotes, the euro sign). Other characters are looked
+/// up in the font's cmap as they come.
+const TABLE_CHARS: u32 = 0x2200;
+
+/// One embedded face: its bytes (subset into each document), its metrics (for measuring and
+/// for the font descriptor) and a table of the glyphs of common characters.
 struct Face {
     name: &'static str,
     data: &'static [u8],
-    font: Font,
     units_per_em: f32,
+    charmap: Charmap<'static>,
+    metrics: GlyphMetrics<'static>,
+    /// Glyph id and advance in em of every character below [`TABLE_CHARS`], built once so that
+    /// measuring text never parses the font again; glyph 0 marks a character the face lacks.
+    table: Vec<(u16, f32)>,
+    /// What the font descriptor says of the face, in the PDF's units of 1/1000 em.
+    descriptor: Descriptor,
+}
+
+/// The font descriptor's figures of a face, as krilla 0.8 wrote them (its `text/cid.rs`).
+struct Descriptor {
+    postscript_name: String,
+    /// [`FontFlags`] bits.
+    flags: u32,
+    italic_angle: f32,
+    ascent: f32,
+    descent: f32,
+    cap_height: f32,
+    stem_v: f32,
+    /// The whole face's bounding box, for a subset whose glyphs have none of their own.
+    bbox: Option<BoundingBox>,
 }
 
 /// The two faces every document uses: DejaVu Sans Condensed, regular and bold, shipped inside
@@ -60,21 +104,86 @@ pub(super) struct Fonts {
 
 impl Face {
     fn load(name: &'static str, data: &'static [u8]) -> Result<Face, PdfError> {
-        let font = Font::new(data.into(), 0).ok_or(PdfError::Font { name })?;
-        let units_per_em = font.units_per_em();
+        let parsed = FontRef::new(data).map_err(|_| PdfError::Font { name })?;
+        let metrics = parsed.metrics(Size::unscaled(), LocationRef::default());
+        let units_per_em = f32::from(metrics.units_per_em);
         if units_per_em <= 0.0 {
             return Err(PdfError::Font { name });
         }
-        Ok(Face {
+        let postscript_name = parsed
+            .localized_strings(StringId::POSTSCRIPT_NAME)
+            .english_or_first()
+            .map(|name| name.chars().collect::<String>())
+            .ok_or(PdfError::Font { name })?;
+        let os2 = parsed.os2().ok();
+        let to_pdf = |value: f32| value / units_per_em * 1000.0;
+        let ascent = to_pdf(
+            os2.as_ref()
+                .map_or(metrics.ascent, |os2| f32::from(os2.s_typo_ascender())),
+        );
+        let descent = to_pdf(
+            os2.as_ref()
+                .map_or(metrics.descent, |os2| f32::from(os2.s_typo_descender())),
+        );
+        let mut flags = FontFlags::empty();
+        flags.set(FontFlags::SERIF, postscript_name.contains("Serif"));
+        flags.set(FontFlags::FIXED_PITCH, metrics.is_monospace);
+        flags.set(FontFlags::ITALIC, metrics.italic_angle != 0.0);
+        flags.insert(FontFlags::SYMBOLIC);
+        flags.insert(FontFlags::SMALL_CAP);
+        let descriptor = Descriptor {
+            flags: flags.bits(),
+            italic_angle: metrics.italic_angle,
+            ascent,
+            descent,
+            cap_height: metrics.cap_height.map_or(ascent, to_pdf),
+            stem_v: 10.0 + 0.244 * (parsed.attributes().weight.value() - 50.0),
+            bbox: metrics.bounds,
+            postscript_name,
+        };
+        let mut face = Face {
             name,
             data,
-            font,
             units_per_em,
-        })
+            charmap: parsed.charmap(),
+            metrics: parsed.glyph_metrics(Size::unscaled(), LocationRef::default()),
+            table: Vec::new(),
+            descriptor,
+        };
+        face.table = (0..TABLE_CHARS)
+            .map(|code| {
+                char::from_u32(code)
+                    .and_then(|character| face.lookup(character))
+                    .unwrap_or((0, 0.0))
+            })
+            .collect();
+        Ok(face)
+    }
+
+    /// The glyph and advance (in em) of `character` read from the font; `None` where the face
+    /// has no glyph for it (glyph 0 is `.notdef`, the empty box some cmaps map unknown
+    /// characters to).
+    fn lookup(&self, character: char) -> Option<(u16, f32)> {
+        let glyph = self
+            .charmap
+            .map(character)
+            .filter(|glyph| glyph.to_u32() != 0)?;
+        let id = u16::try_from(glyph.to_u32()).ok()?;
+        let advance = self.metrics.advance_width(glyph).unwrap_or(0.0) / self.units_per_em;
+        Some((id, advance))
+    }
+
+    /// The glyph and advance (in em) of `character`, from the table where it is there.
+    fn glyph(&self, character: char) -> Option<(u16, f32)> {
+        match self.table.get(character as usize) {
+            Some(&(0, _)) => None,
+            Some(&found) => Some(found),
+            None => self.lookup(character),
+        }
     }
 }
 
-/// The fonts, parsed once per process (krilla hashes a font's bytes when it is created).
+/// The fonts, parsed once per process, their glyph tables built once.
 pub(super) fn fonts() -> Result<&'static Fonts, PdfError> {
     static FONTS: OnceLock<Result<Fonts, PdfError>> = OnceLock::new();
     FONTS
@@ -88,11 +197,11 @@ pub(super) fn fonts() -> Result<&'static Fonts, PdfError> {
         .map_err(Clone::clone)
 }
 
-/// A line of text ready to draw: its glyphs with their advances, and its width in em.
+/// A line of text ready to draw: each glyph with the character it draws (what the PDF's text
+/// layer, its ToUnicode map, reads back), and its width in em.
 #[derive(Clone, Debug)]
 pub(super) struct Run {
-    text: String,
-    glyphs: Vec<KrillaGlyph>,
+    glyphs: Vec<(u16, char)>,
     em_width: f32,
 }
 
@@ -104,55 +213,68 @@ impl Fonts {
         }
     }
 
-    /// Maps each character to its glyph and advance. Each glyph keeps the byte range of its
-    /// character, so the PDF's text layer (ToUnicode) reads back exactly `text`.
+    /// Maps each character to its glyph, and adds their advances.
     ///
     /// # Errors
     /// [`PdfError::MissingGlyph`] for a character the font cannot draw: better an error than a
     /// box where a letter should be.
     pub(super) fn run(&self, text: &str, style: Style) -> Result<Run, PdfError> {
         let face = self.face(style);
-        let font = FontRef::new(face.data).map_err(|_| PdfError::Font { name: face.name })?;
-        let charmap = font.charmap();
-        let metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
         let mut glyphs = Vec::with_capacity(text.len());
         let mut em_width = 0.0;
-        for (at, character) in text.char_indices() {
-            // Glyph 0 is `.notdef`, the empty box some cmaps map unknown characters to.
-            let glyph = charmap
-                .map(character)
-                .filter(|glyph| glyph.to_u32() != 0)
+        for character in text.chars() {
+            let (glyph, advance) = face
+                .glyph(character)
                 .ok_or_else(|| PdfError::MissingGlyph {
                     character,
                     text: text.to_owned(),
                 })?;
-            let advance = metrics.advance_width(glyph).unwrap_or(0.0) / face.units_per_em;
             em_width += advance;
-            glyphs.push(KrillaGlyph::new(
-                GlyphId::new(glyph.to_u32()),
-                advance,
-                0.0,
-                0.0,
-                0.0,
-                at..at + character.len_utf8(),
-                None,
-            ));
+            glyphs.push((glyph, character));
         }
-        Ok(Run {
-            text: text.to_owned(),
-            glyphs,
-            em_width,
-        })
+        Ok(Run { glyphs, em_width })
+    }
+
+    /// The width of `text` in em, its advances added from the left.
+    fn em_width(&self, text: &str, style: Style) -> Result<f32, PdfError> {
+        self.em_after(0.0, text, style, || text.to_owned())
+    }
+
+    /// `start` plus the advances of `text`, added from the left (so a line measured piece by
+    /// piece has the very width it has measured whole); `whole` names the line in an error.
+    fn em_after(
+        &self,
+        start: f32,
+        text: &str,
+        style: Style,
+        whole: impl Fn() -> String,
+    ) -> Result<f32, PdfError> {
+        let face = self.face(style);
+        let mut em = start;
+        for character in text.chars() {
+            let (_, advance) = face
+                .glyph(character)
+                .ok_or_else(|| PdfError::MissingGlyph {
+                    character,
+                    text: whole(),
+                })?;
+            em += advance;
+        }
+        Ok(em)
     }
 
     /// The width of `text` in millimetres at `size` points.
     pub(super) fn width(&self, text: &str, size: f32, style: Style) -> Result<f32, PdfError> {
-        Ok(self.run(text, style)?.em_width * size / PT_PER_MM)
+        Ok(self.em_width(text, style)? * size / PT_PER_MM)
     }
 
     /// Breaks `text` into lines no wider than `width` millimetres: at spaces where it can, inside
     /// a word only when the word alone is wider than the column, at line breaks always. Nothing
     /// is dropped: the lines joined hold every character of the text but the breaking spaces.
+    ///
+    /// A candidate line is measured by adding the advances of what it adds to the line's width
+    /// so far, in the order a whole measurement adds them, so the breaks are those of measuring
+    /// each candidate whole.
     pub(super) fn wrap(
         &self,
         text: &str,
@@ -160,32 +282,45 @@ impl Fonts {
         size: f32,
         style: Style,
     ) -> Result<Vec<String>, PdfError> {
+        let mm_of = |em: f32| em * size / PT_PER_MM;
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
             let paragraph = paragraph.replace(['\t', '\r'], " ");
             let mut line = String::new();
+            let mut line_em = 0.0;
             for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-                let candidate = if line.is_empty() {
-                    word.to_owned()
+                let candidate_em = if line.is_empty() {
+                    self.em_after(0.0, word, style, || word.to_owned())?
                 } else {
-                    format!("{line} {word}")
+                    let whole = || format!("{line} {word}");
+                    let with_space = self.em_after(line_em, " ", style, whole)?;
+                    self.em_after(with_space, word, style, whole)?
                 };
-                if self.width(&candidate, size, style)? <= width {
-                    line = candidate;
+                if mm_of(candidate_em) <= width {
+                    if !line.is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                    line_em = candidate_em;
                     continue;
                 }
                 if !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
+                    line_em = 0.0;
                 }
                 // The word alone: split it by characters where it is wider than the column.
+                let face = self.face(style);
                 for character in word.chars() {
-                    let mut longer = line.clone();
-                    longer.push(character);
-                    if !line.is_empty() && self.width(&longer, size, style)? > width {
+                    // Every character of the word was measured above.
+                    let advance = face.glyph(character).map_or(0.0, |(_, advance)| advance);
+                    let longer_em = line_em + advance;
+                    if !line.is_empty() && mm_of(longer_em) > width {
                         lines.push(std::mem::take(&mut line));
                         line.push(character);
+                        line_em = 0.0 + advance;
                     } else {
-                        line = longer;
+                        line.push(character);
+                        line_em = longer_em;
                     }
                 }
             }
@@ -263,109 +398,361 @@ fn mm(value: f32) -> f32 {
     value * PT_PER_MM
 }
 
-fn colour(ink: Ink) -> rgb::Color {
+/// An sRGB colour as the PDF writes it, each component from 0 to 1.
+fn rgb(red: u8, green: u8, blue: u8) -> [f32; 3] {
+    [red, green, blue].map(|c| f32::from(c) / 255.0)
+}
+
+fn colour(ink: Ink) -> [f32; 3] {
     match ink {
-        Ink::Black => rgb::Color::new(0, 0, 0),
-        Ink::Grey => rgb::Color::new(90, 90, 90),
+        Ink::Black => rgb(0, 0, 0),
+        Ink::Grey => rgb(90, 90, 90),
     }
 }
 
-fn fill(colour: rgb::Color) -> Fill {
-    Fill {
-        paint: colour.into(),
-        opacity: NormalizedF32::ONE,
-        rule: Default::default(),
+/// How hard streams are deflated: level 2. Measured on the 2,876 two-page invoices of
+/// `benches/scale.sh 2901` (`run --only pdf`, CPU seconds / bytes of all PDFs): level 1 2.0 s /
+/// 82.8 MB, level 2 2.4 s / 69.7 MB, level 6 (krilla's fixed level) 2.9 s / 65.7 MB; krilla
+/// itself took 4.45 s / 68.7 MB. Level 1 is zlib's quick strategy, a fifth larger for little.
+const COMPRESSION: Compression = Compression::new(2);
+
+fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
+    let mut encoder = ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 64), COMPRESSION);
+    encoder
+        .write_all(data)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| PdfError::Write {
+            message: format!("deflate: {e}"),
+        })
+}
+
+/// A 128-bit hash of `bytes` that is the same on every machine and in every build (SipHash 1-3
+/// with fixed keys, as krilla uses for its subset tags and file ids).
+fn stable_hash(bytes: &[u8]) -> u128 {
+    let mut hasher = SipHasher13::new();
+    hasher.write(bytes);
+    hasher.finish128().as_u128()
+}
+
+/// The glyphs of one face that a document uses, numbered from 0 (`.notdef`) in the order they
+/// are first drawn: these numbers are the CIDs in the content streams and the glyph ids of the
+/// subset.
+struct Used {
+    remapper: GlyphRemapper,
+    /// The character each CID was first drawn for (nothing for `.notdef`).
+    text: Vec<Option<char>>,
+}
+
+impl Used {
+    fn new() -> Used {
+        Used {
+            remapper: GlyphRemapper::new(),
+            text: vec![None],
+        }
+    }
+
+    fn cid(&mut self, glyph: u16, character: char) -> u16 {
+        let cid = self.remapper.remap(glyph);
+        if usize::from(cid) == self.text.len() {
+            self.text.push(Some(character));
+        }
+        cid
     }
 }
 
-/// Writes the pages as one PDF. No creation date and no random id: krilla derives the file id
-/// from the content, so the same pages give the same bytes.
+/// One page's content stream (deflated) and which faces it draws with.
+struct PageContent {
+    stream: Vec<u8>,
+    faces: [bool; 2],
+}
+
+fn check_finite(values: &[f32], what: &'static str) -> Result<(), PdfError> {
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(PdfError::Geometry { what })
+    }
+}
+
+/// The content stream of one page. Drawing happens in millimetres from the top left corner:
+/// the page's coordinates are flipped once, and every text matrix flips its glyphs back.
+fn page_content(page: &Page, used: &mut [Option<Used>; 2]) -> Result<PageContent, PdfError> {
+    let mut content = Content::new();
+    let mut faces = [false; 2];
+    let mut fill = rgb(0, 0, 0);
+    let mut codes = Vec::new();
+    content.save_state();
+    content.transform([1.0, 0.0, 0.0, -1.0, 0.0, mm(PAGE_HEIGHT)]);
+    for op in &page.ops {
+        match op {
+            Op::Text {
+                x,
+                y,
+                size,
+                style,
+                ink,
+                run,
+            } => {
+                check_finite(&[*x, *y, *size], "a line of text")?;
+                let index = style.index();
+                faces[index] = true;
+                let subset = used[index].get_or_insert_with(Used::new);
+                codes.clear();
+                for &(glyph, character) in &run.glyphs {
+                    codes.extend_from_slice(&subset.cid(glyph, character).to_be_bytes());
+                }
+                let ink = colour(*ink);
+                if ink != fill {
+                    fill = ink;
+                    content.set_fill_rgb(fill[0], fill[1], fill[2]);
+                }
+                content.begin_text();
+                content.set_font(Name(FONT_NAMES[index]), *size);
+                content.set_text_matrix([1.0, 0.0, 0.0, -1.0, mm(*x), mm(*y)]);
+                content.show(Str(&codes));
+                content.end_text();
+            }
+            Op::Rule { from, to, width } => {
+                check_finite(&[from.0, from.1, to.0, to.1, *width], "a rule")?;
+                let [r, g, b] = rgb(120, 120, 120);
+                content.set_stroke_rgb(r, g, b);
+                content.set_line_width(*width);
+                content.move_to(mm(from.0), mm(from.1));
+                content.line_to(mm(to.0), mm(to.1));
+                content.stroke();
+            }
+            Op::Shade { x, y, w, h } => {
+                check_finite(&[*x, *y, *w, *h], "a shaded box")?;
+                let shade = rgb(232, 232, 232);
+                if shade != fill {
+                    fill = shade;
+                    content.set_fill_rgb(fill[0], fill[1], fill[2]);
+                }
+                content.rect(mm(*x), mm(*y), mm(*w), mm(*h));
+                content.fill_nonzero();
+            }
+            Op::Frame { x, y, w, h, width } => {
+                check_finite(&[*x, *y, *w, *h, *width], "a frame")?;
+                content.set_stroke_rgb(0.0, 0.0, 0.0);
+                content.set_line_width(*width);
+                content.rect(mm(*x), mm(*y), mm(*w), mm(*h));
+                content.stroke();
+            }
+        }
+    }
+    content.restore_state();
+    Ok(PageContent {
+        stream: deflate(&content.finish())?,
+        faces,
+    })
+}
+
+/// The registry and ordering of an Identity-H font's CIDs.
+const SYSTEM_INFO: SystemInfo = SystemInfo {
+    registry: Str(b"Adobe"),
+    ordering: Str(b"Identity"),
+    supplement: 0,
+};
+
+/// The six capital letters before a subset's name, derived from the glyphs it holds, so the
+/// same glyphs give the same name.
+fn subset_tag(used: &Used) -> String {
+    let mut glyphs = Vec::with_capacity(usize::from(used.remapper.num_gids()) * 2);
+    for glyph in used.remapper.remapped_gids() {
+        glyphs.extend_from_slice(&glyph.to_be_bytes());
+    }
+    let mut hash = stable_hash(&glyphs);
+    let mut tag = String::with_capacity(6);
+    for _ in 0..6 {
+        // The remainder is below 26.
+        tag.push(char::from(b'A' + (hash % 26) as u8));
+        hash /= 26;
+    }
+    tag
+}
+
+/// Embeds the glyphs `used` of `face` as a Type0 font with Identity-H encoding over a
+/// CIDFontType2 subset (CIDs are the subset's glyph ids: CIDToGIDMap Identity), with its widths,
+/// font descriptor and ToUnicode map. `font` is the Type0 font's reference.
+fn write_font(
+    pdf: &mut Pdf,
+    next: &mut Ref,
+    face: &Face,
+    used: &Used,
+    font: Ref,
+) -> Result<(), PdfError> {
+    let cid_ref = next.bump();
+    let descriptor_ref = next.bump();
+    let cmap_ref = next.bump();
+    let data_ref = next.bump();
+
+    let subset = subsetter::subset(face.data, 0, &used.remapper).map_err(|e| PdfError::Write {
+        message: format!("the subset of {}: {e}", face.name),
+    })?;
+    let font_file = deflate(&subset)?;
+    let base_font = format!("{}+{}", subset_tag(used), face.descriptor.postscript_name);
+    let to_pdf = |value: f32| value / face.units_per_em * 1000.0;
+
+    pdf.type0_font(font)
+        .base_font(Name(base_font.as_bytes()))
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid_ref)
+        .to_unicode(cmap_ref);
+
+    let mut bbox: Option<BoundingBox> = None;
+    let mut widths = Vec::with_capacity(usize::from(used.remapper.num_gids()));
+    for glyph in used.remapper.remapped_gids() {
+        let id = GlyphId::new(u32::from(glyph));
+        widths.push(to_pdf(face.metrics.advance_width(id).unwrap_or(0.0)));
+        if let Some(bounds) = face.metrics.bounds(id) {
+            bbox = Some(match bbox {
+                None => bounds,
+                Some(b) => BoundingBox {
+                    x_min: b.x_min.min(bounds.x_min),
+                    y_min: b.y_min.min(bounds.y_min),
+                    x_max: b.x_max.max(bounds.x_max),
+                    y_max: b.y_max.max(bounds.y_max),
+                },
+            });
+        }
+    }
+
+    let mut cid = pdf.cid_font(cid_ref);
+    cid.subtype(CidFontType::Type2)
+        .base_font(Name(base_font.as_bytes()))
+        .system_info(SYSTEM_INFO)
+        .font_descriptor(descriptor_ref)
+        .default_width(0.0)
+        .cid_to_gid_map_predefined(Name(b"Identity"));
+    let mut width_writer = cid.widths();
+    let mut first = 0;
+    while first < widths.len() {
+        let width = widths[first];
+        let mut last = first;
+        while last + 1 < widths.len() && widths[last + 1] == width {
+            last += 1;
+        }
+        if width != 0.0 {
+            // CIDs are u16: the remapper numbers at most 65,536 glyphs.
+            width_writer.same(first as u16, last as u16, width);
+        }
+        first = last + 1;
+    }
+    width_writer.finish();
+    cid.finish();
+
+    let d = &face.descriptor;
+    let bbox = bbox
+        .or(d.bbox)
+        .map_or(Rect::new(0.0, 0.0, 1000.0, 1000.0), |b| {
+            Rect::new(
+                to_pdf(b.x_min),
+                to_pdf(b.y_min),
+                to_pdf(b.x_max),
+                to_pdf(b.y_max),
+            )
+        });
+    pdf.font_descriptor(descriptor_ref)
+        .name(Name(base_font.as_bytes()))
+        .flags(FontFlags::from_bits_truncate(d.flags))
+        .bbox(bbox)
+        .italic_angle(d.italic_angle)
+        .ascent(d.ascent)
+        .descent(d.descent)
+        .cap_height(d.cap_height)
+        .stem_v(d.stem_v)
+        .font_file2(data_ref);
+
+    let mut cmap = UnicodeCmap::<u16>::new(Name(b"Custom"), SYSTEM_INFO);
+    for (cid, character) in used.text.iter().enumerate() {
+        if let Some(character) = character {
+            // CIDs are u16, see above.
+            cmap.pair(cid as u16, *character);
+        }
+    }
+    let cmap = deflate(&cmap.finish())?;
+    let mut cmap_stream = pdf.cmap(cmap_ref, &cmap);
+    cmap_stream.filter(Filter::FlateDecode);
+    cmap_stream.writing_mode(WMode::Horizontal);
+    cmap_stream.finish();
+
+    // A TrueType program's stream says its length before deflating (Length1).
+    let length1 = i32::try_from(subset.len()).map_err(|_| PdfError::Write {
+        message: format!("the subset of {} is too large", face.name),
+    })?;
+    pdf.stream(data_ref, &font_file)
+        .filter(Filter::FlateDecode)
+        .pair(Name(b"Length1"), length1);
+    Ok(())
+}
+
+/// Writes the pages as one PDF 1.7: the catalog with the document's language, the page tree,
+/// each page's deflated content, each face used as an embedded subset, and the document
+/// information's title. No creation date and no random id: the file id is a hash of the
+/// content, so the same pages give the same bytes.
 pub(super) fn write(
     pages: &[Page],
     fonts: &Fonts,
     title: String,
     language: &str,
 ) -> Result<Vec<u8>, PdfError> {
-    let mut document = Document::new();
-    document.set_metadata(Metadata::new().title(title).language(language.to_owned()));
-    for page in pages {
-        let settings =
-            PageSettings::from_wh(mm(PAGE_WIDTH), mm(PAGE_HEIGHT)).ok_or(PdfError::Geometry {
-                what: "the A4 page",
-            })?;
-        let mut pdf_page = document.start_page_with(settings);
-        let mut surface = pdf_page.surface();
-        for op in &page.ops {
-            match op {
-                Op::Text {
-                    x,
-                    y,
-                    size,
-                    style,
-                    ink,
-                    run,
-                } => {
-                    surface.set_stroke(None);
-                    surface.set_fill(Some(fill(colour(*ink))));
-                    surface.draw_glyphs(
-                        Point::from_xy(mm(*x), mm(*y)),
-                        &run.glyphs,
-                        fonts.face(*style).font.clone(),
-                        &run.text,
-                        *size,
-                        false,
-                    );
-                }
-                Op::Rule { from, to, width } => {
-                    let mut path = PathBuilder::new();
-                    path.move_to(mm(from.0), mm(from.1));
-                    path.line_to(mm(to.0), mm(to.1));
-                    let path = path.finish().ok_or(PdfError::Geometry { what: "a rule" })?;
-                    surface.set_fill(None);
-                    surface.set_stroke(Some(Stroke {
-                        paint: rgb::Color::new(120, 120, 120).into(),
-                        width: *width,
-                        ..Default::default()
-                    }));
-                    surface.draw_path(&path);
-                }
-                Op::Shade { x, y, w, h } => {
-                    let rect = Rect::from_xywh(mm(*x), mm(*y), mm(*w), mm(*h)).ok_or(
-                        PdfError::Geometry {
-                            what: "a shaded box",
-                        },
-                    )?;
-                    let mut path = PathBuilder::new();
-                    path.push_rect(rect);
-                    let path = path.finish().ok_or(PdfError::Geometry {
-                        what: "a shaded box",
-                    })?;
-                    surface.set_stroke(None);
-                    surface.set_fill(Some(fill(rgb::Color::new(232, 232, 232))));
-                    surface.draw_path(&path);
-                }
-                Op::Frame { x, y, w, h, width } => {
-                    let rect = Rect::from_xywh(mm(*x), mm(*y), mm(*w), mm(*h))
-                        .ok_or(PdfError::Geometry { what: "a frame" })?;
-                    let mut path = PathBuilder::new();
-                    path.push_rect(rect);
-                    let path = path
-                        .finish()
-                        .ok_or(PdfError::Geometry { what: "a frame" })?;
-                    surface.set_fill(None);
-                    surface.set_stroke(Some(Stroke {
-                        paint: rgb::Color::new(0, 0, 0).into(),
-                        width: *width,
-                        ..Default::default()
-                    }));
-                    surface.draw_path(&path);
-                }
+    let mut used: [Option<Used>; 2] = [None, None];
+    let contents = pages
+        .iter()
+        .map(|page| page_content(page, &mut used))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // The streams and room for the objects around them, so the buffer is not grown by doubling
+    // (every invoice of a run is held until it is written).
+    let streams: usize = contents.iter().map(|c| c.stream.len() + 512).sum();
+    let mut pdf = Pdf::with_capacity(streams + 40_000);
+    let mut next = Ref::new(1);
+    let catalog_ref = next.bump();
+    let tree_ref = next.bump();
+    let info_ref = next.bump();
+    let page_refs: Vec<(Ref, Ref)> = contents
+        .iter()
+        .map(|_| (next.bump(), next.bump()))
+        .collect();
+    let font_refs = used.each_ref().map(|u| u.as_ref().map(|_| next.bump()));
+
+    pdf.catalog(catalog_ref)
+        .pages(tree_ref)
+        .lang(TextStr(language));
+    let count = i32::try_from(page_refs.len()).map_err(|_| PdfError::Write {
+        message: "too many pages".to_owned(),
+    })?;
+    pdf.pages(tree_ref)
+        .kids(page_refs.iter().map(|(page, _)| *page))
+        .count(count);
+    for (content, &(page_ref, content_ref)) in contents.iter().zip(&page_refs) {
+        let mut page = pdf.page(page_ref);
+        page.parent(tree_ref)
+            .media_box(Rect::new(0.0, 0.0, mm(PAGE_WIDTH), mm(PAGE_HEIGHT)))
+            .contents(content_ref);
+        let mut resources = page.resources();
+        let mut page_fonts = resources.fonts();
+        for (index, font) in font_refs.iter().enumerate() {
+            if let (true, Some(font)) = (content.faces[index], font) {
+                page_fonts.pair(Name(FONT_NAMES[index]), *font);
             }
         }
-        surface.finish();
-        pdf_page.finish();
+        page_fonts.finish();
+        resources.finish();
+        page.finish();
+        pdf.stream(content_ref, &content.stream)
+            .filter(Filter::FlateDecode);
     }
-    document.finish().map_err(|e| PdfError::Write {
-        message: e.to_string(),
-    })
+    for (index, style) in [Style::Regular, Style::Bold].into_iter().enumerate() {
+        if let (Some(used), Some(font)) = (&used[index], font_refs[index]) {
+            write_font(&mut pdf, &mut next, fonts.face(style), used, font)?;
+        }
+    }
+    pdf.document_info(info_ref).title(TextStr(&title));
+
+    let id = stable_hash(pdf.as_bytes()).to_be_bytes().to_vec();
+    pdf.set_file_id((id.clone(), id));
+    let mut bytes = pdf.finish();
+    bytes.shrink_to_fit();
+    Ok(bytes)
 }
