@@ -277,6 +277,7 @@ CREATE TABLE IF NOT EXISTS credits (
     json TEXT NOT NULL,
     PRIMARY KEY (issuer, number)
 );
+CREATE INDEX IF NOT EXISTS invoices_by_date ON invoices (date);
 CREATE UNIQUE INDEX IF NOT EXISTS credited_once ON credits (issuer, credits) WHERE kind = 'credit_note';
 CREATE TABLE IF NOT EXISTS publications (
     date TEXT PRIMARY KEY,
@@ -700,12 +701,8 @@ impl InvoiceRegister {
         for invoice in invoices {
             let issuer = invoice.issuer.to_string();
             let next: Option<i64> = tx
-                .query_row(
-                    "SELECT next_number FROM series WHERE issuer = ?1",
-                    params![issuer],
-                    |r| r.get(0),
-                )
-                .optional()
+                .prepare_cached("SELECT next_number FROM series WHERE issuer = ?1")
+                .and_then(|mut st| st.query_row(params![issuer], |r| r.get(0)).optional())
                 .map_err(db.clone())?;
             let number = match next {
                 Some(n) => u64::try_from(n).map_err(|_| RegisterError::Corrupt {
@@ -730,10 +727,11 @@ impl InvoiceRegister {
                         message: e.to_string(),
                     })?;
             let json = serde_json::to_string(&invoice).unwrap_or_default();
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO invoices (issuer, number, buyer, date, due_date, kind, net, vat, rounding, payable, ocr, json)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
+            )
+            .and_then(|mut st| st.execute(params![
                     issuer,
                     i64::try_from(number).unwrap_or(i64::MAX),
                     invoice.buyer.to_string(),
@@ -746,14 +744,19 @@ impl InvoiceRegister {
                     invoice.payable.to_string(),
                     invoice.ocr.clone().unwrap_or_default(),
                     json,
-                ],
-            )
+                ]))
             .map_err(db.clone())?;
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO series (issuer, next_number) VALUES (?1, ?2)
                  ON CONFLICT(issuer) DO UPDATE SET next_number = excluded.next_number",
-                params![issuer, i64::try_from(number + 1).unwrap_or(i64::MAX)], // ≤ 10^12 + 1
             )
+            .and_then(|mut st| {
+                st.execute(params![
+                    issuer,
+                    i64::try_from(number + 1).unwrap_or(i64::MAX)
+                ])
+                // ≤ 10^12 + 1
+            })
             .map_err(db.clone())?;
             numbered.push(invoice);
         }
@@ -1037,8 +1040,10 @@ impl InvoiceRegister {
 
 /// Records one user-fee line as billed.
 fn insert_fee_line(conn: &Connection, l: &FeeLine) -> rusqlite::Result<usize> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO fee_lines (party, kind, period_start, period_end, invoice_date, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(
         params![
             l.party.to_string(),
             match l.kind {
