@@ -277,7 +277,6 @@ CREATE TABLE IF NOT EXISTS credits (
     json TEXT NOT NULL,
     PRIMARY KEY (issuer, number)
 );
-CREATE INDEX IF NOT EXISTS invoices_by_date ON invoices (date);
 CREATE UNIQUE INDEX IF NOT EXISTS credited_once ON credits (issuer, credits) WHERE kind = 'credit_note';
 CREATE TABLE IF NOT EXISTS publications (
     date TEXT PRIMARY KEY,
@@ -285,6 +284,14 @@ CREATE TABLE IF NOT EXISTS publications (
     tmp TEXT NOT NULL,
     published INTEGER NOT NULL
 );
+";
+
+/// The indexes that only speed the register up. Written by the commands that write the
+/// register anyway ([`InvoiceRegister::create`], [`InvoiceRegister::issue`]), never on opening:
+/// a register made before an index existed still opens read-only, and `run`, `verify` and
+/// `year` never change it, nor wait for another process's `issue` to write it.
+const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS invoices_by_date ON invoices (date);
 ";
 
 /// What a register serves: the invoice series of one agreement whose invoices its coordinator
@@ -361,6 +368,10 @@ impl InvoiceRegister {
             });
         }
         let register = Self::open(path)?;
+        register
+            .conn
+            .execute_batch(INDEXES)
+            .map_err(|e| register.db(e))?;
         register.record_serves(serves)?;
         Ok(register)
     }
@@ -696,6 +707,7 @@ impl InvoiceRegister {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db.clone())?;
+        tx.execute_batch(INDEXES).map_err(db.clone())?;
         refuse_issued(&tx, &self.path, date)?;
         let mut numbered = Vec::with_capacity(invoices.len());
         for invoice in invoices {

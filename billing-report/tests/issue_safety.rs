@@ -937,3 +937,63 @@ fn kill_9_at_random_points_of_issue_never_loses_or_doubles_a_number() {
     assert!(kills > 0, "no run was killed");
     eprintln!("{kills} kill(s)");
 }
+
+/// Regression: opening the register created the index `invoices_by_date` when it was missing,
+/// so a register made before that index existed was written by `run` (and `verify`, `year`):
+/// a read-only copy failed ("attempt to write a readonly database") and a reader waited for
+/// another process's `issue`. Now only the commands that write the register build indexes.
+#[test]
+fn reading_an_older_register_never_writes_to_it() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let first = t.path().join("first");
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-07-01",
+        "--out",
+        s(&first),
+    ])
+    .expect(0);
+    let has_index = |register: &Path| -> bool {
+        let conn = rusqlite::Connection::open(register).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'invoices_by_date'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+            == 1
+    };
+    assert!(has_index(&register), "issue builds the index");
+    // As a register written before the index existed.
+    rusqlite::Connection::open(&register)
+        .unwrap()
+        .execute_batch("DROP INDEX invoices_by_date")
+        .unwrap();
+    let bytes = std::fs::read(&register).unwrap();
+
+    let draft = t.path().join("draft");
+    cli(&["run", s(&input), "--date", "2017-08-01", "--out", s(&draft)]).expect(0);
+    assert_eq!(
+        std::fs::read(&register).unwrap(),
+        bytes,
+        "run left the register as it was"
+    );
+    assert!(!has_index(&register));
+
+    let second = t.path().join("second");
+    cli(&[
+        "issue",
+        s(&input),
+        "--date",
+        "2017-08-01",
+        "--out",
+        s(&second),
+    ])
+    .expect(0);
+    assert!(has_index(&register), "the next issue builds it");
+    assert_eq!(register_rows(&register).len(), 14);
+}
