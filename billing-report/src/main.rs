@@ -779,7 +779,8 @@ impl IssueStep<'_> {
         // Recorded in the register (committed): the engine holds it too, for the dates after.
         self.stepper.record_issued(date, &fee_lines);
         billing_report::crash_point("before-rename");
-        let published = staged.publish();
+        let kept = staged.tmp().to_owned();
+        let published = staged.recorded().publish();
         if published.is_ok() {
             register.mark_published(&date.to_string())?;
         }
@@ -791,11 +792,14 @@ impl IssueStep<'_> {
                 .join(", ");
             return Err(Failure::Other(format!(
                 "the invoices dated {date} are issued and recorded in {} (numbers {numbers}), but \
-                 their files could not be put into place: {e}. The register is authoritative: the \
-                 numbers are taken and will not be issued again; `billing-report register export` \
-                 lists them, and `billing-report run` with the same input and date shows their \
-                 figures",
-                register_path.display()
+                 their files could not be put into place: {e}. Their complete files are kept in \
+                 {}: move that folder to {} (the next run does it when {} is free). The register \
+                 is authoritative: the numbers are taken and will not be issued again; \
+                 `billing-report register export` lists them",
+                register_path.display(),
+                kept.display(),
+                out.display(),
+                out.display()
             )));
         }
         let issued = Draft {
@@ -1209,7 +1213,7 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
     )?;
     let first = documents.first().map_or(0, |d| d.number);
     billing_report::crash_point("before-rename");
-    staged.publish().map_err(|e| {
+    staged.recorded().publish().map_err(|e| {
         Failure::Other(format!(
             "credit note {first} is recorded in {}, but its folder could not be put into \
              place: {e}. The register is authoritative: the next run puts it in place",

@@ -173,7 +173,8 @@ pub fn write_folder(
 }
 
 /// A complete output folder written beside its destination but not yet in place. Dropped
-/// without [`Staged::publish`], it is removed: nothing is ever half-written.
+/// without [`Staged::publish`], it is removed: nothing is ever half-written. Once
+/// [`Staged::recorded`], it is never removed: the register holds what it contains.
 #[derive(Debug)]
 pub struct Staged {
     tmp: PathBuf,
@@ -181,6 +182,7 @@ pub struct Staged {
     force: bool,
     protect: Vec<PathBuf>,
     published: bool,
+    recorded: bool,
 }
 
 /// Whether output may be written to `out`: it does not exist, or `force` is given and it is a
@@ -290,6 +292,7 @@ impl Staged {
             force,
             protect: protect.iter().map(|p| p.to_path_buf()).collect(),
             published: false,
+            recorded: false,
         };
         if staged.tmp.symlink_metadata().is_ok() {
             std::fs::remove_dir_all(&staged.tmp).map_err(io(&staged.tmp))?;
@@ -334,6 +337,15 @@ impl Staged {
         &self.tmp
     }
 
+    /// Marks the folder as recorded in the register (its invoices are numbered and committed):
+    /// from now on it is never removed, even when [`Staged::publish`] fails, so that the next
+    /// run (or the finance officer) can put the complete copy in place.
+    #[must_use]
+    pub fn recorded(mut self) -> Self {
+        self.recorded = true;
+        self
+    }
+
     /// Renames the folder into place, replacing an existing one (with `force`) only once the
     /// new one is complete. On failure the temporary folder is removed and an existing folder
     /// is put back.
@@ -374,7 +386,7 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        if !self.published {
+        if !self.published && !self.recorded {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
     }
@@ -2100,6 +2112,36 @@ pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (review): `issue` commits the register, then renames its folder into place.
+    /// When the rename failed (the folder had appeared meanwhile), the staged copy was removed
+    /// with the failed publication: the numbered invoices' files were lost, and the next run
+    /// marked them published because their folder was there. A recorded copy is kept.
+    #[test]
+    fn a_recorded_folder_is_kept_when_it_cannot_be_put_in_place() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("issued");
+        let files = vec![("invoices/a.pdf".to_owned(), b"numbered".to_vec())];
+
+        let draft = stage_folder(&out, &files, FolderKind::Draft, false, &[]).unwrap();
+        let draft_tmp = draft.tmp().to_owned();
+        std::fs::create_dir(&out).unwrap();
+        assert!(matches!(draft.publish(), Err(OutputError::Exists(_))));
+        assert!(!draft_tmp.exists(), "an unrecorded copy is removed");
+
+        std::fs::remove_dir(&out).unwrap();
+        let issued = stage_folder(&out, &files, FolderKind::Draft, false, &[])
+            .unwrap()
+            .recorded();
+        let tmp = issued.tmp().to_owned();
+        std::fs::create_dir(&out).unwrap();
+        assert!(matches!(issued.publish(), Err(OutputError::Exists(_))));
+        assert_eq!(
+            std::fs::read(tmp.join("invoices/a.pdf")).unwrap(),
+            b"numbered",
+            "the recorded copy is kept, complete"
+        );
+    }
 
     /// Whatever an id holds, its file name is one component inside `invoices/`.
     #[test]
