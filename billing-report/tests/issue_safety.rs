@@ -17,6 +17,11 @@ fn issuing_copy(case: &str, t: &Path) -> PathBuf {
     dir
 }
 
+/// `issue INPUT --date DATE --out OUT`.
+fn issue_into(input: &Path, date: &str, out: &Path) -> Run {
+    cli(&["issue", s(input), "--date", date, "--out", s(out)])
+}
+
 /// The names in `dir` that start with a dot: temporary or old folders left behind.
 fn dot_entries(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -57,15 +62,7 @@ fn a_locked_register_leaves_no_numbered_files() {
     let input = issuing_copy("social-emergency-8", t.path());
     let register = register_of(&input);
     let first = t.path().join("first");
-    cli(&[
-        "issue",
-        s(&input),
-        "--date",
-        "2017-07-01",
-        "--out",
-        s(&first),
-    ])
-    .expect(0);
+    issue_into(&input, "2017-07-01", &first).expect(0);
     let before = register_rows(&register);
     assert_eq!(before.len(), 7); // never the coordinator (R15)
 
@@ -107,26 +104,10 @@ fn an_unwritable_output_records_nothing() {
     let register = register_of(&input);
     let file = t.path().join("a-file");
     std::fs::write(&file, "not a folder").unwrap();
-    let r = cli(&[
-        "issue",
-        s(&input),
-        "--date",
-        "2017-07-01",
-        "--out",
-        s(&file),
-    ])
-    .expect(2);
+    let r = issue_into(&input, "2017-07-01", &file).expect(2);
     assert!(r.stderr.contains("exists"), "{}", r.stderr);
     let under = file.join("out");
-    cli(&[
-        "issue",
-        s(&input),
-        "--date",
-        "2017-07-01",
-        "--out",
-        s(&under),
-    ])
-    .expect(2);
+    issue_into(&input, "2017-07-01", &under).expect(2);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
     assert!(register_rows(&register).is_empty());
     assert!(
@@ -161,15 +142,7 @@ fn force_never_deletes_the_input_the_register_or_issued_invoices() {
     let fz = t.path().join("fz");
     let input = issuing_copy("kalmar-2010", &fz);
     let issued = fz.join("k-out");
-    cli(&[
-        "issue",
-        s(&input),
-        "--date",
-        "2011-07-01",
-        "--out",
-        s(&issued),
-    ])
-    .expect(0);
+    issue_into(&input, "2011-07-01", &issued).expect(0);
     let before = snapshot(&fz);
     assert!(before.iter().any(|(f, _)| f.ends_with(".register.sqlite")));
 
@@ -571,15 +544,7 @@ fn explain_and_run_warn_on_an_issued_date() {
     let t = tmp();
     let input = issuing_copy("social-emergency-8", t.path());
     let issued = t.path().join("issued");
-    cli(&[
-        "issue",
-        s(&input),
-        "--date",
-        "2017-07-01",
-        "--out",
-        s(&issued),
-    ])
-    .expect(0);
+    issue_into(&input, "2017-07-01", &issued).expect(0);
     let explain = || {
         cli(&[
             "explain",
@@ -826,15 +791,7 @@ fn a_kill_between_commit_and_rename_is_finished_by_the_next_run() {
         assert_eq!(numbers_in_folder(&out), held, "{step}");
         // And the series goes on.
         let next = t.path().join("next");
-        cli(&[
-            "issue",
-            s(&input),
-            "--date",
-            "2017-08-01",
-            "--out",
-            s(&next),
-        ])
-        .expect(0);
+        issue_into(&input, "2017-08-01", &next).expect(0);
         let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
         assert_eq!(numbers, (1..=14).collect::<Vec<i64>>(), "{step}");
     }
@@ -948,15 +905,7 @@ fn reading_an_older_register_never_writes_to_it() {
     let input = issuing_copy("social-emergency-8", t.path());
     let register = register_of(&input);
     let first = t.path().join("first");
-    cli(&[
-        "issue",
-        s(&input),
-        "--date",
-        "2017-07-01",
-        "--out",
-        s(&first),
-    ])
-    .expect(0);
+    issue_into(&input, "2017-07-01", &first).expect(0);
     let has_index = |register: &Path| -> bool {
         let conn = rusqlite::Connection::open(register).unwrap();
         conn.query_row(
@@ -985,15 +934,7 @@ fn reading_an_older_register_never_writes_to_it() {
     assert!(!has_index(&register));
 
     let second = t.path().join("second");
-    cli(&[
-        "issue",
-        s(&input),
-        "--date",
-        "2017-08-01",
-        "--out",
-        s(&second),
-    ])
-    .expect(0);
+    issue_into(&input, "2017-08-01", &second).expect(0);
     assert!(has_index(&register), "the next issue builds it");
     assert_eq!(register_rows(&register).len(), 14);
 }
