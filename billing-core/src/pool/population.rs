@@ -97,16 +97,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_population_is_its_weight_with_its_source() {
-        let pool = Pool::builder(
+    fn population_pool() -> Pool {
+        Pool::builder(
             "system",
             "System",
             Money::from_kronor(1_000),
             Key::Population,
         )
         .build()
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_population_is_its_weight_with_its_source() {
+        let pool = population_pool();
         let a = party(Some(600_000));
         let claim = population_claim(&pool, &a).unwrap();
         assert_eq!(claim.party, &a.id);
@@ -116,14 +120,7 @@ mod tests {
 
     #[test]
     fn a_missing_or_zero_population_is_a_problem_at_its_place() {
-        let pool = Pool::builder(
-            "system",
-            "System",
-            Money::from_kronor(1_000),
-            Key::Population,
-        )
-        .build()
-        .unwrap();
+        let pool = population_pool();
         let missing = population_claim(&pool, &party(None)).map(|c| c.weight);
         assert_eq!(
             missing,
