@@ -267,7 +267,7 @@ pub fn cash_flow(invoices: &[Invoice], costs: &[ProviderCost]) -> Vec<PartyTimel
 
 /// [`cash_flow`] of invoices given as (issuer, buyer, issue date, payable): all the cash flow
 /// needs of an invoice, so the engine keeps no more of an earlier date's invoices.
-pub(crate) fn cash_flow_of<'a>(
+fn cash_flow_of<'a>(
     invoices: impl Iterator<Item = (&'a PartyId, &'a PartyId, NaiveDate, Money)>,
     costs: &'a [ProviderCost],
 ) -> Vec<PartyTimeline> {
@@ -306,6 +306,155 @@ pub(crate) fn cash_flow_of<'a>(
             }
         })
         .collect()
+}
+
+/// What the invoices of one billing date move in the cash flow, held compactly: the engine
+/// carries one of these for every billing date before the one asked for (issue 12: the
+/// issuer's and buyer's ids of every earlier invoice, held per date, grew with parties ×
+/// dates).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Moves {
+    /// The coordinator's invoices: the buyer by its place among the agreement's parties (ordered
+    /// by id), and the payable in öre.
+    pub coordinator: Vec<(u32, i64)>,
+    /// Every other invoice (the providers' arrears, a buyer that is not a party, a payable
+    /// beyond 2^63 öre): issuer, buyer, payable.
+    pub other: Vec<(PartyId, PartyId, Money)>,
+}
+
+impl Moves {
+    /// Records an invoice from `issuer` to `buyer` of `payable`; `coordinator` is the
+    /// coordinator and its place among `parties`; `place` the buyer's place if known.
+    pub(crate) fn push(
+        &mut self,
+        coordinator: (&PartyId, Option<usize>),
+        issuer: &PartyId,
+        (buyer, place): (&PartyId, Option<usize>),
+        payable: Money,
+    ) {
+        let compact = (coordinator.1.is_some() && issuer == coordinator.0)
+            .then_some(place)
+            .flatten()
+            .and_then(|p| Some((u32::try_from(p).ok()?, i64::try_from(payable.ore()).ok()?)));
+        match compact {
+            Some(c) => self.coordinator.push(c),
+            None => self.other.push((issuer.clone(), buyer.clone(), payable)),
+        }
+    }
+
+    /// Whether no invoice moves anything.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.coordinator.is_empty() && self.other.is_empty()
+    }
+}
+
+/// [`cash_flow`] of the [`Moves`] of each date, given in date order, and `costs`: the
+/// coordinator `issuer` and the `parties` (ordered by id) that the moves' places are among.
+/// Each party's days are gathered in a list indexed by its place, not in maps keyed by id.
+pub(crate) fn cash_flow_by_place<'a>(
+    parties: &[crate::agreement::Party],
+    issuer: &PartyId,
+    moves: impl Iterator<Item = (NaiveDate, &'a Moves)>,
+    costs: &[ProviderCost],
+) -> Vec<PartyTimeline> {
+    fn add(entries: &mut Vec<CashEntry>, date: NaiveDate, incoming: Money, outgoing: Money) {
+        match entries.last_mut() {
+            Some(e) if e.date == date => {
+                e.incoming += incoming;
+                e.outgoing += outgoing;
+            }
+            _ => entries.push(CashEntry {
+                date,
+                incoming,
+                outgoing,
+                balance: Money::ZERO,
+            }),
+        }
+    }
+    let place = |id: &PartyId| parties.binary_search_by(|p| p.id.cmp(id)).ok();
+    let issuer_place = place(issuer);
+    let mut by_place: Vec<Vec<CashEntry>> = vec![Vec::new(); parties.len()];
+    let mut other: BTreeMap<PartyId, Vec<CashEntry>> = BTreeMap::new();
+    for (date, m) in moves {
+        if !m.coordinator.is_empty() {
+            let mut total = Money::ZERO;
+            for &(buyer, ore) in &m.coordinator {
+                let payable = Money::from_ore(i128::from(ore));
+                add(&mut by_place[buyer as usize], date, Money::ZERO, payable);
+                total += payable;
+            }
+            // `Moves::push` keeps the coordinator's invoices apart only when it is a party.
+            if let Some(i) = issuer_place {
+                add(&mut by_place[i], date, total, Money::ZERO);
+            }
+        }
+        for (from, to, payable) in &m.other {
+            match place(from) {
+                Some(i) => add(&mut by_place[i], date, *payable, Money::ZERO),
+                None => add(
+                    other.entry(from.clone()).or_default(),
+                    date,
+                    *payable,
+                    Money::ZERO,
+                ),
+            }
+            match place(to) {
+                Some(i) => add(&mut by_place[i], date, Money::ZERO, *payable),
+                None => add(
+                    other.entry(to.clone()).or_default(),
+                    date,
+                    Money::ZERO,
+                    *payable,
+                ),
+            }
+        }
+    }
+    for c in costs {
+        match place(&c.provider) {
+            Some(i) => add(&mut by_place[i], c.incurred, Money::ZERO, c.amount),
+            None => add(
+                other.entry(c.provider.clone()).or_default(),
+                c.incurred,
+                Money::ZERO,
+                c.amount,
+            ),
+        }
+    }
+    let mut out: Vec<PartyTimeline> = by_place
+        .into_iter()
+        .zip(parties)
+        .filter(|(entries, _)| !entries.is_empty())
+        .map(|(entries, p)| PartyTimeline {
+            party: p.id.clone(),
+            entries,
+        })
+        .collect();
+    if !other.is_empty() {
+        out.extend(
+            other
+                .into_iter()
+                .map(|(party, entries)| PartyTimeline { party, entries }),
+        );
+        out.sort_by(|a, b| a.party.cmp(&b.party));
+    }
+    for t in &mut out {
+        // Costs (and dates given out of order) are days of their own: in date order, one entry
+        // per day, as `cash_flow` gives them.
+        if !t.entries.windows(2).all(|w| w[0].date < w[1].date) {
+            t.entries.sort_by_key(|e| e.date);
+            let mut merged: Vec<CashEntry> = Vec::with_capacity(t.entries.len());
+            for e in t.entries.drain(..) {
+                add(&mut merged, e.date, e.incoming, e.outgoing);
+            }
+            t.entries = merged;
+        }
+        let mut balance = Money::ZERO;
+        for e in &mut t.entries {
+            balance += e.incoming - e.outgoing;
+            e.balance = balance;
+        }
+    }
+    out
 }
 
 #[cfg(test)]

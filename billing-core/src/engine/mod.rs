@@ -25,12 +25,11 @@ use crate::calendar::{
 };
 use crate::cooperation::{fee_review, FeeReview};
 use crate::error::Finding;
-use crate::invoice::{assemble, DuePool, ExtraLine, Invoice};
-use crate::money::Money;
+use crate::invoice::{assemble, payables, DuePool, ExtraLine, Invoice};
 use crate::pool::split::allocate;
 use crate::pool::{Allocation, Key, Participants};
 use crate::problems::Located;
-use crate::settlement::{arrears_invoices, cash_flow_of, PartyTimeline};
+use crate::settlement::{arrears_invoices, cash_flow_by_place, Moves, PartyTimeline};
 use crate::transactions::PricedLine;
 
 pub use model::{
@@ -110,9 +109,6 @@ pub fn invoices_due(
 ) -> Result<Billing, Vec<Problem>> {
     Engine::new(model, history)?.invoices_due(date)
 }
-
-/// What the cash flow needs of an invoice: issuer, buyer, date, payable.
-type Move = (PartyId, PartyId, NaiveDate, Money);
 
 /// The engine of one agreement, made once and stepped from date to date: the model validated
 /// ([`check`]), the memberships, the users, the annual fees and the fee reviews computed once,
@@ -206,7 +202,7 @@ pub struct Engine<'m> {
     /// rewound to before it computes again from the agreement's start.
     pruned: Option<NaiveDate>,
     /// What the invoices of each billing date carried move in the cash flow.
-    moves: BTreeMap<NaiveDate, Vec<Move>>,
+    moves: BTreeMap<NaiveDate, Moves>,
     /// The dates carried that are assumed billed unless issued: period starts whose lines were
     /// computed, and dates with invoices.
     assumable: BTreeSet<NaiveDate>,
@@ -219,7 +215,7 @@ struct Step {
     lines: BTreeMap<NaiveDate, Vec<FeeLine>>,
     /// The lines of dates before this one were computed and dropped.
     pruned: Option<NaiveDate>,
-    moves: BTreeMap<NaiveDate, Vec<Move>>,
+    moves: BTreeMap<NaiveDate, Moves>,
     assumable: Vec<NaiveDate>,
 }
 
@@ -404,7 +400,7 @@ impl<'m> Engine<'m> {
             self.pruned = Some(p);
         }
         let date_moves = if keep_date {
-            Vec::new()
+            Moves::default()
         } else {
             moves.remove(&date).unwrap_or_default()
         };
@@ -416,12 +412,13 @@ impl<'m> Engine<'m> {
         } else {
             date.pred_opt()
         };
-        billing.timeline = cash_flow_of(
+        billing.timeline = cash_flow_by_place(
+            self.model.agreement.parties(),
+            &self.model.settings.issuer,
             self.moves
-                .values()
-                .flatten()
-                .chain(&date_moves)
-                .map(|(i, b, d, p)| (i, b, *d, *p)),
+                .iter()
+                .map(|(d, m)| (*d, m))
+                .chain(std::iter::once((date, &date_moves))),
             &self.model.provider_costs,
         );
         billing.assumed_dates = self
@@ -631,7 +628,12 @@ impl<'m> Engine<'m> {
         let mut problems = Vec::new();
         let mut invoices_of_date = Vec::new();
         let mut issuer_share = None;
-        let mut moves: BTreeMap<NaiveDate, Vec<Move>> = BTreeMap::new();
+        let mut moves: BTreeMap<NaiveDate, Moves> = BTreeMap::new();
+        let parties = model.agreement.parties();
+        let issuer_place = parties
+            .binary_search_by(|p| p.id.cmp(&settings.issuer))
+            .ok();
+        let coordinator = (&settings.issuer, issuer_place);
         let mut allocations = Vec::new();
         let mut findings = Vec::new();
         let no_lines: Vec<FeeLine> = Vec::new();
@@ -700,29 +702,58 @@ impl<'m> Engine<'m> {
                 .flatten()
                 .map(|l| l.to_extra_line(d, settings.transactions_vat))
                 .collect();
-            // An earlier date's invoices are assembled for the cash flow only: unexplained.
-            let explain = d == date;
-            let assembled = assemble(
-                d,
-                &settings.issuer,
-                fee_for_day,
-                &due,
-                &extra,
-                &options,
-                explain,
-            );
-            let mut invoices = match assembled {
-                Ok(i) => i,
-                Err(e) => {
-                    problems.extend(e.problems().iter().map(|p| whole(p)));
-                    Vec::new()
-                }
+            // An earlier date's invoices are computed for the cash flow only: each buyer's
+            // payable, not the invoices (unless they have problems to report).
+            let totals = if d == date {
+                None
+            } else {
+                payables(d, fee_for_day, &due, &extra, &options, parties)
             };
-            // R15: the issuer's own share is computed like any invoice but never issued.
-            let own = invoices
-                .iter()
-                .position(|i| i.buyer == settings.issuer)
-                .map(|i| invoices.remove(i));
+            let mut day_moves = Moves::default();
+            let mut invoices = Vec::new();
+            let mut own = None;
+            if let Some(totals) = totals {
+                for (place, payable) in totals.by_place {
+                    // R15: the issuer's own share is never issued.
+                    if Some(place as usize) != issuer_place {
+                        day_moves.push(
+                            coordinator,
+                            &settings.issuer,
+                            (&parties[place as usize].id, Some(place as usize)),
+                            payable,
+                        );
+                    }
+                }
+                for (buyer, payable) in &totals.other {
+                    if *buyer != settings.issuer {
+                        day_moves.push(coordinator, &settings.issuer, (buyer, None), *payable);
+                    }
+                }
+            } else {
+                let explain = d == date;
+                let assembled = assemble(
+                    d,
+                    &settings.issuer,
+                    fee_for_day,
+                    &due,
+                    &extra,
+                    &options,
+                    explain,
+                );
+                invoices = match assembled {
+                    Ok(i) => i,
+                    Err(e) => {
+                        problems.extend(e.problems().iter().map(|p| whole(p)));
+                        Vec::new()
+                    }
+                };
+                // R15: the issuer's own share is computed like any invoice but never issued.
+                own = invoices
+                    .iter()
+                    .position(|i| i.buyer == settings.issuer)
+                    .map(|i| invoices.remove(i));
+            }
+            let coordinators = invoices.len();
             if settings.settlement.is_settlement_day(d) && !model.provider_costs.is_empty() {
                 match arrears_invoices(
                     d,
@@ -736,17 +767,20 @@ impl<'m> Engine<'m> {
                     Err(e) => problems.extend(e.problems().iter().map(|p| whole(p))),
                 }
             }
-            moves.insert(
-                d,
-                invoices
-                    .iter()
-                    .map(|i| (i.issuer.clone(), i.buyer.clone(), i.issue_date, i.payable))
-                    .collect(),
-            );
-            if !invoices.is_empty() {
+            for (k, i) in invoices.iter().enumerate() {
+                // The coordinator's invoices are ordered by buyer, as the parties are.
+                let place = if k < coordinators {
+                    parties.binary_search_by(|p| p.id.cmp(&i.buyer)).ok()
+                } else {
+                    None
+                };
+                day_moves.push(coordinator, &i.issuer, (&i.buyer, place), i.payable);
+            }
+            if !day_moves.is_empty() {
                 // Taken as billed on its date unless the history holds it, and said so.
                 assumable.push(d);
             }
+            moves.insert(d, day_moves);
             if d == date {
                 invoices_of_date = invoices;
                 issuer_share = own;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::agreement::PartyId;
+use crate::agreement::{Party, PartyId};
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::fee_line::{FeeLine, FeeLineKind};
 use crate::calendar::period::Period;
@@ -436,6 +436,176 @@ pub(crate) fn assemble(
     CalendarProblems::check(invoices, problems)
 }
 
+/// What the cash flow needs of the invoices [`assemble`] makes on `date`: each buyer's payable,
+/// without lines, words or explanations (issue 12: an earlier date's full invoices, built for
+/// every party only to learn what each one moves, were a third of a run at 100,000 parties).
+/// The buyers are found by their place among `parties` (the agreement's, ordered by id), and
+/// their amounts added up in a list indexed by that place rather than in a map keyed by id.
+///
+/// `None` when [`assemble`] would report a problem (a pool in another currency, a due date
+/// beyond the calendar): the caller then assembles in full, for the problems.
+pub(crate) fn payables(
+    date: NaiveDate,
+    fee_lines: &[FeeLine],
+    pools: &[DuePool],
+    extra: &[ExtraLine],
+    options: &InvoiceOptions,
+    parties: &[Party],
+) -> Option<Payables> {
+    date.checked_add_days(Days::new(u64::from(options.due_days)))?;
+    let due_pools: Vec<&DuePool> = pools.iter().filter(|p| p.due == date).collect();
+    if due_pools
+        .iter()
+        .any(|p| p.allocation.currency != options.currency)
+    {
+        return None;
+    }
+    let mut sums = Sums {
+        by_place: vec![Bases::default(); parties.len()],
+        other: BTreeMap::new(),
+    };
+    let mut hint = 0;
+    for f in fee_lines.iter().filter(|f| f.invoice_date == date) {
+        hint = sums.add(parties, &f.party, hint, options.fee_vat, f.amount);
+    }
+    for p in due_pools {
+        let a = &p.allocation;
+        // The parts are ordered by party, as the parties are: one walk over both. A party
+        // that both has a part and absorbs the excess pays one line of the two added up.
+        let mut hint = 0;
+        let mut previous: Option<&PartyId> = None;
+        for part in &a.parts {
+            if previous == Some(&part.party) {
+                continue;
+            }
+            previous = Some(&part.party);
+            let amount = match &a.absorbed {
+                Some((absorber, _)) if *absorber == part.party => a.amount_for(&part.party),
+                _ => part.amount,
+            };
+            hint = sums.add(parties, &part.party, hint, p.vat, amount);
+        }
+        if let Some((absorber, _)) = &a.absorbed {
+            if a.part(absorber).is_none() {
+                sums.add(parties, absorber, 0, p.vat, a.amount_for(absorber));
+            }
+        }
+    }
+    for e in extra.iter().filter(|e| e.due == date) {
+        hint = sums.add(parties, &e.party, hint, e.vat, e.amount);
+    }
+    let mut out = Payables::default();
+    for (place, bases) in sums.by_place.iter().enumerate() {
+        if bases.lines {
+            // `parties` has fewer than 2^32 parties: a place found in it fits.
+            out.by_place.push((place as u32, bases.payable(options)));
+        }
+    }
+    for (party, bases) in sums.other {
+        out.other.push((party, bases.payable(options)));
+    }
+    Some(out)
+}
+
+/// The payables of one date's invoices, by buyer (see [`payables`]).
+#[derive(Debug, Default)]
+pub(crate) struct Payables {
+    /// By the buyer's place among the parties, in that order.
+    pub by_place: Vec<(u32, Money)>,
+    /// Buyers that are not among the parties, by id.
+    pub other: Vec<(PartyId, Money)>,
+}
+
+/// The lines of each buyer added up per VAT rate.
+struct Sums {
+    by_place: Vec<Bases>,
+    other: BTreeMap<PartyId, Bases>,
+}
+
+impl Sums {
+    /// Adds a line of `amount` at `rate` to `party`'s invoice, found among `parties` from the
+    /// place `hint` on (lines come ordered by party): returns the place to look at next.
+    fn add(
+        &mut self,
+        parties: &[Party],
+        party: &PartyId,
+        hint: usize,
+        rate: VatRate,
+        amount: Money,
+    ) -> usize {
+        // As `assemble`: a line of zero is no line.
+        if amount.is_zero() {
+            return hint;
+        }
+        let place = match parties.get(hint) {
+            Some(p) if p.id == *party => Some(hint),
+            _ => match parties.get(hint + 1) {
+                Some(p) if p.id == *party => Some(hint + 1),
+                _ => parties.binary_search_by(|p| p.id.cmp(party)).ok(),
+            },
+        };
+        match place {
+            Some(i) => {
+                self.by_place[i].add(rate, amount);
+                i
+            }
+            None => {
+                self.other
+                    .entry(party.clone())
+                    .or_default()
+                    .add(rate, amount);
+                hint
+            }
+        }
+    }
+}
+
+/// One invoice's lines added up per VAT rate, and whether it has any line.
+#[derive(Clone, Debug, Default)]
+struct Bases {
+    by_rate: [Money; 5],
+    lines: bool,
+}
+
+impl Bases {
+    fn add(&mut self, rate: VatRate, amount: Money) {
+        let i = match rate {
+            VatRate::Zero => 0,
+            VatRate::Six => 1,
+            VatRate::Twelve => 2,
+            VatRate::TwentyFive => 3,
+            VatRate::OutsideScope => 4,
+        };
+        self.by_rate[i] += amount;
+        self.lines = true;
+    }
+
+    /// What is to be paid, as [`invoice`] computes it from the lines.
+    fn payable(&self, options: &InvoiceOptions) -> Money {
+        let [zero, six, twelve, twenty_five, outside] = self.by_rate;
+        let net_total = zero + six + twelve + twenty_five + outside;
+        // No VAT at 0 % or outside the scope: `vat_of` gives zero for them.
+        let vat_total = [
+            (six, VatRate::Six),
+            (twelve, VatRate::Twelve),
+            (twenty_five, VatRate::TwentyFive),
+        ]
+        .into_iter()
+        .filter(|(base, _)| !base.is_zero())
+        .map(|(base, rate)| vat_of(base, rate, options))
+        .sum::<Money>();
+        payable_of(net_total, vat_total, options)
+    }
+}
+
+/// What is to be paid on an invoice of `net_total` with `vat_total`: with the öresavrundning
+/// when the options ask for it.
+fn payable_of(net_total: Money, vat_total: Money, options: &InvoiceOptions) -> Money {
+    let total = net_total + vat_total;
+    let rounding = options.total_rounding.map(|p| p.round_money(total) - total);
+    total + rounding.unwrap_or(Money::ZERO)
+}
+
 /// The description of a line of an unexplained invoice (one assembled for its totals only, see
 /// [`assemble`]): nothing, rather than words formatted for every line and never read.
 fn unread() -> Text {
@@ -498,7 +668,7 @@ fn invoice(
     let vat_total: Money = vat_totals.iter().map(|t| t.vat).sum();
     let total = net_total + vat_total;
     let rounding = options.total_rounding.map(|p| p.round_money(total) - total);
-    let payable = total + rounding.unwrap_or(Money::ZERO);
+    let payable = payable_of(net_total, vat_total, options);
     let kind = if total.is_negative() {
         InvoiceKind::CreditNote
     } else {
