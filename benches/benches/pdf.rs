@@ -14,7 +14,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -50,7 +50,7 @@ fn write_all(docs: &[InvoiceDocument], out: &std::path::Path) -> usize {
 
 fn bench(c: &mut Criterion) {
     let docs = documents();
-    let out: PathBuf = std::env::temp_dir().join("billing-report-pdf-bench");
+    let out: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("billing-report-pdf-bench");
     std::fs::create_dir_all(&out).expect("the output folder");
     let one = render(&docs[0]).expect("the example renders").len();
     eprintln!("one PDF {one} bytes; the 290 go to {}", out.display());

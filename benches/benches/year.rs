@@ -5,12 +5,13 @@
 //! library calls `billing-report year` makes: load, compute the year and the scenarios, write
 //! `year-2026.xlsx` and `year-2026.html`.
 //!
-//! The folder is left in `<temp>/billing-report-year-<pid>/national` so that the command line
-//! can be timed on it too:
+//! The folder is left in `target/tmp/billing-report-year/national` (Cargo's scratch folder for
+//! benchmarks; each run replaces it, so runs do not pile up in the system's temp folder) so
+//! that the command line can be timed on it too:
 //!
 //! ```text
 //! cargo bench -p benches --bench year
-//! /usr/bin/time -v target/release/billing-report year /tmp/billing-report-year-<pid>/national \
+//! /usr/bin/time -v target/release/billing-report year target/tmp/billing-report-year/national \
 //!     --year 2026 --out /tmp/year-out --force --scenario "Stockholm säger upp" --scenario "budget +10 %"
 //! ```
 
@@ -147,8 +148,8 @@ fn national(dir: &Path) {
 }
 
 fn fixture() -> PathBuf {
-    let dir = std::env::temp_dir()
-        .join(format!("billing-report-year-{}", std::process::id()))
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("billing-report-year")
         .join("national");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temp folder");
