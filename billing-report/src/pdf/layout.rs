@@ -8,12 +8,12 @@
 // numbers); no amount of money is computed here, amounts arrive as formatted text.
 #![allow(clippy::float_arithmetic)]
 
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::Hasher;
-use std::io::Write;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use flate2::write::ZlibEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::writers::WMode;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -416,14 +416,34 @@ fn colour(ink: Ink) -> [f32; 3] {
 /// itself took 4.45 s / 68.7 MB. Level 1 is zlib's quick strategy, a fifth larger for little.
 const COMPRESSION: Compression = Compression::new(2);
 
+/// `data` as one zlib stream. Each thread keeps one compressor and resets it for every stream:
+/// making a fresh one allocates and clears its window and hash tables (a few hundred kB), which
+/// costs more than deflating a small page. A reset compressor gives the same bytes as a fresh
+/// one.
 fn deflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
-    let mut encoder = ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 64), COMPRESSION);
-    encoder
-        .write_all(data)
-        .and_then(|()| encoder.finish())
-        .map_err(|e| PdfError::Write {
-            message: format!("deflate: {e}"),
-        })
+    thread_local! {
+        static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(COMPRESSION, true));
+    }
+    let failed = |message: String| PdfError::Write {
+        message: format!("deflate: {message}"),
+    };
+    COMPRESSOR.with(|compressor| {
+        let mut compressor = compressor
+            .try_borrow_mut()
+            .map_err(|e| failed(e.to_string()))?;
+        compressor.reset();
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        loop {
+            let taken = usize::try_from(compressor.total_in()).unwrap_or(usize::MAX);
+            let rest = data.get(taken..).unwrap_or_default();
+            match compressor.compress_vec(rest, &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => return Ok(out),
+                // The output is full: room for more, then go on.
+                Ok(Status::Ok | Status::BufError) => out.reserve(out.capacity().max(64)),
+                Err(e) => return Err(failed(e.to_string())),
+            }
+        }
+    })
 }
 
 /// A 128-bit hash of `bytes` that is the same on every machine and in every build (SipHash 1-3
@@ -434,30 +454,64 @@ fn stable_hash(bytes: &[u8]) -> u128 {
     hasher.finish128().as_u128()
 }
 
-/// The glyphs of one face that a document uses, numbered from 0 (`.notdef`) in the order they
-/// are first drawn: these numbers are the CIDs in the content streams and the glyph ids of the
-/// subset.
+/// The glyphs of one face that a document holds, numbered from 0 (`.notdef`) in the order of
+/// their glyph ids: these numbers are the CIDs in the content streams and the glyph ids of the
+/// subset. A face holds the glyphs the document draws and the ten digits (which nearly every
+/// invoice draws anyway), so that documents drawing the same letters embed the same subset
+/// whatever order they draw them in, and a process makes each such subset once ([`programs`]).
 struct Used {
     remapper: GlyphRemapper,
-    /// The character each CID was first drawn for (nothing for `.notdef`).
-    text: Vec<Option<char>>,
+    /// By CID: the glyph, and the character it was first drawn for (what the ToUnicode map
+    /// reads back; a digit not drawn reads as itself); nothing for `.notdef`.
+    glyphs: Vec<(u16, Option<char>)>,
 }
 
 impl Used {
-    fn new() -> Used {
-        Used {
-            remapper: GlyphRemapper::new(),
-            text: vec![None],
+    /// The glyphs `drawn` (each with the character it was first drawn for) and the digits of
+    /// `face`.
+    fn new(face: &Face, mut drawn: BTreeMap<u16, char>) -> Used {
+        for digit in '0'..='9' {
+            if let Some((glyph, _)) = face.glyph(digit) {
+                drawn.entry(glyph).or_insert(digit);
+            }
         }
+        let mut remapper = GlyphRemapper::new();
+        let mut glyphs = vec![(0, None)];
+        for (glyph, character) in drawn {
+            if glyph != 0 {
+                remapper.remap(glyph);
+                glyphs.push((glyph, Some(character)));
+            }
+        }
+        Used { remapper, glyphs }
     }
 
-    fn cid(&mut self, glyph: u16, character: char) -> u16 {
-        let cid = self.remapper.remap(glyph);
-        if usize::from(cid) == self.text.len() {
-            self.text.push(Some(character));
-        }
-        cid
+    /// The CID of `glyph`.
+    fn cid(&self, glyph: u16) -> Result<u16, PdfError> {
+        self.remapper.get(glyph).ok_or_else(|| PdfError::Write {
+            message: format!("glyph {glyph} is missing from its subset"),
+        })
     }
+}
+
+/// The glyphs each face draws in `pages`, each with the character it is first drawn for.
+fn used_glyphs(pages: &[Page], fonts: &Fonts) -> [Option<Used>; 2] {
+    let mut drawn: [Option<BTreeMap<u16, char>>; 2] = [None, None];
+    for page in pages {
+        for op in &page.ops {
+            if let Op::Text { style, run, .. } = op {
+                let glyphs = drawn[style.index()].get_or_insert_with(BTreeMap::new);
+                for &(glyph, character) in &run.glyphs {
+                    glyphs.entry(glyph).or_insert(character);
+                }
+            }
+        }
+    }
+    let [regular, bold] = drawn;
+    [
+        regular.map(|d| Used::new(fonts.face(Style::Regular), d)),
+        bold.map(|d| Used::new(fonts.face(Style::Bold), d)),
+    ]
 }
 
 /// One page's content stream (deflated) and which faces it draws with.
@@ -476,7 +530,7 @@ fn check_finite(values: &[f32], what: &'static str) -> Result<(), PdfError> {
 
 /// The content stream of one page. Drawing happens in millimetres from the top left corner:
 /// the page's coordinates are flipped once, and every text matrix flips its glyphs back.
-fn page_content(page: &Page, used: &mut [Option<Used>; 2]) -> Result<PageContent, PdfError> {
+fn page_content(page: &Page, used: &[Option<Used>; 2]) -> Result<PageContent, PdfError> {
     let mut content = Content::new();
     let mut faces = [false; 2];
     let mut fill = rgb(0, 0, 0);
@@ -496,10 +550,12 @@ fn page_content(page: &Page, used: &mut [Option<Used>; 2]) -> Result<PageContent
                 check_finite(&[*x, *y, *size], "a line of text")?;
                 let index = style.index();
                 faces[index] = true;
-                let subset = used[index].get_or_insert_with(Used::new);
+                let subset = used[index].as_ref().ok_or_else(|| PdfError::Write {
+                    message: "a face drawn with has no subset".to_owned(),
+                })?;
                 codes.clear();
-                for &(glyph, character) in &run.glyphs {
-                    codes.extend_from_slice(&subset.cid(glyph, character).to_be_bytes());
+                for &(glyph, _) in &run.glyphs {
+                    codes.extend_from_slice(&subset.cid(glyph)?.to_be_bytes());
                 }
                 let ink = colour(*ink);
                 if ink != fill {
@@ -571,55 +627,112 @@ fn subset_tag(used: &Used) -> String {
     tag
 }
 
-/// Embeds the glyphs `used` of `face` as a Type0 font with Identity-H encoding over a
-/// CIDFontType2 subset (CIDs are the subset's glyph ids: CIDToGIDMap Identity), with its widths,
-/// font descriptor and ToUnicode map. `font` is the Type0 font's reference.
-fn write_font(
-    pdf: &mut Pdf,
-    next: &mut Ref,
-    face: &Face,
-    used: &Used,
-    font: Ref,
-) -> Result<(), PdfError> {
+/// What a face's subset embeds, made from its glyphs and their characters alone: the subset's
+/// name, its TrueType program (deflated, and its length before), each CID's width in 1/1000
+/// em, the glyphs' bounding box and the ToUnicode map (deflated).
+struct Program {
+    base_font: String,
+    font_file: Vec<u8>,
+    length1: i32,
+    widths: Vec<f32>,
+    bbox: Option<BoundingBox>,
+    cmap: Vec<u8>,
+}
+
+impl Program {
+    fn new(face: &Face, used: &Used) -> Result<Program, PdfError> {
+        let subset =
+            subsetter::subset(face.data, 0, &used.remapper).map_err(|e| PdfError::Write {
+                message: format!("the subset of {}: {e}", face.name),
+            })?;
+        let to_pdf = |value: f32| value / face.units_per_em * 1000.0;
+        let mut bbox: Option<BoundingBox> = None;
+        let mut widths = Vec::with_capacity(used.glyphs.len());
+        for &(glyph, _) in &used.glyphs {
+            let id = GlyphId::new(u32::from(glyph));
+            widths.push(to_pdf(face.metrics.advance_width(id).unwrap_or(0.0)));
+            if let Some(bounds) = face.metrics.bounds(id) {
+                bbox = Some(match bbox {
+                    None => bounds,
+                    Some(b) => BoundingBox {
+                        x_min: b.x_min.min(bounds.x_min),
+                        y_min: b.y_min.min(bounds.y_min),
+                        x_max: b.x_max.max(bounds.x_max),
+                        y_max: b.y_max.max(bounds.y_max),
+                    },
+                });
+            }
+        }
+        let mut cmap = UnicodeCmap::<u16>::new(Name(b"Custom"), SYSTEM_INFO);
+        for (cid, (_, character)) in used.glyphs.iter().enumerate() {
+            if let Some(character) = character {
+                // CIDs are u16: the remapper numbers at most 65,536 glyphs.
+                cmap.pair(cid as u16, *character);
+            }
+        }
+        // A TrueType program's stream says its length before deflating (Length1).
+        let length1 = i32::try_from(subset.len()).map_err(|_| PdfError::Write {
+            message: format!("the subset of {} is too large", face.name),
+        })?;
+        Ok(Program {
+            base_font: format!("{}+{}", subset_tag(used), face.descriptor.postscript_name),
+            font_file: deflate(&subset)?,
+            length1,
+            widths,
+            bbox,
+            cmap: deflate(&cmap.finish())?,
+        })
+    }
+}
+
+/// How many distinct subsets a process keeps ([`programs`]): the invoices of one run draw a
+/// handful of distinct glyph sets per face; beyond this many, subsets are made afresh.
+const PROGRAMS_KEPT: usize = 512;
+
+/// The [`Program`] of `used` glyphs of face `index`: made once per process for each distinct
+/// set of glyphs and characters, and shared by every document that holds the same set. The
+/// program is a function of the glyphs and characters alone, so a document's bytes do not
+/// depend on what else the process renders.
+fn program(index: usize, face: &Face, used: &Used) -> Result<Arc<Program>, PdfError> {
+    type Programs = Mutex<HashMap<(usize, Vec<(u16, Option<char>)>), Arc<Program>>>;
+    static PROGRAMS: OnceLock<Programs> = OnceLock::new();
+    let programs = PROGRAMS.get_or_init(|| Mutex::new(HashMap::new()));
+    let key = (index, used.glyphs.clone());
+    // A poisoned lock (a thread that panicked holding it) only means the subset is made here.
+    if let Some(found) = programs.lock().ok().and_then(|p| p.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let made = Arc::new(Program::new(face, used)?);
+    if let Ok(mut programs) = programs.lock() {
+        if programs.len() < PROGRAMS_KEPT {
+            programs.entry(key).or_insert_with(|| Arc::clone(&made));
+        }
+    }
+    Ok(made)
+}
+
+/// Embeds `program` (the glyphs of `face` a document holds) as a Type0 font with Identity-H
+/// encoding over a CIDFontType2 subset (CIDs are the subset's glyph ids: CIDToGIDMap
+/// Identity), with its widths, font descriptor and ToUnicode map. `font` is the Type0 font's
+/// reference.
+fn write_font(pdf: &mut Pdf, next: &mut Ref, face: &Face, program: &Program, font: Ref) {
     let cid_ref = next.bump();
     let descriptor_ref = next.bump();
     let cmap_ref = next.bump();
     let data_ref = next.bump();
-
-    let subset = subsetter::subset(face.data, 0, &used.remapper).map_err(|e| PdfError::Write {
-        message: format!("the subset of {}: {e}", face.name),
-    })?;
-    let font_file = deflate(&subset)?;
-    let base_font = format!("{}+{}", subset_tag(used), face.descriptor.postscript_name);
+    let base_font = program.base_font.as_bytes();
     let to_pdf = |value: f32| value / face.units_per_em * 1000.0;
 
     pdf.type0_font(font)
-        .base_font(Name(base_font.as_bytes()))
+        .base_font(Name(base_font))
         .encoding_predefined(Name(b"Identity-H"))
         .descendant_font(cid_ref)
         .to_unicode(cmap_ref);
 
-    let mut bbox: Option<BoundingBox> = None;
-    let mut widths = Vec::with_capacity(usize::from(used.remapper.num_gids()));
-    for glyph in used.remapper.remapped_gids() {
-        let id = GlyphId::new(u32::from(glyph));
-        widths.push(to_pdf(face.metrics.advance_width(id).unwrap_or(0.0)));
-        if let Some(bounds) = face.metrics.bounds(id) {
-            bbox = Some(match bbox {
-                None => bounds,
-                Some(b) => BoundingBox {
-                    x_min: b.x_min.min(bounds.x_min),
-                    y_min: b.y_min.min(bounds.y_min),
-                    x_max: b.x_max.max(bounds.x_max),
-                    y_max: b.y_max.max(bounds.y_max),
-                },
-            });
-        }
-    }
-
+    let widths = &program.widths;
     let mut cid = pdf.cid_font(cid_ref);
     cid.subtype(CidFontType::Type2)
-        .base_font(Name(base_font.as_bytes()))
+        .base_font(Name(base_font))
         .system_info(SYSTEM_INFO)
         .font_descriptor(descriptor_ref)
         .default_width(0.0)
@@ -642,7 +755,8 @@ fn write_font(
     cid.finish();
 
     let d = &face.descriptor;
-    let bbox = bbox
+    let bbox = program
+        .bbox
         .or(d.bbox)
         .map_or(Rect::new(0.0, 0.0, 1000.0, 1000.0), |b| {
             Rect::new(
@@ -653,7 +767,7 @@ fn write_font(
             )
         });
     pdf.font_descriptor(descriptor_ref)
-        .name(Name(base_font.as_bytes()))
+        .name(Name(base_font))
         .flags(FontFlags::from_bits_truncate(d.flags))
         .bbox(bbox)
         .italic_angle(d.italic_angle)
@@ -663,27 +777,14 @@ fn write_font(
         .stem_v(d.stem_v)
         .font_file2(data_ref);
 
-    let mut cmap = UnicodeCmap::<u16>::new(Name(b"Custom"), SYSTEM_INFO);
-    for (cid, character) in used.text.iter().enumerate() {
-        if let Some(character) = character {
-            // CIDs are u16, see above.
-            cmap.pair(cid as u16, *character);
-        }
-    }
-    let cmap = deflate(&cmap.finish())?;
-    let mut cmap_stream = pdf.cmap(cmap_ref, &cmap);
+    let mut cmap_stream = pdf.cmap(cmap_ref, &program.cmap);
     cmap_stream.filter(Filter::FlateDecode);
     cmap_stream.writing_mode(WMode::Horizontal);
     cmap_stream.finish();
 
-    // A TrueType program's stream says its length before deflating (Length1).
-    let length1 = i32::try_from(subset.len()).map_err(|_| PdfError::Write {
-        message: format!("the subset of {} is too large", face.name),
-    })?;
-    pdf.stream(data_ref, &font_file)
+    pdf.stream(data_ref, &program.font_file)
         .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), length1);
-    Ok(())
+        .pair(Name(b"Length1"), program.length1);
 }
 
 /// Writes the pages as one PDF 1.7: the catalog with the document's language, the page tree,
@@ -696,16 +797,27 @@ pub(super) fn write(
     title: String,
     language: &str,
 ) -> Result<Vec<u8>, PdfError> {
-    let mut used: [Option<Used>; 2] = [None, None];
+    let used = used_glyphs(pages, fonts);
     let contents = pages
         .iter()
-        .map(|page| page_content(page, &mut used))
+        .map(|page| page_content(page, &used))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut programs: [Option<Arc<Program>>; 2] = [None, None];
+    for (index, style) in [Style::Regular, Style::Bold].into_iter().enumerate() {
+        if let Some(used) = &used[index] {
+            programs[index] = Some(program(index, fonts.face(style), used)?);
+        }
+    }
 
-    // The streams and room for the objects around them, so the buffer is not grown by doubling
-    // (every invoice of a run is held until it is written).
-    let streams: usize = contents.iter().map(|c| c.stream.len() + 512).sum();
-    let mut pdf = Pdf::with_capacity(streams + 40_000);
+    // The streams and room for the objects around them, so the buffer is never grown (every
+    // invoice of a run may be held until it is written).
+    let streams: usize = contents.iter().map(|c| c.stream.len() + 512).sum::<usize>()
+        + programs
+            .iter()
+            .flatten()
+            .map(|p| p.font_file.len() + p.cmap.len() + 12 * p.widths.len() + 2_000)
+            .sum::<usize>();
+    let mut pdf = Pdf::with_capacity(streams + 4_000);
     let mut next = Ref::new(1);
     let catalog_ref = next.bump();
     let tree_ref = next.bump();
@@ -714,7 +826,7 @@ pub(super) fn write(
         .iter()
         .map(|_| (next.bump(), next.bump()))
         .collect();
-    let font_refs = used.each_ref().map(|u| u.as_ref().map(|_| next.bump()));
+    let font_refs = programs.each_ref().map(|p| p.as_ref().map(|_| next.bump()));
 
     pdf.catalog(catalog_ref)
         .pages(tree_ref)
@@ -744,8 +856,8 @@ pub(super) fn write(
             .filter(Filter::FlateDecode);
     }
     for (index, style) in [Style::Regular, Style::Bold].into_iter().enumerate() {
-        if let (Some(used), Some(font)) = (&used[index], font_refs[index]) {
-            write_font(&mut pdf, &mut next, fonts.face(style), used, font)?;
+        if let (Some(program), Some(font)) = (&programs[index], font_refs[index]) {
+            write_font(&mut pdf, &mut next, fonts.face(style), program, font);
         }
     }
     pdf.document_info(info_ref).title(TextStr(&title));
