@@ -4,9 +4,14 @@
 //! The date and the status (draft or issued) are read from the folder's `invoices.json`; an
 //! issued folder is recomputed with the invoice numbers and OCR references the invoice register
 //! recorded for (issuer, buyer, date), never with the folder's own: a folder claiming numbers the
-//! register did not issue differs. Every file is recomputed in memory and compared by content:
-//! CSV files field by field, JSON value by value (with its path), workbooks as cell grids
-//! (sheet and cell), anything else byte for byte.
+//! register did not issue differs. Every file is recomputed in memory; equal bytes are the same
+//! file, otherwise it is compared by content: CSV files field by field, JSON value by value
+//! (with its path), workbooks by their zip parts (another deflate level is the same workbook)
+//! and as cell grids (sheet and cell), PDFs by what they show (page, line, text, place, font,
+//! colour, rules and boxes: see [`pdf_content`]), e-invoices element by element (with the
+//! element's path) and the PDF they embed as a PDF, anything else byte for byte. So a folder
+//! written by an earlier version (krilla's PDFs, workbooks zipped at level 6) verifies when it
+//! says what the input gives.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -342,17 +347,14 @@ pub fn compare_folder(
             continue;
         }
         let differences = compare_file(name, bytes, &found);
-        if differences.is_empty() {
-            // The same content read back from other bytes (e.g. a workbook zipped again): the
-            // writer is deterministic, so other bytes are still not what the input gives.
+        if differences.is_empty() && !by_content(name) {
+            // The same CSV or JSON read back from other bytes: those writers never changed, so
+            // other bytes are still not what the input gives.
             out.push(Difference {
                 file: name.clone(),
                 place: String::new(),
                 expected: format!("{} bytes", bytes.len()),
-                found: format!(
-                    "{} other bytes (the same cells and formulas read back)",
-                    found.len()
-                ),
+                found: format!("{} other bytes (the same content read back)", found.len()),
             });
         }
         out.extend(differences);
@@ -388,6 +390,14 @@ fn list_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> Result<(),
     Ok(())
 }
 
+/// Whether files named so are compared by what they say only, whatever their bytes: PDFs,
+/// e-invoices and workbooks, whose writers changed (pdf-writer instead of krilla, another zip
+/// level) without changing a word or a cell. A folder written by an earlier version verifies.
+fn by_content(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    [".pdf", ".xml", ".xlsx"].iter().any(|e| lower.ends_with(e))
+}
+
 /// The differences between two versions of one file, by its kind.
 pub fn compare_file(name: &str, expected: &[u8], found: &[u8]) -> Vec<Difference> {
     let diff = |place: String, e: String, f: String| Difference {
@@ -403,6 +413,10 @@ pub fn compare_file(name: &str, expected: &[u8], found: &[u8]) -> Vec<Difference
         compare_json(expected, found, &diff)
     } else if lower.ends_with(".xlsx") {
         compare_xlsx(expected, found, &diff)
+    } else if lower.ends_with(".pdf") {
+        compare_pdf(expected, found, "", &diff)
+    } else if lower.ends_with(".xml") {
+        compare_xml(expected, found, &diff)
     } else {
         Err(String::new())
     };
@@ -525,7 +539,28 @@ fn scalar(v: &Value) -> String {
     }
 }
 
+/// Every part of a zip file (name → uncompressed bytes), or None when it is not a readable zip.
+fn zip_parts(bytes: &[u8]) -> Option<BTreeMap<String, Vec<u8>>> {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut parts = BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).ok()?;
+        let mut content = Vec::new();
+        part.read_to_end(&mut content).ok()?;
+        let name = part.name().ok()?.into_owned();
+        parts.insert(name, content);
+    }
+    Some(parts)
+}
+
 fn compare_xlsx(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Difference>, String> {
+    // The same parts zipped otherwise (another deflate level, order or zip writer): the same
+    // workbook.
+    let (ep, fp) = (zip_parts(expected), zip_parts(found));
+    if ep.is_some() && ep == fp {
+        return Ok(Vec::new());
+    }
     let e = grids(expected)?;
     let f = grids(found)?;
     let mut out = Vec::new();
@@ -549,6 +584,25 @@ fn compare_xlsx(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Differ
                     format!("{name}!{} (formula)", cell_name(cell.0, cell.1)),
                     shown(x),
                     shown(y),
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        // The same cells and formulas, other parts (styles, widths, an added part): what a
+        // reader sees may differ, so each such part is a difference.
+        let (ep, fp) = (ep.unwrap_or_default(), fp.unwrap_or_default());
+        let names: BTreeSet<&String> = ep.keys().chain(fp.keys()).collect();
+        let size = |p: Option<&Vec<u8>>| {
+            p.map_or_else(|| "no part".to_owned(), |b| format!("{} bytes", b.len()))
+        };
+        for name in names {
+            let (x, y) = (ep.get(name), fp.get(name));
+            if x != y {
+                out.push(diff(
+                    format!("part {name}"),
+                    size(x),
+                    format!("{} (the same cells and formulas read back)", size(y)),
                 ));
             }
         }
@@ -646,4 +700,757 @@ fn cell_name(row: u32, col: u32) -> String {
     }
     letters.reverse();
     format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
+}
+
+/// PDFs compared by what they show: the page count and size, every page's text in reading
+/// order (decoded through the fonts' ToUnicode CMaps) with its place, font and colour, and
+/// every drawn rule and box; the document's title and language. Not compared: the bytes, the
+/// object structure and compression, the embedded font programs (glyph outlines), metadata
+/// other than the title and language.
+mod pdf_content {
+    #![allow(clippy::float_arithmetic)] // geometry of the page, not money
+
+    use lopdf::content::Content;
+    use lopdf::{Document, Encoding, Object, ObjectId};
+    use std::collections::BTreeMap;
+
+    /// Coordinates closer than this (in points, 1/72 inch) are the same place: writers round
+    /// the same figure differently in the last digits.
+    const TOLERANCE: f64 = 0.01;
+    /// Runs whose baselines are closer than this are on one line.
+    const SAME_LINE: f64 = 0.5;
+    /// The most a content stream may decompress to (an invoice page is a few kilobytes).
+    const MAX_CONTENT: usize = 64 * 1024 * 1024;
+
+    /// What a PDF shows.
+    #[derive(Debug, Default)]
+    pub struct Shown {
+        pub title: String,
+        pub lang: String,
+        pub pages: Vec<Page>,
+    }
+
+    /// One page.
+    #[derive(Debug, Default)]
+    pub struct Page {
+        /// The media box, as text.
+        pub size: String,
+        /// Text lines top to bottom.
+        pub lines: Vec<Line>,
+        /// Painted paths in drawing order.
+        pub drawings: Vec<Drawing>,
+    }
+
+    /// Text shown at one place by one font.
+    #[derive(Clone, Debug)]
+    pub struct Run {
+        pub x: f64,
+        pub y: f64,
+        pub font: String,
+        pub size: f64,
+        pub colour: String,
+        pub text: String,
+    }
+
+    impl Run {
+        pub fn describe(&self) -> String {
+            format!(
+                "{} at ({:.2}, {:.2}), {} {:.2} pt, colour {}",
+                self.text, self.x, self.y, self.font, self.size, self.colour
+            )
+        }
+
+        pub fn same_look(&self, o: &Run) -> bool {
+            self.text == o.text
+                && near(self.x, o.x)
+                && near(self.y, o.y)
+                && self.font == o.font
+                && near(self.size, o.size)
+                && self.colour == o.colour
+        }
+    }
+
+    /// One line of text: runs on one baseline, left to right.
+    #[derive(Debug)]
+    pub struct Line {
+        pub runs: Vec<Run>,
+    }
+
+    impl Line {
+        /// The line's text, its runs separated by a space.
+        pub fn text(&self) -> String {
+            let parts: Vec<&str> = self.runs.iter().map(|r| r.text.as_str()).collect();
+            parts.join(" ")
+        }
+    }
+
+    /// A painted path: its points in page space, how it is painted and in what colour.
+    #[derive(Clone, Debug, Default)]
+    pub struct Drawing {
+        pub paint: &'static str,
+        pub subpaths: Vec<(Vec<(f64, f64)>, bool)>,
+        pub fill: String,
+        pub stroke: String,
+        pub width: f64,
+    }
+
+    impl Drawing {
+        pub fn describe(&self) -> String {
+            let mut s = self.paint.to_owned();
+            if !self.fill.is_empty() {
+                s.push_str(&format!(", fill {}", self.fill));
+            }
+            if !self.stroke.is_empty() {
+                s.push_str(&format!(", stroke {} width {:.2}", self.stroke, self.width));
+            }
+            for (points, closed) in &self.subpaths {
+                s.push(':');
+                for (x, y) in points {
+                    s.push_str(&format!(" ({x:.2}, {y:.2})"));
+                }
+                if *closed {
+                    s.push_str(" closed");
+                }
+            }
+            s
+        }
+
+        pub fn same(&self, o: &Drawing) -> bool {
+            self.paint == o.paint
+                && self.fill == o.fill
+                && self.stroke == o.stroke
+                && near(self.width, o.width)
+                && self.subpaths.len() == o.subpaths.len()
+                && self
+                    .subpaths
+                    .iter()
+                    .zip(&o.subpaths)
+                    .all(|((a, ac), (b, bc))| {
+                        ac == bc
+                            && a.len() == b.len()
+                            && a.iter()
+                                .zip(b)
+                                .all(|(p, q)| near(p.0, q.0) && near(p.1, q.1))
+                    })
+        }
+    }
+
+    pub fn near(a: f64, b: f64) -> bool {
+        (a - b).abs() <= TOLERANCE
+    }
+
+    type Matrix = [f64; 6];
+    const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+    /// `m` then `n` (PDF's row-vector convention: a point times `m` times `n`).
+    fn mul(m: &Matrix, n: &Matrix) -> Matrix {
+        [
+            m[0] * n[0] + m[1] * n[2],
+            m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2],
+            m[2] * n[1] + m[3] * n[3],
+            m[4] * n[0] + m[5] * n[2] + n[4],
+            m[4] * n[1] + m[5] * n[3] + n[5],
+        ]
+    }
+
+    fn apply(m: &Matrix, x: f64, y: f64) -> (f64, f64) {
+        (x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
+    }
+
+    /// How much `m` scales lengths (the square root of its determinant's size).
+    fn scale(m: &Matrix) -> f64 {
+        (m[0] * m[3] - m[1] * m[2]).abs().sqrt()
+    }
+
+    fn number(o: &Object) -> Option<f64> {
+        match o {
+            Object::Integer(i) => Some(*i as f64),
+            Object::Real(r) => Some(f64::from(*r)),
+            _ => None,
+        }
+    }
+
+    fn numbers(operands: &[Object]) -> Option<Vec<f64>> {
+        operands.iter().map(number).collect()
+    }
+
+    fn matrix(operands: &[Object]) -> Option<Matrix> {
+        let n = numbers(operands)?;
+        (n.len() == 6).then(|| [n[0], n[1], n[2], n[3], n[4], n[5]])
+    }
+
+    /// A colour as text; a gray level as the RGB colour it is (black set by `0 g` or by
+    /// `0 0 0 rg`, or left as the default, is the same black).
+    fn colour(space: &str, operands: &[Object]) -> String {
+        if space == "gray" {
+            if let [level] = operands {
+                if let Some(v) = number(level) {
+                    return format!("rgb {v:.3} {v:.3} {v:.3}");
+                }
+            }
+        }
+        let values: Vec<String> = operands
+            .iter()
+            .map(|o| match number(o) {
+                Some(v) => format!("{v:.3}"),
+                None => match o {
+                    Object::Name(n) => String::from_utf8_lossy(n).into_owned(),
+                    other => format!("{other:?}"),
+                },
+            })
+            .collect();
+        format!("{space} {}", values.join(" "))
+    }
+
+    #[derive(Clone)]
+    struct State {
+        ctm: Matrix,
+        fill: String,
+        stroke: String,
+        width: f64,
+    }
+
+    struct Font<'a> {
+        name: String,
+        encoding: Option<Encoding<'a>>,
+    }
+
+    /// Reads what `bytes` show.
+    ///
+    /// # Errors
+    /// Bytes that are not a PDF lopdf can read.
+    pub fn read(bytes: &[u8]) -> Result<Shown, String> {
+        let doc = Document::load_mem(bytes).map_err(|e| format!("not a PDF: {e}"))?;
+        let mut shown = Shown::default();
+        if let Ok(info) = doc
+            .trailer
+            .get_deref(b"Info", &doc)
+            .and_then(Object::as_dict)
+        {
+            if let Ok(title) = info.get_deref(b"Title", &doc) {
+                shown.title = lopdf::decode_text_string(title).unwrap_or_default();
+            }
+        }
+        if let Ok(lang) = doc.catalog().and_then(|c| c.get_deref(b"Lang", &doc)) {
+            shown.lang = lopdf::decode_text_string(lang).unwrap_or_default();
+        }
+        for page_id in doc.get_pages().into_values() {
+            shown.pages.push(page(&doc, page_id)?);
+        }
+        Ok(shown)
+    }
+
+    fn media_box(doc: &Document, page_id: ObjectId) -> String {
+        let mut dict = doc.get_dictionary(page_id).ok();
+        for _ in 0..32 {
+            let Some(d) = dict else { break };
+            if let Ok(b) = d.get_deref(b"MediaBox", doc).and_then(Object::as_array) {
+                let n: Vec<String> = b
+                    .iter()
+                    .map(|o| number(o).map_or_else(|| "?".to_owned(), |v| format!("{v:.2}")))
+                    .collect();
+                return n.join(" ");
+            }
+            dict = d
+                .get(b"Parent")
+                .and_then(Object::as_reference)
+                .and_then(|id| doc.get_dictionary(id))
+                .ok();
+        }
+        String::new()
+    }
+
+    fn page(doc: &Document, page_id: ObjectId) -> Result<Page, String> {
+        let fonts: BTreeMap<Vec<u8>, Font> = doc
+            .get_page_fonts(page_id)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(key, dict)| {
+                let base = dict
+                    .get(b"BaseFont")
+                    .and_then(Object::as_name)
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .unwrap_or_default();
+                // A subset's tag (`ABCDEF+`) names the subset, not the typeface.
+                let name = match base.split_once('+') {
+                    Some((tag, rest))
+                        if tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()) =>
+                    {
+                        rest.to_owned()
+                    }
+                    _ => base,
+                };
+                let encoding = dict.get_font_encoding(doc).ok();
+                (key, Font { name, encoding })
+            })
+            .collect();
+        let data = doc
+            .get_page_content_with_limit(page_id, MAX_CONTENT)
+            .map_err(|e| e.to_string())?;
+        let content = Content::decode(&data).map_err(|e| format!("a page's content: {e}"))?;
+
+        let mut state = State {
+            ctm: IDENTITY,
+            fill: "rgb 0.000 0.000 0.000".to_owned(),
+            stroke: "rgb 0.000 0.000 0.000".to_owned(),
+            width: 1.0,
+        };
+        let mut saved: Vec<State> = Vec::new();
+        let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
+        let mut leading = 0.0;
+        let mut font: Option<&Font> = None;
+        let mut font_size = 0.0;
+        // A run goes on while text is shown without moving: its start stays.
+        let mut moved = true;
+        let mut runs: Vec<Run> = Vec::new();
+        let mut path: Vec<(Vec<(f64, f64)>, bool)> = Vec::new();
+        let mut drawings = Vec::new();
+
+        for op in &content.operations {
+            let o = &op.operands;
+            match op.operator.as_str() {
+                "q" => saved.push(state.clone()),
+                "Q" => {
+                    if let Some(s) = saved.pop() {
+                        state = s;
+                    }
+                }
+                "cm" => {
+                    if let Some(m) = matrix(o) {
+                        state.ctm = mul(&m, &state.ctm);
+                    }
+                }
+                "w" => state.width = o.first().and_then(number).unwrap_or(state.width),
+                "g" => state.fill = colour("gray", o),
+                "G" => state.stroke = colour("gray", o),
+                "rg" => state.fill = colour("rgb", o),
+                "RG" => state.stroke = colour("rgb", o),
+                "k" => state.fill = colour("cmyk", o),
+                "K" => state.stroke = colour("cmyk", o),
+                "sc" | "scn" => state.fill = colour("colour", o),
+                "SC" | "SCN" => state.stroke = colour("colour", o),
+                "BT" => {
+                    tm = IDENTITY;
+                    tlm = IDENTITY;
+                    moved = true;
+                }
+                "Tf" => {
+                    font = o
+                        .first()
+                        .and_then(|n| n.as_name().ok())
+                        .and_then(|n| fonts.get(n));
+                    font_size = o.get(1).and_then(number).unwrap_or(0.0);
+                    moved = true;
+                }
+                "TL" => leading = o.first().and_then(number).unwrap_or(leading),
+                "Tm" => {
+                    if let Some(m) = matrix(o) {
+                        tm = m;
+                        tlm = m;
+                        moved = true;
+                    }
+                }
+                "Td" | "TD" => {
+                    if let Some(n) = numbers(o).filter(|n| n.len() == 2) {
+                        if op.operator == "TD" {
+                            leading = -n[1];
+                        }
+                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], &tlm);
+                        tm = tlm;
+                        moved = true;
+                    }
+                }
+                "T*" => {
+                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &tlm);
+                    tm = tlm;
+                    moved = true;
+                }
+                "Tj" | "TJ" | "'" | "\"" => {
+                    if op.operator != "Tj" && op.operator != "TJ" {
+                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &tlm);
+                        tm = tlm;
+                        moved = true;
+                    }
+                    let strings: Vec<&[u8]> = match op.operator.as_str() {
+                        "TJ" => o
+                            .first()
+                            .and_then(|a| a.as_array().ok())
+                            .map(|a| a.iter().filter_map(|s| s.as_str().ok()).collect())
+                            .unwrap_or_default(),
+                        "\"" => o.get(2).and_then(|s| s.as_str().ok()).into_iter().collect(),
+                        _ => o
+                            .first()
+                            .and_then(|s| s.as_str().ok())
+                            .into_iter()
+                            .collect(),
+                    };
+                    let text: String = strings
+                        .iter()
+                        .map(|s| decode(font, s))
+                        .collect::<Vec<_>>()
+                        .concat();
+                    if moved || runs.is_empty() {
+                        let m = mul(&tm, &state.ctm);
+                        let (x, y) = apply(&m, 0.0, 0.0);
+                        runs.push(Run {
+                            x,
+                            y,
+                            font: font.map_or_else(String::new, |f| f.name.clone()),
+                            size: font_size * scale(&m),
+                            colour: state.fill.clone(),
+                            text,
+                        });
+                        moved = false;
+                    } else if let Some(last) = runs.last_mut() {
+                        last.text.push_str(&text);
+                    }
+                }
+                "m" => {
+                    if let Some(n) = numbers(o).filter(|n| n.len() == 2) {
+                        path.push((vec![apply(&state.ctm, n[0], n[1])], false));
+                    }
+                }
+                "l" | "c" | "v" | "y" => {
+                    if let Some(n) = numbers(o) {
+                        let points = n.chunks_exact(2).map(|p| apply(&state.ctm, p[0], p[1]));
+                        match path.last_mut() {
+                            Some((last, false)) => last.extend(points),
+                            _ => path.push((points.collect(), false)),
+                        }
+                    }
+                }
+                "h" => close(&mut path),
+                "re" => {
+                    if let Some(n) = numbers(o).filter(|n| n.len() == 4) {
+                        let (x, y, w, h) = (n[0], n[1], n[2], n[3]);
+                        let points = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+                            .iter()
+                            .map(|p| apply(&state.ctm, p.0, p.1))
+                            .collect();
+                        path.push((points, true));
+                    }
+                }
+                "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                    if matches!(op.operator.as_str(), "s" | "b" | "b*") {
+                        close(&mut path);
+                    }
+                    let fills = !matches!(op.operator.as_str(), "S" | "s");
+                    let strokes =
+                        matches!(op.operator.as_str(), "S" | "s" | "B" | "B*" | "b" | "b*");
+                    let even_odd = op.operator.ends_with('*');
+                    drawings.push(Drawing {
+                        paint: match (fills, strokes, even_odd) {
+                            (true, true, false) => "fill and stroke",
+                            (true, true, true) => "fill (even-odd) and stroke",
+                            (true, false, false) => "fill",
+                            (true, false, true) => "fill (even-odd)",
+                            _ => "stroke",
+                        },
+                        subpaths: std::mem::take(&mut path),
+                        fill: if fills {
+                            state.fill.clone()
+                        } else {
+                            String::new()
+                        },
+                        stroke: if strokes {
+                            state.stroke.clone()
+                        } else {
+                            String::new()
+                        },
+                        width: if strokes {
+                            state.width * scale(&state.ctm)
+                        } else {
+                            0.0
+                        },
+                    });
+                }
+                // A path used only to clip, or dropped: nothing painted.
+                "n" => path.clear(),
+                _ => {}
+            }
+        }
+        Ok(Page {
+            size: media_box(doc, page_id),
+            lines: lines(runs),
+            drawings,
+        })
+    }
+
+    /// Closes the current subpath; a last point on the first is the same closed path.
+    fn close(path: &mut [(Vec<(f64, f64)>, bool)]) {
+        if let Some((points, closed)) = path.last_mut() {
+            if points.len() > 1 {
+                let (first, last) = (points[0], points[points.len() - 1]);
+                if near(first.0, last.0) && near(first.1, last.1) {
+                    points.pop();
+                }
+            }
+            *closed = true;
+        }
+    }
+
+    fn decode(font: Option<&Font>, bytes: &[u8]) -> String {
+        font.and_then(|f| f.encoding.as_ref())
+            .and_then(|e| Document::decode_text(e, bytes).ok())
+            .unwrap_or_else(|| {
+                // Text no font decodes: shown as its codes, so that it differs from any text.
+                let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                format!("<{}>", hex.join(""))
+            })
+    }
+
+    /// Runs grouped into lines by baseline, top to bottom, each left to right.
+    fn lines(mut runs: Vec<Run>) -> Vec<Line> {
+        runs.sort_by(|a, b| b.y.total_cmp(&a.y));
+        let mut out: Vec<Line> = Vec::new();
+        for run in runs {
+            match out.last_mut() {
+                Some(line) if (line.runs[0].y - run.y).abs() <= SAME_LINE => line.runs.push(run),
+                _ => out.push(Line { runs: vec![run] }),
+            }
+        }
+        for line in &mut out {
+            line.runs.sort_by(|a, b| a.x.total_cmp(&b.x));
+        }
+        out
+    }
+}
+
+/// A PDF by what it shows (see [`pdf_content`]); `prefix` places the PDF inside another file
+/// (the attachment of an e-invoice).
+fn compare_pdf(
+    expected: &[u8],
+    found: &[u8],
+    prefix: &str,
+    diff: &Diff,
+) -> Result<Vec<Difference>, String> {
+    let e = pdf_content::read(expected).map_err(|e| format!("the recomputed PDF: {e}"))?;
+    let f = pdf_content::read(found)?;
+    let place = |p: String| format!("{prefix}{p}");
+    let mut out = Vec::new();
+    if e.title != f.title {
+        out.push(diff(
+            place("title".to_owned()),
+            e.title.clone(),
+            f.title.clone(),
+        ));
+    }
+    if e.lang != f.lang {
+        out.push(diff(
+            place("language".to_owned()),
+            e.lang.clone(),
+            f.lang.clone(),
+        ));
+    }
+    if e.pages.len() != f.pages.len() {
+        out.push(diff(
+            place("pages".to_owned()),
+            e.pages.len().to_string(),
+            f.pages.len().to_string(),
+        ));
+    }
+    for (i, (a, b)) in e.pages.iter().zip(&f.pages).enumerate() {
+        let page = i + 1;
+        if a.size != b.size {
+            out.push(diff(
+                place(format!("page {page}, size")),
+                a.size.clone(),
+                b.size.clone(),
+            ));
+        }
+        for j in 0..a.lines.len().max(b.lines.len()) {
+            let at = place(format!("page {page}, line {}", j + 1));
+            match (a.lines.get(j), b.lines.get(j)) {
+                (Some(x), Some(y)) => {
+                    let (tx, ty) = (x.text(), y.text());
+                    if tx != ty {
+                        out.push(diff(at, tx, ty));
+                    } else if let Some((r, s)) =
+                        x.runs.iter().zip(&y.runs).find(|(r, s)| !r.same_look(s))
+                    {
+                        // The same words elsewhere, in another font, size or colour.
+                        out.push(diff(at, r.describe(), s.describe()));
+                    }
+                }
+                (Some(x), None) => out.push(diff(at, x.text(), "no line".to_owned())),
+                (None, Some(y)) => out.push(diff(at, "no line".to_owned(), y.text())),
+                (None, None) => {}
+            }
+        }
+        for k in 0..a.drawings.len().max(b.drawings.len()) {
+            let at = place(format!("page {page}, drawing {}", k + 1));
+            match (a.drawings.get(k), b.drawings.get(k)) {
+                (Some(x), Some(y)) if !x.same(y) => out.push(diff(at, x.describe(), y.describe())),
+                (Some(x), None) => out.push(diff(at, x.describe(), "no drawing".to_owned())),
+                (None, Some(y)) => out.push(diff(at, "no drawing".to_owned(), y.describe())),
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One element's text or one attribute, by its path (`Invoice/cac:InvoiceLine[2]/cbc:ID`,
+/// `…/cbc:EmbeddedDocumentBinaryObject@filename`), in document order.
+type XmlEntries = Vec<(String, String)>;
+
+fn xml_entries(bytes: &[u8]) -> Result<XmlEntries, String> {
+    use quick_xml::events::{BytesStart, Event};
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut out: XmlEntries = Vec::new();
+    // Per open element: its path, its entry's index in `out`, and how many children of each
+    // name it has had so far.
+    let mut stack: Vec<(String, usize, BTreeMap<String, usize>)> = Vec::new();
+    let mut buf = Vec::new();
+    let open = |e: &BytesStart,
+                stack: &mut Vec<(String, usize, BTreeMap<String, usize>)>,
+                out: &mut XmlEntries|
+     -> Result<(), String> {
+        let name = e.name().as_ref().to_owned();
+        let path = match stack.last_mut() {
+            Some((parent, _, seen)) => {
+                let n = seen.entry(name.clone()).or_insert(0);
+                *n += 1;
+                if *n == 1 {
+                    format!("{parent}/{name}")
+                } else {
+                    format!("{parent}/{name}[{n}]")
+                }
+            }
+            None => name,
+        };
+        out.push((path.clone(), String::new()));
+        let index = out.len() - 1;
+        for attr in e.attributes() {
+            let attr = attr.map_err(|e| e.to_string())?;
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| e.to_string())?
+                .into_owned();
+            out.push((format!("{path}@{}", attr.key.as_ref()), value));
+        }
+        stack.push((path, index, BTreeMap::new()));
+        Ok(())
+    };
+    loop {
+        match reader.read_event_into(&mut buf).map_err(|e| {
+            format!(
+                "not well-formed XML at byte {}: {e}",
+                reader.buffer_position()
+            )
+        })? {
+            Event::Start(e) => open(&e, &mut stack, &mut out)?,
+            Event::Empty(e) => {
+                open(&e, &mut stack, &mut out)?;
+                stack.pop();
+            }
+            Event::End(_) => {
+                if let Some((_, index, _)) = stack.pop() {
+                    let text = &mut out[index].1;
+                    *text = text.trim().to_owned();
+                }
+            }
+            Event::Text(t) => {
+                if let Some((_, index, _)) = stack.last() {
+                    out[*index].1.push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(t) => {
+                if let Some((_, index, _)) = stack.last() {
+                    out[*index].1.push_str(&t.into_inner());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some((_, index, _)) = stack.last() {
+                    let name = r.xml10_content();
+                    if let Some(s) = quick_xml::escape::resolve_xml_entity(&name) {
+                        out[*index].1.push_str(s);
+                    } else if let Ok(Some(c)) = r.resolve_char_ref() {
+                        out[*index].1.push(c);
+                    } else {
+                        return Err(format!("unknown entity &{name};"));
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if !stack.is_empty() {
+        return Err("the XML ends inside an element".to_owned());
+    }
+    Ok(out)
+}
+
+/// An e-invoice element by element, with its path; the PDF it embeds compared as a PDF.
+fn compare_xml(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Difference>, String> {
+    use base64::Engine as _;
+    let e = xml_entries(expected).map_err(|e| format!("the recomputed XML: {e}"))?;
+    let f = xml_entries(found)?;
+    let found_at: BTreeMap<&str, &str> = f.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+    let expected_at: BTreeSet<&str> = e.iter().map(|(p, _)| p.as_str()).collect();
+    let mut out = Vec::new();
+    let absent = || "no such element".to_owned();
+    let present = |v: &str| {
+        if v.is_empty() {
+            "an element".to_owned()
+        } else {
+            v.to_owned()
+        }
+    };
+    // A missing or extra element is reported once, not with each of its children.
+    let within = |path: &str, reported: &[String]| {
+        reported.last().is_some_and(|r| {
+            path.strip_prefix(r.as_str())
+                .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('@'))
+        })
+    };
+    let mut missing: Vec<String> = Vec::new();
+    for (path, value) in &e {
+        let Some(other) = found_at.get(path.as_str()) else {
+            if !within(path, &missing) {
+                out.push(diff(path.clone(), present(value), absent()));
+                missing.push(path.clone());
+            }
+            continue;
+        };
+        if value == other {
+            continue;
+        }
+        if path.ends_with("cbc:EmbeddedDocumentBinaryObject") {
+            let decode = |s: &str| {
+                let clean: String = s.split_ascii_whitespace().collect();
+                base64::engine::general_purpose::STANDARD.decode(clean)
+            };
+            match (decode(value), decode(other)) {
+                (Ok(a), Ok(b)) if a == b => {}
+                (Ok(a), Ok(b)) => match compare_pdf(&a, &b, &format!("{path}: "), diff) {
+                    Ok(d) => out.extend(d),
+                    Err(why) => out.push(diff(
+                        path.clone(),
+                        format!("a PDF of {} bytes", a.len()),
+                        format!("{} bytes that cannot be read: {why}", b.len()),
+                    )),
+                },
+                (_, Err(why)) => out.push(diff(
+                    path.clone(),
+                    "a PDF in base64".to_owned(),
+                    format!("{} characters that are not base64: {why}", other.len()),
+                )),
+                (Err(why), _) => return Err(format!("the recomputed attachment: {why}")),
+            }
+            continue;
+        }
+        out.push(diff(path.clone(), value.clone(), (*other).to_owned()));
+    }
+    let mut extra: Vec<String> = Vec::new();
+    for (path, value) in &f {
+        if !expected_at.contains(path.as_str()) && !within(path, &extra) {
+            out.push(diff(path.clone(), absent(), present(value)));
+            extra.push(path.clone());
+        }
+    }
+    Ok(out)
 }

@@ -239,22 +239,237 @@ fn a_formula_replaced_by_its_value_is_found() {
     );
 }
 
-/// B2: a file whose bytes differ but whose content reads back the same was not reported, and
-/// verify exited 0.
+/// Every part of a zip file, in its order: (name, uncompressed bytes).
+fn zip_parts(path: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let bytes = std::fs::read(path).expect("a workbook");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut part = zip.by_index(i).expect("a part");
+            let mut content = Vec::new();
+            part.read_to_end(&mut content).expect("read a part");
+            (part.name().expect("a name").into_owned(), content)
+        })
+        .collect()
+}
+
+/// Writes `parts` as a zip at deflate level `level`, in their order.
+fn write_zip(path: &Path, parts: &[(String, Vec<u8>)], level: i64) {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(level));
+    for (name, content) in parts {
+        w.start_file(name.as_str(), options).expect("a part");
+        w.write_all(content).expect("write a part");
+    }
+    let bytes = w.finish().expect("the zip").into_inner();
+    std::fs::write(path, bytes).expect("write the workbook");
+}
+
+/// A workbook zipped again at another level, its parts in another order (as every workbook
+/// written before 0325dd0, at level 6, is to today's level 1): the same workbook. verify
+/// reported it as "other bytes".
 #[test]
-fn a_workbook_with_other_bytes_and_the_same_cells_is_found() {
+fn a_workbook_zipped_again_with_the_same_parts_passes() {
+    let (input, out) = draft_output("verify-rezipped");
+    let path = out.join("overview.xlsx");
+    let before = std::fs::read(&path).expect("overview.xlsx");
+    let mut parts = zip_parts(&path);
+    parts.reverse();
+    write_zip(&path, &parts, 9);
+    assert_ne!(std::fs::read(&path).expect("overview.xlsx"), before);
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
+/// B2: a file whose bytes differ but whose content reads back the same was not reported, and
+/// verify exited 0. A workbook's content is its parts: a part the cells do not show (here an
+/// added one) is still reported, by name.
+#[test]
+fn a_workbook_with_another_part_and_the_same_cells_is_found() {
     let (input, out) = draft_output("verify-other-bytes");
     let path = out.join("overview.xlsx");
-    let mut bytes = std::fs::read(&path).expect("overview.xlsx");
-    // Trailing bytes after the zip's end record: the workbook still reads back the same.
-    bytes.extend_from_slice(b"\0\0");
-    std::fs::write(&path, &bytes).expect("write");
+    let mut parts = zip_parts(&path);
+    parts.push((
+        "customXml/item1.xml".to_owned(),
+        b"<hidden>not in any cell</hidden>".to_vec(),
+    ));
+    write_zip(&path, &parts, 1);
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.trim(),
+        "overview.xlsx: part customXml/item1.xml: recomputed \"no part\", found \"32 bytes (the same cells and formulas read back)\""
+    );
+}
+
+/// The PDF re-saved by another writer: streams decompressed, objects renumbered.
+fn resaved_pdf(bytes: &[u8]) -> Vec<u8> {
+    let mut doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    doc.decompress();
+    doc.renumber_objects_with(40);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save the PDF");
+    assert_ne!(out, bytes);
+    out
+}
+
+/// The PDF with two different character codes of the first run of page 1 whose text holds
+/// `needle` swapped in its content stream (fonts untouched): returns the new PDF, the run's
+/// text before and after.
+fn swapped_pdf(bytes: &[u8], needle: &str) -> (Vec<u8>, String, String) {
+    use lopdf::content::Content;
+    use lopdf::Object;
+    let mut doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let page = *doc.get_pages().get(&1).expect("page 1");
+    let mut content = Content::decode(&doc.get_page_content(page)).expect("page 1's content");
+    let (mut before, mut after) = (String::new(), String::new());
+    {
+        let fonts = doc.get_page_fonts(page).expect("fonts");
+        let mut encoding = None;
+        for op in &mut content.operations {
+            match op.operator.as_str() {
+                "Tf" => {
+                    let name = op.operands[0].as_name().expect("a font name").to_vec();
+                    encoding = Some(fonts[&name].get_font_encoding(&doc).expect("an encoding"));
+                }
+                // pdf-writer shows a run with Tj, krilla with TJ of one string.
+                "Tj" | "TJ" => {
+                    let enc = encoding.as_ref().expect("a font");
+                    let codes = match &mut op.operands[0] {
+                        Object::String(codes, _) => codes,
+                        Object::Array(a) => match a.first_mut() {
+                            Some(Object::String(codes, _)) => codes,
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    let text = lopdf::Document::decode_text(enc, codes).expect("text");
+                    if !text.contains(needle) {
+                        continue;
+                    }
+                    let i = (0..codes.len() / 2 - 1)
+                        .find(|&i| codes[2 * i..2 * i + 2] != codes[2 * i + 2..2 * i + 4])
+                        .expect("two different characters");
+                    let (a, b) = codes.split_at_mut(2 * i + 2);
+                    a[2 * i..].swap_with_slice(&mut b[..2]);
+                    before = text;
+                    after = lopdf::Document::decode_text(enc, codes).expect("text");
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(!before.is_empty(), "no text with {needle:?} on page 1");
+    assert_ne!(before, after);
+    doc.change_page_content(page, content.encode().expect("encode"))
+        .expect("change page 1");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save the PDF");
+    (out, before, after)
+}
+
+/// The invoices' PDFs written differently (as every PDF written with krilla before ce3607d is
+/// to today's pdf-writer): the same documents. verify reported each as "other bytes".
+#[test]
+fn pdfs_written_differently_with_the_same_content_pass() {
+    let (input, out) = draft_output("verify-pdf-resaved");
+    let mut n = 0;
+    for entry in std::fs::read_dir(out.join("invoices")).expect("invoices") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "pdf") {
+            let bytes = std::fs::read(&path).expect("a PDF");
+            std::fs::write(&path, resaved_pdf(&bytes)).expect("write");
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "{n} PDFs");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
+/// A figure changed inside a PDF's content stream (the fonts and everything else kept) is
+/// reported with its page and line, both texts shown.
+#[test]
+fn a_text_changed_inside_a_pdf_is_found_with_its_page_and_line() {
+    let (input, out) = draft_output("verify-pdf-text");
+    let path = out.join("invoices/a-b.pdf");
+    let bytes = std::fs::read(&path).expect("a-b.pdf");
+    // The buyer's name.
+    let (changed, before, after) = swapped_pdf(&resaved_pdf(&bytes), "Beta");
+    std::fs::write(&path, changed).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("invoices/a-b.pdf: page 1, line "))
+        .unwrap_or_else(|| panic!("{before:?} → {after:?}:\n{stdout}"));
+    assert!(
+        line.contains(&format!("recomputed \"{before}"))
+            && line.contains(&format!("found \"{after}")),
+        "{before:?} → {after:?}:\n{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+}
+
+/// A file that is not a PDF where a PDF belongs is a difference, not a failure of verify.
+#[test]
+fn a_pdf_that_does_not_parse_is_a_difference() {
+    let (input, out) = draft_output("verify-pdf-garbage");
+    std::fs::write(out.join("invoices/a-b.pdf"), b"%PDF-1.7\nnot really").expect("write");
     let (code, stdout) = verify(&input, &out);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains("overview.xlsx: recomputed \"")
-            && stdout.contains("other bytes (the same cells and formulas read back)"),
+        stdout.starts_with("invoices/a-b.pdf: recomputed \"")
+            && stdout.contains("bytes that cannot be read: not a PDF"),
         "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+}
+
+/// The old krilla PDF of `testdata/cases/ikomet-3` (see testdata/verify/README.md) in a folder
+/// recomputed today: the same invoice, other bytes, verified clean.
+#[test]
+fn a_pdf_written_with_krilla_passes() {
+    let dir = scratch("verify-krilla");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cases/ikomet-3");
+    let out = dir.join("out");
+    let run = cli(&[
+        "run",
+        text(&case.join("agreement.xlsx")),
+        "--date",
+        "2019-03-01",
+        "--out",
+        text(&out),
+    ]);
+    assert!(run.status.success(), "run: {run:?}");
+    let old = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/verify/krilla-ikomet-3-2019-03-01-0182-0120.pdf"),
+    )
+    .expect("the krilla fixture");
+    let path = out.join("invoices/0182-0120.pdf");
+    assert_ne!(std::fs::read(&path).expect("the PDF"), old);
+    std::fs::write(&path, &old).expect("write");
+    let (code, stdout) = verify(&case.join("agreement.xlsx"), &out);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+    // The comparison reads the krilla PDF's text: one word swapped in it is found.
+    let (changed, before, after) = swapped_pdf(&old, "Nacka");
+    std::fs::write(&path, changed).expect("write");
+    let (code, stdout) = verify(&case.join("agreement.xlsx"), &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.starts_with("invoices/0182-0120.pdf: page 1, line ")
+            && stdout.contains(&before)
+            && stdout.contains(&after),
+        "{before:?} → {after:?}:\n{stdout}"
     );
 }
 
@@ -371,5 +586,156 @@ fn an_issued_folder_claiming_numbers_the_register_did_not_issue_is_found() {
     assert!(
         stdout.contains("invoices.json: invoices[0].number: recomputed \"null\", found \"1001\""),
         "{stdout}"
+    );
+}
+
+/// An issued folder (PDFs and e-invoices) of three parties on 2026-01-01: (input, folder).
+fn issued_output(test: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(test);
+    let input = dir.join("agreement");
+    std::fs::create_dir_all(&input).expect("folder");
+    for (name, body) in [
+        (
+            "Settings.csv",
+            "setting,value\nname,Utfärdat\nissuer,0180\nstart,2026-01-01\nfirst_invoice_number,1001\n",
+        ),
+        (
+            "Parties.csv",
+            "id,name,org_nr,population,street,postcode,city,buyer_reference\n0180,Stockholm,212000-0142,900000,Box 1,111 11,Stockholm,A1\n1480,Göteborg,212000-1355,580000,Box 2,411 11,Göteborg,B2\n1280,Malmö,212000-1124,350000,Box 3,211 11,Malmö,C3\n",
+        ),
+        (
+            "Pools.csv",
+            "id,name,amount,due,key\nsys,System,1000000.01,2026-01-01,population\n",
+        ),
+    ] {
+        std::fs::write(input.join(name), body).expect("write");
+    }
+    let out = dir.join("out");
+    let issue = cli(&[
+        "issue",
+        text(&input),
+        "--date",
+        "2026-01-01",
+        "--out",
+        text(&out),
+        "--new-register",
+    ]);
+    assert!(issue.status.success(), "issue: {issue:?}");
+    (input, out)
+}
+
+/// The text between `<tag ...>` and `</tag>` in `xml`: (start, end) byte offsets.
+fn element_text(xml: &str, tag: &str) -> (usize, usize) {
+    let open = xml.find(&format!("<{tag}")).expect("the element");
+    let start = open + xml[open..].find('>').expect("its start tag's end") + 1;
+    let end = start
+        + xml[start..]
+            .find(&format!("</{tag}>"))
+            .expect("its end tag");
+    (start, end)
+}
+
+const EMBEDDED: &str = "cbc:EmbeddedDocumentBinaryObject";
+const EMBEDDED_PATH: &str =
+    "Invoice/cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject";
+
+/// `xml` with its embedded PDF replaced by `change(pdf)`, in base64 broken into lines of 76
+/// characters as many writers do.
+fn with_embedded_pdf(xml: &str, change: impl FnOnce(&[u8]) -> Vec<u8>) -> String {
+    use base64::Engine as _;
+    let (start, end) = element_text(xml, EMBEDDED);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let pdf = b64.decode(&xml[start..end]).expect("base64");
+    let encoded = b64.encode(change(&pdf));
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).expect("ASCII"))
+        .collect();
+    format!("{}{}{}", &xml[..start], lines.join("\n"), &xml[end..])
+}
+
+/// An e-invoice whose embedded PDF was written by another writer (as every e-invoice issued
+/// before ce3607d embeds a krilla PDF): the same e-invoice. verify reported it as "other
+/// bytes".
+#[test]
+fn an_e_invoice_whose_embedded_pdf_was_written_differently_passes() {
+    let (input, out) = issued_output("verify-xml-resaved");
+    let path = out.join("invoices/0180-1001-1280.xml");
+    let xml = std::fs::read_to_string(&path).expect("the e-invoice");
+    std::fs::write(&path, with_embedded_pdf(&xml, resaved_pdf)).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+}
+
+/// A changed amount in an e-invoice is reported with its element's path; a changed text in
+/// its embedded PDF with the path, the page and the line.
+#[test]
+fn a_changed_amount_or_embedded_text_in_an_e_invoice_is_found_with_its_path() {
+    let (input, out) = issued_output("verify-xml-changed");
+    let path = out.join("invoices/0180-1001-1280.xml");
+    let xml = std::fs::read_to_string(&path).expect("the e-invoice");
+    let (start, end) = element_text(&xml, "cbc:PayableAmount");
+    let amount = &xml[start..end];
+    let changed = match amount.strip_suffix('1') {
+        Some(rest) => format!("{rest}2"),
+        None => format!("{}1", &amount[..amount.len() - 1]),
+    };
+    std::fs::write(&path, format!("{}{changed}{}", &xml[..start], &xml[end..])).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "invoices/0180-1001-1280.xml: Invoice/cac:LegalMonetaryTotal/cbc:PayableAmount: recomputed \"{amount}\", found \"{changed}\""
+        )
+    );
+
+    let mut swap = (String::new(), String::new());
+    let changed = with_embedded_pdf(&xml, |pdf| {
+        let (bytes, before, after) = swapped_pdf(pdf, "Malmö");
+        swap = (before, after);
+        bytes
+    });
+    std::fs::write(&path, changed).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    let (before, after) = swap;
+    assert!(
+        stdout.starts_with(&format!(
+            "invoices/0180-1001-1280.xml: {EMBEDDED_PATH}: page 1, line "
+        )) && stdout.contains(&format!("recomputed \"{before}"))
+            && stdout.contains(&format!("found \"{after}")),
+        "{before:?} → {after:?}:\n{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+}
+
+/// An e-invoice that is not well-formed XML is a difference, not a failure of verify; an
+/// element removed is reported once with its path.
+#[test]
+fn a_broken_e_invoice_or_a_missing_element_is_a_difference() {
+    let (input, out) = issued_output("verify-xml-broken");
+    let path = out.join("invoices/0180-1002-1480.xml");
+    let xml = std::fs::read_to_string(&path).expect("the e-invoice");
+    std::fs::write(&path, &xml[..xml.len() / 2]).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.starts_with("invoices/0180-1002-1480.xml: recomputed \"")
+            && stdout.contains("bytes that cannot be read"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+
+    let open = xml.find("<cac:PaymentTerms>").expect("PaymentTerms");
+    let close = xml.find("</cac:PaymentTerms>").expect("its end") + "</cac:PaymentTerms>".len();
+    std::fs::write(&path, format!("{}{}", &xml[..open], &xml[close..])).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.trim(),
+        "invoices/0180-1002-1480.xml: Invoice/cac:PaymentTerms: recomputed \"an element\", found \"no such element\""
     );
 }
