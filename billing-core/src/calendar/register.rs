@@ -92,6 +92,32 @@ pub(crate) fn day_number(day: NaiveDate) -> i64 {
 /// The last day of a registration without one: later than any date.
 const OPEN: i64 = i64::MAX / 4;
 
+/// [`OPEN`] in a row's bucket: later than any date's day number (at most about 96 million).
+const OPEN32: i32 = i32::MAX;
+
+/// [`day_number`] as held in a row's bucket.
+fn day_number32(day: NaiveDate) -> i32 {
+    chrono::Datelike::num_days_from_ce(&day)
+}
+
+/// A bucket's last day as a day number.
+fn wide(last: i32) -> i64 {
+    if last == OPEN32 {
+        OPEN
+    } else {
+        i64::from(last)
+    }
+}
+
+/// A row of the register as held while the register is built: 32 bytes rather than the row's
+/// hundred, the user id inline up to 24 bytes.
+#[derive(Clone)]
+struct BucketRow {
+    user: compact_str::CompactString,
+    first: i32,
+    last: i32,
+}
+
 /// The register of one party: each user's registrations merged into disjoint intervals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct PartyUsers {
@@ -166,7 +192,12 @@ impl Register {
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
-        let mut party_of: Vec<usize> = Vec::with_capacity(rows.len());
+        // One pass over the rows, in their order: each row is copied, small (its user id and
+        // its days), into its party's bucket. The rows are never read again, so the register is
+        // built as fast whether it comes sorted by party, by user or interleaved: reading a
+        // party's rows back from the big row list, ~30 kB apart in an interleaved register, was
+        // two thirds of `check` at 2,000,000 rows on a machine with slow memory.
+        let mut buckets: Vec<Vec<BucketRow>> = vec![Vec::new(); ids.len()];
         // Registers are usually grouped by party: the previous row's party is tried first.
         let mut previous: Option<(&str, usize)> = None;
         for (i, row) in rows.iter().enumerate() {
@@ -197,57 +228,50 @@ impl Register {
                 });
                 continue;
             }
-            party_of.push(party);
+            if problems.is_empty() {
+                buckets[party].push(BucketRow {
+                    user: row.user.0.clone(),
+                    first: day_number32(row.first_day),
+                    last: row.last_day.map_or(OPEN32, day_number32),
+                });
+            }
         }
         if !problems.is_empty() {
             return Err(CalendarProblems::new(problems));
         }
 
-        // The rows in order of party (a counting sort), so that each party's users are numbered
-        // and sorted apart: small maps and sorts that stay in the cache, rather than one map of
-        // millions of ids.
-        let mut firsts = vec![0usize; ids.len() + 1];
-        for &p in &party_of {
-            firsts[p + 1] += 1;
-        }
-        for p in 0..ids.len() {
-            firsts[p + 1] += firsts[p];
-        }
-        let mut next = firsts.clone();
-        let mut order = vec![0usize; firsts[ids.len()]];
-        for (i, &p) in party_of.iter().enumerate() {
-            order[next[p]] = i;
-            next[p] += 1;
-        }
-        drop(party_of);
-
+        // Each party apart, from its own bucket: small maps and sorts that stay in the cache,
+        // rather than one map of millions of ids; a bucket is dropped once its party is built.
         let mut parties: BTreeMap<PartyId, PartyUsers> = BTreeMap::new();
-        let mut user_numbers: FxHashMap<&str, usize> = FxHashMap::default();
         // (user number, first day, last day) of one party's rows.
-        let mut keyed: Vec<(usize, i64, i64)> = Vec::new();
+        let mut keyed: Vec<(u32, i32, i32)> = Vec::new();
         for (party, id) in ids.iter().enumerate() {
-            let of_party = &order[firsts[party]..firsts[party + 1]];
-            if of_party.is_empty() {
+            let bucket = std::mem::take(&mut buckets[party]);
+            if bucket.is_empty() {
                 continue;
             }
-            user_numbers.clear();
             keyed.clear();
-            for &i in of_party {
-                let row = &rows[i];
-                let next = user_numbers.len();
-                let user = *user_numbers.entry(row.user.0.as_str()).or_insert(next);
-                let last = row.last_day.map_or(OPEN, day_number);
-                keyed.push((user, day_number(row.first_day), last));
+            {
+                let mut user_numbers: FxHashMap<&str, u32> =
+                    FxHashMap::with_capacity_and_hasher(bucket.len(), Default::default());
+                for row in &bucket {
+                    let next = user_numbers.len() as u32;
+                    let user = *user_numbers.entry(row.user.as_str()).or_insert(next);
+                    keyed.push((user, row.first, row.last));
+                }
             }
+            drop(bucket);
             keyed.sort_unstable();
             let mut users = PartyUsers::default();
             let mut k = 0;
             while k < keyed.len() {
                 // One user of this party: merge overlapping and adjacent registrations.
-                let (user, mut s, mut e) = keyed[k];
+                let (user, s, e) = keyed[k];
+                let (mut s, mut e) = (i64::from(s), wide(e));
                 k += 1;
                 while k < keyed.len() && keyed[k].0 == user {
                     let (_, s2, e2) = keyed[k];
+                    let (s2, e2) = (i64::from(s2), wide(e2));
                     if s2 <= e.saturating_add(1) {
                         e = e.max(e2);
                     } else {
@@ -405,6 +429,7 @@ impl Users<'_> {
 mod tests {
     use super::*;
     use crate::agreement::Party;
+    use std::collections::BTreeSet;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -442,6 +467,73 @@ mod tests {
             r.user_days(&pid("a"), day(2011, 1, 1), day(2011, 3, 31)),
             100
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Users on each day and user-days of each span are what counting the rows day by day
+        /// gives, whether the rows come grouped by party, by user or in any order, with user
+        /// ids held inline or too long for that, open registrations and ones ending on the day
+        /// another begins.
+        #[test]
+        fn counts_are_those_of_the_rows_day_by_day(
+            rows in proptest::collection::vec(
+                (0usize..2, 0usize..6, 0u32..60, proptest::option::of(0u32..40)), 0..40),
+            shuffle in proptest::collection::vec(0usize..1000, 40),
+        ) {
+            let users = ["u1", "u2", "190101-0101", "a-user-id-longer-than-24-bytes-1",
+                "a-user-id-longer-than-24-bytes-2", "u2 "];
+            let base = day(2011, 1, 1);
+            let at = |n: u32| base + chrono::Days::new(u64::from(n));
+            let to_rows = |order: &[(usize, usize, u32, Option<u32>)]| -> Vec<Registration> {
+                order
+                    .iter()
+                    .map(|&(p, u, first, len)| {
+                        reg(["a", "b"][p], users[u], at(first), len.map(|l| at(first + l)))
+                    })
+                    .collect()
+            };
+            let mut by_party = rows.clone();
+            by_party.sort_by_key(|r| r.0);
+            let mut by_user = rows.clone();
+            by_user.sort_by_key(|r| (r.1, r.2));
+            let mut shuffled = rows.clone();
+            for (i, k) in shuffle.iter().enumerate().take(shuffled.len()) {
+                let j = k % shuffled.len();
+                shuffled.swap(i, j);
+            }
+            let registers: Vec<Register> = [&rows, &by_party, &by_user, &shuffled]
+                .iter()
+                .map(|order| Register::new(&to_rows(order), &agreement()).unwrap())
+                .collect();
+            for r in &registers[1..] {
+                proptest::prop_assert_eq!(&registers[0], r);
+            }
+            let r = &registers[0];
+            proptest::prop_assert_eq!(r.rows(), rows.len());
+            let on = |p: usize, d: u32| -> u64 {
+                let ids: BTreeSet<usize> = rows
+                    .iter()
+                    .filter(|&&(rp, _, first, len)| {
+                        rp == p && first <= d && len.is_none_or(|l| d <= first + l)
+                    })
+                    .map(|r| r.1)
+                    .collect();
+                ids.len() as u64
+            };
+            for (p, name) in ["a", "b"].iter().enumerate() {
+                for d in 0..110 {
+                    proptest::prop_assert_eq!(r.users_on(&pid(name), at(d)), on(p, d));
+                }
+                for (first, last) in [(0, 109), (5, 5), (10, 40), (30, 29), (59, 200)] {
+                    let days: u64 = (first..=last).map(|d| on(p, d)).sum();
+                    proptest::prop_assert_eq!(r.user_days(&pid(name), at(first), at(last)), days);
+                }
+            }
+            let total: u64 = on(0, 20) + on(1, 20);
+            proptest::prop_assert_eq!(r.total_users_on(at(20)), total);
+        }
     }
 
     #[test]

@@ -1018,12 +1018,21 @@ pub fn check(model: &Model) -> Vec<Problem> {
             Problem::new(Subject::Agreement, source, message)
         };
     // Registers are usually grouped by party: a row with the previous row's party (known to
-    // be a party) needs no search of the parties (13-17 % of `check` at 2,000,000 rows).
-    let mut known: Option<&PartyId> = None;
+    // be a party) needs no search of the parties. Other rows (an interleaved register: every
+    // row) look their party up in a hash set of the ids (FxHash, rustc-hash: the workbook's own
+    // ids, a collision costs only time): a binary search of the parties per row, comparing
+    // ids, was 17 % of `check` at 2,000,000 interleaved rows.
+    let parties: rustc_hash::FxHashSet<&str> = if model.registrations.is_empty() {
+        rustc_hash::FxHashSet::default()
+    } else {
+        agreement.parties().iter().map(|p| p.id.as_str()).collect()
+    };
+    let mut known: Option<&str> = None;
     for (i, r) in model.registrations.iter().enumerate() {
-        let is_party = known == Some(&r.party) || agreement.contains(&r.party);
+        let party = r.party.as_str();
+        let is_party = known == Some(party) || parties.contains(party);
         if is_party {
-            known = Some(&r.party);
+            known = Some(party);
         }
         if !is_party {
             let message = match r.source {
