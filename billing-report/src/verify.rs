@@ -739,6 +739,9 @@ mod pdf_content {
         pub lines: Vec<Line>,
         /// Painted paths in drawing order.
         pub drawings: Vec<Drawing>,
+        /// What else is drawn on the page and could cover its text: XObjects (`Do`), inline
+        /// images (`BI`), shadings (`sh`) and annotations, in order.
+        pub marks: Vec<String>,
     }
 
     /// Text shown at one place by one font.
@@ -750,14 +753,34 @@ mod pdf_content {
         pub size: f64,
         pub colour: String,
         pub text: String,
+        /// The text rendering mode (`Tr`); modes 3 and 7 (invisible) are never a run.
+        pub mode: i64,
+        /// The stroke colour, for modes that stroke the glyphs; empty otherwise.
+        pub stroke: String,
+        /// Character and word spacing (`Tc`, `Tw`), horizontal scaling in percent (`Tz`) and
+        /// rise (`Ts`), in text space units.
+        pub spacing: (f64, f64, f64, f64),
     }
 
     impl Run {
         pub fn describe(&self) -> String {
-            format!(
+            let mut s = format!(
                 "{} at ({:.2}, {:.2}), {} {:.2} pt, colour {}",
                 self.text, self.x, self.y, self.font, self.size, self.colour
-            )
+            );
+            if self.mode != 0 {
+                s.push_str(&format!(", rendering mode {}", self.mode));
+            }
+            if !self.stroke.is_empty() {
+                s.push_str(&format!(", stroke {}", self.stroke));
+            }
+            let (tc, tw, tz, ts) = self.spacing;
+            if !(near(tc, 0.0) && near(tw, 0.0) && near(tz, 100.0) && near(ts, 0.0)) {
+                s.push_str(&format!(
+                    ", spacing {tc:.2} word spacing {tw:.2} scaling {tz:.2}% rise {ts:.2}"
+                ));
+            }
+            s
         }
 
         pub fn same_look(&self, o: &Run) -> bool {
@@ -767,6 +790,12 @@ mod pdf_content {
                 && self.font == o.font
                 && near(self.size, o.size)
                 && self.colour == o.colour
+                && self.mode == o.mode
+                && self.stroke == o.stroke
+                && near(self.spacing.0, o.spacing.0)
+                && near(self.spacing.1, o.spacing.1)
+                && near(self.spacing.2, o.spacing.2)
+                && near(self.spacing.3, o.spacing.3)
         }
     }
 
@@ -909,6 +938,32 @@ mod pdf_content {
         fill: String,
         stroke: String,
         width: f64,
+        /// Text rendering mode (`Tr`).
+        mode: i64,
+        /// `Tc`, `Tw`, `Tz`, `Ts`.
+        spacing: (f64, f64, f64, f64),
+    }
+
+    impl State {
+        /// The stroke colour as far as it shows on text: only in modes that stroke glyphs.
+        fn text_stroke(&self) -> String {
+            if matches!(self.mode, 1 | 2 | 5 | 6) {
+                self.stroke.clone()
+            } else {
+                String::new()
+            }
+        }
+
+        /// What a run takes from the state besides its place and font: a change in any of it
+        /// ends the run.
+        fn look(&self) -> (String, i64, String, (f64, f64, f64, f64)) {
+            (
+                self.fill.clone(),
+                self.mode,
+                self.text_stroke(),
+                self.spacing,
+            )
+        }
     }
 
     struct Font<'a> {
@@ -995,6 +1050,8 @@ mod pdf_content {
             fill: "rgb 0.000 0.000 0.000".to_owned(),
             stroke: "rgb 0.000 0.000 0.000".to_owned(),
             width: 1.0,
+            mode: 0,
+            spacing: (0.0, 0.0, 100.0, 0.0),
         };
         let mut saved: Vec<State> = Vec::new();
         let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
@@ -1006,9 +1063,18 @@ mod pdf_content {
         let mut runs: Vec<Run> = Vec::new();
         let mut path: Vec<(Vec<(f64, f64)>, bool)> = Vec::new();
         let mut drawings = Vec::new();
+        let mut marks: Vec<String> = Vec::new();
+        let name = |o: &[Object]| {
+            o.first()
+                .and_then(|n| n.as_name().ok())
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_default()
+        };
 
         for op in &content.operations {
             let o = &op.operands;
+            // A change of colour, rendering mode or spacing ends the run being shown.
+            let look = state.look();
             match op.operator.as_str() {
                 "q" => saved.push(state.clone()),
                 "Q" => {
@@ -1030,6 +1096,21 @@ mod pdf_content {
                 "K" => state.stroke = colour("cmyk", o),
                 "sc" | "scn" => state.fill = colour("colour", o),
                 "SC" | "SCN" => state.stroke = colour("colour", o),
+                // A colour space set: its initial colour.
+                "cs" => state.fill = format!("space {}", name(o)),
+                "CS" => state.stroke = format!("space {}", name(o)),
+                "Tr" => {
+                    if let Some(Object::Integer(m)) = o.first() {
+                        state.mode = *m;
+                    }
+                }
+                "Tc" => state.spacing.0 = o.first().and_then(number).unwrap_or(state.spacing.0),
+                "Tw" => state.spacing.1 = o.first().and_then(number).unwrap_or(state.spacing.1),
+                "Tz" => state.spacing.2 = o.first().and_then(number).unwrap_or(state.spacing.2),
+                "Ts" => state.spacing.3 = o.first().and_then(number).unwrap_or(state.spacing.3),
+                "Do" => marks.push(format!("XObject /{} drawn (Do)", name(o))),
+                "BI" => marks.push("inline image (BI)".to_owned()),
+                "sh" => marks.push(format!("shading /{} painted (sh)", name(o))),
                 "BT" => {
                     tm = IDENTITY;
                     tlm = IDENTITY;
@@ -1072,6 +1153,16 @@ mod pdf_content {
                         tm = tlm;
                         moved = true;
                     }
+                    if op.operator == "\"" {
+                        state.spacing.1 = o.first().and_then(number).unwrap_or(state.spacing.1);
+                        state.spacing.0 = o.get(1).and_then(number).unwrap_or(state.spacing.0);
+                        moved = true;
+                    }
+                    if matches!(state.mode, 3 | 7) {
+                        // Invisible text is not shown: no run, and what follows starts anew.
+                        moved = true;
+                        continue;
+                    }
                     let strings: Vec<&[u8]> = match op.operator.as_str() {
                         "TJ" => o
                             .first()
@@ -1100,6 +1191,9 @@ mod pdf_content {
                             size: font_size * scale(&m),
                             colour: state.fill.clone(),
                             text,
+                            mode: state.mode,
+                            stroke: state.text_stroke(),
+                            spacing: state.spacing,
                         });
                         moved = false;
                     } else if let Some(last) = runs.last_mut() {
@@ -1169,11 +1263,31 @@ mod pdf_content {
                 "n" => path.clear(),
                 _ => {}
             }
+            if state.look() != look {
+                moved = true;
+            }
+        }
+        if let Ok(annots) = doc
+            .get_dictionary(page_id)
+            .and_then(|d| d.get_deref(b"Annots", doc))
+            .and_then(Object::as_array)
+        {
+            for a in annots {
+                let subtype = doc
+                    .dereference(a)
+                    .and_then(|(_, a)| a.as_dict())
+                    .and_then(|d| d.get(b"Subtype"))
+                    .and_then(Object::as_name)
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .unwrap_or_default();
+                marks.push(format!("annotation /{subtype}"));
+            }
         }
         Ok(Page {
             size: media_box(doc, page_id),
             lines: lines(runs),
             drawings,
+            marks,
         })
     }
 
@@ -1285,6 +1399,21 @@ fn compare_pdf(
                 (Some(x), None) => out.push(diff(at, x.describe(), "no drawing".to_owned())),
                 (None, Some(y)) => out.push(diff(at, "no drawing".to_owned(), y.describe())),
                 _ => {}
+            }
+        }
+        // What the found page draws besides text and paths, that the recomputed one lacks.
+        let mut expected_marks: BTreeMap<&str, usize> = BTreeMap::new();
+        for m in &a.marks {
+            *expected_marks.entry(m.as_str()).or_insert(0) += 1;
+        }
+        for m in &b.marks {
+            match expected_marks.get_mut(m.as_str()) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => out.push(diff(
+                    place(format!("page {page}, {m}")),
+                    "not there".to_owned(),
+                    "there".to_owned(),
+                )),
             }
         }
     }
@@ -1452,5 +1581,58 @@ fn compare_xml(expected: &[u8], found: &[u8], diff: &Diff) -> Result<Vec<Differe
             extra.push(path.clone());
         }
     }
+    // The order of each element's children, of those in both (a missing or extra one is
+    // reported above).
+    let fc = children(&f, &expected_at);
+    for (parent, names) in children(&e, &found_at.keys().copied().collect()) {
+        if let Some(other) = fc.get(&parent) {
+            if *other != names {
+                let (a, b) = shortened(&names, other);
+                out.push(diff(format!("{parent} (order of its elements)"), a, b));
+            }
+        }
+    }
     Ok(out)
+}
+
+/// Per element path, the names of its child elements in order, counting only children whose
+/// path is in `keep`.
+fn children(entries: &XmlEntries, keep: &BTreeSet<&str>) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (path, _) in entries {
+        let Some((parent, last)) = path.rsplit_once('/') else {
+            continue;
+        };
+        if last.contains('@') || !keep.contains(path.as_str()) {
+            continue;
+        }
+        let name = last.split_once('[').map_or(last, |(n, _)| n);
+        out.entry(parent.to_owned())
+            .or_default()
+            .push(name.to_owned());
+    }
+    out
+}
+
+/// Two sequences of names without what they share at the start and the end (shown as `…`).
+fn shortened(a: &[String], b: &[String]) -> (String, String) {
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let show = |s: &[String]| {
+        let mut parts: Vec<&str> = Vec::new();
+        if head > 0 {
+            parts.push("…");
+        }
+        parts.extend(s[head..s.len() - tail].iter().map(String::as_str));
+        if tail > 0 {
+            parts.push("…");
+        }
+        parts.join(", ")
+    };
+    (show(a), show(b))
 }

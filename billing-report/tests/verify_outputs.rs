@@ -739,3 +739,189 @@ fn a_broken_e_invoice_or_a_missing_element_is_a_difference() {
         "invoices/0180-1002-1480.xml: Invoice/cac:PaymentTerms: recomputed \"an element\", found \"no such element\""
     );
 }
+
+/// Page 1 of `bytes` with its content operations edited by `edit(operations, i)`, `i` the
+/// first text-showing operation whose text holds `needle`.
+fn edited_pdf(
+    bytes: &[u8],
+    needle: &str,
+    edit: impl FnOnce(&mut Vec<lopdf::content::Operation>, usize),
+) -> Vec<u8> {
+    use lopdf::content::Content;
+    use lopdf::Object;
+    let mut doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let page = *doc.get_pages().get(&1).expect("page 1");
+    let mut content = Content::decode(&doc.get_page_content(page)).expect("page 1's content");
+    let at = {
+        let fonts = doc.get_page_fonts(page).expect("fonts");
+        let mut encoding = None;
+        let mut at = None;
+        for (i, op) in content.operations.iter().enumerate() {
+            match op.operator.as_str() {
+                "Tf" => {
+                    let name = op.operands[0].as_name().expect("a font name").to_vec();
+                    encoding = Some(fonts[&name].get_font_encoding(&doc).expect("an encoding"));
+                }
+                "Tj" | "TJ" => {
+                    let codes = match &op.operands[0] {
+                        Object::String(codes, _) => codes,
+                        Object::Array(a) => match a.first() {
+                            Some(Object::String(codes, _)) => codes,
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    let enc = encoding.as_ref().expect("a font");
+                    let text = lopdf::Document::decode_text(enc, codes).expect("text");
+                    if text.contains(needle) {
+                        at = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        at.unwrap_or_else(|| panic!("no text with {needle:?} on page 1"))
+    };
+    edit(&mut content.operations, at);
+    doc.change_page_content(page, content.encode().expect("encode"))
+        .expect("change page 1");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save the PDF");
+    out
+}
+
+fn op(operator: &str, operands: Vec<lopdf::Object>) -> lopdf::content::Operation {
+    lopdf::content::Operation::new(operator, operands)
+}
+
+/// The first (2-byte) character codes of a text-showing operation and the rest.
+fn split_codes(op: &lopdf::content::Operation) -> (Vec<u8>, Vec<u8>) {
+    let codes = match &op.operands[0] {
+        lopdf::Object::String(codes, _) => codes.clone(),
+        lopdf::Object::Array(a) => match a.first() {
+            Some(lopdf::Object::String(codes, _)) => codes.clone(),
+            other => panic!("no string: {other:?}"),
+        },
+        other => panic!("no string: {other:?}"),
+    };
+    assert!(codes.len() >= 4, "{codes:?}");
+    (codes[..2].to_vec(), codes[2..].to_vec())
+}
+
+/// A: the buyer's name drawn invisibly (`3 Tr`) is not the name shown.
+#[test]
+fn a_text_drawn_invisibly_in_a_pdf_is_found() {
+    let (input, out) = draft_output("verify-pdf-invisible");
+    let path = out.join("invoices/a-b.pdf");
+    let bytes = std::fs::read(&path).expect("a-b.pdf");
+    let changed = edited_pdf(&resaved_pdf(&bytes), "Beta", |ops, i| {
+        ops.insert(i + 1, op("Tr", vec![0.into()]));
+        ops.insert(i, op("Tr", vec![3.into()]));
+    });
+    std::fs::write(&path, changed).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.starts_with("invoices/a-b.pdf: page 1, line ") && stdout.contains("Beta"),
+        "{stdout}"
+    );
+}
+
+/// B: a fill colour changed inside a run (`(B)Tj 1 1 1 rg (eta)Tj 0 0 0 rg`: the rest in
+/// white) is not the run drawn in one colour.
+#[test]
+fn a_colour_changed_inside_a_run_of_a_pdf_is_found() {
+    let (input, out) = draft_output("verify-pdf-colour");
+    let path = out.join("invoices/a-b.pdf");
+    let bytes = std::fs::read(&path).expect("a-b.pdf");
+    let changed = edited_pdf(&resaved_pdf(&bytes), "Beta", |ops, i| {
+        let (first, rest) = split_codes(&ops[i]);
+        let string = |c: Vec<u8>| lopdf::Object::String(c, lopdf::StringFormat::Hexadecimal);
+        ops[i] = op("Tj", vec![string(first)]);
+        ops.insert(i + 1, op("rg", vec![1.into(), 1.into(), 1.into()]));
+        ops.insert(i + 2, op("Tj", vec![string(rest)]));
+        // Black again for what follows, as before.
+        ops.insert(i + 3, op("rg", vec![0.into(), 0.into(), 0.into()]));
+    });
+    std::fs::write(&path, changed).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.starts_with("invoices/a-b.pdf: page 1, line ") && stdout.contains("eta"),
+        "{stdout}"
+    );
+}
+
+/// C: a form XObject, a shading and an annotation added to a page (any of which can cover a
+/// figure) are each found with the page.
+#[test]
+fn an_xobject_shading_or_annotation_added_to_a_pdf_is_found() {
+    let (input, out) = draft_output("verify-pdf-cover");
+    let path = out.join("invoices/a-b.pdf");
+    let bytes = std::fs::read(&path).expect("a-b.pdf");
+    let changed = edited_pdf(&resaved_pdf(&bytes), "Beta", |ops, _| {
+        ops.push(op("q", vec![]));
+        ops.push(op("Do", vec![lopdf::Object::Name(b"Fm9".to_vec())]));
+        ops.push(op("sh", vec![lopdf::Object::Name(b"Sh9".to_vec())]));
+        ops.push(op("Q", vec![]));
+    });
+    let mut doc = lopdf::Document::load_mem(&changed).expect("a PDF");
+    let page = *doc.get_pages().get(&1).expect("page 1");
+    let mut square = lopdf::Dictionary::new();
+    square.set("Type", lopdf::Object::Name(b"Annot".to_vec()));
+    square.set("Subtype", lopdf::Object::Name(b"Square".to_vec()));
+    square.set(
+        "Rect",
+        vec![0.into(), 0.into(), 100.into(), 100.into()] as Vec<lopdf::Object>,
+    );
+    let annot = doc.add_object(square);
+    doc.get_dictionary_mut(page)
+        .expect("page 1")
+        .set("Annots", vec![lopdf::Object::Reference(annot)]);
+    let mut changed = Vec::new();
+    doc.save_to(&mut changed).expect("save the PDF");
+    std::fs::write(&path, changed).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for what in ["Fm9", "Sh9", "Square"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("invoices/a-b.pdf: page 1, ") && l.contains(what)),
+            "{what}:\n{stdout}"
+        );
+    }
+}
+
+/// E: two elements of the invoice swapped (`cbc:ID` after `cbc:IssueDate`) are found with
+/// their parent and both orders.
+#[test]
+fn swapped_elements_in_an_e_invoice_are_found() {
+    let (input, out) = issued_output("verify-xml-order");
+    let path = out.join("invoices/0180-1001-1280.xml");
+    let xml = std::fs::read_to_string(&path).expect("the e-invoice");
+    let element = |tag: &str| {
+        let open = xml.find(&format!("<{tag}>")).expect("the element");
+        let close = xml[open..].find(&format!("</{tag}>")).expect("its end") + open;
+        xml[open..close + tag.len() + 3].to_owned()
+    };
+    let (id, date) = (element("cbc:ID"), element("cbc:IssueDate"));
+    assert!(xml.find(&id) < xml.find(&date), "{xml}");
+    let swapped = xml
+        .replacen(&id, "", 1)
+        .replacen(&date, &format!("{date}{id}"), 1);
+    std::fs::write(&path, swapped).expect("write");
+    let (code, stdout) = verify(&input, &out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.starts_with("invoices/0180-1001-1280.xml: Invoice (order of its elements): ")
+            && stdout.contains("recomputed \"")
+            && stdout.contains("cbc:ID, cbc:IssueDate")
+            && stdout.contains("cbc:IssueDate, cbc:ID"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+}
