@@ -407,7 +407,7 @@ fn explain(
         pool: a.pool.clone(),
         party: party.clone(),
         amount,
-        steps: Vec::new(),
+        steps: crate::explain::Steps::new(),
     });
     e.amount = amount;
     e
