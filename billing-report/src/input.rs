@@ -826,7 +826,7 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
 
 /// How many times `byte` occurs in `bytes`.
 fn memchr_count(bytes: &[u8], byte: u8) -> usize {
-    bytes.iter().filter(|&&b| b == byte).count()
+    memchr::memchr_iter(byte, bytes).count()
 }
 
 /// Finds the line each CSV record starts on, counting newlines only once as the file is read
@@ -868,11 +868,7 @@ impl LineCounter {
             self.at = 0;
             self.newlines = 0;
         }
-        self.newlines += bytes
-            .get(self.at..at)?
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        self.newlines += memchr_count(bytes.get(self.at..at)?, b'\n');
         self.at = at;
         u32::try_from(self.newlines + 1).ok()
     }
@@ -897,13 +893,29 @@ struct LineStarts<R> {
 impl<R: std::io::Read> std::io::Read for LineStarts<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\n' {
-                self.line = self.line.saturating_add(1);
-                self.at_line_start = true;
-            } else if self.at_line_start && b != b'\r' {
-                self.starts.push_back((self.offset + i as u64, self.line));
-                self.at_line_start = false;
+        let bytes = &buf[..n];
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.at_line_start {
+                match bytes[i] {
+                    b'\n' => self.line = self.line.saturating_add(1),
+                    b'\r' => {}
+                    _ => {
+                        self.starts.push_back((self.offset + i as u64, self.line));
+                        self.at_line_start = false;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            // Inside a line: on to its end.
+            match memchr::memchr(b'\n', &bytes[i..]) {
+                Some(at) => {
+                    self.line = self.line.saturating_add(1);
+                    self.at_line_start = true;
+                    i += at + 1;
+                }
+                None => break,
             }
         }
         self.offset += n as u64;
