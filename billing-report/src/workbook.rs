@@ -2455,18 +2455,17 @@ impl<'a> Sheets<'a> {
             };
             let mut reg = Registration::new(party, user, first, last);
             let organisation_cell = cell(organisation_at);
-            reg.organisation =
-                if empty(
-                    &organisation_cell,
-                    organisation_at,
-                    organisation_required,
-                    "organisation",
-                    problems,
-                ) {
-                    None
-                } else {
-                    organisation_cell.text(problems, "organisation")
-                };
+            reg.organisation = if empty(
+                &organisation_cell,
+                organisation_at,
+                organisation_required,
+                "organisation",
+                problems,
+            ) {
+                None
+            } else {
+                organisation_cell.text(problems, "organisation")
+            };
             reg.source = Some(party_cell.source());
             out.push(reg);
         });
