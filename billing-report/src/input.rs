@@ -1870,6 +1870,66 @@ mod tests {
         assert_eq!(got, vec![1, 3, 5, 6, 8]);
     }
 
+    /// Line starts noted as the bytes go by, however the reads cut the lines, agree with
+    /// counting from the start.
+    #[test]
+    fn line_starts_are_found_across_reads() {
+        /// Hands out at most three bytes per read.
+        struct Dribble<'a>(&'a [u8]);
+        impl std::io::Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = "a,b\n\n1,2\r\n\r\n3,4\n\"x\ny\",5\n6,7\n";
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(LineStarts {
+                inner: Dribble(text.as_bytes()),
+                offset: 0,
+                line: 1,
+                at_line_start: true,
+                starts: std::collections::VecDeque::new(),
+            });
+        let mut record = csv::ByteRecord::new();
+        let mut got = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let start = record.position().unwrap().byte();
+            got.push(reader.get_mut().line_of(start).unwrap());
+        }
+        assert_eq!(got, vec![1, 3, 5, 6, 8]);
+    }
+
+    /// A streamed table's rows are estimated from its file's length and its first lines: a
+    /// small file is counted, a large one estimated a little above its count.
+    #[test]
+    fn expected_rows_of_a_streamed_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = |path: &std::path::Path| Table {
+            file: path.display().to_string(),
+            sheet: "Users".to_owned(),
+            headers: Vec::new(),
+            header_row: 1,
+            rows: Vec::new(),
+            first_column: 0,
+            streamed: Some(path.to_owned()),
+        };
+        let small = dir.path().join("small.csv");
+        std::fs::write(&small, "party,user_id\n0114,a\n0115,b\n").unwrap();
+        assert_eq!(expected_rows(&table(&small)), 4);
+        let large = dir.path().join("large.csv");
+        let mut text = String::from("party,user_id,first_day\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("0114,0114-u{i:07},2016-01-01\n"));
+        }
+        std::fs::write(&large, &text).unwrap();
+        let estimate = expected_rows(&table(&large));
+        assert!((20_001..=21_500).contains(&estimate), "{estimate}");
+    }
+
     #[test]
     fn column_names() {
         assert_eq!(column_letters(0), "A");

@@ -3225,3 +3225,58 @@ mod written_excess_tests {
         assert_eq!(written_excess("share"), None);
     }
 }
+
+#[cfg(test)]
+mod party_id_tests {
+    use super::{party_id_fault, MAX_PARTY_ID_CHARS};
+
+    #[test]
+    fn plain_ids_pass_and_every_rule_still_refuses() {
+        for ok in [
+            "0114",
+            "Region Stockholm",
+            "a_b-c",
+            "COM",
+            "LPTX",
+            "COM10",
+            "abé",
+            "ab\u{e9}",
+        ] {
+            assert_eq!(party_id_fault(ok), None, "{ok}");
+        }
+        let fault = |id: &str| party_id_fault(id).unwrap_or_default();
+        assert_eq!(fault(" "), "a party id may not be empty");
+        assert_eq!(
+            fault("com1.txt"),
+            "a party id may not be COM1, a device name on Windows"
+        );
+        assert_eq!(
+            fault("nul"),
+            "a party id may not be NUL, a device name on Windows"
+        );
+        assert_eq!(
+            fault("Lpt9 "),
+            "a party id may not be LPT9, a device name on Windows"
+        );
+        assert_eq!(fault(".hidden"), "a party id may not start with a dot");
+        assert_eq!(
+            fault("a/b"),
+            "a party id may not hold the path separator '/'"
+        );
+        assert_eq!(fault("a?b"), "a party id may not hold '?'");
+        assert_eq!(
+            fault("a\u{200B}b"),
+            "a party id may not hold the invisible or direction mark U+200B"
+        );
+        assert_eq!(
+            fault("a\tb"),
+            "a party id may not hold the control character U+0009"
+        );
+        let long = "x".repeat(MAX_PARTY_ID_CHARS + 1);
+        assert_eq!(
+            fault(&long),
+            format!("a party id may be at most {MAX_PARTY_ID_CHARS} characters long, it has 65")
+        );
+        assert_eq!(party_id_fault(&"x".repeat(MAX_PARTY_ID_CHARS)), None);
+    }
+}
