@@ -65,8 +65,17 @@ for what in "${@:-2901 2m growth}"; do
         for n in ${GROWTH:-1000 3000 10000 30000 100000}; do
           d=/tmp/scale-p$n
           gen $d --synthetic $n --registrations 200000 --no-xlsx
-          measure "$n parties check" $BR check $d/csv --quiet
-          measure "$n parties run --only json,csv" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet --only json,csv
+          # Each size measured three times (this machine's memory latency varies: report the
+          # range); the run writes under OUT_DIR (default target/), not /tmp, where creating
+          # files is slow, and its folder is removed after.
+          for k in 1 2 3; do
+            measure "$n parties check ($k)" $BR check $d/csv --quiet
+          done
+          out=${OUT_DIR:-$PWD/target}/scale-p$n-out
+          for k in 1 2 3; do
+            measure "$n parties run --only json,csv ($k)" $BR run $d/csv --date "$DATE" --out "$out" --force --quiet --only json,csv
+          done
+          rm -rf "$out"
         done
         ;;
       *) echo "unknown: $w (2901, 2m or growth)" >&2; exit 2 ;;
