@@ -51,18 +51,31 @@ for what in "${@:-2901 2m growth}"; do
       2m)
         d=/tmp/scale-2m
         gen $d --registrations 2000000 --users-file
+        # Outputs outside /tmp (OUT_DIR), as for 2901: creating files in /tmp is slow here.
+        out=${OUT_DIR:-$PWD/target}/scale-2m-out
+        mkdir -p "$out"
         measure "2M csv check" $BR check $d/csv --quiet
-        measure "2M csv run" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet
-        measure "2M csv run --only json,csv" $BR run $d/csv --date "$DATE" --out $d/out-only --force --quiet --only json,csv
+        measure "2M csv run" $BR run $d/csv --date "$DATE" --out "$out/all" --force --quiet
+        measure "2M csv run --only json,csv" $BR run $d/csv --date "$DATE" --out "$out/only" --force --quiet --only json,csv
         measure "2M xlsx + users_file check" $BR check $d/agreement.xlsx --quiet
-        measure "2M xlsx + users_file run" $BR run $d/agreement.xlsx --date "$DATE" --out $d/out-x --force --quiet
+        measure "2M xlsx + users_file run" $BR run $d/agreement.xlsx --date "$DATE" --out "$out/xlsx" --force --quiet
+        rm -rf "$out"
         ;;
       growth)
         for n in ${GROWTH:-1000 3000 10000 30000 100000}; do
           d=/tmp/scale-p$n
           gen $d --synthetic $n --registrations 200000 --no-xlsx
-          measure "$n parties check" $BR check $d/csv --quiet
-          measure "$n parties run --only json,csv" $BR run $d/csv --date "$DATE" --out $d/out --force --quiet --only json,csv
+          # Each size measured three times (this machine's memory latency varies: report the
+          # range); the run writes under OUT_DIR (default target/), not /tmp, where creating
+          # files is slow, and its folder is removed after.
+          for k in 1 2 3; do
+            measure "$n parties check ($k)" $BR check $d/csv --quiet
+          done
+          out=${OUT_DIR:-$PWD/target}/scale-p$n-out
+          for k in 1 2 3; do
+            measure "$n parties run --only json,csv ($k)" $BR run $d/csv --date "$DATE" --out "$out" --force --quiet --only json,csv
+          done
+          rm -rf "$out"
         done
         ;;
       *) echo "unknown: $w (2901, 2m or growth)" >&2; exit 2 ;;

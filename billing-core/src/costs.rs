@@ -121,12 +121,15 @@ pub fn recurring_lines(
         return capped_recurring_lines(agreement, fee, thresholds);
     }
     let (allocation, findings) = split(agreement, &fee.pool, thresholds)?;
+    // The sums an explanation quotes, once per split rather than once per party (a
+    // scan of every part for each party: quadratic at national scale).
+    let explainer = allocation.explainer();
     let mut lines = Vec::new();
     for n in 0..fee.months {
         let month = nth_month(fee.first_month, n)?;
         for party in payers(&allocation) {
             let amount = allocation.amount_for(&party);
-            let mut explanation = explain(&allocation, &party, amount);
+            let mut explanation = explain(&explainer, &allocation, &party, amount);
             let (i, of) = (n + 1, fee.months);
             explanation.steps.push(step(
                 Text::new("debiterad månad", "month charged"),
@@ -172,11 +175,14 @@ fn capped_recurring_lines(
             Money::from_ore(fee.pool.amount().ore() * i128::from(count)),
         );
         let (allocation, f) = split(agreement, &pool, thresholds)?;
+        // The sums an explanation quotes, once per split rather than once per party (a
+        // scan of every part for each party: quadratic at national scale).
+        let explainer = allocation.explainer();
         findings.extend(f);
         for party in payers(&allocation) {
             let share = allocation.amount_for(&party);
             for (i, (month, amount)) in in_year.iter().zip(spread(share, count)).enumerate() {
-                let mut explanation = explain(&allocation, &party, amount);
+                let mut explanation = explain(&explainer, &allocation, &party, amount);
                 let (i, share) = (i + 1, share.to_swedish());
                 explanation.steps.push(step(
                     Text::new(
@@ -229,6 +235,9 @@ pub fn one_off_lines(
         return capped_one_off_lines(agreement, cost, thresholds);
     }
     let (allocation, findings) = split(agreement, &cost.pool, thresholds)?;
+    // The sums an explanation quotes, once per split rather than once per party (a
+    // scan of every part for each party: quadratic at national scale).
+    let explainer = allocation.explainer();
     let months = (0..cost.spread_months)
         .map(|n| nth_month(cost.month, n))
         .collect::<Result<Vec<_>, _>>()?;
@@ -240,7 +249,7 @@ pub fn one_off_lines(
             .zip(spread(share, cost.spread_months))
             .enumerate()
         {
-            let mut explanation = explain(&allocation, &party, amount);
+            let mut explanation = explain(&explainer, &allocation, &party, amount);
             if cost.spread_months > 1 {
                 let (n, i, share) = (cost.spread_months, i + 1, share.to_swedish());
                 explanation.steps.push(step(
@@ -306,11 +315,14 @@ fn capped_one_off_lines(
             monthly.get(start..end).unwrap_or(&[]).iter().copied().sum(),
         );
         let (allocation, f) = split(agreement, &pool, thresholds)?;
+        // The sums an explanation quotes, once per split rather than once per party (a
+        // scan of every part for each party: quadratic at national scale).
+        let explainer = allocation.explainer();
         findings.extend(f);
         for party in payers(&allocation) {
             let share = allocation.amount_for(&party);
             for (i, (month, amount)) in in_year.iter().zip(spread(share, count)).enumerate() {
-                let mut explanation = explain(&allocation, &party, amount);
+                let mut explanation = explain(&explainer, &allocation, &party, amount);
                 if cost.spread_months > 1 {
                     let (n, i, share) = (cost.spread_months, i + 1, share.to_swedish());
                     explanation.steps.push(step(
@@ -385,12 +397,17 @@ fn payers(a: &Allocation) -> Vec<PartyId> {
     payers
 }
 
-fn explain(a: &Allocation, party: &PartyId, amount: Money) -> Explanation {
-    let mut e = a.explain(party).unwrap_or_else(|| Explanation {
+fn explain(
+    explainer: &crate::explain::Explainer<'_>,
+    a: &Allocation,
+    party: &PartyId,
+    amount: Money,
+) -> Explanation {
+    let mut e = explainer.explain(party).unwrap_or_else(|| Explanation {
         pool: a.pool.clone(),
         party: party.clone(),
         amount,
-        steps: Vec::new(),
+        steps: crate::explain::Steps::new(),
     });
     e.amount = amount;
     e

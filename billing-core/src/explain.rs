@@ -5,6 +5,7 @@
 //! [`Explanation`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -31,7 +32,160 @@ pub struct Explanation {
     /// What the party pays for the pool.
     pub amount: Money,
     /// The steps, from the inputs to the amount.
-    pub steps: Vec<Step>,
+    pub steps: Steps,
+}
+
+/// The steps of an explanation, from the inputs to the amount: a list of [`Step`]s, whose
+/// first steps may be shared with other explanations rather than copied into each (issue 12:
+/// the annual fee's derivation, the same for every user-fee line of a period, was copied into
+/// each of them: gigabytes at 100,000 parties).
+///
+/// It reads as a slice would: iterate it (`for step in &explanation.steps`), take its
+/// [`Steps::len`], a step by index; it is built with [`Steps::push`], `extend` or from a
+/// `Vec<Step>`. Two lists of the same steps are equal however they are held.
+///
+/// ```
+/// use std::sync::Arc;
+/// use billing_core::explain::{Step, Steps, Text};
+///
+/// let shared: Arc<[Step]> = vec![Step::input(Text::plain("F"), Text::plain("600"), None)].into();
+/// let mut steps = Steps::after(shared.clone());
+/// steps.push(Step::input(Text::plain("n"), Text::plain("12"), None));
+/// assert_eq!(steps.len(), 2);
+/// assert_eq!(steps[0].value.get(billing_core::Language::Sv), "600");
+/// let copied: Steps = steps.iter().cloned().collect::<Vec<_>>().into();
+/// assert_eq!(copied, steps);
+/// ```
+#[derive(Clone, Default)]
+pub struct Steps {
+    /// The first steps, shared.
+    shared: Option<Arc<[Step]>>,
+    /// The steps after them, this explanation's own.
+    own: Vec<Step>,
+}
+
+impl Steps {
+    /// No steps.
+    pub fn new() -> Steps {
+        Steps::default()
+    }
+
+    /// The steps `shared` (held once, whatever the number of explanations that start with
+    /// them), followed by those pushed.
+    pub fn after(shared: Arc<[Step]>) -> Steps {
+        Steps {
+            shared: Some(shared),
+            own: Vec::new(),
+        }
+    }
+
+    /// Adds a step at the end.
+    pub fn push(&mut self, step: Step) {
+        self.own.push(step);
+    }
+
+    /// The number of steps.
+    pub fn len(&self) -> usize {
+        self.shared.as_deref().map_or(0, <[Step]>::len) + self.own.len()
+    }
+
+    /// Whether there is no step.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The steps in order.
+    pub fn iter(&self) -> std::iter::Chain<std::slice::Iter<'_, Step>, std::slice::Iter<'_, Step>> {
+        self.shared
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .chain(self.own.iter())
+    }
+
+    /// The step at `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<&Step> {
+        let shared = self.shared.as_deref().unwrap_or(&[]);
+        match index.checked_sub(shared.len()) {
+            None => shared.get(index),
+            Some(i) => self.own.get(i),
+        }
+    }
+
+    /// The first step.
+    pub fn first(&self) -> Option<&Step> {
+        self.get(0)
+    }
+
+    /// The last step.
+    pub fn last(&self) -> Option<&Step> {
+        self.len().checked_sub(1).and_then(|i| self.get(i))
+    }
+}
+
+impl std::ops::Index<usize> for Steps {
+    type Output = Step;
+
+    /// The step at `index`.
+    ///
+    /// # Panics
+    /// When there are `index` steps or fewer, as a slice does.
+    fn index(&self, index: usize) -> &Step {
+        match self.get(index) {
+            Some(step) => step,
+            None => &self.own[index],
+        }
+    }
+}
+
+impl From<Vec<Step>> for Steps {
+    fn from(own: Vec<Step>) -> Steps {
+        Steps { shared: None, own }
+    }
+}
+
+impl FromIterator<Step> for Steps {
+    fn from_iter<I: IntoIterator<Item = Step>>(iter: I) -> Steps {
+        Steps::from(iter.into_iter().collect::<Vec<Step>>())
+    }
+}
+
+impl Extend<Step> for Steps {
+    fn extend<I: IntoIterator<Item = Step>>(&mut self, iter: I) {
+        self.own.extend(iter);
+    }
+}
+
+impl<'a> IntoIterator for &'a Steps {
+    type Item = &'a Step;
+    type IntoIter = std::iter::Chain<std::slice::Iter<'a, Step>, std::slice::Iter<'a, Step>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PartialEq for Steps {
+    fn eq(&self, other: &Steps) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Steps {}
+
+impl fmt::Debug for Steps {
+    /// As a list of the steps, however they are held.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Steps {
+    /// As a sequence of the steps, however they are held.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// One step of a derivation: an input, a computed value or a rounding.
@@ -307,7 +461,7 @@ impl Explainer<'_> {
             pool: self.pool.clone(),
             party: party.clone(),
             amount,
-            steps,
+            steps: steps.into(),
         })
     }
 

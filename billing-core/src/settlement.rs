@@ -195,7 +195,7 @@ pub fn arrears_invoices(
                     pool: format!("arrears {window}").into(),
                     party: coordinator.clone(),
                     amount: cost.amount,
-                    steps,
+                    steps: steps.into(),
                 }
                 .into(),
             });

@@ -28,7 +28,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::agreement::{Agreement, Party, PartyId, Population, SourceRef, Sourced};
 use crate::calendar::{BudgetLine, Registration, UserCount, UserId};
-use crate::engine::{billing_dates, invoices_due, History, Model, Problem, Subject, Terms};
+use crate::engine::{billing_dates, invoices_due, Engine, History, Model, Problem, Subject, Terms};
 use crate::error::PoolId;
 use crate::invoice::{Invoice, LineKind};
 use crate::money::{Money, MoneyError, RoundingPolicy};
@@ -220,8 +220,12 @@ fn compute_lines(model: &Model, year: i32, history: &History) -> Result<Computed
     let mut work = history.clone();
     let mut lines = Vec::new();
     let mut allocations = Vec::new();
+    // One engine stepped from date to date, each date recorded as issued: what
+    // `invoices_due` gives afresh with `work` (see [`Engine`]), without computing the
+    // agreement's whole history again for every date.
+    let mut engine = Engine::new(model, history)?;
     for d in dates {
-        let billing = invoices_due(model, d, &work)?;
+        let billing = engine.invoices_due(d)?;
         let issued = history.dates.contains(&d);
         let coordinator = billing
             .invoices
@@ -236,6 +240,7 @@ fn compute_lines(model: &Model, year: i32, history: &History) -> Result<Computed
         }
         // As `issue` would record it: the next date is computed against this one.
         if !issued {
+            engine.record_issued(d, &billing.fee_lines);
             work.fee_lines.extend(billing.fee_lines);
             work.dates.insert(d);
         }

@@ -514,7 +514,7 @@ fn extra(party: &str, amount: &str, vat: VatRate) -> ExtraLine {
             pool: "x".into(),
             party: pid(party),
             amount: kr(amount),
-            steps: Vec::new(),
+            steps: billing_core::explain::Steps::new(),
         }
         .into(),
     }

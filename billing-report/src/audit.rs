@@ -278,6 +278,30 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
             f
         }
     };
+    // Each style's two formats made once, not once per cell (a format owns its strings).
+    const STYLES: [Style; 9] = [
+        Style::Plain,
+        Style::Title,
+        Style::Header,
+        Style::Note,
+        Style::Money,
+        Style::Integer,
+        Style::Fraction,
+        Style::Price,
+        Style::Date,
+    ];
+    let made: Vec<(Style, [Format; 2])> = STYLES
+        .iter()
+        .map(|&s| (s, [format(s, false), format(s, true)]))
+        .collect();
+    let format = |style: Style, input: bool| -> std::borrow::Cow<'_, Format> {
+        match made.iter().find(|(s, _)| *s == style) {
+            Some((_, [plain, filled])) => {
+                std::borrow::Cow::Borrowed(if input { filled } else { plain })
+            }
+            None => std::borrow::Cow::Owned(format(style, input)),
+        }
+    };
     for sheet in &book.sheets {
         let ws = wb.add_worksheet().set_name(&sheet.name).map_err(e)?;
         for &(col, width) in &sheet.widths {

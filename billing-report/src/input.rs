@@ -826,7 +826,7 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
 
 /// How many times `byte` occurs in `bytes`.
 fn memchr_count(bytes: &[u8], byte: u8) -> usize {
-    bytes.iter().filter(|&&b| b == byte).count()
+    memchr::memchr_iter(byte, bytes).count()
 }
 
 /// Finds the line each CSV record starts on, counting newlines only once as the file is read
@@ -868,11 +868,7 @@ impl LineCounter {
             self.at = 0;
             self.newlines = 0;
         }
-        self.newlines += bytes
-            .get(self.at..at)?
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        self.newlines += memchr_count(bytes.get(self.at..at)?, b'\n');
         self.at = at;
         u32::try_from(self.newlines + 1).ok()
     }
@@ -897,13 +893,29 @@ struct LineStarts<R> {
 impl<R: std::io::Read> std::io::Read for LineStarts<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\n' {
-                self.line = self.line.saturating_add(1);
-                self.at_line_start = true;
-            } else if self.at_line_start && b != b'\r' {
-                self.starts.push_back((self.offset + i as u64, self.line));
-                self.at_line_start = false;
+        let bytes = &buf[..n];
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.at_line_start {
+                match bytes[i] {
+                    b'\n' => self.line = self.line.saturating_add(1),
+                    b'\r' => {}
+                    _ => {
+                        self.starts.push_back((self.offset + i as u64, self.line));
+                        self.at_line_start = false;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            // Inside a line: on to its end.
+            match memchr::memchr(b'\n', &bytes[i..]) {
+                Some(at) => {
+                    self.line = self.line.saturating_add(1);
+                    self.at_line_start = true;
+                    i += at + 1;
+                }
+                None => break,
             }
         }
         self.offset += n as u64;
@@ -1164,6 +1176,36 @@ pub fn stream_rows(
     }
 }
 
+/// About how many data rows `table` has, to size what is read from it once: its rows, or for a
+/// streamed table its file's length over the mean length of its first lines (up to 64 KiB of
+/// them). Too many costs only address space (pages never written are never touched); too few,
+/// growing as before.
+pub fn expected_rows(table: &Table) -> usize {
+    use std::io::Read;
+    let Some(path) = &table.streamed else {
+        return table.rows.len();
+    };
+    let Ok(file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let length = file.metadata().map_or(0, |m| m.len());
+    let mut head = Vec::with_capacity(64 * 1024);
+    if file.take(64 * 1024).read_to_end(&mut head).is_err() {
+        return 0;
+    }
+    let lines = memchr_count(&head, b'\n');
+    if head.len() as u64 >= length {
+        return lines + 1;
+    }
+    if lines == 0 {
+        return 0;
+    }
+    // The mean line of the head, and a twentieth more for shorter lines further on.
+    // No row is shorter than 8 bytes (a party, a user and an ISO date).
+    let estimate = length / (head.len() / lines).max(8) as u64;
+    usize::try_from(estimate + estimate / 20 + 16).unwrap_or(0)
+}
+
 /// A spreadsheet number as the decimal of its 15 significant digits, or `None` if it is not
 /// finite.
 pub fn float_decimal(value: f64) -> Option<Decimal> {
@@ -1301,6 +1343,49 @@ pub fn beyond_years(what: &str) -> String {
     )
 }
 
+/// A place name (`Users!A1234567`) built without a heap allocation when it fits 48 bytes.
+struct PlaceBuffer {
+    bytes: [u8; 48],
+    len: usize,
+    /// The text, once it does not fit.
+    long: Option<Vec<u8>>,
+}
+
+impl Default for PlaceBuffer {
+    fn default() -> PlaceBuffer {
+        PlaceBuffer {
+            bytes: [0; 48],
+            len: 0,
+            long: None,
+        }
+    }
+}
+
+impl PlaceBuffer {
+    fn push(&mut self, more: &[u8]) {
+        if let Some(long) = &mut self.long {
+            long.extend_from_slice(more);
+            return;
+        }
+        match self.bytes.get_mut(self.len..self.len + more.len()) {
+            Some(room) => {
+                room.copy_from_slice(more);
+                self.len += more.len();
+            }
+            None => {
+                let mut long = self.bytes[..self.len].to_vec();
+                long.extend_from_slice(more);
+                self.long = Some(long);
+            }
+        }
+    }
+
+    /// The text: whole UTF-8 pieces were pushed, so it is UTF-8.
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.long.as_deref().unwrap_or(&self.bytes[..self.len]))
+    }
+}
+
 /// A cell being read, for typed access with located problems.
 pub struct CellRef<'a> {
     /// The table.
@@ -1324,20 +1409,31 @@ impl CellRef<'_> {
 
     /// The place for explanations: `Sheet!C7`.
     pub fn source(&self) -> SourceRef {
-        use std::fmt::Write;
-        // One buffer: a register has a source per row.
-        let mut place = String::with_capacity(self.table.sheet.len() + 12);
-        place.push_str(&self.table.sheet);
-        place.push('!');
+        // Made on the stack when it fits (a register has a source per row): no heap string
+        // per row before the reference is made.
+        let mut place = PlaceBuffer::default();
+        place.push(self.table.sheet.as_bytes());
+        place.push(b"!");
         match u32::try_from(self.column) {
-            Ok(c) if c < 26 && self.table.first_column == 0 => {
-                place.push(char::from(b'A' + c as u8))
+            Ok(c) if c < 26 && self.table.first_column == 0 => place.push(&[b'A' + c as u8]),
+            Ok(c) if c < 16_384 => {
+                place.push(column_letters(self.table.first_column + c).as_bytes())
             }
-            Ok(c) if c < 16_384 => place.push_str(&column_letters(self.table.first_column + c)),
             _ => {}
         }
-        let _ = write!(place, "{}", self.row.number);
-        SourceRef::new(&place)
+        let mut digits = [0u8; 10];
+        let mut n = self.row.number;
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        place.push(&digits[at..]);
+        SourceRef::new(&place.text())
     }
 
     /// A problem at this cell.
@@ -1772,6 +1868,66 @@ mod tests {
             .map(|r| lines.record_line(text.as_bytes(), &r.unwrap()).unwrap())
             .collect();
         assert_eq!(got, vec![1, 3, 5, 6, 8]);
+    }
+
+    /// Line starts noted as the bytes go by, however the reads cut the lines, agree with
+    /// counting from the start.
+    #[test]
+    fn line_starts_are_found_across_reads() {
+        /// Hands out at most three bytes per read.
+        struct Dribble<'a>(&'a [u8]);
+        impl std::io::Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text = "a,b\n\n1,2\r\n\r\n3,4\n\"x\ny\",5\n6,7\n";
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(LineStarts {
+                inner: Dribble(text.as_bytes()),
+                offset: 0,
+                line: 1,
+                at_line_start: true,
+                starts: std::collections::VecDeque::new(),
+            });
+        let mut record = csv::ByteRecord::new();
+        let mut got = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let start = record.position().unwrap().byte();
+            got.push(reader.get_mut().line_of(start).unwrap());
+        }
+        assert_eq!(got, vec![1, 3, 5, 6, 8]);
+    }
+
+    /// A streamed table's rows are estimated from its file's length and its first lines: a
+    /// small file is counted, a large one estimated a little above its count.
+    #[test]
+    fn expected_rows_of_a_streamed_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = |path: &std::path::Path| Table {
+            file: path.display().to_string(),
+            sheet: "Users".to_owned(),
+            headers: Vec::new(),
+            header_row: 1,
+            rows: Vec::new(),
+            first_column: 0,
+            streamed: Some(path.to_owned()),
+        };
+        let small = dir.path().join("small.csv");
+        std::fs::write(&small, "party,user_id\n0114,a\n0115,b\n").unwrap();
+        assert_eq!(expected_rows(&table(&small)), 4);
+        let large = dir.path().join("large.csv");
+        let mut text = String::from("party,user_id,first_day\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("0114,0114-u{i:07},2016-01-01\n"));
+        }
+        std::fs::write(&large, &text).unwrap();
+        let estimate = expected_rows(&table(&large));
+        assert!((20_001..=21_500).contains(&estimate), "{estimate}");
     }
 
     #[test]

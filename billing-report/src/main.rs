@@ -511,6 +511,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             register_path: &register_path,
             new_register: args.new_register,
             checked_foreign: false,
+            register: None,
         };
         return step.issue(date, &out, quiet).map(|_| ());
     }
@@ -602,6 +603,7 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         register_path: &register_path,
         new_register: args.new_register,
         checked_foreign: false,
+        register: None,
     };
     let mut issued: Vec<NaiveDate> = Vec::new();
     for date in dates {
@@ -660,6 +662,8 @@ struct IssueStep<'a> {
     /// register: once per run, since only this run adds to them (each of its numbers recorded
     /// before its folder is put in place).
     checked_foreign: bool,
+    /// The register, once opened or created by a date of this run: kept open for the next.
+    register: Option<InvoiceRegister>,
 }
 
 impl IssueStep<'_> {
@@ -668,7 +672,7 @@ impl IssueStep<'_> {
     /// stays open).
     fn issue(&mut self, date: NaiveDate, out: &Path, quiet: bool) -> Result<bool, Failure> {
         let (input, args, register_path) = (self.input, self.args, self.register_path);
-        let draft = self.stepper.compute(date).map_err(Failure::Input)?;
+        let mut draft = self.stepper.compute(date).map_err(Failure::Input)?;
         // What an e-invoice to a buyer would lack is an error when the e-invoices are written.
         let gaps =
             billing_report::invoice_document::recipient_problems(input, &draft.invoices, true);
@@ -694,27 +698,32 @@ impl IssueStep<'_> {
             agreement: input.settings.name.clone(),
             issuer: input.settings.issuer.to_string(),
         };
-        let existing = InvoiceRegister::open_existing(register_path)?;
-        let held = match &existing {
-            Some(r) => {
-                if self.new_register {
-                    return Err(RegisterError::Exists {
-                        path: register_path.display().to_string(),
-                    }
-                    .into());
-                }
-                r.check_serves(&serves)?;
-                // Refuse early what the register would refuse, before it is touched (checked
-                // again when issuing).
-                r.refuse_issued(date)?;
-                r.numbers_of(&serves.issuer)?
-            }
-            None if !self.new_register => {
-                return Err(no_register(&args.input, register_path, out, &serves).into())
-            }
-            None => Default::default(),
+        // The register opened for an earlier date of this run stays open (this run is the only
+        // one that adds to it: each date's transaction is immediate, so another writer waits).
+        let existing = match self.register.take() {
+            Some(r) => Some(r),
+            None => InvoiceRegister::open_existing(register_path)?,
         };
+        if let Some(r) = &existing {
+            if self.new_register {
+                return Err(RegisterError::Exists {
+                    path: register_path.display().to_string(),
+                }
+                .into());
+            }
+            r.check_serves(&serves)?;
+            // Refuse early what the register would refuse, before it is touched (checked
+            // again when issuing).
+            r.refuse_issued(date)?;
+        } else if !self.new_register {
+            return Err(no_register(&args.input, register_path, out, &serves).into());
+        }
         if !self.checked_foreign {
+            // The numbers held are read only for this check, once per run.
+            let held = match &existing {
+                Some(r) => r.numbers_of(&serves.issuer)?,
+                None => Default::default(),
+            };
             refuse_foreign(&args.input, register_path, out, &serves, &held)?;
             self.checked_foreign = args.through.is_some();
         }
@@ -744,28 +753,33 @@ impl IssueStep<'_> {
         let issuer = input.settings.issuer.clone();
         let first_number =
             move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
-        let fee_lines = draft.fee_lines.clone();
+        // The lines the register records (and the engine holds) are those dated `date`.
+        let fee_lines: Vec<_> = draft
+            .fee_lines
+            .iter()
+            .filter(|l| l.invoice_date == date)
+            .cloned()
+            .collect();
+        let invoices = std::mem::take(&mut draft.invoices);
         // The outputs are rendered into a temporary folder while the register's transaction is
         // open; the transaction commits only when they are complete, and only then are they
         // put into place: numbered files never exist without their register entry.
         let (numbered, staged) = register.issue(
             date,
-            draft.invoices.clone(),
+            invoices,
             &fee_lines,
             &first_number,
             input.settings.ocr_length_digit,
             |numbered| -> Result<_, Failure> {
-                let issued = Draft {
-                    invoices: numbered.to_vec(),
-                    ..draft.clone()
-                };
+                // The draft's invoices, numbered: the draft itself is not copied.
+                draft.invoices = numbered.to_vec();
                 let staged = stage_rendered(
                     out,
                     kind,
                     args.force,
                     &protect,
                     input,
-                    &issued,
+                    &draft,
                     true,
                     &billing_report::outputs::Outputs::all(),
                     args.csv_dialect,
@@ -802,12 +816,10 @@ impl IssueStep<'_> {
                 out.display()
             )));
         }
-        let issued = Draft {
-            invoices: numbered,
-            ..draft
-        };
-        say(quiet, &summary(&issued, out));
+        draft.invoices = numbered;
+        say(quiet, &summary(&draft, out));
         say(quiet, &format!("recorded in {}", register_path.display()));
+        self.register = Some(register);
         Ok(true)
     }
 }

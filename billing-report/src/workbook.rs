@@ -2365,36 +2365,108 @@ impl<'a> Sheets<'a> {
     /// first are the core's checks.
     fn registrations(&self, problems: &mut Problems) -> Vec<Registration> {
         let mut out = Vec::new();
+        let Some((table, columns)) = self.found.get("Users") else {
+            return out;
+        };
+        // Sized once from the file's length: grown by doubling, 2,000,000 rows were copied
+        // (and their fresh pages touched) again and again. Only a hint: a size the memory
+        // cannot hold is left to growing.
+        let _ = out.try_reserve_exact(crate::input::expected_rows(table));
+        // The columns found once, not looked up by name in every row (a register has
+        // millions): (its index, or none when the sheet lacks it; required).
+        let column = |name: &'static str| {
+            let required = SHEETS
+                .iter()
+                .filter(|spec| spec.name == "Users")
+                .flat_map(|spec| spec.columns.iter())
+                .any(|c| c.name == name && c.required);
+            (columns.get(name).copied(), required)
+        };
+        let (party_at, _) = column("party");
+        let (user_at, _) = column("user_id");
+        let (first_at, first_required) = column("first_day");
+        let (last_at, _) = column("last_day");
+        let (organisation_at, organisation_required) = column("organisation");
         self.each_row("Users", problems, |r, problems| {
-            let party = r
-                .required_text("party", "party", problems)
-                .and_then(|p| party_id(r, "party", &p, problems));
-            // The user id is never shown in a message: it may be a personal identity number.
-            let user = match r.cell("user_id").raw() {
+            let cell = |at: Option<usize>| CellRef {
+                table: r.table,
+                row: r.row,
+                // An absent optional column reads as empty cells beyond the row.
+                column: at.unwrap_or(usize::MAX),
+            };
+            // An empty cell: an error at it when its column is present and required (a missing
+            // column is reported once, at the header row), as `RowReader::empty` says it.
+            let empty = |c: &CellRef<'_>,
+                         at: Option<usize>,
+                         required: bool,
+                         what: &str,
+                         problems: &mut Problems| {
+                if !c.is_empty() {
+                    return false;
+                }
+                if at.is_some() && required {
+                    c.required(problems, what);
+                }
+                true
+            };
+            let party_cell = cell(party_at);
+            // A text cell is read where it is, not copied first.
+            let party = match party_cell.raw() {
+                crate::input::Raw::Text(text) => party_id_in(&party_cell, text, problems),
                 crate::input::Raw::Empty => {
-                    r.cell("user_id").required(problems, "user_id");
+                    if party_at.is_some() {
+                        party_cell.required(problems, "party");
+                    }
+                    None
+                }
+                _ => party_cell
+                    .text(problems, "party")
+                    .and_then(|p| party_id_in(&party_cell, &p, problems)),
+            };
+            // The user id is never shown in a message: it may be a personal identity number.
+            let user_cell = cell(user_at);
+            let user = match user_cell.raw() {
+                crate::input::Raw::Empty => {
+                    user_cell.required(problems, "user_id");
                     None
                 }
                 // An error value (#REF!, #N/A) is not an id: it would make every such row one
                 // user. Showing it is safe, it is not an id.
                 crate::input::Raw::Error(_) => {
-                    problems.push(r.cell("user_id").problem(
+                    problems.push(user_cell.problem(
                         Severity::Error,
                         "user_id must be text or a number, not an error value",
                         true,
                     ));
                     None
                 }
-                raw => Some(raw.shown()),
+                crate::input::Raw::Text(text) => Some(UserId::new(text.trim())),
+                raw => Some(UserId::new(raw.shown().trim())),
             };
-            let first = r.date("first_day", "first_day", problems);
-            let last = r.end_date("last_day", "last_day", problems).flatten();
+            let first_cell = cell(first_at);
+            let first = if empty(&first_cell, first_at, first_required, "first_day", problems) {
+                None
+            } else {
+                first_cell.date(problems, "first_day")
+            };
+            let last = cell(last_at).end_date(problems, "last_day").flatten();
             let (Some(party), Some(user), Some(first)) = (party, user, first) else {
                 return;
             };
-            let mut reg = Registration::new(party, UserId::new(user.trim()), first, last);
-            reg.organisation = r.text("organisation", problems);
-            reg.source = Some(r.cell("party").source());
+            let mut reg = Registration::new(party, user, first, last);
+            let organisation_cell = cell(organisation_at);
+            reg.organisation = if empty(
+                &organisation_cell,
+                organisation_at,
+                organisation_required,
+                "organisation",
+                problems,
+            ) {
+                None
+            } else {
+                organisation_cell.text(problems, "organisation")
+            };
+            reg.source = Some(party_cell.source());
             out.push(reg);
         });
         out
@@ -2653,6 +2725,43 @@ pub fn party_id_fault(id: &str) -> Option<String> {
     if id.is_empty() {
         return Some("a party id may not be empty".to_owned());
     }
+    // The usual id (a municipality code, a short name in ASCII letters, digits, spaces, - and
+    // _, not starting with a dot) holds none of the characters refused below: one pass over
+    // its bytes rather than one per rule (a register has an id per row).
+    let plain = id.len() <= MAX_PARTY_ID_CHARS
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'_'));
+    if !plain {
+        if let Some(fault) = unusual_party_id_fault(id) {
+            return Some(fault);
+        }
+    }
+    // Only a stem of three or four bytes can be a device name: no uppercase copy of every id
+    // (one per row of a register of millions).
+    let stem = id.split('.').next().unwrap_or(id).trim_end();
+    let is = |name: &str| stem.eq_ignore_ascii_case(name);
+    let reserved = is("CON")
+        || is("PRN")
+        || is("AUX")
+        || is("NUL")
+        || matches!(stem.as_bytes(), [a, b, c, d]
+            if ([*a, *b, *c].eq_ignore_ascii_case(b"COM")
+                || [*a, *b, *c].eq_ignore_ascii_case(b"LPT"))
+                && d.is_ascii_digit());
+    if reserved {
+        return Some(format!(
+            "a party id may not be {}, a device name on Windows",
+            stem.to_ascii_uppercase()
+        ));
+    }
+    None
+}
+
+/// The faults of [`party_id_fault`] other than a device name (`id` trimmed, not empty): what
+/// an id that is not plain ASCII may hold.
+fn unusual_party_id_fault(id: &str) -> Option<String> {
     let chars = id.chars().count();
     if chars > MAX_PARTY_ID_CHARS {
         return Some(format!(
@@ -2687,21 +2796,6 @@ pub fn party_id_fault(id: &str) -> Option<String> {
     {
         return Some(format!("a party id may not hold {c:?}"));
     }
-    let stem = id
-        .split('.')
-        .next()
-        .unwrap_or(id)
-        .trim_end()
-        .to_ascii_uppercase();
-    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
-            && stem.len() == 4
-            && stem.as_bytes()[3].is_ascii_digit());
-    if reserved {
-        return Some(format!(
-            "a party id may not be {stem}, a device name on Windows"
-        ));
-    }
     None
 }
 
@@ -2711,8 +2805,13 @@ fn party_id(
     text: &str,
     problems: &mut Problems,
 ) -> Option<PartyId> {
+    party_id_in(&r.cell(column), text, problems)
+}
+
+/// The party id `text` read from `cell`, or a problem at it.
+fn party_id_in(cell: &CellRef<'_>, text: &str, problems: &mut Problems) -> Option<PartyId> {
     if let Some(fault) = party_id_fault(text) {
-        problems.push(r.cell(column).problem(
+        problems.push(cell.problem(
             Severity::Error,
             format!("not a valid party id: {fault}"),
             true,
@@ -2722,10 +2821,7 @@ fn party_id(
     match PartyId::new(text.trim()) {
         Ok(id) => Some(id),
         Err(_) => {
-            problems.push(
-                r.cell(column)
-                    .problem(Severity::Error, "not a valid party id", true),
-            );
+            problems.push(cell.problem(Severity::Error, "not a valid party id", true));
             None
         }
     }
@@ -3127,5 +3223,60 @@ mod written_excess_tests {
         assert_eq!(written_excess("redistribute:0180"), None);
         assert_eq!(written_excess("absorb"), None);
         assert_eq!(written_excess("share"), None);
+    }
+}
+
+#[cfg(test)]
+mod party_id_tests {
+    use super::{party_id_fault, MAX_PARTY_ID_CHARS};
+
+    #[test]
+    fn plain_ids_pass_and_every_rule_still_refuses() {
+        for ok in [
+            "0114",
+            "Region Stockholm",
+            "a_b-c",
+            "COM",
+            "LPTX",
+            "COM10",
+            "abé",
+            "ab\u{e9}",
+        ] {
+            assert_eq!(party_id_fault(ok), None, "{ok}");
+        }
+        let fault = |id: &str| party_id_fault(id).unwrap_or_default();
+        assert_eq!(fault(" "), "a party id may not be empty");
+        assert_eq!(
+            fault("com1.txt"),
+            "a party id may not be COM1, a device name on Windows"
+        );
+        assert_eq!(
+            fault("nul"),
+            "a party id may not be NUL, a device name on Windows"
+        );
+        assert_eq!(
+            fault("Lpt9 "),
+            "a party id may not be LPT9, a device name on Windows"
+        );
+        assert_eq!(fault(".hidden"), "a party id may not start with a dot");
+        assert_eq!(
+            fault("a/b"),
+            "a party id may not hold the path separator '/'"
+        );
+        assert_eq!(fault("a?b"), "a party id may not hold '?'");
+        assert_eq!(
+            fault("a\u{200B}b"),
+            "a party id may not hold the invisible or direction mark U+200B"
+        );
+        assert_eq!(
+            fault("a\tb"),
+            "a party id may not hold the control character U+0009"
+        );
+        let long = "x".repeat(MAX_PARTY_ID_CHARS + 1);
+        assert_eq!(
+            fault(&long),
+            format!("a party id may be at most {MAX_PARTY_ID_CHARS} characters long, it has 65")
+        );
+        assert_eq!(party_id_fault(&"x".repeat(MAX_PARTY_ID_CHARS)), None);
     }
 }

@@ -18,7 +18,7 @@ use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::fee::FeeSchedule;
 use crate::calendar::fee_line::CorrectionPolicy;
 use crate::calendar::fee_line::{
-    member_days, user_fee_pool, CalendarConfig, Ctx, FeeLine, FeeLineKind,
+    member_days, user_fee_pool, CalendarConfig, Ctx, FeeLine, FeeLineKind, FeeSteps,
 };
 use crate::calendar::membership::{Members, Membership};
 use crate::calendar::period::Period;
@@ -92,6 +92,7 @@ pub(crate) fn lines_due(
     }
 
     let (previous_pool, period_pool) = (user_fee_pool(previous), user_fee_pool(period));
+    let shared = FeeSteps::default();
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(members.memberships().len() * 2);
     let no_membership: Vec<(&PartyId, &Billed)> = billed
@@ -121,6 +122,7 @@ pub(crate) fn lines_due(
                         invoice_date,
                         pool: &previous_pool,
                         explain,
+                        shared: &shared,
                     };
                     match correction_line(&ctx, m, users, billed_before) {
                         Ok(line) => out.push(line),
@@ -148,6 +150,7 @@ pub(crate) fn lines_due(
                 invoice_date,
                 pool: &period_pool,
                 explain,
+                shared: &shared,
             };
             match advance_line(&ctx, m, users) {
                 Ok(Some(line)) => out.push(line),
@@ -294,7 +297,7 @@ fn reversal_line(party: &PartyId, period: Period, invoice_date: NaiveDate, b: &B
             pool: user_fee_pool(period),
             party: party.clone(),
             amount,
-            steps,
+            steps: steps.into(),
         }
         .into(),
     }

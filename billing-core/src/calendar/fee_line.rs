@@ -3,6 +3,7 @@
 //! `n · F · Σ m(d) / (k · |P|)` rounded once. Shared by the advance ([`crate::calendar::advance`])
 //! and the correction ([`crate::calendar::correction`]), which do not import each other back.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -17,7 +18,7 @@ use crate::calendar::period::Period;
 use crate::calendar::period_starts::PeriodStarts;
 use crate::calendar::register::day_number;
 use crate::error::PoolId;
-use crate::explain::{swedish_decimal, Explanation, Figure, Language, Step, Text};
+use crate::explain::{self, swedish_decimal, Explanation, Figure, Language, Step, Text};
 use crate::money::policy_words;
 use crate::money::{
     decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingPolicy,
@@ -153,7 +154,8 @@ impl FeeLine {
                 ),
                 Text::plain(amount.to_swedish()),
                 None,
-            )],
+            )]
+            .into(),
         };
         FeeLine {
             party,
@@ -191,12 +193,44 @@ pub(crate) struct Ctx<'a> {
     /// computes only for their amounts (what later dates correct, the cash flow) are not: their
     /// explanations would be built and dropped unread on every date issued after them.
     pub(crate) explain: bool,
+    /// The steps every explained line of the period starts with, made once and shared.
+    pub(crate) shared: &'a FeeSteps,
+}
+
+/// The steps an explained line starts with ([`Ctx::fee_steps`]: the annual fee's derivation,
+/// the fee per period, the days of the period), made once per fee and period and shared by
+/// every line that starts with them rather than copied into each (issue 12: a budget's
+/// derivation copied into the two lines of each of 100,000 parties was most of a date's
+/// memory).
+#[derive(Default)]
+pub(crate) struct FeeSteps(RefCell<Vec<SharedSteps>>);
+
+/// The steps shared by the lines of one fee (by its address) and period.
+type SharedSteps = (usize, Period, Arc<[Step]>);
+
+impl FeeSteps {
+    /// The steps of `ctx`'s fee and period, made on first use.
+    fn get(&self, ctx: &Ctx<'_>) -> Arc<[Step]> {
+        // The fee by its place: the fees of one date are borrowed from one schedule.
+        let fee = std::ptr::from_ref(ctx.fee) as usize;
+        if let Some((_, _, steps)) = self
+            .0
+            .borrow()
+            .iter()
+            .find(|(f, p, _)| *f == fee && *p == ctx.period)
+        {
+            return steps.clone();
+        }
+        let steps: Arc<[Step]> = ctx.fee_steps().into();
+        self.0.borrow_mut().push((fee, ctx.period, steps.clone()));
+        steps
+    }
 }
 
 /// The steps of a line's explanation, built only when the line is explained.
 pub(crate) struct Steps {
     on: bool,
-    steps: Vec<Step>,
+    steps: explain::Steps,
 }
 
 impl Steps {
@@ -222,9 +256,9 @@ impl Ctx<'_> {
         Steps {
             on: self.explain,
             steps: if self.explain {
-                self.fee_steps()
+                explain::Steps::after(self.shared.get(self))
             } else {
-                Vec::new()
+                explain::Steps::new()
             },
         }
     }

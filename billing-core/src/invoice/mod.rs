@@ -21,7 +21,7 @@ use crate::agreement::{Party, PartyId};
 use crate::calendar::error::{CalendarError, CalendarProblems};
 use crate::calendar::fee_line::{FeeLine, FeeLineKind};
 use crate::calendar::period::Period;
-use crate::explain::{Explanation, Language, Step, Text};
+use crate::explain::{Explanation, Language, Step, Steps, Text};
 use crate::invoice::ids::{ocr_reference, OrgNumber};
 use crate::money::policy_words;
 use crate::money::{Currency, Money, RoundingPolicy};
@@ -365,7 +365,7 @@ pub(crate) fn assemble(
                 pool: a.pool.clone(),
                 party: party.clone(),
                 amount,
-                steps: Vec::new(),
+                steps: Steps::new(),
             });
             let description = if explain {
                 Text::plain(format!("{} ({})", a.name, a.pool))
@@ -724,7 +724,8 @@ pub fn rounding_explanation(invoice: &Invoice, policy: RoundingPolicy) -> Option
                 Text::new("att betala − (rader + moms)", "payable − (lines + VAT)"),
                 Text::plain(rounding.to_swedish()),
             ),
-        ],
+        ]
+        .into(),
     })
 }
 
@@ -753,7 +754,7 @@ mod tests {
                 pool: "x".into(),
                 party: pid(party),
                 amount: Money::from_ore(ore),
-                steps: Vec::new(),
+                steps: Steps::new(),
             }
             .into(),
         }

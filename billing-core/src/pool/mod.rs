@@ -653,11 +653,26 @@ pub struct Allocation {
     pub source: Option<SourceRef>,
     /// Which instalment of the pool this is, when it is billed in several.
     pub instalment: Option<Instalment>,
-    /// Each part's remainder rank, by part, computed once when the split is made (issue 12:
-    /// not a scan of every part for each part).
+    /// Each part's remainder rank, by part, computed once, when first asked for (issue 12: not
+    /// a scan of every part for each part; and not for a split whose ranks are never read, as
+    /// `check`'s).
     #[cfg_attr(feature = "serde", serde(skip))]
-    ranks: Vec<Option<usize>>,
+    ranks: Ranks,
 }
+
+/// The remainder ranks of an allocation's parts, computed on first use. They follow from the
+/// parts, which an allocation's equality compares: two allocations are not told apart by
+/// whether their ranks were computed yet.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Ranks(std::sync::OnceLock<Vec<Option<usize>>>);
+
+impl PartialEq for Ranks {
+    fn eq(&self, _: &Ranks) -> bool {
+        true
+    }
+}
+
+impl Eq for Ranks {}
 
 /// One of several instalments of a pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -709,10 +724,9 @@ impl Allocation {
         if !part.rounded_by_remainder {
             return None;
         }
+        let ranks = self.ranks.0.get_or_init(|| self.compute_ranks());
         match self.parts.binary_search_by(|p| p.party.cmp(&part.party)) {
-            Ok(i) if self.ranks.len() == self.parts.len() && self.parts[i] == *part => {
-                self.ranks[i]
-            }
+            Ok(i) if ranks.len() == self.parts.len() && self.parts[i] == *part => ranks[i],
             _ => Some(self.rank_among_all(part)),
         }
     }
@@ -798,6 +812,9 @@ impl Allocation {
         let outside = self.outside.as_ref().map(|o| spread(o.amount));
         (0..n)
             .map(|k| {
+                // The whole split's ranks, as they were when the split computed them first: an
+                // instalment's part that is the whole's keeps the whole's rank.
+                self.ranks.0.get_or_init(|| self.compute_ranks());
                 let mut a = self.clone();
                 for (part, pieces) in a.parts.iter_mut().zip(&parts) {
                     part.amount = pieces[k];
@@ -945,7 +962,7 @@ mod tests {
         pools.push(capped);
         for pool in &pools {
             let (a, _) = allocate(&agreement, pool, &ThresholdTable::swedish_lou()).unwrap();
-            assert_eq!(a.ranks.len(), a.parts.len());
+            assert!(a.ranks.0.get().is_none(), "no rank before one is asked for");
             for part in &a.parts {
                 let scanned = part.rounded_by_remainder.then(|| a.rank_among_all(part));
                 assert_eq!(

@@ -99,7 +99,7 @@ pub fn allocate(
         uncovered: Money::ZERO,
         source: pool.source.clone(),
         instalment: None,
-        ranks: Vec::new(),
+        ranks: Default::default(),
     };
 
     match (&cap, first) {
@@ -130,7 +130,6 @@ pub fn allocate(
             amount: allocation.uncovered,
         });
     }
-    allocation.ranks = allocation.compute_ranks();
     Ok((allocation, findings))
 }
 

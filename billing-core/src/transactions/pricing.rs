@@ -107,7 +107,8 @@ impl PricedLine {
                     None,
                     Text::plain(self.amount.to_swedish()),
                 ),
-            ],
+            ]
+            .into(),
         }
     }
 
