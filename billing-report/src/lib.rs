@@ -21,6 +21,7 @@ pub mod sie_export;
 pub mod template;
 pub mod transactions;
 pub mod ubl;
+#[cfg(feature = "verify")]
 pub mod verify;
 pub mod workbook;
 pub mod year;

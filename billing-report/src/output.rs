@@ -504,9 +504,10 @@ fn tasks<'a>(draft: &'a Draft, only: &Outputs) -> Vec<Task<'a>> {
     for invoice in draft.invoices.iter().filter(|_| per_invoice) {
         let mut name = invoice_file(invoice);
         // Two ids with the same safe form (`Region Kalmar`, `Region_Kalmar`) never share a
-        // file: the later one is numbered.
+        // file: the later one is numbered. Nor do two that differ only in case (`Ale`,
+        // `ale`): on macOS and Windows they would be one file.
         let mut n = 2;
-        while !names.insert(name.clone()) {
+        while !names.insert(name.to_lowercase()) {
             name = format!(
                 "{}-{n}.xlsx",
                 invoice_file(invoice).trim_end_matches(".xlsx")

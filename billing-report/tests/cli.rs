@@ -579,6 +579,47 @@ fn an_absorbing_party_keeps_the_case_of_its_id() {
     );
 }
 
+/// Two party ids that differ only in case (`Ale`, `ale`) are two parties, but on macOS and
+/// Windows their invoice files would be one file: the later one is numbered, as for ids with
+/// the same safe form.
+#[test]
+fn ids_differing_only_in_case_get_their_own_files() {
+    let t = tmp();
+    let dir = t.path().join("case");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Settings.csv"),
+        "setting,value\nname,Test\nissuer,C\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Parties.csv"),
+        "id,name,population\nAle,Ale kommun,600000\nale,Ale förening,400000\nC,Coordinator,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Pools.csv"),
+        "id,name,amount,due,key,participants\np,System,1000000,2026-01-01,population,\"Ale,ale\"\n",
+    )
+    .unwrap();
+    let out = t.path().join("out");
+    cli(&["run", s(&dir), "--date", "2026-01-01", "--out", s(&out)]).expect(0);
+    let invoices: Vec<String> = files_under(&out)
+        .into_iter()
+        .filter(|f| f.starts_with("invoices/"))
+        .collect();
+    assert_eq!(
+        invoices,
+        [
+            "invoices/C-Ale.pdf",
+            "invoices/C-Ale.xlsx",
+            "invoices/C-ale-2.pdf",
+            "invoices/C-ale-2.xlsx",
+        ],
+        "{invoices:?}"
+    );
+}
+
 /// Regression (issue 10): descriptions and names went raw into `lines.csv`, so a pool named
 /// `=cmd|' /C calc'!A0` became a formula when the file was opened in a spreadsheet. Every text
 /// field starting with `=`, `+`, `-`, `@`, a tab or a carriage return is neutralised with a

@@ -181,36 +181,7 @@ fn a_folder_without_invoices_json_is_an_error() {
 
 #[test]
 fn an_issued_output_passes_with_its_numbers() {
-    let dir = scratch("verify-issued");
-    let input = dir.join("agreement");
-    std::fs::create_dir_all(&input).expect("folder");
-    for (name, body) in [
-        (
-            "Settings.csv",
-            "setting,value\nname,Utfärdat\nissuer,0180\nstart,2026-01-01\nfirst_invoice_number,1001\n",
-        ),
-        (
-            "Parties.csv",
-            "id,name,org_nr,population,street,postcode,city,buyer_reference\n0180,Stockholm,212000-0142,900000,Box 1,111 11,Stockholm,A1\n1480,Göteborg,212000-1355,580000,Box 2,411 11,Göteborg,B2\n1280,Malmö,212000-1124,350000,Box 3,211 11,Malmö,C3\n",
-        ),
-        (
-            "Pools.csv",
-            "id,name,amount,due,key\nsys,System,1000000.01,2026-01-01,population\n",
-        ),
-    ] {
-        std::fs::write(input.join(name), body).expect("write");
-    }
-    let out = dir.join("out");
-    let issue = cli(&[
-        "issue",
-        text(&input),
-        "--date",
-        "2026-01-01",
-        "--out",
-        text(&out),
-        "--new-register",
-    ]);
-    assert!(issue.status.success(), "issue: {issue:?}");
+    let (input, out) = issued_output("verify-issued");
     let json = std::fs::read_to_string(out.join("invoices.json")).expect("invoices.json");
     assert!(json.contains("\"number\": 1001"), "{json}");
     let (code, stdout) = verify(&input, &out);
