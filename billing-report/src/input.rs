@@ -715,7 +715,10 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     // One row per line at most: the rows are allocated once, not grown (a register has millions).
-    let mut rows = Vec::with_capacity(memchr_count(text.as_bytes(), b'\n') + 1);
+    // Asked for, not required: a file of blank lines would ask for 32 bytes a byte, and a
+    // refused reservation must not abort the run (the rows then grow as they are read).
+    let mut rows = Vec::new();
+    let _ = rows.try_reserve_exact(memchr_count(text.as_bytes(), b'\n') + 1);
     let mut headers = Vec::new();
     let mut header_row = 1;
     let mut lines = LineCounter::default();
