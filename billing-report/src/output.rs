@@ -702,8 +702,8 @@ pub(crate) fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
     // most 15 significant digits always reads back from its nearest double (DBL_DIG). The
     // text round trip below is only needed beyond that; it cost 4 % of issuing every date of
     // the national agreement (issue 12).
-    const EXACT: u128 = 1_000_000_000_000_000;
-    if m.ore().unsigned_abs() < EXACT {
+    const EXACT: i128 = 1_000_000_000_000_000;
+    if m.ore().abs() < EXACT {
         // Both conversions are exact (|öre| < 10^15 < 2^53): no rounding but the division's.
         #[allow(clippy::cast_precision_loss, clippy::float_arithmetic)]
         return Ok(m.ore() as f64 / 100.0);
@@ -2171,6 +2171,11 @@ mod tests {
         proptest!(ProptestConfig::with_cases(20_000), |(ore in -1_000_000i128..=1_000_000)| {
             check(ore)?;
         });
+        // The extremes take the checked path (|i128::MIN| does not fit an i128) and are refused:
+        // no spreadsheet number holds them exactly.
+        for ore in [i128::MIN, i128::MAX, 10i128.pow(20) + 1] {
+            assert!(money_f64(Money::from_ore(ore)).is_err(), "{ore}");
+        }
     }
 
     /// Regression (review): `issue` commits the register, then renames its folder into place.
