@@ -702,8 +702,8 @@ pub(crate) fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
     // most 15 significant digits always reads back from its nearest double (DBL_DIG). The
     // text round trip below is only needed beyond that; it cost 4 % of issuing every date of
     // the national agreement (issue 12).
-    const EXACT: i128 = 1_000_000_000_000_000;
-    if m.ore().abs() < EXACT {
+    const EXACT: u128 = 1_000_000_000_000_000;
+    if m.ore().unsigned_abs() < EXACT {
         // Both conversions are exact (|öre| < 10^15 < 2^53): no rounding but the division's.
         #[allow(clippy::cast_precision_loss, clippy::float_arithmetic)]
         return Ok(m.ore() as f64 / 100.0);
