@@ -545,28 +545,27 @@ fn swedish_csv_folder_gives_the_same_invoices() {
     );
 }
 
-/// Regression: the excess policy was lower-cased whole, so `absorb:E` named a party `e` that
-/// did not exist; only the policy's name is case-blind.
-#[test]
-fn an_absorbing_party_keeps_the_case_of_its_id() {
-    let t = tmp();
-    let dir = t.path().join("case");
+/// A CSV folder `case` under `t` whose issuer is the party `C`: the Settings table, and the
+/// Parties and Pools tables given.
+fn issuer_c_case(t: &Path, parties: &str, pools: &str) -> PathBuf {
+    let dir = t.join("case");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("Settings.csv"),
         "setting,value\nname,Test\nissuer,C\n",
     )
     .unwrap();
-    std::fs::write(
-        dir.join("Parties.csv"),
-        "id,name,population\nA,Alfa,600000\nB,Beta,400000\nR,Region,\nC,Coordinator,\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("Pools.csv"),
-        "id,name,amount,due,key,participants,cap,excess\np,System,2000000,2026-01-01,population,\"A,B\",700000,ABSORB:R\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("Parties.csv"), parties).unwrap();
+    std::fs::write(dir.join("Pools.csv"), pools).unwrap();
+    dir
+}
+
+/// Regression: the excess policy was lower-cased whole, so `absorb:E` named a party `e` that
+/// did not exist; only the policy's name is case-blind.
+#[test]
+fn an_absorbing_party_keeps_the_case_of_its_id() {
+    let t = tmp();
+    let dir = issuer_c_case(t.path(), "id,name,population\nA,Alfa,600000\nB,Beta,400000\nR,Region,\nC,Coordinator,\n", "id,name,amount,due,key,participants,cap,excess\np,System,2000000,2026-01-01,population,\"A,B\",700000,ABSORB:R\n");
     cli(&["check", s(&dir)]).expect(0);
     let out = t.path().join("out");
     cli(&["run", s(&dir), "--date", "2026-01-01", "--out", s(&out)]).expect(0);
@@ -585,23 +584,11 @@ fn an_absorbing_party_keeps_the_case_of_its_id() {
 #[test]
 fn ids_differing_only_in_case_get_their_own_files() {
     let t = tmp();
-    let dir = t.path().join("case");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("Settings.csv"),
-        "setting,value\nname,Test\nissuer,C\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("Parties.csv"),
+    let dir = issuer_c_case(
+        t.path(),
         "id,name,population\nAle,Ale kommun,600000\nale,Ale förening,400000\nC,Coordinator,\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("Pools.csv"),
         "id,name,amount,due,key,participants\np,System,1000000,2026-01-01,population,\"Ale,ale\"\n",
-    )
-    .unwrap();
+    );
     let out = t.path().join("out");
     cli(&["run", s(&dir), "--date", "2026-01-01", "--out", s(&out)]).expect(0);
     let invoices: Vec<String> = files_under(&out)
