@@ -780,33 +780,46 @@ fn split_codes(op: &lopdf::content::Operation) -> (Vec<u8>, Vec<u8>) {
     (codes[..2].to_vec(), codes[2..].to_vec())
 }
 
+/// A draft of `test`, with its invoice `a-b.pdf` re-saved and page 1 edited as [`edited_pdf`]
+/// edits it at the text `Beta`: the input, the output folder, the PDF's path and the edited
+/// bytes (not yet written).
+fn draft_with_edited_pdf(
+    test: &str,
+    edit: impl FnOnce(&mut Vec<lopdf::content::Operation>, usize),
+) -> (PathBuf, PathBuf, PathBuf, Vec<u8>) {
+    let (input, out) = draft_output(test);
+    let path = out.join("invoices/a-b.pdf");
+    let bytes = std::fs::read(&path).expect("a-b.pdf");
+    let changed = edited_pdf(&resaved_pdf(&bytes), "Beta", edit);
+    (input, out, path, changed)
+}
+
+/// `verify` fails, and its report starts with a line of page 1 of `a-b.pdf` holding `text`.
+fn assert_a_page_1_line_differs(input: &Path, out: &Path, text: &str) {
+    let (code, stdout) = verify(input, out);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.starts_with("invoices/a-b.pdf: page 1, line ") && stdout.contains(text),
+        "{stdout}"
+    );
+}
+
 /// A: the buyer's name drawn invisibly (`3 Tr`) is not the name shown.
 #[test]
 fn a_text_drawn_invisibly_in_a_pdf_is_found() {
-    let (input, out) = draft_output("verify-pdf-invisible");
-    let path = out.join("invoices/a-b.pdf");
-    let bytes = std::fs::read(&path).expect("a-b.pdf");
-    let changed = edited_pdf(&resaved_pdf(&bytes), "Beta", |ops, i| {
+    let (input, out, path, changed) = draft_with_edited_pdf("verify-pdf-invisible", |ops, i| {
         ops.insert(i + 1, op("Tr", vec![0.into()]));
         ops.insert(i, op("Tr", vec![3.into()]));
     });
     std::fs::write(&path, changed).expect("write");
-    let (code, stdout) = verify(&input, &out);
-    assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.starts_with("invoices/a-b.pdf: page 1, line ") && stdout.contains("Beta"),
-        "{stdout}"
-    );
+    assert_a_page_1_line_differs(&input, &out, "Beta");
 }
 
 /// B: a fill colour changed inside a run (`(B)Tj 1 1 1 rg (eta)Tj 0 0 0 rg`: the rest in
 /// white) is not the run drawn in one colour.
 #[test]
 fn a_colour_changed_inside_a_run_of_a_pdf_is_found() {
-    let (input, out) = draft_output("verify-pdf-colour");
-    let path = out.join("invoices/a-b.pdf");
-    let bytes = std::fs::read(&path).expect("a-b.pdf");
-    let changed = edited_pdf(&resaved_pdf(&bytes), "Beta", |ops, i| {
+    let (input, out, path, changed) = draft_with_edited_pdf("verify-pdf-colour", |ops, i| {
         let (first, rest) = split_codes(&ops[i]);
         let string = |c: Vec<u8>| lopdf::Object::String(c, lopdf::StringFormat::Hexadecimal);
         ops[i] = op("Tj", vec![string(first)]);
@@ -816,22 +829,14 @@ fn a_colour_changed_inside_a_run_of_a_pdf_is_found() {
         ops.insert(i + 3, op("rg", vec![0.into(), 0.into(), 0.into()]));
     });
     std::fs::write(&path, changed).expect("write");
-    let (code, stdout) = verify(&input, &out);
-    assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.starts_with("invoices/a-b.pdf: page 1, line ") && stdout.contains("eta"),
-        "{stdout}"
-    );
+    assert_a_page_1_line_differs(&input, &out, "eta");
 }
 
 /// C: a form XObject, a shading and an annotation added to a page (any of which can cover a
 /// figure) are each found with the page.
 #[test]
 fn an_xobject_shading_or_annotation_added_to_a_pdf_is_found() {
-    let (input, out) = draft_output("verify-pdf-cover");
-    let path = out.join("invoices/a-b.pdf");
-    let bytes = std::fs::read(&path).expect("a-b.pdf");
-    let changed = edited_pdf(&resaved_pdf(&bytes), "Beta", |ops, _| {
+    let (input, out, path, changed) = draft_with_edited_pdf("verify-pdf-cover", |ops, _| {
         ops.push(op("q", vec![]));
         ops.push(op("Do", vec![lopdf::Object::Name(b"Fm9".to_vec())]));
         ops.push(op("sh", vec![lopdf::Object::Name(b"Sh9".to_vec())]));
