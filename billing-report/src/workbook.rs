@@ -2394,21 +2394,6 @@ impl<'a> Sheets<'a> {
                 // An absent optional column reads as empty cells beyond the row.
                 column: at.unwrap_or(usize::MAX),
             };
-            // An empty cell: an error at it when its column is present and required (a missing
-            // column is reported once, at the header row), as `RowReader::empty` says it.
-            let empty = |c: &CellRef<'_>,
-                         at: Option<usize>,
-                         required: bool,
-                         what: &str,
-                         problems: &mut Problems| {
-                if !c.is_empty() {
-                    return false;
-                }
-                if at.is_some() && required {
-                    c.required(problems, what);
-                }
-                true
-            };
             let party_cell = cell(party_at);
             // A text cell is read where it is, not copied first.
             let party = match party_cell.raw() {
@@ -2444,7 +2429,13 @@ impl<'a> Sheets<'a> {
                 raw => Some(UserId::new(raw.shown().trim())),
             };
             let first_cell = cell(first_at);
-            let first = if empty(&first_cell, first_at, first_required, "first_day", problems) {
+            let first = if empty_cell(
+                &first_cell,
+                first_at.is_some(),
+                first_required,
+                "first_day",
+                problems,
+            ) {
                 None
             } else {
                 first_cell.date(problems, "first_day")
@@ -2455,9 +2446,9 @@ impl<'a> Sheets<'a> {
             };
             let mut reg = Registration::new(party, user, first, last);
             let organisation_cell = cell(organisation_at);
-            reg.organisation = if empty(
+            reg.organisation = if empty_cell(
                 &organisation_cell,
-                organisation_at,
+                organisation_at.is_some(),
                 organisation_required,
                 "organisation",
                 problems,
@@ -2808,6 +2799,24 @@ fn party_id(
     party_id_in(&r.cell(column), text, problems)
 }
 
+/// Whether `cell` is empty; an empty cell is an error at it when its column is `present` in
+/// the sheet and `required` (a missing column is reported once, at the header row).
+fn empty_cell(
+    cell: &CellRef<'_>,
+    present: bool,
+    required: bool,
+    what: &str,
+    problems: &mut Problems,
+) -> bool {
+    if !cell.is_empty() {
+        return false;
+    }
+    if present && required {
+        cell.required(problems, what);
+    }
+    true
+}
+
 /// The party id `text` read from `cell`, or a problem at it.
 fn party_id_in(cell: &CellRef<'_>, text: &str, problems: &mut Problems) -> Option<PartyId> {
     if let Some(fault) = party_id_fault(text) {
@@ -3025,14 +3034,13 @@ impl<'a> RowReader<'a> {
     /// True when the cell is empty; an error at it when its column is required (and present:
     /// a missing column is reported once, at the header row).
     fn empty(&self, column: &str, what: &str, problems: &mut Problems) -> bool {
-        let cell = self.cell(column);
-        if !cell.is_empty() {
-            return false;
-        }
-        if self.columns.contains_key(column) && self.required.contains(&column) {
-            cell.required(problems, what);
-        }
-        true
+        empty_cell(
+            &self.cell(column),
+            self.columns.contains_key(column),
+            self.required.contains(&column),
+            what,
+            problems,
+        )
     }
 
     fn text(&self, column: &str, problems: &mut Problems) -> Option<String> {
