@@ -2729,18 +2729,27 @@ pub fn party_id_fault(id: &str) -> Option<String> {
             return Some(fault);
         }
     }
-    // Only a stem of three or four bytes can be a device name: no uppercase copy of every id
-    // (one per row of a register of millions).
+    // Only a stem of three to seven bytes can be a device name: no uppercase copy of every id
+    // (one per row of a register of millions). Windows also reserves CONIN$ and CONOUT$, and
+    // COM and LPT followed by a superscript digit ¹, ² or ³ (two bytes in UTF-8).
     let stem = id.split('.').next().unwrap_or(id).trim_end();
     let is = |name: &str| stem.eq_ignore_ascii_case(name);
+    let port = |prefix: &[u8]| match (stem.as_bytes().get(..3), stem.get(3..)) {
+        (Some(p), Some(n)) => {
+            p.eq_ignore_ascii_case(prefix)
+                && (matches!(n.as_bytes(), [d] if d.is_ascii_digit())
+                    || matches!(n, "\u{b9}" | "\u{b2}" | "\u{b3}"))
+        }
+        _ => false,
+    };
     let reserved = is("CON")
         || is("PRN")
         || is("AUX")
         || is("NUL")
-        || matches!(stem.as_bytes(), [a, b, c, d]
-            if ([*a, *b, *c].eq_ignore_ascii_case(b"COM")
-                || [*a, *b, *c].eq_ignore_ascii_case(b"LPT"))
-                && d.is_ascii_digit());
+        || is("CONIN$")
+        || is("CONOUT$")
+        || port(b"COM")
+        || port(b"LPT");
     if reserved {
         return Some(format!(
             "a party id may not be {}, a device name on Windows",
@@ -3247,6 +3256,9 @@ mod party_id_tests {
             "COM",
             "LPTX",
             "COM10",
+            "COM\u{b9}0",
+            "CONIN",
+            "CONOUT$1",
             "abé",
             "ab\u{e9}",
         ] {
@@ -3265,6 +3277,22 @@ mod party_id_tests {
         assert_eq!(
             fault("Lpt9 "),
             "a party id may not be LPT9, a device name on Windows"
+        );
+        assert_eq!(
+            fault("com\u{b9}"),
+            "a party id may not be COM\u{b9}, a device name on Windows"
+        );
+        assert_eq!(
+            fault("LPT\u{b3}.pdf"),
+            "a party id may not be LPT\u{b3}, a device name on Windows"
+        );
+        assert_eq!(
+            fault("conin$"),
+            "a party id may not be CONIN$, a device name on Windows"
+        );
+        assert_eq!(
+            fault("ConOut$"),
+            "a party id may not be CONOUT$, a device name on Windows"
         );
         assert_eq!(fault(".hidden"), "a party id may not start with a dot");
         assert_eq!(
