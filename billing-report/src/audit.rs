@@ -2431,7 +2431,7 @@ fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) 
             r += 1;
             FeeCell {
                 f: abs(r - 1, 1),
-                exact: fee.is_exact().then(|| (b_ref, n_ref)),
+                exact: fee.is_exact().then_some((b_ref, n_ref)),
             }
         } else {
             s.text(
