@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use billing_core::calendar::{
-    Budget, BudgetLine, CorrectionPolicy, Period, PeriodStarts, Registration, UserCount, UserId,
+    Budget, BudgetLine, CorrectionPolicy, FeePolicy, Period, PeriodStarts, Registration, UserCount,
+    UserId,
 };
 use billing_core::cooperation::{Cooperation, CoveredCost};
 use billing_core::invoice::ids::OrgNumber;
@@ -309,6 +310,11 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
         "yes to round payable totals to whole kronor (default no)",
     ),
     (
+        "fee_rounding",
+        &["avgiftsavrundning"],
+        "how the annual fee F = B / N from a budget is kept: öre (default, rounded to öre), kronor (to whole kronor) or exakt (exact, not rounded: the year's lines recover the budget)",
+    ),
+    (
         "member_limit",
         &["max_medlemmar"],
         "the most parties the agreement allows (empty: no limit)",
@@ -502,6 +508,8 @@ pub struct Settings {
     pub fee_vat: VatRate,
     /// Round payable totals to whole kronor.
     pub round_totals: bool,
+    /// How the annual fee from a budget is kept (R5): öre, kronor or exact.
+    pub fee_rounding: FeePolicy,
     /// The most parties allowed.
     pub member_limit: Option<u64>,
     /// First-year multiplier.
@@ -1734,6 +1742,22 @@ impl<'a> Sheets<'a> {
                 None
             }
         };
+        let fee_rounding = match text("fee_rounding", problems)
+            .map(|t| t.trim().to_lowercase())
+            .as_deref()
+        {
+            None | Some("öre" | "ore") => Some(FeePolicy::ORE),
+            Some("kronor" | "krona") => Some(FeePolicy::KRONOR),
+            Some("exakt" | "exact") => Some(FeePolicy::Exact),
+            Some(_) => {
+                problems.push(values["fee_rounding"].cell("value").problem(
+                    Severity::Error,
+                    "fee_rounding must be öre (the default), kronor or exakt (exact, not rounded)",
+                    true,
+                ));
+                None
+            }
+        };
         let whole = |key: &str, default: u64, min: u64, problems: &mut Problems| {
             values
                 .get(key)
@@ -1881,6 +1905,7 @@ impl<'a> Sheets<'a> {
                 payment_days: payment_days?,
                 fee_vat: fee_vat?,
                 round_totals: round_totals?,
+                fee_rounding: fee_rounding?,
                 member_limit,
                 first_year_multiplier: first_year_multiplier?,
                 notice_months: notice_months?,
