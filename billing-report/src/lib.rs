@@ -37,3 +37,12 @@ pub fn crash_point(step: &str) {
         std::thread::sleep(std::time::Duration::from_secs(600));
     }
 }
+
+/// An internal hook for the tests of failures the disk rarely gives: whether the environment
+/// variable `BILLING_REPORT_TEST_FAIL_AT` names this step (`sync-parent`: the sync of the
+/// folder an issued folder was renamed into), which then fails as an I/O error would. Unset
+/// (always, outside the tests) it is `false`.
+#[doc(hidden)]
+pub fn test_fault(step: &str) -> bool {
+    std::env::var_os("BILLING_REPORT_TEST_FAIL_AT").is_some_and(|v| v == step)
+}

@@ -833,7 +833,10 @@ impl IssueStep<'_> {
         billing_report::crash_point("before-rename");
         let kept = staged.tmp().to_owned();
         let published = staged.recorded().publish();
-        if published.is_ok() {
+        // Recorded as in place only once the rename is on the disk: otherwise the register
+        // keeps the folder as waiting, and the next run syncs and records it
+        // (`finish_publications`), never removing its complete copy meanwhile.
+        if let Ok(true) = published {
             if args.through.is_some() {
                 // Recorded with the next date's transaction, or at the end of the run.
                 register.publish_later(date.to_string());
@@ -1268,14 +1271,17 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
     )?;
     let first = documents.first().map_or(0, |d| d.number);
     billing_report::crash_point("before-rename");
-    staged.recorded().publish().map_err(|e| {
+    let synced = staged.recorded().publish().map_err(|e| {
         Failure::Other(format!(
             "credit note {first} is recorded in {}, but its folder could not be put into \
              place: {e}. The register is authoritative: the next run puts it in place",
             register_path.display()
         ))
     })?;
-    register.mark_published(&format!("credit {first}"))?;
+    // Recorded as in place only once the rename is on the disk (else the next run does it).
+    if synced {
+        register.mark_published(&format!("credit {first}"))?;
+    }
     for d in &documents {
         let what = match d.kind {
             "credit_note" => format!(
@@ -1512,7 +1518,7 @@ fn finish_publications(register: &InvoiceRegister, quiet: bool) -> Result<(), Fa
                     p.out.display()
                 ))
             })?;
-            register.mark_published(&p.key)?;
+            mark_synced(register, p, quiet)?;
             say(
                 quiet,
                 &format!(
@@ -1524,8 +1530,9 @@ fn finish_publications(register: &InvoiceRegister, quiet: bool) -> Result<(), Fa
                 ),
             );
         } else if out_exists && !p.tmp.exists() {
-            // Renamed, but the process stopped before recording it.
-            register.mark_published(&p.key)?;
+            // Renamed, but the process stopped before recording it (or the rename could not
+            // be synced then).
+            mark_synced(register, p, quiet)?;
         } else {
             return Err(Failure::Refused(format!(
                 "{} are recorded in the register, but their folder {} is \
@@ -1544,6 +1551,31 @@ fn finish_publications(register: &InvoiceRegister, quiet: bool) -> Result<(), Fa
         }
     }
     Ok(())
+}
+
+/// Records `p`'s folder as in place once its rename is synced to the disk; when the sync
+/// fails, says so and leaves it waiting (the next run tries again; its complete copy, if any,
+/// is never removed meanwhile).
+fn mark_synced(
+    register: &InvoiceRegister,
+    p: &billing_report::register::Pending,
+    quiet: bool,
+) -> Result<(), Failure> {
+    match billing_report::output::sync_parent(&p.out) {
+        Ok(()) => Ok(register.mark_published(&p.key)?),
+        Err(e) => {
+            say(
+                quiet,
+                &format!(
+                    "warning: {} are in place in {}, but the folder could not be synced to the \
+                     disk ({e}): the next run records them as in place",
+                    p.what,
+                    p.out.display()
+                ),
+            );
+            Ok(())
+        }
+    }
 }
 
 fn kind_of(final_issue: bool) -> FolderKind {

@@ -171,7 +171,9 @@ pub fn write_folder(
     files: &[(String, Vec<u8>)],
     force: bool,
 ) -> Result<(), OutputError> {
-    stage_folder(out, files, FolderKind::Draft, force, &[])?.publish()
+    stage_folder(out, files, FolderKind::Draft, force, &[])?
+        .publish()
+        .map(|_| ())
 }
 
 /// A complete output folder written beside its destination but not yet in place. Dropped
@@ -190,8 +192,10 @@ pub struct Staged {
     /// so that a crash (or power cut) after the register commits never leaves numbers recorded
     /// with files missing or empty.
     durable: bool,
-    /// The files written, to be synced once all are (a durable folder only).
-    written: std::sync::Mutex<Vec<PathBuf>>,
+    /// The files written, with the handles that wrote them, to be synced once all are (a
+    /// durable folder only): a file is synced through the handle that wrote it (on Windows a
+    /// handle opened for reading cannot be synced). At most [`OPEN_FILES`] are held open.
+    written: std::sync::Mutex<Vec<(PathBuf, std::fs::File)>>,
 }
 
 /// Whether output may be written to `out`: it does not exist, or `force` is given and it is a
@@ -341,8 +345,18 @@ impl Staged {
         .map_err(io(&path))?;
         file.write_all(bytes).map_err(io(&path))?;
         if self.durable {
-            if let Ok(mut written) = self.written.lock() {
-                written.push(path);
+            // Kept open until synced; once OPEN_FILES are held, this thread syncs them now (a
+            // folder of many thousand files would otherwise exhaust the handles a process may
+            // hold).
+            let full = match self.written.lock() {
+                Ok(mut written) => {
+                    written.push((path, file));
+                    (written.len() >= OPEN_FILES).then(|| std::mem::take(&mut *written))
+                }
+                Err(_) => return Err(poisoned(&self.tmp)),
+            };
+            if let Some(files) = full {
+                sync_files(&files)?;
             }
         }
         Ok(())
@@ -361,12 +375,7 @@ impl Staged {
         }
         let files = match self.written.lock() {
             Ok(mut written) => std::mem::take(&mut *written),
-            Err(_) => {
-                return Err(OutputError::Io {
-                    path: self.tmp.display().to_string(),
-                    source: std::io::Error::other("a thread writing the folder failed"),
-                })
-            }
+            Err(_) => return Err(poisoned(&self.tmp)),
         };
         sync_files(&files)?;
         let mut folders = vec![self.tmp.clone()];
@@ -410,10 +419,16 @@ impl Staged {
     /// new one is complete. On failure the temporary folder is removed and an existing folder
     /// is put back.
     ///
+    /// Whether the rename is on the disk: `true` once its parent folder is synced (or always,
+    /// for a folder that is not durable, see [`Staged::durable`]); `false` when that sync
+    /// failed. The folder is in place either way; a register must record it as in place only
+    /// on `true`: were the rename lost in a power cut, a register listing it as in place would
+    /// let the next run remove its complete temporary copy (numbers without files).
+    ///
     /// # Errors
     /// [`OutputError::Exists`] when the folder appeared meanwhile without `force`, and any I/O
-    /// error.
-    pub fn publish(mut self) -> Result<(), OutputError> {
+    /// error of the renames.
+    pub fn publish(mut self) -> Result<bool, OutputError> {
         let out = self.out.clone();
         if out.symlink_metadata().is_ok() {
             let protect: Vec<&Path> = self.protect.iter().map(PathBuf::as_path).collect();
@@ -440,34 +455,51 @@ impl Staged {
             std::fs::rename(&self.tmp, &out).map_err(io(&out))?;
             self.published = true;
         }
-        if self.durable {
-            // The rename on the disk before the register records the folder as in place. The
-            // folder is in place whatever this gives: were the rename lost in a crash, the
-            // register would still list its complete copy as in place; the next run puts a
-            // copy whose folder is missing back only while the register lists it as not yet
-            // in place, so the sync is tried, and a failure of it is not a failure to publish.
-            if let Some(parent) = out.parent() {
-                let _ = sync_folder(if parent.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    parent
-                });
-            }
+        if !self.durable {
+            return Ok(true);
         }
-        Ok(())
+        // The rename on the disk before the register records the folder as in place. The
+        // folder is in place whatever this gives, so a failure is not a failure to publish; it
+        // is reported so that the register keeps the folder as not yet in place (the next run
+        // finds it in place, syncs again and records it, see `finish_publications`).
+        Ok(sync_parent(&out).is_ok())
     }
 }
 
+/// Syncs the folder holding `path` (its name created or renamed there) to the disk, as
+/// [`sync_folder`] does.
+///
+/// # Errors
+/// As [`sync_folder`].
+pub fn sync_parent(path: &Path) -> Result<(), OutputError> {
+    if crate::test_fault("sync-parent") {
+        return Err(io(path)(std::io::Error::other("test fault: sync-parent")));
+    }
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => sync_folder(parent),
+        _ => sync_folder(Path::new(".")),
+    }
+}
+
+/// The error of a lock that a thread writing the folder poisoned by panicking.
+fn poisoned(tmp: &Path) -> OutputError {
+    OutputError::Io {
+        path: tmp.display().to_string(),
+        source: std::io::Error::other("a thread writing the folder failed"),
+    }
+}
+
+/// How many written files a [`Staged`] folder holds open, waiting to be synced together.
+const OPEN_FILES: usize = 256;
+
 /// Syncs the contents of `files` to the disk, on [`SYNC_THREADS`] threads: they wait for the
 /// disk, not for a core.
-fn sync_files(files: &[PathBuf]) -> Result<(), OutputError> {
+fn sync_files(files: &[(PathBuf, std::fs::File)]) -> Result<(), OutputError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     let sync = || -> Result<(), OutputError> {
-        while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-            std::fs::File::open(path)
-                .and_then(|f| f.sync_data())
-                .map_err(io(path))?;
+        while let Some((path, file)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+            file.sync_data().map_err(io(path))?;
         }
         Ok(())
     };
@@ -481,7 +513,7 @@ fn sync_files(files: &[PathBuf]) -> Result<(), OutputError> {
                 Err(OutputError::Io {
                     path: files
                         .first()
-                        .map(|p| p.display().to_string())
+                        .map(|(p, _)| p.display().to_string())
                         .unwrap_or_default(),
                     source: std::io::Error::other("a thread syncing the files failed"),
                 })
@@ -495,11 +527,37 @@ fn sync_files(files: &[PathBuf]) -> Result<(), OutputError> {
 /// How many files [`sync_files`] syncs at once.
 const SYNC_THREADS: usize = 16;
 
-/// Syncs a folder's entries (names created, renamed or removed in it) to the disk.
+/// Syncs a folder's entries (names created, renamed or removed in it) to the disk, where the
+/// system can: on unix only (on Windows a folder cannot be opened as a file, and its entries
+/// are not synced that way), and a file system that does not sync folders (FUSE, network
+/// mounts: see [`sync_unsupported`]) is not an error, as SQLite treats it.
+///
+/// # Errors
+/// Any other failure (EIO and the like): the folder may not be on the disk.
 fn sync_folder(dir: &Path) -> Result<(), OutputError> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(dir))
+    #[cfg(unix)]
+    {
+        match std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+            Err(e) if !sync_unsupported(&e) => Err(io(dir)(e)),
+            _ => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Whether a folder's sync failed only because its file system does not sync folders: EINVAL,
+/// ENOTSUP (EOPNOTSUPP) or EBADF, which SQLite ignores too (`unixSync`, "directory sync not
+/// supported"); never EIO.
+#[cfg(unix)]
+fn sync_unsupported(e: &std::io::Error) -> bool {
+    // ENOTSUP and EOPNOTSUPP are the same number on Linux, not on every unix.
+    e.raw_os_error().is_some_and(|code| {
+        [libc::EINVAL, libc::ENOTSUP, libc::EOPNOTSUPP, libc::EBADF].contains(&code)
+    })
 }
 
 impl Drop for Staged {
@@ -2523,6 +2581,47 @@ mod tests {
             b"numbered",
             "the recorded copy is kept, complete"
         );
+    }
+
+    /// Regression (review): a folder's sync was a hard error, so `issue` failed on every file
+    /// system that does not sync folders (EINVAL from FUSE and network mounts). Those numbers
+    /// mean "not supported" and are ignored, as SQLite ignores them; an I/O error is not.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_sync_the_file_system_does_not_support_is_not_an_error() {
+        for code in [libc::EINVAL, libc::ENOTSUP, libc::EOPNOTSUPP, libc::EBADF] {
+            assert!(
+                sync_unsupported(&std::io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+        for code in [libc::EIO, libc::ENOSPC, libc::EROFS, libc::EACCES] {
+            assert!(
+                !sync_unsupported(&std::io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+        assert!(!sync_unsupported(&std::io::Error::other("x")));
+        let t = tempfile::tempdir().unwrap();
+        sync_folder(t.path()).unwrap();
+        assert!(sync_folder(&t.path().join("missing")).is_err());
+    }
+
+    /// A durable folder of more files than it holds open at once (each synced through the
+    /// handle that wrote it, in batches of [`OPEN_FILES`]) is complete, and its rename is
+    /// reported as synced.
+    #[test]
+    fn a_durable_folder_of_many_files_is_complete_and_synced() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("new").join("issued");
+        let files: Vec<(String, Vec<u8>)> = (0..OPEN_FILES * 2 + 3)
+            .map(|i| (format!("invoices/{i}.pdf"), i.to_string().into_bytes()))
+            .collect();
+        let staged = stage_folder(&out, &files, FolderKind::Issued, false, &[]).unwrap();
+        assert!(staged.recorded().publish().unwrap());
+        for (rel, bytes) in &files {
+            assert_eq!(&std::fs::read(out.join(rel)).unwrap(), bytes, "{rel}");
+        }
     }
 
     /// Whatever an id holds, its file name is one component inside `invoices/`.

@@ -938,3 +938,109 @@ fn reading_an_older_register_never_writes_to_it() {
     assert!(has_index(&register), "the next issue builds it");
     assert_eq!(register_rows(&register).len(), 14);
 }
+
+/// The `publications` rows of a register as (date, published).
+fn publications(register: &Path) -> Vec<(String, bool)> {
+    let conn = rusqlite::Connection::open(register).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT date, published FROM publications ORDER BY date")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// Runs the binary with `args` and the test fault `fault`; its exit code and stderr.
+fn run_with_fault(args: &[&str], fault: &str) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(args)
+        .env("BILLING_REPORT_TEST_FAIL_AT", fault)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Regression (review): when the sync of the rename into place failed, the folder was still
+/// recorded as in place; after a power cut losing the rename, the next run would have removed
+/// its complete temporary copy as a leftover (numbers without files). It stays waiting until a
+/// run syncs it, and that run records it; nothing is renumbered.
+#[test]
+fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let out = t.path().join("issued");
+    let (code, stderr) = run_with_fault(
+        &["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)],
+        "sync-parent",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join("invoices.json").is_file());
+    assert_eq!(
+        publications(&register),
+        vec![("2017-07-01".to_owned(), false)]
+    );
+    let first: Vec<(String, i64)> = register_rows(&register)
+        .into_iter()
+        .map(|r| (r.0, r.1))
+        .collect();
+    assert_eq!(numbers_in_folder(&out), first);
+    // The next run syncs and records it, then issues its own date.
+    let next = t.path().join("next");
+    issue_into(&input, "2017-08-01", &next).expect(0);
+    assert_eq!(
+        publications(&register),
+        vec![
+            ("2017-07-01".to_owned(), true),
+            ("2017-08-01".to_owned(), true)
+        ]
+    );
+    assert_eq!(numbers_in_folder(&out), first, "nothing renumbered");
+    let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
+    assert_eq!(numbers, (1..=14).collect::<Vec<i64>>());
+    assert!(dot_entries(t.path()).is_empty());
+
+    // `--through`: none of its dates is recorded as in place; the next run records them all.
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let dir = t.path().join("out");
+    let (code, stderr) = run_with_fault(
+        &[
+            "issue",
+            s(&input),
+            "--through",
+            "2017-08-01",
+            "--out",
+            s(&dir),
+        ],
+        "sync-parent",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let waiting = publications(&register);
+    assert!(
+        waiting.len() >= 2 && waiting.iter().all(|(_, p)| !p),
+        "{waiting:?}"
+    );
+    let (code, stderr) = run_with_fault(
+        &[
+            "issue",
+            s(&input),
+            "--through",
+            "2017-08-01",
+            "--out",
+            s(&dir),
+        ],
+        "none",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        publications(&register).iter().all(|(_, p)| *p),
+        "{:?}",
+        publications(&register)
+    );
+}
