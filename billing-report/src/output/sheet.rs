@@ -16,7 +16,6 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 #[cfg(test)]
@@ -506,7 +505,7 @@ fn escape_text(out: &mut String, s: &str) {
                     && bytes
                         .get(i + 2..i + 6)
                         .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
-                out.push_str(if literal { "_x005F" } else { "_" });
+                out.push_str(if literal { "_x005F_" } else { "_" });
             }
             _ => out.push(ch),
         }
@@ -514,16 +513,17 @@ fn escape_text(out: &mut String, s: &str) {
 }
 
 /// The parts of a workbook that do not depend on its cells, as rust_xlsxwriter writes them for a
-/// workbook of two sheets of these names with these properties.
+/// workbook of two sheets of these names with these properties, deflated once.
 struct Fixed {
-    key: (String, String, String, chrono::NaiveDate),
-    content_types: Vec<u8>,
-    rels: Vec<u8>,
-    workbook_rels: Vec<u8>,
-    theme: Vec<u8>,
-    workbook: Vec<u8>,
-    core: Vec<u8>,
-    app: Vec<u8>,
+    /// The title, the sheet names, the date, the level, and whether there are shared strings.
+    key: (String, String, String, chrono::NaiveDate, u8, bool),
+    content_types: Packed,
+    rels: Packed,
+    workbook_rels: Packed,
+    theme: Packed,
+    workbook: Packed,
+    core: Packed,
+    app: Packed,
 }
 
 /// The fixed parts made so far (one per language and date in a run).
@@ -544,12 +544,20 @@ pub(crate) fn properties(title: &str, date: chrono::NaiveDate) -> DocProperties 
         .set_creation_datetime(&created)
 }
 
-fn fixed(title: &str, names: [&str; 2], date: chrono::NaiveDate) -> Result<Arc<Fixed>, XlsxError> {
+fn fixed(
+    title: &str,
+    names: [&str; 2],
+    date: chrono::NaiveDate,
+    level: u8,
+    strings: bool,
+) -> Result<Arc<Fixed>, XlsxError> {
     let key = (
         title.to_owned(),
         names[0].to_owned(),
         names[1].to_owned(),
         date,
+        level,
+        strings,
     );
     let mut made = FIXED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(f) = made.iter().find(|f| f.key == key) {
@@ -558,15 +566,20 @@ fn fixed(title: &str, names: [&str; 2], date: chrono::NaiveDate) -> Result<Arc<F
     let mut wb = Workbook::new();
     wb.set_properties(&properties(title, date));
     for name in names {
-        wb.add_worksheet().set_name(name)?.write_string(0, 0, "-")?;
+        let ws = wb.add_worksheet().set_name(name)?;
+        if strings {
+            ws.write_string(0, 0, "-")?;
+        } else {
+            ws.write_number(0, 0, 0)?;
+        }
     }
     let bytes = wb.save_to_buffer()?;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
-    let mut part = |name: &str| -> Result<Vec<u8>, XlsxError> {
+    let mut part = |name: &'static str| -> Result<Packed, XlsxError> {
         let mut file = zip.by_name(name)?;
         let mut out = Vec::new();
         std::io::Read::read_to_end(&mut file, &mut out)?;
-        Ok(out)
+        pack(name, &out, level)
     };
     let fixed = Arc::new(Fixed {
         content_types: part("[Content_Types].xml")?,
@@ -618,8 +631,6 @@ impl Book {
     /// The workbook's bytes: the parts rust_xlsxwriter writes, in its order, deflated at
     /// `level` by the same zip writer.
     pub(crate) fn save(&self, level: u8) -> Result<Vec<u8>, XlsxError> {
-        let [first, second] = &self.sheets;
-        let fixed = fixed(&self.title, [&first.name, &second.name], self.date)?;
         // The styles in the order of first use, sheet by sheet; xf[sheet][local] is the global.
         let mut styles: Vec<Style> = Vec::new();
         let xf: Vec<Vec<u32>> = self
@@ -638,43 +649,62 @@ impl Book {
             })
             .collect();
         let mut strings = Strings::default();
-        let mut sheets = [String::new(), String::new()];
-        for (i, (sheet, out)) in self.sheets.iter().zip(&mut sheets).enumerate() {
-            out.reserve(64 * sheet.cells.len() + 1024);
-            sheet.xml(i == 0, xf.get(i).map_or(&[], Vec::as_slice), &mut strings, out);
+        let mut xml = String::new();
+        let mut sheets = Vec::with_capacity(2);
+        for (i, (sheet, name)) in self
+            .sheets
+            .iter()
+            .zip(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"])
+            .enumerate()
+        {
+            xml.clear();
+            xml.reserve(64 * sheet.cells.len() + 1024);
+            sheet.xml(i == 0, xf.get(i).map_or(&[], Vec::as_slice), &mut strings, &mut xml);
+            sheets.push(pack(name, xml.as_bytes(), level)?);
         }
-        let mut sst = String::with_capacity(64 * strings.order.len() + 256);
-        strings.xml(&mut sst);
-        let mut style_xml = String::with_capacity(4096);
-        styles_xml(&styles, &mut style_xml);
-
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .compression_level(Some(i64::from(level)))
-            .unix_permissions(0o600)
-            .last_modified_time(zip::DateTime::default())
-            .large_file(false);
-        let mut buf = Vec::with_capacity(16 * 1024);
-        let mut zip = zip::ZipWriter::new_stream(std::io::Cursor::new(&mut buf));
-        let [sheet1, sheet2] = &sheets;
-        for (name, bytes) in [
-            ("[Content_Types].xml", fixed.content_types.as_slice()),
-            ("_rels/.rels", &fixed.rels),
-            ("xl/_rels/workbook.xml.rels", &fixed.workbook_rels),
-            ("xl/theme/theme1.xml", &fixed.theme),
-            ("xl/styles.xml", style_xml.as_bytes()),
-            ("xl/workbook.xml", &fixed.workbook),
-            ("xl/worksheets/sheet1.xml", sheet1.as_bytes()),
-            ("xl/worksheets/sheet2.xml", sheet2.as_bytes()),
-            ("xl/sharedStrings.xml", sst.as_bytes()),
-            ("docProps/core.xml", &fixed.core),
-            ("docProps/app.xml", &fixed.app),
-        ] {
-            zip.start_file(name, options)?;
-            zip.write_all(bytes)?;
+        xml.clear();
+        strings.xml(&mut xml);
+        let sst = pack("xl/sharedStrings.xml", xml.as_bytes(), level)?;
+        let [first, second] = &self.sheets;
+        // rust_xlsxwriter writes no shared strings part (nor its references) without text.
+        let has_strings = strings.count > 0;
+        let fixed = fixed(
+            &self.title,
+            [&first.name, &second.name],
+            self.date,
+            level,
+            has_strings,
+        )?;
+        // Few invoices differ in the styles they use: each thread keeps the styles parts it made.
+        let style_part = STYLES.with(|cell| -> Result<Arc<Packed>, XlsxError> {
+            let mut made = cell.borrow_mut();
+            if let Some((_, _, p)) = made.iter().find(|(s, l, _)| *s == styles && *l == level) {
+                return Ok(Arc::clone(p));
+            }
+            let mut xml = String::with_capacity(4096);
+            styles_xml(&styles, &mut xml);
+            let p = Arc::new(pack("xl/styles.xml", xml.as_bytes(), level)?);
+            made.push((styles.clone(), level, Arc::clone(&p)));
+            Ok(p)
+        })?;
+        let [sheet1, sheet2] = sheets.as_slice() else {
+            return Err(XlsxError::ParameterError("an invoice has two sheets".to_owned()));
+        };
+        let mut parts: Vec<&Packed> = vec![
+            &fixed.content_types,
+            &fixed.rels,
+            &fixed.workbook_rels,
+            &fixed.theme,
+            &style_part,
+            &fixed.workbook,
+            sheet1,
+            sheet2,
+        ];
+        if has_strings {
+            parts.push(&sst);
         }
-        zip.finish()?;
-        Ok(buf)
+        parts.extend([&fixed.core, &fixed.app]);
+        zip(&parts)
     }
 }
 
@@ -747,6 +777,115 @@ fn styles_xml(styles: &[Style], out: &mut String) {
         r#"</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>"#,
         r#"<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16"/></styleSheet>"#
     ));
+}
+
+/// A part of the package, deflated.
+struct Packed {
+    name: &'static str,
+    data: Vec<u8>,
+    crc: u32,
+    size: u32,
+}
+
+thread_local! {
+    /// Each thread's compressor, reset for every part instead of made anew (its tables are
+    /// a few hundred kilobytes to allocate and clear).
+    static DEFLATE: std::cell::RefCell<Option<(u8, flate2::Compress)>> =
+        const { std::cell::RefCell::new(None) };
+    /// The styles parts this thread has made, by their styles.
+    static STYLES: std::cell::RefCell<Vec<(Vec<Style>, u8, Arc<Packed>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `bytes` deflated at `level` as the zip crate deflates a part (raw deflate, a 32 kB window),
+/// with its CRC-32.
+fn pack(name: &'static str, bytes: &[u8], level: u8) -> Result<Packed, XlsxError> {
+    let too_large = || XlsxError::ParameterError(format!("{name} is too large for a workbook"));
+    let size = u32::try_from(bytes.len()).map_err(|_| too_large())?;
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    let data = DEFLATE.with(|cell| -> Result<Vec<u8>, XlsxError> {
+        let mut cell = cell.borrow_mut();
+        let compress = match &mut *cell {
+            Some((l, c)) if *l == level => {
+                c.reset();
+                c
+            }
+            other => {
+                let c = flate2::Compress::new(flate2::Compression::new(u32::from(level)), false);
+                &mut other.insert((level, c)).1
+            }
+        };
+        // As flate2's writer does for the zip crate: all the input without flushing, then the
+        // end of the stream (the bytes differ from one call with Finish).
+        let mut data = Vec::with_capacity(bytes.len() / 2 + 64);
+        let mut flush = flate2::FlushCompress::None;
+        loop {
+            let read = usize::try_from(compress.total_in()).map_err(|_| too_large())?;
+            let rest = bytes.get(read..).unwrap_or(&[]);
+            if rest.is_empty() {
+                flush = flate2::FlushCompress::Finish;
+            }
+            if data.capacity() - data.len() < 64 {
+                data.reserve(data.capacity().max(1024));
+            }
+            let status = compress
+                .compress_vec(rest, &mut data, flush)
+                .map_err(|e| XlsxError::ParameterError(format!("{name}: {e}")))?;
+            if status == flate2::Status::StreamEnd {
+                return Ok(data);
+            }
+        }
+    })?;
+    Ok(Packed {
+        name,
+        data,
+        crc: crc.sum(),
+        size,
+    })
+}
+
+/// The zip file of `parts` as the zip crate writes it in streaming mode for rust_xlsxwriter:
+/// each part's local header without sizes (flag 3), its data and a data descriptor, then the
+/// central directory (Unix permissions 0600, 1980-01-01 00:00) and its end.
+fn zip(parts: &[&Packed]) -> Result<Vec<u8>, XlsxError> {
+    const DATE: u16 = (1 << 5) | 1;
+    let too_large = || XlsxError::ParameterError("the workbook is too large".to_owned());
+    let total: usize = parts.iter().map(|p| p.data.len() + 2 * p.name.len() + 110).sum();
+    let mut out: Vec<u8> = Vec::with_capacity(total + 22);
+    let u16s = |out: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|x| out.extend(x.to_le_bytes()));
+    let u32s = |out: &mut Vec<u8>, v: &[u32]| v.iter().for_each(|x| out.extend(x.to_le_bytes()));
+    let mut offsets = Vec::with_capacity(parts.len());
+    for p in parts {
+        offsets.push(u32::try_from(out.len()).map_err(|_| too_large())?);
+        let name_len = u16::try_from(p.name.len()).map_err(|_| too_large())?;
+        let csize = u32::try_from(p.data.len()).map_err(|_| too_large())?;
+        u32s(&mut out, &[0x0403_4b50]);
+        u16s(&mut out, &[20, 8, 8, 0, DATE]);
+        u32s(&mut out, &[0, 0, 0]);
+        u16s(&mut out, &[name_len, 0]);
+        out.extend(p.name.as_bytes());
+        out.extend(&p.data);
+        u32s(&mut out, &[0x0807_4b50, p.crc, csize, p.size]);
+    }
+    let directory = u32::try_from(out.len()).map_err(|_| too_large())?;
+    for (p, offset) in parts.iter().zip(offsets) {
+        let name_len = u16::try_from(p.name.len()).map_err(|_| too_large())?;
+        let csize = u32::try_from(p.data.len()).map_err(|_| too_large())?;
+        u32s(&mut out, &[0x0201_4b50]);
+        u16s(&mut out, &[0x0314, 20, 8, 8, 0, DATE]);
+        u32s(&mut out, &[p.crc, csize, p.size]);
+        u16s(&mut out, &[name_len, 0, 0, 0, 0]);
+        u32s(&mut out, &[0o100_600 << 16, offset]);
+        out.extend(p.name.as_bytes());
+    }
+    let size = u32::try_from(out.len()).map_err(|_| too_large())? - directory;
+    let count = u16::try_from(parts.len()).map_err(|_| too_large())?;
+    u32s(&mut out, &[0x0605_4b50]);
+    u16s(&mut out, &[0, 0, count, count]);
+    u32s(&mut out, &[size, directory]);
+    u16s(&mut out, &[0]);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -834,6 +973,28 @@ mod tests {
         )
     }
 
+    /// The first part where two workbooks differ, with both texts.
+    fn difference(ours: &[u8], theirs: &[u8]) -> String {
+        let read = |bytes: &[u8]| -> Vec<(String, String)> {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
+            (0..zip.len())
+                .map(|i| {
+                    let mut f = zip.by_index(i).expect("part");
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut f, &mut text).expect("text");
+                    (f.name().map(|n| n.to_string()).unwrap_or_default(), text)
+                })
+                .collect()
+        };
+        let (a, b) = (read(ours), read(theirs));
+        for (x, y) in a.iter().zip(&b) {
+            if x != y {
+                return format!("ours {x:?}\ntheirs {y:?}");
+            }
+        }
+        format!("{} parts and {}", a.len(), b.len())
+    }
+
     #[test]
     fn an_invoice_like_workbook_is_rust_xlsxwriters_byte_for_byte() {
         let mut ops = vec![
@@ -864,11 +1025,11 @@ mod tests {
             (1, Op::Text(3, 0, "x".repeat(32_768), None)),
         ];
         let (ours, theirs) = both(&ops);
-        assert!(ours == theirs, "the workbooks differ");
+        assert!(ours == theirs, "{}", difference(&ours, &theirs));
         // An empty second sheet.
         ops.retain(|(sheet, _)| *sheet == 0);
         let (ours, theirs) = both(&ops);
-        assert!(ours == theirs, "the workbooks differ");
+        assert!(ours == theirs, "{}", difference(&ours, &theirs));
     }
 
     fn text() -> impl Strategy<Value = String> {
@@ -899,7 +1060,7 @@ mod tests {
         #[test]
         fn any_cells_make_rust_xlsxwriters_bytes(ops in proptest::collection::vec(op(), 0..60)) {
             let (ours, theirs) = both(&ops);
-            prop_assert!(ours == theirs, "the workbooks differ");
+            prop_assert!(ours == theirs, "{}", difference(&ours, &theirs));
         }
     }
 }
