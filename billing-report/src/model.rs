@@ -33,7 +33,7 @@ pub fn model_with(
         policy: s.correction,
         rounding: RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO,
     };
-    settings.fee_rounding = RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO;
+    settings.fee_rounding = s.fee_rounding;
     settings.invoice = options(input);
     settings.entry = EntryRule {
         multiplier: s.first_year_multiplier,

@@ -270,6 +270,7 @@ const SV_SETTINGS: &[(&str, &str)] = &[
     ("payment_days", "dagar från fakturadatum till förfallodatum (standard 30)"),
     ("fee_vat", "momssatsen för användaravgifter: 0 (standard), 6, 12, 25 eller utanför"),
     ("round_totals", "ja för att avrunda att betala till hela kronor (öresavrundning; standard nej)"),
+    ("fee_rounding", "hur årsavgiften F = B / N från en budget hålls: öre (standard, avrundad till öre), kronor (till hela kronor) eller exakt (ej avrundad: årets rader täcker budgeten)"),
     ("member_limit", "högsta antal parter avtalet tillåter (tomt: ingen gräns)"),
     ("first_year_multiplier", "faktorn för användaravgiften under en ny medlems första år (standard 2)"),
     ("notice_months", "månader från uppsägning till sista dagen (standard 12)"),

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use billing_core::calendar::{
-    Budget, BudgetLine, CorrectionPolicy, Period, PeriodStarts, Registration, UserCount, UserId,
+    Budget, BudgetLine, CorrectionPolicy, FeePolicy, Period, PeriodStarts, Registration, UserCount,
+    UserId,
 };
 use billing_core::cooperation::{Cooperation, CoveredCost};
 use billing_core::invoice::ids::OrgNumber;
@@ -309,6 +310,11 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
         "yes to round payable totals to whole kronor (default no)",
     ),
     (
+        "fee_rounding",
+        &["avgiftsavrundning"],
+        "how the annual fee F = B / N from a budget is kept: öre (default, rounded to öre), kronor (to whole kronor) or exakt (exact, not rounded: the year's lines recover the budget)",
+    ),
+    (
         "member_limit",
         &["max_medlemmar"],
         "the most parties the agreement allows (empty: no limit)",
@@ -502,6 +508,8 @@ pub struct Settings {
     pub fee_vat: VatRate,
     /// Round payable totals to whole kronor.
     pub round_totals: bool,
+    /// How the annual fee from a budget is kept (R5): öre, kronor or exact.
+    pub fee_rounding: FeePolicy,
     /// The most parties allowed.
     pub member_limit: Option<u64>,
     /// First-year multiplier.
@@ -1734,6 +1742,22 @@ impl<'a> Sheets<'a> {
                 None
             }
         };
+        let fee_rounding = match text("fee_rounding", problems)
+            .map(|t| t.trim().to_lowercase())
+            .as_deref()
+        {
+            None | Some("öre" | "ore") => Some(FeePolicy::ORE),
+            Some("kronor" | "krona") => Some(FeePolicy::KRONOR),
+            Some("exakt" | "exact") => Some(FeePolicy::Exact),
+            Some(_) => {
+                problems.push(values["fee_rounding"].cell("value").problem(
+                    Severity::Error,
+                    "fee_rounding must be öre (the default), kronor or exakt (exact, not rounded)",
+                    true,
+                ));
+                None
+            }
+        };
         let whole = |key: &str, default: u64, min: u64, problems: &mut Problems| {
             values
                 .get(key)
@@ -1881,6 +1905,7 @@ impl<'a> Sheets<'a> {
                 payment_days: payment_days?,
                 fee_vat: fee_vat?,
                 round_totals: round_totals?,
+                fee_rounding: fee_rounding?,
                 member_limit,
                 first_year_multiplier: first_year_multiplier?,
                 notice_months: notice_months?,
@@ -2729,18 +2754,27 @@ pub fn party_id_fault(id: &str) -> Option<String> {
             return Some(fault);
         }
     }
-    // Only a stem of three or four bytes can be a device name: no uppercase copy of every id
-    // (one per row of a register of millions).
+    // Only a stem of three to seven bytes can be a device name: no uppercase copy of every id
+    // (one per row of a register of millions). Windows also reserves CONIN$ and CONOUT$, and
+    // COM and LPT followed by a superscript digit ¹, ² or ³ (two bytes in UTF-8).
     let stem = id.split('.').next().unwrap_or(id).trim_end();
     let is = |name: &str| stem.eq_ignore_ascii_case(name);
+    let port = |prefix: &[u8]| match (stem.as_bytes().get(..3), stem.get(3..)) {
+        (Some(p), Some(n)) => {
+            p.eq_ignore_ascii_case(prefix)
+                && (matches!(n.as_bytes(), [d] if d.is_ascii_digit())
+                    || matches!(n, "\u{b9}" | "\u{b2}" | "\u{b3}"))
+        }
+        _ => false,
+    };
     let reserved = is("CON")
         || is("PRN")
         || is("AUX")
         || is("NUL")
-        || matches!(stem.as_bytes(), [a, b, c, d]
-            if ([*a, *b, *c].eq_ignore_ascii_case(b"COM")
-                || [*a, *b, *c].eq_ignore_ascii_case(b"LPT"))
-                && d.is_ascii_digit());
+        || is("CONIN$")
+        || is("CONOUT$")
+        || port(b"COM")
+        || port(b"LPT");
     if reserved {
         return Some(format!(
             "a party id may not be {}, a device name on Windows",
@@ -3247,6 +3281,9 @@ mod party_id_tests {
             "COM",
             "LPTX",
             "COM10",
+            "COM\u{b9}0",
+            "CONIN",
+            "CONOUT$1",
             "abé",
             "ab\u{e9}",
         ] {
@@ -3265,6 +3302,22 @@ mod party_id_tests {
         assert_eq!(
             fault("Lpt9 "),
             "a party id may not be LPT9, a device name on Windows"
+        );
+        assert_eq!(
+            fault("com\u{b9}"),
+            "a party id may not be COM\u{b9}, a device name on Windows"
+        );
+        assert_eq!(
+            fault("LPT\u{b3}.pdf"),
+            "a party id may not be LPT\u{b3}, a device name on Windows"
+        );
+        assert_eq!(
+            fault("conin$"),
+            "a party id may not be CONIN$, a device name on Windows"
+        );
+        assert_eq!(
+            fault("ConOut$"),
+            "a party id may not be CONOUT$, a device name on Windows"
         );
         assert_eq!(fault(".hidden"), "a party id may not start with a dot");
         assert_eq!(

@@ -391,6 +391,18 @@ fn corpus() -> Vec<Bad> {
             expect: &["Settings!B5: correction_policy must be next_invoice_count or pro_rata_days, found \"pro_rata\""],
         },
         Bad {
+            name: "unknown-fee-rounding",
+            form: Csv,
+            brk: Tables("kalmar-2010", |t| push_row(t, "Settings", &["avgiftsavrundning", "tiondelar"])),
+            expect: &["Settings!B11: fee_rounding must be öre (the default), kronor or exakt (exact, not rounded), found \"tiondelar\""],
+        },
+        Bad {
+            name: "unknown-fee-rounding-xlsx",
+            form: Xlsx,
+            brk: Tables("kalmar-2010", |t| push_row(t, "Settings", &["fee_rounding", "cents"])),
+            expect: &["Settings!B11: fee_rounding must be öre (the default), kronor or exakt (exact, not rounded), found \"cents\""],
+        },
+        Bad {
             name: "vat-rate-not-swedish",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "H2", "20")),

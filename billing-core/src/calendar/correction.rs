@@ -133,7 +133,7 @@ pub(crate) fn correction_line(
                     Text::plain(format!(
                         "F × Σ_u Σ_d m(d) / ({} × |P|) = {} × {} / ({} × {})",
                         ctx.per_year,
-                        ctx.fee.amount().to_swedish(),
+                        ctx.fee.to_swedish(),
                         swedish_decimal(days.value(), 10),
                         ctx.per_year,
                         period.days()

@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 
 use crate::agreement::SourceRef;
 use crate::calendar::error::CalendarError;
-use crate::explain::{Language, Step, Text};
-use crate::money::{group_thousands, Money, RoundingPolicy};
+use crate::explain::{swedish_decimal, Language, Step, Text};
+use crate::money::{group_thousands, ratio_to_decimal, Money, RoundingPolicy};
 
 /// One cost line of a budget (licences, modules, consultants, system managers, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,12 +47,54 @@ impl Budget {
     }
 }
 
+/// How the annual fee F = B / N of a budget is kept (R5, the decision "the fee is a price in
+/// öre"): rounded by a named policy, a published price (to öre, half away from zero, by
+/// default), or exact, the fraction B / N itself, for agreements that want the budget recovered
+/// to the öre. A fee given directly rather than from a budget is used as it is, under either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum FeePolicy {
+    /// F rounded once under the policy, then used as an amount in öre.
+    Rounded(RoundingPolicy),
+    /// F kept as the exact fraction B / N: each user-fee line is computed from B and N and
+    /// rounded once, as a line (the calendar's line rounding).
+    Exact,
+}
+
+impl FeePolicy {
+    /// To öre, half away from zero: the default (11,111.11 kr for 1,000,000 kr over 90 users).
+    pub const ORE: FeePolicy = FeePolicy::Rounded(RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO);
+    /// To whole kronor, half away from zero (11,111.00 kr for 1,000,000 kr over 90 users).
+    pub const KRONOR: FeePolicy = FeePolicy::Rounded(RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO);
+}
+
+impl Default for FeePolicy {
+    /// [`FeePolicy::ORE`], the default of R5.
+    fn default() -> FeePolicy {
+        FeePolicy::ORE
+    }
+}
+
+impl From<RoundingPolicy> for FeePolicy {
+    fn from(policy: RoundingPolicy) -> FeePolicy {
+        FeePolicy::Rounded(policy)
+    }
+}
+
 /// An annual user fee F and the day it applies from, with how it was derived.
+///
+/// F is held as the fraction `numerator / divisor` with the numerator in öre: the divisor is 1
+/// for a fee in öre (given, or rounded from a budget), and N for an exact fee
+/// ([`FeePolicy::Exact`]), whose numerator is B.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AnnualFee {
     valid_from: NaiveDate,
     amount: Money,
+    numerator: Money,
+    divisor: u64,
+    exact: bool,
     steps: Vec<Step>,
 }
 
@@ -62,6 +104,9 @@ impl AnnualFee {
         AnnualFee {
             valid_from,
             amount,
+            numerator: amount,
+            divisor: 1,
+            exact: false,
             steps: vec![Step::input(
                 Text::new(
                     format!("årlig användaravgift F från {valid_from}"),
@@ -78,9 +123,43 @@ impl AnnualFee {
         self.valid_from
     }
 
-    /// F, per user and year.
+    /// F per user and year, in öre: the fee itself when it is in öre; for an exact fee whose
+    /// fraction does not end in öre, F rounded to öre half away from zero, for display only
+    /// (the lines are computed from [`AnnualFee::fraction`]).
     pub fn amount(&self) -> Money {
         self.amount
+    }
+
+    /// F as the exact fraction (numerator in öre, divisor): `(12,000.00 kr, 1)` for a fee in
+    /// öre, `(1,000,000.00 kr, 90)` for 1,000,000 kr over 90 users kept exact. The user-fee
+    /// lines compute with it.
+    pub fn fraction(&self) -> (Money, u64) {
+        (self.numerator, self.divisor)
+    }
+
+    /// True for a fee kept exact ([`FeePolicy::Exact`]), even when B / N ends in öre.
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+
+    /// F as a decimal: exact when the fraction ends within 28 digits, else to 28 significant
+    /// digits (for explanations, which show 10 decimals).
+    pub fn value(&self) -> Decimal {
+        if self.divisor == 1 {
+            return self.numerator.to_decimal();
+        }
+        ratio_to_decimal(self.numerator.ore(), i128::from(self.divisor) * 100)
+            .unwrap_or_else(|| self.amount.to_decimal())
+    }
+
+    /// F as the explanations show it: `12 000,00` for a fee that ends in öre (rounded, given,
+    /// or exact and even), else its exact value to 10 decimals, e.g. `11 111,1111111111`.
+    pub fn to_swedish(&self) -> String {
+        if self.numerator.ore() % i128::from(self.divisor) == 0 {
+            Money::from_ore(self.numerator.ore() / i128::from(self.divisor)).to_swedish()
+        } else {
+            swedish_decimal(self.value(), 10)
+        }
     }
 
     /// How it was derived, as explanation steps.
@@ -89,8 +168,9 @@ impl AnnualFee {
     }
 }
 
-/// The annual fee F = B / N of `budget` with `users` users at its reference date, rounded once
-/// under `policy` (R5).
+/// The annual fee F = B / N of `budget` with `users` users at its reference date, kept under
+/// `policy` (R5): rounded once, or exact. A [`RoundingPolicy`] converts into the policy that
+/// rounds with it.
 ///
 /// # Errors
 /// [`CalendarError::BudgetWithoutUsers`] when `users` is 0, and
@@ -98,8 +178,9 @@ impl AnnualFee {
 pub fn annual_fee(
     budget: &Budget,
     users: u64,
-    policy: RoundingPolicy,
+    policy: impl Into<FeePolicy>,
 ) -> Result<AnnualFee, CalendarError> {
+    let policy = policy.into();
     let total = budget.total();
     if users == 0 {
         return Err(CalendarError::BudgetWithoutUsers {
@@ -114,10 +195,19 @@ pub fn annual_fee(
         });
     }
     let exact = total.to_decimal() / Decimal::from(users);
-    let amount = Money::round(exact, policy).map_err(|_| CalendarError::NonPositiveBudget {
+    // The rounded fee, for display when it is exact: to öre.
+    let rounding = match policy {
+        FeePolicy::Rounded(r) => r,
+        FeePolicy::Exact => RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO,
+    };
+    let amount = Money::round(exact, rounding).map_err(|_| CalendarError::NonPositiveBudget {
         budget: budget.name.clone(),
         total,
     })?;
+    let (numerator, divisor) = match policy {
+        FeePolicy::Rounded(_) => (amount, 1),
+        FeePolicy::Exact => (total, users),
+    };
     let mut steps: Vec<Step> = budget
         .lines
         .iter()
@@ -158,24 +248,37 @@ pub fn annual_fee(
         )
         .with_figure(crate::explain::Figure::BudgetUsers(users)),
     );
-    let rounded = crate::money::policy_words(policy);
     let b_n = format!("B / N = {} / {}", total.to_swedish(), users);
+    let fee = AnnualFee {
+        valid_from: budget.valid_from,
+        amount,
+        numerator,
+        divisor,
+        exact: policy == FeePolicy::Exact,
+        steps: Vec::new(),
+    };
+    let how = match policy {
+        FeePolicy::Rounded(r) => {
+            let rounded = crate::money::policy_words(r);
+            Text::new(
+                format!("{b_n}, avrundat {}", rounded.get(Language::Sv)),
+                format!("{b_n}, rounded {}", rounded.get(Language::En)),
+            )
+        }
+        FeePolicy::Exact => Text::new(
+            format!("{b_n}, exakt, ej avrundat (visas med 10 decimaler)"),
+            format!("{b_n}, exact, not rounded (shown to 10 decimals)"),
+        ),
+    };
     steps.push(Step::computed(
         Text::new(
             format!("årlig användaravgift F från {}", budget.valid_from),
             format!("annual user fee F from {}", budget.valid_from),
         ),
-        Text::new(
-            format!("{b_n}, avrundat {}", rounded.get(Language::Sv)),
-            format!("{b_n}, rounded {}", rounded.get(Language::En)),
-        ),
-        Text::plain(amount.to_swedish()),
+        how,
+        Text::plain(fee.to_swedish()),
     ));
-    Ok(AnnualFee {
-        valid_from: budget.valid_from,
-        amount,
-        steps,
-    })
+    Ok(AnnualFee { steps, ..fee })
 }
 
 /// Annual fees by the day they apply from.
@@ -266,6 +369,47 @@ mod tests {
         assert_eq!(half_up.amount().to_string(), "33.33");
         let kronor = annual_fee(&b, 3, RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO).unwrap();
         assert_eq!(kronor.amount().to_string(), "33.00");
+    }
+
+    #[test]
+    fn exact_fee_keeps_b_over_n_unrounded() {
+        // DOMAIN R5: 1,000,000 kr over 90 users.
+        let b = budget(vec![line("all", 1_000_000)]);
+        let ore = annual_fee(&b, 90, FeePolicy::ORE).unwrap();
+        assert_eq!(ore.amount().to_string(), "11111.11");
+        assert_eq!(ore.fraction(), (Money::from_ore(1_111_111), 1));
+        assert!(!ore.is_exact());
+        let kronor = annual_fee(&b, 90, FeePolicy::KRONOR).unwrap();
+        assert_eq!(kronor.fraction(), (Money::from_kronor(11_111), 1));
+        let exact = annual_fee(&b, 90, FeePolicy::Exact).unwrap();
+        assert!(exact.is_exact());
+        assert_eq!(exact.fraction(), (Money::from_kronor(1_000_000), 90));
+        // Shown rounded to öre where a document needs an amount, and to 10 decimals in the
+        // explanation, which says it is exact.
+        assert_eq!(exact.amount().to_string(), "11111.11");
+        assert_eq!(exact.to_swedish(), "11 111,1111111111");
+        let last = exact.steps().last().unwrap();
+        assert_eq!(
+            last.formula.as_ref().unwrap().get(Language::Sv),
+            "B / N = 1 000 000,00 / 90, exakt, ej avrundat (visas med 10 decimaler)"
+        );
+        assert_eq!(
+            last.formula.as_ref().unwrap().get(Language::En),
+            "B / N = 1 000 000,00 / 90, exact, not rounded (shown to 10 decimals)"
+        );
+        assert_eq!(last.value.get(Language::Sv), "11 111,1111111111");
+        // A fee that ends in öre is the same figure under both policies.
+        let even = annual_fee(&budget(vec![line("all", 1_080_000)]), 90, FeePolicy::Exact).unwrap();
+        assert_eq!(even.amount(), Money::from_kronor(12_000));
+        assert_eq!(even.to_swedish(), "12 000,00");
+    }
+
+    #[test]
+    fn a_given_fee_is_the_same_under_every_policy() {
+        let given = AnnualFee::given(day(2010, 1, 1), Money::from_ore(1_111_111), None);
+        assert_eq!(given.fraction(), (Money::from_ore(1_111_111), 1));
+        assert!(!given.is_exact());
+        assert_eq!(given.to_swedish(), "11 111,11");
     }
 
     #[test]

@@ -297,7 +297,7 @@ impl Ctx<'_> {
                     "n × F × Σ m(d) / ({} × |P|) = {} × {} × {} / ({} × {})",
                     self.per_year,
                     n,
-                    self.fee.amount().to_swedish(),
+                    self.fee.to_swedish(),
                     swedish_decimal(days.value(), 10),
                     self.per_year,
                     period.days()
@@ -310,8 +310,14 @@ impl Ctx<'_> {
     /// The steps shared by every line of the period: the fee and the fee per period.
     pub(crate) fn fee_steps(&self) -> Vec<Step> {
         let mut steps = self.fee.steps().to_vec();
-        let per_period = self.fee.amount().to_decimal() / Decimal::from(self.per_year as u64);
         let k = self.per_year;
+        let (fee, divisor) = self.fee.fraction();
+        // F / k from the fraction: exact for an exact fee too (to 28 digits, shown to 10).
+        let per_period = (k as i128)
+            .checked_mul(i128::from(divisor))
+            .and_then(|d| d.checked_mul(100))
+            .and_then(|d| ratio_to_decimal(fee.ore(), d))
+            .unwrap_or_default();
         steps.push(Step::computed(
             Text::new(
                 format!("avgift per användare och period h ({k} perioder per år)"),
@@ -333,7 +339,8 @@ impl Ctx<'_> {
     }
 
     /// `count · F · weighted / (k · |P| · 10^scale)` as an exact fraction in kronor, rounded
-    /// once. `weighted` is Σ m(d) scaled by 10^scale.
+    /// once. `weighted` is Σ m(d) scaled by 10^scale. F is the fee's fraction (R5): for an
+    /// exact fee `B / N`, so the line is `count · B · weighted / (N · k · |P| · 10^scale)`.
     pub(crate) fn amount(
         &self,
         party: &PartyId,
@@ -346,12 +353,14 @@ impl Ctx<'_> {
             period: self.period,
             what,
         };
+        let (fee, divisor) = self.fee.fraction();
         let num = i128::from(count)
-            .checked_mul(self.fee.amount().ore())
+            .checked_mul(fee.ore())
             .and_then(|x| x.checked_mul(weighted.scaled))
             .ok_or_else(too_large)?;
         let den = (self.per_year as i128)
-            .checked_mul(i128::from(self.period.days()))
+            .checked_mul(i128::from(divisor))
+            .and_then(|x| x.checked_mul(i128::from(self.period.days())))
             .and_then(|x| x.checked_mul(weighted.unit))
             .and_then(|x| x.checked_mul(100))
             .ok_or_else(too_large)?;

@@ -70,7 +70,7 @@ pub use chrono::NaiveDate;
 
 pub use advance::{bill_dates, fee_lines};
 pub use error::{CalendarError, CalendarProblems};
-pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeeSchedule};
+pub use fee::{annual_fee, AnnualFee, Budget, BudgetLine, FeePolicy, FeeSchedule};
 pub use fee_line::{CalendarConfig, CalendarConfigBuilder, CorrectionPolicy, FeeLine, FeeLineKind};
 pub use membership::entry::{EntryRequest, EntryRule};
 pub use membership::exit::{extraction_pool, ExitRule};

@@ -10,11 +10,13 @@ use chrono::NaiveDate;
 
 use crate::agreement::{Agreement, PartyId, SourceRef, Sourced};
 use crate::calendar::Period;
-use crate::calendar::{Budget, CalendarConfig, EntryRule, ExitRule, Registration, UserCount};
+use crate::calendar::{
+    Budget, CalendarConfig, EntryRule, ExitRule, FeePolicy, Registration, UserCount,
+};
 use crate::cooperation::{Cooperation, CoveredCost};
 use crate::error::PoolId;
 use crate::invoice::{InvoiceOptions, VatRate};
-use crate::money::{Money, RoundingPolicy};
+use crate::money::Money;
 use crate::pool::Pool;
 use crate::problems::{Located, Place};
 use crate::settlement::{ProviderCost, SettlementDays};
@@ -97,8 +99,9 @@ pub struct Settings {
     pub start: Option<NaiveDate>,
     /// The billing periods, the correction policy and the rounding of user-fee lines (R6, R7).
     pub calendar: CalendarConfig,
-    /// The rounding of the annual fee F from a budget (R5: to öre by default).
-    pub fee_rounding: RoundingPolicy,
+    /// How the annual fee F from a budget is kept (R5): rounded to öre by default, to whole
+    /// kronor, or exact ([`FeePolicy`]).
+    pub fee_rounding: FeePolicy,
     /// How invoices are assembled: VAT of user fees, öresavrundning, due days, currency,
     /// organisation numbers (R15).
     pub invoice: InvoiceOptions,
@@ -123,7 +126,7 @@ impl Settings {
             issuer,
             start,
             calendar: CalendarConfig::default(),
-            fee_rounding: RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO,
+            fee_rounding: FeePolicy::ORE,
             invoice: InvoiceOptions::default(),
             entry: EntryRule::default(),
             exit: ExitRule::default(),

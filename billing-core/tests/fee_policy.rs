@@ -1,0 +1,315 @@
+//! R5's fee policy (docs/rules.md, decision "the fee is a price in öre"): F = B / N rounded to
+//! öre (the default), to whole kronor, or kept exact so that a year's user-fee lines recover the
+//! budget to the öre.
+//!
+//! The worked figures are DOMAIN's: a budget of 1,000,000 kr over 90 users. The property: with
+//! the exact policy and users unchanged all year, each advance line is its party's exact share
+//! n · B / (N · k) rounded to the nearest öre, so the year's lines add up to B within half an öre
+//! per line, and exactly when every share ends in whole öre.
+
+use billing_core::calendar::*;
+use billing_core::{Agreement, Language, Money, Party, PartyId};
+use chrono::Datelike;
+use proptest::prelude::*;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn pid(i: usize) -> PartyId {
+    PartyId::new(&format!("p{i}")).unwrap()
+}
+
+/// A budget of `ore` from 2010-01-01, users counted that day.
+fn budget(ore: i128) -> Budget {
+    Budget {
+        name: "budget 2010".to_owned(),
+        valid_from: day(2010, 1, 1),
+        reference_date: day(2010, 1, 1),
+        lines: vec![BudgetLine {
+            name: "all".to_owned(),
+            amount: Money::from_ore(ore),
+            inferred: false,
+            source: None,
+        }],
+    }
+}
+
+/// The lines of 2010 (and the corrections of its periods, on 2011-01-01) for founding parties
+/// with `users[i]` users each all year, the fee from `budget` with N = Σ users under `policy`.
+fn year_lines(
+    budget: &Budget,
+    users: &[u64],
+    policy: FeePolicy,
+    periods: &PeriodStarts,
+) -> Result<Vec<FeeLine>, CalendarProblems> {
+    let agreement =
+        Agreement::new((0..users.len()).map(|i| Party::new(pid(i), "P")).collect()).unwrap();
+    let founding = (0..users.len())
+        .map(|i| Membership::founding(pid(i), day(2010, 1, 1)))
+        .collect();
+    let members = Members::new(founding, &agreement).unwrap();
+    let counts: Vec<UserCount> = users
+        .iter()
+        .enumerate()
+        .map(|(i, &count)| UserCount {
+            party: pid(i),
+            date: day(2010, 1, 1),
+            count,
+            source: None,
+        })
+        .collect();
+    let counts = UserCounts::new(&counts, &agreement).unwrap();
+    let n = users.iter().sum();
+    let fee = annual_fee(budget, n, policy).unwrap();
+    let config = CalendarConfig {
+        periods: periods.clone(),
+        ..CalendarConfig::default()
+    };
+    let dates = periods.starts_between(day(2010, 1, 1), day(2011, 1, 1));
+    bill_dates(
+        &dates,
+        &config,
+        &FeeSchedule::new(vec![fee]).unwrap(),
+        &members,
+        Users::Counts(&counts),
+        &[],
+    )
+}
+
+/// The advances of 2010 as text (`party amount`), and their sum.
+fn advances(lines: &[FeeLine]) -> (Vec<String>, Money) {
+    let advances: Vec<&FeeLine> = lines
+        .iter()
+        .filter(|l| l.kind == FeeLineKind::Advance && l.period.start().year() == 2010)
+        .collect();
+    (
+        advances
+            .iter()
+            .map(|l| format!("{} {} {}", l.party, l.period.start(), l.amount))
+            .collect(),
+        advances.iter().map(|l| l.amount).sum(),
+    )
+}
+
+/// DOMAIN R5: 1,000,000 kr over 90 users, 18 each at five parties, all year. In öre F is
+/// 11,111.11 and each half-year line 18 × 11,111.11 / 2 = 99,999.99, so the year brings in
+/// 999,999.90; in whole kronor F is 11,111.00 and the lines 99,999.00 (999,990.00); kept exact,
+/// each line is 18 · 1,000,000 / (90 · 2) = 100,000.00 and the year brings in B to the öre.
+#[test]
+fn r5_exact_fee_recovers_a_million_over_90_users_to_the_ore() {
+    let b = budget(100_000_000);
+    let users = [18; 5];
+    let half_years = PeriodStarts::half_years();
+    let cases = [
+        (FeePolicy::ORE, "99999.99", "999999.90"),
+        (FeePolicy::KRONOR, "99999.00", "999990.00"),
+        (FeePolicy::Exact, "100000.00", "1000000.00"),
+    ];
+    for (policy, line, year) in cases {
+        let lines = year_lines(&b, &users, policy, &half_years).unwrap();
+        let (text, sum) = advances(&lines);
+        let expected: Vec<String> = ["2010-01-01", "2010-07-01"]
+            .iter()
+            .flat_map(|d| (0..5).map(move |i| format!("p{i} {d} {line}")))
+            .collect();
+        assert_eq!(text, expected, "{policy:?}");
+        assert_eq!(sum.to_string(), year, "{policy:?}");
+        // Users unchanged: every correction of 2010 (on 2011-01-01) is zero.
+        assert!(lines
+            .iter()
+            .filter(|l| l.kind == FeeLineKind::Correction)
+            .all(|l| l.amount.is_zero()));
+    }
+}
+
+/// DOMAIN R5 with an uneven split: 16, 7 and 67 of the 90 users. Kept exact, the half-year
+/// lines are 16 · 1,000,000 / 180 = 88,888.888… → 88,888.89, 38,888.888… → 38,888.89 and
+/// 372,222.222… → 372,222.22, which happen to add up to 500,000.00; in öre (F = 11,111.11)
+/// they are 88,888.88, 38,888.885 → 38,888.89 and 372,222.185 → 372,222.19: 999,999.92 a year.
+#[test]
+fn r5_exact_fee_with_an_uneven_split() {
+    let b = budget(100_000_000);
+    let half_years = PeriodStarts::half_years();
+    let exact = year_lines(&b, &[16, 7, 67], FeePolicy::Exact, &half_years).unwrap();
+    let (text, sum) = advances(&exact);
+    assert_eq!(
+        text,
+        [
+            "p0 2010-01-01 88888.89",
+            "p1 2010-01-01 38888.89",
+            "p2 2010-01-01 372222.22",
+            "p0 2010-07-01 88888.89",
+            "p1 2010-07-01 38888.89",
+            "p2 2010-07-01 372222.22",
+        ]
+    );
+    assert_eq!(sum.to_string(), "1000000.00");
+    let ore = year_lines(&b, &[16, 7, 67], FeePolicy::ORE, &half_years).unwrap();
+    let (text, sum) = advances(&ore);
+    assert_eq!(
+        text[..3],
+        [
+            "p0 2010-01-01 88888.88",
+            "p1 2010-01-01 38888.89",
+            "p2 2010-01-01 372222.19",
+        ]
+    );
+    assert_eq!(sum.to_string(), "999999.92");
+}
+
+/// The explanation of a line under the exact policy shows F to 10 decimals and says it is
+/// exact, in Swedish and in English.
+#[test]
+fn r5_exact_fee_is_explained_to_ten_decimals() {
+    let lines = year_lines(
+        &budget(100_000_000),
+        &[16, 7, 67],
+        FeePolicy::Exact,
+        &PeriodStarts::half_years(),
+    )
+    .unwrap();
+    let line = lines
+        .iter()
+        .find(|l| l.kind == FeeLineKind::Advance && l.party == pid(0))
+        .unwrap();
+    let shown = |lang| -> Vec<String> {
+        line.explanation
+            .steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} | {} | {}",
+                    s.label.get(lang),
+                    s.formula.as_ref().map_or("", |f| f.get(lang)),
+                    s.value.get(lang)
+                )
+            })
+            .collect()
+    };
+    let sv = shown(Language::Sv);
+    let en = shown(Language::En);
+    assert!(sv.contains(
+        &"årlig användaravgift F från 2010-01-01 | B / N = 1 000 000,00 / 90, exakt, ej avrundat \
+          (visas med 10 decimaler) | 11 111,1111111111"
+            .to_owned()
+    ));
+    assert!(en.contains(
+        &"annual user fee F from 2010-01-01 | B / N = 1 000 000,00 / 90, exact, not rounded \
+          (shown to 10 decimals) | 11 111,1111111111"
+            .to_owned()
+    ));
+    assert!(
+        sv.iter().any(|s| s.ends_with(
+            "| F / 2 | 5 555,5555555556" // h, shown to 10 decimals
+        )),
+        "{sv:#?}"
+    );
+    assert!(
+        sv.iter().any(|s| s.contains(
+            "n × F × Σ m(d) / (2 × |P|) = 16 × 11 111,1111111111 × 181 / (2 × 181) | 88 888,8888888889"
+        )),
+        "{sv:#?}"
+    );
+    assert!(
+        sv.iter()
+            .any(|s| s.ends_with("| 88 888,8888888889 | 88 888,89")),
+        "{sv:#?}"
+    );
+}
+
+/// An exact fee too large for i128 arithmetic is refused with `TooLarge`, never a panic:
+/// 18 446 744 073 709 551 615 users × 10^17 öre × 181 days overflows.
+#[test]
+fn r5_exact_fee_too_large_is_refused() {
+    let b = budget(100_000_000_000_000_000);
+    let err = year_lines(
+        &b,
+        &[u64::MAX],
+        FeePolicy::Exact,
+        &PeriodStarts::half_years(),
+    )
+    .unwrap_err();
+    assert!(
+        err.problems()
+            .iter()
+            .all(|e| matches!(e, CalendarError::TooLarge { .. })),
+        "{err}"
+    );
+    assert_eq!(
+        err.problems()[0].to_string(),
+        "party p0, period 2010-01-01..2010-06-30: the advance is too large to compute exactly"
+    );
+}
+
+/// `n · B / d` rounded to the nearest integer, half away from zero (all positive here).
+fn nearest(n: i128, b: i128, d: i128) -> i128 {
+    (2 * n * b + d) / (2 * d)
+}
+
+fn period_starts() -> impl Strategy<Value = PeriodStarts> {
+    prop_oneof![
+        Just(vec![(1, 1)]),
+        Just(vec![(1, 1), (7, 1)]),
+        Just(vec![(1, 1), (4, 1), (7, 1), (10, 1)]),
+        Just((1..=12).map(|m| (m, 1)).collect()),
+        Just(vec![(1, 1), (3, 15), (11, 30)]),
+    ]
+    .prop_map(|s| PeriodStarts::new(s).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// With the exact policy and users unchanged all year, party i's line of each of the k
+    /// periods is its exact share n_i · B / (N · k) rounded to the nearest öre (the period's
+    /// days cancel out). The shares add up to B, and each line is off by at most half an öre,
+    /// so the year's lines add up to B within ⌊L / 2⌋ öre for L lines; when every share ends in
+    /// whole öre (N · k divides n_i · B), exactly to B. Corrections are all zero.
+    #[test]
+    fn exact_fee_lines_add_up_to_the_budget(
+        users in proptest::collection::vec(0u64..60, 1..8)
+            .prop_filter("someone uses the system", |u| u.iter().any(|&n| n > 0)),
+        b_ore in 1i128..10_000_000_000,
+        even in any::<bool>(),
+        periods in period_starts(),
+    ) {
+        let n: u64 = users.iter().sum();
+        let k = periods.per_year() as i128;
+        // Half the cases have a budget that every share divides evenly.
+        let b_ore = if even { b_ore % 1_000_000 * i128::from(n) * k + i128::from(n) * k } else { b_ore };
+        let lines = year_lines(&budget(b_ore), &users, FeePolicy::Exact, &periods).unwrap();
+        let d = i128::from(n) * k;
+        let mut sum = 0i128;
+        let mut count = 0i128;
+        for (i, &u) in users.iter().enumerate() {
+            let mine: Vec<&FeeLine> = lines
+                .iter()
+                .filter(|l| l.kind == FeeLineKind::Advance && l.party == pid(i))
+                .filter(|l| l.period.start().year() == 2010)
+                .collect();
+            let share = nearest(i128::from(u), b_ore, d);
+            // A share that rounds to 0.00 is not billed at all.
+            let expected = if u == 0 || share == 0 { 0 } else { periods.per_year() };
+            prop_assert_eq!(mine.len(), expected);
+            for l in &mine {
+                prop_assert_eq!(l.amount.ore(), share);
+            }
+            if u > 0 {
+                count += k;
+                sum += share * k;
+            }
+        }
+        prop_assert!(2 * (sum - b_ore).abs() <= count, "sum {} of {} lines, B {}", sum, count, b_ore);
+        if users.iter().all(|&u| (i128::from(u) * b_ore) % d == 0) {
+            prop_assert_eq!(sum, b_ore);
+        }
+        if even {
+            prop_assert_eq!(sum, b_ore);
+        }
+        prop_assert!(lines
+            .iter()
+            .filter(|l| l.kind == FeeLineKind::Correction)
+            .all(|l| l.amount.is_zero()));
+    }
+}
