@@ -971,12 +971,7 @@ fn invoice_workbook(
             None => ws.write_string(r, 4, swedish_decimal(line.unit_price), right)?,
         };
         ws.write_number(r, 5, money_f64(line.amount)?, money)?;
-        ws.write_string(
-            r,
-            6,
-            format!("{} %", swedish_decimal(line.vat.rate)),
-            right,
-        )?;
+        ws.write_string(r, 6, format!("{} %", swedish_decimal(line.vat.rate)), right)?;
         r += 1;
         if let Some(text) = &line.note {
             tall(ws, r, &[(text, 46.0)])?;
@@ -1079,9 +1074,19 @@ fn invoice_workbook(
         for step in &line.explanation.steps {
             let lang = input.settings.language;
             ws.write_string(r, 0, step.label.get(lang), None)?;
-            ws.write_string(r, 1, step.formula.as_ref().map_or("", |f| f.get(lang)), None)?;
+            ws.write_string(
+                r,
+                1,
+                step.formula.as_ref().map_or("", |f| f.get(lang)),
+                None,
+            )?;
             ws.write_string(r, 2, step.value.get(lang), None)?;
-            ws.write_string(r, 3, step.source.as_ref().map(|s| s.as_str()).unwrap_or(""), None)?;
+            ws.write_string(
+                r,
+                3,
+                step.source.as_ref().map(|s| s.as_str()).unwrap_or(""),
+                None,
+            )?;
             r += 1;
         }
         r += 1;

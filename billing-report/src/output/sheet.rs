@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 #[cfg(test)]
 use rust_xlsxwriter::{Format, FormatAlign};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 
 /// The formats of an invoice workbook's cells.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -57,10 +57,18 @@ enum Font {
 impl Font {
     fn xml(self) -> &'static str {
         match self {
-            Font::Regular => r#"<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#,
-            Font::Bold => r#"<font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#,
-            Font::Title => r#"<font><b/><sz val="16"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#,
-            Font::Italic => r#"<font><i/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#,
+            Font::Regular => {
+                r#"<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
+            Font::Bold => {
+                r#"<font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
+            Font::Title => {
+                r#"<font><b/><sz val="16"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
+            Font::Italic => {
+                r#"<font><i/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
         }
     }
 }
@@ -559,7 +567,9 @@ fn fixed(
         level,
         strings,
     );
-    let mut made = FIXED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut made = FIXED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(f) = made.iter().find(|f| f.key == key) {
         return Ok(Arc::clone(f));
     }
@@ -659,7 +669,12 @@ impl Book {
         {
             xml.clear();
             xml.reserve(64 * sheet.cells.len() + 1024);
-            sheet.xml(i == 0, xf.get(i).map_or(&[], Vec::as_slice), &mut strings, &mut xml);
+            sheet.xml(
+                i == 0,
+                xf.get(i).map_or(&[], Vec::as_slice),
+                &mut strings,
+                &mut xml,
+            );
             sheets.push(pack(name, xml.as_bytes(), level)?);
         }
         xml.clear();
@@ -688,7 +703,9 @@ impl Book {
             Ok(p)
         })?;
         let [sheet1, sheet2] = sheets.as_slice() else {
-            return Err(XlsxError::ParameterError("an invoice has two sheets".to_owned()));
+            return Err(XlsxError::ParameterError(
+                "an invoice has two sheets".to_owned(),
+            ));
         };
         let mut parts: Vec<&Packed> = vec![
             &fixed.content_types,
@@ -726,10 +743,13 @@ fn styles_xml(styles: &[Style], out: &mut String) {
                 formats.len() - 1
             })
         });
-        let font = fonts.iter().position(|g| *g == s.font()).unwrap_or_else(|| {
-            fonts.push(s.font());
-            fonts.len() - 1
-        });
+        let font = fonts
+            .iter()
+            .position(|g| *g == s.font())
+            .unwrap_or_else(|| {
+                fonts.push(s.font());
+                fonts.len() - 1
+            });
         xfs.push((num, font, s));
     }
     if !formats.is_empty() {
@@ -851,7 +871,10 @@ fn pack(name: &'static str, bytes: &[u8], level: u8) -> Result<Packed, XlsxError
 fn zip(parts: &[&Packed]) -> Result<Vec<u8>, XlsxError> {
     const DATE: u16 = (1 << 5) | 1;
     let too_large = || XlsxError::ParameterError("the workbook is too large".to_owned());
-    let total: usize = parts.iter().map(|p| p.data.len() + 2 * p.name.len() + 110).sum();
+    let total: usize = parts
+        .iter()
+        .map(|p| p.data.len() + 2 * p.name.len() + 110)
+        .sum();
     let mut out: Vec<u8> = Vec::with_capacity(total + 22);
     let u16s = |out: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|x| out.extend(x.to_le_bytes()));
     let u32s = |out: &mut Vec<u8>, v: &[u32]| v.iter().for_each(|x| out.extend(x.to_le_bytes()));
