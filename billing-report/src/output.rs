@@ -815,10 +815,7 @@ fn invoice_workbook(
     // first in portrait, the basis in landscape.
     let mut wb = sheet::Book::new(w.invoice, draft.date, [w.invoice, w.basis]);
     let (ws, basis) = wb.sheets();
-    for (c, width) in [40.0, 23.0, 10.0, 13.0, 14.0, 15.0, 13.0]
-        .into_iter()
-        .enumerate()
-    {
+    for (c, width) in [40, 23, 10, 13, 14, 15, 13].into_iter().enumerate() {
         ws.set_column_width(c as u16, width)?;
     }
     let wrap = Some(Style::Wrap);
@@ -945,7 +942,7 @@ fn invoice_workbook(
             .max()
             .unwrap_or(1);
         if lines > 1 {
-            ws.set_row_height(r, (15 * lines) as f64)
+            ws.set_row_height(r, u32::try_from(15 * lines).unwrap_or(u32::MAX))
         } else {
             Ok(())
         }
@@ -1057,10 +1054,10 @@ fn invoice_workbook(
 
     // The basis of every line: how it was derived, with the party's own figures only.
     let ws = basis;
-    ws.set_column_width(0, 60.0)?;
-    ws.set_column_width(1, 60.0)?;
-    ws.set_column_width(2, 24.0)?;
-    ws.set_column_width(3, 22.0)?;
+    ws.set_column_width(0, 60)?;
+    ws.set_column_width(1, 60)?;
+    ws.set_column_width(2, 24)?;
+    ws.set_column_width(3, 22)?;
     ws.write_string(0, 0, w.basis_per_line, Some(Style::Title))?;
     let mut r = 2;
     for (c, h) in [w.step, w.formula, w.value, w.source].iter().enumerate() {

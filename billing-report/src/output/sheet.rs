@@ -242,30 +242,28 @@ impl Sheet {
         Ok(self)
     }
 
-    /// A column's width in characters (at least 1), as rust_xlsxwriter stores it.
-    pub(crate) fn set_column_width(&mut self, col: u16, width: f64) -> Result<(), XlsxError> {
-        if col >= COL_MAX || !(1.0..=255.0).contains(&width) {
+    /// A column's width in characters (1 to 255), as rust_xlsxwriter stores it: 7 pixels a
+    /// character and 5 of padding.
+    pub(crate) fn set_column_width(&mut self, col: u16, width: u16) -> Result<(), XlsxError> {
+        if col >= COL_MAX || !(1..=255).contains(&width) {
             return Err(XlsxError::ParameterError(format!(
                 "column width {width} for an invoice sheet"
             )));
         }
-        // 7 pixels per character and 5 of padding, at most 1,790 pixels (255 characters).
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let pixels = ((width * 7.0).round() as u32 + 5).min(1790);
         self.widths.retain(|(c, _)| *c != col);
-        self.widths.push((col, pixels));
+        self.widths.push((col, u32::from(width) * 7 + 5));
         Ok(())
     }
 
-    /// A row's height in points (above the default 15).
-    pub(crate) fn set_row_height(&mut self, row: u32, height: f64) -> Result<(), XlsxError> {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let pixels = (height * 4.0 / 3.0).round() as u32;
-        if pixels <= 20 || pixels > 546 {
+    /// A row's height in points, above the default 15; stored in pixels (4/3 of a point,
+    /// rounded) as rust_xlsxwriter stores it (which, like this, does not hold to Excel's 409).
+    pub(crate) fn set_row_height(&mut self, row: u32, points: u32) -> Result<(), XlsxError> {
+        if !(16..=1_000_000).contains(&points) {
             return Err(XlsxError::ParameterError(format!(
-                "row height {height} for an invoice sheet"
+                "row height {points} for an invoice sheet"
             )));
         }
+        let pixels = (points * 4 + 1) / 3;
         let col = self.dims.map_or(0, |d| d.1);
         self.check(row, col)?;
         self.heights.retain(|(r, _)| *r != row);
@@ -313,8 +311,8 @@ impl Sheet {
                     last = c;
                     i += 1;
                 }
-                // Excel's character width: pixels / 7, truncated to 1/256.
-                let width = f64::from(pixels * 256 / 7) / 256.0;
+                // Excel's character width: pixels / 7, truncated to 1/256, printed exactly.
+                let width = Fraction(pixels * 256 / 7, 256);
                 let _ = write!(
                     out,
                     r#"<col min="{}" max="{}" width="{width}" customWidth="1"/>"#,
@@ -373,7 +371,7 @@ impl Sheet {
                     let _ = write!(out, r#" spans="{}:{}""#, lo + 1, hi + 1);
                 }
                 if let Some((_, px)) = heights.iter().find(|(r, _)| *r == row) {
-                    let _ = write!(out, r#" ht="{}" customHeight="1""#, f64::from(*px) * 0.75);
+                    let _ = write!(out, r#" ht="{}" customHeight="1""#, Fraction(px * 3, 4));
                 }
                 if row_cells.is_empty() {
                     out.push_str("/>");
@@ -425,6 +423,29 @@ impl Sheet {
             "portrait"
         });
         out.push_str(r#"" horizontalDpi="200" verticalDpi="200"/></worksheet>"#);
+    }
+}
+
+/// `n / d` (`d` a power of two up to 256) in decimals, as Rust prints the double it is exactly:
+/// the decimals of the exact value, without trailing zeros.
+struct Fraction(u32, u32);
+
+impl std::fmt::Display for Fraction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Fraction(n, d) = *self;
+        let d = d.max(1);
+        write!(f, "{}", n / d)?;
+        // The remainder in units of 10^-8 (exact for d dividing 256).
+        let mut rest = u64::from(n % d) * 100_000_000 / u64::from(d);
+        if rest > 0 {
+            let mut digits = 8;
+            while rest % 10 == 0 {
+                rest /= 10;
+                digits -= 1;
+            }
+            write!(f, ".{rest:0digits$}")?;
+        }
+        Ok(())
     }
 }
 
@@ -813,9 +834,12 @@ thread_local! {
     static DEFLATE: std::cell::RefCell<Option<(u8, flate2::Compress)>> =
         const { std::cell::RefCell::new(None) };
     /// The styles parts this thread has made, by their styles.
-    static STYLES: std::cell::RefCell<Vec<(Vec<Style>, u8, Arc<Packed>)>> =
+    static STYLES: std::cell::RefCell<Vec<StylesPart>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
+
+/// A styles part made: for these styles, at this level.
+type StylesPart = (Vec<Style>, u8, Arc<Packed>);
 
 /// `bytes` deflated at `level` as the zip crate deflates a part (raw deflate, a 32 kB window),
 /// with its CRC-32.
@@ -933,7 +957,7 @@ mod tests {
     enum Op {
         Text(u32, u16, String, Option<usize>),
         Number(u32, u16, f64, Option<usize>),
-        Width(u16, f64),
+        Width(u16, u16),
         Height(u32, u32),
     }
 
@@ -984,9 +1008,8 @@ mod tests {
                     ws.set_column_width(*c, *w).expect("width");
                 }
                 Op::Height(r, lines) => {
-                    let h = f64::from(15 * lines);
-                    sheet.set_row_height(*r, h).expect("height");
-                    ws.set_row_height(*r, h).expect("height");
+                    sheet.set_row_height(*r, 15 * lines).expect("height");
+                    ws.set_row_height(*r, 15 * lines).expect("height");
                 }
             }
         }
@@ -1021,9 +1044,9 @@ mod tests {
     #[test]
     fn an_invoice_like_workbook_is_rust_xlsxwriters_byte_for_byte() {
         let mut ops = vec![
-            (0, Op::Width(0, 40.0)),
-            (0, Op::Width(1, 23.0)),
-            (0, Op::Width(2, 23.0)),
+            (0, Op::Width(0, 40)),
+            (0, Op::Width(1, 23)),
+            (0, Op::Width(2, 23)),
             (0, Op::Text(0, 0, "FAKTURA".into(), Some(0))),
             (0, Op::Text(2, 0, "Säljare".into(), Some(1))),
             (0, Op::Text(2, 1, " Regionen & <Co> ".into(), None)),
@@ -1040,8 +1063,8 @@ mod tests {
             (0, Op::Text(41, 30, "Säljare".into(), Some(4))),
             (0, Op::Text(2, 1, "överskriven".into(), Some(9))),
             (0, Op::Height(70, 2)),
-            (1, Op::Width(0, 60.0)),
-            (1, Op::Width(1, 60.0)),
+            (1, Op::Width(0, 60)),
+            (1, Op::Width(1, 60)),
             (1, Op::Text(0, 0, "Underlag".into(), Some(0))),
             (1, Op::Number(2, 2, 1234.5, Some(7))),
             (1, Op::Text(2, 1, "Säljare".into(), Some(2))),
@@ -1072,8 +1095,8 @@ mod tests {
                     .prop_map(|(r, c, t, s)| Op::Text(r, c, t, s)),
                 (0..40u32, 0..30u16, -1e16..1e16f64, style)
                     .prop_map(|(r, c, n, s)| Op::Number(r, c, n, s)),
-                (0..10u16, 1..100u32).prop_map(|(c, w)| Op::Width(c, f64::from(w))),
-                (0..40u32, 2..5u32).prop_map(|(r, l)| Op::Height(r, l)),
+                (0..10u16, 1..256u16).prop_map(|(c, w)| Op::Width(c, w)),
+                (0..40u32, 2..28u32).prop_map(|(r, l)| Op::Height(r, l)),
             ],
         )
     }
