@@ -33,7 +33,7 @@ use billing_core::transactions::PricedLine;
 use billing_core::{Allocation, ExcessPolicy, Figure, Language, Money, PartyId};
 
 use crate::compute::Draft;
-use crate::output::excess_words;
+use crate::output::{excess_words, part_name, SHEET_ROWS};
 use crate::workbook::Input;
 
 /// A whole audit workbook before it is written.
@@ -57,6 +57,9 @@ pub struct Sheet {
     pub widths: Vec<(u16, f64)>,
     /// The row of column headings repeated at the top of every printed page, if any.
     pub print_header: Option<u32>,
+    /// The first row that scrolls (the rows above stay in view), if any: on the further sheets
+    /// of a table continued on several (`Fakturor (2)`, …), whose first row is its headings.
+    pub freeze: Option<u32>,
 }
 
 /// One cell: where, what, and how it looks.
@@ -151,7 +154,93 @@ impl std::fmt::Display for Difference {
 /// A workbook that cannot be written.
 pub fn audit_workbook(input: &Input, draft: &Draft) -> Result<Option<Vec<u8>>, String> {
     let book = build(input, draft);
+    fits(&book, SHEET_ROWS)?;
     write(&book).map(Some)
+}
+
+/// The rows of a pool sheet besides its parts table (and the instalment block's copy of it):
+/// the heading, the parameters, the totals, the rounds and limbs tables; at most 48.
+const POOL_SHEET_ROWS: usize = 48;
+
+/// `n` with a comma between thousands: `1,048,576`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// What to do when the audit workbook cannot be written: the other outputs.
+const WAY_OUT: &str = "write the other outputs without it with --only json,csv,pdf,html,xlsx";
+
+/// Refuses, before anything is computed, an agreement whose audit workbook could not be
+/// written: a pool split among more parties than a sheet has rows. Its sheet cannot continue
+/// on another (the remainder ranks and the totals are formulas over the whole parts table),
+/// unlike the fee, transaction and invoice sheets, which do ([`build_within`]).
+///
+/// # Errors
+/// The pool, where it is read, its parties, the rows its sheet would need and the limit.
+pub fn check_size(input: &Input) -> Result<(), String> {
+    check_size_within(input, SHEET_ROWS)
+}
+
+/// [`check_size`] with sheets of `limit` rows.
+///
+/// # Errors
+/// As [`check_size`].
+pub fn check_size_within(input: &Input, limit: u32) -> Result<(), String> {
+    for pool in &input.pools {
+        let parts = match pool.pool.participants() {
+            billing_core::Participants::All => input.parties.len(),
+            billing_core::Participants::Only(parties) => parties.len(),
+        };
+        // The users outside the agreement may be one more row; instalments repeat the parts.
+        let copies = if pool.due.len() > 1 { 2 } else { 1 };
+        let rows = (parts + 1) * copies + POOL_SHEET_ROWS;
+        if rows > limit as usize {
+            return Err(format!(
+                "{}: pool {} is split among {} parties: its sheet in audit.xlsx would need about {} rows, more than the {} a sheet holds, and a split cannot continue on another sheet (its ranks and totals are formulas over the whole table); {WAY_OUT}",
+                pool.place,
+                pool.pool.id(),
+                thousands(parts),
+                thousands(rows),
+                thousands(limit as usize),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether every sheet of `book` has at most `limit` rows: those that cannot continue on
+/// another sheet (a pool split, whose ranks and totals are formulas over the whole parts table;
+/// a fee review, whose costs are sums over their lines; one invoice longer than a sheet) may
+/// not.
+///
+/// # Errors
+/// The first sheet with more, its rows and the limit.
+pub fn fits(book: &AuditBook, limit: u32) -> Result<(), String> {
+    for sheet in &book.sheets {
+        let rows = sheet
+            .cells
+            .iter()
+            .map(|c| c.row as usize + 1)
+            .max()
+            .unwrap_or(0);
+        if rows > limit as usize {
+            return Err(format!(
+                "the sheet `{}` would have {} rows, more than the {} a sheet holds, and it cannot continue on another sheet; {WAY_OUT}",
+                sheet.name,
+                thousands(rows),
+                thousands(limit as usize),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The words of `language`: the Swedish or the English text (R15: one language per document).
@@ -208,6 +297,14 @@ fn figure_words(figure: &str, lang: Language) -> String {
 /// Builds the audit workbook of a run: an about sheet, one sheet per pool split, the user fees
 /// and the invoices, in the agreement's language.
 pub fn build(input: &Input, draft: &Draft) -> AuditBook {
+    build_within(input, draft, SHEET_ROWS)
+}
+
+/// [`build`] with sheets of at most `limit` rows: the fee, transaction and invoice sheets
+/// continue on further sheets (`Användaravgifter (2)`, …) when they have more, each beginning
+/// with the same headings, frozen, every reference to a cell naming the sheet it is on. The
+/// other sheets cannot be continued: [`fits`] says when one has more rows.
+pub fn build_within(input: &Input, draft: &Draft, limit: u32) -> AuditBook {
     let mut sheets = Vec::new();
     let mut pool_refs = BTreeMap::new();
     let mut pool_sheets = Vec::new();
@@ -216,14 +313,20 @@ pub fn build(input: &Input, draft: &Draft) -> AuditBook {
         pool_refs.insert(a.pool.to_string(), refs);
         pool_sheets.push(sheet);
     }
-    let (fee_sheet, fee_refs) = fee_sheet(input, draft);
-    let (tx_sheet, tx_refs) = transactions_sheet(input, draft);
-    sheets.push(about_sheet(input, draft, &pool_sheets));
+    let (fee_sheets, fee_refs) = fee_sheet(input, draft, limit);
+    let (tx_sheets, tx_refs) = transactions_sheet(input, draft, limit);
+    let invoice_sheets = invoice_sheet(input, draft, &pool_refs, &fee_refs, &tx_refs, limit);
+    let parts = Parts {
+        fees: fee_sheets.len(),
+        invoices: invoice_sheets.len(),
+        transactions: tx_sheets.len(),
+    };
+    sheets.push(about_sheet(input, draft, &pool_sheets, &parts));
     sheets.extend(pool_sheets);
-    sheets.push(fee_sheet);
-    sheets.extend(tx_sheet);
+    sheets.extend(fee_sheets);
+    sheets.extend(tx_sheets);
     sheets.extend(fee_review_sheet(input, draft));
-    sheets.push(invoice_sheet(input, draft, &pool_refs, &fee_refs, &tx_refs));
+    sheets.extend(invoice_sheets);
     for sheet in &mut sheets {
         fit_widths(sheet);
     }
@@ -307,6 +410,9 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
         for &(col, width) in &sheet.widths {
             ws.set_column_width(col, width).map_err(e)?;
         }
+        if let Some(row) = sheet.freeze {
+            ws.set_freeze_panes(row, 0).map_err(e)?;
+        }
         // Printed legibly: A4 landscape, one page wide, the column headings on every page.
         ws.set_paper_size(9)
             .set_landscape()
@@ -351,7 +457,7 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
                         Cached::Number(x) => number_text(*x),
                         Cached::Text(t) => t.clone(),
                     };
-                    let f = Formula::new(format!("={formula}")).set_result(result);
+                    let f = Formula::new(formula).set_result(result);
                     ws.write_formula_with_format(c.row, c.col, f, &format(c.style, false))
                         .map_err(e)?;
                 }
@@ -589,6 +695,7 @@ impl Sheet {
             cells: Vec::new(),
             widths: Vec::new(),
             print_header: None,
+            freeze: None,
         }
     }
 
@@ -712,7 +819,27 @@ fn round_div(p: i128, w: i128) -> i128 {
 // ---------------------------------------------------------------------------------------------
 // The about sheet.
 
-fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet]) -> Sheet {
+/// How many sheets the tables that may continue on further sheets take.
+struct Parts {
+    fees: usize,
+    invoices: usize,
+    transactions: usize,
+}
+
+/// The sheets `name` continues on, `parts` in all, each with what it holds.
+fn continued(name: &str, parts: usize, l: Language) -> impl Iterator<Item = (String, String)> + '_ {
+    (1..parts).map(move |k| {
+        (
+            part_name(name, k),
+            match l {
+                Language::Sv => format!("fortsättning av bladet {name}"),
+                Language::En => format!("continued from the sheet {name}"),
+            },
+        )
+    })
+}
+
+fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet], parts: &Parts) -> Sheet {
     let l = input.settings.language;
     let t = |sv, en| tr(l, sv, en);
     let mut s = Sheet::new(names::about(l));
@@ -745,14 +872,23 @@ fn about_sheet(input: &Input, draft: &Draft, pools: &[Sheet]) -> Sheet {
     s.print_header = Some(r);
     r += 1;
     let pool_what = t("fördelning av en kostnadspost: andelar, avkortning till öre, rang efter rest, de ören de får, tak och överskjutande belopp", "a pool split: shares, truncation to öre, remainder ranks, the öre they earn, caps and excess");
-    for (sheet, what) in pools.iter().map(|p| (p.name.as_str(), pool_what)).chain([
-        (names::fees(l), t("användaravgifter: årsavgiften, medlemsdagar som datumräkning, faktorer, förskott och korrigeringar (faktiskt − fakturerat)", "user fees: the annual fee, member days as date arithmetic, multipliers, advances and corrections (actual − billed)")),
-        (names::invoices(l), t("fakturarader (från bladen för kostnadsposter, avgifter och transaktioner), moms per rad, summor per momssats, öresavrundning och att betala", "invoice lines (from the pool, fee and transactions sheets), VAT per line, totals per VAT rate, rounding and the payable total")),
-    ].into_iter().chain(
-        (!draft.transaction_lines.is_empty()).then_some((names::transactions(l), t("transaktionsrader: antal × à-pris i tiotusendels kronor (heltal), avrundat till öre", "transaction lines: count × unit price in ten-thousandths of a krona (integers), rounded to öre"))),
-    ).chain(
-        (!draft.fee_reviews.is_empty()).then_some((names::fee_review(l), t("per samverkan och år: debiterade avgifter, de täckta kostnaderna som antal × pris, summa, saldo, utfall och den avgift som hade täckt kostnaderna", "per cooperation and year: fees charged, the covered costs as counts × prices, total, balance, outcome and the covering fee"))),
-    )) {
+    let own = |(sheet, what): (&str, &str)| (sheet.to_owned(), what.to_owned());
+    let mut listed: Vec<(String, String)> = pools
+        .iter()
+        .map(|p| own((p.name.as_str(), pool_what)))
+        .collect();
+    listed.push(own((names::fees(l), t("användaravgifter: årsavgiften, medlemsdagar som datumräkning, faktorer, förskott och korrigeringar (faktiskt − fakturerat)", "user fees: the annual fee, member days as date arithmetic, multipliers, advances and corrections (actual − billed)"))));
+    listed.extend(continued(names::fees(l), parts.fees, l));
+    listed.push(own((names::invoices(l), t("fakturarader (från bladen för kostnadsposter, avgifter och transaktioner), moms per rad, summor per momssats, öresavrundning och att betala", "invoice lines (from the pool, fee and transactions sheets), VAT per line, totals per VAT rate, rounding and the payable total"))));
+    listed.extend(continued(names::invoices(l), parts.invoices, l));
+    if !draft.transaction_lines.is_empty() {
+        listed.push(own((names::transactions(l), t("transaktionsrader: antal × à-pris i tiotusendels kronor (heltal), avrundat till öre", "transaction lines: count × unit price in ten-thousandths of a krona (integers), rounded to öre"))));
+        listed.extend(continued(names::transactions(l), parts.transactions, l));
+    }
+    if !draft.fee_reviews.is_empty() {
+        listed.push(own((names::fee_review(l), t("per samverkan och år: debiterade avgifter, de täckta kostnaderna som antal × pris, summa, saldo, utfall och den avgift som hade täckt kostnaderna", "per cooperation and year: fees charged, the covered costs as counts × prices, total, balance, outcome and the covering fee"))));
+    }
+    for (sheet, what) in listed {
         s.text(r, 0, sheet, Style::Plain);
         s.text(r, 1, what, Style::Plain);
         r += 1;
@@ -2093,7 +2229,7 @@ fn add_months_formula(d: &str, months: u32) -> String {
 }
 
 #[allow(clippy::too_many_lines)]
-fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
+fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) {
     let l = input.settings.language;
     let t = |sv, en| tr(l, sv, en);
     let sheet_name = names::fees(l);
@@ -2273,39 +2409,66 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
     }
     r += 1;
 
-    s.headers(
-        r,
-        &[
-            t("Part", "Party"),
-            t("Rad", "Line"),
-            t("Periodens första dag", "Period start"),
-            t("Periodens sista dag", "Period last day"),
-            t("|P| dagar", "|P| days"),
-            t("Medlem från", "Member from"),
-            t("Första året till (exkl.)", "First year until (excl.)"),
-            t("Sista dag (uppsägning)", "Last day (notice)"),
-            t("Första medlemsdag i P", "First member day in P"),
-            t("Sista medlemsdag i P", "Last member day in P"),
-            t("Medlemsdagar", "Member days"),
-            t("Dagar första året", "First-year days"),
-            t("Övriga dagar", "Other days"),
-            t("Användare n", "Users n"),
-            t(
-                "Använda (användar)dagar första året",
-                "First-year (user-)days used",
-            ),
-            t("Övriga använda (användar)dagar", "Other (user-)days used"),
-            "Σ m(d) × 10^d",
-            t("Avgift F (kr)", "Fee F (kr)"),
-            t("Faktiskt eller förskott (kr)", "Actual or advance (kr)"),
-            t("Fakturerat tidigare (kr)", "Billed before (kr)"),
-            t("Belopp (kr)", "Amount (kr)"),
-            t("Namn", "Name"),
-        ],
-    );
+    let heads = [
+        t("Part", "Party"),
+        t("Rad", "Line"),
+        t("Periodens första dag", "Period start"),
+        t("Periodens sista dag", "Period last day"),
+        t("|P| dagar", "|P| days"),
+        t("Medlem från", "Member from"),
+        t("Första året till (exkl.)", "First year until (excl.)"),
+        t("Sista dag (uppsägning)", "Last day (notice)"),
+        t("Första medlemsdag i P", "First member day in P"),
+        t("Sista medlemsdag i P", "Last member day in P"),
+        t("Medlemsdagar", "Member days"),
+        t("Dagar första året", "First-year days"),
+        t("Övriga dagar", "Other days"),
+        t("Användare n", "Users n"),
+        t(
+            "Använda (användar)dagar första året",
+            "First-year (user-)days used",
+        ),
+        t("Övriga använda (användar)dagar", "Other (user-)days used"),
+        "Σ m(d) × 10^d",
+        t("Avgift F (kr)", "Fee F (kr)"),
+        t("Faktiskt eller förskott (kr)", "Actual or advance (kr)"),
+        t("Fakturerat tidigare (kr)", "Billed before (kr)"),
+        t("Belopp (kr)", "Amount (kr)"),
+        t("Namn", "Name"),
+    ];
+    s.headers(r, &heads);
     s.print_header = Some(r);
     r += 1;
+    // The parameters the lines use, as the first sheet refers to them and as a further sheet
+    // does (naming the first).
+    let near = FeeParams {
+        k: k_ref,
+        unit: unit_ref,
+        mult_int: mult_int_ref,
+        start: start_ref,
+        fees: fee_cells,
+    };
+    let far = near.on(sheet_name);
+    let widths = s.widths.clone();
+    let mut sheets = Vec::new();
     for line in &draft.fee_lines {
+        if r >= limit {
+            // The table continues on a further sheet: its headings, then the next lines.
+            let mut next = Sheet::new(&part_name(sheet_name, sheets.len() + 1));
+            next.widths = widths.clone();
+            next.headers(0, &heads);
+            next.print_header = Some(0);
+            next.freeze = Some(1);
+            sheets.push(std::mem::replace(&mut s, next));
+            r = 1;
+        }
+        let FeeParams {
+            k: k_ref,
+            unit: unit_ref,
+            mult_int: mult_int_ref,
+            start: start_ref,
+            fees: fee_cells,
+        } = if sheets.is_empty() { &near } else { &far };
         let f = fee_figures(line);
         let party = input.parties.get(&line.party);
         let period = line.period;
@@ -2493,11 +2656,38 @@ fn fee_sheet(input: &Input, draft: &Draft) -> (Sheet, FeeRefs) {
         );
         refs.insert(
             (line.party.clone(), line.kind, period.start()),
-            external(sheet_name, &abs(r, 20)),
+            external(&s.name, &abs(r, 20)),
         );
         r += 1;
     }
-    (s, refs)
+    sheets.push(s);
+    (sheets, refs)
+}
+
+/// The cells of the fee sheet's parameters that its lines refer to.
+struct FeeParams {
+    k: String,
+    unit: String,
+    mult_int: String,
+    start: Option<String>,
+    fees: Vec<(NaiveDate, String)>,
+}
+
+impl FeeParams {
+    /// The same cells referred to from another sheet.
+    fn on(&self, sheet: &str) -> FeeParams {
+        FeeParams {
+            k: external(sheet, &self.k),
+            unit: external(sheet, &self.unit),
+            mult_int: external(sheet, &self.mult_int),
+            start: self.start.as_ref().map(|c| external(sheet, c)),
+            fees: self
+                .fees
+                .iter()
+                .map(|(from, c)| (*from, external(sheet, c)))
+                .collect(),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2529,28 +2719,46 @@ fn invoice_sheet(
     pools: &BTreeMap<String, PoolRefs>,
     fees: &FeeRefs,
     transactions: &TxRefs,
-) -> Sheet {
+    limit: u32,
+) -> Vec<Sheet> {
     let l = input.settings.language;
     let t = |sv, en| tr(l, sv, en);
-    let mut s = Sheet::new(names::invoices(l));
-    s.widths = vec![
-        (0, 46.0),
-        (1, 12.0),
-        (2, 16.0),
-        (3, 10.0),
-        (4, 10.0),
-        (5, 16.0),
-        (6, 14.0),
-    ];
-    let mut r = s.heading(
-        t("Fakturor", "Invoices"),
-        &[
-            t("Varje faktura: dess rader (hämtade från bladen för kostnadsposter och avgifter), moms per rad i öre = ROUND(belopp i öre × sats / 100, 0),", "Each invoice: its lines (taken from the pool and fee sheets), VAT per line in öre = ROUND(amount in öre × rate / 100, 0),"),
-            t("summorna per momssats (SUMIF), summa exkl. moms och moms, öresavrundningen ROUND(summa, 0) − summa när avtalet avrundar, och att betala.", "the totals per VAT rate (SUMIF), the net and VAT totals, the rounding ROUND(total, 0) − total when the agreement rounds, and the payable total."),
-        ],
-    );
+    let name = names::invoices(l);
+    // Each sheet of invoices: its title and what it computes, then whole invoices.
+    let sheet = |k: usize| {
+        let mut s = Sheet::new(&part_name(name, k));
+        s.widths = vec![
+            (0, 46.0),
+            (1, 12.0),
+            (2, 16.0),
+            (3, 10.0),
+            (4, 10.0),
+            (5, 16.0),
+            (6, 14.0),
+        ];
+        let r = s.heading(
+            t("Fakturor", "Invoices"),
+            &[
+                t("Varje faktura: dess rader (hämtade från bladen för kostnadsposter och avgifter), moms per rad i öre = ROUND(belopp i öre × sats / 100, 0),", "Each invoice: its lines (taken from the pool and fee sheets), VAT per line in öre = ROUND(amount in öre × rate / 100, 0),"),
+                t("summorna per momssats (SUMIF), summa exkl. moms och moms, öresavrundningen ROUND(summa, 0) − summa när avtalet avrundar, och att betala.", "the totals per VAT rate (SUMIF), the net and VAT totals, the rounding ROUND(total, 0) − total when the agreement rounds, and the payable total."),
+            ],
+        );
+        (s, r)
+    };
+    let (mut s, mut r) = sheet(0);
+    let top = r;
+    let mut sheets = Vec::new();
     let rounds = input.settings.round_totals;
     for inv in &draft.invoices {
+        // An invoice is never cut: its totals are formulas over its lines. One that does not
+        // fit below the invoices before it begins the next sheet (one longer than a sheet
+        // stays too long, and `fits` says so).
+        let height = inv.lines.len() + inv.vat_totals.len() + usize::from(rounds) + 8;
+        if r as usize + height > limit as usize && r > top {
+            let (next, first) = sheet(sheets.len() + 1);
+            sheets.push(std::mem::replace(&mut s, next));
+            r = first;
+        }
         s.text(
             r,
             0,
@@ -2714,7 +2922,8 @@ fn invoice_sheet(
         );
         r += 3;
     }
-    s
+    sheets.push(s);
+    sheets
 }
 
 /// The formula that takes a line's amount from the sheet that computes it, when one does.
@@ -2879,10 +3088,10 @@ fn counted_in(input: &Input) -> String {
 }
 
 /// The transaction lines billed on the date; none without any.
-fn transactions_sheet(input: &Input, draft: &Draft) -> (Option<Sheet>, TxRefs) {
+fn transactions_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, TxRefs) {
     let mut refs = TxRefs::new();
     if draft.transaction_lines.is_empty() {
-        return (None, refs);
+        return (Vec::new(), refs);
     }
     let l = input.settings.language;
     let t = |sv, en| tr(l, sv, en);
@@ -2907,20 +3116,34 @@ fn transactions_sheet(input: &Input, draft: &Draft) -> (Option<Sheet>, TxRefs) {
             t("Belopp = n × p avrundat till öre (hälften från noll), räknat i hela tiotusendels kronor (p har högst 4 decimaler) så att det blir exakt.", "Amount = n × p rounded to öre half away from zero, computed in whole ten-thousandths of a krona (p has at most 4 decimals) so that it is exact."),
         ],
     );
-    let (first, _, _) = priced_table(
-        input,
-        &mut s,
-        r,
-        &draft.transaction_lines,
-        &counted_in(input),
-    );
-    for (i, l) in draft.transaction_lines.iter().enumerate() {
-        refs.insert(
-            (l.party.clone(), l.description()),
-            external(name, &abs(first + i as u32, 10)),
-        );
+    let note = counted_in(input);
+    // The lines that fit below the headings, then as many further sheets as the rest need,
+    // each its headings (row 1) and lines.
+    let room = limit.saturating_sub(r + 1).max(1) as usize;
+    let (here, rest) = draft
+        .transaction_lines
+        .split_at(room.min(draft.transaction_lines.len()));
+    let widths = s.widths.clone();
+    let mut sheets = Vec::new();
+    for (k, lines) in std::iter::once(here)
+        .chain(rest.chunks(limit.saturating_sub(1).max(1) as usize))
+        .enumerate()
+    {
+        if k > 0 {
+            s = Sheet::new(&part_name(name, k));
+            s.widths = widths.clone();
+            s.freeze = Some(1);
+        }
+        let (first, _, _) = priced_table(input, &mut s, if k == 0 { r } else { 0 }, lines, &note);
+        for (i, l) in lines.iter().enumerate() {
+            refs.insert(
+                (l.party.clone(), l.description()),
+                external(&s.name, &abs(first + i as u32, 10)),
+            );
+        }
+        sheets.push(std::mem::replace(&mut s, Sheet::new(name)));
     }
-    (Some(s), refs)
+    (sheets, refs)
 }
 
 fn outcome_label(o: Outcome, lang: Language) -> &'static str {

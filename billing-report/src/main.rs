@@ -495,6 +495,14 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         }
     };
     let (mut input, register_path) = load_run(args, quiet)?;
+    // An audit workbook that could not be written is refused before the work, not after it.
+    if args
+        .only
+        .as_ref()
+        .is_none_or(|o| o.has(billing_report::outputs::OutputKind::Audit))
+    {
+        billing_report::audit::check_size(&input).map_err(Failure::Refused)?;
+    }
     let out = args
         .out
         .clone()
@@ -556,6 +564,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
 /// nothing of it or the dates after it.
 fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), Failure> {
     let (input, register_path) = load_run(args, quiet)?;
+    billing_report::audit::check_size(&input).map_err(Failure::Refused)?;
     let out_of = |date: NaiveDate| match &args.out {
         Some(dir) => dir.join(date.to_string()),
         None => default_out(&args.input, date, FolderKind::Issued),

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
 
 use billing_core::cooperation::Outcome;
 use billing_core::invoice::{Invoice, InvoiceKind, LineKind, VatRate};
@@ -1181,7 +1181,103 @@ fn vat_text(rate: VatRate, w: &Labels) -> String {
     }
 }
 
+/// The most rows a worksheet holds: 1,048,576 (Excel's limit, which rust_xlsxwriter enforces).
+pub const SHEET_ROWS: u32 = 1_048_576;
+
+/// The name of sheet `k` (0-based) of a table continued on further sheets: `Kassaflöde`,
+/// `Kassaflöde (2)`, `Kassaflöde (3)`, … (as a spreadsheet program names the copy of a sheet).
+pub(crate) fn part_name(name: &str, k: usize) -> String {
+    if k == 0 {
+        name.to_owned()
+    } else {
+        format!("{name} ({})", k + 1)
+    }
+}
+
+/// What a table writes at the top of each of its sheets: widths, page setup, title, headings.
+type Head<'a> = dyn Fn(&mut Worksheet) -> Result<(), rust_xlsxwriter::XlsxError> + 'a;
+
+/// A table of the overview on as many sheets as its rows need (issue 12: at 100,000 parties the
+/// cash flow has more rows than a sheet holds). Its rows are numbered as on one sheet without a
+/// limit; a sheet holds `limit` rows: the `first` heading rows, which `head` writes on every
+/// sheet of the table, then the table's next rows. Once a table takes a second sheet, each of
+/// its sheets is frozen below the headings, so that they stay in view. A table that fits is
+/// written exactly as before (one sheet, nothing frozen).
+struct Pages<'a> {
+    name: String,
+    first: u32,
+    per: u32,
+    sheets: Vec<usize>,
+    head: &'a Head<'a>,
+}
+
+impl<'a> Pages<'a> {
+    fn new(
+        wb: &mut Workbook,
+        name: &str,
+        first: u32,
+        limit: u32,
+        head: &'a Head<'a>,
+    ) -> Result<Pages<'a>, rust_xlsxwriter::XlsxError> {
+        head(wb.add_worksheet().set_name(name)?)?;
+        Ok(Pages {
+            name: name.to_owned(),
+            first,
+            per: limit.saturating_sub(first).max(1),
+            sheets: vec![wb.worksheets().len().saturating_sub(1)],
+            head,
+        })
+    }
+
+    /// The sheet and row of the table's row `row`, the sheet added when it is the first row
+    /// on it.
+    fn at<'w>(
+        &mut self,
+        wb: &'w mut Workbook,
+        row: u32,
+    ) -> Result<(&'w mut Worksheet, u32), rust_xlsxwriter::XlsxError> {
+        let (k, r) = match row.checked_sub(self.first) {
+            None => (0, row),
+            Some(i) => ((i / self.per) as usize, self.first + i % self.per),
+        };
+        while self.sheets.len() <= k {
+            let ws = wb
+                .add_worksheet()
+                .set_name(part_name(&self.name, self.sheets.len()))?;
+            (self.head)(ws)?;
+            ws.set_freeze_panes(self.first, 0)?;
+            if let [only] = self.sheets[..] {
+                wb.worksheet_from_index(only)?
+                    .set_freeze_panes(self.first, 0)?;
+            }
+            self.sheets.push(wb.worksheets().len().saturating_sub(1));
+        }
+        let index = self.sheets.get(k).copied().unwrap_or_default();
+        Ok((wb.worksheet_from_index(index)?, r))
+    }
+}
+
 fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    overview_workbook_within(input, draft, SHEET_ROWS)
+}
+
+/// `overview.xlsx` with sheets of at most `limit` rows ([`SHEET_ROWS`] in a run): a table with
+/// more continues on further sheets. For tests of that without a million rows.
+///
+/// # Errors
+/// As the overview of a run.
+pub fn overview_within(input: &Input, draft: &Draft, limit: u32) -> Result<Vec<u8>, OutputError> {
+    overview_workbook_within(input, draft, limit).map_err(|e| xlsx("overview.xlsx", e))
+}
+
+/// The overview workbook, each sheet of at most `limit` rows: a table with more continues on
+/// further sheets ([`Pages`]).
+#[allow(clippy::too_many_lines)]
+fn overview_workbook_within(
+    input: &Input,
+    draft: &Draft,
+    limit: u32,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let s = styles();
     let lang = input.settings.language;
     let mut wb = new_workbook(
@@ -1201,23 +1297,12 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     // Parties × what their invoice holds: one column per pool (headed by its name), user fees,
     // other lines (transactions, monthly costs), VAT and öresavrundning, which add up to the
     // payable total of the row. The coordinator's own share is a row too, never invoiced (R15).
-    let ws = wb
-        .add_worksheet()
-        .set_name(tr("Sammanställning", "Summary"))?;
-    ws.set_landscape()
-        .set_paper_size(9)
-        .set_print_fit_to_pages(1, 0);
-    ws.write_string_with_format(
-        0,
-        0,
-        format!(
-            "{}: {} {}",
-            input.settings.name,
-            tr("fakturor med fakturadatum", "invoices dated"),
-            draft.date
-        ),
-        &s.title,
-    )?;
+    let title = format!(
+        "{}: {} {}",
+        input.settings.name,
+        tr("fakturor med fakturadatum", "invoices dated"),
+        draft.date
+    );
     let rows: Vec<&Invoice> = draft
         .invoices
         .iter()
@@ -1252,43 +1337,53 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         .map(str::to_owned),
     );
     let header_row = 2;
-    for (c, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(header_row, c as u16, h, &s.bold_wrap)?;
-        ws.set_column_width(c as u16, column_width(h, if c == 1 { 30 } else { 15 }))?;
-    }
-    ws.set_row_height(header_row, 45)?;
+    let head = |ws: &mut Worksheet| {
+        ws.set_landscape()
+            .set_paper_size(9)
+            .set_print_fit_to_pages(1, 0);
+        ws.write_string_with_format(0, 0, &title, &s.title)?;
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(header_row, c as u16, h, &s.bold_wrap)?;
+            ws.set_column_width(c as u16, column_width(h, if c == 1 { 30 } else { 15 }))?;
+        }
+        ws.set_row_height(header_row, 45)?;
+        Ok(())
+    };
+    let mut pages = Pages::new(
+        &mut wb,
+        tr("Sammanställning", "Summary"),
+        header_row + 1,
+        limit,
+        &head,
+    )?;
     let n = summary.pools.len() + 5;
     let mut r = header_row + 1;
     let mut totals = vec![Money::ZERO; n];
     for (inv, amounts) in rows.iter().zip(&summary.amounts) {
-        ws.write_string(r, 0, inv.buyer.as_str())?;
-        ws.write_string(r, 1, party_name(input, &inv.buyer))?;
+        let (ws, row) = pages.at(&mut wb, r)?;
+        ws.write_string(row, 0, inv.buyer.as_str())?;
+        ws.write_string(row, 1, party_name(input, &inv.buyer))?;
         for (j, a) in amounts.iter().enumerate() {
-            ws.write_number_with_format(r, 2 + j as u16, money_f64(*a)?, &s.money)?;
+            ws.write_number_with_format(row, 2 + j as u16, money_f64(*a)?, &s.money)?;
             totals[j] += *a;
         }
         if inv.buyer == inv.issuer {
             ws.write_string(
-                r,
+                row,
                 2 + n as u16,
                 tr("egen andel, faktureras inte", "own share, not invoiced"),
             )?;
         }
         r += 1;
     }
-    ws.write_string_with_format(r, 0, tr("Summa", "Total"), &s.bold)?;
+    // The total of every row, on the table's last sheet.
+    let (ws, row) = pages.at(&mut wb, r)?;
+    ws.write_string_with_format(row, 0, tr("Summa", "Total"), &s.bold)?;
     for (j, t) in totals.iter().enumerate() {
-        ws.write_number_with_format(r, 2 + j as u16, money_f64(*t)?, &s.money_bold)?;
+        ws.write_number_with_format(row, 2 + j as u16, money_f64(*t)?, &s.money_bold)?;
     }
 
     // Pools: amount, allocated, absorbed, uncovered, outside.
-    let ws = wb.add_worksheet().set_name(tr("Kostnadsposter", "Pools"))?;
-    ws.set_landscape()
-        .set_paper_size(9)
-        .set_print_fit_to_pages(1, 0);
-    for c in 0..11u16 {
-        ws.set_column_width(c, if c == 1 { 30 } else { 15 })?;
-    }
     let heads = [
         tr("Kostnadspost", "Pool"),
         tr("Namn", "Name"),
@@ -1302,11 +1397,21 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         tr("Ej täckt", "Uncovered"),
         tr("Bärs utanför avtalet", "Borne outside"),
     ];
-    for (c, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
-    }
+    let head = |ws: &mut Worksheet| {
+        ws.set_landscape()
+            .set_paper_size(9)
+            .set_print_fit_to_pages(1, 0);
+        for c in 0..11u16 {
+            ws.set_column_width(c, if c == 1 { 30 } else { 15 })?;
+        }
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+        }
+        Ok(())
+    };
+    let mut pages = Pages::new(&mut wb, tr("Kostnadsposter", "Pools"), 1, limit, &head)?;
     for (i, a) in draft.allocations.iter().enumerate() {
-        let r = 1 + i as u32;
+        let (ws, r) = pages.at(&mut wb, 1 + i as u32)?;
         ws.write_string(r, 0, a.pool.as_ref())?;
         ws.write_string(r, 1, &a.name)?;
         ws.write_string(r, 2, key_words(a.key, lang))?;
@@ -1326,11 +1431,7 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Invoices.
-    let ws = wb.add_worksheet().set_name(tr("Fakturor", "Invoices"))?;
-    for c in 0..9u16 {
-        ws.set_column_width(c, 15)?;
-    }
-    for (c, h) in [
+    let heads = [
         w.seller,
         w.buyer,
         tr("Slag", "Kind"),
@@ -1340,14 +1441,19 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         w.rounding,
         w.payable,
         w.due_date,
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
-    }
+    ];
+    let head = |ws: &mut Worksheet| {
+        for c in 0..9u16 {
+            ws.set_column_width(c, 15)?;
+        }
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+        }
+        Ok(())
+    };
+    let mut pages = Pages::new(&mut wb, tr("Fakturor", "Invoices"), 1, limit, &head)?;
     for (i, inv) in draft.invoices.iter().enumerate() {
-        let r = 1 + i as u32;
+        let (ws, r) = pages.at(&mut wb, 1 + i as u32)?;
         ws.write_string(r, 0, inv.issuer.as_str())?;
         ws.write_string(r, 1, inv.buyer.as_str())?;
         ws.write_string(
@@ -1367,7 +1473,7 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
     // R15: the coordinator's own share, computed like an invoice, never issued.
     if let Some(own) = &draft.issuer_share {
-        let r = 1 + draft.invoices.len() as u32;
+        let (ws, r) = pages.at(&mut wb, 1 + draft.invoices.len() as u32)?;
         ws.write_string(r, 0, own.issuer.as_str())?;
         ws.write_string(r, 1, own.buyer.as_str())?;
         ws.write_string(
@@ -1385,45 +1491,38 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Cash flow.
-    let ws = wb.add_worksheet().set_name(tr("Kassaflöde", "Cash flow"))?;
-    for c in 0..5u16 {
-        ws.set_column_width(c, 15)?;
-    }
-    for (c, h) in [
+    let heads = [
         tr("Part", "Party"),
         tr("Datum", "Date"),
         tr("In", "In"),
         tr("Ut", "Out"),
         tr("Saldo", "Balance"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
-    }
+    ];
+    let head = |ws: &mut Worksheet| {
+        for c in 0..5u16 {
+            ws.set_column_width(c, 15)?;
+        }
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+        }
+        Ok(())
+    };
+    let mut pages = Pages::new(&mut wb, tr("Kassaflöde", "Cash flow"), 1, limit, &head)?;
     let mut r = 1;
     for t in &draft.timeline {
         for e in &t.entries {
-            ws.write_string(r, 0, t.party.as_str())?;
-            ws.write_string(r, 1, e.date.to_string())?;
-            ws.write_number_with_format(r, 2, money_f64(e.incoming)?, &s.money)?;
-            ws.write_number_with_format(r, 3, money_f64(e.outgoing)?, &s.money)?;
-            ws.write_number_with_format(r, 4, money_f64(e.balance)?, &s.money)?;
+            let (ws, row) = pages.at(&mut wb, r)?;
+            ws.write_string(row, 0, t.party.as_str())?;
+            ws.write_string(row, 1, e.date.to_string())?;
+            ws.write_number_with_format(row, 2, money_f64(e.incoming)?, &s.money)?;
+            ws.write_number_with_format(row, 3, money_f64(e.outgoing)?, &s.money)?;
+            ws.write_number_with_format(row, 4, money_f64(e.balance)?, &s.money)?;
             r += 1;
         }
     }
 
     // The fee review of each cooperation (R13).
     if !draft.fee_reviews.is_empty() {
-        let ws = wb
-            .add_worksheet()
-            .set_name(tr("Avgiftsprövning", "Fee review"))?;
-        ws.set_landscape()
-            .set_paper_size(9)
-            .set_print_fit_to_pages(1, 0);
-        for c in 0..13u16 {
-            ws.set_column_width(c, 16)?;
-        }
         let heads = [
             tr("Samverkan", "Cooperation"),
             tr("Namn", "Name"),
@@ -1448,9 +1547,25 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
                 "Needs a data-processing agreement with the administrator",
             ),
         ];
-        for (c, h) in heads.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
-        }
+        let head = |ws: &mut Worksheet| {
+            ws.set_landscape()
+                .set_paper_size(9)
+                .set_print_fit_to_pages(1, 0);
+            for c in 0..13u16 {
+                ws.set_column_width(c, 16)?;
+            }
+            for (c, h) in heads.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+            }
+            Ok(())
+        };
+        let mut pages = Pages::new(
+            &mut wb,
+            tr("Avgiftsprövning", "Fee review"),
+            1,
+            limit,
+            &head,
+        )?;
         let mut r = 1;
         for review in &draft.fee_reviews {
             let coop = input
@@ -1466,11 +1581,12 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
                         .collect()
                 })
                 .unwrap_or_default();
-            ws.write_string(r, 0, &review.cooperation)?;
-            ws.write_string(r, 1, &review.name)?;
-            ws.write_number(r, 2, f64::from(review.year))?;
+            let (ws, row) = pages.at(&mut wb, r)?;
+            ws.write_string(row, 0, &review.cooperation)?;
+            ws.write_string(row, 1, &review.name)?;
+            ws.write_number(row, 2, f64::from(review.year))?;
             ws.write_string(
-                r,
+                row,
                 3,
                 review
                     .members
@@ -1479,10 +1595,11 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
                     .collect::<Vec<_>>()
                     .join(", "),
             )?;
-            ws.write_number_with_format(r, 4, money_f64(review.fees_charged)?, &s.money)?;
+            ws.write_number_with_format(row, 4, money_f64(review.fees_charged)?, &s.money)?;
             for cost in &review.costs {
+                let (ws, row) = pages.at(&mut wb, r)?;
                 ws.write_string(
-                    r,
+                    row,
                     5,
                     format!(
                         "{} {} {}",
@@ -1491,11 +1608,11 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
                         cost.cost.priced_as.as_str()
                     ),
                 )?;
-                ws.write_number(r, 6, cost.count as f64)?;
-                ws.write_number_with_format(r, 7, money_f64(cost.amount)?, &s.money)?;
+                ws.write_number(row, 6, cost.count as f64)?;
+                ws.write_number_with_format(row, 7, money_f64(cost.amount)?, &s.money)?;
                 r += 1;
             }
-            let r0 = r.saturating_sub(1).max(1);
+            let (ws, r0) = pages.at(&mut wb, r.saturating_sub(1).max(1))?;
             ws.write_number_with_format(r0, 8, money_f64(review.total_costs)?, &s.money_bold)?;
             ws.write_number_with_format(r0, 9, money_f64(review.balance)?, &s.money_bold)?;
             ws.write_string(r0, 10, outcome_words(&review.outcome, lang))?;
@@ -1508,19 +1625,22 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
     }
 
     // Findings and the fee.
-    let ws = wb
-        .add_worksheet()
-        .set_name(tr("Iakttagelser", "Findings"))?;
-    ws.set_column_width(0, 100)?;
-    ws.write_string_with_format(0, 0, tr("Iakttagelse", "Finding"), &s.bold)?;
+    let head = |ws: &mut Worksheet| {
+        ws.set_column_width(0, 100)?;
+        ws.write_string_with_format(0, 0, tr("Iakttagelse", "Finding"), &s.bold)?;
+        Ok(())
+    };
+    let mut pages = Pages::new(&mut wb, tr("Iakttagelser", "Findings"), 1, limit, &head)?;
     let mut r = 1;
     for f in &draft.findings {
-        ws.write_string(r, 0, f.get(lang))?;
+        let (ws, row) = pages.at(&mut wb, r)?;
+        ws.write_string(row, 0, f.get(lang))?;
         r += 1;
     }
     for d in &draft.assumed_dates {
+        let (ws, row) = pages.at(&mut wb, r)?;
         ws.write_string(
-            r,
+            row,
             0,
             match lang {
                 Language::Sv => format!(
@@ -1534,8 +1654,9 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
         r += 1;
     }
     for fee in &draft.fees {
+        let (ws, row) = pages.at(&mut wb, r)?;
         ws.write_string(
-            r,
+            row,
             0,
             format!(
                 "{} {}: {}",

@@ -346,6 +346,7 @@ fn a_number_recalculated_as_text_or_boolean_is_a_difference() {
             cells: vec![cell(0, 1.0), cell(1, 1.0), cell(2, 1.0), cell(3, 1.0)],
             widths: Vec::new(),
             print_header: None,
+            freeze: None,
         }],
         title: String::new(),
     };
@@ -463,4 +464,75 @@ fn a_case_that_does_not_load_or_compute_is_not_left_out() {
         result.is_err(),
         "a broken case was left out instead of failing"
     );
+}
+
+/// Issue 12: the fee, transaction and invoice tables continued on further sheets (the row
+/// limit lowered to a few dozen rows) keep every formula pointing at the right cells:
+/// LibreOffice recalculates every figure of the books to the engine's, to the öre, and a
+/// reference to the wrong sheet is caught.
+#[test]
+fn libreoffice_recomputes_tables_continued_on_further_sheets() {
+    if !soffice() {
+        return;
+    }
+    let dir = scratch("audit-lo-split");
+    let (input, _) =
+        billing_report::workbook::load(&audit_support::many_parties(&dir, 30)).expect("loads");
+    let mut books = Vec::new();
+    for d in ["2026-01-01", "2026-02-01"] {
+        let date = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("a date");
+        let draft = billing_report::compute::compute(
+            &input,
+            date,
+            &billing_report::compute::History::default(),
+        )
+        .expect("computes");
+        let whole = audit::build(&input, &draft);
+        for limit in [24, 37, 64] {
+            let book = audit::build_within(&input, &draft, limit);
+            assert!(book.sheets.len() > whole.sheets.len(), "{d} at {limit}");
+            books.push((format!("split-{d}-{limit}"), book));
+        }
+    }
+    // Plausible slips: a line on a further fee sheet reading the parameters as if they were on
+    // its own sheet; an invoice line reading the first fee sheet's cell for a line that is on
+    // the second.
+    let last = &books[books.len() - 1].1;
+    let far = "'Användaravgifter (2)'!";
+    let invoices = last
+        .sheets
+        .iter()
+        .find(|s| {
+            s.name.starts_with("Fakturor")
+                && s.cells.iter().any(|c| {
+                    matches!(&c.content, Content::Formula { formula, .. } if formula.contains(far))
+                })
+        })
+        .map(|s| s.name.clone())
+        .expect("an invoice line on the second fee sheet");
+    let mutants = [
+        altered(last, "Användaravgifter (2)", "'Användaravgifter'!", ""),
+        altered(last, &invoices, far, "'Användaravgifter'!"),
+    ];
+    let n = books.len();
+    for (i, (book, _)) in mutants.iter().enumerate() {
+        books.push((format!("split-mutant-{i}"), book.clone()));
+    }
+    let recalculated = recalculate(&dir, &books);
+    let mut failures = Vec::new();
+    let mut formulas = 0;
+    for ((name, book), path) in books.iter().zip(&recalculated).take(n) {
+        formulas += formula_count(book);
+        let differences =
+            audit::recalculation_differences(book, path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        failures.extend(differences.iter().map(|d| format!("{name}: {d}")));
+    }
+    eprintln!("{n} split workbook(s), {formulas} formulas");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for (i, (_, what)) in mutants.iter().enumerate() {
+        let found = audit::recalculation_differences(&books[n + i].1, &recalculated[n + i])
+            .expect("read back");
+        eprintln!("{what}: {} difference(s)", found.len());
+        assert!(!found.is_empty(), "a wrong sheet not caught: {what}");
+    }
 }

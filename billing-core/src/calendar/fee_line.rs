@@ -21,7 +21,8 @@ use crate::error::PoolId;
 use crate::explain::{self, swedish_decimal, Explanation, Figure, Language, Step, Text};
 use crate::money::policy_words;
 use crate::money::{
-    decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingPolicy,
+    decimal_to_i128_at_scale, group_thousands, ratio_to_decimal, Money, RoundingMode,
+    RoundingPolicy, RoundingUnit,
 };
 use crate::quantity::{LineQuantity, LumpReason};
 
@@ -365,7 +366,9 @@ impl Ctx<'_> {
             .and_then(|x| x.checked_mul(100))
             .ok_or_else(too_large)?;
         let exact = ratio_to_decimal(num, den).ok_or_else(too_large)?;
-        let rounded = Money::round(exact, self.config.rounding).map_err(|_| too_large())?;
+        // Rounded from the fraction itself, not from its decimal (28 digits), so that a share
+        // a hair below half an öre never rounds up, however large N is (R5, the exact policy).
+        let rounded = round_ratio(num, den / 100, self.config.rounding).ok_or_else(too_large)?;
         Ok((exact, rounded))
     }
 
@@ -389,6 +392,31 @@ impl Ctx<'_> {
             Text::plain(rounded.to_swedish()),
         )
     }
+}
+
+/// `num / den` öre (`den` > 0) rounded under `policy`, in integers: exact whatever the size of
+/// the fraction. `None` when the result is beyond [`Money`]'s range.
+fn round_ratio(num: i128, den: i128, policy: RoundingPolicy) -> Option<Money> {
+    let unit: i128 = match policy.unit() {
+        RoundingUnit::Ore => 1,
+        RoundingUnit::Krona => 100,
+    };
+    let den = den.checked_mul(unit)?;
+    if den <= 0 {
+        return None;
+    }
+    // Truncated toward zero, with the remainder's size compared with half the divisor.
+    let (q, r) = (num / den, (num % den).unsigned_abs());
+    let away = num.signum();
+    let twice = r.checked_mul(2)?;
+    let half = twice.cmp(&den.unsigned_abs());
+    let q = match policy.mode() {
+        RoundingMode::TowardZero => q,
+        RoundingMode::HalfAwayFromZero if half.is_ge() => q + away,
+        RoundingMode::HalfEven if half.is_gt() || (half.is_eq() && q % 2 != 0) => q + away,
+        RoundingMode::HalfAwayFromZero | RoundingMode::HalfEven => q,
+    };
+    Money::try_from_ore(q.checked_mul(unit)?).ok()
 }
 
 /// Σ m(d) over some days: the days at the first-year multiplier and the days at 1, and their
@@ -514,5 +542,70 @@ impl fmt::Display for CorrectionPolicy {
             CorrectionPolicy::NextInvoiceCount => "next_invoice_count",
             CorrectionPolicy::ProRataDays => "pro_rata_days",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORE: RoundingPolicy = RoundingPolicy::ORE_HALF_AWAY_FROM_ZERO;
+
+    #[test]
+    fn round_ratio_rounds_as_the_policy_names() {
+        let cases: &[(i128, i128, RoundingPolicy, &str)] = &[
+            // 1 / 2 öre: a tie goes away from zero, or to the even öre.
+            (1, 2, ORE, "0.01"),
+            (-1, 2, ORE, "-0.01"),
+            (1, 2, RoundingPolicy::ORE_HALF_EVEN, "0.00"),
+            (3, 2, RoundingPolicy::ORE_HALF_EVEN, "0.02"),
+            (-3, 2, RoundingPolicy::ORE_HALF_EVEN, "-0.02"),
+            (19, 10, RoundingPolicy::ORE_TOWARD_ZERO, "0.01"),
+            (-19, 10, RoundingPolicy::ORE_TOWARD_ZERO, "-0.01"),
+            // 18 × 1,000,000.00 / (90 × 2) = 100,000.00; 16 × … = 88,888.888… → 88,888.89.
+            (18 * 100_000_000, 180, ORE, "100000.00"),
+            (16 * 100_000_000, 180, ORE, "88888.89"),
+            // 5,555.50 kr to whole kronor: 5,556.00; 5,555.49: 5,555.00.
+            (
+                555_550,
+                1,
+                RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO,
+                "5556.00",
+            ),
+            (
+                555_549,
+                1,
+                RoundingPolicy::KRONA_HALF_AWAY_FROM_ZERO,
+                "5555.00",
+            ),
+        ];
+        for &(num, den, policy, expected) in cases {
+            let got = round_ratio(num, den, policy).map(|m| m.to_string());
+            assert_eq!(
+                got.as_deref(),
+                Some(expected),
+                "{num} / {den} under {policy:?}"
+            );
+        }
+    }
+
+    /// A share a hair below half an öre: 10^12 kronor and 0.005 kronor less 10^-19 has more
+    /// digits than a decimal holds (28), which rounds it to the tie and so up; the integers do
+    /// not.
+    #[test]
+    fn round_ratio_is_exact_where_a_decimal_is_not() {
+        let den: i128 = 10i128.pow(19);
+        let num = 100_000_000_000_000 * den + den / 2 - 1;
+        assert_eq!(
+            round_ratio(num, den, ORE).unwrap().to_string(),
+            "1000000000000.00"
+        );
+        let decimal = ratio_to_decimal(num, den * 100).unwrap();
+        assert_eq!(
+            Money::round(decimal, ORE).unwrap().to_string(),
+            "1000000000000.01"
+        );
+        // Beyond Money's range: refused, not wrapped.
+        assert!(round_ratio(i128::MAX, 1, ORE).is_none());
     }
 }

@@ -297,3 +297,50 @@ pub fn case_books(name: &str, input: &Path, dates: &[NaiveDate]) -> Vec<(String,
         })
         .collect()
 }
+
+/// An agreement of `n` parties (`p00`, `p01`, …) with a pool billed in two instalments, a pool
+/// shared equally, users (user fees: advances, and corrections on the second date), and two
+/// kinds of transactions per party: tables of a few rows per party, for the tests of sheets
+/// continued on further sheets (`sheet_limits.rs`, `audit_libreoffice.rs`). Billed on
+/// 2026-01-01 and 2026-02-01.
+pub fn many_parties(dir: &Path, n: usize) -> PathBuf {
+    let ids: Vec<String> = (0..n).map(|i| format!("p{i:02}")).collect();
+    let mut parties = String::from("id,name,population\n");
+    let mut users = String::from("party,user_id,first_day,last_day\n");
+    let mut counts = String::from("party,kind,period,count\n");
+    for (i, id) in ids.iter().enumerate() {
+        parties.push_str(&format!("{id},Kommun {i},{}\n", 1000 * (i + 1) + 7));
+        for k in 0..=i % 3 {
+            // Some users leave in January: the second date corrects their fees.
+            let last = if k == 1 { "2026-01-15" } else { "" };
+            users.push_str(&format!("{id},{id}u{k},2025-06-01,{last}\n"));
+        }
+        counts.push_str(&format!(
+            "{id},login,2026-01-10,{}\n{id},sms,2026-01-20,{}\n",
+            100 + i,
+            3 + i
+        ));
+    }
+    write_folder(
+        &dir.join(format!("many-{n}")),
+        &[
+            (
+                "Settings.csv",
+                "setting,value\nname,Gränsfall\nissuer,p00\nstart,2026-01-01\nround_totals,yes\nannual_fee,1200\ntransactions_file,counts.csv\ntransactions_period,month\ncorrection_policy,pro_rata_days\nperiod_starts,\"01-01, 02-01, 03-01, 04-01, 05-01, 06-01, 07-01, 08-01, 09-01, 10-01, 11-01, 12-01\"\n",
+            ),
+            ("Parties.csv", &parties),
+            (
+                "Pools.csv",
+                "id,name,amount,due,key,participants,cap,excess,year,vat,total_users\n\
+                 s1,System,100000.03,2026-01-01;2026-02-01,population,,,,,25,\n\
+                 k1,Kurs,999.99,2026-02-01,equal,,,,,0,\n",
+            ),
+            ("Users.csv", &users),
+            (
+                "Tariffs.csv",
+                "kind,price,valid_from,valid_to\nlogin,0.30,2026-01-01,\nsms,0.0875,2026-01-01,\n",
+            ),
+            ("counts.csv", &counts),
+        ],
+    )
+}
