@@ -13,6 +13,9 @@
 # The outputs of both are the same files (billing-report/tests/issue_through.rs).
 # Prints wall time, CPU time and peak memory (/usr/bin/time -v): the machine is shared, CPU
 # time is the steadier figure. ONE_CORE=1 runs on one core (taskset -c 0): no parallel writing.
+# COMPARE=path: after the timed `issue --through`, the same run with the build at path (e.g.
+# main's) into a second register and folder, untimed, and `diff -r` of the issued folders:
+# the bench fails unless every file is byte-identical.
 # BR=path measures another build of billing-report (e.g. an older one, with ONE_BY_ONE=1).
 # BENCH_DIR=folder: where the copy of the input, the register and the 40 issued folders (about
 # 30,000 files, 850 MB) are written, default /tmp. File creation is slow where many files were
@@ -58,6 +61,20 @@ if [ -z "${ONE_BY_ONE:-}" ]; then
   figures
   issued=$(find "$work/out" -mindepth 1 -maxdepth 1 -type d | wc -l)
   printf '| issue --through %s (%d dates) | %s | %s | %d |\n' "$last" "$issued" "$secs" "$cpu" $((mem / 1024))
+  if [ -n "${COMPARE:-}" ]; then
+    # In a folder of its own: a register beside another's issued folders refuses to issue.
+    cmp=$(mktemp -d "${BENCH_DIR:-/tmp}/issue-compare.XXXXXX")
+    cp -r "$d/csv" "$cmp/csv"
+    "$COMPARE" issue "$cmp/csv" --through "$last" --register "$cmp/register.sqlite" \
+      --out "$cmp/out" --new-register --quiet >/dev/null
+    same=yes
+    diff -r "$cmp/out" "$work/out" >/dev/null || same=
+    [ -n "$same" ] || diff -rq "$cmp/out" "$work/out" | head
+    rm -rf "$work" "$cmp"
+    [ -n "$same" ] || { echo "the issued folders differ from those of $COMPARE"; exit 1; }
+    echo "the $issued issued folders are byte-identical to those of $COMPARE"
+    exit 0
+  fi
   rm -rf "$work"
   exit 0
 fi

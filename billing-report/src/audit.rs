@@ -19,6 +19,7 @@
 //! written; tests alter a formula of the book to show that a recalculation catches it.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -155,7 +156,7 @@ impl std::fmt::Display for Difference {
 pub fn audit_workbook(input: &Input, draft: &Draft) -> Result<Option<Vec<u8>>, String> {
     let book = build(input, draft);
     fits(&book, SHEET_ROWS)?;
-    write(&book).map(Some)
+    write_owned(book).map(Some)
 }
 
 /// The rows of a pool sheet besides its parts table (and the instalment block's copy of it):
@@ -346,6 +347,21 @@ pub fn build_within(input: &Input, draft: &Draft, limit: u32) -> AuditBook {
 /// # Errors
 /// A sheet name or cell rust_xlsxwriter refuses.
 pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
+    write_sheets(&book.title, book.sheets.iter().cloned())
+}
+
+/// [`write`], taking the book: the texts move into the workbook rather than being copied, and
+/// each sheet is dropped once written, so that the book and the workbook are not held whole
+/// together (issue 12: at 100,000 parties they were gigabytes each). The same bytes.
+///
+/// # Errors
+/// As [`write`].
+pub fn write_owned(book: AuditBook) -> Result<Vec<u8>, String> {
+    let AuditBook { sheets, title } = book;
+    write_sheets(&title, sheets.into_iter())
+}
+
+fn write_sheets(title: &str, sheets: impl Iterator<Item = Sheet>) -> Result<Vec<u8>, String> {
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
     // Fixed metadata: without a creation time the writer takes the clock, and the same input
@@ -353,10 +369,14 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
     let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(e)?;
     wb.set_properties(
         &rust_xlsxwriter::DocProperties::new()
-            .set_title(&book.title)
+            .set_title(title)
             .set_author("billing-report")
             .set_creation_datetime(&created),
     );
+    // Deflate at level 1, as the overview and the invoice workbooks (`output::new_workbook`):
+    // the default level 6 was a third of writing the audit workbook, for a file about a
+    // quarter smaller. The cells are the same.
+    wb.set_zip_compression_level(1);
     let input_fill = rust_xlsxwriter::Color::RGB(0xFF_F2_CC);
     let format = |style: Style, input: bool| -> Format {
         let f = match style {
@@ -393,19 +413,18 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
         Style::Price,
         Style::Date,
     ];
-    let made: Vec<(Style, [Format; 2])> = STYLES
-        .iter()
-        .map(|&s| (s, [format(s, false), format(s, true)]))
-        .collect();
-    let format = |style: Style, input: bool| -> std::borrow::Cow<'_, Format> {
-        match made.iter().find(|(s, _)| *s == style) {
-            Some((_, [plain, filled])) => {
-                std::borrow::Cow::Borrowed(if input { filled } else { plain })
-            }
-            None => std::borrow::Cow::Owned(format(style, input)),
+    // Found by the style's place in the enum, which STYLES lists in order (no search per cell).
+    let made: [[Format; 2]; 9] = STYLES.map(|s| [format(s, false), format(s, true)]);
+    let unknown = [Format::new(), Format::new()];
+    let format = |style: Style, input: bool| -> &Format {
+        let [plain, filled] = made.get(style as usize).unwrap_or(&unknown);
+        if input {
+            filled
+        } else {
+            plain
         }
     };
-    for sheet in &book.sheets {
+    for sheet in sheets {
         let ws = wb.add_worksheet().set_name(&sheet.name).map_err(e)?;
         for &(col, width) in &sheet.widths {
             ws.set_column_width(col, width).map_err(e)?;
@@ -442,23 +461,23 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
                 ws.set_row_height(row, (15 * n) as f64).map_err(e)?;
             }
         }
-        for c in &sheet.cells {
-            match &c.content {
+        for c in sheet.cells {
+            match c.content {
                 Content::Text(t) => {
-                    ws.write_string_with_format(c.row, c.col, t, &format(c.style, false))
+                    ws.write_string_with_format(c.row, c.col, t, format(c.style, false))
                         .map_err(e)?;
                 }
                 Content::Input(x) => {
-                    ws.write_number_with_format(c.row, c.col, *x, &format(c.style, true))
+                    ws.write_number_with_format(c.row, c.col, x, format(c.style, true))
                         .map_err(e)?;
                 }
                 Content::Formula { formula, cached } => {
                     let result = match cached {
-                        Cached::Number(x) => number_text(*x),
-                        Cached::Text(t) => t.clone(),
+                        Cached::Number(x) => number_text(x),
+                        Cached::Text(t) => t,
                     };
                     let f = Formula::new(formula).set_result(result);
-                    ws.write_formula_with_format(c.row, c.col, f, &format(c.style, false))
+                    ws.write_formula_with_format(c.row, c.col, f, format(c.style, false))
                         .map_err(e)?;
                 }
             }
@@ -473,7 +492,7 @@ const MAX_TEXT_WIDTH: usize = 60;
 /// The characters a number takes as its cell format shows it: `1,234,567.00` for money,
 /// `0.1234567890` for a fraction; a spreadsheet shows `###` in a column narrower than that.
 fn shown_width(x: f64, style: Style) -> usize {
-    let whole = format!("{:.0}", x.abs().trunc()).len();
+    let whole = whole_digits(x);
     let sign = usize::from(x < 0.0);
     sign + match style {
         Style::Money => whole + (whole - 1) / 3 + 3,
@@ -522,12 +541,21 @@ fn heading_width(text: &str) -> usize {
 /// heading fits on up to three lines and every text that has a filled cell to its right shows
 /// in full (up to [`MAX_TEXT_WIDTH`]); a text with an empty cell to its right runs into it.
 fn fit_widths(sheet: &mut Sheet) {
-    let filled: std::collections::BTreeSet<(u32, u16)> =
-        sheet.cells.iter().map(|c| (c.row, c.col)).collect();
+    // The filled cells as sorted keys, searched: not a tree set of every cell (tens of
+    // millions at 100,000 parties, each a node allocated).
+    let key = |row: u32, col: u32| (u64::from(row) << 32) | u64::from(col);
+    let mut filled: Vec<u64> = sheet
+        .cells
+        .iter()
+        .map(|c| key(c.row, u32::from(c.col)))
+        .collect();
+    filled.sort_unstable();
     let mut need: BTreeMap<u16, usize> = BTreeMap::new();
     for c in &sheet.cells {
         let chars = |t: &str| t.chars().count();
-        let runs_on = !filled.contains(&(c.row, c.col + 1));
+        let runs_on = filled
+            .binary_search(&key(c.row, u32::from(c.col) + 1))
+            .is_err();
         let width = match (&c.content, c.style) {
             (Content::Text(t), Style::Header) => heading_width(t) + 2,
             (Content::Text(_), Style::Title) => 0,
@@ -624,9 +652,32 @@ fn close(a: f64, b: f64) -> bool {
 /// double.
 fn number_text(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {
-        format!("{x:.0}")
+        // A whole number below 10^15 is an exact i64, printed as `{x:.0}` prints it (which
+        // takes the slow exact path of float formatting, bignum arithmetic, for each cell).
+        if x == 0.0 && x.is_sign_negative() {
+            "-0".to_owned()
+        } else {
+            (x as i64).to_string()
+        }
     } else {
         format!("{x}")
+    }
+}
+
+/// The digits of the whole part of |x|, as `format!("{:.0}", x.abs().trunc())` has them.
+fn whole_digits(x: f64) -> usize {
+    let whole = x.abs().trunc();
+    if whole < 1e15 {
+        // Exact as an integer (NaN fails the test above and is formatted below).
+        let mut n = whole as u64;
+        let mut digits = 1;
+        while n >= 10 {
+            n /= 10;
+            digits += 1;
+        }
+        digits
+    } else {
+        format!("{whole:.0}").len()
     }
 }
 
@@ -635,25 +686,42 @@ fn number_text(x: f64) -> String {
 
 /// `A`, `B`, …, `Z`, `AA`, … for a 0-based column.
 fn col_name(col: u16) -> String {
+    let mut s = String::with_capacity(3);
+    push_col(&mut s, col);
+    s
+}
+
+/// Appends the letters of a 0-based column to `out`.
+fn push_col(out: &mut String, col: u16) {
+    // At most four letters: 26^4 > 65,536.
+    let mut letters = [0u8; 4];
     let mut n = u32::from(col) + 1;
-    let mut s = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        s.push(b'A' + rem as u8);
+    let mut len = 0;
+    while n > 0 && len < letters.len() {
+        letters[len] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
+        len += 1;
     }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
+    for &b in letters[..len].iter().rev() {
+        out.push(char::from(b));
+    }
 }
 
 /// `B7` for row 6, column 1.
 fn a1(row: u32, col: u16) -> String {
-    format!("{}{}", col_name(col), row + 1)
+    let mut s = String::with_capacity(12);
+    push_col(&mut s, col);
+    let _ = write!(s, "{}", row + 1);
+    s
 }
 
 /// `$B$7`.
 fn abs(row: u32, col: u16) -> String {
-    format!("${}${}", col_name(col), row + 1)
+    let mut s = String::with_capacity(14);
+    s.push('$');
+    push_col(&mut s, col);
+    let _ = write!(s, "${}", row + 1);
+    s
 }
 
 /// `B$7:B$9`: a column's rows, fixed rows.
@@ -3332,6 +3400,65 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The integer shortcuts of `number_text`, `shown_width` and the cell addresses give the
+    /// texts the general formatting gave.
+    #[test]
+    #[allow(clippy::float_arithmetic)]
+    fn number_texts_and_addresses_are_those_of_the_general_formatting() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            9.0,
+            10.0,
+            99.5,
+            -123_456.75,
+            999_999_999_999_999.0,
+            -999_999_999_999_999.0,
+            1e15,
+            -1e15,
+            1e20,
+            4_503_599_627_370_497.0,
+            0.1,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut x = 1.0_f64;
+        for _ in 0..60 {
+            values.push(x);
+            values.push(-x);
+            values.push(x + 1.0);
+            x *= 1.9;
+        }
+        for &v in &values {
+            let general = if v == v.trunc() && v.abs() < 1e15 {
+                format!("{v:.0}")
+            } else {
+                format!("{v}")
+            };
+            assert_eq!(number_text(v), general, "{v}");
+            assert_eq!(
+                whole_digits(v),
+                format!("{:.0}", v.abs().trunc()).len(),
+                "{v}"
+            );
+        }
+        for col in [0u16, 1, 25, 26, 27, 51, 52, 701, 702, 703, 16_383, u16::MAX] {
+            let mut n = u32::from(col) + 1;
+            let mut letters = Vec::new();
+            while n > 0 {
+                letters.push(char::from(b'A' + ((n - 1) % 26) as u8));
+                n = (n - 1) / 26;
+            }
+            let name: String = letters.into_iter().rev().collect();
+            assert_eq!(col_name(col), name);
+            assert_eq!(a1(6, col), format!("{name}7"));
+            assert_eq!(abs(1_048_575, col), format!("${name}$1048576"));
+        }
+    }
 
     #[test]
     fn text_wraps_at_words_within_its_column() {

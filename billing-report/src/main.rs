@@ -570,10 +570,21 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         None => default_out(&args.input, date, FolderKind::Issued),
     };
     let pending = pending_publications(&register_path, quiet)?;
+    // The register is locked for the whole run before its history is read: no other process
+    // issues between two dates of this run (its invoices would be missing from the history the
+    // later dates are computed from). Every read and write of the register in this run goes
+    // through this connection.
+    let register = InvoiceRegister::open_existing(&register_path)?;
+    if let Some(r) = &register {
+        r.hold_lock()?;
+    }
     // The dates: those before `through` on which the engine bills something the register does
     // not hold (what a draft of `through` calls assumed billed), and `through` itself when
     // something is due on it; none before the last date issued, which cannot be issued any more.
-    let history = history(&args.input, Some(&register_path))?;
+    let history = match &register {
+        Some(r) => r.history()?,
+        None => History::default(),
+    };
     let latest = history.dates.last().copied();
     // The input is read, checked and made a model once, and its engine (users, fees) made once:
     // the engine computes `through` here, then steps from the first date to issue to the last,
@@ -612,13 +623,22 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         register_path: &register_path,
         new_register: args.new_register,
         checked_foreign: false,
-        register: None,
+        register,
     };
     let mut issued: Vec<NaiveDate> = Vec::new();
     for date in dates {
         let out = out_of(date);
         clean_leftovers(&out, &pending, quiet);
-        match step.issue(date, &out, quiet) {
+        let done = step.issue(date, &out, quiet);
+        if done.is_err() {
+            // The folders of the dates before it are in place: recorded so now. Were this to
+            // fail too, the next run records them (it finds them in place, see
+            // `finish_publications`); the failure of the date is the error said.
+            if let Some(r) = step.register.as_mut() {
+                let _ = r.record_published();
+            }
+        }
+        match done {
             Ok(true) => issued.push(date),
             Ok(false) => {}
             Err(e) if issued.is_empty() => return Err(e),
@@ -641,6 +661,11 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
                 });
             }
         }
+    }
+    // The last date's folder is in place: recorded so (the earlier ones were with the date
+    // after them).
+    if let Some(r) = step.register.as_mut() {
+        r.record_published()?;
     }
     say(
         quiet,
@@ -745,6 +770,10 @@ impl IssueStep<'_> {
             Some(r) => r,
             None => {
                 let r = InvoiceRegister::create(register_path, &serves)?;
+                if args.through.is_some() {
+                    // Locked for the rest of the run, as an existing register is.
+                    r.hold_lock()?;
+                }
                 self.new_register = false;
                 say(
                     quiet,
@@ -805,7 +834,12 @@ impl IssueStep<'_> {
         let kept = staged.tmp().to_owned();
         let published = staged.recorded().publish();
         if published.is_ok() {
-            register.mark_published(&date.to_string())?;
+            if args.through.is_some() {
+                // Recorded with the next date's transaction, or at the end of the run.
+                register.publish_later(date.to_string());
+            } else {
+                register.mark_published(&date.to_string())?;
+            }
         }
         if let Err(e) = published {
             let numbers = numbered

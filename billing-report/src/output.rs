@@ -20,6 +20,7 @@ use crate::outputs::{OutputKind, Outputs};
 use crate::workbook::Input;
 
 mod sheet;
+mod sorted_json;
 
 /// An error writing outputs.
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +186,13 @@ pub struct Staged {
     protect: Vec<PathBuf>,
     published: bool,
     recorded: bool,
+    /// Whether the folder is made durable before it is returned complete (an issued folder or
+    /// a credit note's, which the register records): every file and folder synced to the disk,
+    /// so that a crash (or power cut) after the register commits never leaves numbers recorded
+    /// with files missing or empty.
+    durable: bool,
+    /// The files written, to be synced once all are (a durable folder only).
+    written: std::sync::Mutex<Vec<PathBuf>>,
 }
 
 /// Whether output may be written to `out`: it does not exist, or `force` is given and it is a
@@ -220,6 +228,7 @@ pub fn stage_folder(
     for (rel, bytes) in files {
         staged.write(rel, bytes)?;
     }
+    staged.sync_folders()?;
     Ok(staged)
 }
 
@@ -262,6 +271,9 @@ pub fn stage_rendered(
     let mut done: Vec<(usize, Result<(), OutputError>)> = order.into_iter().zip(done).collect();
     done.sort_by_key(|(i, _)| *i);
     let mut errors: Vec<OutputError> = done.into_iter().filter_map(|(_, r)| r.err()).collect();
+    if errors.is_empty() {
+        staged.sync_folders()?;
+    }
     match errors.len() {
         0 => Ok(staged),
         1 => Err(errors.remove(0)),
@@ -295,6 +307,8 @@ impl Staged {
             protect: protect.iter().map(|p| p.to_path_buf()).collect(),
             published: false,
             recorded: false,
+            durable: matches!(kind, FolderKind::Issued | FolderKind::Credit),
+            written: std::sync::Mutex::new(Vec::new()),
         };
         if staged.tmp.symlink_metadata().is_ok() {
             std::fs::remove_dir_all(&staged.tmp).map_err(io(&staged.tmp))?;
@@ -326,7 +340,52 @@ impl Staged {
             other => other,
         }
         .map_err(io(&path))?;
-        file.write_all(bytes).map_err(io(&path))
+        file.write_all(bytes).map_err(io(&path))?;
+        if self.durable {
+            if let Ok(mut written) = self.written.lock() {
+                written.push(path);
+            }
+        }
+        Ok(())
+    }
+
+    /// Once every file is written (see [`Staged::durable`]): every file synced, then the
+    /// temporary folder, its sub-folders and its parent, so that the names survive a crash as
+    /// well as the contents. Nothing for other folders.
+    ///
+    /// The files are synced together at the end, by several threads at once, rather than each
+    /// as it is written: a file system commits the syncs that wait together in one go (on ext4,
+    /// one journal commit for many files instead of one each).
+    fn sync_folders(&self) -> Result<(), OutputError> {
+        if !self.durable {
+            return Ok(());
+        }
+        let files = match self.written.lock() {
+            Ok(mut written) => std::mem::take(&mut *written),
+            Err(_) => {
+                return Err(OutputError::Io {
+                    path: self.tmp.display().to_string(),
+                    source: std::io::Error::other("a thread writing the folder failed"),
+                })
+            }
+        };
+        sync_files(&files)?;
+        let mut folders = vec![self.tmp.clone()];
+        let mut i = 0;
+        while let Some(dir) = folders.get(i).cloned() {
+            for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+                let entry = entry.map_err(io(&dir))?;
+                if entry.file_type().map_err(io(&dir))?.is_dir() {
+                    folders.push(entry.path());
+                }
+            }
+            i += 1;
+        }
+        folders.extend(self.tmp.parent().map(Path::to_owned));
+        for dir in folders.iter().rev() {
+            sync_folder(dir)?;
+        }
+        Ok(())
     }
 
     /// The final folder.
@@ -382,8 +441,66 @@ impl Staged {
             std::fs::rename(&self.tmp, &out).map_err(io(&out))?;
             self.published = true;
         }
+        if self.durable {
+            // The rename on the disk before the register records the folder as in place. The
+            // folder is in place whatever this gives: were the rename lost in a crash, the
+            // register would still list its complete copy as in place; the next run puts a
+            // copy whose folder is missing back only while the register lists it as not yet
+            // in place, so the sync is tried, and a failure of it is not a failure to publish.
+            if let Some(parent) = out.parent() {
+                let _ = sync_folder(if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                });
+            }
+        }
         Ok(())
     }
+}
+
+/// Syncs the contents of `files` to the disk, on [`SYNC_THREADS`] threads: they wait for the
+/// disk, not for a core.
+fn sync_files(files: &[PathBuf]) -> Result<(), OutputError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let sync = || -> Result<(), OutputError> {
+        while let Some(path) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+            std::fs::File::open(path)
+                .and_then(|f| f.sync_data())
+                .map_err(io(path))?;
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..SYNC_THREADS.min(files.len()))
+            .map(|_| scope.spawn(sync))
+            .collect();
+        let mut result = sync();
+        for other in others {
+            let done = other.join().unwrap_or_else(|_| {
+                Err(OutputError::Io {
+                    path: files
+                        .first()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    source: std::io::Error::other("a thread syncing the files failed"),
+                })
+            });
+            result = result.and(done);
+        }
+        result
+    })
+}
+
+/// How many files [`sync_files`] syncs at once.
+const SYNC_THREADS: usize = 16;
+
+/// Syncs a folder's entries (names created, renamed or removed in it) to the disk.
+fn sync_folder(dir: &Path) -> Result<(), OutputError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
 }
 
 impl Drop for Staged {
@@ -1100,14 +1217,17 @@ struct Summary {
 }
 
 fn summary_rows(invoices: &[&Invoice]) -> Summary {
-    let mut pools: Vec<String> = invoices
+    // The pools' ids, each once, sorted: a set of the few ids, not a copy of every pool line's
+    // id sorted (2,000,000 of them at 100,000 parties).
+    let pools: Vec<String> = invoices
         .iter()
         .flat_map(|i| &i.lines)
         .filter(|l| l.kind == LineKind::Pool)
-        .map(|l| l.explanation.pool.to_string())
+        .map(|l| l.explanation.pool.as_ref())
+        .collect::<std::collections::BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_owned)
         .collect();
-    pools.sort();
-    pools.dedup();
     let amounts = invoices
         .iter()
         .map(|inv| {
@@ -1921,143 +2041,85 @@ fn lines_csv(input: &Input, draft: &Draft) -> Result<Vec<u8>, OutputError> {
 
 /// The invoices with their lines and explanations, and the run's context.
 ///
-/// Written one item at a time (each invoice, allocation, finding …): only one item's JSON tree
-/// is alive at once, never the whole file's (at 10,000 parties that tree took about 1 GB for
-/// a 41 MB file). The bytes are those of the whole tree written at once: the keys of the
-/// context come in the order a JSON map sorts them.
+/// Written straight from the draft ([`sorted_json`]), one item after the other: no JSON tree is
+/// made (at 10,000 parties a tree of the whole file took about 1 GB for a 41 MB file, and one
+/// tree per invoice most of the file's time). The bytes are those of the whole tree written at
+/// once: every object's keys in the order a JSON map sorts them, every text in the agreement's
+/// language, each invoice line with the VAT category (EN 16931) beside its rate.
 fn invoices_json(input: &Input, draft: &Draft, final_issue: bool) -> Result<Vec<u8>, OutputError> {
     let language = input.settings.language;
-    // Sorted by key, as serde_json's map (without `preserve_order`) writes them.
-    #[derive(serde::Serialize)]
-    struct Run<'a> {
-        agreement: &'a str,
-        allocations: EachInLanguage<'a, billing_core::Allocation>,
-        assumed_billed_dates: InLanguage<'a, Vec<chrono::NaiveDate>>,
-        currency: InLanguage<'a, billing_core::Currency>,
-        date: InLanguage<'a, chrono::NaiveDate>,
-        fee_reviews: EachInLanguage<'a, billing_core::cooperation::FeeReview>,
-        findings: EachInLanguage<'a, billing_core::Text>,
-        invoices: InvoicesJson<'a>,
-        issuer_share: InLanguage<'a, Option<Invoice>>,
-        status: &'static str,
-    }
-    let run = Run {
-        agreement: &input.settings.name,
-        allocations: EachInLanguage {
-            items: &draft.allocations,
-            language,
-        },
-        assumed_billed_dates: InLanguage {
-            value: &draft.assumed_dates,
-            language,
-        },
-        currency: InLanguage {
-            value: &input.settings.currency,
-            language,
-        },
-        date: InLanguage {
-            value: &draft.date,
-            language,
-        },
-        fee_reviews: EachInLanguage {
-            items: &draft.fee_reviews,
-            language,
-        },
-        findings: EachInLanguage {
-            items: &draft.findings,
-            language,
-        },
-        invoices: InvoicesJson {
-            invoices: &draft.invoices,
-            language,
-        },
-        issuer_share: InLanguage {
-            value: &draft.issuer_share,
-            language,
-        },
-        status: if final_issue { "issued" } else { "draft" },
-    };
-    let mut text = Vec::with_capacity(4096 + draft.invoices.len() * 4096);
-    serde_json::to_writer_pretty(&mut text, &run).map_err(|e| OutputError::Xlsx {
+    let failed = |e: sorted_json::Error| OutputError::Xlsx {
         path: "invoices.json".to_owned(),
         message: e.to_string(),
-    })?;
-    text.push(b'\n');
+    };
+    let mut text = Vec::with_capacity(4096 + draft.invoices.len() * 4096);
+    // The run's entries, in the order of their keys.
+    let entry = |text: &mut Vec<u8>, key: &str| {
+        text.extend_from_slice(if text.is_empty() { b"{" } else { b"," });
+        text.extend_from_slice(b"\n  \"");
+        text.extend_from_slice(key.as_bytes());
+        text.extend_from_slice(b"\": ");
+    };
+    let put = |text: &mut Vec<u8>, key: &str, value: &dyn erased::Value| {
+        entry(text, key);
+        value.write(text, language).map_err(failed)
+    };
+    put(&mut text, "agreement", &input.settings.name.as_str())?;
+    put(&mut text, "allocations", &draft.allocations.as_slice())?;
+    put(
+        &mut text,
+        "assumed_billed_dates",
+        &draft.assumed_dates.as_slice(),
+    )?;
+    put(&mut text, "currency", &input.settings.currency)?;
+    put(&mut text, "date", &draft.date)?;
+    put(&mut text, "fee_reviews", &draft.fee_reviews.as_slice())?;
+    put(&mut text, "findings", &draft.findings.as_slice())?;
+    entry(&mut text, "invoices");
+    text.push(b'[');
+    for (i, invoice) in draft.invoices.iter().enumerate() {
+        text.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        let categories: Vec<&'static str> = invoice
+            .lines
+            .iter()
+            .map(|l| vat_category(l.vat_rate))
+            .collect();
+        sorted_json::write(&mut text, 2, language, Some(&categories), invoice).map_err(failed)?;
+    }
+    if !draft.invoices.is_empty() {
+        text.extend_from_slice(b"\n  ");
+    }
+    text.push(b']');
+    put(&mut text, "issuer_share", &draft.issuer_share)?;
+    put(
+        &mut text,
+        "status",
+        &if final_issue { "issued" } else { "draft" },
+    )?;
+    text.extend_from_slice(b"\n}\n");
     Ok(text)
 }
 
-/// A value of `invoices.json` in one language: made into a JSON tree of its own, its texts put
-/// in `language` ([`in_language`]), and written.
-struct InLanguage<'a, T> {
-    value: &'a T,
-    language: Language,
-}
+/// The values of `invoices.json`'s entries, of their different types, in one list of calls.
+mod erased {
+    use crate::document::Language;
 
-impl<T: serde::Serialize> serde::Serialize for InLanguage<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut value = serde_json::to_value(self.value).map_err(serde::ser::Error::custom)?;
-        in_language(&mut value, self.language);
-        serde::Serialize::serialize(&value, serializer)
+    pub(super) trait Value {
+        fn write(&self, out: &mut Vec<u8>, language: Language) -> Result<(), serde_json::Error>;
     }
-}
 
-/// A list of `invoices.json`, each item written as [`InLanguage`] one after the other.
-struct EachInLanguage<'a, T> {
-    items: &'a [T],
-    language: Language,
-}
-
-impl<T: serde::Serialize> serde::Serialize for EachInLanguage<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let language = self.language;
-        serializer.collect_seq(
-            self.items
-                .iter()
-                .map(|value| InLanguage { value, language }),
-        )
-    }
-}
-
-/// The invoices of `invoices.json`, each line with the VAT category (EN 16931) beside its rate.
-struct InvoicesJson<'a> {
-    invoices: &'a [Invoice],
-    language: Language,
-}
-
-impl serde::Serialize for InvoicesJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.invoices.iter().map(|invoice| OneInvoiceJson {
-            invoice,
-            language: self.language,
-        }))
-    }
-}
-
-struct OneInvoiceJson<'a> {
-    invoice: &'a Invoice,
-    language: Language,
-}
-
-impl serde::Serialize for OneInvoiceJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut value = serde_json::to_value(self.invoice).map_err(serde::ser::Error::custom)?;
-        let lines = value.get_mut("lines").and_then(|l| l.as_array_mut());
-        for (line, v) in self.invoice.lines.iter().zip(lines.into_iter().flatten()) {
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "vat_category".to_owned(),
-                    serde_json::Value::from(vat_category(line.vat_rate)),
-                );
-            }
+    impl<T: serde::Serialize> Value for T {
+        fn write(&self, out: &mut Vec<u8>, language: Language) -> Result<(), serde_json::Error> {
+            super::sorted_json::write(out, 1, language, None, self)
         }
-        in_language(&mut value, self.language);
-        serde::Serialize::serialize(&value, serializer)
     }
 }
 
 /// The JSON with every [`billing_core::Text`] (serialized as `{"sv": …, "en": …}`) replaced by
 /// its words in `language`, so that the file holds one language, as a plain string per text.
-/// Changed in place: the tree of a national run is large.
+/// Changed in place: the tree of a national run is large. (`invoices.json` is now written
+/// without a tree, [`sorted_json`]; this is what its bytes are checked against.)
+#[cfg(test)]
 fn in_language(value: &mut serde_json::Value, language: Language) {
     use serde_json::Value;
     match value {
@@ -2258,6 +2320,129 @@ pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `invoices.json` held before it was written without a tree: the value made a JSON
+    /// tree, its texts put in one language, written pretty.
+    fn through_a_tree<T: serde::Serialize>(value: &T, language: Language) -> Vec<u8> {
+        let mut tree = serde_json::to_value(value).unwrap();
+        in_language(&mut tree, language);
+        serde_json::to_vec_pretty(&tree).unwrap()
+    }
+
+    /// The JSON written straight ([`sorted_json`]) is byte for byte the tree's, for every shape
+    /// serde gives: keys out of order, texts at every depth, every kind of enum variant, maps,
+    /// empty lists and objects, numbers of every kind, escapes.
+    #[test]
+    fn json_written_straight_is_the_trees() {
+        use billing_core::Text;
+        use std::collections::{BTreeMap, HashMap};
+        #[derive(serde::Serialize)]
+        #[serde(tag = "finding", rename_all = "snake_case")]
+        enum Tagged {
+            Plain { zeta: u8, alpha: Text },
+            Wrapped(Inner),
+        }
+        #[derive(serde::Serialize)]
+        enum Outer {
+            Unit,
+            New(Text),
+            Pair(i64, Text),
+            Fields {
+                z: Option<Text>,
+                a: Vec<u8>,
+                m: Inner,
+            },
+        }
+        #[derive(serde::Serialize)]
+        struct Inner {
+            zz: f64,
+            b: Option<u32>,
+            aa: Vec<Text>,
+            empty: Vec<u8>,
+            nothing: BTreeMap<String, u8>,
+        }
+        #[derive(serde::Serialize)]
+        struct Unit;
+        #[derive(serde::Serialize)]
+        struct Top {
+            when: chrono::NaiveDate,
+            words: Text,
+            sv: String,
+            en: String,
+            quoted: &'static str,
+            tagged: Vec<Tagged>,
+            outer: Vec<Outer>,
+            by_number: BTreeMap<u32, Text>,
+            hashed: HashMap<String, i32>,
+            big: i128,
+            small: i8,
+            float: f64,
+            flag: bool,
+            letter: char,
+            unit: Unit,
+            tuple: (u8, Text, ()),
+            nested: Vec<Vec<Inner>>,
+        }
+        let text = |n: u32| Text::new(format!("ord {n} \"å\"\n"), format!("word {n}"));
+        let inner = |n: u32| Inner {
+            zz: f64::from(n) / 3.0,
+            b: n.is_multiple_of(2).then_some(n),
+            aa: (0..n).map(text).collect(),
+            empty: Vec::new(),
+            nothing: BTreeMap::new(),
+        };
+        let top = Top {
+            when: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+            words: text(1),
+            sv: "ett".to_owned(),
+            en: "one".to_owned(),
+            quoted: "tab\t \\ \u{1} ✓",
+            tagged: vec![
+                Tagged::Plain {
+                    zeta: 9,
+                    alpha: text(2),
+                },
+                Tagged::Wrapped(inner(2)),
+            ],
+            outer: vec![
+                Outer::Unit,
+                Outer::New(text(3)),
+                Outer::Pair(-4, text(4)),
+                Outer::Fields {
+                    z: None,
+                    a: vec![1, 2],
+                    m: inner(3),
+                },
+                Outer::Fields {
+                    z: Some(text(5)),
+                    a: Vec::new(),
+                    m: inner(0),
+                },
+            ],
+            by_number: (0..12).map(|n| (n * 7 % 12, text(n))).collect(),
+            hashed: (0..20).map(|n| (format!("k{n}"), n)).collect(),
+            big: i128::from(i64::MAX),
+            small: -8,
+            float: 1e21,
+            flag: true,
+            letter: 'ö',
+            unit: Unit,
+            tuple: (1, text(6), ()),
+            nested: vec![vec![], vec![inner(1), inner(4)]],
+        };
+        for language in [Language::Sv, Language::En] {
+            let mut straight = Vec::new();
+            sorted_json::write(&mut straight, 0, language, None, &top).unwrap();
+            assert_eq!(
+                String::from_utf8(straight).unwrap(),
+                String::from_utf8(through_a_tree(&top, language)).unwrap()
+            );
+            // A text alone is its words; a list of them, a list of words.
+            let mut straight = Vec::new();
+            sorted_json::write(&mut straight, 0, language, None, &vec![text(7), text(8)]).unwrap();
+            assert_eq!(straight, through_a_tree(&vec![text(7), text(8)], language));
+        }
+    }
 
     /// The quick conversion of an amount gives the very double its text parses to, and that
     /// double reads back as the same öre, over amounts of every size up to 10^13 kr.

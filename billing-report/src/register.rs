@@ -222,6 +222,9 @@ pub struct IssuedInvoice {
 pub struct InvoiceRegister {
     conn: Connection,
     path: String,
+    /// Output folders put in place whose publication is recorded with the next transaction
+    /// ([`InvoiceRegister::publish_later`]).
+    published_later: Vec<String>,
 }
 
 const SCHEMA: &str = "
@@ -353,7 +356,11 @@ impl InvoiceRegister {
         };
         let conn = Connection::open(path).map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(InvoiceRegister { conn, path: name })
+        Ok(InvoiceRegister {
+            conn,
+            path: name,
+            published_later: Vec::new(),
+        })
     }
 
     /// Creates a new register at `path` for `serves`: the only way a register (and so a number
@@ -510,6 +517,56 @@ impl InvoiceRegister {
             )
             .map_err(|e| self.db(e))?;
         Ok(())
+    }
+
+    /// Holds the register's write lock from now until it is closed (SQLite's exclusive locking
+    /// mode): `issue --through` reads the history once and then issues date after date, so no
+    /// other process may issue in between (its invoices would be missing from the history the
+    /// later dates are computed from). Another writer waits for the lock and then gives up
+    /// ("database is locked"); readers read until this run first commits, then wait too. Each
+    /// date is still its own transaction, committed (and durable) before the next begins.
+    ///
+    /// # Errors
+    /// SQLite errors, e.g. a register another process is writing.
+    pub fn hold_lock(&self) -> Result<(), RegisterError> {
+        // An immediate transaction takes the write (RESERVED) lock; in exclusive mode it is
+        // kept when the transaction ends, and becomes EXCLUSIVE at the first commit that writes.
+        self.conn
+            .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN IMMEDIATE; COMMIT;")
+            .map_err(|e| self.db(e))
+    }
+
+    /// Records that the output folder of `key` is in place with the next date's transaction
+    /// ([`InvoiceRegister::issue`]) or [`InvoiceRegister::record_published`], rather than in a
+    /// transaction of its own: `issue --through` commits once per date instead of twice. Until
+    /// then the register says the folder is still to be put in place; a run that stops before
+    /// recording it leaves that to the next run, which finds the folder in place and its
+    /// temporary copy gone and records it (as after a crash between the rename and
+    /// [`InvoiceRegister::mark_published`]).
+    pub fn publish_later(&mut self, key: String) {
+        self.published_later.push(key);
+    }
+
+    /// Records the publications left by [`InvoiceRegister::publish_later`], in one transaction.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn record_published(&mut self) -> Result<(), RegisterError> {
+        if self.published_later.is_empty() {
+            return Ok(());
+        }
+        let keys = std::mem::take(&mut self.published_later);
+        let path = self.path.clone();
+        let db = move |e: rusqlite::Error| RegisterError::Db {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db.clone())?;
+        mark_published(&tx, &keys).map_err(db.clone())?;
+        tx.commit().map_err(db)
     }
 
     /// Opens the register only if it exists (a draft never creates one).
@@ -709,6 +766,9 @@ impl InvoiceRegister {
             .map_err(db.clone())?;
         tx.execute_batch(INDEXES).map_err(db.clone())?;
         refuse_issued(&tx, &self.path, date)?;
+        // Folders of earlier dates of this run put in place since: recorded with this date (if
+        // it fails, the next run records them, finding them in place).
+        mark_published(&tx, &std::mem::take(&mut self.published_later)).map_err(db.clone())?;
         let mut numbered = Vec::with_capacity(invoices.len());
         for invoice in invoices {
             let issuer = invoice.issuer.to_string();
@@ -1051,6 +1111,15 @@ impl InvoiceRegister {
 }
 
 /// Records one user-fee line as billed.
+/// Marks the publications of `keys` as in place.
+fn mark_published(conn: &Connection, keys: &[String]) -> rusqlite::Result<()> {
+    for key in keys {
+        conn.prepare_cached("UPDATE publications SET published = 1 WHERE date = ?1")?
+            .execute(params![key])?;
+    }
+    Ok(())
+}
+
 fn insert_fee_line(conn: &Connection, l: &FeeLine) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "INSERT INTO fee_lines (party, kind, period_start, period_end, invoice_date, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -183,3 +183,72 @@ fn through_is_for_issue_and_not_with_date() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(!t.path().join("out").exists());
 }
+
+/// Regression (reviewer, issue 12): `--through` read the register's history once but took the
+/// register's lock only for each date's transaction, so another process could issue between two
+/// dates and be missing from the history the later dates were computed from. Now the run holds
+/// the register from before it reads the history to its end: paused after its first date is
+/// committed, no other connection can start writing, nor read what it is doing.
+#[test]
+fn a_through_run_holds_the_register_between_its_dates() {
+    use std::io::BufRead;
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let step = "before-rename";
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(["issue", s(&input), "--through", "2017-12-01"])
+        .env("BILLING_REPORT_TEST_PAUSE_AT", step)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("test pause at") {
+            break;
+        }
+    }
+    let other = rusqlite::Connection::open(&register).unwrap();
+    other
+        .busy_timeout(std::time::Duration::from_millis(100))
+        .unwrap();
+    let write = other.execute_batch("BEGIN IMMEDIATE; COMMIT;");
+    let read = other.query_row("SELECT count(*) FROM invoices", [], |r| r.get::<_, i64>(0));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen.contains("test pause at"), "never paused:\n{seen}");
+    let locked = |e: Option<&rusqlite::Error>| matches!(e, Some(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy);
+    assert!(
+        locked(write.as_ref().err()),
+        "another writer got in: {write:?}"
+    );
+    assert!(
+        locked(read.as_ref().err()),
+        "another reader got in: {read:?}"
+    );
+    drop(other);
+    // Once it is gone, the next run puts the first date's folder in place and issues the rest.
+    let r = cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
+    assert!(
+        r.stderr
+            .contains("finished publishing the invoices dated 2017-07-01"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        issued_folders(&t.path().join("out")),
+        [
+            "2017-07-01",
+            "2017-08-01",
+            "2017-09-01",
+            "2017-10-01",
+            "2017-11-01",
+            "2017-12-01"
+        ]
+    );
+}
