@@ -27,7 +27,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook};
 
-use billing_core::calendar::{FeeLine, FeeLineKind};
+use billing_core::calendar::{FeeLine, FeeLineKind, FeePolicy};
 use billing_core::cooperation::Outcome;
 use billing_core::invoice::{Invoice, LineKind, VatRate};
 use billing_core::transactions::PricedLine;
@@ -2306,12 +2306,28 @@ fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) 
     for c in 4..=22 {
         s.widths.push((c, 13.0));
     }
+    // How F is kept (R5): the formulas of the fee and of the lines follow the policy.
+    let policy = input.settings.fee_rounding;
+    let (fee_head, line_head) = match policy {
+        FeePolicy::Exact => (
+            t("Årsavgiften F = B / N från dess budget, exakt (avrundas inte), eller som angiven, sedan per rad: |P| = sista dag − första dag + 1; medlemsdagar = MIN/MAX av", "The annual fee F = B / N from its budget, exact (not rounded), or as given, then per line: |P| = last day − start + 1; member days = MIN/MAX of the"),
+            t("Förskott = ROUND(n × B × Σ m(d) / (N × k × |P|)) till öre (med F angiven: ROUND(n × F × Σ m(d) / (k × |P|))); korrigering = faktiskt − fakturerat, faktiskt med samma formel för användarna vid periodens slut (korrigering", "Advance = ROUND(n × B × Σ m(d) / (N × k × |P|)) to öre (with F given: ROUND(n × F × Σ m(d) / (k × |P|))); correction = actual − billed, actual by the same formula for the users at the period's end"),
+        ),
+        FeePolicy::KRONOR => (
+            t("Årsavgiften F = ROUND(B / N) till hela kronor från dess budget (eller som angiven), sedan per rad: |P| = sista dag − första dag + 1; medlemsdagar = MIN/MAX av", "The annual fee F = ROUND(B / N) to whole kronor from its budget (or as given), then per line: |P| = last day − start + 1; member days = MIN/MAX of the"),
+            t("Förskott = ROUND(n × F × Σ m(d) / (k × |P|)) till öre; korrigering = faktiskt − fakturerat, faktiskt med samma formel för användarna vid periodens slut (korrigering", "Advance = ROUND(n × F × Σ m(d) / (k × |P|)) to öre; correction = actual − billed, actual by the same formula for the users at the period's end"),
+        ),
+        FeePolicy::Rounded(_) => (
+            t("Årsavgiften F = ROUND(B / N) från dess budget (eller som angiven), sedan per rad: |P| = sista dag − första dag + 1; medlemsdagar = MIN/MAX av", "The annual fee F = ROUND(B / N) from its budget (or as given), then per line: |P| = last day − start + 1; member days = MIN/MAX of the"),
+            t("Förskott = ROUND(n × F × Σ m(d) / (k × |P|)) till öre; korrigering = faktiskt − fakturerat, faktiskt med samma formel för användarna vid periodens slut (korrigering", "Advance = ROUND(n × F × Σ m(d) / (k × |P|)) to öre; correction = actual − billed, actual by the same formula for the users at the period's end"),
+        ),
+    };
     let mut r = s.heading(
         t("Användaravgifter", "User fees"),
         &[
-            t("Årsavgiften F = ROUND(B / N) från dess budget (eller som angiven), sedan per rad: |P| = sista dag − första dag + 1; medlemsdagar = MIN/MAX av", "The annual fee F = ROUND(B / N) from its budget (or as given), then per line: |P| = last day − start + 1; member days = MIN/MAX of the"),
+            fee_head,
             t("perioden och medlemskapet (första året: från inträdet till 12 månader senare; sista dag: uppsägning + uppsägningstid); Σ m(d) = dagar första året × faktor + övriga dagar.", "period and the membership (first year: from joining until 12 months later; last day: notice + notice months); Σ m(d) = first-year days × multiplier + other days."),
-            t("Förskott = ROUND(n × F × Σ m(d) / (k × |P|)) till öre; korrigering = faktiskt − fakturerat, faktiskt med samma formel för användarna vid periodens slut (korrigering", "Advance = ROUND(n × F × Σ m(d) / (k × |P|)) to öre; correction = actual − billed, actual by the same formula for the users at the period's end"),
+            line_head,
             t("enligt antal) eller användarnas registrerade dagar som medlem (korrigering pro rata); fakturerat är vad tidigare fakturor debiterat för perioden (indata).", "(next_invoice_count) or the users' registered days while a member (pro_rata_days); billed is what earlier invoices charged for the period (an input)."),
         ],
     );
@@ -2366,7 +2382,7 @@ fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) 
     r = p.row + 1;
 
     // The annual fees.
-    let mut fee_cells: Vec<(NaiveDate, String)> = Vec::new();
+    let mut fee_cells: Vec<(NaiveDate, FeeCell)> = Vec::new();
     s.text(r, 0, t("Årsavgifter", "Annual fees"), Style::Header);
     r += 1;
     for fee in &draft.fees {
@@ -2441,15 +2457,50 @@ fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) 
                 t("Årsavgift F = B / N", "Annual fee F = B / N"),
                 Style::Plain,
             );
-            s.formula(
-                r,
-                1,
-                format!("ROUND(ROUND({b_ref}*100,0)/{n_ref},0)/100"),
-                kr(fee.amount()),
-                Style::Money,
-            );
+            // F under the fee's policy (R5), in integers of öre and one division: to öre, to
+            // whole kronor, or exact (unrounded: the lines compute from B and N).
+            if fee.is_exact() {
+                s.formula(
+                    r,
+                    1,
+                    format!("ROUND({b_ref}*100,0)/({n_ref}*100)"),
+                    dec(fee.value()),
+                    Style::Fraction,
+                );
+                s.text(
+                    r,
+                    2,
+                    t("exakt, avrundas inte", "exact, not rounded"),
+                    Style::Note,
+                );
+            } else if policy == FeePolicy::KRONOR {
+                s.formula(
+                    r,
+                    1,
+                    format!("ROUND(ROUND({b_ref}*100,0)/({n_ref}*100),0)"),
+                    kr(fee.amount()),
+                    Style::Money,
+                );
+                s.text(
+                    r,
+                    2,
+                    t("avrundad till hela kronor", "rounded to whole kronor"),
+                    Style::Note,
+                );
+            } else {
+                s.formula(
+                    r,
+                    1,
+                    format!("ROUND(ROUND({b_ref}*100,0)/{n_ref},0)/100"),
+                    kr(fee.amount()),
+                    Style::Money,
+                );
+            }
             r += 1;
-            abs(r - 1, 1)
+            FeeCell {
+                f: abs(r - 1, 1),
+                exact: fee.is_exact().then_some((b_ref, n_ref)),
+            }
         } else {
             s.text(
                 r,
@@ -2471,7 +2522,10 @@ fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) 
                 Style::Note,
             );
             r += 1;
-            abs(r - 1, 1)
+            FeeCell {
+                f: abs(r - 1, 1),
+                exact: None,
+            }
         };
         fee_cells.push((fee.valid_from(), cell));
     }
@@ -2683,16 +2737,27 @@ fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) 
             .iter()
             .rev()
             .find(|(from, _)| *from <= period.start())
-            .map(|(_, cell)| cell.clone());
+            .map(|(_, cell)| cell);
         let fee_value = draft
             .fees
             .iter()
             .filter(|x| x.valid_from() <= period.start())
             .max_by_key(|x| x.valid_from())
-            .map(|x| kr(x.amount()))
+            .map(|x| {
+                if x.is_exact() {
+                    dec(x.value())
+                } else {
+                    kr(x.amount())
+                }
+            })
             .unwrap_or(0.0);
         match fee {
-            Some(fr) => s.formula(r, 17, fr, fee_value, Style::Money),
+            Some(FeeCell { f, exact: Some(_) }) => {
+                s.formula(r, 17, f.clone(), fee_value, Style::Fraction);
+            }
+            Some(FeeCell { f, exact: None }) => {
+                s.formula(r, 17, f.clone(), fee_value, Style::Money);
+            }
             None => s.input(r, 17, fee_value, Style::Money),
         }
         let billed = if line.kind == FeeLineKind::Correction {
@@ -2701,19 +2766,24 @@ fn fee_sheet(input: &Input, draft: &Draft, limit: u32) -> (Vec<Sheet>, FeeRefs) 
             Money::ZERO
         };
         let actual = line.amount + billed;
-        s.formula(
-            r,
-            18,
-            format!(
+        // The line in öre: an integer numerator and one division, rounded once; an exact fee
+        // (R5) from the B and N cells, never from a rounded F.
+        let line_formula = match fee.and_then(|x| x.exact.as_ref()) {
+            Some((b_ref, n_ref)) => format!(
+                "ROUND({n}*ROUND({b_ref}*100,0)*{w}/({n_ref}*{k_ref}*{p}*{unit_ref}),0)/100",
+                n = c(13),
+                w = c(16),
+                p = c(4)
+            ),
+            None => format!(
                 "ROUND({n}*ROUND({fee}*100,0)*{w}/({k_ref}*{p}*{unit_ref}),0)/100",
                 n = c(13),
                 fee = c(17),
                 w = c(16),
                 p = c(4)
             ),
-            kr(actual),
-            Style::Money,
-        );
+        };
+        s.formula(r, 18, line_formula, kr(actual), Style::Money);
         s.input(r, 19, kr(billed), Style::Money);
         s.formula(
             r,
@@ -2738,7 +2808,14 @@ struct FeeParams {
     unit: String,
     mult_int: String,
     start: Option<String>,
-    fees: Vec<(NaiveDate, String)>,
+    fees: Vec<(NaiveDate, FeeCell)>,
+}
+
+/// Where the fee sheet holds a fee's F, and for an exact fee (R5) the cells of its B and N,
+/// which the lines compute from.
+struct FeeCell {
+    f: String,
+    exact: Option<(String, String)>,
 }
 
 impl FeeParams {
@@ -2752,7 +2829,18 @@ impl FeeParams {
             fees: self
                 .fees
                 .iter()
-                .map(|(from, c)| (*from, external(sheet, c)))
+                .map(|(from, c)| {
+                    (
+                        *from,
+                        FeeCell {
+                            f: external(sheet, &c.f),
+                            exact: c
+                                .exact
+                                .as_ref()
+                                .map(|(b, n)| (external(sheet, b), external(sheet, n))),
+                        },
+                    )
+                })
                 .collect(),
         }
     }

@@ -536,3 +536,135 @@ fn libreoffice_recomputes_tables_continued_on_further_sheets() {
         assert!(!found.is_empty(), "a wrong sheet not caught: {what}");
     }
 }
+
+/// The fee sheet's formula cells of a book: (row, formula, cached number).
+fn fee_formulas(book: &AuditBook) -> Vec<(u32, String, f64)> {
+    book.sheets
+        .iter()
+        .filter(|s| s.name.starts_with("Användaravgifter"))
+        .flat_map(|s| &s.cells)
+        .filter_map(|c| match &c.content {
+            Content::Formula {
+                formula,
+                cached: audit::Cached::Number(x),
+            } => Some((c.row, formula.clone(), *x)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// R5: under `exakt` and `kronor` the fee sheet follows the fee's policy. DOMAIN's 1,000,000 kr
+/// over 90 users, then 1,000,001 kr over 16 from 2012, with a later joiner (the first-year
+/// multiplier 2) and users changing (corrections, `next_invoice_count` under exakt and
+/// `pro_rata_days` under kronor): LibreOffice recalculates every figure to the engine's. Under
+/// exakt F is unrounded (11,111.1111111111) and each line is computed from B and N (party a's
+/// 10 users for H1 2011: 10 × 1,000,000 / (90 × 2) = 55,555.56, where F rounded to öre gives
+/// 55,555.55); under kronor F = 11,111 and the line is 55,555.00. The formulas of the öre
+/// policy (the review's finding) in place of either are caught.
+#[test]
+fn libreoffice_recomputes_the_fee_under_the_exact_and_kronor_policies() {
+    let dir = scratch("audit-lo-fee-policy");
+    let inputs = generated_inputs(&dir);
+    let book_of = |name: &str| {
+        let (n, input, dates) = inputs
+            .iter()
+            .find(|i| i.0 == name)
+            .expect("a generated input");
+        case_books(n, input, dates)
+    };
+    let exakt = book_of("fees-exakt");
+    let kronor = book_of("fees-kronor");
+    assert_eq!(exakt.len(), 4);
+    assert_eq!(kronor.len(), 4);
+    let first = |books: &[(String, AuditBook)]| fee_formulas(&books[0].1);
+    let f_exakt = first(&exakt);
+    assert!(
+        f_exakt.iter().any(|(_, f, x)| f.starts_with("ROUND($B$")
+            && f.ends_with("*100)")
+            && (x - 1_000_000.0 / 90.0).abs() < 1e-9),
+        "{f_exakt:?}"
+    );
+    assert!(
+        f_exakt
+            .iter()
+            .any(|(_, f, x)| f.contains("*ROUND($B$") && *x == 55_555.56),
+        "{f_exakt:?}"
+    );
+    assert!(
+        !f_exakt.iter().any(|(_, _, x)| *x == 55_555.55),
+        "{f_exakt:?}"
+    );
+    let f_kronor = first(&kronor);
+    assert!(
+        f_kronor
+            .iter()
+            .any(|(_, f, x)| f.starts_with("ROUND(ROUND($B$")
+                && f.ends_with("*100),0)")
+                && *x == 11_111.0),
+        "{f_kronor:?}"
+    );
+    assert!(
+        f_kronor.iter().any(|(_, _, x)| *x == 55_555.0),
+        "{f_kronor:?}"
+    );
+    // Later dates: corrections and the second budget's fee (62,500.0625 exact, 62,500 kronor).
+    let later = |books: &[(String, AuditBook)], want: f64| {
+        books[2..].iter().any(|(_, b)| {
+            fee_formulas(b)
+                .iter()
+                .any(|(_, _, x)| (x - want).abs() < 1e-9)
+        })
+    };
+    assert!(later(&exakt, 1_000_001.0 / 16.0));
+    assert!(later(&kronor, 62_500.0));
+    // The review's finding as mutants: kronor's F rounded to öre; an exact line computed from
+    // F rounded to öre.
+    let (kronor_mutant, kronor_what) =
+        altered(&kronor[0].1, "Användaravgifter", "*100),0)", "),0)/100");
+    let mut exakt_mutant = exakt[0].1.clone();
+    let exakt_what = {
+        let sheet = exakt_mutant
+            .sheets
+            .iter_mut()
+            .find(|s| s.name == "Användaravgifter")
+            .expect("the fee sheet");
+        let cell = sheet
+            .cells
+            .iter_mut()
+            .find(|c| {
+                matches!(&c.content, Content::Formula { formula, .. } if formula.contains("*ROUND($B$"))
+            })
+            .expect("an exact line");
+        let row = cell.row + 1;
+        let Content::Formula { formula, .. } = &mut cell.content else {
+            unreachable!("matched a formula above");
+        };
+        // ROUND(n*ROUND(B*100,0)*w/(N*k*p*unit),0)/100 → ROUND(n*ROUND(F*100,0)*w/(k*p*unit),0)/100
+        let (_, denominator) = formula.split_once("/(").expect("a division");
+        let (_, rest) = denominator.split_once('*').expect("N first");
+        let before = formula.clone();
+        *formula = format!("ROUND(N{row}*ROUND(R{row}*100,0)*Q{row}/({rest}");
+        format!("{before} → {formula}")
+    };
+    if !soffice() {
+        return;
+    }
+    let mut books: Vec<(String, AuditBook)> = exakt.into_iter().chain(kronor).collect();
+    let n = books.len();
+    books.push(("fee-mutant-kronor".to_owned(), kronor_mutant));
+    books.push(("fee-mutant-exakt".to_owned(), exakt_mutant));
+    let recalculated = recalculate(&dir, &books);
+    let mut failures = Vec::new();
+    for ((name, book), path) in books.iter().zip(&recalculated).take(n) {
+        let differences =
+            audit::recalculation_differences(book, path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        failures.extend(differences.iter().map(|d| format!("{name}: {d}")));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for (i, what) in [kronor_what, exakt_what].iter().enumerate() {
+        let found = audit::recalculation_differences(&books[n + i].1, &recalculated[n + i])
+            .expect("read back");
+        eprintln!("{what}: {} difference(s)", found.len());
+        assert!(!found.is_empty(), "the öre formula not caught: {what}");
+    }
+}

@@ -155,7 +155,22 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
             ),
         ],
     );
-    let fees = |name: &str, policy: &str| {
+    // The fee policy (R5) as a setting row, and the budgets: by default 1,080,000.01 kr over 90
+    // users from 2011 (12,000.00 under öre) and 1,100,000 kr over the users counted on
+    // 2011-12-31 from 2012.
+    let kalmar_budget = "valid_from,line,amount,reference_date,users\n\
+                         2011-01-01,licences,225000,2010-12-31,90\n\
+                         2011-01-01,system managers,520000,2010-12-31,90\n\
+                         2011-01-01,operations,335000.01,2010-12-31,90\n\
+                         2012-01-01,all,1100000,2011-12-31,\n";
+    // DOMAIN's 1,000,000 kr over 90 users (F = 11,111.11… kr: 11,111.11 to öre, 11,111 to
+    // kronor), then 1,000,001 kr over the 16 users counted on 2011-12-31 (62,500.0625 kr).
+    let domain_budget = "valid_from,line,amount,reference_date,users\n\
+                         2011-01-01,licences,225000,2010-12-31,90\n\
+                         2011-01-01,system managers,520000,2010-12-31,90\n\
+                         2011-01-01,operations,255000,2010-12-31,90\n\
+                         2012-01-01,all,1000001,2011-12-31,\n";
+    let fees = |name: &str, policy: &str, fee_rounding: &str, budget: &str| {
         let mut users = String::from("party,user_id,first_day,last_day\n");
         for i in 0..10 {
             let last = if i == 0 { "2011-05-31" } else { "" };
@@ -171,20 +186,13 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
             &[
                 (
                     "Settings.csv",
-                    &format!("setting,value\nname,Kalmar\nissuer,a\nstart,2011-01-01\ncorrection_policy,{policy}\nround_totals,yes\nfee_vat,25\n"),
+                    &format!("setting,value\nname,Kalmar\nissuer,a\nstart,2011-01-01\ncorrection_policy,{policy}\nround_totals,yes\nfee_vat,25\n{fee_rounding}"),
                 ),
                 (
                     "Parties.csv",
                     "id,name,joined,approved_by,notice_given\na,Kalmar,,,\nb,Borgholm,2011-04-01,\"a,c\",\nc,Högsby,,,2011-03-15\n",
                 ),
-                (
-                    "Budget.csv",
-                    "valid_from,line,amount,reference_date,users\n\
-                     2011-01-01,licences,225000,2010-12-31,90\n\
-                     2011-01-01,system managers,520000,2010-12-31,90\n\
-                     2011-01-01,operations,335000.01,2010-12-31,90\n\
-                     2012-01-01,all,1100000,2011-12-31,\n",
-                ),
+                ("Budget.csv", budget),
                 ("Users.csv", &users),
             ],
         )
@@ -198,12 +206,35 @@ pub fn generated_inputs(dir: &Path) -> Vec<(String, PathBuf, Vec<NaiveDate>)> {
     vec![
         (
             "fees".to_owned(),
-            fees("fees", "next_invoice_count"),
+            fees("fees", "next_invoice_count", "", kalmar_budget),
             fee_dates.clone(),
         ),
         (
             "fees-pro-rata".to_owned(),
-            fees("fees-pro-rata", "pro_rata_days"),
+            fees("fees-pro-rata", "pro_rata_days", "", kalmar_budget),
+            fee_dates.clone(),
+        ),
+        // The exact and kronor fee policies (R5), with a later joiner (the first-year
+        // multiplier), users changing (corrections under both policies of R7) and two budgets
+        // with different N.
+        (
+            "fees-exakt".to_owned(),
+            fees(
+                "fees-exakt",
+                "next_invoice_count",
+                "avgiftsavrundning,exakt\n",
+                domain_budget,
+            ),
+            fee_dates.clone(),
+        ),
+        (
+            "fees-kronor".to_owned(),
+            fees(
+                "fees-kronor",
+                "pro_rata_days",
+                "fee_rounding,kronor\n",
+                domain_budget,
+            ),
             fee_dates,
         ),
         ("caps".to_owned(), caps, vec![date("2026-01-01")]),
