@@ -8,6 +8,7 @@
 //! per line, and exactly when every share ends in whole öre.
 
 use billing_core::calendar::*;
+use billing_core::invoice::LumpReason;
 use billing_core::{Agreement, Language, Money, Party, PartyId};
 use chrono::Datelike;
 use proptest::prelude::*;
@@ -216,6 +217,223 @@ fn r5_exact_fee_is_explained_to_ten_decimals() {
             .any(|s| s.ends_with("| 88 888,8888888889 | 88 888,89")),
         "{sv:#?}"
     );
+}
+
+/// Review: under exact, an ordinary full-period line's price per user does not end
+/// (1,000,000 / 90 / 2 = 5,555.55… kr): the line is the period's amount as it is
+/// (`LumpReason::Amount`, "Belopp för perioden" on the invoice), never "pro rata 181 of 181
+/// days". Under öre the same line is 18 users × 5,555.555 kr.
+#[test]
+fn r5_exact_full_period_line_is_an_amount_not_pro_rata() {
+    let half_years = PeriodStarts::half_years();
+    for users in [[18u64; 5].as_slice(), &[16, 7, 67]] {
+        let lines = year_lines(&budget(100_000_000), users, FeePolicy::Exact, &half_years).unwrap();
+        let first = lines
+            .iter()
+            .find(|l| l.kind == FeeLineKind::Advance && l.period.start() == day(2010, 1, 1))
+            .unwrap();
+        assert_eq!(first.quantity.lump, Some(LumpReason::Amount), "{users:?}");
+        assert_eq!(first.quantity.quantity, rust_decimal::Decimal::ONE);
+        assert_eq!(first.quantity.unit_price, first.amount.to_decimal());
+        assert!(lines
+            .iter()
+            .filter(|l| l.kind == FeeLineKind::Advance)
+            .all(|l| !matches!(l.quantity.lump, Some(LumpReason::ProRata { .. }))));
+    }
+    let ore = year_lines(&budget(100_000_000), &[18; 5], FeePolicy::ORE, &half_years).unwrap();
+    let first = &ore[0];
+    assert_eq!(first.quantity.lump, None);
+    assert_eq!(first.quantity.quantity.to_string(), "18");
+    assert_eq!(first.quantity.unit_price.to_string(), "5555.555");
+}
+
+/// Example 1 of R7 (DOMAIN): 10 users on 2011-01-01, one more from 2011-03-01, one of the ten
+/// ends 2011-05-31; example 2: a party joins 2011-04-01 with 4 users from that day (first year
+/// to 2012-03-31, m = 2), approved by two of three founders.
+fn r7_examples() -> (Agreement, Members, Vec<Registration>) {
+    let agreement = Agreement::new(
+        ["p", "a", "b", "c", "new"]
+            .map(|id| Party::new(PartyId::new(id).unwrap(), id))
+            .to_vec(),
+    )
+    .unwrap();
+    let id = |s: &str| PartyId::new(s).unwrap();
+    let founding = ["p", "a", "b", "c"].map(|p| Membership::founding(id(p), day(2010, 1, 1)));
+    let mut members = Members::new(founding.to_vec(), &agreement).unwrap();
+    members
+        .admit(
+            &EntryRequest {
+                party: id("new"),
+                joining: day(2011, 4, 1),
+                approvals: vec![id("a"), id("c"), id("p")],
+            },
+            &EntryRule::default(),
+        )
+        .unwrap();
+    let reg = |party: &str, user: String, first, last| {
+        Registration::new(id(party), UserId::new(&user), first, last)
+    };
+    let mut rows: Vec<Registration> = (0..9)
+        .map(|u| reg("p", format!("u{u}"), day(2010, 6, 1), None))
+        .collect();
+    rows.push(reg(
+        "p",
+        "u9".to_owned(),
+        day(2010, 6, 1),
+        Some(day(2011, 5, 31)),
+    ));
+    rows.push(reg("p", "u10".to_owned(), day(2011, 3, 1), None));
+    rows.extend((0..4).map(|u| reg("new", format!("n{u}"), day(2011, 4, 1), None)));
+    (agreement, members, rows)
+}
+
+/// A budget of `ore` from `from` (users counted the day before), kept under `policy` with `n`
+/// users.
+fn fee_from(from: NaiveDate, ore: i128, n: u64, policy: FeePolicy) -> AnnualFee {
+    let b = Budget {
+        valid_from: from,
+        reference_date: from.pred_opt().unwrap(),
+        ..budget(ore)
+    };
+    annual_fee(&b, n, policy).unwrap()
+}
+
+/// The lines of `party` billed on 2011-01-01, 2011-07-01 and 2012-01-01 under `fees` and the
+/// correction policy, as `date kind period amount`.
+fn r7_lines(fees: Vec<AnnualFee>, policy: CorrectionPolicy, party: &str) -> Vec<String> {
+    let (agreement, members, rows) = r7_examples();
+    let register = Register::new(&rows, &agreement).unwrap();
+    let config = CalendarConfig {
+        policy,
+        ..CalendarConfig::default()
+    };
+    bill_dates(
+        &[day(2011, 1, 1), day(2011, 7, 1), day(2012, 1, 1)],
+        &config,
+        &FeeSchedule::new(fees).unwrap(),
+        &members,
+        Users::Register(&register),
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .filter(|l| l.party.as_str() == party)
+    .map(|l| {
+        format!(
+            "{} {:?} {} {}",
+            l.invoice_date,
+            l.kind,
+            l.period.start(),
+            l.amount
+        )
+    })
+    .collect()
+}
+
+/// DOMAIN's R7 example 2 with B = 1,000,000 kr and N = 90 (R5's example) in place of F =
+/// 12,000, under both correction policies: the joiner's first year (m = 2) under the exact fee.
+/// H1 2011: 4 · 1,000,000 · (91·2) / (90 · 2 · 181) = 22,344.9969… → 22,345.00 (in öre, F =
+/// 11,111.11: 22,344.99); H2 2011: 4 · 1,000,000 · (184·2) / (90 · 2 · 184) = 44,444.44;
+/// H1 2012: 4 · 1,000,000 · (91·2 + 91) / (90 · 2 · 182) = 33,333.33.
+#[test]
+fn r5_exact_fee_with_r7_example_2_first_year_multiplier() {
+    for policy in [
+        CorrectionPolicy::NextInvoiceCount,
+        CorrectionPolicy::ProRataDays,
+    ] {
+        let exact = r7_lines(
+            vec![fee_from(day(2010, 1, 1), 100_000_000, 90, FeePolicy::Exact)],
+            policy,
+            "new",
+        );
+        assert_eq!(
+            exact,
+            [
+                "2011-07-01 Correction 2011-01-01 22345.00",
+                "2011-07-01 Advance 2011-07-01 44444.44",
+                "2012-01-01 Correction 2011-07-01 0.00",
+                "2012-01-01 Advance 2012-01-01 33333.33",
+            ],
+            "{policy}"
+        );
+        let ore = r7_lines(
+            vec![fee_from(day(2010, 1, 1), 100_000_000, 90, FeePolicy::ORE)],
+            policy,
+            "new",
+        );
+        assert_eq!(
+            ore[0], "2011-07-01 Correction 2011-01-01 22344.99",
+            "{policy}"
+        );
+    }
+}
+
+/// DOMAIN's R7 example 1 (users change inside H1 2011) with B = 1,000,000 kr and N = 90 under
+/// the exact fee. Advance 10 · 1,000,000 / (90 · 2) = 55,555.56 (öre: 55,555.55). On 2011-07-01,
+/// `next_invoice_count`: 10 users on 2011-06-30, correction 0.00; `pro_rata_days`: 1,902
+/// user-days, actual 1,000,000 · 1,902 / (90 · 2 · 181) = 58,379.37, correction +2,823.81
+/// (öre: the same actual, +2,823.82).
+#[test]
+fn r5_exact_fee_corrections_when_users_change() {
+    let exact = || vec![fee_from(day(2010, 1, 1), 100_000_000, 90, FeePolicy::Exact)];
+    let ore = || vec![fee_from(day(2010, 1, 1), 100_000_000, 90, FeePolicy::ORE)];
+    assert_eq!(
+        r7_lines(exact(), CorrectionPolicy::NextInvoiceCount, "p")[..3],
+        [
+            "2011-01-01 Advance 2011-01-01 55555.56",
+            "2011-07-01 Correction 2011-01-01 0.00",
+            "2011-07-01 Advance 2011-07-01 55555.56",
+        ]
+    );
+    assert_eq!(
+        r7_lines(exact(), CorrectionPolicy::ProRataDays, "p")[..3],
+        [
+            "2011-01-01 Advance 2011-01-01 55555.56",
+            "2011-07-01 Correction 2011-01-01 2823.81",
+            "2011-07-01 Advance 2011-07-01 55555.56",
+        ]
+    );
+    assert_eq!(
+        r7_lines(ore(), CorrectionPolicy::ProRataDays, "p")[..2],
+        [
+            "2011-01-01 Advance 2011-01-01 55555.55",
+            "2011-07-01 Correction 2011-01-01 2823.82",
+        ]
+    );
+}
+
+/// A schedule of two budgets with different N under the exact fee: 1,000,000 kr over 90 users
+/// from 2010, 1,000,001 kr over 16 from 2012 (F = 62,500.0625). The joiner's H2 2011 advance
+/// uses the first (44,444.44); its H1 2012 advance the second: 4 · 1,000,001 · (91·2 + 91) /
+/// (16 · 2 · 182) = 187,500.1875 → 187,500.19 (öre, F = 62,500.06: 187,500.18).
+#[test]
+fn r5_exact_fee_schedule_of_two_budgets_with_different_n() {
+    for policy in [
+        CorrectionPolicy::NextInvoiceCount,
+        CorrectionPolicy::ProRataDays,
+    ] {
+        let fees = |p| {
+            vec![
+                fee_from(day(2010, 1, 1), 100_000_000, 90, p),
+                fee_from(day(2012, 1, 1), 100_000_100, 16, p),
+            ]
+        };
+        let exact = r7_lines(fees(FeePolicy::Exact), policy, "new");
+        assert_eq!(
+            exact[1..],
+            [
+                "2011-07-01 Advance 2011-07-01 44444.44",
+                "2012-01-01 Correction 2011-07-01 0.00",
+                "2012-01-01 Advance 2012-01-01 187500.19",
+            ],
+            "{policy}"
+        );
+        let ore = r7_lines(fees(FeePolicy::ORE), policy, "new");
+        assert_eq!(
+            ore[3], "2012-01-01 Advance 2012-01-01 187500.18",
+            "{policy}"
+        );
+    }
 }
 
 /// An exact fee too large for i128 arithmetic is refused with `TooLarge`, never a panic:

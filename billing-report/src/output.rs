@@ -1775,14 +1775,24 @@ fn overview_workbook_within(
     }
     for fee in &draft.fees {
         let (ws, row) = pages.at(&mut wb, r)?;
+        // An exact fee (R5) as the explanations show it, to 10 decimals unless it ends in öre,
+        // and marked: the lines are computed from B and N, not from F rounded to öre.
+        let value = if fee.is_exact() {
+            format!(
+                "{} {}",
+                fee.to_swedish(),
+                tr("(exakt, B / N)", "(exact, B / N)")
+            )
+        } else {
+            fee.amount().to_swedish()
+        };
         ws.write_string(
             row,
             0,
             format!(
-                "{} {}: {}",
+                "{} {}: {value}",
                 tr("årlig användaravgift från", "annual user fee from"),
                 fee.valid_from(),
-                fee.amount().to_swedish()
             ),
         )?;
         r += 1;

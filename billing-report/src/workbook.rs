@@ -312,7 +312,7 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
     (
         "fee_rounding",
         &["avgiftsavrundning"],
-        "how the annual fee F = B / N from a budget is kept: öre (default, rounded to öre), kronor (to whole kronor) or exakt (exact, not rounded: the year's lines recover the budget)",
+        "how the annual fee F = B / N from a budget is rounded: öre (the default; also ore), kronor (whole kronor; also krona) or exakt (not rounded: each line is computed from B and N and rounded once; also exact)",
     ),
     (
         "member_limit",

@@ -139,3 +139,149 @@ fn exact_fee_is_explained_in_swedish() {
     );
     assert!(run.stdout.contains("11 111,1111111111"), "{}", run.stdout);
 }
+
+/// Runs the five-party case on 2010-01-01 with `setting`, and with the fee 11,111.11 given in
+/// Settings (annual_fee) in place of the budget when `given`; the output folder.
+fn run_on_first_date(dir: &Path, setting: Option<(&str, &str)>, given: bool) -> std::path::PathBuf {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    case(&input, setting);
+    if given {
+        std::fs::remove_file(input.join("Budget.csv")).unwrap();
+        let mut settings = std::fs::read_to_string(input.join("Settings.csv")).unwrap();
+        settings.push_str("annual_fee,11111.11\n");
+        std::fs::write(input.join("Settings.csv"), settings).unwrap();
+    }
+    let out = dir.join("out");
+    cli(&[
+        "run",
+        s(&input),
+        "--date",
+        "2010-01-01",
+        "--out",
+        s(&out),
+        "--quiet",
+    ])
+    .expect(0);
+    out
+}
+
+/// A fee given directly (annual_fee) is used as it is under every policy (R5): 18 × 11,111.11 /
+/// 2 = 99,999.99 a line under öre, kronor and exakt alike, where the same fee from a budget of
+/// 1,000,000 kr over 90 users gives 99,999.00 under kronor and 100,000.00 under exakt.
+#[test]
+fn a_given_fee_is_the_same_under_every_policy() {
+    let mut outputs = Vec::new();
+    for setting in [
+        None,
+        Some(("fee_rounding", "öre")),
+        Some(("fee_rounding", "kronor")),
+        Some(("avgiftsavrundning", "exakt")),
+    ] {
+        let dir = tmp();
+        let out = run_on_first_date(dir.path(), setting, true);
+        let advances: Vec<(String, String, String)> = lines(&out.join("lines.csv"))
+            .into_iter()
+            .filter(|l| l["line_kind"] == "advance")
+            .map(|l| {
+                (
+                    l["amount"].clone(),
+                    l["quantity"].clone(),
+                    l["unit_price"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            advances,
+            vec![
+                (
+                    "99999.99".to_owned(),
+                    "18".to_owned(),
+                    "5555.555".to_owned()
+                );
+                5
+            ],
+            "{setting:?}"
+        );
+        outputs.push(std::fs::read(out.join("lines.csv")).unwrap());
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+}
+
+/// Under exakt an ordinary full-period line is the period's amount (1 × 100,000.00), never
+/// "Pro rata 181 av 181 dagar"; overview.xlsx shows the exact fee to 10 decimals, marked.
+#[test]
+fn exact_fee_full_period_line_and_overview() {
+    let dir = tmp();
+    let out = run_on_first_date(dir.path(), Some(("avgiftsavrundning", "exakt")), false);
+    let advances: Vec<(String, String, String)> = lines(&out.join("lines.csv"))
+        .into_iter()
+        .filter(|l| l["line_kind"] == "advance")
+        .map(|l| {
+            (
+                l["amount"].clone(),
+                l["quantity"].clone(),
+                l["unit_price"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        advances,
+        vec![
+            (
+                "100000.00".to_owned(),
+                "1".to_owned(),
+                "100000.00".to_owned()
+            );
+            5
+        ]
+    );
+    let texts: Vec<String> = grid(&out.join("overview.xlsx"))
+        .into_iter()
+        .flat_map(|(_, rows)| rows.into_iter().flatten())
+        .filter_map(|d| match d {
+            calamine::Data::String(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "årlig användaravgift från 2010-01-01: 11 111,1111111111 (exakt, B / N)"),
+        "{texts:?}"
+    );
+    // The invoice says why the line is one sum: the period's amount, not pro rata.
+    let invoice: Vec<String> = grid(&out.join("invoices").join("0100-0101.xlsx"))
+        .into_iter()
+        .flat_map(|(_, rows)| rows.into_iter().flatten())
+        .filter_map(|d| match d {
+            calamine::Data::String(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        invoice.iter().any(|t| t == "Belopp för perioden"),
+        "{invoice:?}"
+    );
+    assert!(
+        !invoice.iter().any(|t| t.contains("Pro rata")),
+        "{invoice:?}"
+    );
+    // Under öre the overview shows the rounded fee unmarked.
+    let dir = tmp();
+    let out = run_on_first_date(dir.path(), None, false);
+    let texts: Vec<String> = grid(&out.join("overview.xlsx"))
+        .into_iter()
+        .flat_map(|(_, rows)| rows.into_iter().flatten())
+        .filter_map(|d| match d {
+            calamine::Data::String(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "årlig användaravgift från 2010-01-01: 11 111,11"),
+        "{texts:?}"
+    );
+}

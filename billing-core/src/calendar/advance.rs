@@ -246,7 +246,9 @@ fn advance_line(
     steps.push(|| ctx.rounding_step(exact, amount));
     // Users × the fee per user for the period (with the first-year multiplier) when the party
     // is a member the whole period; pro rata otherwise, where the price per user would be a
-    // fraction that does not end.
+    // fraction that does not end. A whole period whose price per user does not end (an exact
+    // fee, R5: 1,000,000 kr / 90 / 2 = 5,555.55… kr) is the period's amount as it is, never
+    // "pro rata |P| of |P| days".
     let whole_period = days.total() == ctx.period.days();
     let per_user = exact.checked_div(Decimal::from(n));
     let quantity = match per_user {
@@ -257,6 +259,7 @@ fn advance_line(
             amount,
             LumpReason::Amount,
         ),
+        _ if whole_period => LineQuantity::lump(amount, LumpReason::Amount),
         _ => LineQuantity::lump(
             amount,
             LumpReason::ProRata {

@@ -152,10 +152,16 @@ impl AnnualFee {
             .unwrap_or_else(|| self.amount.to_decimal())
     }
 
+    /// True when F is a whole number of öre: given, rounded, or exact and even (1,080,000 kr
+    /// over 90 users), not 1,000,000 kr over 90.
+    fn ends_in_ore(&self) -> bool {
+        self.numerator.ore() % i128::from(self.divisor) == 0
+    }
+
     /// F as the explanations show it: `12 000,00` for a fee that ends in öre (rounded, given,
     /// or exact and even), else its exact value to 10 decimals, e.g. `11 111,1111111111`.
     pub fn to_swedish(&self) -> String {
-        if self.numerator.ore() % i128::from(self.divisor) == 0 {
+        if self.ends_in_ore() {
             Money::from_ore(self.numerator.ore() / i128::from(self.divisor)).to_swedish()
         } else {
             swedish_decimal(self.value(), 10)
@@ -265,6 +271,11 @@ pub fn annual_fee(
                 format!("{b_n}, rounded {}", rounded.get(Language::En)),
             )
         }
+        // "Shown to 10 decimals" only when it is: a fee that ends in öre is shown as it is.
+        FeePolicy::Exact if fee.ends_in_ore() => Text::new(
+            format!("{b_n}, exakt, ej avrundat"),
+            format!("{b_n}, exact, not rounded"),
+        ),
         FeePolicy::Exact => Text::new(
             format!("{b_n}, exakt, ej avrundat (visas med 10 decimaler)"),
             format!("{b_n}, exact, not rounded (shown to 10 decimals)"),
@@ -402,10 +413,23 @@ mod tests {
         let even = annual_fee(&budget(vec![line("all", 1_080_000)]), 90, FeePolicy::Exact).unwrap();
         assert_eq!(even.amount(), Money::from_kronor(12_000));
         assert_eq!(even.to_swedish(), "12 000,00");
+        // Exact, and said so, but not "shown to 10 decimals": it is shown in öre.
+        let last = even.steps().last().unwrap();
+        assert_eq!(
+            last.formula.as_ref().unwrap().get(Language::Sv),
+            "B / N = 1 080 000,00 / 90, exakt, ej avrundat"
+        );
+        assert_eq!(
+            last.formula.as_ref().unwrap().get(Language::En),
+            "B / N = 1 080 000,00 / 90, exact, not rounded"
+        );
+        assert_eq!(last.value.get(Language::Sv), "12 000,00");
     }
 
+    /// A given fee is held in öre, never as a fraction; that every policy leaves it as it is
+    /// is `billing-report/tests/fee_rounding.rs::a_given_fee_is_the_same_under_every_policy`.
     #[test]
-    fn a_given_fee_is_the_same_under_every_policy() {
+    fn a_given_fee_is_held_in_ore() {
         let given = AnnualFee::given(day(2010, 1, 1), Money::from_ore(1_111_111), None);
         assert_eq!(given.fraction(), (Money::from_ore(1_111_111), 1));
         assert!(!given.is_exact());
