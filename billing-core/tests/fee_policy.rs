@@ -531,3 +531,108 @@ proptest! {
             .all(|l| l.amount.is_zero()));
     }
 }
+
+/// The lines of 2010 (corrections of its periods on 2011-01-01 included) under the exact fee of
+/// `budget` with N = Σ `before`, founding parties with `before[i]` users from 2010-01-01 and
+/// `after[i]` from `change` (`next_invoice_count`: user counts, not a register).
+fn year_lines_changing(
+    b_ore: i128,
+    before: &[u64],
+    after: &[u64],
+    change: NaiveDate,
+    periods: &PeriodStarts,
+) -> Vec<FeeLine> {
+    let agreement =
+        Agreement::new((0..before.len()).map(|i| Party::new(pid(i), "P")).collect()).unwrap();
+    let founding = (0..before.len())
+        .map(|i| Membership::founding(pid(i), day(2010, 1, 1)))
+        .collect();
+    let members = Members::new(founding, &agreement).unwrap();
+    let mut counts = Vec::new();
+    for (i, (&u, &v)) in before.iter().zip(after).enumerate() {
+        for (date, count) in [(day(2010, 1, 1), u), (change, v)] {
+            counts.push(UserCount {
+                party: pid(i),
+                date,
+                count,
+                source: None,
+            });
+        }
+    }
+    let counts = UserCounts::new(&counts, &agreement).unwrap();
+    let fee = annual_fee(&budget(b_ore), before.iter().sum(), FeePolicy::Exact).unwrap();
+    let config = CalendarConfig {
+        periods: periods.clone(),
+        ..CalendarConfig::default()
+    };
+    let dates = periods.starts_between(day(2010, 1, 1), day(2011, 1, 1));
+    bill_dates(
+        &dates,
+        &config,
+        &FeeSchedule::new(vec![fee]).unwrap(),
+        &members,
+        Users::Counts(&counts),
+        &[],
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// With the exact policy and users changing on the first of a month (`next_invoice_count`),
+    /// for each party and period of 2010 what was billed in advance plus its correction is the
+    /// actual amount: the exact share of the users on the period's last day, n_end · B / (N · k),
+    /// rounded to the nearest öre, where the advance is that of the users on its first day.
+    #[test]
+    fn exact_fee_corrections_bring_each_period_to_its_actual_amount(
+        users in proptest::collection::vec((0u64..60, 0u64..60), 1..6)
+            .prop_filter("someone uses the system", |u| u.iter().any(|&(n, _)| n > 0)),
+        b_ore in 1i128..10_000_000_000,
+        month in 2u32..=12,
+        periods in period_starts(),
+    ) {
+        let before: Vec<u64> = users.iter().map(|u| u.0).collect();
+        let after: Vec<u64> = users.iter().map(|u| u.1).collect();
+        let change = day(2010, month, 1);
+        let lines = year_lines_changing(b_ore, &before, &after, change, &periods);
+        let d = i128::from(before.iter().sum::<u64>()) * periods.per_year() as i128;
+        let mut corrections = 0;
+        for (i, (&u, &v)) in before.iter().zip(&after).enumerate() {
+            let mine: Vec<&FeeLine> = lines
+                .iter()
+                .filter(|l| l.party == pid(i) && l.period.start().year() == 2010)
+                .collect();
+            let mut starts: Vec<NaiveDate> = mine.iter().map(|l| l.period.start()).collect();
+            starts.dedup();
+            for start in starts {
+                let of_p: Vec<&&FeeLine> = mine.iter().filter(|l| l.period.start() == start).collect();
+                let last = of_p[0].period.last_day();
+                let billed: i128 = of_p.iter().map(|l| l.amount.ore()).sum();
+                let n_start = if start >= change { v } else { u };
+                let n_end = if last >= change { v } else { u };
+                let advance: i128 = of_p
+                    .iter()
+                    .filter(|l| l.kind == FeeLineKind::Advance)
+                    .map(|l| l.amount.ore())
+                    .sum();
+                prop_assert_eq!(advance, nearest(i128::from(n_start), b_ore, d));
+                prop_assert_eq!(billed, nearest(i128::from(n_end), b_ore, d), "{} {}", pid(i), start);
+                corrections += of_p
+                    .iter()
+                    .filter(|l| l.kind == FeeLineKind::Correction && !l.amount.is_zero())
+                    .count();
+            }
+        }
+        // A period the change falls inside of, with a party whose count changed by a share of
+        // at least an öre, has a non-zero correction.
+        let changed_inside = before.iter().zip(&after).any(|(&u, &v)| {
+            nearest(i128::from(u), b_ore, d) != nearest(i128::from(v), b_ore, d)
+        }) && !periods
+            .starts_between(day(2010, 1, 1), day(2011, 1, 1))
+            .contains(&change);
+        if changed_inside {
+            prop_assert!(corrections > 0);
+        }
+    }
+}
