@@ -27,12 +27,23 @@ pub mod workbook;
 pub mod year;
 
 /// An internal hook for the crash tests (`tests/issue_safety.rs`): when the environment
-/// variable `BILLING_REPORT_TEST_PAUSE_AT` names this step of `issue`, the process says so on
+/// variable `BILLING_REPORT_TEST_PAUSE_AT` names this step of `issue` (`STEP`, or `STEP@N`: the
+/// N-th time the run reaches it, e.g. a later date of `--through`), the process says so on
 /// stderr and waits, so that a test can `kill -9` it exactly there. It never changes what is
 /// written; unset (always, outside the tests) it does nothing.
 #[doc(hidden)]
 pub fn crash_point(step: &str) {
-    if std::env::var_os("BILLING_REPORT_TEST_PAUSE_AT").is_some_and(|v| v == step) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static REACHED: AtomicUsize = AtomicUsize::new(0);
+    let Some(wanted) = std::env::var_os("BILLING_REPORT_TEST_PAUSE_AT") else {
+        return;
+    };
+    let wanted = wanted.to_string_lossy();
+    let (name, nth) = match wanted.split_once('@') {
+        Some((name, n)) => (name, n.parse::<usize>().unwrap_or(1)),
+        None => (&*wanted, 1),
+    };
+    if name == step && REACHED.fetch_add(1, Ordering::Relaxed) + 1 == nth {
         eprintln!("billing-report: test pause at {step}");
         std::thread::sleep(std::time::Duration::from_secs(600));
     }

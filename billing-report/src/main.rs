@@ -425,6 +425,29 @@ fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The register of an `issue` run, opened once and locked (see
+/// [`InvoiceRegister::hold_lock`]) before anything is read from it, with what an earlier run
+/// left unpublished finished (see [`finish_publications`]) and what still waits; none when it
+/// does not exist yet.
+fn open_locked(
+    register_path: &Path,
+    quiet: bool,
+) -> Result<
+    (
+        Option<InvoiceRegister>,
+        Vec<billing_report::register::Pending>,
+    ),
+    Failure,
+> {
+    let Some(register) = InvoiceRegister::open_existing(register_path)? else {
+        return Ok((None, Vec::new()));
+    };
+    register.hold_lock()?;
+    finish_publications(&register, quiet)?;
+    let pending = register.pending()?;
+    Ok((Some(register), pending))
+}
+
 fn history(input: &Path, register: Option<&Path>) -> Result<History, Failure> {
     let path = register
         .map(Path::to_owned)
@@ -507,11 +530,17 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.input, date, kind_of(final_issue)));
-    let pending = pending_publications(&register_path, quiet)?;
-    clean_leftovers(&out, &pending, quiet);
     if final_issue {
+        // One connection, locked before the history is read and used for the whole issue (as
+        // `--through`): no other process issues between the history and this date's numbers.
+        let (register, pending) = open_locked(&register_path, quiet)?;
+        clean_leftovers(&out, &pending, quiet);
+        let history = match &register {
+            Some(r) => r.history()?,
+            None => History::default(),
+        };
+        billing_report::crash_point("after-history");
         let prepared = billing_report::compute::prepare(&input);
-        let history = history(&args.input, Some(&register_path))?;
         let mut step = IssueStep {
             input: &input,
             stepper: prepared.stepper(&history),
@@ -519,10 +548,12 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             register_path: &register_path,
             new_register: args.new_register,
             checked_foreign: false,
-            register: None,
+            register,
         };
         return step.issue(date, &out, quiet).map(|_| ());
     }
+    let pending = pending_publications(&register_path, quiet)?;
+    clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
     // The register is moved into the model, not copied: nothing after reads it from the input.
     let registrations = std::mem::take(&mut input.registrations);
@@ -569,15 +600,11 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         Some(dir) => dir.join(date.to_string()),
         None => default_out(&args.input, date, FolderKind::Issued),
     };
-    let pending = pending_publications(&register_path, quiet)?;
     // The register is locked for the whole run before its history is read: no other process
     // issues between two dates of this run (its invoices would be missing from the history the
     // later dates are computed from). Every read and write of the register in this run goes
     // through this connection.
-    let register = InvoiceRegister::open_existing(&register_path)?;
-    if let Some(r) = &register {
-        r.hold_lock()?;
-    }
+    let (register, pending) = open_locked(&register_path, quiet)?;
     // The dates: those before `through` on which the engine bills something the register does
     // not hold (what a draft of `through` calls assumed billed), and `through` itself when
     // something is due on it; none before the last date issued, which cannot be issued any more.
@@ -631,9 +658,10 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         clean_leftovers(&out, &pending, quiet);
         let done = step.issue(date, &out, quiet);
         if done.is_err() {
-            // The folders of the dates before it are in place: recorded so now. Were this to
-            // fail too, the next run records them (it finds them in place, see
-            // `finish_publications`); the failure of the date is the error said.
+            // The folders of the dates before it are in place: recorded so now (the register
+            // stays in `step` whatever failed, and a rolled-back transaction keeps them to be
+            // recorded). Were this to fail too, the next run records them (it finds them in
+            // place, see `finish_publications`); the failure of the date is the error said.
             if let Some(r) = step.register.as_mut() {
                 let _ = r.record_published();
             }
@@ -663,9 +691,24 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         }
     }
     // The last date's folder is in place: recorded so (the earlier ones were with the date
-    // after them).
+    // after them). Everything is issued by now: a failure to record it is a warning, not a
+    // failed run (the next run finds the folder in place and records it).
     if let Some(r) = step.register.as_mut() {
-        r.record_published()?;
+        if let Err(e) = r.record_published() {
+            say(
+                quiet,
+                &format!(
+                    "warning: issued {}; recording that the folder of {} is in place failed \
+                     ({e}): the next run records it",
+                    issued
+                        .iter()
+                        .map(NaiveDate::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    issued.last().map_or_else(String::new, NaiveDate::to_string)
+                ),
+            );
+        }
     }
     say(
         quiet,
@@ -734,11 +777,12 @@ impl IssueStep<'_> {
         };
         // The register opened for an earlier date of this run stays open (this run is the only
         // one that adds to it: each date's transaction is immediate, so another writer waits).
-        let existing = match self.register.take() {
-            Some(r) => Some(r),
-            None => InvoiceRegister::open_existing(register_path)?,
-        };
-        if let Some(r) = &existing {
+        // Kept in `self.register` whatever fails below, so that the folders of earlier dates
+        // still to be recorded (see `publish_later`) are recorded by the caller.
+        if self.register.is_none() {
+            self.register = InvoiceRegister::open_existing(register_path)?;
+        }
+        if let Some(r) = &self.register {
             if self.new_register {
                 return Err(RegisterError::Exists {
                     path: register_path.display().to_string(),
@@ -754,7 +798,7 @@ impl IssueStep<'_> {
         }
         if !self.checked_foreign {
             // The numbers held are read only for this check, once per run.
-            let held = match &existing {
+            let held = match &self.register {
                 Some(r) => r.numbers_of(&serves.issuer)?,
                 None => Default::default(),
             };
@@ -766,9 +810,8 @@ impl IssueStep<'_> {
             quiet,
             &format!("invoice register: {}", register_path.display()),
         );
-        let mut register = match existing {
-            Some(r) => r,
-            None => {
+        if self.register.is_none() {
+            self.register = Some({
                 let r = InvoiceRegister::create(register_path, &serves)?;
                 if args.through.is_some() {
                     // Locked for the rest of the run, as an existing register is.
@@ -785,7 +828,13 @@ impl IssueStep<'_> {
                     ),
                 );
                 r
-            }
+            });
+        }
+        let Some(register) = self.register.as_mut() else {
+            return Err(Failure::Other(format!(
+                "the invoice register {} could not be opened",
+                register_path.display()
+            )));
         };
         let first = input.settings.first_invoice_number;
         let issuer = input.settings.issuer.clone();
@@ -833,6 +882,7 @@ impl IssueStep<'_> {
         billing_report::crash_point("before-rename");
         let kept = staged.tmp().to_owned();
         let published = staged.recorded().publish();
+        billing_report::crash_point("after-rename");
         // Recorded as in place only once the rename is on the disk: otherwise the register
         // keeps the folder as waiting, and the next run syncs and records it
         // (`finish_publications`), never removing its complete copy meanwhile.
@@ -865,7 +915,6 @@ impl IssueStep<'_> {
         draft.invoices = numbered;
         say(quiet, &summary(&draft, out));
         say(quiet, &format!("recorded in {}", register_path.display()));
-        self.register = Some(register);
         Ok(true)
     }
 }
@@ -1278,6 +1327,7 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
             register_path.display()
         ))
     })?;
+    billing_report::crash_point("after-rename");
     // Recorded as in place only once the rename is on the disk (else the next run does it).
     if synced {
         register.mark_published(&format!("credit {first}"))?;

@@ -299,7 +299,19 @@ impl Staged {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        let durable = matches!(kind, FolderKind::Issued | FolderKind::Credit);
+        // The folders this run creates on the way to `out` (`issued/`, the --out folder): the
+        // name of each synced into its parent, up to the first that existed, so that the path
+        // of a durable folder survives a crash as well as its contents.
+        let created = if durable {
+            missing_levels(parent)
+        } else {
+            Vec::new()
+        };
         std::fs::create_dir_all(parent).map_err(io(parent))?;
+        for dir in &created {
+            sync_parent(dir)?;
+        }
         let name = out
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -311,7 +323,7 @@ impl Staged {
             protect: protect.iter().map(|p| p.to_path_buf()).collect(),
             published: false,
             recorded: false,
-            durable: matches!(kind, FolderKind::Issued | FolderKind::Credit),
+            durable,
             written: std::sync::Mutex::new(Vec::new()),
         };
         if staged.tmp.symlink_metadata().is_ok() {
@@ -463,7 +475,7 @@ impl Staged {
         // folder is in place whatever this gives, so a failure is not a failure to publish; it
         // is reported so that the register keeps the folder as not yet in place (the next run
         // finds it in place, syncs again and records it, see `finish_publications`).
-        Ok(sync_parent(&out).is_ok())
+        Ok(!crate::test_fault("sync-parent") && sync_parent(&out).is_ok())
     }
 }
 
@@ -473,13 +485,19 @@ impl Staged {
 /// # Errors
 /// As [`sync_folder`].
 pub fn sync_parent(path: &Path) -> Result<(), OutputError> {
-    if crate::test_fault("sync-parent") {
-        return Err(io(path)(std::io::Error::other("test fault: sync-parent")));
-    }
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => sync_folder(parent),
         _ => sync_folder(Path::new(".")),
     }
+}
+
+/// The folders of `dir`'s path that do not exist yet, `dir` first, up to the first that does
+/// (a relative path's empty start is the current folder, which exists).
+fn missing_levels(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && d.symlink_metadata().is_err())
+        .map(Path::to_owned)
+        .collect()
 }
 
 /// The error of a lock that a thread writing the folder poisoned by panicking.
@@ -2431,6 +2449,13 @@ mod tests {
         }
         #[derive(serde::Serialize)]
         struct Unit;
+        /// Bytes as serde's `serialize_bytes` gives them (as `serde_bytes` would).
+        struct Bytes(&'static [u8]);
+        impl serde::Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
         #[derive(serde::Serialize)]
         struct Top {
             when: chrono::NaiveDate,
@@ -2450,6 +2475,13 @@ mod tests {
             unit: Unit,
             tuple: (u8, Text, ()),
             nested: Vec<Vec<Inner>>,
+            bytes: Bytes,
+            no_bytes: Bytes,
+            nested_bytes: Vec<Bytes>,
+            single: f32,
+            huge: u128,
+            not_a_number: f64,
+            infinite: f32,
         }
         let text = |n: u32| Text::new(format!("ord {n} \"å\"\n"), format!("word {n}"));
         let inner = |n: u32| Inner {
@@ -2497,6 +2529,13 @@ mod tests {
             unit: Unit,
             tuple: (1, text(6), ()),
             nested: vec![vec![], vec![inner(1), inner(4)]],
+            bytes: Bytes(&[0, 7, 255]),
+            no_bytes: Bytes(&[]),
+            nested_bytes: vec![Bytes(b"ab"), Bytes(&[])],
+            single: 0.1,
+            huge: u128::from(u64::MAX),
+            not_a_number: f64::NAN,
+            infinite: f32::INFINITY,
         };
         for language in [Language::Sv, Language::En] {
             let mut straight = Vec::new();
@@ -2510,6 +2549,64 @@ mod tests {
             sorted_json::write(&mut straight, 0, language, None, &vec![text(7), text(8)]).unwrap();
             assert_eq!(straight, through_a_tree(&vec![text(7), text(8)], language));
         }
+        // A value a tree refuses (beyond u64) is refused straight too.
+        assert!(through_value_refused(u128::from(u64::MAX) + 1));
+
+        // The hook of an invoice (see `invoices_json`): each of its `lines` gets the entry
+        // `vat_category` of its place, in key order, as the tree had it inserted; nothing else
+        // (not the lines of a nested object, not an object outside `lines`) gets one.
+        #[derive(serde::Serialize)]
+        struct Line {
+            zeta: Text,
+            amount: u32,
+        }
+        #[derive(serde::Serialize)]
+        struct Invoice {
+            number: u32,
+            lines: Vec<Line>,
+            other: Vec<Line>,
+            nested: Vec<Invoice>,
+        }
+        let line = |n: u32| Line {
+            zeta: text(n),
+            amount: n,
+        };
+        let invoice = Invoice {
+            number: 1,
+            lines: vec![line(1), line(2), line(3)],
+            other: vec![line(4)],
+            nested: vec![Invoice {
+                number: 2,
+                lines: vec![line(5)],
+                other: Vec::new(),
+                nested: Vec::new(),
+            }],
+        };
+        let categories = ["S", "E", "Z"];
+        for language in [Language::Sv, Language::En] {
+            let mut tree = serde_json::to_value(&invoice).unwrap();
+            if let Some(lines) = tree.get_mut("lines").and_then(|l| l.as_array_mut()) {
+                for (line, category) in lines.iter_mut().zip(categories) {
+                    if let Some(line) = line.as_object_mut() {
+                        line.insert("vat_category".to_owned(), category.into());
+                    }
+                }
+            }
+            in_language(&mut tree, language);
+            let mut straight = Vec::new();
+            sorted_json::write(&mut straight, 0, language, Some(&categories), &invoice).unwrap();
+            assert_eq!(
+                String::from_utf8(straight).unwrap(),
+                serde_json::to_string_pretty(&tree).unwrap()
+            );
+        }
+    }
+
+    /// Whether both the tree and the straight writer refuse `v`.
+    fn through_value_refused(v: u128) -> bool {
+        let mut straight = Vec::new();
+        serde_json::to_value(v).is_err()
+            && sorted_json::write(&mut straight, 0, Language::Sv, None, &v).is_err()
     }
 
     /// The quick conversion of an amount gives the very double its text parses to, and that
@@ -2616,6 +2713,36 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         sync_folder(t.path()).unwrap();
         assert!(sync_folder(&t.path().join("missing")).is_err());
+    }
+
+    /// Regression (review): the folders a run creates on the way to an issued folder
+    /// (`issued/`, the --out folder) were never synced into their parents: each level that does
+    /// not exist yet is found, up to the first that does, and synced.
+    #[test]
+    fn the_folders_created_on_the_way_are_found() {
+        let t = tempfile::tempdir().unwrap();
+        let deep = t.path().join("a").join("b").join("c");
+        assert_eq!(
+            missing_levels(&deep),
+            vec![
+                deep.clone(),
+                t.path().join("a").join("b"),
+                t.path().join("a")
+            ]
+        );
+        assert!(missing_levels(t.path()).is_empty());
+        assert_eq!(
+            missing_levels(Path::new("no-such-folder-here/x")),
+            vec![
+                PathBuf::from("no-such-folder-here/x"),
+                PathBuf::from("no-such-folder-here")
+            ]
+        );
+        let out = deep.join("issued");
+        let staged = stage_folder(&out, &[], FolderKind::Issued, false, &[]).unwrap();
+        assert!(deep.is_dir());
+        assert!(staged.recorded().publish().unwrap());
+        assert!(out.join(MARKER).is_file());
     }
 
     /// A durable folder of more files than it holds open at once (each synced through the

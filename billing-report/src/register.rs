@@ -555,7 +555,6 @@ impl InvoiceRegister {
         if self.published_later.is_empty() {
             return Ok(());
         }
-        let keys = std::mem::take(&mut self.published_later);
         let path = self.path.clone();
         let db = move |e: rusqlite::Error| RegisterError::Db {
             path: path.clone(),
@@ -565,8 +564,11 @@ impl InvoiceRegister {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db.clone())?;
-        mark_published(&tx, &keys).map_err(db.clone())?;
-        tx.commit().map_err(db)
+        mark_published(&tx, &self.published_later).map_err(db.clone())?;
+        tx.commit().map_err(db)?;
+        // Forgotten only once committed: after a failure they are still to be recorded.
+        self.published_later.clear();
+        Ok(())
     }
 
     /// Opens the register only if it exists (a draft never creates one).
@@ -767,8 +769,9 @@ impl InvoiceRegister {
         tx.execute_batch(INDEXES).map_err(db.clone())?;
         refuse_issued(&tx, &self.path, date)?;
         // Folders of earlier dates of this run put in place since: recorded with this date (if
-        // it fails, the next run records them, finding them in place).
-        mark_published(&tx, &std::mem::take(&mut self.published_later)).map_err(db.clone())?;
+        // it fails, the next run records them, finding them in place). Forgotten here only
+        // once this transaction commits: rolled back, they are still to be recorded.
+        mark_published(&tx, &self.published_later).map_err(db.clone())?;
         let mut numbered = Vec::with_capacity(invoices.len());
         for invoice in invoices {
             let issuer = invoice.issuer.to_string();
@@ -854,6 +857,7 @@ impl InvoiceRegister {
         .map_err(db.clone())?;
         crate::crash_point("before-commit");
         tx.commit().map_err(db)?;
+        self.published_later.clear();
         crate::crash_point("after-commit");
         Ok((numbered, staged))
     }
@@ -1110,7 +1114,6 @@ impl InvoiceRegister {
     }
 }
 
-/// Records one user-fee line as billed.
 /// Marks the publications of `keys` as in place.
 fn mark_published(conn: &Connection, keys: &[String]) -> rusqlite::Result<()> {
     for key in keys {
@@ -1120,6 +1123,7 @@ fn mark_published(conn: &Connection, keys: &[String]) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Records one user-fee line as billed.
 fn insert_fee_line(conn: &Connection, l: &FeeLine) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "INSERT INTO fee_lines (party, kind, period_start, period_end, invoice_date, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

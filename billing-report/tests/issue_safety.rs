@@ -1044,3 +1044,99 @@ fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
         publications(&register)
     );
 }
+
+/// Regression (review): `issue --date` read the history, finished the publications and
+/// issued on three connections with no lock between them, so another process could issue
+/// between the history read and this date's numbers. It holds the register from before it
+/// reads the history: paused right after, no other writer gets in.
+#[test]
+fn issue_date_holds_the_register_from_its_history_to_its_numbers() {
+    use std::io::BufRead;
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let out = t.path().join("issued");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)])
+        .env("BILLING_REPORT_TEST_PAUSE_AT", "after-history")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("test pause at") {
+            break;
+        }
+    }
+    let other = rusqlite::Connection::open(&register).unwrap();
+    other
+        .busy_timeout(std::time::Duration::from_millis(100))
+        .unwrap();
+    let write = other.execute_batch("BEGIN IMMEDIATE; COMMIT;");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.contains("test pause at after-history"),
+        "never paused:\n{seen}"
+    );
+    assert!(
+        matches!(&write, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy),
+        "another writer got in: {write:?}"
+    );
+    drop(other);
+    issue_into(&input, "2017-07-01", &out).expect(0);
+    assert_eq!(register_rows(&register).len(), 7);
+}
+
+/// A kill after the folder is renamed into place and before the register records it so: the
+/// next run finds it in place and records it; nothing is renumbered, the files are complete.
+#[test]
+fn a_kill_between_rename_and_record_is_finished_by_the_next_run() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let out = t.path().join("issued");
+    issue_killed_at(&input, &out, "2017-07-01", "after-rename");
+    assert!(out.join("invoices.json").is_file());
+    assert!(dot_entries(t.path()).is_empty(), "the copy is the folder");
+    assert_eq!(
+        publications(&register),
+        vec![("2017-07-01".to_owned(), false)]
+    );
+    let first: Vec<(String, i64)> = register_rows(&register)
+        .into_iter()
+        .map(|r| (r.0, r.1))
+        .collect();
+    assert_eq!(first.len(), 7);
+    // A clean issue of the same date elsewhere: the same files, byte for byte.
+    let t2 = tmp();
+    let clean = issuing_copy("social-emergency-8", t2.path());
+    let clean_out = t2.path().join("issued");
+    issue_into(&clean, "2017-07-01", &clean_out).expect(0);
+    let files = files_under(&clean_out);
+    assert_eq!(files_under(&out), files);
+    for f in &files {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(clean_out.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    // The next run records it, and the series goes on.
+    let next = t.path().join("next");
+    issue_into(&input, "2017-08-01", &next).expect(0);
+    assert_eq!(
+        publications(&register),
+        vec![
+            ("2017-07-01".to_owned(), true),
+            ("2017-08-01".to_owned(), true)
+        ]
+    );
+    assert_eq!(numbers_in_folder(&out), first, "nothing renumbered");
+    let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
+    assert_eq!(numbers, (1..=14).collect::<Vec<i64>>());
+}

@@ -252,3 +252,79 @@ fn a_through_run_holds_the_register_between_its_dates() {
         ]
     );
 }
+
+/// A kill after a date's folder is renamed into place and before the register records it so,
+/// at a middle date and at the last: the next run records it (and issues the dates after it);
+/// the folders and the register are those of a run never killed: nothing renumbered, every
+/// file complete.
+#[test]
+fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
+    use std::io::BufRead;
+    let dates = [
+        "2017-07-01",
+        "2017-08-01",
+        "2017-09-01",
+        "2017-10-01",
+        "2017-11-01",
+        "2017-12-01",
+    ];
+    let t = tmp();
+    let clean = issuing_copy("social-emergency-8", &t.path().join("clean"));
+    cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
+    let clean_out = t.path().join("clean/out");
+    assert_eq!(issued_folders(&clean_out), dates);
+    for nth in [3, 6] {
+        let dir = t.path().join(format!("killed-{nth}"));
+        let input = issuing_copy("social-emergency-8", &dir);
+        let step = format!("after-rename@{nth}");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+            .args(["issue", s(&input), "--through", "2017-12-01"])
+            .env("BILLING_REPORT_TEST_PAUSE_AT", &step)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut seen = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.contains("test pause at") {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            seen.contains("test pause at after-rename"),
+            "{step}: never paused:\n{seen}"
+        );
+        let out = dir.join("out");
+        assert_eq!(issued_folders(&out), dates[..nth], "{step}");
+        let waiting: Vec<String> = rusqlite::Connection::open(register_of(&input))
+            .unwrap()
+            .prepare("SELECT date FROM publications WHERE published = 0")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(waiting, [dates[nth - 1]], "{step}");
+        cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
+        assert_eq!(issued_folders(&out), dates, "{step}");
+        let files = files_under(&clean_out);
+        assert_eq!(files_under(&out), files, "{step}");
+        for f in &files {
+            assert!(
+                std::fs::read(out.join(f)).unwrap() == std::fs::read(clean_out.join(f)).unwrap(),
+                "{step}: {f} differs"
+            );
+        }
+        assert_eq!(
+            register_content(&register_of(&input)),
+            register_content(&register_of(&clean)),
+            "{step}: the same register"
+        );
+    }
+}

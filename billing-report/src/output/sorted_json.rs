@@ -187,7 +187,13 @@ impl<'o, 'h> ser::Serializer for Json<'o, 'h> {
         Ok(Written::Str)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Written, Error> {
-        self.through_value(v)
+        // A list of numbers, as a tree holds bytes, written pretty as every list is.
+        use ser::SerializeSeq as _;
+        let mut seq = self.serialize_seq(Some(v.len()))?;
+        for b in v {
+            seq.serialize_element(b)?;
+        }
+        seq.end()
     }
     fn serialize_none(self) -> Result<Written, Error> {
         self.serialize_unit()
