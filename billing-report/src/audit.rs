@@ -159,9 +159,14 @@ pub fn audit_workbook(input: &Input, draft: &Draft) -> Result<Option<Vec<u8>>, S
     write_owned(book).map(Some)
 }
 
-/// The rows of a pool sheet besides its parts table (and the instalment block's copy of it):
-/// the heading, the parameters, the totals, the rounds and limbs tables; at most 48.
+/// The rows of a pool sheet besides its parts table (and the instalment block's copy of it)
+/// and the rows of its rounds ([`ROUNDS_TABLE_ROWS`]): the heading, the parameters, the
+/// totals, the limbs table; at most 48.
 const POOL_SHEET_ROWS: usize = 48;
+
+/// The rows a cap with redistribute adds besides one per round: the rounds table's heading
+/// and the blank row above it, and the rows that push the limbs below it.
+const ROUNDS_TABLE_ROWS: usize = 4;
 
 /// `n` with a comma between thousands: `1,048,576`.
 fn thousands(n: usize) -> String {
@@ -202,7 +207,20 @@ pub fn check_size_within(input: &Input, limit: u32) -> Result<(), String> {
         };
         // The users outside the agreement may be one more row; instalments repeat the parts.
         let copies = if pool.due.len() > 1 { 2 } else { 1 };
-        let rows = (parts + 1) * copies + POOL_SHEET_ROWS;
+        // A cap with redistribute adds a table of its rounds: a row per round and the round
+        // in which nobody goes over. Every round but that last caps at least one party, so
+        // there are at most `parts` + 1 rows (an upper bound: the rounds are known only after
+        // the split), plus the table's heading and the rows between it and the limbs.
+        let redistribute = pool
+            .pool
+            .cap()
+            .is_some_and(|c| c.excess == ExcessPolicy::Redistribute);
+        let rounds = if redistribute {
+            parts + 1 + ROUNDS_TABLE_ROWS
+        } else {
+            0
+        };
+        let rows = (parts + 1) * copies + rounds + POOL_SHEET_ROWS;
         if rows > limit as usize {
             return Err(format!(
                 "{}: pool {} is split among {} parties: its sheet in audit.xlsx would need about {} rows, more than the {} a sheet holds, and a split cannot continue on another sheet (its ranks and totals are formulas over the whole table); {WAY_OUT}",
