@@ -918,7 +918,7 @@ fn continued(name: &str, parts: usize, l: Language) -> impl Iterator<Item = (Str
         (
             part_name(name, k),
             match l {
-                Language::Sv => format!("fortsättning av bladet {name}"),
+                Language::Sv => format!("fortsättning på bladet {name}"),
                 Language::En => format!("continued from the sheet {name}"),
             },
         )

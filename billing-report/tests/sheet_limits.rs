@@ -360,7 +360,7 @@ fn check_audit(input: &Input, draft: &Draft, limit: u32) -> [usize; 3] {
             column_values(&original, col, &starts_whole),
             "{name}: the same figures in the same order"
         );
-        // Listed on the about sheet.
+        // Listed on the about sheet; a further sheet as what it continues, in correct Swedish.
         for s in &pieces {
             assert!(
                 book.sheets[0]
@@ -369,6 +369,13 @@ fn check_audit(input: &Input, draft: &Draft, limit: u32) -> [usize; 3] {
                     .any(|c| c.content == Content::Text(s.name.clone())),
                 "{} is not on the about sheet",
                 s.name
+            );
+        }
+        if pieces.len() > 1 {
+            let what = Content::Text(format!("fortsättning på bladet {name}"));
+            assert!(
+                book.sheets[0].cells.iter().any(|c| c.content == what),
+                "{name}: {what:?} is not on the about sheet"
             );
         }
     }
