@@ -379,6 +379,81 @@ pub fn write_owned(book: AuditBook) -> Result<Vec<u8>, String> {
     write_sheets(&title, sheets.into_iter())
 }
 
+/// The format of `style`, on the fill of an input cell when `input`.
+fn style_format(style: Style, input: bool) -> Format {
+    let f = match style {
+        Style::Plain => Format::new(),
+        Style::Title => Format::new().set_bold().set_font_size(14),
+        Style::Header => Format::new()
+            .set_bold()
+            .set_border_bottom(FormatBorder::Thin)
+            .set_text_wrap(),
+        Style::Note => Format::new().set_italic(),
+        Style::Money => Format::new()
+            .set_num_format("#,##0.00")
+            .set_align(FormatAlign::Right),
+        Style::Integer => Format::new().set_num_format("0"),
+        Style::Fraction => Format::new().set_num_format("0.0000000000"),
+        Style::Price => Format::new().set_num_format("0.0000"),
+        Style::Date => Format::new().set_num_format("yyyy-mm-dd"),
+    };
+    if input {
+        f.set_background_color(rust_xlsxwriter::Color::RGB(0xFF_F2_CC))
+    } else {
+        f
+    }
+}
+
+/// Every style's formats, made once for a workbook: plain and on an input's fill. One field
+/// per style, found by an exhaustive match: a new style without its format does not compile.
+struct Formats {
+    plain: [Format; 2],
+    title: [Format; 2],
+    header: [Format; 2],
+    note: [Format; 2],
+    money: [Format; 2],
+    integer: [Format; 2],
+    fraction: [Format; 2],
+    price: [Format; 2],
+    date: [Format; 2],
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let both = |s: Style| [style_format(s, false), style_format(s, true)];
+        Formats {
+            plain: both(Style::Plain),
+            title: both(Style::Title),
+            header: both(Style::Header),
+            note: both(Style::Note),
+            money: both(Style::Money),
+            integer: both(Style::Integer),
+            fraction: both(Style::Fraction),
+            price: both(Style::Price),
+            date: both(Style::Date),
+        }
+    }
+
+    fn get(&self, style: Style, input: bool) -> &Format {
+        let [plain, filled] = match style {
+            Style::Plain => &self.plain,
+            Style::Title => &self.title,
+            Style::Header => &self.header,
+            Style::Note => &self.note,
+            Style::Money => &self.money,
+            Style::Integer => &self.integer,
+            Style::Fraction => &self.fraction,
+            Style::Price => &self.price,
+            Style::Date => &self.date,
+        };
+        if input {
+            filled
+        } else {
+            plain
+        }
+    }
+}
+
 fn write_sheets(title: &str, sheets: impl Iterator<Item = Sheet>) -> Result<Vec<u8>, String> {
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
@@ -395,53 +470,9 @@ fn write_sheets(title: &str, sheets: impl Iterator<Item = Sheet>) -> Result<Vec<
     // the default level 6 was a third of writing the audit workbook, for a file about a
     // quarter smaller. The cells are the same.
     wb.set_zip_compression_level(1);
-    let input_fill = rust_xlsxwriter::Color::RGB(0xFF_F2_CC);
-    let format = |style: Style, input: bool| -> Format {
-        let f = match style {
-            Style::Plain => Format::new(),
-            Style::Title => Format::new().set_bold().set_font_size(14),
-            Style::Header => Format::new()
-                .set_bold()
-                .set_border_bottom(FormatBorder::Thin)
-                .set_text_wrap(),
-            Style::Note => Format::new().set_italic(),
-            Style::Money => Format::new()
-                .set_num_format("#,##0.00")
-                .set_align(FormatAlign::Right),
-            Style::Integer => Format::new().set_num_format("0"),
-            Style::Fraction => Format::new().set_num_format("0.0000000000"),
-            Style::Price => Format::new().set_num_format("0.0000"),
-            Style::Date => Format::new().set_num_format("yyyy-mm-dd"),
-        };
-        if input {
-            f.set_background_color(input_fill)
-        } else {
-            f
-        }
-    };
     // Each style's two formats made once, not once per cell (a format owns its strings).
-    const STYLES: [Style; 9] = [
-        Style::Plain,
-        Style::Title,
-        Style::Header,
-        Style::Note,
-        Style::Money,
-        Style::Integer,
-        Style::Fraction,
-        Style::Price,
-        Style::Date,
-    ];
-    // Found by the style's place in the enum, which STYLES lists in order (no search per cell).
-    let made: [[Format; 2]; 9] = STYLES.map(|s| [format(s, false), format(s, true)]);
-    let unknown = [Format::new(), Format::new()];
-    let format = |style: Style, input: bool| -> &Format {
-        let [plain, filled] = made.get(style as usize).unwrap_or(&unknown);
-        if input {
-            filled
-        } else {
-            plain
-        }
-    };
+    let formats = Formats::new();
+    let format = |style: Style, input: bool| formats.get(style, input);
     for sheet in sheets {
         let ws = wb.add_worksheet().set_name(&sheet.name).map_err(e)?;
         for &(col, width) in &sheet.widths {
@@ -3506,6 +3537,42 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each style is written with its own format, plain and on an input's fill (the lookup
+    /// once went by the enum's position, and a style out of place got a blank format).
+    #[test]
+    fn each_style_has_its_format() {
+        let formats = Formats::new();
+        let all = [
+            Style::Plain,
+            Style::Title,
+            Style::Header,
+            Style::Note,
+            Style::Money,
+            Style::Integer,
+            Style::Fraction,
+            Style::Price,
+            Style::Date,
+        ];
+        for style in all {
+            for input in [false, true] {
+                assert_eq!(
+                    formats.get(style, input),
+                    &style_format(style, input),
+                    "{style:?}, input {input}"
+                );
+            }
+        }
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(
+                    style_format(*a, false),
+                    style_format(*b, false),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
 
     /// The integer shortcuts of `number_text`, `shown_width` and the cell addresses give the
     /// texts the general formatting gave.
