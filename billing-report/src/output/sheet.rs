@@ -1,0 +1,1112 @@
+//! The invoice workbooks' own small SpreadsheetML writer (issue 12).
+//!
+//! `run` at national scale writes one workbook per invoice (2,901 at 2,901 parties), each a few
+//! kilobytes. rust_xlsxwriter spent most of their time on what a small workbook does not need:
+//! on every save it starts one thread per worksheet (5,758 threads per run, each with a fresh
+//! stack and allocator heap), it hashes the whole `Format` on every formatted write (SipHash), and
+//! builds every part with `format!`. This writer makes the same files byte for byte — the same
+//! XML in the same parts, packed by the same `zip` crate with the same options — for the few
+//! things an invoice workbook holds: text, numbers, the ten [`Style`]s, column widths, row
+//! heights, A4 paper, portrait or landscape, one page wide. The parts that do not depend on the
+//! cells (content types, relationships, theme, workbook, document properties) are taken once
+//! from a workbook rust_xlsxwriter makes with the same sheet names and properties.
+//!
+//! The tests compare it, byte for byte, with rust_xlsxwriter writing the same cells
+//! (`tests` below, and every golden invoice workbook of `tests/cases.rs`).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+#[cfg(test)]
+use rust_xlsxwriter::{Format, FormatAlign};
+
+/// The formats of an invoice workbook's cells.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Style {
+    /// Bold, 16 points.
+    Title,
+    Bold,
+    BoldWrap,
+    /// Wrapped text.
+    Wrap,
+    /// Italic, wrapped.
+    Note,
+    /// A unit price: `# ##0.00##`, right-aligned.
+    Price,
+    /// An amount: `# ##0.00`, right-aligned.
+    Money,
+    /// An amount in bold: `# ##0.00`.
+    MoneyBold,
+    /// Right-aligned.
+    Right,
+    /// Bold, right-aligned.
+    LabelRight,
+}
+
+/// A style's font.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Font {
+    Regular,
+    Bold,
+    Title,
+    Italic,
+}
+
+impl Font {
+    fn xml(self) -> &'static str {
+        match self {
+            Font::Regular => {
+                r#"<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
+            Font::Bold => {
+                r#"<font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
+            Font::Title => {
+                r#"<font><b/><sz val="16"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
+            Font::Italic => {
+                r#"<font><i/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+            }
+        }
+    }
+}
+
+impl Style {
+    fn font(self) -> Font {
+        match self {
+            Style::Title => Font::Title,
+            Style::Bold | Style::BoldWrap | Style::MoneyBold | Style::LabelRight => Font::Bold,
+            Style::Note => Font::Italic,
+            Style::Wrap | Style::Price | Style::Money | Style::Right => Font::Regular,
+        }
+    }
+
+    fn num_format(self) -> Option<&'static str> {
+        match self {
+            Style::Price => Some("# ##0.00##"),
+            Style::Money | Style::MoneyBold => Some("# ##0.00"),
+            _ => None,
+        }
+    }
+
+    fn alignment(self) -> Option<&'static str> {
+        match self {
+            Style::BoldWrap | Style::Wrap | Style::Note => Some(r#"<alignment wrapText="1"/>"#),
+            Style::Price | Style::Money | Style::Right | Style::LabelRight => {
+                Some(r#"<alignment horizontal="right"/>"#)
+            }
+            Style::Title | Style::Bold | Style::MoneyBold => None,
+        }
+    }
+
+    /// The same format in rust_xlsxwriter's terms.
+    #[cfg(test)]
+    pub(crate) fn format(self) -> Format {
+        match self {
+            Style::Title => Format::new().set_bold().set_font_size(16),
+            Style::Bold => Format::new().set_bold(),
+            Style::BoldWrap => Format::new().set_bold().set_text_wrap(),
+            Style::Wrap => Format::new().set_text_wrap(),
+            Style::Note => Format::new().set_italic().set_text_wrap(),
+            Style::Price => Format::new()
+                .set_num_format("# ##0.00##")
+                .set_align(FormatAlign::Right),
+            Style::Money => Format::new()
+                .set_num_format("# ##0.00")
+                .set_align(FormatAlign::Right),
+            Style::MoneyBold => Format::new().set_num_format("# ##0.00").set_bold(),
+            Style::Right => Format::new().set_align(FormatAlign::Right),
+            Style::LabelRight => Format::new().set_bold().set_align(FormatAlign::Right),
+        }
+    }
+}
+
+enum Value {
+    Text(String),
+    Number(f64),
+    Blank,
+}
+
+struct Cell {
+    row: u32,
+    col: u16,
+    value: Value,
+    /// The index of the style in the sheet's `styles` plus one; 0 for none.
+    style: u32,
+}
+
+/// The last row and column an invoice sheet may use (Excel's limits).
+const ROW_MAX: u32 = 1_048_576;
+const COL_MAX: u16 = 16_384;
+/// Excel's limit on the length of a cell's text, in UTF-16 units.
+const MAX_STRING_LEN: usize = 32_767;
+
+/// One worksheet: cells written in any order (the last write to a cell wins, as in
+/// rust_xlsxwriter), column widths, row heights and its page setup.
+pub(crate) struct Sheet {
+    name: String,
+    landscape: bool,
+    cells: Vec<Cell>,
+    /// Styles in the order of their first use on this sheet.
+    styles: Vec<Style>,
+    /// Column widths in pixels.
+    widths: Vec<(u16, u32)>,
+    /// Row heights in pixels.
+    heights: Vec<(u32, u32)>,
+    /// First row, first column, last row, last column, as rust_xlsxwriter tracks them.
+    dims: Option<(u32, u16, u32, u16)>,
+}
+
+impl Sheet {
+    fn check(&mut self, row: u32, col: u16) -> Result<(), XlsxError> {
+        if row >= ROW_MAX || col >= COL_MAX {
+            return Err(XlsxError::RowColumnLimitError);
+        }
+        self.dims = Some(match self.dims {
+            None => (row, col, row, col),
+            Some((r0, c0, r1, c1)) => (r0.min(row), c0.min(col), r1.max(row), c1.max(col)),
+        });
+        Ok(())
+    }
+
+    fn style_index(&mut self, style: Style) -> u32 {
+        let at = match self.styles.iter().position(|s| *s == style) {
+            Some(at) => at,
+            None => {
+                self.styles.push(style);
+                self.styles.len() - 1
+            }
+        };
+        u32::try_from(at + 1).unwrap_or(u32::MAX)
+    }
+
+    /// Text; an empty text is no cell (a blank cell with a style).
+    pub(crate) fn write_string(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: impl Into<String>,
+        style: Option<Style>,
+    ) -> Result<&mut Sheet, XlsxError> {
+        let text = text.into();
+        if text.is_empty() {
+            if let Some(style) = style {
+                self.check(row, col)?;
+                let style = self.style_index(style);
+                self.cells.push(Cell {
+                    row,
+                    col,
+                    value: Value::Blank,
+                    style,
+                });
+            }
+            return Ok(self);
+        }
+        self.check(row, col)?;
+        if text.encode_utf16().count() > MAX_STRING_LEN {
+            return Err(XlsxError::MaxStringLengthExceeded);
+        }
+        let style = style.map_or(0, |s| self.style_index(s));
+        self.cells.push(Cell {
+            row,
+            col,
+            value: Value::Text(text),
+            style,
+        });
+        Ok(self)
+    }
+
+    /// A number; it must be finite (every number written here is).
+    pub(crate) fn write_number(
+        &mut self,
+        row: u32,
+        col: u16,
+        number: f64,
+        style: Option<Style>,
+    ) -> Result<&mut Sheet, XlsxError> {
+        if !number.is_finite() {
+            return Err(XlsxError::ParameterError(format!(
+                "{number} is not a spreadsheet number"
+            )));
+        }
+        self.check(row, col)?;
+        let style = style.map_or(0, |s| self.style_index(s));
+        self.cells.push(Cell {
+            row,
+            col,
+            value: Value::Number(number),
+            style,
+        });
+        Ok(self)
+    }
+
+    /// A column's width in characters (1 to 255), as rust_xlsxwriter stores it: 7 pixels a
+    /// character and 5 of padding.
+    pub(crate) fn set_column_width(&mut self, col: u16, width: u16) -> Result<(), XlsxError> {
+        if col >= COL_MAX || !(1..=255).contains(&width) {
+            return Err(XlsxError::ParameterError(format!(
+                "column width {width} for an invoice sheet"
+            )));
+        }
+        self.widths.retain(|(c, _)| *c != col);
+        self.widths.push((col, u32::from(width) * 7 + 5));
+        Ok(())
+    }
+
+    /// A row's height in points, above the default 15; stored in pixels (4/3 of a point,
+    /// rounded) as rust_xlsxwriter stores it (which, like this, does not hold to Excel's 409).
+    pub(crate) fn set_row_height(&mut self, row: u32, points: u32) -> Result<(), XlsxError> {
+        if !(16..=1_000_000).contains(&points) {
+            return Err(XlsxError::ParameterError(format!(
+                "row height {points} for an invoice sheet"
+            )));
+        }
+        let pixels = (points * 4 + 1) / 3;
+        let col = self.dims.map_or(0, |d| d.1);
+        self.check(row, col)?;
+        self.heights.retain(|(r, _)| *r != row);
+        self.heights.push((row, pixels));
+        Ok(())
+    }
+
+    /// The sheet's XML; `strings` gives each text its index in the shared strings.
+    fn xml(&self, selected: bool, xf: &[u32], strings: &mut Strings, out: &mut String) {
+        out.push_str(concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            "\n",
+            r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>"#
+        ));
+        let _ = match self.dims {
+            Some((r0, c0, r1, c1)) => {
+                out.push_str(r#"<dimension ref=""#);
+                cell_name(out, r0, c0);
+                if (r0, c0) != (r1, c1) {
+                    out.push(':');
+                    cell_name(out, r1, c1);
+                }
+                out.push_str(r#""/>"#);
+                Ok(())
+            }
+            None => write!(out, r#"<dimension ref="A1"/>"#),
+        };
+        out.push_str(if selected {
+            r#"<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>"#
+        } else {
+            r#"<sheetViews><sheetView workbookViewId="0"/></sheetViews>"#
+        });
+        out.push_str(r#"<sheetFormatPr defaultRowHeight="15"/>"#);
+        if !self.widths.is_empty() {
+            let mut widths = self.widths.clone();
+            widths.sort_unstable();
+            out.push_str("<cols>");
+            let mut i = 0;
+            while let Some(&(first, pixels)) = widths.get(i) {
+                let mut last = first;
+                while let Some(&(c, p)) = widths.get(i + 1) {
+                    if c != last + 1 || p != pixels {
+                        break;
+                    }
+                    last = c;
+                    i += 1;
+                }
+                // Excel's character width: pixels / 7, truncated to 1/256, printed exactly.
+                let width = Fraction(pixels * 256 / 7, 256);
+                let _ = write!(
+                    out,
+                    r#"<col min="{}" max="{}" width="{width}" customWidth="1"/>"#,
+                    first + 1,
+                    last + 1
+                );
+                i += 1;
+            }
+            out.push_str("</cols>");
+        }
+        // The cells in row and column order, the last write to a cell kept.
+        let mut order: Vec<usize> = (0..self.cells.len()).collect();
+        order.sort_by_key(|&i| self.cells.get(i).map(|c| (c.row, c.col)));
+        order.dedup_by(|later, earlier| {
+            let key = |i: &mut usize| self.cells.get(*i).map(|c| (c.row, c.col));
+            if key(later) == key(earlier) {
+                *earlier = *later;
+                true
+            } else {
+                false
+            }
+        });
+        let cells: Vec<&Cell> = order.iter().filter_map(|&i| self.cells.get(i)).collect();
+        let mut heights = self.heights.clone();
+        heights.sort_unstable();
+        if cells.is_empty() && heights.is_empty() {
+            out.push_str("<sheetData/>");
+        } else {
+            out.push_str("<sheetData>");
+            // The columns used in each block of 16 rows ("spans").
+            let mut spans: Vec<(u32, u16, u16)> = Vec::new();
+            for c in &cells {
+                let block = c.row / 16;
+                match spans.last_mut() {
+                    Some((b, lo, hi)) if *b == block => {
+                        *lo = (*lo).min(c.col);
+                        *hi = (*hi).max(c.col);
+                    }
+                    _ => spans.push((block, c.col, c.col)),
+                }
+            }
+            // Every row with cells or a height, in order.
+            let mut rows: Vec<u32> = cells.iter().map(|c| c.row).collect();
+            rows.extend(heights.iter().map(|(r, _)| *r));
+            rows.sort_unstable();
+            rows.dedup();
+            let mut next = 0;
+            for row in rows {
+                let start = next;
+                while cells.get(next).is_some_and(|c| c.row == row) {
+                    next += 1;
+                }
+                let row_cells = cells.get(start..next).unwrap_or(&[]);
+                let _ = write!(out, r#"<row r="{}""#, row + 1);
+                if let Some((_, lo, hi)) = spans.iter().find(|(b, _, _)| *b == row / 16) {
+                    let _ = write!(out, r#" spans="{}:{}""#, lo + 1, hi + 1);
+                }
+                if let Some((_, px)) = heights.iter().find(|(r, _)| *r == row) {
+                    let _ = write!(out, r#" ht="{}" customHeight="1""#, Fraction(px * 3, 4));
+                }
+                if row_cells.is_empty() {
+                    out.push_str("/>");
+                    continue;
+                }
+                out.push('>');
+                for c in row_cells {
+                    let style = xf.get(c.style as usize).copied().unwrap_or(0);
+                    match &c.value {
+                        Value::Text(text) => {
+                            let id = strings.index(text);
+                            out.push_str(r#"<c r=""#);
+                            cell_name(out, c.row, c.col);
+                            if style > 0 {
+                                let _ = write!(out, r#"" s="{style}" t="s"><v>{id}</v></c>"#);
+                            } else {
+                                let _ = write!(out, r#"" t="s"><v>{id}</v></c>"#);
+                            }
+                        }
+                        Value::Number(n) => {
+                            out.push_str(r#"<c r=""#);
+                            cell_name(out, c.row, c.col);
+                            if style > 0 {
+                                let _ = write!(out, r#"" s="{style}"><v>{n}</v></c>"#);
+                            } else {
+                                let _ = write!(out, r#""><v>{n}</v></c>"#);
+                            }
+                        }
+                        Value::Blank => {
+                            if style > 0 {
+                                out.push_str(r#"<c r=""#);
+                                cell_name(out, c.row, c.col);
+                                let _ = write!(out, r#"" s="{style}"/>"#);
+                            }
+                        }
+                    }
+                }
+                out.push_str("</row>");
+            }
+            out.push_str("</sheetData>");
+        }
+        out.push_str(concat!(
+            r#"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>"#,
+            r#"<pageSetup paperSize="9" fitToHeight="0" orientation=""#
+        ));
+        out.push_str(if self.landscape {
+            "landscape"
+        } else {
+            "portrait"
+        });
+        out.push_str(r#"" horizontalDpi="200" verticalDpi="200"/></worksheet>"#);
+    }
+}
+
+/// `n / d` (`d` a power of two up to 256) in decimals, as Rust prints the double it is exactly:
+/// the decimals of the exact value, without trailing zeros.
+struct Fraction(u32, u32);
+
+impl std::fmt::Display for Fraction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Fraction(n, d) = *self;
+        let d = d.max(1);
+        write!(f, "{}", n / d)?;
+        // The remainder in units of 10^-8 (exact for d dividing 256).
+        let mut rest = u64::from(n % d) * 100_000_000 / u64::from(d);
+        if rest > 0 {
+            let mut digits = 8;
+            while rest % 10 == 0 {
+                rest /= 10;
+                digits -= 1;
+            }
+            write!(f, ".{rest:0digits$}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A cell's A1 name.
+fn cell_name(out: &mut String, row: u32, col: u16) {
+    let mut letters = [0u8; 3];
+    let mut n = u32::from(col) + 1;
+    let mut len = 0;
+    while n > 0 && len < 3 {
+        let rem = (n - 1) % 26;
+        if let (Some(slot), Ok(b)) = (letters.get_mut(len), u8::try_from(rem)) {
+            *slot = b'A' + b;
+        }
+        len += 1;
+        n = (n - 1) / 26;
+    }
+    for &b in letters.get(..len).unwrap_or(&[]).iter().rev() {
+        out.push(char::from(b));
+    }
+    let _ = write!(out, "{}", row + 1);
+}
+
+/// The shared strings, in the order of their first cell (sheet, row, column).
+#[derive(Default)]
+struct Strings {
+    index: HashMap<String, u32>,
+    order: Vec<String>,
+    count: usize,
+}
+
+impl Strings {
+    fn index(&mut self, text: &str) -> u32 {
+        self.count += 1;
+        if let Some(&i) = self.index.get(text) {
+            return i;
+        }
+        let i = u32::try_from(self.order.len()).unwrap_or(u32::MAX);
+        self.index.insert(text.to_owned(), i);
+        self.order.push(text.to_owned());
+        i
+    }
+
+    fn xml(&self, out: &mut String) {
+        out.push_str(concat!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            "\n"
+        ));
+        let _ = write!(
+            out,
+            r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{}" uniqueCount="{}">"#,
+            self.count,
+            self.order.len()
+        );
+        for s in &self.order {
+            let ws = ['\t', '\n', ' '];
+            if s.starts_with(ws) || s.ends_with(ws) {
+                out.push_str(r#"<si><t xml:space="preserve">"#);
+            } else {
+                out.push_str("<si><t>");
+            }
+            escape_text(out, s);
+            out.push_str("</t></si>");
+        }
+        out.push_str("</sst>");
+    }
+}
+
+/// Text as rust_xlsxwriter writes it in the shared strings: a literal `_xHHHH_` gets its `_`
+/// escaped (`_x005F_xHHHH_`), `&`, `<` and `>` become entities, and the control characters
+/// other than tab and line feed (and U+FFFE, U+FFFF) become `_xHHHH_`.
+fn escape_text(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\t' | '\n' => out.push(ch),
+            '\u{0}'..='\u{1f}' | '\u{FFFE}' | '\u{FFFF}' => {
+                let _ = write!(out, "_x{:04X}_", u32::from(ch));
+            }
+            '_' => {
+                // `_x` followed by four hexadecimal digits and `_`.
+                let literal = bytes.get(i + 1) == Some(&b'x')
+                    && bytes.get(i + 6) == Some(&b'_')
+                    && bytes
+                        .get(i + 2..i + 6)
+                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+                out.push_str(if literal { "_x005F_" } else { "_" });
+            }
+            _ => out.push(ch),
+        }
+    }
+}
+
+/// The parts of a workbook that do not depend on its cells, as rust_xlsxwriter writes them for a
+/// workbook of two sheets of these names with these properties, deflated once.
+struct Fixed {
+    /// The title, the sheet names, the date, the level, and whether there are shared strings.
+    key: (String, String, String, chrono::NaiveDate, u8, bool),
+    content_types: Packed,
+    rels: Packed,
+    workbook_rels: Packed,
+    theme: Packed,
+    workbook: Packed,
+    core: Packed,
+    app: Packed,
+}
+
+/// The fixed parts made so far (one per language and date in a run).
+static FIXED: Mutex<Vec<Arc<Fixed>>> = Mutex::new(Vec::new());
+
+/// The workbook's properties as every output workbook has them: `title`, billing-report as
+/// author, created on `date` (the invoice date, never the clock).
+pub(crate) fn properties(title: &str, date: chrono::NaiveDate) -> DocProperties {
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&date)).unwrap_or(2000),
+        u8::try_from(chrono::Datelike::month(&date)).unwrap_or(1),
+        u8::try_from(chrono::Datelike::day(&date)).unwrap_or(1),
+    )
+    .unwrap_or_else(|_| ExcelDateTime::from_ymd(2000, 1, 1).unwrap_or_default());
+    DocProperties::new()
+        .set_title(title)
+        .set_author("billing-report")
+        .set_creation_datetime(&created)
+}
+
+fn fixed(
+    title: &str,
+    names: [&str; 2],
+    date: chrono::NaiveDate,
+    level: u8,
+    strings: bool,
+) -> Result<Arc<Fixed>, XlsxError> {
+    let key = (
+        title.to_owned(),
+        names[0].to_owned(),
+        names[1].to_owned(),
+        date,
+        level,
+        strings,
+    );
+    let mut made = FIXED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(f) = made.iter().find(|f| f.key == key) {
+        return Ok(Arc::clone(f));
+    }
+    let mut wb = Workbook::new();
+    wb.set_properties(&properties(title, date));
+    for name in names {
+        let ws = wb.add_worksheet().set_name(name)?;
+        if strings {
+            ws.write_string(0, 0, "-")?;
+        } else {
+            ws.write_number(0, 0, 0)?;
+        }
+    }
+    let bytes = wb.save_to_buffer()?;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    let mut part = |name: &'static str| -> Result<Packed, XlsxError> {
+        let mut file = zip.by_name(name)?;
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut out)?;
+        pack(name, &out, level)
+    };
+    let fixed = Arc::new(Fixed {
+        content_types: part("[Content_Types].xml")?,
+        rels: part("_rels/.rels")?,
+        workbook_rels: part("xl/_rels/workbook.xml.rels")?,
+        theme: part("xl/theme/theme1.xml")?,
+        workbook: part("xl/workbook.xml")?,
+        core: part("docProps/core.xml")?,
+        app: part("docProps/app.xml")?,
+        key,
+    });
+    made.push(Arc::clone(&fixed));
+    Ok(fixed)
+}
+
+/// An invoice workbook of two sheets.
+pub(crate) struct Book {
+    title: String,
+    date: chrono::NaiveDate,
+    sheets: [Sheet; 2],
+}
+
+impl Book {
+    /// A workbook titled `title`, created on `date`, of two sheets named `names`, the first in
+    /// portrait and the second in landscape.
+    pub(crate) fn new(title: &str, date: chrono::NaiveDate, names: [&str; 2]) -> Book {
+        let sheet = |name: &str, landscape| Sheet {
+            name: name.to_owned(),
+            landscape,
+            cells: Vec::new(),
+            styles: Vec::new(),
+            widths: Vec::new(),
+            heights: Vec::new(),
+            dims: None,
+        };
+        Book {
+            title: title.to_owned(),
+            date,
+            sheets: [sheet(names[0], false), sheet(names[1], true)],
+        }
+    }
+
+    /// The first sheet (portrait) and the second (landscape).
+    pub(crate) fn sheets(&mut self) -> (&mut Sheet, &mut Sheet) {
+        let [a, b] = &mut self.sheets;
+        (a, b)
+    }
+
+    /// The workbook's bytes: the parts rust_xlsxwriter writes, in its order, deflated at
+    /// `level` by the same zip writer.
+    pub(crate) fn save(&self, level: u8) -> Result<Vec<u8>, XlsxError> {
+        // The styles in the order of first use, sheet by sheet; xf[sheet][local] is the global.
+        let mut styles: Vec<Style> = Vec::new();
+        let xf: Vec<Vec<u32>> = self
+            .sheets
+            .iter()
+            .map(|sheet| {
+                std::iter::once(0)
+                    .chain(sheet.styles.iter().map(|s| {
+                        let at = styles.iter().position(|g| g == s).unwrap_or_else(|| {
+                            styles.push(*s);
+                            styles.len() - 1
+                        });
+                        u32::try_from(at + 1).unwrap_or(u32::MAX)
+                    }))
+                    .collect()
+            })
+            .collect();
+        let mut strings = Strings::default();
+        let mut xml = String::new();
+        let mut sheets = Vec::with_capacity(2);
+        for (i, (sheet, name)) in self
+            .sheets
+            .iter()
+            .zip(["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"])
+            .enumerate()
+        {
+            xml.clear();
+            xml.reserve(64 * sheet.cells.len() + 1024);
+            sheet.xml(
+                i == 0,
+                xf.get(i).map_or(&[], Vec::as_slice),
+                &mut strings,
+                &mut xml,
+            );
+            sheets.push(pack(name, xml.as_bytes(), level)?);
+        }
+        xml.clear();
+        strings.xml(&mut xml);
+        let sst = pack("xl/sharedStrings.xml", xml.as_bytes(), level)?;
+        let [first, second] = &self.sheets;
+        // rust_xlsxwriter writes no shared strings part (nor its references) without text.
+        let has_strings = strings.count > 0;
+        let fixed = fixed(
+            &self.title,
+            [&first.name, &second.name],
+            self.date,
+            level,
+            has_strings,
+        )?;
+        // Few invoices differ in the styles they use: each thread keeps the styles parts it made.
+        let style_part = STYLES.with(|cell| -> Result<Arc<Packed>, XlsxError> {
+            let mut made = cell.borrow_mut();
+            if let Some((_, _, p)) = made.iter().find(|(s, l, _)| *s == styles && *l == level) {
+                return Ok(Arc::clone(p));
+            }
+            let mut xml = String::with_capacity(4096);
+            styles_xml(&styles, &mut xml);
+            let p = Arc::new(pack("xl/styles.xml", xml.as_bytes(), level)?);
+            made.push((styles.clone(), level, Arc::clone(&p)));
+            Ok(p)
+        })?;
+        let [sheet1, sheet2] = sheets.as_slice() else {
+            return Err(XlsxError::ParameterError(
+                "an invoice has two sheets".to_owned(),
+            ));
+        };
+        let mut parts: Vec<&Packed> = vec![
+            &fixed.content_types,
+            &fixed.rels,
+            &fixed.workbook_rels,
+            &fixed.theme,
+            &style_part,
+            &fixed.workbook,
+            sheet1,
+            sheet2,
+        ];
+        if has_strings {
+            parts.push(&sst);
+        }
+        parts.extend([&fixed.core, &fixed.app]);
+        zip(&parts)
+    }
+}
+
+/// The styles part for the cell formats `styles` (xf 1, 2, …; xf 0 is the default).
+fn styles_xml(styles: &[Style], out: &mut String) {
+    out.push_str(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        "\n",
+        r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#
+    ));
+    // Number formats from 164 and fonts from 0 (the default), in the order of first use.
+    let mut formats: Vec<&str> = Vec::new();
+    let mut fonts: Vec<Font> = vec![Font::Regular];
+    let mut xfs: Vec<(usize, usize, Style)> = Vec::new();
+    for &s in styles {
+        let num = s.num_format().map_or(0, |f| {
+            164 + formats.iter().position(|g| *g == f).unwrap_or_else(|| {
+                formats.push(f);
+                formats.len() - 1
+            })
+        });
+        let font = fonts
+            .iter()
+            .position(|g| *g == s.font())
+            .unwrap_or_else(|| {
+                fonts.push(s.font());
+                fonts.len() - 1
+            });
+        xfs.push((num, font, s));
+    }
+    if !formats.is_empty() {
+        let _ = write!(out, r#"<numFmts count="{}">"#, formats.len());
+        for (i, f) in formats.iter().enumerate() {
+            let _ = write!(out, r#"<numFmt numFmtId="{}" formatCode="{f}"/>"#, 164 + i);
+        }
+        out.push_str("</numFmts>");
+    }
+    let _ = write!(out, r#"<fonts count="{}">"#, fonts.len());
+    for f in &fonts {
+        out.push_str(f.xml());
+    }
+    out.push_str(concat!(
+        r#"</fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#,
+        r#"<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"#,
+        r#"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
+    ));
+    let _ = write!(
+        out,
+        r#"<cellXfs count="{}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"#,
+        xfs.len() + 1
+    );
+    for (num, font, s) in xfs {
+        let _ = write!(
+            out,
+            r#"<xf numFmtId="{num}" fontId="{font}" fillId="0" borderId="0" xfId="0""#
+        );
+        if num > 0 {
+            out.push_str(r#" applyNumberFormat="1""#);
+        }
+        if font > 0 {
+            out.push_str(r#" applyFont="1""#);
+        }
+        match s.alignment() {
+            Some(a) => {
+                out.push_str(r#" applyAlignment="1">"#);
+                out.push_str(a);
+                out.push_str("</xf>");
+            }
+            None => out.push_str("/>"),
+        }
+    }
+    out.push_str(concat!(
+        r#"</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>"#,
+        r#"<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16"/></styleSheet>"#
+    ));
+}
+
+/// A part of the package, deflated.
+struct Packed {
+    name: &'static str,
+    data: Vec<u8>,
+    crc: u32,
+    size: u32,
+}
+
+thread_local! {
+    /// Each thread's compressor, reset for every part instead of made anew (its tables are
+    /// a few hundred kilobytes to allocate and clear).
+    static DEFLATE: std::cell::RefCell<Option<(u8, flate2::Compress)>> =
+        const { std::cell::RefCell::new(None) };
+    /// The styles parts this thread has made, by their styles.
+    static STYLES: std::cell::RefCell<Vec<StylesPart>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A styles part made: for these styles, at this level.
+type StylesPart = (Vec<Style>, u8, Arc<Packed>);
+
+/// `bytes` deflated at `level` as the zip crate deflates a part (raw deflate, a 32 kB window),
+/// with its CRC-32.
+fn pack(name: &'static str, bytes: &[u8], level: u8) -> Result<Packed, XlsxError> {
+    let too_large = || XlsxError::ParameterError(format!("{name} is too large for a workbook"));
+    let size = u32::try_from(bytes.len()).map_err(|_| too_large())?;
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    let data = DEFLATE.with(|cell| -> Result<Vec<u8>, XlsxError> {
+        let mut cell = cell.borrow_mut();
+        let compress = match &mut *cell {
+            Some((l, c)) if *l == level => {
+                c.reset();
+                c
+            }
+            other => {
+                let c = flate2::Compress::new(flate2::Compression::new(u32::from(level)), false);
+                &mut other.insert((level, c)).1
+            }
+        };
+        // As flate2's writer does for the zip crate: all the input without flushing, then the
+        // end of the stream (the bytes differ from one call with Finish).
+        let mut data = Vec::with_capacity(bytes.len() / 2 + 64);
+        let mut flush = flate2::FlushCompress::None;
+        loop {
+            let read = usize::try_from(compress.total_in()).map_err(|_| too_large())?;
+            let rest = bytes.get(read..).unwrap_or(&[]);
+            if rest.is_empty() {
+                flush = flate2::FlushCompress::Finish;
+            }
+            if data.capacity() - data.len() < 64 {
+                data.reserve(data.capacity().max(1024));
+            }
+            let status = compress
+                .compress_vec(rest, &mut data, flush)
+                .map_err(|e| XlsxError::ParameterError(format!("{name}: {e}")))?;
+            if status == flate2::Status::StreamEnd {
+                return Ok(data);
+            }
+        }
+    })?;
+    Ok(Packed {
+        name,
+        data,
+        crc: crc.sum(),
+        size,
+    })
+}
+
+/// The zip file of `parts` as the zip crate writes it in streaming mode for rust_xlsxwriter:
+/// each part's local header without sizes (flag 3), its data and a data descriptor, then the
+/// central directory (Unix permissions 0600, 1980-01-01 00:00) and its end.
+fn zip(parts: &[&Packed]) -> Result<Vec<u8>, XlsxError> {
+    const DATE: u16 = (1 << 5) | 1;
+    let too_large = || XlsxError::ParameterError("the workbook is too large".to_owned());
+    let total: usize = parts
+        .iter()
+        .map(|p| p.data.len() + 2 * p.name.len() + 110)
+        .sum();
+    let mut out: Vec<u8> = Vec::with_capacity(total + 22);
+    let u16s = |out: &mut Vec<u8>, v: &[u16]| v.iter().for_each(|x| out.extend(x.to_le_bytes()));
+    let u32s = |out: &mut Vec<u8>, v: &[u32]| v.iter().for_each(|x| out.extend(x.to_le_bytes()));
+    let mut offsets = Vec::with_capacity(parts.len());
+    for p in parts {
+        offsets.push(u32::try_from(out.len()).map_err(|_| too_large())?);
+        let name_len = u16::try_from(p.name.len()).map_err(|_| too_large())?;
+        let csize = u32::try_from(p.data.len()).map_err(|_| too_large())?;
+        u32s(&mut out, &[0x0403_4b50]);
+        u16s(&mut out, &[20, 8, 8, 0, DATE]);
+        u32s(&mut out, &[0, 0, 0]);
+        u16s(&mut out, &[name_len, 0]);
+        out.extend(p.name.as_bytes());
+        out.extend(&p.data);
+        u32s(&mut out, &[0x0807_4b50, p.crc, csize, p.size]);
+    }
+    let directory = u32::try_from(out.len()).map_err(|_| too_large())?;
+    for (p, offset) in parts.iter().zip(offsets) {
+        let name_len = u16::try_from(p.name.len()).map_err(|_| too_large())?;
+        let csize = u32::try_from(p.data.len()).map_err(|_| too_large())?;
+        u32s(&mut out, &[0x0201_4b50]);
+        u16s(&mut out, &[0x0314, 20, 8, 8, 0, DATE]);
+        u32s(&mut out, &[p.crc, csize, p.size]);
+        u16s(&mut out, &[name_len, 0, 0, 0, 0]);
+        u32s(&mut out, &[0o100_600 << 16, offset]);
+        out.extend(p.name.as_bytes());
+    }
+    let size = u32::try_from(out.len()).map_err(|_| too_large())? - directory;
+    let count = u16::try_from(parts.len()).map_err(|_| too_large())?;
+    u32s(&mut out, &[0x0605_4b50]);
+    u16s(&mut out, &[0, 0, count, count]);
+    u32s(&mut out, &[size, directory]);
+    u16s(&mut out, &[0]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const STYLES: [Style; 10] = [
+        Style::Title,
+        Style::Bold,
+        Style::BoldWrap,
+        Style::Wrap,
+        Style::Note,
+        Style::Price,
+        Style::Money,
+        Style::MoneyBold,
+        Style::Right,
+        Style::LabelRight,
+    ];
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Text(u32, u16, String, Option<usize>),
+        Number(u32, u16, f64, Option<usize>),
+        Width(u16, u16),
+        Height(u32, u32),
+    }
+
+    fn date() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap_or_default()
+    }
+
+    /// The workbook of `ops` (sheet 0 or 1 each) as this writer makes it and as rust_xlsxwriter
+    /// makes it.
+    fn both(ops: &[(usize, Op)]) -> (Vec<u8>, Vec<u8>) {
+        let mut book = Book::new("Faktura & <co>", date(), ["Faktura", "Underlag"]);
+        let mut wb = Workbook::new();
+        wb.set_properties(&properties("Faktura & <co>", date()));
+        wb.set_zip_compression_level(1);
+        for (name, landscape) in [("Faktura", false), ("Underlag", true)] {
+            let ws = wb.add_worksheet().set_name(name).expect("name");
+            ws.set_paper_size(9).set_print_fit_to_pages(1, 0);
+            if landscape {
+                ws.set_landscape();
+            }
+        }
+        let formats: Vec<Format> = STYLES.iter().map(|s| s.format()).collect();
+        for (i, op) in ops {
+            let ws = wb.worksheet_from_index(*i).expect("sheet");
+            let (a, b) = book.sheets();
+            let sheet = if *i == 0 { a } else { b };
+            match op {
+                Op::Text(r, c, t, s) => {
+                    let style = s.and_then(|s| STYLES.get(s).copied());
+                    let ours = sheet.write_string(*r, *c, t.clone(), style).is_ok();
+                    let theirs = match s.and_then(|s| formats.get(s)) {
+                        Some(f) => ws.write_string_with_format(*r, *c, t, f).is_ok(),
+                        None => ws.write_string(*r, *c, t).is_ok(),
+                    };
+                    assert_eq!(ours, theirs, "{op:?}");
+                }
+                Op::Number(r, c, n, s) => {
+                    let style = s.and_then(|s| STYLES.get(s).copied());
+                    sheet.write_number(*r, *c, *n, style).expect("number");
+                    match s.and_then(|s| formats.get(s)) {
+                        Some(f) => ws.write_number_with_format(*r, *c, *n, f).map(|_| ()),
+                        None => ws.write_number(*r, *c, *n).map(|_| ()),
+                    }
+                    .expect("number");
+                }
+                Op::Width(c, w) => {
+                    sheet.set_column_width(*c, *w).expect("width");
+                    ws.set_column_width(*c, *w).expect("width");
+                }
+                Op::Height(r, lines) => {
+                    sheet.set_row_height(*r, 15 * lines).expect("height");
+                    ws.set_row_height(*r, 15 * lines).expect("height");
+                }
+            }
+        }
+        (
+            book.save(1).expect("ours"),
+            wb.save_to_buffer().expect("theirs"),
+        )
+    }
+
+    /// The first part where two workbooks differ, with both texts.
+    fn difference(ours: &[u8], theirs: &[u8]) -> String {
+        let read = |bytes: &[u8]| -> Vec<(String, String)> {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("zip");
+            (0..zip.len())
+                .map(|i| {
+                    let mut f = zip.by_index(i).expect("part");
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut f, &mut text).expect("text");
+                    (f.name().map(|n| n.to_string()).unwrap_or_default(), text)
+                })
+                .collect()
+        };
+        let (a, b) = (read(ours), read(theirs));
+        for (x, y) in a.iter().zip(&b) {
+            if x != y {
+                return format!("ours {x:?}\ntheirs {y:?}");
+            }
+        }
+        format!("{} parts and {}", a.len(), b.len())
+    }
+
+    #[test]
+    fn an_invoice_like_workbook_is_rust_xlsxwriters_byte_for_byte() {
+        let mut ops = vec![
+            (0, Op::Width(0, 40)),
+            (0, Op::Width(1, 23)),
+            (0, Op::Width(2, 23)),
+            (0, Op::Text(0, 0, "FAKTURA".into(), Some(0))),
+            (0, Op::Text(2, 0, "Säljare".into(), Some(1))),
+            (0, Op::Text(2, 1, " Regionen & <Co> ".into(), None)),
+            (0, Op::Text(3, 1, "a_x0041_b\u{1}\t\n_x00".into(), None)),
+            (0, Op::Text(3, 2, "".into(), Some(3))),
+            (0, Op::Text(3, 3, "".into(), None)),
+            (0, Op::Height(40, 3)),
+            (0, Op::Text(40, 0, "Beskrivning".into(), Some(3))),
+            (0, Op::Number(40, 2, 1e21, None)),
+            (0, Op::Number(40, 4, 0.1, Some(5))),
+            (0, Op::Number(40, 5, -27.78, Some(6))),
+            (0, Op::Text(40, 6, "25 %".into(), Some(8))),
+            (0, Op::Height(41, 2)),
+            (0, Op::Text(41, 30, "Säljare".into(), Some(4))),
+            (0, Op::Text(2, 1, "överskriven".into(), Some(9))),
+            (0, Op::Height(70, 2)),
+            (1, Op::Width(0, 60)),
+            (1, Op::Width(1, 60)),
+            (1, Op::Text(0, 0, "Underlag".into(), Some(0))),
+            (1, Op::Number(2, 2, 1234.5, Some(7))),
+            (1, Op::Text(2, 1, "Säljare".into(), Some(2))),
+            (1, Op::Text(3, 0, "x".repeat(32_768), None)),
+        ];
+        let (ours, theirs) = both(&ops);
+        assert!(ours == theirs, "{}", difference(&ours, &theirs));
+        // An empty second sheet.
+        ops.retain(|(sheet, _)| *sheet == 0);
+        let (ours, theirs) = both(&ops);
+        assert!(ours == theirs, "{}", difference(&ours, &theirs));
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[ a-zA-Z_0-9&<>\"'åäö\t\n\u{1}\u{1f}\u{fffe}–]{0,12}")
+            .expect("regex")
+            .prop_filter("rust_xlsxwriter writes <r>…</r> as rich text", |t| {
+                !(t.starts_with("<r>") && t.ends_with("</r>"))
+            })
+    }
+
+    fn op() -> impl Strategy<Value = (usize, Op)> {
+        let style = proptest::option::of(0..10usize);
+        (
+            0..2usize,
+            prop_oneof![
+                (0..40u32, 0..30u16, text(), style.clone())
+                    .prop_map(|(r, c, t, s)| Op::Text(r, c, t, s)),
+                (0..40u32, 0..30u16, -1e16..1e16f64, style)
+                    .prop_map(|(r, c, n, s)| Op::Number(r, c, n, s)),
+                (0..10u16, 1..256u16).prop_map(|(c, w)| Op::Width(c, w)),
+                (0..40u32, 2..28u32).prop_map(|(r, l)| Op::Height(r, l)),
+            ],
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_cells_make_rust_xlsxwriters_bytes(ops in proptest::collection::vec(op(), 0..60)) {
+            let (ours, theirs) = both(&ops);
+            prop_assert!(ours == theirs, "{}", difference(&ours, &theirs));
+        }
+    }
+}
