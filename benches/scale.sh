@@ -5,9 +5,9 @@
 #     (target: check + run under 5 s and 600 MB),
 #   - a parties-growth table: 1k, 3k, 10k, 30k, 100k synthetic parties with 200,000
 #     registrations (target: check + run under 30 s at 100k, growth no worse than n log n).
-#   - 100,000 synthetic parties, every output (`100k`, not in the default: ~100 s and ~4 GB, run
-#     it alone): overview.xlsx and audit.xlsx have tables longer than a sheet's 1,048,576 rows,
-#     continued on further sheets.
+#   - 100,000 synthetic parties, every output (`100k`, not in the default: the run with every
+#     output takes about 2 min and 5.4 GB peak memory; run it alone): overview.xlsx and
+#     audit.xlsx have tables longer than a sheet's 1,048,576 rows, continued on further sheets.
 #   bash benches/scale.sh [2901|2m|growth|100k ...]     (default: 2901 2m growth)
 #   GROWTH="1000 10000 100000" bash benches/scale.sh growth    (the growth table's sizes;
 #   default 1000 3000 10000 30000 100000): `check` and `run --only json,csv` of each.

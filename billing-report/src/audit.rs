@@ -159,9 +159,14 @@ pub fn audit_workbook(input: &Input, draft: &Draft) -> Result<Option<Vec<u8>>, S
     write_owned(book).map(Some)
 }
 
-/// The rows of a pool sheet besides its parts table (and the instalment block's copy of it):
-/// the heading, the parameters, the totals, the rounds and limbs tables; at most 48.
+/// The rows of a pool sheet besides its parts table (and the instalment block's copy of it)
+/// and the rows of its rounds ([`ROUNDS_TABLE_ROWS`]): the heading, the parameters, the
+/// totals, the limbs table; at most 48.
 const POOL_SHEET_ROWS: usize = 48;
+
+/// The rows a cap with redistribute adds besides one per round: the rounds table's heading
+/// and the blank row above it, and the rows that push the limbs below it.
+const ROUNDS_TABLE_ROWS: usize = 4;
 
 /// `n` with a comma between thousands: `1,048,576`.
 fn thousands(n: usize) -> String {
@@ -202,7 +207,20 @@ pub fn check_size_within(input: &Input, limit: u32) -> Result<(), String> {
         };
         // The users outside the agreement may be one more row; instalments repeat the parts.
         let copies = if pool.due.len() > 1 { 2 } else { 1 };
-        let rows = (parts + 1) * copies + POOL_SHEET_ROWS;
+        // A cap with redistribute adds a table of its rounds: a row per round and the round
+        // in which nobody goes over. Every round but that last caps at least one party, so
+        // there are at most `parts` + 1 rows (an upper bound: the rounds are known only after
+        // the split), plus the table's heading and the rows between it and the limbs.
+        let redistribute = pool
+            .pool
+            .cap()
+            .is_some_and(|c| c.excess == ExcessPolicy::Redistribute);
+        let rounds = if redistribute {
+            parts + 1 + ROUNDS_TABLE_ROWS
+        } else {
+            0
+        };
+        let rows = (parts + 1) * copies + rounds + POOL_SHEET_ROWS;
         if rows > limit as usize {
             return Err(format!(
                 "{}: pool {} is split among {} parties: its sheet in audit.xlsx would need about {} rows, more than the {} a sheet holds, and a split cannot continue on another sheet (its ranks and totals are formulas over the whole table); {WAY_OUT}",
@@ -361,6 +379,81 @@ pub fn write_owned(book: AuditBook) -> Result<Vec<u8>, String> {
     write_sheets(&title, sheets.into_iter())
 }
 
+/// The format of `style`, on the fill of an input cell when `input`.
+fn style_format(style: Style, input: bool) -> Format {
+    let f = match style {
+        Style::Plain => Format::new(),
+        Style::Title => Format::new().set_bold().set_font_size(14),
+        Style::Header => Format::new()
+            .set_bold()
+            .set_border_bottom(FormatBorder::Thin)
+            .set_text_wrap(),
+        Style::Note => Format::new().set_italic(),
+        Style::Money => Format::new()
+            .set_num_format("#,##0.00")
+            .set_align(FormatAlign::Right),
+        Style::Integer => Format::new().set_num_format("0"),
+        Style::Fraction => Format::new().set_num_format("0.0000000000"),
+        Style::Price => Format::new().set_num_format("0.0000"),
+        Style::Date => Format::new().set_num_format("yyyy-mm-dd"),
+    };
+    if input {
+        f.set_background_color(rust_xlsxwriter::Color::RGB(0xFF_F2_CC))
+    } else {
+        f
+    }
+}
+
+/// Every style's formats, made once for a workbook: plain and on an input's fill. One field
+/// per style, found by an exhaustive match: a new style without its format does not compile.
+struct Formats {
+    plain: [Format; 2],
+    title: [Format; 2],
+    header: [Format; 2],
+    note: [Format; 2],
+    money: [Format; 2],
+    integer: [Format; 2],
+    fraction: [Format; 2],
+    price: [Format; 2],
+    date: [Format; 2],
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let both = |s: Style| [style_format(s, false), style_format(s, true)];
+        Formats {
+            plain: both(Style::Plain),
+            title: both(Style::Title),
+            header: both(Style::Header),
+            note: both(Style::Note),
+            money: both(Style::Money),
+            integer: both(Style::Integer),
+            fraction: both(Style::Fraction),
+            price: both(Style::Price),
+            date: both(Style::Date),
+        }
+    }
+
+    fn get(&self, style: Style, input: bool) -> &Format {
+        let [plain, filled] = match style {
+            Style::Plain => &self.plain,
+            Style::Title => &self.title,
+            Style::Header => &self.header,
+            Style::Note => &self.note,
+            Style::Money => &self.money,
+            Style::Integer => &self.integer,
+            Style::Fraction => &self.fraction,
+            Style::Price => &self.price,
+            Style::Date => &self.date,
+        };
+        if input {
+            filled
+        } else {
+            plain
+        }
+    }
+}
+
 fn write_sheets(title: &str, sheets: impl Iterator<Item = Sheet>) -> Result<Vec<u8>, String> {
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
@@ -377,53 +470,9 @@ fn write_sheets(title: &str, sheets: impl Iterator<Item = Sheet>) -> Result<Vec<
     // the default level 6 was a third of writing the audit workbook, for a file about a
     // quarter smaller. The cells are the same.
     wb.set_zip_compression_level(1);
-    let input_fill = rust_xlsxwriter::Color::RGB(0xFF_F2_CC);
-    let format = |style: Style, input: bool| -> Format {
-        let f = match style {
-            Style::Plain => Format::new(),
-            Style::Title => Format::new().set_bold().set_font_size(14),
-            Style::Header => Format::new()
-                .set_bold()
-                .set_border_bottom(FormatBorder::Thin)
-                .set_text_wrap(),
-            Style::Note => Format::new().set_italic(),
-            Style::Money => Format::new()
-                .set_num_format("#,##0.00")
-                .set_align(FormatAlign::Right),
-            Style::Integer => Format::new().set_num_format("0"),
-            Style::Fraction => Format::new().set_num_format("0.0000000000"),
-            Style::Price => Format::new().set_num_format("0.0000"),
-            Style::Date => Format::new().set_num_format("yyyy-mm-dd"),
-        };
-        if input {
-            f.set_background_color(input_fill)
-        } else {
-            f
-        }
-    };
     // Each style's two formats made once, not once per cell (a format owns its strings).
-    const STYLES: [Style; 9] = [
-        Style::Plain,
-        Style::Title,
-        Style::Header,
-        Style::Note,
-        Style::Money,
-        Style::Integer,
-        Style::Fraction,
-        Style::Price,
-        Style::Date,
-    ];
-    // Found by the style's place in the enum, which STYLES lists in order (no search per cell).
-    let made: [[Format; 2]; 9] = STYLES.map(|s| [format(s, false), format(s, true)]);
-    let unknown = [Format::new(), Format::new()];
-    let format = |style: Style, input: bool| -> &Format {
-        let [plain, filled] = made.get(style as usize).unwrap_or(&unknown);
-        if input {
-            filled
-        } else {
-            plain
-        }
-    };
+    let formats = Formats::new();
+    let format = |style: Style, input: bool| formats.get(style, input);
     for sheet in sheets {
         let ws = wb.add_worksheet().set_name(&sheet.name).map_err(e)?;
         for &(col, width) in &sheet.widths {
@@ -900,7 +949,7 @@ fn continued(name: &str, parts: usize, l: Language) -> impl Iterator<Item = (Str
         (
             part_name(name, k),
             match l {
-                Language::Sv => format!("fortsättning av bladet {name}"),
+                Language::Sv => format!("fortsättning på bladet {name}"),
                 Language::En => format!("continued from the sheet {name}"),
             },
         )
@@ -3488,6 +3537,42 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each style is written with its own format, plain and on an input's fill (the lookup
+    /// once went by the enum's position, and a style out of place got a blank format).
+    #[test]
+    fn each_style_has_its_format() {
+        let formats = Formats::new();
+        let all = [
+            Style::Plain,
+            Style::Title,
+            Style::Header,
+            Style::Note,
+            Style::Money,
+            Style::Integer,
+            Style::Fraction,
+            Style::Price,
+            Style::Date,
+        ];
+        for style in all {
+            for input in [false, true] {
+                assert_eq!(
+                    formats.get(style, input),
+                    &style_format(style, input),
+                    "{style:?}, input {input}"
+                );
+            }
+        }
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(
+                    style_format(*a, false),
+                    style_format(*b, false),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
 
     /// The integer shortcuts of `number_text`, `shown_width` and the cell addresses give the
     /// texts the general formatting gave.

@@ -14,11 +14,11 @@ use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 
 use billing_report::audit::{self, AuditBook, Cached, Content, Sheet};
-use billing_report::compute::{compute, Draft, History};
+use billing_report::compute::{billing_dates, compute, Draft, History};
 use billing_report::output::{overview_within, SHEET_ROWS};
 use billing_report::workbook::{load, Input};
 
-use audit_support::{many_parties, scratch};
+use audit_support::{generated_inputs, many_parties, many_rounds, scratch};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
@@ -360,7 +360,7 @@ fn check_audit(input: &Input, draft: &Draft, limit: u32) -> [usize; 3] {
             column_values(&original, col, &starts_whole),
             "{name}: the same figures in the same order"
         );
-        // Listed on the about sheet.
+        // Listed on the about sheet; a further sheet as what it continues, in correct Swedish.
         for s in &pieces {
             assert!(
                 book.sheets[0]
@@ -369,6 +369,13 @@ fn check_audit(input: &Input, draft: &Draft, limit: u32) -> [usize; 3] {
                     .any(|c| c.content == Content::Text(s.name.clone())),
                 "{} is not on the about sheet",
                 s.name
+            );
+        }
+        if pieces.len() > 1 {
+            let what = Content::Text(format!("fortsättning på bladet {name}"));
+            assert!(
+                book.sheets[0].cells.iter().any(|c| c.content == what),
+                "{name}: {what:?} is not on the about sheet"
             );
         }
     }
@@ -467,4 +474,63 @@ fn a_pool_longer_than_a_sheet_is_refused_before_the_work() {
     ] {
         assert!(why.contains(part), "{part}: {why}");
     }
+}
+
+/// The rows of each pool sheet of `book` (in Swedish `Kostnadspost n`, in English `Pool n`).
+fn pool_sheet_rows(book: &AuditBook) -> Vec<(String, u32)> {
+    book.sheets
+        .iter()
+        .filter(|s| s.name.starts_with("Kostnadspost ") || s.name.starts_with("Pool "))
+        .map(|s| (s.name.clone(), rows_of(s)))
+        .collect()
+}
+
+/// `check_size` is a bound, not an estimate: for every kind of pool (every key and cap policy,
+/// users outside the parties, instalments, and a cap with redistribute that needs a round per
+/// capped party), at the smallest limit it accepts, the built pool sheets fit within it. So a
+/// pool it lets through is never refused by `fits` after the work.
+#[test]
+fn check_size_passing_means_the_pool_sheets_fit() {
+    let dir = scratch("limits-bound");
+    let mut inputs: Vec<(String, std::path::PathBuf, Vec<NaiveDate>)> = generated_inputs(&dir);
+    inputs.push(("rounds".into(), many_rounds(&dir, 15), vec![]));
+    inputs.push(("many".into(), many_parties(&dir, 30), vec![]));
+    let mut checked = 0;
+    let mut sixteen_rounds = false;
+    for (name, path, dates) in inputs {
+        let (input, _) = load(&path).unwrap_or_else(|_| panic!("{name} loads"));
+        // The smallest limit check_size accepts.
+        let least = (1..=10_000u32)
+            .find(|&l| audit::check_size_within(&input, l).is_ok())
+            .expect("some limit is accepted");
+        assert!(audit::check_size_within(&input, least - 1).is_err() || least == 1);
+        let dates = if dates.is_empty() {
+            billing_dates(&input)
+        } else {
+            dates
+        };
+        for d in dates {
+            let Ok(draft) = compute(&input, d, &History::default()) else {
+                panic!("{name} computes on {d}");
+            };
+            let book = audit::build_within(&input, &draft, least);
+            let rows = pool_sheet_rows(&book);
+            for (sheet, n) in &rows {
+                assert!(
+                    *n <= least,
+                    "{name} on {d}: `{sheet}` has {n} rows, but check_size accepted {least}"
+                );
+            }
+            checked += rows.len();
+            // The pool really needs a round per capped party: 15 and the last.
+            sixteen_rounds |= name == "rounds"
+                && book.sheets.iter().any(|s| {
+                    s.cells.iter().any(
+                        |c| matches!(&c.content, Content::Text(t) if t == "Över taket i omgång 16"),
+                    )
+                });
+        }
+    }
+    assert!(sixteen_rounds, "the rounds pool has 16 rounds");
+    assert!(checked > 20, "{checked} pool sheets checked");
 }

@@ -375,3 +375,51 @@ pub fn many_parties(dir: &Path, n: usize) -> PathBuf {
         ],
     )
 }
+
+/// An agreement whose pool, capped with redistribute, needs one round per capped party: `top`
+/// parties capped one per round, then three that share the rest. Each population is the
+/// smallest that goes over the cap in its own round but not in the round before (so they grow
+/// about as fast as a factorial: `top` ≤ 15 keeps them below 10^12). Billed on 2026-01-01.
+pub fn many_rounds(dir: &Path, top: usize) -> PathBuf {
+    // Backwards from the three that are never capped (1,000 people each), who share half a
+    // cap: S the population still sharing, R2 twice the caps still to split.
+    let mut s: i128 = 3000;
+    let mut r2: i128 = 1;
+    let mut prev: i128 = 1000;
+    let mut capped = Vec::new();
+    for _ in 0..top {
+        // Over the cap in its round: R·w > S; the next one not yet: its w ≤ (S + w)/(R + 1).
+        let over = 2 * s / r2 + 1;
+        let keeps_next = (prev * (r2 + 2) - 2 * s + 1).div_euclid(2);
+        let w = over.max(keeps_next);
+        capped.push(w);
+        s += w;
+        r2 += 2;
+        prev = w;
+    }
+    capped.reverse();
+    let mut parties = String::from("id,name,population\n");
+    for (i, w) in capped.iter().chain([1000, 1000, 1000].iter()).enumerate() {
+        parties.push_str(&format!("r{i:02},Kommun {i},{w}\n"));
+    }
+    // The cap is 1,000 kr; the amount is R caps.
+    let amount = r2 * 500;
+    write_folder(
+        &dir.join(format!("rounds-{top}")),
+        &[
+            (
+                "Settings.csv",
+                "setting,value\nname,Omgångar\nissuer,r00\nstart,2026-01-01\n",
+            ),
+            ("Parties.csv", &parties),
+            (
+                "Pools.csv",
+                &format!(
+                    "id,name,amount,due,key,participants,cap,excess,year,vat,total_users\n\
+                     t1,Tak i omgångar,{amount},2026-01-01,population,,1000,redistribute,,0,\n\
+                     t2,Tak i omgångar i rater,{amount},2026-01-01;2026-07-01,population,,1000,redistribute,,0,\n"
+                ),
+            ),
+        ],
+    )
+}
