@@ -44,24 +44,45 @@ fn year_lines(
     policy: FeePolicy,
     periods: &PeriodStarts,
 ) -> Result<Vec<FeeLine>, CalendarProblems> {
+    let counts: Vec<Vec<(NaiveDate, u64)>> =
+        users.iter().map(|&u| vec![(day(2010, 1, 1), u)]).collect();
+    bill_2010(budget, &counts, policy, periods)
+}
+
+/// The lines of 2010 (corrections of its periods on 2011-01-01 included) for founding parties
+/// whose users are counted `counts[i]` (dates and counts, the first on 2010-01-01), the fee
+/// from `budget` with N = Σ the counts of 2010-01-01 under `policy`.
+fn bill_2010(
+    budget: &Budget,
+    counts: &[Vec<(NaiveDate, u64)>],
+    policy: FeePolicy,
+    periods: &PeriodStarts,
+) -> Result<Vec<FeeLine>, CalendarProblems> {
     let agreement =
-        Agreement::new((0..users.len()).map(|i| Party::new(pid(i), "P")).collect()).unwrap();
-    let founding = (0..users.len())
+        Agreement::new((0..counts.len()).map(|i| Party::new(pid(i), "P")).collect()).unwrap();
+    let founding = (0..counts.len())
         .map(|i| Membership::founding(pid(i), day(2010, 1, 1)))
         .collect();
     let members = Members::new(founding, &agreement).unwrap();
-    let counts: Vec<UserCount> = users
+    let n = counts
+        .iter()
+        .flatten()
+        .filter(|(date, _)| *date == day(2010, 1, 1))
+        .map(|(_, count)| count)
+        .sum();
+    let counts: Vec<UserCount> = counts
         .iter()
         .enumerate()
-        .map(|(i, &count)| UserCount {
-            party: pid(i),
-            date: day(2010, 1, 1),
-            count,
-            source: None,
+        .flat_map(|(i, party)| {
+            party.iter().map(move |&(date, count)| UserCount {
+                party: pid(i),
+                date,
+                count,
+                source: None,
+            })
         })
         .collect();
     let counts = UserCounts::new(&counts, &agreement).unwrap();
-    let n = users.iter().sum();
     let fee = annual_fee(budget, n, policy).unwrap();
     let config = CalendarConfig {
         periods: periods.clone(),
@@ -542,39 +563,12 @@ fn year_lines_changing(
     change: NaiveDate,
     periods: &PeriodStarts,
 ) -> Vec<FeeLine> {
-    let agreement =
-        Agreement::new((0..before.len()).map(|i| Party::new(pid(i), "P")).collect()).unwrap();
-    let founding = (0..before.len())
-        .map(|i| Membership::founding(pid(i), day(2010, 1, 1)))
+    let counts: Vec<Vec<(NaiveDate, u64)>> = before
+        .iter()
+        .zip(after)
+        .map(|(&u, &v)| vec![(day(2010, 1, 1), u), (change, v)])
         .collect();
-    let members = Members::new(founding, &agreement).unwrap();
-    let mut counts = Vec::new();
-    for (i, (&u, &v)) in before.iter().zip(after).enumerate() {
-        for (date, count) in [(day(2010, 1, 1), u), (change, v)] {
-            counts.push(UserCount {
-                party: pid(i),
-                date,
-                count,
-                source: None,
-            });
-        }
-    }
-    let counts = UserCounts::new(&counts, &agreement).unwrap();
-    let fee = annual_fee(&budget(b_ore), before.iter().sum(), FeePolicy::Exact).unwrap();
-    let config = CalendarConfig {
-        periods: periods.clone(),
-        ..CalendarConfig::default()
-    };
-    let dates = periods.starts_between(day(2010, 1, 1), day(2011, 1, 1));
-    bill_dates(
-        &dates,
-        &config,
-        &FeeSchedule::new(vec![fee]).unwrap(),
-        &members,
-        Users::Counts(&counts),
-        &[],
-    )
-    .unwrap()
+    bill_2010(&budget(b_ore), &counts, FeePolicy::Exact, periods).unwrap()
 }
 
 proptest! {

@@ -166,6 +166,21 @@ fn run_on_first_date(dir: &Path, setting: Option<(&str, &str)>, given: bool) -> 
     out
 }
 
+/// The advance lines of `out`'s lines.csv: amount, quantity and unit price.
+fn advance_lines(out: &Path) -> Vec<(String, String, String)> {
+    lines(&out.join("lines.csv"))
+        .into_iter()
+        .filter(|l| l["line_kind"] == "advance")
+        .map(|l| {
+            (
+                l["amount"].clone(),
+                l["quantity"].clone(),
+                l["unit_price"].clone(),
+            )
+        })
+        .collect()
+}
+
 /// A fee given directly (annual_fee) is used as it is under every policy (R5): 18 × 11,111.11 /
 /// 2 = 99,999.99 a line under öre, kronor and exakt alike, where the same fee from a budget of
 /// 1,000,000 kr over 90 users gives 99,999.00 under kronor and 100,000.00 under exakt.
@@ -180,17 +195,7 @@ fn a_given_fee_is_the_same_under_every_policy() {
     ] {
         let dir = tmp();
         let out = run_on_first_date(dir.path(), setting, true);
-        let advances: Vec<(String, String, String)> = lines(&out.join("lines.csv"))
-            .into_iter()
-            .filter(|l| l["line_kind"] == "advance")
-            .map(|l| {
-                (
-                    l["amount"].clone(),
-                    l["quantity"].clone(),
-                    l["unit_price"].clone(),
-                )
-            })
-            .collect();
+        let advances = advance_lines(&out);
         assert_eq!(
             advances,
             vec![
@@ -214,17 +219,7 @@ fn a_given_fee_is_the_same_under_every_policy() {
 fn exact_fee_full_period_line_and_overview() {
     let dir = tmp();
     let out = run_on_first_date(dir.path(), Some(("avgiftsavrundning", "exakt")), false);
-    let advances: Vec<(String, String, String)> = lines(&out.join("lines.csv"))
-        .into_iter()
-        .filter(|l| l["line_kind"] == "advance")
-        .map(|l| {
-            (
-                l["amount"].clone(),
-                l["quantity"].clone(),
-                l["unit_price"].clone(),
-            )
-        })
-        .collect();
+    let advances = advance_lines(&out);
     assert_eq!(
         advances,
         vec![
