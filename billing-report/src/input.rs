@@ -1474,7 +1474,24 @@ impl CellRef<'_> {
                 self.error(problems, format!("{what} must be text, not an error value"));
                 None
             }
-            raw => Some(raw.shown().trim().to_owned()),
+            raw => {
+                let shown = raw.shown();
+                let text = shown.trim();
+                // rust_xlsxwriter writes a text of this form into overview.xlsx, audit.xlsx and
+                // the year report as raw rich-text XML, not as text: the workbook would break
+                // or show something else.
+                if text.starts_with("<r>") && text.ends_with("</r>") {
+                    self.error(
+                        problems,
+                        format!(
+                            "{what} may not start with <r> and end with </r>: spreadsheets read \
+                             such a text as markup, not as text"
+                        ),
+                    );
+                    return None;
+                }
+                Some(text.to_owned())
+            }
         }
     }
 

@@ -810,6 +810,15 @@ fn corpus() -> Vec<Bad> {
             brk: Tables("ikomet-3", |t| set(t, "Parties", "A2", "con")),
             expect: &["Parties!A2: not a valid party id: a party id may not be CON, a device name on Windows"],
         },
+        // rust_xlsxwriter writes such a text raw into the shared strings (as rich-text XML), so
+        // overview.xlsx would break; only a CSV folder can hold it (this test's own xlsx writer,
+        // rust_xlsxwriter, would turn it into markup).
+        Bad {
+            name: "party-name-as-rich-text-markup",
+            form: Csv,
+            brk: Tables("ikomet-3", |t| set(t, "Parties", "B2", "<r><t>Värmdö</t></r>")),
+            expect: &["Parties!B2: name may not start with <r> and end with </r>: spreadsheets read such a text as markup, not as text"],
+        },
         Bad {
             name: "party-id-300-characters",
             form: Csv,
