@@ -939,6 +939,28 @@ fn reading_an_older_register_never_writes_to_it() {
     assert_eq!(register_rows(&register).len(), 14);
 }
 
+/// The next run (2017-08-01, into `next`) records 2017-07-01's folder `out` as in place and
+/// issues its own date: `out` keeps the numbers `first`, and the series runs 1 to 14.
+fn next_run_records_and_goes_on(
+    input: &Path,
+    register: &Path,
+    out: &Path,
+    next: &Path,
+    first: &[(String, i64)],
+) {
+    issue_into(input, "2017-08-01", next).expect(0);
+    assert_eq!(
+        publications(register),
+        vec![
+            ("2017-07-01".to_owned(), true),
+            ("2017-08-01".to_owned(), true)
+        ]
+    );
+    assert_eq!(numbers_in_folder(out), first, "nothing renumbered");
+    let numbers: Vec<i64> = register_rows(register).iter().map(|r| r.1).collect();
+    assert_eq!(numbers, (1..=14).collect::<Vec<i64>>());
+}
+
 /// The `publications` rows of a register as (date, published).
 fn publications(register: &Path) -> Vec<(String, bool)> {
     let conn = rusqlite::Connection::open(register).unwrap();
@@ -990,18 +1012,7 @@ fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
         .collect();
     assert_eq!(numbers_in_folder(&out), first);
     // The next run syncs and records it, then issues its own date.
-    let next = t.path().join("next");
-    issue_into(&input, "2017-08-01", &next).expect(0);
-    assert_eq!(
-        publications(&register),
-        vec![
-            ("2017-07-01".to_owned(), true),
-            ("2017-08-01".to_owned(), true)
-        ]
-    );
-    assert_eq!(numbers_in_folder(&out), first, "nothing renumbered");
-    let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
-    assert_eq!(numbers, (1..=14).collect::<Vec<i64>>());
+    next_run_records_and_goes_on(&input, &register, &out, &t.path().join("next"), &first);
     assert!(dot_entries(t.path()).is_empty());
 
     // `--through`: none of its dates is recorded as in place; the next run records them all.
@@ -1127,16 +1138,5 @@ fn a_kill_between_rename_and_record_is_finished_by_the_next_run() {
         );
     }
     // The next run records it, and the series goes on.
-    let next = t.path().join("next");
-    issue_into(&input, "2017-08-01", &next).expect(0);
-    assert_eq!(
-        publications(&register),
-        vec![
-            ("2017-07-01".to_owned(), true),
-            ("2017-08-01".to_owned(), true)
-        ]
-    );
-    assert_eq!(numbers_in_folder(&out), first, "nothing renumbered");
-    let numbers: Vec<i64> = register_rows(&register).iter().map(|r| r.1).collect();
-    assert_eq!(numbers, (1..=14).collect::<Vec<i64>>());
+    next_run_records_and_goes_on(&input, &register, &out, &t.path().join("next"), &first);
 }
