@@ -864,9 +864,8 @@ fn swedish_csv_dialect_opens_in_swedish_excel_and_verifies() {
 
 /// Runs `credit` and kills it (SIGKILL) when it pauses at `step`.
 fn credit_killed_at(input: &Path, out: &Path, step: &str) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
-        .args([
+    common::killed_at(
+        &[
             "credit",
             s(input),
             "--invoice",
@@ -877,28 +876,9 @@ fn credit_killed_at(input: &Path, out: &Path, step: &str) {
             "2019-03-15",
             "--out",
             s(out),
-        ])
-        .env("BILLING_REPORT_TEST_PAUSE_AT", step)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    for line in std::io::BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains(&format!("test pause at {step}")) {
-            break;
-        }
-    }
-    assert!(
-        seen.contains("test pause at"),
-        "never paused at {step}:\n{seen}"
+        ],
+        step,
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// The hidden entries of a folder (staged folders waiting or left behind).

@@ -710,30 +710,7 @@ fn a_register_refuses_another_agreement() {
 
 /// Starts `issue` of `date` and kills it with SIGKILL once it reports the test pause `step`.
 fn issue_killed_at(input: &Path, out: &Path, date: &str, step: &str) {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
-        .args(["issue", s(input), "--date", date, "--out", s(out)])
-        .env("BILLING_REPORT_TEST_PAUSE_AT", step)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    for line in std::io::BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains(&format!("test pause at {step}")) {
-            break;
-        }
-    }
-    assert!(
-        seen.contains("test pause at"),
-        "never paused at {step}:\n{seen}"
-    );
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    killed_at(&["issue", s(input), "--date", date, "--out", s(out)], step);
 }
 
 /// The invoice numbers in an output folder's invoices.json, by issuer.
@@ -1062,28 +1039,14 @@ fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
 /// reads the history: paused right after, no other writer gets in.
 #[test]
 fn issue_date_holds_the_register_from_its_history_to_its_numbers() {
-    use std::io::BufRead;
     let t = tmp();
     let input = issuing_copy("social-emergency-8", t.path());
     let register = register_of(&input);
     let out = t.path().join("issued");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
-        .args(["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)])
-        .env("BILLING_REPORT_TEST_PAUSE_AT", "after-history")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    for line in std::io::BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("test pause at") {
-            break;
-        }
-    }
+    let mut child = start_paused(
+        &["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)],
+        "after-history",
+    );
     let other = rusqlite::Connection::open(&register).unwrap();
     other
         .busy_timeout(std::time::Duration::from_millis(100))
@@ -1091,10 +1054,6 @@ fn issue_date_holds_the_register_from_its_history_to_its_numbers() {
     let write = other.execute_batch("BEGIN IMMEDIATE; COMMIT;");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(
-        seen.contains("test pause at after-history"),
-        "never paused:\n{seen}"
-    );
     assert!(
         matches!(&write, Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy),
         "another writer got in: {write:?}"

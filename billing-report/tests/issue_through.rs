@@ -191,28 +191,11 @@ fn through_is_for_issue_and_not_with_date() {
 /// committed, no other connection can start writing, nor read what it is doing.
 #[test]
 fn a_through_run_holds_the_register_between_its_dates() {
-    use std::io::BufRead;
     let t = tmp();
     let input = issuing_copy("social-emergency-8", t.path());
     let register = register_of(&input);
     let step = "before-rename";
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
-        .args(["issue", s(&input), "--through", "2017-12-01"])
-        .env("BILLING_REPORT_TEST_PAUSE_AT", step)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    for line in std::io::BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("test pause at") {
-            break;
-        }
-    }
+    let mut child = start_paused(&["issue", s(&input), "--through", "2017-12-01"], step);
     let other = rusqlite::Connection::open(&register).unwrap();
     other
         .busy_timeout(std::time::Duration::from_millis(100))
@@ -221,7 +204,6 @@ fn a_through_run_holds_the_register_between_its_dates() {
     let read = other.query_row("SELECT count(*) FROM invoices", [], |r| r.get::<_, i64>(0));
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(seen.contains("test pause at"), "never paused:\n{seen}");
     let locked = |e: Option<&rusqlite::Error>| matches!(e, Some(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy);
     assert!(
         locked(write.as_ref().err()),
@@ -259,7 +241,6 @@ fn a_through_run_holds_the_register_between_its_dates() {
 /// file complete.
 #[test]
 fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
-    use std::io::BufRead;
     let dates = [
         "2017-07-01",
         "2017-08-01",
@@ -277,29 +258,7 @@ fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
         let dir = t.path().join(format!("killed-{nth}"));
         let input = issuing_copy("social-emergency-8", &dir);
         let step = format!("after-rename@{nth}");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
-            .args(["issue", s(&input), "--through", "2017-12-01"])
-            .env("BILLING_REPORT_TEST_PAUSE_AT", &step)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut seen = String::new();
-        for line in std::io::BufReader::new(stderr).lines() {
-            let line = line.unwrap();
-            seen.push_str(&line);
-            seen.push('\n');
-            if line.contains("test pause at") {
-                break;
-            }
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        assert!(
-            seen.contains("test pause at after-rename"),
-            "{step}: never paused:\n{seen}"
-        );
+        killed_at(&["issue", s(&input), "--through", "2017-12-01"], &step);
         let out = dir.join("out");
         assert_eq!(issued_folders(&out), dates[..nth], "{step}");
         let waiting: Vec<String> = rusqlite::Connection::open(register_of(&input))

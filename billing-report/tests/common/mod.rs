@@ -380,3 +380,40 @@ pub fn lines(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
         .map(|r| head.iter().cloned().zip(r.iter().cloned()).collect())
         .collect()
 }
+
+/// Starts billing-report with `args`, to pause at the test step `step`
+/// (`BILLING_REPORT_TEST_PAUSE_AT`, `NAME` or `NAME@N` for the N-th time NAME is reached), and
+/// returns it, still paused, once it reports the pause; the test fails if it ends first.
+pub fn start_paused(args: &[&str], step: &str) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(args)
+        .env("BILLING_REPORT_TEST_PAUSE_AT", step)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("test pause at") {
+            break;
+        }
+    }
+    let name = step.split('@').next().unwrap_or(step);
+    assert!(
+        seen.contains(&format!("test pause at {name}")),
+        "never paused at {step}:\n{seen}"
+    );
+    child
+}
+
+/// Runs billing-report with `args` and kills it (SIGKILL) once it pauses at `step`.
+pub fn killed_at(args: &[&str], step: &str) {
+    let mut child = start_paused(args, step);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
