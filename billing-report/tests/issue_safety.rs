@@ -1099,3 +1099,65 @@ fn a_kill_between_rename_and_record_is_finished_by_the_next_run() {
     // The next run records it, and the series goes on.
     next_run_records_and_goes_on(&input, &register, &out, &t.path().join("next"), &first);
 }
+
+/// Files that could not be synced to the disk (a failing disk, given by the test fault
+/// `sync-file`: every file's sync fails) are each reported, with their paths, and nothing is
+/// recorded nor left behind: the files are synced in the background while the outputs are
+/// rendered, and the register commits only once every one is on the disk.
+#[test]
+fn files_that_could_not_be_synced_are_each_reported_and_nothing_is_recorded() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let out = t.path().join("issued");
+    let (code, stderr) = run_with_fault(
+        &["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)],
+        "sync-file",
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!out.exists());
+    assert!(register_rows(&register).is_empty());
+    assert!(
+        dot_entries(t.path()).is_empty(),
+        "{:?}",
+        dot_entries(t.path())
+    );
+
+    // The same run without the fault: the error named each of its files, and the marker.
+    issue_into(&input, "2017-07-01", &out).expect(0);
+    let mut files = files_under(&out);
+    assert!(files.len() > 10, "{files:?}");
+    files.push(".billing-report".to_owned());
+    assert!(
+        stderr.contains(&format!("{} outputs could not be written", files.len())),
+        "{stderr}"
+    );
+    for file in &files {
+        assert!(
+            stderr.contains(&format!("{file}: test fault: the sync failed")),
+            "{file}: {stderr}"
+        );
+    }
+
+    // `--through`: its first date fails, so nothing is issued.
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", t.path());
+    let register = register_of(&input);
+    let dir = t.path().join("out");
+    let (code, stderr) = run_with_fault(
+        &[
+            "issue",
+            s(&input),
+            "--through",
+            "2017-08-01",
+            "--out",
+            s(&dir),
+        ],
+        "sync-file",
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("test fault: the sync failed"), "{stderr}");
+    assert!(register_rows(&register).is_empty());
+    assert!(publications(&register).is_empty());
+    assert!(files_under(&dir).is_empty());
+}
