@@ -1370,11 +1370,7 @@ impl<'a> Sheets<'a> {
                             if m.is_positive() {
                                 Some(CapLimit::Fixed(m))
                             } else {
-                                err(
-                                    "value",
-                                    format!("a cap must be above 0, found {m}"),
-                                    problems,
-                                );
+                                err("value", "a cap must be above 0".to_owned(), problems);
                                 None
                             }
                         })

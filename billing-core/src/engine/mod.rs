@@ -860,7 +860,9 @@ fn users_of<'a>(
 
 /// The problems of `model` that need no date, every one at once, each located by its subject,
 /// source reference and field: the settings (the issuer, the start with user fees, the member
-/// limit), the terms (unknown parties, terms given twice, approvals by strangers), the pools (ids,
+/// limit), the terms (unknown parties, terms given twice, approvals by strangers) and, when they
+/// are sound, the memberships they make (an entry without a majority, a notice by a party that
+/// is not a member, R8 and R9), the pools (ids,
 /// due dates, and every problem of their split among the parties, see [`check_pool`]), the rows
 /// of the user register, the user counts and the providers' costs (parties the agreement does not
 /// know, a registration that ends before it begins) and the cooperations (members that are not
@@ -910,6 +912,7 @@ pub fn check(model: &Model) -> Vec<Problem> {
             );
         }
     }
+    let before_terms = problems.len();
     let mut seen = BTreeSet::new();
     for t in &model.terms {
         let problem = |message: String| {
@@ -944,6 +947,12 @@ pub fn check(model: &Model) -> Vec<Problem> {
                     .found(a),
             );
         }
+    }
+    // The memberships (R8: an entry needs a majority; R9: notice is given by a member), once
+    // the terms themselves are sound: a refused entry is found however wrong the rest of the
+    // agreement is, so that every problem is said at once.
+    if problems.len() == before_terms {
+        members(model, &mut problems);
     }
     let mut ids: BTreeMap<&str, Option<&crate::id::SourceRef>> = BTreeMap::new();
     for p in &model.pools {
