@@ -668,8 +668,19 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     if let Some(input) = &mut input {
         let registrations = std::mem::take(&mut input.registrations);
         let mut model = crate::model::model_with(input, registrations, Vec::new(), Vec::new());
+        // A cell already said to be wrong is not said again as a consequence (a due date that
+        // cannot be read is not also "no due date").
+        let said: BTreeSet<(String, Option<String>, Option<String>)> = problems
+            .list()
+            .iter()
+            .filter(|p| p.severity == Severity::Error && p.cell.is_some())
+            .map(|p| (p.file.clone(), p.sheet.clone(), p.cell.clone()))
+            .collect();
         for p in billing_core::engine::check(&model) {
-            problems.push(crate::model::located(input, &p));
+            let p = crate::model::located(input, &p);
+            if !said.contains(&(p.file.clone(), p.sheet.clone(), p.cell.clone())) {
+                problems.push(p);
+            }
         }
         input.registrations = std::mem::take(&mut model.registrations);
     }
@@ -2337,7 +2348,7 @@ impl<'a> Sheets<'a> {
                 r.vat("vat", problems)
             };
             // A pool whose amount, key, VAT or due dates cannot be read (said at their cells) is
-            // still checked, with stand-ins (0, equal shares, 0 %, never due): its cap, its
+            // still checked, with stand-ins (0, equal shares, 0 %, no due date): its cap, its
             // participants and the sheets naming it are not left unsaid. The load is refused,
             // so the stand-ins are never computed with.
             if amount.is_none() || key.is_none() || vat.is_none() || due.is_empty() {
@@ -2355,11 +2366,6 @@ impl<'a> Sheets<'a> {
             let amount = amount.unwrap_or(Money::ZERO);
             let key = key.unwrap_or(Key::Equal);
             let vat = vat.unwrap_or(VatRate::Zero);
-            let due = if due.is_empty() {
-                vec![NaiveDate::MAX]
-            } else {
-                due
-            };
             let mut builder = Pool::builder(&id, &name, amount, key)
                 .currency(currency)
                 .shared_by(participants)

@@ -1283,7 +1283,8 @@ fn a_corrupt_sheet_dimension_or_cell_reference_never_panics() {
 /// report every one of them, located (sheet!cell, the value found, what was expected), and
 /// nothing else; exit 1, no panic, no output folder. Each was once reported in part: a refused
 /// cap hid its pool's absorbing party, a Settings error hid every check of the agreement
-/// itself (caps, participants, entries), and any input error hid an entry without a majority.
+/// itself (caps, participants, entries), and any input error hid an entry without a majority
+/// or a participant that is not a member on the pool's due date.
 #[test]
 fn independent_errors_are_all_reported_at_once() {
     type Edit = fn(&mut Tables);
@@ -1380,6 +1381,23 @@ fn independent_errors_are_all_reported_at_once() {
                 "Settings!B4: start must be a date (YYYY-MM-DD), found \"x\"",
                 "Parties!H15: entry of party landstinget-kalmar on 2011-04-01: 2 of 13 existing parties approved",
                 "Pools!C2: amount must be a number, found \"en miljon\"",
+            ],
+        ),
+        (
+            "non-member-participant-bad-due-bad-population",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "D2", "2011-01-01");
+                set(t, "Pools", "E2", "equal");
+                set(t, "Pools", "F2", "0821, landstinget-kalmar");
+                set(t, "Pools", "D3", "2012-13-01");
+                set(t, "Parties", "E3", "x");
+            },
+            &[
+                "Parties!E3: population must be a whole number of at least 1, found \"x\"",
+                "Pools!F2: pool upgrade-2011 falls due on 2011-01-01 but names landstinget-kalmar as participant(s), not member(s) on that day",
+                "Pools!D3: due must be a date (YYYY-MM-DD), found \"2012-13-01\"",
             ],
         ),
         (
