@@ -683,6 +683,13 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
             }
         }
         input.registrations = std::mem::take(&mut model.registrations);
+        // The transactions file is read when the agreement is computed; an input refused for
+        // other problems reads it here, so that its bad rows are said in the same run.
+        if problems.has_errors() || !complete {
+            for p in crate::compute::transaction_problems(input) {
+                problems.push(p);
+            }
+        }
     }
     problems.collapse();
     match input {

@@ -1504,3 +1504,35 @@ fn independent_errors_are_all_reported_at_once() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The transactions file was only read once the workbook had no error: a bad organisation
+/// number hid every bad row of the file. Both are said in one run, the row at file:line.
+#[test]
+fn a_workbook_error_does_not_hide_the_transactions_files_rows() {
+    let t = tmp();
+    let dir = t.path().join("avtal");
+    copy_case_csv("ikomet-fee-review", &dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let logins = std::fs::read_to_string(case_dir("ikomet-fee-review").join("data/logins.csv"))
+        .unwrap()
+        .replacen("0834,login,2019-01-02,7", "0834,login,2019-01-02,sju", 1);
+    std::fs::write(dir.join("data/logins.csv"), logins).unwrap();
+    let mut parties = read_csv(&dir.join("Parties.csv"));
+    parties[1][2] = "212000-0000".to_owned();
+    write_csv(&dir.join("Parties.csv"), &parties);
+    let out = t.path().join("out");
+    for args in [
+        vec!["check", s(&dir)],
+        vec!["run", s(&dir), "--date", "2019-12-31", "--out", s(&out)],
+    ] {
+        let r = cli(&args).expect(1);
+        for e in [
+            "Parties!C2: not a valid organisation number",
+            "logins.csv:3: count must be a whole number 0 or above, found \"sju\"",
+            "2 error(s)",
+        ] {
+            assert!(r.stderr.contains(e), "{e}\n{}", r.stderr);
+        }
+    }
+    assert!(!out.exists());
+}
