@@ -668,17 +668,11 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     if let Some(input) = &mut input {
         let registrations = std::mem::take(&mut input.registrations);
         let mut model = crate::model::model_with(input, registrations, Vec::new(), Vec::new());
-        // A cell already said to be wrong is not said again as a consequence (a due date that
-        // cannot be read is not also "no due date").
-        let said: BTreeSet<(String, Option<String>, Option<String>)> = problems
-            .list()
-            .iter()
-            .filter(|p| p.severity == Severity::Error && p.cell.is_some())
-            .map(|p| (p.file.clone(), p.sheet.clone(), p.cell.clone()))
-            .collect();
+        // A cell that could not be read holds a stand-in: what the core says of it is not said
+        // (a due date that cannot be read is not also "no due date").
         for p in billing_core::engine::check(&model) {
             let p = crate::model::located(input, &p);
-            if !said.contains(&(p.file.clone(), p.sheet.clone(), p.cell.clone())) {
+            if !problems.at_stand_in(&p) {
                 problems.push(p);
             }
         }
@@ -2035,7 +2029,11 @@ impl<'a> Sheets<'a> {
             // stand-in is never computed with.
             let figure = |column: &str, min: u64, problems: &mut Problems| {
                 let read = r.whole(column, column, min, problems);
-                read.or((!r.cell(column).is_empty()).then_some(min.max(1)))
+                if read.is_some() || r.cell(column).is_empty() {
+                    return read;
+                }
+                problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
+                Some(min.max(1))
             };
             if let Some(count) = figure("population", 1, problems) {
                 party.population = Some(Population {
@@ -2125,9 +2123,11 @@ impl<'a> Sheets<'a> {
                 continue;
             };
             // A value that cannot be read (said at its cell) has a stand-in, as a population.
-            let value = r
-                .decimal("value", "value", problems)
-                .or((!r.cell("value").is_empty()).then_some(Decimal::ONE));
+            let mut value = r.decimal("value", "value", problems);
+            if value.is_none() && !r.cell("value").is_empty() {
+                problems.stand_in(&r.cell("value").problem(Severity::Error, "", false));
+                value = Some(Decimal::ONE);
+            }
             let Some(p) = list.iter_mut().find(|p| p.id.as_str() == party) else {
                 problems.push(
                     r.cell("party")
@@ -2368,6 +2368,17 @@ impl<'a> Sheets<'a> {
                         "the pool cannot be read, and no cell was found at fault",
                         false,
                     ));
+                }
+            }
+            for (column, unread) in [
+                ("amount", amount.is_none()),
+                ("key", key.is_none()),
+                ("vat", vat.is_none()),
+                ("due", due.is_empty()),
+                ("cap", cap.is_none() && !r.cell("cap").is_empty()),
+            ] {
+                if unread {
+                    problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
                 }
             }
             let amount = amount.unwrap_or(Money::ZERO);
@@ -2793,20 +2804,54 @@ impl Sheets<'_> {
                 continue;
             };
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            match Cooperation::new(&id, &name, members, limit, administrator) {
-                Ok(cooperation) => out.push(CooperationInput {
+            let cooperation =
+                match Cooperation::new(&id, &name, members.clone(), limit, administrator.clone()) {
+                    Ok(cooperation) => Some(cooperation),
+                    Err(_) => {
+                        // The core says the first of its problems (a member named twice, too many
+                        // members, an administrator who is not a member): each is asked on its
+                        // own, so that every one is said at once, and the cooperation is then
+                        // checked as a stand-in without them (its members against the parties);
+                        // the load is refused, so the stand-in is never computed with.
+                        let mut unique = members.clone();
+                        unique.sort();
+                        unique.dedup();
+                        let admin = administrator.clone().filter(|a| unique.contains(a));
+                        let asks = [
+                            ("members", members.clone(), usize::MAX, None),
+                            ("members", unique.clone(), limit, None),
+                            (
+                                "administrator",
+                                unique.clone(),
+                                usize::MAX,
+                                administrator.clone(),
+                            ),
+                        ];
+                        let mut said = BTreeSet::new();
+                        for (column, m, l, a) in asks {
+                            if let Err(e) = Cooperation::new(&id, &name, m, l, a) {
+                                let message = e.to_string();
+                                if said.insert(message.clone()) {
+                                    problems.push(r.cell(column).problem(
+                                        Severity::Error,
+                                        message,
+                                        false,
+                                    ));
+                                }
+                            }
+                        }
+                        Cooperation::new(&id, &name, unique, usize::MAX, admin).ok()
+                    }
+                };
+            if let Some(cooperation) = cooperation {
+                out.push(CooperationInput {
                     cooperation,
                     fee,
                     year,
                     due,
                     covers,
                     place: r.cell("id").source().to_string(),
-                }),
-                Err(e) => problems.push(r.cell("members").problem(
-                    Severity::Error,
-                    e.to_string(),
-                    true,
-                )),
+                });
             }
         }
         out

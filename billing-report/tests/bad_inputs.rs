@@ -1284,7 +1284,8 @@ fn a_corrupt_sheet_dimension_or_cell_reference_never_panics() {
 /// nothing else; exit 1, no panic, no output folder. Each was once reported in part: a refused
 /// cap hid its pool's absorbing party, a Settings error hid every check of the agreement
 /// itself (caps, participants, entries), and any input error hid an entry without a majority
-/// or a participant that is not a member on the pool's due date.
+/// or a participant that is not a member on the pool's due date, and a cooperation's first
+/// problem hid its others.
 #[test]
 fn independent_errors_are_all_reported_at_once() {
     type Edit = fn(&mut Tables);
@@ -1398,6 +1399,24 @@ fn independent_errors_are_all_reported_at_once() {
                 "Parties!E3: population must be a whole number of at least 1, found \"x\"",
                 "Pools!F2: pool upgrade-2011 falls due on 2011-01-01 but names landstinget-kalmar as participant(s), not member(s) on that day",
                 "Pools!D3: due must be a date (YYYY-MM-DD), found \"2012-13-01\"",
+            ],
+        ),
+        (
+            "cooperation-twice-named-too-many-stranger-administrator",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4); // transactions_file: not written here
+                set(t, "Cooperations", "C2", "0834, 0840, 0885, 0840");
+                set(t, "Cooperations", "D2", "2");
+                set(t, "Cooperations", "E2", "0880");
+                set(t, "Parties", "C3", "1");
+            },
+            &[
+                "Parties!C3: not a valid organisation number",
+                "Cooperations!C2: cooperation ikomet-1: member 0840 is named more than once",
+                "Cooperations!C2: cooperation ikomet-1 may have at most 2 members, found 3: 0834, 0840, 0885\n",
+                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member",
             ],
         ),
         (
