@@ -1438,7 +1438,7 @@ impl<'a> Pages<'a> {
 }
 
 fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    overview_workbook_within(input, draft, SHEET_ROWS)
+    overview_workbook_within(input, draft, SHEET_ROWS, ZIP_LEVEL)
 }
 
 /// `overview.xlsx` with sheets of at most `limit` rows ([`SHEET_ROWS`] in a run): a table with
@@ -1447,7 +1447,18 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 /// # Errors
 /// As the overview of a run.
 pub fn overview_within(input: &Input, draft: &Draft, limit: u32) -> Result<Vec<u8>, OutputError> {
-    overview_workbook_within(input, draft, limit).map_err(|e| xlsx("overview.xlsx", e))
+    overview_workbook_within(input, draft, limit, ZIP_LEVEL).map_err(|e| xlsx("overview.xlsx", e))
+}
+
+/// `overview.xlsx` as a run writes it, its parts deflated at `level` (0 to 9) instead of 1: the
+/// golden overviews under `testdata/cases/` were written at the zip crate's default, 6, and
+/// `tests/cases.rs` compares them byte for byte.
+///
+/// # Errors
+/// As the overview of a run.
+pub fn overview_deflated(input: &Input, draft: &Draft, level: u8) -> Result<Vec<u8>, OutputError> {
+    overview_workbook_within(input, draft, SHEET_ROWS, level.min(9))
+        .map_err(|e| xlsx("overview.xlsx", e))
 }
 
 /// The overview workbook, each sheet of at most `limit` rows: a table with more continues on
@@ -1457,6 +1468,7 @@ fn overview_workbook_within(
     input: &Input,
     draft: &Draft,
     limit: u32,
+    level: u8,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use sheet::{Page, Style};
     let lang = input.settings.language;
@@ -1466,7 +1478,7 @@ fn overview_workbook_within(
             Language::En => "Overview",
         },
         draft.date,
-        ZIP_LEVEL,
+        level,
     );
 
     let tr = |sv: &'static str, en: &'static str| match lang {
