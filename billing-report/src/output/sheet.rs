@@ -1,4 +1,5 @@
-//! The invoice workbooks' own small SpreadsheetML writer (issue 12).
+//! The project's own small SpreadsheetML writer for the invoice workbooks and the overview
+//! (issue 12).
 //!
 //! `run` at national scale writes one workbook per invoice (2,901 at 2,901 parties), each a few
 //! kilobytes. rust_xlsxwriter spent most of their time on what a small workbook does not need:
@@ -6,13 +7,18 @@
 //! stack and allocator heap), it hashes the whole `Format` on every formatted write (SipHash), and
 //! builds every part with `format!`. This writer makes the same files byte for byte — the same
 //! XML in the same parts, packed by the same `zip` crate with the same options — for the few
-//! things an invoice workbook holds: text, numbers, the ten [`Style`]s, column widths, row
-//! heights, A4 paper, portrait or landscape, one page wide. The parts that do not depend on the
-//! cells (content types, relationships, theme, workbook, document properties) are taken once
-//! from a workbook rust_xlsxwriter makes with the same sheet names and properties.
+//! things these workbooks hold: text, numbers, the ten [`Style`]s, column widths, row heights,
+//! rows frozen at the top, A4 paper, portrait or landscape, one page wide. The parts that do not
+//! depend on the cells (content types, relationships, theme, workbook, document properties) are
+//! taken once from a workbook rust_xlsxwriter makes with the same sheet names and properties.
+//!
+//! An invoice workbook ([`Book`]) keeps its cells until it is saved. The overview ([`Streamed`])
+//! at 100,000 parties has 1.76 million cells, which rust_xlsxwriter kept in memory (1.3 GB):
+//! its sheets are written out as their rows come: it holds the shared strings, the XML of the
+//! sheet being made and the deflated sheets, not a map of cells.
 //!
 //! The tests compare it, byte for byte, with rust_xlsxwriter writing the same cells
-//! (`tests` below, and every golden invoice workbook of `tests/cases.rs`).
+//! (`tests` below), and every golden overview of `tests/cases.rs` with the file itself.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -20,7 +26,7 @@ use std::sync::{Arc, Mutex};
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
 
-/// The formats of an invoice workbook's cells.
+/// The formats of the cells of the invoice workbooks and the overview.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Style {
     /// Bold, 16 points.
@@ -134,7 +140,7 @@ struct Cell {
     style: u32,
 }
 
-/// The last row and column an invoice sheet may use (Excel's limits).
+/// The last row and column a sheet may use (Excel's limits).
 const ROW_MAX: u32 = 1_048_576;
 const COL_MAX: u16 = 16_384;
 /// Excel's limit on the length of a cell's text, in UTF-16 units.
@@ -1108,23 +1114,26 @@ fn pack(name: &str, bytes: &[u8], level: u8) -> Result<Packed, XlsxError> {
                 &mut other.insert((level, c)).1
             }
         };
-        // As flate2's writer does for the zip crate: all the input without flushing, then the
-        // end of the stream (the bytes differ from one call with Finish).
+        // As flate2's writer does for the zip crate: the input without flushing, into an
+        // output buffer of 32 kB emptied before each call, then the end of the stream. The
+        // bytes depend on that buffer: deflated into one large buffer, a sheet of 30 MB (the
+        // overview at 100,000 parties) came out different in a few blocks.
         let mut data = Vec::with_capacity(bytes.len() / 2 + 64);
+        let mut buf: Vec<u8> = Vec::with_capacity(32 * 1024);
         let mut flush = flate2::FlushCompress::None;
         loop {
+            data.extend_from_slice(&buf);
+            buf.clear();
             let read = usize::try_from(compress.total_in()).map_err(|_| too_large())?;
             let rest = bytes.get(read..).unwrap_or(&[]);
             if rest.is_empty() {
                 flush = flate2::FlushCompress::Finish;
             }
-            if data.capacity() - data.len() < 64 {
-                data.reserve(data.capacity().max(1024));
-            }
             let status = compress
-                .compress_vec(rest, &mut data, flush)
+                .compress_vec(rest, &mut buf, flush)
                 .map_err(|e| XlsxError::ParameterError(format!("{name}: {e}")))?;
             if status == flate2::Status::StreamEnd {
+                data.extend_from_slice(&buf);
                 return Ok(data);
             }
         }
@@ -1500,6 +1509,40 @@ mod tests {
         ];
         let (ours, theirs) = both_streamed(&sheets);
         assert!(ours == theirs, "{}", difference(&ours, &theirs));
+    }
+
+    /// A part of many megabytes is deflated as the zip crate deflates it (flate2's writer with
+    /// its 32 kB buffer): the overview's sheets at 100,000 parties are 30 to 220 MB of XML.
+    #[test]
+    fn a_large_part_is_deflated_as_flate2s_writer_deflates_it() {
+        let mut xml = String::new();
+        let mut x: u64 = 1;
+        for row in 1..150_000u32 {
+            // A cheap pseudo-random sequence: amounts and strings as the overview has them.
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let _ = write!(
+                xml,
+                r#"<row r="{row}" spans="1:5"><c r="A{row}" t="s"><v>{}</v></c><c r="C{row}" s="3"><v>{}.{:02}</v></c></row>"#,
+                x >> 50,
+                (x >> 20) % 100_000,
+                (x >> 8) % 100
+            );
+        }
+        for level in [1, 6] {
+            let ours = pack("xl/worksheets/sheet1.xml", xml.as_bytes(), level).expect("packed");
+            let mut encoder = flate2::write::DeflateEncoder::new(
+                Vec::new(),
+                flate2::Compression::new(u32::from(level)),
+            );
+            std::io::Write::write_all(&mut encoder, xml.as_bytes()).expect("deflated");
+            let theirs = encoder.finish().expect("finished");
+            assert!(
+                theirs.len() > 1_000_000,
+                "{} bytes: too small a test",
+                theirs.len()
+            );
+            assert!(ours.data == theirs, "level {level}");
+        }
     }
 
     proptest! {
