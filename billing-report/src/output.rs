@@ -1647,6 +1647,17 @@ fn overview_workbook_within(
         }
         Ok(())
     };
+    // An invoice's net total, VAT, öresavrundning and payable, in columns E to H.
+    let amounts = |ws: &mut sheet::Sheet, r: u32, inv: &Invoice| {
+        let rounding = inv.rounding.unwrap_or_default();
+        for (c, m) in [inv.net_total, inv.vat_total, rounding, inv.payable]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_number(r, 4 + c as u16, money_f64(m)?, Some(Style::Money))?;
+        }
+        Ok::<(), rust_xlsxwriter::XlsxError>(())
+    };
     let mut pages = Pages::new(
         &mut wb,
         tr("Fakturor", "Invoices"),
@@ -1674,15 +1685,7 @@ fn overview_workbook_within(
             inv.number.map(|n| n.to_string()).unwrap_or_default(),
             None,
         )?;
-        ws.write_number(r, 4, money_f64(inv.net_total)?, Some(Style::Money))?;
-        ws.write_number(r, 5, money_f64(inv.vat_total)?, Some(Style::Money))?;
-        ws.write_number(
-            r,
-            6,
-            money_f64(inv.rounding.unwrap_or_default())?,
-            Some(Style::Money),
-        )?;
-        ws.write_number(r, 7, money_f64(inv.payable)?, Some(Style::Money))?;
+        amounts(ws, r, inv)?;
         ws.write_string(r, 8, inv.due_date.to_string(), None)?;
     }
     // R15: the coordinator's own share, computed like an invoice, never issued.
@@ -1699,15 +1702,7 @@ fn overview_workbook_within(
             ),
             None,
         )?;
-        ws.write_number(r, 4, money_f64(own.net_total)?, Some(Style::Money))?;
-        ws.write_number(r, 5, money_f64(own.vat_total)?, Some(Style::Money))?;
-        ws.write_number(
-            r,
-            6,
-            money_f64(own.rounding.unwrap_or_default())?,
-            Some(Style::Money),
-        )?;
-        ws.write_number(r, 7, money_f64(own.payable)?, Some(Style::Money))?;
+        amounts(ws, r, own)?;
     }
 
     // Cash flow.
