@@ -50,9 +50,11 @@ pub fn crash_point(step: &str) {
 }
 
 /// An internal hook for the tests of failures the disk rarely gives: whether the environment
-/// variable `BILLING_REPORT_TEST_FAIL_AT` names this step (`sync-parent`: the sync of the
-/// folder an issued folder was renamed into), which then fails as an I/O error would. Unset
-/// (always, outside the tests) it is `false`.
+/// variable `BILLING_REPORT_TEST_FAIL_AT` names this step, which then fails as an I/O error
+/// would. The steps: `sync-parent`, the sync of the folder an issued folder was renamed into;
+/// `sync-file`, the sync of every file of an issued (or credit) folder, as on a failing disk;
+/// `sync-panic`, the sync of the first file of such a folder panics (a thread syncing it that
+/// fails). Unset (always, outside the tests) it is `false`.
 #[doc(hidden)]
 pub fn test_fault(step: &str) -> bool {
     std::env::var_os("BILLING_REPORT_TEST_FAIL_AT").is_some_and(|v| v == step)

@@ -52,7 +52,7 @@ pub enum OutputError {
     },
     /// Several outputs could not be made or written: each error, in the order of the files
     /// (said as one list when one of them holds several, e.g. an invoice's files).
-    #[error("{} outputs could not be written:{}", flat(.0).len(), flat(.0).iter().map(|e| format!("\n  - {e}")).collect::<String>())]
+    #[error("{}", several(.0))]
     Several(Vec<OutputError>),
     /// The output folder exists and `--force` was not given.
     #[error("{0} exists: give --force to replace it, or choose another folder")]
@@ -65,6 +65,25 @@ pub enum OutputError {
         /// Why it may not be replaced.
         why: String,
     },
+}
+
+/// How many of the outputs that could not be written an [`OutputError::Several`] names: the
+/// others are counted ("and N more"), so that a failing disk does not print a line for each of
+/// the thousands of files of a folder.
+const LISTED_ERRORS: usize = 10;
+
+/// The text of [`OutputError::Several`]: how many outputs failed, then the first
+/// [`LISTED_ERRORS`], one a line, and how many more.
+fn several(errors: &[OutputError]) -> String {
+    let all = flat(errors);
+    let mut said = format!("{} outputs could not be written:", all.len());
+    for e in all.iter().take(LISTED_ERRORS) {
+        let _ = write!(said, "\n  - {e}");
+    }
+    if all.len() > LISTED_ERRORS {
+        let _ = write!(said, "\n  - and {} more", all.len() - LISTED_ERRORS);
+    }
+    said
 }
 
 /// The errors of `errors`, those inside [`OutputError::Several`] one by one.
@@ -238,7 +257,7 @@ pub fn stage_folder(
     force: bool,
     protect: &[&Path],
 ) -> Result<Staged, OutputError> {
-    let staged = Staged::begin(out, kind, force, protect)?;
+    let mut staged = Staged::begin(out, kind, force, protect)?;
     for (rel, bytes) in files {
         staged.write(rel, bytes)?;
     }
@@ -268,7 +287,7 @@ pub fn stage_rendered(
     only: &Outputs,
     dialect: CsvDialect,
 ) -> Result<Staged, OutputError> {
-    let staged = Staged::begin(out, kind, force, protect)?;
+    let mut staged = Staged::begin(out, kind, force, protect)?;
     let tasks = tasks(draft, only);
     let order = longest_first(&tasks);
     let done = in_parallel(&order, |&i| -> Result<(), OutputError> {
@@ -284,12 +303,18 @@ pub fn stage_rendered(
     });
     let mut done: Vec<(usize, Result<(), OutputError>)> = order.into_iter().zip(done).collect();
     done.sort_by_key(|(i, _)| *i);
-    let mut errors: Vec<OutputError> = done.into_iter().filter_map(|(_, r)| r.err()).collect();
+    let errors: Vec<OutputError> = done.into_iter().filter_map(|(_, r)| r.err()).collect();
     if errors.is_empty() {
         staged.sync_folders()?;
     }
+    all_or_errors(staged, errors)
+}
+
+/// `value` when there are no `errors`; otherwise the one error, or [`OutputError::Several`]
+/// holding them all in their order.
+fn all_or_errors<T>(value: T, mut errors: Vec<OutputError>) -> Result<T, OutputError> {
     match errors.len() {
-        0 => Ok(staged),
+        0 => Ok(value),
         1 => Err(errors.remove(0)),
         _ => Err(OutputError::Several(errors)),
     }
@@ -327,11 +352,7 @@ impl Staged {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        let syncer = if durable {
-            Some(Syncer::start(&tmp)?)
-        } else {
-            None
-        };
+        let syncer = durable.then(|| Syncer::new(&tmp, out));
         let staged = Staged {
             tmp,
             out: out.to_owned(),
@@ -383,16 +404,20 @@ impl Staged {
     /// the [`Syncer`] to sync the last ones: every file that could not be synced is reported),
     /// then the temporary folder, its sub-folders and its parent, so that the names survive a
     /// crash as well as the contents. Nothing for other folders.
-    fn sync_folders(&self) -> Result<(), OutputError> {
-        let Some(syncer) = &self.syncer else {
+    ///
+    /// Called once: it consumes the syncer, and a later call on a durable folder is an error
+    /// (it cannot know that the files were synced), never a success.
+    fn sync_folders(&mut self) -> Result<(), OutputError> {
+        if !self.durable {
             return Ok(());
-        };
-        let mut errors = syncer.finish(&self.tmp);
-        match errors.len() {
-            0 => {}
-            1 => return Err(errors.remove(0)),
-            _ => return Err(OutputError::Several(errors)),
         }
+        let Some(syncer) = self.syncer.take() else {
+            return Err(OutputError::Io {
+                path: self.out.display().to_string(),
+                source: std::io::Error::other("its files were already handed to be synced once"),
+            });
+        };
+        syncer.finish()?;
         let mut folders = vec![self.tmp.clone()];
         let mut i = 0;
         while let Some(dir) = folders.get(i).cloned() {
@@ -502,99 +527,163 @@ fn missing_levels(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// How many written files a [`Staged`] folder holds open at most, waiting to be synced (in
-/// the [`Syncer`]'s queue or being synced): a folder of many thousand files would otherwise
-/// exhaust the handles a process may hold.
+/// How many written files a [`Staged`] folder holds open waiting to be synced: the
+/// [`Syncer`]'s queue and the files its threads are syncing. Each thread writing the folder
+/// holds one or two more (the file it writes, and one it waits to hand while the queue is
+/// full), so a folder of many thousand files never exhausts the handles a process may hold.
 const OPEN_FILES: usize = 256;
 
-/// How many files a [`Syncer`] syncs at once. They wait for the disk, not for a core; a file
-/// system commits the syncs that wait together in one go (on ext4, one journal commit for many
-/// files instead of one each).
+/// How many files a [`Syncer`] syncs at once, at most. They wait for the disk, not for a core;
+/// a file system commits the syncs that wait together in one go (on ext4, one journal commit
+/// for many files instead of one each).
 const SYNC_THREADS: usize = 16;
 
+/// A file written into a durable folder, handed to be synced: its path in the temporary
+/// folder, and the handle that wrote it.
+type Handed = (PathBuf, std::fs::File);
+
 /// The files of a durable [`Staged`] folder, synced to the disk in the background as they are
-/// written, so that the threads rendering the outputs never wait for the disk (only when
-/// [`OPEN_FILES`] files wait to be synced). Each file is synced through the handle that wrote
+/// written, so that the threads rendering the outputs wait for the disk only when
+/// [`OPEN_FILES`] files wait to be synced. Each file is synced through the handle that wrote
 /// it (on Windows a handle opened for reading cannot be synced), then closed.
 ///
-/// Its [`SYNC_THREADS`] threads take the files from one bounded queue; each keeps going after
-/// a failure, so that [`Syncer::finish`] reports every file that could not be synced.
+/// Its threads (one per file handed, up to [`SYNC_THREADS`]: a three-file credit note starts
+/// four, its marker included) take the files from one bounded queue; each keeps going after a
+/// failure, so that [`Syncer::finish`] reports every file that could not be synced. Every file
+/// handed is synced or reported before `finish` returns, by construction: `finish` joins
+/// every thread started, then syncs itself whatever the queue still holds.
 #[derive(Debug)]
 struct Syncer {
-    /// Where the writers hand their files; `None` once closed by [`Syncer::finish`] (or when
+    /// Where the writers hand their files; `None` once closed (by [`Syncer::finish`], or when
     /// the folder is dropped).
-    queue: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<(PathBuf, std::fs::File)>>>,
+    queue: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<Handed>>>,
+    /// How many files were handed: a thread is started for each of the first [`SYNC_THREADS`].
+    handed: std::sync::atomic::AtomicUsize,
     /// The threads syncing, each returning the files it could not sync.
     threads: std::sync::Mutex<Vec<std::thread::JoinHandle<Vec<OutputError>>>>,
+    /// What the threads share with the syncer.
+    shared: std::sync::Arc<SyncShared>,
+}
+
+/// The queue of a [`Syncer`] and what its threads need to sync and report its files.
+#[derive(Debug)]
+struct SyncShared {
+    /// The files handed: one thread waits on the queue, the others for it.
+    files: std::sync::Mutex<std::sync::mpsc::Receiver<Handed>>,
     /// Set when the folder is dropped unfinished: the files still queued are closed unsynced.
-    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    abandoned: std::sync::atomic::AtomicBool,
+    /// The temporary folder and the folder it is to become: a file that could not be synced
+    /// is reported at its final path (the temporary one holds the process id, and is removed).
+    tmp: PathBuf,
+    out: PathBuf,
+    /// The test fault given, if any (see [`crate::test_fault`]).
+    fault: Option<SyncFault>,
+    /// Whether the `sync-panic` fault has panicked (once: on the first file synced).
+    panicked: std::sync::atomic::AtomicBool,
+}
+
+/// The test faults of a [`Syncer`]: `sync-file`, every file's sync fails, as on a failing
+/// disk; `sync-panic`, the sync of the first file panics.
+#[derive(Clone, Copy, Debug)]
+enum SyncFault {
+    Fail,
+    Panic,
 }
 
 impl Syncer {
-    /// The threads syncing the files of the temporary folder `tmp`, waiting for files.
-    fn start(tmp: &Path) -> Result<Syncer, OutputError> {
+    /// A syncer for the files of the temporary folder `tmp`, which is to become `out`. No
+    /// thread is started before the first file is handed.
+    fn new(tmp: &Path, out: &Path) -> Syncer {
         use std::sync::{Arc, Mutex};
         let (queue, files) = std::sync::mpsc::sync_channel(OPEN_FILES - SYNC_THREADS);
-        let files = Arc::new(Mutex::new(files));
-        let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        // The crash tests' fault: every file's sync fails, as on a failing disk.
-        let fault = crate::test_fault("sync-file");
-        let syncer = Syncer {
-            queue: Mutex::new(Some(queue)),
-            threads: Mutex::new(Vec::new()),
-            abandoned: abandoned.clone(),
+        let fault = if crate::test_fault("sync-file") {
+            Some(SyncFault::Fail)
+        } else if crate::test_fault("sync-panic") {
+            Some(SyncFault::Panic)
+        } else {
+            None
         };
-        let mut threads = Vec::new();
-        for _ in 0..SYNC_THREADS {
-            let (files, abandoned) = (files.clone(), abandoned.clone());
-            let thread = std::thread::Builder::new()
-                .name("sync".to_owned())
-                .spawn(move || sync_queued(&files, &abandoned, fault))
-                .map_err(io(tmp))?;
-            threads.push(thread);
+        Syncer {
+            queue: Mutex::new(Some(queue)),
+            handed: std::sync::atomic::AtomicUsize::new(0),
+            threads: Mutex::new(Vec::new()),
+            shared: Arc::new(SyncShared {
+                files: Mutex::new(files),
+                abandoned: std::sync::atomic::AtomicBool::new(false),
+                tmp: tmp.to_owned(),
+                out: out.to_owned(),
+                fault,
+                panicked: std::sync::atomic::AtomicBool::new(false),
+            }),
         }
-        if let Ok(mut held) = syncer.threads.lock() {
-            *held = threads;
-        }
-        Ok(syncer)
     }
 
-    /// Hands a written file to be synced; waits only while [`OPEN_FILES`] files wait.
+    /// Hands a written file to be synced, starting a thread for it if fewer than
+    /// [`SYNC_THREADS`] run; waits only while [`OPEN_FILES`] files wait.
     fn hand(&self, path: PathBuf, file: std::fs::File) -> Result<(), OutputError> {
-        let queue = match self.queue.lock() {
-            Ok(queue) => queue.clone(),
-            Err(_) => None,
-        };
+        use std::sync::PoisonError;
         let stopped = |path: &Path| OutputError::Io {
-            path: path.display().to_string(),
+            path: self.shared.final_path(path).display().to_string(),
             source: std::io::Error::other("the threads syncing the folder stopped"),
         };
+        let nth = self
+            .handed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if nth < SYNC_THREADS {
+            let shared = self.shared.clone();
+            let thread = std::thread::Builder::new()
+                .name("sync".to_owned())
+                .spawn(move || sync_queued(&shared))
+                .map_err(io(&self.shared.out))?;
+            // Held as soon as it runs, whatever a writer's panic did to the lock.
+            let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+            threads.push(thread);
+        }
+        let queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         match queue {
             Some(queue) => queue.send((path, file)).map_err(|e| stopped(&e.0 .0)),
             None => Err(stopped(&path)),
         }
     }
 
-    /// Closes the queue and waits until every file handed is synced: the files that could not
-    /// be, each with its error, in the order of their paths (none when all are synced).
-    fn finish(&self, tmp: &Path) -> Vec<OutputError> {
-        if let Ok(mut queue) = self.queue.lock() {
-            queue.take();
-        }
-        let threads = match self.threads.lock() {
-            Ok(mut threads) => std::mem::take(&mut *threads),
-            Err(_) => return vec![poisoned(tmp)],
-        };
+    /// Closes the queue and waits until every file handed is synced; the files that could not
+    /// be, each with its error ([`OutputError::Several`], in the order of their paths, when
+    /// there are more than one). It consumes the syncer: nothing can be handed after it, and
+    /// it reports its failures once, to the one caller that can act on them.
+    fn finish(mut self) -> Result<(), OutputError> {
+        all_or_errors((), self.stop())
+    }
+
+    /// Closes the queue, joins every thread started, and syncs what the queue still holds
+    /// (nothing, unless a thread stopped early); the files that could not be synced.
+    fn stop(&mut self) -> Vec<OutputError> {
+        use std::sync::PoisonError;
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let threads = std::mem::take(
+            self.threads
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
         let mut errors = Vec::new();
         for thread in threads {
             match thread.join() {
                 Ok(failed) => errors.extend(failed),
                 Err(_) => errors.push(OutputError::Io {
-                    path: tmp.display().to_string(),
-                    source: std::io::Error::other("a thread syncing the files failed"),
+                    path: self.shared.out.display().to_string(),
+                    source: std::io::Error::other("a thread syncing its files failed"),
                 }),
             }
         }
+        // Every sender is gone (the queue's, and each writer's, which `hand` holds only while
+        // `&self` is borrowed), so this returns once the queue is empty.
+        errors.extend(sync_queued(&self.shared));
         errors.sort_by_cached_key(|e| match e {
             OutputError::Io { path, .. } => path.clone(),
             _ => String::new(),
@@ -605,50 +694,61 @@ impl Syncer {
 
 impl Drop for Syncer {
     /// An unfinished folder (a failed run, removed): its threads stop, closing the files still
-    /// queued unsynced, before the folder is removed.
+    /// queued unsynced, before the folder is removed. Nothing after [`Syncer::finish`].
     fn drop(&mut self) {
-        self.abandoned
+        self.shared
+            .abandoned
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = self.finish(Path::new(""));
+        let _ = self.stop();
     }
 }
 
-/// The loop of one of a [`Syncer`]'s threads: syncs the files of the queue until it is closed;
-/// the files it could not sync, each with its error. `fault`: every sync fails (a test).
-fn sync_queued(
-    files: &std::sync::Mutex<std::sync::mpsc::Receiver<(PathBuf, std::fs::File)>>,
-    abandoned: &std::sync::atomic::AtomicBool,
-    fault: bool,
-) -> Vec<OutputError> {
+impl SyncShared {
+    /// Where `path` in the temporary folder is to be once the folder is in place.
+    fn final_path(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix(&self.tmp) {
+            Ok(rel) => self.out.join(rel),
+            Err(_) => path.to_owned(),
+        }
+    }
+
+    /// Syncs one file, or fails as the test fault says.
+    fn sync(&self, file: &std::fs::File) -> std::io::Result<()> {
+        use std::sync::atomic::Ordering;
+        match self.fault {
+            Some(SyncFault::Fail) => Err(std::io::Error::other("test fault: the sync failed")),
+            Some(SyncFault::Panic) if !self.panicked.swap(true, Ordering::Relaxed) => {
+                panic!("test fault: the sync panicked")
+            }
+            _ => file.sync_data(),
+        }
+    }
+}
+
+/// The loop of one of a [`Syncer`]'s threads: syncs the files of the queue until it is closed
+/// and empty; the files it could not sync, each with its error at its final path. A panic
+/// while syncing a file is that file's error: the thread goes on, so that the queue never
+/// fills with no thread to empty it.
+fn sync_queued(shared: &SyncShared) -> Vec<OutputError> {
+    use std::sync::atomic::Ordering;
     let mut errors = Vec::new();
     loop {
-        // One thread waits on the queue, the others for it: each file goes to one thread.
-        let next = match files.lock() {
-            Ok(files) => files.recv(),
-            Err(_) => return errors,
-        };
+        let next = shared
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv();
         let Ok((path, file)) = next else {
             return errors;
         };
-        if abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+        if shared.abandoned.load(Ordering::Relaxed) {
             continue;
         }
-        let synced = if fault {
-            Err(std::io::Error::other("test fault: the sync failed"))
-        } else {
-            file.sync_data()
-        };
+        let synced = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shared.sync(&file)))
+            .unwrap_or_else(|_| Err(std::io::Error::other("the thread syncing it failed")));
         if let Err(e) = synced {
-            errors.push(io(&path)(e));
+            errors.push(io(&shared.final_path(&path))(e));
         }
-    }
-}
-
-/// The error of a lock that a thread writing the folder poisoned by panicking.
-fn poisoned(tmp: &Path) -> OutputError {
-    OutputError::Io {
-        path: tmp.display().to_string(),
-        source: std::io::Error::other("a thread writing the folder failed"),
     }
 }
 
@@ -799,11 +899,7 @@ pub fn render_only(
             Err(e) => errors.push(e),
         }
     }
-    match errors.len() {
-        0 => Ok(files),
-        1 => Err(errors.remove(0)),
-        _ => Err(OutputError::Several(errors)),
-    }
+    all_or_errors(files, errors)
 }
 
 /// The pieces of work of [`render_only`], in the order of their files.
@@ -986,11 +1082,7 @@ fn gather(
             Err(e) => errors.push(e),
         }
     }
-    match errors.len() {
-        0 => Ok(files),
-        1 => Err(errors.remove(0)),
-        _ => Err(OutputError::Several(errors)),
-    }
+    all_or_errors(files, errors)
 }
 
 /// `f` of every item, in the items' order, computed on as many threads as the machine has
@@ -2958,9 +3050,9 @@ mod tests {
         assert!(out.join(MARKER).is_file());
     }
 
-    /// A durable folder of more files than it holds open at once (each synced through the
-    /// handle that wrote it, in batches of [`OPEN_FILES`]) is complete, and its rename is
-    /// reported as synced.
+    /// A durable folder of more files than it holds open at once (written by one thread, which
+    /// waits while the [`Syncer`]'s queue is full) is complete, and its rename is reported as
+    /// synced. It would catch a deadlock (as a hang) and a lost file, not a missing sync.
     #[test]
     fn a_durable_folder_of_many_files_is_complete_and_synced() {
         let t = tempfile::tempdir().unwrap();
@@ -2973,6 +3065,78 @@ mod tests {
         for (rel, bytes) in &files {
             assert_eq!(&std::fs::read(out.join(rel)).unwrap(), bytes, "{rel}");
         }
+    }
+
+    /// Regression (review): an issued folder dropped half-finished (a failed run) while the
+    /// [`Syncer`]'s queue is full is removed, and the drop returns: the files still queued
+    /// are closed unsynced, nothing waits for a sender that is gone.
+    #[test]
+    fn a_durable_folder_dropped_with_a_full_queue_is_removed_without_waiting() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("issued");
+        let staged = Staged::begin(&out, FolderKind::Issued, false, &[]).unwrap();
+        let tmp = staged.tmp().to_owned();
+        let shared = staged.syncer.as_ref().unwrap().shared.clone();
+        // No thread can take a file while the queue's lock is held: it fills up (the marker
+        // is in it too, or in the hands of the first thread).
+        let held = shared.files.lock().unwrap();
+        for i in 0..OPEN_FILES - SYNC_THREADS - 1 {
+            staged.write(&format!("invoices/{i}.pdf"), b"x").unwrap();
+        }
+        // Dropped with the queue full: the threads go on only once it is abandoned.
+        let dropping = std::thread::spawn(move || drop(staged));
+        while !shared.abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::yield_now();
+        }
+        drop(held);
+        dropping.join().unwrap();
+        assert!(!tmp.exists());
+        assert!(!out.exists());
+    }
+
+    /// A three-file credit note starts a thread for each file and its marker, not
+    /// [`SYNC_THREADS`]; the syncing of its files is finished once: a second
+    /// [`Staged::sync_folders`] is an error, never a success that knows nothing of the first.
+    #[test]
+    fn a_small_folder_starts_few_threads_and_is_synced_once() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("credit");
+        let mut staged = Staged::begin(&out, FolderKind::Credit, false, &[]).unwrap();
+        for rel in ["a.pdf", "a.xml", "a.xlsx"] {
+            staged.write(rel, b"x").unwrap();
+        }
+        let syncer = staged.syncer.as_ref().unwrap();
+        assert_eq!(syncer.threads.lock().unwrap().len(), 4);
+        staged.sync_folders().unwrap();
+        let again = staged.sync_folders().unwrap_err().to_string();
+        assert!(
+            again.contains("already handed to be synced once"),
+            "{again}"
+        );
+        assert!(staged.recorded().publish().unwrap());
+        assert!(out.join("a.xml").is_file());
+    }
+
+    /// An [`OutputError::Several`] of many failures names the first [`LISTED_ERRORS`] and
+    /// counts the others, each counted once.
+    #[test]
+    fn many_failures_are_counted_and_the_first_named() {
+        let failed = |i: usize| OutputError::Io {
+            path: format!("invoices/{i:05}.pdf"),
+            source: std::io::Error::other("broken"),
+        };
+        let all = OutputError::Several(vec![
+            OutputError::Several((0..5).map(failed).collect()),
+            OutputError::Several((5..30_000).map(failed).collect()),
+        ])
+        .to_string();
+        assert!(
+            all.starts_with("30000 outputs could not be written:\n  - invoices/00000.pdf: broken"),
+            "{all}"
+        );
+        assert!(all.contains("\n  - invoices/00009.pdf: broken\n  - and 29990 more"));
+        assert!(!all.contains("00010"), "{all}");
+        assert_eq!(all.lines().count(), 12);
     }
 
     /// Whatever an id holds, its file name is one component inside `invoices/`.

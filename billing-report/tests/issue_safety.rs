@@ -1098,11 +1098,11 @@ fn a_kill_between_rename_and_record_is_finished_by_the_next_run() {
 }
 
 /// Files that could not be synced to the disk (a failing disk, given by the test fault
-/// `sync-file`: every file's sync fails) are each reported, with their paths, and nothing is
+/// `sync-file`: every file's sync fails) are each counted, the first named, and nothing is
 /// recorded nor left behind: the files are synced in the background while the outputs are
 /// rendered, and the register commits only once every one is on the disk.
 #[test]
-fn files_that_could_not_be_synced_are_each_reported_and_nothing_is_recorded() {
+fn files_that_could_not_be_synced_are_counted_the_first_named_and_nothing_recorded() {
     let t = tmp();
     let (input, register, out, code, stderr) =
         faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-file");
@@ -1115,21 +1115,31 @@ fn files_that_could_not_be_synced_are_each_reported_and_nothing_is_recorded() {
         dot_entries(t.path())
     );
 
-    // The same run without the fault: the error named each of its files, and the marker.
+    // The same run without the fault: the error counted each of its files and the marker,
+    // and named the first ten at their final paths (not the temporary folder's, which holds
+    // the process id and is gone), and how many more.
     issue_into(&input, "2017-07-01", &out).expect(0);
     let mut files = files_under(&out);
     assert!(files.len() > 10, "{files:?}");
     files.push(".billing-report".to_owned());
+    files.sort();
     assert!(
         stderr.contains(&format!("{} outputs could not be written", files.len())),
         "{stderr}"
     );
-    for file in &files {
+    for file in &files[..10] {
+        let path = out.join(file);
         assert!(
-            stderr.contains(&format!("{file}: test fault: the sync failed")),
+            stderr.contains(&format!("{}: test fault: the sync failed", path.display())),
             "{file}: {stderr}"
         );
     }
+    assert_eq!(stderr.matches("test fault: the sync failed").count(), 10);
+    assert!(
+        stderr.contains(&format!("and {} more", files.len() - 10)),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(".tmp-"), "{stderr}");
 
     // `--through`: its first date fails, so nothing is issued.
     let t = tmp();
@@ -1140,4 +1150,29 @@ fn files_that_could_not_be_synced_are_each_reported_and_nothing_is_recorded() {
     assert!(register_rows(&register).is_empty());
     assert!(publications(&register).is_empty());
     assert!(files_under(&dir).is_empty());
+}
+
+/// Regression (review): a thread syncing an issued folder's files that panics (the test fault
+/// `sync-panic`: on the first file) fails the run, naming the file at its final path; the run
+/// never hangs, and nothing is recorded nor left behind.
+#[test]
+fn a_thread_syncing_the_files_that_panics_fails_the_run_and_records_nothing() {
+    let t = tmp();
+    let (_, register, out, code, stderr) =
+        faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-panic");
+    assert_eq!(code, 2, "{stderr}");
+    let failed = stderr
+        .lines()
+        .find(|l| l.contains("the thread syncing it failed"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(failed.contains(s(&out)), "{stderr}");
+    assert!(!stderr.contains(".tmp-"), "{stderr}");
+    assert!(!out.exists());
+    assert!(register_rows(&register).is_empty());
+    assert!(publications(&register).is_empty());
+    assert!(
+        dot_entries(t.path()).is_empty(),
+        "{:?}",
+        dot_entries(t.path())
+    );
 }
