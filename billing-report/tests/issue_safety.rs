@@ -1106,14 +1106,7 @@ fn files_that_could_not_be_synced_are_counted_the_first_named_and_nothing_record
     let t = tmp();
     let (input, register, out, code, stderr) =
         faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-file");
-    assert_eq!(code, 2, "{stderr}");
-    assert!(!out.exists());
-    assert!(register_rows(&register).is_empty());
-    assert!(
-        dot_entries(t.path()).is_empty(),
-        "{:?}",
-        dot_entries(t.path())
-    );
+    failed_leaving_nothing(t.path(), &out, &register, code, &stderr);
 
     // The same run without the fault: the error counted each of its files and the marker,
     // and named the first ten at their final paths (not the temporary folder's, which holds
@@ -1160,19 +1153,21 @@ fn a_thread_syncing_the_files_that_panics_fails_the_run_and_records_nothing() {
     let t = tmp();
     let (_, register, out, code, stderr) =
         faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-panic");
-    assert_eq!(code, 2, "{stderr}");
+    failed_leaving_nothing(t.path(), &out, &register, code, &stderr);
     let failed = stderr
         .lines()
         .find(|l| l.contains("the thread syncing it failed"))
         .unwrap_or_else(|| panic!("{stderr}"));
     assert!(failed.contains(s(&out)), "{stderr}");
     assert!(!stderr.contains(".tmp-"), "{stderr}");
+}
+
+/// Asserts that a run (in `t`, into `out`) failed with exit 2, with nothing recorded in
+/// `register` nor left behind: no `out`, no temporary folder.
+fn failed_leaving_nothing(t: &Path, out: &Path, register: &Path, code: i32, stderr: &str) {
+    assert_eq!(code, 2, "{stderr}");
     assert!(!out.exists());
-    assert!(register_rows(&register).is_empty());
-    assert!(publications(&register).is_empty());
-    assert!(
-        dot_entries(t.path()).is_empty(),
-        "{:?}",
-        dot_entries(t.path())
-    );
+    assert!(register_rows(register).is_empty());
+    assert!(publications(register).is_empty());
+    assert!(dot_entries(t).is_empty(), "{:?}", dot_entries(t));
 }
