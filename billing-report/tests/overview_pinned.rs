@@ -28,7 +28,12 @@ const PINNED: [(&str, &str, u32, &str); 3] = [
     ("many-24", "2026-02-01", 2, "many-24-limit-2.xlsx"),
     // A cooperation's fee review (landscape, its rows completed one row back) between split
     // tables.
-    ("ikomet-fee-review", "2019-03-01", 2, "ikomet-fee-review-limit-2.xlsx"),
+    (
+        "ikomet-fee-review",
+        "2019-03-01",
+        2,
+        "ikomet-fee-review-limit-2.xlsx",
+    ),
 ];
 
 #[test]
