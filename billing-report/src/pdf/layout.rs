@@ -9,7 +9,7 @@
 #![allow(clippy::float_arithmetic)]
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::Hasher;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -460,49 +460,94 @@ fn stable_hash(bytes: &[u8]) -> u128 {
 /// invoice draws anyway), so that documents drawing the same letters embed the same subset
 /// whatever order they draw them in, and a process makes each such subset once ([`programs`]).
 struct Used {
-    remapper: GlyphRemapper,
     /// By CID: the glyph, and the character it was first drawn for (what the ToUnicode map
     /// reads back; a digit not drawn reads as itself); nothing for `.notdef`.
     glyphs: Vec<(u16, Option<char>)>,
+    /// By glyph id: its CID, 0 for a glyph the subset does not hold. A table rather than the
+    /// subsetter's remapper (a hash map), which is made only where a subset is ([`Program`]):
+    /// every glyph of every page is looked up here.
+    cids: Vec<u16>,
+}
+
+/// The glyphs one face draws in a document, gathered page by page: each with the character it
+/// is first drawn for. A table by glyph id and a list of the glyphs in it, rather than an
+/// ordered map: thousands of glyphs are drawn per document, of a hundred or so distinct ones,
+/// and inserting each into a `BTreeMap` was a sixth of writing a PDF (issue 12).
+#[derive(Default)]
+struct Drawn {
+    /// By glyph id: the character the glyph is first drawn for.
+    first: Vec<Option<char>>,
+    /// The glyphs of `first`, in the order first drawn.
+    glyphs: Vec<u16>,
+}
+
+impl Drawn {
+    /// Notes `glyph`, drawn for `character`, unless it is drawn already.
+    fn add(&mut self, glyph: u16, character: char) {
+        let slot = usize::from(glyph);
+        if slot >= self.first.len() {
+            self.first.resize(slot + 1, None);
+        }
+        let first = &mut self.first[slot];
+        if first.is_none() {
+            *first = Some(character);
+            self.glyphs.push(glyph);
+        }
+    }
 }
 
 impl Used {
     /// The glyphs `drawn` (each with the character it was first drawn for) and the digits of
     /// `face`.
-    fn new(face: &Face, mut drawn: BTreeMap<u16, char>) -> Used {
+    fn new(face: &Face, mut drawn: Drawn) -> Used {
         for digit in '0'..='9' {
             if let Some((glyph, _)) = face.glyph(digit) {
-                drawn.entry(glyph).or_insert(digit);
+                drawn.add(glyph, digit);
             }
         }
-        let mut remapper = GlyphRemapper::new();
-        let mut glyphs = vec![(0, None)];
-        for (glyph, character) in drawn {
+        drawn.glyphs.sort_unstable();
+        let mut cids = vec![0; drawn.first.len()];
+        let mut glyphs = Vec::with_capacity(drawn.glyphs.len() + 1);
+        glyphs.push((0, None));
+        for glyph in drawn.glyphs {
             if glyph != 0 {
-                remapper.remap(glyph);
-                glyphs.push((glyph, Some(character)));
+                // CIDs are u16: a face has at most 65,536 glyphs, each held once.
+                cids[usize::from(glyph)] = glyphs.len() as u16;
+                glyphs.push((glyph, drawn.first[usize::from(glyph)]));
             }
         }
-        Used { remapper, glyphs }
+        Used { glyphs, cids }
     }
 
     /// The CID of `glyph`.
     fn cid(&self, glyph: u16) -> Result<u16, PdfError> {
-        self.remapper.get(glyph).ok_or_else(|| PdfError::Write {
-            message: format!("glyph {glyph} is missing from its subset"),
-        })
+        match self.cids.get(usize::from(glyph)) {
+            Some(&cid) if cid != 0 => Ok(cid),
+            _ => Err(PdfError::Write {
+                message: format!("glyph {glyph} is missing from its subset"),
+            }),
+        }
+    }
+
+    /// The subsetter's numbering of the glyphs: the same CIDs, in the same order.
+    fn remapper(&self) -> GlyphRemapper {
+        let mut remapper = GlyphRemapper::new();
+        for &(glyph, _) in self.glyphs.iter().skip(1) {
+            remapper.remap(glyph);
+        }
+        remapper
     }
 }
 
 /// The glyphs each face draws in `pages`, each with the character it is first drawn for.
 fn used_glyphs(pages: &[Page], fonts: &Fonts) -> [Option<Used>; 2] {
-    let mut drawn: [Option<BTreeMap<u16, char>>; 2] = [None, None];
+    let mut drawn: [Option<Drawn>; 2] = [None, None];
     for page in pages {
         for op in &page.ops {
             if let Op::Text { style, run, .. } = op {
-                let glyphs = drawn[style.index()].get_or_insert_with(BTreeMap::new);
+                let glyphs = drawn[style.index()].get_or_insert_with(Drawn::default);
                 for &(glyph, character) in &run.glyphs {
-                    glyphs.entry(glyph).or_insert(character);
+                    glyphs.add(glyph, character);
                 }
             }
         }
@@ -613,8 +658,8 @@ const SYSTEM_INFO: SystemInfo = SystemInfo {
 /// The six capital letters before a subset's name, derived from the glyphs it holds, so the
 /// same glyphs give the same name.
 fn subset_tag(used: &Used) -> String {
-    let mut glyphs = Vec::with_capacity(usize::from(used.remapper.num_gids()) * 2);
-    for glyph in used.remapper.remapped_gids() {
+    let mut glyphs = Vec::with_capacity(used.glyphs.len() * 2);
+    for (glyph, _) in &used.glyphs {
         glyphs.extend_from_slice(&glyph.to_be_bytes());
     }
     let mut hash = stable_hash(&glyphs);
@@ -642,7 +687,7 @@ struct Program {
 impl Program {
     fn new(face: &Face, used: &Used) -> Result<Program, PdfError> {
         let subset =
-            subsetter::subset(face.data, 0, &used.remapper).map_err(|e| PdfError::Write {
+            subsetter::subset(face.data, 0, &used.remapper()).map_err(|e| PdfError::Write {
                 message: format!("the subset of {}: {e}", face.name),
             })?;
         let to_pdf = |value: f32| value / face.units_per_em * 1000.0;
@@ -685,8 +730,8 @@ impl Program {
     }
 }
 
-/// How many distinct subsets a process keeps ([`programs`]): the invoices of one run draw a
-/// handful of distinct glyph sets per face; beyond this many, subsets are made afresh.
+/// How many distinct subsets of each face a process keeps ([`programs`]): the invoices of one run
+/// draw a handful of distinct glyph sets per face; beyond this many, subsets are made afresh.
 const PROGRAMS_KEPT: usize = 512;
 
 /// The [`Program`] of `used` glyphs of face `index`: made once per process for each distinct
@@ -694,18 +739,22 @@ const PROGRAMS_KEPT: usize = 512;
 /// program is a function of the glyphs and characters alone, so a document's bytes do not
 /// depend on what else the process renders.
 fn program(index: usize, face: &Face, used: &Used) -> Result<Arc<Program>, PdfError> {
-    type Programs = Mutex<HashMap<(usize, Vec<(u16, Option<char>)>), Arc<Program>>>;
+    // One map per face, so that a document's glyphs are looked up as they are, not copied
+    // into a key.
+    type Programs = [Mutex<HashMap<Vec<(u16, Option<char>)>, Arc<Program>>>; 2];
     static PROGRAMS: OnceLock<Programs> = OnceLock::new();
-    let programs = PROGRAMS.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (index, used.glyphs.clone());
+    let programs = &PROGRAMS.get_or_init(Default::default)[index];
     // A poisoned lock (a thread that panicked holding it) only means the subset is made here.
-    if let Some(found) = programs.lock().ok().and_then(|p| p.get(&key).cloned()) {
+    let key = used.glyphs.as_slice();
+    if let Some(found) = programs.lock().ok().and_then(|p| p.get(key).cloned()) {
         return Ok(found);
     }
     let made = Arc::new(Program::new(face, used)?);
     if let Ok(mut programs) = programs.lock() {
         if programs.len() < PROGRAMS_KEPT {
-            programs.entry(key).or_insert_with(|| Arc::clone(&made));
+            programs
+                .entry(key.to_vec())
+                .or_insert_with(|| Arc::clone(&made));
         }
     }
     Ok(made)
