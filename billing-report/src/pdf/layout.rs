@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::writers::WMode;
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use siphasher::sip128::{Hasher128, SipHasher13};
 use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
@@ -576,12 +576,36 @@ fn check_finite(values: &[f32], what: &'static str) -> Result<(), PdfError> {
 /// The content stream of one page. Drawing happens in millimetres from the top left corner:
 /// the page's coordinates are flipped once, and every text matrix flips its glyphs back.
 fn page_content(page: &Page, used: &[Option<Used>; 2]) -> Result<PageContent, PdfError> {
-    let mut content = Content::new();
+    // Each thread writes its pages into one buffer, cleared for each page: the stream is
+    // deflated and dropped, so a buffer of its own per page would only be grown and freed.
+    thread_local! {
+        static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.try_borrow_mut().map_err(|e| PdfError::Write {
+            message: format!("content stream: {e}"),
+        })?;
+        buffer.clear();
+        let mut content = Stream(&mut buffer);
+        let faces = draw(page, used, &mut content)?;
+        Ok(PageContent {
+            stream: deflate(content.0)?,
+            faces,
+        })
+    })
+}
+
+/// Writes the operations of `page` into `content`; returns which faces it draws with.
+fn draw(
+    page: &Page,
+    used: &[Option<Used>; 2],
+    content: &mut Stream,
+) -> Result<[bool; 2], PdfError> {
     let mut faces = [false; 2];
     let mut fill = rgb(0, 0, 0);
     let mut codes = Vec::new();
-    content.save_state();
-    content.transform([1.0, 0.0, 0.0, -1.0, 0.0, mm(PAGE_HEIGHT)]);
+    content.op(&[], "q");
+    content.op(&[1.0, 0.0, 0.0, -1.0, 0.0, mm(PAGE_HEIGHT)], "cm");
     for op in &page.ops {
         match op {
             Op::Text {
@@ -605,47 +629,163 @@ fn page_content(page: &Page, used: &[Option<Used>; 2]) -> Result<PageContent, Pd
                 let ink = colour(*ink);
                 if ink != fill {
                     fill = ink;
-                    content.set_fill_rgb(fill[0], fill[1], fill[2]);
+                    content.op(&fill, "rg");
                 }
-                content.begin_text();
-                content.set_font(Name(FONT_NAMES[index]), *size);
-                content.set_text_matrix([1.0, 0.0, 0.0, -1.0, mm(*x), mm(*y)]);
-                content.show(Str(&codes));
-                content.end_text();
+                content.op(&[], "BT");
+                content.set_font(FONT_NAMES[index], *size);
+                content.op(&[1.0, 0.0, 0.0, -1.0, mm(*x), mm(*y)], "Tm");
+                content.show(&codes);
+                content.op(&[], "ET");
             }
             Op::Rule { from, to, width } => {
                 check_finite(&[from.0, from.1, to.0, to.1, *width], "a rule")?;
-                let [r, g, b] = rgb(120, 120, 120);
-                content.set_stroke_rgb(r, g, b);
-                content.set_line_width(*width);
-                content.move_to(mm(from.0), mm(from.1));
-                content.line_to(mm(to.0), mm(to.1));
-                content.stroke();
+                content.op(&rgb(120, 120, 120), "RG");
+                content.op(&[*width], "w");
+                content.op(&[mm(from.0), mm(from.1)], "m");
+                content.op(&[mm(to.0), mm(to.1)], "l");
+                content.op(&[], "S");
             }
             Op::Shade { x, y, w, h } => {
                 check_finite(&[*x, *y, *w, *h], "a shaded box")?;
                 let shade = rgb(232, 232, 232);
                 if shade != fill {
                     fill = shade;
-                    content.set_fill_rgb(fill[0], fill[1], fill[2]);
+                    content.op(&fill, "rg");
                 }
-                content.rect(mm(*x), mm(*y), mm(*w), mm(*h));
-                content.fill_nonzero();
+                content.op(&[mm(*x), mm(*y), mm(*w), mm(*h)], "re");
+                content.op(&[], "f");
             }
             Op::Frame { x, y, w, h, width } => {
                 check_finite(&[*x, *y, *w, *h, *width], "a frame")?;
-                content.set_stroke_rgb(0.0, 0.0, 0.0);
-                content.set_line_width(*width);
-                content.rect(mm(*x), mm(*y), mm(*w), mm(*h));
-                content.stroke();
+                content.op(&[0.0, 0.0, 0.0], "RG");
+                content.op(&[*width], "w");
+                content.op(&[mm(*x), mm(*y), mm(*w), mm(*h)], "re");
+                content.op(&[], "S");
             }
         }
     }
-    content.restore_state();
-    Ok(PageContent {
-        stream: deflate(&content.finish())?,
-        faces,
-    })
+    content.op(&[], "Q");
+    Ok(faces)
+}
+
+/// A content stream written byte for byte as pdf-writer's `Content` (in its default, pretty
+/// settings) writes the same operations: one operation a line, its operands before it and
+/// each followed by a space, numbers as `Buf::push_float` writes them and strings as `Str`
+/// does. Writing each operation through pdf-writer's general `Operation` and `Obj` (each
+/// operand padded and written through a generic primitive, each byte of a string through a
+/// growing buffer) was a sixth of writing a PDF (issue 12). The golden PDFs (tests/cases.rs,
+/// tests/pdf.rs) hold these bytes.
+struct Stream<'a>(&'a mut Vec<u8>);
+
+impl Stream<'_> {
+    /// An operation: its operands, then its operator.
+    fn op(&mut self, operands: &[f32], operator: &str) {
+        self.start();
+        for &value in operands {
+            push_number(self.0, value);
+            self.0.push(b' ');
+        }
+        self.0.extend_from_slice(operator.as_bytes());
+    }
+
+    /// `Tf`: the font resource `name` (regular characters only, written as they are) at `size`.
+    fn set_font(&mut self, name: &[u8], size: f32) {
+        self.start();
+        self.0.push(b'/');
+        self.0.extend_from_slice(name);
+        self.0.push(b' ');
+        push_number(self.0, size);
+        self.0.extend_from_slice(b" Tf");
+    }
+
+    /// `Tj`: shows the glyphs `codes`.
+    fn show(&mut self, codes: &[u8]) {
+        self.start();
+        push_string(self.0, codes);
+        self.0.extend_from_slice(b" Tj");
+    }
+
+    /// Every operation but the first starts on a new line.
+    fn start(&mut self) {
+        if !self.0.is_empty() {
+            self.0.push(b'\n');
+        }
+    }
+}
+
+/// A number as pdf-writer writes it: an integer without a decimal point, otherwise the
+/// shortest decimal that reads back as the same `f32` (ryu), and Rust's own formatting for
+/// the extremes.
+fn push_number(out: &mut Vec<u8>, value: f32) {
+    if value as i32 as f32 == value {
+        out.extend_from_slice(itoa::Buffer::new().format(value as i32).as_bytes());
+    } else if value == 0.0 || (value.abs() > 1e-6 && value.abs() < 1e12) {
+        out.extend_from_slice(ryu::Buffer::new().format(value).as_bytes());
+    } else {
+        use std::io::Write as _;
+        // Writing to a vector cannot fail.
+        let _ = write!(out, "{value}");
+    }
+}
+
+/// A byte string as pdf-writer's `Str` writes it: a literal string where every byte is
+/// ASCII (parentheses escaped unless all of them are balanced, other bytes escaped as
+/// `\\`, `\n`, `\r`, `\t`, `\b`, `\f` or in octal), a hex string otherwise.
+fn push_string(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.is_ascii() {
+        out.reserve(4 * bytes.len() + 2);
+        out.push(b'(');
+        let mut balanced = None;
+        for &byte in bytes {
+            match byte {
+                b'(' | b')' => {
+                    if !*balanced.get_or_insert_with(|| byte != b')' && is_balanced(bytes)) {
+                        out.push(b'\\');
+                    }
+                    out.push(byte);
+                }
+                b'\\' => out.extend_from_slice(br"\\"),
+                b' '..=b'~' => out.push(byte),
+                b'\n' => out.extend_from_slice(br"\n"),
+                b'\r' => out.extend_from_slice(br"\r"),
+                b'\t' => out.extend_from_slice(br"\t"),
+                b'\x08' => out.extend_from_slice(br"\b"),
+                b'\x0c' => out.extend_from_slice(br"\f"),
+                _ => out.extend_from_slice(&[
+                    b'\\',
+                    b'0' + (byte >> 6),
+                    b'0' + ((byte >> 3) & 7),
+                    b'0' + (byte & 7),
+                ]),
+            }
+        }
+        out.push(b')');
+    } else {
+        let hex = |nibble: u8| match nibble {
+            0..=9 => b'0' + nibble,
+            _ => b'A' + (nibble - 10),
+        };
+        out.reserve(2 * bytes.len() + 2);
+        out.push(b'<');
+        for &byte in bytes {
+            out.extend_from_slice(&[hex(byte >> 4), hex(byte & 0xF)]);
+        }
+        out.push(b'>');
+    }
+}
+
+/// Whether every parenthesis in `bytes` is closed, and none closes before it opens.
+fn is_balanced(bytes: &[u8]) -> bool {
+    let mut depth = 0_usize;
+    for &byte in bytes {
+        match byte {
+            b'(' => depth += 1,
+            b')' if depth > 0 => depth -= 1,
+            b')' => return false,
+            _ => {}
+        }
+    }
+    depth == 0
 }
 
 /// The registry and ordering of an Identity-H font's CIDs.
