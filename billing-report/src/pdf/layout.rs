@@ -17,6 +17,7 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::writers::WMode;
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use rustc_hash::FxBuildHasher;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
@@ -205,6 +206,15 @@ pub(super) struct Run {
     em_width: f32,
 }
 
+impl Run {
+    /// The width in millimetres at `size` points: the very figure [`Fonts::width`] gives for
+    /// the run's text (the same advances, added in the same order), without looking its
+    /// characters up again.
+    pub(super) fn width(&self, size: f32) -> f32 {
+        self.em_width * size / PT_PER_MM
+    }
+}
+
 impl Fonts {
     fn face(&self, style: Style) -> &Face {
         match style {
@@ -389,7 +399,7 @@ impl Page {
         ink: Ink,
         run: Run,
     ) {
-        let x = right - run.em_width * size / PT_PER_MM;
+        let x = right - run.width(size);
         self.text(x, y, size, style, ink, run);
     }
 }
@@ -881,7 +891,10 @@ const PROGRAMS_KEPT: usize = 512;
 fn program(index: usize, face: &Face, used: &Used) -> Result<Arc<Program>, PdfError> {
     // One map per face, so that a document's glyphs are looked up as they are, not copied
     // into a key.
-    type Programs = [Mutex<HashMap<Vec<(u16, Option<char>)>, Arc<Program>>>; 2];
+    // Fx rather than SipHash: the key is a hundred or so glyphs, hashed for every document,
+    // and the map only decides what is made again (the bytes do not depend on it).
+    type Glyphs = Vec<(u16, Option<char>)>;
+    type Programs = [Mutex<HashMap<Glyphs, Arc<Program>, FxBuildHasher>>; 2];
     static PROGRAMS: OnceLock<Programs> = OnceLock::new();
     let programs = &PROGRAMS.get_or_init(Default::default)[index];
     // A poisoned lock (a thread that panicked holding it) only means the subset is made here.
