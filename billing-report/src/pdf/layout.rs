@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::writers::WMode;
-use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Chunk, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use rustc_hash::FxBuildHasher;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use skrifa::charmap::Charmap;
@@ -832,7 +832,18 @@ struct Program {
     widths: Vec<f32>,
     bbox: Option<BoundingBox>,
     cmap: Vec<u8>,
+    /// The font's objects as [`write_font`] writes them, by the references they are written
+    /// with ([`Program::objects`]).
+    objects: Mutex<Vec<(ObjectsKey, Arc<Chunk>)>>,
 }
+
+/// The references a font's objects are written with: the Type0 font's, and the first of the
+/// four objects under it.
+type ObjectsKey = (i32, i32);
+
+/// How many sets of references a [`Program`] keeps the objects of: documents of one or two
+/// pages, drawing with one face or two, number a face's objects in a handful of ways.
+const OBJECTS_KEPT: usize = 8;
 
 impl Program {
     fn new(face: &Face, used: &Used) -> Result<Program, PdfError> {
@@ -876,7 +887,41 @@ impl Program {
             widths,
             bbox,
             cmap: deflate(&cmap.finish())?,
+            objects: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The objects of the font, written by [`write_font`] with `font` for the Type0 font and
+    /// the references from `first` on for the objects under it, and the reference after them.
+    /// Made once per program and set of references: the same program written with the same
+    /// references is the same bytes (most documents of a run have the same number of pages),
+    /// and formatting the widths and the dictionaries of two fonts for every document was
+    /// most of what writing the fonts cost, beside copying their programs.
+    fn objects(&self, face: &Face, font: Ref, first: Ref) -> (Arc<Chunk>, Ref) {
+        let key = (font.get(), first.get());
+        // A poisoned lock (a thread that panicked holding it) only means the objects are
+        // written here.
+        let found = self.objects.lock().ok().and_then(|objects| {
+            objects
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, chunk)| Arc::clone(chunk))
+        });
+        let chunk = found.unwrap_or_else(|| {
+            let mut chunk = Chunk::with_capacity(
+                self.font_file.len() + self.cmap.len() + 12 * self.widths.len() + 2_000,
+            );
+            let mut refs = first;
+            write_font(&mut chunk, &mut refs, face, self, font);
+            let chunk = Arc::new(chunk);
+            if let Ok(mut objects) = self.objects.lock() {
+                if objects.len() < OBJECTS_KEPT {
+                    objects.push((key, Arc::clone(&chunk)));
+                }
+            }
+            chunk
+        });
+        (chunk, Ref::new(first.get() + FONT_OBJECTS))
     }
 }
 
@@ -913,11 +958,15 @@ fn program(index: usize, face: &Face, used: &Used) -> Result<Arc<Program>, PdfEr
     Ok(made)
 }
 
+/// How many objects [`write_font`] writes under a Type0 font: the CID font, its descriptor,
+/// the ToUnicode map and the font program.
+const FONT_OBJECTS: i32 = 4;
+
 /// Embeds `program` (the glyphs of `face` a document holds) as a Type0 font with Identity-H
 /// encoding over a CIDFontType2 subset (CIDs are the subset's glyph ids: CIDToGIDMap
 /// Identity), with its widths, font descriptor and ToUnicode map. `font` is the Type0 font's
 /// reference.
-fn write_font(pdf: &mut Pdf, next: &mut Ref, face: &Face, program: &Program, font: Ref) {
+fn write_font(pdf: &mut Chunk, next: &mut Ref, face: &Face, program: &Program, font: Ref) {
     let cid_ref = next.bump();
     let descriptor_ref = next.bump();
     let cmap_ref = next.bump();
@@ -1059,7 +1108,9 @@ pub(super) fn write(
     }
     for (index, style) in [Style::Regular, Style::Bold].into_iter().enumerate() {
         if let (Some(program), Some(font)) = (&programs[index], font_refs[index]) {
-            write_font(&mut pdf, &mut next, fonts.face(style), program, font);
+            let (objects, after) = program.objects(fonts.face(style), font, next);
+            pdf.extend(&objects);
+            next = after;
         }
     }
     pdf.document_info(info_ref).title(TextStr(&title));
