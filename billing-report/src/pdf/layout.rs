@@ -482,7 +482,8 @@ struct Used {
 /// The glyphs one face draws in a document, gathered page by page: each with the character it
 /// is first drawn for. A table by glyph id and a list of the glyphs in it, rather than an
 /// ordered map: thousands of glyphs are drawn per document, of a hundred or so distinct ones,
-/// and inserting each into a `BTreeMap` was a sixth of writing a PDF (issue 12).
+/// and inserting each into a `BTreeMap` took 6 % of the CPU of a 100,000-party `run --only
+/// pdf` (issue 12).
 #[derive(Default)]
 struct Drawn {
     /// By glyph id: the character the glyph is first drawn for.
@@ -589,17 +590,19 @@ fn page_content(page: &Page, used: &[Option<Used>; 2]) -> Result<PageContent, Pd
     // Each thread writes its pages into one buffer, cleared for each page: the stream is
     // deflated and dropped, so a buffer of its own per page would only be grown and freed.
     thread_local! {
-        static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        static SCRATCH: RefCell<(Vec<u8>, Decimals)> =
+            const { RefCell::new((Vec::new(), Decimals(Vec::new()))) };
     }
-    BUFFER.with(|buffer| {
-        let mut buffer = buffer.try_borrow_mut().map_err(|e| PdfError::Write {
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().map_err(|e| PdfError::Write {
             message: format!("content stream: {e}"),
         })?;
-        buffer.clear();
-        let mut content = Stream(&mut buffer);
+        let (bytes, decimals) = &mut *scratch;
+        bytes.clear();
+        let mut content = Stream { bytes, decimals };
         let faces = draw(page, used, &mut content)?;
         Ok(PageContent {
-            stream: deflate(content.0)?,
+            stream: deflate(content.bytes)?,
             faces,
         })
     })
@@ -683,58 +686,114 @@ fn draw(
 /// each followed by a space, numbers as `Buf::push_float` writes them and strings as `Str`
 /// does. Writing each operation through pdf-writer's general `Operation` and `Obj` (each
 /// operand padded and written through a generic primitive, each byte of a string through a
-/// growing buffer) was a sixth of writing a PDF (issue 12). The golden PDFs (tests/cases.rs,
-/// tests/pdf.rs) hold these bytes.
-struct Stream<'a>(&'a mut Vec<u8>);
+/// growing buffer, a new buffer for every page) took 9 % of the CPU of a 100,000-party `run
+/// --only pdf` (issue 12). The golden PDFs (tests/cases.rs, tests/pdf.rs) hold these bytes.
+struct Stream<'a> {
+    bytes: &'a mut Vec<u8>,
+    decimals: &'a mut Decimals,
+}
 
 impl Stream<'_> {
     /// An operation: its operands, then its operator.
     fn op(&mut self, operands: &[f32], operator: &str) {
         self.start();
         for &value in operands {
-            push_number(self.0, value);
-            self.0.push(b' ');
+            self.number(value);
+            self.bytes.push(b' ');
         }
-        self.0.extend_from_slice(operator.as_bytes());
+        self.bytes.extend_from_slice(operator.as_bytes());
     }
 
     /// `Tf`: the font resource `name` (regular characters only, written as they are) at `size`.
     fn set_font(&mut self, name: &[u8], size: f32) {
         self.start();
-        self.0.push(b'/');
-        self.0.extend_from_slice(name);
-        self.0.push(b' ');
-        push_number(self.0, size);
-        self.0.extend_from_slice(b" Tf");
+        self.bytes.push(b'/');
+        self.bytes.extend_from_slice(name);
+        self.bytes.push(b' ');
+        self.number(size);
+        self.bytes.extend_from_slice(b" Tf");
     }
 
     /// `Tj`: shows the glyphs `codes`.
     fn show(&mut self, codes: &[u8]) {
         self.start();
-        push_string(self.0, codes);
-        self.0.extend_from_slice(b" Tj");
+        push_string(self.bytes, codes);
+        self.bytes.extend_from_slice(b" Tj");
     }
 
     /// Every operation but the first starts on a new line.
     fn start(&mut self) {
-        if !self.0.is_empty() {
-            self.0.push(b'\n');
+        if !self.bytes.is_empty() {
+            self.bytes.push(b'\n');
+        }
+    }
+
+    /// A number as pdf-writer writes it: an integer without a decimal point, otherwise the
+    /// shortest decimal that reads back as the same `f32` (ryu), and Rust's own formatting
+    /// for the extremes.
+    fn number(&mut self, value: f32) {
+        if value as i32 as f32 == value {
+            let mut digits = itoa::Buffer::new();
+            self.bytes
+                .extend_from_slice(digits.format(value as i32).as_bytes());
+        } else if value == 0.0 || (value.abs() > 1e-6 && value.abs() < 1e12) {
+            self.decimals.push(self.bytes, value);
+        } else {
+            use std::io::Write as _;
+            // Writing to a vector cannot fail.
+            let _ = write!(self.bytes, "{value}");
         }
     }
 }
 
-/// A number as pdf-writer writes it: an integer without a decimal point, otherwise the
-/// shortest decimal that reads back as the same `f32` (ryu), and Rust's own formatting for
-/// the extremes.
-fn push_number(out: &mut Vec<u8>, value: f32) {
-    if value as i32 as f32 == value {
-        out.extend_from_slice(itoa::Buffer::new().format(value as i32).as_bytes());
-    } else if value == 0.0 || (value.abs() > 1e-6 && value.abs() < 1e12) {
-        out.extend_from_slice(ryu::Buffer::new().format(value).as_bytes());
-    } else {
-        use std::io::Write as _;
-        // Writing to a vector cannot fail.
-        let _ = write!(out, "{value}");
+/// The decimals a thread has written (by ryu), remembered by their bits in a table of
+/// [`DECIMALS_KEPT`] places, a later number replacing an earlier one in its place. The pages
+/// of a run put their text at a few hundred positions, in a few sizes and colours: ryu took
+/// 3.5 % of the CPU of a 100,000-party `run --only pdf` formatting the same numbers again.
+struct Decimals(Vec<Written>);
+
+/// A decimal as ryu writes it; `len` 0 marks a place not yet used.
+#[derive(Clone, Copy)]
+struct Written {
+    bits: u32,
+    len: u8,
+    text: [u8; 15],
+}
+
+/// The places of [`Decimals`]: 2^10.
+const DECIMALS_KEPT: usize = 1 << 10;
+
+impl Decimals {
+    /// Writes `value` as ryu does.
+    fn push(&mut self, out: &mut Vec<u8>, value: f32) {
+        if self.0.is_empty() {
+            let unused = Written {
+                bits: 0,
+                len: 0,
+                text: [0; 15],
+            };
+            self.0 = vec![unused; DECIMALS_KEPT];
+        }
+        let bits = value.to_bits();
+        // Fibonacci hashing: the top 10 bits of the product, below DECIMALS_KEPT.
+        let place = (bits.wrapping_mul(0x9E37_79B9) >> 22) as usize;
+        let Some(kept) = self.0.get_mut(place) else {
+            out.extend_from_slice(ryu::Buffer::new().format(value).as_bytes());
+            return;
+        };
+        if kept.len == 0 || kept.bits != bits {
+            let mut buffer = ryu::Buffer::new();
+            let text = buffer.format(value).as_bytes();
+            let Some(room) = kept.text.get_mut(..text.len()) else {
+                out.extend_from_slice(text);
+                return;
+            };
+            room.copy_from_slice(text);
+            kept.bits = bits;
+            // At most 15: `room` holds it.
+            kept.len = text.len() as u8;
+        }
+        out.extend_from_slice(&kept.text[..usize::from(kept.len)]);
     }
 }
 
