@@ -1,4 +1,4 @@
-//! Properties of the calendar (R4–R9), 1,000 cases each:
+//! Properties of the calendar (R4–R9), 1,000 cases each, over any annual fee:
 //! - with an unchanged register every correction is zero, under both policies, except the
 //!   first period of a party that joins inside it (R6: billed as its correction);
 //! - under `pro_rata_days`, the advance plus the correction of a period is its actual amount,
@@ -109,20 +109,32 @@ fn rows_of(rows: &[Row]) -> Vec<Registration> {
         .collect()
 }
 
-fn fees() -> FeeSchedule {
+/// One annual fee of `ore` öre, in force from the start.
+fn fees(ore: i64) -> FeeSchedule {
     FeeSchedule::new(vec![AnnualFee::given(
         base(),
-        Money::from_kronor(12_000),
+        Money::from_ore(i128::from(ore)),
         None,
     )])
     .unwrap()
+}
+
+/// Annual fees in öre: the seed's 12,000 kr, and any fee from 1 öre to 10 Mkr, most of them
+/// odd, so that half a fee is a fraction of an öre.
+fn fee() -> impl Strategy<Value = i64> {
+    prop_oneof![1 => Just(1_200_000i64), 4 => 1i64..1_000_000_000]
 }
 
 fn dates() -> Vec<NaiveDate> {
     PeriodStarts::half_years().starts_between(base(), at(4 * 365))
 }
 
-fn bill(members: &Members, register: &Register, policy: CorrectionPolicy) -> Vec<FeeLine> {
+fn bill(
+    members: &Members,
+    register: &Register,
+    policy: CorrectionPolicy,
+    fee: i64,
+) -> Vec<FeeLine> {
     let config = CalendarConfig {
         policy,
         ..CalendarConfig::default()
@@ -130,7 +142,7 @@ fn bill(members: &Members, register: &Register, policy: CorrectionPolicy) -> Vec
     bill_dates(
         &dates(),
         &config,
-        &fees(),
+        &fees(fee),
         members,
         Users::Register(register),
         &[],
@@ -161,6 +173,7 @@ proptest! {
     fn unchanged_register_means_zero_corrections(
         list in proptest::collection::vec(member(), 1..5),
         users in proptest::collection::vec(0u8..30, 5),
+        fee in fee(),
     ) {
         let agreement = agreement(list.len());
         let members = members(&agreement, &list);
@@ -170,7 +183,7 @@ proptest! {
             .collect();
         let register = Register::new(&rows_of(&rows), &agreement).unwrap();
         for policy in POLICIES {
-            for line in bill(&members, &register, policy) {
+            for line in bill(&members, &register, policy, fee) {
                 if line.kind != FeeLineKind::Correction {
                     continue;
                 }
@@ -192,13 +205,14 @@ proptest! {
         list in proptest::collection::vec(member(), 1..4),
         rows in proptest::collection::vec(
             (0usize..3, 0u8..6, 0u32..1300, proptest::option::of(0u32..500)), 0..25),
+        fee in fee(),
     ) {
         let agreement = agreement(3);
         let mut list = list;
         list.resize(3, Member { from: 0, multiplier_tenths: None, notice: None });
         let members = members(&agreement, &list);
         let register = Register::new(&rows_of(&rows), &agreement).unwrap();
-        let lines = bill(&members, &register, CorrectionPolicy::ProRataDays);
+        let lines = bill(&members, &register, CorrectionPolicy::ProRataDays, fee);
         let starts = PeriodStarts::half_years();
         // Every period that has been corrected: the last date's period is only advanced.
         for start in &dates()[..dates().len() - 1] {
@@ -230,8 +244,11 @@ proptest! {
                     }
                     day = day.succ_opt().unwrap();
                 }
-                // 12,000 kr = 1,200,000 öre a year, half per period.
-                let actual = div_round(1_200_000 * weighted_tenths, 2 * 10 * period.days() as i128);
+                // The fee in öre a year, half per period.
+                let actual = div_round(
+                    i128::from(fee) * weighted_tenths,
+                    2 * 10 * period.days() as i128,
+                );
                 prop_assert_eq!(billed, Money::from_ore(actual), "party {} period {}", party, period);
             }
         }
@@ -243,6 +260,7 @@ proptest! {
         rows in proptest::collection::vec(
             (0usize..3, 0u8..5, 0u32..1300, proptest::option::of(0u32..400)), 0..30)
             .prop_flat_map(|r| (Just(r.clone()), Just(r).prop_shuffle())),
+        fee in fee(),
     ) {
         let (rows, shuffled) = rows;
         let agreement = agreement(3);
@@ -251,7 +269,7 @@ proptest! {
         let b = Register::new(&rows_of(&shuffled), &agreement).unwrap();
         prop_assert_eq!(&a, &b);
         for policy in POLICIES {
-            prop_assert_eq!(bill(&members, &a, policy), bill(&members, &b, policy));
+            prop_assert_eq!(bill(&members, &a, policy, fee), bill(&members, &b, policy, fee));
         }
     }
 

@@ -1,5 +1,5 @@
-//! Properties of the whole engine over random agreements (entries, notices, a register,
-//! pools with and without participants and caps, several dates):
+//! Properties of the whole engine over random agreements (entries, notices, a register, any
+//! annual user fee, pools with and without participants and caps, several dates):
 //! - the coordinator never receives an invoice (R15), and never an invoice of its own share
 //!   is counted in the cash flow;
 //! - on every date, the pool lines of the invoices and of the issuer's share, plus what is
@@ -41,6 +41,8 @@ struct Spec {
     notices: Vec<Option<u32>>,
     users: Vec<(usize, u32, Option<u32>)>,
     pools: Vec<(i64, u8, Option<i64>, u32)>,
+    /// The annual user fee, in öre.
+    fee: i64,
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
@@ -59,13 +61,17 @@ fn spec() -> impl Strategy<Value = Spec> {
                 ),
                 0..4,
             ),
+            // The seed's 12,000 kr, or any fee up to 10 Mkr to the öre (mostly odd: half a
+            // fee is then a fraction of an öre).
+            prop_oneof![1 => Just(1_200_000i64), 4 => 1i64..1_000_000_000],
         )
-            .prop_map(|(pops, joins, notices, users, pools)| Spec {
+            .prop_map(|(pops, joins, notices, users, pools, fee)| Spec {
                 pops,
                 joins,
                 notices,
                 users,
                 pools,
+                fee,
             })
     })
 }
@@ -85,7 +91,7 @@ fn model(s: &Spec) -> Model {
     let agreement = Agreement::new(parties).unwrap();
     // p0 coordinates and approves every entry with every founding party.
     let mut m = Model::new(Settings::new(pid(0), Some(base())), agreement);
-    m.annual_fee = Some(Sourced::new(Money::from_kronor(12_000)));
+    m.annual_fee = Some(Sourced::new(Money::from_ore(i128::from(s.fee))));
     // The parties that are members on a day approve the entries of that day (R9: a
     // member through the notice day 12 months on).
     let notice = |i: usize| s.notices[i].filter(|_| i != 0);
@@ -205,6 +211,27 @@ proptest! {
                 .map(|a| a.uncovered + a.outside.as_ref().map_or(Money::ZERO, |o| o.amount))
                 .sum();
             prop_assert_eq!(billed + rest, due, "{}", d);
+            // User fees, whatever the fee: the advance and correction lines of the invoices
+            // and of the issuer's share are the fee lines billed on the date, to the öre; and
+            // each invoice's payable is its lines plus VAT plus its rounding.
+            let fee_billed: Money = b
+                .invoices
+                .iter()
+                .chain(&b.issuer_share)
+                .flat_map(|inv| &inv.lines)
+                .filter(|l| matches!(l.kind, LineKind::Advance | LineKind::Correction))
+                .map(|l| l.amount)
+                .sum();
+            let fee_lines: Money = b.fee_lines.iter().map(|l| l.amount).sum();
+            prop_assert_eq!(fee_billed, fee_lines, "{}", d);
+            for inv in b.invoices.iter().chain(&b.issuer_share) {
+                let net: Money = inv.lines.iter().map(|l| l.amount).sum();
+                prop_assert_eq!(net, inv.net_total);
+                prop_assert_eq!(
+                    inv.net_total + inv.vat_total + inv.rounding.unwrap_or(Money::ZERO),
+                    inv.payable
+                );
+            }
             // R14: nobody is billed a pool on a day it is not a member, except a direct pool.
             for a in &b.allocations {
                 if a.key == "direct" {

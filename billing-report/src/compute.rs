@@ -234,6 +234,17 @@ pub fn year(
 }
 
 /// The transactions file priced, and its counts per party, kind and day; nothing without one.
+/// The problems of `input`'s transactions file (R11), read and priced: for an input refused
+/// for other problems, so that a bad row of the file is said in the same run. Nothing when the
+/// workbook names no file, or its tariffs could not be read (said already).
+pub fn transaction_problems(input: &Input) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if input.tariffs.is_some() {
+        transactions(input, false, &mut problems);
+    }
+    problems
+}
+
 fn transactions(
     input: &Input,
     need_counts: bool,

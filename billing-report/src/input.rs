@@ -68,9 +68,27 @@ impl fmt::Display for Problem {
 #[derive(Clone, Debug, Default)]
 pub struct Problems {
     list: Vec<Problem>,
+    /// The cells (file, sheet, cell) whose value could not be read and was replaced by a
+    /// stand-in so that the rest of the input is still checked: nothing more is said of them.
+    stand_ins: std::collections::BTreeSet<(String, Option<String>, Option<String>)>,
 }
 
 impl Problems {
+    /// Marks the cell of `said` (a problem already said of it) as holding a stand-in: a later
+    /// problem at that cell ([`Problems::at_stand_in`]) is about the stand-in, not the input.
+    pub fn stand_in(&mut self, said: &Problem) {
+        self.stand_ins
+            .insert((said.file.clone(), said.sheet.clone(), said.cell.clone()));
+    }
+
+    /// True when `p` is at a cell marked by [`Problems::stand_in`].
+    pub fn at_stand_in(&self, p: &Problem) -> bool {
+        p.cell.is_some()
+            && self
+                .stand_ins
+                .contains(&(p.file.clone(), p.sheet.clone(), p.cell.clone()))
+    }
+
     /// Adds a problem. Every problem passes here, so this is where user ids are kept out of
     /// messages (R4): nothing found in the user register is shown, and anywhere else a run of
     /// ten or more digits that could be a personal identity number is masked.

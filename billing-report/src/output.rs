@@ -50,8 +50,9 @@ pub enum OutputError {
         /// The cause.
         message: String,
     },
-    /// Several outputs could not be made or written: each error, in the order of the files.
-    #[error("{} outputs could not be written:{}", .0.len(), .0.iter().map(|e| format!("\n  - {e}")).collect::<String>())]
+    /// Several outputs could not be made or written: each error, in the order of the files
+    /// (said as one list when one of them holds several, e.g. an invoice's files).
+    #[error("{} outputs could not be written:{}", flat(.0).len(), flat(.0).iter().map(|e| format!("\n  - {e}")).collect::<String>())]
     Several(Vec<OutputError>),
     /// The output folder exists and `--force` was not given.
     #[error("{0} exists: give --force to replace it, or choose another folder")]
@@ -64,6 +65,17 @@ pub enum OutputError {
         /// Why it may not be replaced.
         why: String,
     },
+}
+
+/// The errors of `errors`, those inside [`OutputError::Several`] one by one.
+fn flat(errors: &[OutputError]) -> Vec<&OutputError> {
+    errors
+        .iter()
+        .flat_map(|e| match e {
+            OutputError::Several(inner) => flat(inner),
+            e => vec![e],
+        })
+        .collect()
 }
 
 /// The file in every output folder that says what wrote it and what it holds; `--force`
@@ -663,8 +675,8 @@ pub fn render(
 /// workbook, PDF and e-invoice is one task, and each whole-draft output (overview, audit, lines,
 /// html, json) another. Every task makes its bytes alone from the same input and draft, and
 /// the files are listed in the same order as when made one after another, so the bytes and
-/// the order do not depend on the number of cores; the error returned is the first one in that
-/// order.
+/// the order do not depend on the number of cores; every file that cannot be made is reported,
+/// in that order ([`OutputError::Several`] when more than one).
 ///
 /// # Errors
 /// A workbook that cannot be written, or an amount that cannot be written exactly.
@@ -684,10 +696,18 @@ pub fn render_only(
     let mut made: Vec<_> = order.into_iter().zip(made).collect();
     made.sort_by_key(|(i, _)| *i);
     let mut files = Vec::new();
+    let mut errors = Vec::new();
     for (_, task_files) in made {
-        files.extend(task_files?);
+        match task_files {
+            Ok(task_files) => files.extend(task_files),
+            Err(e) => errors.push(e),
+        }
     }
-    Ok(files)
+    match errors.len() {
+        0 => Ok(files),
+        1 => Err(errors.remove(0)),
+        _ => Err(OutputError::Several(errors)),
+    }
 }
 
 /// The pieces of work of [`render_only`], in the order of their files.
@@ -801,6 +821,10 @@ impl Task<'_> {
 }
 
 /// One invoice's files: its workbook `name`, its PDF, and for an issued invoice its e-invoice.
+///
+/// # Errors
+/// Every file that cannot be made, not only the first (see [`gather`]): the document they are
+/// all made from, or each of the workbook, the PDF and the e-invoice that fails.
 fn invoice_files(
     input: &Input,
     draft: &Draft,
@@ -809,7 +833,6 @@ fn invoice_files(
     final_issue: bool,
     only: &Outputs,
 ) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
-    let mut files = Vec::new();
     let stem = name.trim_end_matches(".xlsx").to_owned();
     // The document people open and send: a PDF beside the workbook, and for an issued
     // invoice the e-invoice (Peppol BIS Billing 3.0) with the PDF inside. The workbook
@@ -822,35 +845,56 @@ fn invoice_files(
                 message: problems.join("; "),
             }
         })?;
+    let mut made = Vec::new();
     if only.has(OutputKind::Xlsx) {
-        let bytes = invoice_workbook(input, draft, invoice, &doc, final_issue)
-            .map_err(|e| xlsx(&name, e))?;
-        files.push((name, bytes));
+        let bytes =
+            invoice_workbook(input, draft, invoice, &doc, final_issue).map_err(|e| xlsx(&name, e));
+        made.push((name, bytes));
     }
     if !only.has(OutputKind::Pdf) {
-        return Ok(files);
+        return gather(made);
     }
     let pdf = crate::pdf::render(&doc).map_err(|e| OutputError::Document {
         path: pdf_name.clone(),
         message: e.to_string(),
-    })?;
+    });
     // Only a numbered invoice is an e-invoice (`verify` recomputes an issued folder without
     // numbers when the register did not issue it: the difference is reported there).
-    if final_issue && invoice.number.is_some() {
+    let xml = (final_issue && invoice.number.is_some()).then(|| {
         let xml_name = format!("{stem}.xml");
         let attached = pdf_name.rsplit('/').next().unwrap_or(&pdf_name);
-        let xml = crate::ubl::write_ubl(&doc, Some((attached, &pdf))).map_err(|e| {
-            OutputError::Document {
-                path: xml_name.clone(),
-                message: e.to_string(),
-            }
-        })?;
-        files.push((pdf_name, pdf));
-        files.push((xml_name, xml));
-    } else {
-        files.push((pdf_name, pdf));
+        // A PDF that cannot be made is not attached: the e-invoice is still made, so that
+        // its own problems are said in the same run.
+        let pdf = pdf.as_ref().ok().map(|p| (attached, p.as_slice()));
+        let xml = crate::ubl::write_ubl(&doc, pdf).map_err(|e| OutputError::Document {
+            path: xml_name.clone(),
+            message: e.to_string(),
+        });
+        (xml_name, xml)
+    });
+    made.push((pdf_name, pdf));
+    made.extend(xml);
+    gather(made)
+}
+
+/// The files made, in order, or every error among them: one, or [`OutputError::Several`] in
+/// the order of the files (each error said, not only the first).
+fn gather(
+    made: Vec<(String, Result<Vec<u8>, OutputError>)>,
+) -> Result<Vec<(String, Vec<u8>)>, OutputError> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (name, bytes) in made {
+        match bytes {
+            Ok(bytes) => files.push((name, bytes)),
+            Err(e) => errors.push(e),
+        }
     }
-    Ok(files)
+    match errors.len() {
+        0 => Ok(files),
+        1 => Err(errors.remove(0)),
+        _ => Err(OutputError::Several(errors)),
+    }
 }
 
 /// `f` of every item, in the items' order, computed on as many threads as the machine has
@@ -2406,6 +2450,39 @@ pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An invoice's workbook and PDF that both failed were reported as the workbook's error
+    /// alone: every file of an invoice that cannot be made is said, in the order of the files,
+    /// and a list of them inside a list of outputs is said as one list.
+    #[test]
+    fn every_error_of_an_invoices_files_is_reported() {
+        let failed = |path: &str| OutputError::Document {
+            path: path.to_owned(),
+            message: "broken".to_owned(),
+        };
+        let made = vec![
+            ("a.xlsx".to_owned(), Err(failed("a.xlsx"))),
+            ("a.pdf".to_owned(), Err(failed("a.pdf"))),
+            ("a.xml".to_owned(), Ok(b"<x/>".to_vec())),
+        ];
+        let Err(OutputError::Several(errors)) = gather(made) else {
+            panic!("two errors expected");
+        };
+        let paths: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(paths, ["a.xlsx: broken", "a.pdf: broken"]);
+        let one = gather(vec![
+            ("b.xlsx".to_owned(), Ok(Vec::new())),
+            ("b.pdf".to_owned(), Err(failed("b.pdf"))),
+        ]);
+        assert!(matches!(one, Err(OutputError::Document { path, .. }) if path == "b.pdf"));
+        let fine = gather(vec![("c.pdf".to_owned(), Ok(vec![1]))]).unwrap();
+        assert_eq!(fine, [("c.pdf".to_owned(), vec![1])]);
+        let all = OutputError::Several(vec![OutputError::Several(errors), failed("audit.xlsx")]);
+        assert_eq!(
+            all.to_string(),
+            "3 outputs could not be written:\n  - a.xlsx: broken\n  - a.pdf: broken\n  - audit.xlsx: broken"
+        );
+    }
 
     /// What `invoices.json` held before it was written without a tree: the value made a JSON
     /// tree, its texts put in one language, written pretty.

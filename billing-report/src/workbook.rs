@@ -18,7 +18,7 @@ use billing_core::settlement::ProviderCost;
 use billing_core::transactions::{Kind, Tariff, TariffTable, UnitPrice};
 use billing_core::{
     Agreement, Cap, CapLimit, Currency, ExcessPolicy, Key, Money, Participants, Party, PartyId,
-    Pool, Population, Sourced, Threshold, ThresholdTable,
+    Pool, PoolBuilder, Population, Sourced, Threshold, ThresholdTable,
 };
 
 use crate::document::Language;
@@ -540,6 +540,15 @@ pub struct Settings {
     pub language: Language,
 }
 
+/// The settings as read: a default in place of each value that could not be read.
+struct ReadSettings {
+    settings: Settings,
+    /// Every value could be read: the settings may be used to compute.
+    complete: bool,
+    /// The issuer could be read (else `settings.issuer` is a stand-in).
+    issuer_read: bool,
+}
+
 /// A cooperation with its fee and what the fee covers (R13).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CooperationInput {
@@ -650,21 +659,35 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
         return Err(problems.into_vec());
     }
     let sheets = Sheets::locate(&source, &mut problems);
-    let mut input = sheets.read(&source, &mut problems);
+    let read = sheets.read(&source, &mut problems);
+    let complete = read.as_ref().is_some_and(|(_, complete)| *complete);
+    let mut input = read.map(|(input, _)| input);
     // One validation: what is wrong with the agreement itself (not with reading a cell) is found
     // by the core's check of the model, and shown at the cell of the field at fault. The user
     // register is lent to the model and taken back, not copied (millions of rows).
     if let Some(input) = &mut input {
         let registrations = std::mem::take(&mut input.registrations);
         let mut model = crate::model::model_with(input, registrations, Vec::new(), Vec::new());
+        // A cell that could not be read holds a stand-in: what the core says of it is not said
+        // (a due date that cannot be read is not also "no due date").
         for p in billing_core::engine::check(&model) {
-            problems.push(crate::model::located(input, &p));
+            let p = crate::model::located(input, &p);
+            if !problems.at_stand_in(&p) {
+                problems.push(p);
+            }
         }
         input.registrations = std::mem::take(&mut model.registrations);
+        // The transactions file is read when the agreement is computed; an input refused for
+        // other problems reads it here, so that its bad rows are said in the same run.
+        if problems.has_errors() || !complete {
+            for p in crate::compute::transaction_problems(input) {
+                problems.push(p);
+            }
+        }
     }
     problems.collapse();
     match input {
-        Some(input) if !problems.has_errors() => Ok((input, problems.into_vec())),
+        Some(input) if complete && !problems.has_errors() => Ok((input, problems.into_vec())),
         _ => {
             // Every refusal names at least one problem: a part that could not be read without
             // saying why is still an error, never "0 error(s)" and exit 1.
@@ -1022,7 +1045,9 @@ impl<'a> Sheets<'a> {
         self.found.contains_key(sheet)
     }
 
-    fn read(&self, source: &Source, problems: &mut Problems) -> Option<Input> {
+    /// The input, and whether it is complete: an incomplete one (a setting that could not be
+    /// read) is only checked, never computed.
+    fn read(&self, source: &Source, problems: &mut Problems) -> Option<(Input, bool)> {
         // Every sheet is checked even when Settings or Parties cannot be used, so that one
         // mistake there does not hide the others.
         let (settings, setting_cells) = self.settings(problems);
@@ -1031,7 +1056,9 @@ impl<'a> Sheets<'a> {
         let known: BTreeSet<PartyId> = parties.keys().cloned().collect();
         // The issuer among the parties and the member limit are the core's checks
         // (`billing_core::engine::check`, run by `load`).
-        let currency = settings.as_ref().map_or(Currency::SEK, |s| s.currency);
+        let currency = settings
+            .as_ref()
+            .map_or(Currency::SEK, |s| s.settings.currency);
         let pools = self.pools(currency, problems);
         let budgets = self.budgets(problems);
         let registrations = self.registrations(problems);
@@ -1064,8 +1091,18 @@ impl<'a> Sheets<'a> {
         } else {
             source.path.parent().map(Path::to_owned).unwrap_or_default()
         };
-        let settings = settings?;
+        let ReadSettings {
+            mut settings,
+            complete,
+            issuer_read,
+        } = settings?;
         let agreement = agreement?;
+        if !issuer_read {
+            // Said at its cell: any party stands in, so the issuer is not said again.
+            if let Some(p) = agreement.parties().first() {
+                settings.issuer = p.id.clone();
+            }
+        }
         let transactions_path = settings.transactions_file.as_ref().map(|f| base.join(f));
         let places = self
             .found
@@ -1094,25 +1131,28 @@ impl<'a> Sheets<'a> {
             .into_iter()
             .map(|(k, cell)| (k, format!("{settings_sheet}!{cell}")))
             .collect();
-        Some(Input {
-            path: source.path.clone(),
-            settings,
-            agreement,
-            parties,
-            pools,
-            budgets,
-            registrations,
-            user_counts,
-            thresholds,
-            provider_costs,
-            tariffs,
-            cooperations,
-            accounts,
-            transactions_path,
-            scenarios,
-            places,
-            setting_cells,
-        })
+        Some((
+            Input {
+                path: source.path.clone(),
+                settings,
+                agreement,
+                parties,
+                pools,
+                budgets,
+                registrations,
+                user_counts,
+                thresholds,
+                provider_costs,
+                tariffs,
+                cooperations,
+                accounts,
+                transactions_path,
+                scenarios,
+                places,
+                setting_cells,
+            },
+            complete,
+        ))
     }
 
     /// The Scenarios sheet: each row one change, located; rows of one name combine.
@@ -1342,11 +1382,7 @@ impl<'a> Sheets<'a> {
                             if m.is_positive() {
                                 Some(CapLimit::Fixed(m))
                             } else {
-                                err(
-                                    "value",
-                                    format!("a cap must be above 0, found {m}"),
-                                    problems,
-                                );
+                                err("value", "a cap must be above 0".to_owned(), problems);
                                 None
                             }
                         })
@@ -1595,11 +1631,12 @@ impl<'a> Sheets<'a> {
         out
     }
 
-    /// The settings, and the cell of each setting's value (for problems found later).
+    /// The settings (none only when the Settings sheet holds nothing to start from), and the
+    /// cell of each setting's value (for problems found later).
     fn settings(
         &self,
         problems: &mut Problems,
-    ) -> (Option<Settings>, BTreeMap<&'static str, String>) {
+    ) -> (Option<ReadSettings>, BTreeMap<&'static str, String>) {
         let mut values: BTreeMap<&'static str, RowReader<'a>> = BTreeMap::new();
         for r in self.rows("Settings") {
             let Some(name) = r.text("setting", problems) else {
@@ -1891,35 +1928,72 @@ impl<'a> Sheets<'a> {
                 ));
             }
         }
-        let settings = (|| {
-            Some(Settings {
+        // A value that could not be read (said at its cell) is replaced by its default, so that
+        // the core's checks of the rest of the agreement still run: a Settings error must not
+        // hide a bad cap or an unknown party elsewhere. Such settings are never used to compute
+        // (`complete` is false and the load is refused). A start that could not be read is the
+        // earliest date, so that nothing is said about the start twice.
+        let complete = transactions_period.is_some()
+            && transactions_vat.is_some()
+            && name.is_some()
+            && issuer.is_some()
+            && currency.is_some()
+            && periods.is_some()
+            && correction.is_some()
+            && payment_days.is_some()
+            && fee_vat.is_some()
+            && round_totals.is_some()
+            && fee_rounding.is_some()
+            && first_year_multiplier.is_some()
+            && notice_months.is_some()
+            && first_invoice_number.is_some()
+            && ocr_length_digit.is_some()
+            && f_tax.is_some()
+            && language.is_some();
+        let start_unread =
+            start.is_none() && (values.contains_key("start") || !self.has("Settings"));
+        let issuer_read = issuer.is_some();
+        // A stand-in for an issuer that could not be read: replaced by a party's id once the
+        // parties are known (see [`Sheets::read`]).
+        let settings = issuer
+            .or_else(|| PartyId::new("-").ok())
+            .map(|issuer| Settings {
                 transactions_file,
-                transactions_period: transactions_period?,
-                transactions_vat: transactions_vat?,
-                name: name?,
-                issuer: issuer?,
-                start,
-                currency: currency?,
-                periods: periods?,
-                correction: correction?,
-                payment_days: payment_days?,
-                fee_vat: fee_vat?,
-                round_totals: round_totals?,
-                fee_rounding: fee_rounding?,
+                transactions_period: transactions_period
+                    .unwrap_or(crate::transactions::BillingPeriod::Month),
+                transactions_vat: transactions_vat.unwrap_or(VatRate::Zero),
+                name: name.unwrap_or_default(),
+                issuer,
+                start: if start_unread {
+                    Some(NaiveDate::MIN)
+                } else {
+                    start
+                },
+                currency: currency.unwrap_or(Currency::SEK),
+                periods: periods.unwrap_or_else(PeriodStarts::half_years),
+                correction: correction.unwrap_or(CorrectionPolicy::NextInvoiceCount),
+                payment_days: payment_days.unwrap_or(30),
+                fee_vat: fee_vat.unwrap_or(VatRate::Zero),
+                round_totals: round_totals.unwrap_or(false),
+                fee_rounding: fee_rounding.unwrap_or(FeePolicy::ORE),
                 member_limit,
-                first_year_multiplier: first_year_multiplier?,
-                notice_months: notice_months?,
-                first_invoice_number: first_invoice_number?,
-                ocr_length_digit: ocr_length_digit?,
+                first_year_multiplier: first_year_multiplier.unwrap_or(Decimal::TWO),
+                notice_months: notice_months.unwrap_or(12),
+                first_invoice_number: first_invoice_number.unwrap_or(1),
+                ocr_length_digit: ocr_length_digit.unwrap_or(true),
                 bankgiro,
                 annual_fee,
-                f_tax: f_tax?,
+                f_tax: f_tax.unwrap_or(false),
                 our_reference,
                 vat_exemption_reason,
-                language: language?,
-            })
-        })();
-        (settings, cells)
+                language: language.unwrap_or(Language::Sv),
+            });
+        let read = settings.map(|settings| ReadSettings {
+            settings,
+            complete,
+            issuer_read,
+        });
+        (read, cells)
     }
 
     fn parties(
@@ -1950,14 +2024,25 @@ impl<'a> Sheets<'a> {
                 .required_text("name", "name", problems)
                 .unwrap_or_default();
             let mut party = Party::new(id.clone(), &name);
-            if let Some(count) = r.whole("population", "population", 1, problems) {
+            // A figure that cannot be read (said at its cell) has a stand-in, so that a pool
+            // split by it does not say again that it is missing; the load is refused, so the
+            // stand-in is never computed with.
+            let figure = |column: &str, min: u64, problems: &mut Problems| {
+                let read = r.whole(column, column, min, problems);
+                if read.is_some() || r.cell(column).is_empty() {
+                    return read;
+                }
+                problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
+                Some(min.max(1))
+            };
+            if let Some(count) = figure("population", 1, problems) {
                 party.population = Some(Population {
                     count,
                     reference_date: r.date("population_date", "population_date", problems),
                     source: Some(r.cell("population").source()),
                 });
             }
-            if let Some(users) = r.whole("users", "users", 0, problems) {
+            if let Some(users) = figure("users", 0, problems) {
                 party.users = Some(Sourced {
                     value: users,
                     source: Some(r.cell("users").source()),
@@ -2037,7 +2122,12 @@ impl<'a> Sheets<'a> {
             ) else {
                 continue;
             };
-            let value = r.decimal("value", "value", problems);
+            // A value that cannot be read (said at its cell) has a stand-in, as a population.
+            let mut value = r.decimal("value", "value", problems);
+            if value.is_none() && !r.cell("value").is_empty() {
+                problems.stand_in(&r.cell("value").problem(Severity::Error, "", false));
+                value = Some(Decimal::ONE);
+            }
             let Some(p) = list.iter_mut().find(|p| p.id.as_str() == party) else {
                 problems.push(
                     r.cell("party")
@@ -2145,6 +2235,7 @@ impl<'a> Sheets<'a> {
         }
         let mut out: Vec<PoolInput> = Vec::new();
         for r in self.rows("Pools") {
+            let said = problems.list().len();
             let Some(id) = r.required_text("id", "id", problems) else {
                 continue;
             };
@@ -2263,13 +2354,36 @@ impl<'a> Sheets<'a> {
             } else {
                 r.vat("vat", problems)
             };
-            let (Some(amount), Some(key), Some(vat)) = (amount, key, vat) else {
-                continue;
-            };
-            if due.is_empty() {
-                // Said where it was read: empty, or not dates.
-                continue;
+            // A pool whose amount, key, VAT or due dates cannot be read (said at their cells) is
+            // still checked, with stand-ins (0, equal shares, 0 %, no due date): its cap, its
+            // participants and the sheets naming it are not left unsaid. The load is refused,
+            // so the stand-ins are never computed with.
+            if amount.is_none() || key.is_none() || vat.is_none() || due.is_empty() {
+                let unsaid = !problems.list()[said..]
+                    .iter()
+                    .any(|p| p.severity == Severity::Error);
+                if unsaid {
+                    problems.push(r.cell("id").problem(
+                        Severity::Error,
+                        "the pool cannot be read, and no cell was found at fault",
+                        false,
+                    ));
+                }
             }
+            for (column, unread) in [
+                ("amount", amount.is_none()),
+                ("key", key.is_none()),
+                ("vat", vat.is_none()),
+                ("due", due.is_empty()),
+                ("cap", cap.is_none() && !r.cell("cap").is_empty()),
+            ] {
+                if unread {
+                    problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
+                }
+            }
+            let amount = amount.unwrap_or(Money::ZERO);
+            let key = key.unwrap_or(Key::Equal);
+            let vat = vat.unwrap_or(VatRate::Zero);
             let mut builder = Pool::builder(&id, &name, amount, key)
                 .currency(currency)
                 .shared_by(participants)
@@ -2277,20 +2391,32 @@ impl<'a> Sheets<'a> {
             if let Some(year) = year {
                 builder = builder.year(year);
             }
-            let capped = match cap.zip(excess) {
-                Some((limit, excess)) => builder.clone().cap(Cap::new(limit, excess)),
-                None => builder.clone(),
+            // A cap that is refused (zero or below) or cannot be read is said at its cell; a
+            // stand-in of one öre takes its place, so that the rest of the cap's checks (the
+            // absorbing party, a fixed key's instalments) still run and one refused cap hides
+            // no other error. The load is refused, so the stand-in is never computed with.
+            let stand_in = |b: PoolBuilder| match &excess {
+                Some(e) => b.cap(Cap::new(CapLimit::Fixed(Money::from_ore(1)), e.clone())),
+                None => b,
+            };
+            let built = match cap.zip(excess.clone()) {
+                Some((limit, excess)) => builder.clone().cap(Cap::new(limit, excess)).build(),
+                None if !r.cell("cap").is_empty() => stand_in(builder.clone()).build(),
+                None => builder.clone().build(),
             };
             // The pool is checked as it is built (its id, a cap above 0), each problem at the
-            // cell of its field; the rest of its checks still run on it without its cap.
-            let pool = match capped.build() {
+            // cell of its field; the rest of its checks still run on it with the stand-in cap.
+            let pool = match built {
                 Ok(pool) => pool,
                 Err(refused) => {
                     for e in refused.problems() {
                         let field = e.field().unwrap_or("id");
                         problems.push(r.cell(field).problem(Severity::Error, e.to_string(), false));
                     }
-                    match builder.build() {
+                    match stand_in(builder.clone())
+                        .build()
+                        .or_else(|_| builder.build())
+                    {
                         Ok(pool) => pool,
                         Err(_) => continue,
                     }
@@ -2678,20 +2804,54 @@ impl Sheets<'_> {
                 continue;
             };
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            match Cooperation::new(&id, &name, members, limit, administrator) {
-                Ok(cooperation) => out.push(CooperationInput {
+            let cooperation =
+                match Cooperation::new(&id, &name, members.clone(), limit, administrator.clone()) {
+                    Ok(cooperation) => Some(cooperation),
+                    Err(_) => {
+                        // The core says the first of its problems (a member named twice, too many
+                        // members, an administrator who is not a member): each is asked on its
+                        // own, so that every one is said at once, and the cooperation is then
+                        // checked as a stand-in without them (its members against the parties);
+                        // the load is refused, so the stand-in is never computed with.
+                        let mut unique = members.clone();
+                        unique.sort();
+                        unique.dedup();
+                        let admin = administrator.clone().filter(|a| unique.contains(a));
+                        let asks = [
+                            ("members", members.clone(), usize::MAX, None),
+                            ("members", unique.clone(), limit, None),
+                            (
+                                "administrator",
+                                unique.clone(),
+                                usize::MAX,
+                                administrator.clone(),
+                            ),
+                        ];
+                        let mut said = BTreeSet::new();
+                        for (column, m, l, a) in asks {
+                            if let Err(e) = Cooperation::new(&id, &name, m, l, a) {
+                                let message = e.to_string();
+                                if said.insert(message.clone()) {
+                                    problems.push(r.cell(column).problem(
+                                        Severity::Error,
+                                        message,
+                                        false,
+                                    ));
+                                }
+                            }
+                        }
+                        Cooperation::new(&id, &name, unique, usize::MAX, admin).ok()
+                    }
+                };
+            if let Some(cooperation) = cooperation {
+                out.push(CooperationInput {
                     cooperation,
                     fee,
                     year,
                     due,
                     covers,
                     place: r.cell("id").source().to_string(),
-                }),
-                Err(e) => problems.push(r.cell("members").problem(
-                    Severity::Error,
-                    e.to_string(),
-                    true,
-                )),
+                });
             }
         }
         out

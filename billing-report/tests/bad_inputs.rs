@@ -1278,3 +1278,280 @@ fn a_corrupt_sheet_dimension_or_cell_reference_never_panics() {
         }
     }
 }
+
+/// Inputs with two or three independent errors in different sheets or rows: `check` and `run`
+/// report every one of them, located (sheet!cell, the value found, what was expected), and
+/// nothing else; exit 1, no panic, no output folder. Each was once reported in part: a refused
+/// cap hid its pool's absorbing party, a Settings error hid every check of the agreement
+/// itself (caps, participants, entries), and any input error hid an entry without a majority
+/// or a participant that is not a member on the pool's due date, and a cooperation's first
+/// problem hid its others.
+#[test]
+fn independent_errors_are_all_reported_at_once() {
+    type Edit = fn(&mut Tables);
+    let cases: &[(&str, Form, &str, Edit, &[&str])] = &[
+        (
+            "two-bad-caps",
+            Form::Csv,
+            "stockholm-2020",
+            |t| {
+                set(t, "Pools", "G2", "-5");
+                set(t, "Pools", "I4", "");
+            },
+            &[
+                "Pools!G2: pool system-2020: the cap must be above 0, found -5.00",
+                "Pools!I4: pool system-2021: a lou cap needs the pool's billing year",
+            ],
+        ),
+        (
+            "refused-cap-and-its-absorbing-party",
+            Form::Xlsx,
+            "stockholm-2020",
+            |t| {
+                set(t, "Pools", "G2", "0");
+                set(t, "Pools", "H2", "absorb:0999");
+                set(t, "Pools", "G4", "abc");
+            },
+            &[
+                "Pools!G2: pool system-2020: the cap must be above 0, found 0.00",
+                "Pools!H2: pool system-2020: party 0999 (absorbing party) is not a party of the agreement",
+                "Pools!G4: cap must be a number, found \"abc\"",
+            ],
+        ),
+        (
+            "bad-setting-bad-party-bad-cap",
+            Form::Csv,
+            "stockholm-2020",
+            |t| {
+                set(t, "Settings", "B5", "abc");
+                set(t, "Parties", "C5", "212000-1208");
+                set(t, "Pools", "I4", "");
+            },
+            &[
+                "Settings!B5: payment_days must be a whole number of at least 0, found \"abc\"",
+                "Parties!C5: not a valid organisation number",
+                "Pools!I4: pool system-2021: a lou cap needs the pool's billing year",
+            ],
+        ),
+        (
+            "unknown-column-and-empty-required-cell",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "I1", "förfallen");
+                set(t, "Users", "C7", "");
+            },
+            &[
+                "Pools!I1: unknown column: did you mean",
+                "found \"förfallen\"",
+                "Users!C7: first_day is required, the cell is empty",
+            ],
+        ),
+        (
+            "bad-date-unknown-participant-unknown-pool",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Users", "C5", "2010-13-01");
+                set(t, "Pools", "F2", "0821, 0999");
+                t.insert(
+                    "Accounts".to_owned(),
+                    vec![
+                        vec!["what".into(), "account".into()],
+                        vec!["upgrade-2012".into(), "3010".into()],
+                    ],
+                );
+            },
+            &[
+                "Users!C5: first_day must be a date (YYYY-MM-DD)\n",
+                "Pools!F2: pool upgrade-2011: party 0999 (participant) is not a party of the agreement",
+                "Accounts!A2: neither a pool id of the Pools sheet nor one of",
+                "found \"upgrade-2012\"",
+            ],
+        ),
+        (
+            "entry-without-majority-bad-start-bad-amount",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "H15", "0880, 0881");
+                set(t, "Settings", "B4", "x");
+                set(t, "Pools", "C2", "en miljon");
+            },
+            &[
+                "Settings!B4: start must be a date (YYYY-MM-DD), found \"x\"",
+                "Parties!H15: entry of party landstinget-kalmar on 2011-04-01: 2 of 13 existing parties approved",
+                "Pools!C2: amount must be a number, found \"en miljon\"",
+            ],
+        ),
+        (
+            "non-member-participant-bad-due-bad-population",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "D2", "2011-01-01");
+                set(t, "Pools", "E2", "equal");
+                set(t, "Pools", "F2", "0821, landstinget-kalmar");
+                set(t, "Pools", "D3", "2012-13-01");
+                set(t, "Parties", "E3", "x");
+            },
+            &[
+                "Parties!E3: population must be a whole number of at least 1, found \"x\"",
+                "Pools!F2: pool upgrade-2011 falls due on 2011-01-01 but names landstinget-kalmar as participant(s), not member(s) on that day",
+                "Pools!D3: due must be a date (YYYY-MM-DD), found \"2012-13-01\"",
+            ],
+        ),
+        (
+            "cooperation-twice-named-too-many-stranger-administrator",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4); // transactions_file: not written here
+                set(t, "Cooperations", "C2", "0834, 0840, 0885, 0840");
+                set(t, "Cooperations", "D2", "2");
+                set(t, "Cooperations", "E2", "0880");
+                set(t, "Parties", "C3", "1");
+            },
+            &[
+                "Parties!C3: not a valid organisation number",
+                "Cooperations!C2: cooperation ikomet-1: member 0840 is named more than once",
+                "Cooperations!C2: cooperation ikomet-1 may have at most 2 members, found 3: 0834, 0840, 0885\n",
+                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member",
+            ],
+        ),
+        (
+            "scenario-cap-bad-population-bad-vat",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "E2", "sex tusen");
+                set(t, "Pools", "H2", "20");
+                t.insert(
+                    "Scenarios".to_owned(),
+                    vec![
+                        vec!["scenario".into(), "change".into(), "pool".into(), "value".into()],
+                        vec!["tak".into(), "cap".into(), "upgrade-2011".into(), "-5".into()],
+                    ],
+                );
+            },
+            &[
+                "Parties!E2: population must be a whole number of at least 1, found \"sex tusen\"",
+                "Pools!H2: vat must be 0, 6, 12, 25 or outside, found \"20\"",
+                "Scenarios!D2: a cap must be above 0, found \"-5\"",
+            ],
+        ),
+        (
+            "unknown-sheet-unknown-setting-bad-amount",
+            Form::Xlsx,
+            "ikomet-3",
+            |t| {
+                push_row(t, "Settings", &["förfallodagar", "30"]);
+                set(t, "Pools", "C2", "fem tusen");
+                t.insert(
+                    "Poster".to_owned(),
+                    vec![vec!["id".into()], vec!["x".into()]],
+                );
+            },
+            &[
+                "Poster: unknown sheet: did you mean Pools",
+                "Settings!A7: unknown setting: did you mean payment_days",
+                "found \"förfallodagar\"",
+                "Pools!C2: amount must be a number, found \"fem tusen\"",
+            ],
+        ),
+    ];
+    let t = tmp();
+    let mut failures = Vec::new();
+    for &(name, form, case, edit, expect) in cases {
+        let bad = Bad {
+            name,
+            form,
+            brk: Break::Tables(case, edit),
+            expect,
+        };
+        let (input, file) = write(&bad, t.path());
+        let out = t.path().join(name).join("out");
+        // The errors expected: one per texts naming a cell (a `found` text goes with one).
+        let count = expect
+            .iter()
+            .filter(|e| e.contains('!') || e.starts_with("Poster"))
+            .count();
+        for args in [
+            vec!["check", s(&input)],
+            vec!["run", s(&input), "--date", "2020-03-01", "--out", s(&out)],
+        ] {
+            let r = cli(&args);
+            let errors: Vec<&str> = r
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("error: "))
+                .collect();
+            let mut wrong = Vec::new();
+            if r.code != 1 {
+                wrong.push(format!("exit {}", r.code));
+            }
+            if r.stderr.contains("panicked") {
+                wrong.push("panicked".to_owned());
+            }
+            if errors.len() != count {
+                wrong.push(format!("{} errors, expected {count}", errors.len()));
+            }
+            if !r.stderr.contains(&format!("{count} error(s)")) {
+                wrong.push("no count of errors".to_owned());
+            }
+            let file = if file.is_empty() { s(&input) } else { &file };
+            if let Some(l) = errors.iter().find(|l| !l.contains(file)) {
+                wrong.push(format!("does not name {file}: {l}"));
+            }
+            for e in expect {
+                if !r.stderr.contains(e) {
+                    wrong.push(format!("lacks {e:?}"));
+                }
+            }
+            if !wrong.is_empty() {
+                failures.push(format!(
+                    "{name} ({}): {}\n{}",
+                    args[0],
+                    wrong.join("; "),
+                    r.stderr
+                ));
+            }
+        }
+        if out.exists() {
+            failures.push(format!("{name}: wrote an output folder"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The transactions file was only read once the workbook had no error: a bad organisation
+/// number hid every bad row of the file. Both are said in one run, the row at file:line.
+#[test]
+fn a_workbook_error_does_not_hide_the_transactions_files_rows() {
+    let t = tmp();
+    let dir = t.path().join("avtal");
+    copy_case_csv("ikomet-fee-review", &dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let logins = std::fs::read_to_string(case_dir("ikomet-fee-review").join("data/logins.csv"))
+        .unwrap()
+        .replacen("0834,login,2019-01-02,7", "0834,login,2019-01-02,sju", 1);
+    std::fs::write(dir.join("data/logins.csv"), logins).unwrap();
+    let mut parties = read_csv(&dir.join("Parties.csv"));
+    parties[1][2] = "212000-0000".to_owned();
+    write_csv(&dir.join("Parties.csv"), &parties);
+    let out = t.path().join("out");
+    for args in [
+        vec!["check", s(&dir)],
+        vec!["run", s(&dir), "--date", "2019-12-31", "--out", s(&out)],
+    ] {
+        let r = cli(&args).expect(1);
+        for e in [
+            "Parties!C2: not a valid organisation number",
+            "logins.csv:3: count must be a whole number 0 or above, found \"sju\"",
+            "2 error(s)",
+        ] {
+            assert!(r.stderr.contains(e), "{e}\n{}", r.stderr);
+        }
+    }
+    assert!(!out.exists());
+}

@@ -860,7 +860,10 @@ fn users_of<'a>(
 
 /// The problems of `model` that need no date, every one at once, each located by its subject,
 /// source reference and field: the settings (the issuer, the start with user fees, the member
-/// limit), the terms (unknown parties, terms given twice, approvals by strangers), the pools (ids,
+/// limit), the terms (unknown parties, terms given twice, approvals by strangers) and, when they
+/// are sound, the memberships they make (an entry without a majority, a notice by a party that
+/// is not a member, R8 and R9) and the participants they leave without a member on a pool's due
+/// date (R14), the pools (ids,
 /// due dates, and every problem of their split among the parties, see [`check_pool`]), the rows
 /// of the user register, the user counts and the providers' costs (parties the agreement does not
 /// know, a registration that ends before it begins) and the cooperations (members that are not
@@ -910,6 +913,7 @@ pub fn check(model: &Model) -> Vec<Problem> {
             );
         }
     }
+    let before_terms = problems.len();
     let mut seen = BTreeSet::new();
     for t in &model.terms {
         let problem = |message: String| {
@@ -943,6 +947,21 @@ pub fn check(model: &Model) -> Vec<Problem> {
                     .at(Some("approved_by"))
                     .found(a),
             );
+        }
+    }
+    // The memberships (R8: an entry needs a majority; R9: notice is given by a member), once
+    // the terms themselves are sound: a refused entry is found however wrong the rest of the
+    // agreement is, so that every problem is said at once.
+    // R14: so are the named participants of each pool that are not members on its due dates.
+    if problems.len() == before_terms {
+        if let Some(members) = members(model, &mut problems) {
+            for p in &model.pools {
+                problems.extend(
+                    p.due
+                        .iter()
+                        .filter_map(|d| non_members_named(model, &members, p, *d)),
+                );
+            }
         }
     }
     let mut ids: BTreeMap<&str, Option<&crate::id::SourceRef>> = BTreeMap::new();
@@ -1313,6 +1332,42 @@ fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
     Some(members)
 }
 
+/// R14: the parties that pool `p` names as participants but that are not members on its due
+/// date `date` (a direct pool may name a party that has left: R9's data extraction), as one
+/// problem at its participants' cell.
+fn non_members_named(
+    model: &Model,
+    members: &Members,
+    p: &ScheduledPool,
+    date: NaiveDate,
+) -> Option<Problem> {
+    let Participants::Only(ids) = p.pool.participants() else {
+        return None;
+    };
+    if matches!(p.pool.key(), Key::Direct { .. }) {
+        return None;
+    }
+    let outside: Vec<&str> = ids
+        .iter()
+        .filter(|id| model.agreement.contains(id))
+        .filter(|id| members.get(id).is_none_or(|m| !m.is_member_on(date)))
+        .map(PartyId::as_str)
+        .collect();
+    (!outside.is_empty()).then(|| {
+        Problem::new(
+            Subject::Pool(p.pool.id().clone()),
+            p.source.as_ref(),
+            format!(
+                "pool {} falls due on {date} but names {} as participant(s), not member(s) on \
+                 that day",
+                p.pool.id(),
+                outside.join(", ")
+            ),
+        )
+        .at(Some("participants"))
+    })
+}
+
 /// The pools (or instalments of pools) due on `date`, split among the members of the day.
 fn due_pools(
     model: &Model,
@@ -1368,23 +1423,9 @@ fn due_pools(
                         pool = pool.shared_by(on_day);
                     }
                 }
-                Participants::Only(ids) => {
-                    let outside: Vec<&str> = ids
-                        .iter()
-                        .filter(|id| model.agreement.contains(id))
-                        .filter(|id| members.get(id).is_none_or(|m| !m.is_member_on(date)))
-                        .map(PartyId::as_str)
-                        .collect();
-                    if !outside.is_empty() {
-                        problems.push(
-                            problem(format!(
-                                "pool {} falls due on {date} but names {} as participant(s), not \
-                                 member(s) on that day",
-                                pool.id(),
-                                outside.join(", ")
-                            ))
-                            .at(Some("participants")),
-                        );
+                Participants::Only(_) => {
+                    if let Some(x) = non_members_named(model, members, p, date) {
+                        problems.push(x);
                         continue;
                     }
                 }
