@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 
 use billing_core::cooperation::Outcome;
 use billing_core::invoice::{Invoice, InvoiceKind, LineKind, VatRate};
@@ -977,33 +977,6 @@ pub(crate) fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
     Ok(f)
 }
 
-struct Styles {
-    bold_wrap: Format,
-    bold: Format,
-    money: Format,
-    money_bold: Format,
-    title: Format,
-}
-
-fn styles() -> Styles {
-    Styles {
-        bold: Format::new().set_bold(),
-        bold_wrap: Format::new().set_bold().set_text_wrap(),
-        money: Format::new()
-            .set_num_format("# ##0.00")
-            .set_align(FormatAlign::Right),
-        money_bold: Format::new().set_num_format("# ##0.00").set_bold(),
-        title: Format::new().set_bold().set_font_size(16),
-    }
-}
-
-fn new_workbook(draft: &Draft, title: &str) -> Workbook {
-    let mut wb = Workbook::new();
-    wb.set_properties(&sheet::properties(title, draft.date));
-    wb.set_zip_compression_level(ZIP_LEVEL);
-    wb
-}
-
 /// Deflate at level 1, not the default 6: at 2,901 parties the invoice workbooks and the
 /// overview took 2.65 s of CPU instead of 3.65 s (`run --only xlsx`), for files a quarter
 /// larger (an invoice workbook 10 kB instead of 8 kB; the overview 2.5 MB instead of 1.5 MB).
@@ -1435,16 +1408,19 @@ pub(crate) fn part_name(name: &str, k: usize) -> String {
 }
 
 /// What a table writes at the top of each of its sheets: widths, page setup, title, headings.
-type Head<'a> = dyn Fn(&mut Worksheet) -> Result<(), rust_xlsxwriter::XlsxError> + 'a;
+type Head<'a> = dyn Fn(&mut sheet::Sheet) -> Result<(), rust_xlsxwriter::XlsxError> + 'a;
 
 /// A table of the overview on as many sheets as its rows need (issue 12: at 100,000 parties the
 /// cash flow has more rows than a sheet holds). Its rows are numbered as on one sheet without a
 /// limit; a sheet holds `limit` rows: the `first` heading rows, which `head` writes on every
 /// sheet of the table, then the table's next rows. Once a table takes a second sheet, each of
 /// its sheets is frozen below the headings, so that they stay in view. A table that fits is
-/// written exactly as before (one sheet, nothing frozen).
+/// written exactly as before (one sheet, nothing frozen). The rows are written out as the
+/// table goes on: a table's rows come in order, and a row may still take cells until the row
+/// after the next is asked for (the fee review completes a review's last row).
 struct Pages<'a> {
     name: String,
+    page: sheet::Page,
     first: u32,
     per: u32,
     sheets: Vec<usize>,
@@ -1453,52 +1429,60 @@ struct Pages<'a> {
 
 impl<'a> Pages<'a> {
     fn new(
-        wb: &mut Workbook,
+        wb: &mut sheet::Streamed,
         name: &str,
+        page: sheet::Page,
         first: u32,
         limit: u32,
         head: &'a Head<'a>,
     ) -> Result<Pages<'a>, rust_xlsxwriter::XlsxError> {
-        head(wb.add_worksheet().set_name(name)?)?;
+        let index = wb.add_sheet(name, page)?;
+        head(wb.sheet(index)?)?;
         Ok(Pages {
             name: name.to_owned(),
+            page,
             first,
             per: limit.saturating_sub(first).max(1),
-            sheets: vec![wb.worksheets().len().saturating_sub(1)],
+            sheets: vec![index],
             head,
         })
     }
 
-    /// The sheet and row of the table's row `row`, the sheet added when it is the first row
-    /// on it.
-    fn at<'w>(
-        &mut self,
-        wb: &'w mut Workbook,
-        row: u32,
-    ) -> Result<(&'w mut Worksheet, u32), rust_xlsxwriter::XlsxError> {
-        let (k, r) = match row.checked_sub(self.first) {
+    /// The sheet (its place among the table's) and row of the table's row `row`.
+    fn place(&self, row: u32) -> (usize, u32) {
+        match row.checked_sub(self.first) {
             None => (0, row),
             Some(i) => ((i / self.per) as usize, self.first + i % self.per),
-        };
-        while self.sheets.len() <= k {
-            let ws = wb
-                .add_worksheet()
-                .set_name(part_name(&self.name, self.sheets.len()))?;
-            (self.head)(ws)?;
-            ws.set_freeze_panes(self.first, 0)?;
-            if let [only] = self.sheets[..] {
-                wb.worksheet_from_index(only)?
-                    .set_freeze_panes(self.first, 0)?;
-            }
-            self.sheets.push(wb.worksheets().len().saturating_sub(1));
         }
+    }
+
+    /// The sheet and row of the table's row `row`, the sheet added when it is the first row
+    /// on it; the rows above the one before are written out.
+    fn at<'w>(
+        &mut self,
+        wb: &'w mut sheet::Streamed,
+        row: u32,
+    ) -> Result<(&'w mut sheet::Sheet, u32), rust_xlsxwriter::XlsxError> {
+        let (k, r) = self.place(row);
+        while self.sheets.len() <= k {
+            let index = wb.add_sheet(&part_name(&self.name, self.sheets.len()), self.page)?;
+            let ws = wb.sheet(index)?;
+            (self.head)(ws)?;
+            ws.set_freeze_rows(self.first)?;
+            if let [only] = self.sheets[..] {
+                wb.sheet(only)?.set_freeze_rows(self.first)?;
+            }
+            self.sheets.push(index);
+        }
+        let (done, below) = self.place(row.saturating_sub(1));
+        wb.flush(self.sheets.get(done).copied().unwrap_or_default(), below)?;
         let index = self.sheets.get(k).copied().unwrap_or_default();
-        Ok((wb.worksheet_from_index(index)?, r))
+        Ok((wb.sheet(index)?, r))
     }
 }
 
 fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    overview_workbook_within(input, draft, SHEET_ROWS)
+    overview_workbook_within(input, draft, SHEET_ROWS, ZIP_LEVEL)
 }
 
 /// `overview.xlsx` with sheets of at most `limit` rows ([`SHEET_ROWS`] in a run): a table with
@@ -1507,7 +1491,18 @@ fn overview_workbook(input: &Input, draft: &Draft) -> Result<Vec<u8>, rust_xlsxw
 /// # Errors
 /// As the overview of a run.
 pub fn overview_within(input: &Input, draft: &Draft, limit: u32) -> Result<Vec<u8>, OutputError> {
-    overview_workbook_within(input, draft, limit).map_err(|e| xlsx("overview.xlsx", e))
+    overview_workbook_within(input, draft, limit, ZIP_LEVEL).map_err(|e| xlsx("overview.xlsx", e))
+}
+
+/// `overview.xlsx` as a run writes it, its parts deflated at `level` (0 to 9) instead of 1: the
+/// golden overviews under `testdata/cases/` were written at the zip crate's default, 6, and
+/// `tests/cases.rs` compares them byte for byte.
+///
+/// # Errors
+/// As the overview of a run.
+pub fn overview_deflated(input: &Input, draft: &Draft, level: u8) -> Result<Vec<u8>, OutputError> {
+    overview_workbook_within(input, draft, SHEET_ROWS, level.min(9))
+        .map_err(|e| xlsx("overview.xlsx", e))
 }
 
 /// The overview workbook, each sheet of at most `limit` rows: a table with more continues on
@@ -1517,15 +1512,17 @@ fn overview_workbook_within(
     input: &Input,
     draft: &Draft,
     limit: u32,
+    level: u8,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let s = styles();
+    use sheet::{Page, Style};
     let lang = input.settings.language;
-    let mut wb = new_workbook(
-        draft,
+    let mut wb = sheet::Streamed::new(
         match lang {
             Language::Sv => "Sammanställning",
             Language::En => "Overview",
         },
+        draft.date,
+        level,
     );
 
     let tr = |sv: &'static str, en: &'static str| match lang {
@@ -1577,13 +1574,10 @@ fn overview_workbook_within(
         .map(str::to_owned),
     );
     let header_row = 2;
-    let head = |ws: &mut Worksheet| {
-        ws.set_landscape()
-            .set_paper_size(9)
-            .set_print_fit_to_pages(1, 0);
-        ws.write_string_with_format(0, 0, &title, &s.title)?;
+    let head = |ws: &mut sheet::Sheet| {
+        ws.write_string(0, 0, &title, Some(Style::Title))?;
         for (c, h) in heads.iter().enumerate() {
-            ws.write_string_with_format(header_row, c as u16, h, &s.bold_wrap)?;
+            ws.write_string(header_row, c as u16, h, Some(Style::BoldWrap))?;
             ws.set_column_width(c as u16, column_width(h, if c == 1 { 30 } else { 15 }))?;
         }
         ws.set_row_height(header_row, 45)?;
@@ -1592,6 +1586,7 @@ fn overview_workbook_within(
     let mut pages = Pages::new(
         &mut wb,
         tr("Sammanställning", "Summary"),
+        Page::Landscape,
         header_row + 1,
         limit,
         &head,
@@ -1601,10 +1596,10 @@ fn overview_workbook_within(
     let mut totals = vec![Money::ZERO; n];
     for (inv, amounts) in rows.iter().zip(&summary.amounts) {
         let (ws, row) = pages.at(&mut wb, r)?;
-        ws.write_string(row, 0, inv.buyer.as_str())?;
-        ws.write_string(row, 1, party_name(input, &inv.buyer))?;
+        ws.write_string(row, 0, inv.buyer.as_str(), None)?;
+        ws.write_string(row, 1, party_name(input, &inv.buyer), None)?;
         for (j, a) in amounts.iter().enumerate() {
-            ws.write_number_with_format(row, 2 + j as u16, money_f64(*a)?, &s.money)?;
+            ws.write_number(row, 2 + j as u16, money_f64(*a)?, Some(Style::Money))?;
             totals[j] += *a;
         }
         if inv.buyer == inv.issuer {
@@ -1612,15 +1607,16 @@ fn overview_workbook_within(
                 row,
                 2 + n as u16,
                 tr("egen andel, faktureras inte", "own share, not invoiced"),
+                None,
             )?;
         }
         r += 1;
     }
     // The total of every row, on the table's last sheet.
     let (ws, row) = pages.at(&mut wb, r)?;
-    ws.write_string_with_format(row, 0, tr("Summa", "Total"), &s.bold)?;
+    ws.write_string(row, 0, tr("Summa", "Total"), Some(Style::Bold))?;
     for (j, t) in totals.iter().enumerate() {
-        ws.write_number_with_format(row, 2 + j as u16, money_f64(*t)?, &s.money_bold)?;
+        ws.write_number(row, 2 + j as u16, money_f64(*t)?, Some(Style::MoneyBold))?;
     }
 
     // Pools: amount, allocated, absorbed, uncovered, outside.
@@ -1637,37 +1633,41 @@ fn overview_workbook_within(
         tr("Ej täckt", "Uncovered"),
         tr("Bärs utanför avtalet", "Borne outside"),
     ];
-    let head = |ws: &mut Worksheet| {
-        ws.set_landscape()
-            .set_paper_size(9)
-            .set_print_fit_to_pages(1, 0);
+    let head = |ws: &mut sheet::Sheet| {
         for c in 0..11u16 {
             ws.set_column_width(c, if c == 1 { 30 } else { 15 })?;
         }
         for (c, h) in heads.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+            ws.write_string(0, c as u16, *h, Some(Style::Bold))?;
         }
         Ok(())
     };
-    let mut pages = Pages::new(&mut wb, tr("Kostnadsposter", "Pools"), 1, limit, &head)?;
+    let mut pages = Pages::new(
+        &mut wb,
+        tr("Kostnadsposter", "Pools"),
+        Page::Landscape,
+        1,
+        limit,
+        &head,
+    )?;
     for (i, a) in draft.allocations.iter().enumerate() {
         let (ws, r) = pages.at(&mut wb, 1 + i as u32)?;
-        ws.write_string(r, 0, a.pool.as_ref())?;
-        ws.write_string(r, 1, &a.name)?;
-        ws.write_string(r, 2, key_words(a.key, lang))?;
-        ws.write_number_with_format(r, 3, money_f64(a.amount)?, &s.money)?;
+        ws.write_string(r, 0, a.pool.as_ref(), None)?;
+        ws.write_string(r, 1, &a.name, None)?;
+        ws.write_string(r, 2, key_words(a.key, lang), None)?;
+        ws.write_number(r, 3, money_f64(a.amount)?, Some(Style::Money))?;
         if let Some(cap) = &a.cap {
-            ws.write_number_with_format(r, 4, money_f64(cap.limit)?, &s.money)?;
-            ws.write_string(r, 5, excess_words(&cap.excess, lang))?;
+            ws.write_number(r, 4, money_f64(cap.limit)?, Some(Style::Money))?;
+            ws.write_string(r, 5, excess_words(&cap.excess, lang), None)?;
         }
-        ws.write_number_with_format(r, 6, money_f64(a.allocated())?, &s.money)?;
+        ws.write_number(r, 6, money_f64(a.allocated())?, Some(Style::Money))?;
         if let Some((p, amount)) = &a.absorbed {
-            ws.write_string(r, 7, p.as_str())?;
-            ws.write_number_with_format(r, 8, money_f64(*amount)?, &s.money)?;
+            ws.write_string(r, 7, p.as_str(), None)?;
+            ws.write_number(r, 8, money_f64(*amount)?, Some(Style::Money))?;
         }
-        ws.write_number_with_format(r, 9, money_f64(a.uncovered)?, &s.money)?;
+        ws.write_number(r, 9, money_f64(a.uncovered)?, Some(Style::Money))?;
         let outside = a.outside.as_ref().map(|o| o.amount).unwrap_or_default();
-        ws.write_number_with_format(r, 10, money_f64(outside)?, &s.money)?;
+        ws.write_number(r, 10, money_f64(outside)?, Some(Style::Money))?;
     }
 
     // Invoices.
@@ -1682,20 +1682,38 @@ fn overview_workbook_within(
         w.payable,
         w.due_date,
     ];
-    let head = |ws: &mut Worksheet| {
+    let head = |ws: &mut sheet::Sheet| {
         for c in 0..9u16 {
             ws.set_column_width(c, 15)?;
         }
         for (c, h) in heads.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+            ws.write_string(0, c as u16, *h, Some(Style::Bold))?;
         }
         Ok(())
     };
-    let mut pages = Pages::new(&mut wb, tr("Fakturor", "Invoices"), 1, limit, &head)?;
+    // An invoice's net total, VAT, öresavrundning and payable, in columns E to H.
+    let amounts = |ws: &mut sheet::Sheet, r: u32, inv: &Invoice| {
+        let rounding = inv.rounding.unwrap_or_default();
+        for (c, m) in [inv.net_total, inv.vat_total, rounding, inv.payable]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_number(r, 4 + c as u16, money_f64(m)?, Some(Style::Money))?;
+        }
+        Ok::<(), rust_xlsxwriter::XlsxError>(())
+    };
+    let mut pages = Pages::new(
+        &mut wb,
+        tr("Fakturor", "Invoices"),
+        Page::Default,
+        1,
+        limit,
+        &head,
+    )?;
     for (i, inv) in draft.invoices.iter().enumerate() {
         let (ws, r) = pages.at(&mut wb, 1 + i as u32)?;
-        ws.write_string(r, 0, inv.issuer.as_str())?;
-        ws.write_string(r, 1, inv.buyer.as_str())?;
+        ws.write_string(r, 0, inv.issuer.as_str(), None)?;
+        ws.write_string(r, 1, inv.buyer.as_str(), None)?;
         ws.write_string(
             r,
             2,
@@ -1703,19 +1721,22 @@ fn overview_workbook_within(
                 InvoiceKind::Invoice => w.invoice,
                 InvoiceKind::CreditNote => w.credit_note,
             },
+            None,
         )?;
-        ws.write_string(r, 3, inv.number.map(|n| n.to_string()).unwrap_or_default())?;
-        ws.write_number_with_format(r, 4, money_f64(inv.net_total)?, &s.money)?;
-        ws.write_number_with_format(r, 5, money_f64(inv.vat_total)?, &s.money)?;
-        ws.write_number_with_format(r, 6, money_f64(inv.rounding.unwrap_or_default())?, &s.money)?;
-        ws.write_number_with_format(r, 7, money_f64(inv.payable)?, &s.money)?;
-        ws.write_string(r, 8, inv.due_date.to_string())?;
+        ws.write_string(
+            r,
+            3,
+            inv.number.map(|n| n.to_string()).unwrap_or_default(),
+            None,
+        )?;
+        amounts(ws, r, inv)?;
+        ws.write_string(r, 8, inv.due_date.to_string(), None)?;
     }
     // R15: the coordinator's own share, computed like an invoice, never issued.
     if let Some(own) = &draft.issuer_share {
         let (ws, r) = pages.at(&mut wb, 1 + draft.invoices.len() as u32)?;
-        ws.write_string(r, 0, own.issuer.as_str())?;
-        ws.write_string(r, 1, own.buyer.as_str())?;
+        ws.write_string(r, 0, own.issuer.as_str(), None)?;
+        ws.write_string(r, 1, own.buyer.as_str(), None)?;
         ws.write_string(
             r,
             2,
@@ -1723,11 +1744,9 @@ fn overview_workbook_within(
                 "bärs av utfärdaren (faktureras inte)",
                 "borne by the issuer (not invoiced)",
             ),
+            None,
         )?;
-        ws.write_number_with_format(r, 4, money_f64(own.net_total)?, &s.money)?;
-        ws.write_number_with_format(r, 5, money_f64(own.vat_total)?, &s.money)?;
-        ws.write_number_with_format(r, 6, money_f64(own.rounding.unwrap_or_default())?, &s.money)?;
-        ws.write_number_with_format(r, 7, money_f64(own.payable)?, &s.money)?;
+        amounts(ws, r, own)?;
     }
 
     // Cash flow.
@@ -1738,25 +1757,32 @@ fn overview_workbook_within(
         tr("Ut", "Out"),
         tr("Saldo", "Balance"),
     ];
-    let head = |ws: &mut Worksheet| {
+    let head = |ws: &mut sheet::Sheet| {
         for c in 0..5u16 {
             ws.set_column_width(c, 15)?;
         }
         for (c, h) in heads.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+            ws.write_string(0, c as u16, *h, Some(Style::Bold))?;
         }
         Ok(())
     };
-    let mut pages = Pages::new(&mut wb, tr("Kassaflöde", "Cash flow"), 1, limit, &head)?;
+    let mut pages = Pages::new(
+        &mut wb,
+        tr("Kassaflöde", "Cash flow"),
+        Page::Default,
+        1,
+        limit,
+        &head,
+    )?;
     let mut r = 1;
     for t in &draft.timeline {
         for e in &t.entries {
             let (ws, row) = pages.at(&mut wb, r)?;
-            ws.write_string(row, 0, t.party.as_str())?;
-            ws.write_string(row, 1, e.date.to_string())?;
-            ws.write_number_with_format(row, 2, money_f64(e.incoming)?, &s.money)?;
-            ws.write_number_with_format(row, 3, money_f64(e.outgoing)?, &s.money)?;
-            ws.write_number_with_format(row, 4, money_f64(e.balance)?, &s.money)?;
+            ws.write_string(row, 0, t.party.as_str(), None)?;
+            ws.write_string(row, 1, e.date.to_string(), None)?;
+            ws.write_number(row, 2, money_f64(e.incoming)?, Some(Style::Money))?;
+            ws.write_number(row, 3, money_f64(e.outgoing)?, Some(Style::Money))?;
+            ws.write_number(row, 4, money_f64(e.balance)?, Some(Style::Money))?;
             r += 1;
         }
     }
@@ -1787,21 +1813,19 @@ fn overview_workbook_within(
                 "Needs a data-processing agreement with the administrator",
             ),
         ];
-        let head = |ws: &mut Worksheet| {
-            ws.set_landscape()
-                .set_paper_size(9)
-                .set_print_fit_to_pages(1, 0);
+        let head = |ws: &mut sheet::Sheet| {
             for c in 0..13u16 {
                 ws.set_column_width(c, 16)?;
             }
             for (c, h) in heads.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+                ws.write_string(0, c as u16, *h, Some(Style::Bold))?;
             }
             Ok(())
         };
         let mut pages = Pages::new(
             &mut wb,
             tr("Avgiftsprövning", "Fee review"),
+            Page::Landscape,
             1,
             limit,
             &head,
@@ -1822,9 +1846,9 @@ fn overview_workbook_within(
                 })
                 .unwrap_or_default();
             let (ws, row) = pages.at(&mut wb, r)?;
-            ws.write_string(row, 0, &review.cooperation)?;
-            ws.write_string(row, 1, &review.name)?;
-            ws.write_number(row, 2, f64::from(review.year))?;
+            ws.write_string(row, 0, &review.cooperation, None)?;
+            ws.write_string(row, 1, &review.name, None)?;
+            ws.write_number(row, 2, f64::from(review.year), None)?;
             ws.write_string(
                 row,
                 3,
@@ -1834,8 +1858,9 @@ fn overview_workbook_within(
                     .map(|m| m.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
+                None,
             )?;
-            ws.write_number_with_format(row, 4, money_f64(review.fees_charged)?, &s.money)?;
+            ws.write_number(row, 4, money_f64(review.fees_charged)?, Some(Style::Money))?;
             for cost in &review.costs {
                 let (ws, row) = pages.at(&mut wb, r)?;
                 ws.write_string(
@@ -1847,17 +1872,23 @@ fn overview_workbook_within(
                         tr("prissatt som", "priced as"),
                         cost.cost.priced_as.as_str()
                     ),
+                    None,
                 )?;
-                ws.write_number(row, 6, cost.count as f64)?;
-                ws.write_number_with_format(row, 7, money_f64(cost.amount)?, &s.money)?;
+                ws.write_number(row, 6, cost.count as f64, None)?;
+                ws.write_number(row, 7, money_f64(cost.amount)?, Some(Style::Money))?;
                 r += 1;
             }
             let (ws, r0) = pages.at(&mut wb, r.saturating_sub(1).max(1))?;
-            ws.write_number_with_format(r0, 8, money_f64(review.total_costs)?, &s.money_bold)?;
-            ws.write_number_with_format(r0, 9, money_f64(review.balance)?, &s.money_bold)?;
-            ws.write_string(r0, 10, outcome_words(&review.outcome, lang))?;
-            ws.write_number_with_format(r0, 11, money_f64(review.covering_fee)?, &s.money)?;
-            ws.write_string(r0, 12, needs.join(", "))?;
+            ws.write_number(
+                r0,
+                8,
+                money_f64(review.total_costs)?,
+                Some(Style::MoneyBold),
+            )?;
+            ws.write_number(r0, 9, money_f64(review.balance)?, Some(Style::MoneyBold))?;
+            ws.write_string(r0, 10, outcome_words(&review.outcome, lang), None)?;
+            ws.write_number(r0, 11, money_f64(review.covering_fee)?, Some(Style::Money))?;
+            ws.write_string(r0, 12, needs.join(", "), None)?;
             if review.costs.is_empty() {
                 r += 1;
             }
@@ -1865,16 +1896,23 @@ fn overview_workbook_within(
     }
 
     // Findings and the fee.
-    let head = |ws: &mut Worksheet| {
+    let head = |ws: &mut sheet::Sheet| {
         ws.set_column_width(0, 100)?;
-        ws.write_string_with_format(0, 0, tr("Iakttagelse", "Finding"), &s.bold)?;
+        ws.write_string(0, 0, tr("Iakttagelse", "Finding"), Some(Style::Bold))?;
         Ok(())
     };
-    let mut pages = Pages::new(&mut wb, tr("Iakttagelser", "Findings"), 1, limit, &head)?;
+    let mut pages = Pages::new(
+        &mut wb,
+        tr("Iakttagelser", "Findings"),
+        Page::Default,
+        1,
+        limit,
+        &head,
+    )?;
     let mut r = 1;
     for f in &draft.findings {
         let (ws, row) = pages.at(&mut wb, r)?;
-        ws.write_string(row, 0, f.get(lang))?;
+        ws.write_string(row, 0, f.get(lang), None)?;
         r += 1;
     }
     for d in &draft.assumed_dates {
@@ -1890,6 +1928,7 @@ fn overview_workbook_within(
                     format!("no invoices of {d} in the register: assumed billed as computed")
                 }
             },
+            None,
         )?;
         r += 1;
     }
@@ -1914,10 +1953,11 @@ fn overview_workbook_within(
                 tr("årlig användaravgift från", "annual user fee from"),
                 fee.valid_from(),
             ),
+            None,
         )?;
         r += 1;
     }
-    wb.save_to_buffer()
+    wb.save()
 }
 
 fn kind_text(kind: InvoiceKind) -> &'static str {
@@ -2412,10 +2452,10 @@ pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, O
                 .set_title("Invoice register")
                 .set_creation_datetime(&created),
         );
-        let s = styles();
+        let (bold, money) = (sheet::Style::Bold.format(), sheet::Style::Money.format());
         let ws = wb.add_worksheet().set_name("Register")?;
         for (c, h) in REGISTER_COLUMNS.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &s.bold)?;
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
         }
         for (i, r) in rows.iter().enumerate() {
             for (c, v) in r.iter().enumerate() {
@@ -2426,7 +2466,7 @@ pub fn register_files(rows: &[[String; 13]]) -> Result<Vec<(String, Vec<u8>)>, O
                     }
                     6..=9 => match v.parse::<Money>() {
                         Ok(m) => {
-                            ws.write_number_with_format(row, c as u16, money_f64(m)?, &s.money)?;
+                            ws.write_number_with_format(row, c as u16, money_f64(m)?, &money)?;
                         }
                         Err(_) => {
                             ws.write_string(row, c as u16, v)?;

@@ -130,6 +130,65 @@ fn every_case_matches_its_golden_outputs() {
     );
 }
 
+/// Every golden `overview.xlsx` is, byte for byte, what the overview writer makes of the case's
+/// draft (issue 12: the project's own SpreadsheetML writer replaced rust_xlsxwriter for it and
+/// must write the very same files). The golden files were written at the zip crate's default
+/// deflate level 6, a run deflates at 1 (and `UPDATE_GOLDEN=1` would write that): the golden
+/// file must equal one of the two exactly.
+#[test]
+fn every_golden_overview_is_the_writers_byte_for_byte() {
+    let _lock = golden_lock();
+    let mut failures = Vec::new();
+    for (case, dates) in CASES {
+        let (input, _) = billing_report::workbook::load(&case_dir(case).join("agreement.xlsx"))
+            .unwrap_or_else(|p| panic!("{case}: {p:?}"));
+        for date in *dates {
+            let on = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+            let draft = billing_report::compute::compute(
+                &input,
+                on,
+                &billing_report::compute::History::default(),
+            )
+            .unwrap_or_else(|p| panic!("{case} {date}: {p:?}"));
+            let golden = std::fs::read(
+                case_dir(case)
+                    .join("expected")
+                    .join(date)
+                    .join("overview.xlsx"),
+            )
+            .unwrap();
+            let at = |level| billing_report::output::overview_deflated(&input, &draft, level);
+            let (one, six) = (at(1).unwrap(), at(6).unwrap());
+            if let (Some(d1), Some(d6)) = (
+                bytes_difference(&golden, &one),
+                bytes_difference(&golden, &six),
+            ) {
+                failures.push(format!("{case} {date}: at level 1 {d1}; at level 6 {d6}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The byte comparison finds a single changed byte, a byte more and a byte less.
+#[test]
+fn a_changed_byte_is_a_difference() {
+    let golden =
+        std::fs::read(case_dir("ikomet-fee-review").join("expected/2019-03-01/overview.xlsx"))
+            .unwrap();
+    assert_eq!(bytes_difference(&golden, &golden.clone()), None);
+    for at in [0, golden.len() / 2, golden.len() - 1] {
+        let mut changed = golden.clone();
+        changed[at] ^= 1;
+        let d = bytes_difference(&golden, &changed).expect("a difference");
+        assert!(d.contains(&format!("byte {at}")), "{d}");
+    }
+    let mut longer = golden.clone();
+    longer.push(0);
+    assert!(bytes_difference(&golden, &longer).is_some());
+    assert!(bytes_difference(&golden, &golden[..golden.len() - 1]).is_some());
+}
+
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }

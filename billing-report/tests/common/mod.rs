@@ -359,6 +359,54 @@ pub fn folder_differences(expected: &Path, actual: &Path) -> Vec<String> {
     out
 }
 
+/// Where `actual` first differs from `expected`, byte for byte, in words: the offset and, for
+/// a workbook, the part it falls in (compared as XML text).
+pub fn bytes_difference(expected: &[u8], actual: &[u8]) -> Option<String> {
+    let at = expected
+        .iter()
+        .zip(actual)
+        .position(|(e, a)| e != a)
+        .or((expected.len() != actual.len()).then(|| expected.len().min(actual.len())))?;
+    let parts = |bytes: &[u8]| -> Vec<(String, Vec<u8>)> {
+        let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())) else {
+            return Vec::new();
+        };
+        (0..zip.len())
+            .filter_map(|i| {
+                let mut f = zip.by_index(i).ok()?;
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut data).ok()?;
+                Some((f.name().map(|n| n.to_string()).unwrap_or_default(), data))
+            })
+            .collect()
+    };
+    let part = parts(expected)
+        .into_iter()
+        .zip(parts(actual))
+        .find(|(e, a)| e != a)
+        .map(|((en, e), (an, a))| {
+            let from = e
+                .iter()
+                .zip(&a)
+                .position(|(x, y)| x != y)
+                .unwrap_or(e.len().min(a.len()));
+            let around = |d: &[u8]| {
+                String::from_utf8_lossy(
+                    d.get(from.saturating_sub(40)..(from + 80).min(d.len()))
+                        .unwrap_or(&[]),
+                )
+                .into_owned()
+            };
+            format!(": {en} {:?} / {an} {:?}", around(&e), around(&a))
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "byte {at} differs ({} bytes expected, {} found){part}",
+        expected.len(),
+        actual.len()
+    ))
+}
+
 /// Copies a folder's files (recursively) into `to`, replacing it.
 pub fn replace_folder(from: &Path, to: &Path) {
     if to.exists() {
