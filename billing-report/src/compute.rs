@@ -254,13 +254,17 @@ fn transactions(
         return (Vec::new(), Vec::new());
     };
     let file = path.display().to_string();
+    // The reader's errors start with the file's path, which the problem already names: said
+    // once ("logins.csv: 1 bad row", not "logins.csv: logins.csv: 1 bad row").
     let problem = |message: String| Problem {
         severity: Severity::Error,
         file: file.clone(),
         sheet: None,
         cell: None,
         found: None,
-        message,
+        message: message
+            .strip_prefix(&format!("{file}: "))
+            .map_or(message.clone(), str::to_owned),
     };
     let Some(tariffs) = &input.tariffs else {
         problems.push(problem(

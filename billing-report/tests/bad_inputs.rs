@@ -1545,8 +1545,10 @@ fn a_workbook_error_does_not_hide_the_transactions_files_rows() {
         vec!["run", s(&dir), "--date", "2019-12-31", "--out", s(&out)],
     ] {
         let r = cli(&args).expect(1);
+        assert!(!r.stderr.contains("logins.csv: /"), "{}", r.stderr);
         for e in [
             "Parties!C2: not a valid organisation number",
+            "logins.csv: 1 bad row\n  ",
             "logins.csv:3: count must be a whole number 0 or above, found \"sju\"",
             "2 error(s)",
         ] {
