@@ -25,11 +25,17 @@
 # into /tmp on ext4 6.7-7.1 s wall, 10.6-11.6 s CPU; into tmpfs (BENCH_DIR=/dev/shm) 4.79 s
 # wall, 8.48 s CPU. Each file is now synced in the background as soon as it is written (the
 # Syncer of output.rs) instead of by the rendering thread that wrote the 256th file, waiting
-# for the other 255: measured only on a loaded machine (load average 5-8 on 2 cores, other
-# builds running), runs of main and of the new build alternating, each into a new folder under
-# /work: ext4 main 16.0 / 26.9 / 21.8 s wall (12.1 / 12.1 / 13.2 s CPU), new 15.0 / 19.5 /
-# 16.0 s wall (15.4 / 12.4 / 13.3 s CPU); tmpfs main 17.9 / 18.6 s wall (8.6 / 8.4 s CPU), new
-# 10.0 / 11.6 s wall (8.4 / 8.5 s CPU). The wall times on a quiet machine remain to be measured.
+# for the other 255. Measured 2026-11-30 13:00 UTC on a machine NOT quiet (load average 7.7-11
+# on 2 cores, other helpers building and testing), 370c031 and 833ed81 (Syncer with the
+# review's fixes; it also holds the other changes landed since 370c031, e.g. the streamed
+# overview) alternating, 3 runs each, BR=<binary> BENCH_DIR=<dir> bash benches/issue.sh:
+#   ext4 (/work/benchX): 370c031 31.7 / 41.5 / 41.4 s wall (10.4 / 14.2 / 15.0 s CPU);
+#                        833ed81 27.4 / 27.4 / 24.9 s wall (13.5 / 12.3 / 11.8 s CPU)
+#   tmpfs (/dev/shm):    370c031 24.0 / 19.5 / 22.6 s wall (8.9 / 8.6 / 8.6 s CPU);
+#                        833ed81 16.1 / 13.4 / 17.2 s wall (8.1 / 8.1 / 8.2 s CPU)
+# Under this load the new build's wall time is lower on both file systems in every pair, and its
+# CPU time is about the same; the quiet-machine figures of the Syncer remain to be measured.
+# COMPARE=370c031's binary (BENCH_DIR=/dev/shm): the 40 issued folders are byte-identical.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
