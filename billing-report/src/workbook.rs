@@ -2933,7 +2933,10 @@ impl Sheets<'_> {
                         // members, an administrator who is not a member): each is asked on its
                         // own, so that every one is said at once, and the cooperation is then
                         // checked as a stand-in without them (its members against the parties);
-                        // the load is refused, so the stand-in is never computed with.
+                        // the load is refused, so the stand-in is never computed with. The
+                        // limit is asked of the members sorted and each named once, so "too many
+                        // members" lists them sorted, not as written (the cell's text is quoted
+                        // beside it, as before).
                         let mut unique = members.clone();
                         unique.sort();
                         unique.dedup();
@@ -2956,7 +2959,7 @@ impl Sheets<'_> {
                                     problems.push(r.cell(column).problem(
                                         Severity::Error,
                                         message,
-                                        false,
+                                        true,
                                     ));
                                 }
                             }

@@ -1418,8 +1418,8 @@ fn independent_errors_are_all_reported_at_once() {
             &[
                 "Parties!C3: not a valid organisation number",
                 "Cooperations!C2: cooperation ikomet-1: member 0840 is named more than once",
-                "Cooperations!C2: cooperation ikomet-1 may have at most 2 members, found 3: 0834, 0840, 0885\n",
-                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member",
+                "Cooperations!C2: cooperation ikomet-1 may have at most 2 members, found 3: 0834, 0840, 0885, found \"0834, 0840, 0885, 0840\"\n",
+                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member, found \"0880\"",
             ],
         ),
         (
