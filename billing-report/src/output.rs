@@ -205,10 +205,8 @@ pub struct Staged {
     /// so that a crash (or power cut) after the register commits never leaves numbers recorded
     /// with files missing or empty.
     durable: bool,
-    /// The files written, with the handles that wrote them, to be synced once all are (a
-    /// durable folder only): a file is synced through the handle that wrote it (on Windows a
-    /// handle opened for reading cannot be synced). At most [`OPEN_FILES`] are held open.
-    written: std::sync::Mutex<Vec<(PathBuf, std::fs::File)>>,
+    /// A durable folder's files, each synced in the background as soon as it is written.
+    syncer: Option<Syncer>,
 }
 
 /// Whether output may be written to `out`: it does not exist, or `force` is given and it is a
@@ -328,15 +326,21 @@ impl Staged {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let syncer = if durable {
+            Some(Syncer::start(&tmp)?)
+        } else {
+            None
+        };
         let staged = Staged {
-            tmp: parent.join(format!(".{name}.tmp-{}", std::process::id())),
+            tmp,
             out: out.to_owned(),
             force,
             protect: protect.iter().map(|p| p.to_path_buf()).collect(),
             published: false,
             recorded: false,
             durable,
-            written: std::sync::Mutex::new(Vec::new()),
+            syncer,
         };
         if staged.tmp.symlink_metadata().is_ok() {
             std::fs::remove_dir_all(&staged.tmp).map_err(io(&staged.tmp))?;
@@ -369,40 +373,26 @@ impl Staged {
         }
         .map_err(io(&path))?;
         file.write_all(bytes).map_err(io(&path))?;
-        if self.durable {
-            // Kept open until synced; once OPEN_FILES are held, this thread syncs them now (a
-            // folder of many thousand files would otherwise exhaust the handles a process may
-            // hold).
-            let full = match self.written.lock() {
-                Ok(mut written) => {
-                    written.push((path, file));
-                    (written.len() >= OPEN_FILES).then(|| std::mem::take(&mut *written))
-                }
-                Err(_) => return Err(poisoned(&self.tmp)),
-            };
-            if let Some(files) = full {
-                sync_files(&files)?;
-            }
+        match &self.syncer {
+            Some(syncer) => syncer.hand(path, file),
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Once every file is written (see [`Staged::durable`]): every file synced, then the
-    /// temporary folder, its sub-folders and its parent, so that the names survive a crash as
-    /// well as the contents. Nothing for other folders.
-    ///
-    /// The files are synced together at the end, by several threads at once, rather than each
-    /// as it is written: a file system commits the syncs that wait together in one go (on ext4,
-    /// one journal commit for many files instead of one each).
+    /// Once every file is written (see [`Staged::durable`]): every file synced (waiting for
+    /// the [`Syncer`] to sync the last ones: every file that could not be synced is reported),
+    /// then the temporary folder, its sub-folders and its parent, so that the names survive a
+    /// crash as well as the contents. Nothing for other folders.
     fn sync_folders(&self) -> Result<(), OutputError> {
-        if !self.durable {
+        let Some(syncer) = &self.syncer else {
             return Ok(());
-        }
-        let files = match self.written.lock() {
-            Ok(mut written) => std::mem::take(&mut *written),
-            Err(_) => return Err(poisoned(&self.tmp)),
         };
-        sync_files(&files)?;
+        let mut errors = syncer.finish(&self.tmp);
+        match errors.len() {
+            0 => {}
+            1 => return Err(errors.remove(0)),
+            _ => return Err(OutputError::Several(errors)),
+        }
         let mut folders = vec![self.tmp.clone()];
         let mut i = 0;
         while let Some(dir) = folders.get(i).cloned() {
@@ -512,6 +502,148 @@ fn missing_levels(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// How many written files a [`Staged`] folder holds open at most, waiting to be synced (in
+/// the [`Syncer`]'s queue or being synced): a folder of many thousand files would otherwise
+/// exhaust the handles a process may hold.
+const OPEN_FILES: usize = 256;
+
+/// How many files a [`Syncer`] syncs at once. They wait for the disk, not for a core; a file
+/// system commits the syncs that wait together in one go (on ext4, one journal commit for many
+/// files instead of one each).
+const SYNC_THREADS: usize = 16;
+
+/// The files of a durable [`Staged`] folder, synced to the disk in the background as they are
+/// written, so that the threads rendering the outputs never wait for the disk (only when
+/// [`OPEN_FILES`] files wait to be synced). Each file is synced through the handle that wrote
+/// it (on Windows a handle opened for reading cannot be synced), then closed.
+///
+/// Its [`SYNC_THREADS`] threads take the files from one bounded queue; each keeps going after
+/// a failure, so that [`Syncer::finish`] reports every file that could not be synced.
+#[derive(Debug)]
+struct Syncer {
+    /// Where the writers hand their files; `None` once closed by [`Syncer::finish`] (or when
+    /// the folder is dropped).
+    queue: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<(PathBuf, std::fs::File)>>>,
+    /// The threads syncing, each returning the files it could not sync.
+    threads: std::sync::Mutex<Vec<std::thread::JoinHandle<Vec<OutputError>>>>,
+    /// Set when the folder is dropped unfinished: the files still queued are closed unsynced.
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Syncer {
+    /// The threads syncing the files of the temporary folder `tmp`, waiting for files.
+    fn start(tmp: &Path) -> Result<Syncer, OutputError> {
+        use std::sync::{Arc, Mutex};
+        let (queue, files) = std::sync::mpsc::sync_channel(OPEN_FILES - SYNC_THREADS);
+        let files = Arc::new(Mutex::new(files));
+        let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // The crash tests' fault: every file's sync fails, as on a failing disk.
+        let fault = crate::test_fault("sync-file");
+        let syncer = Syncer {
+            queue: Mutex::new(Some(queue)),
+            threads: Mutex::new(Vec::new()),
+            abandoned: abandoned.clone(),
+        };
+        let mut threads = Vec::new();
+        for _ in 0..SYNC_THREADS {
+            let (files, abandoned) = (files.clone(), abandoned.clone());
+            let thread = std::thread::Builder::new()
+                .name("sync".to_owned())
+                .spawn(move || sync_queued(&files, &abandoned, fault))
+                .map_err(io(tmp))?;
+            threads.push(thread);
+        }
+        if let Ok(mut held) = syncer.threads.lock() {
+            *held = threads;
+        }
+        Ok(syncer)
+    }
+
+    /// Hands a written file to be synced; waits only while [`OPEN_FILES`] files wait.
+    fn hand(&self, path: PathBuf, file: std::fs::File) -> Result<(), OutputError> {
+        let queue = match self.queue.lock() {
+            Ok(queue) => queue.clone(),
+            Err(_) => None,
+        };
+        let stopped = |path: &Path| OutputError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other("the threads syncing the folder stopped"),
+        };
+        match queue {
+            Some(queue) => queue.send((path, file)).map_err(|e| stopped(&e.0 .0)),
+            None => Err(stopped(&path)),
+        }
+    }
+
+    /// Closes the queue and waits until every file handed is synced: the files that could not
+    /// be, each with its error, in the order of their paths (none when all are synced).
+    fn finish(&self, tmp: &Path) -> Vec<OutputError> {
+        if let Ok(mut queue) = self.queue.lock() {
+            queue.take();
+        }
+        let threads = match self.threads.lock() {
+            Ok(mut threads) => std::mem::take(&mut *threads),
+            Err(_) => return vec![poisoned(tmp)],
+        };
+        let mut errors = Vec::new();
+        for thread in threads {
+            match thread.join() {
+                Ok(failed) => errors.extend(failed),
+                Err(_) => errors.push(OutputError::Io {
+                    path: tmp.display().to_string(),
+                    source: std::io::Error::other("a thread syncing the files failed"),
+                }),
+            }
+        }
+        errors.sort_by_cached_key(|e| match e {
+            OutputError::Io { path, .. } => path.clone(),
+            _ => String::new(),
+        });
+        errors
+    }
+}
+
+impl Drop for Syncer {
+    /// An unfinished folder (a failed run, removed): its threads stop, closing the files still
+    /// queued unsynced, before the folder is removed.
+    fn drop(&mut self) {
+        self.abandoned
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.finish(Path::new(""));
+    }
+}
+
+/// The loop of one of a [`Syncer`]'s threads: syncs the files of the queue until it is closed;
+/// the files it could not sync, each with its error. `fault`: every sync fails (a test).
+fn sync_queued(
+    files: &std::sync::Mutex<std::sync::mpsc::Receiver<(PathBuf, std::fs::File)>>,
+    abandoned: &std::sync::atomic::AtomicBool,
+    fault: bool,
+) -> Vec<OutputError> {
+    let mut errors = Vec::new();
+    loop {
+        // One thread waits on the queue, the others for it: each file goes to one thread.
+        let next = match files.lock() {
+            Ok(files) => files.recv(),
+            Err(_) => return errors,
+        };
+        let Ok((path, file)) = next else {
+            return errors;
+        };
+        if abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+            continue;
+        }
+        let synced = if fault {
+            Err(std::io::Error::other("test fault: the sync failed"))
+        } else {
+            file.sync_data()
+        };
+        if let Err(e) = synced {
+            errors.push(io(&path)(e));
+        }
+    }
+}
+
 /// The error of a lock that a thread writing the folder poisoned by panicking.
 fn poisoned(tmp: &Path) -> OutputError {
     OutputError::Io {
@@ -519,44 +651,6 @@ fn poisoned(tmp: &Path) -> OutputError {
         source: std::io::Error::other("a thread writing the folder failed"),
     }
 }
-
-/// How many written files a [`Staged`] folder holds open, waiting to be synced together.
-const OPEN_FILES: usize = 256;
-
-/// Syncs the contents of `files` to the disk, on [`SYNC_THREADS`] threads: they wait for the
-/// disk, not for a core.
-fn sync_files(files: &[(PathBuf, std::fs::File)]) -> Result<(), OutputError> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let sync = || -> Result<(), OutputError> {
-        while let Some((path, file)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-            file.sync_data().map_err(io(path))?;
-        }
-        Ok(())
-    };
-    std::thread::scope(|scope| {
-        let others: Vec<_> = (1..SYNC_THREADS.min(files.len()))
-            .map(|_| scope.spawn(sync))
-            .collect();
-        let mut result = sync();
-        for other in others {
-            let done = other.join().unwrap_or_else(|_| {
-                Err(OutputError::Io {
-                    path: files
-                        .first()
-                        .map(|(p, _)| p.display().to_string())
-                        .unwrap_or_default(),
-                    source: std::io::Error::other("a thread syncing the files failed"),
-                })
-            });
-            result = result.and(done);
-        }
-        result
-    })
-}
-
-/// How many files [`sync_files`] syncs at once.
-const SYNC_THREADS: usize = 16;
 
 /// Syncs a folder's entries (names created, renamed or removed in it) to the disk, where the
 /// system can: on unix only (on Windows a folder cannot be opened as a file, and its entries
@@ -593,6 +687,8 @@ fn sync_unsupported(e: &std::io::Error) -> bool {
 
 impl Drop for Staged {
     fn drop(&mut self) {
+        // Its files closed before the folder is removed.
+        self.syncer.take();
         if !self.published && !self.recorded {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }

@@ -963,6 +963,27 @@ fn run_with_fault(args: &[&str], fault: &str) -> (i32, String) {
     )
 }
 
+/// `issue INPUT WHEN... --out OUT`, WHEN being `--date D` or `--through D`, as arguments.
+fn issue_args<'a>(input: &'a Path, when: [&'a str; 2], out: &'a Path) -> [&'a str; 6] {
+    ["issue", s(input), when[0], when[1], "--out", s(out)]
+}
+
+/// A fresh copy of social-emergency-8 in `t`, issued with `when` (see [`issue_args`]) into
+/// `t/NAME` under the test fault `fault`: the input, its register, the --out folder, and the
+/// run's exit code and stderr.
+fn faulty_issue(
+    t: &Path,
+    when: [&str; 2],
+    name: &str,
+    fault: &str,
+) -> (PathBuf, PathBuf, PathBuf, i32, String) {
+    let input = issuing_copy("social-emergency-8", t);
+    let register = register_of(&input);
+    let out = t.join(name);
+    let (code, stderr) = run_with_fault(&issue_args(&input, when, &out), fault);
+    (input, register, out, code, stderr)
+}
+
 /// Regression (review): when the sync of the rename into place failed, the folder was still
 /// recorded as in place; after a power cut losing the rename, the next run would have removed
 /// its complete temporary copy as a leftover (numbers without files). It stays waiting until a
@@ -970,13 +991,8 @@ fn run_with_fault(args: &[&str], fault: &str) -> (i32, String) {
 #[test]
 fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
     let t = tmp();
-    let input = issuing_copy("social-emergency-8", t.path());
-    let register = register_of(&input);
-    let out = t.path().join("issued");
-    let (code, stderr) = run_with_fault(
-        &["issue", s(&input), "--date", "2017-07-01", "--out", s(&out)],
-        "sync-parent",
-    );
+    let (input, register, out, code, stderr) =
+        faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-parent");
     assert_eq!(code, 0, "{stderr}");
     assert!(out.join("invoices.json").is_file());
     assert_eq!(
@@ -994,20 +1010,8 @@ fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
 
     // `--through`: none of its dates is recorded as in place; the next run records them all.
     let t = tmp();
-    let input = issuing_copy("social-emergency-8", t.path());
-    let register = register_of(&input);
-    let dir = t.path().join("out");
-    let (code, stderr) = run_with_fault(
-        &[
-            "issue",
-            s(&input),
-            "--through",
-            "2017-08-01",
-            "--out",
-            s(&dir),
-        ],
-        "sync-parent",
-    );
+    let (input, register, dir, code, stderr) =
+        faulty_issue(t.path(), ["--through", "2017-08-01"], "out", "sync-parent");
     assert_eq!(code, 0, "{stderr}");
     let waiting = publications(&register);
     assert!(
@@ -1015,14 +1019,7 @@ fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
         "{waiting:?}"
     );
     let (code, stderr) = run_with_fault(
-        &[
-            "issue",
-            s(&input),
-            "--through",
-            "2017-08-01",
-            "--out",
-            s(&dir),
-        ],
+        &issue_args(&input, ["--through", "2017-08-01"], &dir),
         "none",
     );
     assert_eq!(code, 0, "{stderr}");
@@ -1098,4 +1095,49 @@ fn a_kill_between_rename_and_record_is_finished_by_the_next_run() {
     }
     // The next run records it, and the series goes on.
     next_run_records_and_goes_on(&input, &register, &out, &t.path().join("next"), &first);
+}
+
+/// Files that could not be synced to the disk (a failing disk, given by the test fault
+/// `sync-file`: every file's sync fails) are each reported, with their paths, and nothing is
+/// recorded nor left behind: the files are synced in the background while the outputs are
+/// rendered, and the register commits only once every one is on the disk.
+#[test]
+fn files_that_could_not_be_synced_are_each_reported_and_nothing_is_recorded() {
+    let t = tmp();
+    let (input, register, out, code, stderr) =
+        faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-file");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!out.exists());
+    assert!(register_rows(&register).is_empty());
+    assert!(
+        dot_entries(t.path()).is_empty(),
+        "{:?}",
+        dot_entries(t.path())
+    );
+
+    // The same run without the fault: the error named each of its files, and the marker.
+    issue_into(&input, "2017-07-01", &out).expect(0);
+    let mut files = files_under(&out);
+    assert!(files.len() > 10, "{files:?}");
+    files.push(".billing-report".to_owned());
+    assert!(
+        stderr.contains(&format!("{} outputs could not be written", files.len())),
+        "{stderr}"
+    );
+    for file in &files {
+        assert!(
+            stderr.contains(&format!("{file}: test fault: the sync failed")),
+            "{file}: {stderr}"
+        );
+    }
+
+    // `--through`: its first date fails, so nothing is issued.
+    let t = tmp();
+    let (_, register, dir, code, stderr) =
+        faulty_issue(t.path(), ["--through", "2017-08-01"], "out", "sync-file");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("test fault: the sync failed"), "{stderr}");
+    assert!(register_rows(&register).is_empty());
+    assert!(publications(&register).is_empty());
+    assert!(files_under(&dir).is_empty());
 }
