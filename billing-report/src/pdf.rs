@@ -302,7 +302,7 @@ impl<'a> Composer<'a> {
             return Ok(0.0);
         }
         let run = self.fonts.run(text, t.style)?;
-        let width = self.fonts.width(text, t.size, t.style)?;
+        let width = run.width(t.size);
         self.page()
             .text(x, top + ascent(t), t.size, t.style, t.ink, run);
         Ok(width)

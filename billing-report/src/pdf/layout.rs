@@ -9,14 +9,15 @@
 #![allow(clippy::float_arithmetic)]
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::Hasher;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::writers::WMode;
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Chunk, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use rustc_hash::FxBuildHasher;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use skrifa::charmap::Charmap;
 use skrifa::instance::{LocationRef, Size};
@@ -205,6 +206,15 @@ pub(super) struct Run {
     em_width: f32,
 }
 
+impl Run {
+    /// The width in millimetres at `size` points: the very figure [`Fonts::width`] gives for
+    /// the run's text (the same advances, added in the same order), without looking its
+    /// characters up again.
+    pub(super) fn width(&self, size: f32) -> f32 {
+        self.em_width * size / PT_PER_MM
+    }
+}
+
 impl Fonts {
     fn face(&self, style: Style) -> &Face {
         match style {
@@ -389,7 +399,7 @@ impl Page {
         ink: Ink,
         run: Run,
     ) {
-        let x = right - run.em_width * size / PT_PER_MM;
+        let x = right - run.width(size);
         self.text(x, y, size, style, ink, run);
     }
 }
@@ -460,49 +470,95 @@ fn stable_hash(bytes: &[u8]) -> u128 {
 /// invoice draws anyway), so that documents drawing the same letters embed the same subset
 /// whatever order they draw them in, and a process makes each such subset once ([`programs`]).
 struct Used {
-    remapper: GlyphRemapper,
     /// By CID: the glyph, and the character it was first drawn for (what the ToUnicode map
     /// reads back; a digit not drawn reads as itself); nothing for `.notdef`.
     glyphs: Vec<(u16, Option<char>)>,
+    /// By glyph id: its CID, 0 for a glyph the subset does not hold. A table rather than the
+    /// subsetter's remapper (a hash map), which is made only where a subset is ([`Program`]):
+    /// every glyph of every page is looked up here.
+    cids: Vec<u16>,
+}
+
+/// The glyphs one face draws in a document, gathered page by page: each with the character it
+/// is first drawn for. A table by glyph id and a list of the glyphs in it, rather than an
+/// ordered map: thousands of glyphs are drawn per document, of a hundred or so distinct ones,
+/// and inserting each into a `BTreeMap` took 6 % of the CPU of a 100,000-party `run --only
+/// pdf` (issue 12).
+#[derive(Default)]
+struct Drawn {
+    /// By glyph id: the character the glyph is first drawn for.
+    first: Vec<Option<char>>,
+    /// The glyphs of `first`, in the order first drawn.
+    glyphs: Vec<u16>,
+}
+
+impl Drawn {
+    /// Notes `glyph`, drawn for `character`, unless it is drawn already.
+    fn add(&mut self, glyph: u16, character: char) {
+        let slot = usize::from(glyph);
+        if slot >= self.first.len() {
+            self.first.resize(slot + 1, None);
+        }
+        let first = &mut self.first[slot];
+        if first.is_none() {
+            *first = Some(character);
+            self.glyphs.push(glyph);
+        }
+    }
 }
 
 impl Used {
     /// The glyphs `drawn` (each with the character it was first drawn for) and the digits of
     /// `face`.
-    fn new(face: &Face, mut drawn: BTreeMap<u16, char>) -> Used {
+    fn new(face: &Face, mut drawn: Drawn) -> Used {
         for digit in '0'..='9' {
             if let Some((glyph, _)) = face.glyph(digit) {
-                drawn.entry(glyph).or_insert(digit);
+                drawn.add(glyph, digit);
             }
         }
-        let mut remapper = GlyphRemapper::new();
-        let mut glyphs = vec![(0, None)];
-        for (glyph, character) in drawn {
+        drawn.glyphs.sort_unstable();
+        let mut cids = vec![0; drawn.first.len()];
+        let mut glyphs = Vec::with_capacity(drawn.glyphs.len() + 1);
+        glyphs.push((0, None));
+        for glyph in drawn.glyphs {
             if glyph != 0 {
-                remapper.remap(glyph);
-                glyphs.push((glyph, Some(character)));
+                // CIDs are u16: a face has at most 65,536 glyphs, each held once.
+                cids[usize::from(glyph)] = glyphs.len() as u16;
+                glyphs.push((glyph, drawn.first[usize::from(glyph)]));
             }
         }
-        Used { remapper, glyphs }
+        Used { glyphs, cids }
     }
 
     /// The CID of `glyph`.
     fn cid(&self, glyph: u16) -> Result<u16, PdfError> {
-        self.remapper.get(glyph).ok_or_else(|| PdfError::Write {
-            message: format!("glyph {glyph} is missing from its subset"),
-        })
+        match self.cids.get(usize::from(glyph)) {
+            Some(&cid) if cid != 0 => Ok(cid),
+            _ => Err(PdfError::Write {
+                message: format!("glyph {glyph} is missing from its subset"),
+            }),
+        }
+    }
+
+    /// The subsetter's numbering of the glyphs: the same CIDs, in the same order.
+    fn remapper(&self) -> GlyphRemapper {
+        let mut remapper = GlyphRemapper::new();
+        for &(glyph, _) in self.glyphs.iter().skip(1) {
+            remapper.remap(glyph);
+        }
+        remapper
     }
 }
 
 /// The glyphs each face draws in `pages`, each with the character it is first drawn for.
 fn used_glyphs(pages: &[Page], fonts: &Fonts) -> [Option<Used>; 2] {
-    let mut drawn: [Option<BTreeMap<u16, char>>; 2] = [None, None];
+    let mut drawn: [Option<Drawn>; 2] = [None, None];
     for page in pages {
         for op in &page.ops {
             if let Op::Text { style, run, .. } = op {
-                let glyphs = drawn[style.index()].get_or_insert_with(BTreeMap::new);
+                let glyphs = drawn[style.index()].get_or_insert_with(Drawn::default);
                 for &(glyph, character) in &run.glyphs {
-                    glyphs.entry(glyph).or_insert(character);
+                    glyphs.add(glyph, character);
                 }
             }
         }
@@ -531,12 +587,38 @@ fn check_finite(values: &[f32], what: &'static str) -> Result<(), PdfError> {
 /// The content stream of one page. Drawing happens in millimetres from the top left corner:
 /// the page's coordinates are flipped once, and every text matrix flips its glyphs back.
 fn page_content(page: &Page, used: &[Option<Used>; 2]) -> Result<PageContent, PdfError> {
-    let mut content = Content::new();
+    // Each thread writes its pages into one buffer, cleared for each page: the stream is
+    // deflated and dropped, so a buffer of its own per page would only be grown and freed.
+    thread_local! {
+        static SCRATCH: RefCell<(Vec<u8>, Decimals)> =
+            const { RefCell::new((Vec::new(), Decimals(Vec::new()))) };
+    }
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().map_err(|e| PdfError::Write {
+            message: format!("content stream: {e}"),
+        })?;
+        let (bytes, decimals) = &mut *scratch;
+        bytes.clear();
+        let mut content = Stream { bytes, decimals };
+        let faces = draw(page, used, &mut content)?;
+        Ok(PageContent {
+            stream: deflate(content.bytes)?,
+            faces,
+        })
+    })
+}
+
+/// Writes the operations of `page` into `content`; returns which faces it draws with.
+fn draw(
+    page: &Page,
+    used: &[Option<Used>; 2],
+    content: &mut Stream,
+) -> Result<[bool; 2], PdfError> {
     let mut faces = [false; 2];
     let mut fill = rgb(0, 0, 0);
     let mut codes = Vec::new();
-    content.save_state();
-    content.transform([1.0, 0.0, 0.0, -1.0, 0.0, mm(PAGE_HEIGHT)]);
+    content.op(&[], "q");
+    content.op(&[1.0, 0.0, 0.0, -1.0, 0.0, mm(PAGE_HEIGHT)], "cm");
     for op in &page.ops {
         match op {
             Op::Text {
@@ -560,47 +642,219 @@ fn page_content(page: &Page, used: &[Option<Used>; 2]) -> Result<PageContent, Pd
                 let ink = colour(*ink);
                 if ink != fill {
                     fill = ink;
-                    content.set_fill_rgb(fill[0], fill[1], fill[2]);
+                    content.op(&fill, "rg");
                 }
-                content.begin_text();
-                content.set_font(Name(FONT_NAMES[index]), *size);
-                content.set_text_matrix([1.0, 0.0, 0.0, -1.0, mm(*x), mm(*y)]);
-                content.show(Str(&codes));
-                content.end_text();
+                content.op(&[], "BT");
+                content.set_font(FONT_NAMES[index], *size);
+                content.op(&[1.0, 0.0, 0.0, -1.0, mm(*x), mm(*y)], "Tm");
+                content.show(&codes);
+                content.op(&[], "ET");
             }
             Op::Rule { from, to, width } => {
                 check_finite(&[from.0, from.1, to.0, to.1, *width], "a rule")?;
-                let [r, g, b] = rgb(120, 120, 120);
-                content.set_stroke_rgb(r, g, b);
-                content.set_line_width(*width);
-                content.move_to(mm(from.0), mm(from.1));
-                content.line_to(mm(to.0), mm(to.1));
-                content.stroke();
+                content.op(&rgb(120, 120, 120), "RG");
+                content.op(&[*width], "w");
+                content.op(&[mm(from.0), mm(from.1)], "m");
+                content.op(&[mm(to.0), mm(to.1)], "l");
+                content.op(&[], "S");
             }
             Op::Shade { x, y, w, h } => {
                 check_finite(&[*x, *y, *w, *h], "a shaded box")?;
                 let shade = rgb(232, 232, 232);
                 if shade != fill {
                     fill = shade;
-                    content.set_fill_rgb(fill[0], fill[1], fill[2]);
+                    content.op(&fill, "rg");
                 }
-                content.rect(mm(*x), mm(*y), mm(*w), mm(*h));
-                content.fill_nonzero();
+                content.op(&[mm(*x), mm(*y), mm(*w), mm(*h)], "re");
+                content.op(&[], "f");
             }
             Op::Frame { x, y, w, h, width } => {
                 check_finite(&[*x, *y, *w, *h, *width], "a frame")?;
-                content.set_stroke_rgb(0.0, 0.0, 0.0);
-                content.set_line_width(*width);
-                content.rect(mm(*x), mm(*y), mm(*w), mm(*h));
-                content.stroke();
+                content.op(&[0.0, 0.0, 0.0], "RG");
+                content.op(&[*width], "w");
+                content.op(&[mm(*x), mm(*y), mm(*w), mm(*h)], "re");
+                content.op(&[], "S");
             }
         }
     }
-    content.restore_state();
-    Ok(PageContent {
-        stream: deflate(&content.finish())?,
-        faces,
-    })
+    content.op(&[], "Q");
+    Ok(faces)
+}
+
+/// A content stream written byte for byte as pdf-writer's `Content` (in its default, pretty
+/// settings) writes the same operations: one operation a line, its operands before it and
+/// each followed by a space, numbers as `Buf::push_float` writes them and strings as `Str`
+/// does. Writing each operation through pdf-writer's general `Operation` and `Obj` (each
+/// operand padded and written through a generic primitive, each byte of a string through a
+/// growing buffer, a new buffer for every page) took 9 % of the CPU of a 100,000-party `run
+/// --only pdf` (issue 12). The golden PDFs (tests/cases.rs, tests/pdf.rs) hold these bytes.
+struct Stream<'a> {
+    bytes: &'a mut Vec<u8>,
+    decimals: &'a mut Decimals,
+}
+
+impl Stream<'_> {
+    /// An operation: its operands, then its operator.
+    fn op(&mut self, operands: &[f32], operator: &str) {
+        self.start();
+        for &value in operands {
+            self.number(value);
+            self.bytes.push(b' ');
+        }
+        self.bytes.extend_from_slice(operator.as_bytes());
+    }
+
+    /// `Tf`: the font resource `name` (regular characters only, written as they are) at `size`.
+    fn set_font(&mut self, name: &[u8], size: f32) {
+        self.start();
+        self.bytes.push(b'/');
+        self.bytes.extend_from_slice(name);
+        self.bytes.push(b' ');
+        self.number(size);
+        self.bytes.extend_from_slice(b" Tf");
+    }
+
+    /// `Tj`: shows the glyphs `codes`.
+    fn show(&mut self, codes: &[u8]) {
+        self.start();
+        push_string(self.bytes, codes);
+        self.bytes.extend_from_slice(b" Tj");
+    }
+
+    /// Every operation but the first starts on a new line.
+    fn start(&mut self) {
+        if !self.bytes.is_empty() {
+            self.bytes.push(b'\n');
+        }
+    }
+
+    /// A number as pdf-writer writes it: an integer without a decimal point, otherwise the
+    /// shortest decimal that reads back as the same `f32` (ryu), and Rust's own formatting
+    /// for the extremes.
+    fn number(&mut self, value: f32) {
+        if value as i32 as f32 == value {
+            let mut digits = itoa::Buffer::new();
+            self.bytes
+                .extend_from_slice(digits.format(value as i32).as_bytes());
+        } else if value == 0.0 || (value.abs() > 1e-6 && value.abs() < 1e12) {
+            self.decimals.push(self.bytes, value);
+        } else {
+            use std::io::Write as _;
+            // Writing to a vector cannot fail.
+            let _ = write!(self.bytes, "{value}");
+        }
+    }
+}
+
+/// The decimals a thread has written (by ryu), remembered by their bits in a table of
+/// [`DECIMALS_KEPT`] places, a later number replacing an earlier one in its place. The pages
+/// of a run put their text at a few hundred positions, in a few sizes and colours: ryu took
+/// 3.5 % of the CPU of a 100,000-party `run --only pdf` formatting the same numbers again.
+struct Decimals(Vec<Written>);
+
+/// A decimal as ryu writes it; `len` 0 marks a place not yet used.
+#[derive(Clone, Copy)]
+struct Written {
+    bits: u32,
+    len: u8,
+    text: [u8; 15],
+}
+
+/// The places of [`Decimals`]: 2^10.
+const DECIMALS_KEPT: usize = 1 << 10;
+
+impl Decimals {
+    /// Writes `value` as ryu does.
+    fn push(&mut self, out: &mut Vec<u8>, value: f32) {
+        if self.0.is_empty() {
+            let unused = Written {
+                bits: 0,
+                len: 0,
+                text: [0; 15],
+            };
+            self.0 = vec![unused; DECIMALS_KEPT];
+        }
+        let bits = value.to_bits();
+        // Fibonacci hashing: the top 10 bits of the product, below DECIMALS_KEPT.
+        let place = (bits.wrapping_mul(0x9E37_79B9) >> 22) as usize;
+        let Some(kept) = self.0.get_mut(place) else {
+            out.extend_from_slice(ryu::Buffer::new().format(value).as_bytes());
+            return;
+        };
+        if kept.len == 0 || kept.bits != bits {
+            let mut buffer = ryu::Buffer::new();
+            let text = buffer.format(value).as_bytes();
+            let Some(room) = kept.text.get_mut(..text.len()) else {
+                out.extend_from_slice(text);
+                return;
+            };
+            room.copy_from_slice(text);
+            kept.bits = bits;
+            // At most 15: `room` holds it.
+            kept.len = text.len() as u8;
+        }
+        out.extend_from_slice(&kept.text[..usize::from(kept.len)]);
+    }
+}
+
+/// A byte string as pdf-writer's `Str` writes it: a literal string where every byte is
+/// ASCII (parentheses escaped unless all of them are balanced, other bytes escaped as
+/// `\\`, `\n`, `\r`, `\t`, `\b`, `\f` or in octal), a hex string otherwise.
+fn push_string(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.is_ascii() {
+        out.reserve(4 * bytes.len() + 2);
+        out.push(b'(');
+        let mut balanced = None;
+        for &byte in bytes {
+            match byte {
+                b'(' | b')' => {
+                    if !*balanced.get_or_insert_with(|| byte != b')' && is_balanced(bytes)) {
+                        out.push(b'\\');
+                    }
+                    out.push(byte);
+                }
+                b'\\' => out.extend_from_slice(br"\\"),
+                b' '..=b'~' => out.push(byte),
+                b'\n' => out.extend_from_slice(br"\n"),
+                b'\r' => out.extend_from_slice(br"\r"),
+                b'\t' => out.extend_from_slice(br"\t"),
+                b'\x08' => out.extend_from_slice(br"\b"),
+                b'\x0c' => out.extend_from_slice(br"\f"),
+                _ => out.extend_from_slice(&[
+                    b'\\',
+                    b'0' + (byte >> 6),
+                    b'0' + ((byte >> 3) & 7),
+                    b'0' + (byte & 7),
+                ]),
+            }
+        }
+        out.push(b')');
+    } else {
+        let hex = |nibble: u8| match nibble {
+            0..=9 => b'0' + nibble,
+            _ => b'A' + (nibble - 10),
+        };
+        out.reserve(2 * bytes.len() + 2);
+        out.push(b'<');
+        for &byte in bytes {
+            out.extend_from_slice(&[hex(byte >> 4), hex(byte & 0xF)]);
+        }
+        out.push(b'>');
+    }
+}
+
+/// Whether every parenthesis in `bytes` is closed, and none closes before it opens.
+fn is_balanced(bytes: &[u8]) -> bool {
+    let mut depth = 0_usize;
+    for &byte in bytes {
+        match byte {
+            b'(' => depth += 1,
+            b')' if depth > 0 => depth -= 1,
+            b')' => return false,
+            _ => {}
+        }
+    }
+    depth == 0
 }
 
 /// The registry and ordering of an Identity-H font's CIDs.
@@ -613,8 +867,8 @@ const SYSTEM_INFO: SystemInfo = SystemInfo {
 /// The six capital letters before a subset's name, derived from the glyphs it holds, so the
 /// same glyphs give the same name.
 fn subset_tag(used: &Used) -> String {
-    let mut glyphs = Vec::with_capacity(usize::from(used.remapper.num_gids()) * 2);
-    for glyph in used.remapper.remapped_gids() {
+    let mut glyphs = Vec::with_capacity(used.glyphs.len() * 2);
+    for (glyph, _) in &used.glyphs {
         glyphs.extend_from_slice(&glyph.to_be_bytes());
     }
     let mut hash = stable_hash(&glyphs);
@@ -637,12 +891,23 @@ struct Program {
     widths: Vec<f32>,
     bbox: Option<BoundingBox>,
     cmap: Vec<u8>,
+    /// The font's objects as [`write_font`] writes them, by the references they are written
+    /// with ([`Program::objects`]).
+    objects: Mutex<Vec<(ObjectsKey, Arc<Chunk>)>>,
 }
+
+/// The references a font's objects are written with: the Type0 font's, and the first of the
+/// four objects under it.
+type ObjectsKey = (i32, i32);
+
+/// How many sets of references a [`Program`] keeps the objects of: documents of one or two
+/// pages, drawing with one face or two, number a face's objects in a handful of ways.
+const OBJECTS_KEPT: usize = 8;
 
 impl Program {
     fn new(face: &Face, used: &Used) -> Result<Program, PdfError> {
         let subset =
-            subsetter::subset(face.data, 0, &used.remapper).map_err(|e| PdfError::Write {
+            subsetter::subset(face.data, 0, &used.remapper()).map_err(|e| PdfError::Write {
                 message: format!("the subset of {}: {e}", face.name),
             })?;
         let to_pdf = |value: f32| value / face.units_per_em * 1000.0;
@@ -681,12 +946,46 @@ impl Program {
             widths,
             bbox,
             cmap: deflate(&cmap.finish())?,
+            objects: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The objects of the font, written by [`write_font`] with `font` for the Type0 font and
+    /// the references from `first` on for the objects under it, and the reference after them.
+    /// Made once per program and set of references: the same program written with the same
+    /// references is the same bytes (most documents of a run have the same number of pages),
+    /// and formatting the widths and the dictionaries of two fonts for every document was
+    /// most of what writing the fonts cost, beside copying their programs.
+    fn objects(&self, face: &Face, font: Ref, first: Ref) -> (Arc<Chunk>, Ref) {
+        let key = (font.get(), first.get());
+        // A poisoned lock (a thread that panicked holding it) only means the objects are
+        // written here.
+        let found = self.objects.lock().ok().and_then(|objects| {
+            objects
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, chunk)| Arc::clone(chunk))
+        });
+        let chunk = found.unwrap_or_else(|| {
+            let mut chunk = Chunk::with_capacity(
+                self.font_file.len() + self.cmap.len() + 12 * self.widths.len() + 2_000,
+            );
+            let mut refs = first;
+            write_font(&mut chunk, &mut refs, face, self, font);
+            let chunk = Arc::new(chunk);
+            if let Ok(mut objects) = self.objects.lock() {
+                if objects.len() < OBJECTS_KEPT {
+                    objects.push((key, Arc::clone(&chunk)));
+                }
+            }
+            chunk
+        });
+        (chunk, Ref::new(first.get() + FONT_OBJECTS))
     }
 }
 
-/// How many distinct subsets a process keeps ([`programs`]): the invoices of one run draw a
-/// handful of distinct glyph sets per face; beyond this many, subsets are made afresh.
+/// How many distinct subsets of each face a process keeps ([`programs`]): the invoices of one run
+/// draw a handful of distinct glyph sets per face; beyond this many, subsets are made afresh.
 const PROGRAMS_KEPT: usize = 512;
 
 /// The [`Program`] of `used` glyphs of face `index`: made once per process for each distinct
@@ -694,28 +993,39 @@ const PROGRAMS_KEPT: usize = 512;
 /// program is a function of the glyphs and characters alone, so a document's bytes do not
 /// depend on what else the process renders.
 fn program(index: usize, face: &Face, used: &Used) -> Result<Arc<Program>, PdfError> {
-    type Programs = Mutex<HashMap<(usize, Vec<(u16, Option<char>)>), Arc<Program>>>;
+    // One map per face, so that a document's glyphs are looked up as they are, not copied
+    // into a key.
+    // Fx rather than SipHash: the key is a hundred or so glyphs, hashed for every document,
+    // and the map only decides what is made again (the bytes do not depend on it).
+    type Glyphs = Vec<(u16, Option<char>)>;
+    type Programs = [Mutex<HashMap<Glyphs, Arc<Program>, FxBuildHasher>>; 2];
     static PROGRAMS: OnceLock<Programs> = OnceLock::new();
-    let programs = PROGRAMS.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (index, used.glyphs.clone());
+    let programs = &PROGRAMS.get_or_init(Default::default)[index];
     // A poisoned lock (a thread that panicked holding it) only means the subset is made here.
-    if let Some(found) = programs.lock().ok().and_then(|p| p.get(&key).cloned()) {
+    let key = used.glyphs.as_slice();
+    if let Some(found) = programs.lock().ok().and_then(|p| p.get(key).cloned()) {
         return Ok(found);
     }
     let made = Arc::new(Program::new(face, used)?);
     if let Ok(mut programs) = programs.lock() {
         if programs.len() < PROGRAMS_KEPT {
-            programs.entry(key).or_insert_with(|| Arc::clone(&made));
+            programs
+                .entry(key.to_vec())
+                .or_insert_with(|| Arc::clone(&made));
         }
     }
     Ok(made)
 }
 
+/// How many objects [`write_font`] writes under a Type0 font: the CID font, its descriptor,
+/// the ToUnicode map and the font program.
+const FONT_OBJECTS: i32 = 4;
+
 /// Embeds `program` (the glyphs of `face` a document holds) as a Type0 font with Identity-H
 /// encoding over a CIDFontType2 subset (CIDs are the subset's glyph ids: CIDToGIDMap
 /// Identity), with its widths, font descriptor and ToUnicode map. `font` is the Type0 font's
 /// reference.
-fn write_font(pdf: &mut Pdf, next: &mut Ref, face: &Face, program: &Program, font: Ref) {
+fn write_font(pdf: &mut Chunk, next: &mut Ref, face: &Face, program: &Program, font: Ref) {
     let cid_ref = next.bump();
     let descriptor_ref = next.bump();
     let cmap_ref = next.bump();
@@ -857,7 +1167,9 @@ pub(super) fn write(
     }
     for (index, style) in [Style::Regular, Style::Bold].into_iter().enumerate() {
         if let (Some(program), Some(font)) = (&programs[index], font_refs[index]) {
-            write_font(&mut pdf, &mut next, fonts.face(style), program, font);
+            let (objects, after) = program.objects(fonts.face(style), font, next);
+            pdf.extend(&objects);
+            next = after;
         }
     }
     pdf.document_info(info_ref).title(TextStr(&title));
