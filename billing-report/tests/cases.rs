@@ -134,7 +134,10 @@ fn every_case_matches_its_golden_outputs() {
 /// draft (issue 12: the project's own SpreadsheetML writer replaced rust_xlsxwriter for it and
 /// must write the very same files). The golden files were written at the zip crate's default
 /// deflate level 6, a run deflates at 1 (and `UPDATE_GOLDEN=1` would write that): the golden
-/// file must equal one of the two exactly.
+/// file must equal one of the two exactly. The golden overviews are rust_xlsxwriter's only until
+/// they are regenerated: `UPDATE_GOLDEN=1` writes them with the project's writer, after which
+/// this test compares the writer with itself. `tests/overview_pinned.rs` keeps split overviews
+/// that rust_xlsxwriter wrote, which nothing regenerates.
 #[test]
 fn every_golden_overview_is_the_writers_byte_for_byte() {
     let _lock = golden_lock();
