@@ -233,7 +233,6 @@ pub fn year(
     })
 }
 
-/// The transactions file priced, and its counts per party, kind and day; nothing without one.
 /// The problems of `input`'s transactions file (R11), read and priced: for an input refused
 /// for other problems, so that a bad row of the file is said in the same run. Nothing when the
 /// workbook names no file, or its tariffs could not be read (said already).
@@ -245,6 +244,7 @@ pub fn transaction_problems(input: &Input) -> Vec<Problem> {
     problems
 }
 
+/// The transactions file priced, and its counts per party, kind and day; nothing without one.
 fn transactions(
     input: &Input,
     need_counts: bool,

@@ -2716,6 +2716,50 @@ mod tests {
         );
     }
 
+    /// Review of `errs`: the test above passes even if `invoice_files` stopped at the first
+    /// file that fails (`?` after the PDF) or `render_only` returned at the first task that
+    /// fails. Through `render_only`: an issued invoice whose PDF (a buyer's name the font
+    /// cannot show) and e-invoice (no organisation number) both fail says both, in the order
+    /// of its files, and the next invoice's e-invoice that fails is said too (each mutation
+    /// makes this test fail).
+    #[test]
+    fn render_only_reports_every_file_of_an_invoice_that_fails() {
+        let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/cases/kalmar-2010");
+        let (mut input, _) = crate::workbook::load(&case).unwrap();
+        let date = chrono::NaiveDate::from_ymd_opt(2011, 7, 1).unwrap();
+        let mut draft =
+            crate::compute::compute(&input, date, &crate::compute::History::default()).unwrap();
+        for (n, invoice) in (1..).zip(draft.invoices.iter_mut()) {
+            invoice.number = Some(n);
+        }
+        // The first invoice's PDF and e-invoice fail, and the second invoice's e-invoice.
+        let first = draft.invoices[0].buyer.clone();
+        let second = draft.invoices[1].buyer.clone();
+        assert_ne!(first, second);
+        let info = input.parties.get_mut(&first).unwrap();
+        info.name = "Kommun \u{6F22}".to_owned();
+        info.org = None;
+        input.parties.get_mut(&second).unwrap().org = None;
+        let made = render_only(&input, &draft, true, &Outputs::all());
+        let Err(e) = made else {
+            panic!("errors expected");
+        };
+        let said = e.to_string();
+        let lines: Vec<&str> = said.lines().collect();
+        assert_eq!(lines.len(), 4, "{said}");
+        assert_eq!(lines[0], "3 outputs could not be written:", "{said}");
+        assert!(lines[1].contains(".pdf: the font has no glyph"), "{said}");
+        assert!(
+            lines[2].contains("-1-") && lines[2].contains(".xml:"),
+            "{said}"
+        );
+        assert!(
+            lines[3].contains("-2-") && lines[3].contains(".xml:"),
+            "{said}"
+        );
+        assert!(said.matches("organisation number").count() == 2, "{said}");
+    }
+
     /// What `invoices.json` held before it was written without a tree: the value made a JSON
     /// tree, its texts put in one language, written pretty.
     fn through_a_tree<T: serde::Serialize>(value: &T, language: Language) -> Vec<u8> {

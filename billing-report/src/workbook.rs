@@ -547,6 +547,44 @@ struct ReadSettings {
     complete: bool,
     /// The issuer could be read (else `settings.issuer` is a stand-in).
     issuer_read: bool,
+    /// The start could be read (else `settings.start` is none, and what the core says of a
+    /// missing start is not said).
+    start_read: bool,
+    /// The start, the notice period and the first-year multiplier could be read: the
+    /// memberships may be checked (R8, R9, R14).
+    memberships_read: bool,
+    /// The billing period of transactions could be read: a transactions file may be priced.
+    transactions_period_read: bool,
+}
+
+/// How much of the Parties sheet could be read.
+struct PartiesRead {
+    /// No row was left out for an id that could not be read.
+    every_party: bool,
+    /// Every party's joining date, approvals and notice could be read, and no row was left
+    /// out (an id that could not be read, or used twice).
+    every_term: bool,
+    /// Every party's users could be read (else one holds a stand-in).
+    every_users: bool,
+}
+
+/// The input as read, and how far it may be used.
+struct ReadInput {
+    input: Input,
+    /// Every setting could be read: the input may be used to compute (if it has no error).
+    complete: bool,
+    /// The start could be read (else it is none in `input`, said at its cell).
+    start_read: bool,
+    /// Every value the memberships are made of could be read (the start, the notice period, the
+    /// first-year multiplier, every party's id, joining date, approvals and notice): else the
+    /// memberships are not checked, since what is said of them would follow from a cell said
+    /// already (one party too few in a majority, a party leaving early).
+    memberships_read: bool,
+    /// Every party and every tariff could be read, and the billing period of transactions:
+    /// else the transactions file of a refused input is not read, since its rows would be
+    /// checked against parties and kinds that are missing only because their rows were not
+    /// read ("unknown party" for a row that is fine).
+    transactions_checkable: bool,
 }
 
 /// A cooperation with its fee and what the fee covers (R13).
@@ -660,30 +698,52 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     }
     let sheets = Sheets::locate(&source, &mut problems);
     let read = sheets.read(&source, &mut problems);
-    let complete = read.as_ref().is_some_and(|(_, complete)| *complete);
-    let mut input = read.map(|(input, _)| input);
+    let complete = read.as_ref().is_some_and(|r| r.complete);
+    let mut input = None;
     // One validation: what is wrong with the agreement itself (not with reading a cell) is found
     // by the core's check of the model, and shown at the cell of the field at fault. The user
     // register is lent to the model and taken back, not copied (millions of rows).
-    if let Some(input) = &mut input {
-        let registrations = std::mem::take(&mut input.registrations);
-        let mut model = crate::model::model_with(input, registrations, Vec::new(), Vec::new());
-        // A cell that could not be read holds a stand-in: what the core says of it is not said
-        // (a due date that cannot be read is not also "no due date").
-        for p in billing_core::engine::check(&model) {
-            let p = crate::model::located(input, &p);
+    if let Some(mut read) = read {
+        let registrations = std::mem::take(&mut read.input.registrations);
+        let mut model =
+            crate::model::model_with(&read.input, registrations, Vec::new(), Vec::new());
+        // The memberships are checked only when every value they are made of could be read.
+        use billing_core::engine;
+        let core = if read.memberships_read {
+            engine::check(&model)
+        } else {
+            engine::check_except_memberships(&model)
+        };
+        for p in core {
+            // A start that could not be read (said at its cell) is none in the model: that the
+            // start is missing, or needed by a joining date, is not said again.
+            if !read.start_read
+                && matches!(
+                    (&p.subject, p.field),
+                    (engine::Subject::Agreement, Some("start"))
+                        | (engine::Subject::Party(_), Some("joined"))
+                )
+            {
+                continue;
+            }
+            // A cell that could not be read holds a stand-in: what the core says of it is not
+            // said (a due date that cannot be read is not also "no due date").
+            let p = crate::model::located(&read.input, &p);
             if !problems.at_stand_in(&p) {
                 problems.push(p);
             }
         }
-        input.registrations = std::mem::take(&mut model.registrations);
+        read.input.registrations = std::mem::take(&mut model.registrations);
         // The transactions file is read when the agreement is computed; an input refused for
-        // other problems reads it here, so that its bad rows are said in the same run.
-        if problems.has_errors() || !complete {
-            for p in crate::compute::transaction_problems(input) {
+        // other problems reads it here, so that its bad rows are said in the same run, unless
+        // a party, a tariff or the billing period could not be read (its rows would be checked
+        // against what is missing only for that, said already).
+        if (problems.has_errors() || !complete) && read.transactions_checkable {
+            for p in crate::compute::transaction_problems(&read.input) {
                 problems.push(p);
             }
         }
+        input = Some(read.input);
     }
     problems.collapse();
     match input {
@@ -1045,13 +1105,13 @@ impl<'a> Sheets<'a> {
         self.found.contains_key(sheet)
     }
 
-    /// The input, and whether it is complete: an incomplete one (a setting that could not be
+    /// The input, and how far it could be read: an incomplete one (a setting that could not be
     /// read) is only checked, never computed.
-    fn read(&self, source: &Source, problems: &mut Problems) -> Option<(Input, bool)> {
+    fn read(&self, source: &Source, problems: &mut Problems) -> Option<ReadInput> {
         // Every sheet is checked even when Settings or Parties cannot be used, so that one
         // mistake there does not hide the others.
         let (settings, setting_cells) = self.settings(problems);
-        let (agreement, parties) = self.parties(problems);
+        let (agreement, parties, parties_read) = self.parties(problems);
         let thresholds = self.thresholds(problems);
         let known: BTreeSet<PartyId> = parties.keys().cloned().collect();
         // The issuer among the parties and the member limit are the core's checks
@@ -1059,12 +1119,12 @@ impl<'a> Sheets<'a> {
         let currency = settings
             .as_ref()
             .map_or(Currency::SEK, |s| s.settings.currency);
-        let pools = self.pools(currency, problems);
+        let pools = self.pools(currency, parties_read.every_users, problems);
         let budgets = self.budgets(problems);
         let registrations = self.registrations(problems);
         let user_counts = self.user_counts(problems);
         let provider_costs = self.provider_costs(problems);
-        let tariffs = self.tariffs(problems);
+        let (tariffs, every_tariff) = self.tariffs(problems);
         let cooperations = self.cooperations(problems);
         let scenarios = self.scenarios(&known, &pools, problems);
         let accounts = self.accounts(&pools, problems);
@@ -1095,6 +1155,9 @@ impl<'a> Sheets<'a> {
             mut settings,
             complete,
             issuer_read,
+            start_read,
+            memberships_read,
+            transactions_period_read,
         } = settings?;
         let agreement = agreement?;
         if !issuer_read {
@@ -1131,8 +1194,8 @@ impl<'a> Sheets<'a> {
             .into_iter()
             .map(|(k, cell)| (k, format!("{settings_sheet}!{cell}")))
             .collect();
-        Some((
-            Input {
+        Some(ReadInput {
+            input: Input {
                 path: source.path.clone(),
                 settings,
                 agreement,
@@ -1152,7 +1215,14 @@ impl<'a> Sheets<'a> {
                 setting_cells,
             },
             complete,
-        ))
+            start_read,
+            memberships_read: memberships_read
+                && parties_read.every_party
+                && parties_read.every_term,
+            transactions_checkable: transactions_period_read
+                && parties_read.every_party
+                && every_tariff,
+        })
     }
 
     /// The Scenarios sheet: each row one change, located; rows of one name combine.
@@ -1931,8 +2001,9 @@ impl<'a> Sheets<'a> {
         // A value that could not be read (said at its cell) is replaced by its default, so that
         // the core's checks of the rest of the agreement still run: a Settings error must not
         // hide a bad cap or an unknown party elsewhere. Such settings are never used to compute
-        // (`complete` is false and the load is refused). A start that could not be read is the
-        // earliest date, so that nothing is said about the start twice.
+        // (`complete` is false and the load is refused). A start that could not be read is
+        // none, never a date made up: memberships counted from it would be wrong, and what the
+        // core says of a missing start is not said (see `load`).
         let complete = transactions_period.is_some()
             && transactions_vat.is_some()
             && name.is_some()
@@ -1953,6 +2024,9 @@ impl<'a> Sheets<'a> {
         let start_unread =
             start.is_none() && (values.contains_key("start") || !self.has("Settings"));
         let issuer_read = issuer.is_some();
+        let memberships_read =
+            !start_unread && notice_months.is_some() && first_year_multiplier.is_some();
+        let transactions_period_read = transactions_period.is_some();
         // A stand-in for an issuer that could not be read: replaced by a party's id once the
         // parties are known (see [`Sheets::read`]).
         let settings = issuer
@@ -1964,11 +2038,7 @@ impl<'a> Sheets<'a> {
                 transactions_vat: transactions_vat.unwrap_or(VatRate::Zero),
                 name: name.unwrap_or_default(),
                 issuer,
-                start: if start_unread {
-                    Some(NaiveDate::MIN)
-                } else {
-                    start
-                },
+                start,
                 currency: currency.unwrap_or(Currency::SEK),
                 periods: periods.unwrap_or_else(PeriodStarts::half_years),
                 correction: correction.unwrap_or(CorrectionPolicy::NextInvoiceCount),
@@ -1992,23 +2062,34 @@ impl<'a> Sheets<'a> {
             settings,
             complete,
             issuer_read,
+            start_read: !start_unread,
+            memberships_read,
+            transactions_period_read,
         });
         (read, cells)
     }
 
+    /// The parties, their details, and how much of them could be read (see [`PartiesRead`]).
     fn parties(
         &self,
         problems: &mut Problems,
-    ) -> (Option<Agreement>, BTreeMap<PartyId, PartyInfo>) {
+    ) -> (Option<Agreement>, BTreeMap<PartyId, PartyInfo>, PartiesRead) {
         let mut list = Vec::new();
         let mut info = BTreeMap::new();
         let mut places: BTreeMap<PartyId, String> = BTreeMap::new();
+        let mut read = PartiesRead {
+            every_party: true,
+            every_term: true,
+            every_users: true,
+        };
         let rows = self.rows("Parties");
         for r in &rows {
             let Some(id) = r.required_text("id", "id", problems) else {
+                read.every_party = false;
                 continue;
             };
             let Some(id) = party_id(r, "id", &id, problems) else {
+                read.every_party = false;
                 continue;
             };
             if let Some(first) = places.get(&id) {
@@ -2017,6 +2098,8 @@ impl<'a> Sheets<'a> {
                     format!("the party id is used twice (first at {first})"),
                     true,
                 ));
+                // The terms of the row dropped are not known.
+                read.every_term = false;
                 continue;
             }
             places.insert(id.clone(), r.cell("id").source().to_string());
@@ -2027,22 +2110,25 @@ impl<'a> Sheets<'a> {
             // A figure that cannot be read (said at its cell) has a stand-in, so that a pool
             // split by it does not say again that it is missing; the load is refused, so the
             // stand-in is never computed with.
-            let figure = |column: &str, min: u64, problems: &mut Problems| {
+            let figure = |column: &str, min: u64, problems: &mut Problems, stood_in: &mut bool| {
                 let read = r.whole(column, column, min, problems);
                 if read.is_some() || r.cell(column).is_empty() {
                     return read;
                 }
                 problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
+                *stood_in = true;
                 Some(min.max(1))
             };
-            if let Some(count) = figure("population", 1, problems) {
+            if let Some(count) = figure("population", 1, problems, &mut false) {
                 party.population = Some(Population {
                     count,
                     reference_date: r.date("population_date", "population_date", problems),
                     source: Some(r.cell("population").source()),
                 });
             }
-            if let Some(users) = figure("users", 0, problems) {
+            let mut users_stood_in = false;
+            if let Some(users) = figure("users", 0, problems, &mut users_stood_in) {
+                read.every_users &= !users_stood_in;
                 party.users = Some(Sourced {
                     value: users,
                     source: Some(r.cell("users").source()),
@@ -2083,15 +2169,34 @@ impl<'a> Sheets<'a> {
                     ));
                 }
             }
-            let approved_by = r
-                .text("approved_by", problems)
+            let approved_text = r.text("approved_by", problems);
+            let approved_by: Vec<PartyId> = approved_text
+                .as_deref()
                 .map(|t| {
-                    split_list(&t)
+                    split_list(t)
                         .filter_map(|s| party_id(r, "approved_by", s, problems))
                         .collect()
                 })
                 .unwrap_or_default();
+            // Read in the order of the problems said before (contact, kind, joined, notice).
             let contact = party_contact(r, &id, &name, org.as_ref(), problems);
+            let kind = r
+                .text("kind", problems)
+                .unwrap_or_else(|| "municipality".to_owned());
+            let joined = r.date("joined", "joined", problems);
+            let notice_given = r.date("notice_given", "notice_given", problems);
+            let unread = |column: &str, read: bool| !read && !r.cell(column).is_empty();
+            if unread("joined", joined.is_some())
+                || unread("notice_given", notice_given.is_some())
+                || unread(
+                    "approved_by",
+                    approved_text
+                        .as_deref()
+                        .is_some_and(|t| split_list(t).count() == approved_by.len()),
+                )
+            {
+                read.every_term = false;
+            }
             info.insert(
                 id.clone(),
                 PartyInfo {
@@ -2102,12 +2207,10 @@ impl<'a> Sheets<'a> {
                     e_invoice_gaps: contact.gaps,
                     name,
                     org,
-                    kind: r
-                        .text("kind", problems)
-                        .unwrap_or_else(|| "municipality".to_owned()),
-                    joined: r.date("joined", "joined", problems),
+                    kind,
+                    joined,
                     approved_by,
-                    notice_given: r.date("notice_given", "notice_given", problems),
+                    notice_given,
                     roles,
                     place: r.cell("id").source().to_string(),
                     cells: r.cells(),
@@ -2173,7 +2276,7 @@ impl<'a> Sheets<'a> {
         } else {
             Agreement::new(list).ok()
         };
-        (agreement, info)
+        (agreement, info, read)
     }
 
     fn thresholds(&self, problems: &mut Problems) -> ThresholdTable {
@@ -2215,7 +2318,14 @@ impl<'a> Sheets<'a> {
     /// The Pools sheet as read. What is wrong with a pool as part of the agreement (an id used
     /// twice, a due date before the start, a participant that is not a party, every problem of
     /// its split) is the core's check, run by `load` on the whole model.
-    fn pools(&self, currency: Currency, problems: &mut Problems) -> Vec<PoolInput> {
+    /// The pools; `users_read` is false when a party's users hold a stand-in (see
+    /// [`Sheets::parties`]), which the pools' total_users are not compared against.
+    fn pools(
+        &self,
+        currency: Currency,
+        users_read: bool,
+        problems: &mut Problems,
+    ) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
         for r in self.rows("FixedAmounts") {
             let pool = r.required_text("pool", "pool", problems);
@@ -2376,6 +2486,12 @@ impl<'a> Sheets<'a> {
                 ("vat", vat.is_none()),
                 ("due", due.is_empty()),
                 ("cap", cap.is_none() && !r.cell("cap").is_empty()),
+                // Not a stand-in itself, but compared with the parties' users, one of which is
+                // (the parties' sum could exceed it only because of the stand-in).
+                (
+                    "total_users",
+                    !users_read && !r.cell("total_users").is_empty(),
+                ),
             ] {
                 if unread {
                     problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
@@ -2665,10 +2781,12 @@ impl<'a> Sheets<'a> {
 }
 
 impl Sheets<'_> {
-    fn tariffs(&self, problems: &mut Problems) -> Option<TariffTable> {
+    /// The tariffs, and whether every row could be read (a kind left out is not known).
+    fn tariffs(&self, problems: &mut Problems) -> (Option<TariffTable>, bool) {
         if !self.has("Tariffs") {
-            return None;
+            return (None, true);
         }
+        let mut every_row = true;
         let mut list = Vec::new();
         // A row repeated (the same kind from the same day) is said once per copy here: the
         // overlap check of the table compares every pair, and 2,000 copies made 2,001,000
@@ -2719,9 +2837,11 @@ impl Sheets<'_> {
                 let mut t = Tariff::new(kind, price, from, to);
                 t.source = Some(r.cell("price").source());
                 list.push(t);
+            } else {
+                every_row = false;
             }
         }
-        match TariffTable::new(list) {
+        let table = match TariffTable::new(list) {
             Ok(t) => Some(t),
             Err(e) => {
                 let file = self.found["Tariffs"].0.file.clone();
@@ -2737,7 +2857,8 @@ impl Sheets<'_> {
                 }
                 None
             }
-        }
+        };
+        (table, every_row)
     }
 
     fn cooperations(&self, problems: &mut Problems) -> Vec<CooperationInput> {
@@ -2812,7 +2933,10 @@ impl Sheets<'_> {
                         // members, an administrator who is not a member): each is asked on its
                         // own, so that every one is said at once, and the cooperation is then
                         // checked as a stand-in without them (its members against the parties);
-                        // the load is refused, so the stand-in is never computed with.
+                        // the load is refused, so the stand-in is never computed with. The
+                        // limit is asked of the members sorted and each named once, so "too many
+                        // members" lists them sorted, not as written (the cell's text is quoted
+                        // beside it, as before).
                         let mut unique = members.clone();
                         unique.sort();
                         unique.dedup();
@@ -2835,7 +2959,7 @@ impl Sheets<'_> {
                                     problems.push(r.cell(column).problem(
                                         Severity::Error,
                                         message,
-                                        false,
+                                        true,
                                     ));
                                 }
                             }

@@ -1369,17 +1369,20 @@ fn independent_errors_are_all_reported_at_once() {
                 "found \"upgrade-2012\"",
             ],
         ),
+        // (Not with a start that cannot be read: whether a party joining on 2011-04-01 is a
+        // founder depends on the start, so the entry is not checked then; see the case of an
+        // unreadable start below.)
         (
-            "entry-without-majority-bad-start-bad-amount",
+            "entry-without-majority-bad-payment-days-bad-amount",
             Form::Xlsx,
             "kalmar-2010",
             |t| {
                 set(t, "Parties", "H15", "0880, 0881");
-                set(t, "Settings", "B4", "x");
+                set(t, "Settings", "B8", "x");
                 set(t, "Pools", "C2", "en miljon");
             },
             &[
-                "Settings!B4: start must be a date (YYYY-MM-DD), found \"x\"",
+                "Settings!B8: payment_days must be a whole number of at least 0, found \"x\"",
                 "Parties!H15: entry of party landstinget-kalmar on 2011-04-01: 2 of 13 existing parties approved",
                 "Pools!C2: amount must be a number, found \"en miljon\"",
             ],
@@ -1415,8 +1418,8 @@ fn independent_errors_are_all_reported_at_once() {
             &[
                 "Parties!C3: not a valid organisation number",
                 "Cooperations!C2: cooperation ikomet-1: member 0840 is named more than once",
-                "Cooperations!C2: cooperation ikomet-1 may have at most 2 members, found 3: 0834, 0840, 0885\n",
-                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member",
+                "Cooperations!C2: cooperation ikomet-1 may have at most 2 members, found 3: 0834, 0840, 0885, found \"0834, 0840, 0885, 0840\"\n",
+                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member, found \"0880\"",
             ],
         ),
         (
@@ -1439,6 +1442,115 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!H2: vat must be 0, 6, 12, 25 or outside, found \"20\"",
                 "Scenarios!D2: a cap must be above 0, found \"-5\"",
             ],
+        ),
+        // A start that could not be read was the earliest date: every founder with a joining
+        // date (on the start) became an entry without approvals.
+        (
+            "unreadable-start-founders-with-a-joining-date",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Settings", "B4", "2010-01-0l");
+                for row in 2..=14 {
+                    set(t, "Parties", &format!("G{row}"), "2010-01-01");
+                }
+                set(t, "Pools", "C2", "en miljon");
+            },
+            &[
+                "Settings!B4: start must be a date (YYYY-MM-DD), found \"2010-01-0l\"",
+                "Pools!C2: amount must be a number, found \"en miljon\"",
+            ],
+        ),
+        // A joining date that could not be read made its party a founder: 7 approvals of the
+        // 13 founders were counted against 14.
+        (
+            "unreadable-joining-date-counts-no-founder",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "H15", "0880, 0881, 0882, 0883, 0884, 0860, 0861");
+                push_row(
+                    t,
+                    "Parties",
+                    &[
+                        "0999", "Testkommun", "", "municipality", "1000", "2016-12-31",
+                        "2011-04-31", "", "", "", "Box 1", "111 11", "Ort", "Ekonomi 0999",
+                    ],
+                );
+            },
+            &["Parties!G16: joined must be a date (YYYY-MM-DD), found \"2011-04-31\""],
+        ),
+        // A notice period that could not be read was 12 months: 0885 left a year early and
+        // was said not to be a member on a pool's due date.
+        (
+            "unreadable-notice-period-ends-no-membership",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                push_row(t, "Settings", &["notice_months", "24 mån"]);
+                set(t, "Pools", "D2", "2013-01-01");
+                set(t, "Pools", "E2", "equal");
+                set(t, "Pools", "F2", "0821, 0885");
+                set(t, "Pools", "G2", "");
+            },
+            &["Settings!B11: notice_months must be a whole number of at least 0, found \"24 mån\""],
+        ),
+        // A due date before the start was also said to name participants that are not members.
+        (
+            "due-before-the-start-is-said-once",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "D2", "2009-07-01");
+                set(t, "Pools", "F2", "0821, 0834");
+            },
+            &["Pools!D2: the pool is due on 2009-07-01, before the agreement starts (2010-01-01)"],
+        ),
+        // A refused entry was also said of each pool naming the party after its joining day.
+        (
+            "refused-entry-is-said-once",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "H15", "0880, 0881");
+                set(t, "Pools", "E2", "equal");
+                set(t, "Pools", "F2", "0821, landstinget-kalmar");
+            },
+            &["Parties!H15: entry of party landstinget-kalmar on 2011-04-01: 2 of 13 existing parties approved"],
+        ),
+        // A party whose id could not be read made every row of the transactions file naming
+        // it an "unknown party" (the cooperation no longer names it: that is another check).
+        (
+            "unreadable-party-id-hides-no-transaction-row",
+            Form::Csv,
+            "ikomet-fee-review",
+            |t| {
+                set(t, "Parties", "A3", "08/40");
+                set(t, "Cooperations", "C2", "0834, 0885");
+            },
+            &["Parties!A3: not a valid party id: a party id may not hold the path separator"],
+        ),
+        // A tariff that could not be read made every login row of the file "unknown kind".
+        (
+            "unreadable-tariff-hides-no-transaction-row",
+            Form::Csv,
+            "ikomet-fee-review",
+            |t| {
+                set(t, "Tariffs", "B2", "0,3o");
+            },
+            &["Tariffs!B2: price must be a number, found \"0,3o\""],
+        ),
+        // A party's users that could not be read stood in as 1, above the pool's total_users
+        // with the other parties' users.
+        (
+            "unreadable-users-against-total-users",
+            Form::Xlsx,
+            "stockholm-2020",
+            |t| {
+                set(t, "Parties", "G2", "trettiotre");
+                set(t, "Pools", "J3", "1667");
+            },
+            &["Parties!G2: users must be a whole number of at least 0, found \"trettiotre\""],
         ),
         (
             "unknown-sheet-unknown-setting-bad-amount",

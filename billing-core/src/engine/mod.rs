@@ -872,6 +872,20 @@ fn users_of<'a>(
 /// A caller that reads the agreement from a file validates it with this alone: the model refuses
 /// what the file would be refused for.
 pub fn check(model: &Model) -> Vec<Problem> {
+    check_model(model, true)
+}
+
+/// As [`check`], without the memberships (R8, R9) and the participants they leave without a
+/// member (R14): for a caller that could not read every value the memberships are made of (the
+/// start, the notice period, a party's joining date or approvals, a party itself). Said of
+/// memberships made without those values, a refused entry or a participant that is not a member
+/// would only be a consequence of a problem said already. Such a model is refused anyway (the
+/// caller has said why), so [`invoices_due`] never computes without this check.
+pub fn check_except_memberships(model: &Model) -> Vec<Problem> {
+    check_model(model, false)
+}
+
+fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
     let mut problems = Vec::new();
     let settings = &model.settings;
     let agreement = &model.agreement;
@@ -952,14 +966,17 @@ pub fn check(model: &Model) -> Vec<Problem> {
     // The memberships (R8: an entry needs a majority; R9: notice is given by a member), once
     // the terms themselves are sound: a refused entry is found however wrong the rest of the
     // agreement is, so that every problem is said at once.
-    // R14: so are the named participants of each pool that are not members on its due dates.
-    if problems.len() == before_terms {
-        if let Some(members) = members(model, &mut problems) {
+    // R14: so are the named participants of each pool that are not members on its due dates,
+    // but neither on a date before the start (said as such below) nor for a party whose entry
+    // was refused (said already: it is not a member only because of that).
+    if with_memberships && problems.len() == before_terms {
+        if let Some((members, refused)) = memberships(model, &mut problems) {
             for p in &model.pools {
                 problems.extend(
                     p.due
                         .iter()
-                        .filter_map(|d| non_members_named(model, &members, p, *d)),
+                        .filter(|d| settings.start.is_none_or(|s| **d >= s))
+                        .filter_map(|d| non_members_named(model, &members, &refused, p, *d)),
                 );
             }
         }
@@ -1246,6 +1263,11 @@ fn fee_reviews(model: &Model, problems: &mut Vec<Problem>) -> Vec<FeeReview> {
 /// The memberships: founding parties from the start, later ones admitted with their
 /// approvals, notices recorded, in the order they happened.
 fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
+    memberships(model, problems).map(|(members, _)| members)
+}
+
+/// As [`members`], with the parties whose entry was refused (said in `problems`).
+fn memberships(model: &Model, problems: &mut Vec<Problem>) -> Option<(Members, BTreeSet<PartyId>)> {
     let start = model.settings.start?;
     // Each party's terms (the first given: `check` refuses terms given twice), found by id
     // rather than by a scan of every party's terms for every party (quadratic at 100,000).
@@ -1303,6 +1325,7 @@ fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
             .then(order(a).cmp(&order(b)))
             .then(a.2.party.cmp(&b.2.party))
     });
+    let mut refused = BTreeSet::new();
     for (date, event, t) in events {
         let problem = |message: String| {
             Problem::new(Subject::Party(t.party.clone()), t.source.as_ref(), message)
@@ -1315,6 +1338,7 @@ fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
                     approvals: t.approved_by.clone(),
                 };
                 if let Err(e) = members.admit(&request, &model.settings.entry) {
+                    refused.insert(t.party.clone());
                     problems.extend(
                         e.problems()
                             .iter()
@@ -1329,15 +1353,16 @@ fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
             }
         }
     }
-    Some(members)
+    Some((members, refused))
 }
 
 /// R14: the parties that pool `p` names as participants but that are not members on its due
 /// date `date` (a direct pool may name a party that has left: R9's data extraction), as one
-/// problem at its participants' cell.
+/// problem at its participants' cell; the parties in `excused` are not named.
 fn non_members_named(
     model: &Model,
     members: &Members,
+    excused: &BTreeSet<PartyId>,
     p: &ScheduledPool,
     date: NaiveDate,
 ) -> Option<Problem> {
@@ -1349,7 +1374,7 @@ fn non_members_named(
     }
     let outside: Vec<&str> = ids
         .iter()
-        .filter(|id| model.agreement.contains(id))
+        .filter(|id| model.agreement.contains(id) && !excused.contains(*id))
         .filter(|id| members.get(id).is_none_or(|m| !m.is_member_on(date)))
         .map(PartyId::as_str)
         .collect();
@@ -1424,7 +1449,7 @@ fn due_pools(
                     }
                 }
                 Participants::Only(_) => {
-                    if let Some(x) = non_members_named(model, members, p, date) {
+                    if let Some(x) = non_members_named(model, members, &BTreeSet::new(), p, date) {
                         problems.push(x);
                         continue;
                     }
