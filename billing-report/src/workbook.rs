@@ -566,6 +566,8 @@ struct PartiesRead {
     every_term: bool,
     /// Every party's users could be read (else one holds a stand-in).
     every_users: bool,
+    /// The text of each id that could not be read (none: the cell is empty or an error).
+    unread_ids: Vec<Option<String>>,
 }
 
 /// The input as read, and how far it may be used.
@@ -585,6 +587,9 @@ struct ReadInput {
     /// checked against parties and kinds that are missing only because their rows were not
     /// read ("unknown party" for a row that is fine).
     transactions_checkable: bool,
+    /// The text of each Parties id that could not be read (none: the cell is empty or an
+    /// error): a party named elsewhere that is unknown may be one of them.
+    unread_ids: Vec<Option<String>>,
 }
 
 /// A cooperation with its fee and what the fee covers (R13).
@@ -679,6 +684,8 @@ pub struct SheetPlace {
     pub file: String,
     /// The letters of each column it has, by column name (`last_day` → `D`).
     pub columns: BTreeMap<&'static str, String>,
+    /// Its rows are located by file and line, not by cell (a CSV file named by a setting).
+    pub by_line: bool,
 }
 
 /// Reads and validates an agreement workbook (xlsx, ods, or a folder of CSV files). Returns the
@@ -711,8 +718,27 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
         use billing_core::engine;
         let core = if read.memberships_read {
             engine::check(&model)
-        } else {
+        } else if read.unread_ids.is_empty() {
             engine::check_except_memberships(&model)
+        } else {
+            // Some parties' ids could not be read (said at their cells): the parties named
+            // elsewhere that are unknown are learnt first, then those that may be one of the
+            // unread parties are not said (see `may_be_unread`).
+            let named = std::cell::RefCell::new(BTreeSet::new());
+            engine::check_with_unread_parties(&model, &|id| {
+                named.borrow_mut().insert(id.clone());
+                true
+            });
+            let mut named = named.into_inner();
+            named.extend(
+                problems
+                    .unknown_parties()
+                    .filter_map(|id| PartyId::new(id).ok()),
+            );
+            let muted = may_be_unread(&read.unread_ids, &named);
+            problems
+                .drop_unknown_parties(|id| PartyId::new(id).is_ok_and(|id| muted.contains(&id)));
+            engine::check_with_unread_parties(&model, &|id| muted.contains(id))
         };
         for p in core {
             // A start that could not be read (said at its cell) is none in the model: that the
@@ -761,6 +787,42 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
             Err(problems.into_vec())
         }
     }
+}
+
+/// Of the parties `named` in the input that the agreement does not know, those that may be one
+/// of the Parties rows whose id could not be read (`unread`: each cell's text, none when it is
+/// empty or an error value), and so are not said to be unknown: said, they would only repeat
+/// the unread id. An id is matched by its letters and digits (`08/21` may be `0821`); a row
+/// whose id has no text, or a text that matches no party named, may be any one party, so the
+/// parties left unmatched may all be those rows when they are no more than those rows. When
+/// they are more, at least one of them is not one of the rows and which cannot be told: all
+/// are said, so that an unknown party is never hidden, at the cost of saying one that may be
+/// a consequence.
+fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeSet<PartyId> {
+    let letters = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let mut muted = BTreeSet::new();
+    let mut any = 0usize;
+    for text in unread {
+        let text = text.as_deref().map(letters).unwrap_or_default();
+        let matched: Vec<&PartyId> = named
+            .iter()
+            .filter(|id| !text.is_empty() && letters(id.as_str()) == text)
+            .collect();
+        if matched.is_empty() {
+            any += 1;
+        }
+        muted.extend(matched.into_iter().cloned());
+    }
+    let rest: Vec<&PartyId> = named.iter().filter(|id| !muted.contains(*id)).collect();
+    if rest.len() <= any {
+        muted.extend(rest.into_iter().cloned());
+    }
+    muted
 }
 
 /// The user register (or the user counts) named by `users_file` (`user_counts_file`) in the
@@ -844,7 +906,9 @@ fn attach_user_files(source: &mut Source, problems: &mut Problems) {
         {
             continue;
         }
-        if let Some(table) = crate::input::csv_header_table(&file, sheet, problems) {
+        if let Some(mut table) = crate::input::csv_header_table(&file, sheet, problems) {
+            // Not a sheet of the workbook: its rows are located by file and line.
+            table.by_line = true;
             source.tables.push(table);
         }
     }
@@ -957,11 +1021,15 @@ impl<'a> Sheets<'a> {
                                 .any(|(old, col)| *col == c.name && same_name(h, old))
                         }) =>
                     {
+                        let (sheet, cell) = match table.place(table.header_row, 0) {
+                            (None, line) => (None, line),
+                            (sheet, _) => (sheet, Some(table.header_row.to_string())),
+                        };
                         problems.push(Problem {
                             severity: Severity::Error,
                             file: table.file.clone(),
-                            sheet: Some(table.sheet.clone()),
-                            cell: Some(table.header_row.to_string()),
+                            sheet,
+                            cell,
                             found: None,
                             message: format!(
                                 "the column {} is missing from the header row{}",
@@ -992,11 +1060,12 @@ impl<'a> Sheets<'a> {
                         .find(|c| c.name == *col)
                         .map(|c| c.aliases.join(" or "))
                         .unwrap_or_default();
+                    let (sheet, cell) = table.place(table.header_row, i);
                     problems.push(Problem {
                         severity: Severity::Error,
                         file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: Some(table.cell_name(table.header_row, i)),
+                        sheet,
+                        cell,
                         found: Some(h.clone()),
                         message: format!(
                             "\"{}\" means the payment due date, but this column holds the \
@@ -1015,11 +1084,12 @@ impl<'a> Sheets<'a> {
                         }),
                     )
                     .unwrap_or_default();
+                    let (sheet, cell) = table.place(table.header_row, i);
                     problems.push(Problem {
                         severity: Severity::Error,
                         file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: Some(table.cell_name(table.header_row, i)),
+                        sheet,
+                        cell,
                         found: Some(h.clone()),
                         message: format!(
                             "unknown column: did you mean {nearest}? rename it, or delete the \
@@ -1132,9 +1202,23 @@ impl<'a> Sheets<'a> {
         let mut pools = pools;
         for c in &cooperations {
             if let (Some(fee), Some(year)) = (c.fee, c.year) {
+                // A member that is not a party is said once, of the cooperation (by the core's
+                // check): the fee pool is shared by the members that are parties, and left out
+                // when none is (the input is refused then).
+                let members: Vec<PartyId> = c
+                    .cooperation
+                    .members()
+                    .iter()
+                    .filter(|m| known.contains(*m))
+                    .cloned()
+                    .collect();
+                if members.is_empty() {
+                    continue;
+                }
                 let pool = c
                     .cooperation
                     .fee_pool(fee, year, Key::Equal)
+                    .shared_by(members)
                     .in_currency(currency);
                 pools.push(PoolInput {
                     pool,
@@ -1182,6 +1266,7 @@ impl<'a> Sheets<'a> {
                 let place = SheetPlace {
                     file: table.file.clone(),
                     columns,
+                    by_line: table.by_line,
                 };
                 (table.sheet.clone(), place)
             })
@@ -1222,6 +1307,7 @@ impl<'a> Sheets<'a> {
             transactions_checkable: transactions_period_read
                 && parties_read.every_party
                 && every_tariff,
+            unread_ids: parties_read.unread_ids,
         })
     }
 
@@ -1248,6 +1334,10 @@ impl<'a> Sheets<'a> {
             let err = |column: &str, message: String, problems: &mut Problems| {
                 problems.push(r.cell(column).problem(Severity::Error, message, true));
             };
+            let unknown = |column: &str, id: &str, message: String, problems: &mut Problems| {
+                problems
+                    .push_unknown_party(r.cell(column).problem(Severity::Error, message, true), id);
+            };
             let member = |problems: &mut Problems| -> Option<PartyId> {
                 let text = r.required_text("party", "party", problems)?;
                 if r.cell("party").is_empty() {
@@ -1260,7 +1350,12 @@ impl<'a> Sheets<'a> {
                         known.iter().map(|k| (k.as_str(), k.to_string())),
                     )
                     .map_or(String::new(), |n| format!(" (did you mean {n}?)"));
-                    err("party", format!("unknown party {id}{hint}"), problems);
+                    unknown(
+                        "party",
+                        id.as_str(),
+                        format!("unknown party {id}{hint}"),
+                        problems,
+                    );
                     return None;
                 }
                 Some(id)
@@ -1356,7 +1451,12 @@ impl<'a> Sheets<'a> {
                                 .filter_map(|s| party_id(&r, "approved_by", s, problems))
                                 .collect();
                             for p in ids.iter().filter(|p| !known.contains(*p)) {
-                                err("approved_by", format!("unknown party {p}"), problems);
+                                unknown(
+                                    "approved_by",
+                                    p.as_str(),
+                                    format!("unknown party {p}"),
+                                    problems,
+                                );
                             }
                             ids
                         };
@@ -1476,7 +1576,7 @@ impl<'a> Sheets<'a> {
                             Some(WrittenExcess::Absorb(who)) => match PartyId::new(who) {
                                 Ok(id) if known.contains(&id) => Some(ExcessPolicy::Absorb(id)),
                                 _ => {
-                                    err("value", format!("unknown party {who}"), problems);
+                                    unknown("value", who, format!("unknown party {who}"), problems);
                                     None
                                 }
                             },
@@ -2081,15 +2181,18 @@ impl<'a> Sheets<'a> {
             every_party: true,
             every_term: true,
             every_users: true,
+            unread_ids: Vec::new(),
         };
         let rows = self.rows("Parties");
         for r in &rows {
             let Some(id) = r.required_text("id", "id", problems) else {
                 read.every_party = false;
+                read.unread_ids.push(None);
                 continue;
             };
             let Some(id) = party_id(r, "id", &id, problems) else {
                 read.every_party = false;
+                read.unread_ids.push(Some(id));
                 continue;
             };
             if let Some(first) = places.get(&id) {
@@ -2232,9 +2335,10 @@ impl<'a> Sheets<'a> {
                 value = Some(Decimal::ONE);
             }
             let Some(p) = list.iter_mut().find(|p| p.id.as_str() == party) else {
-                problems.push(
+                problems.push_unknown_party(
                     r.cell("party")
                         .problem(Severity::Error, "unknown party", true),
+                    &party,
                 );
                 continue;
             };

@@ -872,7 +872,7 @@ fn users_of<'a>(
 /// A caller that reads the agreement from a file validates it with this alone: the model refuses
 /// what the file would be refused for.
 pub fn check(model: &Model) -> Vec<Problem> {
-    check_model(model, true)
+    check_model(model, true, &|_| false)
 }
 
 /// As [`check`], without the memberships (R8, R9) and the participants they leave without a
@@ -882,17 +882,37 @@ pub fn check(model: &Model) -> Vec<Problem> {
 /// would only be a consequence of a problem said already. Such a model is refused anyway (the
 /// caller has said why), so [`invoices_due`] never computes without this check.
 pub fn check_except_memberships(model: &Model) -> Vec<Problem> {
-    check_model(model, false)
+    check_model(model, false, &|_| false)
 }
 
-fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
+/// As [`check_except_memberships`], for a caller that could not read some parties' ids: a
+/// party named anywhere (the issuer, a pool's participant, payer or absorbing party, a row of
+/// the register, the user counts or the providers' costs, an approval, a cooperation's member)
+/// that is not a party of the agreement is not said when `may_be_unread` holds for it, since
+/// it may be one of the parties whose id could not be read (the caller has said why). The
+/// caller decides which ids may be; `may_be_unread` is asked of every party named that the
+/// agreement does not know, so a caller may also learn them by it.
+pub fn check_with_unread_parties(
+    model: &Model,
+    may_be_unread: &dyn Fn(&PartyId) -> bool,
+) -> Vec<Problem> {
+    check_model(model, false, may_be_unread)
+}
+
+fn check_model(
+    model: &Model,
+    with_memberships: bool,
+    may_be_unread: &dyn Fn(&PartyId) -> bool,
+) -> Vec<Problem> {
+    // A party the agreement does not know, that is not one it could not read.
+    let unknown = |id: &PartyId| !model.agreement.contains(id) && !may_be_unread(id);
     let mut problems = Vec::new();
     let settings = &model.settings;
     let agreement = &model.agreement;
     let setting = |field: &'static str, message: String| {
         Problem::new(Subject::Agreement, None, message).at(Some(field))
     };
-    if !agreement.contains(&settings.issuer) {
+    if unknown(&settings.issuer) {
         problems.push(
             setting("issuer", "the issuer must be one of the parties".to_owned())
                 .found(&settings.issuer),
@@ -955,7 +975,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
                 .at(Some("joined")),
             );
         }
-        for a in t.approved_by.iter().filter(|a| !agreement.contains(a)) {
+        for a in t.approved_by.iter().filter(|a| unknown(a)) {
             problems.push(
                 problem(format!("party {} is approved by an unknown party", t.party))
                     .at(Some("approved_by"))
@@ -1037,7 +1057,10 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
             );
         }
         if let Err(e) = check_pool(agreement, &p.pool, &model.thresholds) {
-            for x in e.problems() {
+            for x in e.problems().iter().filter(|x| match x {
+                crate::error::SplitError::UnknownParty { party, .. } => unknown(party),
+                _ => true,
+            }) {
                 problems.push(problem(x.to_string()).at(x.field()));
             }
         }
@@ -1070,7 +1093,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
         if is_party {
             known = Some(party);
         }
-        if !is_party {
+        if !is_party && !may_be_unread(&r.party) {
             let message = match r.source {
                 Some(_) => "the party is not a party of the agreement".to_owned(),
                 None => format!("party {} is not a party of the agreement", r.party),
@@ -1090,7 +1113,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
         }
     }
     for (i, c) in model.user_counts.iter().enumerate() {
-        if !agreement.contains(&c.party) {
+        if unknown(&c.party) {
             problems.push(
                 row(
                     "user count",
@@ -1104,7 +1127,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
         }
     }
     for (i, c) in model.provider_costs.iter().enumerate() {
-        if !agreement.contains(&c.provider) {
+        if unknown(&c.provider) {
             problems.push(
                 row(
                     "provider cost",
@@ -1119,12 +1142,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
     }
     for c in &model.cooperations {
         let id = c.cooperation.id();
-        for m in c
-            .cooperation
-            .members()
-            .iter()
-            .filter(|m| !agreement.contains(m))
-        {
+        for m in c.cooperation.members().iter().filter(|m| unknown(m)) {
             problems.push(
                 Problem::new(
                     Subject::Cooperation(id.to_owned()),
