@@ -2006,7 +2006,7 @@ impl<'a> Sheets<'a> {
             .get("member_limit")
             .and_then(|r| r.cell("value").whole(problems, "member_limit", 1));
         let fee_vat = match values.get("fee_vat") {
-            Some(r) => r.vat("value", problems),
+            Some(r) => r.vat("value", "fee_vat", problems),
             None => Some(VatRate::Zero),
         };
         let yes_no = |key: &str, default: bool, problems: &mut Problems| {
@@ -2054,7 +2054,7 @@ impl<'a> Sheets<'a> {
             }
         };
         let transactions_vat = match values.get("transactions_vat") {
-            Some(r) => r.vat("value", problems),
+            Some(r) => r.vat("value", "transactions_vat", problems),
             None => Some(VatRate::Zero),
         };
         let language = match text("language", problems).as_deref().map(str::trim) {
@@ -2388,17 +2388,39 @@ impl<'a> Sheets<'a> {
         if rows.is_empty() {
             return ThresholdTable::swedish_lou();
         }
+        // Each row's problem is said at its cell (a date given twice, an amount not above 0):
+        // the table of the rows left is then not checked again as a whole, which would say
+        // the same without a place, and the shipped table stands in (the load is refused).
+        let mut sound = true;
+        let mut seen: BTreeMap<NaiveDate, String> = BTreeMap::new();
         let entries: Vec<Threshold> = rows
             .iter()
             .filter_map(|r| {
                 let from = r.date("in_force_from", "in_force_from", problems);
                 let amount = r.money("amount", "amount", problems);
+                if from.is_none() || amount.is_none() {
+                    sound = false;
+                }
                 if let Some(a) = amount.filter(|a| !a.is_positive()) {
                     problems.push(r.cell("amount").problem(
                         Severity::Error,
                         format!("a threshold must be above 0, found {a}"),
                         false,
                     ));
+                    sound = false;
+                }
+                if let Some(day) = from {
+                    let place = r.cell("in_force_from").source().to_string();
+                    if let Some(first) = seen.get(&day) {
+                        problems.push(r.cell("in_force_from").problem(
+                            Severity::Error,
+                            format!("a threshold from {day} is given twice (first at {first})"),
+                            true,
+                        ));
+                        sound = false;
+                    } else {
+                        seen.insert(day, place);
+                    }
                 }
                 Some(Threshold {
                     in_force_from: from?,
@@ -2406,6 +2428,9 @@ impl<'a> Sheets<'a> {
                 })
             })
             .collect();
+        if !sound {
+            return ThresholdTable::swedish_lou();
+        }
         ThresholdTable::new(entries).unwrap_or_else(|e| {
             problems.push(Problem {
                 severity: Severity::Error,
@@ -2473,12 +2498,18 @@ impl<'a> Sheets<'a> {
                         }),
                     }),
                     ("equal" | "lika", None) => Some(Key::Equal),
-                    ("weight" | "vikt", Some(figure)) => Some(Key::Weight { figure }),
+                    ("weight" | "vikt", Some(figure)) if !figure.is_empty() => {
+                        Some(Key::Weight { figure })
+                    }
                     ("fixed" | "fast", None) => Some(Key::Fixed {
                         amounts: fixed.get(&id).cloned().unwrap_or_default(),
                     }),
                     ("direct" | "direkt", Some(p)) => {
-                        party_id(&r, "key", &p, problems).map(|party| Key::Direct { party })
+                        // A payer's id that is not one is said once, by party_id.
+                        let Some(party) = party_id(&r, "key", &p, problems) else {
+                            return None;
+                        };
+                        Some(Key::Direct { party })
                     }
                     _ => None,
                 };
@@ -2529,9 +2560,23 @@ impl<'a> Sheets<'a> {
                     false,
                 ));
             }
+            // An excess policy without a cap would be ignored without a word (R2).
+            if r.cell("cap").is_empty() && !r.cell("excess").is_empty() {
+                problems.push(r.cell("excess").problem(
+                    Severity::Error,
+                    "an excess policy applies only to a capped pool: give the cap, or empty \
+                     this cell",
+                    true,
+                ));
+            }
             let year = r
                 .whole("year", "year", 1900, problems)
                 .and_then(|y| i32::try_from(y).ok());
+            if year.is_none() && !r.cell("year").is_empty() {
+                // Said at its cell: what the core says of a missing year (a lou cap needs
+                // it) is not said again.
+                problems.stand_in(&r.cell("year").problem(Severity::Error, "", false));
+            }
             // The period a pool covers is shown to the reader on its invoice lines, not
             // computed with, but it must still be a period: two dates, the last not before the
             // first.
@@ -2566,7 +2611,7 @@ impl<'a> Sheets<'a> {
             let vat = if r.cell("vat").is_empty() {
                 Some(VatRate::Zero)
             } else {
-                r.vat("vat", problems)
+                r.vat("vat", "vat", problems)
             };
             // A pool whose amount, key, VAT or due dates cannot be read (said at their cells) is
             // still checked, with stand-ins (0, equal shares, 0 %, no due date): its cap, its
@@ -2874,7 +2919,7 @@ impl<'a> Sheets<'a> {
                     vat: if r.cell("vat").is_empty() {
                         VatRate::Zero
                     } else {
-                        r.vat("vat", problems).unwrap_or_default()
+                        r.vat("vat", "vat", problems).unwrap_or_default()
                     },
                     source: Some(r.cell("amount").source()),
                 });
@@ -2982,14 +3027,20 @@ impl Sheets<'_> {
                 }
             }
             let name = r.required_text("name", "name", problems);
-            let members: Vec<PartyId> = r
-                .required_text("members", "members", problems)
+            let members_text = r.required_text("members", "members", problems);
+            let members: Vec<PartyId> = members_text
+                .as_deref()
                 .map(|t| {
-                    split_list(&t)
+                    split_list(t)
                         .filter_map(|s| party_id(&r, "members", s, problems))
                         .collect()
                 })
                 .unwrap_or_default();
+            // Every member could be read: else what is said of the members (none, too many,
+            // an administrator who is not one) would follow from a cell said already.
+            let members_read = members_text
+                .as_deref()
+                .is_some_and(|t| split_list(t).count() == members.len());
             let limit = r.whole("member_limit", "member_limit", 1, problems);
             let administrator = r
                 .text("administrator", problems)
@@ -3016,6 +3067,16 @@ impl Sheets<'_> {
                         })
                     });
                     match parsed {
+                        Some(c) if covers.contains(&c) => {
+                            problems.push(r.cell("covers").problem(
+                                Severity::Error,
+                                format!(
+                                    "covers names {}:{} twice: its costs would be counted twice",
+                                    c.counted, c.priced_as
+                                ),
+                                true,
+                            ));
+                        }
                         Some(c) => covers.push(c),
                         None => problems.push(r.cell("covers").problem(
                             Severity::Error,
@@ -3025,7 +3086,7 @@ impl Sheets<'_> {
                     }
                 }
             }
-            let (Some(id), Some(name), Some(limit)) = (id, name, limit) else {
+            let (Some(id), Some(name), Some(limit), true) = (id, name, limit, members_read) else {
                 continue;
             };
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -3575,7 +3636,8 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn vat(&self, column: &str, problems: &mut Problems) -> Option<VatRate> {
+    /// The VAT rate in `column`, said to be `what` when it is not one.
+    fn vat(&self, column: &str, what: &str, problems: &mut Problems) -> Option<VatRate> {
         let cell = self.cell(column);
         let text = cell
             .raw()
@@ -3595,7 +3657,7 @@ impl<'a> RowReader<'a> {
         if rate.is_none() {
             problems.push(cell.problem(
                 Severity::Error,
-                format!("{column} must be 0, 6, 12, 25 or outside"),
+                format!("{what} must be 0, 6, 12, 25 or outside"),
                 true,
             ));
         }

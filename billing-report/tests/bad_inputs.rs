@@ -1732,6 +1732,143 @@ fn independent_errors_are_all_reported_at_once() {
                 "Users!A73: the party is not a party of the agreement (6 times; also at A74, A75, A76, A77, A78)",
             ],
         ),
+        // A VAT setting that is not a rate was said to be "value".
+        (
+            "vat-setting-named",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                push_row(t, "Settings", &["fee_vat", "20"]);
+                set(t, "Pools", "C3", "x");
+            },
+            &[
+                "Settings!B11: fee_vat must be 0, 6, 12, 25 or outside, found \"20\"",
+                "Pools!C3: amount must be a number, found \"x\"",
+            ],
+        ),
+        // An annual fee beside a budget from the start failed when computing, at no place.
+        (
+            "annual-fee-and-budget-from-the-start",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                push_row(t, "Settings", &["annual_fee", "12000"]);
+                set(t, "Parties", "E2", "x");
+            },
+            &[
+                "Settings!B11: annual_fee and the budget valid from 2010-01-01 both give the annual fee from the start: keep one (a budget may start later), found \"12000.00\"",
+                "Parties!E2: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        // An empty payer was said twice at the key's cell.
+        (
+            "empty-payer-said-once",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E3", "direct:");
+                set(t, "Budget", "C3", "50000.005");
+            },
+            &[
+                "Pools!E3: not a valid party id: a party id may not be empty, found \"direct:\"",
+                "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+            ],
+        ),
+        // A figure that no party has was said once per party.
+        (
+            "missing-figure-said-once",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "weight:invånare");
+                set(t, "Users", "C5", "2010-13-01");
+            },
+            &[
+                "Pools!E2: pool upgrade-2011: 12 parties have no invånare, which the key needs: 0821, 0834,",
+                "Users!C5: first_day must be a date (YYYY-MM-DD)\n",
+            ],
+        ),
+        // A cooperation without members was also said to have none.
+        (
+            "cooperation-without-members-said-once",
+            Form::Csv,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "C2", "");
+                set(t, "Parties", "C3", "1");
+            },
+            &[
+                "Cooperations!C2: members is required, the cell is empty",
+                "Parties!C3: not a valid organisation number",
+            ],
+        ),
+        // A cost covered twice was counted twice in the fee review, without a word.
+        (
+            "cooperation-covers-twice",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "I2", "login:sms, login:sms");
+                set(t, "Tariffs", "B2", "0,3o");
+            },
+            &[
+                "Cooperations!I2: covers names login:sms twice: its costs would be counted twice, found \"login:sms, login:sms\"",
+                "Tariffs!B2: price must be a number, found \"0,3o\"",
+            ],
+        ),
+        // An excess policy without a cap was ignored without a word.
+        (
+            "excess-without-cap",
+            Form::Csv,
+            "stockholm-2020",
+            |t| {
+                set(t, "Pools", "G2", "");
+                set(t, "Pools", "H2", "redistribute");
+                set(t, "Parties", "E5", "x");
+            },
+            &[
+                "Pools!H2: an excess policy applies only to a capped pool: give the cap, or empty this cell, found \"redistribute\"",
+                "Parties!E5: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        // A year that could not be read was also said to be missing for a lou cap.
+        (
+            "unreadable-year-said-once",
+            Form::Xlsx,
+            "stockholm-2020",
+            |t| {
+                set(t, "Pools", "I2", "2020.5");
+                set(t, "Pools", "C3", "x");
+            },
+            &[
+                "Pools!I2: year must be a whole number of at least 1900, found \"2020.5\"",
+                "Pools!C3: amount must be a number, found \"x\"",
+            ],
+        ),
+        // A threshold not above 0 was said again, and a date given twice only, of the
+        // table at no cell.
+        (
+            "threshold-rows-at-their-cells",
+            Form::Csv,
+            "stockholm-2020",
+            |t| {
+                t.insert(
+                    "Thresholds".to_owned(),
+                    vec![
+                        vec!["in_force_from".into(), "amount".into()],
+                        vec!["2016-01-01".into(), "534890".into()],
+                        vec!["2020-01-01".into(), "-5".into()],
+                        vec!["2020-01-01".into(), "615312".into()],
+                    ],
+                );
+            },
+            &[
+                "Thresholds!B3: a threshold must be above 0, found -5.00",
+                "Thresholds!A4: a threshold from 2020-01-01 is given twice (first at Thresholds!A3), found \"2020-01-01\"",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();

@@ -919,6 +919,22 @@ fn check_model(
         );
     }
     let user_fees = !model.budgets.is_empty() || model.annual_fee.is_some();
+    // R5: one annual fee at a time. A fee given as a price is in force from the start, so a
+    // budget from that day gives a second one (found when computing, without a place, before).
+    if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
+        if model.budgets.iter().any(|b| b.budget.valid_from == start) {
+            problems.push(
+                setting(
+                    "annual_fee",
+                    format!(
+                        "annual_fee and the budget valid from {start} both give the annual fee \
+                         from the start: keep one (a budget may start later)"
+                    ),
+                )
+                .found(fee.value),
+            );
+        }
+    }
     if settings.start.is_none() && user_fees {
         problems.push(setting(
             "start",
@@ -1057,11 +1073,31 @@ fn check_model(
             );
         }
         if let Err(e) = check_pool(agreement, &p.pool, &model.thresholds) {
-            for x in e.problems().iter().filter(|x| match x {
-                crate::error::SplitError::UnknownParty { party, .. } => unknown(party),
-                _ => true,
-            }) {
-                problems.push(problem(x.to_string()).at(x.field()));
+            use crate::error::SplitError;
+            // The parties missing one figure are said in one problem: one cause (a figure
+            // not given, or given under another name), said once per party before.
+            let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for x in e.problems() {
+                match x {
+                    SplitError::UnknownParty { party, .. } if !unknown(party) => {}
+                    SplitError::MissingFigure { party, figure, .. } => {
+                        missing.entry(figure).or_default().push(party.as_str());
+                    }
+                    _ => problems.push(problem(x.to_string()).at(x.field())),
+                }
+            }
+            for (figure, parties) in missing {
+                let message = match parties.as_slice() {
+                    [party] => {
+                        format!("pool {id}: party {party} has no {figure}, which the key needs")
+                    }
+                    _ => format!(
+                        "pool {id}: {} parties have no {figure}, which the key needs: {}",
+                        parties.len(),
+                        parties.join(", ")
+                    ),
+                };
+                problems.push(problem(message).at(Some("key")));
             }
         }
     }
