@@ -2506,10 +2506,9 @@ impl<'a> Sheets<'a> {
                     }),
                     ("direct" | "direkt", Some(p)) => {
                         // A payer's id that is not one is said once, by party_id.
-                        let Some(party) = party_id(&r, "key", &p, problems) else {
-                            return None;
-                        };
-                        Some(Key::Direct { party })
+                        Some(Key::Direct {
+                            party: party_id(&r, "key", &p, problems)?,
+                        })
                     }
                     _ => None,
                 };
