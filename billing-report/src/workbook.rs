@@ -2456,21 +2456,48 @@ impl<'a> Sheets<'a> {
         problems: &mut Problems,
     ) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
+        // The cell of each pool's first row, and the pools with a row that could not be read:
+        // what the core says of their sums and parties without an amount would follow from
+        // that row, said already.
+        let mut fixed_at: BTreeMap<String, Problem> = BTreeMap::new();
+        let mut fixed_unread: BTreeSet<String> = BTreeSet::new();
         for r in self.rows("FixedAmounts") {
             let pool = r.required_text("pool", "pool", problems);
             let party = r
                 .required_text("party", "party", problems)
                 .and_then(|p| party_id(&r, "party", &p, problems));
             let amount = r.money("amount", "amount", problems);
-            if let (Some(pool), Some(party), Some(amount)) = (pool, party, amount) {
-                fixed.entry(pool).or_default().insert(
-                    party,
-                    Sourced {
-                        value: amount,
-                        source: Some(r.cell("amount").source()),
-                    },
-                );
+            let Some(pool) = pool else {
+                continue;
+            };
+            fixed_at
+                .entry(pool.clone())
+                .or_insert_with(|| r.cell("pool").problem(Severity::Warning, "", true));
+            let (Some(party), Some(amount)) = (party, amount) else {
+                fixed_unread.insert(pool);
+                continue;
+            };
+            let amounts = fixed.entry(pool.clone()).or_default();
+            if let Some(first) = amounts.get(&party) {
+                // A second amount replaced the first without a word.
+                problems.push(r.cell("party").problem(
+                    Severity::Error,
+                    format!(
+                        "the fixed amount of party {party} for pool {pool} is given twice (first at {})",
+                        first.source.as_ref().map_or("?", |s| s.as_str())
+                    ),
+                    false,
+                ));
+                fixed_unread.insert(pool);
+                continue;
             }
+            amounts.insert(
+                party,
+                Sourced {
+                    value: amount,
+                    source: Some(r.cell("amount").source()),
+                },
+            );
         }
         let mut out: Vec<PoolInput> = Vec::new();
         for r in self.rows("Pools") {
@@ -2686,6 +2713,11 @@ impl<'a> Sheets<'a> {
                     }
                 }
             };
+            if fixed_unread.contains(pool.id().as_ref()) {
+                for column in ["amount", "key"] {
+                    problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
+                }
+            }
             out.push(PoolInput {
                 pool,
                 due,
@@ -2695,21 +2727,17 @@ impl<'a> Sheets<'a> {
                 cells: r.cells(),
             });
         }
-        for pool in fixed.keys() {
+        for (pool, at) in fixed_at {
             let is_fixed = out
                 .iter()
                 .any(|p| p.pool.id().as_ref() == pool && matches!(p.pool.key(), Key::Fixed { .. }));
             if !is_fixed {
-                if let Some((table, _)) = self.found.get("FixedAmounts") {
-                    problems.push(Problem {
-                        severity: Severity::Warning,
-                        file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: None,
-                        found: Some(pool.clone()),
-                        message: "fixed amounts for a pool that is not a pool with the fixed key, ignored".to_owned(),
-                    });
-                }
+                problems.push(Problem {
+                    message: "fixed amounts for a pool that is not a pool with the fixed key, \
+                              ignored"
+                        .to_owned(),
+                    ..at
+                });
             }
         }
         out

@@ -72,6 +72,23 @@ fn users_as_file(t: &mut Tables) {
     push_row(t, "Settings", &["users_file", "register.csv"]);
 }
 
+/// A FixedAmounts sheet for the pool upgrade-2011: (party, amount) rows.
+fn fixed_amounts(t: &mut Tables, rows: &[(&str, &str)]) {
+    let mut sheet = vec![vec![
+        "pool".to_owned(),
+        "party".to_owned(),
+        "amount".to_owned(),
+    ]];
+    for (party, amount) in rows {
+        sheet.push(vec![
+            "upgrade-2011".to_owned(),
+            (*party).to_owned(),
+            (*amount).to_owned(),
+        ]);
+    }
+    t.insert("FixedAmounts".to_owned(), sheet);
+}
+
 fn drop_row(t: &mut Tables, sheet: &str, row: usize) {
     t.get_mut(sheet).unwrap().remove(row - 1);
 }
@@ -1868,6 +1885,50 @@ fn independent_errors_are_all_reported_at_once() {
                 "Thresholds!B3: a threshold must be above 0, found -5.00",
                 "Thresholds!A4: a threshold from 2020-01-01 is given twice (first at Thresholds!A3), found \"2020-01-01\"",
             ],
+        ),
+        // A fixed key without amounts was said once per party, and again as a sum short of
+        // the pool.
+        (
+            "fixed-amounts-missing-said-once",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Budget", "C3", "50000.005");
+            },
+            &[
+                "Pools!E2: pool upgrade-2011: 12 parties have no fixed amount, which the key needs: 0821, 0834,",
+                "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+            ],
+        ),
+        // A fixed amount that could not be read was also said to be missing, and the sum
+        // short.
+        (
+            "unreadable-fixed-amount-said-once",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "abc")]);
+                set(t, "Users", "C5", "2010-13-01");
+            },
+            &[
+                "FixedAmounts!C3: amount must be a number, found \"abc\"",
+                "Users!C5: first_day must be a date (YYYY-MM-DD)\n",
+            ],
+        ),
+        // A party's fixed amount given twice: the second replaced the first without a word.
+        (
+            "fixed-amount-given-twice",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "50000"), ("0821", "0")]);
+            },
+            &["FixedAmounts!B4: the fixed amount of party 0821 for pool upgrade-2011 is given twice (first at FixedAmounts!C2)"],
         ),
     ];
     let t = tmp();

@@ -1076,12 +1076,25 @@ fn check_model(
             use crate::error::SplitError;
             // The parties missing one figure are said in one problem: one cause (a figure
             // not given, or given under another name), said once per party before.
+            // So are the parties without a fixed amount, and then the amounts' sum is not
+            // said to fall short: it would, for their amounts missing.
             let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            let without_fixed = e
+                .problems()
+                .iter()
+                .any(|x| matches!(x, SplitError::MissingFixedAmount { .. }));
             for x in e.problems() {
                 match x {
                     SplitError::UnknownParty { party, .. } if !unknown(party) => {}
+                    SplitError::FixedAmountsDoNotAddUp { .. } if without_fixed => {}
                     SplitError::MissingFigure { party, figure, .. } => {
                         missing.entry(figure).or_default().push(party.as_str());
+                    }
+                    SplitError::MissingFixedAmount { party, .. } => {
+                        missing
+                            .entry("fixed amount")
+                            .or_default()
+                            .push(party.as_str());
                     }
                     _ => problems.push(problem(x.to_string()).at(x.field())),
                 }
