@@ -2745,6 +2745,9 @@ impl<'a> Sheets<'a> {
 
     fn budgets(&self, problems: &mut Problems) -> Vec<BudgetInput> {
         let mut by_date: BTreeMap<NaiveDate, BudgetInput> = BTreeMap::new();
+        // The first reference date and user count given for each budget, with their cells.
+        let mut references: BTreeMap<NaiveDate, (NaiveDate, String)> = BTreeMap::new();
+        let mut counts: BTreeMap<NaiveDate, (u64, String)> = BTreeMap::new();
         for r in self.rows("Budget") {
             let valid_from = r.date("valid_from", "valid_from", problems);
             let line = r.required_text("line", "line", problems);
@@ -2764,35 +2767,47 @@ impl<'a> Sheets<'a> {
                 },
                 users: None,
             });
-            // One budget has one reference date and one user count: rows that disagree are an
-            // error, not a silent last-row-wins.
+            // One budget has one reference date and one user count: a row that disagrees with
+            // the first given is an error at its cell (not a silent last-row-wins, and not
+            // said again of the rows after it that agree with the first).
             if let Some(reference) = reference {
-                if entry.budget.reference_date != reference
-                    && entry.budget.reference_date != valid_from
-                {
-                    problems.push(r.cell("reference_date").problem(
-                        Severity::Error,
-                        format!(
-                            "the budget from {valid_from} already has the reference date {}",
-                            entry.budget.reference_date
-                        ),
-                        true,
-                    ));
+                match references.get(&valid_from) {
+                    Some((first, at)) if *first != reference => {
+                        problems.push(r.cell("reference_date").problem(
+                            Severity::Error,
+                            format!(
+                                "the budget from {valid_from} already has the reference date \
+                                 {first} (at {at}): one budget has one"
+                            ),
+                            true,
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        let at = r.cell("reference_date").source().to_string();
+                        references.insert(valid_from, (reference, at));
+                        entry.budget.reference_date = reference;
+                    }
                 }
-                entry.budget.reference_date = reference;
             }
             if let Some(n) = users {
-                if entry.users.is_some_and(|m| m != n) {
-                    problems.push(r.cell("users").problem(
-                        Severity::Error,
-                        format!(
-                            "the budget from {valid_from} already has {} users",
-                            entry.users.unwrap_or_default()
-                        ),
-                        true,
-                    ));
+                match counts.get(&valid_from) {
+                    Some((first, at)) if *first != n => {
+                        problems.push(r.cell("users").problem(
+                            Severity::Error,
+                            format!(
+                                "the budget from {valid_from} already has {first} users (at \
+                                 {at}): one budget has one count"
+                            ),
+                            true,
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        counts.insert(valid_from, (n, r.cell("users").source().to_string()));
+                        entry.users = users;
+                    }
                 }
-                entry.users = users;
             }
             entry.budget.lines.push(BudgetLine {
                 name: line,

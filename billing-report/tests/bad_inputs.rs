@@ -1930,6 +1930,36 @@ fn independent_errors_are_all_reported_at_once() {
             },
             &["FixedAmounts!B4: the fixed amount of party 0821 for pool upgrade-2011 is given twice (first at FixedAmounts!C2)"],
         ),
+        // A budget's last row with another reference date won without a word, when the
+        // rows before gave the budget's own first day.
+        (
+            "budget-reference-date-of-the-last-row",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Budget", "D7", "2010-03-01");
+                set(t, "Parties", "E3", "x");
+            },
+            &[
+                "Budget!D7: the budget from 2010-01-01 already has the reference date 2010-01-01 (at Budget!D2): one budget has one, found \"2010-03-01\"",
+                "Parties!E3: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        // One user count that differs was said twice: at its row, and at the next row that
+        // agreed with the first.
+        (
+            "budget-user-count-said-once",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Budget", "F1", "users");
+                for row in 2..=7 {
+                    set(t, "Budget", &format!("F{row}"), "90");
+                }
+                set(t, "Budget", "F3", "91");
+            },
+            &["Budget!F3: the budget from 2010-01-01 already has 90 users (at Budget!F2): one budget has one count, found \"91\""],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
