@@ -89,6 +89,23 @@ fn fixed_amounts(t: &mut Tables, rows: &[(&str, &str)]) {
     t.insert("FixedAmounts".to_owned(), sheet);
 }
 
+/// A UserCounts sheet of (party, date, count) rows.
+fn user_counts(t: &mut Tables, rows: &[(&str, &str, &str)]) {
+    let mut sheet = vec![vec![
+        "party".to_owned(),
+        "date".to_owned(),
+        "count".to_owned(),
+    ]];
+    for (party, date, count) in rows {
+        sheet.push(vec![
+            (*party).to_owned(),
+            (*date).to_owned(),
+            (*count).to_owned(),
+        ]);
+    }
+    t.insert("UserCounts".to_owned(), sheet);
+}
+
 fn drop_row(t: &mut Tables, sheet: &str, row: usize) {
     t.get_mut(sheet).unwrap().remove(row - 1);
 }
@@ -1959,6 +1976,34 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Budget", "F3", "91");
             },
             &["Budget!F3: the budget from 2010-01-01 already has 90 users (at Budget!F2): one budget has one count, found \"91\""],
+        ),
+        // A party's count given twice for a date was found only when computing, at no cell.
+        (
+            "user-count-given-twice",
+            Form::Csv,
+            "ikomet-3",
+            |t| {
+                user_counts(t, &[("0120", "2019-01-01", "3"), ("0120", "2019-01-01", "4")]);
+                set(t, "Parties", "C3", "212000-1388");
+            },
+            &[
+                "UserCounts!B3: party 0120 has two counts for 2019-01-01 (first at UserCounts!C2), found \"2019-01-01\"",
+                "Parties!C3: not a valid organisation number",
+            ],
+        ),
+        // User counts beside a register were left out without a word.
+        (
+            "user-counts-beside-a-register",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                user_counts(t, &[("0880", "2010-01-01", "3")]);
+                set(t, "Budget", "C3", "50000.005");
+            },
+            &[
+                "UserCounts!A2: user counts are given beside a user register: they are used instead of one, never beside it; keep one of the two",
+                "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+            ],
         ),
     ];
     let t = tmp();

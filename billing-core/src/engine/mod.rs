@@ -919,6 +919,22 @@ fn check_model(
         );
     }
     let user_fees = !model.budgets.is_empty() || model.annual_fee.is_some();
+    // The user counts are used instead of a register, never beside one: given both, the
+    // counts were left out without a word.
+    if !model.registrations.is_empty() {
+        if let Some(c) = model.user_counts.first() {
+            problems.push(
+                Problem::new(
+                    Subject::Agreement,
+                    c.source.as_ref(),
+                    "user counts are given beside a user register: they are used instead of \
+                     one, never beside it; keep one of the two"
+                        .to_owned(),
+                )
+                .at(Some("party")),
+            );
+        }
+    }
     // R5: one annual fee at a time. A fee given as a price is in force from the start, so a
     // budget from that day gives a second one (found when computing, without a place, before).
     if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
@@ -1161,7 +1177,30 @@ fn check_model(
             );
         }
     }
+    // A party's count given twice for one date: found when computing before, without its row.
+    let mut counted: rustc_hash::FxHashMap<(&str, NaiveDate), Option<&crate::id::SourceRef>> =
+        rustc_hash::FxHashMap::default();
     for (i, c) in model.user_counts.iter().enumerate() {
+        match counted.entry((c.party.as_str(), c.date)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = first
+                    .get()
+                    .map_or(String::new(), |s| format!(" (first at {s})"));
+                problems.push(
+                    row(
+                        "user count",
+                        i + 1,
+                        c.source.as_ref(),
+                        format!("party {} has two counts for {}{first}", c.party, c.date),
+                    )
+                    .at(Some("date"))
+                    .found(c.date),
+                );
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(c.source.as_ref());
+            }
+        }
         if unknown(&c.party) {
             problems.push(
                 row(
