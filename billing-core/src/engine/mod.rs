@@ -919,22 +919,7 @@ fn check_model(
         );
     }
     let user_fees = !model.budgets.is_empty() || model.annual_fee.is_some();
-    // The user counts are used instead of a register, never beside one: given both, the
-    // counts were left out without a word.
-    if !model.registrations.is_empty() {
-        if let Some(c) = model.user_counts.first() {
-            problems.push(
-                Problem::new(
-                    Subject::Agreement,
-                    c.source.as_ref(),
-                    "user counts are given beside a user register: they are used instead of \
-                     one, never beside it; keep one of the two"
-                        .to_owned(),
-                )
-                .at(Some("party")),
-            );
-        }
-    }
+
     // R5: one annual fee at a time. A fee given as a price is in force from the start, so a
     // budget from that day gives a second one (found when computing, without a place, before).
     if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
