@@ -760,41 +760,6 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
             }
         }
         read.input.registrations = std::mem::take(&mut model.registrations);
-        // User counts are used instead of a register: beside one they are left out, which is
-        // said (a warning: the template offers both sheets, each with an example row).
-        if let (false, Some(c)) = (
-            read.input.registrations.is_empty(),
-            read.input.user_counts.first(),
-        ) {
-            let (sheet, cell) = c
-                .source
-                .as_ref()
-                .and_then(|s| s.as_str().split_once('!'))
-                .unwrap_or_default();
-            let place = read.input.places.get(sheet);
-            let file = place.map_or_else(|| path.display().to_string(), |p| p.file.clone());
-            // A file named by a setting is located by line.
-            let (sheet, cell) = match place {
-                Some(p) if p.by_line => (
-                    None,
-                    Some(
-                        cell.trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                            .to_owned(),
-                    ),
-                ),
-                _ => (Some(sheet.to_owned()), Some(cell.to_owned())),
-            };
-            problems.push(Problem {
-                severity: Severity::Warning,
-                file,
-                sheet,
-                cell,
-                found: None,
-                message: "user counts are given beside a user register: the register is used \
-                          and the counts are left out; keep one of the two"
-                    .to_owned(),
-            });
-        }
         // The transactions file is read when the agreement is computed; an input refused for
         // other problems reads it here, so that its bad rows are said in the same run, unless
         // a party, a tariff or the billing period could not be read (its rows would be checked

@@ -1231,27 +1231,6 @@ fn five_errors_are_all_reported_at_once() {
     assert!(!out.exists());
 }
 
-/// User counts beside a register were left out without a word: said as a warning (the
-/// template offers both sheets, each with an example row, and must pass `check`).
-#[test]
-fn user_counts_beside_a_register_are_said_to_be_left_out() {
-    let t = tmp();
-    let mut tb = tables("kalmar-2010");
-    user_counts(&mut tb, &[("0880", "2010-01-01", "3")]);
-    let dir = t.path().join("avtal");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (sheet, rows) in &tb {
-        write_csv(&dir.join(format!("{sheet}.csv")), rows);
-    }
-    let r = cli(&["check", s(&dir)]).expect(0);
-    let warning = format!(
-        "warning: {}: UserCounts!C2: user counts are given beside a user register: the register \
-         is used and the counts are left out; keep one of the two\n",
-        s(&dir.join("UserCounts.csv"))
-    );
-    assert!(r.stderr.contains(&warning), "{}", r.stderr);
-}
-
 /// 9999-12-31, the usual "no end" of exports, is read as no end in a registration's last day
 /// and a tariff's valid_to (and not walked day by day); elsewhere it is refused at its cell.
 #[test]
