@@ -35,7 +35,8 @@ use std::sync::{Arc, Mutex};
 use indexmap::IndexSet;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
 
-/// The formats of the cells of the invoice workbooks and the overview.
+/// The formats of the cells of the invoice workbooks and the overview, and any other format
+/// as a [`Look`] (the audit workbook's).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Style {
     /// Bold, 16 points.
@@ -56,82 +57,124 @@ pub(crate) enum Style {
     Right,
     /// Bold, right-aligned.
     LabelRight,
+    /// Any other format.
+    Look(Look),
 }
 
-/// A style's font.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Font {
-    Regular,
-    Bold,
-    Title,
-    Italic,
+/// A cell format: the few properties of rust_xlsxwriter's `Format` these workbooks use. The
+/// default is no format (the workbook's style 0).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Look {
+    pub(crate) bold: bool,
+    pub(crate) italic: bool,
+    /// The font size in points, when not the default 11.
+    pub(crate) size: Option<u8>,
+    /// A number format (always a format of its own from 164, as rust_xlsxwriter numbers them).
+    pub(crate) num_format: Option<&'static str>,
+    /// Aligned right.
+    pub(crate) right: bool,
+    /// Wrapped text.
+    pub(crate) wrap: bool,
+    /// A thin border below.
+    pub(crate) underline_border: bool,
+    /// A solid fill of this RGB colour.
+    pub(crate) fill: Option<u32>,
 }
 
-impl Font {
-    fn xml(self) -> &'static str {
-        match self {
-            Font::Regular => {
-                r#"<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-            Font::Bold => {
-                r#"<font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-            Font::Title => {
-                r#"<font><b/><sz val="16"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-            Font::Italic => {
-                r#"<font><i/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-        }
+/// A look's font: bold, italic, size.
+type Font = (bool, bool, u8);
+
+impl Look {
+    fn font(self) -> Font {
+        (self.bold, self.italic, self.size.unwrap_or(11))
     }
+
+    /// The same format in rust_xlsxwriter's terms.
+    pub(crate) fn format(self) -> Format {
+        let mut f = Format::new();
+        if self.bold {
+            f = f.set_bold();
+        }
+        if self.italic {
+            f = f.set_italic();
+        }
+        if let Some(size) = self.size {
+            f = f.set_font_size(size);
+        }
+        if let Some(n) = self.num_format {
+            f = f.set_num_format(n);
+        }
+        if self.right {
+            f = f.set_align(FormatAlign::Right);
+        }
+        if self.wrap {
+            f = f.set_text_wrap();
+        }
+        if self.underline_border {
+            f = f.set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+        }
+        if let Some(rgb) = self.fill {
+            f = f.set_background_color(rust_xlsxwriter::Color::RGB(rgb));
+        }
+        f
+    }
+}
+
+/// A font's XML, as rust_xlsxwriter writes it.
+fn font_xml((bold, italic, size): Font, out: &mut String) {
+    out.push_str("<font>");
+    if bold {
+        out.push_str("<b/>");
+    }
+    if italic {
+        out.push_str("<i/>");
+    }
+    let _ = write!(
+        out,
+        r#"<sz val="{size}"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+    );
 }
 
 impl Style {
-    fn font(self) -> Font {
+    /// The format's properties.
+    pub(crate) fn look(self) -> Look {
+        let plain = Look::default();
+        let bold = Look { bold: true, ..plain };
+        let right = Look { right: true, ..plain };
         match self {
-            Style::Title => Font::Title,
-            Style::Bold | Style::BoldWrap | Style::MoneyBold | Style::LabelRight => Font::Bold,
-            Style::Note => Font::Italic,
-            Style::Wrap | Style::Price | Style::Money | Style::Right => Font::Regular,
-        }
-    }
-
-    fn num_format(self) -> Option<&'static str> {
-        match self {
-            Style::Price => Some("# ##0.00##"),
-            Style::Money | Style::MoneyBold => Some("# ##0.00"),
-            _ => None,
-        }
-    }
-
-    fn alignment(self) -> Option<&'static str> {
-        match self {
-            Style::BoldWrap | Style::Wrap | Style::Note => Some(r#"<alignment wrapText="1"/>"#),
-            Style::Price | Style::Money | Style::Right | Style::LabelRight => {
-                Some(r#"<alignment horizontal="right"/>"#)
-            }
-            Style::Title | Style::Bold | Style::MoneyBold => None,
+            Style::Title => Look {
+                size: Some(16),
+                ..bold
+            },
+            Style::Bold => bold,
+            Style::BoldWrap => Look { wrap: true, ..bold },
+            Style::Wrap => Look { wrap: true, ..plain },
+            Style::Note => Look {
+                italic: true,
+                wrap: true,
+                ..plain
+            },
+            Style::Price => Look {
+                num_format: Some("# ##0.00##"),
+                ..right
+            },
+            Style::Money => Look {
+                num_format: Some("# ##0.00"),
+                ..right
+            },
+            Style::MoneyBold => Look {
+                num_format: Some("# ##0.00"),
+                ..bold
+            },
+            Style::Right => right,
+            Style::LabelRight => Look { right: true, ..bold },
+            Style::Look(look) => look,
         }
     }
 
     /// The same format in rust_xlsxwriter's terms.
     pub(crate) fn format(self) -> Format {
-        match self {
-            Style::Title => Format::new().set_bold().set_font_size(16),
-            Style::Bold => Format::new().set_bold(),
-            Style::BoldWrap => Format::new().set_bold().set_text_wrap(),
-            Style::Wrap => Format::new().set_text_wrap(),
-            Style::Note => Format::new().set_italic().set_text_wrap(),
-            Style::Price => Format::new()
-                .set_num_format("# ##0.00##")
-                .set_align(FormatAlign::Right),
-            Style::Money => Format::new()
-                .set_num_format("# ##0.00")
-                .set_align(FormatAlign::Right),
-            Style::MoneyBold => Format::new().set_num_format("# ##0.00").set_bold(),
-            Style::Right => Format::new().set_align(FormatAlign::Right),
-            Style::LabelRight => Format::new().set_bold().set_align(FormatAlign::Right),
-        }
+        self.look().format()
     }
 }
 
@@ -139,6 +182,8 @@ enum Value {
     Text(String),
     Number(f64),
     Blank,
+    /// A formula (without `=`) and the text of its cached result.
+    Formula(Box<str>, Box<str>),
 }
 
 struct Cell {
@@ -179,13 +224,15 @@ pub(crate) struct Sheet {
     freeze: u32,
     cells: Vec<Cell>,
     /// Styles in the order of their first use on this sheet.
-    styles: Vec<Style>,
+    styles: Vec<Look>,
     /// Column widths in pixels.
     widths: Vec<(u16, u32)>,
     /// Row heights in pixels.
     heights: Vec<(u32, u32)>,
     /// First row, first column, last row, last column, as rust_xlsxwriter tracks them.
     dims: Option<(u32, u16, u32, u16)>,
+    /// The row printed at the top of every page, if any.
+    repeat: Option<u32>,
     /// The XML of the rows written out so far, and the first row not written out.
     data: String,
     written: u32,
@@ -204,6 +251,7 @@ impl Sheet {
             widths: Vec::new(),
             heights: Vec::new(),
             dims: None,
+            repeat: None,
             data: String::new(),
             written: 0,
             xf: vec![0],
@@ -228,11 +276,16 @@ impl Sheet {
         Ok(())
     }
 
+    /// The sheet's index of `style`, 0 for no format (rust_xlsxwriter's default format).
     fn style_index(&mut self, style: Style) -> u32 {
-        let at = match self.styles.iter().position(|s| *s == style) {
+        let look = style.look();
+        if look == Look::default() {
+            return 0;
+        }
+        let at = match self.styles.iter().position(|s| *s == look) {
             Some(at) => at,
             None => {
-                self.styles.push(style);
+                self.styles.push(look);
                 self.styles.len() - 1
             }
         };
@@ -328,6 +381,59 @@ impl Sheet {
         Ok(())
     }
 
+    /// A formula (an `=` before it, and braces around it, are dropped as rust_xlsxwriter drops
+    /// them) and the text of its cached result (a number as its shortest text, `TRUE`,
+    /// `FALSE`, an error such as `#N/A`, or any other text; an empty result is `0`). Its
+    /// functions must be among [`FUNCTIONS`]: rust_xlsxwriter writes the functions of Excel
+    /// 2010 and later with a prefix (`_xlfn.`) and some as array formulas, which this writer
+    /// refuses rather than writes differently.
+    pub(crate) fn write_formula(
+        &mut self,
+        row: u32,
+        col: u16,
+        formula: &str,
+        result: impl Into<String>,
+        style: Option<Style>,
+    ) -> Result<&mut Sheet, XlsxError> {
+        let mut formula = formula;
+        if let Some(f) = formula.strip_prefix('{') {
+            formula = f;
+        }
+        if let Some(f) = formula.strip_prefix('=') {
+            formula = f;
+        }
+        if let Some(f) = formula.strip_suffix('}') {
+            formula = f;
+        }
+        if let Some(f) = unknown_function(formula) {
+            let mut cell = String::new();
+            cell_name(&mut cell, row, col);
+            return Err(XlsxError::ParameterError(format!(
+                "{}!{cell}: the function {f} is not one this writer writes",
+                self.name
+            )));
+        }
+        self.check(row, col)?;
+        let style = style.map_or(0, |s| self.style_index(s));
+        self.cells.push(Cell {
+            row,
+            col,
+            value: Value::Formula(formula.into(), result.into().into_boxed_str()),
+            style,
+        });
+        Ok(self)
+    }
+
+    /// Prints `row` at the top of every page (rust_xlsxwriter's `set_repeat_rows(row, row)`:
+    /// a defined name of the workbook).
+    pub(crate) fn set_repeat_row(&mut self, row: u32) -> Result<(), XlsxError> {
+        if row >= ROW_MAX {
+            return Err(XlsxError::RowColumnLimitError);
+        }
+        self.repeat = Some(row);
+        Ok(())
+    }
+
     /// Keeps the rows above `row` in view (rust_xlsxwriter's `set_freeze_panes(row, 0)`).
     pub(crate) fn set_freeze_rows(&mut self, row: u32) -> Result<(), XlsxError> {
         if row >= ROW_MAX {
@@ -358,7 +464,7 @@ impl Sheet {
     /// styles first used on this sheet since the last time are added to `styles` (the
     /// workbook's, in the order rust_xlsxwriter numbers them: sheet by sheet, each in the order
     /// of first use), and the texts to `strings`. Sheets must be written out in order.
-    fn flush(&mut self, below: u32, styles: &mut Vec<Style>, strings: &mut Strings) {
+    fn flush(&mut self, below: u32, styles: &mut Vec<Look>, strings: &mut Strings) {
         let end = below - below % 16;
         if end <= self.written {
             return;
@@ -465,7 +571,7 @@ impl Sheet {
 
 /// Adds the styles of `local` that `xf` does not map yet to the workbook's `global` styles
 /// (when new there) and their global index to `xf`.
-fn global_styles(local: &[Style], global: &mut Vec<Style>, xf: &mut Vec<u32>) {
+fn global_styles(local: &[Look], global: &mut Vec<Look>, xf: &mut Vec<u32>) {
     for s in local.iter().skip(xf.len().saturating_sub(1)) {
         let at = global.iter().position(|g| g == s).unwrap_or_else(|| {
             global.push(*s);
@@ -555,6 +661,31 @@ fn rows_xml(
                         let _ = write!(out, r#""><v>{n}</v></c>"#);
                     }
                 }
+                Value::Formula(formula, result) => {
+                    out.push_str(r#"<c r=""#);
+                    cell_name(out, c.row, c.col);
+                    out.push('"');
+                    if style > 0 {
+                        let _ = write!(out, r#" s="{style}""#);
+                    }
+                    // As rust_xlsxwriter: a result that does not read as a number is an
+                    // error value, a boolean or a text.
+                    let result: &str = if result.is_empty() { "0" } else { result };
+                    let (kind, result) = match result {
+                        _ if result.parse::<f64>().is_ok() => ("", result),
+                        "#DIV/0!" | "#N/A" | "#NAME?" | "#NULL!" | "#NUM!" | "#REF!"
+                        | "#VALUE!" | "#GETTING_DATA" => (r#" t="e""#, result),
+                        "TRUE" => (r#" t="b""#, "1"),
+                        "FALSE" => (r#" t="b""#, "0"),
+                        _ => (r#" t="str""#, result),
+                    };
+                    out.push_str(kind);
+                    out.push_str("><f>");
+                    escape_data(out, formula);
+                    out.push_str("</f><v>");
+                    escape_data(out, result);
+                    out.push_str("</v></c>");
+                }
                 Value::Blank => {
                     if style > 0 {
                         out.push_str(r#"<c r=""#);
@@ -589,6 +720,54 @@ impl std::fmt::Display for Fraction {
         }
         Ok(())
     }
+}
+
+/// The functions a formula may use: functions of Excel 2007, which rust_xlsxwriter writes as
+/// they are (those of the audit workbook).
+pub(crate) const FUNCTIONS: [&str; 15] = [
+    "ABS",
+    "AND",
+    "DATE",
+    "DAY",
+    "IF",
+    "INT",
+    "MAX",
+    "MIN",
+    "MOD",
+    "MONTH",
+    "ROUND",
+    "SUM",
+    "SUMIF",
+    "SUMPRODUCT",
+    "YEAR",
+];
+
+/// The first function of `formula` not in [`FUNCTIONS`], found as rust_xlsxwriter finds the
+/// functions it prefixes: a run of `A`-`Z`, `0`-`9` and `.` followed by `(`, outside texts in
+/// double quotes.
+fn unknown_function(formula: &str) -> Option<&str> {
+    let mut in_text = false;
+    let mut start = None;
+    for (i, ch) in formula.char_indices() {
+        if ch == '"' {
+            in_text = !in_text;
+        }
+        if in_text {
+            start = None;
+            continue;
+        }
+        if ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '.' {
+            start = start.or(Some(i));
+            continue;
+        }
+        if let Some(from) = start.take() {
+            let name = formula.get(from..i).unwrap_or_default();
+            if ch == '(' && !FUNCTIONS.contains(&name) {
+                return Some(name);
+            }
+        }
+    }
+    None
 }
 
 /// A cell's A1 name.
@@ -655,9 +834,20 @@ impl Strings {
 }
 
 /// Text as rust_xlsxwriter writes it in the shared strings: a literal `_xHHHH_` gets its `_`
-/// escaped (`_x005F_xHHHH_`), `&`, `<` and `>` become entities, and the control characters
-/// other than tab and line feed (and U+FFFE, U+FFFF) become `_xHHHH_`.
+/// escaped (`_x005F_xHHHH_`), then as [`escape_data`].
 fn escape_text(out: &mut String, s: &str) {
+    escape(out, s, true);
+}
+
+/// Text as rust_xlsxwriter writes a formula and its result: `&`, `<` and `>` become
+/// entities, and the control characters other than tab and line feed (and U+FFFE, U+FFFF)
+/// become `_xHHHH_`.
+fn escape_data(out: &mut String, s: &str) {
+    escape(out, s, false);
+}
+
+/// [`escape_text`] when `literals` (a literal `_xHHHH_` escaped), else [`escape_data`].
+fn escape(out: &mut String, s: &str, literals: bool) {
     let bytes = s.as_bytes();
     for (i, ch) in s.char_indices() {
         match ch {
@@ -670,7 +860,8 @@ fn escape_text(out: &mut String, s: &str) {
             }
             '_' => {
                 // `_x` followed by four hexadecimal digits and `_`.
-                let literal = bytes.get(i + 1) == Some(&b'x')
+                let literal = literals
+                    && bytes.get(i + 1) == Some(&b'x')
                     && bytes.get(i + 6) == Some(&b'_')
                     && bytes
                         .get(i + 2..i + 6)
@@ -685,8 +876,9 @@ fn escape_text(out: &mut String, s: &str) {
 /// The parts of a workbook that do not depend on its cells, as rust_xlsxwriter writes them for a
 /// workbook of sheets of these names with these properties, deflated once.
 struct Fixed {
-    /// The title, the sheet names, the date, the level, and whether there are shared strings.
-    key: (String, Vec<String>, chrono::NaiveDate, u8, bool),
+    /// The title, the sheet names and rows printed on every page, the date, the level, and
+    /// whether there are shared strings.
+    key: (String, Vec<(String, Option<u32>)>, chrono::NaiveDate, u8, bool),
     content_types: Packed,
     rels: Packed,
     workbook_rels: Packed,
@@ -716,14 +908,14 @@ pub(crate) fn properties(title: &str, date: chrono::NaiveDate) -> DocProperties 
 
 fn fixed(
     title: &str,
-    names: &[&str],
+    sheets: &[&Sheet],
     date: chrono::NaiveDate,
     level: u8,
     strings: bool,
 ) -> Result<Arc<Fixed>, XlsxError> {
     let key = (
         title.to_owned(),
-        names.iter().map(|n| (*n).to_owned()).collect(),
+        sheets.iter().map(|s| (s.name.clone(), s.repeat)).collect(),
         date,
         level,
         strings,
@@ -736,8 +928,11 @@ fn fixed(
     }
     let mut wb = Workbook::new();
     wb.set_properties(&properties(title, date));
-    for &name in names {
-        let ws = wb.add_worksheet().set_name(name)?;
+    for sheet in sheets {
+        let ws = wb.add_worksheet().set_name(&sheet.name)?;
+        if let Some(row) = sheet.repeat {
+            ws.set_repeat_rows(row, row)?;
+        }
         if strings {
             ws.write_string(0, 0, "-")?;
         } else {
@@ -797,7 +992,7 @@ impl Book {
     /// `level` by the same zip writer.
     pub(crate) fn save(&self, level: u8) -> Result<Vec<u8>, XlsxError> {
         // The styles in the order of first use, sheet by sheet; xf[sheet][local] is the global.
-        let mut styles: Vec<Style> = Vec::new();
+        let mut styles: Vec<Look> = Vec::new();
         let xf: Vec<Vec<u32>> = self
             .sheets
             .iter()
@@ -829,7 +1024,7 @@ impl Book {
         let [first, second] = &self.sheets;
         package(
             &self.title,
-            &[&first.name, &second.name],
+            &[first, second],
             self.date,
             level,
             &styles,
@@ -852,7 +1047,7 @@ pub(crate) struct Streamed {
     sheets: Vec<Sheet>,
     /// The deflated sheets, the first ones of `sheets`.
     packed: Vec<Packed>,
-    styles: Vec<Style>,
+    styles: Vec<Look>,
     strings: Strings,
 }
 
@@ -958,10 +1153,10 @@ impl Streamed {
         while self.packed.len() < self.sheets.len() {
             self.finish_next()?;
         }
-        let names: Vec<&str> = self.sheets.iter().map(|s| s.name.as_str()).collect();
+        let sheets: Vec<&Sheet> = self.sheets.iter().collect();
         package(
             &self.title,
-            &names,
+            &sheets,
             self.date,
             self.level,
             &self.styles,
@@ -971,14 +1166,15 @@ impl Streamed {
     }
 }
 
-/// The workbook of the deflated `sheets` named `names`, their `styles` and `strings`: the
-/// parts rust_xlsxwriter writes, in its order, deflated at `level` by the same zip writer.
+/// The workbook of the deflated `sheets` of `made` (their names and rows printed on every
+/// page), their `styles` and `strings`: the parts rust_xlsxwriter writes, in its order,
+/// deflated at `level` by the same zip writer.
 fn package(
     title: &str,
-    names: &[&str],
+    made: &[&Sheet],
     date: chrono::NaiveDate,
     level: u8,
-    styles: &[Style],
+    styles: &[Look],
     sheets: &[Packed],
     strings: &Strings,
 ) -> Result<Vec<u8>, XlsxError> {
@@ -987,7 +1183,7 @@ fn package(
     let sst = pack("xl/sharedStrings.xml", xml.as_bytes(), level)?;
     // rust_xlsxwriter writes no shared strings part (nor its references) without text.
     let has_strings = strings.count > 0;
-    let fixed = fixed(title, names, date, level, has_strings)?;
+    let fixed = fixed(title, made, date, level, has_strings)?;
     let style_part = styles_part(styles, level)?;
     let mut parts: Vec<&Packed> = vec![
         &fixed.content_types,
@@ -1007,7 +1203,7 @@ fn package(
 
 /// The styles part for `styles`, deflated at `level`. Few workbooks differ in the styles they
 /// use: each thread keeps the styles parts it made.
-fn styles_part(styles: &[Style], level: u8) -> Result<Arc<Packed>, XlsxError> {
+fn styles_part(styles: &[Look], level: u8) -> Result<Arc<Packed>, XlsxError> {
     STYLES.with(|cell| -> Result<Arc<Packed>, XlsxError> {
         let mut made = cell.borrow_mut();
         if let Some((_, _, p)) = made.iter().find(|(s, l, _)| s == styles && *l == level) {
@@ -1021,32 +1217,40 @@ fn styles_part(styles: &[Style], level: u8) -> Result<Arc<Packed>, XlsxError> {
     })
 }
 
-/// The styles part for the cell formats `styles` (xf 1, 2, …; xf 0 is the default).
-fn styles_xml(styles: &[Style], out: &mut String) {
+/// The styles part for the cell formats `styles` (xf 1, 2, …; xf 0 is the default), as
+/// rust_xlsxwriter writes it: number formats from 164, fonts, fills (after the two defaults)
+/// and borders (after the default) each numbered in the order of their first use.
+fn styles_xml(styles: &[Look], out: &mut String) {
+    /// The index of `x` in `list`, added at the end when new.
+    fn index_of<T: PartialEq + Copy>(list: &mut Vec<T>, x: T) -> usize {
+        list.iter().position(|g| *g == x).unwrap_or_else(|| {
+            list.push(x);
+            list.len() - 1
+        })
+    }
     out.push_str(concat!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
         "\n",
         r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#
     ));
-    // Number formats from 164 and fonts from 0 (the default), in the order of first use.
     let mut formats: Vec<&str> = Vec::new();
-    let mut fonts: Vec<Font> = vec![Font::Regular];
-    let mut xfs: Vec<(usize, usize, Style)> = Vec::new();
+    let mut fonts: Vec<Font> = vec![Look::default().font()];
+    // The fills after none and gray125, the borders after none.
+    let mut fills: Vec<Option<u32>> = vec![None, None];
+    let mut borders: Vec<bool> = vec![false];
+    let mut xfs: Vec<[usize; 4]> = Vec::new();
     for &s in styles {
-        let num = s.num_format().map_or(0, |f| {
-            164 + formats.iter().position(|g| *g == f).unwrap_or_else(|| {
-                formats.push(f);
-                formats.len() - 1
-            })
-        });
-        let font = fonts
-            .iter()
-            .position(|g| *g == s.font())
-            .unwrap_or_else(|| {
-                fonts.push(s.font());
-                fonts.len() - 1
-            });
-        xfs.push((num, font, s));
+        let num = s
+            .num_format
+            .map_or(0, |f| 164 + index_of(&mut formats, f));
+        let font = index_of(&mut fonts, s.font());
+        let fill = s.fill.map_or(0, |rgb| index_of(&mut fills, Some(rgb)));
+        let border = if s.underline_border {
+            index_of(&mut borders, true)
+        } else {
+            0
+        };
+        xfs.push([num, font, fill, border]);
     }
     if !formats.is_empty() {
         let _ = write!(out, r#"<numFmts count="{}">"#, formats.len());
@@ -1057,11 +1261,31 @@ fn styles_xml(styles: &[Style], out: &mut String) {
     }
     let _ = write!(out, r#"<fonts count="{}">"#, fonts.len());
     for f in &fonts {
-        out.push_str(f.xml());
+        font_xml(*f, out);
+    }
+    let _ = write!(
+        out,
+        r#"</fonts><fills count="{}"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>"#,
+        fills.len()
+    );
+    for rgb in fills.iter().flatten() {
+        let _ = write!(
+            out,
+            r#"<fill><patternFill patternType="solid"><fgColor rgb="FF{rgb:06X}"/><bgColor indexed="64"/></patternFill></fill>"#
+        );
+    }
+    let _ = write!(
+        out,
+        r#"</fills><borders count="{}"><border><left/><right/><top/><bottom/><diagonal/></border>"#,
+        borders.len()
+    );
+    for _ in borders.iter().skip(1) {
+        out.push_str(
+            r#"<border><left/><right/><top/><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>"#,
+        );
     }
     out.push_str(concat!(
-        r#"</fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#,
-        r#"<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"#,
+        r#"</borders>"#,
         r#"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
     ));
     let _ = write!(
@@ -1069,24 +1293,32 @@ fn styles_xml(styles: &[Style], out: &mut String) {
         r#"<cellXfs count="{}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"#,
         xfs.len() + 1
     );
-    for (num, font, s) in xfs {
+    for ([num, font, fill, border], s) in xfs.into_iter().zip(styles) {
         let _ = write!(
             out,
-            r#"<xf numFmtId="{num}" fontId="{font}" fillId="0" borderId="0" xfId="0""#
+            r#"<xf numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0""#
         );
-        if num > 0 {
-            out.push_str(r#" applyNumberFormat="1""#);
-        }
-        if font > 0 {
-            out.push_str(r#" applyFont="1""#);
-        }
-        match s.alignment() {
-            Some(a) => {
-                out.push_str(r#" applyAlignment="1">"#);
-                out.push_str(a);
-                out.push_str("</xf>");
+        for (applied, name) in [
+            (num > 0, "applyNumberFormat"),
+            (font > 0, "applyFont"),
+            (fill > 0, "applyFill"),
+            (border > 0, "applyBorder"),
+        ] {
+            if applied {
+                let _ = write!(out, r#" {name}="1""#);
             }
-            None => out.push_str("/>"),
+        }
+        if s.right || s.wrap {
+            out.push_str(r#" applyAlignment="1"><alignment"#);
+            if s.right {
+                out.push_str(r#" horizontal="right""#);
+            }
+            if s.wrap {
+                out.push_str(r#" wrapText="1""#);
+            }
+            out.push_str("/></xf>");
+        } else {
+            out.push_str("/>");
         }
     }
     out.push_str(concat!(
@@ -1114,7 +1346,7 @@ thread_local! {
 }
 
 /// A styles part made: for these styles, at this level.
-type StylesPart = (Vec<Style>, u8, Arc<Packed>);
+type StylesPart = (Vec<Look>, u8, Arc<Packed>);
 
 /// `bytes` deflated at `level` as the zip crate deflates a part (raw deflate, a 32 kB window),
 /// with its CRC-32.
