@@ -555,6 +555,11 @@ impl Sheet {
             r#"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>"#,
         );
         let orientation = match self.page {
+            // Rows printed on every page count as a page setup for rust_xlsxwriter.
+            Page::Default if self.repeat.is_some() => {
+                out.push_str(r#"<pageSetup orientation="portrait" horizontalDpi="200" verticalDpi="200"/></worksheet>"#);
+                return;
+            }
             Page::Default => {
                 out.push_str("</worksheet>");
                 return;
@@ -1465,10 +1470,74 @@ mod tests {
 
     #[derive(Clone, Debug)]
     enum Op {
-        Text(u32, u16, String, Option<usize>),
-        Number(u32, u16, f64, Option<usize>),
+        Text(u32, u16, String, Option<Style>),
+        Number(u32, u16, f64, Option<Style>),
+        /// A formula and its cached result.
+        Formula(u32, u16, String, String, Option<Style>),
         Width(u16, u16),
         Height(u32, u32),
+    }
+
+    /// The style `i` of [`STYLES`].
+    fn st(i: usize) -> Option<Style> {
+        STYLES.get(i).copied()
+    }
+
+    /// Applies `op` to this writer's `ours` and rust_xlsxwriter's `ws`, each row as `at` places
+    /// it; the row written, if any.
+    fn apply(
+        op: &Op,
+        ours: &mut Sheet,
+        ws: &mut rust_xlsxwriter::Worksheet,
+        at: impl Fn(u32) -> u32,
+    ) -> Option<u32> {
+        match op {
+            Op::Text(r, c, t, s) => {
+                let row = at(*r);
+                let a = ours.write_string(row, *c, t.clone(), *s).is_ok();
+                let b = match s.map(Style::format) {
+                    Some(f) => ws.write_string_with_format(row, *c, t, &f).is_ok(),
+                    None => ws.write_string(row, *c, t).is_ok(),
+                };
+                assert_eq!(a, b, "{op:?}");
+                Some(row)
+            }
+            Op::Number(r, c, n, s) => {
+                let row = at(*r);
+                ours.write_number(row, *c, *n, *s).expect("number");
+                match s.map(Style::format) {
+                    Some(f) => ws.write_number_with_format(row, *c, *n, &f).map(|_| ()),
+                    None => ws.write_number(row, *c, *n).map(|_| ()),
+                }
+                .expect("number");
+                Some(row)
+            }
+            Op::Formula(r, c, f, result, s) => {
+                let row = at(*r);
+                ours.write_formula(row, *c, f, result.clone(), *s)
+                    .expect("formula");
+                let formula = rust_xlsxwriter::Formula::new(f).set_result(result);
+                match s.map(Style::format) {
+                    Some(format) => ws
+                        .write_formula_with_format(row, *c, formula, &format)
+                        .map(|_| ()),
+                    None => ws.write_formula(row, *c, formula).map(|_| ()),
+                }
+                .expect("formula");
+                Some(row)
+            }
+            Op::Width(c, w) => {
+                ours.set_column_width(*c, *w).expect("width");
+                ws.set_column_width(*c, *w).expect("width");
+                None
+            }
+            Op::Height(r, lines) => {
+                let row = at(*r);
+                ours.set_row_height(row, 15 * lines).expect("height");
+                ws.set_row_height(row, 15 * lines).expect("height");
+                Some(row)
+            }
+        }
     }
 
     fn date() -> chrono::NaiveDate {
@@ -1489,39 +1558,11 @@ mod tests {
                 ws.set_landscape();
             }
         }
-        let formats: Vec<Format> = STYLES.iter().map(|s| s.format()).collect();
         for (i, op) in ops {
             let ws = wb.worksheet_from_index(*i).expect("sheet");
             let (a, b) = book.sheets();
             let sheet = if *i == 0 { a } else { b };
-            match op {
-                Op::Text(r, c, t, s) => {
-                    let style = s.and_then(|s| STYLES.get(s).copied());
-                    let ours = sheet.write_string(*r, *c, t.clone(), style).is_ok();
-                    let theirs = match s.and_then(|s| formats.get(s)) {
-                        Some(f) => ws.write_string_with_format(*r, *c, t, f).is_ok(),
-                        None => ws.write_string(*r, *c, t).is_ok(),
-                    };
-                    assert_eq!(ours, theirs, "{op:?}");
-                }
-                Op::Number(r, c, n, s) => {
-                    let style = s.and_then(|s| STYLES.get(s).copied());
-                    sheet.write_number(*r, *c, *n, style).expect("number");
-                    match s.and_then(|s| formats.get(s)) {
-                        Some(f) => ws.write_number_with_format(*r, *c, *n, f).map(|_| ()),
-                        None => ws.write_number(*r, *c, *n).map(|_| ()),
-                    }
-                    .expect("number");
-                }
-                Op::Width(c, w) => {
-                    sheet.set_column_width(*c, *w).expect("width");
-                    ws.set_column_width(*c, *w).expect("width");
-                }
-                Op::Height(r, lines) => {
-                    sheet.set_row_height(*r, 15 * lines).expect("height");
-                    ws.set_row_height(*r, 15 * lines).expect("height");
-                }
-            }
+            apply(op, sheet, ws, |r| r);
         }
         (
             book.save(1).expect("ours"),
@@ -1557,27 +1598,27 @@ mod tests {
             (0, Op::Width(0, 40)),
             (0, Op::Width(1, 23)),
             (0, Op::Width(2, 23)),
-            (0, Op::Text(0, 0, "FAKTURA".into(), Some(0))),
-            (0, Op::Text(2, 0, "Säljare".into(), Some(1))),
+            (0, Op::Text(0, 0, "FAKTURA".into(), st(0))),
+            (0, Op::Text(2, 0, "Säljare".into(), st(1))),
             (0, Op::Text(2, 1, " Regionen & <Co> ".into(), None)),
             (0, Op::Text(3, 1, "a_x0041_b\u{1}\t\n_x00".into(), None)),
-            (0, Op::Text(3, 2, "".into(), Some(3))),
+            (0, Op::Text(3, 2, "".into(), st(3))),
             (0, Op::Text(3, 3, "".into(), None)),
             (0, Op::Height(40, 3)),
-            (0, Op::Text(40, 0, "Beskrivning".into(), Some(3))),
+            (0, Op::Text(40, 0, "Beskrivning".into(), st(3))),
             (0, Op::Number(40, 2, 1e21, None)),
-            (0, Op::Number(40, 4, 0.1, Some(5))),
-            (0, Op::Number(40, 5, -27.78, Some(6))),
-            (0, Op::Text(40, 6, "25 %".into(), Some(8))),
+            (0, Op::Number(40, 4, 0.1, st(5))),
+            (0, Op::Number(40, 5, -27.78, st(6))),
+            (0, Op::Text(40, 6, "25 %".into(), st(8))),
             (0, Op::Height(41, 2)),
-            (0, Op::Text(41, 30, "Säljare".into(), Some(4))),
-            (0, Op::Text(2, 1, "överskriven".into(), Some(9))),
+            (0, Op::Text(41, 30, "Säljare".into(), st(4))),
+            (0, Op::Text(2, 1, "överskriven".into(), st(9))),
             (0, Op::Height(70, 2)),
             (1, Op::Width(0, 60)),
             (1, Op::Width(1, 60)),
-            (1, Op::Text(0, 0, "Underlag".into(), Some(0))),
-            (1, Op::Number(2, 2, 1234.5, Some(7))),
-            (1, Op::Text(2, 1, "Säljare".into(), Some(2))),
+            (1, Op::Text(0, 0, "Underlag".into(), st(0))),
+            (1, Op::Number(2, 2, 1234.5, st(7))),
+            (1, Op::Text(2, 1, "Säljare".into(), st(2))),
             (1, Op::Text(3, 0, "x".repeat(32_768), None)),
         ];
         let (ours, theirs) = both(&ops);
@@ -1596,15 +1637,79 @@ mod tests {
             })
     }
 
+    /// Any format of these properties (the default, no format, among them).
+    fn look() -> impl Strategy<Value = Look> {
+        let num_format = proptest::sample::select(vec![
+            None,
+            Some("0"),
+            Some("#,##0.00"),
+            Some("0.0000"),
+            Some("yyyy-mm-dd"),
+            Some("# ##0.00"),
+        ]);
+        let size = proptest::sample::select(vec![None, Some(14), Some(16)]);
+        let fill = proptest::sample::select(vec![None, Some(0xFF_F2_CC), Some(0x12_34_56)]);
+        (
+            (any::<bool>(), any::<bool>(), size, num_format),
+            (any::<bool>(), any::<bool>(), any::<bool>(), fill),
+        )
+            .prop_map(
+                |((bold, italic, size, num_format), (right, wrap, underline_border, fill))| Look {
+                    bold,
+                    italic,
+                    size,
+                    num_format,
+                    right,
+                    wrap,
+                    underline_border,
+                    fill,
+                },
+            )
+    }
+
+    /// A named style or any format, or none.
+    fn style() -> impl Strategy<Value = Option<Style>> {
+        proptest::option::of(prop_oneof![
+            proptest::sample::select(STYLES.to_vec()),
+            look().prop_map(Style::Look),
+        ])
+    }
+
+    /// A formula of the audit workbook's kind (with `<`, `&`, a quoted sheet name, a text in
+    /// quotes), or with an `=` or braces rust_xlsxwriter drops.
+    fn formula() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec![
+            "ROUND(C12*$B$9,0)",
+            "IF($B$6<0,-1,1)",
+            "SUMPRODUCT(--(H$12:H$35>H12))",
+            "'Kostnadspost 1'!$B$7&\" kr <ö>\"",
+            "=MAX(1,MIN(2,3))",
+            "{=SUM(A1:A3)}",
+            "IF(AND(A1>0,B1<>\"_x0041_\"),DATE(YEAR(A1),MONTH(A1)+1,DAY(A1)),\"\")",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    /// A formula's cached result: a number's text, a boolean, an error value or any text.
+    fn result() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (-1e16..1e16f64).prop_map(|n| n.to_string()),
+            proptest::sample::select(vec!["TRUE", "FALSE", "#N/A", "#DIV/0!", "", "-0", "1e5"])
+                .prop_map(str::to_owned),
+            text(),
+        ]
+    }
+
     fn op() -> impl Strategy<Value = (usize, Op)> {
-        let style = proptest::option::of(0..10usize);
         (
             0..2usize,
             prop_oneof![
-                (0..40u32, 0..30u16, text(), style.clone())
+                (0..40u32, 0..30u16, text(), style())
                     .prop_map(|(r, c, t, s)| Op::Text(r, c, t, s)),
-                (0..40u32, 0..30u16, -1e16..1e16f64, style)
+                (0..40u32, 0..30u16, -1e16..1e16f64, style())
                     .prop_map(|(r, c, n, s)| Op::Number(r, c, n, s)),
+                (0..40u32, 0..30u16, formula(), result(), style())
+                    .prop_map(|(r, c, f, v, s)| Op::Formula(r, c, f, v, s)),
                 (0..10u16, 1..256u16).prop_map(|(c, w)| Op::Width(c, w)),
                 (0..40u32, 2..28u32).prop_map(|(r, l)| Op::Height(r, l)),
             ],
@@ -1628,6 +1733,8 @@ mod tests {
     struct Streaming {
         page: Page,
         freeze: u32,
+        /// The row printed on every page, if any.
+        repeat: Option<u32>,
         ops: Vec<(i32, Op)>,
     }
 
@@ -1638,7 +1745,6 @@ mod tests {
         let mut wb = Workbook::new();
         wb.set_properties(&properties("Sammanställning", date()));
         wb.set_zip_compression_level(1);
-        let formats: Vec<Format> = STYLES.iter().map(|s| s.format()).collect();
         for (i, sheet) in sheets.iter().enumerate() {
             let name = if i == 0 {
                 "Kassaflöde".to_owned()
@@ -1652,6 +1758,13 @@ mod tests {
                 if sheet.page == Page::Landscape {
                     ws.set_landscape();
                 }
+            }
+            if let Some(row) = sheet.repeat {
+                ws.set_repeat_rows(row, row).expect("repeated");
+                book.sheet(index)
+                    .expect("open")
+                    .set_repeat_row(row)
+                    .expect("repeated");
             }
             if let Some(previous) = i.checked_sub(1).and_then(|p| sheets.get(p)) {
                 if previous.freeze > 0 {
@@ -1675,39 +1788,8 @@ mod tests {
                     .expect("flushed");
                 let ws = wb.worksheet_from_index(index).expect("sheet");
                 let ours = book.sheet(index).expect("open");
-                match op {
-                    Op::Text(r, c, t, s) => {
-                        let row = at(*r);
-                        furthest = furthest.max(row);
-                        let style = s.and_then(|s| STYLES.get(s).copied());
-                        let a = ours.write_string(row, *c, t.clone(), style).is_ok();
-                        let b = match s.and_then(|s| formats.get(s)) {
-                            Some(f) => ws.write_string_with_format(row, *c, t, f).is_ok(),
-                            None => ws.write_string(row, *c, t).is_ok(),
-                        };
-                        assert_eq!(a, b, "{op:?}");
-                    }
-                    Op::Number(r, c, n, s) => {
-                        let row = at(*r);
-                        furthest = furthest.max(row);
-                        let style = s.and_then(|s| STYLES.get(s).copied());
-                        ours.write_number(row, *c, *n, style).expect("number");
-                        match s.and_then(|s| formats.get(s)) {
-                            Some(f) => ws.write_number_with_format(row, *c, *n, f).map(|_| ()),
-                            None => ws.write_number(row, *c, *n).map(|_| ()),
-                        }
-                        .expect("number");
-                    }
-                    Op::Width(c, w) => {
-                        ours.set_column_width(*c, *w).expect("width");
-                        ws.set_column_width(*c, *w).expect("width");
-                    }
-                    Op::Height(r, lines) => {
-                        let row = at(*r);
-                        furthest = furthest.max(row);
-                        ours.set_row_height(row, 15 * lines).expect("height");
-                        ws.set_row_height(row, 15 * lines).expect("height");
-                    }
+                if let Some(row) = apply(op, ours, ws, at) {
+                    furthest = furthest.max(row);
                 }
             }
         }
@@ -1727,9 +1809,15 @@ mod tests {
         (
             page,
             prop_oneof![Just(0u32), 1..4u32],
+            proptest::option::of(0..40u32),
             proptest::collection::vec((step, op().prop_map(|(_, op)| op)), 0..50),
         )
-            .prop_map(|(page, freeze, ops)| Streaming { page, freeze, ops })
+            .prop_map(|(page, freeze, repeat, ops)| Streaming {
+                page,
+                freeze,
+                repeat,
+                ops,
+            })
     }
 
     #[test]
@@ -1737,7 +1825,7 @@ mod tests {
         let row = |n: u32| {
             vec![
                 (1, Op::Text(0, 0, format!("part {n}"), None)),
-                (0, Op::Number(0, 2, f64::from(n) / 100.0, Some(6))),
+                (0, Op::Number(0, 2, f64::from(n) / 100.0, st(6))),
                 (0, Op::Text(0, 1, "2024-02-29".into(), None)),
             ]
         };
@@ -1745,14 +1833,19 @@ mod tests {
             let mut ops = vec![
                 (0, Op::Width(0, 15)),
                 (0, Op::Width(1, 30)),
-                (0, Op::Text(0, 0, "Rubrik".into(), Some(0))),
-                (2, Op::Text(0, 0, "Part".into(), Some(2))),
+                (0, Op::Text(0, 0, "Rubrik".into(), st(0))),
+                (2, Op::Text(0, 0, "Part".into(), st(2))),
                 (0, Op::Height(0, 3)),
             ];
             ops.extend(rows.flat_map(row));
             // A back-write into the row before the furthest, after it was started.
-            ops.push((-1, Op::Number(0, 5, 1.5, Some(7))));
-            Streaming { page, freeze, ops }
+            ops.push((-1, Op::Number(0, 5, 1.5, st(7))));
+            Streaming {
+                page,
+                freeze,
+                repeat: Some(2),
+                ops,
+            }
         };
         let sheets = [
             sheet(Page::Landscape, 3, 0..40),
@@ -1796,6 +1889,14 @@ mod tests {
             message(ws.write_number(40, 0, f64::NEG_INFINITY, None)),
             "Kassaflöde!A41: -inf is not a spreadsheet number"
         );
+        // A function rust_xlsxwriter would write with a prefix, outside a text in quotes.
+        assert_eq!(
+            message(ws.write_formula(40, 1, "ROUND(XLOOKUP(A1,B:B,C:C),0)", "1", None)),
+            "Kassaflöde!B41: the function XLOOKUP is not one this writer writes"
+        );
+        assert!(ws
+            .write_formula(40, 1, r#"IF(A1>0,"CONCAT(x)",ROUND(A1,0))"#, "x", None)
+            .is_ok());
     }
 
     /// A part of many megabytes is deflated as the zip crate deflates it (flate2's writer with
