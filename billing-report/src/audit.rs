@@ -502,31 +502,60 @@ fn write_sheets(
                 ws.set_row_height(row, points).map_err(e)?;
             }
         }
-        // In row order, a cell written twice keeping its order (the last write wins).
-        sheet.cells.sort_by_key(|c| (c.row, c.col));
-        let mut flushed = 0;
-        for c in sheet.cells {
-            if c.row >= flushed + ROWS_AT_A_TIME {
-                book.flush(index, c.row).map_err(e)?;
-                flushed = c.row;
-            }
-            let ws = book.sheet(index).map_err(e)?;
-            match c.content {
-                Content::Text(t) => ws.write_string(c.row, c.col, t, format(c.style, false)),
-                Content::Input(x) => ws.write_number(c.row, c.col, x, format(c.style, true)),
-                Content::Formula { formula, cached } => {
-                    let result = match cached {
-                        Cached::Number(x) => number_text(x),
-                        Cached::Text(t) => t,
-                    };
-                    ws.write_formula(c.row, c.col, &formula, result, format(c.style, false))
+        // The formats numbered in the order of their first use in the book, as rust_xlsxwriter
+        // numbered them, though the cells are written block by block.
+        let mut used: Vec<(Style, bool)> = Vec::new();
+        for c in &sheet.cells {
+            let key = (c.style, matches!(c.content, Content::Input(_)));
+            if !used.contains(&key) {
+                used.push(key);
+                let ws = book.sheet(index).map_err(e)?;
+                if let Some(style) = format(key.0, key.1) {
+                    ws.use_style(style);
                 }
             }
-            .map_err(e)?;
+        }
+        // The cells by blocks of rows, each cell moved once and kept in the order written
+        // (the last write to a cell wins), rather than all sorted: the writer puts the rows
+        // it writes out in order.
+        let mut blocks: Vec<Vec<Cell>> = Vec::new();
+        for c in std::mem::take(&mut sheet.cells) {
+            let block = (c.row / ROWS_AT_A_TIME) as usize;
+            if blocks.len() <= block {
+                blocks.resize_with(block + 1, Vec::new);
+            }
+            if let Some(b) = blocks.get_mut(block) {
+                b.push(c);
+            }
+        }
+        for (k, block) in blocks.into_iter().enumerate() {
+            if k > 0 {
+                let below = u32::try_from(k).map_or(u32::MAX, |k| k * ROWS_AT_A_TIME);
+                book.flush(index, below).map_err(e)?;
+            }
+            write_block(book.sheet(index).map_err(e)?, block).map_err(e)?;
         }
         book.flush(index + 1, 0).map_err(e)?;
     }
     book.save().map_err(e)
+}
+
+/// Writes `cells` into `ws`.
+fn write_block(ws: &mut sheet::Sheet, cells: Vec<Cell>) -> Result<(), XlsxError> {
+    for c in cells {
+        match c.content {
+            Content::Text(t) => ws.write_string(c.row, c.col, t, format(c.style, false)),
+            Content::Input(x) => ws.write_number(c.row, c.col, x, format(c.style, true)),
+            Content::Formula { formula, cached } => {
+                let result = match cached {
+                    Cached::Number(x) => number_text(x),
+                    Cached::Text(t) => t,
+                };
+                ws.write_formula(c.row, c.col, &formula, result, format(c.style, false))
+            }
+        }?;
+    }
+    Ok(())
 }
 
 /// A column width in whole characters, as the writer takes it (every width here is whole).

@@ -233,8 +233,10 @@ pub(crate) struct Sheet {
     dims: Option<(u32, u16, u32, u16)>,
     /// The row printed at the top of every page, if any.
     repeat: Option<u32>,
-    /// The XML of the rows written out so far, and the first row not written out.
+    /// The XML of the rows written out so far, after `gap` bytes kept for the head (spaces, not
+    /// part of the sheet), and the first row not written out.
     data: String,
+    gap: usize,
     written: u32,
     /// The workbook's style index of each of `styles` (after 0, no style), as far as known.
     xf: Vec<u32>,
@@ -253,6 +255,7 @@ impl Sheet {
             dims: None,
             repeat: None,
             data: String::new(),
+            gap: 0,
             written: 0,
             xf: vec![0],
         }
@@ -290,6 +293,12 @@ impl Sheet {
             }
         };
         u32::try_from(at + 1).unwrap_or(u32::MAX)
+    }
+
+    /// Numbers `style` among the sheet's formats as a cell written with it would (formats are
+    /// numbered in the order of their first use).
+    pub(crate) fn use_style(&mut self, style: Style) {
+        self.style_index(style);
     }
 
     /// Text; an empty text is no cell (a blank cell with a style).
@@ -478,6 +487,14 @@ impl Sheet {
             self.heights.iter().filter(|h| h.0 < end).copied().collect();
         heights.sort_unstable();
         self.heights.retain(|h| h.0 >= end);
+        if self.data.is_empty() {
+            // Room for the head as it is now, a frozen pane added later and a larger
+            // dimension: the head is written into it at the end, not in front of every row.
+            let mut head = String::new();
+            self.head_xml(true, &mut head);
+            self.gap = head.len() + 256;
+            self.data.extend(std::iter::repeat_n(' ', self.gap));
+        }
         rows_xml(&done, &heights, &self.xf, strings, &mut self.data);
         self.written = end;
     }
@@ -626,15 +643,29 @@ fn rows_xml(
     rows.sort_unstable();
     rows.dedup();
     let mut next = 0;
+    // The spans from the block of this row on (both in order).
+    let mut spans = spans.as_slice();
     for row in rows {
         let start = next;
         while cells.get(next).is_some_and(|c| c.row == row) {
             next += 1;
         }
         let row_cells = cells.get(start..next).unwrap_or(&[]);
-        let _ = write!(out, r#"<row r="{}""#, row + 1);
-        if let Some((_, lo, hi)) = spans.iter().find(|(b, _, _)| *b == row / 16) {
-            let _ = write!(out, r#" spans="{}:{}""#, lo + 1, hi + 1);
+        out.push_str(r#"<row r=""#);
+        push_u32(out, row.saturating_add(1));
+        out.push('"');
+        while let Some(((b, _, _), rest)) = spans.split_first() {
+            if *b >= row / 16 {
+                break;
+            }
+            spans = rest;
+        }
+        if let Some((_, lo, hi)) = spans.first().filter(|(b, _, _)| *b == row / 16) {
+            out.push_str(r#" spans=""#);
+            push_u32(out, u32::from(*lo) + 1);
+            out.push(':');
+            push_u32(out, u32::from(*hi) + 1);
+            out.push('"');
         }
         if let Some((_, px)) = heights.iter().find(|(r, _)| *r == row) {
             let _ = write!(out, r#" ht="{}" customHeight="1""#, Fraction(px * 3, 4));
@@ -651,28 +682,21 @@ fn rows_xml(
                     let id = strings.index(text);
                     out.push_str(r#"<c r=""#);
                     cell_name(out, c.row, c.col);
-                    if style > 0 {
-                        let _ = write!(out, r#"" s="{style}" t="s"><v>{id}</v></c>"#);
-                    } else {
-                        let _ = write!(out, r#"" t="s"><v>{id}</v></c>"#);
-                    }
+                    push_style(out, style);
+                    out.push_str(r#" t="s"><v>"#);
+                    push_u32(out, id);
+                    out.push_str("</v></c>");
                 }
                 Value::Number(n) => {
                     out.push_str(r#"<c r=""#);
                     cell_name(out, c.row, c.col);
-                    if style > 0 {
-                        let _ = write!(out, r#"" s="{style}"><v>{n}</v></c>"#);
-                    } else {
-                        let _ = write!(out, r#""><v>{n}</v></c>"#);
-                    }
+                    push_style(out, style);
+                    let _ = write!(out, "><v>{n}</v></c>");
                 }
                 Value::Formula(formula, result) => {
                     out.push_str(r#"<c r=""#);
                     cell_name(out, c.row, c.col);
-                    out.push('"');
-                    if style > 0 {
-                        let _ = write!(out, r#" s="{style}""#);
-                    }
+                    push_style(out, style);
                     // As rust_xlsxwriter: a result that does not read as a number is an
                     // error value, a boolean or a text.
                     let result: &str = if result.is_empty() { "0" } else { result };
@@ -701,6 +725,16 @@ fn rows_xml(
             }
         }
         out.push_str("</row>");
+    }
+}
+
+/// Closes a cell's reference (`"`) and adds its style, if any (` s="3"`).
+fn push_style(out: &mut String, style: u32) {
+    out.push('"');
+    if style > 0 {
+        out.push_str(r#" s=""#);
+        push_u32(out, style);
+        out.push('"');
     }
 }
 
@@ -775,6 +809,27 @@ fn unknown_function(formula: &str) -> Option<&str> {
     None
 }
 
+/// Appends `n` in decimal (as `{n}` formats it, without the formatting machinery: a sheet has
+/// millions of row numbers, styles and string indices).
+fn push_u32(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
 /// A cell's A1 name.
 fn cell_name(out: &mut String, row: u32, col: u16) {
     let mut letters = [0u8; 3];
@@ -791,7 +846,7 @@ fn cell_name(out: &mut String, row: u32, col: u16) {
     for &b in letters.get(..len).unwrap_or(&[]).iter().rev() {
         out.push(char::from(b));
     }
-    let _ = write!(out, "{}", row + 1);
+    push_u32(out, row.saturating_add(1));
 }
 
 /// The shared strings, in the order of their first cell (sheet, row, column): each text kept
@@ -854,28 +909,36 @@ fn escape_data(out: &mut String, s: &str) {
 /// [`escape_text`] when `literals` (a literal `_xHHHH_` escaped), else [`escape_data`].
 fn escape(out: &mut String, s: &str, literals: bool) {
     let bytes = s.as_bytes();
+    // The text since the last escaped character, copied at once.
+    let mut from = 0;
     for (i, ch) in s.char_indices() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\t' | '\n' => out.push(ch),
-            '\u{0}'..='\u{1f}' | '\u{FFFE}' | '\u{FFFF}' => {
-                let _ = write!(out, "_x{:04X}_", u32::from(ch));
+        let escaped = match ch {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\t' | '\n' => continue,
+            '\u{0}'..='\u{1f}' | '\u{FFFE}' | '\u{FFFF}' => "",
+            // `_x` followed by four hexadecimal digits and `_`.
+            '_' if literals
+                && bytes.get(i + 1) == Some(&b'x')
+                && bytes.get(i + 6) == Some(&b'_')
+                && bytes
+                    .get(i + 2..i + 6)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+            {
+                "_x005F_"
             }
-            '_' => {
-                // `_x` followed by four hexadecimal digits and `_`.
-                let literal = literals
-                    && bytes.get(i + 1) == Some(&b'x')
-                    && bytes.get(i + 6) == Some(&b'_')
-                    && bytes
-                        .get(i + 2..i + 6)
-                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
-                out.push_str(if literal { "_x005F_" } else { "_" });
-            }
-            _ => out.push(ch),
+            _ => continue,
+        };
+        out.push_str(s.get(from..i).unwrap_or_default());
+        from = i + ch.len_utf8();
+        if escaped.is_empty() {
+            let _ = write!(out, "_x{:04X}_", u32::from(ch));
+        } else {
+            out.push_str(escaped);
         }
     }
+    out.push_str(s.get(from..).unwrap_or_default());
 }
 
 /// The parts of a workbook that do not depend on its cells, as rust_xlsxwriter writes them for a
@@ -1130,26 +1193,37 @@ impl Streamed {
             return Ok(());
         };
         sheet.flush(u32::MAX, &mut self.styles, &mut self.strings);
-        // The head (dimension, pane, columns) is known only now. It goes in front of the rows
-        // inside their own buffer, moved once, rather than both copied into a second buffer:
-        // the largest sheet at 100,000 parties is 220 MB of XML, which was held twice. The
-        // buffer grows only when it has no room left for the head and the tail (a few hundred
-        // bytes), once, as it does while the rows are made.
+        // The head (dimension, pane, columns) is known only now. It goes into the room kept
+        // for it in front of the rows (or, longer than that, in front of them, moving them
+        // once), rather than both copied into a second buffer: the largest sheet at 100,000
+        // parties is 220 MB of XML, which was held twice.
         let mut head = String::with_capacity(1024);
         sheet.head_xml(i == 0, &mut head);
+        let gap = std::mem::take(&mut sheet.gap);
         let mut xml = std::mem::take(&mut sheet.data);
-        if xml.is_empty() {
+        let start = if xml.len() == gap {
             head.push_str("<sheetData/>");
             xml = head;
+            0
         } else {
             head.push_str("<sheetData>");
-            xml.reserve_exact(head.len() + 512);
-            xml.insert_str(0, &head);
             xml.push_str("</sheetData>");
-        }
+            match gap.checked_sub(head.len()) {
+                Some(start) => {
+                    // The same length: the rows stay where they are.
+                    xml.replace_range(start..gap, &head);
+                    start
+                }
+                None => {
+                    xml.replace_range(..gap, &head);
+                    0
+                }
+            }
+        };
         sheet.tail_xml(&mut xml);
         let name = format!("xl/worksheets/sheet{}.xml", i + 1);
-        self.packed.push(pack(&name, xml.as_bytes(), self.level)?);
+        let part = xml.get(start..).unwrap_or_default();
+        self.packed.push(pack(&name, part.as_bytes(), self.level)?);
         Ok(())
     }
 
