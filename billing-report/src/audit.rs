@@ -16,7 +16,9 @@
 //! - every rounding to öre is `ROUND(integer / divisor, 0)` in öre, where a tie `x.5` is exact.
 //!
 //! The workbook is first built as an [`AuditBook`] (cells, formulas and cached values), then
-//! written; tests alter a formula of the book to show that a recalculation catches it.
+//! written sheet by sheet by the project's streaming writer (`output/sheet.rs`), each sheet
+//! dropped once written; tests alter a formula of the book to show that a recalculation catches
+//! it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -364,7 +366,7 @@ pub fn build_within(input: &Input, draft: &Draft, limit: u32) -> AuditBook {
 /// Writes the book as xlsx.
 ///
 /// # Errors
-/// A sheet name or cell rust_xlsxwriter refuses.
+/// A sheet name, cell, column width or formula the writer refuses (`output/sheet.rs`).
 pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
     write_sheets(&book.title, book.sheets.iter().cloned(), ZIP_LEVEL)
 }
@@ -563,7 +565,9 @@ fn whole_width(width: f64) -> Result<u16, String> {
     if width.fract() == 0.0 && (1.0..=255.0).contains(&width) {
         Ok(width as u16)
     } else {
-        Err(format!("column width {width}: not a whole number of characters from 1 to 255"))
+        Err(format!(
+            "column width {width}: not a whole number of characters from 1 to 255"
+        ))
     }
 }
 

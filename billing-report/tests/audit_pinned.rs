@@ -12,11 +12,8 @@
 mod common;
 
 use billing_report::audit::{build_within, write_owned};
-use billing_report::compute::{compute, History};
-use billing_report::workbook::load;
-use chrono::NaiveDate;
 
-use common::{bytes_difference, testdata};
+use common::{pinned_difference, testdata};
 
 /// The pinned workbooks: the input folder (under `testdata/`), the draft's date, the row limit
 /// and the file.
@@ -55,19 +52,15 @@ const PINNED: [(&str, &str, u32, &str); 4] = [
 #[test]
 fn audit_workbooks_are_rust_xlsxwriters_byte_for_byte() {
     let dir = testdata();
-    let mut failures = Vec::new();
-    for (input, on, limit, file) in PINNED {
-        let (agreement, _) =
-            load(&dir.join(input)).unwrap_or_else(|p| panic!("{input} loads: {p:?}"));
-        let on = NaiveDate::parse_from_str(on, "%Y-%m-%d").expect("a date");
-        let draft = compute(&agreement, on, &History::default())
-            .unwrap_or_else(|p| panic!("{input} computes: {p:?}"));
-        let written = write_owned(build_within(&agreement, &draft, limit)).expect("the workbook");
-        let pinned = std::fs::read(dir.join("audit-pinned").join(file)).expect("the pinned file");
-        if let Some(d) = bytes_difference(&pinned, &written) {
-            failures.push(format!("{file}: {d}"));
-        }
-    }
+    let failures: Vec<String> = PINNED
+        .iter()
+        .filter_map(|(input, on, limit, file)| {
+            let pinned = dir.join("audit-pinned").join(file);
+            pinned_difference(&dir.join(input), on, &pinned, |agreement, draft| {
+                write_owned(build_within(agreement, draft, *limit)).expect("the workbook")
+            })
+        })
+        .collect();
     assert!(
         failures.is_empty(),
         "the audit workbook differs from rust_xlsxwriter's (main at 94cc3ec):\n{}",

@@ -187,7 +187,9 @@ fn golden_byte_differences(
                 bytes_difference(&golden, &at(1)),
                 bytes_difference(&golden, &at(6)),
             ) {
-                failures.push(format!("{case} {date} {file}: at level 1 {d1}; at level 6 {d6}"));
+                failures.push(format!(
+                    "{case} {date} {file}: at level 1 {d1}; at level 6 {d6}"
+                ));
             }
         }
     }

@@ -1,5 +1,5 @@
-//! The project's own small SpreadsheetML writer for the invoice workbooks and the overview
-//! (issue 12).
+//! The project's own small SpreadsheetML writer for the invoice workbooks, the overview and the
+//! audit workbook (issue 12).
 //!
 //! `run` at national scale writes one workbook per invoice (2,901 at 2,901 parties), each a few
 //! kilobytes. rust_xlsxwriter spent most of their time on what a small workbook does not need:
@@ -7,27 +7,33 @@
 //! stack and allocator heap), it hashes the whole `Format` on every formatted write (SipHash), and
 //! builds every part with `format!`. This writer makes the same files byte for byte — the same
 //! XML in the same parts, packed by the same `zip` crate with the same options — for the few
-//! things these workbooks hold: text, numbers, the ten [`Style`]s, column widths, row heights,
-//! rows frozen at the top, A4 paper, portrait or landscape, one page wide. The parts that do not
-//! depend on the cells (content types, relationships, theme, workbook, document properties) are
-//! taken once from a workbook rust_xlsxwriter makes with the same sheet names and properties.
+//! things these workbooks hold: text, numbers, formulas with their cached results, the ten
+//! [`Style`]s and any other [`Look`] (fonts, number formats, alignment, a fill, a bottom border),
+//! column widths, row heights, rows frozen at the top, a row printed on every page, A4 paper,
+//! portrait or landscape, one page wide. The parts that do not depend on the cells (content
+//! types, relationships, theme, workbook with its defined names, document properties) are taken
+//! once from a workbook rust_xlsxwriter makes with the same sheet names, printed rows and
+//! properties.
 //!
 //! An invoice workbook ([`Book`]) keeps its cells until it is saved. The overview ([`Streamed`])
 //! at 100,000 parties has 1.76 million cells, which rust_xlsxwriter kept in memory (1.3 GB):
 //! its sheets are written out as their rows come: it holds the shared strings, the XML of the
-//! sheet being made and the deflated sheets, not a map of cells.
+//! sheet being made and the deflated sheets, not a map of cells. The audit workbook (4.7
+//! million cells at 100,000 parties, most of them formulas) is written the same way.
 //!
-//! Three deliberate differences from rust_xlsxwriter, none of which a run reaches: a number
+//! Four deliberate differences from rust_xlsxwriter, none of which a run reaches: a number
 //! that is not finite (NaN, ±infinity) is refused with an error naming the cell, where
 //! rust_xlsxwriter writes it as text; a text of the form `<r>…</r>` is escaped like any other,
 //! where rust_xlsxwriter writes it as raw rich-text XML (the input refuses such texts); and a
 //! [`Streamed`] workbook refuses a write into a row it has written out, which rust_xlsxwriter,
-//! keeping every cell, never needs to.
+//! keeping every cell, never needs to; and a formula with a function outside [`FUNCTIONS`] is
+//! refused, where rust_xlsxwriter would write the functions of Excel 2010 and later with a
+//! prefix or as array formulas.
 //!
 //! The tests compare it, byte for byte, with rust_xlsxwriter writing the same cells
-//! (`tests` below), every golden overview of `tests/cases.rs` with the file itself, and
-//! overviews split over many sheets with files rust_xlsxwriter wrote
-//! (`tests/overview_pinned.rs`).
+//! (`tests` below), every golden overview and audit workbook of `tests/cases.rs` with the file
+//! itself, and overviews and audit workbooks split over many sheets with files rust_xlsxwriter
+//! wrote (`tests/overview_pinned.rs`, `tests/audit_pinned.rs`).
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -139,8 +145,14 @@ impl Style {
     /// The format's properties.
     pub(crate) fn look(self) -> Look {
         let plain = Look::default();
-        let bold = Look { bold: true, ..plain };
-        let right = Look { right: true, ..plain };
+        let bold = Look {
+            bold: true,
+            ..plain
+        };
+        let right = Look {
+            right: true,
+            ..plain
+        };
         match self {
             Style::Title => Look {
                 size: Some(16),
@@ -148,7 +160,10 @@ impl Style {
             },
             Style::Bold => bold,
             Style::BoldWrap => Look { wrap: true, ..bold },
-            Style::Wrap => Look { wrap: true, ..plain },
+            Style::Wrap => Look {
+                wrap: true,
+                ..plain
+            },
             Style::Note => Look {
                 italic: true,
                 wrap: true,
@@ -167,7 +182,10 @@ impl Style {
                 ..bold
             },
             Style::Right => right,
-            Style::LabelRight => Look { right: true, ..bold },
+            Style::LabelRight => Look {
+                right: true,
+                ..bold
+            },
             Style::Look(look) => look,
         }
     }
@@ -347,19 +365,36 @@ impl Sheet {
         style: Option<Style>,
     ) -> Result<&mut Sheet, XlsxError> {
         if !number.is_finite() {
-            let mut cell = String::new();
-            cell_name(&mut cell, row, col);
-            return Err(XlsxError::ParameterError(format!(
-                "{}!{cell}: {number} is not a spreadsheet number",
-                self.name
-            )));
+            return Err(self.cell_error(
+                row,
+                col,
+                &format!("{number} is not a spreadsheet number"),
+            ));
         }
+        self.push(row, col, Value::Number(number), style)
+    }
+
+    /// An error naming the sheet and the cell: `Sheet!B7: what`.
+    fn cell_error(&self, row: u32, col: u16, what: &str) -> XlsxError {
+        let mut cell = String::new();
+        cell_name(&mut cell, row, col);
+        XlsxError::ParameterError(format!("{}!{cell}: {what}", self.name))
+    }
+
+    /// Adds the cell at `row`, `col` holding `value`, once its place is checked.
+    fn push(
+        &mut self,
+        row: u32,
+        col: u16,
+        value: Value,
+        style: Option<Style>,
+    ) -> Result<&mut Sheet, XlsxError> {
         self.check(row, col)?;
         let style = style.map_or(0, |s| self.style_index(s));
         self.cells.push(Cell {
             row,
             col,
-            value: Value::Number(number),
+            value,
             style,
         });
         Ok(self)
@@ -415,22 +450,11 @@ impl Sheet {
             formula = f;
         }
         if let Some(f) = unknown_function(formula) {
-            let mut cell = String::new();
-            cell_name(&mut cell, row, col);
-            return Err(XlsxError::ParameterError(format!(
-                "{}!{cell}: the function {f} is not one this writer writes",
-                self.name
-            )));
+            let what = format!("the function {f} is not one this writer writes");
+            return Err(self.cell_error(row, col, &what));
         }
-        self.check(row, col)?;
-        let style = style.map_or(0, |s| self.style_index(s));
-        self.cells.push(Cell {
-            row,
-            col,
-            value: Value::Formula(formula.into(), result.into().into_boxed_str()),
-            style,
-        });
-        Ok(self)
+        let result = result.into().into_boxed_str();
+        self.push(row, col, Value::Formula(formula.into(), result), style)
     }
 
     /// Prints `row` at the top of every page (rust_xlsxwriter's `set_repeat_rows(row, row)`:
@@ -946,7 +970,7 @@ fn escape(out: &mut String, s: &str, literals: bool) {
 struct Fixed {
     /// The title, the sheet names and rows printed on every page, the date, the level, and
     /// whether there are shared strings.
-    key: (String, Vec<(String, Option<u32>)>, chrono::NaiveDate, u8, bool),
+    key: FixedKey,
     content_types: Packed,
     rels: Packed,
     workbook_rels: Packed,
@@ -955,6 +979,16 @@ struct Fixed {
     core: Packed,
     app: Packed,
 }
+
+/// The title, each sheet's name and row printed on every page, the date, the zip level, and
+/// whether there are shared strings.
+type FixedKey = (
+    String,
+    Vec<(String, Option<u32>)>,
+    chrono::NaiveDate,
+    u8,
+    bool,
+);
 
 /// The fixed parts made so far (one per language and date in a run).
 static FIXED: Mutex<Vec<Arc<Fixed>>> = Mutex::new(Vec::new());
@@ -1319,9 +1353,7 @@ fn styles_xml(styles: &[Look], out: &mut String) {
     let mut borders: Vec<bool> = vec![false];
     let mut xfs: Vec<[usize; 4]> = Vec::new();
     for &s in styles {
-        let num = s
-            .num_format
-            .map_or(0, |f| 164 + index_of(&mut formats, f));
+        let num = s.num_format.map_or(0, |f| 164 + index_of(&mut formats, f));
         let font = index_of(&mut fonts, s.font());
         let fill = s.fill.map_or(0, |rgb| index_of(&mut fills, Some(rgb)));
         let border = if s.underline_border {
@@ -1778,8 +1810,7 @@ mod tests {
         (
             0..2usize,
             prop_oneof![
-                (0..40u32, 0..30u16, text(), style())
-                    .prop_map(|(r, c, t, s)| Op::Text(r, c, t, s)),
+                (0..40u32, 0..30u16, text(), style()).prop_map(|(r, c, t, s)| Op::Text(r, c, t, s)),
                 (0..40u32, 0..30u16, -1e16..1e16f64, style())
                     .prop_map(|(r, c, n, s)| Op::Number(r, c, n, s)),
                 (0..40u32, 0..30u16, formula(), result(), style())
