@@ -27,7 +27,6 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use rust_xlsxwriter::XlsxError;
 
 use billing_core::calendar::{FeeLine, FeeLineKind, FeePolicy};
 use billing_core::cooperation::Outcome;
@@ -463,7 +462,8 @@ fn write_sheets(
     sheets: impl Iterator<Item = Sheet>,
     level: u8,
 ) -> Result<Vec<u8>, String> {
-    let e = |e: XlsxError| e.to_string();
+    // The writer's errors as text (they name the sheet and the cell).
+    let e = |e: sheet::Error| e.to_string();
     // Fixed metadata: without a creation time the writer takes the clock, and the same input
     // would give different bytes.
     let created = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
@@ -543,7 +543,7 @@ fn write_sheets(
 }
 
 /// Writes `cells` into `ws`.
-fn write_block(ws: &mut sheet::Sheet, cells: Vec<Cell>) -> Result<(), XlsxError> {
+fn write_block(ws: &mut sheet::Sheet, cells: Vec<Cell>) -> Result<(), sheet::Error> {
     for c in cells {
         match c.content {
             Content::Text(t) => ws.write_string(c.row, c.col, t, format(c.style, false)),

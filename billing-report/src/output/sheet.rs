@@ -41,6 +41,9 @@ use std::sync::{Arc, Mutex};
 use indexmap::IndexSet;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
 
+/// The writer's error: rust_xlsxwriter's, for the same refusals.
+pub(crate) type Error = XlsxError;
+
 /// The formats of the cells of the invoice workbooks and the overview, and any other format
 /// as a [`Look`] (the audit workbook's).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
