@@ -1991,6 +1991,99 @@ fn independent_errors_are_all_reported_at_once() {
                 "Parties!C3: not a valid organisation number",
             ],
         ),
+        // An unreadable party id with text stood for any one party: an unrelated unknown
+        // participant (a typo) was not said.
+        (
+            "unreadable-party-id-with-text-hides-no-unrelated-party",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                push_row(
+                    t,
+                    "Parties",
+                    &[
+                        "03:80", "Testkommun", "", "municipality", "1000", "2016-12-31", "",
+                        "", "", "", "Box 1", "111 11", "Ort", "Ekonomi 0380",
+                    ],
+                );
+                set(t, "Pools", "F2", "0821, 0813");
+            },
+            &[
+                "Parties!A16: not a valid party id: a party id may not hold the path separator",
+                "Pools!F2: pool upgrade-2011: party 0813 (participant) is not a party of the agreement",
+            ],
+        ),
+        // A fixed amount for a party that is not a participant of the pool was not said.
+        (
+            "fixed-amount-for-a-non-participant",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "75000"), ("0834", "75000"), ("0840", "0")]);
+            },
+            &["Pools!F2: pool upgrade-2011: party 0840 has a fixed amount but is not a participant of the pool"],
+        ),
+        // An unreadable fixed amount hid every other participant's missing amount.
+        (
+            "unreadable-fixed-amount-hides-no-other-missing-amount",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("0821", "abc"), ("0834", "60000")]);
+            },
+            &[
+                "FixedAmounts!C2: amount must be a number, found \"abc\"",
+                "Pools!E2: pool upgrade-2011: party 0840 has no fixed amount, which the key needs",
+            ],
+        ),
+        // So did a party's amount given twice.
+        (
+            "fixed-amount-given-twice-hides-no-missing-amount",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "50000"), ("0821", "0")]);
+            },
+            &[
+                "FixedAmounts!B4: the fixed amount of party 0821 for pool upgrade-2011 is given twice",
+                "Pools!E2: pool upgrade-2011: party 0840 has no fixed amount, which the key needs",
+            ],
+        ),
+        // One unreadable member id dropped the cooperation: its unknown member was not said.
+        (
+            "unreadable-member-hides-no-unknown-member",
+            Form::Csv,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "C2", "0834, 08:40, 0999");
+            },
+            &[
+                "Cooperations!C2: not a valid party id: a party id may not hold the path separator",
+                "Cooperations!C2: member 0999 is not a party\n",
+            ],
+        ),
+        (
+            "unreadable-member-hides-no-member-named-twice",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "C2", "0834, 08:40, 0834, 0885");
+                set(t, "Cooperations", "E2", "0880");
+            },
+            &[
+                "Cooperations!C2: not a valid party id: a party id may not hold the path separator",
+                "Cooperations!C2: cooperation ikomet-1: member 0834 is named more than once",
+                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();

@@ -1086,7 +1086,9 @@ fn check_model(
                 .any(|x| matches!(x, SplitError::MissingFixedAmount { .. }));
             for x in e.problems() {
                 match x {
-                    SplitError::UnknownParty { party, .. } if !unknown(party) => {}
+                    // Only a party the agreement does not know may be one it could not read.
+                    SplitError::UnknownParty { party, .. }
+                        if !agreement.contains(party) && !unknown(party) => {}
                     SplitError::FixedAmountsDoNotAddUp { .. } if without_fixed => {}
                     SplitError::MissingFigure { party, figure, .. } => {
                         missing.entry(figure).or_default().push(party.as_str());
