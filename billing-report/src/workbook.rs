@@ -820,6 +820,31 @@ fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeS
     muted
 }
 
+/// A problem with the header of column `i` of `table`, the header's text found. A table located
+/// by line (a CSV file named by a setting) names the column and its text in the message, since
+/// its place is only the line, and nothing found in a user register is shown (a header is no
+/// user id).
+fn header_problem(table: &Table, i: usize, message: String) -> Problem {
+    let (sheet, cell) = table.place(table.header_row, i);
+    let header = table.headers[i].clone();
+    let message = if table.by_line {
+        format!(
+            "column {} ({header:?}): {message}",
+            crate::input::column_letters(i as u32)
+        )
+    } else {
+        message
+    };
+    Problem {
+        severity: Severity::Error,
+        file: table.file.clone(),
+        sheet,
+        cell,
+        found: (!table.by_line).then_some(header),
+        message,
+    }
+}
+
 /// An id's letters and digits, in lower case: how an id that could not be read (`08/21`) is
 /// matched with the party it may be (`0821`).
 fn id_letters(text: &str) -> String {
@@ -909,6 +934,9 @@ fn attach_user_files(source: &mut Source, problems: &mut Problems) {
             .any(|t| t.streamed.as_ref() == Some(&file))
         {
             continue;
+        }
+        if crate::input::is_user_sheet(sheet) {
+            problems.private_file(&file.display().to_string());
         }
         if let Some(mut table) = crate::input::csv_header_table(&file, sheet, problems) {
             // Not a sheet of the workbook: its rows are located by file and line.
@@ -1064,19 +1092,15 @@ impl<'a> Sheets<'a> {
                         .find(|c| c.name == *col)
                         .map(|c| c.aliases.join(" or "))
                         .unwrap_or_default();
-                    let (sheet, cell) = table.place(table.header_row, i);
-                    problems.push(Problem {
-                        severity: Severity::Error,
-                        file: table.file.clone(),
-                        sheet,
-                        cell,
-                        found: Some(h.clone()),
-                        message: format!(
+                    problems.push(header_problem(
+                        table,
+                        i,
+                        format!(
                             "\"{}\" means the payment due date, but this column holds the \
                              invoice date: rename the header to {col} (or {aliases})",
                             h.trim()
                         ),
-                    });
+                    ));
                     continue;
                 }
                 if !known && !h.trim().is_empty() {
@@ -1088,14 +1112,10 @@ impl<'a> Sheets<'a> {
                         }),
                     )
                     .unwrap_or_default();
-                    let (sheet, cell) = table.place(table.header_row, i);
-                    problems.push(Problem {
-                        severity: Severity::Error,
-                        file: table.file.clone(),
-                        sheet,
-                        cell,
-                        found: Some(h.clone()),
-                        message: format!(
+                    problems.push(header_problem(
+                        table,
+                        i,
+                        format!(
                             "unknown column: did you mean {nearest}? rename it, or delete the \
                              column (the columns of {} are {})",
                             spec.name,
@@ -1105,7 +1125,7 @@ impl<'a> Sheets<'a> {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
-                    });
+                    ));
                 }
             }
             found.insert(spec.name, (table, columns));
@@ -2495,11 +2515,13 @@ impl<'a> Sheets<'a> {
                 continue;
             };
             if let Some(first) = amounts.get(&party) {
-                // A second amount replaced the first without a word.
-                problems.push(r.cell("party").problem(
+                // A second amount replaced the first without a word. Both are said, at the
+                // amount's column.
+                problems.push(r.cell("amount").problem(
                     Severity::Error,
                     format!(
-                        "the fixed amount of party {party} for pool {pool} is given twice (first at {})",
+                        "the fixed amount of party {party} for pool {pool} is given twice: {amount} here, {} at {}",
+                        first.value,
                         first.source.as_ref().map_or("?", |s| s.as_str())
                     ),
                     false,

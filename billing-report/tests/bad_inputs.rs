@@ -106,6 +106,13 @@ fn user_counts(t: &mut Tables, rows: &[(&str, &str, &str)]) {
     t.insert("UserCounts".to_owned(), sheet);
 }
 
+/// Moves the UserCounts table to the file `antal.csv`, named by the setting `user_counts_file`.
+fn counts_as_file(t: &mut Tables) {
+    let counts = t.remove("UserCounts").unwrap();
+    t.insert("antal.csv".to_owned(), counts);
+    push_row(t, "Settings", &["user_counts_file", "antal.csv"]);
+}
+
 fn drop_row(t: &mut Tables, sheet: &str, row: usize) {
     t.get_mut(sheet).unwrap().remove(row - 1);
 }
@@ -1945,7 +1952,7 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Pools", "F2", "0821, 0834");
                 fixed_amounts(t, &[("0821", "100000"), ("0834", "50000"), ("0821", "0")]);
             },
-            &["FixedAmounts!B4: the fixed amount of party 0821 for pool upgrade-2011 is given twice (first at FixedAmounts!C2)"],
+            &["FixedAmounts!C4: the fixed amount of party 0821 for pool upgrade-2011 is given twice: 0.00 here, 100000.00 at FixedAmounts!C2\n"],
         ),
         // A budget's last row with another reference date won without a word, when the
         // rows before gave the budget's own first day.
@@ -1987,7 +1994,7 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Parties", "C3", "212000-1388");
             },
             &[
-                "UserCounts!B3: party 0120 has two counts for 2019-01-01 (first at UserCounts!C2), found \"2019-01-01\"",
+                "UserCounts!C3: party 0120 has two counts for 2019-01-01: 4 here, 3 at UserCounts!C2\n",
                 "Parties!C3: not a valid organisation number",
             ],
         ),
@@ -2051,7 +2058,7 @@ fn independent_errors_are_all_reported_at_once() {
                 fixed_amounts(t, &[("0821", "100000"), ("0834", "50000"), ("0821", "0")]);
             },
             &[
-                "FixedAmounts!B4: the fixed amount of party 0821 for pool upgrade-2011 is given twice",
+                "FixedAmounts!C4: the fixed amount of party 0821 for pool upgrade-2011 is given twice",
                 "Pools!E2: pool upgrade-2011: party 0840 has no fixed amount, which the key needs",
             ],
         ),
@@ -2082,6 +2089,50 @@ fn independent_errors_are_all_reported_at_once() {
                 "Cooperations!C2: not a valid party id: a party id may not hold the path separator",
                 "Cooperations!C2: cooperation ikomet-1: member 0834 is named more than once",
                 "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member",
+            ],
+        ),
+        // The rows of a user counts file named by a setting were taken for a user register:
+        // the value found was not shown.
+        (
+            "user-counts-file-shows-the-value-found",
+            Form::Csv,
+            "ikomet-3",
+            |t| {
+                user_counts(t, &[("0120", "2019-01-01", "3"), ("0120", "2019-02-01", "tolv")]);
+                counts_as_file(t);
+                set(t, "Parties", "C3", "212000-1388");
+            },
+            &[
+                "antal.csv:3: count must be a whole number of at least 0, found \"tolv\"",
+                "Parties!C3: not a valid organisation number",
+            ],
+        ),
+        // A count given twice in the file was said to be first at a sheet the workbook does
+        // not have (UserCounts!C2).
+        (
+            "user-count-given-twice-in-a-file",
+            Form::Xlsx,
+            "ikomet-3",
+            |t| {
+                user_counts(t, &[("0120", "2019-01-01", "3"), ("0120", "2019-01-01", "4")]);
+                counts_as_file(t);
+            },
+            &["antal.csv:3: party 0120 has two counts for 2019-01-01: 4 here, 3 at antal.csv:2\n"],
+        ),
+        // The header problems of a file named by a setting lost their column and text, and
+        // two unknown columns with the same nearest name were said as one.
+        (
+            "users-file-header-problems-name-their-column",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                users_as_file(t);
+                set(t, "register.csv", "F1", "förstdag");
+                set(t, "register.csv", "G1", "förstadagen");
+            },
+            &[
+                "register.csv:1: column F (\"förstdag\"): unknown column: did you mean",
+                "register.csv:1: column G (\"förstadagen\"): unknown column: did you mean",
             ],
         ),
     ];
