@@ -194,10 +194,35 @@ pub fn located(input: &Input, p: &engine::Problem) -> Problem {
     }
 }
 
+/// An error at `source` (`UserCounts!C2`, a cell the reader kept), or at the workbook when
+/// none: for a table located by line (a CSV file named by a setting), at its file's line.
+pub fn at_source(input: &Input, source: Option<&SourceRef>, message: &str) -> Problem {
+    let (sheet, cell) = source
+        .and_then(|s| s.as_str().split_once('!'))
+        .map_or((None, None), |(s, c)| (Some(s), Some(c)));
+    let place = sheet.and_then(|s| input.places.get(s));
+    let line = |c: &str| {
+        c.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .to_owned()
+    };
+    let (sheet, cell) = match place {
+        Some(p) if p.by_line => (None, cell.map(line)),
+        _ => (sheet.map(str::to_owned), cell.map(str::to_owned)),
+    };
+    Problem {
+        severity: Severity::Error,
+        file: place.map_or_else(|| input.path.display().to_string(), |p| p.file.clone()),
+        sheet,
+        cell,
+        found: None,
+        message: message.to_owned(),
+    }
+}
+
 /// `message` with each cell it names (`first at UserCounts!C5`) of a table located by line (a
 /// CSV file named by a setting, no sheet of the workbook) named as its file's line
 /// (`antal.csv:5`).
-fn lines_named(input: &crate::workbook::Input, message: &str) -> String {
+fn lines_named(input: &Input, message: &str) -> String {
     let mut message = message.to_owned();
     for (sheet, place) in input.places.iter().filter(|(_, p)| p.by_line) {
         let name = std::path::Path::new(&place.file)

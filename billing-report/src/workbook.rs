@@ -760,6 +760,19 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
             }
         }
         read.input.registrations = std::mem::take(&mut model.registrations);
+        // The register is used when one is given, and user counts beside it would be left out
+        // without a word: an error at the first count.
+        if let (false, Some(c)) = (
+            read.input.registrations.is_empty(),
+            read.input.user_counts.first(),
+        ) {
+            problems.push(crate::model::at_source(
+                &read.input,
+                c.source.as_ref(),
+                "user counts are given beside a user register, which is used instead: the \
+                 counts would be left out; keep one of the two (empty the other)",
+            ));
+        }
         // The transactions file is read when the agreement is computed; an input refused for
         // other problems reads it here, so that its bad rows are said in the same run, unless
         // a party, a tariff or the billing period could not be read (its rows would be checked

@@ -2135,6 +2135,30 @@ fn independent_errors_are_all_reported_at_once() {
                 "register.csv:1: column G (\"förstadagen\"): unknown column: did you mean",
             ],
         ),
+        // User counts beside a register were left out without a word.
+        (
+            "user-counts-beside-a-register",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                user_counts(t, &[("0880", "2010-01-01", "3"), ("0881", "2010-01-01", "4")]);
+                set(t, "Parties", "E3", "x");
+            },
+            &[
+                "UserCounts!C2: user counts are given beside a user register, which is used instead",
+                "Parties!E3: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        (
+            "user-counts-file-beside-a-register",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                user_counts(t, &[("0880", "2010-01-01", "3")]);
+                counts_as_file(t);
+            },
+            &["antal.csv:2: user counts are given beside a user register, which is used instead"],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
