@@ -2159,6 +2159,22 @@ fn independent_errors_are_all_reported_at_once() {
             },
             &["antal.csv:2: user counts are given beside a user register, which is used instead"],
         ),
+        // A sum over the pool was not said while a party's amount was missing, which can
+        // only make the sum fall short.
+        (
+            "fixed-amounts-over-the-pool-with-one-missing",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "80000")]);
+            },
+            &[
+                "Pools!E2: pool upgrade-2011: party 0840 has no fixed amount, which the key needs",
+                "Pools!C2: pool upgrade-2011: fixed amounts add up to 180000.00, the pool is 150000.00: over by 30000.00",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();

@@ -1089,7 +1089,10 @@ fn check_model(
                     // Only a party the agreement does not know may be one it could not read.
                     SplitError::UnknownParty { party, .. }
                         if !agreement.contains(party) && !unknown(party) => {}
-                    SplitError::FixedAmountsDoNotAddUp { .. } if without_fixed => {}
+                    // A missing amount (each is above 0) only makes the sum fall short: a sum
+                    // over the pool is said all the same.
+                    SplitError::FixedAmountsDoNotAddUp { sum, amount, .. }
+                        if without_fixed && sum < amount => {}
                     SplitError::MissingFigure { party, figure, .. } => {
                         missing.entry(figure).or_default().push(party.as_str());
                     }
