@@ -1126,11 +1126,12 @@ impl CsvStream {
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map_or(0, csv::Position::line);
-                    problems.push(self.problem(
-                        line,
-                        None,
-                        format!("not valid CSV on line {line} ({e})"),
-                    ));
+                    // A file located by line names the line in its place already.
+                    let message = match self.sheet {
+                        Some(_) => format!("not valid CSV on line {line} ({e})"),
+                        None => format!("not valid CSV ({e})"),
+                    };
+                    problems.push(self.problem(line, None, message));
                     return None;
                 }
             }
@@ -1218,7 +1219,11 @@ impl CsvStream {
                     number.into(),
                     None,
                     format!(
-                        "line {number} has {filled} fields, the header has {}: {}",
+                        "{}{filled} fields, the header has {}: {}",
+                        match self.sheet {
+                            Some(_) => format!("line {number} has "),
+                            None => "the line has ".to_owned(),
+                        },
                         self.width,
                         if self.delimiter == b',' {
                             "a decimal comma (1234,50) splits a field in a comma-separated file; \

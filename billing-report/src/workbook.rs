@@ -2829,7 +2829,7 @@ impl<'a> Sheets<'a> {
                             Severity::Error,
                             format!(
                                 "the budget from {valid_from} already has the reference date \
-                                 {first} (at {at}): one budget has one"
+                                 {first} (at {at}): a budget has a single reference date"
                             ),
                             true,
                         ));
@@ -2849,7 +2849,7 @@ impl<'a> Sheets<'a> {
                             Severity::Error,
                             format!(
                                 "the budget from {valid_from} already has {first} users (at \
-                                 {at}): one budget has one count"
+                                 {at}): a budget has a single user count"
                             ),
                             true,
                         ));

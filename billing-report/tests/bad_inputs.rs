@@ -1965,7 +1965,7 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Parties", "E3", "x");
             },
             &[
-                "Budget!D7: the budget from 2010-01-01 already has the reference date 2010-01-01 (at Budget!D2): one budget has one, found \"2010-03-01\"",
+                "Budget!D7: the budget from 2010-01-01 already has the reference date 2010-01-01 (at Budget!D2): a budget has a single reference date, found \"2010-03-01\"",
                 "Parties!E3: population must be a whole number of at least 1, found \"x\"",
             ],
         ),
@@ -1982,7 +1982,7 @@ fn independent_errors_are_all_reported_at_once() {
                 }
                 set(t, "Budget", "F3", "91");
             },
-            &["Budget!F3: the budget from 2010-01-01 already has 90 users (at Budget!F2): one budget has one count, found \"91\""],
+            &["Budget!F3: the budget from 2010-01-01 already has 90 users (at Budget!F2): a budget has a single user count, found \"91\""],
         ),
         // A party's count given twice for a date was found only when computing, at no cell.
         (
