@@ -630,9 +630,7 @@ impl<'m> Engine<'m> {
         let mut issuer_share = None;
         let mut moves: BTreeMap<NaiveDate, Moves> = BTreeMap::new();
         let parties = model.agreement.parties();
-        let issuer_place = parties
-            .binary_search_by(|p| p.id.cmp(&settings.issuer))
-            .ok();
+        let issuer_place = model.agreement.place(&settings.issuer);
         let coordinator = (&settings.issuer, issuer_place);
         let mut allocations = Vec::new();
         let mut findings = Vec::new();
@@ -770,7 +768,7 @@ impl<'m> Engine<'m> {
             for (k, i) in invoices.iter().enumerate() {
                 // The coordinator's invoices are ordered by buyer, as the parties are.
                 let place = if k < coordinators {
-                    parties.binary_search_by(|p| p.id.cmp(&i.buyer)).ok()
+                    model.agreement.place(&i.buyer)
                 } else {
                     None
                 };

@@ -128,6 +128,10 @@ impl Members {
         };
         let at = self.list.partition_point(|m| m.party < *party);
         self.list.insert(at, membership);
+        for place in self.places.values_mut().filter(|p| **p >= at) {
+            *place += 1;
+        }
+        self.places.insert(party.clone(), at);
         Ok(&self.list[at])
     }
 }
