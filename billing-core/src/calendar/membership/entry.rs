@@ -132,6 +132,8 @@ impl Members {
             *place += 1;
         }
         self.places.insert(party.clone(), at);
+        let place = self.known.binary_search(party).unwrap_or(usize::MAX);
+        self.in_agreement.insert(at, place);
         Ok(&self.list[at])
     }
 }

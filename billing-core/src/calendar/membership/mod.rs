@@ -99,6 +99,10 @@ pub struct Members {
     /// ids some 17 times per look-up at 100,000 parties (issue 12).
     #[cfg_attr(feature = "serde", serde(skip))]
     places: FxHashMap<PartyId, usize>,
+    /// Each membership's party's place among the agreement's parties (`known`), in the order of
+    /// `list`.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    in_agreement: Vec<usize>,
 }
 
 impl std::fmt::Debug for Members {
@@ -143,6 +147,10 @@ impl Members {
             });
         }
         let known = agreement.parties().iter().map(|p| p.id.clone()).collect();
+        let in_agreement = list
+            .iter()
+            .map(|m| agreement.place(&m.party).unwrap_or(usize::MAX))
+            .collect();
         let places = list
             .iter()
             .enumerate()
@@ -153,6 +161,7 @@ impl Members {
                 list,
                 known,
                 places,
+                in_agreement,
             },
             problems,
         )
@@ -161,6 +170,12 @@ impl Members {
     /// The memberships, ordered by party id.
     pub fn memberships(&self) -> &[Membership] {
         &self.list
+    }
+
+    /// The place of each membership's party among the agreement's parties, in the order of
+    /// [`Members::memberships`].
+    pub(crate) fn places(&self) -> &[usize] {
+        &self.in_agreement
     }
 
     /// The membership of `party`.
