@@ -16,7 +16,9 @@
 //! - every rounding to öre is `ROUND(integer / divisor, 0)` in öre, where a tie `x.5` is exact.
 //!
 //! The workbook is first built as an [`AuditBook`] (cells, formulas and cached values), then
-//! written; tests alter a formula of the book to show that a recalculation catches it.
+//! written sheet by sheet by the project's streaming writer (`output/sheet.rs`), each sheet
+//! dropped once written; tests alter a formula of the book to show that a recalculation catches
+//! it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,7 +27,6 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook};
 
 use billing_core::calendar::{FeeLine, FeeLineKind, FeePolicy};
 use billing_core::cooperation::Outcome;
@@ -34,7 +35,8 @@ use billing_core::transactions::PricedLine;
 use billing_core::{Allocation, ExcessPolicy, Figure, Language, Money, PartyId};
 
 use crate::compute::Draft;
-use crate::output::{excess_words, part_name, SHEET_ROWS};
+use crate::output::sheet::{self, Look, Page, Streamed};
+use crate::output::{excess_words, part_name, SHEET_ROWS, ZIP_LEVEL};
 use crate::workbook::Input;
 
 /// A whole audit workbook before it is written.
@@ -363,9 +365,9 @@ pub fn build_within(input: &Input, draft: &Draft, limit: u32) -> AuditBook {
 /// Writes the book as xlsx.
 ///
 /// # Errors
-/// A sheet name or cell rust_xlsxwriter refuses.
+/// A sheet name, cell, column width or formula the writer refuses (`output/sheet.rs`).
 pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
-    write_sheets(&book.title, book.sheets.iter().cloned())
+    write_sheets(&book.title, book.sheets.iter().cloned(), ZIP_LEVEL)
 }
 
 /// [`write`], taking the book: the texts move into the workbook rather than being copied, and
@@ -375,118 +377,109 @@ pub fn write(book: &AuditBook) -> Result<Vec<u8>, String> {
 /// # Errors
 /// As [`write`].
 pub fn write_owned(book: AuditBook) -> Result<Vec<u8>, String> {
+    write_deflated(book, ZIP_LEVEL)
+}
+
+/// [`write_owned`] at zip level `level` (at most 9): the golden audit workbooks were written
+/// at the zip crate's default level 6, a run writes at 1 (`tests/cases.rs`).
+///
+/// # Errors
+/// As [`write`].
+#[doc(hidden)]
+pub fn write_deflated(book: AuditBook, level: u8) -> Result<Vec<u8>, String> {
     let AuditBook { sheets, title } = book;
-    write_sheets(&title, sheets.into_iter())
+    write_sheets(&title, sheets.into_iter(), level.min(9))
 }
 
 /// The format of `style`, on the fill of an input cell when `input`.
-fn style_format(style: Style, input: bool) -> Format {
-    let f = match style {
-        Style::Plain => Format::new(),
-        Style::Title => Format::new().set_bold().set_font_size(14),
-        Style::Header => Format::new()
-            .set_bold()
-            .set_border_bottom(FormatBorder::Thin)
-            .set_text_wrap(),
-        Style::Note => Format::new().set_italic(),
-        Style::Money => Format::new()
-            .set_num_format("#,##0.00")
-            .set_align(FormatAlign::Right),
-        Style::Integer => Format::new().set_num_format("0"),
-        Style::Fraction => Format::new().set_num_format("0.0000000000"),
-        Style::Price => Format::new().set_num_format("0.0000"),
-        Style::Date => Format::new().set_num_format("yyyy-mm-dd"),
+fn style_look(style: Style, input: bool) -> Look {
+    let plain = Look::default();
+    let look = match style {
+        Style::Plain => plain,
+        Style::Title => Look {
+            bold: true,
+            size: Some(14),
+            ..plain
+        },
+        Style::Header => Look {
+            bold: true,
+            underline_border: true,
+            wrap: true,
+            ..plain
+        },
+        Style::Note => Look {
+            italic: true,
+            ..plain
+        },
+        Style::Money => Look {
+            num_format: Some("#,##0.00"),
+            right: true,
+            ..plain
+        },
+        Style::Integer => Look {
+            num_format: Some("0"),
+            ..plain
+        },
+        Style::Fraction => Look {
+            num_format: Some("0.0000000000"),
+            ..plain
+        },
+        Style::Price => Look {
+            num_format: Some("0.0000"),
+            ..plain
+        },
+        Style::Date => Look {
+            num_format: Some("yyyy-mm-dd"),
+            ..plain
+        },
     };
     if input {
-        f.set_background_color(rust_xlsxwriter::Color::RGB(0xFF_F2_CC))
+        Look {
+            fill: Some(0xFF_F2_CC),
+            ..look
+        }
     } else {
-        f
+        look
     }
 }
 
-/// Every style's formats, made once for a workbook: plain and on an input's fill. One field
-/// per style, found by an exhaustive match: a new style without its format does not compile.
-struct Formats {
-    plain: [Format; 2],
-    title: [Format; 2],
-    header: [Format; 2],
-    note: [Format; 2],
-    money: [Format; 2],
-    integer: [Format; 2],
-    fraction: [Format; 2],
-    price: [Format; 2],
-    date: [Format; 2],
+/// The writer's format of `style`, on the fill of an input cell when `input`.
+fn format(style: Style, input: bool) -> Option<sheet::Style> {
+    Some(sheet::Style::Look(style_look(style, input)))
 }
 
-impl Formats {
-    fn new() -> Formats {
-        let both = |s: Style| [style_format(s, false), style_format(s, true)];
-        Formats {
-            plain: both(Style::Plain),
-            title: both(Style::Title),
-            header: both(Style::Header),
-            note: both(Style::Note),
-            money: both(Style::Money),
-            integer: both(Style::Integer),
-            fraction: both(Style::Fraction),
-            price: both(Style::Price),
-            date: both(Style::Date),
-        }
-    }
+/// The rows of a sheet written out at a time: the cells above are complete (written in row
+/// order), their XML is made and their cells dropped.
+const ROWS_AT_A_TIME: u32 = 4096;
 
-    fn get(&self, style: Style, input: bool) -> &Format {
-        let [plain, filled] = match style {
-            Style::Plain => &self.plain,
-            Style::Title => &self.title,
-            Style::Header => &self.header,
-            Style::Note => &self.note,
-            Style::Money => &self.money,
-            Style::Integer => &self.integer,
-            Style::Fraction => &self.fraction,
-            Style::Price => &self.price,
-            Style::Date => &self.date,
-        };
-        if input {
-            filled
-        } else {
-            plain
-        }
-    }
-}
-
-fn write_sheets(title: &str, sheets: impl Iterator<Item = Sheet>) -> Result<Vec<u8>, String> {
-    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-    let mut wb = Workbook::new();
+/// The workbook of `sheets` at zip level `level`, written by the project's streaming writer
+/// (`output/sheet.rs`, issue 12: rust_xlsxwriter kept every cell of the workbook, over a
+/// gigabyte at 100,000 parties, and hashed each cell's format): each sheet's cells are moved
+/// into it in row order, its rows written out as they come, and the sheet dropped. The bytes
+/// are those rust_xlsxwriter wrote for the same calls (`tests/audit_pinned.rs`).
+fn write_sheets(
+    title: &str,
+    sheets: impl Iterator<Item = Sheet>,
+    level: u8,
+) -> Result<Vec<u8>, String> {
+    // The writer's errors as text (they name the sheet and the cell).
+    let e = |e: sheet::Error| e.to_string();
     // Fixed metadata: without a creation time the writer takes the clock, and the same input
     // would give different bytes.
-    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).map_err(e)?;
-    wb.set_properties(
-        &rust_xlsxwriter::DocProperties::new()
-            .set_title(title)
-            .set_author("billing-report")
-            .set_creation_datetime(&created),
-    );
-    // Deflate at level 1, as the overview and the invoice workbooks (`output::new_workbook`):
-    // the default level 6 was a third of writing the audit workbook, for a file about a
-    // quarter smaller. The cells are the same.
-    wb.set_zip_compression_level(1);
-    // Each style's two formats made once, not once per cell (a format owns its strings).
-    let formats = Formats::new();
-    let format = |style: Style, input: bool| formats.get(style, input);
-    for sheet in sheets {
-        let ws = wb.add_worksheet().set_name(&sheet.name).map_err(e)?;
+    let created = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    let mut book = Streamed::new(title, created, level);
+    for mut sheet in sheets {
+        // Printed legibly: A4 landscape, one page wide, the column headings on every page.
+        let index = book.add_sheet(&sheet.name, Page::Landscape).map_err(e)?;
+        let ws = book.sheet(index).map_err(e)?;
         for &(col, width) in &sheet.widths {
-            ws.set_column_width(col, width).map_err(e)?;
+            ws.set_column_width(col, whole_width(width)?).map_err(e)?;
         }
         if let Some(row) = sheet.freeze {
-            ws.set_freeze_panes(row, 0).map_err(e)?;
+            ws.set_freeze_rows(row).map_err(e)?;
         }
-        // Printed legibly: A4 landscape, one page wide, the column headings on every page.
-        ws.set_paper_size(9)
-            .set_landscape()
-            .set_print_fit_to_pages(1, 0);
         if let Some(row) = sheet.print_header {
-            ws.set_repeat_rows(row, row).map_err(e)?;
+            ws.set_repeat_row(row).map_err(e)?;
         }
         // A row of wrapped headings as high as its tallest heading: spreadsheet programs keep
         // the stored height when they open a file, and a wrapped text would be cut.
@@ -507,32 +500,75 @@ fn write_sheets(title: &str, sheets: impl Iterator<Item = Sheet>) -> Result<Vec<
         }
         for (row, n) in lines {
             if n > 1 {
-                ws.set_row_height(row, (15 * n) as f64).map_err(e)?;
+                let points = u32::try_from(15 * n).map_err(|_| format!("{n} lines"))?;
+                ws.set_row_height(row, points).map_err(e)?;
             }
         }
-        for c in sheet.cells {
-            match c.content {
-                Content::Text(t) => {
-                    ws.write_string_with_format(c.row, c.col, t, format(c.style, false))
-                        .map_err(e)?;
-                }
-                Content::Input(x) => {
-                    ws.write_number_with_format(c.row, c.col, x, format(c.style, true))
-                        .map_err(e)?;
-                }
-                Content::Formula { formula, cached } => {
-                    let result = match cached {
-                        Cached::Number(x) => number_text(x),
-                        Cached::Text(t) => t,
-                    };
-                    let f = Formula::new(formula).set_result(result);
-                    ws.write_formula_with_format(c.row, c.col, f, format(c.style, false))
-                        .map_err(e)?;
+        // The formats numbered in the order of their first use in the book, as rust_xlsxwriter
+        // numbered them, though the cells are written block by block.
+        let mut used: Vec<(Style, bool)> = Vec::new();
+        for c in &sheet.cells {
+            let key = (c.style, matches!(c.content, Content::Input(_)));
+            if !used.contains(&key) {
+                used.push(key);
+                let ws = book.sheet(index).map_err(e)?;
+                if let Some(style) = format(key.0, key.1) {
+                    ws.use_style(style);
                 }
             }
         }
+        // The cells by blocks of rows, each cell moved once and kept in the order written
+        // (the last write to a cell wins), rather than all sorted: the writer puts the rows
+        // it writes out in order.
+        let mut blocks: Vec<Vec<Cell>> = Vec::new();
+        for c in std::mem::take(&mut sheet.cells) {
+            let block = (c.row / ROWS_AT_A_TIME) as usize;
+            if blocks.len() <= block {
+                blocks.resize_with(block + 1, Vec::new);
+            }
+            if let Some(b) = blocks.get_mut(block) {
+                b.push(c);
+            }
+        }
+        for (k, block) in blocks.into_iter().enumerate() {
+            if k > 0 {
+                let below = u32::try_from(k).map_or(u32::MAX, |k| k * ROWS_AT_A_TIME);
+                book.flush(index, below).map_err(e)?;
+            }
+            write_block(book.sheet(index).map_err(e)?, block).map_err(e)?;
+        }
+        book.flush(index + 1, 0).map_err(e)?;
     }
-    wb.save_to_buffer().map_err(e)
+    book.save().map_err(e)
+}
+
+/// Writes `cells` into `ws`.
+fn write_block(ws: &mut sheet::Sheet, cells: Vec<Cell>) -> Result<(), sheet::Error> {
+    for c in cells {
+        match c.content {
+            Content::Text(t) => ws.write_string(c.row, c.col, t, format(c.style, false)),
+            Content::Input(x) => ws.write_number(c.row, c.col, x, format(c.style, true)),
+            Content::Formula { formula, cached } => {
+                let result = match cached {
+                    Cached::Number(x) => number_text(x),
+                    Cached::Text(t) => t,
+                };
+                ws.write_formula(c.row, c.col, &formula, result, format(c.style, false))
+            }
+        }?;
+    }
+    Ok(())
+}
+
+/// A column width in whole characters, as the writer takes it (every width here is whole).
+fn whole_width(width: f64) -> Result<u16, String> {
+    if width.fract() == 0.0 && (1.0..=255.0).contains(&width) {
+        Ok(width as u16)
+    } else {
+        Err(format!(
+            "column width {width}: not a whole number of characters from 1 to 255"
+        ))
+    }
 }
 
 /// The widest a column grows to fit a text (a longer text wraps or runs into empty cells).
@@ -3538,11 +3574,11 @@ fn fee_review_sheet(input: &Input, draft: &Draft) -> Option<Sheet> {
 mod tests {
     use super::*;
 
-    /// Each style is written with its own format, plain and on an input's fill (the lookup
-    /// once went by the enum's position, and a style out of place got a blank format).
+    /// Each style is written with a format of its own, and on an input's fill the same format
+    /// with the fill (the lookup once went by the enum's position, and a style out of place
+    /// got a blank format).
     #[test]
     fn each_style_has_its_format() {
-        let formats = Formats::new();
         let all = [
             Style::Plain,
             Style::Title,
@@ -3554,24 +3590,22 @@ mod tests {
             Style::Price,
             Style::Date,
         ];
-        for style in all {
-            for input in [false, true] {
-                assert_eq!(
-                    formats.get(style, input),
-                    &style_format(style, input),
-                    "{style:?}, input {input}"
-                );
-            }
-        }
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
-                assert_ne!(
-                    style_format(*a, false),
-                    style_format(*b, false),
-                    "{a:?} {b:?}"
-                );
+                assert_ne!(style_look(*a, false), style_look(*b, false), "{a:?} {b:?}");
             }
+            let filled = style_look(*a, true);
+            assert_eq!(filled.fill, Some(0xFF_F2_CC), "{a:?}");
+            assert_eq!(
+                Look {
+                    fill: None,
+                    ..filled
+                },
+                style_look(*a, false),
+                "{a:?}"
+            );
         }
+        assert_eq!(style_look(Style::Plain, false), Look::default());
     }
 
     /// The integer shortcuts of `number_text`, `shown_width` and the cell addresses give the

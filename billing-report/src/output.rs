@@ -19,7 +19,7 @@ use crate::input::float_decimal;
 use crate::outputs::{OutputKind, Outputs};
 use crate::workbook::Input;
 
-mod sheet;
+pub(crate) mod sheet;
 mod sorted_json;
 
 /// An error writing outputs.
@@ -1169,7 +1169,7 @@ pub(crate) fn money_f64(m: Money) -> Result<f64, rust_xlsxwriter::XlsxError> {
 /// overview took 2.65 s of CPU instead of 3.65 s (`run --only xlsx`), for files a quarter
 /// larger (an invoice workbook 10 kB instead of 8 kB; the overview 2.5 MB instead of 1.5 MB).
 /// The cells are the same.
-const ZIP_LEVEL: u8 = 1;
+pub(crate) const ZIP_LEVEL: u8 = 1;
 
 fn party_name(input: &Input, id: &billing_core::PartyId) -> String {
     input

@@ -140,6 +140,33 @@ fn every_case_matches_its_golden_outputs() {
 /// that rust_xlsxwriter wrote, which nothing regenerates.
 #[test]
 fn every_golden_overview_is_the_writers_byte_for_byte() {
+    let failures = golden_byte_differences("overview.xlsx", |input, draft, level| {
+        billing_report::output::overview_deflated(input, draft, level).map_err(|e| e.to_string())
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every golden `audit.xlsx` is, byte for byte, what the audit writer makes of the case's
+/// draft, as for the overview above (issue 12: the same writer replaced rust_xlsxwriter for the
+/// audit workbook); `tests/audit_pinned.rs` keeps audit workbooks rust_xlsxwriter wrote.
+#[test]
+fn every_golden_audit_workbook_is_the_writers_byte_for_byte() {
+    let failures = golden_byte_differences("audit.xlsx", |input, draft, level| {
+        billing_report::audit::write_deflated(billing_report::audit::build(input, draft), level)
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Where the golden `file` of each case and date differs from what `write` makes of the
+/// case's draft at zip level 1 and at level 6 (equal to either is no difference).
+fn golden_byte_differences(
+    file: &str,
+    write: impl Fn(
+        &billing_report::workbook::Input,
+        &billing_report::compute::Draft,
+        u8,
+    ) -> Result<Vec<u8>, String>,
+) -> Vec<String> {
     let _lock = golden_lock();
     let mut failures = Vec::new();
     for (case, dates) in CASES {
@@ -153,24 +180,20 @@ fn every_golden_overview_is_the_writers_byte_for_byte() {
                 &billing_report::compute::History::default(),
             )
             .unwrap_or_else(|p| panic!("{case} {date}: {p:?}"));
-            let golden = std::fs::read(
-                case_dir(case)
-                    .join("expected")
-                    .join(date)
-                    .join("overview.xlsx"),
-            )
-            .unwrap();
-            let at = |level| billing_report::output::overview_deflated(&input, &draft, level);
-            let (one, six) = (at(1).unwrap(), at(6).unwrap());
+            let golden =
+                std::fs::read(case_dir(case).join("expected").join(date).join(file)).unwrap();
+            let at = |level| write(&input, &draft, level).unwrap();
             if let (Some(d1), Some(d6)) = (
-                bytes_difference(&golden, &one),
-                bytes_difference(&golden, &six),
+                bytes_difference(&golden, &at(1)),
+                bytes_difference(&golden, &at(6)),
             ) {
-                failures.push(format!("{case} {date}: at level 1 {d1}; at level 6 {d6}"));
+                failures.push(format!(
+                    "{case} {date} {file}: at level 1 {d1}; at level 6 {d6}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures
 }
 
 /// The byte comparison finds a single changed byte, a byte more and a byte less.

@@ -13,12 +13,9 @@
 
 mod common;
 
-use billing_report::compute::{compute, History};
 use billing_report::output::overview_within;
-use billing_report::workbook::load;
-use chrono::NaiveDate;
 
-use common::{bytes_difference, testdata};
+use common::{pinned_difference, testdata};
 
 /// The pinned workbooks: the input folder, the draft's date, the row limit and the file.
 const PINNED: [(&str, &str, u32, &str); 3] = [
@@ -39,19 +36,14 @@ const PINNED: [(&str, &str, u32, &str); 3] = [
 #[test]
 fn split_overviews_are_rust_xlsxwriters_byte_for_byte() {
     let dir = testdata().join("overview-pinned");
-    let mut failures = Vec::new();
-    for (input, on, limit, file) in PINNED {
-        let (agreement, _) =
-            load(&dir.join(input)).unwrap_or_else(|p| panic!("{input} loads: {p:?}"));
-        let on = NaiveDate::parse_from_str(on, "%Y-%m-%d").expect("a date");
-        let draft = compute(&agreement, on, &History::default())
-            .unwrap_or_else(|p| panic!("{input} computes: {p:?}"));
-        let written = overview_within(&agreement, &draft, limit).expect("the overview");
-        let pinned = std::fs::read(dir.join(file)).expect("the pinned workbook");
-        if let Some(d) = bytes_difference(&pinned, &written) {
-            failures.push(format!("{file}: {d}"));
-        }
-    }
+    let failures: Vec<String> = PINNED
+        .iter()
+        .filter_map(|(input, on, limit, file)| {
+            pinned_difference(&dir.join(input), on, &dir.join(file), |agreement, draft| {
+                overview_within(agreement, draft, *limit).expect("the overview")
+            })
+        })
+        .collect();
     assert!(
         failures.is_empty(),
         "the split overview differs from rust_xlsxwriter's (main at 370c031):\n{}",

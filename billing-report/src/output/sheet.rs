@@ -1,5 +1,5 @@
-//! The project's own small SpreadsheetML writer for the invoice workbooks and the overview
-//! (issue 12).
+//! The project's own small SpreadsheetML writer for the invoice workbooks, the overview and the
+//! audit workbook (issue 12).
 //!
 //! `run` at national scale writes one workbook per invoice (2,901 at 2,901 parties), each a few
 //! kilobytes. rust_xlsxwriter spent most of their time on what a small workbook does not need:
@@ -7,27 +7,33 @@
 //! stack and allocator heap), it hashes the whole `Format` on every formatted write (SipHash), and
 //! builds every part with `format!`. This writer makes the same files byte for byte — the same
 //! XML in the same parts, packed by the same `zip` crate with the same options — for the few
-//! things these workbooks hold: text, numbers, the ten [`Style`]s, column widths, row heights,
-//! rows frozen at the top, A4 paper, portrait or landscape, one page wide. The parts that do not
-//! depend on the cells (content types, relationships, theme, workbook, document properties) are
-//! taken once from a workbook rust_xlsxwriter makes with the same sheet names and properties.
+//! things these workbooks hold: text, numbers, formulas with their cached results, the ten
+//! [`Style`]s and any other [`Look`] (fonts, number formats, alignment, a fill, a bottom border),
+//! column widths, row heights, rows frozen at the top, a row printed on every page, A4 paper,
+//! portrait or landscape, one page wide. The parts that do not depend on the cells (content
+//! types, relationships, theme, workbook with its defined names, document properties) are taken
+//! once from a workbook rust_xlsxwriter makes with the same sheet names, printed rows and
+//! properties.
 //!
 //! An invoice workbook ([`Book`]) keeps its cells until it is saved. The overview ([`Streamed`])
 //! at 100,000 parties has 1.76 million cells, which rust_xlsxwriter kept in memory (1.3 GB):
 //! its sheets are written out as their rows come: it holds the shared strings, the XML of the
-//! sheet being made and the deflated sheets, not a map of cells.
+//! sheet being made and the deflated sheets, not a map of cells. The audit workbook (4.7
+//! million cells at 100,000 parties, most of them formulas) is written the same way.
 //!
-//! Three deliberate differences from rust_xlsxwriter, none of which a run reaches: a number
+//! Four deliberate differences from rust_xlsxwriter, none of which a run reaches: a number
 //! that is not finite (NaN, ±infinity) is refused with an error naming the cell, where
 //! rust_xlsxwriter writes it as text; a text of the form `<r>…</r>` is escaped like any other,
 //! where rust_xlsxwriter writes it as raw rich-text XML (the input refuses such texts); and a
 //! [`Streamed`] workbook refuses a write into a row it has written out, which rust_xlsxwriter,
-//! keeping every cell, never needs to.
+//! keeping every cell, never needs to; and a formula with a function outside [`FUNCTIONS`] is
+//! refused, where rust_xlsxwriter would write the functions of Excel 2010 and later with a
+//! prefix or as array formulas.
 //!
 //! The tests compare it, byte for byte, with rust_xlsxwriter writing the same cells
-//! (`tests` below), every golden overview of `tests/cases.rs` with the file itself, and
-//! overviews split over many sheets with files rust_xlsxwriter wrote
-//! (`tests/overview_pinned.rs`).
+//! (`tests` below), every golden overview and audit workbook of `tests/cases.rs` with the file
+//! itself, and overviews and audit workbooks split over many sheets with files rust_xlsxwriter
+//! wrote (`tests/overview_pinned.rs`, `tests/audit_pinned.rs`).
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -35,7 +41,11 @@ use std::sync::{Arc, Mutex};
 use indexmap::IndexSet;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, XlsxError};
 
-/// The formats of the cells of the invoice workbooks and the overview.
+/// The writer's error: rust_xlsxwriter's, for the same refusals.
+pub(crate) type Error = XlsxError;
+
+/// The formats of the cells of the invoice workbooks and the overview, and any other format
+/// as a [`Look`] (the audit workbook's).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Style {
     /// Bold, 16 points.
@@ -56,82 +66,136 @@ pub(crate) enum Style {
     Right,
     /// Bold, right-aligned.
     LabelRight,
+    /// Any other format.
+    Look(Look),
 }
 
-/// A style's font.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Font {
-    Regular,
-    Bold,
-    Title,
-    Italic,
+/// A cell format: the few properties of rust_xlsxwriter's `Format` these workbooks use. The
+/// default is no format (the workbook's style 0).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Look {
+    pub(crate) bold: bool,
+    pub(crate) italic: bool,
+    /// The font size in points, when not the default 11.
+    pub(crate) size: Option<u8>,
+    /// A number format (always a format of its own from 164, as rust_xlsxwriter numbers them).
+    pub(crate) num_format: Option<&'static str>,
+    /// Aligned right.
+    pub(crate) right: bool,
+    /// Wrapped text.
+    pub(crate) wrap: bool,
+    /// A thin border below.
+    pub(crate) underline_border: bool,
+    /// A solid fill of this RGB colour.
+    pub(crate) fill: Option<u32>,
 }
 
-impl Font {
-    fn xml(self) -> &'static str {
-        match self {
-            Font::Regular => {
-                r#"<font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-            Font::Bold => {
-                r#"<font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-            Font::Title => {
-                r#"<font><b/><sz val="16"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-            Font::Italic => {
-                r#"<font><i/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
-            }
-        }
+/// A look's font: bold, italic, size.
+type Font = (bool, bool, u8);
+
+impl Look {
+    fn font(self) -> Font {
+        (self.bold, self.italic, self.size.unwrap_or(11))
     }
+
+    /// The same format in rust_xlsxwriter's terms.
+    pub(crate) fn format(self) -> Format {
+        let mut f = Format::new();
+        if self.bold {
+            f = f.set_bold();
+        }
+        if self.italic {
+            f = f.set_italic();
+        }
+        if let Some(size) = self.size {
+            f = f.set_font_size(size);
+        }
+        if let Some(n) = self.num_format {
+            f = f.set_num_format(n);
+        }
+        if self.right {
+            f = f.set_align(FormatAlign::Right);
+        }
+        if self.wrap {
+            f = f.set_text_wrap();
+        }
+        if self.underline_border {
+            f = f.set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+        }
+        if let Some(rgb) = self.fill {
+            f = f.set_background_color(rust_xlsxwriter::Color::RGB(rgb));
+        }
+        f
+    }
+}
+
+/// A font's XML, as rust_xlsxwriter writes it.
+fn font_xml((bold, italic, size): Font, out: &mut String) {
+    out.push_str("<font>");
+    if bold {
+        out.push_str("<b/>");
+    }
+    if italic {
+        out.push_str("<i/>");
+    }
+    let _ = write!(
+        out,
+        r#"<sz val="{size}"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#
+    );
 }
 
 impl Style {
-    fn font(self) -> Font {
+    /// The format's properties.
+    pub(crate) fn look(self) -> Look {
+        let plain = Look::default();
+        let bold = Look {
+            bold: true,
+            ..plain
+        };
+        let right = Look {
+            right: true,
+            ..plain
+        };
         match self {
-            Style::Title => Font::Title,
-            Style::Bold | Style::BoldWrap | Style::MoneyBold | Style::LabelRight => Font::Bold,
-            Style::Note => Font::Italic,
-            Style::Wrap | Style::Price | Style::Money | Style::Right => Font::Regular,
-        }
-    }
-
-    fn num_format(self) -> Option<&'static str> {
-        match self {
-            Style::Price => Some("# ##0.00##"),
-            Style::Money | Style::MoneyBold => Some("# ##0.00"),
-            _ => None,
-        }
-    }
-
-    fn alignment(self) -> Option<&'static str> {
-        match self {
-            Style::BoldWrap | Style::Wrap | Style::Note => Some(r#"<alignment wrapText="1"/>"#),
-            Style::Price | Style::Money | Style::Right | Style::LabelRight => {
-                Some(r#"<alignment horizontal="right"/>"#)
-            }
-            Style::Title | Style::Bold | Style::MoneyBold => None,
+            Style::Title => Look {
+                size: Some(16),
+                ..bold
+            },
+            Style::Bold => bold,
+            Style::BoldWrap => Look { wrap: true, ..bold },
+            Style::Wrap => Look {
+                wrap: true,
+                ..plain
+            },
+            Style::Note => Look {
+                italic: true,
+                wrap: true,
+                ..plain
+            },
+            Style::Price => Look {
+                num_format: Some("# ##0.00##"),
+                ..right
+            },
+            Style::Money => Look {
+                num_format: Some("# ##0.00"),
+                ..right
+            },
+            Style::MoneyBold => Look {
+                num_format: Some("# ##0.00"),
+                ..bold
+            },
+            Style::Right => right,
+            Style::LabelRight => Look {
+                right: true,
+                ..bold
+            },
+            Style::Look(look) => look,
         }
     }
 
     /// The same format in rust_xlsxwriter's terms.
     pub(crate) fn format(self) -> Format {
-        match self {
-            Style::Title => Format::new().set_bold().set_font_size(16),
-            Style::Bold => Format::new().set_bold(),
-            Style::BoldWrap => Format::new().set_bold().set_text_wrap(),
-            Style::Wrap => Format::new().set_text_wrap(),
-            Style::Note => Format::new().set_italic().set_text_wrap(),
-            Style::Price => Format::new()
-                .set_num_format("# ##0.00##")
-                .set_align(FormatAlign::Right),
-            Style::Money => Format::new()
-                .set_num_format("# ##0.00")
-                .set_align(FormatAlign::Right),
-            Style::MoneyBold => Format::new().set_num_format("# ##0.00").set_bold(),
-            Style::Right => Format::new().set_align(FormatAlign::Right),
-            Style::LabelRight => Format::new().set_bold().set_align(FormatAlign::Right),
-        }
+        self.look().format()
     }
 }
 
@@ -139,6 +203,8 @@ enum Value {
     Text(String),
     Number(f64),
     Blank,
+    /// A formula (without `=`) and the text of its cached result.
+    Formula(Box<str>, Box<str>),
 }
 
 struct Cell {
@@ -179,15 +245,19 @@ pub(crate) struct Sheet {
     freeze: u32,
     cells: Vec<Cell>,
     /// Styles in the order of their first use on this sheet.
-    styles: Vec<Style>,
+    styles: Vec<Look>,
     /// Column widths in pixels.
     widths: Vec<(u16, u32)>,
     /// Row heights in pixels.
     heights: Vec<(u32, u32)>,
     /// First row, first column, last row, last column, as rust_xlsxwriter tracks them.
     dims: Option<(u32, u16, u32, u16)>,
-    /// The XML of the rows written out so far, and the first row not written out.
+    /// The row printed at the top of every page, if any.
+    repeat: Option<u32>,
+    /// The XML of the rows written out so far, after `gap` bytes kept for the head (spaces, not
+    /// part of the sheet), and the first row not written out.
     data: String,
+    gap: usize,
     written: u32,
     /// The workbook's style index of each of `styles` (after 0, no style), as far as known.
     xf: Vec<u32>,
@@ -204,7 +274,9 @@ impl Sheet {
             widths: Vec::new(),
             heights: Vec::new(),
             dims: None,
+            repeat: None,
             data: String::new(),
+            gap: 0,
             written: 0,
             xf: vec![0],
         }
@@ -228,15 +300,26 @@ impl Sheet {
         Ok(())
     }
 
+    /// The sheet's index of `style`, 0 for no format (rust_xlsxwriter's default format).
     fn style_index(&mut self, style: Style) -> u32 {
-        let at = match self.styles.iter().position(|s| *s == style) {
+        let look = style.look();
+        if look == Look::default() {
+            return 0;
+        }
+        let at = match self.styles.iter().position(|s| *s == look) {
             Some(at) => at,
             None => {
-                self.styles.push(style);
+                self.styles.push(look);
                 self.styles.len() - 1
             }
         };
         u32::try_from(at + 1).unwrap_or(u32::MAX)
+    }
+
+    /// Numbers `style` among the sheet's formats as a cell written with it would (formats are
+    /// numbered in the order of their first use).
+    pub(crate) fn use_style(&mut self, style: Style) {
+        self.style_index(style);
     }
 
     /// Text; an empty text is no cell (a blank cell with a style).
@@ -285,19 +368,36 @@ impl Sheet {
         style: Option<Style>,
     ) -> Result<&mut Sheet, XlsxError> {
         if !number.is_finite() {
-            let mut cell = String::new();
-            cell_name(&mut cell, row, col);
-            return Err(XlsxError::ParameterError(format!(
-                "{}!{cell}: {number} is not a spreadsheet number",
-                self.name
-            )));
+            return Err(self.cell_error(
+                row,
+                col,
+                &format!("{number} is not a spreadsheet number"),
+            ));
         }
+        self.push(row, col, Value::Number(number), style)
+    }
+
+    /// An error naming the sheet and the cell: `Sheet!B7: what`.
+    fn cell_error(&self, row: u32, col: u16, what: &str) -> XlsxError {
+        let mut cell = String::new();
+        cell_name(&mut cell, row, col);
+        XlsxError::ParameterError(format!("{}!{cell}: {what}", self.name))
+    }
+
+    /// Adds the cell at `row`, `col` holding `value`, once its place is checked.
+    fn push(
+        &mut self,
+        row: u32,
+        col: u16,
+        value: Value,
+        style: Option<Style>,
+    ) -> Result<&mut Sheet, XlsxError> {
         self.check(row, col)?;
         let style = style.map_or(0, |s| self.style_index(s));
         self.cells.push(Cell {
             row,
             col,
-            value: Value::Number(number),
+            value,
             style,
         });
         Ok(self)
@@ -325,6 +425,48 @@ impl Sheet {
         self.check(row, col)?;
         self.heights.retain(|(r, _)| *r != row);
         self.heights.push((row, pixels));
+        Ok(())
+    }
+
+    /// A formula (an `=` before it, and braces around it, are dropped as rust_xlsxwriter drops
+    /// them) and the text of its cached result (a number as its shortest text, `TRUE`,
+    /// `FALSE`, an error such as `#N/A`, or any other text; an empty result is `0`). Its
+    /// functions must be among [`FUNCTIONS`]: rust_xlsxwriter writes the functions of Excel
+    /// 2010 and later with a prefix (`_xlfn.`) and some as array formulas, which this writer
+    /// refuses rather than writes differently.
+    pub(crate) fn write_formula(
+        &mut self,
+        row: u32,
+        col: u16,
+        formula: &str,
+        result: impl Into<String>,
+        style: Option<Style>,
+    ) -> Result<&mut Sheet, XlsxError> {
+        let mut formula = formula;
+        if let Some(f) = formula.strip_prefix('{') {
+            formula = f;
+        }
+        if let Some(f) = formula.strip_prefix('=') {
+            formula = f;
+        }
+        if let Some(f) = formula.strip_suffix('}') {
+            formula = f;
+        }
+        if let Some(f) = unknown_function(formula) {
+            let what = format!("the function {f} is not one this writer writes");
+            return Err(self.cell_error(row, col, &what));
+        }
+        let result = result.into().into_boxed_str();
+        self.push(row, col, Value::Formula(formula.into(), result), style)
+    }
+
+    /// Prints `row` at the top of every page (rust_xlsxwriter's `set_repeat_rows(row, row)`:
+    /// a defined name of the workbook).
+    pub(crate) fn set_repeat_row(&mut self, row: u32) -> Result<(), XlsxError> {
+        if row >= ROW_MAX {
+            return Err(XlsxError::RowColumnLimitError);
+        }
+        self.repeat = Some(row);
         Ok(())
     }
 
@@ -358,7 +500,7 @@ impl Sheet {
     /// styles first used on this sheet since the last time are added to `styles` (the
     /// workbook's, in the order rust_xlsxwriter numbers them: sheet by sheet, each in the order
     /// of first use), and the texts to `strings`. Sheets must be written out in order.
-    fn flush(&mut self, below: u32, styles: &mut Vec<Style>, strings: &mut Strings) {
+    fn flush(&mut self, below: u32, styles: &mut Vec<Look>, strings: &mut Strings) {
         let end = below - below % 16;
         if end <= self.written {
             return;
@@ -372,6 +514,14 @@ impl Sheet {
             self.heights.iter().filter(|h| h.0 < end).copied().collect();
         heights.sort_unstable();
         self.heights.retain(|h| h.0 >= end);
+        if self.data.is_empty() {
+            // Room for the head as it is now, a frozen pane added later and a larger
+            // dimension: the head is written into it at the end, not in front of every row.
+            let mut head = String::new();
+            self.head_xml(true, &mut head);
+            self.gap = head.len() + 256;
+            self.data.extend(std::iter::repeat_n(' ', self.gap));
+        }
         rows_xml(&done, &heights, &self.xf, strings, &mut self.data);
         self.written = end;
     }
@@ -449,6 +599,11 @@ impl Sheet {
             r#"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>"#,
         );
         let orientation = match self.page {
+            // Rows printed on every page count as a page setup for rust_xlsxwriter.
+            Page::Default if self.repeat.is_some() => {
+                out.push_str(r#"<pageSetup orientation="portrait" horizontalDpi="200" verticalDpi="200"/></worksheet>"#);
+                return;
+            }
             Page::Default => {
                 out.push_str("</worksheet>");
                 return;
@@ -465,7 +620,7 @@ impl Sheet {
 
 /// Adds the styles of `local` that `xf` does not map yet to the workbook's `global` styles
 /// (when new there) and their global index to `xf`.
-fn global_styles(local: &[Style], global: &mut Vec<Style>, xf: &mut Vec<u32>) {
+fn global_styles(local: &[Look], global: &mut Vec<Look>, xf: &mut Vec<u32>) {
     for s in local.iter().skip(xf.len().saturating_sub(1)) {
         let at = global.iter().position(|g| g == s).unwrap_or_else(|| {
             global.push(*s);
@@ -515,15 +670,29 @@ fn rows_xml(
     rows.sort_unstable();
     rows.dedup();
     let mut next = 0;
+    // The spans from the block of this row on (both in order).
+    let mut spans = spans.as_slice();
     for row in rows {
         let start = next;
         while cells.get(next).is_some_and(|c| c.row == row) {
             next += 1;
         }
         let row_cells = cells.get(start..next).unwrap_or(&[]);
-        let _ = write!(out, r#"<row r="{}""#, row + 1);
-        if let Some((_, lo, hi)) = spans.iter().find(|(b, _, _)| *b == row / 16) {
-            let _ = write!(out, r#" spans="{}:{}""#, lo + 1, hi + 1);
+        out.push_str(r#"<row r=""#);
+        push_u32(out, row.saturating_add(1));
+        out.push('"');
+        while let Some(((b, _, _), rest)) = spans.split_first() {
+            if *b >= row / 16 {
+                break;
+            }
+            spans = rest;
+        }
+        if let Some((_, lo, hi)) = spans.first().filter(|(b, _, _)| *b == row / 16) {
+            out.push_str(r#" spans=""#);
+            push_u32(out, u32::from(*lo) + 1);
+            out.push(':');
+            push_u32(out, u32::from(*hi) + 1);
+            out.push('"');
         }
         if let Some((_, px)) = heights.iter().find(|(r, _)| *r == row) {
             let _ = write!(out, r#" ht="{}" customHeight="1""#, Fraction(px * 3, 4));
@@ -540,20 +709,38 @@ fn rows_xml(
                     let id = strings.index(text);
                     out.push_str(r#"<c r=""#);
                     cell_name(out, c.row, c.col);
-                    if style > 0 {
-                        let _ = write!(out, r#"" s="{style}" t="s"><v>{id}</v></c>"#);
-                    } else {
-                        let _ = write!(out, r#"" t="s"><v>{id}</v></c>"#);
-                    }
+                    push_style(out, style);
+                    out.push_str(r#" t="s"><v>"#);
+                    push_u32(out, id);
+                    out.push_str("</v></c>");
                 }
                 Value::Number(n) => {
                     out.push_str(r#"<c r=""#);
                     cell_name(out, c.row, c.col);
-                    if style > 0 {
-                        let _ = write!(out, r#"" s="{style}"><v>{n}</v></c>"#);
-                    } else {
-                        let _ = write!(out, r#""><v>{n}</v></c>"#);
-                    }
+                    push_style(out, style);
+                    let _ = write!(out, "><v>{n}</v></c>");
+                }
+                Value::Formula(formula, result) => {
+                    out.push_str(r#"<c r=""#);
+                    cell_name(out, c.row, c.col);
+                    push_style(out, style);
+                    // As rust_xlsxwriter: a result that does not read as a number is an
+                    // error value, a boolean or a text.
+                    let result: &str = if result.is_empty() { "0" } else { result };
+                    let (kind, result) = match result {
+                        _ if result.parse::<f64>().is_ok() => ("", result),
+                        "#DIV/0!" | "#N/A" | "#NAME?" | "#NULL!" | "#NUM!" | "#REF!"
+                        | "#VALUE!" | "#GETTING_DATA" => (r#" t="e""#, result),
+                        "TRUE" => (r#" t="b""#, "1"),
+                        "FALSE" => (r#" t="b""#, "0"),
+                        _ => (r#" t="str""#, result),
+                    };
+                    out.push_str(kind);
+                    out.push_str("><f>");
+                    escape_data(out, formula);
+                    out.push_str("</f><v>");
+                    escape_data(out, result);
+                    out.push_str("</v></c>");
                 }
                 Value::Blank => {
                     if style > 0 {
@@ -565,6 +752,16 @@ fn rows_xml(
             }
         }
         out.push_str("</row>");
+    }
+}
+
+/// Closes a cell's reference (`"`) and adds its style, if any (` s="3"`).
+fn push_style(out: &mut String, style: u32) {
+    out.push('"');
+    if style > 0 {
+        out.push_str(r#" s=""#);
+        push_u32(out, style);
+        out.push('"');
     }
 }
 
@@ -591,6 +788,75 @@ impl std::fmt::Display for Fraction {
     }
 }
 
+/// The functions a formula may use: functions of Excel 2007, which rust_xlsxwriter writes as
+/// they are (those of the audit workbook).
+pub(crate) const FUNCTIONS: [&str; 15] = [
+    "ABS",
+    "AND",
+    "DATE",
+    "DAY",
+    "IF",
+    "INT",
+    "MAX",
+    "MIN",
+    "MOD",
+    "MONTH",
+    "ROUND",
+    "SUM",
+    "SUMIF",
+    "SUMPRODUCT",
+    "YEAR",
+];
+
+/// The first function of `formula` not in [`FUNCTIONS`], found as rust_xlsxwriter finds the
+/// functions it prefixes: a run of `A`-`Z`, `0`-`9` and `.` followed by `(`, outside texts in
+/// double quotes.
+fn unknown_function(formula: &str) -> Option<&str> {
+    let mut in_text = false;
+    let mut start = None;
+    for (i, ch) in formula.char_indices() {
+        if ch == '"' {
+            in_text = !in_text;
+        }
+        if in_text {
+            start = None;
+            continue;
+        }
+        if ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '.' {
+            start = start.or(Some(i));
+            continue;
+        }
+        if let Some(from) = start.take() {
+            let name = formula.get(from..i).unwrap_or_default();
+            if ch == '(' && !FUNCTIONS.contains(&name) {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+/// Appends `n` in decimal (as `{n}` formats it, without the formatting machinery: a sheet has
+/// millions of row numbers, styles and string indices).
+fn push_u32(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
 /// A cell's A1 name.
 fn cell_name(out: &mut String, row: u32, col: u16) {
     let mut letters = [0u8; 3];
@@ -607,7 +873,7 @@ fn cell_name(out: &mut String, row: u32, col: u16) {
     for &b in letters.get(..len).unwrap_or(&[]).iter().rev() {
         out.push(char::from(b));
     }
-    let _ = write!(out, "{}", row + 1);
+    push_u32(out, row.saturating_add(1));
 }
 
 /// The shared strings, in the order of their first cell (sheet, row, column): each text kept
@@ -655,38 +921,59 @@ impl Strings {
 }
 
 /// Text as rust_xlsxwriter writes it in the shared strings: a literal `_xHHHH_` gets its `_`
-/// escaped (`_x005F_xHHHH_`), `&`, `<` and `>` become entities, and the control characters
-/// other than tab and line feed (and U+FFFE, U+FFFF) become `_xHHHH_`.
+/// escaped (`_x005F_xHHHH_`), then as [`escape_data`].
 fn escape_text(out: &mut String, s: &str) {
+    escape(out, s, true);
+}
+
+/// Text as rust_xlsxwriter writes a formula and its result: `&`, `<` and `>` become
+/// entities, and the control characters other than tab and line feed (and U+FFFE, U+FFFF)
+/// become `_xHHHH_`.
+fn escape_data(out: &mut String, s: &str) {
+    escape(out, s, false);
+}
+
+/// [`escape_text`] when `literals` (a literal `_xHHHH_` escaped), else [`escape_data`].
+fn escape(out: &mut String, s: &str, literals: bool) {
     let bytes = s.as_bytes();
+    // The text since the last escaped character, copied at once.
+    let mut from = 0;
     for (i, ch) in s.char_indices() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\t' | '\n' => out.push(ch),
-            '\u{0}'..='\u{1f}' | '\u{FFFE}' | '\u{FFFF}' => {
-                let _ = write!(out, "_x{:04X}_", u32::from(ch));
+        let escaped = match ch {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\t' | '\n' => continue,
+            '\u{0}'..='\u{1f}' | '\u{FFFE}' | '\u{FFFF}' => "",
+            // `_x` followed by four hexadecimal digits and `_`.
+            '_' if literals
+                && bytes.get(i + 1) == Some(&b'x')
+                && bytes.get(i + 6) == Some(&b'_')
+                && bytes
+                    .get(i + 2..i + 6)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+            {
+                "_x005F_"
             }
-            '_' => {
-                // `_x` followed by four hexadecimal digits and `_`.
-                let literal = bytes.get(i + 1) == Some(&b'x')
-                    && bytes.get(i + 6) == Some(&b'_')
-                    && bytes
-                        .get(i + 2..i + 6)
-                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
-                out.push_str(if literal { "_x005F_" } else { "_" });
-            }
-            _ => out.push(ch),
+            _ => continue,
+        };
+        out.push_str(s.get(from..i).unwrap_or_default());
+        from = i + ch.len_utf8();
+        if escaped.is_empty() {
+            let _ = write!(out, "_x{:04X}_", u32::from(ch));
+        } else {
+            out.push_str(escaped);
         }
     }
+    out.push_str(s.get(from..).unwrap_or_default());
 }
 
 /// The parts of a workbook that do not depend on its cells, as rust_xlsxwriter writes them for a
 /// workbook of sheets of these names with these properties, deflated once.
 struct Fixed {
-    /// The title, the sheet names, the date, the level, and whether there are shared strings.
-    key: (String, Vec<String>, chrono::NaiveDate, u8, bool),
+    /// The title, the sheet names and rows printed on every page, the date, the level, and
+    /// whether there are shared strings.
+    key: FixedKey,
     content_types: Packed,
     rels: Packed,
     workbook_rels: Packed,
@@ -695,6 +982,16 @@ struct Fixed {
     core: Packed,
     app: Packed,
 }
+
+/// The title, each sheet's name and row printed on every page, the date, the zip level, and
+/// whether there are shared strings.
+type FixedKey = (
+    String,
+    Vec<(String, Option<u32>)>,
+    chrono::NaiveDate,
+    u8,
+    bool,
+);
 
 /// The fixed parts made so far (one per language and date in a run).
 static FIXED: Mutex<Vec<Arc<Fixed>>> = Mutex::new(Vec::new());
@@ -716,14 +1013,14 @@ pub(crate) fn properties(title: &str, date: chrono::NaiveDate) -> DocProperties 
 
 fn fixed(
     title: &str,
-    names: &[&str],
+    sheets: &[&Sheet],
     date: chrono::NaiveDate,
     level: u8,
     strings: bool,
 ) -> Result<Arc<Fixed>, XlsxError> {
     let key = (
         title.to_owned(),
-        names.iter().map(|n| (*n).to_owned()).collect(),
+        sheets.iter().map(|s| (s.name.clone(), s.repeat)).collect(),
         date,
         level,
         strings,
@@ -736,8 +1033,11 @@ fn fixed(
     }
     let mut wb = Workbook::new();
     wb.set_properties(&properties(title, date));
-    for &name in names {
-        let ws = wb.add_worksheet().set_name(name)?;
+    for sheet in sheets {
+        let ws = wb.add_worksheet().set_name(&sheet.name)?;
+        if let Some(row) = sheet.repeat {
+            ws.set_repeat_rows(row, row)?;
+        }
         if strings {
             ws.write_string(0, 0, "-")?;
         } else {
@@ -797,7 +1097,7 @@ impl Book {
     /// `level` by the same zip writer.
     pub(crate) fn save(&self, level: u8) -> Result<Vec<u8>, XlsxError> {
         // The styles in the order of first use, sheet by sheet; xf[sheet][local] is the global.
-        let mut styles: Vec<Style> = Vec::new();
+        let mut styles: Vec<Look> = Vec::new();
         let xf: Vec<Vec<u32>> = self
             .sheets
             .iter()
@@ -829,7 +1129,7 @@ impl Book {
         let [first, second] = &self.sheets;
         package(
             &self.title,
-            &[&first.name, &second.name],
+            &[first, second],
             self.date,
             level,
             &styles,
@@ -852,7 +1152,7 @@ pub(crate) struct Streamed {
     sheets: Vec<Sheet>,
     /// The deflated sheets, the first ones of `sheets`.
     packed: Vec<Packed>,
-    styles: Vec<Style>,
+    styles: Vec<Look>,
     strings: Strings,
 }
 
@@ -930,26 +1230,37 @@ impl Streamed {
             return Ok(());
         };
         sheet.flush(u32::MAX, &mut self.styles, &mut self.strings);
-        // The head (dimension, pane, columns) is known only now. It goes in front of the rows
-        // inside their own buffer, moved once, rather than both copied into a second buffer:
-        // the largest sheet at 100,000 parties is 220 MB of XML, which was held twice. The
-        // buffer grows only when it has no room left for the head and the tail (a few hundred
-        // bytes), once, as it does while the rows are made.
+        // The head (dimension, pane, columns) is known only now. It goes into the room kept
+        // for it in front of the rows (or, longer than that, in front of them, moving them
+        // once), rather than both copied into a second buffer: the largest sheet at 100,000
+        // parties is 220 MB of XML, which was held twice.
         let mut head = String::with_capacity(1024);
         sheet.head_xml(i == 0, &mut head);
+        let gap = std::mem::take(&mut sheet.gap);
         let mut xml = std::mem::take(&mut sheet.data);
-        if xml.is_empty() {
+        let start = if xml.len() == gap {
             head.push_str("<sheetData/>");
             xml = head;
+            0
         } else {
             head.push_str("<sheetData>");
-            xml.reserve_exact(head.len() + 512);
-            xml.insert_str(0, &head);
             xml.push_str("</sheetData>");
-        }
+            match gap.checked_sub(head.len()) {
+                Some(start) => {
+                    // The same length: the rows stay where they are.
+                    xml.replace_range(start..gap, &head);
+                    start
+                }
+                None => {
+                    xml.replace_range(..gap, &head);
+                    0
+                }
+            }
+        };
         sheet.tail_xml(&mut xml);
         let name = format!("xl/worksheets/sheet{}.xml", i + 1);
-        self.packed.push(pack(&name, xml.as_bytes(), self.level)?);
+        let part = xml.get(start..).unwrap_or_default();
+        self.packed.push(pack(&name, part.as_bytes(), self.level)?);
         Ok(())
     }
 
@@ -958,10 +1269,10 @@ impl Streamed {
         while self.packed.len() < self.sheets.len() {
             self.finish_next()?;
         }
-        let names: Vec<&str> = self.sheets.iter().map(|s| s.name.as_str()).collect();
+        let sheets: Vec<&Sheet> = self.sheets.iter().collect();
         package(
             &self.title,
-            &names,
+            &sheets,
             self.date,
             self.level,
             &self.styles,
@@ -971,14 +1282,15 @@ impl Streamed {
     }
 }
 
-/// The workbook of the deflated `sheets` named `names`, their `styles` and `strings`: the
-/// parts rust_xlsxwriter writes, in its order, deflated at `level` by the same zip writer.
+/// The workbook of the deflated `sheets` of `made` (their names and rows printed on every
+/// page), their `styles` and `strings`: the parts rust_xlsxwriter writes, in its order,
+/// deflated at `level` by the same zip writer.
 fn package(
     title: &str,
-    names: &[&str],
+    made: &[&Sheet],
     date: chrono::NaiveDate,
     level: u8,
-    styles: &[Style],
+    styles: &[Look],
     sheets: &[Packed],
     strings: &Strings,
 ) -> Result<Vec<u8>, XlsxError> {
@@ -987,7 +1299,7 @@ fn package(
     let sst = pack("xl/sharedStrings.xml", xml.as_bytes(), level)?;
     // rust_xlsxwriter writes no shared strings part (nor its references) without text.
     let has_strings = strings.count > 0;
-    let fixed = fixed(title, names, date, level, has_strings)?;
+    let fixed = fixed(title, made, date, level, has_strings)?;
     let style_part = styles_part(styles, level)?;
     let mut parts: Vec<&Packed> = vec![
         &fixed.content_types,
@@ -1007,7 +1319,7 @@ fn package(
 
 /// The styles part for `styles`, deflated at `level`. Few workbooks differ in the styles they
 /// use: each thread keeps the styles parts it made.
-fn styles_part(styles: &[Style], level: u8) -> Result<Arc<Packed>, XlsxError> {
+fn styles_part(styles: &[Look], level: u8) -> Result<Arc<Packed>, XlsxError> {
     STYLES.with(|cell| -> Result<Arc<Packed>, XlsxError> {
         let mut made = cell.borrow_mut();
         if let Some((_, _, p)) = made.iter().find(|(s, l, _)| s == styles && *l == level) {
@@ -1021,32 +1333,38 @@ fn styles_part(styles: &[Style], level: u8) -> Result<Arc<Packed>, XlsxError> {
     })
 }
 
-/// The styles part for the cell formats `styles` (xf 1, 2, …; xf 0 is the default).
-fn styles_xml(styles: &[Style], out: &mut String) {
+/// The styles part for the cell formats `styles` (xf 1, 2, …; xf 0 is the default), as
+/// rust_xlsxwriter writes it: number formats from 164, fonts, fills (after the two defaults)
+/// and borders (after the default) each numbered in the order of their first use.
+fn styles_xml(styles: &[Look], out: &mut String) {
+    /// The index of `x` in `list`, added at the end when new.
+    fn index_of<T: PartialEq + Copy>(list: &mut Vec<T>, x: T) -> usize {
+        list.iter().position(|g| *g == x).unwrap_or_else(|| {
+            list.push(x);
+            list.len() - 1
+        })
+    }
     out.push_str(concat!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
         "\n",
         r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#
     ));
-    // Number formats from 164 and fonts from 0 (the default), in the order of first use.
     let mut formats: Vec<&str> = Vec::new();
-    let mut fonts: Vec<Font> = vec![Font::Regular];
-    let mut xfs: Vec<(usize, usize, Style)> = Vec::new();
+    let mut fonts: Vec<Font> = vec![Look::default().font()];
+    // The fills after none and gray125, the borders after none.
+    let mut fills: Vec<Option<u32>> = vec![None, None];
+    let mut borders: Vec<bool> = vec![false];
+    let mut xfs: Vec<[usize; 4]> = Vec::new();
     for &s in styles {
-        let num = s.num_format().map_or(0, |f| {
-            164 + formats.iter().position(|g| *g == f).unwrap_or_else(|| {
-                formats.push(f);
-                formats.len() - 1
-            })
-        });
-        let font = fonts
-            .iter()
-            .position(|g| *g == s.font())
-            .unwrap_or_else(|| {
-                fonts.push(s.font());
-                fonts.len() - 1
-            });
-        xfs.push((num, font, s));
+        let num = s.num_format.map_or(0, |f| 164 + index_of(&mut formats, f));
+        let font = index_of(&mut fonts, s.font());
+        let fill = s.fill.map_or(0, |rgb| index_of(&mut fills, Some(rgb)));
+        let border = if s.underline_border {
+            index_of(&mut borders, true)
+        } else {
+            0
+        };
+        xfs.push([num, font, fill, border]);
     }
     if !formats.is_empty() {
         let _ = write!(out, r#"<numFmts count="{}">"#, formats.len());
@@ -1057,11 +1375,31 @@ fn styles_xml(styles: &[Style], out: &mut String) {
     }
     let _ = write!(out, r#"<fonts count="{}">"#, fonts.len());
     for f in &fonts {
-        out.push_str(f.xml());
+        font_xml(*f, out);
+    }
+    let _ = write!(
+        out,
+        r#"</fonts><fills count="{}"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>"#,
+        fills.len()
+    );
+    for rgb in fills.iter().flatten() {
+        let _ = write!(
+            out,
+            r#"<fill><patternFill patternType="solid"><fgColor rgb="FF{rgb:06X}"/><bgColor indexed="64"/></patternFill></fill>"#
+        );
+    }
+    let _ = write!(
+        out,
+        r#"</fills><borders count="{}"><border><left/><right/><top/><bottom/><diagonal/></border>"#,
+        borders.len()
+    );
+    for _ in borders.iter().skip(1) {
+        out.push_str(
+            r#"<border><left/><right/><top/><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>"#,
+        );
     }
     out.push_str(concat!(
-        r#"</fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>"#,
-        r#"<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"#,
+        r#"</borders>"#,
         r#"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
     ));
     let _ = write!(
@@ -1069,24 +1407,32 @@ fn styles_xml(styles: &[Style], out: &mut String) {
         r#"<cellXfs count="{}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"#,
         xfs.len() + 1
     );
-    for (num, font, s) in xfs {
+    for ([num, font, fill, border], s) in xfs.into_iter().zip(styles) {
         let _ = write!(
             out,
-            r#"<xf numFmtId="{num}" fontId="{font}" fillId="0" borderId="0" xfId="0""#
+            r#"<xf numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0""#
         );
-        if num > 0 {
-            out.push_str(r#" applyNumberFormat="1""#);
-        }
-        if font > 0 {
-            out.push_str(r#" applyFont="1""#);
-        }
-        match s.alignment() {
-            Some(a) => {
-                out.push_str(r#" applyAlignment="1">"#);
-                out.push_str(a);
-                out.push_str("</xf>");
+        for (applied, name) in [
+            (num > 0, "applyNumberFormat"),
+            (font > 0, "applyFont"),
+            (fill > 0, "applyFill"),
+            (border > 0, "applyBorder"),
+        ] {
+            if applied {
+                let _ = write!(out, r#" {name}="1""#);
             }
-            None => out.push_str("/>"),
+        }
+        if s.right || s.wrap {
+            out.push_str(r#" applyAlignment="1"><alignment"#);
+            if s.right {
+                out.push_str(r#" horizontal="right""#);
+            }
+            if s.wrap {
+                out.push_str(r#" wrapText="1""#);
+            }
+            out.push_str("/></xf>");
+        } else {
+            out.push_str("/>");
         }
     }
     out.push_str(concat!(
@@ -1114,7 +1460,7 @@ thread_local! {
 }
 
 /// A styles part made: for these styles, at this level.
-type StylesPart = (Vec<Style>, u8, Arc<Packed>);
+type StylesPart = (Vec<Look>, u8, Arc<Packed>);
 
 /// `bytes` deflated at `level` as the zip crate deflates a part (raw deflate, a 32 kB window),
 /// with its CRC-32.
@@ -1233,10 +1579,74 @@ mod tests {
 
     #[derive(Clone, Debug)]
     enum Op {
-        Text(u32, u16, String, Option<usize>),
-        Number(u32, u16, f64, Option<usize>),
+        Text(u32, u16, String, Option<Style>),
+        Number(u32, u16, f64, Option<Style>),
+        /// A formula and its cached result.
+        Formula(u32, u16, String, String, Option<Style>),
         Width(u16, u16),
         Height(u32, u32),
+    }
+
+    /// The style `i` of [`STYLES`].
+    fn st(i: usize) -> Option<Style> {
+        STYLES.get(i).copied()
+    }
+
+    /// Applies `op` to this writer's `ours` and rust_xlsxwriter's `ws`, each row as `at` places
+    /// it; the row written, if any.
+    fn apply(
+        op: &Op,
+        ours: &mut Sheet,
+        ws: &mut rust_xlsxwriter::Worksheet,
+        at: impl Fn(u32) -> u32,
+    ) -> Option<u32> {
+        match op {
+            Op::Text(r, c, t, s) => {
+                let row = at(*r);
+                let a = ours.write_string(row, *c, t.clone(), *s).is_ok();
+                let b = match s.map(Style::format) {
+                    Some(f) => ws.write_string_with_format(row, *c, t, &f).is_ok(),
+                    None => ws.write_string(row, *c, t).is_ok(),
+                };
+                assert_eq!(a, b, "{op:?}");
+                Some(row)
+            }
+            Op::Number(r, c, n, s) => {
+                let row = at(*r);
+                ours.write_number(row, *c, *n, *s).expect("number");
+                match s.map(Style::format) {
+                    Some(f) => ws.write_number_with_format(row, *c, *n, &f).map(|_| ()),
+                    None => ws.write_number(row, *c, *n).map(|_| ()),
+                }
+                .expect("number");
+                Some(row)
+            }
+            Op::Formula(r, c, f, result, s) => {
+                let row = at(*r);
+                ours.write_formula(row, *c, f, result.clone(), *s)
+                    .expect("formula");
+                let formula = rust_xlsxwriter::Formula::new(f).set_result(result);
+                match s.map(Style::format) {
+                    Some(format) => ws
+                        .write_formula_with_format(row, *c, formula, &format)
+                        .map(|_| ()),
+                    None => ws.write_formula(row, *c, formula).map(|_| ()),
+                }
+                .expect("formula");
+                Some(row)
+            }
+            Op::Width(c, w) => {
+                ours.set_column_width(*c, *w).expect("width");
+                ws.set_column_width(*c, *w).expect("width");
+                None
+            }
+            Op::Height(r, lines) => {
+                let row = at(*r);
+                ours.set_row_height(row, 15 * lines).expect("height");
+                ws.set_row_height(row, 15 * lines).expect("height");
+                Some(row)
+            }
+        }
     }
 
     fn date() -> chrono::NaiveDate {
@@ -1257,39 +1667,11 @@ mod tests {
                 ws.set_landscape();
             }
         }
-        let formats: Vec<Format> = STYLES.iter().map(|s| s.format()).collect();
         for (i, op) in ops {
             let ws = wb.worksheet_from_index(*i).expect("sheet");
             let (a, b) = book.sheets();
             let sheet = if *i == 0 { a } else { b };
-            match op {
-                Op::Text(r, c, t, s) => {
-                    let style = s.and_then(|s| STYLES.get(s).copied());
-                    let ours = sheet.write_string(*r, *c, t.clone(), style).is_ok();
-                    let theirs = match s.and_then(|s| formats.get(s)) {
-                        Some(f) => ws.write_string_with_format(*r, *c, t, f).is_ok(),
-                        None => ws.write_string(*r, *c, t).is_ok(),
-                    };
-                    assert_eq!(ours, theirs, "{op:?}");
-                }
-                Op::Number(r, c, n, s) => {
-                    let style = s.and_then(|s| STYLES.get(s).copied());
-                    sheet.write_number(*r, *c, *n, style).expect("number");
-                    match s.and_then(|s| formats.get(s)) {
-                        Some(f) => ws.write_number_with_format(*r, *c, *n, f).map(|_| ()),
-                        None => ws.write_number(*r, *c, *n).map(|_| ()),
-                    }
-                    .expect("number");
-                }
-                Op::Width(c, w) => {
-                    sheet.set_column_width(*c, *w).expect("width");
-                    ws.set_column_width(*c, *w).expect("width");
-                }
-                Op::Height(r, lines) => {
-                    sheet.set_row_height(*r, 15 * lines).expect("height");
-                    ws.set_row_height(*r, 15 * lines).expect("height");
-                }
-            }
+            apply(op, sheet, ws, |r| r);
         }
         (
             book.save(1).expect("ours"),
@@ -1325,27 +1707,27 @@ mod tests {
             (0, Op::Width(0, 40)),
             (0, Op::Width(1, 23)),
             (0, Op::Width(2, 23)),
-            (0, Op::Text(0, 0, "FAKTURA".into(), Some(0))),
-            (0, Op::Text(2, 0, "Säljare".into(), Some(1))),
+            (0, Op::Text(0, 0, "FAKTURA".into(), st(0))),
+            (0, Op::Text(2, 0, "Säljare".into(), st(1))),
             (0, Op::Text(2, 1, " Regionen & <Co> ".into(), None)),
             (0, Op::Text(3, 1, "a_x0041_b\u{1}\t\n_x00".into(), None)),
-            (0, Op::Text(3, 2, "".into(), Some(3))),
+            (0, Op::Text(3, 2, "".into(), st(3))),
             (0, Op::Text(3, 3, "".into(), None)),
             (0, Op::Height(40, 3)),
-            (0, Op::Text(40, 0, "Beskrivning".into(), Some(3))),
+            (0, Op::Text(40, 0, "Beskrivning".into(), st(3))),
             (0, Op::Number(40, 2, 1e21, None)),
-            (0, Op::Number(40, 4, 0.1, Some(5))),
-            (0, Op::Number(40, 5, -27.78, Some(6))),
-            (0, Op::Text(40, 6, "25 %".into(), Some(8))),
+            (0, Op::Number(40, 4, 0.1, st(5))),
+            (0, Op::Number(40, 5, -27.78, st(6))),
+            (0, Op::Text(40, 6, "25 %".into(), st(8))),
             (0, Op::Height(41, 2)),
-            (0, Op::Text(41, 30, "Säljare".into(), Some(4))),
-            (0, Op::Text(2, 1, "överskriven".into(), Some(9))),
+            (0, Op::Text(41, 30, "Säljare".into(), st(4))),
+            (0, Op::Text(2, 1, "överskriven".into(), st(9))),
             (0, Op::Height(70, 2)),
             (1, Op::Width(0, 60)),
             (1, Op::Width(1, 60)),
-            (1, Op::Text(0, 0, "Underlag".into(), Some(0))),
-            (1, Op::Number(2, 2, 1234.5, Some(7))),
-            (1, Op::Text(2, 1, "Säljare".into(), Some(2))),
+            (1, Op::Text(0, 0, "Underlag".into(), st(0))),
+            (1, Op::Number(2, 2, 1234.5, st(7))),
+            (1, Op::Text(2, 1, "Säljare".into(), st(2))),
             (1, Op::Text(3, 0, "x".repeat(32_768), None)),
         ];
         let (ours, theirs) = both(&ops);
@@ -1364,15 +1746,78 @@ mod tests {
             })
     }
 
+    /// Any format of these properties (the default, no format, among them).
+    fn look() -> impl Strategy<Value = Look> {
+        let num_format = proptest::sample::select(vec![
+            None,
+            Some("0"),
+            Some("#,##0.00"),
+            Some("0.0000"),
+            Some("yyyy-mm-dd"),
+            Some("# ##0.00"),
+        ]);
+        let size = proptest::sample::select(vec![None, Some(14), Some(16)]);
+        let fill = proptest::sample::select(vec![None, Some(0xFF_F2_CC), Some(0x12_34_56)]);
+        (
+            (any::<bool>(), any::<bool>(), size, num_format),
+            (any::<bool>(), any::<bool>(), any::<bool>(), fill),
+        )
+            .prop_map(
+                |((bold, italic, size, num_format), (right, wrap, underline_border, fill))| Look {
+                    bold,
+                    italic,
+                    size,
+                    num_format,
+                    right,
+                    wrap,
+                    underline_border,
+                    fill,
+                },
+            )
+    }
+
+    /// A named style or any format, or none.
+    fn style() -> impl Strategy<Value = Option<Style>> {
+        proptest::option::of(prop_oneof![
+            proptest::sample::select(STYLES.to_vec()),
+            look().prop_map(Style::Look),
+        ])
+    }
+
+    /// A formula of the audit workbook's kind (with `<`, `&`, a quoted sheet name, a text in
+    /// quotes), or with an `=` or braces rust_xlsxwriter drops.
+    fn formula() -> impl Strategy<Value = String> {
+        proptest::sample::select(vec![
+            "ROUND(C12*$B$9,0)",
+            "IF($B$6<0,-1,1)",
+            "SUMPRODUCT(--(H$12:H$35>H12))",
+            "'Kostnadspost 1'!$B$7&\" kr <ö>\"",
+            "=MAX(1,MIN(2,3))",
+            "{=SUM(A1:A3)}",
+            "IF(AND(A1>0,B1<>\"_x0041_\"),DATE(YEAR(A1),MONTH(A1)+1,DAY(A1)),\"\")",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    /// A formula's cached result: a number's text, a boolean, an error value or any text.
+    fn result() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (-1e16..1e16f64).prop_map(|n| n.to_string()),
+            proptest::sample::select(vec!["TRUE", "FALSE", "#N/A", "#DIV/0!", "", "-0", "1e5"])
+                .prop_map(str::to_owned),
+            text(),
+        ]
+    }
+
     fn op() -> impl Strategy<Value = (usize, Op)> {
-        let style = proptest::option::of(0..10usize);
         (
             0..2usize,
             prop_oneof![
-                (0..40u32, 0..30u16, text(), style.clone())
-                    .prop_map(|(r, c, t, s)| Op::Text(r, c, t, s)),
-                (0..40u32, 0..30u16, -1e16..1e16f64, style)
+                (0..40u32, 0..30u16, text(), style()).prop_map(|(r, c, t, s)| Op::Text(r, c, t, s)),
+                (0..40u32, 0..30u16, -1e16..1e16f64, style())
                     .prop_map(|(r, c, n, s)| Op::Number(r, c, n, s)),
+                (0..40u32, 0..30u16, formula(), result(), style())
+                    .prop_map(|(r, c, f, v, s)| Op::Formula(r, c, f, v, s)),
                 (0..10u16, 1..256u16).prop_map(|(c, w)| Op::Width(c, w)),
                 (0..40u32, 2..28u32).prop_map(|(r, l)| Op::Height(r, l)),
             ],
@@ -1396,6 +1841,8 @@ mod tests {
     struct Streaming {
         page: Page,
         freeze: u32,
+        /// The row printed on every page, if any.
+        repeat: Option<u32>,
         ops: Vec<(i32, Op)>,
     }
 
@@ -1406,7 +1853,6 @@ mod tests {
         let mut wb = Workbook::new();
         wb.set_properties(&properties("Sammanställning", date()));
         wb.set_zip_compression_level(1);
-        let formats: Vec<Format> = STYLES.iter().map(|s| s.format()).collect();
         for (i, sheet) in sheets.iter().enumerate() {
             let name = if i == 0 {
                 "Kassaflöde".to_owned()
@@ -1420,6 +1866,13 @@ mod tests {
                 if sheet.page == Page::Landscape {
                     ws.set_landscape();
                 }
+            }
+            if let Some(row) = sheet.repeat {
+                ws.set_repeat_rows(row, row).expect("repeated");
+                book.sheet(index)
+                    .expect("open")
+                    .set_repeat_row(row)
+                    .expect("repeated");
             }
             if let Some(previous) = i.checked_sub(1).and_then(|p| sheets.get(p)) {
                 if previous.freeze > 0 {
@@ -1443,39 +1896,8 @@ mod tests {
                     .expect("flushed");
                 let ws = wb.worksheet_from_index(index).expect("sheet");
                 let ours = book.sheet(index).expect("open");
-                match op {
-                    Op::Text(r, c, t, s) => {
-                        let row = at(*r);
-                        furthest = furthest.max(row);
-                        let style = s.and_then(|s| STYLES.get(s).copied());
-                        let a = ours.write_string(row, *c, t.clone(), style).is_ok();
-                        let b = match s.and_then(|s| formats.get(s)) {
-                            Some(f) => ws.write_string_with_format(row, *c, t, f).is_ok(),
-                            None => ws.write_string(row, *c, t).is_ok(),
-                        };
-                        assert_eq!(a, b, "{op:?}");
-                    }
-                    Op::Number(r, c, n, s) => {
-                        let row = at(*r);
-                        furthest = furthest.max(row);
-                        let style = s.and_then(|s| STYLES.get(s).copied());
-                        ours.write_number(row, *c, *n, style).expect("number");
-                        match s.and_then(|s| formats.get(s)) {
-                            Some(f) => ws.write_number_with_format(row, *c, *n, f).map(|_| ()),
-                            None => ws.write_number(row, *c, *n).map(|_| ()),
-                        }
-                        .expect("number");
-                    }
-                    Op::Width(c, w) => {
-                        ours.set_column_width(*c, *w).expect("width");
-                        ws.set_column_width(*c, *w).expect("width");
-                    }
-                    Op::Height(r, lines) => {
-                        let row = at(*r);
-                        furthest = furthest.max(row);
-                        ours.set_row_height(row, 15 * lines).expect("height");
-                        ws.set_row_height(row, 15 * lines).expect("height");
-                    }
+                if let Some(row) = apply(op, ours, ws, at) {
+                    furthest = furthest.max(row);
                 }
             }
         }
@@ -1495,9 +1917,15 @@ mod tests {
         (
             page,
             prop_oneof![Just(0u32), 1..4u32],
+            proptest::option::of(0..40u32),
             proptest::collection::vec((step, op().prop_map(|(_, op)| op)), 0..50),
         )
-            .prop_map(|(page, freeze, ops)| Streaming { page, freeze, ops })
+            .prop_map(|(page, freeze, repeat, ops)| Streaming {
+                page,
+                freeze,
+                repeat,
+                ops,
+            })
     }
 
     #[test]
@@ -1505,7 +1933,7 @@ mod tests {
         let row = |n: u32| {
             vec![
                 (1, Op::Text(0, 0, format!("part {n}"), None)),
-                (0, Op::Number(0, 2, f64::from(n) / 100.0, Some(6))),
+                (0, Op::Number(0, 2, f64::from(n) / 100.0, st(6))),
                 (0, Op::Text(0, 1, "2024-02-29".into(), None)),
             ]
         };
@@ -1513,14 +1941,19 @@ mod tests {
             let mut ops = vec![
                 (0, Op::Width(0, 15)),
                 (0, Op::Width(1, 30)),
-                (0, Op::Text(0, 0, "Rubrik".into(), Some(0))),
-                (2, Op::Text(0, 0, "Part".into(), Some(2))),
+                (0, Op::Text(0, 0, "Rubrik".into(), st(0))),
+                (2, Op::Text(0, 0, "Part".into(), st(2))),
                 (0, Op::Height(0, 3)),
             ];
             ops.extend(rows.flat_map(row));
             // A back-write into the row before the furthest, after it was started.
-            ops.push((-1, Op::Number(0, 5, 1.5, Some(7))));
-            Streaming { page, freeze, ops }
+            ops.push((-1, Op::Number(0, 5, 1.5, st(7))));
+            Streaming {
+                page,
+                freeze,
+                repeat: Some(2),
+                ops,
+            }
         };
         let sheets = [
             sheet(Page::Landscape, 3, 0..40),
@@ -1564,6 +1997,14 @@ mod tests {
             message(ws.write_number(40, 0, f64::NEG_INFINITY, None)),
             "Kassaflöde!A41: -inf is not a spreadsheet number"
         );
+        // A function rust_xlsxwriter would write with a prefix, outside a text in quotes.
+        assert_eq!(
+            message(ws.write_formula(40, 1, "ROUND(XLOOKUP(A1,B:B,C:C),0)", "1", None)),
+            "Kassaflöde!B41: the function XLOOKUP is not one this writer writes"
+        );
+        assert!(ws
+            .write_formula(40, 1, r#"IF(A1>0,"CONCAT(x)",ROUND(A1,0))"#, "x", None)
+            .is_ok());
     }
 
     /// A part of many megabytes is deflated as the zip crate deflates it (flate2's writer with

@@ -407,6 +407,28 @@ pub fn bytes_difference(expected: &[u8], actual: &[u8]) -> Option<String> {
     ))
 }
 
+/// Where the workbook `write` makes of the draft of the agreement in `input` on `on`
+/// (`YYYY-MM-DD`) differs, byte for byte, from the pinned file `pinned` (`file: difference`).
+pub fn pinned_difference(
+    input: &Path,
+    on: &str,
+    pinned: &Path,
+    write: impl Fn(&billing_report::workbook::Input, &billing_report::compute::Draft) -> Vec<u8>,
+) -> Option<String> {
+    let (agreement, _) = billing_report::workbook::load(input)
+        .unwrap_or_else(|p| panic!("{} loads: {p:?}", input.display()));
+    let on = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d").expect("a date");
+    let draft = billing_report::compute::compute(
+        &agreement,
+        on,
+        &billing_report::compute::History::default(),
+    )
+    .unwrap_or_else(|p| panic!("{} computes: {p:?}", input.display()));
+    let written = write(&agreement, &draft);
+    let pinned_bytes = std::fs::read(pinned).expect("the pinned workbook");
+    bytes_difference(&pinned_bytes, &written).map(|d| format!("{}: {d}", pinned.display()))
+}
+
 /// Copies a folder's files (recursively) into `to`, replacing it.
 pub fn replace_folder(from: &Path, to: &Path) {
     if to.exists() {
