@@ -54,7 +54,9 @@ impl fmt::Display for Problem {
         match (&self.sheet, &self.cell) {
             (Some(sheet), Some(cell)) => write!(f, ": {sheet}!{cell}")?,
             (Some(sheet), None) => write!(f, ": {sheet}")?,
-            _ => {}
+            // A row of a CSV file named by a setting (a user register): its line.
+            (None, Some(line)) => write!(f, ":{line}")?,
+            (None, None) => {}
         }
         write!(f, ": {}", self.message)?;
         if let Some(found) = &self.found {
@@ -71,6 +73,9 @@ pub struct Problems {
     /// The cells (file, sheet, cell) whose value could not be read and was replaced by a
     /// stand-in so that the rest of the input is still checked: nothing more is said of them.
     stand_ins: std::collections::BTreeSet<(String, Option<String>, Option<String>)>,
+    /// The problems that say a party is not a party of the agreement, as (index in `list`,
+    /// the party): see [`Problems::drop_unknown_parties`].
+    unknown_parties: Vec<(usize, String)>,
 }
 
 impl Problems {
@@ -93,7 +98,9 @@ impl Problems {
     /// messages (R4): nothing found in the user register is shown, and anywhere else a run of
     /// ten or more digits that could be a personal identity number is masked.
     pub fn push(&mut self, mut problem: Problem) {
+        // A problem at a line of a file (no sheet) is in a user register named by a setting.
         let private = problem.sheet.as_deref().is_some_and(is_user_sheet)
+            || (problem.sheet.is_none() && problem.cell.is_some())
             || Path::new(&problem.file)
                 .file_stem()
                 .is_some_and(|s| is_user_sheet(&s.to_string_lossy()));
@@ -106,6 +113,38 @@ impl Problems {
         // be a personal identity number typed in the wrong column.
         problem.message = mask_identity_numbers(&problem.message);
         self.list.push(problem);
+    }
+
+    /// Adds `problem`, which says that `party` is not a party of the agreement.
+    pub fn push_unknown_party(&mut self, problem: Problem, party: &str) {
+        self.unknown_parties
+            .push((self.list.len(), party.to_owned()));
+        self.push(problem);
+    }
+
+    /// The parties said so far not to be parties of the agreement.
+    pub fn unknown_parties(&self) -> impl Iterator<Item = &str> {
+        self.unknown_parties.iter().map(|(_, p)| p.as_str())
+    }
+
+    /// Leaves out what [`Problems::push_unknown_party`] said of each party for which `drop`
+    /// holds: a party that may be one whose id could not be read (said at its cell).
+    pub fn drop_unknown_parties(&mut self, drop: impl Fn(&str) -> bool) {
+        let dropped: std::collections::BTreeSet<usize> = self
+            .unknown_parties
+            .iter()
+            .filter(|(_, p)| drop(p))
+            .map(|(i, _)| *i)
+            .collect();
+        if dropped.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        self.list.retain(|_| {
+            i += 1;
+            !dropped.contains(&(i - 1))
+        });
+        self.unknown_parties.clear();
     }
 
     /// Adds a whole-file error.
@@ -149,9 +188,10 @@ impl Problems {
                 if !more.is_empty() {
                     let shown: Vec<&str> = more.iter().take(5).map(String::as_str).collect();
                     p.message = format!(
-                        "{} ({} times; also at {}{})",
+                        "{} ({} times; also at {}{}{})",
                         p.message,
                         more.len() + 1,
+                        if p.sheet.is_none() { "lines " } else { "" },
                         shown.join(", "),
                         if more.len() > 5 { ", …" } else { "" }
                     );
@@ -341,6 +381,9 @@ pub struct Table {
     /// The CSV file the rows are read from one at a time with [`stream_rows`], instead of
     /// being held in `rows` (a user register may have millions).
     pub streamed: Option<PathBuf>,
+    /// Its rows are located by file and line, not as cells of a sheet: a CSV file named by a
+    /// setting (`users_file`), which is no sheet of the workbook.
+    pub by_line: bool,
 }
 
 /// A data row.
@@ -353,6 +396,17 @@ pub struct Row {
 }
 
 impl Table {
+    /// Where a cell of this table is, as (sheet, cell) of a [`Problem`]: the sheet and the
+    /// cell's name, or for a table located by line (a CSV file named by a setting, which is no
+    /// sheet of the workbook) no sheet and the row's line in its file.
+    pub fn place(&self, row: u32, column: usize) -> (Option<String>, Option<String>) {
+        if self.by_line {
+            (None, Some(row.to_string()))
+        } else {
+            (Some(self.sheet.clone()), Some(self.cell_name(row, column)))
+        }
+    }
+
     /// The name of a cell of this table, e.g. `C7`.
     pub fn cell_name(&self, row: u32, column: usize) -> String {
         // A column the sheet does not have (an absent optional one) is named by its row alone.
@@ -591,6 +645,7 @@ fn table_from_cells(
             .collect(),
         first_column,
         streamed: None,
+        by_line: false,
     }
 }
 
@@ -842,6 +897,7 @@ pub fn read_csv_table(path: &Path, problems: &mut Problems) -> Option<Table> {
         rows,
         first_column: 0,
         streamed: None,
+        by_line: false,
     })
 }
 
@@ -961,7 +1017,8 @@ struct CsvStream {
     reader: csv::Reader<LineStarts<std::fs::File>>,
     record: csv::ByteRecord,
     file: String,
-    sheet: String,
+    /// The sheet its rows are located in, or none: by line (see [`Table::by_line`]).
+    sheet: Option<String>,
     delimiter: u8,
     /// The header's width, once read.
     width: usize,
@@ -971,7 +1028,7 @@ impl CsvStream {
     /// Opens `path` and reads its header row, as (stream, headers, header line).
     fn open(
         path: &Path,
-        sheet: &str,
+        sheet: Option<&str>,
         problems: &mut Problems,
     ) -> Option<(CsvStream, Vec<String>, u32)> {
         use std::io::{BufRead, Read};
@@ -1012,7 +1069,7 @@ impl CsvStream {
             reader,
             record: csv::ByteRecord::new(),
             file,
-            sheet: sheet.to_owned(),
+            sheet: sheet.map(str::to_owned),
             delimiter,
             width: 0,
         };
@@ -1030,13 +1087,20 @@ impl CsvStream {
         }
     }
 
-    fn problem(&self, cell: String, found: Option<String>, message: String) -> Problem {
+    /// A problem at `line` of the file (at the cell of `column` in it, when known), in the
+    /// sheet or, for a table located by line, at the line of the file, as the rows of a
+    /// transactions file. What is found in a user register is never shown (R4).
+    fn problem(&self, line: u64, column: Option<usize>, message: String) -> Problem {
+        let cell = match (&self.sheet, column) {
+            (Some(_), Some(c)) => format!("{}{line}", column_letters(c as u32)),
+            _ => line.to_string(),
+        };
         Problem {
             severity: Severity::Error,
             file: self.file.clone(),
-            sheet: Some(self.sheet.clone()),
+            sheet: self.sheet.clone(),
             cell: Some(cell),
-            found,
+            found: None,
             message,
         }
     }
@@ -1055,7 +1119,7 @@ impl CsvStream {
                 Err(e) => {
                     let line = e.position().map_or(0, csv::Position::line);
                     problems.push(self.problem(
-                        line.to_string(),
+                        line,
                         None,
                         format!("not valid CSV on line {line} ({e})"),
                     ));
@@ -1093,10 +1157,17 @@ impl CsvStream {
                 };
                 // A quote left open swallows the rest of the file into one field.
                 if text.contains('\n') {
+                    let message = match self.sheet {
+                        Some(_) => "a field runs over several lines".to_owned(),
+                        None => format!(
+                            "the field of column {} runs over several lines",
+                            column_letters(col as u32)
+                        ),
+                    };
                     problems.push(self.problem(
-                        format!("{}{number}", column_letters(col as u32)),
-                        Some(text.chars().take(40).collect()),
-                        "a field runs over several lines: is a quote (\") left open?".to_owned(),
+                        number.into(),
+                        Some(col),
+                        format!("{message}: is a quote (\") left open?"),
                     ));
                     return None;
                 }
@@ -1136,7 +1207,7 @@ impl CsvStream {
             }
             if filled > self.width {
                 problems.push(self.problem(
-                    number.to_string(),
+                    number.into(),
                     None,
                     format!(
                         "line {number} has {filled} fields, the header has {}: {}",
@@ -1159,7 +1230,7 @@ impl CsvStream {
 /// A table of a CSV file whose rows are not held but streamed by [`stream_rows`]: only its
 /// header is read here. `sheet` is the table's name (`Users` for the user register).
 pub fn csv_header_table(path: &Path, sheet: &str, problems: &mut Problems) -> Option<Table> {
-    let (_, headers, header_row) = CsvStream::open(path, sheet, problems)?;
+    let (_, headers, header_row) = CsvStream::open(path, Some(sheet), problems)?;
     Some(Table {
         file: path.display().to_string(),
         sheet: sheet.to_owned(),
@@ -1168,6 +1239,7 @@ pub fn csv_header_table(path: &Path, sheet: &str, problems: &mut Problems) -> Op
         rows: Vec::new(),
         first_column: 0,
         streamed: Some(path.to_owned()),
+        by_line: false,
     })
 }
 
@@ -1185,7 +1257,11 @@ pub fn stream_rows(
         }
         return;
     };
-    let Some((mut stream, _, _)) = CsvStream::open(path, &table.sheet, problems) else {
+    let Some((mut stream, _, _)) = CsvStream::open(
+        path,
+        (!table.by_line).then_some(table.sheet.as_str()),
+        problems,
+    ) else {
         return;
     };
     let mut row = Row {
@@ -1464,12 +1540,14 @@ impl CellRef<'_> {
         message: impl Into<String>,
         show_value: bool,
     ) -> Problem {
+        let (sheet, cell) = self.table.place(self.row.number, self.column);
         Problem {
             severity,
             file: self.table.file.clone(),
-            sheet: Some(self.table.sheet.clone()),
-            cell: Some(self.name()),
-            found: show_value.then(|| self.raw().shown()),
+            // A streamed table is a user register, whose values are never shown (R4).
+            found: (show_value && !self.table.by_line).then(|| self.raw().shown()),
+            sheet,
+            cell,
             message: message.into(),
         }
     }
@@ -1954,6 +2032,7 @@ mod tests {
             rows: Vec::new(),
             first_column: 0,
             streamed: Some(path.to_owned()),
+            by_line: false,
         };
         let small = dir.path().join("small.csv");
         std::fs::write(&small, "party,user_id\n0114,a\n0115,b\n").unwrap();

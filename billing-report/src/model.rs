@@ -171,10 +171,19 @@ pub fn located(input: &Input, p: &engine::Problem) -> Problem {
         // A source that names no cell (a file and line) is the message's own business.
         _ => (default_sheet.map(str::to_owned), None),
     };
-    let file = sheet
-        .as_ref()
-        .and_then(|s| input.places.get(s))
-        .map_or_else(|| input.path.display().to_string(), |s| s.file.clone());
+    let place = sheet.as_ref().and_then(|s| input.places.get(s));
+    let file = place.map_or_else(|| input.path.display().to_string(), |s| s.file.clone());
+    // A row of a CSV file named by a setting is at its line of that file.
+    let (sheet, cell) = match (place, cell) {
+        (Some(p), Some(cell)) if p.by_line => (
+            None,
+            Some(
+                cell.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                    .to_owned(),
+            ),
+        ),
+        (_, cell) => (sheet, cell),
+    };
     Problem {
         severity: Severity::Error,
         file,

@@ -566,6 +566,8 @@ struct PartiesRead {
     every_term: bool,
     /// Every party's users could be read (else one holds a stand-in).
     every_users: bool,
+    /// The text of each id that could not be read (none: the cell is empty or an error).
+    unread_ids: Vec<Option<String>>,
 }
 
 /// The input as read, and how far it may be used.
@@ -585,6 +587,9 @@ struct ReadInput {
     /// checked against parties and kinds that are missing only because their rows were not
     /// read ("unknown party" for a row that is fine).
     transactions_checkable: bool,
+    /// The text of each Parties id that could not be read (none: the cell is empty or an
+    /// error): a party named elsewhere that is unknown may be one of them.
+    unread_ids: Vec<Option<String>>,
 }
 
 /// A cooperation with its fee and what the fee covers (R13).
@@ -679,6 +684,8 @@ pub struct SheetPlace {
     pub file: String,
     /// The letters of each column it has, by column name (`last_day` → `D`).
     pub columns: BTreeMap<&'static str, String>,
+    /// Its rows are located by file and line, not by cell (a CSV file named by a setting).
+    pub by_line: bool,
 }
 
 /// Reads and validates an agreement workbook (xlsx, ods, or a folder of CSV files). Returns the
@@ -711,8 +718,27 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
         use billing_core::engine;
         let core = if read.memberships_read {
             engine::check(&model)
-        } else {
+        } else if read.unread_ids.is_empty() {
             engine::check_except_memberships(&model)
+        } else {
+            // Some parties' ids could not be read (said at their cells): the parties named
+            // elsewhere that are unknown are learnt first, then those that may be one of the
+            // unread parties are not said (see `may_be_unread`).
+            let named = std::cell::RefCell::new(BTreeSet::new());
+            engine::check_with_unread_parties(&model, &|id| {
+                named.borrow_mut().insert(id.clone());
+                true
+            });
+            let mut named = named.into_inner();
+            named.extend(
+                problems
+                    .unknown_parties()
+                    .filter_map(|id| PartyId::new(id).ok()),
+            );
+            let muted = may_be_unread(&read.unread_ids, &named);
+            problems
+                .drop_unknown_parties(|id| PartyId::new(id).is_ok_and(|id| muted.contains(&id)));
+            engine::check_with_unread_parties(&model, &|id| muted.contains(id))
         };
         for p in core {
             // A start that could not be read (said at its cell) is none in the model: that the
@@ -761,6 +787,42 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
             Err(problems.into_vec())
         }
     }
+}
+
+/// Of the parties `named` in the input that the agreement does not know, those that may be one
+/// of the Parties rows whose id could not be read (`unread`: each cell's text, none when it is
+/// empty or an error value), and so are not said to be unknown: said, they would only repeat
+/// the unread id. An id is matched by its letters and digits (`08/21` may be `0821`); a row
+/// whose id has no text, or a text that matches no party named, may be any one party, so the
+/// parties left unmatched may all be those rows when they are no more than those rows. When
+/// they are more, at least one of them is not one of the rows and which cannot be told: all
+/// are said, so that an unknown party is never hidden, at the cost of saying one that may be
+/// a consequence.
+fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeSet<PartyId> {
+    let letters = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let mut muted = BTreeSet::new();
+    let mut any = 0usize;
+    for text in unread {
+        let text = text.as_deref().map(letters).unwrap_or_default();
+        let matched: Vec<&PartyId> = named
+            .iter()
+            .filter(|id| !text.is_empty() && letters(id.as_str()) == text)
+            .collect();
+        if matched.is_empty() {
+            any += 1;
+        }
+        muted.extend(matched.into_iter().cloned());
+    }
+    let rest: Vec<&PartyId> = named.iter().filter(|id| !muted.contains(*id)).collect();
+    if rest.len() <= any {
+        muted.extend(rest.into_iter().cloned());
+    }
+    muted
 }
 
 /// The user register (or the user counts) named by `users_file` (`user_counts_file`) in the
@@ -844,7 +906,9 @@ fn attach_user_files(source: &mut Source, problems: &mut Problems) {
         {
             continue;
         }
-        if let Some(table) = crate::input::csv_header_table(&file, sheet, problems) {
+        if let Some(mut table) = crate::input::csv_header_table(&file, sheet, problems) {
+            // Not a sheet of the workbook: its rows are located by file and line.
+            table.by_line = true;
             source.tables.push(table);
         }
     }
@@ -957,11 +1021,15 @@ impl<'a> Sheets<'a> {
                                 .any(|(old, col)| *col == c.name && same_name(h, old))
                         }) =>
                     {
+                        let (sheet, cell) = match table.place(table.header_row, 0) {
+                            (None, line) => (None, line),
+                            (sheet, _) => (sheet, Some(table.header_row.to_string())),
+                        };
                         problems.push(Problem {
                             severity: Severity::Error,
                             file: table.file.clone(),
-                            sheet: Some(table.sheet.clone()),
-                            cell: Some(table.header_row.to_string()),
+                            sheet,
+                            cell,
                             found: None,
                             message: format!(
                                 "the column {} is missing from the header row{}",
@@ -992,11 +1060,12 @@ impl<'a> Sheets<'a> {
                         .find(|c| c.name == *col)
                         .map(|c| c.aliases.join(" or "))
                         .unwrap_or_default();
+                    let (sheet, cell) = table.place(table.header_row, i);
                     problems.push(Problem {
                         severity: Severity::Error,
                         file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: Some(table.cell_name(table.header_row, i)),
+                        sheet,
+                        cell,
                         found: Some(h.clone()),
                         message: format!(
                             "\"{}\" means the payment due date, but this column holds the \
@@ -1015,11 +1084,12 @@ impl<'a> Sheets<'a> {
                         }),
                     )
                     .unwrap_or_default();
+                    let (sheet, cell) = table.place(table.header_row, i);
                     problems.push(Problem {
                         severity: Severity::Error,
                         file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: Some(table.cell_name(table.header_row, i)),
+                        sheet,
+                        cell,
                         found: Some(h.clone()),
                         message: format!(
                             "unknown column: did you mean {nearest}? rename it, or delete the \
@@ -1132,9 +1202,23 @@ impl<'a> Sheets<'a> {
         let mut pools = pools;
         for c in &cooperations {
             if let (Some(fee), Some(year)) = (c.fee, c.year) {
+                // A member that is not a party is said once, of the cooperation (by the core's
+                // check): the fee pool is shared by the members that are parties, and left out
+                // when none is (the input is refused then).
+                let members: Vec<PartyId> = c
+                    .cooperation
+                    .members()
+                    .iter()
+                    .filter(|m| known.contains(*m))
+                    .cloned()
+                    .collect();
+                if members.is_empty() {
+                    continue;
+                }
                 let pool = c
                     .cooperation
                     .fee_pool(fee, year, Key::Equal)
+                    .shared_by(members)
                     .in_currency(currency);
                 pools.push(PoolInput {
                     pool,
@@ -1182,6 +1266,7 @@ impl<'a> Sheets<'a> {
                 let place = SheetPlace {
                     file: table.file.clone(),
                     columns,
+                    by_line: table.by_line,
                 };
                 (table.sheet.clone(), place)
             })
@@ -1222,6 +1307,7 @@ impl<'a> Sheets<'a> {
             transactions_checkable: transactions_period_read
                 && parties_read.every_party
                 && every_tariff,
+            unread_ids: parties_read.unread_ids,
         })
     }
 
@@ -1248,6 +1334,10 @@ impl<'a> Sheets<'a> {
             let err = |column: &str, message: String, problems: &mut Problems| {
                 problems.push(r.cell(column).problem(Severity::Error, message, true));
             };
+            let unknown = |column: &str, id: &str, message: String, problems: &mut Problems| {
+                problems
+                    .push_unknown_party(r.cell(column).problem(Severity::Error, message, true), id);
+            };
             let member = |problems: &mut Problems| -> Option<PartyId> {
                 let text = r.required_text("party", "party", problems)?;
                 if r.cell("party").is_empty() {
@@ -1260,7 +1350,12 @@ impl<'a> Sheets<'a> {
                         known.iter().map(|k| (k.as_str(), k.to_string())),
                     )
                     .map_or(String::new(), |n| format!(" (did you mean {n}?)"));
-                    err("party", format!("unknown party {id}{hint}"), problems);
+                    unknown(
+                        "party",
+                        id.as_str(),
+                        format!("unknown party {id}{hint}"),
+                        problems,
+                    );
                     return None;
                 }
                 Some(id)
@@ -1356,7 +1451,12 @@ impl<'a> Sheets<'a> {
                                 .filter_map(|s| party_id(&r, "approved_by", s, problems))
                                 .collect();
                             for p in ids.iter().filter(|p| !known.contains(*p)) {
-                                err("approved_by", format!("unknown party {p}"), problems);
+                                unknown(
+                                    "approved_by",
+                                    p.as_str(),
+                                    format!("unknown party {p}"),
+                                    problems,
+                                );
                             }
                             ids
                         };
@@ -1476,7 +1576,7 @@ impl<'a> Sheets<'a> {
                             Some(WrittenExcess::Absorb(who)) => match PartyId::new(who) {
                                 Ok(id) if known.contains(&id) => Some(ExcessPolicy::Absorb(id)),
                                 _ => {
-                                    err("value", format!("unknown party {who}"), problems);
+                                    unknown("value", who, format!("unknown party {who}"), problems);
                                     None
                                 }
                             },
@@ -1906,7 +2006,7 @@ impl<'a> Sheets<'a> {
             .get("member_limit")
             .and_then(|r| r.cell("value").whole(problems, "member_limit", 1));
         let fee_vat = match values.get("fee_vat") {
-            Some(r) => r.vat("value", problems),
+            Some(r) => r.vat("value", "fee_vat", problems),
             None => Some(VatRate::Zero),
         };
         let yes_no = |key: &str, default: bool, problems: &mut Problems| {
@@ -1954,7 +2054,7 @@ impl<'a> Sheets<'a> {
             }
         };
         let transactions_vat = match values.get("transactions_vat") {
-            Some(r) => r.vat("value", problems),
+            Some(r) => r.vat("value", "transactions_vat", problems),
             None => Some(VatRate::Zero),
         };
         let language = match text("language", problems).as_deref().map(str::trim) {
@@ -2081,15 +2181,18 @@ impl<'a> Sheets<'a> {
             every_party: true,
             every_term: true,
             every_users: true,
+            unread_ids: Vec::new(),
         };
         let rows = self.rows("Parties");
         for r in &rows {
             let Some(id) = r.required_text("id", "id", problems) else {
                 read.every_party = false;
+                read.unread_ids.push(None);
                 continue;
             };
             let Some(id) = party_id(r, "id", &id, problems) else {
                 read.every_party = false;
+                read.unread_ids.push(Some(id));
                 continue;
             };
             if let Some(first) = places.get(&id) {
@@ -2232,9 +2335,10 @@ impl<'a> Sheets<'a> {
                 value = Some(Decimal::ONE);
             }
             let Some(p) = list.iter_mut().find(|p| p.id.as_str() == party) else {
-                problems.push(
+                problems.push_unknown_party(
                     r.cell("party")
                         .problem(Severity::Error, "unknown party", true),
+                    &party,
                 );
                 continue;
             };
@@ -2284,17 +2388,39 @@ impl<'a> Sheets<'a> {
         if rows.is_empty() {
             return ThresholdTable::swedish_lou();
         }
+        // Each row's problem is said at its cell (a date given twice, an amount not above 0):
+        // the table of the rows left is then not checked again as a whole, which would say
+        // the same without a place, and the shipped table stands in (the load is refused).
+        let mut sound = true;
+        let mut seen: BTreeMap<NaiveDate, String> = BTreeMap::new();
         let entries: Vec<Threshold> = rows
             .iter()
             .filter_map(|r| {
                 let from = r.date("in_force_from", "in_force_from", problems);
                 let amount = r.money("amount", "amount", problems);
+                if from.is_none() || amount.is_none() {
+                    sound = false;
+                }
                 if let Some(a) = amount.filter(|a| !a.is_positive()) {
                     problems.push(r.cell("amount").problem(
                         Severity::Error,
                         format!("a threshold must be above 0, found {a}"),
                         false,
                     ));
+                    sound = false;
+                }
+                if let Some(day) = from {
+                    let place = r.cell("in_force_from").source().to_string();
+                    if let Some(first) = seen.get(&day) {
+                        problems.push(r.cell("in_force_from").problem(
+                            Severity::Error,
+                            format!("a threshold from {day} is given twice (first at {first})"),
+                            true,
+                        ));
+                        sound = false;
+                    } else {
+                        seen.insert(day, place);
+                    }
                 }
                 Some(Threshold {
                     in_force_from: from?,
@@ -2302,6 +2428,9 @@ impl<'a> Sheets<'a> {
                 })
             })
             .collect();
+        if !sound {
+            return ThresholdTable::swedish_lou();
+        }
         ThresholdTable::new(entries).unwrap_or_else(|e| {
             problems.push(Problem {
                 severity: Severity::Error,
@@ -2327,21 +2456,48 @@ impl<'a> Sheets<'a> {
         problems: &mut Problems,
     ) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
+        // The cell of each pool's first row, and the pools with a row that could not be read:
+        // what the core says of their sums and parties without an amount would follow from
+        // that row, said already.
+        let mut fixed_at: BTreeMap<String, Problem> = BTreeMap::new();
+        let mut fixed_unread: BTreeSet<String> = BTreeSet::new();
         for r in self.rows("FixedAmounts") {
             let pool = r.required_text("pool", "pool", problems);
             let party = r
                 .required_text("party", "party", problems)
                 .and_then(|p| party_id(&r, "party", &p, problems));
             let amount = r.money("amount", "amount", problems);
-            if let (Some(pool), Some(party), Some(amount)) = (pool, party, amount) {
-                fixed.entry(pool).or_default().insert(
-                    party,
-                    Sourced {
-                        value: amount,
-                        source: Some(r.cell("amount").source()),
-                    },
-                );
+            let Some(pool) = pool else {
+                continue;
+            };
+            fixed_at
+                .entry(pool.clone())
+                .or_insert_with(|| r.cell("pool").problem(Severity::Warning, "", true));
+            let (Some(party), Some(amount)) = (party, amount) else {
+                fixed_unread.insert(pool);
+                continue;
+            };
+            let amounts = fixed.entry(pool.clone()).or_default();
+            if let Some(first) = amounts.get(&party) {
+                // A second amount replaced the first without a word.
+                problems.push(r.cell("party").problem(
+                    Severity::Error,
+                    format!(
+                        "the fixed amount of party {party} for pool {pool} is given twice (first at {})",
+                        first.source.as_ref().map_or("?", |s| s.as_str())
+                    ),
+                    false,
+                ));
+                fixed_unread.insert(pool);
+                continue;
             }
+            amounts.insert(
+                party,
+                Sourced {
+                    value: amount,
+                    source: Some(r.cell("amount").source()),
+                },
+            );
         }
         let mut out: Vec<PoolInput> = Vec::new();
         for r in self.rows("Pools") {
@@ -2369,12 +2525,17 @@ impl<'a> Sheets<'a> {
                         }),
                     }),
                     ("equal" | "lika", None) => Some(Key::Equal),
-                    ("weight" | "vikt", Some(figure)) => Some(Key::Weight { figure }),
+                    ("weight" | "vikt", Some(figure)) if !figure.is_empty() => {
+                        Some(Key::Weight { figure })
+                    }
                     ("fixed" | "fast", None) => Some(Key::Fixed {
                         amounts: fixed.get(&id).cloned().unwrap_or_default(),
                     }),
                     ("direct" | "direkt", Some(p)) => {
-                        party_id(&r, "key", &p, problems).map(|party| Key::Direct { party })
+                        // A payer's id that is not one is said once, by party_id.
+                        Some(Key::Direct {
+                            party: party_id(&r, "key", &p, problems)?,
+                        })
                     }
                     _ => None,
                 };
@@ -2425,9 +2586,23 @@ impl<'a> Sheets<'a> {
                     false,
                 ));
             }
+            // An excess policy without a cap would be ignored without a word (R2).
+            if r.cell("cap").is_empty() && !r.cell("excess").is_empty() {
+                problems.push(r.cell("excess").problem(
+                    Severity::Error,
+                    "an excess policy applies only to a capped pool: give the cap, or empty \
+                     this cell",
+                    true,
+                ));
+            }
             let year = r
                 .whole("year", "year", 1900, problems)
                 .and_then(|y| i32::try_from(y).ok());
+            if year.is_none() && !r.cell("year").is_empty() {
+                // Said at its cell: what the core says of a missing year (a lou cap needs
+                // it) is not said again.
+                problems.stand_in(&r.cell("year").problem(Severity::Error, "", false));
+            }
             // The period a pool covers is shown to the reader on its invoice lines, not
             // computed with, but it must still be a period: two dates, the last not before the
             // first.
@@ -2462,7 +2637,7 @@ impl<'a> Sheets<'a> {
             let vat = if r.cell("vat").is_empty() {
                 Some(VatRate::Zero)
             } else {
-                r.vat("vat", problems)
+                r.vat("vat", "vat", problems)
             };
             // A pool whose amount, key, VAT or due dates cannot be read (said at their cells) is
             // still checked, with stand-ins (0, equal shares, 0 %, no due date): its cap, its
@@ -2538,6 +2713,11 @@ impl<'a> Sheets<'a> {
                     }
                 }
             };
+            if fixed_unread.contains(pool.id().as_ref()) {
+                for column in ["amount", "key"] {
+                    problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
+                }
+            }
             out.push(PoolInput {
                 pool,
                 due,
@@ -2547,21 +2727,17 @@ impl<'a> Sheets<'a> {
                 cells: r.cells(),
             });
         }
-        for pool in fixed.keys() {
+        for (pool, at) in fixed_at {
             let is_fixed = out
                 .iter()
                 .any(|p| p.pool.id().as_ref() == pool && matches!(p.pool.key(), Key::Fixed { .. }));
             if !is_fixed {
-                if let Some((table, _)) = self.found.get("FixedAmounts") {
-                    problems.push(Problem {
-                        severity: Severity::Warning,
-                        file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: None,
-                        found: Some(pool.clone()),
-                        message: "fixed amounts for a pool that is not a pool with the fixed key, ignored".to_owned(),
-                    });
-                }
+                problems.push(Problem {
+                    message: "fixed amounts for a pool that is not a pool with the fixed key, \
+                              ignored"
+                        .to_owned(),
+                    ..at
+                });
             }
         }
         out
@@ -2569,6 +2745,9 @@ impl<'a> Sheets<'a> {
 
     fn budgets(&self, problems: &mut Problems) -> Vec<BudgetInput> {
         let mut by_date: BTreeMap<NaiveDate, BudgetInput> = BTreeMap::new();
+        // The first reference date and user count given for each budget, with their cells.
+        let mut references: BTreeMap<NaiveDate, (NaiveDate, String)> = BTreeMap::new();
+        let mut counts: BTreeMap<NaiveDate, (u64, String)> = BTreeMap::new();
         for r in self.rows("Budget") {
             let valid_from = r.date("valid_from", "valid_from", problems);
             let line = r.required_text("line", "line", problems);
@@ -2588,35 +2767,47 @@ impl<'a> Sheets<'a> {
                 },
                 users: None,
             });
-            // One budget has one reference date and one user count: rows that disagree are an
-            // error, not a silent last-row-wins.
+            // One budget has one reference date and one user count: a row that disagrees with
+            // the first given is an error at its cell (not a silent last-row-wins, and not
+            // said again of the rows after it that agree with the first).
             if let Some(reference) = reference {
-                if entry.budget.reference_date != reference
-                    && entry.budget.reference_date != valid_from
-                {
-                    problems.push(r.cell("reference_date").problem(
-                        Severity::Error,
-                        format!(
-                            "the budget from {valid_from} already has the reference date {}",
-                            entry.budget.reference_date
-                        ),
-                        true,
-                    ));
+                match references.get(&valid_from) {
+                    Some((first, at)) if *first != reference => {
+                        problems.push(r.cell("reference_date").problem(
+                            Severity::Error,
+                            format!(
+                                "the budget from {valid_from} already has the reference date \
+                                 {first} (at {at}): one budget has one"
+                            ),
+                            true,
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        let at = r.cell("reference_date").source().to_string();
+                        references.insert(valid_from, (reference, at));
+                        entry.budget.reference_date = reference;
+                    }
                 }
-                entry.budget.reference_date = reference;
             }
             if let Some(n) = users {
-                if entry.users.is_some_and(|m| m != n) {
-                    problems.push(r.cell("users").problem(
-                        Severity::Error,
-                        format!(
-                            "the budget from {valid_from} already has {} users",
-                            entry.users.unwrap_or_default()
-                        ),
-                        true,
-                    ));
+                match counts.get(&valid_from) {
+                    Some((first, at)) if *first != n => {
+                        problems.push(r.cell("users").problem(
+                            Severity::Error,
+                            format!(
+                                "the budget from {valid_from} already has {first} users (at \
+                                 {at}): one budget has one count"
+                            ),
+                            true,
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        counts.insert(valid_from, (n, r.cell("users").source().to_string()));
+                        entry.users = users;
+                    }
                 }
-                entry.users = users;
             }
             entry.budget.lines.push(BudgetLine {
                 name: line,
@@ -2770,7 +2961,7 @@ impl<'a> Sheets<'a> {
                     vat: if r.cell("vat").is_empty() {
                         VatRate::Zero
                     } else {
-                        r.vat("vat", problems).unwrap_or_default()
+                        r.vat("vat", "vat", problems).unwrap_or_default()
                     },
                     source: Some(r.cell("amount").source()),
                 });
@@ -2878,14 +3069,20 @@ impl Sheets<'_> {
                 }
             }
             let name = r.required_text("name", "name", problems);
-            let members: Vec<PartyId> = r
-                .required_text("members", "members", problems)
+            let members_text = r.required_text("members", "members", problems);
+            let members: Vec<PartyId> = members_text
+                .as_deref()
                 .map(|t| {
-                    split_list(&t)
+                    split_list(t)
                         .filter_map(|s| party_id(&r, "members", s, problems))
                         .collect()
                 })
                 .unwrap_or_default();
+            // Every member could be read: else what is said of the members (none, too many,
+            // an administrator who is not one) would follow from a cell said already.
+            let members_read = members_text
+                .as_deref()
+                .is_some_and(|t| split_list(t).count() == members.len());
             let limit = r.whole("member_limit", "member_limit", 1, problems);
             let administrator = r
                 .text("administrator", problems)
@@ -2912,6 +3109,16 @@ impl Sheets<'_> {
                         })
                     });
                     match parsed {
+                        Some(c) if covers.contains(&c) => {
+                            problems.push(r.cell("covers").problem(
+                                Severity::Error,
+                                format!(
+                                    "covers names {}:{} twice: its costs would be counted twice",
+                                    c.counted, c.priced_as
+                                ),
+                                true,
+                            ));
+                        }
                         Some(c) => covers.push(c),
                         None => problems.push(r.cell("covers").problem(
                             Severity::Error,
@@ -2921,7 +3128,7 @@ impl Sheets<'_> {
                     }
                 }
             }
-            let (Some(id), Some(name), Some(limit)) = (id, name, limit) else {
+            let (Some(id), Some(name), Some(limit), true) = (id, name, limit, members_read) else {
                 continue;
             };
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -3471,7 +3678,8 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn vat(&self, column: &str, problems: &mut Problems) -> Option<VatRate> {
+    /// The VAT rate in `column`, said to be `what` when it is not one.
+    fn vat(&self, column: &str, what: &str, problems: &mut Problems) -> Option<VatRate> {
         let cell = self.cell(column);
         let text = cell
             .raw()
@@ -3491,7 +3699,7 @@ impl<'a> RowReader<'a> {
         if rate.is_none() {
             problems.push(cell.problem(
                 Severity::Error,
-                format!("{column} must be 0, 6, 12, 25 or outside"),
+                format!("{what} must be 0, 6, 12, 25 or outside"),
                 true,
             ));
         }

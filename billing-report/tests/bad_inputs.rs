@@ -65,6 +65,47 @@ fn drop_column(t: &mut Tables, sheet: &str, header: &str) {
     }
 }
 
+/// Moves the Users table to the file `register.csv`, named by the setting `users_file`.
+fn users_as_file(t: &mut Tables) {
+    let users = t.remove("Users").unwrap();
+    t.insert("register.csv".to_owned(), users);
+    push_row(t, "Settings", &["users_file", "register.csv"]);
+}
+
+/// A FixedAmounts sheet for the pool upgrade-2011: (party, amount) rows.
+fn fixed_amounts(t: &mut Tables, rows: &[(&str, &str)]) {
+    let mut sheet = vec![vec![
+        "pool".to_owned(),
+        "party".to_owned(),
+        "amount".to_owned(),
+    ]];
+    for (party, amount) in rows {
+        sheet.push(vec![
+            "upgrade-2011".to_owned(),
+            (*party).to_owned(),
+            (*amount).to_owned(),
+        ]);
+    }
+    t.insert("FixedAmounts".to_owned(), sheet);
+}
+
+/// A UserCounts sheet of (party, date, count) rows.
+fn user_counts(t: &mut Tables, rows: &[(&str, &str, &str)]) {
+    let mut sheet = vec![vec![
+        "party".to_owned(),
+        "date".to_owned(),
+        "count".to_owned(),
+    ]];
+    for (party, date, count) in rows {
+        sheet.push(vec![
+            (*party).to_owned(),
+            (*date).to_owned(),
+            (*count).to_owned(),
+        ]);
+    }
+    t.insert("UserCounts".to_owned(), sheet);
+}
+
 fn drop_row(t: &mut Tables, sheet: &str, row: usize) {
     t.get_mut(sheet).unwrap().remove(row - 1);
 }
@@ -116,12 +157,24 @@ fn write(bad: &Bad, dir: &Path) -> (PathBuf, String) {
                     let folder = root.join("avtal");
                     std::fs::create_dir_all(&folder).unwrap();
                     for (sheet, rows) in &t {
-                        write_csv(&folder.join(format!("{sheet}.csv")), rows);
+                        // A table named as a file (`register.csv`) is that file.
+                        let name = if sheet.ends_with(".csv") {
+                            sheet.clone()
+                        } else {
+                            format!("{sheet}.csv")
+                        };
+                        write_csv(&folder.join(name), rows);
                     }
                     (folder, String::new())
                 }
                 Form::Xlsx => {
                     let file = root.join("avtal.xlsx");
+                    // A table named as a file (`register.csv`) is that file beside the workbook.
+                    let (files, t): (Tables, Tables) =
+                        t.into_iter().partition(|(name, _)| name.ends_with(".csv"));
+                    for (name, rows) in &files {
+                        write_csv(&root.join(name), rows);
+                    }
                     let sheets: Vec<(String, Vec<Vec<String>>)> = t.into_iter().collect();
                     std::fs::write(&file, tables_to_xlsx(&sheets)).unwrap();
                     let name = s(&file).to_owned();
@@ -1571,6 +1624,373 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!C2: amount must be a number, found \"fem tusen\"",
             ],
         ),
+        // The rows of a register named by users_file were located as cells of a sheet
+        // Users that the workbook does not have (Users!A3); they are at the file's lines.
+        (
+            "users-file-rows-at-their-lines",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                users_as_file(t);
+                set(t, "register.csv", "A3", "0999");
+                set(t, "register.csv", "C5", "2010-13-45");
+                set(t, "Pools", "C2", "en miljon");
+            },
+            &[
+                "register.csv:3: the party is not a party of the agreement\n",
+                "register.csv:5: first_day must be a date (YYYY-MM-DD)\n",
+                "Pools!C2: amount must be a number, found \"en miljon\"",
+            ],
+        ),
+        (
+            "users-file-rows-at-their-lines-xlsx",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                users_as_file(t);
+                set(t, "register.csv", "B7", "");
+                set(t, "register.csv", "D9", "2009-12-31");
+                set(t, "Budget", "C3", "50000.005");
+            },
+            &[
+                "register.csv:7: user_id is required, the cell is empty\n",
+                "register.csv:9: the last day is before the first day (2010-01-01)\n",
+                "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+            ],
+        ),
+        // A cooperation member that is not a party was also said of the cooperation's fee
+        // pool ("pool fee:ikomet-1:2019: party 0999 (participant) is not a party").
+        (
+            "unknown-cooperation-member-said-once",
+            Form::Csv,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4); // transactions_file: not written here
+                set(t, "Cooperations", "C2", "0834, 0840, 0999");
+                set(t, "Parties", "C3", "1");
+            },
+            &[
+                "Parties!C3: not a valid organisation number",
+                "Cooperations!C2: member 0999 is not a party\n",
+            ],
+        ),
+        (
+            "unknown-cooperation-member-said-once-xlsx",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "C2", "0999, 0834, 0840");
+                set(t, "Tariffs", "B2", "0,3o");
+            },
+            &[
+                "Tariffs!B2: price must be a number, found \"0,3o\"",
+                "Cooperations!C2: member 0999 is not a party\n",
+            ],
+        ),
+        // A party id that could not be read made every sheet naming the party say "not a
+        // party of the agreement" (the participants of a pool, the rows of the register).
+        (
+            "unreadable-party-id-is-said-once",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "A2", "08/21");
+                set(t, "Budget", "C3", "50000.005");
+            },
+            &[
+                "Parties!A2: not a valid party id: a party id may not hold the path separator",
+                "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+            ],
+        ),
+        (
+            "empty-party-id-is-said-once-xlsx",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "A2", "");
+                set(t, "Pools", "C3", "x");
+            },
+            &[
+                "Parties!A2: id is required, the cell is empty",
+                "Pools!C3: amount must be a number, found \"x\"",
+            ],
+        ),
+        // An unknown party that cannot be the unreadable id (it is not its text, and the
+        // text names another) is still said.
+        (
+            "unreadable-party-id-hides-no-other-unknown-party",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "A2", "08/21");
+                set(t, "Users", "A50", "0999");
+                set(t, "Pools", "F2", "0834, 0999");
+            },
+            &[
+                "Parties!A2: not a valid party id: a party id may not hold the path separator",
+                "Users!A50: the party is not a party of the agreement\n",
+                "Pools!F2: pool upgrade-2011: party 0999 (participant) is not a party of the agreement",
+            ],
+        ),
+        // Two empty ids and two parties named that no row has: each may be one of the
+        // rows, so neither is said. Three named, for two rows: one at least is not one of
+        // them, and which cannot be told: all three are said.
+        (
+            "two-empty-ids-two-unknown-parties",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "A2", "");
+                set(t, "Parties", "A3", "=#N/A");
+            },
+            &[
+                "Parties!A2: id is required, the cell is empty",
+                "Parties!A3: id must be text, not an error value, found \"#N/A\"",
+            ],
+        ),
+        (
+            "two-empty-ids-three-unknown-parties",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Parties", "A2", "");
+                set(t, "Parties", "A3", "");
+                set(t, "ProviderCosts", "A2", "0999");
+            },
+            &[
+                "Parties!A2: id is required, the cell is empty (2 times; also at A3)",
+                "ProviderCosts!A2: unknown party, found \"0999\"",
+                "Pools!F2: pool upgrade-2011: party 0821 (participant) is not a party of the agreement",
+                "Pools!F2: pool upgrade-2011: party 0834 (participant) is not a party of the agreement",
+                "Users!A73: the party is not a party of the agreement (6 times; also at A74, A75, A76, A77, A78)",
+            ],
+        ),
+        // A VAT setting that is not a rate was said to be "value".
+        (
+            "vat-setting-named",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                push_row(t, "Settings", &["fee_vat", "20"]);
+                set(t, "Pools", "C3", "x");
+            },
+            &[
+                "Settings!B11: fee_vat must be 0, 6, 12, 25 or outside, found \"20\"",
+                "Pools!C3: amount must be a number, found \"x\"",
+            ],
+        ),
+        // An annual fee beside a budget from the start failed when computing, at no place.
+        (
+            "annual-fee-and-budget-from-the-start",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                push_row(t, "Settings", &["annual_fee", "12000"]);
+                set(t, "Parties", "E2", "x");
+            },
+            &[
+                "Settings!B11: annual_fee and the budget valid from 2010-01-01 both give the annual fee from the start: keep one (a budget may start later), found \"12000.00\"",
+                "Parties!E2: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        // An empty payer was said twice at the key's cell.
+        (
+            "empty-payer-said-once",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E3", "direct:");
+                set(t, "Budget", "C3", "50000.005");
+            },
+            &[
+                "Pools!E3: not a valid party id: a party id may not be empty, found \"direct:\"",
+                "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+            ],
+        ),
+        // A figure that no party has was said once per party.
+        (
+            "missing-figure-said-once",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "weight:invånare");
+                set(t, "Users", "C5", "2010-13-01");
+            },
+            &[
+                "Pools!E2: pool upgrade-2011: 12 parties have no invånare, which the key needs: 0821, 0834,",
+                "Users!C5: first_day must be a date (YYYY-MM-DD)\n",
+            ],
+        ),
+        // A cooperation without members was also said to have none.
+        (
+            "cooperation-without-members-said-once",
+            Form::Csv,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "C2", "");
+                set(t, "Parties", "C3", "1");
+            },
+            &[
+                "Cooperations!C2: members is required, the cell is empty",
+                "Parties!C3: not a valid organisation number",
+            ],
+        ),
+        // A cost covered twice was counted twice in the fee review, without a word.
+        (
+            "cooperation-covers-twice",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "I2", "login:sms, login:sms");
+                set(t, "Tariffs", "B2", "0,3o");
+            },
+            &[
+                "Cooperations!I2: covers names login:sms twice: its costs would be counted twice, found \"login:sms, login:sms\"",
+                "Tariffs!B2: price must be a number, found \"0,3o\"",
+            ],
+        ),
+        // An excess policy without a cap was ignored without a word.
+        (
+            "excess-without-cap",
+            Form::Csv,
+            "stockholm-2020",
+            |t| {
+                set(t, "Pools", "G2", "");
+                set(t, "Pools", "H2", "redistribute");
+                set(t, "Parties", "E5", "x");
+            },
+            &[
+                "Pools!H2: an excess policy applies only to a capped pool: give the cap, or empty this cell, found \"redistribute\"",
+                "Parties!E5: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        // A year that could not be read was also said to be missing for a lou cap.
+        (
+            "unreadable-year-said-once",
+            Form::Xlsx,
+            "stockholm-2020",
+            |t| {
+                set(t, "Pools", "I2", "2020.5");
+                set(t, "Pools", "C3", "x");
+            },
+            &[
+                "Pools!I2: year must be a whole number of at least 1900, found \"2020.5\"",
+                "Pools!C3: amount must be a number, found \"x\"",
+            ],
+        ),
+        // A threshold not above 0 was said again, and a date given twice only, of the
+        // table at no cell.
+        (
+            "threshold-rows-at-their-cells",
+            Form::Csv,
+            "stockholm-2020",
+            |t| {
+                t.insert(
+                    "Thresholds".to_owned(),
+                    vec![
+                        vec!["in_force_from".into(), "amount".into()],
+                        vec!["2016-01-01".into(), "534890".into()],
+                        vec!["2020-01-01".into(), "-5".into()],
+                        vec!["2020-01-01".into(), "615312".into()],
+                    ],
+                );
+            },
+            &[
+                "Thresholds!B3: a threshold must be above 0, found -5.00",
+                "Thresholds!A4: a threshold from 2020-01-01 is given twice (first at Thresholds!A3), found \"2020-01-01\"",
+            ],
+        ),
+        // A fixed key without amounts was said once per party, and again as a sum short of
+        // the pool.
+        (
+            "fixed-amounts-missing-said-once",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Budget", "C3", "50000.005");
+            },
+            &[
+                "Pools!E2: pool upgrade-2011: 12 parties have no fixed amount, which the key needs: 0821, 0834,",
+                "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+            ],
+        ),
+        // A fixed amount that could not be read was also said to be missing, and the sum
+        // short.
+        (
+            "unreadable-fixed-amount-said-once",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "abc")]);
+                set(t, "Users", "C5", "2010-13-01");
+            },
+            &[
+                "FixedAmounts!C3: amount must be a number, found \"abc\"",
+                "Users!C5: first_day must be a date (YYYY-MM-DD)\n",
+            ],
+        ),
+        // A party's fixed amount given twice: the second replaced the first without a word.
+        (
+            "fixed-amount-given-twice",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "50000"), ("0821", "0")]);
+            },
+            &["FixedAmounts!B4: the fixed amount of party 0821 for pool upgrade-2011 is given twice (first at FixedAmounts!C2)"],
+        ),
+        // A budget's last row with another reference date won without a word, when the
+        // rows before gave the budget's own first day.
+        (
+            "budget-reference-date-of-the-last-row",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Budget", "D7", "2010-03-01");
+                set(t, "Parties", "E3", "x");
+            },
+            &[
+                "Budget!D7: the budget from 2010-01-01 already has the reference date 2010-01-01 (at Budget!D2): one budget has one, found \"2010-03-01\"",
+                "Parties!E3: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        // One user count that differs was said twice: at its row, and at the next row that
+        // agreed with the first.
+        (
+            "budget-user-count-said-once",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Budget", "F1", "users");
+                for row in 2..=7 {
+                    set(t, "Budget", &format!("F{row}"), "90");
+                }
+                set(t, "Budget", "F3", "91");
+            },
+            &["Budget!F3: the budget from 2010-01-01 already has 90 users (at Budget!F2): one budget has one count, found \"91\""],
+        ),
+        // A party's count given twice for a date was found only when computing, at no cell.
+        (
+            "user-count-given-twice",
+            Form::Csv,
+            "ikomet-3",
+            |t| {
+                user_counts(t, &[("0120", "2019-01-01", "3"), ("0120", "2019-01-01", "4")]);
+                set(t, "Parties", "C3", "212000-1388");
+            },
+            &[
+                "UserCounts!B3: party 0120 has two counts for 2019-01-01 (first at UserCounts!C2), found \"2019-01-01\"",
+                "Parties!C3: not a valid organisation number",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
@@ -1583,11 +2003,14 @@ fn independent_errors_are_all_reported_at_once() {
         };
         let (input, file) = write(&bad, t.path());
         let out = t.path().join(name).join("out");
-        // The errors expected: one per texts naming a cell (a `found` text goes with one).
-        let count = expect
+        // The errors expected: one per texts naming a cell or a file's line (a `found` text
+        // goes with one).
+        let located: Vec<&str> = expect
             .iter()
-            .filter(|e| e.contains('!') || e.starts_with("Poster"))
-            .count();
+            .copied()
+            .filter(|e| e.contains('!') || e.starts_with("Poster") || e.contains(".csv:"))
+            .collect();
+        let count = located.len();
         for args in [
             vec!["check", s(&input)],
             vec!["run", s(&input), "--date", "2020-03-01", "--out", s(&out)],
@@ -1612,8 +2035,25 @@ fn independent_errors_are_all_reported_at_once() {
                 wrong.push("no count of errors".to_owned());
             }
             let file = if file.is_empty() { s(&input) } else { &file };
-            if let Some(l) = errors.iter().find(|l| !l.contains(file)) {
+            // A file named by a setting (`register.csv`) lies beside the workbook.
+            let beside = |l: &&str| l.contains(".csv:") && l.contains(s(&t.path().join(name)));
+            if let Some(l) = errors.iter().find(|l| !l.contains(file) && !beside(l)) {
                 wrong.push(format!("does not name {file}: {l}"));
+            }
+            // The exact set: each error is one of those expected, and each expected is one
+            // error.
+            let line = |e: &str| e.trim_end_matches('\n').to_owned();
+            for l in &errors {
+                let matching = located.iter().filter(|e| l.contains(&line(e))).count();
+                if matching != 1 {
+                    wrong.push(format!("{matching} expected texts match {l:?}"));
+                }
+            }
+            for e in &located {
+                let matching = errors.iter().filter(|l| l.contains(&line(e))).count();
+                if matching != 1 {
+                    wrong.push(format!("{matching} errors match {e:?}"));
+                }
             }
             for e in expect {
                 if !r.stderr.contains(e) {

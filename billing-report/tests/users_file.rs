@@ -126,10 +126,18 @@ fn bad_rows_of_the_file_are_located_all_at_once_and_no_user_id_is_shown() {
     std::fs::write(t.path().join("register.csv"), text).unwrap();
     let r = cli(&["check", s(&path)]).expect(1);
     let file = t.path().join("register.csv");
-    for cell in ["Users!A3", "Users!C5", "Users!B7", "Users!D10"] {
+    // At the file's lines, as a transactions file's rows: the workbook has no sheet Users.
+    assert!(!r.stderr.contains("Users!"), "{}", r.stderr);
+    for line in [
+        "3: the party is not a party of the agreement\n",
+        "5: first_day must be a date (YYYY-MM-DD)\n",
+        "7: user_id is required, the cell is empty\n",
+        "10: the last day is before the first day (2011-01-01)\n",
+    ] {
         assert!(
-            r.stderr.contains(&format!("{}: {cell}", file.display())),
-            "{cell} not located in:\n{}",
+            r.stderr
+                .contains(&format!("error: {}:{line}", file.display())),
+            "{line} not located in:\n{}",
             r.stderr
         );
     }
@@ -154,7 +162,8 @@ fn a_row_wider_than_the_header_and_a_quote_left_open_are_located() {
     let r = cli(&["check", s(&path)]).expect(1);
     assert!(
         r.stderr.contains(&format!(
-            "Users!{}: line {} has 6 fields",
+            "{}:{}: line {} has 6 fields",
+            file.display(),
             lines - 2,
             lines - 2
         )),
@@ -162,8 +171,11 @@ fn a_row_wider_than_the_header_and_a_quote_left_open_are_located() {
         r.stderr
     );
     assert!(
-        r.stderr.contains(&format!("Users!B{}", lines - 1))
-            && r.stderr.contains("is a quote (\") left open?"),
+        r.stderr.contains(&format!(
+            "{}:{}: the field of column B runs over several lines: is a quote (\") left open?",
+            file.display(),
+            lines - 1
+        )),
         "{}",
         r.stderr
     );

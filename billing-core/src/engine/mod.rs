@@ -869,7 +869,7 @@ fn users_of<'a>(
 /// A caller that reads the agreement from a file validates it with this alone: the model refuses
 /// what the file would be refused for.
 pub fn check(model: &Model) -> Vec<Problem> {
-    check_model(model, true)
+    check_model(model, true, &|_| false)
 }
 
 /// As [`check`], without the memberships (R8, R9) and the participants they leave without a
@@ -879,23 +879,60 @@ pub fn check(model: &Model) -> Vec<Problem> {
 /// would only be a consequence of a problem said already. Such a model is refused anyway (the
 /// caller has said why), so [`invoices_due`] never computes without this check.
 pub fn check_except_memberships(model: &Model) -> Vec<Problem> {
-    check_model(model, false)
+    check_model(model, false, &|_| false)
 }
 
-fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
+/// As [`check_except_memberships`], for a caller that could not read some parties' ids: a
+/// party named anywhere (the issuer, a pool's participant, payer or absorbing party, a row of
+/// the register, the user counts or the providers' costs, an approval, a cooperation's member)
+/// that is not a party of the agreement is not said when `may_be_unread` holds for it, since
+/// it may be one of the parties whose id could not be read (the caller has said why). The
+/// caller decides which ids may be; `may_be_unread` is asked of every party named that the
+/// agreement does not know, so a caller may also learn them by it.
+pub fn check_with_unread_parties(
+    model: &Model,
+    may_be_unread: &dyn Fn(&PartyId) -> bool,
+) -> Vec<Problem> {
+    check_model(model, false, may_be_unread)
+}
+
+fn check_model(
+    model: &Model,
+    with_memberships: bool,
+    may_be_unread: &dyn Fn(&PartyId) -> bool,
+) -> Vec<Problem> {
+    // A party the agreement does not know, that is not one it could not read.
+    let unknown = |id: &PartyId| !model.agreement.contains(id) && !may_be_unread(id);
     let mut problems = Vec::new();
     let settings = &model.settings;
     let agreement = &model.agreement;
     let setting = |field: &'static str, message: String| {
         Problem::new(Subject::Agreement, None, message).at(Some(field))
     };
-    if !agreement.contains(&settings.issuer) {
+    if unknown(&settings.issuer) {
         problems.push(
             setting("issuer", "the issuer must be one of the parties".to_owned())
                 .found(&settings.issuer),
         );
     }
     let user_fees = !model.budgets.is_empty() || model.annual_fee.is_some();
+
+    // R5: one annual fee at a time. A fee given as a price is in force from the start, so a
+    // budget from that day gives a second one (found when computing, without a place, before).
+    if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
+        if model.budgets.iter().any(|b| b.budget.valid_from == start) {
+            problems.push(
+                setting(
+                    "annual_fee",
+                    format!(
+                        "annual_fee and the budget valid from {start} both give the annual fee \
+                         from the start: keep one (a budget may start later)"
+                    ),
+                )
+                .found(fee.value),
+            );
+        }
+    }
     if settings.start.is_none() && user_fees {
         problems.push(setting(
             "start",
@@ -952,7 +989,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
                 .at(Some("joined")),
             );
         }
-        for a in t.approved_by.iter().filter(|a| !agreement.contains(a)) {
+        for a in t.approved_by.iter().filter(|a| unknown(a)) {
             problems.push(
                 problem(format!("party {} is approved by an unknown party", t.party))
                     .at(Some("approved_by"))
@@ -1034,8 +1071,44 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
             );
         }
         if let Err(e) = check_pool(agreement, &p.pool, &model.thresholds) {
+            use crate::error::SplitError;
+            // The parties missing one figure are said in one problem: one cause (a figure
+            // not given, or given under another name), said once per party before.
+            // So are the parties without a fixed amount, and then the amounts' sum is not
+            // said to fall short: it would, for their amounts missing.
+            let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            let without_fixed = e
+                .problems()
+                .iter()
+                .any(|x| matches!(x, SplitError::MissingFixedAmount { .. }));
             for x in e.problems() {
-                problems.push(problem(x.to_string()).at(x.field()));
+                match x {
+                    SplitError::UnknownParty { party, .. } if !unknown(party) => {}
+                    SplitError::FixedAmountsDoNotAddUp { .. } if without_fixed => {}
+                    SplitError::MissingFigure { party, figure, .. } => {
+                        missing.entry(figure).or_default().push(party.as_str());
+                    }
+                    SplitError::MissingFixedAmount { party, .. } => {
+                        missing
+                            .entry("fixed amount")
+                            .or_default()
+                            .push(party.as_str());
+                    }
+                    _ => problems.push(problem(x.to_string()).at(x.field())),
+                }
+            }
+            for (figure, parties) in missing {
+                let message = match parties.as_slice() {
+                    [party] => {
+                        format!("pool {id}: party {party} has no {figure}, which the key needs")
+                    }
+                    _ => format!(
+                        "pool {id}: {} parties have no {figure}, which the key needs: {}",
+                        parties.len(),
+                        parties.join(", ")
+                    ),
+                };
+                problems.push(problem(message).at(Some("key")));
             }
         }
     }
@@ -1067,7 +1140,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
         if is_party {
             known = Some(party);
         }
-        if !is_party {
+        if !is_party && !may_be_unread(&r.party) {
             let message = match r.source {
                 Some(_) => "the party is not a party of the agreement".to_owned(),
                 None => format!("party {} is not a party of the agreement", r.party),
@@ -1086,8 +1159,31 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
             );
         }
     }
+    // A party's count given twice for one date: found when computing before, without its row.
+    let mut counted: rustc_hash::FxHashMap<(&str, NaiveDate), Option<&crate::id::SourceRef>> =
+        rustc_hash::FxHashMap::default();
     for (i, c) in model.user_counts.iter().enumerate() {
-        if !agreement.contains(&c.party) {
+        match counted.entry((c.party.as_str(), c.date)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = first
+                    .get()
+                    .map_or(String::new(), |s| format!(" (first at {s})"));
+                problems.push(
+                    row(
+                        "user count",
+                        i + 1,
+                        c.source.as_ref(),
+                        format!("party {} has two counts for {}{first}", c.party, c.date),
+                    )
+                    .at(Some("date"))
+                    .found(c.date),
+                );
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(c.source.as_ref());
+            }
+        }
+        if unknown(&c.party) {
             problems.push(
                 row(
                     "user count",
@@ -1101,7 +1197,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
         }
     }
     for (i, c) in model.provider_costs.iter().enumerate() {
-        if !agreement.contains(&c.provider) {
+        if unknown(&c.provider) {
             problems.push(
                 row(
                     "provider cost",
@@ -1116,12 +1212,7 @@ fn check_model(model: &Model, with_memberships: bool) -> Vec<Problem> {
     }
     for c in &model.cooperations {
         let id = c.cooperation.id();
-        for m in c
-            .cooperation
-            .members()
-            .iter()
-            .filter(|m| !agreement.contains(m))
-        {
+        for m in c.cooperation.members().iter().filter(|m| unknown(m)) {
             problems.push(
                 Problem::new(
                     Subject::Cooperation(id.to_owned()),
