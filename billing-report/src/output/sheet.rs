@@ -21,14 +21,18 @@
 //! sheet being made and the deflated sheets, not a map of cells. The audit workbook (4.7
 //! million cells at 100,000 parties, most of them formulas) is written the same way.
 //!
-//! Four deliberate differences from rust_xlsxwriter, none of which a run reaches: a number
-//! that is not finite (NaN, ±infinity) is refused with an error naming the cell, where
-//! rust_xlsxwriter writes it as text; a text of the form `<r>…</r>` is escaped like any other,
-//! where rust_xlsxwriter writes it as raw rich-text XML (the input refuses such texts); and a
+//! What rust_xlsxwriter takes and clamps silently, this writer takes and clamps the same way: a
+//! column wider than Excel's 255 characters is 255 wide, a row of any height keeps it (a row of
+//! the default 15 points is written without a height). Every refusal names the sheet and the
+//! cell, row or column. Five deliberate differences from rust_xlsxwriter, none of which a run
+//! reaches: a number that is not finite (NaN, ±infinity) is refused, where rust_xlsxwriter
+//! writes it as text; a text of the form `<r>…</r>` is escaped like any other, where
+//! rust_xlsxwriter writes it as raw rich-text XML (the input refuses such texts); a
 //! [`Streamed`] workbook refuses a write into a row it has written out, which rust_xlsxwriter,
-//! keeping every cell, never needs to; and a formula with a function outside [`FUNCTIONS`] is
+//! keeping every cell, never needs to; a formula with a function outside [`FUNCTIONS`] is
 //! refused, where rust_xlsxwriter would write the functions of Excel 2010 and later with a
-//! prefix or as array formulas.
+//! prefix or as array formulas; and a column width or row height of 0 is refused, where
+//! rust_xlsxwriter hides the column or row.
 //!
 //! The tests compare it, byte for byte, with rust_xlsxwriter writing the same cells
 //! (`tests` below), every golden overview and audit workbook of `tests/cases.rs` with the file
