@@ -17,7 +17,7 @@ use common::{pinned_difference, testdata};
 
 /// The pinned workbooks: the input folder (under `testdata/`), the draft's date, the row limit
 /// and the file.
-const PINNED: [(&str, &str, u32, &str); 4] = [
+const PINNED: [(&str, &str, u32, &str); 5] = [
     // 24 parties: the fee, transaction and invoice tables on several sheets of 8 rows, each
     // frozen below its headings and printing them on every page.
     (
@@ -39,6 +39,15 @@ const PINNED: [(&str, &str, u32, &str); 4] = [
         "2021-03-01",
         12,
         "stockholm-2020-2021-03-01-limit-12.xlsx",
+    ),
+    // 290 parties (as many as Sweden's municipalities): the invoice table, 5,398 rows, on a
+    // sheet of 4,500 rows (written out by blocks of 4,096 rows, the head written in front of
+    // them at the end) and a second sheet; the pool sheets of 309 rows.
+    (
+        "audit-pinned/many-290",
+        "2026-02-01",
+        4_500,
+        "many-290-2026-02-01-limit-4500.xlsx",
     ),
     // The cap absorbed by the region (2020), the workbook of a run.
     (
