@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use crate::error::SplitError;
 use crate::problems::Problems;
@@ -82,10 +83,23 @@ impl Party {
 }
 
 /// The parties of an agreement, with distinct ids, ordered by id.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Agreement {
     parties: Vec<Party>,
+    /// Each party's place in `parties`, by id: a look-up hashes the id once (FxHash,
+    /// rustc-hash: the agreement's own ids) where a binary search compared ids some 17 times
+    /// at 100,000 parties, a quarter of `check` with the other searches by id (issue 12).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    places: FxHashMap<PartyId, usize>,
+}
+
+impl std::fmt::Debug for Agreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agreement")
+            .field("parties", &self.parties)
+            .finish()
+    }
 }
 
 impl Agreement {
@@ -105,7 +119,12 @@ impl Agreement {
         if !problems.is_empty() {
             return Err(Problems::new(problems));
         }
-        Ok(Agreement { parties })
+        let places = parties
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        Ok(Agreement { parties, places })
     }
 
     /// The parties, ordered by id.
@@ -115,10 +134,12 @@ impl Agreement {
 
     /// The party with this id.
     pub fn party(&self, id: &PartyId) -> Option<&Party> {
-        self.parties
-            .binary_search_by(|p| p.id.cmp(id))
-            .ok()
-            .map(|i| &self.parties[i])
+        self.place(id).map(|i| &self.parties[i])
+    }
+
+    /// The place of the party with this id in [`Agreement::parties`].
+    pub fn place(&self, id: &PartyId) -> Option<usize> {
+        self.places.get(id).copied()
     }
 
     /// True when a party has this id.

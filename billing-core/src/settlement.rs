@@ -373,7 +373,20 @@ pub(crate) fn cash_flow_by_place<'a>(
     }
     let place = |id: &PartyId| parties.binary_search_by(|p| p.id.cmp(id)).ok();
     let issuer_place = place(issuer);
-    let mut by_place: Vec<Vec<CashEntry>> = vec![Vec::new(); parties.len()];
+    // Each party's list made at the size its coordinator's invoices give it, counted first:
+    // grown entry by entry, the lists of 100,000 parties were copied at each doubling and
+    // held up to twice the memory they fill (issue 12).
+    let moves: Vec<(NaiveDate, &Moves)> = moves.collect();
+    let mut sizes = vec![0_usize; parties.len()];
+    for (_, m) in &moves {
+        for &(buyer, _) in &m.coordinator {
+            sizes[buyer as usize] += 1;
+        }
+        if let Some(i) = issuer_place.filter(|_| !m.coordinator.is_empty()) {
+            sizes[i] += 1;
+        }
+    }
+    let mut by_place: Vec<Vec<CashEntry>> = sizes.into_iter().map(Vec::with_capacity).collect();
     let mut other: BTreeMap<PartyId, Vec<CashEntry>> = BTreeMap::new();
     for (date, m) in moves {
         if !m.coordinator.is_empty() {

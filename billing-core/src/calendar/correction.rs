@@ -34,7 +34,7 @@ pub(crate) struct Billed {
 /// The correction line of `m` for the period of `ctx`.
 pub(crate) fn correction_line(
     ctx: &Ctx<'_>,
-    m: &Membership,
+    (m, place): (&Membership, usize),
     users: Users<'_>,
     billed: Option<&Billed>,
 ) -> Result<FeeLine, CalendarError> {
@@ -75,7 +75,7 @@ pub(crate) fn correction_line(
             let last = m
                 .last_day()
                 .map_or(period.last_day(), |l| l.min(period.last_day()));
-            let n = users.users_on(party, last);
+            let n = users.users_on_at((place, party), last);
             let days = member_days(m, period);
             let (exact, actual) = ctx.amount(party, n, &days, "actual amount")?;
             steps.extend(|| {
@@ -97,10 +97,10 @@ pub(crate) fn correction_line(
             return Err(CalendarError::CountsNeedNextInvoiceCount);
         }
         (CorrectionPolicy::ProRataDays, Users::Register(register), Some((a, b))) => {
-            let total = register.user_days_between(party, a, b);
+            let total = register.user_days_between((place, party), a, b);
             let (first, multiplier) = match first_year_span(m) {
                 Some((fa, fb, mult)) => (
-                    register.user_days_between(party, a.max(fa), b.min(fb)),
+                    register.user_days_between((place, party), a.max(fa), b.min(fb)),
                     mult,
                 ),
                 None => (0, rust_decimal::Decimal::ONE),

@@ -526,25 +526,24 @@ impl<'m> Engine<'m> {
     /// issued lines before `date`, then the lines computed for earlier dates the history does
     /// not hold (carried, or computed in this step: `fresh`), each only where it pays for the
     /// period that ends before `day` (the only lines the computation reads).
-    fn issued_before(
-        &self,
+    fn issued_before<'a>(
+        &'a self,
         day: NaiveDate,
         date: NaiveDate,
-        fresh: &BTreeMap<NaiveDate, Vec<FeeLine>>,
-    ) -> Vec<FeeLine> {
+        fresh: &'a BTreeMap<NaiveDate, Vec<FeeLine>>,
+    ) -> Vec<&'a FeeLine> {
         let periods = &self.model.settings.calendar.periods;
         let Ok(previous) = periods.starting(day).and_then(|p| periods.previous(p)) else {
             // The computation itself reports why.
             return Vec::new();
         };
-        let mut out: Vec<FeeLine> = self
+        let mut out: Vec<&FeeLine> = self
             .issued_by_period
             .get(&previous)
             .into_iter()
             .flatten()
             .map(|&i| &self.issued[i])
             .filter(|l| l.invoice_date < date)
-            .cloned()
             .collect();
         // A computed line is billed on the start of the period it pays for or of the next.
         let range = previous.start()..day;
@@ -554,7 +553,7 @@ impl<'m> Engine<'m> {
             .chain(fresh.range(range))
             .filter(|(d, _)| !self.issued_dates.contains(d));
         for (_, lines) in computed {
-            out.extend(lines.iter().filter(|l| l.period == previous).cloned());
+            out.extend(lines.iter().filter(|l| l.period == previous));
         }
         out
     }
@@ -630,9 +629,7 @@ impl<'m> Engine<'m> {
         let mut issuer_share = None;
         let mut moves: BTreeMap<NaiveDate, Moves> = BTreeMap::new();
         let parties = model.agreement.parties();
-        let issuer_place = parties
-            .binary_search_by(|p| p.id.cmp(&settings.issuer))
-            .ok();
+        let issuer_place = model.agreement.place(&settings.issuer);
         let coordinator = (&settings.issuer, issuer_place);
         let mut allocations = Vec::new();
         let mut findings = Vec::new();
@@ -770,7 +767,7 @@ impl<'m> Engine<'m> {
             for (k, i) in invoices.iter().enumerate() {
                 // The coordinator's invoices are ordered by buyer, as the parties are.
                 let place = if k < coordinators {
-                    parties.binary_search_by(|p| p.id.cmp(&i.buyer)).ok()
+                    model.agreement.place(&i.buyer)
                 } else {
                     None
                 };

@@ -522,6 +522,22 @@ struct Sums {
     other: BTreeMap<PartyId, Bases>,
 }
 
+/// The place of `party` among `parties` (ordered by id), searched from `hint` on in steps that
+/// double, then among all: lines come ordered by party, so the party is most often a few places
+/// on and found in a few comparisons rather than a search of every party (issue 12).
+fn find_from(parties: &[Party], hint: usize, party: &PartyId) -> Option<usize> {
+    let rest = parties.get(hint..).unwrap_or_default();
+    let mut end = 1;
+    while end < rest.len() && rest[end].id < *party {
+        end = end.saturating_mul(2);
+    }
+    let ahead = &rest[..rest.len().min(end.saturating_add(1))];
+    match ahead.binary_search_by(|p| p.id.cmp(party)) {
+        Ok(i) => Some(hint + i),
+        Err(_) => parties.binary_search_by(|p| p.id.cmp(party)).ok(),
+    }
+}
+
 impl Sums {
     /// Adds a line of `amount` at `rate` to `party`'s invoice, found among `parties` from the
     /// place `hint` on (lines come ordered by party): returns the place to look at next.
@@ -539,10 +555,7 @@ impl Sums {
         }
         let place = match parties.get(hint) {
             Some(p) if p.id == *party => Some(hint),
-            _ => match parties.get(hint + 1) {
-                Some(p) if p.id == *party => Some(hint + 1),
-                _ => parties.binary_search_by(|p| p.id.cmp(party)).ok(),
-            },
+            _ => find_from(parties, hint, party),
         };
         match place {
             Some(i) => {

@@ -191,9 +191,9 @@ fn claims<'a>(
     if let Key::Fixed { amounts } = &pool.key {
         for id in amounts.keys() {
             let known = agreement.contains(id);
-            let member = parties
-                .binary_search_by(|p| p.id.cmp(id))
-                .is_ok_and(|i| members.binary_search(&i).is_ok());
+            let member = agreement
+                .place(id)
+                .is_some_and(|i| members.binary_search(&i).is_ok());
             if !known || !member {
                 problems.push(SplitError::UnknownParty {
                     pool: pool.id.clone(),

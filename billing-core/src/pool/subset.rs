@@ -11,7 +11,7 @@ pub(super) fn participants(
     pool: &Pool,
     problems: &mut Vec<SplitError>,
 ) -> Vec<usize> {
-    let index = |id: &PartyId| agreement.parties().binary_search_by(|p| p.id.cmp(id)).ok();
+    let index = |id: &PartyId| agreement.place(id);
     let unknown = |party: &PartyId, role| SplitError::UnknownParty {
         pool: pool.id.clone(),
         party: party.clone(),

@@ -128,6 +128,12 @@ impl Members {
         };
         let at = self.list.partition_point(|m| m.party < *party);
         self.list.insert(at, membership);
+        for place in self.places.values_mut().filter(|p| **p >= at) {
+            *place += 1;
+        }
+        self.places.insert(party.clone(), at);
+        let place = self.known.binary_search(party).unwrap_or(usize::MAX);
+        self.in_agreement.insert(at, place);
         Ok(&self.list[at])
     }
 }
