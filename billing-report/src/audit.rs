@@ -507,7 +507,8 @@ fn write_sheets(
         }
         for (row, n) in lines {
             if n > 1 {
-                let points = u32::try_from(15 * n).map_err(|_| format!("{n} lines"))?;
+                // As rust_xlsxwriter took `(15 * n) as f64`: a height beyond u32 saturates.
+                let points = u32::try_from(15 * n).unwrap_or(u32::MAX);
                 ws.set_row_height(row, points).map_err(e)?;
             }
         }
