@@ -475,7 +475,7 @@ fn write_sheets(
         for &(col, width) in &sheet.widths {
             let width = whole_width(width).ok_or_else(|| {
                 format!(
-                    "{}: kolumn {}: bredden {width} är inget helt antal tecken",
+                    "{}: column {}: the width {width} is not a whole number of characters",
                     sheet.name,
                     u32::from(col) + 1
                 )

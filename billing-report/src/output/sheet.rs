@@ -303,12 +303,12 @@ impl Sheet {
             return Err(self.cell_error(
                 row,
                 col,
-                "utanför bladet (högst 1 048 576 rader och 16 384 kolumner)",
+                "outside the sheet (at most 1,048,576 rows and 16,384 columns)",
             ));
         }
         if row < self.written {
             return Err(XlsxError::ParameterError(format!(
-                "{}: rad {} är redan utskriven",
+                "{}: row {} is already written out",
                 self.name,
                 row + 1
             )));
@@ -367,7 +367,7 @@ impl Sheet {
         self.check(row, col)?;
         let units = text.encode_utf16().count();
         if units > MAX_STRING_LEN {
-            let what = format!("en text på {units} tecken, fler än de 32 767 en cell rymmer");
+            let what = format!("a text of {units} characters, more than the 32,767 a cell holds");
             return Err(self.cell_error(row, col, &what));
         }
         let style = style.map_or(0, |s| self.style_index(s));
@@ -393,7 +393,7 @@ impl Sheet {
             return Err(self.cell_error(
                 row,
                 col,
-                &format!("{number} är inget tal ett kalkylblad kan visa"),
+                &format!("{number} is not a spreadsheet number"),
             ));
         }
         self.push(row, col, Value::Number(number), style)
@@ -408,7 +408,7 @@ impl Sheet {
         } else {
             let _ = write!(
                 cell,
-                "rad {}, kolumn {}",
+                "row {}, column {}",
                 u64::from(row) + 1,
                 u32::from(col) + 1
             );
@@ -423,14 +423,14 @@ impl Sheet {
             cell_name(&mut cell, 0, col);
             cell.truncate(cell.trim_end_matches(|c: char| c.is_ascii_digit()).len());
         } else {
-            let _ = write!(cell, "kolumn {}", u32::from(col) + 1);
+            let _ = write!(cell, "column {}", u32::from(col) + 1);
         }
         XlsxError::ParameterError(format!("{}!{cell}: {what}", self.name))
     }
 
-    /// An error naming the sheet and the row: `Sheet!rad 7: what`.
+    /// An error naming the sheet and the row: `Sheet!row 7: what`.
     fn row_error(&self, row: u32, what: &str) -> XlsxError {
-        XlsxError::ParameterError(format!("{}!rad {}: {what}", self.name, u64::from(row) + 1))
+        XlsxError::ParameterError(format!("{}!row {}: {what}", self.name, u64::from(row) + 1))
     }
 
     /// Adds the cell at `row`, `col` holding `value`, once its place is checked.
@@ -457,10 +457,10 @@ impl Sheet {
     /// caps it. A width of 0 (rust_xlsxwriter hides the column) is refused.
     pub(crate) fn set_column_width(&mut self, col: u16, width: u16) -> Result<(), XlsxError> {
         if col >= COL_MAX {
-            return Err(self.column_error(col, "utanför bladet (högst 16 384 kolumner)"));
+            return Err(self.column_error(col, "outside the sheet (at most 16,384 columns)"));
         }
         if width == 0 {
-            return Err(self.column_error(col, "bredden 0 (en dold kolumn) skrivs inte"));
+            return Err(self.column_error(col, "a width of 0 (a hidden column) is not written"));
         }
         self.widths.retain(|(c, _)| *c != col);
         self.widths
@@ -474,7 +474,7 @@ impl Sheet {
     /// hides the row) is refused.
     pub(crate) fn set_row_height(&mut self, row: u32, points: u32) -> Result<(), XlsxError> {
         if points == 0 {
-            return Err(self.row_error(row, "höjden 0 (en dold rad) skrivs inte"));
+            return Err(self.row_error(row, "a height of 0 (a hidden row) is not written"));
         }
         // rust_xlsxwriter's `(points * 4.0 / 3.0).round() as u32`, in integers.
         let pixels = u32::try_from((u64::from(points) * 4 + 1) / 3).unwrap_or(u32::MAX);
@@ -510,7 +510,9 @@ impl Sheet {
             formula = f;
         }
         if let Some(f) = unknown_function(formula) {
-            let what = format!("funktionen {f} skrivs inte: bara funktioner från Excel 2007");
+            let what = format!(
+                "the function {f} is not one this writer writes (only functions of Excel 2007)"
+            );
             return Err(self.cell_error(row, col, &what));
         }
         let result = result.into().into_boxed_str();
@@ -521,7 +523,7 @@ impl Sheet {
     /// a defined name of the workbook).
     pub(crate) fn set_repeat_row(&mut self, row: u32) -> Result<(), XlsxError> {
         if row >= ROW_MAX {
-            return Err(self.row_error(row, "utanför bladet (högst 1 048 576 rader)"));
+            return Err(self.row_error(row, "outside the sheet (at most 1,048,576 rows)"));
         }
         self.repeat = Some(row);
         Ok(())
@@ -530,7 +532,7 @@ impl Sheet {
     /// Keeps the rows above `row` in view (rust_xlsxwriter's `set_freeze_panes(row, 0)`).
     pub(crate) fn set_freeze_rows(&mut self, row: u32) -> Result<(), XlsxError> {
         if row >= ROW_MAX {
-            return Err(self.row_error(row, "utanför bladet (högst 1 048 576 rader)"));
+            return Err(self.row_error(row, "outside the sheet (at most 1,048,576 rows)"));
         }
         self.freeze = row;
         Ok(())
@@ -682,7 +684,7 @@ impl Sheet {
                     return Err(self.cell_error(
                         c.row,
                         c.col,
-                        &format!("formatet {} saknas i arbetsboken", c.style),
+                        &format!("the format {} is not in the workbook", c.style),
                     ));
                 };
                 match &c.value {
@@ -2091,25 +2093,25 @@ mod tests {
         };
         assert_eq!(
             message(ws.write_number(31, 0, 1.0, None)),
-            "Kassaflöde: rad 32 är redan utskriven"
+            "Kassaflöde: row 32 is already written out"
         );
         assert_eq!(
             message(ws.write_string(5, 2, "x", Some(Style::Bold))),
-            "Kassaflöde: rad 6 är redan utskriven"
+            "Kassaflöde: row 6 is already written out"
         );
         assert!(ws.write_number(32, 0, 1.0, None).is_ok(), "row 33 is open");
         assert_eq!(
             message(ws.write_number(40, 27, f64::NAN, None)),
-            "Kassaflöde!AB41: NaN är inget tal ett kalkylblad kan visa"
+            "Kassaflöde!AB41: NaN is not a spreadsheet number"
         );
         assert_eq!(
             message(ws.write_number(40, 0, f64::NEG_INFINITY, None)),
-            "Kassaflöde!A41: -inf är inget tal ett kalkylblad kan visa"
+            "Kassaflöde!A41: -inf is not a spreadsheet number"
         );
         // A function rust_xlsxwriter would write with a prefix, outside a text in quotes.
         assert_eq!(
             message(ws.write_formula(40, 1, "ROUND(XLOOKUP(A1,B:B,C:C),0)", "1", None)),
-            "Kassaflöde!B41: funktionen XLOOKUP skrivs inte: bara funktioner från Excel 2007"
+            "Kassaflöde!B41: the function XLOOKUP is not one this writer writes (only functions of Excel 2007)"
         );
         assert!(ws
             .write_formula(40, 1, r#"IF(A1>0,"CONCAT(x)",ROUND(A1,0))"#, "x", None)
@@ -2117,36 +2119,36 @@ mod tests {
         // rust_xlsxwriter's own refusals, located.
         assert_eq!(
             message(ws.write_string(40, 3, "å".repeat(32_768), None)),
-            "Kassaflöde!D41: en text på 32768 tecken, fler än de 32 767 en cell rymmer"
+            "Kassaflöde!D41: a text of 32768 characters, more than the 32,767 a cell holds"
         );
         assert_eq!(
             message(ws.write_number(1_048_576, 0, 1.0, None)),
-            "Kassaflöde!rad 1048577, kolumn 1: utanför bladet (högst 1 048 576 rader och 16 384 kolumner)"
+            "Kassaflöde!row 1048577, column 1: outside the sheet (at most 1,048,576 rows and 16,384 columns)"
         );
         assert_eq!(
             message(ws.write_formula(40, 16_384, "1", "1", None)),
-            "Kassaflöde!rad 41, kolumn 16385: utanför bladet (högst 1 048 576 rader och 16 384 kolumner)"
+            "Kassaflöde!row 41, column 16385: outside the sheet (at most 1,048,576 rows and 16,384 columns)"
         );
-        let beyond_rows = "utanför bladet (högst 1 048 576 rader)";
+        let beyond_rows = "outside the sheet (at most 1,048,576 rows)";
         let refused = [
             (
                 ws.set_column_width(16_384, 10),
-                "Kassaflöde!kolumn 16385: utanför bladet (högst 16 384 kolumner)",
+                "Kassaflöde!column 16385: outside the sheet (at most 16,384 columns)",
             ),
             (
                 ws.set_column_width(27, 0),
-                "Kassaflöde!AB: bredden 0 (en dold kolumn) skrivs inte",
+                "Kassaflöde!AB: a width of 0 (a hidden column) is not written",
             ),
             (
                 ws.set_row_height(40, 0),
-                "Kassaflöde!rad 41: höjden 0 (en dold rad) skrivs inte",
+                "Kassaflöde!row 41: a height of 0 (a hidden row) is not written",
             ),
             (
                 ws.set_row_height(1_048_576, 30),
-                "Kassaflöde!rad 1048577, kolumn 1: utanför bladet (högst 1 048 576 rader och 16 384 kolumner)",
+                "Kassaflöde!row 1048577, column 1: outside the sheet (at most 1,048,576 rows and 16,384 columns)",
             ),
-            (ws.set_freeze_rows(1_048_576), "Kassaflöde!rad 1048577: "),
-            (ws.set_repeat_row(1_048_576), "Kassaflöde!rad 1048577: "),
+            (ws.set_freeze_rows(1_048_576), "Kassaflöde!row 1048577: "),
+            (ws.set_repeat_row(1_048_576), "Kassaflöde!row 1048577: "),
         ];
         for (result, said) in refused {
             let said = if said.ends_with(": ") {
@@ -2173,7 +2175,7 @@ mod tests {
         let made = sheet.xml(true, &[0], &mut Strings::default(), &mut out);
         match made {
             Err(XlsxError::ParameterError(m)) => {
-                assert_eq!(m, "Fakturor!B7: formatet 1 saknas i arbetsboken");
+                assert_eq!(m, "Fakturor!B7: the format 1 is not in the workbook");
             }
             other => panic!("{other:?}"),
         }
