@@ -1058,6 +1058,26 @@ impl<'a> Sheets<'a> {
                 match index {
                     Some(i) => {
                         columns.insert(c.name, i);
+                        // A second column of the same meaning would be left unread: an error
+                        // at each one after the first.
+                        for (j, h) in table.headers.iter().enumerate().skip(i + 1) {
+                            if same_name(h, c.name) || c.aliases.iter().any(|a| same_name(h, a)) {
+                                let first = if table.by_line {
+                                    format!("column {}", crate::input::column_letters(i as u32))
+                                } else {
+                                    table.cell_name(table.header_row, i)
+                                };
+                                problems.push(header_problem(
+                                    table,
+                                    j,
+                                    format!(
+                                        "the column {} is given twice (first at {first}): \
+                                         delete one",
+                                        c.name
+                                    ),
+                                ));
+                            }
+                        }
                     }
                     None if c.required
                         && !table.headers.iter().any(|h| {

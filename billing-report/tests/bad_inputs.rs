@@ -1394,6 +1394,19 @@ fn independent_errors_are_all_reported_at_once() {
             ],
         ),
         (
+            "a-column-given-twice-and-an-empty-required-cell",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Users", "F1", "första_dag");
+                set(t, "Users", "C7", "");
+            },
+            &[
+                "Users!F1: the column first_day is given twice (first at C1): delete one",
+                "Users!C7: first_day is required, the cell is empty",
+            ],
+        ),
+        (
             "unknown-column-and-empty-required-cell",
             Form::Xlsx,
             "kalmar-2010",
