@@ -36,6 +36,26 @@
 # Under this load the new build's wall time is lower on both file systems in every pair, and its
 # CPU time is about the same; the quiet-machine figures of the Syncer remain to be measured.
 # COMPARE=370c031's binary (BENCH_DIR=/dev/shm): the 40 issued folders are byte-identical.
+# Tried and NOT adopted (2026-11-30 14:20-14:45 UTC, branch fsync-syncfs, 0566f48): instead of
+# one fdatasync per file, ONE syncfs(2) of the staged folder's file system after its last file
+# (on Linux >= 5.17, ext4/XFS/Btrfs/tmpfs; the handle opened before the first file, so its
+# writeback errors are reported). Byte-identical folders (COMPARE), but slower here, where other
+# helpers build on the same file system (0.7-1.6 GB dirty in /proc/meminfo, load 4-10),
+# alternating, BR=<binary> BENCH_DIR=<dir> bash benches/issue.sh, 60 s after each deletion:
+#   ext4 (/work):     main 94cc3ec 14.5 / 15.1 / 15.4 s wall (9.7 / 10.0 / 10.8 s CPU);
+#                     syncfs       24.0 / 26.2 / 23.2 s wall (11.2 / 11.8 / 11.8 s CPU)
+#   tmpfs (/dev/shm): main  9.2 / 12.1 / 11.6 s wall (8.3 / 7.7 / 7.2 s CPU);
+#                     syncfs 16.2 / 15.5 / 14.7 s wall (8.3 / 7.4 / 7.2 s CPU)
+#   ext4 of its own (a loop-mounted image under /work, each flush an fsync of the image):
+#                     main 38.5 s wall (9.5 s CPU), syncfs 18.5 s wall (8.1 s CPU), one run each
+# Under strace -f -T on /work: main's 30,459 fdatasyncs took 2.8 ms each (84 s of thread time,
+# overlapped with rendering by the Syncer's 16 threads); syncfs took 24-31 ms per date but its
+# first call 0.96 s (it writes every dirty page of the file system, other processes' too), and
+# it runs at the end of each date, overlapped with nothing. On tmpfs (syncfs 8 us) the syncfs
+# build still lost 3-4 s of wall time at equal CPU: 160 voluntary context switches against
+# main's 25,000-39,000 (/usr/bin/time -v) on a machine with 4-5 runnable tasks per core, so
+# part of the difference is how the scheduler shares the cores, not the disk. A quiet machine
+# may rank them otherwise; until that is measured the Syncer stays.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}

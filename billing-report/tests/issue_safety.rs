@@ -761,10 +761,7 @@ fn a_kill_between_commit_and_rename_is_finished_by_the_next_run() {
             r.stderr
         );
         assert!(dot_entries(t.path()).is_empty(), "{step}");
-        let held: Vec<(String, i64)> = register_rows(&register)
-            .into_iter()
-            .map(|r| (r.0, r.1))
-            .collect();
+        let held = numbers_in_register(&register);
         assert_eq!(numbers_in_folder(&out), held, "{step}");
         // And the series goes on.
         let next = t.path().join("next");
@@ -794,10 +791,7 @@ fn a_kill_before_the_commit_leaves_nothing_issued_and_its_folder_is_cleaned() {
         r.stderr
     );
     assert!(dot_entries(t.path()).is_empty());
-    let held: Vec<(String, i64)> = register_rows(&register)
-        .into_iter()
-        .map(|r| (r.0, r.1))
-        .collect();
+    let held = numbers_in_register(&register);
     assert_eq!(
         held.iter().map(|h| h.1).collect::<Vec<_>>(),
         (1..=7).collect::<Vec<_>>()
@@ -813,14 +807,7 @@ fn kill_9_at_random_points_of_issue_never_loses_or_doubles_a_number() {
     let t = tmp();
     let input = issuing_copy("social-emergency-8", t.path());
     let register = register_of(&input);
-    let dates = [
-        "2017-07-01",
-        "2017-08-01",
-        "2017-09-01",
-        "2017-10-01",
-        "2017-11-01",
-        "2017-12-01",
-    ];
+    let dates = SOCIAL_EMERGENCY_MONTHS;
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut kills = 0;
     for date in dates {
@@ -950,6 +937,21 @@ fn publications(register: &Path) -> Vec<(String, bool)> {
     rows.map(Result::unwrap).collect()
 }
 
+/// The register's invoice numbers as (issuer, number), in its order.
+fn numbers_in_register(register: &Path) -> Vec<(String, i64)> {
+    register_rows(register)
+        .into_iter()
+        .map(|r| (r.0, r.1))
+        .collect()
+}
+
+/// Asserts that the register holds `date` as its one publication, waiting (its folder not
+/// recorded as in place); the register's invoice numbers (see [`numbers_in_register`]).
+fn waiting_with_numbers(register: &Path, date: &str) -> Vec<(String, i64)> {
+    assert_eq!(publications(register), vec![(date.to_owned(), false)]);
+    numbers_in_register(register)
+}
+
 /// Runs the binary with `args` and the test fault `fault`; its exit code and stderr.
 fn run_with_fault(args: &[&str], fault: &str) -> (i32, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
@@ -995,14 +997,7 @@ fn a_rename_that_could_not_be_synced_is_not_recorded_as_in_place() {
         faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-parent");
     assert_eq!(code, 0, "{stderr}");
     assert!(out.join("invoices.json").is_file());
-    assert_eq!(
-        publications(&register),
-        vec![("2017-07-01".to_owned(), false)]
-    );
-    let first: Vec<(String, i64)> = register_rows(&register)
-        .into_iter()
-        .map(|r| (r.0, r.1))
-        .collect();
+    let first = waiting_with_numbers(&register, "2017-07-01");
     assert_eq!(numbers_in_folder(&out), first);
     // The next run syncs and records it, then issues its own date.
     next_run_records_and_goes_on(&input, &register, &out, &t.path().join("next"), &first);
@@ -1071,28 +1066,14 @@ fn a_kill_between_rename_and_record_is_finished_by_the_next_run() {
     issue_killed_at(&input, &out, "2017-07-01", "after-rename");
     assert!(out.join("invoices.json").is_file());
     assert!(dot_entries(t.path()).is_empty(), "the copy is the folder");
-    assert_eq!(
-        publications(&register),
-        vec![("2017-07-01".to_owned(), false)]
-    );
-    let first: Vec<(String, i64)> = register_rows(&register)
-        .into_iter()
-        .map(|r| (r.0, r.1))
-        .collect();
+    let first = waiting_with_numbers(&register, "2017-07-01");
     assert_eq!(first.len(), 7);
     // A clean issue of the same date elsewhere: the same files, byte for byte.
     let t2 = tmp();
     let clean = issuing_copy("social-emergency-8", t2.path());
     let clean_out = t2.path().join("issued");
     issue_into(&clean, "2017-07-01", &clean_out).expect(0);
-    let files = files_under(&clean_out);
-    assert_eq!(files_under(&out), files);
-    for f in &files {
-        assert!(
-            std::fs::read(out.join(f)).unwrap() == std::fs::read(clean_out.join(f)).unwrap(),
-            "{f} differs"
-        );
-    }
+    assert_same_files(&clean_out, &out, "a clean issue");
     // The next run records it, and the series goes on.
     next_run_records_and_goes_on(&input, &register, &out, &t.path().join("next"), &first);
 }

@@ -114,17 +114,7 @@ fn issuing_through_a_date_is_issuing_each_date_one_by_one() {
     }
     // Six monthly instalments after the start costs.
     let dates = through_equals_one_by_one("social-emergency-8", "2017-12-01");
-    assert_eq!(
-        dates,
-        [
-            "2017-07-01",
-            "2017-08-01",
-            "2017-09-01",
-            "2017-10-01",
-            "2017-11-01",
-            "2017-12-01"
-        ]
-    );
+    assert_eq!(dates, SOCIAL_EMERGENCY_MONTHS);
 }
 
 #[test]
@@ -224,14 +214,7 @@ fn a_through_run_holds_the_register_between_its_dates() {
     );
     assert_eq!(
         issued_folders(&t.path().join("out")),
-        [
-            "2017-07-01",
-            "2017-08-01",
-            "2017-09-01",
-            "2017-10-01",
-            "2017-11-01",
-            "2017-12-01"
-        ]
+        SOCIAL_EMERGENCY_MONTHS
     );
 }
 
@@ -241,14 +224,7 @@ fn a_through_run_holds_the_register_between_its_dates() {
 /// file complete.
 #[test]
 fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
-    let dates = [
-        "2017-07-01",
-        "2017-08-01",
-        "2017-09-01",
-        "2017-10-01",
-        "2017-11-01",
-        "2017-12-01",
-    ];
+    let dates = SOCIAL_EMERGENCY_MONTHS;
     let t = tmp();
     let clean = issuing_copy("social-emergency-8", &t.path().join("clean"));
     cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
@@ -272,14 +248,7 @@ fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
         assert_eq!(waiting, [dates[nth - 1]], "{step}");
         cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
         assert_eq!(issued_folders(&out), dates, "{step}");
-        let files = files_under(&clean_out);
-        assert_eq!(files_under(&out), files, "{step}");
-        for f in &files {
-            assert!(
-                std::fs::read(out.join(f)).unwrap() == std::fs::read(clean_out.join(f)).unwrap(),
-                "{step}: {f} differs"
-            );
-        }
+        assert_same_files(&clean_out, &out, &step);
         assert_eq!(
             register_content(&register_of(&input)),
             register_content(&register_of(&clean)),

@@ -323,6 +323,30 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
+/// Asserts that `actual` holds the files of `expected` (the marker aside), each byte for byte;
+/// `what` names the case in the messages.
+pub fn assert_same_files(expected: &Path, actual: &Path, what: &str) {
+    let files = files_under(expected);
+    assert_eq!(files_under(actual), files, "{what}");
+    for f in &files {
+        assert!(
+            std::fs::read(actual.join(f)).unwrap() == std::fs::read(expected.join(f)).unwrap(),
+            "{what}: {f} differs"
+        );
+    }
+}
+
+/// The dates `issue --through 2017-12-01` issues for social-emergency-8 (with no date issued
+/// before): its monthly fees, the first of each month from July.
+pub const SOCIAL_EMERGENCY_MONTHS: [&str; 6] = [
+    "2017-07-01",
+    "2017-08-01",
+    "2017-09-01",
+    "2017-10-01",
+    "2017-11-01",
+    "2017-12-01",
+];
+
 /// Compares an output folder with an expected one: the same files; CSV and JSON byte for
 /// byte, workbooks as cell grids. Every difference, in words.
 pub fn folder_differences(expected: &Path, actual: &Path) -> Vec<String> {
