@@ -58,6 +58,14 @@ pub enum SplitError {
         /// What the pool names it as: participant, absorbing party, payer, fixed amount.
         role: &'static str,
     },
+    /// A party of the agreement has a fixed amount for a pool it does not take part in.
+    #[error("pool {pool}: party {party} has a fixed amount but is not a participant of the pool")]
+    FixedAmountForNonParticipant {
+        /// The pool.
+        pool: PoolId,
+        /// The party, a party of the agreement.
+        party: PartyId,
+    },
     /// A party's figure for the pool's key is missing.
     #[error("pool {pool}: party {party} has no {figure}, which the key needs")]
     MissingFigure {
@@ -257,7 +265,9 @@ impl SplitError {
         use SplitError as E;
         Some(match self {
             E::BadPartyId { .. } | E::BadPoolId { .. } | E::DuplicateParty { .. } => "id",
-            E::DuplicateParticipant { .. } | E::NoParticipants { .. } => "participants",
+            E::DuplicateParticipant { .. }
+            | E::NoParticipants { .. }
+            | E::FixedAmountForNonParticipant { .. } => "participants",
             E::UnknownParty { role, .. } => match *role {
                 "participant" => "participants",
                 "absorbing party" => "excess",
@@ -285,6 +295,7 @@ impl Located for SplitError {
             E::BadPoolId { id } => Place::pool(id),
             E::DuplicateParticipant { pool, party }
             | E::UnknownParty { pool, party, .. }
+            | E::FixedAmountForNonParticipant { pool, party }
             | E::MissingFigure { pool, party, .. }
             | E::MissingFixedAmount { pool, party } => Place::pool(pool).with_party(party),
             E::NonPositiveWeight {

@@ -473,7 +473,14 @@ fn write_sheets(
         let index = book.add_sheet(&sheet.name, Page::Landscape).map_err(e)?;
         let ws = book.sheet(index).map_err(e)?;
         for &(col, width) in &sheet.widths {
-            ws.set_column_width(col, whole_width(width)?).map_err(e)?;
+            let width = whole_width(width).ok_or_else(|| {
+                format!(
+                    "{}: kolumn {}: bredden {width} är inget helt antal tecken",
+                    sheet.name,
+                    u32::from(col) + 1
+                )
+            })?;
+            ws.set_column_width(col, width).map_err(e)?;
         }
         if let Some(row) = sheet.freeze {
             ws.set_freeze_rows(row).map_err(e)?;
@@ -500,7 +507,8 @@ fn write_sheets(
         }
         for (row, n) in lines {
             if n > 1 {
-                let points = u32::try_from(15 * n).map_err(|_| format!("{n} lines"))?;
+                // As rust_xlsxwriter took `(15 * n) as f64`: a height beyond u32 saturates.
+                let points = u32::try_from(15 * n).unwrap_or(u32::MAX);
                 ws.set_row_height(row, points).map_err(e)?;
             }
         }
@@ -560,15 +568,11 @@ fn write_block(ws: &mut sheet::Sheet, cells: Vec<Cell>) -> Result<(), sheet::Err
     Ok(())
 }
 
-/// A column width in whole characters, as the writer takes it (every width here is whole).
-fn whole_width(width: f64) -> Result<u16, String> {
-    if width.fract() == 0.0 && (1.0..=255.0).contains(&width) {
-        Ok(width as u16)
-    } else {
-        Err(format!(
-            "column width {width}: not a whole number of characters from 1 to 255"
-        ))
-    }
+/// A column width in whole characters, as the writer takes it (every width here is whole, at
+/// least 8); the writer caps a width above Excel's 255 at 255, as rust_xlsxwriter did (a
+/// heading of one long word, such as a transaction kind, asks for more).
+fn whole_width(width: f64) -> Option<u16> {
+    (width.fract() == 0.0 && width >= 1.0).then(|| width.min(f64::from(u16::MAX)) as u16)
 }
 
 /// The widest a column grows to fit a text (a longer text wraps or runs into empty cells).

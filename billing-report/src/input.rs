@@ -76,6 +76,9 @@ pub struct Problems {
     /// The problems that say a party is not a party of the agreement, as (index in `list`,
     /// the party): see [`Problems::drop_unknown_parties`].
     unknown_parties: Vec<(usize, String)>,
+    /// The files named by a setting that hold a user register (`users_file`): nothing found
+    /// in them is shown (R4). A file of user counts is not one.
+    private_files: std::collections::BTreeSet<String>,
 }
 
 impl Problems {
@@ -84,6 +87,12 @@ impl Problems {
     pub fn stand_in(&mut self, said: &Problem) {
         self.stand_ins
             .insert((said.file.clone(), said.sheet.clone(), said.cell.clone()));
+    }
+
+    /// Marks `file` (a CSV file named by a setting) as a user register: what is found in it is
+    /// never shown (R4).
+    pub fn private_file(&mut self, file: &str) {
+        self.private_files.insert(file.to_owned());
     }
 
     /// True when `p` is at a cell marked by [`Problems::stand_in`].
@@ -98,9 +107,8 @@ impl Problems {
     /// messages (R4): nothing found in the user register is shown, and anywhere else a run of
     /// ten or more digits that could be a personal identity number is masked.
     pub fn push(&mut self, mut problem: Problem) {
-        // A problem at a line of a file (no sheet) is in a user register named by a setting.
         let private = problem.sheet.as_deref().is_some_and(is_user_sheet)
-            || (problem.sheet.is_none() && problem.cell.is_some())
+            || self.private_files.contains(&problem.file)
             || Path::new(&problem.file)
                 .file_stem()
                 .is_some_and(|s| is_user_sheet(&s.to_string_lossy()));
@@ -1118,11 +1126,12 @@ impl CsvStream {
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map_or(0, csv::Position::line);
-                    problems.push(self.problem(
-                        line,
-                        None,
-                        format!("not valid CSV on line {line} ({e})"),
-                    ));
+                    // A file located by line names the line in its place already.
+                    let message = match self.sheet {
+                        Some(_) => format!("not valid CSV on line {line} ({e})"),
+                        None => format!("not valid CSV ({e})"),
+                    };
+                    problems.push(self.problem(line, None, message));
                     return None;
                 }
             }
@@ -1210,7 +1219,11 @@ impl CsvStream {
                     number.into(),
                     None,
                     format!(
-                        "line {number} has {filled} fields, the header has {}: {}",
+                        "{}{filled} fields, the header has {}: {}",
+                        match self.sheet {
+                            Some(_) => format!("line {number} has "),
+                            None => "the line has ".to_owned(),
+                        },
                         self.width,
                         if self.delimiter == b',' {
                             "a decimal comma (1234,50) splits a field in a comma-separated file; \
@@ -1544,8 +1557,8 @@ impl CellRef<'_> {
         Problem {
             severity,
             file: self.table.file.clone(),
-            // A streamed table is a user register, whose values are never shown (R4).
-            found: (show_value && !self.table.by_line).then(|| self.raw().shown()),
+            // Not in a user register: `Problems::push` leaves out what is found there (R4).
+            found: show_value.then(|| self.raw().shown()),
             sheet,
             cell,
             message: message.into(),

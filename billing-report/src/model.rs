@@ -190,6 +190,64 @@ pub fn located(input: &Input, p: &engine::Problem) -> Problem {
         sheet,
         cell,
         found: p.found.clone(),
-        message: p.message.clone(),
+        message: lines_named(input, &p.message),
     }
+}
+
+/// An error at `source` (`UserCounts!C2`, a cell the reader kept), or at the workbook when
+/// none: for a table located by line (a CSV file named by a setting), at its file's line.
+pub fn at_source(input: &Input, source: Option<&SourceRef>, message: &str) -> Problem {
+    let (sheet, cell) = source
+        .and_then(|s| s.as_str().split_once('!'))
+        .map_or((None, None), |(s, c)| (Some(s), Some(c)));
+    let place = sheet.and_then(|s| input.places.get(s));
+    let line = |c: &str| {
+        c.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .to_owned()
+    };
+    let (sheet, cell) = match place {
+        Some(p) if p.by_line => (None, cell.map(line)),
+        _ => (sheet.map(str::to_owned), cell.map(str::to_owned)),
+    };
+    Problem {
+        severity: Severity::Error,
+        file: place.map_or_else(|| input.path.display().to_string(), |p| p.file.clone()),
+        sheet,
+        cell,
+        found: None,
+        message: message.to_owned(),
+    }
+}
+
+/// `message` with each cell it names (`first at UserCounts!C5`) of a table located by line (a
+/// CSV file named by a setting, no sheet of the workbook) named as its file's line
+/// (`antal.csv:5`).
+fn lines_named(input: &Input, message: &str) -> String {
+    let mut message = message.to_owned();
+    for (sheet, place) in input.places.iter().filter(|(_, p)| p.by_line) {
+        let name = std::path::Path::new(&place.file)
+            .file_name()
+            .map_or_else(|| place.file.clone(), |n| n.to_string_lossy().into_owned());
+        let prefix = format!("{sheet}!");
+        let mut from = 0;
+        while let Some(at) = message[from..].find(&prefix).map(|i| i + from) {
+            let rest = &message[at + prefix.len()..];
+            let letters = rest.len()
+                - rest
+                    .trim_start_matches(|c: char| c.is_ascii_uppercase())
+                    .len();
+            let digits = rest[letters..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .count();
+            if digits == 0 {
+                from = at + prefix.len();
+                continue;
+            }
+            let line = format!("{name}:{}", &rest[letters..letters + digits]);
+            message.replace_range(at..at + prefix.len() + letters + digits, &line);
+            from = at + line.len();
+        }
+    }
+    message
 }

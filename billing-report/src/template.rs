@@ -79,7 +79,9 @@ fn example(sheet: &str) -> Vec<V> {
             T("nej"),
         ],
         "Users" => vec![T("0180"), T("user-1"), D(2026, 1, 1), E, E],
-        "UserCounts" => vec![T("0180"), D(2026, 1, 1), N(10.0)],
+        // No example: user counts are instead of a register, and the example agreement has a
+        // register (counts beside it are an error of `check`).
+        "UserCounts" => Vec::new(),
         "Thresholds" => vec![D(2022, 2, 1), M(700_000.0)],
         "Tariffs" => vec![T("login"), N(0.3), D(2026, 1, 1), E],
         "Scenarios" => vec![
@@ -159,7 +161,7 @@ const SV_SHEETS: &[(&str, &str)] = &[
     ("FixedAmounts", "Belopp per part för kostnadsposter med nyckeln fast; de ska summera till kostnadsposten."),
     ("Budget", "Budgetposter; den årliga användaravgiften är budgeten delad med antalet användare (R5)."),
     ("Users", "Användarregistret: en rad per registrering (användar-id skrivs aldrig ut)."),
-    ("UserCounts", "I stället för ett register: antal användare per part och datum (bara med korrigering next_invoice_count)."),
+    ("UserCounts", "I stället för ett register: antal användare per part och datum (bara med korrigering next_invoice_count). Fyll i antingen detta blad eller användarregistret, inte båda."),
     ("Thresholds", "Egna direktupphandlingsgränser (LOU) i stället för de inbyggda, för tak av slaget lou."),
     ("ProviderCosts", "Driftansvarigas och förvaltares faktiska kostnader, som faktureras samordnaren i efterskott (R10)."),
     ("Tariffs", "À-priser för transaktioner (R11): varje transaktion prissätts med det pris som gällde den dagen."),

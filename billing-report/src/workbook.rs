@@ -760,6 +760,19 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
             }
         }
         read.input.registrations = std::mem::take(&mut model.registrations);
+        // The register is used when one is given, and user counts beside it would be left out
+        // without a word: an error at the first count.
+        if let (false, Some(c)) = (
+            read.input.registrations.is_empty(),
+            read.input.user_counts.first(),
+        ) {
+            problems.push(crate::model::at_source(
+                &read.input,
+                c.source.as_ref(),
+                "user counts are given beside a user register, which is used instead: the \
+                 counts would be left out; keep one of the two (empty the other)",
+            ));
+        }
         // The transactions file is read when the agreement is computed; an input refused for
         // other problems reads it here, so that its bad rows are said in the same run, unless
         // a party, a tariff or the billing period could not be read (its rows would be checked
@@ -792,19 +805,14 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
 /// Of the parties `named` in the input that the agreement does not know, those that may be one
 /// of the Parties rows whose id could not be read (`unread`: each cell's text, none when it is
 /// empty or an error value), and so are not said to be unknown: said, they would only repeat
-/// the unread id. An id is matched by its letters and digits (`08/21` may be `0821`); a row
-/// whose id has no text, or a text that matches no party named, may be any one party, so the
-/// parties left unmatched may all be those rows when they are no more than those rows. When
-/// they are more, at least one of them is not one of the rows and which cannot be told: all
-/// are said, so that an unknown party is never hidden, at the cost of saying one that may be
-/// a consequence.
+/// the unread id. An id with text is matched by its letters and digits (`08/21` may be
+/// `0821`), and stands for no other party: its text tells which party the row is. A row whose
+/// id has no text (an empty cell, an error value) may be any one party, so the parties left
+/// unmatched may all be those rows when they are no more than those rows. When they are more,
+/// at least one of them is not one of the rows and which cannot be told: all are said, so
+/// that an unknown party is never hidden, at the cost of saying one that may be a consequence.
 fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeSet<PartyId> {
-    let letters = |t: &str| -> String {
-        t.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
+    let letters = id_letters;
     let mut muted = BTreeSet::new();
     let mut any = 0usize;
     for text in unread {
@@ -813,7 +821,7 @@ fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeS
             .iter()
             .filter(|id| !text.is_empty() && letters(id.as_str()) == text)
             .collect();
-        if matched.is_empty() {
+        if text.is_empty() {
             any += 1;
         }
         muted.extend(matched.into_iter().cloned());
@@ -823,6 +831,40 @@ fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeS
         muted.extend(rest.into_iter().cloned());
     }
     muted
+}
+
+/// A problem with the header of column `i` of `table`, the header's text found. A table located
+/// by line (a CSV file named by a setting) names the column and its text in the message, since
+/// its place is only the line, and nothing found in a user register is shown (a header is no
+/// user id).
+fn header_problem(table: &Table, i: usize, message: String) -> Problem {
+    let (sheet, cell) = table.place(table.header_row, i);
+    let header = table.headers[i].clone();
+    let message = if table.by_line {
+        format!(
+            "column {} ({header:?}): {message}",
+            crate::input::column_letters(i as u32)
+        )
+    } else {
+        message
+    };
+    Problem {
+        severity: Severity::Error,
+        file: table.file.clone(),
+        sheet,
+        cell,
+        found: (!table.by_line).then_some(header),
+        message,
+    }
+}
+
+/// An id's letters and digits, in lower case: how an id that could not be read (`08/21`) is
+/// matched with the party it may be (`0821`).
+fn id_letters(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The user register (or the user counts) named by `users_file` (`user_counts_file`) in the
@@ -905,6 +947,9 @@ fn attach_user_files(source: &mut Source, problems: &mut Problems) {
             .any(|t| t.streamed.as_ref() == Some(&file))
         {
             continue;
+        }
+        if crate::input::is_user_sheet(sheet) {
+            problems.private_file(&file.display().to_string());
         }
         if let Some(mut table) = crate::input::csv_header_table(&file, sheet, problems) {
             // Not a sheet of the workbook: its rows are located by file and line.
@@ -1060,19 +1105,15 @@ impl<'a> Sheets<'a> {
                         .find(|c| c.name == *col)
                         .map(|c| c.aliases.join(" or "))
                         .unwrap_or_default();
-                    let (sheet, cell) = table.place(table.header_row, i);
-                    problems.push(Problem {
-                        severity: Severity::Error,
-                        file: table.file.clone(),
-                        sheet,
-                        cell,
-                        found: Some(h.clone()),
-                        message: format!(
+                    problems.push(header_problem(
+                        table,
+                        i,
+                        format!(
                             "\"{}\" means the payment due date, but this column holds the \
                              invoice date: rename the header to {col} (or {aliases})",
                             h.trim()
                         ),
-                    });
+                    ));
                     continue;
                 }
                 if !known && !h.trim().is_empty() {
@@ -1084,14 +1125,10 @@ impl<'a> Sheets<'a> {
                         }),
                     )
                     .unwrap_or_default();
-                    let (sheet, cell) = table.place(table.header_row, i);
-                    problems.push(Problem {
-                        severity: Severity::Error,
-                        file: table.file.clone(),
-                        sheet,
-                        cell,
-                        found: Some(h.clone()),
-                        message: format!(
+                    problems.push(header_problem(
+                        table,
+                        i,
+                        format!(
                             "unknown column: did you mean {nearest}? rename it, or delete the \
                              column (the columns of {} are {})",
                             spec.name,
@@ -1101,7 +1138,7 @@ impl<'a> Sheets<'a> {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
-                    });
+                    ));
                 }
             }
             found.insert(spec.name, (table, columns));
@@ -2456,11 +2493,14 @@ impl<'a> Sheets<'a> {
         problems: &mut Problems,
     ) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
-        // The cell of each pool's first row, and the pools with a row that could not be read:
-        // what the core says of their sums and parties without an amount would follow from
-        // that row, said already.
+        // The cell of each pool's first row, and the pools with a row that could not be read
+        // or gives a party twice: what the core says of their sums would follow from that
+        // row, said already. The value is true when a bad row's party could not be read: that
+        // row may be any party said to have no amount. A row whose party was read but not its
+        // amount gives the party a stand-in amount, so that only its own amount is not said
+        // to be missing.
         let mut fixed_at: BTreeMap<String, Problem> = BTreeMap::new();
-        let mut fixed_unread: BTreeSet<String> = BTreeSet::new();
+        let mut fixed_unread: BTreeMap<String, bool> = BTreeMap::new();
         for r in self.rows("FixedAmounts") {
             let pool = r.required_text("pool", "pool", problems);
             let party = r
@@ -2473,22 +2513,33 @@ impl<'a> Sheets<'a> {
             fixed_at
                 .entry(pool.clone())
                 .or_insert_with(|| r.cell("pool").problem(Severity::Warning, "", true));
-            let (Some(party), Some(amount)) = (party, amount) else {
-                fixed_unread.insert(pool);
+            let Some(party) = party else {
+                fixed_unread.insert(pool, true);
                 continue;
             };
             let amounts = fixed.entry(pool.clone()).or_default();
+            let Some(amount) = amount else {
+                // One öre: a fixed amount must be above 0.
+                amounts.entry(party).or_insert(Sourced {
+                    value: Money::from_ore(1),
+                    source: Some(r.cell("amount").source()),
+                });
+                fixed_unread.entry(pool).or_insert(false);
+                continue;
+            };
             if let Some(first) = amounts.get(&party) {
-                // A second amount replaced the first without a word.
-                problems.push(r.cell("party").problem(
+                // A second amount replaced the first without a word. Both are said, at the
+                // amount's column.
+                problems.push(r.cell("amount").problem(
                     Severity::Error,
                     format!(
-                        "the fixed amount of party {party} for pool {pool} is given twice (first at {})",
+                        "the fixed amount of party {party} for pool {pool} is given twice: {amount} here, {} at {}",
+                        first.value,
                         first.source.as_ref().map_or("?", |s| s.as_str())
                     ),
                     false,
                 ));
-                fixed_unread.insert(pool);
+                fixed_unread.entry(pool).or_insert(false);
                 continue;
             }
             amounts.insert(
@@ -2713,9 +2764,10 @@ impl<'a> Sheets<'a> {
                     }
                 }
             };
-            if fixed_unread.contains(pool.id().as_ref()) {
-                for column in ["amount", "key"] {
-                    problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
+            if let Some(&party_unread) = fixed_unread.get(pool.id().as_ref()) {
+                problems.stand_in(&r.cell("amount").problem(Severity::Error, "", false));
+                if party_unread {
+                    problems.stand_in(&r.cell("key").problem(Severity::Error, "", false));
                 }
             }
             out.push(PoolInput {
@@ -2777,7 +2829,7 @@ impl<'a> Sheets<'a> {
                             Severity::Error,
                             format!(
                                 "the budget from {valid_from} already has the reference date \
-                                 {first} (at {at}): one budget has one"
+                                 {first} (at {at}): a budget has a single reference date"
                             ),
                             true,
                         ));
@@ -2797,7 +2849,7 @@ impl<'a> Sheets<'a> {
                             Severity::Error,
                             format!(
                                 "the budget from {valid_from} already has {first} users (at \
-                                 {at}): one budget has one count"
+                                 {at}): a budget has a single user count"
                             ),
                             true,
                         ));
@@ -3078,11 +3130,18 @@ impl Sheets<'_> {
                         .collect()
                 })
                 .unwrap_or_default();
-            // Every member could be read: else what is said of the members (none, too many,
-            // an administrator who is not one) would follow from a cell said already.
-            let members_read = members_text
+            // The members that could not be read (said at the cell), by their letters and
+            // digits: what follows from them (no members, too many, an administrator who may
+            // be one of them) is not said; the members read are still checked.
+            let unread: Vec<String> = members_text
                 .as_deref()
-                .is_some_and(|t| split_list(t).count() == members.len());
+                .map(|t| {
+                    split_list(t)
+                        .filter(|m| party_id_fault(m).is_some() || PartyId::new(m.trim()).is_err())
+                        .map(id_letters)
+                        .collect()
+                })
+                .unwrap_or_default();
             let limit = r.whole("member_limit", "member_limit", 1, problems);
             let administrator = r
                 .text("administrator", problems)
@@ -3128,10 +3187,19 @@ impl Sheets<'_> {
                     }
                 }
             }
-            let (Some(id), Some(name), Some(limit), true) = (id, name, limit, members_read) else {
+            let (Some(id), Some(name), Some(limit), Some(_)) = (id, name, limit, &members_text)
+            else {
                 continue;
             };
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let mut limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let mut administrator = administrator;
+            if !unread.is_empty() {
+                if members.is_empty() {
+                    continue;
+                }
+                limit = usize::MAX;
+                administrator = administrator.filter(|a| !unread.contains(&id_letters(a.as_str())));
+            }
             let cooperation =
                 match Cooperation::new(&id, &name, members.clone(), limit, administrator.clone()) {
                     Ok(cooperation) => Some(cooperation),

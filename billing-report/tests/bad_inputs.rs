@@ -106,6 +106,13 @@ fn user_counts(t: &mut Tables, rows: &[(&str, &str, &str)]) {
     t.insert("UserCounts".to_owned(), sheet);
 }
 
+/// Moves the UserCounts table to the file `antal.csv`, named by the setting `user_counts_file`.
+fn counts_as_file(t: &mut Tables) {
+    let counts = t.remove("UserCounts").unwrap();
+    t.insert("antal.csv".to_owned(), counts);
+    push_row(t, "Settings", &["user_counts_file", "antal.csv"]);
+}
+
 fn drop_row(t: &mut Tables, sheet: &str, row: usize) {
     t.get_mut(sheet).unwrap().remove(row - 1);
 }
@@ -1945,7 +1952,7 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Pools", "F2", "0821, 0834");
                 fixed_amounts(t, &[("0821", "100000"), ("0834", "50000"), ("0821", "0")]);
             },
-            &["FixedAmounts!B4: the fixed amount of party 0821 for pool upgrade-2011 is given twice (first at FixedAmounts!C2)"],
+            &["FixedAmounts!C4: the fixed amount of party 0821 for pool upgrade-2011 is given twice: 0.00 here, 100000.00 at FixedAmounts!C2\n"],
         ),
         // A budget's last row with another reference date won without a word, when the
         // rows before gave the budget's own first day.
@@ -1958,7 +1965,7 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Parties", "E3", "x");
             },
             &[
-                "Budget!D7: the budget from 2010-01-01 already has the reference date 2010-01-01 (at Budget!D2): one budget has one, found \"2010-03-01\"",
+                "Budget!D7: the budget from 2010-01-01 already has the reference date 2010-01-01 (at Budget!D2): a budget has a single reference date, found \"2010-03-01\"",
                 "Parties!E3: population must be a whole number of at least 1, found \"x\"",
             ],
         ),
@@ -1975,7 +1982,7 @@ fn independent_errors_are_all_reported_at_once() {
                 }
                 set(t, "Budget", "F3", "91");
             },
-            &["Budget!F3: the budget from 2010-01-01 already has 90 users (at Budget!F2): one budget has one count, found \"91\""],
+            &["Budget!F3: the budget from 2010-01-01 already has 90 users (at Budget!F2): a budget has a single user count, found \"91\""],
         ),
         // A party's count given twice for a date was found only when computing, at no cell.
         (
@@ -1987,8 +1994,185 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Parties", "C3", "212000-1388");
             },
             &[
-                "UserCounts!B3: party 0120 has two counts for 2019-01-01 (first at UserCounts!C2), found \"2019-01-01\"",
+                "UserCounts!C3: party 0120 has two counts for 2019-01-01: 4 here, 3 at UserCounts!C2\n",
                 "Parties!C3: not a valid organisation number",
+            ],
+        ),
+        // An unreadable party id with text stood for any one party: an unrelated unknown
+        // participant (a typo) was not said.
+        (
+            "unreadable-party-id-with-text-hides-no-unrelated-party",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                push_row(
+                    t,
+                    "Parties",
+                    &[
+                        "03:80", "Testkommun", "", "municipality", "1000", "2016-12-31", "",
+                        "", "", "", "Box 1", "111 11", "Ort", "Ekonomi 0380",
+                    ],
+                );
+                set(t, "Pools", "F2", "0821, 0813");
+            },
+            &[
+                "Parties!A16: not a valid party id: a party id may not hold the path separator",
+                "Pools!F2: pool upgrade-2011: party 0813 (participant) is not a party of the agreement",
+            ],
+        ),
+        // A fixed amount for a party that is not a participant of the pool was not said.
+        (
+            "fixed-amount-for-a-non-participant",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "75000"), ("0834", "75000"), ("0840", "0")]);
+            },
+            &["Pools!F2: pool upgrade-2011: party 0840 has a fixed amount but is not a participant of the pool"],
+        ),
+        // An unreadable fixed amount hid every other participant's missing amount.
+        (
+            "unreadable-fixed-amount-hides-no-other-missing-amount",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("0821", "abc"), ("0834", "60000")]);
+            },
+            &[
+                "FixedAmounts!C2: amount must be a number, found \"abc\"",
+                "Pools!E2: pool upgrade-2011: party 0840 has no fixed amount, which the key needs",
+            ],
+        ),
+        // So did a party's amount given twice.
+        (
+            "fixed-amount-given-twice-hides-no-missing-amount",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "50000"), ("0821", "0")]);
+            },
+            &[
+                "FixedAmounts!C4: the fixed amount of party 0821 for pool upgrade-2011 is given twice",
+                "Pools!E2: pool upgrade-2011: party 0840 has no fixed amount, which the key needs",
+            ],
+        ),
+        // One unreadable member id dropped the cooperation: its unknown member was not said.
+        (
+            "unreadable-member-hides-no-unknown-member",
+            Form::Csv,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "C2", "0834, 08:40, 0999");
+            },
+            &[
+                "Cooperations!C2: not a valid party id: a party id may not hold the path separator",
+                "Cooperations!C2: member 0999 is not a party\n",
+            ],
+        ),
+        (
+            "unreadable-member-hides-no-member-named-twice",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4);
+                set(t, "Cooperations", "C2", "0834, 08:40, 0834, 0885");
+                set(t, "Cooperations", "E2", "0880");
+            },
+            &[
+                "Cooperations!C2: not a valid party id: a party id may not hold the path separator",
+                "Cooperations!C2: cooperation ikomet-1: member 0834 is named more than once",
+                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member",
+            ],
+        ),
+        // The rows of a user counts file named by a setting were taken for a user register:
+        // the value found was not shown.
+        (
+            "user-counts-file-shows-the-value-found",
+            Form::Csv,
+            "ikomet-3",
+            |t| {
+                user_counts(t, &[("0120", "2019-01-01", "3"), ("0120", "2019-02-01", "tolv")]);
+                counts_as_file(t);
+                set(t, "Parties", "C3", "212000-1388");
+            },
+            &[
+                "antal.csv:3: count must be a whole number of at least 0, found \"tolv\"",
+                "Parties!C3: not a valid organisation number",
+            ],
+        ),
+        // A count given twice in the file was said to be first at a sheet the workbook does
+        // not have (UserCounts!C2).
+        (
+            "user-count-given-twice-in-a-file",
+            Form::Xlsx,
+            "ikomet-3",
+            |t| {
+                user_counts(t, &[("0120", "2019-01-01", "3"), ("0120", "2019-01-01", "4")]);
+                counts_as_file(t);
+            },
+            &["antal.csv:3: party 0120 has two counts for 2019-01-01: 4 here, 3 at antal.csv:2\n"],
+        ),
+        // The header problems of a file named by a setting lost their column and text, and
+        // two unknown columns with the same nearest name were said as one.
+        (
+            "users-file-header-problems-name-their-column",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                users_as_file(t);
+                set(t, "register.csv", "F1", "förstdag");
+                set(t, "register.csv", "G1", "förstadagen");
+            },
+            &[
+                "register.csv:1: column F (\"förstdag\"): unknown column: did you mean",
+                "register.csv:1: column G (\"förstadagen\"): unknown column: did you mean",
+            ],
+        ),
+        // User counts beside a register were left out without a word.
+        (
+            "user-counts-beside-a-register",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                user_counts(t, &[("0880", "2010-01-01", "3"), ("0881", "2010-01-01", "4")]);
+                set(t, "Parties", "E3", "x");
+            },
+            &[
+                "UserCounts!C2: user counts are given beside a user register, which is used instead",
+                "Parties!E3: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        (
+            "user-counts-file-beside-a-register",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                user_counts(t, &[("0880", "2010-01-01", "3")]);
+                counts_as_file(t);
+            },
+            &["antal.csv:2: user counts are given beside a user register, which is used instead"],
+        ),
+        // A sum over the pool was not said while a party's amount was missing, which can
+        // only make the sum fall short.
+        (
+            "fixed-amounts-over-the-pool-with-one-missing",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("0821", "100000"), ("0834", "80000")]);
+            },
+            &[
+                "Pools!E2: pool upgrade-2011: party 0840 has no fixed amount, which the key needs",
+                "Pools!C2: pool upgrade-2011: fixed amounts add up to 180000.00, the pool is 150000.00: over by 30000.00",
             ],
         ),
     ];

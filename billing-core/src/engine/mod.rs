@@ -1083,8 +1083,13 @@ fn check_model(
                 .any(|x| matches!(x, SplitError::MissingFixedAmount { .. }));
             for x in e.problems() {
                 match x {
-                    SplitError::UnknownParty { party, .. } if !unknown(party) => {}
-                    SplitError::FixedAmountsDoNotAddUp { .. } if without_fixed => {}
+                    // Only a party the agreement does not know may be one it could not read.
+                    SplitError::UnknownParty { party, .. }
+                        if !agreement.contains(party) && !unknown(party) => {}
+                    // A missing amount (each is above 0) only makes the sum fall short: a sum
+                    // over the pool is said all the same.
+                    SplitError::FixedAmountsDoNotAddUp { sum, amount, .. }
+                        if without_fixed && sum < amount => {}
                     SplitError::MissingFigure { party, figure, .. } => {
                         missing.entry(figure).or_default().push(party.as_str());
                     }
@@ -1160,27 +1165,32 @@ fn check_model(
         }
     }
     // A party's count given twice for one date: found when computing before, without its row.
-    let mut counted: rustc_hash::FxHashMap<(&str, NaiveDate), Option<&crate::id::SourceRef>> =
+    // Said at the count, with both counts and where the first is.
+    let mut counted: rustc_hash::FxHashMap<(&str, NaiveDate), &crate::calendar::UserCount> =
         rustc_hash::FxHashMap::default();
     for (i, c) in model.user_counts.iter().enumerate() {
         match counted.entry((c.party.as_str(), c.date)) {
             std::collections::hash_map::Entry::Occupied(first) => {
-                let first = first
-                    .get()
-                    .map_or(String::new(), |s| format!(" (first at {s})"));
+                let first = first.get();
+                let at = first
+                    .source
+                    .as_ref()
+                    .map_or(String::new(), |s| format!(" at {s}"));
                 problems.push(
                     row(
                         "user count",
                         i + 1,
                         c.source.as_ref(),
-                        format!("party {} has two counts for {}{first}", c.party, c.date),
+                        format!(
+                            "party {} has two counts for {}: {} here, {}{at}",
+                            c.party, c.date, c.count, first.count
+                        ),
                     )
-                    .at(Some("date"))
-                    .found(c.date),
+                    .at(Some("count")),
                 );
             }
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(c.source.as_ref());
+                v.insert(c);
             }
         }
         if unknown(&c.party) {

@@ -194,15 +194,16 @@ fn claims<'a>(
             let member = agreement
                 .place(id)
                 .is_some_and(|i| members.binary_search(&i).is_ok());
-            if !known || !member {
+            if !known {
                 problems.push(SplitError::UnknownParty {
                     pool: pool.id.clone(),
                     party: id.clone(),
-                    role: if known {
-                        "fixed amount for a non-participant"
-                    } else {
-                        "fixed amount"
-                    },
+                    role: "fixed amount",
+                });
+            } else if !member {
+                problems.push(SplitError::FixedAmountForNonParticipant {
+                    pool: pool.id.clone(),
+                    party: id.clone(),
                 });
             }
         }

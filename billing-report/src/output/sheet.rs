@@ -21,14 +21,18 @@
 //! sheet being made and the deflated sheets, not a map of cells. The audit workbook (4.7
 //! million cells at 100,000 parties, most of them formulas) is written the same way.
 //!
-//! Four deliberate differences from rust_xlsxwriter, none of which a run reaches: a number
-//! that is not finite (NaN, ±infinity) is refused with an error naming the cell, where
-//! rust_xlsxwriter writes it as text; a text of the form `<r>…</r>` is escaped like any other,
-//! where rust_xlsxwriter writes it as raw rich-text XML (the input refuses such texts); and a
+//! What rust_xlsxwriter takes and clamps silently, this writer takes and clamps the same way: a
+//! column wider than Excel's 255 characters is 255 wide, a row of any height keeps it (a row of
+//! the default 15 points is written without a height). Every refusal names the sheet and the
+//! cell, row or column. Five deliberate differences from rust_xlsxwriter, none of which a run
+//! reaches: a number that is not finite (NaN, ±infinity) is refused, where rust_xlsxwriter
+//! writes it as text; a text of the form `<r>…</r>` is escaped like any other, where
+//! rust_xlsxwriter writes it as raw rich-text XML (the input refuses such texts); a
 //! [`Streamed`] workbook refuses a write into a row it has written out, which rust_xlsxwriter,
-//! keeping every cell, never needs to; and a formula with a function outside [`FUNCTIONS`] is
+//! keeping every cell, never needs to; a formula with a function outside [`FUNCTIONS`] is
 //! refused, where rust_xlsxwriter would write the functions of Excel 2010 and later with a
-//! prefix or as array formulas.
+//! prefix or as array formulas; and a column width or row height of 0 is refused, where
+//! rust_xlsxwriter hides the column or row.
 //!
 //! The tests compare it, byte for byte, with rust_xlsxwriter writing the same cells
 //! (`tests` below), every golden overview and audit workbook of `tests/cases.rs` with the file
@@ -94,6 +98,16 @@ pub(crate) struct Look {
 type Font = (bool, bool, u8);
 
 impl Look {
+    /// The same format as rust_xlsxwriter tells formats apart: a font size of 11 is its
+    /// default size and an empty number format its default format (no format of their own).
+    fn normalised(self) -> Look {
+        Look {
+            size: self.size.filter(|s| *s != 11),
+            num_format: self.num_format.filter(|f| !f.is_empty()),
+            ..self
+        }
+    }
+
     fn font(self) -> Font {
         (self.bold, self.italic, self.size.unwrap_or(11))
     }
@@ -220,6 +234,8 @@ const ROW_MAX: u32 = 1_048_576;
 const COL_MAX: u16 = 16_384;
 /// Excel's limit on the length of a cell's text, in UTF-16 units.
 const MAX_STRING_LEN: usize = 32_767;
+/// Excel's widest column, in characters (rust_xlsxwriter caps a width at it).
+const MAX_COL_WIDTH: u16 = 255;
 
 /// How a sheet prints.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -284,11 +300,15 @@ impl Sheet {
 
     fn check(&mut self, row: u32, col: u16) -> Result<(), XlsxError> {
         if row >= ROW_MAX || col >= COL_MAX {
-            return Err(XlsxError::RowColumnLimitError);
+            return Err(self.cell_error(
+                row,
+                col,
+                "utanför bladet (högst 1 048 576 rader och 16 384 kolumner)",
+            ));
         }
         if row < self.written {
             return Err(XlsxError::ParameterError(format!(
-                "{}: row {} is already written out",
+                "{}: rad {} är redan utskriven",
                 self.name,
                 row + 1
             )));
@@ -302,7 +322,7 @@ impl Sheet {
 
     /// The sheet's index of `style`, 0 for no format (rust_xlsxwriter's default format).
     fn style_index(&mut self, style: Style) -> u32 {
-        let look = style.look();
+        let look = style.look().normalised();
         if look == Look::default() {
             return 0;
         }
@@ -345,8 +365,10 @@ impl Sheet {
             return Ok(self);
         }
         self.check(row, col)?;
-        if text.encode_utf16().count() > MAX_STRING_LEN {
-            return Err(XlsxError::MaxStringLengthExceeded);
+        let units = text.encode_utf16().count();
+        if units > MAX_STRING_LEN {
+            let what = format!("en text på {units} tecken, fler än de 32 767 en cell rymmer");
+            return Err(self.cell_error(row, col, &what));
         }
         let style = style.map_or(0, |s| self.style_index(s));
         self.cells.push(Cell {
@@ -371,17 +393,44 @@ impl Sheet {
             return Err(self.cell_error(
                 row,
                 col,
-                &format!("{number} is not a spreadsheet number"),
+                &format!("{number} är inget tal ett kalkylblad kan visa"),
             ));
         }
         self.push(row, col, Value::Number(number), style)
     }
 
-    /// An error naming the sheet and the cell: `Sheet!B7: what`.
+    /// An error naming the sheet and the cell: `Sheet!B7: what` (a place outside the sheet
+    /// by its row and column numbers).
     fn cell_error(&self, row: u32, col: u16, what: &str) -> XlsxError {
         let mut cell = String::new();
-        cell_name(&mut cell, row, col);
+        if row < ROW_MAX && col < COL_MAX {
+            cell_name(&mut cell, row, col);
+        } else {
+            let _ = write!(
+                cell,
+                "rad {}, kolumn {}",
+                u64::from(row) + 1,
+                u32::from(col) + 1
+            );
+        }
         XlsxError::ParameterError(format!("{}!{cell}: {what}", self.name))
+    }
+
+    /// An error naming the sheet and the column: `Sheet!B: what`.
+    fn column_error(&self, col: u16, what: &str) -> XlsxError {
+        let mut cell = String::new();
+        if col < COL_MAX {
+            cell_name(&mut cell, 0, col);
+            cell.truncate(cell.trim_end_matches(|c: char| c.is_ascii_digit()).len());
+        } else {
+            let _ = write!(cell, "kolumn {}", u32::from(col) + 1);
+        }
+        XlsxError::ParameterError(format!("{}!{cell}: {what}", self.name))
+    }
+
+    /// An error naming the sheet and the row: `Sheet!rad 7: what`.
+    fn row_error(&self, row: u32, what: &str) -> XlsxError {
+        XlsxError::ParameterError(format!("{}!rad {}: {what}", self.name, u64::from(row) + 1))
     }
 
     /// Adds the cell at `row`, `col` holding `value`, once its place is checked.
@@ -403,24 +452,32 @@ impl Sheet {
         Ok(self)
     }
 
-    /// A column's width in characters (1 to 255), as rust_xlsxwriter stores it: 7 pixels a
-    /// character and 5 of padding.
+    /// A column's width in characters, as rust_xlsxwriter stores it: 7 pixels a character and
+    /// 5 of padding, a width above Excel's 255 capped at 255 (1,790 pixels) as rust_xlsxwriter
+    /// caps it. A width of 0 (rust_xlsxwriter hides the column) is refused.
     pub(crate) fn set_column_width(&mut self, col: u16, width: u16) -> Result<(), XlsxError> {
-        if col >= COL_MAX || !(1..=255).contains(&width) {
-            return Err(XlsxError::ParameterError(format!("column width {width}")));
+        if col >= COL_MAX {
+            return Err(self.column_error(col, "utanför bladet (högst 16 384 kolumner)"));
+        }
+        if width == 0 {
+            return Err(self.column_error(col, "bredden 0 (en dold kolumn) skrivs inte"));
         }
         self.widths.retain(|(c, _)| *c != col);
-        self.widths.push((col, u32::from(width) * 7 + 5));
+        self.widths
+            .push((col, u32::from(width.min(MAX_COL_WIDTH)) * 7 + 5));
         Ok(())
     }
 
-    /// A row's height in points, above the default 15; stored in pixels (4/3 of a point,
-    /// rounded) as rust_xlsxwriter stores it (which, like this, does not hold to Excel's 409).
+    /// A row's height in points, stored in pixels (4/3 of a point, rounded) as rust_xlsxwriter
+    /// stores it (which, like this, does not hold to Excel's 409; a height of 15 points is
+    /// Excel's default and written as a row without a height). A height of 0 (rust_xlsxwriter
+    /// hides the row) is refused.
     pub(crate) fn set_row_height(&mut self, row: u32, points: u32) -> Result<(), XlsxError> {
-        if !(16..=1_000_000).contains(&points) {
-            return Err(XlsxError::ParameterError(format!("row height {points}")));
+        if points == 0 {
+            return Err(self.row_error(row, "höjden 0 (en dold rad) skrivs inte"));
         }
-        let pixels = (points * 4 + 1) / 3;
+        // rust_xlsxwriter's `(points * 4.0 / 3.0).round() as u32`, in integers.
+        let pixels = u32::try_from((u64::from(points) * 4 + 1) / 3).unwrap_or(u32::MAX);
         let col = self.dims.map_or(0, |d| d.1);
         self.check(row, col)?;
         self.heights.retain(|(r, _)| *r != row);
@@ -453,7 +510,7 @@ impl Sheet {
             formula = f;
         }
         if let Some(f) = unknown_function(formula) {
-            let what = format!("the function {f} is not one this writer writes");
+            let what = format!("funktionen {f} skrivs inte: bara funktioner från Excel 2007");
             return Err(self.cell_error(row, col, &what));
         }
         let result = result.into().into_boxed_str();
@@ -464,7 +521,7 @@ impl Sheet {
     /// a defined name of the workbook).
     pub(crate) fn set_repeat_row(&mut self, row: u32) -> Result<(), XlsxError> {
         if row >= ROW_MAX {
-            return Err(XlsxError::RowColumnLimitError);
+            return Err(self.row_error(row, "utanför bladet (högst 1 048 576 rader)"));
         }
         self.repeat = Some(row);
         Ok(())
@@ -473,7 +530,7 @@ impl Sheet {
     /// Keeps the rows above `row` in view (rust_xlsxwriter's `set_freeze_panes(row, 0)`).
     pub(crate) fn set_freeze_rows(&mut self, row: u32) -> Result<(), XlsxError> {
         if row >= ROW_MAX {
-            return Err(XlsxError::RowColumnLimitError);
+            return Err(self.row_error(row, "utanför bladet (högst 1 048 576 rader)"));
         }
         self.freeze = row;
         Ok(())
@@ -481,7 +538,13 @@ impl Sheet {
 
     /// The sheet's XML at once; `xf` gives each of its styles' index in the workbook and
     /// `strings` each text its index in the shared strings.
-    fn xml(&self, selected: bool, xf: &[u32], strings: &mut Strings, out: &mut String) {
+    fn xml(
+        &self,
+        selected: bool,
+        xf: &[u32],
+        strings: &mut Strings,
+        out: &mut String,
+    ) -> Result<(), XlsxError> {
         self.head_xml(selected, out);
         let mut heights = self.heights.clone();
         heights.sort_unstable();
@@ -489,10 +552,11 @@ impl Sheet {
             out.push_str("<sheetData/>");
         } else {
             out.push_str("<sheetData>");
-            rows_xml(&self.cells, &heights, xf, strings, out);
+            self.rows_xml(&self.cells, &heights, xf, strings, out)?;
             out.push_str("</sheetData>");
         }
         self.tail_xml(out);
+        Ok(())
     }
 
     /// Writes out the rows above `below`, rounded down to a multiple of 16 (the columns a row
@@ -500,10 +564,15 @@ impl Sheet {
     /// styles first used on this sheet since the last time are added to `styles` (the
     /// workbook's, in the order rust_xlsxwriter numbers them: sheet by sheet, each in the order
     /// of first use), and the texts to `strings`. Sheets must be written out in order.
-    fn flush(&mut self, below: u32, styles: &mut Vec<Look>, strings: &mut Strings) {
+    fn flush(
+        &mut self,
+        below: u32,
+        styles: &mut Vec<Look>,
+        strings: &mut Strings,
+    ) -> Result<(), XlsxError> {
         let end = below - below % 16;
         if end <= self.written {
-            return;
+            return Ok(());
         }
         global_styles(&self.styles, styles, &mut self.xf);
         let (done, rest): (Vec<Cell>, Vec<Cell>) = std::mem::take(&mut self.cells)
@@ -522,8 +591,150 @@ impl Sheet {
             self.gap = head.len() + 256;
             self.data.extend(std::iter::repeat_n(' ', self.gap));
         }
-        rows_xml(&done, &heights, &self.xf, strings, &mut self.data);
+        let mut data = std::mem::take(&mut self.data);
+        let made = self.rows_xml(&done, &heights, &self.xf, strings, &mut data);
+        self.data = data;
+        made?;
         self.written = end;
+        Ok(())
+    }
+
+    /// The `<row>` elements of `cells` (in any order, the last write to a cell kept) and of the
+    /// rows with a height in `heights` (in order); `xf` maps the cells' styles to the workbook's.
+    fn rows_xml(
+        &self,
+        cells: &[Cell],
+        heights: &[(u32, u32)],
+        xf: &[u32],
+        strings: &mut Strings,
+        out: &mut String,
+    ) -> Result<(), XlsxError> {
+        // The cells in row and column order, the last write to a cell kept.
+        let mut order: Vec<usize> = (0..cells.len()).collect();
+        order.sort_by_key(|&i| cells.get(i).map(|c| (c.row, c.col)));
+        order.dedup_by(|later, earlier| {
+            let key = |i: &mut usize| cells.get(*i).map(|c| (c.row, c.col));
+            if key(later) == key(earlier) {
+                *earlier = *later;
+                true
+            } else {
+                false
+            }
+        });
+        let cells: Vec<&Cell> = order.iter().filter_map(|&i| cells.get(i)).collect();
+        // The columns used in each block of 16 rows ("spans").
+        let mut spans: Vec<(u32, u16, u16)> = Vec::new();
+        for c in &cells {
+            let block = c.row / 16;
+            match spans.last_mut() {
+                Some((b, lo, hi)) if *b == block => {
+                    *lo = (*lo).min(c.col);
+                    *hi = (*hi).max(c.col);
+                }
+                _ => spans.push((block, c.col, c.col)),
+            }
+        }
+        // Every row with cells or a height, in order.
+        let mut rows: Vec<u32> = cells.iter().map(|c| c.row).collect();
+        rows.extend(heights.iter().map(|(r, _)| *r));
+        rows.sort_unstable();
+        rows.dedup();
+        let mut next = 0;
+        // The spans from the block of this row on (both in order).
+        let mut spans = spans.as_slice();
+        for row in rows {
+            let start = next;
+            while cells.get(next).is_some_and(|c| c.row == row) {
+                next += 1;
+            }
+            let row_cells = cells.get(start..next).unwrap_or(&[]);
+            out.push_str(r#"<row r=""#);
+            push_u32(out, row.saturating_add(1));
+            out.push('"');
+            while let Some(((b, _, _), rest)) = spans.split_first() {
+                if *b >= row / 16 {
+                    break;
+                }
+                spans = rest;
+            }
+            if let Some((_, lo, hi)) = spans.first().filter(|(b, _, _)| *b == row / 16) {
+                out.push_str(r#" spans=""#);
+                push_u32(out, u32::from(*lo) + 1);
+                out.push(':');
+                push_u32(out, u32::from(*hi) + 1);
+                out.push('"');
+            }
+            // Excel's default height (20 pixels) is a row without one, as rust_xlsxwriter writes it.
+            if let Some((_, px)) = heights.iter().find(|(r, p)| *r == row && *p != 20) {
+                let _ = write!(
+                    out,
+                    r#" ht="{}" customHeight="1""#,
+                    Fraction(u64::from(*px) * 3, 4)
+                );
+            }
+            if row_cells.is_empty() {
+                out.push_str("/>");
+                continue;
+            }
+            out.push('>');
+            for c in row_cells {
+                let Some(&style) = xf.get(c.style as usize) else {
+                    return Err(self.cell_error(
+                        c.row,
+                        c.col,
+                        &format!("formatet {} saknas i arbetsboken", c.style),
+                    ));
+                };
+                match &c.value {
+                    Value::Text(text) => {
+                        let id = strings.index(text);
+                        out.push_str(r#"<c r=""#);
+                        cell_name(out, c.row, c.col);
+                        push_style(out, style);
+                        out.push_str(r#" t="s"><v>"#);
+                        push_u32(out, id);
+                        out.push_str("</v></c>");
+                    }
+                    Value::Number(n) => {
+                        out.push_str(r#"<c r=""#);
+                        cell_name(out, c.row, c.col);
+                        push_style(out, style);
+                        let _ = write!(out, "><v>{n}</v></c>");
+                    }
+                    Value::Formula(formula, result) => {
+                        out.push_str(r#"<c r=""#);
+                        cell_name(out, c.row, c.col);
+                        push_style(out, style);
+                        // As rust_xlsxwriter: a result that does not read as a number is an
+                        // error value, a boolean or a text.
+                        let result: &str = if result.is_empty() { "0" } else { result };
+                        let (kind, result) = match result {
+                            _ if result.parse::<f64>().is_ok() => ("", result),
+                            "#DIV/0!" | "#N/A" | "#NAME?" | "#NULL!" | "#NUM!" | "#REF!"
+                            | "#VALUE!" | "#GETTING_DATA" => (r#" t="e""#, result),
+                            "TRUE" => (r#" t="b""#, "1"),
+                            "FALSE" => (r#" t="b""#, "0"),
+                            _ => (r#" t="str""#, result),
+                        };
+                        out.push_str(kind);
+                        out.push_str("><f>");
+                        escape_data(out, formula);
+                        out.push_str("</f><v>");
+                        escape_data(out, result);
+                        out.push_str("</v></c>");
+                    }
+                    Value::Blank => {
+                        if style > 0 {
+                            out.push_str(r#"<c r=""#);
+                            cell_name(out, c.row, c.col);
+                            let _ = write!(out, r#"" s="{style}"/>"#);
+                        }
+                    }
+                }
+            }
+            out.push_str("</row>");
+        }
+        Ok(())
     }
 
     /// The XML before the rows: page properties, dimension, view, columns.
@@ -580,7 +791,7 @@ impl Sheet {
                     i += 1;
                 }
                 // Excel's character width: pixels / 7, truncated to 1/256, printed exactly.
-                let width = Fraction(pixels * 256 / 7, 256);
+                let width = Fraction(u64::from(pixels) * 256 / 7, 256);
                 let _ = write!(
                     out,
                     r#"<col min="{}" max="{}" width="{width}" customWidth="1"/>"#,
@@ -630,131 +841,6 @@ fn global_styles(local: &[Look], global: &mut Vec<Look>, xf: &mut Vec<u32>) {
     }
 }
 
-/// The `<row>` elements of `cells` (in any order, the last write to a cell kept) and of the
-/// rows with a height in `heights` (in order); `xf` maps the cells' styles to the workbook's.
-fn rows_xml(
-    cells: &[Cell],
-    heights: &[(u32, u32)],
-    xf: &[u32],
-    strings: &mut Strings,
-    out: &mut String,
-) {
-    // The cells in row and column order, the last write to a cell kept.
-    let mut order: Vec<usize> = (0..cells.len()).collect();
-    order.sort_by_key(|&i| cells.get(i).map(|c| (c.row, c.col)));
-    order.dedup_by(|later, earlier| {
-        let key = |i: &mut usize| cells.get(*i).map(|c| (c.row, c.col));
-        if key(later) == key(earlier) {
-            *earlier = *later;
-            true
-        } else {
-            false
-        }
-    });
-    let cells: Vec<&Cell> = order.iter().filter_map(|&i| cells.get(i)).collect();
-    // The columns used in each block of 16 rows ("spans").
-    let mut spans: Vec<(u32, u16, u16)> = Vec::new();
-    for c in &cells {
-        let block = c.row / 16;
-        match spans.last_mut() {
-            Some((b, lo, hi)) if *b == block => {
-                *lo = (*lo).min(c.col);
-                *hi = (*hi).max(c.col);
-            }
-            _ => spans.push((block, c.col, c.col)),
-        }
-    }
-    // Every row with cells or a height, in order.
-    let mut rows: Vec<u32> = cells.iter().map(|c| c.row).collect();
-    rows.extend(heights.iter().map(|(r, _)| *r));
-    rows.sort_unstable();
-    rows.dedup();
-    let mut next = 0;
-    // The spans from the block of this row on (both in order).
-    let mut spans = spans.as_slice();
-    for row in rows {
-        let start = next;
-        while cells.get(next).is_some_and(|c| c.row == row) {
-            next += 1;
-        }
-        let row_cells = cells.get(start..next).unwrap_or(&[]);
-        out.push_str(r#"<row r=""#);
-        push_u32(out, row.saturating_add(1));
-        out.push('"');
-        while let Some(((b, _, _), rest)) = spans.split_first() {
-            if *b >= row / 16 {
-                break;
-            }
-            spans = rest;
-        }
-        if let Some((_, lo, hi)) = spans.first().filter(|(b, _, _)| *b == row / 16) {
-            out.push_str(r#" spans=""#);
-            push_u32(out, u32::from(*lo) + 1);
-            out.push(':');
-            push_u32(out, u32::from(*hi) + 1);
-            out.push('"');
-        }
-        if let Some((_, px)) = heights.iter().find(|(r, _)| *r == row) {
-            let _ = write!(out, r#" ht="{}" customHeight="1""#, Fraction(px * 3, 4));
-        }
-        if row_cells.is_empty() {
-            out.push_str("/>");
-            continue;
-        }
-        out.push('>');
-        for c in row_cells {
-            let style = xf.get(c.style as usize).copied().unwrap_or(0);
-            match &c.value {
-                Value::Text(text) => {
-                    let id = strings.index(text);
-                    out.push_str(r#"<c r=""#);
-                    cell_name(out, c.row, c.col);
-                    push_style(out, style);
-                    out.push_str(r#" t="s"><v>"#);
-                    push_u32(out, id);
-                    out.push_str("</v></c>");
-                }
-                Value::Number(n) => {
-                    out.push_str(r#"<c r=""#);
-                    cell_name(out, c.row, c.col);
-                    push_style(out, style);
-                    let _ = write!(out, "><v>{n}</v></c>");
-                }
-                Value::Formula(formula, result) => {
-                    out.push_str(r#"<c r=""#);
-                    cell_name(out, c.row, c.col);
-                    push_style(out, style);
-                    // As rust_xlsxwriter: a result that does not read as a number is an
-                    // error value, a boolean or a text.
-                    let result: &str = if result.is_empty() { "0" } else { result };
-                    let (kind, result) = match result {
-                        _ if result.parse::<f64>().is_ok() => ("", result),
-                        "#DIV/0!" | "#N/A" | "#NAME?" | "#NULL!" | "#NUM!" | "#REF!"
-                        | "#VALUE!" | "#GETTING_DATA" => (r#" t="e""#, result),
-                        "TRUE" => (r#" t="b""#, "1"),
-                        "FALSE" => (r#" t="b""#, "0"),
-                        _ => (r#" t="str""#, result),
-                    };
-                    out.push_str(kind);
-                    out.push_str("><f>");
-                    escape_data(out, formula);
-                    out.push_str("</f><v>");
-                    escape_data(out, result);
-                    out.push_str("</v></c>");
-                }
-                Value::Blank => {
-                    if style > 0 {
-                        out.push_str(r#"<c r=""#);
-                        cell_name(out, c.row, c.col);
-                        let _ = write!(out, r#"" s="{style}"/>"#);
-                    }
-                }
-            }
-        }
-        out.push_str("</row>");
-    }
-}
-
 /// Closes a cell's reference (`"`) and adds its style, if any (` s="3"`).
 fn push_style(out: &mut String, style: u32) {
     out.push('"');
@@ -767,7 +853,7 @@ fn push_style(out: &mut String, style: u32) {
 
 /// `n / d` (`d` a power of two up to 256) in decimals, as Rust prints the double it is exactly:
 /// the decimals of the exact value, without trailing zeros.
-struct Fraction(u32, u32);
+struct Fraction(u64, u64);
 
 impl std::fmt::Display for Fraction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -775,7 +861,7 @@ impl std::fmt::Display for Fraction {
         let d = d.max(1);
         write!(f, "{}", n / d)?;
         // The remainder in units of 10^-8 (exact for d dividing 256).
-        let mut rest = u64::from(n % d) * 100_000_000 / u64::from(d);
+        let mut rest = (n % d) * 100_000_000 / d;
         if rest > 0 {
             let mut digits = 8;
             while rest % 10 == 0 {
@@ -931,6 +1017,21 @@ fn escape_text(out: &mut String, s: &str) {
 /// become `_xHHHH_`.
 fn escape_data(out: &mut String, s: &str) {
     escape(out, s, false);
+}
+
+/// An attribute's value as rust_xlsxwriter escapes it: `&`, `"`, `<`, `>` and a line feed
+/// become entities.
+fn escape_attribute(out: &mut String, s: &str) {
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' => out.push_str("&#xA;"),
+            _ => out.push(ch),
+        }
+    }
 }
 
 /// [`escape_text`] when `literals` (a literal `_xHHHH_` escaped), else [`escape_data`].
@@ -1123,7 +1224,7 @@ impl Book {
                 xf.get(i).map_or(&[], Vec::as_slice),
                 &mut strings,
                 &mut xml,
-            );
+            )?;
             sheets.push(pack(name, xml.as_bytes(), level)?);
         }
         let [first, second] = &self.sheets;
@@ -1217,7 +1318,7 @@ impl Streamed {
         }
         if let Some(sheet) = self.sheets.get_mut(index) {
             if index == self.packed.len() {
-                sheet.flush(row, &mut self.styles, &mut self.strings);
+                sheet.flush(row, &mut self.styles, &mut self.strings)?;
             }
         }
         Ok(())
@@ -1229,7 +1330,7 @@ impl Streamed {
         let Some(sheet) = self.sheets.get_mut(i) else {
             return Ok(());
         };
-        sheet.flush(u32::MAX, &mut self.styles, &mut self.strings);
+        sheet.flush(u32::MAX, &mut self.styles, &mut self.strings)?;
         // The head (dimension, pane, columns) is known only now. It goes into the room kept
         // for it in front of the rows (or, longer than that, in front of them, moving them
         // once), rather than both copied into a second buffer: the largest sheet at 100,000
@@ -1369,7 +1470,9 @@ fn styles_xml(styles: &[Look], out: &mut String) {
     if !formats.is_empty() {
         let _ = write!(out, r#"<numFmts count="{}">"#, formats.len());
         for (i, f) in formats.iter().enumerate() {
-            let _ = write!(out, r#"<numFmt numFmtId="{}" formatCode="{f}"/>"#, 164 + i);
+            let _ = write!(out, r#"<numFmt numFmtId="{}" formatCode=""#, 164 + i);
+            escape_attribute(out, f);
+            out.push_str(r#""/>"#);
         }
         out.push_str("</numFmts>");
     }
@@ -1755,8 +1858,12 @@ mod tests {
             Some("0.0000"),
             Some("yyyy-mm-dd"),
             Some("# ##0.00"),
+            // Quotes, `<`, `>` and `&` escaped in the attribute.
+            Some("0\" kr\""),
+            Some("[<0]-0;[>=1000]0 \"&\""),
         ]);
-        let size = proptest::sample::select(vec![None, Some(14), Some(16)]);
+        // 11 is rust_xlsxwriter's default size: no format of its own.
+        let size = proptest::sample::select(vec![None, Some(11), Some(14), Some(16)]);
         let fill = proptest::sample::select(vec![None, Some(0xFF_F2_CC), Some(0x12_34_56)]);
         (
             (any::<bool>(), any::<bool>(), size, num_format),
@@ -1818,8 +1925,10 @@ mod tests {
                     .prop_map(|(r, c, n, s)| Op::Number(r, c, n, s)),
                 (0..40u32, 0..30u16, formula(), result(), style())
                     .prop_map(|(r, c, f, v, s)| Op::Formula(r, c, f, v, s)),
-                (0..10u16, 1..256u16).prop_map(|(c, w)| Op::Width(c, w)),
-                (0..40u32, 2..28u32).prop_map(|(r, l)| Op::Height(r, l)),
+                // Widths above Excel's 255, which rust_xlsxwriter caps.
+                (0..10u16, 1..400u16).prop_map(|(c, w)| Op::Width(c, w)),
+                // One line is Excel's default height, a row without one.
+                (0..40u32, 1..28u32).prop_map(|(r, l)| Op::Height(r, l)),
             ],
         )
     }
@@ -1982,29 +2091,106 @@ mod tests {
         };
         assert_eq!(
             message(ws.write_number(31, 0, 1.0, None)),
-            "Kassaflöde: row 32 is already written out"
+            "Kassaflöde: rad 32 är redan utskriven"
         );
         assert_eq!(
             message(ws.write_string(5, 2, "x", Some(Style::Bold))),
-            "Kassaflöde: row 6 is already written out"
+            "Kassaflöde: rad 6 är redan utskriven"
         );
         assert!(ws.write_number(32, 0, 1.0, None).is_ok(), "row 33 is open");
         assert_eq!(
             message(ws.write_number(40, 27, f64::NAN, None)),
-            "Kassaflöde!AB41: NaN is not a spreadsheet number"
+            "Kassaflöde!AB41: NaN är inget tal ett kalkylblad kan visa"
         );
         assert_eq!(
             message(ws.write_number(40, 0, f64::NEG_INFINITY, None)),
-            "Kassaflöde!A41: -inf is not a spreadsheet number"
+            "Kassaflöde!A41: -inf är inget tal ett kalkylblad kan visa"
         );
         // A function rust_xlsxwriter would write with a prefix, outside a text in quotes.
         assert_eq!(
             message(ws.write_formula(40, 1, "ROUND(XLOOKUP(A1,B:B,C:C),0)", "1", None)),
-            "Kassaflöde!B41: the function XLOOKUP is not one this writer writes"
+            "Kassaflöde!B41: funktionen XLOOKUP skrivs inte: bara funktioner från Excel 2007"
         );
         assert!(ws
             .write_formula(40, 1, r#"IF(A1>0,"CONCAT(x)",ROUND(A1,0))"#, "x", None)
             .is_ok());
+        // rust_xlsxwriter's own refusals, located.
+        assert_eq!(
+            message(ws.write_string(40, 3, "å".repeat(32_768), None)),
+            "Kassaflöde!D41: en text på 32768 tecken, fler än de 32 767 en cell rymmer"
+        );
+        assert_eq!(
+            message(ws.write_number(1_048_576, 0, 1.0, None)),
+            "Kassaflöde!rad 1048577, kolumn 1: utanför bladet (högst 1 048 576 rader och 16 384 kolumner)"
+        );
+        assert_eq!(
+            message(ws.write_formula(40, 16_384, "1", "1", None)),
+            "Kassaflöde!rad 41, kolumn 16385: utanför bladet (högst 1 048 576 rader och 16 384 kolumner)"
+        );
+        let beyond_rows = "utanför bladet (högst 1 048 576 rader)";
+        let refused = [
+            (
+                ws.set_column_width(16_384, 10),
+                "Kassaflöde!kolumn 16385: utanför bladet (högst 16 384 kolumner)",
+            ),
+            (
+                ws.set_column_width(27, 0),
+                "Kassaflöde!AB: bredden 0 (en dold kolumn) skrivs inte",
+            ),
+            (
+                ws.set_row_height(40, 0),
+                "Kassaflöde!rad 41: höjden 0 (en dold rad) skrivs inte",
+            ),
+            (
+                ws.set_row_height(1_048_576, 30),
+                "Kassaflöde!rad 1048577, kolumn 1: utanför bladet (högst 1 048 576 rader och 16 384 kolumner)",
+            ),
+            (ws.set_freeze_rows(1_048_576), "Kassaflöde!rad 1048577: "),
+            (ws.set_repeat_row(1_048_576), "Kassaflöde!rad 1048577: "),
+        ];
+        for (result, said) in refused {
+            let said = if said.ends_with(": ") {
+                format!("{said}{beyond_rows}")
+            } else {
+                said.to_owned()
+            };
+            match result {
+                Err(XlsxError::ParameterError(m)) => assert_eq!(m, said),
+                other => panic!("{other:?}: {said}"),
+            }
+        }
+    }
+
+    /// A cell whose format the workbook does not know is an error naming the cell, not a cell
+    /// written without its format.
+    #[test]
+    fn a_cell_of_an_unknown_format_is_an_error() {
+        let mut sheet = Sheet::new("Fakturor", Page::Landscape);
+        sheet
+            .write_number(6, 1, 1.5, Some(Style::Bold))
+            .expect("a number");
+        let mut out = String::new();
+        let made = sheet.xml(true, &[0], &mut Strings::default(), &mut out);
+        match made {
+            Err(XlsxError::ParameterError(m)) => {
+                assert_eq!(m, "Fakturor!B7: formatet 1 saknas i arbetsboken");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A width above Excel's 255 characters is 255, as rust_xlsxwriter caps it (1,790 pixels).
+    #[test]
+    fn a_width_above_255_is_capped_at_255() {
+        let mut sheet = Sheet::new("Fakturor", Page::Landscape);
+        sheet.set_column_width(2, 302).expect("a width");
+        sheet.set_column_width(3, 255).expect("a width");
+        let mut out = String::new();
+        sheet.head_xml(true, &mut out);
+        assert!(
+            out.contains(r#"<col min="3" max="4" width="255.7109375" customWidth="1"/>"#),
+            "{out}"
+        );
     }
 
     /// A part of many megabytes is deflated as the zip crate deflates it (flate2's writer with
