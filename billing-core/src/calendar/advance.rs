@@ -118,7 +118,7 @@ pub(crate) fn lines_due(
             .filter_map(|p| billed.get(p.as_str()).map(|b| (p, b)))
             .collect();
     }
-    for (m, &place) in members.memberships().iter().zip(members.places()) {
+    for m in members.memberships() {
         let billed_before = billed.get(m.party().as_str());
         let member_days = member_days(m, previous);
         if correct && (member_days.total() > 0 || billed_before.is_some()) {
@@ -142,7 +142,7 @@ pub(crate) fn lines_due(
                         explain,
                         shared: &shared,
                     };
-                    match correction_line(&ctx, (m, place), users, billed_before) {
+                    match correction_line(&ctx, m, users, billed_before) {
                         Ok(line) => out.push(line),
                         Err(e) => problems.push(e),
                     }
@@ -170,7 +170,7 @@ pub(crate) fn lines_due(
                 explain,
                 shared: &shared,
             };
-            match advance_line(&ctx, (m, place), users) {
+            match advance_line(&ctx, m, users) {
                 Ok(Some(line)) => out.push(line),
                 Ok(None) => {}
                 Err(e) => problems.push(e),
@@ -219,12 +219,12 @@ pub fn bill_dates(
 /// The advance of `m` for the period of `ctx`: n(s) · h · Σ m(d) / |P|, or `None` when zero.
 fn advance_line(
     ctx: &Ctx<'_>,
-    (m, place): (&Membership, usize),
+    m: &Membership,
     users: Users<'_>,
 ) -> Result<Option<FeeLine>, CalendarError> {
     let party = m.party();
     let start = ctx.period.start();
-    let n = users.users_on_at((place, party), start);
+    let n = users.users_on_at((m.place(), party), start);
     let days = member_days(m, ctx.period);
     if n == 0 || days.total() == 0 {
         return Ok(None);

@@ -34,11 +34,11 @@ pub(crate) struct Billed {
 /// The correction line of `m` for the period of `ctx`.
 pub(crate) fn correction_line(
     ctx: &Ctx<'_>,
-    (m, place): (&Membership, usize),
+    m: &Membership,
     users: Users<'_>,
     billed: Option<&Billed>,
 ) -> Result<FeeLine, CalendarError> {
-    let party = m.party();
+    let (party, place) = (m.party(), m.place());
     let period = ctx.period;
     let mut steps = ctx.steps();
     steps.push(|| {

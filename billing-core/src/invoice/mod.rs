@@ -897,4 +897,32 @@ mod tests {
         assert_eq!(numbered.ocr.as_deref(), Some("123456789023"));
         assert_eq!(numbered.due_date, day(2011, 7, 31));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// The galloping search finds what a plain binary search of all the parties finds, from
+        /// every starting place (before, at, after the party, and past the end), for ids
+        /// present and absent.
+        #[test]
+        fn find_from_agrees_with_a_binary_search(
+            ids in proptest::collection::btree_set("[a-d]{1,3}", 0..60),
+            absent in proptest::collection::vec("[a-e]{1,4}", 0..8),
+        ) {
+            let parties: Vec<Party> = ids.iter().map(|id| Party::new(pid(id), "P")).collect();
+            let probes = ids.iter().chain(&absent).map(|id| pid(id));
+            for party in probes {
+                let expected = parties.binary_search_by(|p| p.id.cmp(&party)).ok();
+                for hint in 0..=parties.len() + 1 {
+                    proptest::prop_assert_eq!(
+                        find_from(&parties, hint, &party),
+                        expected,
+                        "{} from {}",
+                        party,
+                        hint
+                    );
+                }
+            }
+        }
+    }
 }

@@ -57,13 +57,13 @@ impl Members {
     ) -> Result<&Membership, CalendarProblems> {
         let party = &request.party;
         let joining = request.joining;
-        if self.known.binary_search(party).is_err() {
+        let Ok(place) = self.known.binary_search(party) else {
             return Err(CalendarError::UnknownParty {
                 party: party.clone(),
                 what: "entry request".to_owned(),
             }
             .into());
-        }
+        };
         if self.index(party).is_some() {
             return Err(CalendarError::AlreadyMember {
                 party: party.clone(),
@@ -125,6 +125,7 @@ impl Members {
             }),
             notice: None,
             last_day: None,
+            place,
         };
         let at = self.list.partition_point(|m| m.party < *party);
         self.list.insert(at, membership);
@@ -132,8 +133,6 @@ impl Members {
             *place += 1;
         }
         self.places.insert(party.clone(), at);
-        let place = self.known.binary_search(party).unwrap_or(usize::MAX);
-        self.in_agreement.insert(at, place);
         Ok(&self.list[at])
     }
 }

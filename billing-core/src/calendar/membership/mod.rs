@@ -26,7 +26,10 @@ pub struct FirstYear {
 }
 
 /// One party's membership: from its first day to its last day, both included.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Two memberships are equal, and print, by these days alone: the place of the party among the
+/// agreement's parties (set by [`Members`]) says where to look for it, not what it is.
+#[derive(Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Membership {
     party: PartyId,
@@ -34,6 +37,47 @@ pub struct Membership {
     first_year: Option<FirstYear>,
     notice: Option<NaiveDate>,
     last_day: Option<NaiveDate>,
+    /// The party's place among the agreement's parties, where the register looks for its users
+    /// first (`usize::MAX` until [`Members`] sets it; a wrong place only costs a look-up by id).
+    /// Kept in the membership itself, not in a list beside [`Members`]' own, so that the two
+    /// can never get out of step (issue 12).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    place: usize,
+}
+
+impl PartialEq for Membership {
+    fn eq(&self, other: &Membership) -> bool {
+        let Membership {
+            party,
+            from,
+            first_year,
+            notice,
+            last_day,
+            place: _,
+        } = self;
+        (party, from, first_year, notice, last_day)
+            == (
+                &other.party,
+                &other.from,
+                &other.first_year,
+                &other.notice,
+                &other.last_day,
+            )
+    }
+}
+
+impl Eq for Membership {}
+
+impl std::fmt::Debug for Membership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Membership")
+            .field("party", &self.party)
+            .field("from", &self.from)
+            .field("first_year", &self.first_year)
+            .field("notice", &self.notice)
+            .field("last_day", &self.last_day)
+            .finish()
+    }
 }
 
 impl Membership {
@@ -45,12 +89,19 @@ impl Membership {
             first_year: None,
             notice: None,
             last_day: None,
+            place: usize::MAX,
         }
     }
 
     /// The party.
     pub fn party(&self) -> &PartyId {
         &self.party
+    }
+
+    /// The party's place among the agreement's parties, for [`crate::calendar::register`]'s
+    /// look-up by place (`usize::MAX` when not known).
+    pub(crate) fn place(&self) -> usize {
+        self.place
     }
 
     /// The first day of membership.
@@ -99,10 +150,6 @@ pub struct Members {
     /// ids some 17 times per look-up at 100,000 parties (issue 12).
     #[cfg_attr(feature = "serde", serde(skip))]
     places: FxHashMap<PartyId, usize>,
-    /// Each membership's party's place among the agreement's parties (`known`), in the order of
-    /// `list`.
-    #[cfg_attr(feature = "serde", serde(skip))]
-    in_agreement: Vec<usize>,
 }
 
 impl std::fmt::Debug for Members {
@@ -126,6 +173,9 @@ impl Members {
     ) -> Result<Members, CalendarProblems> {
         let mut problems = Vec::new();
         list.sort_by(|a, b| a.party.cmp(&b.party));
+        for m in &mut list {
+            m.place = agreement.place(&m.party).unwrap_or(usize::MAX);
+        }
         for m in &list {
             if !agreement.contains(&m.party) {
                 problems.push(CalendarError::UnknownParty {
@@ -147,10 +197,6 @@ impl Members {
             });
         }
         let known = agreement.parties().iter().map(|p| p.id.clone()).collect();
-        let in_agreement = list
-            .iter()
-            .map(|m| agreement.place(&m.party).unwrap_or(usize::MAX))
-            .collect();
         let places = list
             .iter()
             .enumerate()
@@ -161,7 +207,6 @@ impl Members {
                 list,
                 known,
                 places,
-                in_agreement,
             },
             problems,
         )
@@ -170,12 +215,6 @@ impl Members {
     /// The memberships, ordered by party id.
     pub fn memberships(&self) -> &[Membership] {
         &self.list
-    }
-
-    /// The place of each membership's party among the agreement's parties, in the order of
-    /// [`Members::memberships`].
-    pub(crate) fn places(&self) -> &[usize] {
-        &self.in_agreement
     }
 
     /// The membership of `party`.
@@ -204,6 +243,8 @@ mod tests {
     use crate::agreement::Party;
     use crate::money::Money;
     use crate::pool::Key;
+    use chrono::Datelike;
+    use std::collections::BTreeMap;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -288,6 +329,132 @@ mod tests {
             .give_notice(&pid("p09"), day(2012, 2, 29), &rule)
             .unwrap_err();
         assert!(matches!(unknown, CalendarError::UnknownParty { .. }));
+    }
+
+    /// Checks `members` against the plain `model`, the memberships expected by party: each
+    /// party of `agreement` has the model's membership or none, under its own id, and each
+    /// membership knows its party's place among the agreement's parties.
+    fn agrees(members: &Members, agreement: &Agreement, model: &BTreeMap<PartyId, Membership>) {
+        let expected: Vec<&Membership> = model.values().collect();
+        let actual: Vec<&Membership> = members.memberships().iter().collect();
+        assert_eq!(actual, expected);
+        for party in agreement.parties() {
+            let got = members.get(&party.id);
+            assert_eq!(got, model.get(&party.id), "membership of {}", party.id);
+            if let Some(m) = got {
+                assert_eq!(m.party(), &party.id);
+                assert_eq!(Some(m.place()), agreement.place(&party.id), "{}", party.id);
+            }
+        }
+        assert_eq!(members.get(&pid("not-a-party")), None);
+    }
+
+    /// A first-year membership as [`Members::admit`] gives it under the default rule.
+    fn joined(party: &PartyId, joining: NaiveDate) -> Membership {
+        Membership {
+            first_year: Some(FirstYear {
+                multiplier: Decimal::TWO,
+                until: joining.with_year(joining.year() + 1).unwrap(),
+            }),
+            ..Membership::founding(party.clone(), joining)
+        }
+    }
+
+    /// Admits `party` on `joining` with the approval of every member on that day.
+    fn admit_all_approving(members: &mut Members, party: &PartyId, joining: NaiveDate) {
+        let request = EntryRequest {
+            party: party.clone(),
+            joining,
+            approvals: members.members_on(joining).cloned().collect(),
+        };
+        let m = members.admit(&request, &EntryRule::default()).unwrap();
+        assert_eq!(m.party(), party);
+    }
+
+    #[test]
+    fn a_joiner_that_sorts_first_or_in_the_middle_takes_its_place() {
+        let ids = ["p00", "p01", "p02", "p02a", "p03"].map(pid);
+        let agreement =
+            Agreement::new(ids.iter().map(|id| Party::new(id.clone(), "P")).collect()).unwrap();
+        let founding: BTreeMap<PartyId, Membership> = [&ids[1], &ids[2], &ids[4]]
+            .map(|id| {
+                (
+                    id.clone(),
+                    Membership::founding(id.clone(), day(2010, 1, 1)),
+                )
+            })
+            .into();
+        for joiner in [&ids[0], &ids[3]] {
+            let mut members = Members::new(founding.values().cloned().collect(), &agreement)
+                .expect("founding members");
+            let mut model = founding.clone();
+            admit_all_approving(&mut members, joiner, day(2011, 4, 1));
+            model.insert(joiner.clone(), joined(joiner, day(2011, 4, 1)));
+            agrees(&members, &agreement, &model);
+            // Notice reaches the party named, and only it: the joiner, then the one after it.
+            for (party, notice) in [(joiner, day(2012, 5, 15)), (&ids[4], day(2011, 5, 15))] {
+                members
+                    .give_notice(party, notice, &ExitRule::default())
+                    .unwrap();
+                let m = model.get_mut(party).unwrap();
+                m.notice = Some(notice);
+                m.last_day = Some(notice.with_year(notice.year() + 1).unwrap());
+                agrees(&members, &agreement, &model);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Any founding members, the other parties joining one by one in any order (so a
+        /// joiner's id sorts anywhere among the members), and notices in any order: after each
+        /// step every party has exactly the membership a plain model expects.
+        #[test]
+        fn joins_and_notices_in_any_order_agree_with_a_model(
+            n in 1usize..14,
+            founding in proptest::collection::vec(proptest::bool::ANY, 14),
+            order in proptest::collection::vec(0u32..1000, 14),
+            notices in proptest::collection::vec(proptest::option::of(0u32..1000), 14),
+        ) {
+            // Ids whose order differs from their numbers' ("p10" sorts before "p2").
+            let ids: Vec<PartyId> = (0..n).map(|i| pid(&format!("p{i}"))).collect();
+            let agreement =
+                Agreement::new(ids.iter().map(|id| Party::new(id.clone(), "P")).collect())
+                    .unwrap();
+            // At least one founding member, to approve the first joiner.
+            let is_founding = |i: usize| i == 0 || founding[i];
+            let mut model: BTreeMap<PartyId, Membership> = ids
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| is_founding(i))
+                .map(|(_, id)| (id.clone(), Membership::founding(id.clone(), day(2010, 1, 1))))
+                .collect();
+            let mut members =
+                Members::new(model.values().cloned().collect(), &agreement).unwrap();
+            agrees(&members, &agreement, &model);
+            let mut joiners: Vec<usize> = (0..n).filter(|&i| !is_founding(i)).collect();
+            joiners.sort_by_key(|&i| (order[i], i));
+            for (k, &i) in joiners.iter().enumerate() {
+                let joining = day(2011, 1, 1) + chrono::Days::new(k as u64);
+                admit_all_approving(&mut members, &ids[i], joining);
+                model.insert(ids[i].clone(), joined(&ids[i], joining));
+                agrees(&members, &agreement, &model);
+            }
+            let mut leavers: Vec<(u32, usize)> =
+                (0..n).filter_map(|i| notices[i].map(|o| (o, i))).collect();
+            leavers.sort_unstable();
+            for (offset, i) in leavers {
+                let notice = day(2012, 1, 1) + chrono::Days::new(u64::from(offset));
+                members
+                    .give_notice(&ids[i], notice, &ExitRule::default())
+                    .unwrap();
+                let m = model.get_mut(&ids[i]).unwrap();
+                m.notice = Some(notice);
+                m.last_day = Some(notice.checked_add_months(chrono::Months::new(12)).unwrap());
+                agrees(&members, &agreement, &model);
+            }
+        }
     }
 
     #[test]
