@@ -3207,11 +3207,12 @@ impl Sheets<'_> {
                     }
                 }
             }
-            let (Some(id), Some(name), Some(limit), Some(_)) = (id, name, limit, &members_text)
-            else {
+            let (Some(id), Some(name), Some(_)) = (id, name, &members_text) else {
                 continue;
             };
-            let mut limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            // An unreadable limit (already said) stands in as no limit: the members are still
+            // checked, and the load is refused, so the stand-in is never computed with.
+            let mut limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
             let mut administrator = administrator;
             if !unread.is_empty() {
                 if members.is_empty() {

@@ -1477,6 +1477,23 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!D3: due must be a date (YYYY-MM-DD), found \"2012-13-01\"",
             ],
         ),
+        // An unreadable member limit dropped its cooperation: its other errors went unsaid.
+        (
+            "cooperation-unreadable-limit-twice-named-stranger-administrator",
+            Form::Xlsx,
+            "ikomet-fee-review",
+            |t| {
+                drop_row(t, "Settings", 4); // transactions_file: not written here
+                set(t, "Cooperations", "C2", "0834, 0840, 0885, 0840");
+                set(t, "Cooperations", "D2", "tre");
+                set(t, "Cooperations", "E2", "0880");
+            },
+            &[
+                "Cooperations!D2: member_limit must be a whole number of at least 1, found \"tre\"",
+                "Cooperations!C2: cooperation ikomet-1: member 0840 is named more than once",
+                "Cooperations!E2: cooperation ikomet-1: the administrator's party 0880 is not a member, found \"0880\"",
+            ],
+        ),
         (
             "cooperation-twice-named-too-many-stranger-administrator",
             Form::Xlsx,
