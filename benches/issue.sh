@@ -14,8 +14,8 @@
 # Prints wall time, CPU time and peak memory (/usr/bin/time -v): the machine is shared, CPU
 # time is the steadier figure. ONE_CORE=1 runs on one core (taskset -c 0): no parallel writing.
 # COMPARE=path: after the timed `issue --through`, the same run with the build at path (e.g.
-# main's) into a second register and folder, untimed, and `diff -r` of the issued folders:
-# the bench fails unless every file is byte-identical.
+# main's) into a second register and folder, untimed, `diff -r` of the issued folders and the
+# registers' rows compared (sqlite3): the bench fails unless every file and row is the same.
 # BR=path measures another build of billing-report (e.g. an older one, with ONE_BY_ONE=1).
 # BENCH_DIR=folder: where the copy of the input, the register and the 40 issued folders (about
 # 30,000 files, 850 MB) are written, default /tmp. File creation is slow where many files were
@@ -105,9 +105,19 @@ if [ -z "${ONE_BY_ONE:-}" ]; then
     same=yes
     diff -r "$cmp/out" "$work/out" >/dev/null || same=
     [ -n "$same" ] || diff -rq "$cmp/out" "$work/out" | head
+    # The registers row by row (where a folder was staged is a path of the run: only the date
+    # and state of each publication are compared).
+    rows() {
+      sqlite3 "$1" "SELECT * FROM series; SELECT * FROM invoices; SELECT * FROM fee_lines;
+        SELECT * FROM issue_dates; SELECT * FROM meta; SELECT * FROM credits;
+        SELECT date, published FROM publications ORDER BY date;"
+    }
+    same_register=yes
+    [ "$(rows "$reg")" = "$(rows "$cmp/register.sqlite")" ] || same_register=
     rm -rf "$work" "$cmp"
     [ -n "$same" ] || { echo "the issued folders differ from those of $COMPARE"; exit 1; }
-    echo "the $issued issued folders are byte-identical to those of $COMPARE"
+    [ -n "$same_register" ] || { echo "the register differs from that of $COMPARE"; exit 1; }
+    echo "the $issued issued folders and the register are byte-identical to those of $COMPARE"
     exit 0
   fi
   rm -rf "$work"
