@@ -780,8 +780,11 @@ struct Due {
     /// The invoices numbered as the register is expected to number them, and every file of
     /// the date rendered with them, in memory: written only if the register, numbering the
     /// invoices once the date before is committed, gives exactly these.
-    ahead: Option<(Vec<billing_core::invoice::Invoice>, Vec<(String, Vec<u8>)>)>,
+    ahead: Option<(Vec<billing_core::invoice::Invoice>, Files)>,
 }
+
+/// Rendered files in memory: path in the folder, and bytes.
+type Files = Vec<(String, Vec<u8>)>;
 
 impl Engine<'_> {
     /// The invoices due on `date`, computed and checked (and rendered ahead, see
