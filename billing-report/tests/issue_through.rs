@@ -226,8 +226,7 @@ fn a_through_run_holds_the_register_between_its_dates() {
 fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
     let dates = SOCIAL_EMERGENCY_MONTHS;
     let t = tmp();
-    let clean = issuing_copy("social-emergency-8", &t.path().join("clean"));
-    cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
+    let clean = issued_through(&t.path().join("clean"));
     let clean_out = t.path().join("clean/out");
     assert_eq!(issued_folders(&clean_out), dates);
     for nth in [3, 6] {
@@ -247,13 +246,7 @@ fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
             .collect();
         assert_eq!(waiting, [dates[nth - 1]], "{step}");
         cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
-        assert_eq!(issued_folders(&out), dates, "{step}");
-        assert_same_files(&clean_out, &out, &step);
-        assert_eq!(
-            register_content(&register_of(&input)),
-            register_content(&register_of(&clean)),
-            "{step}: the same register"
-        );
+        assert_as_never_killed(&clean, &input, &step);
     }
 }
 
@@ -278,9 +271,7 @@ fn invoice_dates(register: &Path) -> Vec<String> {
 fn a_kill_while_a_date_is_rendered_ahead_leaves_nothing_of_it() {
     let dates = SOCIAL_EMERGENCY_MONTHS;
     let t = tmp();
-    let clean = issuing_copy("social-emergency-8", &t.path().join("clean"));
-    cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
-    let clean_out = t.path().join("clean/out");
+    let clean = issued_through(&t.path().join("clean"));
     for nth in [1, 4] {
         let dir = t.path().join(format!("killed-{nth}"));
         let input = issuing_copy("social-emergency-8", &dir);
@@ -313,13 +304,7 @@ fn a_kill_while_a_date_is_rendered_ahead_leaves_nothing_of_it() {
             "{step}: recorded {recorded:?}"
         );
         cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
-        assert_eq!(issued_folders(&out), dates, "{step}");
-        assert_same_files(&clean_out, &out, &step);
-        assert_eq!(
-            register_content(&register_of(&input)),
-            register_content(&register_of(&clean)),
-            "{step}: the same register"
-        );
+        assert_as_never_killed(&clean, &input, &step);
     }
 }
 
@@ -330,8 +315,7 @@ fn a_kill_while_a_date_is_rendered_ahead_leaves_nothing_of_it() {
 #[test]
 fn a_date_rendered_ahead_with_other_numbers_is_rendered_again() {
     let t = tmp();
-    let clean = issuing_copy("social-emergency-8", &t.path().join("clean"));
-    cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
+    let clean = issued_through(&t.path().join("clean"));
     let input = issuing_copy("social-emergency-8", &t.path().join("guessed"));
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
         .args(["issue", s(&input), "--through", "2017-12-01"])
@@ -339,12 +323,25 @@ fn a_date_rendered_ahead_with_other_numbers_is_rendered_again() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{run:?}");
-    let out = t.path().join("guessed/out");
-    assert_eq!(issued_folders(&out), SOCIAL_EMERGENCY_MONTHS);
-    assert_same_files(&t.path().join("clean/out"), &out, "number-ahead");
+    assert_as_never_killed(&clean, &input, "number-ahead");
+}
+
+/// social-emergency-8 issued through 2017-12-01 in `dir`, in one run never killed: its input.
+fn issued_through(dir: &Path) -> PathBuf {
+    let clean = issuing_copy("social-emergency-8", dir);
+    cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
+    clean
+}
+
+/// `input`'s folders (every date through 2017-12-01) and register are those of `clean`, issued
+/// by [`issued_through`]: the same files, byte for byte, and the same rows.
+fn assert_as_never_killed(clean: &Path, input: &Path, what: &str) {
+    let out = input.with_file_name("out");
+    assert_eq!(issued_folders(&out), SOCIAL_EMERGENCY_MONTHS, "{what}");
+    assert_same_files(&clean.with_file_name("out"), &out, what);
     assert_eq!(
-        register_content(&register_of(&input)),
-        register_content(&register_of(&clean)),
-        "the same register"
+        register_content(&register_of(input)),
+        register_content(&register_of(clean)),
+        "{what}: the same register"
     );
 }
