@@ -65,7 +65,8 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
 /// computes any number of dates (`issue --through` issues many dates from one reading).
 pub struct Prepared<'a> {
     input: &'a Input,
-    model: engine::Model,
+    /// The model, checked, or with the problems that stop every date.
+    model: Result<engine::CheckedModel, (engine::Model, Vec<engine::Problem>)>,
     /// Problems of the transactions file, reported by every date computed.
     problems: Vec<Problem>,
 }
@@ -88,7 +89,23 @@ pub fn prepare_with(
         .any(|c| c.fee.is_some() && !c.covers.is_empty());
     let mut problems = Vec::new();
     let (priced, counts) = transactions(input, need_counts, &mut problems);
-    let model = crate::model::model_with(input, registrations, priced, counts);
+    // The model `load` checked, when it did: its register is checked again by itself (it was
+    // taken out of the model), its transactions and invoice options (which the check does not
+    // read) set from the input as it is now.
+    let model = match input.checked_model() {
+        Some(checked) => {
+            let mut checked = checked.clone();
+            checked.set_transactions(priced, counts);
+            checked.set_invoice_options(crate::model::options(input));
+            checked.with_registrations(registrations)
+        }
+        None => engine::CheckedModel::new(crate::model::model_with(
+            input,
+            registrations,
+            priced,
+            counts,
+        )),
+    };
     Prepared {
         input,
         model,
@@ -99,7 +116,10 @@ pub fn prepare_with(
 impl Prepared<'_> {
     /// Every date on which the model bills something, as [`billing_dates`].
     pub fn billing_dates(&self) -> Vec<NaiveDate> {
-        engine::billing_dates(&self.model)
+        engine::billing_dates(match &self.model {
+            Ok(checked) => checked.model(),
+            Err((model, _)) => model,
+        })
     }
 
     /// Computes the invoices due on `date`, as [`compute`] does.
@@ -116,7 +136,10 @@ impl Prepared<'_> {
     pub fn stepper(&self, history: &History) -> Stepper<'_> {
         Stepper {
             input: self.input,
-            engine: engine::Engine::new(&self.model, history),
+            engine: match &self.model {
+                Ok(checked) => Ok(engine::Engine::checked(checked, history)),
+                Err((_, problems)) => Err(problems.clone()),
+            },
             problems: &self.problems,
         }
     }

@@ -21,6 +21,8 @@ use billing_core::{
     Pool, PoolBuilder, Population, Sourced, Threshold, ThresholdTable,
 };
 
+use billing_core::engine;
+
 use crate::document::Language;
 use crate::input::{read_source, same_name, CellRef, Problem, Problems, Severity, Source, Table};
 
@@ -675,6 +677,20 @@ pub struct Input {
     pub places: BTreeMap<String, SheetPlace>,
     /// The cell of each setting's value (`issuer` → `Settings!B3`).
     pub setting_cells: BTreeMap<&'static str, String>,
+    /// The agreement model of this input as `load` checked it, without the user register
+    /// (kept in `registrations`) or the transactions (read when computing): computing starts
+    /// from it rather than checking the model again (see [`Input::checked_model`]), so that a
+    /// field of the model changed after `load` is not seen by it, except the register and the
+    /// invoice options (organisation numbers), which computing takes from the input.
+    checked: Option<engine::CheckedModel>,
+}
+
+impl Input {
+    /// The agreement model of this input as [`load`] checked it, without the user register or
+    /// the transactions; none for an input that was not checked.
+    pub fn checked_model(&self) -> Option<&engine::CheckedModel> {
+        self.checked.as_ref()
+    }
 }
 
 /// Where a sheet was read: its file and the column letters of each known column.
@@ -712,14 +728,25 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     // register is lent to the model and taken back, not copied (millions of rows).
     if let Some(mut read) = read {
         let registrations = std::mem::take(&mut read.input.registrations);
-        let mut model =
-            crate::model::model_with(&read.input, registrations, Vec::new(), Vec::new());
+        let model = crate::model::model_with(&read.input, registrations, Vec::new(), Vec::new());
         // The memberships are checked only when every value they are made of could be read.
-        use billing_core::engine;
+        // A model that passes the whole check is kept, proven checked, for computing.
         let core = if read.memberships_read {
-            engine::check(&model)
+            match engine::CheckedModel::new(model) {
+                Ok(mut checked) => {
+                    read.input.registrations = checked.take_registrations();
+                    read.input.checked = Some(checked);
+                    Vec::new()
+                }
+                Err((model, problems)) => {
+                    read.input.registrations = model.registrations;
+                    problems
+                }
+            }
         } else if read.unread_ids.is_empty() {
-            engine::check_except_memberships(&model)
+            let problems = engine::check_except_memberships(&model);
+            read.input.registrations = model.registrations;
+            problems
         } else {
             // Some parties' ids could not be read (said at their cells): the parties named
             // elsewhere that are unknown are learnt first, then those that may be one of the
@@ -738,7 +765,9 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
             let muted = may_be_unread(&read.unread_ids, &named);
             problems
                 .drop_unknown_parties(|id| PartyId::new(id).is_ok_and(|id| muted.contains(&id)));
-            engine::check_with_unread_parties(&model, &|id| muted.contains(id))
+            let problems = engine::check_with_unread_parties(&model, &|id| muted.contains(id));
+            read.input.registrations = model.registrations;
+            problems
         };
         for p in core {
             // A start that could not be read (said at its cell) is none in the model: that the
@@ -759,7 +788,6 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
                 problems.push(p);
             }
         }
-        read.input.registrations = std::mem::take(&mut model.registrations);
         // The register is used when one is given, and user counts beside it would be left out
         // without a word: an error at the first count.
         if let (false, Some(c)) = (
@@ -1355,6 +1383,7 @@ impl<'a> Sheets<'a> {
                 scenarios,
                 places,
                 setting_cells,
+                checked: None,
             },
             complete,
             start_read,
