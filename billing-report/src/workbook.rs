@@ -2262,7 +2262,6 @@ impl<'a> Sheets<'a> {
     ) -> (Option<Agreement>, BTreeMap<PartyId, PartyInfo>, PartiesRead) {
         let mut list = Vec::new();
         let mut info = BTreeMap::new();
-        let mut places: BTreeMap<PartyId, String> = BTreeMap::new();
         let mut read = PartiesRead {
             every_party: true,
             every_term: true,
@@ -2281,7 +2280,9 @@ impl<'a> Sheets<'a> {
                 read.unread_ids.push(Some(id));
                 continue;
             };
-            if let Some(first) = places.get(&id) {
+            // The first row of the id is the one its information was read from (every row
+            // read is kept there, none is dropped after this point).
+            if let Some(first) = info.get(&id).map(|i: &PartyInfo| &i.place) {
                 problems.push(r.cell("id").problem(
                     Severity::Error,
                     format!("the party id is used twice (first at {first})"),
@@ -2291,7 +2292,6 @@ impl<'a> Sheets<'a> {
                 read.every_term = false;
                 continue;
             }
-            places.insert(id.clone(), r.cell("id").source().to_string());
             let name = r
                 .required_text("name", "name", problems)
                 .unwrap_or_default();
@@ -2401,7 +2401,7 @@ impl<'a> Sheets<'a> {
                     approved_by,
                     notice_given,
                     roles,
-                    place: r.cell("id").source().to_string(),
+                    place: r.cell("id").source().as_str().to_owned(),
                     cells: r.cells(),
                 },
             );
@@ -3660,8 +3660,15 @@ impl<'a> RowReader<'a> {
     /// The cell of each of the sheet's known columns in this row, by column name.
     fn cells(&self) -> BTreeMap<&'static str, String> {
         self.columns
-            .keys()
-            .map(|c| (*c, self.cell(c).source().to_string()))
+            .iter()
+            .map(|(c, column)| {
+                let cell = CellRef {
+                    table: self.table,
+                    row: self.row,
+                    column: *column,
+                };
+                (*c, cell.source().as_str().to_owned())
+            })
             .collect()
     }
 
