@@ -20,7 +20,7 @@ use crate::transactions::price;
 use crate::transactions::reader::{read_file, Catalog, ReadOptions, Transactions};
 
 use crate::input::{Problem, Severity};
-use crate::workbook::Input;
+use crate::workbook::{Input, TakenModel};
 
 /// What was issued before: the register's record, the input corrections are computed against.
 pub use billing_core::engine::History;
@@ -73,15 +73,23 @@ pub struct Prepared<'a> {
 
 /// Reads and prices the transactions of `input` and makes its agreement model.
 pub fn prepare(input: &Input) -> Prepared<'_> {
-    prepare_with(input, input.registrations.clone())
+    prepare_with(
+        input,
+        TakenModel {
+            registrations: input.registrations.clone(),
+            checked: input.checked_model().cloned(),
+        },
+    )
 }
 
-/// As [`prepare`], with the user register moved in rather than copied (taken out of the input
-/// by the caller: at 2,000,000 registrations a copy is about 270 MB).
-pub fn prepare_with(
-    input: &Input,
-    registrations: Vec<billing_core::calendar::Registration>,
-) -> Prepared<'_> {
+/// As [`prepare`], with the user register and the checked model moved in rather than copied
+/// (taken out of the input by the caller with [`Input::take_model`]: at 2,000,000
+/// registrations a copy is about 270 MB).
+pub fn prepare_with(input: &Input, taken: TakenModel) -> Prepared<'_> {
+    let TakenModel {
+        registrations,
+        checked,
+    } = taken;
     // Counts per day are only needed for a fee review: a long file's day counts are large.
     let need_counts = input
         .cooperations
@@ -92,9 +100,8 @@ pub fn prepare_with(
     // The model `load` checked, when it did: its register is checked again by itself (it was
     // taken out of the model), its transactions and invoice options (which the check does not
     // read) set from the input as it is now.
-    let model = match input.checked_model() {
-        Some(checked) => {
-            let mut checked = checked.clone();
+    let model = match checked {
+        Some(mut checked) => {
             checked.set_transactions(priced, counts);
             checked.set_invoice_options(crate::model::options(input));
             checked.with_registrations(registrations)
