@@ -2421,7 +2421,7 @@ impl<'a> Sheets<'a> {
                     approved_by,
                     notice_given,
                     roles,
-                    place: r.cell("id").source().as_str().to_owned(),
+                    place: r.cell("id").source_text(),
                     cells: r.cells(),
                 },
             );
@@ -3687,7 +3687,7 @@ impl<'a> RowReader<'a> {
                     row: self.row,
                     column: *column,
                 };
-                (*c, cell.source().as_str().to_owned())
+                (*c, cell.source_text())
             })
             .collect()
     }
