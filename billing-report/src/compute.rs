@@ -66,7 +66,7 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
 pub struct Prepared<'a> {
     input: &'a Input,
     /// The model, checked, or with the problems that stop every date.
-    model: Result<engine::CheckedModel, (engine::Model, Vec<engine::Problem>)>,
+    model: Result<engine::CheckedModel, (Box<engine::Model>, Vec<engine::Problem>)>,
     /// Problems of the transactions file, reported by every date computed.
     problems: Vec<Problem>,
 }

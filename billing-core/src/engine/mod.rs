@@ -898,13 +898,14 @@ impl CheckedModel {
     /// Checks `model` as [`check`] does.
     ///
     /// # Errors
-    /// The model given back, with the problems of [`check`], when there is any.
-    pub fn new(model: Model) -> Result<CheckedModel, (Model, Vec<Problem>)> {
+    /// The model given back (boxed: it is large), with the problems of [`check`], when there
+    /// is any.
+    pub fn new(model: Model) -> Result<CheckedModel, (Box<Model>, Vec<Problem>)> {
         let (problems, members) = check_model(&model, true, &|_| false);
         if problems.is_empty() {
             Ok(CheckedModel { model, members })
         } else {
-            Err((model, problems))
+            Err((Box::new(model), problems))
         }
     }
 
@@ -944,14 +945,14 @@ impl CheckedModel {
     pub fn with_registrations(
         mut self,
         registrations: Vec<crate::calendar::Registration>,
-    ) -> Result<CheckedModel, (Model, Vec<Problem>)> {
+    ) -> Result<CheckedModel, (Box<Model>, Vec<Problem>)> {
         self.model.registrations = registrations;
         let mut problems = Vec::new();
         check_registrations(&self.model, &|_| false, &mut problems);
         if problems.is_empty() {
             Ok(self)
         } else {
-            Err((self.model, problems))
+            Err((Box::new(self.model), problems))
         }
     }
 }
