@@ -1039,6 +1039,13 @@ fn escape_attribute(out: &mut String, s: &str) {
 /// [`escape_text`] when `literals` (a literal `_xHHHH_` escaped), else [`escape_data`].
 fn escape(out: &mut String, s: &str, literals: bool) {
     let bytes = s.as_bytes();
+    // Most texts (names, words, numbers) hold none of the characters below: copied at once,
+    // without decoding them character by character. 0xEF starts U+FFFE and U+FFFF in UTF-8.
+    let plain = |b: &u8| !matches!(*b, b'&' | b'<' | b'>' | b'_' | 0xEF | 0..=0x08 | 0x0B..=0x1F);
+    if bytes.iter().all(plain) {
+        out.push_str(s);
+        return;
+    }
     // The text since the last escaped character, copied at once.
     let mut from = 0;
     for (i, ch) in s.char_indices() {
@@ -1227,7 +1234,7 @@ impl Book {
                 &mut strings,
                 &mut xml,
             )?;
-            sheets.push(pack(name, xml.as_bytes(), level)?);
+            sheets.push(pack_sheet(name, xml.as_bytes(), level)?);
         }
         let [first, second] = &self.sheets;
         package(
@@ -1547,6 +1554,7 @@ fn styles_xml(styles: &[Look], out: &mut String) {
 }
 
 /// A part of the package, deflated.
+#[derive(Clone)]
 struct Packed {
     name: String,
     data: Vec<u8>,
@@ -1562,6 +1570,41 @@ thread_local! {
     /// The styles parts this thread has made, by their styles.
     static STYLES: std::cell::RefCell<Vec<StylesPart>> =
         const { std::cell::RefCell::new(Vec::new()) };
+    /// The invoice workbooks' sheets this thread has deflated, by their XML ([`pack_sheet`]).
+    static SHEETS: std::cell::RefCell<SheetsPacked> = std::cell::RefCell::default();
+}
+
+/// Deflated sheets by their XML, at most [`SHEETS_KEPT`] of them.
+/// Each with the level it is deflated at.
+type SheetsPacked = std::collections::HashMap<Box<[u8]>, (u8, Packed), rustc_hash::FxBuildHasher>;
+
+/// How many deflated sheets each thread keeps: about 6 kB each (the XML and its deflated
+/// bytes), so at most some 12 MB per thread.
+const SHEETS_KEPT: usize = 2048;
+
+/// [`pack`] of an invoice workbook's sheet, deflated once per thread for each distinct XML.
+/// The sheets hold numbers and the indices of shared strings, not the texts: of the first
+/// 2,000 invoice workbooks of a 10,000-party run, 58 distinct first sheets and 58 second ones
+/// (the shared strings, with the names, differ in each). Deflating is a function of the bytes
+/// alone (each part from a reset compressor), so a copy is the same bytes.
+fn pack_sheet(name: &str, bytes: &[u8], level: u8) -> Result<Packed, XlsxError> {
+    let found = SHEETS.with(|cell| {
+        cell.try_borrow()
+            .ok()
+            .and_then(|made| made.get(bytes).cloned())
+    });
+    if let Some((_, p)) = found.filter(|(l, p)| p.name == name && *l == level) {
+        return Ok(p);
+    }
+    let p = pack(name, bytes, level)?;
+    SHEETS.with(|cell| {
+        if let Ok(mut made) = cell.try_borrow_mut() {
+            if made.len() < SHEETS_KEPT {
+                made.insert(bytes.into(), (level, p.clone()));
+            }
+        }
+    });
+    Ok(p)
 }
 
 /// A styles part made: for these styles, at this level.
