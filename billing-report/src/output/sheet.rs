@@ -1039,37 +1039,41 @@ fn escape_attribute(out: &mut String, s: &str) {
 /// [`escape_text`] when `literals` (a literal `_xHHHH_` escaped), else [`escape_data`].
 fn escape(out: &mut String, s: &str, literals: bool) {
     let bytes = s.as_bytes();
-    // Most texts (names, words, numbers) hold none of the characters below: copied at once,
-    // without decoding them character by character. 0xEF starts U+FFFE and U+FFFF in UTF-8.
-    let plain = |b: &u8| !matches!(*b, b'&' | b'<' | b'>' | b'_' | 0xEF | 0..=0x08 | 0x0B..=0x1F);
-    if bytes.iter().all(plain) {
-        out.push_str(s);
-        return;
-    }
-    // The text since the last escaped character, copied at once.
+    // Every character escaped starts with a byte below 0x80, or 0xEF (U+FFFE and U+FFFF), so
+    // the text is scanned byte by byte without decoding the characters between, and the text
+    // since the last escaped character is copied at once (most texts at once, whole).
     let mut from = 0;
-    for (i, ch) in s.char_indices() {
-        let escaped = match ch {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '\t' | '\n' => continue,
-            '\u{0}'..='\u{1f}' | '\u{FFFE}' | '\u{FFFF}' => "",
+    for (i, &b) in bytes.iter().enumerate() {
+        let (escaped, len) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            // The control characters but tab and line feed.
+            0..=0x08 | 0x0B..=0x1F => ("", 1),
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                ("", 3)
+            }
             // `_x` followed by four hexadecimal digits and `_`.
-            '_' if literals
+            b'_' if literals
                 && bytes.get(i + 1) == Some(&b'x')
                 && bytes.get(i + 6) == Some(&b'_')
                 && bytes
                     .get(i + 2..i + 6)
                     .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
             {
-                "_x005F_"
+                ("_x005F_", 1)
             }
             _ => continue,
         };
         out.push_str(s.get(from..i).unwrap_or_default());
-        from = i + ch.len_utf8();
+        from = i + len;
         if escaped.is_empty() {
+            let ch = s
+                .get(i..from)
+                .and_then(|c| c.chars().next())
+                .unwrap_or_default();
             let _ = write!(out, "_x{:04X}_", u32::from(ch));
         } else {
             out.push_str(escaped);
@@ -1887,11 +1891,13 @@ mod tests {
     }
 
     fn text() -> impl Strategy<Value = String> {
-        proptest::string::string_regex("[ a-zA-Z_0-9&<>\"'åäö\t\n\u{1}\u{1f}\u{fffe}–]{0,12}")
-            .expect("regex")
-            .prop_filter("rust_xlsxwriter writes <r>…</r> as rich text", |t| {
-                !(t.starts_with("<r>") && t.ends_with("</r>"))
-            })
+        proptest::string::string_regex(
+            "[ a-zA-Z_0-9&<>\"'åäö\t\n\r\u{1}\u{1f}\u{fffd}\u{fffe}\u{ffff}–]{0,12}",
+        )
+        .expect("regex")
+        .prop_filter("rust_xlsxwriter writes <r>…</r> as rich text", |t| {
+            !(t.starts_with("<r>") && t.ends_with("</r>"))
+        })
     }
 
     /// Any format of these properties (the default, no format, among them).
