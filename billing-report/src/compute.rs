@@ -116,7 +116,11 @@ impl Prepared<'_> {
     pub fn stepper(&self, history: &History) -> Stepper<'_> {
         Stepper {
             input: self.input,
-            engine: engine::Engine::new(&self.model, history),
+            engine: engine::Engine::new(&self.model, history).map(|mut e| {
+                // As many threads as the machine offers: the results do not depend on it.
+                e.set_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
+                e
+            }),
             problems: &self.problems,
         }
     }

@@ -206,6 +206,8 @@ pub struct Engine<'m> {
     /// The dates carried that are assumed billed unless issued: period starts whose lines were
     /// computed, and dates with invoices.
     assumable: BTreeSet<NaiveDate>,
+    /// How many threads a date's user-fee lines are computed on ([`Engine::set_threads`]).
+    threads: usize,
 }
 
 /// What a step computed, before it is carried.
@@ -355,11 +357,21 @@ impl<'m> Engine<'m> {
             pruned: None,
             moves: BTreeMap::new(),
             assumable: BTreeSet::new(),
+            threads: 1,
         };
         for line in &history.fee_lines {
             engine.hold_issued(line.clone());
         }
         Ok(engine)
+    }
+
+    /// Computes each date's user-fee lines on up to `threads` threads (1, the default, computes
+    /// them on the caller's thread; 0 counts as 1). The memberships are split into contiguous
+    /// runs whose lines are joined in order, so what the engine returns is the same for any
+    /// number of threads: only the time it takes differs. The engine reads no environment: the
+    /// caller chooses, e.g. from [`std::thread::available_parallelism`].
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
     }
 
     /// The invoices due on `date`, given the history the engine was made with and the dates
@@ -655,6 +667,7 @@ impl<'m> Engine<'m> {
                     &issued,
                     true,
                     explain,
+                    self.threads,
                 ) {
                     Ok(l) => {
                         if d == date {
