@@ -95,9 +95,17 @@ pub(crate) fn lines_due(
     let memberships = members.memberships();
     let mut billed: Vec<Option<Billed>> = vec![None; memberships.len()];
     let mut without: FxHashMap<&PartyId, Billed> = FxHashMap::default();
+    // The lines come mostly in the order of the memberships (as computed), so a line's
+    // membership is most often the last one found or the next: looked up by id otherwise.
+    let mut hint = 0;
     for line in issued.iter().filter(|l| l.period == previous) {
-        let b = match members.index(&line.party) {
-            Some(i) => billed[i].get_or_insert_with(Billed::default),
+        let near = (hint..memberships.len().min(hint + 2))
+            .find(|&i| *memberships[i].party() == line.party);
+        let b = match near.or_else(|| members.index(&line.party)) {
+            Some(i) => {
+                hint = i;
+                billed[i].get_or_insert_with(Billed::default)
+            }
             None => without.entry(&line.party).or_default(),
         };
         b.amount += line.amount;
@@ -123,29 +131,37 @@ pub(crate) fn lines_due(
         correct,
         explain,
     };
+    // The first run's lines are gathered in a list with room for every line, which the
+    // others' are added to: the lines of a date are moved once.
+    let room = memberships.len() * 2 + no_membership.len();
     let chunk = memberships.len().div_ceil(threads.max(1)).max(1);
-    let parts: Vec<(Vec<FeeLine>, Vec<CalendarError>)> = if memberships.len() <= chunk {
-        vec![date.lines(memberships, &billed)]
+    let (mut out, problems) = if memberships.len() <= chunk {
+        date.lines(memberships, &billed, room)
     } else {
         let date = &date;
-        std::thread::scope(|s| {
+        let parts: Vec<(Vec<FeeLine>, Vec<CalendarError>)> = std::thread::scope(|s| {
             let running: Vec<_> = memberships
                 .chunks(chunk)
                 .zip(billed.chunks(chunk))
-                .map(|(m, b)| s.spawn(move || date.lines(m, b)))
+                .enumerate()
+                .map(|(k, (m, b))| {
+                    let room = if k == 0 { room } else { m.len() * 2 };
+                    s.spawn(move || date.lines(m, b, room))
+                })
                 .collect();
             running
                 .into_iter()
                 .map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
-        })
+        });
+        let mut parts = parts.into_iter();
+        let (mut out, mut problems) = parts.next().unwrap_or_default();
+        for (lines, p) in parts {
+            out.extend(lines);
+            problems.extend(p);
+        }
+        (out, problems)
     };
-    let mut out = Vec::with_capacity(memberships.len() * 2 + no_membership.len());
-    let mut problems = Vec::new();
-    for (lines, p) in parts {
-        out.extend(lines);
-        problems.extend(p);
-    }
     // A party billed for the period that no longer has a membership gets its billing reversed.
     for (party, b) in no_membership.iter().filter(|_| correct) {
         out.push(reversal_line(party, previous, invoice_date, b));
@@ -171,17 +187,19 @@ struct DateLines<'a> {
 
 impl DateLines<'_> {
     /// The correction and the advance of each of `memberships`, with what was `billed` to each
-    /// (`billed[i]` is the billing of `memberships[i]`), and the problems, in their order.
+    /// (`billed[i]` is the billing of `memberships[i]`), and the problems, in their order; the
+    /// lines in a list with room for `room` lines.
     fn lines(
         &self,
         memberships: &[Membership],
         billed: &[Option<Billed>],
+        room: usize,
     ) -> (Vec<FeeLine>, Vec<CalendarError>) {
         let (config, fees, users) = (self.config, self.fees, self.users);
         let (invoice_date, period, previous) = (self.invoice_date, self.period, self.previous);
         let shared = FeeSteps::default();
         let mut problems = Vec::new();
-        let mut out = Vec::with_capacity(memberships.len() * 2);
+        let mut out = Vec::with_capacity(room);
         for (m, billed_before) in memberships.iter().zip(billed) {
             let billed_before = billed_before.as_ref();
             let member_days = member_days(m, previous);
