@@ -5,7 +5,9 @@
 
 use billing_core::calendar::*;
 use billing_core::cooperation::Cooperation;
-use billing_core::engine::{check, invoices_due, History, Model, ScheduledPool, Settings, Terms};
+use billing_core::engine::{
+    check, invoices_due, CheckedModel, Engine, History, Model, ScheduledPool, Settings, Terms,
+};
 use billing_core::invoice::VatRate;
 use billing_core::settlement::ProviderCost;
 use billing_core::{
@@ -52,6 +54,12 @@ fn check_model(m: &Model, expected: &[&str]) {
     // The engine computes nothing for such a model and reports exactly these problems.
     let refused = invoices_due(m, day(2012, 1, 1), &History::default()).unwrap_err();
     assert_eq!(refused, problems);
+    // Nor is it proven checked: the same problems, and the model given back.
+    let Err((back, refused)) = CheckedModel::new(m.clone()) else {
+        panic!("a model with problems was found valid");
+    };
+    assert_eq!(refused, problems);
+    assert_eq!(back.pools, m.pools);
 }
 
 #[test]
@@ -59,6 +67,55 @@ fn a_valid_model_has_no_problems() {
     let mut m = model();
     m.pools = vec![pool("p", &[day(2011, 7, 1)], "Pools!A2")];
     assert_eq!(check(&m), []);
+}
+
+/// A model proven checked computes as the model checked by the engine itself; its register can
+/// be taken out and put back, and a register put back is checked again by itself, with the
+/// problems `check` says of its rows.
+#[test]
+fn a_checked_model_computes_as_the_model_and_rechecks_a_register_put_back() {
+    let mut m = model();
+    m.pools = vec![pool("p", &[day(2011, 7, 1)], "Pools!A2")];
+    m.registrations = vec![Registration::new(
+        pid("a"),
+        UserId::new("u1"),
+        day(2011, 1, 1),
+        None,
+    )];
+    let date = day(2011, 7, 1);
+    let expected = Engine::new(&m, &History::default())
+        .unwrap()
+        .invoices_due(date)
+        .unwrap();
+    let mut checked = CheckedModel::new(m.clone()).unwrap();
+    let got = Engine::checked(&checked, &History::default())
+        .invoices_due(date)
+        .unwrap();
+    assert_eq!(got, expected);
+    assert!(!got.invoices.is_empty());
+
+    let register = checked.take_registrations();
+    assert_eq!(register.len(), 1);
+    let mut checked = checked.with_registrations(register).unwrap();
+    assert_eq!(
+        Engine::checked(&checked, &History::default())
+            .invoices_due(date)
+            .unwrap(),
+        expected
+    );
+
+    let mut stranger = Registration::new(pid("zz"), UserId::new("u2"), day(2011, 1, 1), None);
+    stranger.source = Some(SourceRef::new("Users!A3"));
+    let mut register = checked.take_registrations();
+    register.push(stranger);
+    let mut bad = m.clone();
+    bad.registrations = register.clone();
+    let Err((back, problems)) = checked.with_registrations(register) else {
+        panic!("a register row of a stranger was found valid");
+    };
+    assert_eq!(back.registrations.len(), 2);
+    assert_eq!(problems, check(&bad));
+    assert_eq!(problems.len(), 1);
 }
 
 #[test]

@@ -20,7 +20,7 @@ use crate::transactions::price;
 use crate::transactions::reader::{read_file, Catalog, ReadOptions, Transactions};
 
 use crate::input::{Problem, Severity};
-use crate::workbook::Input;
+use crate::workbook::{Input, TakenModel};
 
 /// What was issued before: the register's record, the input corrections are computed against.
 pub use billing_core::engine::History;
@@ -65,22 +65,31 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
 /// computes any number of dates (`issue --through` issues many dates from one reading).
 pub struct Prepared<'a> {
     input: &'a Input,
-    model: engine::Model,
+    /// The model, checked, or with the problems that stop every date.
+    model: Result<engine::CheckedModel, (Box<engine::Model>, Vec<engine::Problem>)>,
     /// Problems of the transactions file, reported by every date computed.
     problems: Vec<Problem>,
 }
 
 /// Reads and prices the transactions of `input` and makes its agreement model.
 pub fn prepare(input: &Input) -> Prepared<'_> {
-    prepare_with(input, input.registrations.clone())
+    prepare_with(
+        input,
+        TakenModel {
+            registrations: input.registrations.clone(),
+            checked: input.checked_model().cloned(),
+        },
+    )
 }
 
-/// As [`prepare`], with the user register moved in rather than copied (taken out of the input
-/// by the caller: at 2,000,000 registrations a copy is about 270 MB).
-pub fn prepare_with(
-    input: &Input,
-    registrations: Vec<billing_core::calendar::Registration>,
-) -> Prepared<'_> {
+/// As [`prepare`], with the user register and the checked model moved in rather than copied
+/// (taken out of the input by the caller with [`Input::take_model`]: at 2,000,000
+/// registrations a copy is about 270 MB).
+pub fn prepare_with(input: &Input, taken: TakenModel) -> Prepared<'_> {
+    let TakenModel {
+        registrations,
+        checked,
+    } = taken;
     // Counts per day are only needed for a fee review: a long file's day counts are large.
     let need_counts = input
         .cooperations
@@ -88,7 +97,22 @@ pub fn prepare_with(
         .any(|c| c.fee.is_some() && !c.covers.is_empty());
     let mut problems = Vec::new();
     let (priced, counts) = transactions(input, need_counts, &mut problems);
-    let model = crate::model::model_with(input, registrations, priced, counts);
+    // The model `load` checked, when it did: its register is checked again by itself (it was
+    // taken out of the model), its transactions and invoice options (which the check does not
+    // read) set from the input as it is now.
+    let model = match checked {
+        Some(mut checked) => {
+            checked.set_transactions(priced, counts);
+            checked.set_invoice_options(crate::model::options(input));
+            checked.with_registrations(registrations)
+        }
+        None => engine::CheckedModel::new(crate::model::model_with(
+            input,
+            registrations,
+            priced,
+            counts,
+        )),
+    };
     Prepared {
         input,
         model,
@@ -99,7 +123,10 @@ pub fn prepare_with(
 impl Prepared<'_> {
     /// Every date on which the model bills something, as [`billing_dates`].
     pub fn billing_dates(&self) -> Vec<NaiveDate> {
-        engine::billing_dates(&self.model)
+        engine::billing_dates(match &self.model {
+            Ok(checked) => checked.model(),
+            Err((model, _)) => model,
+        })
     }
 
     /// Computes the invoices due on `date`, as [`compute`] does.
@@ -116,11 +143,15 @@ impl Prepared<'_> {
     pub fn stepper(&self, history: &History) -> Stepper<'_> {
         Stepper {
             input: self.input,
-            engine: engine::Engine::new(&self.model, history).map(|mut e| {
-                // As many threads as the machine offers: the results do not depend on it.
-                e.set_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
-                e
-            }),
+            engine: match &self.model {
+                Ok(checked) => {
+                    let mut e = engine::Engine::checked(checked, history);
+                    // As many threads as the machine offers: the results do not depend on it.
+                    e.set_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
+                    Ok(e)
+                }
+                Err((_, problems)) => Err(problems.clone()),
+            },
             problems: &self.problems,
         }
     }

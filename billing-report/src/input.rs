@@ -1522,13 +1522,28 @@ impl CellRef<'_> {
         // Made on the stack when it fits (a register has a source per row): no heap string
         // per row before the reference is made.
         let mut place = PlaceBuffer::default();
-        place.push(self.table.sheet.as_bytes());
-        place.push(b"!");
+        self.place_pieces(|piece| place.push(piece.as_bytes()));
+        SourceRef::new(&place.text())
+    }
+
+    /// The place as text (`Sheet!C7`, as [`CellRef::source`]), made in one string of its size:
+    /// every cell of every party is named (see `PartyInfo::cells`).
+    pub fn source_text(&self) -> String {
+        let mut text = String::with_capacity(self.table.sheet.len() + 12);
+        self.place_pieces(|piece| text.push_str(piece));
+        text
+    }
+
+    /// The pieces of the place, in order: the sheet, `!`, the column's letters, the row.
+    fn place_pieces(&self, mut push: impl FnMut(&str)) {
+        push(&self.table.sheet);
+        push("!");
         match u32::try_from(self.column) {
-            Ok(c) if c < 26 && self.table.first_column == 0 => place.push(&[b'A' + c as u8]),
-            Ok(c) if c < 16_384 => {
-                place.push(column_letters(self.table.first_column + c).as_bytes())
+            Ok(c) if c < 26 && self.table.first_column == 0 => {
+                let letter = [b'A' + c as u8];
+                push(std::str::from_utf8(&letter).unwrap_or_default());
             }
+            Ok(c) if c < 16_384 => push(&column_letters(self.table.first_column + c)),
             _ => {}
         }
         let mut digits = [0u8; 10];
@@ -1542,8 +1557,7 @@ impl CellRef<'_> {
                 break;
             }
         }
-        place.push(&digits[at..]);
-        SourceRef::new(&place.text())
+        push(std::str::from_utf8(&digits[at..]).unwrap_or_default());
     }
 
     /// A problem at this cell.

@@ -403,10 +403,10 @@ fn pending_publications(
 fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
     let mut input = load_input(path, quiet)?;
     // A workbook is only fine if it also computes: run every billing date once, as a draft.
-    // The register is moved into the one model, not copied.
-    let registrations = std::mem::take(&mut input.registrations);
-    let count = registrations.len();
-    let prepared = billing_report::compute::prepare_with(&input, registrations);
+    // The register and the model `load` checked are moved into the one model, not copied.
+    let taken = input.take_model();
+    let count = taken.registrations.len();
+    let prepared = billing_report::compute::prepare_with(&input, taken);
     if let Some(last) = prepared.billing_dates().last() {
         prepared
             .compute(*last, &History::default())
@@ -555,9 +555,10 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let pending = pending_publications(&register_path, quiet)?;
     clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
-    // The register is moved into the model, not copied: nothing after reads it from the input.
-    let registrations = std::mem::take(&mut input.registrations);
-    let draft = billing_report::compute::prepare_with(&input, registrations)
+    // The register and the model `load` checked are moved into the model, not copied: nothing
+    // after reads them from the input.
+    let taken = input.take_model();
+    let draft = billing_report::compute::prepare_with(&input, taken)
         .compute(date, &history)
         .map_err(Failure::Input)?;
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a

@@ -30,7 +30,7 @@ use crate::pool::split::allocate;
 use crate::pool::{Allocation, Key, Participants};
 use crate::problems::Located;
 use crate::settlement::{arrears_invoices, cash_flow_by_place, Moves, PartyTimeline};
-use crate::transactions::PricedLine;
+use crate::transactions::{Count, PricedLine};
 
 pub use model::{
     BudgetEntry, CooperationTerms, Model, Problem, ScheduledPool, Settings, Subject, Terms,
@@ -257,13 +257,24 @@ impl<'m> Engine<'m> {
     pub fn new(model: &'m Model, history: &History) -> Result<Engine<'m>, Vec<Problem>> {
         // A model that is not valid is not computed: what a computation would find in it is
         // noise beside its problems, and often the same problem again.
-        let problems = check(model);
+        let (problems, members) = check_model(model, true, &|_| false);
         if !problems.is_empty() {
             return Err(problems);
         }
+        Ok(Engine::build(model, members, history))
+    }
+
+    /// The engine of a model already checked, with `history` as what the register holds: as
+    /// [`Engine::new`], without checking the model again (the type says it was) and with the
+    /// memberships the check made.
+    pub fn checked(model: &'m CheckedModel, history: &History) -> Engine<'m> {
+        Engine::build(&model.model, model.members.clone(), history)
+    }
+
+    /// The engine of `model`, which [`check`] found valid, with the memberships it made.
+    fn build(model: &'m Model, members: Option<Members>, history: &History) -> Engine<'m> {
         let mut problems = Vec::new();
         let settings = &model.settings;
-        let members = members(model, &mut problems);
 
         // Users: the register when given, else the counts.
         let register = if model.registrations.is_empty() {
@@ -372,7 +383,7 @@ impl<'m> Engine<'m> {
         for line in &history.fee_lines {
             engine.hold_issued(line.clone());
         }
-        Ok(engine)
+        engine
     }
 
     /// Computes each date's user-fee lines on up to `threads` threads (1, the default, computes
@@ -929,7 +940,81 @@ fn users_of<'a>(
 /// A caller that reads the agreement from a file validates it with this alone: the model refuses
 /// what the file would be refused for.
 pub fn check(model: &Model) -> Vec<Problem> {
-    check_model(model, true, &|_| false)
+    check_model(model, true, &|_| false).0
+}
+
+/// A model that [`check`] found valid: the type is the proof, so that an engine made of it
+/// ([`Engine::checked`]) does not check it again. It keeps the memberships the check made (the
+/// engine's own). Only what the check does not read can be changed: the transactions (read
+/// from a file once the agreement is known to be sound) and the invoice options; the user
+/// register can be taken out and put back, checked again by itself.
+#[derive(Clone, Debug)]
+pub struct CheckedModel {
+    model: Model,
+    members: Option<Members>,
+}
+
+impl CheckedModel {
+    /// Checks `model` as [`check`] does.
+    ///
+    /// # Errors
+    /// The model given back (boxed: it is large), with the problems of [`check`], when there
+    /// is any.
+    pub fn new(model: Model) -> Result<CheckedModel, (Box<Model>, Vec<Problem>)> {
+        let (problems, members) = check_model(&model, true, &|_| false);
+        if problems.is_empty() {
+            Ok(CheckedModel { model, members })
+        } else {
+            Err((Box::new(model), problems))
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The model, no longer known to be checked.
+    pub fn into_model(self) -> Model {
+        self.model
+    }
+
+    /// Sets the priced transaction lines and the day counts, which [`check`] does not read.
+    pub fn set_transactions(&mut self, lines: Vec<PricedLine>, counts: Vec<Count>) {
+        self.model.transaction_lines = lines;
+        self.model.transaction_counts = counts;
+    }
+
+    /// Sets the invoice options, which [`check`] does not read.
+    pub fn set_invoice_options(&mut self, options: crate::invoice::InvoiceOptions) {
+        self.model.settings.invoice = options;
+    }
+
+    /// Takes the user register out: a model without one is as valid (the check of each row
+    /// stands by itself).
+    pub fn take_registrations(&mut self) -> Vec<crate::calendar::Registration> {
+        std::mem::take(&mut self.model.registrations)
+    }
+
+    /// The model with `registrations` as its user register, replacing its own, checked as
+    /// [`check`] checks each row (the rest of the model is checked already, and no other part
+    /// of the check reads the register).
+    ///
+    /// # Errors
+    /// The model given back, with the problems of the rows, as [`check`] says them.
+    pub fn with_registrations(
+        mut self,
+        registrations: Vec<crate::calendar::Registration>,
+    ) -> Result<CheckedModel, (Box<Model>, Vec<Problem>)> {
+        self.model.registrations = registrations;
+        let mut problems = Vec::new();
+        check_registrations(&self.model, &|_| false, &mut problems);
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err((Box::new(self.model), problems))
+        }
+    }
 }
 
 /// As [`check`], without the memberships (R8, R9) and the participants they leave without a
@@ -939,7 +1024,7 @@ pub fn check(model: &Model) -> Vec<Problem> {
 /// would only be a consequence of a problem said already. Such a model is refused anyway (the
 /// caller has said why), so [`invoices_due`] never computes without this check.
 pub fn check_except_memberships(model: &Model) -> Vec<Problem> {
-    check_model(model, false, &|_| false)
+    check_model(model, false, &|_| false).0
 }
 
 /// As [`check_except_memberships`], for a caller that could not read some parties' ids: a
@@ -953,14 +1038,16 @@ pub fn check_with_unread_parties(
     model: &Model,
     may_be_unread: &dyn Fn(&PartyId) -> bool,
 ) -> Vec<Problem> {
-    check_model(model, false, may_be_unread)
+    check_model(model, false, may_be_unread).0
 }
 
+/// The problems of `model`, and the memberships when they were made (see [`check`]): the
+/// engine of a valid model reuses them.
 fn check_model(
     model: &Model,
     with_memberships: bool,
     may_be_unread: &dyn Fn(&PartyId) -> bool,
-) -> Vec<Problem> {
+) -> (Vec<Problem>, Option<Members>) {
     // A party the agreement does not know, that is not one it could not read.
     let unknown = |id: &PartyId| !model.agreement.contains(id) && !may_be_unread(id);
     let mut problems = Vec::new();
@@ -1063,6 +1150,7 @@ fn check_model(
     // R14: so are the named participants of each pool that are not members on its due dates,
     // but neither on a date before the start (said as such below) nor for a party whose entry
     // was refused (said already: it is not a member only because of that).
+    let mut made = None;
     if with_memberships && problems.len() == before_terms {
         if let Some((members, refused)) = memberships(model, &mut problems) {
             for p in &model.pools {
@@ -1073,6 +1161,7 @@ fn check_model(
                         .filter_map(|d| non_members_named(model, &members, &refused, p, *d)),
                 );
             }
+            made = Some(members);
         }
     }
     let mut ids: BTreeMap<&str, Option<&crate::id::SourceRef>> = BTreeMap::new();
@@ -1177,53 +1266,7 @@ fn check_model(
             }
         }
     }
-    // The rows of the register: one pass, as cheap as reading them. The party is not named
-    // when the row has a source: a register's party column may hold a user id typed in the
-    // wrong column, and the caller shows the cell instead.
-    let row =
-        |what: &str, number: usize, source: Option<&crate::id::SourceRef>, message: String| {
-            let message = match source {
-                Some(_) => message,
-                None => format!("{what} {number}: {message}"),
-            };
-            Problem::new(Subject::Agreement, source, message)
-        };
-    // Registers are usually grouped by party: a row with the previous row's party (known to
-    // be a party) needs no search of the parties. Other rows (an interleaved register: every
-    // row) look their party up in a hash set of the ids (FxHash, rustc-hash: the workbook's own
-    // ids, a collision costs only time): a binary search of the parties per row, comparing
-    // ids, was 17 % of `check` at 2,000,000 interleaved rows.
-    let parties: rustc_hash::FxHashSet<&str> = if model.registrations.is_empty() {
-        rustc_hash::FxHashSet::default()
-    } else {
-        agreement.parties().iter().map(|p| p.id.as_str()).collect()
-    };
-    let mut known: Option<&str> = None;
-    for (i, r) in model.registrations.iter().enumerate() {
-        let party = r.party.as_str();
-        let is_party = known == Some(party) || parties.contains(party);
-        if is_party {
-            known = Some(party);
-        }
-        if !is_party && !may_be_unread(&r.party) {
-            let message = match r.source {
-                Some(_) => "the party is not a party of the agreement".to_owned(),
-                None => format!("party {} is not a party of the agreement", r.party),
-            };
-            problems.push(row("register row", i + 1, r.source.as_ref(), message).at(Some("party")));
-        } else if let Some(last) = r.last_day.filter(|l| *l < r.first_day) {
-            problems.push(
-                row(
-                    "register row",
-                    i + 1,
-                    r.source.as_ref(),
-                    format!("the last day is before the first day ({})", r.first_day),
-                )
-                .at(Some("last_day"))
-                .found(last),
-            );
-        }
-    }
+    check_registrations(model, may_be_unread, &mut problems);
     // A party's count given twice for one date: found when computing before, without its row.
     // Said at the count, with both counts and where the first is.
     let mut counted: rustc_hash::FxHashMap<(&str, NaiveDate), &crate::calendar::UserCount> =
@@ -1293,7 +1336,73 @@ fn check_model(
             );
         }
     }
-    problems
+    (problems, made)
+}
+
+/// A problem of the row `number` of a list of `what` (a register row, a user count), at its
+/// source; without one, the message names the row.
+fn row(
+    what: &str,
+    number: usize,
+    source: Option<&crate::id::SourceRef>,
+    message: String,
+) -> Problem {
+    let message = match source {
+        Some(_) => message,
+        None => format!("{what} {number}: {message}"),
+    };
+    Problem::new(Subject::Agreement, source, message)
+}
+
+/// The problems of the rows of the register (see [`check`]): one pass, as cheap as reading
+/// them. The party is not named when the row has a source: a register's party column may hold
+/// a user id typed in the wrong column, and the caller shows the cell instead.
+fn check_registrations(
+    model: &Model,
+    may_be_unread: &dyn Fn(&PartyId) -> bool,
+    problems: &mut Vec<Problem>,
+) {
+    // Registers are usually grouped by party: a row with the previous row's party (known to
+    // be a party) needs no search of the parties. Other rows (an interleaved register: every
+    // row) look their party up in a hash set of the ids (FxHash, rustc-hash: the workbook's own
+    // ids, a collision costs only time): a binary search of the parties per row, comparing
+    // ids, was 17 % of `check` at 2,000,000 interleaved rows.
+    let parties: rustc_hash::FxHashSet<&str> = if model.registrations.is_empty() {
+        rustc_hash::FxHashSet::default()
+    } else {
+        model
+            .agreement
+            .parties()
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect()
+    };
+    let mut known: Option<&str> = None;
+    for (i, r) in model.registrations.iter().enumerate() {
+        let party = r.party.as_str();
+        let is_party = known == Some(party) || parties.contains(party);
+        if is_party {
+            known = Some(party);
+        }
+        if !is_party && !may_be_unread(&r.party) {
+            let message = match r.source {
+                Some(_) => "the party is not a party of the agreement".to_owned(),
+                None => format!("party {} is not a party of the agreement", r.party),
+            };
+            problems.push(row("register row", i + 1, r.source.as_ref(), message).at(Some("party")));
+        } else if let Some(last) = r.last_day.filter(|l| *l < r.first_day) {
+            problems.push(
+                row(
+                    "register row",
+                    i + 1,
+                    r.source.as_ref(),
+                    format!("the last day is before the first day ({})", r.first_day),
+                )
+                .at(Some("last_day"))
+                .found(last),
+            );
+        }
+    }
 }
 
 /// The problems of splitting `pool` among `agreement`'s parties (participants, figures, cap,
@@ -1419,12 +1528,8 @@ fn fee_reviews(model: &Model, problems: &mut Vec<Problem>) -> Vec<FeeReview> {
 }
 
 /// The memberships: founding parties from the start, later ones admitted with their
-/// approvals, notices recorded, in the order they happened.
-fn members(model: &Model, problems: &mut Vec<Problem>) -> Option<Members> {
-    memberships(model, problems).map(|(members, _)| members)
-}
-
-/// As [`members`], with the parties whose entry was refused (said in `problems`).
+/// approvals, notices recorded, in the order they happened, with the parties whose entry was
+/// refused (said in `problems`).
 fn memberships(model: &Model, problems: &mut Vec<Problem>) -> Option<(Members, BTreeSet<PartyId>)> {
     let start = model.settings.start?;
     // Each party's terms (the first given: `check` refuses terms given twice), found by id
