@@ -85,14 +85,23 @@ fn a_checked_model_computes_as_the_model() {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let first = if *p == "b" { day(2011, 4, 1) } else { day(2011, 1, 1) };
+            let first = if *p == "b" {
+                day(2011, 4, 1)
+            } else {
+                day(2011, 1, 1)
+            };
             Registration::new(pid(p), UserId::new(&format!("u{i}")), first, None)
         })
         .collect();
     let checked = CheckedModel::new(m.clone()).unwrap();
     let mut engine = Engine::new(&m, &History::default()).unwrap();
     let mut from_checked = Engine::checked(&checked, &History::default());
-    let dates = [day(2011, 1, 1), day(2011, 7, 1), day(2012, 1, 1), day(2012, 7, 1)];
+    let dates = [
+        day(2011, 1, 1),
+        day(2011, 7, 1),
+        day(2012, 1, 1),
+        day(2012, 7, 1),
+    ];
     for date in dates {
         let expected = engine.invoices_due(date).unwrap();
         assert!(!expected.invoices.is_empty(), "nothing billed on {date}");

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use billing_report::compute::prepare_loaded;
 use billing_report::compute::{Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
@@ -18,7 +19,6 @@ use billing_report::output::{
     FolderKind, OutputError,
 };
 use billing_report::register::{default_path, numbers_in, InvoiceRegister, RegisterError, Serves};
-use billing_report::compute::prepare_loaded;
 use billing_report::workbook::{load_checked, Input, Loaded};
 
 /// mimalloc rather than glibc's malloc: at national scale the run's millions of small
@@ -560,9 +560,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let history = history(&args.input, Some(&register_path))?;
     let prepared = prepare_loaded(loaded);
     let input = prepared.input();
-    let draft = prepared
-        .compute(date, &history)
-        .map_err(Failure::Input)?;
+    let draft = prepared.compute(date, &history).map_err(Failure::Input)?;
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
     let gaps = billing_report::invoice_document::recipient_problems(&input, &draft.invoices, false);
@@ -1021,9 +1019,7 @@ fn explain(
     let history = history(path, register)?;
     let prepared = prepare_loaded(loaded);
     let input = prepared.input();
-    let draft = prepared
-        .compute(date, &history)
-        .map_err(Failure::Input)?;
+    let draft = prepared.compute(date, &history).map_err(Failure::Input)?;
     let register_path = register
         .map(Path::to_owned)
         .unwrap_or_else(|| default_path(path));
