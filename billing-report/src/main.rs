@@ -563,7 +563,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let draft = prepared.compute(date, &history).map_err(Failure::Input)?;
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
-    let gaps = billing_report::invoice_document::recipient_problems(&input, &draft.invoices, false);
+    let gaps = billing_report::invoice_document::recipient_problems(input, &draft.invoices, false);
     for w in &gaps {
         say(quiet, &w.to_string());
     }
@@ -578,7 +578,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         FolderKind::Draft,
         args.force,
         &protect,
-        &input,
+        input,
         &draft,
         false,
         &only,
