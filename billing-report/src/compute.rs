@@ -110,10 +110,16 @@ fn need_counts(input: &Input) -> bool {
         .any(|c| c.fee.is_some() && !c.covers.is_empty())
 }
 
-impl Prepared<'_> {
+impl<'a> Prepared<'a> {
     /// The input the model was made of.
     pub fn input(&self) -> &Input {
         &self.input
+    }
+
+    /// The input the model was made of, the model given up (its memory freed: the register
+    /// and the transactions).
+    pub fn into_input(self) -> Cow<'a, Input> {
+        self.input
     }
 
     /// Every date on which the model bills something, as [`billing_dates`].

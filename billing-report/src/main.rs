@@ -558,9 +558,11 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let pending = pending_publications(&register_path, quiet)?;
     clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
+    // The model is freed once the draft is computed: the documents are made of the input and
+    // the draft.
     let prepared = prepare_loaded(loaded);
-    let input = prepared.input();
     let draft = prepared.compute(date, &history).map_err(Failure::Input)?;
+    let input = &*prepared.into_input();
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
     let gaps = billing_report::invoice_document::recipient_problems(input, &draft.invoices, false);
