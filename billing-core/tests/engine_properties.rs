@@ -8,7 +8,9 @@
 //! - the result does not depend on the order of the register rows, terms or pools;
 //! - an [`Engine`] stepped from date to date, with the dates issued recorded, gives on every
 //!   date exactly what [`invoices_due`] gives with the register's growing history, whatever
-//!   dates are asked, skipped, issued or asked again.
+//!   dates are asked, skipped, issued or asked again;
+//! - an engine computing on 1, 2 or 3 threads gives the same lines, problems and invoices, in
+//!   the same order.
 
 use billing_core::calendar::*;
 use billing_core::engine::{
@@ -395,6 +397,40 @@ proptest! {
                 engine.record_issued(d, &lines);
                 history.fee_lines.extend(lines);
                 history.dates.insert(d);
+            }
+        }
+    }
+
+    /// The number of threads the fee lines are computed on changes nothing: engines on 1, 2
+    /// and 3 threads, stepped through the same dates (with the same dates issued), give the
+    /// same billing or the same problems, in the same order, on every date.
+    #[test]
+    fn the_engine_on_any_number_of_threads_gives_the_same(
+        s in spec(),
+        kind in 0u8..3,
+        asks in proptest::collection::vec((0u32..130, any::<bool>()), 1..12),
+    ) {
+        let mut m = model(&s);
+        m.settings.calendar.periods = PeriodStarts::new(periods(kind))
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let mut engines = Vec::new();
+        for threads in 1..=3 {
+            let mut engine = Engine::new(&m, &History::default())
+                .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+            engine.set_threads(threads);
+            engines.push(engine);
+        }
+        for (month, issue) in asks {
+            let d = base()
+                .checked_add_months(chrono::Months::new(month))
+                .ok_or_else(|| TestCaseError::fail("date"))?;
+            let results: Vec<_> = engines.iter_mut().map(|e| e.invoices_due(d)).collect();
+            prop_assert_eq!(&results[1], &results[0], "2 threads, {}", d);
+            prop_assert_eq!(&results[2], &results[0], "3 threads, {}", d);
+            if let (Ok(b), true) = (&results[0], issue) {
+                for e in &mut engines {
+                    e.record_issued(d, &b.fee_lines);
+                }
             }
         }
     }

@@ -145,7 +145,12 @@ impl<'a> Prepared<'a> {
         Stepper {
             input: &self.input,
             engine: match &self.model {
-                Ok(checked) => Ok(engine::Engine::checked(checked, history)),
+                Ok(checked) => {
+                    let mut e = engine::Engine::checked(checked, history);
+                    // As many threads as the machine offers: the results do not depend on it.
+                    e.set_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
+                    Ok(e)
+                }
                 Err((_, problems)) => Err(problems.clone()),
             },
             problems: &self.problems,

@@ -21,6 +21,7 @@ use crate::calendar::fee_line::{
 use crate::calendar::membership::{Members, Membership};
 use crate::calendar::period::Period;
 use crate::calendar::register::Users;
+use crate::error::PoolId;
 use crate::explain::{Explanation, Step, Text};
 use crate::quantity::{LineQuantity, LumpReason, Unit};
 use rust_decimal::Decimal;
@@ -56,6 +57,7 @@ pub fn fee_lines(
         &issued,
         true,
         true,
+        1,
     )
 }
 
@@ -65,6 +67,10 @@ pub fn fee_lines(
 /// amounts. The issued lines are borrowed: the engine gathers them from its history and from
 /// the lines it computed, and copies of 200,000 lines per date were a tenth of its work at
 /// 100,000 parties (issue 12).
+///
+/// The lines of the memberships are computed on up to `threads` threads, each over a
+/// contiguous run of memberships, and joined in order: the lines, the problems and their order
+/// are the same for any number of threads.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lines_due(
     invoice_date: NaiveDate,
@@ -75,113 +81,187 @@ pub(crate) fn lines_due(
     issued: &[&FeeLine],
     correct: bool,
     explain: bool,
+    threads: usize,
 ) -> Result<Vec<FeeLine>, CalendarProblems> {
     let period = config.periods.starting(invoice_date)?;
     let previous = config.periods.previous(period)?;
     if config.policy == CorrectionPolicy::ProRataDays && matches!(users, Users::Counts(_)) {
         return Err(CalendarError::CountsNeedNextInvoiceCount.into());
     }
-    let per_year = config.periods.per_year();
 
-    // By party in a hash map (FxHash, rustc-hash: the agreement's own ids): a tree keyed by id
-    // compared ids in every look-up, most of this function at 100,000 parties (issue 12).
-    let mut billed: FxHashMap<&str, Billed> = FxHashMap::default();
+    // What was billed for the period just ended, by the place of the party's membership: a
+    // map keyed by party id compared ids in every look-up, most of this function at 100,000
+    // parties (issue 12). The parties billed without a membership aside, by id.
+    let memberships = members.memberships();
+    let mut billed: Vec<Option<Billed>> = vec![None; memberships.len()];
+    let mut without: FxHashMap<&PartyId, Billed> = FxHashMap::default();
+    // The lines come mostly in the order of the memberships (as computed), so a line's
+    // membership is most often the last one found or the next: looked up by id otherwise.
+    let mut hint = 0;
     for line in issued.iter().filter(|l| l.period == previous) {
-        let b = billed.entry(line.party.as_str()).or_default();
+        let near = (hint..memberships.len().min(hint + 2))
+            .find(|&i| *memberships[i].party() == line.party);
+        let b = match near.or_else(|| members.index(&line.party)) {
+            Some(i) => {
+                hint = i;
+                billed[i].get_or_insert_with(Billed::default)
+            }
+            None => without.entry(&line.party).or_default(),
+        };
         b.amount += line.amount;
         b.lines += 1;
-        if !b.dates.contains(&line.invoice_date) {
+        // The dates are only said in an explanation.
+        if explain && !b.dates.contains(&line.invoice_date) {
             b.dates.push(line.invoice_date);
         }
     }
-
-    let (previous_pool, period_pool) = (user_fee_pool(previous), user_fee_pool(period));
-    let shared = FeeSteps::default();
-    let mut problems = Vec::new();
-    let mut out = Vec::with_capacity(members.memberships().len() * 2);
     // The parties billed for the period without a membership, in the order of their ids.
-    let mut no_membership: Vec<(&PartyId, &Billed)> = Vec::new();
-    let mut with_membership = 0;
-    for m in members.memberships() {
-        with_membership += usize::from(billed.contains_key(m.party().as_str()));
-    }
-    if with_membership < billed.len() {
-        let mut parties: Vec<&PartyId> = issued
-            .iter()
-            .filter(|l| l.period == previous && members.get(&l.party).is_none())
-            .map(|l| &l.party)
-            .collect();
-        parties.sort_unstable();
-        parties.dedup();
-        no_membership = parties
-            .into_iter()
-            .filter_map(|p| billed.get(p.as_str()).map(|b| (p, b)))
-            .collect();
-    }
-    for m in members.memberships() {
-        let billed_before = billed.get(m.party().as_str());
-        let member_days = member_days(m, previous);
-        if correct && (member_days.total() > 0 || billed_before.is_some()) {
-            // R6: the fee in force on the period's start or, for a member that joined inside
-            // it, on its first member day.
-            let fee_day = if previous.contains(m.from()) {
-                m.from()
-            } else {
-                previous.start()
-            };
-            let fee = fees.in_force(fee_day);
-            match fee {
-                Some(fee) => {
-                    let ctx = Ctx {
-                        config,
-                        period: previous,
-                        fee,
-                        per_year,
-                        invoice_date,
-                        pool: &previous_pool,
-                        explain,
-                        shared: &shared,
-                    };
-                    match correction_line(&ctx, m, users, billed_before) {
-                        Ok(line) => out.push(line),
-                        Err(e) => problems.push(e),
-                    }
-                }
-                None if member_days.total() > 0 => {
-                    problems.push(CalendarError::NoFee { period: previous })
-                }
-                None => {}
-            }
+    let mut no_membership: Vec<(&PartyId, Billed)> = without.into_iter().collect();
+    no_membership.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+    let date = DateLines {
+        config,
+        fees,
+        users,
+        invoice_date,
+        period,
+        previous,
+        per_year: config.periods.per_year(),
+        pools: (user_fee_pool(previous), user_fee_pool(period)),
+        correct,
+        explain,
+    };
+    // The first run's lines are gathered in a list with room for every line, which the
+    // others' are added to: the lines of a date are moved once.
+    let room = memberships.len() * 2 + no_membership.len();
+    let chunk = memberships.len().div_ceil(threads.max(1)).max(1);
+    let (mut out, problems) = if memberships.len() <= chunk {
+        date.lines(memberships, &billed, room)
+    } else {
+        let date = &date;
+        let parts: Vec<(Vec<FeeLine>, Vec<CalendarError>)> = std::thread::scope(|s| {
+            let running: Vec<_> = memberships
+                .chunks(chunk)
+                .zip(billed.chunks(chunk))
+                .enumerate()
+                .map(|(k, (m, b))| {
+                    let room = if k == 0 { room } else { m.len() * 2 };
+                    s.spawn(move || date.lines(m, b, room))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut parts = parts.into_iter();
+        let (mut out, mut problems) = parts.next().unwrap_or_default();
+        for (lines, p) in parts {
+            out.extend(lines);
+            problems.extend(p);
         }
-        // R6: an advance only for a party that is a member on the period's first day; a party
-        // (or an agreement) that starts inside the period pays its days as a correction.
-        if m.is_member_on(period.start()) {
-            let Some(fee) = fees.in_force(period.start()) else {
-                problems.push(CalendarError::NoFee { period });
-                continue;
-            };
-            let ctx = Ctx {
-                config,
-                period,
-                fee,
-                per_year,
-                invoice_date,
-                pool: &period_pool,
-                explain,
-                shared: &shared,
-            };
-            match advance_line(&ctx, m, users) {
-                Ok(Some(line)) => out.push(line),
-                Ok(None) => {}
-                Err(e) => problems.push(e),
-            }
-        }
-    }
+        (out, problems)
+    };
     // A party billed for the period that no longer has a membership gets its billing reversed.
-    for (party, b) in no_membership.into_iter().filter(|_| correct) {
+    for (party, b) in no_membership.iter().filter(|_| correct) {
         out.push(reversal_line(party, previous, invoice_date, b));
     }
     CalendarProblems::check(out, problems)
+}
+
+/// What the lines of one invoice date need, the same for every membership.
+struct DateLines<'a> {
+    config: &'a CalendarConfig,
+    fees: &'a FeeSchedule,
+    users: Users<'a>,
+    invoice_date: NaiveDate,
+    /// The period that starts on the invoice date and the one just ended.
+    period: Period,
+    previous: Period,
+    per_year: usize,
+    /// The user-fee pools of `previous` and `period`.
+    pools: (PoolId, PoolId),
+    correct: bool,
+    explain: bool,
+}
+
+impl DateLines<'_> {
+    /// The correction and the advance of each of `memberships`, with what was `billed` to each
+    /// (`billed[i]` is the billing of `memberships[i]`), and the problems, in their order; the
+    /// lines in a list with room for `room` lines.
+    fn lines(
+        &self,
+        memberships: &[Membership],
+        billed: &[Option<Billed>],
+        room: usize,
+    ) -> (Vec<FeeLine>, Vec<CalendarError>) {
+        let (config, fees, users) = (self.config, self.fees, self.users);
+        let (invoice_date, period, previous) = (self.invoice_date, self.period, self.previous);
+        let shared = FeeSteps::default();
+        let mut problems = Vec::new();
+        let mut out = Vec::with_capacity(room);
+        for (m, billed_before) in memberships.iter().zip(billed) {
+            let billed_before = billed_before.as_ref();
+            let member_days = member_days(m, previous);
+            if self.correct && (member_days.total() > 0 || billed_before.is_some()) {
+                // R6: the fee in force on the period's start or, for a member that joined
+                // inside it, on its first member day.
+                let fee_day = if previous.contains(m.from()) {
+                    m.from()
+                } else {
+                    previous.start()
+                };
+                let fee = fees.in_force(fee_day);
+                match fee {
+                    Some(fee) => {
+                        let ctx = Ctx {
+                            config,
+                            period: previous,
+                            fee,
+                            per_year: self.per_year,
+                            invoice_date,
+                            pool: &self.pools.0,
+                            explain: self.explain,
+                            shared: &shared,
+                        };
+                        match correction_line(&ctx, m, users, billed_before) {
+                            Ok(line) => out.push(line),
+                            Err(e) => problems.push(e),
+                        }
+                    }
+                    None if member_days.total() > 0 => {
+                        problems.push(CalendarError::NoFee { period: previous })
+                    }
+                    None => {}
+                }
+            }
+            // R6: an advance only for a party that is a member on the period's first day; a
+            // party (or an agreement) that starts inside the period pays its days as a
+            // correction.
+            if m.is_member_on(period.start()) {
+                let Some(fee) = fees.in_force(period.start()) else {
+                    problems.push(CalendarError::NoFee { period });
+                    continue;
+                };
+                let ctx = Ctx {
+                    config,
+                    period,
+                    fee,
+                    per_year: self.per_year,
+                    invoice_date,
+                    pool: &self.pools.1,
+                    explain: self.explain,
+                    shared: &shared,
+                };
+                match advance_line(&ctx, m, users) {
+                    Ok(Some(line)) => out.push(line),
+                    Ok(None) => {}
+                    Err(e) => problems.push(e),
+                }
+            }
+        }
+        (out, problems)
+    }
 }
 
 /// [`fee_lines`] for each of `dates` in turn, each date's lines becoming issued lines for the
@@ -209,7 +289,7 @@ pub fn bill_dates(
     let mut correct = !issued.is_empty();
     for date in sorted {
         let held: Vec<&FeeLine> = all.iter().collect();
-        let lines = lines_due(date, config, fees, members, users, &held, correct, true)?;
+        let lines = lines_due(date, config, fees, members, users, &held, correct, true, 1)?;
         all.extend(lines);
         correct = true;
     }

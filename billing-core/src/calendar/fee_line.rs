@@ -437,7 +437,13 @@ pub(crate) struct Weighted {
 
 impl Weighted {
     pub(crate) fn new(first_year: i64, other: i64, multiplier: Decimal) -> Option<Weighted> {
-        let m = multiplier.normalize();
+        // A whole multiplier other than zero (1 for most members) is its own normal form:
+        // normalizing it is most of the work of a line's member days (issue 12).
+        let m = if multiplier.scale() == 0 && !multiplier.is_zero() {
+            multiplier
+        } else {
+            multiplier.normalize()
+        };
         let unit = 10i128.checked_pow(m.scale())?;
         let m_int = decimal_to_i128_at_scale(m, m.scale())?;
         let scaled = i128::from(first_year)

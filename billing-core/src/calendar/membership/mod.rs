@@ -222,7 +222,8 @@ impl Members {
         self.index(party).map(|i| &self.list[i])
     }
 
-    fn index(&self, party: &PartyId) -> Option<usize> {
+    /// The place of `party`'s membership in [`Members::memberships`].
+    pub(crate) fn index(&self, party: &PartyId) -> Option<usize> {
         self.places.get(party).copied()
     }
 
