@@ -49,6 +49,17 @@ pub fn crash_point(step: &str) {
     }
 }
 
+/// An internal hook for the tests: says `note` on stderr when the environment variable
+/// `BILLING_REPORT_TEST_NOTES` is set (e.g. `rendered ahead: used`, each date of `issue
+/// --through` written from the files rendered ahead). Unset (always, outside the tests) it
+/// does nothing.
+#[doc(hidden)]
+pub fn test_note(note: &str) {
+    if std::env::var_os("BILLING_REPORT_TEST_NOTES").is_some() {
+        eprintln!("billing-report: test note: {note}");
+    }
+}
+
 /// An internal hook for the tests of failures the disk rarely gives: whether the environment
 /// variable `BILLING_REPORT_TEST_FAIL_AT` names this step, which then fails as an I/O error
 /// would. The steps: `sync-parent`, the sync of the folder an issued folder was renamed into;

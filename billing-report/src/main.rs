@@ -691,10 +691,16 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
             let out = out_of(date);
             let due = engine.prepare(date, &out);
             if let Some(thread) = committing.take() {
-                billing_report::crash_point("rendered-ahead");
-                step = Some(committed(thread, &mut issued, quiet)?);
+                let (here, guessed_right) = committed(thread, &mut issued, quiet)?;
+                if !guessed_right {
+                    // The numbers are guessed again from what the register holds now: only
+                    // the date already rendered (`due`) is lost.
+                    let ahead = due.as_ref().ok().and_then(Option::as_ref);
+                    engine.reseed(here.register.as_ref(), ahead)?;
+                }
+                step = Some(here);
             }
-            let mut here = step.take().ok_or_else(|| stopped(&issued))?;
+            let mut here = step.take().ok_or_else(|| stopped(None, &issued))?;
             let due = match due {
                 Ok(Some(due)) => due,
                 Ok(None) => {
@@ -709,16 +715,22 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
                 }
             };
             let pending = &pending;
-            committing = Some(scope.spawn(move || {
-                clean_leftovers(&out, pending, quiet);
-                let done = here.issue(due, quiet);
-                (here, date, done)
-            }));
+            let thread = std::thread::Builder::new()
+                .name(format!("issue {date}"))
+                .spawn_scoped(scope, move || {
+                    clean_leftovers(&out, pending, quiet);
+                    let done = here.issue(due, quiet);
+                    (here, date, done)
+                })
+                .map_err(|e| {
+                    Failure::Other(format!("issuing {date}: no thread could be started: {e}"))
+                })?;
+            committing = Some((date, thread));
         }
         if let Some(thread) = committing.take() {
-            step = Some(committed(thread, &mut issued, quiet)?);
+            step = Some(committed(thread, &mut issued, quiet)?.0);
         }
-        step.ok_or_else(|| stopped(&issued))
+        step.ok_or_else(|| stopped(None, &issued))
     })?;
     // The last date's folder is in place: recorded so (the earlier ones were with the date
     // after them). Everything is issued by now: a failure to record it is a warning, not a
@@ -763,8 +775,8 @@ struct Engine<'a> {
     /// that fails, so no later date is computed with a date that was not issued).
     stepper: billing_report::compute::Stepper<'a>,
     /// The next number of each issuer's series once the dates computed so far are committed,
-    /// when the dates are rendered ahead (`issue --through`); `None` otherwise, or once a
-    /// date could not be numbered ahead.
+    /// when the dates are rendered ahead (`issue --through`); `None` otherwise, or until
+    /// [`Engine::reseed`] once a date could not be numbered ahead.
     series: Option<std::collections::BTreeMap<String, u64>>,
     /// The CSV dialect of the files rendered ahead.
     dialect: CsvDialect,
@@ -772,7 +784,8 @@ struct Engine<'a> {
 
 /// The most invoices of one date rendered ahead in memory (`issue --through`): beyond it a
 /// date is rendered when its numbers are taken, its files written as they are made, so that
-/// the memory a date holds stays bounded (about 100 kB of files an invoice).
+/// the memory a date holds stays bounded (about 100 kB of files an invoice). It is still
+/// numbered ahead, so that the dates after it are rendered ahead.
 const AHEAD_INVOICES: usize = 2_000;
 
 /// A date's invoices, computed and checked, to be numbered, recorded and written.
@@ -782,10 +795,13 @@ struct Due {
     draft: Draft,
     /// The user-fee lines the register records (and the engine holds): those dated `date`.
     fee_lines: Vec<billing_core::calendar::FeeLine>,
-    /// The invoices numbered as the register is expected to number them, and every file of
-    /// the date rendered with them, in memory: written only if the register, numbering the
-    /// invoices once the date before is committed, gives exactly these.
-    ahead: Option<(Vec<billing_core::invoice::Invoice>, Files)>,
+    /// The invoices numbered as the register is expected to number them (`None` when they
+    /// could not be).
+    guessed: Option<Vec<billing_core::invoice::Invoice>>,
+    /// Every file of the date rendered with `guessed`, in memory: written only if the
+    /// register, numbering the invoices once the date before is committed, gives exactly
+    /// `guessed`. `None` when not rendered ahead (see [`AHEAD_INVOICES`]).
+    files: Option<Files>,
 }
 
 /// Rendered files in memory: path in the folder, and bytes.
@@ -815,45 +831,75 @@ impl Engine<'_> {
             .cloned()
             .collect();
         self.stepper.record_issued(date, &fee_lines);
-        let ahead = match self.series.as_mut() {
-            Some(series) if draft.invoices.len() <= AHEAD_INVOICES => {
-                let first = input.settings.first_invoice_number;
-                let issuer = input.settings.issuer.clone();
-                let first_number =
-                    move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
-                billing_report::register::number_ahead(
-                    series,
-                    &draft.invoices,
-                    &first_number,
-                    input.settings.ocr_length_digit,
-                )
-            }
-            _ => None,
-        };
-        if ahead.is_none() {
-            // Not numbered ahead: nor are the dates after it (the register says what it does).
-            self.series = None;
-        }
-        let ahead = ahead.and_then(|guessed| {
-            let plain = std::mem::replace(&mut draft.invoices, guessed);
-            let only = billing_report::outputs::Outputs::all();
-            let files = billing_report::output::render_only(input, &draft, true, &only).and_then(
-                |mut files| {
-                    apply_dialect(&mut files, self.dialect)?;
-                    Ok(files)
-                },
-            );
-            let guessed = std::mem::replace(&mut draft.invoices, plain);
-            // A file that cannot be made is made again once numbered, and its error said then.
-            files.ok().map(|files| (guessed, files))
-        });
+        let mut series = self.series.take();
+        let guessed = series
+            .as_mut()
+            .and_then(|series| self.number_ahead(series, &draft.invoices));
+        // Not numbered ahead: nor are the dates after it, until `reseed`.
+        self.series = series.filter(|_| guessed.is_some());
+        let rendered = guessed
+            .clone()
+            .filter(|g| g.len() <= AHEAD_INVOICES)
+            .and_then(|guessed| {
+                let plain = std::mem::replace(&mut draft.invoices, guessed);
+                let only = billing_report::outputs::Outputs::all();
+                let files = billing_report::output::render_only(input, &draft, true, &only)
+                    .and_then(|mut files| {
+                        apply_dialect(&mut files, self.dialect)?;
+                        Ok(files)
+                    });
+                draft.invoices = plain;
+                // A file that cannot be made is made again once numbered, and its error said then.
+                files.ok()
+            });
         Ok(Some(Due {
             date,
             out: out.to_owned(),
             draft,
             fee_lines,
-            ahead,
+            guessed,
+            files: rendered,
         }))
+    }
+
+    /// `invoices` numbered as the register numbers them when its series are `series`, and
+    /// `series` advanced past them (see [`billing_report::register::number_ahead`]).
+    fn number_ahead(
+        &self,
+        series: &mut std::collections::BTreeMap<String, u64>,
+        invoices: &[billing_core::invoice::Invoice],
+    ) -> Option<Vec<billing_core::invoice::Invoice>> {
+        let first = self.input.settings.first_invoice_number;
+        let issuer = self.input.settings.issuer.clone();
+        let first_number =
+            move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
+        billing_report::register::number_ahead(
+            series,
+            invoices,
+            &first_number,
+            self.input.settings.ocr_length_digit,
+        )
+    }
+
+    /// Takes the series again from what `register` holds (a date's numbers were not guessed
+    /// right), advanced past `prepared`, the date already computed after it.
+    fn reseed(
+        &mut self,
+        register: Option<&InvoiceRegister>,
+        prepared: Option<&Due>,
+    ) -> Result<(), Failure> {
+        let Some(register) = register else {
+            return Ok(());
+        };
+        let mut series = register.series()?;
+        let numbered = match prepared {
+            Some(due) => self
+                .number_ahead(&mut series, &due.draft.invoices)
+                .is_some(),
+            None => true,
+        };
+        self.series = numbered.then_some(series);
+        Ok(())
     }
 }
 
@@ -875,7 +921,7 @@ struct IssueStep<'a> {
 
 impl IssueStep<'_> {
     /// Issues the invoices `due` on a date into their folder: numbers them, records them and
-    /// writes them, or nothing at all.
+    /// writes them, or nothing at all. Whether the register gave them the numbers guessed.
     fn issue(&mut self, due: Due, quiet: bool) -> Result<bool, Failure> {
         let (input, args, register_path) = (self.input, self.args, self.register_path);
         let Due {
@@ -883,8 +929,10 @@ impl IssueStep<'_> {
             out,
             mut draft,
             fee_lines,
-            ahead,
+            guessed,
+            files,
         } = due;
+        let mut guessed_right = false;
         let out = out.as_path();
         let kind = FolderKind::Issued;
         // `--force` never replaces the input or the register, nor a folder holding them.
@@ -972,9 +1020,11 @@ impl IssueStep<'_> {
             &first_number,
             input.settings.ocr_length_digit,
             |numbered| -> Result<_, Failure> {
-                let staged = match ahead {
+                guessed_right = guessed.as_deref() == Some(numbered);
+                let staged = match files {
                     // Rendered ahead with these very numbers: written as they are.
-                    Some((guessed, files)) if guessed == numbered => {
+                    Some(files) if guessed_right => {
+                        billing_report::test_note("rendered ahead: used");
                         stage_folder(out, &files, kind, args.force, &protect)?
                     }
                     _ => {
@@ -1035,10 +1085,10 @@ impl IssueStep<'_> {
         draft.invoices = numbered;
         say(quiet, &summary(&draft, out));
         say(quiet, &format!("recorded in {}", register_path.display()));
-        Ok(true)
+        Ok(guessed_right)
     }
 
-    /// What became of issuing `date`: added to `issued` when it issued something. A failure
+    /// What became of issuing `date`: added to `issued` when it issued. A failure
     /// is said with the dates issued before it, whose folders are recorded as in place first
     /// (were this to fail too, the next run records them: it finds them in place, see
     /// `finish_publications`).
@@ -1050,11 +1100,10 @@ impl IssueStep<'_> {
         quiet: bool,
     ) -> Result<(), Failure> {
         let e = match done {
-            Ok(true) => {
+            Ok(_) => {
                 issued.push(date);
                 return Ok(());
             }
-            Ok(false) => return Ok(()),
             Err(e) => e,
         };
         if let Some(r) = self.register.as_mut() {
@@ -1082,27 +1131,42 @@ impl IssueStep<'_> {
 type Committing<'scope, 'a> =
     std::thread::ScopedJoinHandle<'scope, (IssueStep<'a>, NaiveDate, Result<bool, Failure>)>;
 
-/// Waits for the thread committing a date and takes back what it issued with; the date is
-/// added to `issued` when it issued something, and its failure is the run's (see
-/// [`IssueStep::done`]).
+/// Waits for the thread committing a date (`date`) and takes back what it issued with, and
+/// whether the date's numbers were guessed right; the date is added to `issued`, and its
+/// failure is the run's (see [`IssueStep::done`]).
 fn committed<'a>(
-    thread: Committing<'_, 'a>,
+    (date, thread): (NaiveDate, Committing<'_, 'a>),
     issued: &mut Vec<NaiveDate>,
     quiet: bool,
-) -> Result<IssueStep<'a>, Failure> {
-    let (mut step, date, done) = thread.join().map_err(|_| stopped(issued))?;
+) -> Result<(IssueStep<'a>, bool), Failure> {
+    let (mut step, date, done) = thread.join().map_err(|panic| {
+        let cause = panic
+            .downcast_ref::<&str>()
+            .map(|m| m.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no cause given".to_owned());
+        stopped(Some((date, &cause)), issued)
+    })?;
+    let guessed_right = matches!(done, Ok(true));
     step.done(date, done, issued, quiet)?;
-    Ok(step)
+    Ok((step, guessed_right))
 }
 
-/// A thread committing a date that stopped without a result (a panic). The dates before it
-/// are issued; its own is as the register says (a transaction not committed is rolled back
-/// when the register is dropped; one committed is finished by the next run).
-fn stopped(issued: &[NaiveDate]) -> Failure {
+/// A thread committing a date (`date`, with the cause) that stopped without a result (a
+/// panic). The dates before it are issued; its own is as the register says (a transaction not
+/// committed is rolled back when the register is dropped; one committed is finished by the
+/// next run).
+fn stopped(date: Option<(NaiveDate, &str)>, issued: &[NaiveDate]) -> Failure {
     Failure::Other(format!(
-        "issuing stopped unexpectedly; the dates before it are issued: {}; the register says \
-         what else is (`billing-report register export`), the next run finishes it",
-        date_list(issued)
+        "issuing {}stopped unexpectedly{}; the dates before it are issued: {}; the register \
+         says what else is (`billing-report register export`), the next run finishes it",
+        date.map_or_else(String::new, |(d, _)| format!("{d} ")),
+        date.map_or_else(String::new, |(_, cause)| format!(" ({cause})")),
+        if issued.is_empty() {
+            "none".to_owned()
+        } else {
+            date_list(issued)
+        }
     ))
 }
 

@@ -262,49 +262,49 @@ fn invoice_dates(register: &Path) -> Vec<String> {
         .collect()
 }
 
-/// `--through` renders a date in memory while another thread commits the date before it
-/// (syncs its files, commits it, puts its folder in place). Paused there (`rendered-ahead`),
-/// and killed, with the date before it committed or not: nothing of the date rendered ahead,
-/// nor of a later one, is in the register or on the disk (no folder, no temporary folder);
-/// the next run gives the folders and the register of a run never killed.
+/// `--through` commits a date on a thread of its own (syncs its files, commits it, puts its
+/// folder in place) while the main thread renders the next date ahead and then waits for it.
+/// That thread paused before its commit or before its rename, and the run killed: nothing of
+/// a later date is in the register or on the disk (no folder, no temporary folder), the
+/// register holds exactly the dates before; the next run gives the folders and the register
+/// of a run never killed.
 #[test]
-fn a_kill_while_a_date_is_rendered_ahead_leaves_nothing_of_it() {
+fn a_kill_while_a_date_commits_and_the_next_is_rendered_ahead_leaves_nothing_of_the_next() {
     let dates = SOCIAL_EMERGENCY_MONTHS;
     let t = tmp();
     let clean = issued_through(&t.path().join("clean"));
-    for nth in [1, 4] {
-        let dir = t.path().join(format!("killed-{nth}"));
-        let input = issuing_copy("social-emergency-8", &dir);
-        let step = format!("rendered-ahead@{nth}");
-        // Paused once date nth + 1 is rendered, date nth committed by the other thread.
-        let mut child = start_paused(&["issue", s(&input), "--through", "2017-12-01"], &step);
-        let out = dir.join("out");
-        let entries = || -> Vec<String> {
-            match std::fs::read_dir(&out) {
-                Ok(entries) => entries
-                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                    .collect(),
-                Err(_) => Vec::new(),
+    for (step, committed) in [("before-commit", 0), ("before-rename", 1)] {
+        for nth in [1, 4] {
+            let dir = t.path().join(format!("killed-{step}-{nth}"));
+            let input = issuing_copy("social-emergency-8", &dir);
+            let step = format!("{step}@{nth}");
+            // Paused while committing date nth (dates[nth - 1]).
+            let mut child = start_paused(&["issue", s(&input), "--through", "2017-12-01"], &step);
+            let out = dir.join("out");
+            let entries = || -> Vec<String> {
+                match std::fs::read_dir(&out) {
+                    Ok(entries) => entries
+                        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                        .collect(),
+                    Err(_) => Vec::new(),
+                }
+            };
+            let mut written = entries();
+            child.kill().unwrap();
+            child.wait().unwrap();
+            // The register is locked while the run holds it: read once it is killed.
+            written.extend(entries());
+            let recorded = invoice_dates(&register_of(&input));
+            for later in &dates[nth..] {
+                assert!(
+                    written.iter().all(|w| !w.contains(later)),
+                    "{step}: {later} written: {written:?}"
+                );
             }
-        };
-        let mut written = entries();
-        child.kill().unwrap();
-        child.wait().unwrap();
-        // The register is locked while the run holds it: read once it is killed.
-        written.extend(entries());
-        let recorded = invoice_dates(&register_of(&input));
-        for later in &dates[nth..] {
-            assert!(
-                written.iter().all(|w| !w.contains(later)),
-                "{step}: {later} written: {written:?}"
-            );
+            assert_eq!(recorded, dates[..nth - 1 + committed], "{step}");
+            cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
+            assert_as_never_killed(&clean, &input, &step);
         }
-        assert!(
-            recorded == dates[..nth] || recorded == dates[..nth - 1],
-            "{step}: recorded {recorded:?}"
-        );
-        cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
-        assert_as_never_killed(&clean, &input, &step);
     }
 }
 
@@ -343,5 +343,25 @@ fn assert_as_never_killed(clean: &Path, input: &Path, what: &str) {
         register_content(&register_of(input)),
         register_content(&register_of(clean)),
         "{what}: the same register"
+    );
+}
+
+/// In a run as any other, every date of `--through` is written from the files rendered ahead
+/// (its numbers guessed right): the speed the overlap exists for is not lost silently.
+#[test]
+fn every_date_is_written_as_rendered_ahead() {
+    let t = tmp();
+    let input = issuing_copy("social-emergency-8", &t.path().join("ahead"));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(["issue", s(&input), "--through", "2017-12-01"])
+        .env("BILLING_REPORT_TEST_NOTES", "1")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(
+        said.matches("test note: rendered ahead: used").count(),
+        SOCIAL_EMERGENCY_MONTHS.len(),
+        "{said}"
     );
 }

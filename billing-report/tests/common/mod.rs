@@ -487,16 +487,20 @@ pub fn start_paused(args: &[&str], step: &str) -> std::process::Child {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
-    for line in std::io::BufReader::new(stderr).lines() {
-        let line = line.unwrap();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
         seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("test pause at") {
+        let paused = line.contains("test pause at");
+        line.clear();
+        if paused {
             break;
         }
     }
+    // Read to the end while paused: the process's other threads still print, and a closed
+    // pipe would make their prints fail (and them stop).
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     let name = step.split('@').next().unwrap_or(step);
     assert!(
         seen.contains(&format!("test pause at {name}")),
