@@ -788,6 +788,13 @@ struct Engine<'a> {
 /// numbered ahead, so that the dates after it are rendered ahead.
 const AHEAD_INVOICES: usize = 2_000;
 
+/// The most bytes of one date's files (every file of the date, the whole-date outputs too)
+/// held in memory once rendered ahead (`issue --through`): a date whose files are larger is
+/// rendered again when its numbers are taken, its files written as they are made, so that
+/// the two dates in flight (one written by the committing thread, the next rendered ahead)
+/// hold at most this much each.
+const AHEAD_BYTES: usize = 64 << 20;
+
 /// A date's invoices, computed and checked, to be numbered, recorded and written.
 struct Due {
     date: NaiveDate,
@@ -800,7 +807,7 @@ struct Due {
     guessed: Option<Vec<billing_core::invoice::Invoice>>,
     /// Every file of the date rendered with `guessed`, in memory: written only if the
     /// register, numbering the invoices once the date before is committed, gives exactly
-    /// `guessed`. `None` when not rendered ahead (see [`AHEAD_INVOICES`]).
+    /// `guessed`. `None` when not rendered ahead (see [`AHEAD_INVOICES`], [`AHEAD_BYTES`]).
     files: Option<Files>,
 }
 
@@ -850,7 +857,9 @@ impl Engine<'_> {
                     });
                 draft.invoices = plain;
                 // A file that cannot be made is made again once numbered, and its error said then.
-                files.ok()
+                files.ok().filter(|files| {
+                    files.iter().map(|(_, bytes)| bytes.len()).sum::<usize>() <= AHEAD_BYTES
+                })
             });
         Ok(Some(Due {
             date,
