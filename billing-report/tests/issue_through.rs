@@ -317,12 +317,7 @@ fn a_date_rendered_ahead_with_other_numbers_is_rendered_again() {
     let t = tmp();
     let clean = issued_through(&t.path().join("clean"));
     let input = issuing_copy("social-emergency-8", &t.path().join("guessed"));
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
-        .args(["issue", s(&input), "--through", "2017-12-01"])
-        .env("BILLING_REPORT_TEST_FAIL_AT", "number-ahead")
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{run:?}");
+    issue_through_with(&input, "BILLING_REPORT_TEST_FAIL_AT", "number-ahead");
     assert_as_never_killed(&clean, &input, "number-ahead");
 }
 
@@ -352,16 +347,22 @@ fn assert_as_never_killed(clean: &Path, input: &Path, what: &str) {
 fn every_date_is_written_as_rendered_ahead() {
     let t = tmp();
     let input = issuing_copy("social-emergency-8", &t.path().join("ahead"));
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
-        .args(["issue", s(&input), "--through", "2017-12-01"])
-        .env("BILLING_REPORT_TEST_NOTES", "1")
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{run:?}");
-    let said = String::from_utf8_lossy(&run.stderr);
+    let said = issue_through_with(&input, "BILLING_REPORT_TEST_NOTES", "1");
     assert_eq!(
         said.matches("test note: rendered ahead: used").count(),
         SOCIAL_EMERGENCY_MONTHS.len(),
         "{said}"
     );
+}
+
+/// `input` issued through 2017-12-01 with the environment variable `var` set to `value`,
+/// successfully: what it said on stderr.
+fn issue_through_with(input: &Path, var: &str, value: &str) -> String {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(["issue", s(input), "--through", "2017-12-01"])
+        .env(var, value)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    String::from_utf8_lossy(&run.stderr).into_owned()
 }
