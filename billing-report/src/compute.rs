@@ -3,6 +3,7 @@
 //! transactions file is read here (I/O), and the engine's problems are pointed back at their
 //! cells.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -20,7 +21,7 @@ use crate::transactions::price;
 use crate::transactions::reader::{read_file, Catalog, ReadOptions, Transactions};
 
 use crate::input::{Problem, Severity};
-use crate::workbook::{Input, TakenModel};
+use crate::workbook::{Input, Loaded};
 
 /// What was issued before: the register's record, the input corrections are computed against.
 pub use billing_core::engine::History;
@@ -64,63 +65,63 @@ pub fn compute(input: &Input, date: NaiveDate, history: &History) -> Result<Draf
 /// The agreement model of a workbook with its transactions read and priced: made once, it
 /// computes any number of dates (`issue --through` issues many dates from one reading).
 pub struct Prepared<'a> {
-    input: &'a Input,
+    /// The input the model was made of: its cells locate the problems, and the documents read it.
+    input: Cow<'a, Input>,
     /// The model, checked, or with the problems that stop every date.
     model: Result<engine::CheckedModel, (Box<engine::Model>, Vec<engine::Problem>)>,
     /// Problems of the transactions file, reported by every date computed.
     problems: Vec<Problem>,
 }
 
-/// Reads and prices the transactions of `input` and makes its agreement model.
+/// Reads and prices the transactions of `input` and makes its agreement model of the input's
+/// fields as they are now, checked.
 pub fn prepare(input: &Input) -> Prepared<'_> {
-    prepare_with(
-        input,
-        TakenModel {
-            registrations: input.registrations.clone(),
-            checked: input.checked_model().cloned(),
-        },
-    )
-}
-
-/// As [`prepare`], with the user register and the checked model moved in rather than copied
-/// (taken out of the input by the caller with [`Input::take_model`]: at 2,000,000
-/// registrations a copy is about 270 MB).
-pub fn prepare_with(input: &Input, taken: TakenModel) -> Prepared<'_> {
-    let TakenModel {
-        registrations,
-        checked,
-    } = taken;
-    // Counts per day are only needed for a fee review: a long file's day counts are large.
-    let need_counts = input
-        .cooperations
-        .iter()
-        .any(|c| c.fee.is_some() && !c.covers.is_empty());
     let mut problems = Vec::new();
-    let (priced, counts) = transactions(input, need_counts, &mut problems);
-    // The model `load` checked, when it did: its register is checked again by itself (it was
-    // taken out of the model), its transactions and invoice options (which the check does not
-    // read) set from the input as it is now.
-    let model = match checked {
-        Some(mut checked) => {
-            checked.set_transactions(priced, counts);
-            checked.set_invoice_options(crate::model::options(input));
-            checked.with_registrations(registrations)
-        }
-        None => engine::CheckedModel::new(crate::model::model_with(
-            input,
-            registrations,
-            priced,
-            counts,
-        )),
-    };
+    let (priced, counts) = transactions(input, need_counts(input), &mut problems);
+    let model = crate::model::model(input, priced, counts);
     Prepared {
-        input,
-        model,
+        input: Cow::Borrowed(input),
+        model: engine::CheckedModel::new(model),
         problems,
     }
 }
 
-impl Prepared<'_> {
+/// As [`prepare`], from the model [`load_checked`](crate::workbook::load_checked) checked:
+/// not checked again, and its user register not copied (at 2,000,000 registrations a copy is
+/// about 270 MB). Only the transactions are read and set in it.
+pub fn prepare_loaded(loaded: Loaded) -> Prepared<'static> {
+    let (input, mut model) = loaded.into_parts();
+    let mut problems = Vec::new();
+    let (priced, counts) = transactions(&input, need_counts(&input), &mut problems);
+    model.set_transactions(priced, counts);
+    Prepared {
+        input: Cow::Owned(input),
+        model: Ok(model),
+        problems,
+    }
+}
+
+/// Whether the transactions are also needed as counts per day: only for a fee review (a long
+/// file's day counts are large).
+fn need_counts(input: &Input) -> bool {
+    input
+        .cooperations
+        .iter()
+        .any(|c| c.fee.is_some() && !c.covers.is_empty())
+}
+
+impl<'a> Prepared<'a> {
+    /// The input the model was made of.
+    pub fn input(&self) -> &Input {
+        &self.input
+    }
+
+    /// The input the model was made of, the model given up (its memory freed: the register
+    /// and the transactions).
+    pub fn into_input(self) -> Cow<'a, Input> {
+        self.input
+    }
+
     /// Every date on which the model bills something, as [`billing_dates`].
     pub fn billing_dates(&self) -> Vec<NaiveDate> {
         engine::billing_dates(match &self.model {
@@ -142,7 +143,7 @@ impl Prepared<'_> {
     /// own work when the dates are computed in order (see [`engine::Engine`]).
     pub fn stepper(&self, history: &History) -> Stepper<'_> {
         Stepper {
-            input: self.input,
+            input: &self.input,
             engine: match &self.model {
                 Ok(checked) => {
                     let mut e = engine::Engine::checked(checked, history);
@@ -225,10 +226,6 @@ pub fn year(
     history: &History,
     scenarios: &[String],
 ) -> Result<billing_core::year::Comparison, Vec<Problem>> {
-    let need_counts = input
-        .cooperations
-        .iter()
-        .any(|c| c.fee.is_some() && !c.covers.is_empty());
     let mut problems = Vec::new();
     let mut chosen = Vec::new();
     for name in scenarios {
@@ -256,7 +253,7 @@ pub fn year(
             }),
         }
     }
-    let (priced, counts) = transactions(input, need_counts, &mut problems);
+    let (priced, counts) = transactions(input, need_counts(input), &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }

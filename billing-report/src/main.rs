@@ -11,14 +11,15 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use billing_report::compute::{compute, Draft, History};
+use billing_report::compute::prepare_loaded;
+use billing_report::compute::{Draft, History};
 use billing_report::input::{Problem, Severity};
 use billing_report::output::{
     apply_dialect, check_target, default_out, stage_folder, stage_rendered, summary, CsvDialect,
     FolderKind, OutputError,
 };
 use billing_report::register::{default_path, numbers_in, InvoiceRegister, RegisterError, Serves};
-use billing_report::workbook::{load, Input};
+use billing_report::workbook::{load_checked, Input, Loaded};
 
 /// mimalloc rather than glibc's malloc: at national scale the run's millions of small
 /// allocations and per-file deflate buffers cost a quarter of the CPU time under glibc, whose
@@ -354,7 +355,8 @@ fn print_problems(problems: &[Problem], quiet: bool) {
     }
 }
 
-fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {
+/// The input at `path`, with the model its check found valid (see [`Loaded`]).
+fn load_input(path: &Path, quiet: bool) -> Result<Loaded, Failure> {
     // A path that is not there is an I/O error (exit 2), as the README says, not an input error.
     if let Err(e) = std::fs::metadata(path) {
         return Err(Failure::Other(format!(
@@ -362,27 +364,27 @@ fn load_input(path: &Path, quiet: bool) -> Result<Input, Failure> {
             path.display()
         )));
     }
-    let (input, warnings) = load(path).map_err(Failure::Input)?;
+    let (loaded, warnings) = load_checked(path).map_err(Failure::Input)?;
     if !quiet {
         for w in &warnings {
             eprintln!("{w}");
         }
     }
-    Ok(input)
+    Ok(loaded)
 }
 
 /// What `run` and `issue` start from: the input read (with `--transactions` in place of the
 /// workbook's file) and the path of the invoice register.
-fn load_run(args: &RunArgs, quiet: bool) -> Result<(Input, PathBuf), Failure> {
-    let mut input = load_input(&args.input, quiet)?;
+fn load_run(args: &RunArgs, quiet: bool) -> Result<(Loaded, PathBuf), Failure> {
+    let mut loaded = load_input(&args.input, quiet)?;
     if let Some(t) = &args.transactions {
-        input.transactions_path = Some(t.clone());
+        loaded.set_transactions_path(t.clone());
     }
     let register_path = args
         .register
         .clone()
         .unwrap_or_else(|| default_path(&args.input));
-    Ok((input, register_path))
+    Ok((loaded, register_path))
 }
 
 /// The publications the register at `register_path` left unfinished, after finishing those it
@@ -401,12 +403,12 @@ fn pending_publications(
 }
 
 fn check(path: &Path, quiet: bool) -> Result<(), Failure> {
-    let mut input = load_input(path, quiet)?;
-    // A workbook is only fine if it also computes: run every billing date once, as a draft.
-    // The register and the model `load` checked are moved into the one model, not copied.
-    let taken = input.take_model();
-    let count = taken.registrations.len();
-    let prepared = billing_report::compute::prepare_with(&input, taken);
+    let loaded = load_input(path, quiet)?;
+    // A workbook is only fine if it also computes: run every billing date once, as a draft,
+    // from the model the load checked (not checked again).
+    let count = loaded.model().model().registrations.len();
+    let prepared = prepare_loaded(loaded);
+    let input = prepared.input();
     if let Some(last) = prepared.billing_dates().last() {
         prepared
             .compute(*last, &History::default())
@@ -459,7 +461,7 @@ fn history(input: &Path, register: Option<&Path>) -> Result<History, Failure> {
 }
 
 fn year(args: &YearArgs, quiet: bool) -> Result<(), Failure> {
-    let input = load_input(&args.input, quiet)?;
+    let input = load_input(&args.input, quiet)?.into_input();
     if !(1900..=9998).contains(&args.year) {
         return Err(Failure::Other(format!(
             "--year {}: a year from 1900 to 9998 is expected",
@@ -517,14 +519,15 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             ))
         }
     };
-    let (mut input, register_path) = load_run(args, quiet)?;
+    let (loaded, register_path) = load_run(args, quiet)?;
+    let input = loaded.input();
     // An audit workbook that could not be written is refused before the work, not after it.
     if args
         .only
         .as_ref()
         .is_none_or(|o| o.has(billing_report::outputs::OutputKind::Audit))
     {
-        billing_report::audit::check_size(&input).map_err(Failure::Refused)?;
+        billing_report::audit::check_size(input).map_err(Failure::Refused)?;
     }
     let out = args
         .out
@@ -540,9 +543,9 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
             None => History::default(),
         };
         billing_report::crash_point("after-history");
-        let prepared = billing_report::compute::prepare(&input);
+        let prepared = prepare_loaded(loaded);
         let mut step = IssueStep {
-            input: &input,
+            input: prepared.input(),
             stepper: prepared.stepper(&history),
             args,
             register_path: &register_path,
@@ -555,15 +558,14 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
     let pending = pending_publications(&register_path, quiet)?;
     clean_leftovers(&out, &pending, quiet);
     let history = history(&args.input, Some(&register_path))?;
-    // The register and the model `load` checked are moved into the model, not copied: nothing
-    // after reads them from the input.
-    let taken = input.take_model();
-    let draft = billing_report::compute::prepare_with(&input, taken)
-        .compute(date, &history)
-        .map_err(Failure::Input)?;
+    // The model is freed once the draft is computed: the documents are made of the input and
+    // the draft.
+    let prepared = prepare_loaded(loaded);
+    let draft = prepared.compute(date, &history).map_err(Failure::Input)?;
+    let input = &*prepared.into_input();
     // What an e-invoice to a buyer would lack: an error when the e-invoices are written, a
     // warning on a draft.
-    let gaps = billing_report::invoice_document::recipient_problems(&input, &draft.invoices, false);
+    let gaps = billing_report::invoice_document::recipient_problems(input, &draft.invoices, false);
     for w in &gaps {
         say(quiet, &w.to_string());
     }
@@ -578,7 +580,7 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         FolderKind::Draft,
         args.force,
         &protect,
-        &input,
+        input,
         &draft,
         false,
         &only,
@@ -595,8 +597,8 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
 /// transaction and folder: a failure on one date leaves the dates before it issued and
 /// nothing of it or the dates after it.
 fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), Failure> {
-    let (input, register_path) = load_run(args, quiet)?;
-    billing_report::audit::check_size(&input).map_err(Failure::Refused)?;
+    let (loaded, register_path) = load_run(args, quiet)?;
+    billing_report::audit::check_size(loaded.input()).map_err(Failure::Refused)?;
     let out_of = |date: NaiveDate| match &args.out {
         Some(dir) => dir.join(date.to_string()),
         None => default_out(&args.input, date, FolderKind::Issued),
@@ -618,7 +620,8 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
     // the engine computes `through` here, then steps from the first date to issue to the last,
     // each date costing only its own work, each issued date recorded in the engine as in the
     // register.
-    let prepared = billing_report::compute::prepare(&input);
+    let prepared = prepare_loaded(loaded);
+    let input = prepared.input();
     let mut stepper = prepared.stepper(&history);
     let last = stepper.compute(through).map_err(Failure::Input)?;
     let mut dates = last.assumed_dates.clone();
@@ -645,7 +648,7 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         check_target(&out_of(*date), args.force, &protect)?;
     }
     let mut step = IssueStep {
-        input: &input,
+        input,
         stepper,
         args,
         register_path: &register_path,
@@ -1014,9 +1017,11 @@ fn explain(
     register: Option<&Path>,
     quiet: bool,
 ) -> Result<(), Failure> {
-    let input = load_input(path, true)?;
+    let loaded = load_input(path, true)?;
     let history = history(path, register)?;
-    let draft = compute(&input, date, &history).map_err(Failure::Input)?;
+    let prepared = prepare_loaded(loaded);
+    let input = prepared.input();
+    let draft = prepared.compute(date, &history).map_err(Failure::Input)?;
     let register_path = register
         .map(Path::to_owned)
         .unwrap_or_else(|| default_path(path));
@@ -1169,7 +1174,7 @@ fn export(
             path.display()
         )));
     };
-    let loaded = load_input(input, quiet)?;
+    let loaded = load_input(input, quiet)?.into_input();
     let sie_bytes = billing_report::sie_export::register_sie(&loaded, &reg.documents()?);
     if let Some(file) = sie {
         let bytes = sie_bytes.clone().map_err(Failure::Refused)?;
@@ -1208,7 +1213,7 @@ fn export(
 /// `billing-report credit`: see [`CreditArgs`].
 fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
     use billing_report::credit;
-    let mut input = load_input(&args.input, quiet)?;
+    let mut input = load_input(&args.input, quiet)?.into_input();
     if let Some(t) = &args.transactions {
         input.transactions_path = Some(t.clone());
     }
@@ -1366,7 +1371,7 @@ fn credit(args: &CreditArgs, quiet: bool) -> Result<(), Failure> {
 }
 
 fn init_register(input: &Path, register: Option<&Path>, quiet: bool) -> Result<(), Failure> {
-    let loaded = load_input(input, quiet)?;
+    let loaded = load_input(input, quiet)?.into_input();
     let path = register
         .map(Path::to_owned)
         .unwrap_or_else(|| default_path(input));

@@ -677,40 +677,53 @@ pub struct Input {
     pub places: BTreeMap<String, SheetPlace>,
     /// The cell of each setting's value (`issuer` → `Settings!B3`).
     pub setting_cells: BTreeMap<&'static str, String>,
-    /// The agreement model of this input as `load` checked it, without the user register
-    /// (kept in `registrations`) or the transactions (read when computing): computing starts
-    /// from it rather than checking the model again (see [`Input::checked_model`]), so that a
-    /// field of the model changed after `load` is not seen by it, except the register and the
-    /// invoice options (organisation numbers), which computing takes from the input.
-    checked: Option<engine::CheckedModel>,
 }
 
-impl Input {
-    /// The agreement model of this input as [`load`] checked it, without the user register or
-    /// the transactions; none for an input that was not checked.
-    pub fn checked_model(&self) -> Option<&engine::CheckedModel> {
-        self.checked.as_ref()
-    }
-
-    /// Moves the user register and the checked model out of the input, for a caller that
-    /// computes from them once and reads neither from the input after (at 2,000,000
-    /// registrations a copy of the register is about 270 MB).
-    pub fn take_model(&mut self) -> TakenModel {
-        TakenModel {
-            registrations: std::mem::take(&mut self.registrations),
-            checked: self.checked.take(),
-        }
-    }
-}
-
-/// The user register and the checked model of an [`Input`], moved out of it
-/// ([`Input::take_model`]).
+/// An agreement read by [`load_checked`]: the input and the agreement model its check found
+/// valid, kept together so that they cannot disagree. The input can be read, not changed
+/// (computing takes the model, not the input's fields), except the transactions file, which the
+/// model does not hold; a caller that wants to change the input takes it out
+/// ([`Loaded::into_input`]) and computes it with [`crate::compute::compute`], which checks the
+/// model made of it again.
 #[derive(Debug)]
-pub struct TakenModel {
-    /// The user register.
-    pub registrations: Vec<Registration>,
-    /// The model `load` checked, without the register.
-    pub checked: Option<engine::CheckedModel>,
+pub struct Loaded {
+    /// The input, its user register moved into the model (not copied: at 2,000,000
+    /// registrations a copy is about 270 MB).
+    input: Input,
+    /// The model of `input`, checked, with its user register and without transactions.
+    model: engine::CheckedModel,
+}
+
+impl Loaded {
+    /// The input as read, without its user register (which is the model's).
+    pub fn input(&self) -> &Input {
+        &self.input
+    }
+
+    /// The agreement model of the input, as [`load_checked`] checked it (with the user
+    /// register, without the transactions).
+    pub fn model(&self) -> &engine::CheckedModel {
+        &self.model
+    }
+
+    /// Bills the transactions of `path` instead of the workbook's file (the model does not hold
+    /// the transactions: they are read when computing).
+    pub fn set_transactions_path(&mut self, path: std::path::PathBuf) {
+        self.input.transactions_path = Some(path);
+    }
+
+    /// The input with its user register, the model given up.
+    pub fn into_input(self) -> Input {
+        let mut input = self.input;
+        input.registrations = self.model.into_model().registrations;
+        input
+    }
+
+    /// The input (without its user register) and the checked model, for computing
+    /// ([`crate::compute::prepare_loaded`]).
+    pub(crate) fn into_parts(self) -> (Input, engine::CheckedModel) {
+        (self.input, self.model)
+    }
 }
 
 /// Where a sheet was read: its file and the column letters of each known column.
@@ -730,6 +743,15 @@ pub struct SheetPlace {
 /// # Errors
 /// Every problem of the workbook, when at least one is an error.
 pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
+    load_checked(path).map(|(loaded, warnings)| (loaded.into_input(), warnings))
+}
+
+/// As [`load`], keeping the agreement model that validating the workbook checked beside the
+/// input, so that computing it ([`crate::compute::prepare_loaded`]) does not check it again.
+///
+/// # Errors
+/// Every problem of the workbook, when at least one is an error, as [`load`].
+pub fn load_checked(path: &Path) -> Result<(Loaded, Vec<Problem>), Vec<Problem>> {
     let mut problems = Problems::default();
     let mut source = read_source(path, &mut problems);
     attach_user_files(&mut source, &mut problems);
@@ -743,6 +765,7 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
     let read = sheets.read(&source, &mut problems);
     let complete = read.as_ref().is_some_and(|r| r.complete);
     let mut input = None;
+    let mut checked = None;
     // One validation: what is wrong with the agreement itself (not with reading a cell) is found
     // by the core's check of the model, and shown at the cell of the field at fault. The user
     // register is lent to the model and taken back, not copied (millions of rows).
@@ -750,12 +773,12 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
         let registrations = std::mem::take(&mut read.input.registrations);
         let model = crate::model::model_with(&read.input, registrations, Vec::new(), Vec::new());
         // The memberships are checked only when every value they are made of could be read.
-        // A model that passes the whole check is kept, proven checked, for computing.
+        // A model that passes the whole check is kept, proven checked, for computing, with the
+        // register.
         let core = if read.memberships_read {
             match engine::CheckedModel::new(model) {
-                Ok(mut checked) => {
-                    read.input.registrations = checked.take_registrations();
-                    read.input.checked = Some(checked);
+                Ok(model) => {
+                    checked = Some(model);
                     Vec::new()
                 }
                 Err((model, problems)) => {
@@ -810,10 +833,10 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
         }
         // The register is used when one is given, and user counts beside it would be left out
         // without a word: an error at the first count.
-        if let (false, Some(c)) = (
-            read.input.registrations.is_empty(),
-            read.input.user_counts.first(),
-        ) {
+        let register = checked
+            .as_ref()
+            .map_or(&read.input.registrations, |m| &m.model().registrations);
+        if let (false, Some(c)) = (register.is_empty(), read.input.user_counts.first()) {
             problems.push(crate::model::at_source(
                 &read.input,
                 c.source.as_ref(),
@@ -833,8 +856,11 @@ pub fn load(path: &Path) -> Result<(Input, Vec<Problem>), Vec<Problem>> {
         input = Some(read.input);
     }
     problems.collapse();
-    match input {
-        Some(input) if complete && !problems.has_errors() => Ok((input, problems.into_vec())),
+    match (input, checked) {
+        // A complete input has every value the memberships are made of, so it was checked whole.
+        (Some(input), Some(model)) if complete && !problems.has_errors() => {
+            Ok((Loaded { input, model }, problems.into_vec()))
+        }
         _ => {
             // Every refusal names at least one problem: a part that could not be read without
             // saying why is still an error, never "0 error(s)" and exit 1.
@@ -1403,7 +1429,6 @@ impl<'a> Sheets<'a> {
                 scenarios,
                 places,
                 setting_cells,
-                checked: None,
             },
             complete,
             start_read,

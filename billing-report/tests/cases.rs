@@ -520,3 +520,63 @@ fn a_fourth_cooperation_member_is_refused() {
     }
     assert!(!out.exists());
 }
+
+/// Every case and date computes the same from the model `load_checked` checked (what `check`,
+/// `run` and `issue` compute from, not checked again) as from the input `load` gives, whose
+/// model `compute` makes and checks again.
+#[test]
+fn every_case_computes_the_same_from_the_model_the_load_checked() {
+    let _lock = golden_lock();
+    let history = billing_report::compute::History::default();
+    for (case, dates) in CASES {
+        let path = case_dir(case).join("agreement.xlsx");
+        let (input, _) =
+            billing_report::workbook::load(&path).unwrap_or_else(|p| panic!("{case}: {p:?}"));
+        let (loaded, _) = billing_report::workbook::load_checked(&path)
+            .unwrap_or_else(|p| panic!("{case}: {p:?}"));
+        let registrations = loaded.model().model().registrations.len();
+        assert_eq!(registrations, input.registrations.len(), "{case}");
+        assert!(loaded.input().registrations.is_empty(), "{case}: a copy");
+        let prepared = billing_report::compute::prepare_loaded(loaded);
+        for date in *dates {
+            let on = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+            let checked = prepared.compute(on, &history);
+            let again = billing_report::compute::compute(&input, on, &history);
+            assert_eq!(
+                format!("{checked:?}"),
+                format!("{again:?}"),
+                "{case} {date}"
+            );
+        }
+    }
+}
+
+/// Regression (review of `val`): an input changed after `load` was computed from the model the
+/// load had checked, so a pool taken out was still billed. `compute` makes the model of the
+/// input as it is.
+#[test]
+fn a_pool_taken_out_of_a_loaded_input_is_not_billed() {
+    let _lock = golden_lock();
+    let history = billing_report::compute::History::default();
+    let mut tried = 0;
+    for (case, dates) in CASES {
+        let (input, _) = billing_report::workbook::load(&case_dir(case).join("agreement.xlsx"))
+            .unwrap_or_else(|p| panic!("{case}: {p:?}"));
+        for date in *dates {
+            let on = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+            let before = billing_report::compute::compute(&input, on, &history).unwrap();
+            let Some(billed) = before.allocations.first().map(|a| a.pool.clone()) else {
+                continue;
+            };
+            let mut changed = input.clone();
+            changed.pools.retain(|p| *p.pool.id() != billed);
+            let after = billing_report::compute::compute(&changed, on, &history).unwrap();
+            assert!(
+                after.allocations.iter().all(|a| a.pool != billed),
+                "{case} {date}"
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 0, "no case bills a pool");
+}

@@ -253,9 +253,9 @@ impl<'m> Engine<'m> {
     /// computes what every date needs (memberships, users, annual fees, fee reviews) once.
     ///
     /// # Errors
-    /// The problems of [`check`]: a model that is not valid is not computed. Problems that only
-    /// computing finds (an entry without a majority, a budget that cannot be computed…) are
-    /// reported by every date, with that date's own.
+    /// The problems of [`check`] (among them an entry without a majority): a model that is not
+    /// valid is not computed. Problems that only computing finds (a budget that cannot be
+    /// computed…) are reported by every date, with that date's own.
     pub fn new(model: &'m Model, history: &History) -> Result<Engine<'m>, Vec<Problem>> {
         // A model that is not valid is not computed: what a computation would find in it is
         // noise beside its problems, and often the same problem again.
@@ -268,7 +268,8 @@ impl<'m> Engine<'m> {
 
     /// The engine of a model already checked, with `history` as what the register holds: as
     /// [`Engine::new`], without checking the model again (the type says it was) and with the
-    /// memberships the check made.
+    /// memberships the check made. Problems that only computing finds are reported by every
+    /// date, as with [`Engine::new`].
     pub fn checked(model: &'m CheckedModel, history: &History) -> Engine<'m> {
         Engine::build(&model.model, model.members.clone(), history)
     }
@@ -962,9 +963,8 @@ pub fn check(model: &Model) -> Vec<Problem> {
 
 /// A model that [`check`] found valid: the type is the proof, so that an engine made of it
 /// ([`Engine::checked`]) does not check it again. It keeps the memberships the check made (the
-/// engine's own). Only what the check does not read can be changed: the transactions (read
-/// from a file once the agreement is known to be sound) and the invoice options; the user
-/// register can be taken out and put back, checked again by itself.
+/// engine's own). Only what the check does not read can be changed: the transactions, read
+/// from a file once the agreement is known to be sound.
 #[derive(Clone, Debug)]
 pub struct CheckedModel {
     model: Model,
@@ -1000,37 +1000,6 @@ impl CheckedModel {
     pub fn set_transactions(&mut self, lines: Vec<PricedLine>, counts: Vec<Count>) {
         self.model.transaction_lines = lines;
         self.model.transaction_counts = counts;
-    }
-
-    /// Sets the invoice options, which [`check`] does not read.
-    pub fn set_invoice_options(&mut self, options: crate::invoice::InvoiceOptions) {
-        self.model.settings.invoice = options;
-    }
-
-    /// Takes the user register out: a model without one is as valid (the check of each row
-    /// stands by itself).
-    pub fn take_registrations(&mut self) -> Vec<crate::calendar::Registration> {
-        std::mem::take(&mut self.model.registrations)
-    }
-
-    /// The model with `registrations` as its user register, replacing its own, checked as
-    /// [`check`] checks each row (the rest of the model is checked already, and no other part
-    /// of the check reads the register).
-    ///
-    /// # Errors
-    /// The model given back, with the problems of the rows, as [`check`] says them.
-    pub fn with_registrations(
-        mut self,
-        registrations: Vec<crate::calendar::Registration>,
-    ) -> Result<CheckedModel, (Box<Model>, Vec<Problem>)> {
-        self.model.registrations = registrations;
-        let mut problems = Vec::new();
-        check_registrations(&self.model, &|_| false, &mut problems);
-        if problems.is_empty() {
-            Ok(self)
-        } else {
-            Err((Box::new(self.model), problems))
-        }
     }
 }
 
