@@ -14,8 +14,8 @@
 # Prints wall time, CPU time and peak memory (/usr/bin/time -v): the machine is shared, CPU
 # time is the steadier figure. ONE_CORE=1 runs on one core (taskset -c 0): no parallel writing.
 # COMPARE=path: after the timed `issue --through`, the same run with the build at path (e.g.
-# main's) into a second register and folder, untimed, and `diff -r` of the issued folders:
-# the bench fails unless every file is byte-identical.
+# main's) into a second register and folder, untimed, `diff -r` of the issued folders and the
+# registers' rows compared (sqlite3): the bench fails unless every file and row is the same.
 # BR=path measures another build of billing-report (e.g. an older one, with ONE_BY_ONE=1).
 # BENCH_DIR=folder: where the copy of the input, the register and the 40 issued folders (about
 # 30,000 files, 850 MB) are written, default /tmp. File creation is slow where many files were
@@ -56,6 +56,28 @@
 # main's 25,000-39,000 (/usr/bin/time -v) on a machine with 4-5 runnable tasks per core, so
 # part of the difference is how the scheduler shares the cores, not the disk. A quiet machine
 # may rank them otherwise; until that is measured the Syncer stays.
+# Pipelined `--through` (2026-11-30, branch pipe): each date is committed by a thread of its
+# own (its files synced, its register transaction committed, its folder renamed and synced)
+# while the main thread computes the next date and renders it in memory, numbered as the
+# register is expected to number it; those files are written only once the date before is
+# committed, and only if the register gives exactly those numbers (else rendered again).
+# Where the wall time of one date went before (d02d0d1, ext4 under /work, strace -f
+# --seccomp-bpf -ttt -T -e fsync,fdatasync,rename,mkdir, load ~7): rendering and writing 12.9
+# s of 16 s (the per-file fdatasyncs overlap with it, 16 threads), the main thread's folder
+# syncs + SQLite commit (journal fsync x2, db fsync) 1.3 s, from one date's rename to the next
+# date's first file (the parent's sync, the next date's compute and register inserts) 1.2 s:
+# about 2.5 s a core idles, which the overlap fills. The run holds two dates at once: peak
+# RSS 166-188 MB instead of 115-118 MB (dates of more than 2,000 invoices are not rendered
+# ahead, so a larger agreement holds at most that much more).
+# Measured 17:31-17:43 UTC on a machine NOT quiet (load average 6.3-8.1 on 2 cores), d02d0d1
+# (base) and a6dc469 (pipelined) alternating, BR=<binary> BENCH_DIR=<new dir> bash
+# benches/issue.sh, 50 s after each deletion:
+#   ext4 (/work):     base 13.03 / 16.63 s wall (8.03 / 8.98 s CPU);
+#                     pipelined 15.67 / 14.58 s wall (8.82 / 8.70 s CPU)
+#   tmpfs (/dev/shm): base 12.22 s wall (6.63 s CPU); pipelined 12.95 s wall (6.62 s CPU)
+# Under this load the cores are never idle, so the overlap cannot show: the pairs differ by
+# less than the noise. The quiet-machine figures (5.92 s on ext4 before) remain to be measured.
+# COMPARE=d02d0d1's binary (BENCH_DIR=/dev/shm): the 40 folders and the register are the same.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
@@ -105,9 +127,19 @@ if [ -z "${ONE_BY_ONE:-}" ]; then
     same=yes
     diff -r "$cmp/out" "$work/out" >/dev/null || same=
     [ -n "$same" ] || diff -rq "$cmp/out" "$work/out" | head
+    # The registers row by row (where a folder was staged is a path of the run: only the date
+    # and state of each publication are compared).
+    rows() {
+      sqlite3 "$1" "SELECT * FROM series; SELECT * FROM invoices; SELECT * FROM fee_lines;
+        SELECT * FROM issue_dates; SELECT * FROM meta; SELECT * FROM credits;
+        SELECT date, published FROM publications ORDER BY date;"
+    }
+    same_register=yes
+    [ "$(rows "$reg")" = "$(rows "$cmp/register.sqlite")" ] || same_register=
     rm -rf "$work" "$cmp"
     [ -n "$same" ] || { echo "the issued folders differ from those of $COMPARE"; exit 1; }
-    echo "the $issued issued folders are byte-identical to those of $COMPARE"
+    [ -n "$same_register" ] || { echo "the register differs from that of $COMPARE"; exit 1; }
+    echo "the $issued issued folders and the register are byte-identical to those of $COMPARE"
     exit 0
   fi
   rm -rf "$work"

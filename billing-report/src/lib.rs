@@ -54,7 +54,8 @@ pub fn crash_point(step: &str) {
 /// would. The steps: `sync-parent`, the sync of the folder an issued folder was renamed into;
 /// `sync-file`, the sync of every file of an issued (or credit) folder, as on a failing disk;
 /// `sync-panic`, the sync of the first file of such a folder panics (a thread syncing it that
-/// fails). Unset (always, outside the tests) it is `false`.
+/// fails); `number-ahead`, `issue --through` guesses the numbers of the dates it renders ahead
+/// wrong (see [`register::number_ahead`]). Unset (always, outside the tests) it is `false`.
 #[doc(hidden)]
 pub fn test_fault(step: &str) -> bool {
     std::env::var_os("BILLING_REPORT_TEST_FAIL_AT").is_some_and(|v| v == step)

@@ -544,16 +544,28 @@ fn run(args: &RunArgs, final_issue: bool, quiet: bool) -> Result<(), Failure> {
         };
         billing_report::crash_point("after-history");
         let prepared = prepare_loaded(loaded);
-        let mut step = IssueStep {
-            input: prepared.input(),
+        let input = prepared.input();
+        let mut engine = Engine {
+            input,
             stepper: prepared.stepper(&history),
+            series: None,
+            dialect: args.csv_dialect,
+        };
+        let mut step = IssueStep {
+            input,
             args,
             register_path: &register_path,
             new_register: args.new_register,
             checked_foreign: false,
             register,
         };
-        return step.issue(date, &out, quiet).map(|_| ());
+        return match engine.prepare(date, &out)? {
+            Some(due) => step.issue(due, quiet).map(|_| ()),
+            None => {
+                say(quiet, &nothing_due(date));
+                Ok(())
+            }
+        };
     }
     let pending = pending_publications(&register_path, quiet)?;
     clean_leftovers(&out, &pending, quiet);
@@ -647,9 +659,19 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
     for date in &dates {
         check_target(&out_of(*date), args.force, &protect)?;
     }
-    let mut step = IssueStep {
+    // The next numbers of the register's series, which the dates are numbered ahead with.
+    let series = match &register {
+        Some(r) => Some(r.series()?),
+        None => Some(Default::default()),
+    };
+    let mut engine = Engine {
         input,
         stepper,
+        series,
+        dialect: args.csv_dialect,
+    };
+    let step = IssueStep {
+        input,
         args,
         register_path: &register_path,
         new_register: args.new_register,
@@ -657,43 +679,47 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
         register,
     };
     let mut issued: Vec<NaiveDate> = Vec::new();
-    for date in dates {
-        let out = out_of(date);
-        clean_leftovers(&out, &pending, quiet);
-        let done = step.issue(date, &out, quiet);
-        if done.is_err() {
-            // The folders of the dates before it are in place: recorded so now (the register
-            // stays in `step` whatever failed, and a rolled-back transaction keeps them to be
-            // recorded). Were this to fail too, the next run records them (it finds them in
-            // place, see `finish_publications`); the failure of the date is the error said.
-            if let Some(r) = step.register.as_mut() {
-                let _ = r.record_published();
+    // Each date is committed by a thread of its own (its files synced, its register
+    // transaction committed, its folder put in place) while this one computes and renders
+    // the next date in memory; nothing of the next date is written, recorded or put in place
+    // before that thread is done with the date before it (joined, and successful).
+    let mut step = std::thread::scope(|scope| -> Result<IssueStep, Failure> {
+        // `None` while a thread commits a date with it.
+        let mut step = Some(step);
+        let mut committing = None;
+        for date in dates {
+            let out = out_of(date);
+            let due = engine.prepare(date, &out);
+            if let Some(thread) = committing.take() {
+                billing_report::crash_point("rendered-ahead");
+                step = Some(committed(thread, &mut issued, quiet)?);
             }
+            let mut here = step.take().ok_or_else(|| stopped(&issued))?;
+            let due = match due {
+                Ok(Some(due)) => due,
+                Ok(None) => {
+                    say(quiet, &nothing_due(date));
+                    step = Some(here);
+                    continue;
+                }
+                Err(e) => {
+                    here.done(date, Err(e), &mut issued, quiet)?;
+                    step = Some(here);
+                    continue;
+                }
+            };
+            let pending = &pending;
+            committing = Some(scope.spawn(move || {
+                clean_leftovers(&out, pending, quiet);
+                let done = here.issue(due, quiet);
+                (here, date, done)
+            }));
         }
-        match done {
-            Ok(true) => issued.push(date),
-            Ok(false) => {}
-            Err(e) if issued.is_empty() => return Err(e),
-            Err(e) => {
-                let list = issued
-                    .iter()
-                    .map(NaiveDate::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let said = |m: String| {
-                    format!("{m}\nissuing {date} failed; the dates before it are issued: {list}")
-                };
-                return Err(match e {
-                    Failure::Input(problems) => {
-                        print_problems(&problems, quiet);
-                        Failure::Refused(said(format!("the input has errors on {date}")))
-                    }
-                    Failure::Refused(m) => Failure::Refused(said(m)),
-                    Failure::Other(m) => Failure::Other(said(m)),
-                });
-            }
+        if let Some(thread) = committing.take() {
+            step = Some(committed(thread, &mut issued, quiet)?);
         }
-    }
+        step.ok_or_else(|| stopped(&issued))
+    })?;
     // The last date's folder is in place: recorded so (the earlier ones were with the date
     // after them). Everything is issued by now: a failure to record it is a warning, not a
     // failed run (the next run finds the folder in place and records it).
@@ -728,12 +754,112 @@ fn issue_through(args: &RunArgs, through: NaiveDate, quiet: bool) -> Result<(), 
     Ok(())
 }
 
+/// The engine of an `issue`: computes each date's invoices from the input (read once) and
+/// the register's history, and in `issue --through` renders them ahead of the register.
+struct Engine<'a> {
+    input: &'a Input,
+    /// Its engine, made once and stepped from date to date with the register's history; each
+    /// date is recorded in it as issued as soon as it is computed (the run stops at a date
+    /// that fails, so no later date is computed with a date that was not issued).
+    stepper: billing_report::compute::Stepper<'a>,
+    /// The next number of each issuer's series once the dates computed so far are committed,
+    /// when the dates are rendered ahead (`issue --through`); `None` otherwise, or once a
+    /// date could not be numbered ahead.
+    series: Option<std::collections::BTreeMap<String, u64>>,
+    /// The CSV dialect of the files rendered ahead.
+    dialect: CsvDialect,
+}
+
+/// The most invoices of one date rendered ahead in memory (`issue --through`): beyond it a
+/// date is rendered when its numbers are taken, its files written as they are made, so that
+/// the memory a date holds stays bounded (about 100 kB of files an invoice).
+const AHEAD_INVOICES: usize = 2_000;
+
+/// A date's invoices, computed and checked, to be numbered, recorded and written.
+struct Due {
+    date: NaiveDate,
+    out: PathBuf,
+    draft: Draft,
+    /// The user-fee lines the register records (and the engine holds): those dated `date`.
+    fee_lines: Vec<billing_core::calendar::FeeLine>,
+    /// The invoices numbered as the register is expected to number them, and every file of
+    /// the date rendered with them, in memory: written only if the register, numbering the
+    /// invoices once the date before is committed, gives exactly these.
+    ahead: Option<(Vec<billing_core::invoice::Invoice>, Files)>,
+}
+
+/// Rendered files in memory: path in the folder, and bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+impl Engine<'_> {
+    /// The invoices due on `date`, computed and checked (and rendered ahead, see
+    /// [`Engine::series`]); `None` when nothing is due (nothing is recorded, the date stays
+    /// open). Nothing is written.
+    fn prepare(&mut self, date: NaiveDate, out: &Path) -> Result<Option<Due>, Failure> {
+        let input = self.input;
+        let mut draft = self.stepper.compute(date).map_err(Failure::Input)?;
+        // What an e-invoice to a buyer would lack is an error when the e-invoices are written.
+        let gaps =
+            billing_report::invoice_document::recipient_problems(input, &draft.invoices, true);
+        if !gaps.is_empty() {
+            return Err(Failure::Input(gaps));
+        }
+        if draft.invoices.is_empty() {
+            return Ok(None);
+        }
+        issue_checks(input, &draft)?;
+        let fee_lines: Vec<_> = draft
+            .fee_lines
+            .iter()
+            .filter(|l| l.invoice_date == date)
+            .cloned()
+            .collect();
+        self.stepper.record_issued(date, &fee_lines);
+        let ahead = match self.series.as_mut() {
+            Some(series) if draft.invoices.len() <= AHEAD_INVOICES => {
+                let first = input.settings.first_invoice_number;
+                let issuer = input.settings.issuer.clone();
+                let first_number =
+                    move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
+                billing_report::register::number_ahead(
+                    series,
+                    &draft.invoices,
+                    &first_number,
+                    input.settings.ocr_length_digit,
+                )
+            }
+            _ => None,
+        };
+        if ahead.is_none() {
+            // Not numbered ahead: nor are the dates after it (the register says what it does).
+            self.series = None;
+        }
+        let ahead = ahead.and_then(|guessed| {
+            let plain = std::mem::replace(&mut draft.invoices, guessed);
+            let only = billing_report::outputs::Outputs::all();
+            let files = billing_report::output::render_only(input, &draft, true, &only).and_then(
+                |mut files| {
+                    apply_dialect(&mut files, self.dialect)?;
+                    Ok(files)
+                },
+            );
+            let guessed = std::mem::replace(&mut draft.invoices, plain);
+            // A file that cannot be made is made again once numbered, and its error said then.
+            files.ok().map(|files| (guessed, files))
+        });
+        Ok(Some(Due {
+            date,
+            out: out.to_owned(),
+            draft,
+            fee_lines,
+            ahead,
+        }))
+    }
+}
+
 /// What issuing needs besides the date: the input (read once), the arguments, the register.
 struct IssueStep<'a> {
     input: &'a Input,
-    /// Its engine, made once and stepped from date to date with the register's history; each
-    /// date issued is recorded in it as in the register.
-    stepper: billing_report::compute::Stepper<'a>,
     args: &'a RunArgs,
     register_path: &'a Path,
     /// Whether the register is still to be created (`--new-register`, before the first date
@@ -748,30 +874,21 @@ struct IssueStep<'a> {
 }
 
 impl IssueStep<'_> {
-    /// Issues the invoices due on `date` into `out`: numbers them, records them and writes
-    /// them, or nothing at all. `Ok(false)` when nothing is due (nothing recorded, the date
-    /// stays open).
-    fn issue(&mut self, date: NaiveDate, out: &Path, quiet: bool) -> Result<bool, Failure> {
+    /// Issues the invoices `due` on a date into their folder: numbers them, records them and
+    /// writes them, or nothing at all.
+    fn issue(&mut self, due: Due, quiet: bool) -> Result<bool, Failure> {
         let (input, args, register_path) = (self.input, self.args, self.register_path);
-        let mut draft = self.stepper.compute(date).map_err(Failure::Input)?;
-        // What an e-invoice to a buyer would lack is an error when the e-invoices are written.
-        let gaps =
-            billing_report::invoice_document::recipient_problems(input, &draft.invoices, true);
-        if !gaps.is_empty() {
-            return Err(Failure::Input(gaps));
-        }
+        let Due {
+            date,
+            out,
+            mut draft,
+            fee_lines,
+            ahead,
+        } = due;
+        let out = out.as_path();
         let kind = FolderKind::Issued;
         // `--force` never replaces the input or the register, nor a folder holding them.
         let protect = [args.input.as_path(), register_path];
-        if draft.invoices.is_empty() {
-            // Nothing is due: nothing is numbered, recorded or written, and the date stays open.
-            say(
-                quiet,
-                &format!("no invoices are due on {date}: nothing issued"),
-            );
-            return Ok(false);
-        }
-        issue_checks(input, &draft)?;
         // The register is the issuer's number series: it is never started silently (a workbook
         // saved under a new name must not start the numbers again), it serves one issuer and
         // agreement, and it must hold every invoice of that issuer found beside it.
@@ -844,13 +961,6 @@ impl IssueStep<'_> {
         let issuer = input.settings.issuer.clone();
         let first_number =
             move |party: &billing_core::PartyId| if *party == issuer { first } else { 1 };
-        // The lines the register records (and the engine holds) are those dated `date`.
-        let fee_lines: Vec<_> = draft
-            .fee_lines
-            .iter()
-            .filter(|l| l.invoice_date == date)
-            .cloned()
-            .collect();
         let invoices = std::mem::take(&mut draft.invoices);
         // The outputs are rendered into a temporary folder while the register's transaction is
         // open; the transaction commits only when they are complete, and only then are they
@@ -862,27 +972,33 @@ impl IssueStep<'_> {
             &first_number,
             input.settings.ocr_length_digit,
             |numbered| -> Result<_, Failure> {
-                // The draft's invoices, numbered: the draft itself is not copied.
-                draft.invoices = numbered.to_vec();
-                let staged = stage_rendered(
-                    out,
-                    kind,
-                    args.force,
-                    &protect,
-                    input,
-                    &draft,
-                    true,
-                    &billing_report::outputs::Outputs::all(),
-                    args.csv_dialect,
-                )?;
+                let staged = match ahead {
+                    // Rendered ahead with these very numbers: written as they are.
+                    Some((guessed, files)) if guessed == numbered => {
+                        stage_folder(out, &files, kind, args.force, &protect)?
+                    }
+                    _ => {
+                        // The draft's invoices, numbered: the draft itself is not copied.
+                        draft.invoices = numbered.to_vec();
+                        stage_rendered(
+                            out,
+                            kind,
+                            args.force,
+                            &protect,
+                            input,
+                            &draft,
+                            true,
+                            &billing_report::outputs::Outputs::all(),
+                            args.csv_dialect,
+                        )?
+                    }
+                };
                 let tmp = staged.tmp().to_owned();
                 let out = std::path::absolute(staged.out()).unwrap_or_else(|_| out.to_owned());
                 let tmp = std::path::absolute(&tmp).unwrap_or(tmp);
                 Ok((staged, out, tmp))
             },
         )?;
-        // Recorded in the register (committed): the engine holds it too, for the dates after.
-        self.stepper.record_issued(date, &fee_lines);
         billing_report::crash_point("before-rename");
         let kept = staged.tmp().to_owned();
         let published = staged.recorded().publish();
@@ -921,6 +1037,87 @@ impl IssueStep<'_> {
         say(quiet, &format!("recorded in {}", register_path.display()));
         Ok(true)
     }
+
+    /// What became of issuing `date`: added to `issued` when it issued something. A failure
+    /// is said with the dates issued before it, whose folders are recorded as in place first
+    /// (were this to fail too, the next run records them: it finds them in place, see
+    /// `finish_publications`).
+    fn done(
+        &mut self,
+        date: NaiveDate,
+        done: Result<bool, Failure>,
+        issued: &mut Vec<NaiveDate>,
+        quiet: bool,
+    ) -> Result<(), Failure> {
+        let e = match done {
+            Ok(true) => {
+                issued.push(date);
+                return Ok(());
+            }
+            Ok(false) => return Ok(()),
+            Err(e) => e,
+        };
+        if let Some(r) = self.register.as_mut() {
+            let _ = r.record_published();
+        }
+        if issued.is_empty() {
+            return Err(e);
+        }
+        let list = date_list(issued);
+        let said = |m: String| {
+            format!("{m}\nissuing {date} failed; the dates before it are issued: {list}")
+        };
+        Err(match e {
+            Failure::Input(problems) => {
+                print_problems(&problems, quiet);
+                Failure::Refused(said(format!("the input has errors on {date}")))
+            }
+            Failure::Refused(m) => Failure::Refused(said(m)),
+            Failure::Other(m) => Failure::Other(said(m)),
+        })
+    }
+}
+
+/// A thread committing a date of `issue --through` (see `issue_through`): what it gives back.
+type Committing<'scope, 'a> =
+    std::thread::ScopedJoinHandle<'scope, (IssueStep<'a>, NaiveDate, Result<bool, Failure>)>;
+
+/// Waits for the thread committing a date and takes back what it issued with; the date is
+/// added to `issued` when it issued something, and its failure is the run's (see
+/// [`IssueStep::done`]).
+fn committed<'a>(
+    thread: Committing<'_, 'a>,
+    issued: &mut Vec<NaiveDate>,
+    quiet: bool,
+) -> Result<IssueStep<'a>, Failure> {
+    let (mut step, date, done) = thread.join().map_err(|_| stopped(issued))?;
+    step.done(date, done, issued, quiet)?;
+    Ok(step)
+}
+
+/// A thread committing a date that stopped without a result (a panic). The dates before it
+/// are issued; its own is as the register says (a transaction not committed is rolled back
+/// when the register is dropped; one committed is finished by the next run).
+fn stopped(issued: &[NaiveDate]) -> Failure {
+    Failure::Other(format!(
+        "issuing stopped unexpectedly; the dates before it are issued: {}; the register says \
+         what else is (`billing-report register export`), the next run finishes it",
+        date_list(issued)
+    ))
+}
+
+/// Said of a date on which nothing is due.
+fn nothing_due(date: NaiveDate) -> String {
+    format!("no invoices are due on {date}: nothing issued")
+}
+
+/// Dates as a list in words: `2016-03-01, 2016-09-01`.
+fn date_list(dates: &[NaiveDate]) -> String {
+    dates
+        .iter()
+        .map(NaiveDate::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Warnings when the draft's date was issued: its figures are recomputed from the current

@@ -226,8 +226,7 @@ fn a_through_run_holds_the_register_between_its_dates() {
 fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
     let dates = SOCIAL_EMERGENCY_MONTHS;
     let t = tmp();
-    let clean = issuing_copy("social-emergency-8", &t.path().join("clean"));
-    cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
+    let clean = issued_through(&t.path().join("clean"));
     let clean_out = t.path().join("clean/out");
     assert_eq!(issued_folders(&clean_out), dates);
     for nth in [3, 6] {
@@ -247,12 +246,102 @@ fn a_kill_between_a_rename_and_its_record_is_finished_by_the_next_run() {
             .collect();
         assert_eq!(waiting, [dates[nth - 1]], "{step}");
         cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
-        assert_eq!(issued_folders(&out), dates, "{step}");
-        assert_same_files(&clean_out, &out, &step);
-        assert_eq!(
-            register_content(&register_of(&input)),
-            register_content(&register_of(&clean)),
-            "{step}: the same register"
-        );
+        assert_as_never_killed(&clean, &input, &step);
     }
+}
+
+/// The dates of the register's invoices, each once, in order.
+fn invoice_dates(register: &Path) -> Vec<String> {
+    rusqlite::Connection::open(register)
+        .unwrap()
+        .prepare("SELECT DISTINCT date FROM invoices ORDER BY date")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// `--through` renders a date in memory while another thread commits the date before it
+/// (syncs its files, commits it, puts its folder in place). Paused there (`rendered-ahead`),
+/// and killed, with the date before it committed or not: nothing of the date rendered ahead,
+/// nor of a later one, is in the register or on the disk (no folder, no temporary folder);
+/// the next run gives the folders and the register of a run never killed.
+#[test]
+fn a_kill_while_a_date_is_rendered_ahead_leaves_nothing_of_it() {
+    let dates = SOCIAL_EMERGENCY_MONTHS;
+    let t = tmp();
+    let clean = issued_through(&t.path().join("clean"));
+    for nth in [1, 4] {
+        let dir = t.path().join(format!("killed-{nth}"));
+        let input = issuing_copy("social-emergency-8", &dir);
+        let step = format!("rendered-ahead@{nth}");
+        // Paused once date nth + 1 is rendered, date nth committed by the other thread.
+        let mut child = start_paused(&["issue", s(&input), "--through", "2017-12-01"], &step);
+        let out = dir.join("out");
+        let entries = || -> Vec<String> {
+            match std::fs::read_dir(&out) {
+                Ok(entries) => entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        };
+        let mut written = entries();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // The register is locked while the run holds it: read once it is killed.
+        written.extend(entries());
+        let recorded = invoice_dates(&register_of(&input));
+        for later in &dates[nth..] {
+            assert!(
+                written.iter().all(|w| !w.contains(later)),
+                "{step}: {later} written: {written:?}"
+            );
+        }
+        assert!(
+            recorded == dates[..nth] || recorded == dates[..nth - 1],
+            "{step}: recorded {recorded:?}"
+        );
+        cli(&["issue", s(&input), "--through", "2017-12-01"]).expect(0);
+        assert_as_never_killed(&clean, &input, &step);
+    }
+}
+
+/// The numbers a date is rendered ahead with are a guess, checked against those the register
+/// gives once the date before is committed: guessed wrong (the test fault `number-ahead`), the
+/// date is rendered again with the register's numbers, and the folders and the register are
+/// those of a run that guessed right.
+#[test]
+fn a_date_rendered_ahead_with_other_numbers_is_rendered_again() {
+    let t = tmp();
+    let clean = issued_through(&t.path().join("clean"));
+    let input = issuing_copy("social-emergency-8", &t.path().join("guessed"));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_billing-report"))
+        .args(["issue", s(&input), "--through", "2017-12-01"])
+        .env("BILLING_REPORT_TEST_FAIL_AT", "number-ahead")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    assert_as_never_killed(&clean, &input, "number-ahead");
+}
+
+/// social-emergency-8 issued through 2017-12-01 in `dir`, in one run never killed: its input.
+fn issued_through(dir: &Path) -> PathBuf {
+    let clean = issuing_copy("social-emergency-8", dir);
+    cli(&["issue", s(&clean), "--through", "2017-12-01"]).expect(0);
+    clean
+}
+
+/// `input`'s folders (every date through 2017-12-01) and register are those of `clean`, issued
+/// by [`issued_through`]: the same files, byte for byte, and the same rows.
+fn assert_as_never_killed(clean: &Path, input: &Path, what: &str) {
+    let out = input.with_file_name("out");
+    assert_eq!(issued_folders(&out), SOCIAL_EMERGENCY_MONTHS, "{what}");
+    assert_same_files(&clean.with_file_name("out"), &out, what);
+    assert_eq!(
+        register_content(&register_of(input)),
+        register_content(&register_of(clean)),
+        "{what}: the same register"
+    );
 }
