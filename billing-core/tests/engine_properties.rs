@@ -435,3 +435,52 @@ proptest! {
         }
     }
 }
+
+/// Pools by fixed amounts, due on two dates after a party with an amount has left (so they
+/// cannot be split): the engine on 1, 2, 3 and 8 threads (the pools split on a thread of their
+/// own from 2 on) reports the same problems, in the same order, as on one; none is lost on the
+/// pool thread.
+#[test]
+fn the_pool_problems_of_every_date_on_any_number_of_threads() {
+    let agreement = Agreement::new(vec![
+        Party::new(pid(0), "P").with_population(100, None),
+        Party::new(pid(1), "P").with_population(100, None),
+    ])
+    .unwrap();
+    let mut m = Model::new(Settings::new(pid(0), Some(base())), agreement);
+    // p1 gives notice on the start: a member through 2011-01-01, not on the pools' dates.
+    m.terms = vec![Terms::new(pid(1)).notice(base())];
+    let pool = |name: &str, due: usize| {
+        let amounts = [(pid(0), 600), (pid(1), 400)]
+            .into_iter()
+            .map(|(p, kr)| (p, Sourced::new(Money::from_kronor(kr))))
+            .collect();
+        let key = Key::Fixed { amounts };
+        let pool = Pool::builder(name, "Pool", Money::from_kronor(1_000), key)
+            .build()
+            .unwrap();
+        ScheduledPool::new(pool, vec![date(due)])
+    };
+    m.pools = vec![pool("a", 2), pool("b", 2), pool("c", 3)];
+    let results: Vec<_> = [1, 2, 3, 8]
+        .into_iter()
+        .map(|threads| {
+            let mut engine = Engine::new(&m, &History::default()).unwrap();
+            engine.set_threads(threads);
+            engine.invoices_due(date(3))
+        })
+        .collect();
+    let Err(problems) = &results[0] else {
+        panic!("the pools cannot be split")
+    };
+    let said: Vec<String> = problems.iter().map(|p| format!("{p:?}")).collect();
+    assert_eq!(said.len(), 3, "{said:#?}");
+    // Two on the first date, one on the second, in the order of the pools and the dates.
+    for (said, pool) in said.iter().zip(["a", "b", "c"]) {
+        let expected = format!("pool {pool}: party p1 has a fixed amount but is not a participant");
+        assert!(said.contains(&expected), "{said}");
+    }
+    for (k, r) in results.iter().enumerate().skip(1) {
+        assert_eq!(r, &results[0], "run {k}");
+    }
+}

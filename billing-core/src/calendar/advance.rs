@@ -57,8 +57,33 @@ pub fn fee_lines(
         &issued,
         true,
         true,
-        1,
+        Threads::new(1),
     )
+}
+
+/// How many threads [`lines_due`] computes a date's lines on, at most, and the fewest
+/// memberships worth a thread of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Threads {
+    /// The threads, the caller's included (0 counts as 1).
+    pub n: usize,
+    /// The fewest memberships a thread computes: fewer are computed on the caller's thread.
+    pub min_chunk: usize,
+}
+
+impl Threads {
+    /// At most `n` threads, each over at least [`Threads::MIN_CHUNK`] memberships.
+    pub fn new(n: usize) -> Threads {
+        Threads {
+            n,
+            min_chunk: Self::MIN_CHUNK,
+        }
+    }
+
+    /// A membership's lines take about a microsecond and starting a thread some tens: below a
+    /// few thousand memberships a thread costs more than it saves, and an agreement that small
+    /// stays on the caller's thread whatever `n` is (issue 12, review of `core2`).
+    pub const MIN_CHUNK: usize = 2_000;
 }
 
 /// [`fee_lines`], with the correction of the period just ended left out when `correct` is
@@ -68,9 +93,9 @@ pub fn fee_lines(
 /// the lines it computed, and copies of 200,000 lines per date were a tenth of its work at
 /// 100,000 parties (issue 12).
 ///
-/// The lines of the memberships are computed on up to `threads` threads, each over a
-/// contiguous run of memberships, and joined in order: the lines, the problems and their order
-/// are the same for any number of threads.
+/// The lines of the memberships are computed on up to `threads.n` threads (the caller's among
+/// them), each over a contiguous run of at least `threads.min_chunk` memberships, and joined in
+/// order: the lines, the problems and their order are the same for any number of threads.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn lines_due(
     invoice_date: NaiveDate,
@@ -81,7 +106,7 @@ pub(crate) fn lines_due(
     issued: &[&FeeLine],
     correct: bool,
     explain: bool,
-    threads: usize,
+    threads: Threads,
 ) -> Result<Vec<FeeLine>, CalendarProblems> {
     let period = config.periods.starting(invoice_date)?;
     let previous = config.periods.previous(period)?;
@@ -134,33 +159,41 @@ pub(crate) fn lines_due(
     // The first run's lines are gathered in a list with room for every line, which the
     // others' are added to: the lines of a date are moved once.
     let room = memberships.len() * 2 + no_membership.len();
-    let chunk = memberships.len().div_ceil(threads.max(1)).max(1);
+    // Runs of at least `min_chunk` memberships, at most one per thread: the first on this
+    // thread, the others each on a thread of its own, computed here when the system refuses
+    // to start one (each run is independent, so the lines are the same).
+    let chunk = memberships
+        .len()
+        .div_ceil(threads.n.max(1))
+        .max(threads.min_chunk)
+        .max(1);
     let (mut out, problems) = if memberships.len() <= chunk {
         date.lines(memberships, &billed, room)
     } else {
         let date = &date;
-        let parts: Vec<(Vec<FeeLine>, Vec<CalendarError>)> = std::thread::scope(|s| {
-            let running: Vec<_> = memberships
-                .chunks(chunk)
-                .zip(billed.chunks(chunk))
-                .enumerate()
-                .map(|(k, (m, b))| {
-                    let room = if k == 0 { room } else { m.len() * 2 };
-                    s.spawn(move || date.lines(m, b, room))
+        std::thread::scope(|s| {
+            let mut runs = memberships.chunks(chunk).zip(billed.chunks(chunk));
+            let (first, first_billed) = runs.next().unwrap_or_default();
+            let others: Vec<_> = runs
+                .map(|(m, b)| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(s, move || date.lines(m, b, m.len() * 2))
+                        .map_err(|_| (m, b))
                 })
                 .collect();
-            running
-                .into_iter()
-                .map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        let mut parts = parts.into_iter();
-        let (mut out, mut problems) = parts.next().unwrap_or_default();
-        for (lines, p) in parts {
-            out.extend(lines);
-            problems.extend(p);
-        }
-        (out, problems)
+            let (mut out, mut problems) = date.lines(first, first_billed, room);
+            for run in others {
+                let (lines, p) = match run {
+                    Ok(running) => running
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    Err((m, b)) => date.lines(m, b, 0),
+                };
+                out.extend(lines);
+                problems.extend(p);
+            }
+            (out, problems)
+        })
     };
     // A party billed for the period that no longer has a membership gets its billing reversed.
     for (party, b) in no_membership.iter().filter(|_| correct) {
@@ -289,7 +322,17 @@ pub fn bill_dates(
     let mut correct = !issued.is_empty();
     for date in sorted {
         let held: Vec<&FeeLine> = all.iter().collect();
-        let lines = lines_due(date, config, fees, members, users, &held, correct, true, 1)?;
+        let lines = lines_due(
+            date,
+            config,
+            fees,
+            members,
+            users,
+            &held,
+            correct,
+            true,
+            Threads::new(1),
+        )?;
         all.extend(lines);
         correct = true;
     }
@@ -402,5 +445,132 @@ fn reversal_line(party: &PartyId, period: Period, invoice_date: NaiveDate, b: &B
             steps: steps.into(),
         }
         .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agreement::{Agreement, Party};
+    use crate::calendar::fee::AnnualFee;
+    use crate::calendar::register::{UserCount, UserCounts};
+    use crate::money::Money;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn pid(i: usize) -> PartyId {
+        PartyId::new(&format!("p{i}")).unwrap()
+    }
+
+    /// The lines of 2010-07-01 for parties p0..p6, members from 2010-01-01 with `users[i]`
+    /// users each (p7 is a party without a membership), after the lines `issued` for the first
+    /// half of 2010, on every number of threads from 1 to 9 with runs of one membership at
+    /// least: each must give what one thread gives, which is returned.
+    fn on_every_number_of_threads(
+        users: &[u64; 7],
+        issued: &[FeeLine],
+    ) -> Result<Vec<FeeLine>, CalendarProblems> {
+        let agreement = Agreement::new((0..8).map(|i| Party::new(pid(i), "P")).collect()).unwrap();
+        let founding = (0..7)
+            .map(|i| Membership::founding(pid(i), day(2010, 1, 1)))
+            .collect();
+        let members = Members::new(founding, &agreement).unwrap();
+        let counts: Vec<UserCount> = (0..7)
+            .map(|i| UserCount {
+                party: pid(i),
+                date: day(2010, 1, 1),
+                count: users[i],
+                source: None,
+            })
+            .collect();
+        let counts = UserCounts::new(&counts, &agreement).unwrap();
+        // 10^16 öre a year per user: u64::MAX users are far beyond 10^17 öre (`TooLarge`).
+        let fee = AnnualFee::given(
+            day(2010, 1, 1),
+            Money::from_ore(10_000_000_000_000_000),
+            None,
+        );
+        let fees = FeeSchedule::new(vec![fee]).unwrap();
+        let config = CalendarConfig::default();
+        let issued: Vec<&FeeLine> = issued.iter().collect();
+        let due = |n| {
+            let threads = Threads { n, min_chunk: 1 };
+            let users = Users::Counts(&counts);
+            lines_due(
+                day(2010, 7, 1),
+                &config,
+                &fees,
+                &members,
+                users,
+                &issued,
+                true,
+                true,
+                threads,
+            )
+        };
+        let one = due(1);
+        for n in 2..=9 {
+            assert_eq!(due(n), one, "{n} threads");
+        }
+        one
+    }
+
+    /// Problems naming parties in different runs (p1, p3, p5: the first and the second of two
+    /// runs, the first, second and third of three) come out in the order of the memberships on
+    /// any number of threads: none lost, none moved.
+    #[test]
+    fn the_problems_of_every_run_in_order() {
+        let users = [3, u64::MAX, 3, u64::MAX, 3, u64::MAX, 3];
+        let problems = on_every_number_of_threads(&users, &[]).unwrap_err();
+        let named: Vec<String> = problems
+            .problems()
+            .iter()
+            .map(|e| match e {
+                CalendarError::TooLarge { party, .. } => party.to_string(),
+                other => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(named, ["p1", "p1", "p3", "p3", "p5", "p5"]);
+    }
+
+    /// The lines of every run in order, the billing of a party without a membership (p7)
+    /// reversed after them, and what was billed to members found by their place on any
+    /// number of threads.
+    #[test]
+    fn the_lines_of_every_run_in_order_and_the_reversal_last() {
+        let h1 = CalendarConfig::default()
+            .periods
+            .starting(day(2010, 1, 1))
+            .unwrap();
+        let billed = |i, ore| {
+            let amount = Money::from_ore(ore);
+            FeeLine::issued(pid(i), FeeLineKind::Advance, h1, day(2010, 1, 1), amount)
+        };
+        // Issued out of the memberships' order, so that some are found by id, not by the hint.
+        let issued = [
+            billed(5, 100),
+            billed(7, 2_500),
+            billed(0, 100),
+            billed(6, 100),
+        ];
+        let lines = on_every_number_of_threads(&[1, 2, 3, 4, 5, 6, 7], &issued).unwrap();
+        let said: Vec<String> = lines
+            .iter()
+            .map(|l| format!("{} {:?} {}", l.party, l.kind, l.amount))
+            .collect();
+        assert_eq!(said.len(), 15, "{said:?}");
+        // p0's half-year is 5·10^13 kr, of which 1 kr was billed.
+        let p0 = [
+            "p0 Correction 49999999999999.00",
+            "p0 Advance 50000000000000.00",
+        ];
+        assert_eq!(said[..2], p0, "{said:?}");
+        assert_eq!(said[14], "p7 Correction -25.00", "{said:?}");
+        let parties: Vec<&str> = said.iter().map(|s| &s[..2]).collect();
+        let mut sorted = parties.clone();
+        sorted.sort_unstable();
+        assert_eq!(parties, sorted);
     }
 }

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 
 use crate::agreement::PartyId;
 use crate::apportion::apportion;
-use crate::calendar::advance::lines_due;
+use crate::calendar::advance::{lines_due, Threads};
 use crate::calendar::{
     annual_fee, AnnualFee, EntryRequest, FeeLine, FeeSchedule, Members, Membership, Period,
     Register, UserCounts, Users,
@@ -133,9 +133,11 @@ pub fn invoices_due(
 ///
 /// # Threads
 /// The engine computes on the caller's thread unless told otherwise with
-/// [`Engine::set_threads`]: with `n` threads, a date's user-fee lines are computed over `n`
-/// contiguous runs of the memberships and joined in order, and the pools due are split on a
-/// thread of their own beside them. The results (lines, invoices, problems and their order)
+/// [`Engine::set_threads`]: with `n` threads, a date's user-fee lines are computed over up to
+/// `n` contiguous runs of the memberships (the caller's thread computing one, and runs of a few
+/// thousand memberships at least, so a small agreement stays on one thread) and joined in
+/// order, and the pools due are split on one more thread beside them. A thread the system
+/// refuses to start leaves its work to the caller's thread. The results (lines, invoices, problems and their order)
 /// are the same for any `n`. The engine reads no environment: the caller chooses `n`, e.g.
 /// from [`std::thread::available_parallelism`] as `billing-report` does.
 ///
@@ -387,10 +389,11 @@ impl<'m> Engine<'m> {
         engine
     }
 
-    /// Computes each date's user-fee lines on up to `threads` threads (1, the default, computes
-    /// them on the caller's thread; 0 counts as 1). The memberships are split into contiguous
-    /// runs whose lines are joined in order, so what the engine returns is the same for any
-    /// number of threads: only the time it takes differs. The engine reads no environment: the
+    /// Computes each date's user-fee lines on up to `threads` threads, the caller's among them
+    /// (1, the default, computes them on the caller's thread; 0 counts as 1), and splits the
+    /// pools due on one thread more when `threads` is above 1. The memberships are split into
+    /// contiguous runs of a few thousand at least, whose lines are joined in order, so what the
+    /// engine returns is the same for any number of threads: only the time it takes differs. The engine reads no environment: the
     /// caller chooses, e.g. from [`std::thread::available_parallelism`].
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
@@ -672,7 +675,9 @@ impl<'m> Engine<'m> {
         let mut options = settings.invoice.clone();
         options.bill_issuer = true;
         // The pools due are split on a thread of their own when the engine has more than one,
-        // ahead of the dates that bill them (one date ahead at most): a split depends on the
+        // ahead of the dates that bill them (one date ahead at most: the thread hands a split
+        // over only when this thread takes it, and computes the next meanwhile; a split has a
+        // part per party, 100,000 at national scale): a split depends on the
         // model, the memberships and its date only, and computing it beside the fee lines
         // keeps the machine busy while this thread adds up payables (issue 12). What each
         // date's splits find is reported where it was when they were computed in turn.
@@ -682,20 +687,25 @@ impl<'m> Engine<'m> {
             .filter(|d| self.pool_dates.contains(d))
             .collect();
         std::thread::scope(|scope| {
-            let splits = (self.threads > 1 && !pool_days.is_empty()).then(|| {
-                let (send, splits) = std::sync::mpsc::sync_channel(1);
-                let members = self.members.as_ref();
-                scope.spawn(move || {
-                    for d in pool_days {
-                        let (mut p, mut f) = (Vec::new(), Vec::new());
-                        let due = due_pools(model, members, d, &mut p, &mut f);
-                        if send.send((due, p, f)).is_err() {
-                            break;
-                        }
-                    }
-                });
-                splits
-            });
+            // No thread when the system refuses one: this thread splits the pools itself.
+            let mut splits = (self.threads > 1 && !pool_days.is_empty())
+                .then(|| {
+                    let (send, splits) = std::sync::mpsc::sync_channel(0);
+                    let members = self.members.as_ref();
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || {
+                            for d in pool_days {
+                                let (mut p, mut f) = (Vec::new(), Vec::new());
+                                let due = due_pools(model, members, d, &mut p, &mut f);
+                                if send.send((due, p, f)).is_err() {
+                                    break;
+                                }
+                            }
+                        })
+                        .ok()
+                        .map(|running| (splits, Some(running)))
+                })
+                .flatten();
             for &d in &billing_dates {
                 if let Some((schedule, users, members)) =
                     fee_inputs.filter(|_| !fees_failed && fee_starts.contains(&d))
@@ -714,7 +724,7 @@ impl<'m> Engine<'m> {
                         &issued,
                         true,
                         explain,
-                        self.threads,
+                        Threads::new(self.threads),
                     ) {
                         Ok(l) => {
                             if d == date {
@@ -730,10 +740,17 @@ impl<'m> Engine<'m> {
                     }
                 }
                 let mut day_findings = Vec::new();
-                let split = splits
-                    .as_ref()
-                    .filter(|_| self.pool_dates.contains(&d))
-                    .and_then(|r| r.recv().ok());
+                let split = match splits.as_mut().filter(|_| self.pool_dates.contains(&d)) {
+                    Some((r, running)) => r.recv().map_err(|_| {
+                        // The thread ended before its last date: it panicked, and its panic
+                        // is raised here with its own message.
+                        if let Some(Err(e)) = running.take().map(|t| t.join()) {
+                            std::panic::resume_unwind(e)
+                        }
+                    }),
+                    None => Err(()),
+                }
+                .ok();
                 let due = match split {
                     Some((due, p, f)) => {
                         problems.extend(p);
