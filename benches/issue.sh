@@ -66,17 +66,18 @@
 # s of 16 s (the per-file fdatasyncs overlap with it, 16 threads), the main thread's folder
 # syncs + SQLite commit (journal fsync x2, db fsync) 1.3 s, from one date's rename to the next
 # date's first file (the parent's sync, the next date's compute and register inserts) 1.2 s:
-# about 2.5 s a core idles, which the overlap fills. The run holds two dates at once: peak
-# RSS 166-188 MB instead of 115-118 MB (dates of more than 2,000 invoices are not rendered
-# ahead, so a larger agreement holds at most that much more).
-# Measured 17:31-17:43 UTC on a machine NOT quiet (load average 6.3-8.1 on 2 cores), d02d0d1
-# (base) and a6dc469 (pipelined) alternating, BR=<binary> BENCH_DIR=<new dir> bash
-# benches/issue.sh, 50 s after each deletion:
-#   ext4 (/work):     base 13.03 / 16.63 s wall (8.03 / 8.98 s CPU);
-#                     pipelined 15.67 / 14.58 s wall (8.82 / 8.70 s CPU)
-#   tmpfs (/dev/shm): base 12.22 s wall (6.63 s CPU); pipelined 12.95 s wall (6.62 s CPU)
-# Under this load the cores are never idle, so the overlap cannot show: the pairs differ by
-# less than the noise. The quiet-machine figures (5.92 s on ext4 before) remain to be measured.
+# about 2.5 s a core idles, which the overlap fills. The run holds two dates at once: what is
+# rendered ahead is capped at 2,000 invoices and 64 MiB of files a date (whole-date outputs
+# included); a larger date is rendered when numbered, as before.
+# Quiet machine (load 0.1-0.6), 2026-11-30 19:24 UTC, main 418a3ef (fat LTO) against d02d0d1,
+# alternating, BR=<binary> BENCH_DIR=/work/bqN bash benches/issue.sh, a new folder each run,
+# 25 s apart:
+#   ext4 (/work):     418a3ef 4.55 / 5.09 / 5.03 s wall (7.92 / 8.79 / 8.4 s CPU), 185-204 MB;
+#                     d02d0d1 8.92 / 9.16 s wall (14.69 / 15.23 s CPU), 112-115 MB
+#   tmpfs (/dev/shm, 19:02 UTC, load 1.4-2): 418a3ef 3.21 / 3.17 s (6.0 s CPU), 180-189 MB;
+#                     d02d0d1 3.92 s (7.15 s CPU), 120 MB
+# Earlier, on a machine NOT quiet (17:31-17:43 UTC, load 6.3-8.1), the pipelined build and
+# d02d0d1 differed by less than the noise: with the cores never idle, the overlap cannot show.
 # COMPARE=d02d0d1's binary (BENCH_DIR=/dev/shm): the 40 folders and the register are the same.
 set -euo pipefail
 cd "$(dirname "$0")/.."
