@@ -812,7 +812,18 @@ pub fn load_checked(path: &Path) -> Result<(Loaded, Vec<Problem>), Vec<Problem>>
             read.input.registrations = model.registrations;
             problems
         };
+        let annual_fee_text = SETTINGS
+            .iter()
+            .find(|(name, _, _)| *name == "annual_fee")
+            .and_then(|(name, aliases, _)| {
+                crate::input::setting_value(&source.tables, name, aliases)
+            })
+            .map(|(value, _, _)| value);
         for p in core {
+            let fee_setting = matches!(
+                (&p.subject, p.field),
+                (engine::Subject::Agreement, Some("annual_fee"))
+            );
             // A start that could not be read (said at its cell) is none in the model: that the
             // start is missing, or needed by a joining date, is not said again.
             if !read.start_read
@@ -826,7 +837,12 @@ pub fn load_checked(path: &Path) -> Result<(Loaded, Vec<Problem>), Vec<Problem>>
             }
             // A cell that could not be read holds a stand-in: what the core says of it is not
             // said (a due date that cannot be read is not also "no due date").
-            let p = crate::model::located(&read.input, &p);
+            let mut p = crate::model::located(&read.input, &p);
+            // The core knows the annual fee as an amount (`12000.00`): the value found is the
+            // cell's own (`12000`).
+            if p.found.is_some() && p.cell.is_some() && fee_setting {
+                p.found = annual_fee_text.clone();
+            }
             if !problems.at_stand_in(&p) {
                 problems.push(p);
             }
@@ -905,6 +921,44 @@ fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeS
         muted.extend(rest.into_iter().cloned());
     }
     muted
+}
+
+/// The fixed `amounts` of a pool with FixedAmounts rows whose party could not be read
+/// (`unread`: each cell's text, none when it is empty or an error value; said at their cells),
+/// with a stand-in amount for each participant without one that may be such a row, by the
+/// rule of [`may_be_unread`]: a cell with text stands only for the party its letters and digits
+/// match, an empty cell for any one party, and only while the parties left are no more than
+/// the empty cells. Said to have no amount, those parties would only repeat the unread row.
+/// When more participants lack an amount than the rows can be, all of them are said: at least
+/// one of them is not such a row and which cannot be told, and the unread rows are said beside
+/// them, so one unreadable row hides no independent missing amount. The load is refused, so
+/// the stand-ins are never computed with.
+fn stand_in_fixed(
+    mut amounts: BTreeMap<PartyId, Sourced<Money>>,
+    unread: &[Option<String>],
+    participants: &Participants,
+    parties: &BTreeSet<PartyId>,
+) -> BTreeMap<PartyId, Sourced<Money>> {
+    let named = match participants {
+        Participants::All => parties.iter().collect::<Vec<_>>(),
+        Participants::Only(ids) => ids.iter().collect(),
+    };
+    let without: BTreeSet<PartyId> = named
+        .into_iter()
+        .filter(|p| !amounts.contains_key(*p))
+        .cloned()
+        .collect();
+    for party in may_be_unread(unread, &without) {
+        // One öre: a fixed amount must be above 0.
+        amounts.insert(
+            party,
+            Sourced {
+                value: Money::from_ore(1),
+                source: None,
+            },
+        );
+    }
+    amounts
 }
 
 /// A problem with the header of column `i` of `table`, the header's text found. A table located
@@ -1320,7 +1374,7 @@ impl<'a> Sheets<'a> {
         let currency = settings
             .as_ref()
             .map_or(Currency::SEK, |s| s.settings.currency);
-        let pools = self.pools(currency, parties_read.every_users, problems);
+        let pools = self.pools(currency, parties_read.every_users, &known, problems);
         let budgets = self.budgets(problems);
         let registrations = self.registrations(problems);
         let user_counts = self.user_counts(problems);
@@ -2584,22 +2638,24 @@ impl<'a> Sheets<'a> {
         &self,
         currency: Currency,
         users_read: bool,
+        parties: &BTreeSet<PartyId>,
         problems: &mut Problems,
     ) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
         // The cell of each pool's first row, and the pools with a row that could not be read
         // or gives a party twice: what the core says of their sums would follow from that
-        // row, said already. The value is true when a bad row's party could not be read: that
-        // row may be any party said to have no amount. A row whose party was read but not its
-        // amount gives the party a stand-in amount, so that only its own amount is not said
-        // to be missing.
+        // row, said already. The value holds the text of each bad row's party cell that could
+        // not be read (none when empty): such a row may be one party said to have no amount
+        // (see `stand_in_fixed`). A row whose party was read but not its amount gives the
+        // party a stand-in amount, so that only its own amount is not said to be missing.
         let mut fixed_at: BTreeMap<String, Problem> = BTreeMap::new();
-        let mut fixed_unread: BTreeMap<String, bool> = BTreeMap::new();
+        let mut fixed_unread: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
         for r in self.rows("FixedAmounts") {
             let pool = r.required_text("pool", "pool", problems);
-            let party = r
-                .required_text("party", "party", problems)
-                .and_then(|p| party_id(&r, "party", &p, problems));
+            let text = r.required_text("party", "party", problems);
+            let party = text
+                .as_deref()
+                .and_then(|p| party_id(&r, "party", p, problems));
             let amount = r.money("amount", "amount", problems);
             let Some(pool) = pool else {
                 continue;
@@ -2608,7 +2664,7 @@ impl<'a> Sheets<'a> {
                 .entry(pool.clone())
                 .or_insert_with(|| r.cell("pool").problem(Severity::Warning, "", true));
             let Some(party) = party else {
-                fixed_unread.insert(pool, true);
+                fixed_unread.entry(pool).or_default().push(text);
                 continue;
             };
             let amounts = fixed.entry(pool.clone()).or_default();
@@ -2618,7 +2674,7 @@ impl<'a> Sheets<'a> {
                     value: Money::from_ore(1),
                     source: Some(r.cell("amount").source()),
                 });
-                fixed_unread.entry(pool).or_insert(false);
+                fixed_unread.entry(pool).or_default();
                 continue;
             };
             if let Some(first) = amounts.get(&party) {
@@ -2633,7 +2689,7 @@ impl<'a> Sheets<'a> {
                     ),
                     false,
                 ));
-                fixed_unread.entry(pool).or_insert(false);
+                fixed_unread.entry(pool).or_default();
                 continue;
             }
             amounts.insert(
@@ -2818,7 +2874,12 @@ impl<'a> Sheets<'a> {
                 }
             }
             let amount = amount.unwrap_or(Money::ZERO);
-            let key = key.unwrap_or(Key::Equal);
+            let key = match (key, fixed_unread.get(&id)) {
+                (Some(Key::Fixed { amounts }), Some(unread)) => Key::Fixed {
+                    amounts: stand_in_fixed(amounts, unread, &participants, parties),
+                },
+                (key, _) => key.unwrap_or(Key::Equal),
+            };
             let vat = vat.unwrap_or(VatRate::Zero);
             let mut builder = Pool::builder(&id, &name, amount, key)
                 .currency(currency)
@@ -2858,11 +2919,8 @@ impl<'a> Sheets<'a> {
                     }
                 }
             };
-            if let Some(&party_unread) = fixed_unread.get(pool.id().as_ref()) {
+            if fixed_unread.contains_key(pool.id().as_ref()) {
                 problems.stand_in(&r.cell("amount").problem(Severity::Error, "", false));
-                if party_unread {
-                    problems.stand_in(&r.cell("key").problem(Severity::Error, "", false));
-                }
             }
             out.push(PoolInput {
                 pool,

@@ -1346,8 +1346,15 @@ fn a_corrupt_sheet_dimension_or_cell_reference_never_panics() {
 /// itself (caps, participants, entries), and any input error hid an entry without a majority
 /// or a participant that is not a member on the pool's due date, and a cooperation's first
 /// problem hid its others.
+///
+/// The warnings are compared as exactly: a case's texts that start with `warning: ` are its
+/// expected warnings (none when it has no such text), each matching exactly one warning line
+/// and each warning line exactly one of them, so a warning that goes missing or is said twice
+/// fails the case.
 #[test]
 fn independent_errors_are_all_reported_at_once() {
+    /// How a case's text names an expected warning.
+    const WARNING: &str = "warning: ";
     type Edit = fn(&mut Tables);
     let cases: &[(&str, Form, &str, Edit, &[&str])] = &[
         (
@@ -1818,6 +1825,7 @@ fn independent_errors_are_all_reported_at_once() {
             ],
         ),
         // An annual fee beside a budget from the start failed when computing, at no place.
+        // Then it showed the fee as the core knows it ("12000.00"), not as the cell holds it.
         (
             "annual-fee-and-budget-from-the-start",
             Form::Xlsx,
@@ -1827,7 +1835,7 @@ fn independent_errors_are_all_reported_at_once() {
                 set(t, "Parties", "E2", "x");
             },
             &[
-                "Settings!B11: annual_fee and the budget valid from 2010-01-01 both give the annual fee from the start: keep one (a budget may start later), found \"12000.00\"",
+                "Settings!B11: annual_fee and the budget valid from 2010-01-01 both give the annual fee from the start: keep one (a budget may start later), found \"12000\"",
                 "Parties!E2: population must be a whole number of at least 1, found \"x\"",
             ],
         ),
@@ -2205,6 +2213,100 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!C2: pool upgrade-2011: fixed amounts add up to 180000.00, the pool is 150000.00: over by 30000.00",
             ],
         ),
+        // A FixedAmounts row whose party could not be read muted every "has no fixed amount"
+        // of its pool. A cell with text stands only for the party its letters and digits
+        // match (08:21 for 0821): the other participants without an amount are said.
+        (
+            "unreadable-fixed-amount-party-with-text-and-two-missing",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840, 0860");
+                fixed_amounts(t, &[("08:21", "50000"), ("0834", "50000")]);
+            },
+            &[
+                "FixedAmounts!B2: not a valid party id: a party id may not hold the path separator ':', found \"08:21\"",
+                "Pools!E2: pool upgrade-2011: 2 parties have no fixed amount, which the key needs: 0840, 0860",
+            ],
+        ),
+        // An empty party cell may be any one party. With two participants without an amount,
+        // at least one of them is not that row and which cannot be told: both are said, the
+        // empty cell beside them (clearer to a finance officer than a guess, or than saying
+        // neither and the other only on the next run).
+        (
+            "empty-fixed-amount-party-and-two-missing",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("", "50000"), ("0834", "50000")]);
+            },
+            &[
+                "FixedAmounts!B2: party is required, the cell is empty",
+                "Pools!E2: pool upgrade-2011: 2 parties have no fixed amount, which the key needs: 0821, 0840",
+            ],
+        ),
+        // With one participant without an amount, the empty party cell may be its row: that
+        // it has no amount is not said (it would repeat the empty cell), nor the sum.
+        (
+            "empty-fixed-amount-party-and-one-missing",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("", "75000"), ("0834", "70000")]);
+            },
+            &["FixedAmounts!B2: party is required, the cell is empty"],
+        ),
+        // A fixed amount for a party that is not one was said at the pool's row (Pools!A2),
+        // not at the row that names it.
+        (
+            "fixed-amount-for-an-unknown-party",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "50000"), ("0834", "50000"), ("0999", "50000")]);
+            },
+            &[
+                "FixedAmounts!B4: pool upgrade-2011: the fixed amount's party is not a party of the agreement, found \"0999\"",
+            ],
+        ),
+        // A budget from before the start is in force at the start too: annual_fee replaced
+        // it without a word, and it was never used.
+        (
+            "annual-fee-and-a-budget-from-before-the-start",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                push_row(t, "Settings", &["annual_fee", "12 000"]);
+                for row in 2..=7 {
+                    set(t, "Budget", &format!("A{row}"), "2009-07-01");
+                }
+            },
+            &[
+                "Settings!B11: annual_fee and the budget valid from 2009-07-01, in force at the start (2010-01-01), both give the annual fee from the start: keep one (a budget may start later), found \"12 000\"",
+            ],
+        ),
+        // The warnings are compared too: fixed amounts for a pool with another key are
+        // ignored, said once as a warning at the pool's first row, beside the errors.
+        (
+            "fixed-amounts-of-a-population-pool-beside-an-error",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                fixed_amounts(t, &[("0821", "50000"), ("0834", "100000")]);
+                set(t, "Users", "C7", "");
+            },
+            &[
+                "Users!C7: first_day is required, the cell is empty",
+                "warning: FixedAmounts!A2: fixed amounts for a pool that is not a pool with the fixed key, ignored",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
@@ -2217,11 +2319,20 @@ fn independent_errors_are_all_reported_at_once() {
         };
         let (input, file) = write(&bad, t.path());
         let out = t.path().join(name).join("out");
-        // The errors expected: one per texts naming a cell or a file's line (a `found` text
-        // goes with one).
+        // The warnings expected, and the errors: one per text naming a cell or a file's line
+        // (a `found` text goes with one).
+        let warned: Vec<&str> = expect
+            .iter()
+            .filter_map(|e| e.strip_prefix(WARNING))
+            .collect();
+        let said: Vec<&str> = expect
+            .iter()
+            .map(|e| e.strip_prefix(WARNING).unwrap_or(e))
+            .collect();
         let located: Vec<&str> = expect
             .iter()
             .copied()
+            .filter(|e| !e.starts_with(WARNING))
             .filter(|e| e.contains('!') || e.starts_with("Poster") || e.contains(".csv:"))
             .collect();
         let count = located.len();
@@ -2234,6 +2345,11 @@ fn independent_errors_are_all_reported_at_once() {
                 .stderr
                 .lines()
                 .filter(|l| l.starts_with("error: "))
+                .collect();
+            let warnings: Vec<&str> = r
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with(WARNING))
                 .collect();
             let mut wrong = Vec::new();
             if r.code != 1 {
@@ -2269,7 +2385,23 @@ fn independent_errors_are_all_reported_at_once() {
                     wrong.push(format!("{matching} errors match {e:?}"));
                 }
             }
-            for e in expect {
+            // The same for the warnings, and their count.
+            for l in &warnings {
+                let matching = warned.iter().filter(|e| l.contains(&line(e))).count();
+                if matching != 1 {
+                    wrong.push(format!("{matching} expected warnings match {l:?}"));
+                }
+            }
+            for e in &warned {
+                let matching = warnings.iter().filter(|l| l.contains(&line(e))).count();
+                if matching != 1 {
+                    wrong.push(format!("{matching} warnings match {e:?}"));
+                }
+            }
+            if !r.stderr.contains(&format!("{} warning(s)", warned.len())) {
+                wrong.push(format!("not {} warning(s)", warned.len()));
+            }
+            for e in &said {
                 if !r.stderr.contains(e) {
                     wrong.push(format!("lacks {e:?}"));
                 }

@@ -27,7 +27,7 @@ use crate::cooperation::{fee_review, FeeReview};
 use crate::error::Finding;
 use crate::invoice::{assemble, payables, DuePool, ExtraLine, Invoice};
 use crate::pool::split::allocate;
-use crate::pool::{Allocation, Key, Participants};
+use crate::pool::{Allocation, Key, Participants, Pool};
 use crate::problems::Located;
 use crate::settlement::{arrears_invoices, cash_flow_by_place, Moves, PartyTimeline};
 use crate::transactions::{Count, PricedLine};
@@ -1051,15 +1051,29 @@ fn check_model(
     let user_fees = !model.budgets.is_empty() || model.annual_fee.is_some();
 
     // R5: one annual fee at a time. A fee given as a price is in force from the start, so a
-    // budget from that day gives a second one (found when computing, without a place, before).
+    // budget in force at the start (the latest valid from that day or before) gives a second
+    // one: from that day it gave two (found when computing, without a place, before); from
+    // before, the given fee would replace it at the start without a word, and nothing before
+    // the start is billed (R6), so the budget would never be used.
     if let (Some(fee), Some(start)) = (&model.annual_fee, settings.start) {
-        if model.budgets.iter().any(|b| b.budget.valid_from == start) {
+        if let Some(from) = model
+            .budgets
+            .iter()
+            .map(|b| b.budget.valid_from)
+            .filter(|d| *d <= start)
+            .max()
+        {
+            let at = if from == start {
+                String::new()
+            } else {
+                format!(", in force at the start ({start}),")
+            };
             problems.push(
                 setting(
                     "annual_fee",
                     format!(
-                        "annual_fee and the budget valid from {start} both give the annual fee \
-                         from the start: keep one (a budget may start later)"
+                        "annual_fee and the budget valid from {from}{at} both give the annual \
+                         fee from the start: keep one (a budget may start later)"
                     ),
                 )
                 .found(fee.value),
@@ -1221,6 +1235,26 @@ fn check_model(
                     // Only a party the agreement does not know may be one it could not read.
                     SplitError::UnknownParty { party, .. }
                         if !agreement.contains(party) && !unknown(party) => {}
+                    // A fixed amount for a party that is not one is said at its own row (its
+                    // party), not at the pool's: the pool's row is right, the amount's is not.
+                    SplitError::UnknownParty {
+                        party,
+                        role: "fixed amount",
+                        ..
+                    } if fixed_source(&p.pool, party).is_some() => {
+                        problems.push(
+                            Problem::new(
+                                Subject::Pool(p.pool.id().clone()),
+                                fixed_source(&p.pool, party),
+                                format!(
+                                    "pool {id}: the fixed amount's party is not a party of the \
+                                     agreement"
+                                ),
+                            )
+                            .at(Some("party"))
+                            .found(party),
+                        );
+                    }
                     // A missing amount (each is above 0) only makes the sum fall short: a sum
                     // over the pool is said all the same.
                     SplitError::FixedAmountsDoNotAddUp { sum, amount, .. }
@@ -1323,6 +1357,14 @@ fn check_model(
         }
     }
     (problems, made)
+}
+
+/// Where the fixed amount of `party` for `pool` was read, when it has a fixed key.
+fn fixed_source<'a>(pool: &'a Pool, party: &PartyId) -> Option<&'a crate::id::SourceRef> {
+    match pool.key() {
+        Key::Fixed { amounts } => amounts.get(party).and_then(|a| a.source.as_ref()),
+        _ => None,
+    }
 }
 
 /// A problem of the row `number` of a list of `what` (a register row, a user count), at its
