@@ -6,7 +6,8 @@
 use billing_core::calendar::*;
 use billing_core::cooperation::Cooperation;
 use billing_core::engine::{
-    check, invoices_due, CheckedModel, Engine, History, Model, ScheduledPool, Settings, Terms,
+    check, check_except_memberships, check_with_unread_parties, invoices_due, BudgetEntry,
+    CheckedModel, Engine, History, Model, ScheduledPool, Settings, Terms,
 };
 use billing_core::invoice::VatRate;
 use billing_core::settlement::ProviderCost;
@@ -283,5 +284,108 @@ fn a_cooperation_member_must_be_a_party() {
     check_model(
         &m,
         &["Cooperation(\"k\") members: Cooperations!A2: member zz is not a party"],
+    );
+}
+
+/// A caller that could not read some parties' ids learns the unknown parties named and the
+/// problems in one check: unmuted, the same problems in the same order as the plain check;
+/// muted, nothing says the muted party is unknown, and its register row is checked as a
+/// party's (its last day).
+#[test]
+fn unread_parties_are_learnt_and_muted_in_one_check() {
+    let mut m = model();
+    let sourced = |party: &str, user: &str, first: NaiveDate, last: Option<NaiveDate>, at: &str| {
+        let mut r = Registration::new(pid(party), UserId::new(user), first, last);
+        r.source = Some(SourceRef::new(at));
+        r
+    };
+    m.registrations = vec![
+        sourced(
+            "zz",
+            "u1",
+            day(2011, 3, 1),
+            Some(day(2011, 2, 1)),
+            "Users!A2",
+        ),
+        sourced(
+            "a",
+            "u2",
+            day(2011, 3, 1),
+            Some(day(2011, 2, 1)),
+            "Users!A3",
+        ),
+        sourced("yy", "u3", day(2011, 1, 1), None, "Users!A4"),
+        sourced("zz", "u4", day(2011, 1, 1), None, "Users!A5"),
+    ];
+    m.user_counts = vec![UserCount {
+        party: pid("yy"),
+        date: day(2011, 1, 1),
+        count: 3,
+        source: Some(SourceRef::new("UserCounts!C2")),
+    }];
+    let mut p = pool("p", &[day(2011, 7, 1)], "Pools!A2");
+    p.pool = p
+        .pool
+        .to_builder()
+        .participants(vec![pid("a"), pid("zz")])
+        .build()
+        .unwrap();
+    m.pools = vec![p];
+    let shown = |problems: &[billing_core::engine::Problem]| -> Vec<String> {
+        problems
+            .iter()
+            .map(|p| format!("{} {p}", p.field.unwrap_or("-")))
+            .collect()
+    };
+    let plain = check_except_memberships(&m);
+    let unread = check_with_unread_parties(&m);
+    assert_eq!(
+        unread.unknown().map(PartyId::as_str).collect::<Vec<_>>(),
+        ["yy", "zz"]
+    );
+    assert_eq!(unread.problems(|_| false), plain);
+    let muted = check_with_unread_parties(&m).problems(|id| id.as_str() == "zz");
+    assert_eq!(
+        shown(&muted),
+        [
+            "last_day Users!A2: the last day is before the first day (2011-03-01), found \"2011-02-01\"",
+            "last_day Users!A3: the last day is before the first day (2011-03-01), found \"2011-02-01\"",
+            "party Users!A4: the party is not a party of the agreement",
+            "party UserCounts!C2: unknown party, found \"yy\"",
+        ]
+    );
+    assert_eq!(shown(&plain).len(), 6);
+}
+
+/// R5: a fee given as a price is in force from the start, and so is the budget valid from
+/// the start or, the latest, from before it: two fees at the start, said at annual_fee.
+#[test]
+fn an_annual_fee_beside_a_budget_in_force_at_the_start() {
+    let budget = |from: NaiveDate| {
+        BudgetEntry::new(
+            Budget {
+                name: "budget".to_owned(),
+                valid_from: from,
+                reference_date: from,
+                lines: vec![BudgetLine {
+                    name: "all".to_owned(),
+                    amount: Money::from_kronor(1_000),
+                    inferred: false,
+                    source: None,
+                }],
+            },
+            Some(10),
+        )
+    };
+    let mut m = model();
+    m.annual_fee = Some(Sourced::new(Money::from_kronor(100)));
+    m.budgets = vec![
+        budget(day(2010, 1, 1)),
+        budget(day(2010, 7, 1)),
+        budget(day(2011, 7, 1)),
+    ];
+    check_model(
+        &m,
+        &["Agreement annual_fee: annual_fee and the budget valid from 2010-07-01, in force at the start (2011-01-01), both give the annual fee from the start: keep one (a budget may start later), found \"100.00\""],
     );
 }

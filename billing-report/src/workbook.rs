@@ -791,15 +791,11 @@ pub fn load_checked(path: &Path) -> Result<(Loaded, Vec<Problem>), Vec<Problem>>
             read.input.registrations = model.registrations;
             problems
         } else {
-            // Some parties' ids could not be read (said at their cells): the parties named
-            // elsewhere that are unknown are learnt first, then those that may be one of the
-            // unread parties are not said (see `may_be_unread`).
-            let named = std::cell::RefCell::new(BTreeSet::new());
-            engine::check_with_unread_parties(&model, &|id| {
-                named.borrow_mut().insert(id.clone());
-                true
-            });
-            let mut named = named.into_inner();
+            // Some parties' ids could not be read (said at their cells): one check gives the
+            // parties named that are unknown beside its problems, and those that may be one
+            // of the unread parties are not said (see `may_be_unread`).
+            let check = engine::check_with_unread_parties(&model);
+            let mut named: BTreeSet<PartyId> = check.unknown().cloned().collect();
             named.extend(
                 problems
                     .unknown_parties()
@@ -808,7 +804,7 @@ pub fn load_checked(path: &Path) -> Result<(Loaded, Vec<Problem>), Vec<Problem>>
             let muted = may_be_unread(&read.unread_ids, &named);
             problems
                 .drop_unknown_parties(|id| PartyId::new(id).is_ok_and(|id| muted.contains(&id)));
-            let problems = engine::check_with_unread_parties(&model, &|id| muted.contains(id));
+            let problems = check.problems(|id| muted.contains(id));
             read.input.registrations = model.registrations;
             problems
         };

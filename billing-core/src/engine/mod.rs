@@ -259,7 +259,7 @@ impl<'m> Engine<'m> {
     pub fn new(model: &'m Model, history: &History) -> Result<Engine<'m>, Vec<Problem>> {
         // A model that is not valid is not computed: what a computation would find in it is
         // noise beside its problems, and often the same problem again.
-        let (problems, members) = check_model(model, true, &|_| false);
+        let (problems, members) = check_model(model, true, &mut Strangers::default());
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -958,7 +958,7 @@ fn users_of<'a>(
 /// A caller that reads the agreement from a file validates it with this alone: the model refuses
 /// what the file would be refused for.
 pub fn check(model: &Model) -> Vec<Problem> {
-    check_model(model, true, &|_| false).0
+    check_model(model, true, &mut Strangers::default()).0
 }
 
 /// A model that [`check`] found valid: the type is the proof, so that an engine made of it
@@ -978,7 +978,7 @@ impl CheckedModel {
     /// The model given back (boxed: it is large), with the problems of [`check`], when there
     /// is any.
     pub fn new(model: Model) -> Result<CheckedModel, (Box<Model>, Vec<Problem>)> {
-        let (problems, members) = check_model(&model, true, &|_| false);
+        let (problems, members) = check_model(&model, true, &mut Strangers::default());
         if problems.is_empty() {
             Ok(CheckedModel { model, members })
         } else {
@@ -1010,32 +1010,143 @@ impl CheckedModel {
 /// would only be a consequence of a problem said already. Such a model is refused anyway (the
 /// caller has said why), so [`invoices_due`] never computes without this check.
 pub fn check_except_memberships(model: &Model) -> Vec<Problem> {
-    check_model(model, false, &|_| false).0
+    check_model(model, false, &mut Strangers::default()).0
 }
 
-/// As [`check_except_memberships`], for a caller that could not read some parties' ids: a
-/// party named anywhere (the issuer, a pool's participant, payer or absorbing party, a row of
-/// the register, the user counts or the providers' costs, an approval, a cooperation's member)
-/// that is not a party of the agreement is not said when `may_be_unread` holds for it, since
-/// it may be one of the parties whose id could not be read (the caller has said why). The
-/// caller decides which ids may be; `may_be_unread` is asked of every party named that the
-/// agreement does not know, so a caller may also learn them by it.
-pub fn check_with_unread_parties(
-    model: &Model,
-    may_be_unread: &dyn Fn(&PartyId) -> bool,
-) -> Vec<Problem> {
-    check_model(model, false, may_be_unread).0
+/// As [`check_except_memberships`], for a caller that could not read some parties' ids, in
+/// one pass: what is said of a party named anywhere (the issuer, a pool's participant, payer,
+/// absorbing party or fixed amount, a row of the register, the user counts or the providers'
+/// costs, an approval, a cooperation's member) that is not a party of the agreement is kept
+/// aside with the party, since it may be one of the parties whose id could not be read (the
+/// caller has said why). The caller learns those parties ([`UnreadCheck::unknown`]), decides
+/// which may be unread, and takes the problems without what would be said of those
+/// ([`UnreadCheck::problems`]).
+pub fn check_with_unread_parties(model: &Model) -> UnreadCheck<'_> {
+    let mut strangers = Strangers {
+        defer: true,
+        ..Strangers::default()
+    };
+    let (problems, _) = check_model(model, false, &mut strangers);
+    UnreadCheck {
+        model,
+        problems,
+        strangers,
+    }
+}
+
+/// What [`check_with_unread_parties`] found: the problems, and beside them what it would say
+/// of each party named that the agreement does not know, with its place among them. A row of
+/// the register naming such a party is kept as its number: its problem is made only when it is
+/// said, so a register full of a party the caller could not read costs no problem per row.
+#[derive(Debug)]
+pub struct UnreadCheck<'m> {
+    model: &'m Model,
+    problems: Vec<Problem>,
+    strangers: Strangers,
+}
+
+impl UnreadCheck<'_> {
+    /// The parties named that the agreement does not know, each once, in order.
+    pub fn unknown(&self) -> impl Iterator<Item = &PartyId> {
+        self.strangers.ids.keys()
+    }
+
+    /// Every problem in the order found, without those that say a party for which `muted`
+    /// holds is not a party of the agreement. A register row of such a party is checked as a
+    /// party's row instead (its last day).
+    pub fn problems(self, muted: impl Fn(&PartyId) -> bool) -> Vec<Problem> {
+        let s = self.strangers;
+        let mut is_muted = vec![false; s.ids.len()];
+        for (id, i) in &s.ids {
+            is_muted[*i as usize] = muted(id);
+        }
+        let registrations = &self.model.registrations;
+        let row = |(_, i, id): (usize, usize, u32)| {
+            let r = &registrations[i];
+            if is_muted[id as usize] {
+                last_day_problem(r, i)
+            } else {
+                Some(unknown_row_problem(r, i))
+            }
+        };
+        let mut said = s.said.into_iter().enumerate().peekable();
+        let mut rows = s.rows.into_iter().peekable();
+        let mut out = Vec::with_capacity(self.problems.len());
+        let mut problems = self.problems.into_iter();
+        // Each kept-aside problem goes before the problem found after it; at one place, those
+        // kept aside before the register's rows go before them.
+        for at in 0.. {
+            while let Some((_, (_, id, p))) =
+                said.next_if(|(k, (pos, _, _))| *pos == at && *k < s.said_before_rows)
+            {
+                if !is_muted[id as usize] {
+                    out.push(p);
+                }
+            }
+            while let Some(r) = rows.next_if(|(pos, _, _)| *pos == at) {
+                out.extend(row(r));
+            }
+            while let Some((_, (_, id, p))) = said.next_if(|(_, (pos, _, _))| *pos == at) {
+                if !is_muted[id as usize] {
+                    out.push(p);
+                }
+            }
+            match problems.next() {
+                Some(p) => out.push(p),
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+/// What the check does with what it says of a party named that the agreement does not know:
+/// says it at once (a plain check), or keeps it aside, with the party and its place among the
+/// problems (see [`UnreadCheck`]).
+#[derive(Debug, Default)]
+struct Strangers {
+    defer: bool,
+    /// Each party kept aside, with its number.
+    ids: BTreeMap<PartyId, u32>,
+    /// The problems kept aside: (place among the problems, party, problem).
+    said: Vec<(usize, u32, Problem)>,
+    /// How many were kept aside before the register's rows.
+    said_before_rows: usize,
+    /// The register's rows kept aside: (place among the problems, row, party).
+    rows: Vec<(usize, usize, u32)>,
+}
+
+impl Strangers {
+    /// The number of `id`, numbered when first seen.
+    fn number(&mut self, id: &PartyId) -> u32 {
+        if let Some(i) = self.ids.get(id) {
+            return *i;
+        }
+        let i = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(id.clone(), i);
+        i
+    }
+
+    /// Says `problem`, about `id`, a party the agreement does not know, or keeps it aside.
+    fn say(&mut self, problems: &mut Vec<Problem>, id: &PartyId, problem: Problem) {
+        if self.defer {
+            let i = self.number(id);
+            self.said.push((problems.len(), i, problem));
+        } else {
+            problems.push(problem);
+        }
+    }
 }
 
 /// The problems of `model`, and the memberships when they were made (see [`check`]): the
-/// engine of a valid model reuses them.
+/// engine of a valid model reuses them. What is said of a party the agreement does not know
+/// goes through `strangers`.
 fn check_model(
     model: &Model,
     with_memberships: bool,
-    may_be_unread: &dyn Fn(&PartyId) -> bool,
+    strangers: &mut Strangers,
 ) -> (Vec<Problem>, Option<Members>) {
-    // A party the agreement does not know, that is not one it could not read.
-    let unknown = |id: &PartyId| !model.agreement.contains(id) && !may_be_unread(id);
+    let unknown = |id: &PartyId| !model.agreement.contains(id);
     let mut problems = Vec::new();
     let settings = &model.settings;
     let agreement = &model.agreement;
@@ -1043,7 +1154,9 @@ fn check_model(
         Problem::new(Subject::Agreement, None, message).at(Some(field))
     };
     if unknown(&settings.issuer) {
-        problems.push(
+        strangers.say(
+            &mut problems,
+            &settings.issuer,
             setting("issuer", "the issuer must be one of the parties".to_owned())
                 .found(&settings.issuer),
         );
@@ -1137,7 +1250,9 @@ fn check_model(
             );
         }
         for a in t.approved_by.iter().filter(|a| unknown(a)) {
-            problems.push(
+            strangers.say(
+                &mut problems,
+                a,
                 problem(format!("party {} is approved by an unknown party", t.party))
                     .at(Some("approved_by"))
                     .found(a),
@@ -1232,17 +1347,16 @@ fn check_model(
                 .any(|x| matches!(x, SplitError::MissingFixedAmount { .. }));
             for x in e.problems() {
                 match x {
-                    // Only a party the agreement does not know may be one it could not read.
-                    SplitError::UnknownParty { party, .. }
-                        if !agreement.contains(party) && !unknown(party) => {}
                     // A fixed amount for a party that is not one is said at its own row (its
                     // party), not at the pool's: the pool's row is right, the amount's is not.
                     SplitError::UnknownParty {
                         party,
                         role: "fixed amount",
                         ..
-                    } if fixed_source(&p.pool, party).is_some() => {
-                        problems.push(
+                    } if unknown(party) && fixed_source(&p.pool, party).is_some() => {
+                        strangers.say(
+                            &mut problems,
+                            party,
                             Problem::new(
                                 Subject::Pool(p.pool.id().clone()),
                                 fixed_source(&p.pool, party),
@@ -1254,6 +1368,9 @@ fn check_model(
                             .at(Some("party"))
                             .found(party),
                         );
+                    }
+                    SplitError::UnknownParty { party, .. } if unknown(party) => {
+                        strangers.say(&mut problems, party, problem(x.to_string()).at(x.field()));
                     }
                     // A missing amount (each is above 0) only makes the sum fall short: a sum
                     // over the pool is said all the same.
@@ -1286,7 +1403,7 @@ fn check_model(
             }
         }
     }
-    check_registrations(model, may_be_unread, &mut problems);
+    check_registrations(model, strangers, &mut problems);
     // A party's count given twice for one date: found when computing before, without its row.
     // Said at the count, with both counts and where the first is.
     let mut counted: rustc_hash::FxHashMap<(&str, NaiveDate), &crate::calendar::UserCount> =
@@ -1317,7 +1434,9 @@ fn check_model(
             }
         }
         if unknown(&c.party) {
-            problems.push(
+            strangers.say(
+                &mut problems,
+                &c.party,
                 row(
                     "user count",
                     i + 1,
@@ -1331,7 +1450,9 @@ fn check_model(
     }
     for (i, c) in model.provider_costs.iter().enumerate() {
         if unknown(&c.provider) {
-            problems.push(
+            strangers.say(
+                &mut problems,
+                &c.provider,
                 row(
                     "provider cost",
                     i + 1,
@@ -1346,7 +1467,9 @@ fn check_model(
     for c in &model.cooperations {
         let id = c.cooperation.id();
         for m in c.cooperation.members().iter().filter(|m| unknown(m)) {
-            problems.push(
+            strangers.say(
+                &mut problems,
+                m,
                 Problem::new(
                     Subject::Cooperation(id.to_owned()),
                     c.source.as_ref(),
@@ -1383,18 +1506,14 @@ fn row(
 }
 
 /// The problems of the rows of the register (see [`check`]): one pass, as cheap as reading
-/// them. The party is not named when the row has a source: a register's party column may hold
-/// a user id typed in the wrong column, and the caller shows the cell instead.
-fn check_registrations(
-    model: &Model,
-    may_be_unread: &dyn Fn(&PartyId) -> bool,
-    problems: &mut Vec<Problem>,
-) {
+/// them; a row whose party the agreement does not know goes through `strangers`.
+fn check_registrations(model: &Model, strangers: &mut Strangers, problems: &mut Vec<Problem>) {
     // Registers are usually grouped by party: a row with the previous row's party (known to
     // be a party) needs no search of the parties. Other rows (an interleaved register: every
     // row) look their party up in a hash set of the ids (FxHash, rustc-hash: the workbook's own
     // ids, a collision costs only time): a binary search of the parties per row, comparing
-    // ids, was 17 % of `check` at 2,000,000 interleaved rows.
+    // ids, was 17 % of `check` at 2,000,000 interleaved rows. So does a row with the previous
+    // unknown party, kept aside (its number is not looked up again).
     let parties: rustc_hash::FxHashSet<&str> = if model.registrations.is_empty() {
         rustc_hash::FxHashSet::default()
     } else {
@@ -1405,32 +1524,52 @@ fn check_registrations(
             .map(|p| p.id.as_str())
             .collect()
     };
+    strangers.said_before_rows = strangers.said.len();
     let mut known: Option<&str> = None;
+    let mut stranger: Option<(&str, u32)> = None;
     for (i, r) in model.registrations.iter().enumerate() {
         let party = r.party.as_str();
         let is_party = known == Some(party) || parties.contains(party);
         if is_party {
             known = Some(party);
-        }
-        if !is_party && !may_be_unread(&r.party) {
-            let message = match r.source {
-                Some(_) => "the party is not a party of the agreement".to_owned(),
-                None => format!("party {} is not a party of the agreement", r.party),
+            problems.extend(last_day_problem(r, i));
+        } else if strangers.defer {
+            let number = match stranger {
+                Some((id, n)) if id == party => n,
+                _ => strangers.number(&r.party),
             };
-            problems.push(row("register row", i + 1, r.source.as_ref(), message).at(Some("party")));
-        } else if let Some(last) = r.last_day.filter(|l| *l < r.first_day) {
-            problems.push(
-                row(
-                    "register row",
-                    i + 1,
-                    r.source.as_ref(),
-                    format!("the last day is before the first day ({})", r.first_day),
-                )
-                .at(Some("last_day"))
-                .found(last),
-            );
+            stranger = Some((party, number));
+            strangers.rows.push((problems.len(), i, number));
+        } else {
+            problems.push(unknown_row_problem(r, i));
         }
     }
+}
+
+/// That the party of the register's row `i` (`r`) is not a party of the agreement. The party
+/// is not named when the row has a source: a register's party column may hold a user id typed
+/// in the wrong column, and the caller shows the cell instead.
+fn unknown_row_problem(r: &crate::calendar::Registration, i: usize) -> Problem {
+    let message = match r.source {
+        Some(_) => "the party is not a party of the agreement".to_owned(),
+        None => format!("party {} is not a party of the agreement", r.party),
+    };
+    row("register row", i + 1, r.source.as_ref(), message).at(Some("party"))
+}
+
+/// That the last day of the register's row `i` (`r`) is before its first day, when it is.
+fn last_day_problem(r: &crate::calendar::Registration, i: usize) -> Option<Problem> {
+    let last = r.last_day.filter(|l| *l < r.first_day)?;
+    Some(
+        row(
+            "register row",
+            i + 1,
+            r.source.as_ref(),
+            format!("the last day is before the first day ({})", r.first_day),
+        )
+        .at(Some("last_day"))
+        .found(last),
+    )
 }
 
 /// The problems of splitting `pool` among `agreement`'s parties (participants, figures, cap,
