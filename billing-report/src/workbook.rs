@@ -982,6 +982,60 @@ fn header_problem(table: &Table, i: usize, message: String) -> Problem {
     }
 }
 
+/// That column `i` of `table` has no header but holds values, the first on row `first`:
+/// said at the header, with the first value's place (not its text: it may be a user's), and
+/// the required columns `missing`, one of which it may be.
+fn unnamed_column(table: &Table, i: usize, first: u32, missing: &[&str]) -> Problem {
+    let (sheet, cell) = table.place(table.header_row, i);
+    let (column, at) = if table.by_line {
+        (
+            format!("column {}: ", crate::input::column_letters(i as u32)),
+            format!("line {first}"),
+        )
+    } else {
+        (String::new(), table.cell_name(first, i))
+    };
+    let missing = if missing.is_empty() {
+        String::new()
+    } else {
+        format!(" (missing: {})", missing.join(", "))
+    };
+    Problem {
+        severity: Severity::Error,
+        file: table.file.clone(),
+        sheet,
+        cell,
+        found: None,
+        message: format!(
+            "{column}the column has no header but holds values (first at {at}): give it its \
+             name{missing}, or delete its values"
+        ),
+    }
+}
+
+/// Each column of a table held whole that has no header (an empty header cell, or none: to
+/// the right of the last header) but holds a value, with the row of its first value.
+fn unnamed_columns(table: &Table) -> Vec<(usize, u32)> {
+    let empty: Vec<usize> = (0..table.headers.len())
+        .filter(|i| table.headers[*i].trim().is_empty())
+        .collect();
+    let mut first: BTreeMap<usize, u32> = BTreeMap::new();
+    for r in &table.rows {
+        for i in empty
+            .iter()
+            .copied()
+            .chain(table.headers.len()..r.cells.len())
+        {
+            if !first.contains_key(&i)
+                && r.cells.get(i).is_some_and(|c| !c.shown().trim().is_empty())
+            {
+                first.insert(i, r.number);
+            }
+        }
+    }
+    first.into_iter().collect()
+}
+
 /// An id's letters and digits, in lower case: how an id that could not be read (`08/21`) is
 /// matched with the party it may be (`0821`).
 fn id_letters(text: &str) -> String {
@@ -1175,6 +1229,11 @@ impl<'a> Sheets<'a> {
                 continue;
             };
             let mut columns = BTreeMap::new();
+            // The required columns missing, named at a column without a header that holds
+            // values (it may be one of them) rather than on their own.
+            let mut unnamed_missing = Vec::new();
+            let unnamed = unnamed_columns(table);
+            let unnamed_values = !unnamed.is_empty();
             for c in spec.columns {
                 let index = table.headers.iter().position(|h| {
                     same_name(h, c.name) || c.aliases.iter().any(|a| same_name(h, a))
@@ -1203,6 +1262,7 @@ impl<'a> Sheets<'a> {
                             }
                         }
                     }
+                    None if c.required && unnamed_values => unnamed_missing.push(c.name),
                     None if c.required
                         && !table.headers.iter().any(|h| {
                             RETIRED_HEADERS
@@ -1285,6 +1345,12 @@ impl<'a> Sheets<'a> {
                     ));
                 }
             }
+            // A column without a header (an empty or merged header cell, or none: values to
+            // the right of the last header) is skipped when read: its values would be left
+            // out without a word.
+            for (i, first) in unnamed {
+                problems.push(unnamed_column(table, i, first, &unnamed_missing));
+            }
             found.insert(spec.name, (table, columns));
         }
         Sheets { found }
@@ -1310,7 +1376,25 @@ impl<'a> Sheets<'a> {
             .collect();
         let required: std::rc::Rc<[&'static str]> = required.into();
         let columns = std::rc::Rc::new(columns.clone());
+        // A streamed table's columns without a header are looked at as its rows are read
+        // (a table held whole is, with its header, in `Sheets::locate`).
+        let mut unnamed: Vec<usize> = match table.streamed {
+            Some(_) => (0..table.headers.len())
+                .filter(|i| table.headers[*i].trim().is_empty())
+                .collect(),
+            None => Vec::new(),
+        };
         crate::input::stream_rows(table, problems, |table, row, problems| {
+            unnamed.retain(|i| {
+                let holds = row
+                    .cells
+                    .get(*i)
+                    .is_some_and(|c| !c.shown().trim().is_empty());
+                if holds {
+                    problems.push(unnamed_column(table, *i, row.number, &[]));
+                }
+                !holds
+            });
             each(
                 &RowReader {
                     table,
@@ -1989,6 +2073,7 @@ impl<'a> Sheets<'a> {
         problems: &mut Problems,
     ) -> (Option<ReadSettings>, BTreeMap<&'static str, String>) {
         let mut values: BTreeMap<&'static str, RowReader<'a>> = BTreeMap::new();
+        let mut misspelt: BTreeSet<String> = BTreeSet::new();
         for r in self.rows("Settings") {
             let Some(name) = r.text("setting", problems) else {
                 continue;
@@ -2015,6 +2100,16 @@ impl<'a> Sheets<'a> {
                         }),
                     )
                     .unwrap_or_default();
+                    // The setting it was likely meant as: not said again to be missing.
+                    if let Some(meant) = nearest_name(
+                        &name,
+                        SETTINGS.iter().flat_map(|(n, aliases, _)| {
+                            std::iter::once((*n, (*n).to_owned()))
+                                .chain(aliases.iter().map(|a| (*a, (*n).to_owned())))
+                        }),
+                    ) {
+                        misspelt.insert(meant);
+                    }
                     problems.push(r.cell("setting").problem(
                         Severity::Error,
                         format!(
@@ -2302,8 +2397,12 @@ impl<'a> Sheets<'a> {
             && ocr_length_digit.is_some()
             && f_tax.is_some()
             && language.is_some();
-        let start_unread =
-            start.is_none() && (values.contains_key("start") || !self.has("Settings"));
+        // The start is also unread when an unknown setting was likely meant as it (said at
+        // its cell, "did you mean start?"): that the start is missing would repeat it.
+        let start_unread = start.is_none()
+            && (values.contains_key("start")
+                || !self.has("Settings")
+                || misspelt.contains("start"));
         let issuer_read = issuer.is_some();
         let memberships_read =
             !start_unread && notice_months.is_some() && first_year_multiplier.is_some();

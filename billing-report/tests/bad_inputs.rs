@@ -2307,6 +2307,58 @@ fn independent_errors_are_all_reported_at_once() {
                 "warning: FixedAmounts!A2: fixed amounts for a pool that is not a pool with the fixed key, ignored",
             ],
         ),
+        // A column whose header is empty (deleted, or a merged header cell) was skipped when
+        // read: its values were left out without a word. Said at the header, naming where the
+        // first value is (not what: in the register it may be a user's), in a register read
+        // whole (xlsx) and streamed (a CSV folder's Users), and with the required column it
+        // may be (not said again to be missing).
+        (
+            "values-under-an-empty-header-in-the-register",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Users", "E1", "");
+                set(t, "Users", "E3", "Vårdbolaget AB");
+                set(t, "Pools", "C3", "25 000 kr,");
+                // A note to the right of the last header: no header at all.
+                set(t, "Pools", "K2", "se mejl 3/5");
+            },
+            &[
+                "Users!E1: the column has no header but holds values (first at E3): give it its name, or delete its values",
+                "Pools!K1: the column has no header but holds values (first at K2): give it its name, or delete its values",
+                "Pools!C3: amount must be a number, found \"25 000 kr,\"",
+            ],
+        ),
+        (
+            "values-under-an-empty-header-streamed-and-a-required-one",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Users", "E1", "");
+                set(t, "Users", "E5", "Vårdbolaget AB");
+                set(t, "ProviderCosts", "B1", "");
+            },
+            &[
+                "Users!E1: the column has no header but holds values (first at E5): give it its name, or delete its values",
+                "ProviderCosts!B1: the column has no header but holds values (first at B2): give it its name (missing: description), or delete its values",
+            ],
+        ),
+        // A misspelt setting (strat for start) was said, and then also that the start is
+        // missing and that a joining date needs it: consequences of the one typo.
+        (
+            "misspelt-start-said-once",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Settings", "A4", "strat");
+                set(t, "Pools", "G2", "tjugoelva");
+            },
+            &[
+                "Settings!A4: unknown setting: did you mean start? correct it, or delete the row",
+                "found \"strat\"",
+                "Pools!G2: year must be a whole number of at least 1900, found \"tjugoelva\"",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
