@@ -299,24 +299,19 @@ fn unread_parties_are_learnt_and_muted_in_one_check() {
         r.source = Some(SourceRef::new(at));
         r
     };
-    m.registrations = vec![
-        sourced(
-            "zz",
-            "u1",
-            day(2011, 3, 1),
-            Some(day(2011, 2, 1)),
-            "Users!A2",
-        ),
-        sourced(
-            "a",
-            "u2",
-            day(2011, 3, 1),
-            Some(day(2011, 2, 1)),
-            "Users!A3",
-        ),
-        sourced("yy", "u3", day(2011, 1, 1), None, "Users!A4"),
-        sourced("zz", "u4", day(2011, 1, 1), None, "Users!A5"),
-    ];
+    // (party, user, first day, last day, cell): a stranger's row with its dates reversed, a
+    // party's, another stranger's, and the first stranger's again.
+    let reversed = (day(2011, 3, 1), Some(day(2011, 2, 1)));
+    let open = (day(2011, 1, 1), None);
+    m.registrations = [
+        ("zz", "u1", reversed, "Users!A2"),
+        ("a", "u2", reversed, "Users!A3"),
+        ("yy", "u3", open, "Users!A4"),
+        ("zz", "u4", open, "Users!A5"),
+    ]
+    .into_iter()
+    .map(|(party, user, (first, last), at)| sourced(party, user, first, last, at))
+    .collect();
     m.user_counts = vec![UserCount {
         party: pid("yy"),
         date: day(2011, 1, 1),

@@ -1000,16 +1000,25 @@ fn unnamed_column(table: &Table, i: usize, first: u32, missing: &[&str]) -> Prob
     } else {
         format!(" (missing: {})", missing.join(", "))
     };
-    Problem {
-        severity: Severity::Error,
-        file: table.file.clone(),
-        sheet,
-        cell,
-        found: None,
-        message: format!(
+    table_error(
+        table,
+        (sheet, cell),
+        format!(
             "{column}the column has no header but holds values (first at {at}): give it its \
              name{missing}, or delete its values"
         ),
+    )
+}
+
+/// An error of `table` at `place` (sheet and cell, or line), nothing found shown.
+fn table_error(table: &Table, place: (Option<String>, Option<String>), message: String) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        file: table.file.clone(),
+        sheet: place.0,
+        cell: place.1,
+        found: None,
+        message,
     }
 }
 
@@ -1270,17 +1279,14 @@ impl<'a> Sheets<'a> {
                                 .any(|(old, col)| *col == c.name && same_name(h, old))
                         }) =>
                     {
-                        let (sheet, cell) = match table.place(table.header_row, 0) {
+                        let place = match table.place(table.header_row, 0) {
                             (None, line) => (None, line),
                             (sheet, _) => (sheet, Some(table.header_row.to_string())),
                         };
-                        problems.push(Problem {
-                            severity: Severity::Error,
-                            file: table.file.clone(),
-                            sheet,
-                            cell,
-                            found: None,
-                            message: format!(
+                        problems.push(table_error(
+                            table,
+                            place,
+                            format!(
                                 "the column {} is missing from the header row{}",
                                 c.name,
                                 if c.aliases.is_empty() {
@@ -1289,7 +1295,7 @@ impl<'a> Sheets<'a> {
                                     format!(" (also accepted: {})", c.aliases.join(", "))
                                 }
                             ),
-                        })
+                        ))
                     }
                     None => {}
                 }
