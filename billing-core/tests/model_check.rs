@@ -300,7 +300,7 @@ fn unread_parties_are_learnt_and_muted_in_one_check() {
         r
     };
     // (party, user, first day, last day, cell): a stranger's row with its dates reversed, a
-    // party's, another stranger's, and the first stranger's again.
+    // party's, another stranger's, and the first stranger's again, twice (a run of rows).
     let reversed = (day(2011, 3, 1), Some(day(2011, 2, 1)));
     let open = (day(2011, 1, 1), None);
     m.registrations = [
@@ -308,6 +308,7 @@ fn unread_parties_are_learnt_and_muted_in_one_check() {
         ("a", "u2", reversed, "Users!A3"),
         ("yy", "u3", open, "Users!A4"),
         ("zz", "u4", open, "Users!A5"),
+        ("zz", "u5", reversed, "Users!A6"),
     ]
     .into_iter()
     .map(|(party, user, (first, last), at)| sourced(party, user, first, last, at))
@@ -346,10 +347,11 @@ fn unread_parties_are_learnt_and_muted_in_one_check() {
             "last_day Users!A2: the last day is before the first day (2011-03-01), found \"2011-02-01\"",
             "last_day Users!A3: the last day is before the first day (2011-03-01), found \"2011-02-01\"",
             "party Users!A4: the party is not a party of the agreement",
+            "last_day Users!A6: the last day is before the first day (2011-03-01), found \"2011-02-01\"",
             "party UserCounts!C2: unknown party, found \"yy\"",
         ]
     );
-    assert_eq!(shown(&plain).len(), 6);
+    assert_eq!(shown(&plain).len(), 7);
 }
 
 /// R5: a fee given as a price is in force from the start, and so is the budget valid from

@@ -1061,13 +1061,16 @@ impl UnreadCheck<'_> {
             is_muted[*i as usize] = muted(id);
         }
         let registrations = &self.model.registrations;
-        let row = |(_, i, id): (usize, usize, u32)| {
-            let r = &registrations[i];
-            if is_muted[id as usize] {
-                last_day_problem(r, i)
-            } else {
-                Some(unknown_row_problem(r, i))
-            }
+        let is_muted = &is_muted;
+        let run = |(_, first, end, id): (usize, usize, usize, u32)| {
+            (first..end).filter_map(move |i| {
+                let r = &registrations[i];
+                if is_muted[id as usize] {
+                    last_day_problem(r, i)
+                } else {
+                    Some(unknown_row_problem(r, i))
+                }
+            })
         };
         let mut said = s.said.into_iter().enumerate().peekable();
         let mut rows = s.rows.into_iter().peekable();
@@ -1083,8 +1086,8 @@ impl UnreadCheck<'_> {
                     out.push(p);
                 }
             }
-            while let Some(r) = rows.next_if(|(pos, _, _)| *pos == at) {
-                out.extend(row(r));
+            while let Some(r) = rows.next_if(|(pos, _, _, _)| *pos == at) {
+                out.extend(run(r));
             }
             while let Some((_, (_, id, p))) = said.next_if(|(_, (pos, _, _))| *pos == at) {
                 if !is_muted[id as usize] {
@@ -1112,8 +1115,9 @@ struct Strangers {
     said: Vec<(usize, u32, Problem)>,
     /// How many were kept aside before the register's rows.
     said_before_rows: usize,
-    /// The register's rows kept aside: (place among the problems, row, party).
-    rows: Vec<(usize, usize, u32)>,
+    /// The register's rows kept aside, in runs of one party: (place among the problems,
+    /// first row, the row after the last, party).
+    rows: Vec<(usize, usize, usize, u32)>,
 }
 
 impl Strangers {
@@ -1539,7 +1543,13 @@ fn check_registrations(model: &Model, strangers: &mut Strangers, problems: &mut 
                 _ => strangers.number(&r.party),
             };
             stranger = Some((party, number));
-            strangers.rows.push((problems.len(), i, number));
+            // A run of rows of one party (a register grouped by party) is kept as one.
+            match strangers.rows.last_mut() {
+                Some((at, _, end, n)) if *at == problems.len() && *end == i && *n == number => {
+                    *end = i + 1;
+                }
+                _ => strangers.rows.push((problems.len(), i, i + 1, number)),
+            }
         } else {
             problems.push(unknown_row_problem(r, i));
         }
