@@ -755,6 +755,7 @@ pub fn load_checked(path: &Path) -> Result<(Loaded, Vec<Problem>), Vec<Problem>>
     let mut problems = Problems::default();
     let mut source = read_source(path, &mut problems);
     attach_user_files(&mut source, &mut problems);
+    headers_below_a_title(&mut source, &mut problems);
     if source.tables.is_empty() {
         if !problems.has_errors() {
             problems.file_error(&path.display().to_string(), "holds no sheets");
@@ -1043,6 +1044,59 @@ fn unnamed_columns(table: &Table) -> Vec<(usize, u32)> {
         }
     }
     first.into_iter().collect()
+}
+
+/// A title or a note above a sheet's header row (`Parter 2010` in A1, the column names on
+/// row 2) made every column missing, the sheet empty, and everything naming its rows
+/// unknown. When the first row holds no column name of its sheet and one of the next rows
+/// holds two or more, that row is taken as the header row, and the rows above it are one
+/// error at the first, the title found. (A streamed file's first line is its header.)
+fn headers_below_a_title(source: &mut Source, problems: &mut Problems) {
+    for spec in SHEETS {
+        let known = |h: &str| {
+            spec.columns
+                .iter()
+                .any(|c| same_name(h, c.name) || c.aliases.iter().any(|a| same_name(h, a)))
+        };
+        for table in source.tables.iter_mut().filter(|t| {
+            t.streamed.is_none()
+                && (same_name(&t.sheet, spec.name)
+                    || spec.aliases.iter().any(|a| same_name(&t.sheet, a)))
+        }) {
+            if table.headers.iter().any(|h| known(h)) {
+                continue;
+            }
+            let names =
+                |r: &crate::input::Row| r.cells.iter().filter(|c| known(&c.shown())).count();
+            let Some(at) = table.rows.iter().take(5).position(|r| names(r) >= 2) else {
+                continue;
+            };
+            let title = table
+                .headers
+                .iter()
+                .find(|h| !h.trim().is_empty())
+                .cloned()
+                .unwrap_or_default();
+            let (sheet, cell) = table.place(table.header_row, 0);
+            let above: Vec<crate::input::Row> = table.rows.drain(..=at).collect();
+            let header = above.last().map_or(table.header_row, |r| r.number);
+            problems.push(Problem {
+                severity: Severity::Error,
+                file: table.file.clone(),
+                sheet,
+                cell,
+                found: Some(title),
+                message: format!(
+                    "the column names are on row {header}, not on the sheet's first row: \
+                     delete the row(s) above them (a title or a note)"
+                ),
+            });
+            if let Some(r) = above.last() {
+                table.headers = r.cells.iter().map(crate::input::Raw::shown).collect();
+                table.header_row = r.number;
+            }
+        }
+    }
 }
 
 /// An id's letters and digits, in lower case: how an id that could not be read (`08/21`) is

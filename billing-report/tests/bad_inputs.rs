@@ -2359,6 +2359,26 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!G2: year must be a whole number of at least 1900, found \"tjugoelva\"",
             ],
         ),
+        // A title above the header row made every column of the sheet missing, the sheet
+        // empty ("there are no parties") and its rows unread. One error at the title; the
+        // rows below are read at their own rows.
+        (
+            "a-title-above-the-header-row",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                t.get_mut("Parties")
+                    .unwrap()
+                    .insert(0, vec!["Parter i avtalet 2010".to_owned()]);
+                set(t, "Parties", "E4", "x");
+                set(t, "Pools", "C2", "abc");
+            },
+            &[
+                "Parties!A1: the column names are on row 2, not on the sheet's first row: delete the row(s) above them (a title or a note), found \"Parter i avtalet 2010\"",
+                "Parties!E4: population must be a whole number of at least 1, found \"x\"",
+                "Pools!C2: amount must be a number, found \"abc\"",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
