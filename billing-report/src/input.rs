@@ -1442,12 +1442,18 @@ pub const MAX_MONEY_KRONOR: i64 = 10_000_000_000_000;
 /// due date made `check` compute every half-year up to it: 80 s and 2.3 GB.
 pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
-/// The problem of a date outside [`DATE_YEARS`].
-pub fn beyond_years(what: &str) -> String {
+/// The problem of a date in `year`, outside [`DATE_YEARS`]: after them, a far-future
+/// placeholder; before them, most likely a year written with two digits (`12-07-01` reads as
+/// the year 12).
+pub fn beyond_years(what: &str, year: i32) -> String {
+    let why = if year < *DATE_YEARS.start() {
+        "is the year written with two digits? (12-07-01 is read as the year 12)"
+    } else {
+        "a far-future placeholder such as 9999-12-31 is not a billing date (an end date of \
+         9999 reads as no end; elsewhere leave the cell empty or write the real date)"
+    };
     format!(
-        "{what} must be a date from {} to {}: a far-future placeholder such as 9999-12-31 is \
-         not a billing date (an end date of 9999 reads as no end; elsewhere leave the cell \
-         empty or write the real date)",
+        "{what} must be a date from {} to {}: {why}",
         DATE_YEARS.start(),
         DATE_YEARS.end()
     )
@@ -1756,7 +1762,7 @@ impl CellRef<'_> {
     pub fn date(&self, problems: &mut Problems, what: &str) -> Option<NaiveDate> {
         let day = self.any_date(problems, what)?;
         if !DATE_YEARS.contains(&chrono::Datelike::year(&day)) {
-            self.error(problems, beyond_years(what));
+            self.error(problems, beyond_years(what, chrono::Datelike::year(&day)));
             return None;
         }
         Some(day)
@@ -1774,7 +1780,7 @@ impl CellRef<'_> {
             return Some(None);
         }
         if !DATE_YEARS.contains(&chrono::Datelike::year(&day)) {
-            self.error(problems, beyond_years(what));
+            self.error(problems, beyond_years(what, chrono::Datelike::year(&day)));
             return None;
         }
         Some(Some(day))

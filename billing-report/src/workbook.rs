@@ -4028,7 +4028,10 @@ impl<'a> RowReader<'a> {
                 {
                     problems.push(cell.problem(
                         Severity::Error,
-                        format!("{} ({far})", crate::input::beyond_years(column)),
+                        format!(
+                            "{} ({far})",
+                            crate::input::beyond_years(column, chrono::Datelike::year(far))
+                        ),
                         true,
                     ));
                     return Vec::new();

@@ -2379,6 +2379,20 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!C2: amount must be a number, found \"abc\"",
             ],
         ),
+        // A two-digit year (12-07-01, the year 12) was said to be "a far-future placeholder".
+        (
+            "a-two-digit-year",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "D3", "12-07-01");
+                set(t, "Pools", "C2", "150 000:-");
+            },
+            &[
+                "Pools!D3: due must be a date from 1900 to 2200: is the year written with two digits? (12-07-01 is read as the year 12), found \"12-07-01\"",
+                "Pools!C2: amount must be a number, found \"150 000:-\"",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
