@@ -381,7 +381,7 @@ impl Staged {
         // Chosen once the folder exists and before its first file (the marker) is written:
         // a sync of the whole file system reports the errors since its handle was opened.
         if durable {
-            staged.syncer = Some(FileSync::new(&staged.tmp, out, way)?);
+            staged.syncer = Some(FileSync::new(&staged.tmp, out, way));
         }
         staged.write(MARKER, &kind.marker())?;
         Ok(staged)
@@ -412,7 +412,15 @@ impl Staged {
         file.write_all(bytes).map_err(io(&path))?;
         match &self.syncer {
             Some(FileSync::EachFile(syncer)) => syncer.hand(path, file),
-            _ => Ok(()),
+            #[cfg(target_os = "linux")]
+            Some(FileSync::FileSystem { written, .. }) => {
+                written
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((path, bytes.len() as u64));
+                Ok(())
+            }
+            None => Ok(()),
         }
     }
 
@@ -434,7 +442,11 @@ impl Staged {
                 source: std::io::Error::other("its files were already handed to be synced once"),
             });
         };
-        syncer.finish(&self.out)?;
+        syncer.finish(&self.tmp, &self.out)?;
+        // These folder syncs must stay, after the files' sync: besides the names, they flush
+        // the disk's cache once more. `syncfs` on ext2, or on an ext4 without a journal, flushes
+        // it before writing the inodes and folders it synced, so without a later flush those
+        // may still be only in the disk's volatile cache.
         let mut folders = vec![self.tmp.clone()];
         let mut i = 0;
         while let Some(dir) = folders.get(i).cloned() {
@@ -552,13 +564,23 @@ enum FileSync {
     /// ext4 each sync is a journal commit of its own, about 0.5 ms, 760 for a national date.
     EachFile(Syncer),
     /// One `syncfs(2)` of the folder's whole file system once every file is written, through
-    /// this handle on the temporary folder, opened before its first file: since Linux 5.8 it
-    /// reports every writeback error of that file system since the handle was opened (the
-    /// superblock's error sequence, sampled at open and checked by the sync), so an error of
-    /// any of the folder's files fails the folder. It cannot say which file: the folder is
-    /// named. Only where [`syncfs_trusted`] holds.
+    /// the handle `dir` on the temporary folder, opened before its first file: since Linux 5.8
+    /// it reports every writeback error of that file system since the handle was opened (the
+    /// superblock's error sequence, sampled at open and checked by the sync), so an I/O error
+    /// of any of the folder's files fails the folder (it cannot say which file: the folder is
+    /// named; an error of another program's file on the same file system fails it too).
+    ///
+    /// One failure it does not report: a file system that cannot find room for data it had
+    /// accepted (ext4's delayed allocation failing at writeback, "Data will be lost") drops it
+    /// without recording an error; a file's own `fdatasync` would have returned that failure.
+    /// So once synced, each file of `written` (its path and length) is checked to hold data up
+    /// to its length, with no hole where its data was dropped (`SEEK_HOLE`), and each that does
+    /// not is reported. Only where [`syncfs_trusted`] holds.
     #[cfg(target_os = "linux")]
-    FileSystem(std::fs::File),
+    FileSystem {
+        dir: std::fs::File,
+        written: std::sync::Mutex<Vec<(PathBuf, u64)>>,
+    },
 }
 
 /// Which ways a durable folder's files may be synced: [`SyncWay::Best`], one sync of the file
@@ -578,30 +600,35 @@ impl FileSync {
     /// `sync-panic` (of the [`Syncer`]) sync each file; `sync-fs` (the file system's sync
     /// fails) syncs the file system on Linux whatever its kind.
     ///
-    /// # Errors
-    /// The temporary folder cannot be opened.
-    fn new(tmp: &Path, out: &Path, way: SyncWay) -> Result<FileSync, OutputError> {
+    /// A folder that cannot be opened (to sync its file system) has its files synced each.
+    fn new(tmp: &Path, out: &Path, way: SyncWay) -> FileSync {
         #[cfg(target_os = "linux")]
         if matches!(way, SyncWay::Best)
             && !crate::test_fault("sync-file")
             && !crate::test_fault("sync-panic")
         {
-            let dir = std::fs::File::open(tmp).map_err(io(tmp))?;
-            if crate::test_fault("sync-fs") || syncfs_trusted(&dir) {
-                return Ok(FileSync::FileSystem(dir));
+            if let Ok(dir) = std::fs::File::open(tmp) {
+                if crate::test_fault("sync-fs") || syncfs_trusted(&dir) {
+                    crate::test_note("files synced with their file system");
+                    return FileSync::FileSystem {
+                        dir,
+                        written: std::sync::Mutex::new(Vec::new()),
+                    };
+                }
             }
         }
         let _ = way;
-        Ok(FileSync::EachFile(Syncer::new(tmp, out)))
+        FileSync::EachFile(Syncer::new(tmp, out))
     }
 
-    /// Every file handed synced (see [`Syncer::finish`]), or the file system synced: its
-    /// failure is the folder's, at `out`, its final path.
-    fn finish(self, out: &Path) -> Result<(), OutputError> {
+    /// Every file handed synced (see [`Syncer::finish`]), or the file system synced and each
+    /// file checked (see [`FileSync::FileSystem`]): a failed sync is the folder's, at `out`, its
+    /// final path; a file with a hole is named at its final path (`tmp` being its folder now).
+    fn finish(self, tmp: &Path, out: &Path) -> Result<(), OutputError> {
         match self {
             FileSync::EachFile(syncer) => syncer.finish(),
             #[cfg(target_os = "linux")]
-            FileSync::FileSystem(dir) => {
+            FileSync::FileSystem { dir, written } => {
                 let synced = if crate::test_fault("sync-fs") {
                     Err(std::io::Error::other("test fault: the sync failed"))
                 } else {
@@ -616,10 +643,49 @@ impl FileSync {
                              on the disk: {e}"
                         ),
                     ),
-                })
+                })?;
+                let written = written
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let errors = written
+                    .iter()
+                    .filter_map(|(path, len)| {
+                        let final_path = match path.strip_prefix(tmp) {
+                            Ok(rel) => out.join(rel),
+                            Err(_) => path.clone(),
+                        };
+                        whole_on_disk(path, *len)
+                            .err()
+                            .map(|source| OutputError::Io {
+                                path: final_path.display().to_string(),
+                                source,
+                            })
+                    })
+                    .collect();
+                all_or_errors((), errors)
             }
         }
     }
+}
+
+/// Whether the file at `path`, written with `len` bytes and synced, holds data up to `len`:
+/// its first hole (`SEEK_HOLE`, the end of the file where it has none) is at `len` or later.
+/// A file system that dropped data it could not find room for leaves a hole there (its
+/// blocks were never allocated). A file system without holes answers the end of the file.
+#[cfg(target_os = "linux")]
+fn whole_on_disk(path: &Path, len: u64) -> std::io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    let file = std::fs::File::open(path)?;
+    let hole = rustix::fs::seek(&file, rustix::fs::SeekFrom::Hole(0))?;
+    if hole < len {
+        return Err(std::io::Error::other(format!(
+            "after its file system was synced, the file holds no data from byte {hole} of its \
+             {len}: the disk did not store it all"
+        )));
+    }
+    Ok(())
 }
 
 /// The oldest Linux whose `syncfs(2)` reports every failure a file's `fdatasync` would: 5.8
@@ -636,7 +702,7 @@ const SYNCFS_SINCE: (u32, u32) = (5, 17);
 /// upper file system's errors to itself), FUSE or network file systems (whose sync may not
 /// reach the server): their files are synced each.
 #[cfg(target_os = "linux")]
-const SYNCFS_FILE_SYSTEMS: [i128; 4] = [0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994];
+const SYNCFS_FILE_SYSTEMS: [i64; 4] = [0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994];
 
 /// Whether the files of the folder `dir` (open, still empty) may be synced with one
 /// `syncfs(2)` of its file system instead of one by one: a Linux of [`SYNCFS_SINCE`] or later,
@@ -650,7 +716,9 @@ fn syncfs_trusted(dir: &std::fs::File) -> bool {
         return false;
     }
     let known = rustix::fs::fstatfs(dir)
-        .is_ok_and(|fs| SYNCFS_FILE_SYSTEMS.contains(&i128::from(fs.f_type)));
+        // The magic number as the unsigned 32 bits it is, whatever the width and sign of
+        // `f_type` (Btrfs's is negative as a 32-bit signed number).
+        .is_ok_and(|fs| SYNCFS_FILE_SYSTEMS.contains(&(i64::from(fs.f_type) & 0xFFFF_FFFF)));
     // This first sync of an empty folder's file system writes nothing of ours, and reports
     // what earlier errors it finds (then every folder of the run syncs its files each).
     known && *WORKS.get_or_init(|| rustix::fs::syncfs(dir).is_ok())
@@ -3237,6 +3305,58 @@ mod tests {
         assert!(deep.is_dir());
         assert!(staged.recorded().publish().unwrap());
         assert!(out.join(MARKER).is_file());
+    }
+
+    /// A file that the disk did not store whole after the file system's sync (a range of it a
+    /// hole, as where ext4 drops data it found no room for without recording an error, which a
+    /// `syncfs` cannot report) fails its folder, named at its final path; the files stored
+    /// whole, and an empty one, are not named. Without the hole the same folder is synced.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_not_stored_whole_after_the_file_systems_sync_fails_its_folder() {
+        use rustix::fs::FallocateFlags;
+        for punch in [true, false] {
+            let t = tempfile::tempdir().unwrap();
+            let out = t.path().join("issued");
+            let mut staged =
+                Staged::begin_syncing(&out, FolderKind::Issued, false, &[], SyncWay::Best).unwrap();
+            // Whatever this file system is, its files are synced with it.
+            staged.syncer = Some(FileSync::FileSystem {
+                dir: std::fs::File::open(&staged.tmp).unwrap(),
+                written: std::sync::Mutex::new(Vec::new()),
+            });
+            let bytes = vec![7u8; 16 * 4096];
+            staged.write("invoices/a.pdf", &bytes).unwrap();
+            staged.write("invoices/b.pdf", &bytes).unwrap();
+            staged.write("empty.csv", b"").unwrap();
+            if punch {
+                let b = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(staged.tmp.join("invoices/b.pdf"))
+                    .unwrap();
+                rustix::fs::fallocate(
+                    &b,
+                    FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE,
+                    8 * 4096,
+                    4 * 4096,
+                )
+                .expect("punching a hole (ext4, tmpfs, XFS and Btrfs can)");
+            }
+            let synced = staged.sync_folders();
+            if !punch {
+                synced.unwrap();
+                continue;
+            }
+            let Err(OutputError::Io { path, source }) = synced else {
+                panic!("{synced:?}")
+            };
+            assert_eq!(path, out.join("invoices/b.pdf").display().to_string());
+            assert_eq!(
+                source.to_string(),
+                "after its file system was synced, the file holds no data from byte 32768 of \
+                 its 65536: the disk did not store it all"
+            );
+        }
     }
 
     /// A durable folder of more files than it holds open at once (written by one thread, which
