@@ -18,67 +18,43 @@
 # registers' rows compared (sqlite3): the bench fails unless every file and row is the same.
 # BR=path measures another build of billing-report (e.g. an older one, with ONE_BY_ONE=1).
 # BENCH_DIR=folder: where the copy of the input, the register and the 40 issued folders (about
-# 30,000 files, 850 MB) are written, default /tmp. File creation is slow where many files were
-# recently deleted (as in /tmp), but for this benchmark a fresh folder under /work measured the
-# same CPU time as /tmp (21-28 s both, 2 runs each, on a loaded machine).
-# Figures (200,000 registrations, 40 dates, 30,459 files, 858 MB): on main 370c031, quiet,
-# into /tmp on ext4 6.7-7.1 s wall, 10.6-11.6 s CPU; into tmpfs (BENCH_DIR=/dev/shm) 4.79 s
-# wall, 8.48 s CPU. Each file is now synced in the background as soon as it is written (the
-# Syncer of output.rs) instead of by the rendering thread that wrote the 256th file, waiting
-# for the other 255. Measured 2026-11-30 13:00 UTC on a machine NOT quiet (load average 7.7-11
-# on 2 cores, other helpers building and testing), 370c031 and 833ed81 (Syncer with the
-# review's fixes; it also holds the other changes landed since 370c031, e.g. the streamed
-# overview) alternating, 3 runs each, BR=<binary> BENCH_DIR=<dir> bash benches/issue.sh:
-#   ext4 (/work/benchX): 370c031 31.7 / 41.5 / 41.4 s wall (10.4 / 14.2 / 15.0 s CPU);
-#                        833ed81 27.4 / 27.4 / 24.9 s wall (13.5 / 12.3 / 11.8 s CPU)
-#   tmpfs (/dev/shm):    370c031 24.0 / 19.5 / 22.6 s wall (8.9 / 8.6 / 8.6 s CPU);
-#                        833ed81 16.1 / 13.4 / 17.2 s wall (8.1 / 8.1 / 8.2 s CPU)
-# Under this load the new build's wall time is lower on both file systems in every pair, and its
-# CPU time is about the same; the quiet-machine figures of the Syncer remain to be measured.
-# COMPARE=370c031's binary (BENCH_DIR=/dev/shm): the 40 issued folders are byte-identical.
-# Tried and NOT adopted (2026-11-30 14:20-14:45 UTC, branch fsync-syncfs, 0566f48): instead of
-# one fdatasync per file, ONE syncfs(2) of the staged folder's file system after its last file
-# (on Linux >= 5.17, ext4/XFS/Btrfs/tmpfs; the handle opened before the first file, so its
-# writeback errors are reported). Byte-identical folders (COMPARE), but slower here, where other
-# helpers build on the same file system (0.7-1.6 GB dirty in /proc/meminfo, load 4-10),
-# alternating, BR=<binary> BENCH_DIR=<dir> bash benches/issue.sh, 60 s after each deletion:
-#   ext4 (/work):     main 94cc3ec 14.5 / 15.1 / 15.4 s wall (9.7 / 10.0 / 10.8 s CPU);
-#                     syncfs       24.0 / 26.2 / 23.2 s wall (11.2 / 11.8 / 11.8 s CPU)
-#   tmpfs (/dev/shm): main  9.2 / 12.1 / 11.6 s wall (8.3 / 7.7 / 7.2 s CPU);
-#                     syncfs 16.2 / 15.5 / 14.7 s wall (8.3 / 7.4 / 7.2 s CPU)
-#   ext4 of its own (a loop-mounted image under /work, each flush an fsync of the image):
-#                     main 38.5 s wall (9.5 s CPU), syncfs 18.5 s wall (8.1 s CPU), one run each
-# Under strace -f -T on /work: main's 30,459 fdatasyncs took 2.8 ms each (84 s of thread time,
-# overlapped with rendering by the Syncer's 16 threads); syncfs took 24-31 ms per date but its
-# first call 0.96 s (it writes every dirty page of the file system, other processes' too), and
-# it runs at the end of each date, overlapped with nothing. On tmpfs (syncfs 8 us) the syncfs
-# build still lost 3-4 s of wall time at equal CPU: 160 voluntary context switches against
-# main's 25,000-39,000 (/usr/bin/time -v) on a machine with 4-5 runnable tasks per core, so
-# part of the difference is how the scheduler shares the cores, not the disk. A quiet machine
-# may rank them otherwise; until that is measured the Syncer stays.
-# Pipelined `--through` (2026-11-30, branch pipe): each date is committed by a thread of its
-# own (its files synced, its register transaction committed, its folder renamed and synced)
-# while the main thread computes the next date and renders it in memory, numbered as the
-# register is expected to number it; those files are written only once the date before is
-# committed, and only if the register gives exactly those numbers (else rendered again).
-# Where the wall time of one date went before (d02d0d1, ext4 under /work, strace -f
-# --seccomp-bpf -ttt -T -e fsync,fdatasync,rename,mkdir, load ~7): rendering and writing 12.9
-# s of 16 s (the per-file fdatasyncs overlap with it, 16 threads), the main thread's folder
-# syncs + SQLite commit (journal fsync x2, db fsync) 1.3 s, from one date's rename to the next
-# date's first file (the parent's sync, the next date's compute and register inserts) 1.2 s:
-# about 2.5 s a core idles, which the overlap fills. The run holds two dates at once: what is
-# rendered ahead is capped at 2,000 invoices and 64 MiB of files a date (whole-date outputs
-# included); a larger date is rendered when numbered, as before.
-# Quiet machine (load 0.1-0.6), 2026-11-30 19:24 UTC, main 418a3ef (fat LTO) against d02d0d1,
-# alternating, BR=<binary> BENCH_DIR=/work/bqN bash benches/issue.sh, a new folder each run,
-# 25 s apart:
-#   ext4 (/work):     418a3ef 4.55 / 5.09 / 5.03 s wall (7.92 / 8.79 / 8.4 s CPU), 185-204 MB;
-#                     d02d0d1 8.92 / 9.16 s wall (14.69 / 15.23 s CPU), 112-115 MB
-#   tmpfs (/dev/shm, 19:02 UTC, load 1.4-2): 418a3ef 3.21 / 3.17 s (6.0 s CPU), 180-189 MB;
-#                     d02d0d1 3.92 s (7.15 s CPU), 120 MB
-# Earlier, on a machine NOT quiet (17:31-17:43 UTC, load 6.3-8.1), the pipelined build and
-# d02d0d1 differed by less than the noise: with the cores never idle, the overlap cannot show.
-# COMPARE=d02d0d1's binary (BENCH_DIR=/dev/shm): the 40 folders and the register are the same.
+# 30,000 files, 850 MB) are written, default /tmp.
+# KEEP=1 leaves that folder in place (its path is printed) instead of deleting it at the end.
+#
+# Measuring on ext4: do not run this within minutes of deleting many files on the same file
+# system (as this bench itself does at its end, unless KEEP=1). On an ext4 without a journal,
+# as on this machine's /work and /tmp, creating a file skips every free inode of its group that
+# was deleted in the last 60 s (360 s while its inode table block is still dirty; the kernel's
+# recently_deleted()), and looking each one up costs more the more were deleted: right after
+# the 30,000 files of a previous run were deleted, half of a run's CPU time was in openat
+# (perf: find_get_block_common under recently_deleted), 8-11 s wall instead of 4-6 s. Series
+# below: KEEP=1 (or the folders kept and deleted after the series), a new folder each run.
+#
+# How the files reach the disk (output.rs, Staged): each issued folder's files are written,
+# then ONE syncfs(2) of the file system through a handle on the folder opened before its first
+# file (Linux >= 5.17 on ext2/3/4, XFS, Btrfs or tmpfs, where syncfs reports every writeback
+# error since that handle was opened); elsewhere each file is synced (fdatasync) in the
+# background by the Syncer as soon as it is written. Then the folders are synced, the register
+# commits the date's numbers, and the folder is renamed into place. `issue --through` overlaps
+# dates: date N is committed on a thread of its own while the main thread computes the next
+# date and renders it in memory, numbered as the register is expected to number it (used only
+# if the register gives exactly those numbers; capped at 2,000 invoices and 64 MiB a date).
+#
+# Figures (200,000 registrations, 40 dates, 30,459 files, 858 MB, /usr/bin/time, quiet machine):
+# 2026-11-30 20:23-20:28 UTC, load 0.6-0.9, no file deleted in the 90 s before the series or
+# during it, alternating, a new folder under /work/keep each run, 10 s apart:
+#   ext4 (/work): per-file fdatasync (main 953cf41) 6.00 / 6.06 / 5.87 s wall (9.96 / 10.06 /
+#                 9.75 s CPU), 141-145 MB, 96,600-108,000 write requests (/sys/block/vda/stat);
+#                 syncfs (the cherry-picked 0566f48 on 953cf41) 3.92 / 3.72 / 3.69 s wall
+#                 (6.56 / 6.38 / 6.25 s CPU), 191-199 MB, 4,640-4,670 write requests.
+# Earlier figures of the same bench (all 40 dates): d02d0d1 (no overlap, per-file sync) 8.92-9.16
+# s on ext4 and 3.92 s on tmpfs; 418a3ef (overlap, per-file sync) 4.55-5.09 s on ext4 (19:24 UTC,
+# 25 s after deletions, so possibly slowed as above) and 3.17-3.21 s on tmpfs.
+# syncfs was tried first at 14:20 UTC on a machine under load (other helpers building on the
+# same file system, 0.7-1.6 GB dirty in /proc/meminfo, load 4-10), where it was slower than
+# per-file fdatasync (ext4 23-26 s against 14.5-15.4 s): syncfs writes every dirty page of the
+# file system, other processes' too. Its cost thus grows with what else is being written to the
+# same file system at the moment; the per-file sync's cost grows with the number of files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
@@ -102,6 +78,11 @@ work=$(mktemp -d "${BENCH_DIR:-/tmp}/issue-bench.XXXXXX")
 cp -r "$d/csv" "$work/csv"
 reg=$work/register.sqlite
 log=$work/time.log
+# Deletes the bench's folders, or with KEEP=1 says where they are (see above: deleting 30,000
+# files slows the file creation of the next run on ext4 without a journal).
+finish() {
+  if [ -n "${KEEP:-}" ]; then echo "kept: $*"; else rm -rf "$@"; fi
+}
 # Reads /usr/bin/time -v's log: wall seconds, CPU seconds (user+sys), peak RSS in kB.
 figures() {
   local wall
@@ -137,13 +118,13 @@ if [ -z "${ONE_BY_ONE:-}" ]; then
     }
     same_register=yes
     [ "$(rows "$reg")" = "$(rows "$cmp/register.sqlite")" ] || same_register=
-    rm -rf "$work" "$cmp"
+    finish "$work" "$cmp"
     [ -n "$same" ] || { echo "the issued folders differ from those of $COMPARE"; exit 1; }
     [ -n "$same_register" ] || { echo "the register differs from that of $COMPARE"; exit 1; }
     echo "the $issued issued folders and the register are byte-identical to those of $COMPARE"
     exit 0
   fi
-  rm -rf "$work"
+  finish "$work"
   exit 0
 fi
 total=0
@@ -161,4 +142,4 @@ for date in "${dates[@]}"; do
   printf '| %s | %s | %s | %d |\n' "$date" "$secs" "$cpu" $((mem / 1024))
 done
 printf '| all %d dates one by one | %s | %s | %d |\n' "${#dates[@]}" "$total" "$cpu_total" $((peak / 1024))
-rm -rf "$work"
+finish "$work"

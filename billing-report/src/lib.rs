@@ -65,8 +65,11 @@ pub fn test_note(note: &str) {
 /// would. The steps: `sync-parent`, the sync of the folder an issued folder was renamed into;
 /// `sync-file`, the sync of every file of an issued (or credit) folder, as on a failing disk;
 /// `sync-panic`, the sync of the first file of such a folder panics (a thread syncing it that
-/// fails); `number-ahead`, `issue --through` guesses the numbers of the dates it renders ahead
-/// wrong (see [`register::number_ahead`]). Unset (always, outside the tests) it is `false`.
+/// fails); `sync-fs`, the one sync of the file system that stands for the syncs of an issued
+/// folder's files where it can be trusted fails (and the folder is synced that way whatever its
+/// file system, on Linux); `number-ahead`, `issue --through` guesses the numbers of the dates
+/// it renders ahead wrong (see [`register::number_ahead`]). Unset (always, outside the tests)
+/// it is `false`.
 #[doc(hidden)]
 pub fn test_fault(step: &str) -> bool {
     std::env::var_os("BILLING_REPORT_TEST_FAIL_AT").is_some_and(|v| v == step)

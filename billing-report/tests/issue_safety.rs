@@ -1143,6 +1143,46 @@ fn a_thread_syncing_the_files_that_panics_fails_the_run_and_records_nothing() {
     assert!(!stderr.contains(".tmp-"), "{stderr}");
 }
 
+/// A file system that could not be synced once an issued folder's files are written (where one
+/// `syncfs` syncs them all instead of one sync per file; the test fault `sync-fs`: that sync
+/// fails, as on a failing disk) fails the run, naming the folder at its final path (no file
+/// can be named); nothing is recorded nor left behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_system_that_could_not_be_synced_fails_the_folder_and_records_nothing() {
+    let t = tmp();
+    let (_, register, out, code, stderr) =
+        faulty_issue(t.path(), ["--date", "2017-07-01"], "issued", "sync-fs");
+    failed_leaving_nothing(t.path(), &out, &register, code, &stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: its file system could not be synced, so its files may not all be on the \
+             disk: test fault: the sync failed",
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(".tmp-"), "{stderr}");
+
+    // `--through`: its first date fails, so nothing is issued.
+    let t = tmp();
+    let (_, register, dir, code, stderr) =
+        faulty_issue(t.path(), ["--through", "2017-08-01"], "out", "sync-fs");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("its file system could not be synced"),
+        "{stderr}"
+    );
+    assert!(register_rows(&register).is_empty());
+    assert!(publications(&register).is_empty());
+    assert!(files_under(&dir).is_empty());
+    assert!(
+        dot_entries(t.path()).is_empty(),
+        "{:?}",
+        dot_entries(t.path())
+    );
+}
+
 /// Asserts that a run (in `t`, into `out`) failed with exit 2, with nothing recorded in
 /// `register` nor left behind: no `out`, no temporary folder.
 fn failed_leaving_nothing(t: &Path, out: &Path, register: &Path, code: i32, stderr: &str) {
