@@ -1291,6 +1291,34 @@ impl<'a> Sheets<'a> {
                 }
                 continue;
             };
+            // A sheet left wholly empty (no header, no row): an optional one holds nothing to
+            // lose and is read as absent; a required one is one error. Either rather than each
+            // of its columns said to be missing.
+            if table.streamed.is_none()
+                && table.rows.is_empty()
+                && table.headers.iter().all(|h| h.trim().is_empty())
+            {
+                if spec.required {
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: table.file.clone(),
+                        sheet: Some(table.sheet.clone()),
+                        cell: None,
+                        found: None,
+                        message: format!(
+                            "the sheet is empty: it needs its header row and its rows (the \
+                             columns of {} are {})",
+                            spec.name,
+                            spec.columns
+                                .iter()
+                                .map(|c| c.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+                continue;
+            }
             let mut columns = BTreeMap::new();
             // The required columns missing, named at a column without a header that holds
             // values (it may be one of them) rather than on their own.

@@ -2393,6 +2393,23 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!C2: amount must be a number, found \"150 000:-\"",
             ],
         ),
+        // A sheet left wholly empty said each of its columns to be missing (and, for
+        // Parties, that there are no parties): 7 errors here. An empty optional sheet holds
+        // nothing to lose and reads as absent; an empty required sheet is one error.
+        (
+            "empty-sheets",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                t.insert("ProviderCosts".to_owned(), Vec::new());
+                t.insert("Parties".to_owned(), Vec::new());
+                set(t, "Pools", "C3", "abc");
+            },
+            &[
+                "Parties.csv: Parties: the sheet is empty: it needs its header row and its rows (the columns of Parties are id, name,",
+                "Pools!C3: amount must be a number, found \"abc\"",
+            ],
+        ),
     ];
     let t = tmp();
     let mut failures = Vec::new();
