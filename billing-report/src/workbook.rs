@@ -1011,6 +1011,19 @@ fn unnamed_column(table: &Table, i: usize, first: u32, missing: &[&str]) -> Prob
     )
 }
 
+/// "the columns of Pools are id, name, …", for a message.
+fn columns_of(spec: &SheetSpec) -> String {
+    format!(
+        "the columns of {} are {}",
+        spec.name,
+        spec.columns
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// An error of `table` at `place` (sheet and cell, or line), nothing found shown.
 fn table_error(table: &Table, place: (Option<String>, Option<String>), message: String) -> Problem {
     Problem {
@@ -1299,23 +1312,14 @@ impl<'a> Sheets<'a> {
                 && table.headers.iter().all(|h| h.trim().is_empty())
             {
                 if spec.required {
-                    problems.push(Problem {
-                        severity: Severity::Error,
-                        file: table.file.clone(),
-                        sheet: Some(table.sheet.clone()),
-                        cell: None,
-                        found: None,
-                        message: format!(
-                            "the sheet is empty: it needs its header row and its rows (the \
-                             columns of {} are {})",
-                            spec.name,
-                            spec.columns
-                                .iter()
-                                .map(|c| c.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                    problems.push(table_error(
+                        table,
+                        (Some(table.sheet.clone()), None),
+                        format!(
+                            "the sheet is empty: it needs its header row and its rows ({})",
+                            columns_of(spec)
                         ),
-                    });
+                    ));
                 }
                 continue;
             }
@@ -1422,13 +1426,8 @@ impl<'a> Sheets<'a> {
                         i,
                         format!(
                             "unknown column: did you mean {nearest}? rename it, or delete the \
-                             column (the columns of {} are {})",
-                            spec.name,
-                            spec.columns
-                                .iter()
-                                .map(|c| c.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                             column ({})",
+                            columns_of(spec)
                         ),
                     ));
                 }
