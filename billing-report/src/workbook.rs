@@ -920,37 +920,102 @@ fn may_be_unread(unread: &[Option<String>], named: &BTreeSet<PartyId>) -> BTreeS
     muted
 }
 
-/// The fixed `amounts` of a pool with FixedAmounts rows whose party could not be read
-/// (`unread`: each cell's text, none when it is empty or an error value; said at their cells),
-/// with a stand-in amount for each participant without one that may be such a row, by the
-/// rule of [`may_be_unread`]: a cell with text stands only for the party its letters and digits
-/// match, an empty cell for any one party, and only while the parties left are no more than
-/// the empty cells. Said to have no amount, those parties would only repeat the unread row.
-/// When more participants lack an amount than the rows can be, all of them are said: at least
-/// one of them is not such a row and which cannot be told, and the unread rows are said beside
-/// them, so one unreadable row hides no independent missing amount. The load is refused, so
-/// the stand-ins are never computed with.
+/// The FixedAmounts rows of one pool that could not be read, or that give a party twice: said
+/// at their cells. What the core says of the pool's sum, or of a party without an amount,
+/// could follow from such a row and is not said again (see [`stand_in_fixed`]), except an
+/// excess that no such row can account for ([`UnreadFixed::certain_excess`]).
+#[derive(Debug, Default)]
+struct UnreadFixed {
+    /// The text of each row's party cell that could not be read (none when empty or an error
+    /// value).
+    parties: Vec<Option<String>>,
+    /// The party and the amount's cell of each row whose party was read but not its amount.
+    amounts: Vec<(PartyId, billing_core::SourceRef)>,
+    /// The party and amount of each row that gives a party a second amount.
+    twice: Vec<(PartyId, Money)>,
+    /// The place of each such row's cell at fault, in sheet order.
+    rows: Vec<String>,
+}
+
+impl UnreadFixed {
+    /// The problem of pool `id`, of `amount`, when the fixed `amounts` read already exceed it
+    /// whatever the rows that could not be read hold: each such row, once readable, holds an
+    /// amount in the direction of the pool (a fixed amount must be above 0, and a credit's are
+    /// all negative) or is deleted, so it can only add to the excess. Of a party given twice
+    /// the smaller amount is counted, since either row may be the one kept.
+    fn certain_excess(
+        &self,
+        id: &str,
+        amounts: &BTreeMap<PartyId, Sourced<Money>>,
+        amount: Money,
+    ) -> Option<String> {
+        let toward = |m: Money| if amount.is_negative() { -m } else { m };
+        let least = amounts
+            .iter()
+            .map(|(party, first)| {
+                self.twice
+                    .iter()
+                    .filter(|(p, _)| p == party)
+                    .map(|(_, m)| *m)
+                    .fold(
+                        first.value,
+                        |a, b| if toward(b) < toward(a) { b } else { a },
+                    )
+            })
+            .sum::<Money>();
+        let over = toward(least - amount);
+        (over > Money::ZERO).then(|| {
+            format!(
+                "pool {id}: the fixed amounts that could be read add up to {least}, the pool is \
+                 {amount}: over by at least {over}, however the rows at {} are corrected",
+                self.rows.join(", ")
+            )
+        })
+    }
+}
+
+/// The fixed `amounts` of a pool (of `amount`) with FixedAmounts rows that could not be read
+/// (`unread`), with a stand-in amount for each participant without one that may be such a row.
+/// A row whose party was read but not its amount stands for that party. A row whose party
+/// could not be read stands by the rule of [`may_be_unread`]: a cell with text only for the
+/// party its letters and digits match, an empty cell for any one party, and only while the
+/// parties left are no more than the empty cells. Said to have no amount, those parties would
+/// only repeat the unread row. When more participants lack an amount than the rows can be, all
+/// of them are said: at least one of them is not such a row and which cannot be told, and the
+/// unread rows are said beside them, so one unreadable row hides no independent missing amount.
+/// Only parties of the agreement are counted: the core asks no amount of a participant that is
+/// not one (said at the pool's participants), and a stand-in for it would be a second error.
+/// Each stand-in is one öre in the direction of the pool (a credit's fixed amounts are
+/// negative), so that the core finds nothing wrong with its value. The load is refused, so the
+/// stand-ins are never computed with.
 fn stand_in_fixed(
     mut amounts: BTreeMap<PartyId, Sourced<Money>>,
-    unread: &[Option<String>],
+    unread: &UnreadFixed,
     participants: &Participants,
     parties: &BTreeSet<PartyId>,
+    amount: Money,
 ) -> BTreeMap<PartyId, Sourced<Money>> {
+    let value = Money::from_ore(if amount.is_negative() { -1 } else { 1 });
+    for (party, source) in &unread.amounts {
+        amounts.entry(party.clone()).or_insert(Sourced {
+            value,
+            source: Some(source.clone()),
+        });
+    }
     let named = match participants {
         Participants::All => parties.iter().collect::<Vec<_>>(),
-        Participants::Only(ids) => ids.iter().collect(),
+        Participants::Only(ids) => ids.iter().filter(|p| parties.contains(*p)).collect(),
     };
     let without: BTreeSet<PartyId> = named
         .into_iter()
         .filter(|p| !amounts.contains_key(*p))
         .cloned()
         .collect();
-    for party in may_be_unread(unread, &without) {
-        // One öre: a fixed amount must be above 0.
+    for party in may_be_unread(&unread.parties, &without) {
         amounts.insert(
             party,
             Sourced {
-                value: Money::from_ore(1),
+                value,
                 source: None,
             },
         );
@@ -2824,14 +2889,11 @@ impl<'a> Sheets<'a> {
         problems: &mut Problems,
     ) -> Vec<PoolInput> {
         let mut fixed: BTreeMap<String, BTreeMap<PartyId, Sourced<Money>>> = BTreeMap::new();
-        // The cell of each pool's first row, and the pools with a row that could not be read
-        // or gives a party twice: what the core says of their sums would follow from that
-        // row, said already. The value holds the text of each bad row's party cell that could
-        // not be read (none when empty): such a row may be one party said to have no amount
-        // (see `stand_in_fixed`). A row whose party was read but not its amount gives the
-        // party a stand-in amount, so that only its own amount is not said to be missing.
+        // The cell of each pool's first row, and the rows of each pool that could not be read
+        // or give a party twice (see `UnreadFixed`): what the core says of their sums would
+        // follow from such a row, said already.
         let mut fixed_at: BTreeMap<String, Problem> = BTreeMap::new();
-        let mut fixed_unread: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
+        let mut fixed_unread: BTreeMap<String, UnreadFixed> = BTreeMap::new();
         for r in self.rows("FixedAmounts") {
             let pool = r.required_text("pool", "pool", problems);
             let text = r.required_text("party", "party", problems);
@@ -2845,35 +2907,47 @@ impl<'a> Sheets<'a> {
             fixed_at
                 .entry(pool.clone())
                 .or_insert_with(|| r.cell("pool").problem(Severity::Warning, "", true));
+            let unread = fixed_unread.entry(pool.clone()).or_default();
             let Some(party) = party else {
-                fixed_unread.entry(pool).or_default().push(text);
+                unread.parties.push(text);
+                unread.rows.push(r.cell("party").source_text());
                 continue;
             };
+            // A party's second row: both are said, at the second's amount column.
             let amounts = fixed.entry(pool.clone()).or_default();
-            let Some(amount) = amount else {
-                // One öre: a fixed amount must be above 0.
-                amounts.entry(party).or_insert(Sourced {
-                    value: Money::from_ore(1),
-                    source: Some(r.cell("amount").source()),
+            let first = amounts
+                .get(&party)
+                .map(|f| (f.value.to_string(), f.source.as_ref().map(|s| s.as_str())))
+                .or_else(|| {
+                    let (_, at) = unread.amounts.iter().find(|(p, _)| *p == party)?;
+                    Some((
+                        "an amount that cannot be read".to_owned(),
+                        Some(at.as_str()),
+                    ))
                 });
-                fixed_unread.entry(pool).or_default();
-                continue;
-            };
-            if let Some(first) = amounts.get(&party) {
-                // A second amount replaced the first without a word. Both are said, at the
-                // amount's column.
+            if let Some((first, at)) = first {
+                let here = amount.map_or("an amount that cannot be read".to_owned(), |a| {
+                    a.to_string()
+                });
                 problems.push(r.cell("amount").problem(
                     Severity::Error,
                     format!(
-                        "the fixed amount of party {party} for pool {pool} is given twice: {amount} here, {} at {}",
-                        first.value,
-                        first.source.as_ref().map_or("?", |s| s.as_str())
+                        "the fixed amount of party {party} for pool {pool} is given twice: {here} here, {first} at {}",
+                        at.unwrap_or("?")
                     ),
                     false,
                 ));
-                fixed_unread.entry(pool).or_default();
+                if let Some(amount) = amount {
+                    unread.twice.push((party, amount));
+                }
+                unread.rows.push(r.cell("amount").source_text());
                 continue;
             }
+            let Some(amount) = amount else {
+                unread.amounts.push((party, r.cell("amount").source()));
+                unread.rows.push(r.cell("amount").source_text());
+                continue;
+            };
             amounts.insert(
                 party,
                 Sourced {
@@ -2882,6 +2956,7 @@ impl<'a> Sheets<'a> {
                 },
             );
         }
+        fixed_unread.retain(|_, u| !u.rows.is_empty());
         let mut out: Vec<PoolInput> = Vec::new();
         for r in self.rows("Pools") {
             let said = problems.list().len();
@@ -3055,13 +3130,20 @@ impl<'a> Sheets<'a> {
                     problems.stand_in(&r.cell(column).problem(Severity::Error, "", false));
                 }
             }
-            let amount = amount.unwrap_or(Money::ZERO);
             let key = match (key, fixed_unread.get(&id)) {
-                (Some(Key::Fixed { amounts }), Some(unread)) => Key::Fixed {
-                    amounts: stand_in_fixed(amounts, unread, &participants, parties),
-                },
+                (Some(Key::Fixed { amounts }), Some(unread)) => {
+                    if let Some(over) = amount.and_then(|a| unread.certain_excess(&id, &amounts, a))
+                    {
+                        problems.push(r.cell("amount").problem(Severity::Error, over, false));
+                    }
+                    let sign = amount.unwrap_or(Money::ZERO);
+                    Key::Fixed {
+                        amounts: stand_in_fixed(amounts, unread, &participants, parties, sign),
+                    }
+                }
                 (key, _) => key.unwrap_or(Key::Equal),
             };
+            let amount = amount.unwrap_or(Money::ZERO);
             let vat = vat.unwrap_or(VatRate::Zero);
             let mut builder = Pool::builder(&id, &name, amount, key)
                 .currency(currency)

@@ -2276,6 +2276,135 @@ fn independent_errors_are_all_reported_at_once() {
                 "FixedAmounts!B4: pool upgrade-2011: the fixed amount's party is not a party of the agreement, found \"0999\"",
             ],
         ),
+        // A participant that is not a party got a stand-in fixed amount for the empty party
+        // cell, and so a second error about a fixed amount in no row (Pools!A2).
+        (
+            "empty-fixed-amount-party-and-an-unknown-participant",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0899");
+                fixed_amounts(t, &[("", "50000"), ("0821", "50000"), ("0834", "50000")]);
+            },
+            &[
+                "FixedAmounts!B2: party is required, the cell is empty",
+                "Pools!F2: pool upgrade-2011: party 0899 (participant) is not a party of the agreement",
+            ],
+        ),
+        // The unknown participant counted against the empty cell: the one party without an
+        // amount (0821), which the empty row may be, was said to have none.
+        (
+            "empty-fixed-amount-party-one-missing-and-an-unknown-participant",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0899");
+                fixed_amounts(t, &[("", "50000"), ("0834", "50000")]);
+            },
+            &[
+                "FixedAmounts!B2: party is required, the cell is empty",
+                "Pools!F2: pool upgrade-2011: party 0899 (participant) is not a party of the agreement",
+            ],
+        ),
+        // In a credit pool the stand-in of +1 öre weighed -1 öre: "fixed amount must be above
+        // 0, found -0.01", a value in no cell.
+        (
+            "empty-fixed-amount-party-in-a-credit-pool",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "C2", "-100000");
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("", "-50000"), ("0834", "-50000")]);
+            },
+            &["FixedAmounts!B2: party is required, the cell is empty"],
+        ),
+        // The same for a row whose party was read but not its amount.
+        (
+            "unreadable-fixed-amount-in-a-credit-pool",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "C2", "-100000");
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0821", "abc"), ("0834", "-50000")]);
+            },
+            &["FixedAmounts!C2: amount must be a number, found \"abc\""],
+        ),
+        // In a credit pool a missing amount makes the sum fall short of the (negative) pool:
+        // that was said as "over by", beside the missing amount it follows from.
+        (
+            "missing-fixed-amount-in-a-credit-pool",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "C2", "-100000");
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834");
+                fixed_amounts(t, &[("0834", "-50000")]);
+            },
+            &["Pools!E2: pool upgrade-2011: party 0821 has no fixed amount, which the key needs"],
+        ),
+        // The amounts read already exceed the pool: whatever the unreadable row holds (an
+        // amount in the pool's direction, or nothing), it can only add to the excess. It was
+        // hidden by the unreadable row.
+        (
+            "unreadable-fixed-amount-party-and-a-certain-excess",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(t, &[("08:21", "50000"), ("0834", "100000"), ("0840", "100000")]);
+            },
+            &[
+                "FixedAmounts!B2: not a valid party id: a party id may not hold the path separator ':', found \"08:21\"",
+                "Pools!C2: pool upgrade-2011: the fixed amounts that could be read add up to 200000.00, the pool is 150000.00: over by at least 50000.00, however the rows at FixedAmounts!B2 are corrected",
+            ],
+        ),
+        // The same in a credit pool, with a party given twice: the smaller of its two amounts
+        // counts, since either row may be the one kept.
+        (
+            "fixed-amount-given-twice-and-a-certain-excess-in-a-credit-pool",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "C2", "-100000");
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(
+                    t,
+                    &[("0821", "-50000"), ("0821", "-10000"), ("0834", "-80000"), ("0840", "-20000")],
+                );
+            },
+            &[
+                "FixedAmounts!C3: the fixed amount of party 0821 for pool upgrade-2011 is given twice: -10000.00 here, -50000.00 at FixedAmounts!C2",
+                "Pools!C2: pool upgrade-2011: the fixed amounts that could be read add up to -110000.00, the pool is -100000.00: over by at least 10000.00, however the rows at FixedAmounts!C3 are corrected",
+            ],
+        ),
+        // A party's unreadable amount and a second row for it: the second row was checked
+        // against the 1-öre stand-in ("given twice: … 0.01 at …").
+        (
+            "unreadable-fixed-amount-and-its-party-given-twice",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Pools", "E2", "fixed");
+                set(t, "Pools", "F2", "0821, 0834, 0840");
+                fixed_amounts(
+                    t,
+                    &[("0821", "abc"), ("0821", "50000"), ("0834", "50000"), ("0840", "50000")],
+                );
+            },
+            &[
+                "FixedAmounts!C2: amount must be a number, found \"abc\"",
+                "FixedAmounts!C3: the fixed amount of party 0821 for pool upgrade-2011 is given twice: 50000.00 here, an amount that cannot be read at FixedAmounts!C2",
+            ],
+        ),
         // A budget from before the start is in force at the start too: annual_fee replaced
         // it without a word, and it was never used.
         (

@@ -1376,10 +1376,11 @@ fn check_model(
                     SplitError::UnknownParty { party, .. } if unknown(party) => {
                         strangers.say(&mut problems, party, problem(x.to_string()).at(x.field()));
                     }
-                    // A missing amount (each is above 0) only makes the sum fall short: a sum
-                    // over the pool is said all the same.
+                    // A missing amount (each is in the direction of the pool: a credit's are
+                    // negative) only makes the sum fall short: a sum over the pool is said all
+                    // the same.
                     SplitError::FixedAmountsDoNotAddUp { sum, amount, .. }
-                        if without_fixed && sum < amount => {}
+                        if without_fixed && (sum < amount) != amount.is_negative() => {}
                     SplitError::MissingFigure { party, figure, .. } => {
                         missing.entry(figure).or_default().push(party.as_str());
                     }
