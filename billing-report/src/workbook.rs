@@ -1128,7 +1128,11 @@ fn unnamed_columns(table: &Table) -> Vec<(usize, u32)> {
 /// row 2) made every column missing, the sheet empty, and everything naming its rows
 /// unknown. When the first row holds no column name of its sheet and one of the next rows
 /// holds two or more, that row is taken as the header row, and the rows above it are one
-/// error at the first, the title found. (A streamed file's first line is its header.)
+/// error at the first value found. Rows above that hold values in half the columns or more are
+/// data (a sheet sorted together with its header row): they are read as rows of the table,
+/// and the advice is to move the column names back up, not to delete the rows, which would
+/// lose those rows without a word on the next run. Rows with fewer values are a title or a
+/// note, to be deleted. (A streamed file's first line is its header.)
 fn headers_below_a_title(source: &mut Source, problems: &mut Problems) {
     for spec in SHEETS {
         let known = |h: &str| {
@@ -1149,29 +1153,67 @@ fn headers_below_a_title(source: &mut Source, problems: &mut Problems) {
             let Some(at) = table.rows.iter().take(5).position(|r| names(r) >= 2) else {
                 continue;
             };
-            let title = table
-                .headers
+            let first = table.headers.iter().position(|h| !h.trim().is_empty());
+            let title = first.map(|i| table.headers[i].clone()).unwrap_or_default();
+            let (sheet, cell) = table.place(table.header_row, first.unwrap_or(0));
+            let mut above: Vec<crate::input::Row> = table.rows.drain(..=at).collect();
+            let Some(names) = above.pop() else {
+                continue;
+            };
+            // The first row, as read for its column names, is a row like the others above.
+            above.insert(
+                0,
+                crate::input::Row {
+                    number: table.header_row,
+                    cells: table
+                        .headers
+                        .iter()
+                        .map(|h| match h.trim().is_empty() {
+                            true => crate::input::Raw::Empty,
+                            false => crate::input::Raw::Text(h.clone()),
+                        })
+                        .collect(),
+                },
+            );
+            let filled = |r: &crate::input::Row| {
+                r.cells
+                    .iter()
+                    .filter(|c| !c.shown().trim().is_empty())
+                    .count()
+            };
+            let half = names
+                .cells
                 .iter()
-                .find(|h| !h.trim().is_empty())
-                .cloned()
-                .unwrap_or_default();
-            let (sheet, cell) = table.place(table.header_row, 0);
-            let above: Vec<crate::input::Row> = table.rows.drain(..=at).collect();
-            let header = above.last().map_or(table.header_row, |r| r.number);
+                .filter(|c| known(&c.shown()))
+                .count()
+                .div_ceil(2);
+            let data = above.iter().any(|r| filled(r) >= half.max(2));
+            let header = names.number;
+            let message = if data {
+                format!(
+                    "the column names are on row {header}, not on the sheet's first row, and the \
+                     row(s) above them hold values (was the sheet sorted with its header row?): \
+                     move the column names back to the first row, keeping the rows above them"
+                )
+            } else {
+                format!(
+                    "the column names are on row {header}, not on the sheet's first row: \
+                     delete the row(s) above them (a title or a note)"
+                )
+            };
             problems.push(Problem {
                 severity: Severity::Error,
                 file: table.file.clone(),
                 sheet,
                 cell,
                 found: Some(title),
-                message: format!(
-                    "the column names are on row {header}, not on the sheet's first row: \
-                     delete the row(s) above them (a title or a note)"
-                ),
+                message,
             });
-            if let Some(r) = above.last() {
-                table.headers = r.cells.iter().map(crate::input::Raw::shown).collect();
-                table.header_row = r.number;
+            table.headers = names.cells.iter().map(crate::input::Raw::shown).collect();
+            table.header_row = names.number;
+            if data {
+                above.append(&mut table.rows);
+                table.rows = above;
             }
         }
     }

@@ -2508,6 +2508,55 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!C2: amount must be a number, found \"abc\"",
             ],
         ),
+        // A sheet sorted together with its header row: the rows above the column names are
+        // data. The advice was to delete them (a title or a note), which loses two parties
+        // without a word on the next run, and they were not read (their pools and users said
+        // unknown). They are read, and the advice is to move the column names back up.
+        (
+            "a-sheet-sorted-with-its-header-row",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                let parties = t.get_mut("Parties").unwrap();
+                let header = parties.remove(0);
+                parties.insert(2, header);
+                set(t, "Pools", "C2", "abc");
+            },
+            &[
+                "Parties!A1: the column names are on row 3, not on the sheet's first row, and the row(s) above them hold values (was the sheet sorted with its header row?): move the column names back to the first row, keeping the rows above them, found \"0821\"",
+                "Pools!C2: amount must be a number, found \"abc\"",
+            ],
+        ),
+        // The same in CSV, where the first row's bad value is said at its cell like any row's.
+        (
+            "a-csv-sheet-sorted-with-its-header-row",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                let parties = t.get_mut("Parties").unwrap();
+                let header = parties.remove(0);
+                parties.insert(1, header);
+                set(t, "Parties", "E1", "x");
+            },
+            &[
+                "Parties!A1: the column names are on row 2, not on the sheet's first row, and the row(s) above them hold values (was the sheet sorted with its header row?): move the column names back to the first row, keeping the rows above them, found \"0821\"",
+                "Parties!E1: population must be a whole number of at least 1, found \"x\"",
+            ],
+        ),
+        // A title in B1 (A1 empty) was said at A1.
+        (
+            "a-title-in-b1-above-the-header-row",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                t.get_mut("Parties")
+                    .unwrap()
+                    .insert(0, vec![String::new(), "Parter i avtalet 2010".to_owned()]);
+            },
+            &[
+                "Parties!B1: the column names are on row 2, not on the sheet's first row: delete the row(s) above them (a title or a note), found \"Parter i avtalet 2010\"",
+            ],
+        ),
         // A two-digit year (12-07-01, the year 12) was said to be "a far-future placeholder".
         (
             "a-two-digit-year",
