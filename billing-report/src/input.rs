@@ -1443,11 +1443,13 @@ pub const MAX_MONEY_KRONOR: i64 = 10_000_000_000_000;
 pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 
 /// The problem of a date in `year`, outside [`DATE_YEARS`]: after them, a far-future
-/// placeholder; before them, most likely a year written with two digits (`12-07-01` reads as
-/// the year 12).
+/// placeholder; below 100, most likely a year written with two digits (`12-07-01` reads as the
+/// year 12); in between, a typo in the year (`1011`, `201`), asked to be checked.
 pub fn beyond_years(what: &str, year: i32) -> String {
-    let why = if year < *DATE_YEARS.start() {
+    let why = if (0..100).contains(&year) {
         "is the year written with two digits? (12-07-01 is read as the year 12)"
+    } else if year < *DATE_YEARS.start() {
+        "check the year"
     } else {
         "a far-future placeholder such as 9999-12-31 is not a billing date (an end date of \
          9999 reads as no end; elsewhere leave the cell empty or write the real date)"

@@ -384,6 +384,15 @@ pub fn nearest_name<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = (&'a str, String)>,
 ) -> Option<String> {
+    nearest(name, candidates).map(|(_, shown)| shown)
+}
+
+/// Like [`nearest_name`], for candidates carrying any value: the nearest one's distance (0
+/// for a name inside the other) and value.
+fn nearest<'a, T>(
+    name: &str,
+    candidates: impl IntoIterator<Item = (&'a str, T)>,
+) -> Option<(usize, T)> {
     let norm = |s: &str| -> Vec<char> {
         s.chars()
             .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
@@ -410,8 +419,11 @@ pub fn nearest_name<'a>(
             )
         })
         .min_by_key(|(d, _)| *d)
-        .map(|(_, shown)| shown)
 }
+
+/// The most edits that make an unknown setting a slip of the nearest known one (`strat`,
+/// `stat` for `start`).
+const MISSPELT: usize = 2;
 
 /// Levenshtein distance over characters, in O(a·b) time and O(b) memory (names are short; an
 /// over-long name is cut at 64 characters first).
@@ -592,6 +604,9 @@ struct ReadInput {
     /// The text of each Parties id that could not be read (none: the cell is empty or an
     /// error): a party named elsewhere that is unknown may be one of them.
     unread_ids: Vec<Option<String>>,
+    /// The text of each setting's value as found (`12 000`), from the row read (the last, when
+    /// a setting is given twice), as the cell in `input.setting_cells`.
+    setting_texts: BTreeMap<&'static str, String>,
 }
 
 /// A cooperation with its fee and what the fee covers (R13).
@@ -809,13 +824,7 @@ pub fn load_checked(path: &Path) -> Result<(Loaded, Vec<Problem>), Vec<Problem>>
             read.input.registrations = model.registrations;
             problems
         };
-        let annual_fee_text = SETTINGS
-            .iter()
-            .find(|(name, _, _)| *name == "annual_fee")
-            .and_then(|(name, aliases, _)| {
-                crate::input::setting_value(&source.tables, name, aliases)
-            })
-            .map(|(value, _, _)| value);
+        let annual_fee_text = read.setting_texts.get("annual_fee").cloned();
         for p in core {
             let fee_setting = matches!(
                 (&p.subject, p.field),
@@ -1734,9 +1743,13 @@ impl<'a> Sheets<'a> {
             .found
             .get("Settings")
             .map_or("Settings", |t| t.0.sheet.as_str());
+        let setting_texts = setting_cells
+            .iter()
+            .map(|(k, (_, text))| (*k, text.clone()))
+            .collect();
         let setting_cells = setting_cells
             .into_iter()
-            .map(|(k, cell)| (k, format!("{settings_sheet}!{cell}")))
+            .map(|(k, (cell, _))| (k, format!("{settings_sheet}!{cell}")))
             .collect();
         Some(ReadInput {
             input: Input {
@@ -1767,6 +1780,7 @@ impl<'a> Sheets<'a> {
                 && parties_read.every_party
                 && every_tariff,
             unread_ids: parties_read.unread_ids,
+            setting_texts,
         })
     }
 
@@ -2265,7 +2279,10 @@ impl<'a> Sheets<'a> {
     fn settings(
         &self,
         problems: &mut Problems,
-    ) -> (Option<ReadSettings>, BTreeMap<&'static str, String>) {
+    ) -> (
+        Option<ReadSettings>,
+        BTreeMap<&'static str, (String, String)>,
+    ) {
         let mut values: BTreeMap<&'static str, RowReader<'a>> = BTreeMap::new();
         let mut misspelt: BTreeSet<String> = BTreeSet::new();
         for r in self.rows("Settings") {
@@ -2286,23 +2303,19 @@ impl<'a> Sheets<'a> {
                     }
                 }
                 None => {
-                    let nearest = nearest_name(
+                    let (distance, (nearest, meant)) = nearest(
                         &name,
                         SETTINGS.iter().flat_map(|(n, aliases, _)| {
-                            std::iter::once((*n, (*n).to_owned()))
-                                .chain(aliases.iter().map(|a| (*a, shown_with(n, a))))
+                            std::iter::once((*n, ((*n).to_owned(), *n)))
+                                .chain(aliases.iter().map(|a| (*a, (shown_with(n, a), *n))))
                         }),
                     )
                     .unwrap_or_default();
-                    // The setting it was likely meant as: not said again to be missing.
-                    if let Some(meant) = nearest_name(
-                        &name,
-                        SETTINGS.iter().flat_map(|(n, aliases, _)| {
-                            std::iter::once((*n, (*n).to_owned()))
-                                .chain(aliases.iter().map(|a| (*a, (*n).to_owned())))
-                        }),
-                    ) {
-                        misspelt.insert(meant);
+                    // The setting it was likely meant as, when near enough to be a slip (two
+                    // edits: `strat`), is not said again to be missing: a note (`status`) is no
+                    // setting, and "start is missing" is still said beside it.
+                    if distance <= MISSPELT {
+                        misspelt.insert(meant.to_owned());
                     }
                     problems.push(r.cell("setting").problem(
                         Severity::Error,
@@ -2546,7 +2559,10 @@ impl<'a> Sheets<'a> {
         };
         let cells = values
             .iter()
-            .map(|(k, r)| (*k, r.cell("value").name()))
+            .map(|(k, r)| {
+                let value = r.cell("value");
+                (*k, (value.name(), value.raw().shown()))
+            })
             .collect();
         let transactions_file = text("transactions_file", problems);
         let bankgiro = text("bankgiro", problems);

@@ -2421,6 +2421,24 @@ fn independent_errors_are_all_reported_at_once() {
                 "Settings!B11: annual_fee and the budget valid from 2009-07-01, in force at the start (2010-01-01), both give the annual fee from the start: keep one (a budget may start later), found \"12 000\"",
             ],
         ),
+        // annual_fee given twice beside such a budget: the value shown was the first row's
+        // ("11 000") at the second row's cell, whose value is the one read.
+        (
+            "annual-fee-given-twice-and-a-budget-from-before-the-start",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                push_row(t, "Settings", &["annual_fee", "11 000"]);
+                push_row(t, "Settings", &["annual_fee", "12 000"]);
+                for row in 2..=7 {
+                    set(t, "Budget", &format!("A{row}"), "2009-07-01");
+                }
+            },
+            &[
+                "Settings!A12: the setting annual_fee is given twice, found \"annual_fee\"",
+                "Settings!B12: annual_fee and the budget valid from 2009-07-01, in force at the start (2010-01-01), both give the annual fee from the start: keep one (a budget may start later), found \"12 000\"",
+            ],
+        ),
         // The warnings are compared too: fixed amounts for a pool with another key are
         // ignored, said once as a warning at the pool's first row, beside the errors.
         (
@@ -2486,6 +2504,20 @@ fn independent_errors_are_all_reported_at_once() {
                 "Settings!A4: unknown setting: did you mean start? correct it, or delete the row",
                 "found \"strat\"",
                 "Pools!G2: year must be a whole number of at least 1900, found \"tjugoelva\"",
+            ],
+        ),
+        // A note row (`status`) whose nearest setting is start, far from it (3 edits), took
+        // the place of the missing start: "start is missing" was not said.
+        (
+            "a-note-setting-and-no-start",
+            Form::Csv,
+            "kalmar-2010",
+            |t| set(t, "Settings", "A4", "status"),
+            &[
+                "Settings!A4: unknown setting: did you mean start? correct it, or delete the row",
+                "found \"status\"",
+                "Settings.csv: Settings: the setting start (the first day of the agreement) is required with user fees",
+                "Parties!G15: party landstinget-kalmar: a joining date needs the agreement's start",
             ],
         ),
         // A title above the header row made every column of the sheet missing, the sheet
@@ -2570,6 +2602,14 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!D3: due must be a date from 1900 to 2200: is the year written with two digits? (12-07-01 is read as the year 12), found \"12-07-01\"",
                 "Pools!C2: amount must be a number, found \"150 000:-\"",
             ],
+        ),
+        // A typo in a four-digit year (1011) was asked whether it was written with two digits.
+        (
+            "a-year-before-1900-with-more-than-two-digits",
+            Form::Csv,
+            "kalmar-2010",
+            |t| set(t, "Pools", "D3", "1012-07-01"),
+            &["Pools!D3: due must be a date from 1900 to 2200: check the year, found \"1012-07-01\""],
         ),
         // A sheet left wholly empty said each of its columns to be missing (and, for
         // Parties, that there are no parties): 7 errors here. An empty optional sheet holds
