@@ -2603,7 +2603,7 @@ fn independent_errors_are_all_reported_at_once() {
                 "Pools!C2: amount must be a number, found \"150 000:-\"",
             ],
         ),
-        // A typo in a four-digit year (1011) was asked whether it was written with two digits.
+        // A typo in a four-digit year (1012) was asked whether it was written with two digits.
         (
             "a-year-before-1900-with-more-than-two-digits",
             Form::Csv,
