@@ -147,7 +147,8 @@ struct Bad {
     name: &'static str,
     form: Form,
     brk: Break,
-    /// Texts the error output must hold, besides the file's name.
+    /// The errors and warnings said, as an exact set (see [`not_the_set`]): each text is
+    /// said, and each error or warning line holds one of them.
     expect: &'static [&'static str],
 }
 
@@ -241,7 +242,8 @@ fn corpus() -> Vec<Bad> {
             name: "missing-column-amount",
             form: Csv,
             brk: Tables("stockholm-2020", |t| drop_column(t, "Pools", "amount")),
-            expect: &["Pools.csv: Pools!1: the column amount is missing from the header row (also accepted: belopp)"],
+            // Said beside it today, and a consequence of the one break (known, not fixed here).
+            expect: &["Pools.csv: Pools!1: the column amount is missing from the header row (also accepted: belopp)", "Pools!A2: the pool cannot be read, and no cell was found at fault (3 times; also at A3, A4)"],
         },
         Bad {
             name: "missing-column-users-party",
@@ -259,7 +261,8 @@ fn corpus() -> Vec<Bad> {
                 let c = rows[0].iter().position(|h| h == "due").unwrap();
                 rows[0][c] = "förfallodag".to_owned();
             }),
-            expect: &["Pools!D1: \"förfallodag\" means the payment due date, but this column holds the invoice date: rename the header to due (or fakturadatum or faktureras)"],
+            // Said beside it today, and a consequence of the one break (known, not fixed here).
+            expect: &["Pools!D1: \"förfallodag\" means the payment due date, but this column holds the invoice date: rename the header to due (or fakturadatum or faktureras)", "Pools!A2: the pool cannot be read, and no cell was found at fault\n", "Pools!A2: pool ikomet-2019: no due date"],
         },
         Bad {
             name: "unknown-language",
@@ -301,7 +304,9 @@ fn corpus() -> Vec<Bad> {
             name: "duplicate-party-id",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Parties", "A3", "0821")),
-            expect: &["Parties!A3: the party id is used twice (first at Parties!A2), found \"0821\""],
+            // Said beside it today, and a consequence of the one break (known, not fixed here).
+            // 0834's row now reads 0821:
+            expect: &["Parties!A3: the party id is used twice (first at Parties!A2), found \"0821\"", "Pools!F2: pool upgrade-2011: party 0834 (participant) is not a party of the agreement", "Users!A73: the party is not a party of the agreement (3 times; also at A74, A75)"],
         },
         Bad {
             name: "duplicate-pool-id",
@@ -383,7 +388,8 @@ fn corpus() -> Vec<Bad> {
                 "Parties.csv",
                 b"id,name,org_nr,kind,roles\n0120,\"V\xc3\xa4rmd\xc3\xb6 kommun,212000-1207,municipality,\n0138,Tyres\xc3\xb6 kommun,212000-1389,municipality,\n0182,Nacka kommun,212000-1827,municipality,coordinator\n",
             ),
-            expect: &["Parties!B2: a field runs over several lines: is a quote (\") left open?"],
+            // Said beside it today, and a consequence of the one break (known, not fixed here).
+            expect: &["Parties!B2: a field runs over several lines: is a quote (\") left open?", "Parties: the sheet Parties is missing (also accepted: Parter, Huvudmän)"],
         },
         Bad {
             name: "csv-not-utf8",
@@ -553,7 +559,8 @@ fn corpus() -> Vec<Bad> {
                 "Users.csv",
                 b"0880,19121212-1212,2010-01-01\n0880,19121313-1313,2010-01-01\n",
             ),
-            expect: &["Users!1: the column party is missing"],
+            // The other columns and the first row, all of the one missing header row.
+            expect: &["Users!1: the column party is missing", "Users!1: the column user_id is missing", "Users!1: the column first_day is missing", "Users!A1: unknown column: did you mean party (part)?", "Users!B1: unknown column: did you mean party? rename it, or delete the column (the columns of Users are party, user_id, first_day, last_day, organisation) (2 times; also at C1)", "Users!2: user_id is required, the cell is empty"],
         },
         // One stray value in the last cell made a grid of 2^34 cells: the process aborted.
         Bad {
@@ -655,7 +662,9 @@ fn corpus() -> Vec<Bad> {
                 "Pools.csv",
                 b"id,name,amount,due,key\nupgrade-2011,Uppgradering,150000.00,2011-07-01,population\n\n\r\nextra,Extra,abc,2011-07-01,equal\n",
             ),
-            expect: &["Pools!C5: amount must be a number, found \"abc\""],
+            // Said beside it, each a problem of this input of its own.
+            // The pools name no participants: all share them.
+            expect: &["Pools!C5: amount must be a number, found \"abc\"", "Pools!E2: pool upgrade-2011: 2 parties have no population, which the key needs: gyf-kalmarsund, landstinget-kalmar"],
         },
         // A repeated instalment date passed check and billed half the pool.
         Bad {
@@ -817,7 +826,9 @@ fn corpus() -> Vec<Bad> {
             name: "misspelt-column",
             form: Csv,
             brk: Tables("kalmar-2010", |t| set(t, "Pools", "F1", "participant")),
-            expect: &["Pools!F1: unknown column: did you mean participants?", "found \"participant\""],
+            // Said beside it today, and a consequence of the one break (known, not fixed here).
+            // The pool is read as shared by all:
+            expect: &["Pools!F1: unknown column: did you mean participants?", "found \"participant\"", "Pools!E2: pool upgrade-2011: 2 parties have no population, which the key needs: gyf-kalmarsund, landstinget-kalmar"],
         },
         Bad {
             name: "misspelt-column-swedish",
@@ -960,7 +971,9 @@ fn corpus() -> Vec<Bad> {
                     t.get_mut("Tariffs").unwrap().push(row.clone());
                 }
             }),
-            expect: &["Tariffs!C", "the tariff of sms from 2019-01-01 is given again (first at Tariffs!A3) (2000 times; also at"],
+            // Said beside it, each a problem of this input of its own.
+            // The case's transactions file is not written.
+            expect: &["Tariffs!C", "the tariff of sms from 2019-01-01 is given again (first at Tariffs!A3) (2000 times; also at", "data/logins.csv: No such file or directory"],
         },
         // A truncated ods content.xml made the reader loop for ever.
         Bad {
@@ -980,7 +993,8 @@ fn corpus() -> Vec<Bad> {
                     "<table:table-row table:number-rows-repeated=\"999995\"><table:table-cell/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated=\"90\"/><table:table-cell office:value-type=\"float\" office:value=\"1\"/></table:table-row></table:table>",
                 ))
             }),
-            expect: &["Parties!A999998: id is required, the cell is empty"],
+            // Said beside it, each a problem of this input of its own.
+            expect: &["Parties!A999998: id is required, the cell is empty", "Settings: the sheet Settings is missing (also accepted: Inställningar)", "Parties!CM1: the column has no header but holds values (first at CM999998): give it its name, or delete its values"],
         },
         // --- issue 10, class 5: errors at the right place ---
         // A decimal comma in a comma-separated file shifted the columns: five unrelated errors.
@@ -1032,7 +1046,8 @@ fn corpus() -> Vec<Bad> {
             name: "user-fees-without-start",
             form: Csv,
             brk: Tables("kalmar-2010", |t| drop_row(t, "Settings", 4)),
-            expect: &["Settings: the setting start (the first day of the agreement) is required with user fees\n"],
+            // Said beside it today, and a consequence of the one break (known, not fixed here).
+            expect: &["Settings: the setting start (the first day of the agreement) is required with user fees\n", "Parties!G15: party landstinget-kalmar: a joining date needs the agreement's start"],
         },
         Bad {
             name: "user-count-of-unknown-party",
@@ -1053,7 +1068,9 @@ fn corpus() -> Vec<Bad> {
             name: "cooperation-member-not-a-party",
             form: Csv,
             brk: Tables("ikomet-fee-review", |t| set(t, "Cooperations", "C2", "0834, 0840, 0999")),
-            expect: &["Cooperations!C2: member 0999 is not a party"],
+            // Said beside it, each a problem of this input of its own.
+            // The case's transactions file is not written.
+            expect: &["Cooperations!C2: member 0999 is not a party", "data/logins.csv: No such file or directory"],
         },
         Bad {
             name: "fixed-key-in-instalments",
@@ -1062,7 +1079,9 @@ fn corpus() -> Vec<Bad> {
                 set(t, "Pools", "D2", "2011-07-01; 2012-01-01");
                 set(t, "Pools", "E2", "fixed");
             }),
-            expect: &["Pools!D2: a pool with the fixed key cannot be billed in instalments unless capped"],
+            // Said beside it, each a problem of this input of its own.
+            // There is no FixedAmounts sheet.
+            expect: &["Pools!D2: a pool with the fixed key cannot be billed in instalments unless capped", "Pools!E2: pool upgrade-2011: 12 parties have no fixed amount, which the key needs: 0821, 0834, 0840, 0860, 0861, 0862, 0880, 0881, 0882, 0883, 0884, 0885"],
         },
     ]
 }
@@ -1089,6 +1108,8 @@ fn ods_bytes(content: &str) -> Vec<u8> {
 /// User ids the corpus adds to the register, besides the case's own.
 const EXTRA_USER_IDS: &[&str] = &["19121212-1212", "19121313-1313", "1212121212", "1212"];
 
+/// Each bad input: exit 1, its file named, exactly the errors and warnings expected, no user
+/// id shown, nothing written.
 #[test]
 fn every_bad_input_gives_a_located_error_and_writes_nothing() {
     let t = tmp();
@@ -1123,14 +1144,7 @@ fn every_bad_input_gives_a_located_error_and_writes_nothing() {
             if !r.stderr.contains(file) {
                 wrong.push(format!("does not name {file}"));
             }
-            for e in bad.expect {
-                if !r.stderr.contains(e) {
-                    wrong.push(format!("lacks {e:?}"));
-                }
-            }
-            if !r.stderr.contains("error(s)") {
-                wrong.push("no count of errors".to_owned());
-            }
+            wrong.extend(not_the_set(&r.stderr, bad.expect));
             if r.stderr.contains("panicked") {
                 wrong.push("panicked".to_owned());
             }
@@ -1156,6 +1170,45 @@ fn every_bad_input_gives_a_located_error_and_writes_nothing() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What is wrong with `stderr` as the exact set of errors and warnings `expect` names (a
+/// warning's text begins with `warning: `): each text is said, each error and warning line
+/// holds one of the texts, no line is said twice, and the summary counts the lines. A text may
+/// be part of a line (a `found` value, or a message without its cell), so the texts need not
+/// be one per line; an extra, a missing or a doubled error or warning is still found.
+fn not_the_set(stderr: &str, expect: &[&str]) -> Vec<String> {
+    const WARNING: &str = "warning: ";
+    let mut wrong = Vec::new();
+    let line = |e: &str| e.trim_end_matches('\n').to_owned();
+    for e in expect {
+        if !stderr.contains(e.strip_prefix(WARNING).unwrap_or(e)) {
+            wrong.push(format!("lacks {e:?}"));
+        }
+    }
+    let mut counts = [0usize; 2];
+    for (i, kind) in ["error: ", WARNING].into_iter().enumerate() {
+        let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with(kind)).collect();
+        counts[i] = lines.len();
+        let texts: Vec<String> = expect
+            .iter()
+            .filter(|e| e.starts_with(WARNING) == (kind == WARNING))
+            .map(|e| line(e.strip_prefix(WARNING).unwrap_or(e)))
+            .collect();
+        for (n, l) in lines.iter().enumerate() {
+            if !texts.iter().any(|e| l.contains(e.as_str())) {
+                wrong.push(format!("not expected: {l:?}"));
+            }
+            if lines[..n].contains(l) {
+                wrong.push(format!("said twice: {l:?}"));
+            }
+        }
+    }
+    let summary = format!("{} error(s), {} warning(s)", counts[0], counts[1]);
+    if !stderr.lines().any(|l| l == summary) {
+        wrong.push(format!("no summary {summary:?}"));
+    }
+    wrong
 }
 
 /// A Settings error hid every problem of the other sheets (the load stopped at it).
@@ -1210,6 +1263,13 @@ fn five_errors_are_all_reported_at_once() {
     let sheets: Vec<(String, Vec<Vec<String>>)> = tb.into_iter().collect();
     std::fs::write(&file, tables_to_xlsx(&sheets)).unwrap();
     let out = t.path().join("out");
+    let five = [
+        "Parties!E2: population must be a whole number of at least 1, found \"sex tusen\"",
+        "Parties!C5: not a valid organisation number",
+        "Pools!C2: amount must be a number, found \"#REF!\"",
+        "Users!D20: the last day is before the first day (2010-01-01)\n",
+        "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
+    ];
     for args in [
         vec!["check", s(&file)],
         vec!["run", s(&file), "--date", "2011-07-01", "--out", s(&out)],
@@ -1221,19 +1281,11 @@ fn five_errors_are_all_reported_at_once() {
             .filter(|l| l.starts_with("error: "))
             .collect();
         assert_eq!(errors.len(), 5, "{}", r.stderr);
-        for e in [
-            "Parties!E2: population must be a whole number of at least 1, found \"sex tusen\"",
-            "Parties!C5: not a valid organisation number",
-            "Pools!C2: amount must be a number, found \"#REF!\"",
-            "Users!D20: the last day is before the first day (2010-01-01)\n",
-            "Budget!C3: amount must be an amount with at most 2 decimals (öre), found \"50000.005\"",
-        ] {
-            assert!(r.stderr.contains(e), "{e}\n{}", r.stderr);
-        }
         for l in &errors {
             assert!(l.contains(s(&file)), "{l}");
         }
-        assert!(r.stderr.contains("5 error(s)"), "{}", r.stderr);
+        let wrong = not_the_set(&r.stderr, &five);
+        assert!(wrong.is_empty(), "{wrong:?}\n{}", r.stderr);
     }
     assert!(!out.exists());
 }
@@ -2682,8 +2734,10 @@ fn independent_errors_are_all_reported_at_once() {
             if errors.len() != count {
                 wrong.push(format!("{} errors, expected {count}", errors.len()));
             }
-            if !r.stderr.contains(&format!("{count} error(s)")) {
-                wrong.push("no count of errors".to_owned());
+            // The whole summary line: "0 warning(s)" is also in "10 warning(s)".
+            let summary = format!("{count} error(s), {} warning(s)", warned.len());
+            if !r.stderr.lines().any(|l| l == summary) {
+                wrong.push(format!("no summary {summary:?}"));
             }
             let file = if file.is_empty() { s(&input) } else { &file };
             // A file named by a setting (`register.csv`) lies beside the workbook.
@@ -2718,9 +2772,6 @@ fn independent_errors_are_all_reported_at_once() {
                 if matching != 1 {
                     wrong.push(format!("{matching} warnings match {e:?}"));
                 }
-            }
-            if !r.stderr.contains(&format!("{} warning(s)", warned.len())) {
-                wrong.push(format!("not {} warning(s)", warned.len()));
             }
             for e in &said {
                 if !r.stderr.contains(e) {
