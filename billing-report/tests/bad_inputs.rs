@@ -89,6 +89,14 @@ fn fixed_amounts(t: &mut Tables, rows: &[(&str, &str)]) {
     t.insert("FixedAmounts".to_owned(), sheet);
 }
 
+/// The pool upgrade-2011 with the fixed key, shared by `participants`, and its FixedAmounts
+/// rows (see [`fixed_amounts`]).
+fn fixed_pool(t: &mut Tables, participants: &str, rows: &[(&str, &str)]) {
+    set(t, "Pools", "E2", "fixed");
+    set(t, "Pools", "F2", participants);
+    fixed_amounts(t, rows);
+}
+
 /// A UserCounts sheet of (party, date, count) rows.
 fn user_counts(t: &mut Tables, rows: &[(&str, &str, &str)]) {
     let mut sheet = vec![vec![
@@ -111,6 +119,14 @@ fn counts_as_file(t: &mut Tables) {
     let counts = t.remove("UserCounts").unwrap();
     t.insert("antal.csv".to_owned(), counts);
     push_row(t, "Settings", &["user_counts_file", "antal.csv"]);
+}
+
+/// Moves the header row of `sheet` below `rows` data rows, as sorting the sheet with its
+/// header row inside the range does.
+fn header_sorted_down(t: &mut Tables, sheet: &str, rows: usize) {
+    let table = t.get_mut(sheet).unwrap();
+    let header = table.remove(0);
+    table.insert(rows, header);
 }
 
 fn drop_row(t: &mut Tables, sheet: &str, row: usize) {
@@ -2335,9 +2351,7 @@ fn independent_errors_are_all_reported_at_once() {
             Form::Xlsx,
             "kalmar-2010",
             |t| {
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834, 0899");
-                fixed_amounts(t, &[("", "50000"), ("0821", "50000"), ("0834", "50000")]);
+                fixed_pool(t, "0821, 0834, 0899", &[("", "50000"), ("0821", "50000"), ("0834", "50000")]);
             },
             &[
                 "FixedAmounts!B2: party is required, the cell is empty",
@@ -2351,9 +2365,7 @@ fn independent_errors_are_all_reported_at_once() {
             Form::Csv,
             "kalmar-2010",
             |t| {
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834, 0899");
-                fixed_amounts(t, &[("", "50000"), ("0834", "50000")]);
+                fixed_pool(t, "0821, 0834, 0899", &[("", "50000"), ("0834", "50000")]);
             },
             &[
                 "FixedAmounts!B2: party is required, the cell is empty",
@@ -2368,9 +2380,7 @@ fn independent_errors_are_all_reported_at_once() {
             "kalmar-2010",
             |t| {
                 set(t, "Pools", "C2", "-100000");
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834");
-                fixed_amounts(t, &[("", "-50000"), ("0834", "-50000")]);
+                fixed_pool(t, "0821, 0834", &[("", "-50000"), ("0834", "-50000")]);
             },
             &["FixedAmounts!B2: party is required, the cell is empty"],
         ),
@@ -2381,9 +2391,7 @@ fn independent_errors_are_all_reported_at_once() {
             "kalmar-2010",
             |t| {
                 set(t, "Pools", "C2", "-100000");
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834");
-                fixed_amounts(t, &[("0821", "abc"), ("0834", "-50000")]);
+                fixed_pool(t, "0821, 0834", &[("0821", "abc"), ("0834", "-50000")]);
             },
             &["FixedAmounts!C2: amount must be a number, found \"abc\""],
         ),
@@ -2395,9 +2403,7 @@ fn independent_errors_are_all_reported_at_once() {
             "kalmar-2010",
             |t| {
                 set(t, "Pools", "C2", "-100000");
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834");
-                fixed_amounts(t, &[("0834", "-50000")]);
+                fixed_pool(t, "0821, 0834", &[("0834", "-50000")]);
             },
             &["Pools!E2: pool upgrade-2011: party 0821 has no fixed amount, which the key needs"],
         ),
@@ -2409,9 +2415,7 @@ fn independent_errors_are_all_reported_at_once() {
             Form::Csv,
             "kalmar-2010",
             |t| {
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834, 0840");
-                fixed_amounts(t, &[("08:21", "50000"), ("0834", "100000"), ("0840", "100000")]);
+                fixed_pool(t, "0821, 0834, 0840", &[("08:21", "50000"), ("0834", "100000"), ("0840", "100000")]);
             },
             &[
                 "FixedAmounts!B2: not a valid party id: a party id may not hold the path separator ':', found \"08:21\"",
@@ -2426,12 +2430,7 @@ fn independent_errors_are_all_reported_at_once() {
             "kalmar-2010",
             |t| {
                 set(t, "Pools", "C2", "-100000");
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834, 0840");
-                fixed_amounts(
-                    t,
-                    &[("0821", "-50000"), ("0821", "-10000"), ("0834", "-80000"), ("0840", "-20000")],
-                );
+                fixed_pool(t, "0821, 0834, 0840", &[("0821", "-50000"), ("0821", "-10000"), ("0834", "-80000"), ("0840", "-20000")]);
             },
             &[
                 "FixedAmounts!C3: the fixed amount of party 0821 for pool upgrade-2011 is given twice: -10000.00 here, -50000.00 at FixedAmounts!C2",
@@ -2445,12 +2444,7 @@ fn independent_errors_are_all_reported_at_once() {
             Form::Csv,
             "kalmar-2010",
             |t| {
-                set(t, "Pools", "E2", "fixed");
-                set(t, "Pools", "F2", "0821, 0834, 0840");
-                fixed_amounts(
-                    t,
-                    &[("0821", "abc"), ("0821", "50000"), ("0834", "50000"), ("0840", "50000")],
-                );
+                fixed_pool(t, "0821, 0834, 0840", &[("0821", "abc"), ("0821", "50000"), ("0834", "50000"), ("0840", "50000")]);
             },
             &[
                 "FixedAmounts!C2: amount must be a number, found \"abc\"",
@@ -2601,9 +2595,7 @@ fn independent_errors_are_all_reported_at_once() {
             Form::Xlsx,
             "kalmar-2010",
             |t| {
-                let parties = t.get_mut("Parties").unwrap();
-                let header = parties.remove(0);
-                parties.insert(2, header);
+                header_sorted_down(t, "Parties", 2);
                 set(t, "Pools", "C2", "abc");
             },
             &[
@@ -2617,9 +2609,7 @@ fn independent_errors_are_all_reported_at_once() {
             Form::Csv,
             "kalmar-2010",
             |t| {
-                let parties = t.get_mut("Parties").unwrap();
-                let header = parties.remove(0);
-                parties.insert(1, header);
+                header_sorted_down(t, "Parties", 1);
                 set(t, "Parties", "E1", "x");
             },
             &[
