@@ -40,13 +40,22 @@
 # date and renders it in memory, numbered as the register is expected to number it (used only
 # if the register gives exactly those numbers; capped at 2,000 invoices and 64 MiB a date).
 #
-# Figures (200,000 registrations, 40 dates, 30,459 files, 858 MB, /usr/bin/time, quiet machine):
-# 2026-11-30 20:23-20:28 UTC, load 0.6-0.9, no file deleted in the 90 s before the series or
-# during it, alternating, a new folder under /work/keep each run, 10 s apart:
-#   ext4 (/work): per-file fdatasync (main 953cf41) 6.00 / 6.06 / 5.87 s wall (9.96 / 10.06 /
-#                 9.75 s CPU), 141-145 MB, 96,600-108,000 write requests (/sys/block/vda/stat);
-#                 syncfs (the cherry-picked 0566f48 on 953cf41) 3.92 / 3.72 / 3.69 s wall
-#                 (6.56 / 6.38 / 6.25 s CPU), 191-199 MB, 4,640-4,670 write requests.
+# Figures (200,000 registrations, 40 dates, 30,459 files, 858 MB), quiet machine (load 0.7-1.3),
+# nothing deleted on the file system during a series:
+#   2026-11-30 21:27-21:32 UTC, KEEP=1 BR=<binary> BENCH_DIR=/work/keep/<new folder> bash
+#   benches/issue.sh, 10 s apart; main b96fdf3 (syncfs) and 953cf41 (per-file fdatasync):
+#     ext4 (/work): b96fdf3 3.65 / 3.74 / 5.28 / 5.16 / 5.66 / 4.37 / 3.83 / 3.80 / 3.76 / 3.75 /
+#                   3.70 s wall (6.2-6.4 s CPU in the runs under 4 s, 7.2-9.1 s in the others,
+#                   which came together in one minute), 183-212 MB;
+#                   953cf41 6.08 / 6.00 / 6.27 s wall (10.0-10.4 s CPU), 138-141 MB (alternating
+#                   with the first three of b96fdf3).
+#     tmpfs (BENCH_DIR=/dev/shm): b96fdf3 3.19 / 3.09 s (5.8 s CPU); 953cf41 4.02 / 3.84 s (7.0-
+#                   7.3 s CPU), alternating.
+#   The same command line without the script (a sync and 8 s before each run, /usr/bin/time):
+#   b96fdf3 3.76 / 3.99 / 3.77 / 3.91 / 3.92 s wall (5.2-5.5 s user, 1.1-1.3 s system).
+#   Write requests of one run (/sys/block/vda/stat, 20:23-20:28 UTC): 4,640-4,670 with syncfs,
+#   96,600-108,000 with per-file fdatasync.
+#   COMPARE=953cf41's binary (BENCH_DIR=/dev/shm): the 40 folders and the register are the same.
 # Earlier figures of the same bench (all 40 dates): d02d0d1 (no overlap, per-file sync) 8.92-9.16
 # s on ext4 and 3.92 s on tmpfs; 418a3ef (overlap, per-file sync) 4.55-5.09 s on ext4 (19:24 UTC,
 # 25 s after deletions, so possibly slowed as above) and 3.17-3.21 s on tmpfs.
