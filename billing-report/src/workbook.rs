@@ -1137,11 +1137,15 @@ fn unnamed_columns(table: &Table) -> Vec<(usize, u32)> {
 /// row 2) made every column missing, the sheet empty, and everything naming its rows
 /// unknown. When the first row holds no column name of its sheet and one of the next rows
 /// holds two or more, that row is taken as the header row, and the rows above it are one
-/// error at the first value found. Rows above that hold values in half the columns or more are
-/// data (a sheet sorted together with its header row): they are read as rows of the table,
-/// and the advice is to move the column names back up, not to delete the rows, which would
-/// lose those rows without a word on the next run. Rows with fewer values are a title or a
-/// note, to be deleted. (A streamed file's first line is its header.)
+/// error at the first value found. A row above that may be data (a sheet sorted together with
+/// its header row) makes them all read as rows of the table, and the advice is to move the
+/// column names back up, not to delete the rows, which would lose those rows without a word
+/// on the next run. Only a row that cannot be data is a title or a note, to be deleted: one
+/// value at most (`Parter 2010`), or values without a digit (`Kommunkod | Namn | Folkmängd`,
+/// descriptions of the columns) in a shape no row below has. A data row holds an id, an
+/// amount, a count or a date, and so a digit, or fills the same columns as another row: the
+/// number of values alone does not tell, as the template's sheets have many optional columns
+/// a row leaves empty (review bad4 finding 2). (A streamed file's first line is its header.)
 fn headers_below_a_title(source: &mut Source, problems: &mut Problems) {
     for spec in SHEETS {
         let known = |h: &str| {
@@ -1184,19 +1188,22 @@ fn headers_below_a_title(source: &mut Source, problems: &mut Problems) {
                         .collect(),
                 },
             );
-            let filled = |r: &crate::input::Row| {
-                r.cells
-                    .iter()
-                    .filter(|c| !c.shown().trim().is_empty())
-                    .count()
+            // The columns a row fills.
+            let shape = |r: &crate::input::Row| -> Vec<usize> {
+                (0..r.cells.len())
+                    .filter(|i| !r.cells[*i].shown().trim().is_empty())
+                    .collect()
             };
-            let half = names
-                .cells
-                .iter()
-                .filter(|c| known(&c.shown()))
-                .count()
-                .div_ceil(2);
-            let data = above.iter().any(|r| filled(r) >= half.max(2));
+            let shapes: BTreeSet<Vec<usize>> = table.rows.iter().map(shape).collect();
+            let data = above.iter().any(|r| {
+                let filled = shape(r);
+                filled.len() >= 2
+                    && (r
+                        .cells
+                        .iter()
+                        .any(|c| c.shown().chars().any(|ch| ch.is_ascii_digit()))
+                        || shapes.contains(&filled))
+            });
             let header = names.number;
             let message = if data {
                 format!(
@@ -1420,22 +1427,50 @@ impl<'a> Sheets<'a> {
                 }
                 continue;
             };
-            // A sheet left wholly empty (no header, no row): an optional one holds nothing to
-            // lose and is read as absent; a required one is one error. Either rather than each
-            // of its columns said to be missing.
+            // A sheet left wholly empty (no header, no row: emptied, or all formulas saved
+            // without results): one message rather than each of its columns said to be
+            // missing. A required sheet is an error. So is Pools: an emptied Pools sheet would
+            // issue invoices without a single pool, and an agreement without pools has no
+            // Pools sheet to empty. Any other optional sheet is read as absent, with a warning
+            // at it, since a sheet kept present was meant to hold something.
             if table.streamed.is_none()
                 && table.rows.is_empty()
                 && table.headers.iter().all(|h| h.trim().is_empty())
             {
+                let place = (Some(table.sheet.clone()), None);
                 if spec.required {
                     problems.push(table_error(
                         table,
-                        (Some(table.sheet.clone()), None),
+                        place,
                         format!(
                             "the sheet is empty: it needs its header row and its rows ({})",
                             columns_of(spec)
                         ),
                     ));
+                } else if spec.name == "Pools" {
+                    problems.push(table_error(
+                        table,
+                        place,
+                        format!(
+                            "the sheet Pools is present but empty: no pools would be billed; \
+                             write its header row and its pools ({}), or delete the sheet if \
+                             the agreement has none",
+                            columns_of(spec)
+                        ),
+                    ));
+                } else {
+                    problems.push(Problem {
+                        severity: Severity::Warning,
+                        ..table_error(
+                            table,
+                            place,
+                            format!(
+                                "the sheet {} is present but empty: nothing is read from it \
+                                 (delete the sheet if that is meant)",
+                                spec.name
+                            ),
+                        )
+                    });
                 }
                 continue;
             }

@@ -2631,6 +2631,61 @@ fn independent_errors_are_all_reported_at_once() {
                 "Parties!B1: the column names are on row 2, not on the sheet's first row: delete the row(s) above them (a title or a note), found \"Parter i avtalet 2010\"",
             ],
         ),
+        // A Pools sheet made from the template (all 13 columns) sorted by name together with
+        // its header row: each pool fills 5 of the 13 columns, fewer than half, so the rows
+        // above were taken for a title, and the advice "delete the row(s) above them" lost
+        // both pools without a word on the next run (review bad4 finding 2).
+        (
+            "a-template-pools-sheet-sorted-with-its-header-row",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                let header = [
+                    "id", "name", "amount", "due", "key", "participants", "cap", "excess",
+                    "year", "vat", "total_users", "period_from", "period_to",
+                ];
+                let pool = |id: &str, name: &str, amount: &str, key: &str| {
+                    let mut row = vec![String::new(); header.len()];
+                    for (i, v) in [id, name, amount, "2011-07-01", key].into_iter().enumerate() {
+                        row[i] = v.to_owned();
+                    }
+                    row
+                };
+                t.insert(
+                    "Pools".to_owned(),
+                    vec![
+                        pool("start-visma", "VISMA, grundkostnad", "50000", "equal"),
+                        pool("avgift", "Månadsavgift", "7000", "equal"),
+                        header.iter().map(|h| (*h).to_owned()).collect(),
+                    ],
+                );
+                set(t, "Pools", "C1", "abc");
+            },
+            &[
+                "Pools!A1: the column names are on row 3, not on the sheet's first row, and the row(s) above them hold values (was the sheet sorted with its header row?): move the column names back to the first row, keeping the rows above them, found \"start-visma\"",
+                "Pools!C1: amount must be a number, found \"abc\"",
+            ],
+        ),
+        // A row of Swedish descriptions of the columns above the engine's column names fills
+        // every column, and was taken for data: the advice was to keep it. It is a note.
+        (
+            "column-descriptions-above-the-header-row",
+            Form::Xlsx,
+            "kalmar-2010",
+            |t| {
+                let notes = [
+                    "Kommunkod", "Kommunens namn", "Org.nr", "Typ av part", "Antal invånare",
+                    "Per datum", "Första dag", "Beslutat av", "Uppsagd den", "Uppdrag", "Gata",
+                    "Postnr", "Stad", "Referens hos parten",
+                ];
+                t.get_mut("Parties")
+                    .unwrap()
+                    .insert(0, notes.iter().map(|n| (*n).to_owned()).collect());
+            },
+            &[
+                "Parties!A1: the column names are on row 2, not on the sheet's first row: delete the row(s) above them (a title or a note), found \"Kommunkod\"",
+            ],
+        ),
         // A two-digit year (12-07-01, the year 12) was said to be "a far-future placeholder".
         (
             "a-two-digit-year",
@@ -2654,8 +2709,9 @@ fn independent_errors_are_all_reported_at_once() {
             &["Pools!D3: due must be a date from 1900 to 2200: check the year, found \"1012-07-01\""],
         ),
         // A sheet left wholly empty said each of its columns to be missing (and, for
-        // Parties, that there are no parties): 7 errors here. An empty optional sheet holds
-        // nothing to lose and reads as absent; an empty required sheet is one error.
+        // Parties, that there are no parties): 7 errors here. An empty required sheet is one
+        // error; an empty optional sheet reads as absent, with a warning at it (it was read
+        // as absent without a word, review bad4 finding 3).
         (
             "empty-sheets",
             Form::Csv,
@@ -2668,6 +2724,23 @@ fn independent_errors_are_all_reported_at_once() {
             &[
                 "Parties.csv: Parties: the sheet is empty: it needs its header row and its rows (the columns of Parties are id, name,",
                 "Pools!C3: amount must be a number, found \"abc\"",
+                "warning: ProviderCosts.csv: ProviderCosts: the sheet ProviderCosts is present but empty: nothing is read from it (delete the sheet if that is meant)",
+            ],
+        ),
+        // The officer empties Pools to paste this year's pools, and the paste is forgotten (or
+        // every cell is a formula saved without a result). It read as no pools, without a
+        // word, and the invoices went out without a pool (review bad4 finding 3): an error.
+        (
+            "an-emptied-pools-sheet",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                t.insert("Pools".to_owned(), Vec::new());
+                t.insert("FixedAmounts".to_owned(), Vec::new());
+            },
+            &[
+                "Pools.csv: Pools: the sheet Pools is present but empty: no pools would be billed; write its header row and its pools (the columns of Pools are id, name, amount, due, key, participants, cap, excess, year, vat, total_users, period_from, period_to), or delete the sheet if the agreement has none",
+                "warning: FixedAmounts.csv: FixedAmounts: the sheet FixedAmounts is present but empty: nothing is read from it (delete the sheet if that is meant)",
             ],
         ),
     ];
