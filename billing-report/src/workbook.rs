@@ -940,40 +940,67 @@ struct UnreadFixed {
     parties: Vec<Option<String>>,
     /// The party and the amount's cell of each row whose party was read but not its amount.
     amounts: Vec<(PartyId, billing_core::SourceRef)>,
-    /// The party and amount of each row that gives a party a second amount.
-    twice: Vec<(PartyId, Money)>,
+    /// The party and amount of each row that gives a party a second amount (none: the amount
+    /// could not be read).
+    twice: Vec<(PartyId, Option<Money>)>,
     /// The place of each such row's cell at fault, in sheet order.
     rows: Vec<String>,
 }
 
 impl UnreadFixed {
     /// The problem of pool `id`, of `amount`, when the fixed `amounts` read already exceed it
-    /// whatever the rows that could not be read hold: each such row, once readable, holds an
-    /// amount in the direction of the pool (a fixed amount must be above 0, and a credit's are
-    /// all negative) or is deleted, so it can only add to the excess. Of a party given twice
-    /// the smaller amount is counted, since either row may be the one kept.
+    /// however the rows that could not be read are corrected. Each such row, once readable,
+    /// holds an amount in the direction of the pool (a fixed amount must be above 0, and a
+    /// credit's are all negative), or is deleted, or gives a party a second amount, and of a
+    /// party given twice either row may be the one kept. So only what is certain is counted:
+    /// of a party given twice, the smaller amount toward the pool, and nothing when one of its
+    /// amounts cannot be read (it may be the one kept, as small as one öre). A row whose party
+    /// cell cannot be read may name a party a second time: nothing is counted of the party
+    /// its letters and digits match (`08:21` for 0821), and for an empty cell (or an error
+    /// value) the largest amount left is not counted. Only participants of the pool that are
+    /// parties of the agreement count: another party's row is an error of its own, fixed by
+    /// moving or deleting it (review bad4 finding 1).
     fn certain_excess(
         &self,
         id: &str,
         amounts: &BTreeMap<PartyId, Sourced<Money>>,
         amount: Money,
+        counted: impl Fn(&PartyId) -> bool,
     ) -> Option<String> {
         let toward = |m: Money| if amount.is_negative() { -m } else { m };
-        let least = amounts
+        let mut least: Vec<Money> = amounts
             .iter()
+            .filter(|(party, _)| counted(party))
             .map(|(party, first)| {
+                let named = self.parties.iter().flatten().any(|t| {
+                    let t = id_letters(t);
+                    !t.is_empty() && t == id_letters(party.as_str())
+                });
+                if named {
+                    return Money::ZERO;
+                }
                 self.twice
                     .iter()
                     .filter(|(p, _)| p == party)
                     .map(|(_, m)| *m)
-                    .fold(
-                        first.value,
-                        |a, b| if toward(b) < toward(a) { b } else { a },
-                    )
+                    .fold(Some(first.value), |a, b| match (a, b) {
+                        (Some(a), Some(b)) => Some(if toward(b) < toward(a) { b } else { a }),
+                        _ => None,
+                    })
+                    .map_or(Money::ZERO, toward)
             })
-            .sum::<Money>();
-        let over = toward(least - amount);
+            .collect();
+        least.sort();
+        let empty = self
+            .parties
+            .iter()
+            .filter(|t| t.as_deref().is_none_or(|t| id_letters(t).is_empty()))
+            .count();
+        least.truncate(least.len().saturating_sub(empty));
+        let least = least.into_iter().sum::<Money>();
+        let over = least - toward(amount);
         (over > Money::ZERO).then(|| {
+            let least = toward(least);
             format!(
                 "pool {id}: the fixed amounts that could be read add up to {least}, the pool is \
                  {amount}: over by at least {over}, however the rows at {} are corrected",
@@ -3030,9 +3057,7 @@ impl<'a> Sheets<'a> {
                     ),
                     false,
                 ));
-                if let Some(amount) = amount {
-                    unread.twice.push((party, amount));
-                }
+                unread.twice.push((party, amount));
                 unread.rows.push(r.cell("amount").source_text());
                 continue;
             }
@@ -3225,7 +3250,15 @@ impl<'a> Sheets<'a> {
             }
             let key = match (key, fixed_unread.get(&id)) {
                 (Some(Key::Fixed { amounts }), Some(unread)) => {
-                    if let Some(over) = amount.and_then(|a| unread.certain_excess(&id, &amounts, a))
+                    let counted = |p: &PartyId| {
+                        parties.contains(p)
+                            && match &participants {
+                                Participants::All => true,
+                                Participants::Only(ids) => ids.contains(p),
+                            }
+                    };
+                    if let Some(over) =
+                        amount.and_then(|a| unread.certain_excess(&id, &amounts, a, counted))
                     {
                         problems.push(r.cell("amount").problem(Severity::Error, over, false));
                     }
