@@ -277,7 +277,13 @@ pub const SETTINGS: &[(&str, &[&str], &str)] = &[
     ("name", &["namn"], "the agreement's name (required)"),
     (
         "issuer",
-        &["utfärdare", "samordnare"],
+        // The DOMAIN's word for the coordinator (administrativt samordnande kommun).
+        &[
+            "utfärdare",
+            "samordnare",
+            "samordnande_kommun",
+            "utfärdande_kommun",
+        ],
         "the id of the coordinating party that issues the invoices (required)",
     ),
     (
@@ -421,26 +427,27 @@ fn nearest<'a, T>(
         .min_by_key(|(d, _)| *d)
 }
 
-/// The most edits that make an unknown setting a slip of the nearest known one (`strat`,
-/// `stat` for `start`).
+/// The most edits that make an unknown setting a slip of the nearest known one, for a name of
+/// more than five characters (see [`misspelt_within`]).
 const MISSPELT: usize = 2;
 
-/// Levenshtein distance over characters, in O(a·b) time and O(b) memory (names are short; an
-/// over-long name is cut at 64 characters first).
+/// The edits between two names (insert, delete, change a character, or swap two neighbours:
+/// `strat` is one edit from `start`), by strsim's optimal string alignment distance (already
+/// in the build through clap). An over-long name is cut at 64 characters first.
 fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let a = &a[..a.len().min(64)];
-    let b = &b[..b.len().min(64)];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let cut = |s: &[char]| s.iter().take(64).collect::<String>();
+    strsim::osa_distance(&cut(a), &cut(b))
+}
+
+/// The most edits that make an unknown setting a slip of a known name of `len` characters:
+/// one up to five characters (`note` is no slip of `name`, two edits away, nor `stad` of
+/// `start`), two above (`first_invoice_numbr`).
+fn misspelt_within(len: usize) -> usize {
+    if len <= 5 {
+        1
+    } else {
+        MISSPELT
     }
-    prev[b.len()]
 }
 
 /// `Name` or `Name (Alias)` when the alias is what the user's text is nearest to.
@@ -2365,18 +2372,23 @@ impl<'a> Sheets<'a> {
                     }
                 }
                 None => {
-                    let (distance, (nearest, meant)) = nearest(
+                    let letters = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count();
+                    let (distance, (nearest, meant, len)) = nearest(
                         &name,
                         SETTINGS.iter().flat_map(|(n, aliases, _)| {
-                            std::iter::once((*n, ((*n).to_owned(), *n)))
-                                .chain(aliases.iter().map(|a| (*a, (shown_with(n, a), *n))))
+                            std::iter::once((*n, ((*n).to_owned(), *n, letters(n)))).chain(
+                                aliases
+                                    .iter()
+                                    .map(|a| (*a, (shown_with(n, a), *n, letters(a)))),
+                            )
                         }),
                     )
                     .unwrap_or_default();
-                    // The setting it was likely meant as, when near enough to be a slip (two
-                    // edits: `strat`), is not said again to be missing: a note (`status`) is no
-                    // setting, and "start is missing" is still said beside it.
-                    if distance <= MISSPELT {
+                    // The setting it was likely meant as, when near enough to be a slip (one
+                    // edit for a short name: `strat`), is not said again to be missing: a note
+                    // (`status`, `note`) is no setting, and "start is missing" ("name is
+                    // missing") is still said beside it.
+                    if distance <= misspelt_within(len) {
                         misspelt.insert(meant.to_owned());
                     }
                     problems.push(r.cell("setting").problem(

@@ -2617,6 +2617,33 @@ fn independent_errors_are_all_reported_at_once() {
                 "Parties!G15: party landstinget-kalmar: a joining date needs the agreement's start",
             ],
         ),
+        // A note row (`stad`) two edits from the short `start` was taken for a slip of it, and
+        // "start is missing" was not said (review bad4 finding 6): a name of five characters
+        // or fewer allows one edit (a swap of two neighbours, `strat`, is one).
+        (
+            "a-short-note-setting-and-no-start",
+            Form::Csv,
+            "kalmar-2010",
+            |t| set(t, "Settings", "A4", "stad"),
+            &[
+                "Settings!A4: unknown setting: did you mean start? correct it, or delete the row",
+                "found \"stad\"",
+                "Settings.csv: Settings: the setting start (the first day of the agreement) is required with user fees",
+                "Parties!G15: party landstinget-kalmar: a joining date needs the agreement's start",
+            ],
+        ),
+        // The DOMAIN's own phrasing of the issuer (`samordnande kommun`) was an unknown
+        // setting, and the issuer then said to be missing: it is a name of the issuer.
+        (
+            "the-issuer-named-samordnande-kommun",
+            Form::Csv,
+            "kalmar-2010",
+            |t| {
+                set(t, "Settings", "A3", "samordnande kommun");
+                set(t, "Pools", "C2", "abc");
+            },
+            &["Pools!C2: amount must be a number, found \"abc\""],
+        ),
         // A title above the header row made every column of the sheet missing, the sheet
         // empty ("there are no parties") and its rows unread. One error at the title; the
         // rows below are read at their own rows.
