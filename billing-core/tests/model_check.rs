@@ -386,3 +386,54 @@ fn an_annual_fee_beside_a_budget_in_force_at_the_start() {
         &["Agreement annual_fee: annual_fee and the budget valid from 2010-07-01, in force at the start (2011-01-01), both give the annual fee from the start: keep one (a budget may start later), found \"100.00\""],
     );
 }
+
+/// A pool of `amount` kronor with the fixed key, the `amounts` given (kronor), the rest missing.
+fn fixed_pool(amount: i64, amounts: &[(&str, i64)]) -> ScheduledPool {
+    let mut p = pool("p", &[day(2011, 7, 1)], "Pools!A2");
+    let amounts = amounts
+        .iter()
+        .map(|(id, kr)| (pid(id), Sourced::new(Money::from_kronor(*kr))))
+        .collect();
+    p.pool = p
+        .pool
+        .to_builder()
+        .amount(Money::from_kronor(amount))
+        .key(Key::Fixed { amounts })
+        .build()
+        .unwrap();
+    p
+}
+
+/// The sign rule of a fixed pool's sum (review bad4 finding 7): a missing amount only makes the
+/// sum fall short of the pool, in a credit (whose amounts are negative) as in a charge, and is
+/// said alone; a sum beyond the pool is said beside it, as no missing amount explains it.
+#[test]
+fn a_missing_fixed_amount_mutes_only_the_shortfall_in_either_direction() {
+    let missing =
+        "Pool(\"p\") key: Pools!A2: pool p: party coord has no fixed amount, which the key needs";
+    let cases: &[(i64, &[(&str, i64)], &[&str])] = &[
+        (900, &[("a", 300), ("b", 300)], &[missing]),
+        (-900, &[("a", -300), ("b", -300)], &[missing]),
+        (
+            900,
+            &[("a", 700), ("b", 300)],
+            &[
+                "Pool(\"p\") amount: Pools!A2: pool p: fixed amounts add up to 1000.00, the pool is 900.00: over by 100.00",
+                missing,
+            ],
+        ),
+        (
+            -900,
+            &[("a", -700), ("b", -300)],
+            &[
+                "Pool(\"p\") amount: Pools!A2: pool p: fixed amounts add up to -1000.00, the pool is -900.00: short by 100.00",
+                missing,
+            ],
+        ),
+    ];
+    for (amount, amounts, expected) in cases {
+        let mut m = model();
+        m.pools = vec![fixed_pool(*amount, amounts)];
+        check_model(&m, expected);
+    }
+}
