@@ -411,7 +411,8 @@ fn fixed_pool(amount: i64, amounts: &[(&str, i64)]) -> ScheduledPool {
 fn a_missing_fixed_amount_mutes_only_the_shortfall_in_either_direction() {
     let missing =
         "Pool(\"p\") key: Pools!A2: pool p: party coord has no fixed amount, which the key needs";
-    let cases: &[(i64, &[(&str, i64)], &[&str])] = &[
+    type Case<'a> = (i64, &'a [(&'a str, i64)], &'a [&'a str]);
+    let cases: &[Case] = &[
         (900, &[("a", 300), ("b", 300)], &[missing]),
         (-900, &[("a", -300), ("b", -300)], &[missing]),
         (

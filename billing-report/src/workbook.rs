@@ -990,9 +990,8 @@ impl UnreadFixed {
                     .iter()
                     .filter(|(p, _)| p == party)
                     .map(|(_, m)| *m)
-                    .fold(Some(first.value), |a, b| match (a, b) {
-                        (Some(a), Some(b)) => Some(if toward(b) < toward(a) { b } else { a }),
-                        _ => None,
+                    .try_fold(first.value, |a, b| {
+                        b.map(|b| if toward(b) < toward(a) { b } else { a })
                     })
                     .map_or(Money::ZERO, toward)
             })
