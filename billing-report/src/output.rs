@@ -660,14 +660,10 @@ impl FileSync {
                 let errors = written
                     .iter()
                     .filter_map(|(path, len)| {
-                        let final_path = match path.strip_prefix(tmp) {
-                            Ok(rel) => out.join(rel),
-                            Err(_) => path.clone(),
-                        };
                         whole_on_disk(path, *len)
                             .err()
                             .map(|source| OutputError::Io {
-                                path: final_path.display().to_string(),
+                                path: final_path(tmp, out, path).display().to_string(),
                                 source,
                             })
                     })
@@ -682,6 +678,15 @@ impl FileSync {
 /// its first hole (`SEEK_HOLE`, the end of the file where it has none) is at `len` or later.
 /// A file system that dropped data it could not find room for leaves a hole there (its
 /// blocks were never allocated). A file system without holes answers the end of the file.
+/// Where `path` in the temporary folder `tmp` is to be once the folder is in place at `out`
+/// (`path` itself when it is not in `tmp`).
+fn final_path(tmp: &Path, out: &Path, path: &Path) -> PathBuf {
+    match path.strip_prefix(tmp) {
+        Ok(rel) => out.join(rel),
+        Err(_) => path.to_owned(),
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn whole_on_disk(path: &Path, len: u64) -> std::io::Result<()> {
     if len == 0 {
@@ -927,10 +932,7 @@ impl Drop for Syncer {
 impl SyncShared {
     /// Where `path` in the temporary folder is to be once the folder is in place.
     fn final_path(&self, path: &Path) -> PathBuf {
-        match path.strip_prefix(&self.tmp) {
-            Ok(rel) => self.out.join(rel),
-            Err(_) => path.to_owned(),
-        }
+        final_path(&self.tmp, &self.out, path)
     }
 
     /// Syncs one file, or fails as the test fault says.
